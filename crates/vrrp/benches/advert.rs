@@ -1,0 +1,2 @@
+//! Benchmarks: decode + Router::handle of one advert.
+fn main() {}
