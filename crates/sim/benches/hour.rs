@@ -1,0 +1,2 @@
+//! Benchmark: a 1,000-router simulated hour.
+fn main() {}
