@@ -22,6 +22,7 @@ struct Node {
     link_up: bool,
     cut: bool,
     holds_vips: bool,
+    serving: bool,
     timer_gen: u64,
     timer_at: Option<Timestamp>,
 }
@@ -60,6 +61,7 @@ pub struct Network {
     trace_deliveries: bool,
     transitions: Vec<TransitionRecord>,
     vips: Vec<VipRecord>,
+    serving: Vec<VipRecord>,
     deliveries: Vec<DeliveryRecord>,
     announcements: Vec<(Timestamp, NodeId, u32)>,
     decode_errors: u64,
@@ -82,6 +84,7 @@ impl Network {
             trace_deliveries: false,
             transitions: Vec::new(),
             vips: Vec::new(),
+            serving: Vec::new(),
             deliveries: Vec::new(),
             announcements: Vec::new(),
             decode_errors: 0,
@@ -108,6 +111,7 @@ impl Network {
             link_up: true,
             cut: false,
             holds_vips: false,
+            serving: false,
             timer_gen: 0,
             timer_at: None,
         });
@@ -183,6 +187,7 @@ impl Network {
     /// pulled at the switch. Its addresses stay configured, but nobody can reach them.
     pub fn set_cut(&mut self, node: NodeId, cut: bool) {
         self.nodes[node.0].cut = cut;
+        self.update_serving(node.0);
     }
 
     /// Drops all adverts between the two groups, both ways, until [`Network::heal`].
@@ -263,6 +268,12 @@ impl Network {
         &self.vips
     }
 
+    /// Every change of who *serves* the addresses: holds them and is reachable (running, link
+    /// up, not cut). Outages seen by clients are gaps in this stream.
+    pub fn serving_records(&self) -> &[VipRecord] {
+        &self.serving
+    }
+
     /// Delivered adverts (only while tracing is on).
     pub fn deliveries(&self) -> &[DeliveryRecord] {
         &self.deliveries
@@ -334,6 +345,20 @@ impl Network {
                 at: self.now,
                 node: NodeId(node),
                 holds,
+            });
+        }
+        self.update_serving(node);
+    }
+
+    fn update_serving(&mut self, node: usize) {
+        let n = &mut self.nodes[node];
+        let serving = n.holds_vips && n.running && n.link_up && !n.cut;
+        if n.serving != serving {
+            n.serving = serving;
+            self.serving.push(VipRecord {
+                at: self.now,
+                node: NodeId(node),
+                holds: serving,
             });
         }
     }

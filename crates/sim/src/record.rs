@@ -117,7 +117,8 @@ pub fn split_brain(vips: &[VipRecord], nodes: &[NodeId]) -> Vec<Interval> {
     holder_intervals(vips, nodes, Timestamp(0), |n| n >= 2)
 }
 
-/// Intervals after `from` when none of `nodes` held the addresses.
+/// Intervals after `from` when none of `nodes` held (or, given serving records, served) the
+/// addresses.
 pub fn outages(vips: &[VipRecord], nodes: &[NodeId], from: Timestamp) -> Vec<Interval> {
     holder_intervals(vips, nodes, from, |n| n == 0)
 }

@@ -269,10 +269,21 @@ fn link_cut_of_the_master_is_a_takeover_and_restoring_it_heals() {
     net.set_cut(a, true);
     net.run_until(secs(20));
     assert_eq!(masterships(&net, b)[0].0, t(13_023_537));
+    // A still holds the address (it was not told) but serves nobody: clients see an outage
+    // from the cut to B's takeover, and the holders overlap until the cut is repaired.
+    let gaps = outages(net.serving_records(), &[a, b], secs(5));
+    assert_eq!(
+        (gaps[0].start, gaps[0].end),
+        (secs(10), Some(t(13_023_537)))
+    );
+    assert!(net.holds_vips(a));
     net.set_cut(a, false);
     net.run_until(secs(30));
     assert_eq!(net.router(b).state(), State::Backup);
     assert_eq!(net.router(a).state(), State::Master);
+    let sb = split_brain(net.vip_records(), &[a, b]);
+    assert_eq!(sb.len(), 1);
+    assert!(sb[0].end.expect("healed") <= secs(21));
 }
 
 #[test]

@@ -1,0 +1,89 @@
+//! Tier 5: runs Debian's keepalived in network namespaces (scripts/capture-keepalived-vectors.sh),
+//! captures its adverts afresh, and checks that they decode, re-encode byte-exactly, and match
+//! the committed vectors. Needs root, keepalived, tcpdump and python3; skips with the reason
+//! otherwise (CI installs them and runs as root).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use vrrp::{Advert, ip};
+
+fn skip_reason() -> Option<String> {
+    let uid = Command::new("id")
+        .arg("-u")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    if uid.as_deref() != Some("0") {
+        return Some("not root (network namespaces need it)".into());
+    }
+    for tool in ["keepalived", "tcpdump", "python3", "ip"] {
+        let found = Command::new("sh")
+            .arg("-c")
+            .arg(format!("command -v {tool}"))
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !found {
+            return Some(format!("{tool} is not installed (.ci/run installs it)"));
+        }
+    }
+    None
+}
+
+fn payload(path: &Path) -> (ip::IpHeader, Vec<u8>) {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let packet = hex::decode(text.trim()).expect("hex");
+    let (header, payload) = ip::parse(&packet).expect("IP header");
+    (header, payload.to_vec())
+}
+
+#[test]
+fn fresh_keepalived_adverts_match_the_committed_vectors() {
+    if let Some(reason) = skip_reason() {
+        eprintln!("SKIPPED live keepalived capture: {reason}");
+        return;
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let out = std::env::temp_dir().join(format!("havip-vectors-{}", std::process::id()));
+    let status = Command::new("bash")
+        .arg(root.join("../../scripts/capture-keepalived-vectors.sh"))
+        .arg(&out)
+        .status()
+        .expect("capture script runs");
+    assert!(status.success(), "capture script failed: {status}");
+    let committed = root.join("tests/data/keepalived");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&committed)
+        .expect("vectors dir")
+        .flatten()
+    {
+        let name = entry.file_name();
+        let (h_old, p_old) = payload(&entry.path());
+        let (h_new, p_new) = payload(&out.join(&name));
+        let decoded = Advert::decode(&p_new, &h_new.addrs).expect("fresh advert decodes");
+        let again = decoded
+            .advert
+            .encode(&h_new.addrs, decoded.checksum)
+            .expect("re-encodes");
+        assert_eq!(again, p_new, "{name:?}: byte-exact re-encoding");
+        assert_eq!(
+            (h_new.addrs, h_new.ttl),
+            (h_old.addrs, h_old.ttl),
+            "{name:?}: same envelope"
+        );
+        assert_eq!(
+            p_new, p_old,
+            "{name:?}: keepalived sends the same bytes as when the vectors were made"
+        );
+        checked += 1;
+    }
+    let _ = std::fs::remove_dir_all(&out);
+    assert_eq!(checked, 10);
+    let leftovers = Command::new("ip")
+        .args(["netns", "list"])
+        .output()
+        .expect("ip netns");
+    assert!(
+        !String::from_utf8_lossy(&leftovers.stdout).contains("hvcap"),
+        "namespaces left behind"
+    );
+}
