@@ -32,7 +32,7 @@ fn hour(c: &mut Criterion) {
     group.bench_function("1000_routers_1_hour", |b| {
         b.iter_with_setup(thousand_routers, |mut net| {
             net.run_until(Timestamp(0) + Micros::from_secs(3600));
-            assert_eq!(net.decode_errors(), 0);
+            assert_eq!(net.codec_errors(), 0);
             net.adverts_sent()
         })
     });

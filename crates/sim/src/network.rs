@@ -15,7 +15,8 @@ use vrrp::{
 
 struct Node {
     name: String,
-    segment: u32,
+    /// Index into `Network::segments`.
+    segment: usize,
     cfg: RouterConfig,
     router: Router,
     running: bool,
@@ -64,7 +65,7 @@ pub struct Network {
     serving: Vec<VipRecord>,
     deliveries: Vec<DeliveryRecord>,
     announcements: Vec<(Timestamp, NodeId, u32)>,
-    decode_errors: u64,
+    codec_errors: u64,
     adverts_sent: u64,
     copies_lost: u64,
 }
@@ -87,7 +88,7 @@ impl Network {
             serving: Vec::new(),
             deliveries: Vec::new(),
             announcements: Vec::new(),
-            decode_errors: 0,
+            codec_errors: 0,
             adverts_sent: 0,
             copies_lost: 0,
         }
@@ -102,6 +103,14 @@ impl Network {
     pub fn add_node_on(&mut self, segment: u32, name: &str, cfg: RouterConfig) -> NodeId {
         let router = Router::new(cfg.clone()).unwrap_or_else(|e| panic!("node {name}: {e}"));
         let id = self.nodes.len();
+        let segment = match self.segments.iter().position(|(s, _)| *s == segment) {
+            Some(index) => index,
+            None => {
+                self.segments.push((segment, Vec::new()));
+                self.segments.len() - 1
+            }
+        };
+        self.segments[segment].1.push(id);
         self.nodes.push(Node {
             name: name.to_string(),
             segment,
@@ -115,10 +124,6 @@ impl Network {
             timer_gen: 0,
             timer_at: None,
         });
-        match self.segments.iter_mut().find(|(s, _)| *s == segment) {
-            Some((_, members)) => members.push(id),
-            None => self.segments.push((segment, vec![id])),
-        }
         NodeId(id)
     }
 
@@ -294,9 +299,9 @@ impl Network {
         self.copies_lost
     }
 
-    /// Received bytes that failed to decode (always 0 unless the codec is broken).
-    pub fn decode_errors(&self) -> u64 {
-        self.decode_errors
+    /// Adverts that failed to encode or decode (always 0 unless the codec is broken).
+    pub fn codec_errors(&self) -> u64 {
+        self.codec_errors
     }
 
     fn feed(&mut self, node: usize, event: Event) {
@@ -377,21 +382,16 @@ impl Network {
             vec![family.multicast_group()]
         };
         let segment = sender.segment;
-        let members = self
-            .segments
-            .iter()
-            .find(|(s, _)| *s == segment)
-            .map(|(_, m)| m.clone())
-            .unwrap_or_default();
         for dst in dsts {
             let addrs = PacketAddrs { src, dst };
             let Ok(bytes) = advert.encode(&addrs, ChecksumMode::PseudoHeader) else {
-                self.decode_errors += 1;
+                self.codec_errors += 1;
                 continue;
             };
             let bytes: Rc<[u8]> = bytes.into();
             let multicast = dst == family.multicast_group();
-            for &to in &members {
+            for k in 0..self.segments[segment].1.len() {
+                let to = self.segments[segment].1[k];
                 let n = &self.nodes[to];
                 let addressed = if multicast {
                     Family::of(&n.cfg.primary_address) == family
@@ -447,7 +447,7 @@ impl Network {
         let advert = match Advert::decode(bytes, &PacketAddrs { src, dst }) {
             Ok(d) => d.advert,
             Err(_) => {
-                self.decode_errors += 1;
+                self.codec_errors += 1;
                 return;
             }
         };

@@ -73,7 +73,7 @@ fn initial_election_elects_the_higher_priority_at_its_mdi() {
     assert!(masterships(&net, b).is_empty());
     assert!(split_brain(net.vip_records(), &[a, b]).is_empty());
     assert!(net.holds_vips(a) && !net.holds_vips(b));
-    assert_eq!(net.decode_errors(), 0);
+    assert_eq!(net.codec_errors(), 0);
 }
 
 #[test]
