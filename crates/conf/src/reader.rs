@@ -1,0 +1,473 @@
+//! Line layer of keepalived's config language, before any parsing: files and `include` (globs,
+//! paths relative to the including file, cycles refused), conditional lines (`@id`, `@^id`),
+//! parameter definitions (`$NAME=value`, continued with a trailing `\`) and their substitution
+//! (`$NAME`, `${NAME}`), and pasted-Unicode normalisation.
+
+use crate::diag::{Diagnostic, Diagnostics, Location, Severity};
+use crate::unicode::{NormalLine, PasteTracker};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// One logical line with its origin.
+#[derive(Clone, Debug)]
+pub struct SourceLine {
+    /// File it came from.
+    pub file: Arc<str>,
+    /// Line number in that file.
+    pub line: u32,
+    /// Normalised text and column map.
+    pub text: NormalLine,
+}
+
+impl SourceLine {
+    /// Location of the character at `index` of the normalised text.
+    pub fn at(&self, index: usize) -> Location {
+        Location {
+            file: self.file.clone(),
+            line: self.line,
+            col: self.text.original_col(index),
+        }
+    }
+}
+
+/// Where config text comes from: the file system, or memory (tests, fuzzing).
+pub trait Files {
+    /// The contents of `path`.
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>>;
+    /// Paths matching a glob pattern, sorted.
+    fn glob(&self, pattern: &str) -> Vec<PathBuf>;
+}
+
+/// The real file system.
+pub struct Disk;
+
+impl Files for Disk {
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        std::fs::read(path)
+    }
+
+    fn glob(&self, pattern: &str) -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = glob::glob(pattern)
+            .map(|paths| paths.flatten().collect())
+            .unwrap_or_default();
+        v.sort();
+        v
+    }
+}
+
+/// In-memory files keyed by path.
+#[derive(Default)]
+pub struct MemoryFiles(pub HashMap<PathBuf, Vec<u8>>);
+
+impl Files for MemoryFiles {
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        self.0
+            .get(path)
+            .cloned()
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"))
+    }
+
+    fn glob(&self, pattern: &str) -> Vec<PathBuf> {
+        let Ok(p) = glob::Pattern::new(pattern) else {
+            return Vec::new();
+        };
+        let mut v: Vec<PathBuf> = self
+            .0
+            .keys()
+            .filter(|k| p.matches_path(k))
+            .cloned()
+            .collect();
+        v.sort();
+        v
+    }
+}
+
+/// Reads a config and everything it includes into logical lines.
+pub struct Reader<'a> {
+    files: &'a dyn Files,
+    config_id: Option<String>,
+    params: HashMap<String, String>,
+    stack: Vec<PathBuf>,
+    paste: PasteTracker,
+    /// Diagnostics found so far.
+    pub diags: Diagnostics,
+    lines: Vec<SourceLine>,
+}
+
+impl<'a> Reader<'a> {
+    /// A reader; `config_id` selects `@id` lines (keepalived's `-i`).
+    pub fn new(files: &'a dyn Files, config_id: Option<String>) -> Self {
+        Reader {
+            files,
+            config_id,
+            params: HashMap::new(),
+            stack: Vec::new(),
+            paste: PasteTracker::default(),
+            diags: Diagnostics::default(),
+            lines: Vec::new(),
+        }
+    }
+
+    /// Reads `path` and its includes. `false` if the top file could not be read.
+    pub fn read_top(&mut self, path: &Path) -> bool {
+        match self.files.read(path) {
+            Ok(bytes) => {
+                self.read_bytes(path, &bytes);
+                true
+            }
+            Err(e) => {
+                let file: Arc<str> = path.display().to_string().into();
+                self.diags.push(
+                    Diagnostic::new(
+                        Severity::Error,
+                        "file-unreadable",
+                        Location {
+                            file,
+                            line: 0,
+                            col: 0,
+                        },
+                        "",
+                        format!("cannot read the configuration: {e}"),
+                    )
+                    .hint("check the path given with -f/--use-file"),
+                );
+                false
+            }
+        }
+    }
+
+    /// The lines read, and the pasted-character findings added to the diagnostics.
+    pub fn finish(mut self) -> (Vec<SourceLine>, Diagnostics) {
+        for d in self.paste.diagnostics() {
+            self.diags.push(d);
+        }
+        (self.lines, self.diags)
+    }
+
+    fn read_bytes(&mut self, path: &Path, bytes: &[u8]) {
+        self.stack.push(canonical(path));
+        let file: Arc<str> = path.display().to_string().into();
+        let text = String::from_utf8_lossy(bytes);
+        if text.contains('\u{fffd}') && std::str::from_utf8(bytes).is_err() {
+            let line = text
+                .lines()
+                .position(|l| l.contains('\u{fffd}'))
+                .unwrap_or(0) as u32
+                + 1;
+            self.diags.push(Diagnostic::new(
+                Severity::Warning,
+                "invalid-utf8",
+                Location {
+                    file: file.clone(),
+                    line,
+                    col: 1,
+                },
+                "",
+                "bytes that are not UTF-8; read as U+FFFD",
+            ));
+        }
+        let raw: Vec<&str> = text.split('\n').collect();
+        let mut i = 0;
+        while i < raw.len() {
+            let number = i as u32 + 1;
+            let mut line = self.paste.normalise(&file, number, raw[i]);
+            i += 1;
+            if !self.conditional(&mut line) {
+                continue;
+            }
+            let trimmed = line.text.trim_start();
+            if let Some(def) = trimmed.strip_prefix('$').filter(|d| is_definition(d)) {
+                let (name, value) = def.split_once('=').unwrap_or((def, ""));
+                let mut value = value.to_string();
+                while value.ends_with('\\') && i < raw.len() {
+                    value.pop();
+                    value.push('\n');
+                    value.push_str(&self.paste.normalise(&file, i as u32 + 1, raw[i]).text);
+                    i += 1;
+                }
+                self.params
+                    .insert(name.trim().to_string(), value.trim().to_string());
+                continue;
+            }
+            if trimmed.contains('$') {
+                self.substitute(&file, number, &mut line);
+            }
+            let src = SourceLine {
+                file: file.clone(),
+                line: number,
+                text: line,
+            };
+            if let Some(pattern) = include_target(&src.text.text) {
+                self.include(&src, path, &pattern);
+                continue;
+            }
+            self.lines.push(src);
+        }
+        self.stack.pop();
+    }
+
+    /// Applies `@id` / `@^id`; false if the line is not for this config id.
+    fn conditional(&self, line: &mut NormalLine) -> bool {
+        let start = line.text.len() - line.text.trim_start().len();
+        let rest = &line.text[start..];
+        let Some(cond) = rest.strip_prefix('@') else {
+            return true;
+        };
+        let (negated, cond) = match cond.strip_prefix('^') {
+            Some(c) => (true, c),
+            None => (false, cond),
+        };
+        let id_len = cond.find(char::is_whitespace).unwrap_or(cond.len());
+        let matches = self.config_id.as_deref() == Some(&cond[..id_len]);
+        if matches == negated {
+            return false;
+        }
+        // Blank out the condition with as many spaces, so the column map stays valid.
+        let prefix = start + 1 + usize::from(negated) + id_len;
+        line.text.replace_range(..prefix, &" ".repeat(prefix));
+        true
+    }
+
+    fn substitute(&mut self, file: &Arc<str>, number: u32, line: &mut NormalLine) {
+        let text = &line.text;
+        let mut out = String::with_capacity(text.len());
+        let mut chars = text.char_indices().peekable();
+        let mut changed = false;
+        let mut in_quote = false;
+        while let Some((i, c)) = chars.next() {
+            if c == '"' {
+                in_quote = !in_quote;
+            }
+            if c != '$' || in_quote {
+                out.push(c);
+                continue;
+            }
+            let braced = chars.peek().is_some_and(|(_, n)| *n == '{');
+            if braced {
+                chars.next();
+            }
+            let mut name = String::new();
+            while let Some(&(_, n)) = chars.peek() {
+                if n.is_ascii_alphanumeric() || n == '_' {
+                    name.push(n);
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            if braced && chars.peek().is_some_and(|(_, n)| *n == '}') {
+                chars.next();
+            }
+            match self.params.get(&name) {
+                Some(v) if !name.is_empty() => {
+                    out.push_str(v);
+                    changed = true;
+                }
+                _ => {
+                    if !name.is_empty() {
+                        self.diags.push(
+                            Diagnostic::new(
+                                Severity::Warning,
+                                "undefined-parameter",
+                                Location {
+                                    file: file.clone(),
+                                    line: number,
+                                    col: line.original_col(text[..i].chars().count()),
+                                },
+                                format!("${name}"),
+                                format!(
+                                    "parameter ${name} is not defined; the text is kept as written"
+                                ),
+                            )
+                            .hint(format!("define it before use: ${name}=VALUE")),
+                        );
+                    }
+                    out.push('$');
+                    if braced {
+                        out.push('{');
+                    }
+                    out.push_str(&name);
+                }
+            }
+        }
+        if changed {
+            // Columns after a substitution no longer map one to one: keep the line's start.
+            let first = line.original_col(0);
+            line.columns = (0..out.chars().count() as u32).map(|k| first + k).collect();
+            line.text = out;
+        }
+    }
+
+    fn include(&mut self, src: &SourceLine, current: &Path, pattern: &str) {
+        let base = current.parent().unwrap_or(Path::new("."));
+        let full = if Path::new(pattern).is_absolute() {
+            PathBuf::from(pattern)
+        } else {
+            base.join(pattern)
+        };
+        let full_s = full.display().to_string();
+        let matches = if full_s.contains(['*', '?', '[']) {
+            self.files.glob(&full_s)
+        } else {
+            vec![full.clone()]
+        };
+        let at = src.at(src.text.text.len() - src.text.text.trim_start().len());
+        if matches.is_empty() {
+            self.diags.push(Diagnostic::new(
+                Severity::Warning,
+                "include-no-match",
+                at.clone(),
+                src.text.text.trim(),
+                format!("no file matches {full_s}"),
+            ));
+        }
+        for path in matches {
+            if self.stack.contains(&canonical(&path)) {
+                self.diags.push(Diagnostic::new(
+                    Severity::Error,
+                    "include-cycle",
+                    at.clone(),
+                    src.text.text.trim(),
+                    format!(
+                        "{} includes itself (through {} files); not read again",
+                        path.display(),
+                        self.stack.len()
+                    ),
+                ));
+                continue;
+            }
+            match self.files.read(&path) {
+                Ok(bytes) => self.read_bytes(&path, &bytes),
+                Err(e) => self.diags.push(Diagnostic::new(
+                    Severity::Error,
+                    "include-unreadable",
+                    at.clone(),
+                    src.text.text.trim(),
+                    format!("cannot read {}: {e}", path.display()),
+                )),
+            }
+        }
+    }
+}
+
+/// The real path if it exists, else `.` and `..` resolved lexically.
+fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| {
+        let mut out = PathBuf::new();
+        for c in path.components() {
+            match c {
+                std::path::Component::ParentDir => {
+                    out.pop();
+                }
+                std::path::Component::CurDir => {}
+                other => out.push(other),
+            }
+        }
+        out
+    })
+}
+
+fn is_definition(after_dollar: &str) -> bool {
+    match after_dollar.split_once('=') {
+        Some((name, _)) => {
+            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        }
+        None => false,
+    }
+}
+
+/// The pattern of an `include` line, if it is one (comments stripped, quotes removed).
+fn include_target(text: &str) -> Option<String> {
+    let t = text.trim_start();
+    let rest = t.strip_prefix("include")?;
+    if !rest.starts_with(char::is_whitespace) {
+        return None;
+    }
+    let arg = rest.trim();
+    let arg = arg.split(['#', '!']).next().unwrap_or("").trim();
+    Some(arg.trim_matches('"').to_string()).filter(|s| !s.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mem(files: &[(&str, &str)]) -> MemoryFiles {
+        MemoryFiles(
+            files
+                .iter()
+                .map(|(p, c)| (PathBuf::from(p), c.as_bytes().to_vec()))
+                .collect(),
+        )
+    }
+
+    fn read(files: &MemoryFiles, id: Option<&str>) -> (Vec<String>, Vec<Diagnostic>) {
+        let mut r = Reader::new(files, id.map(String::from));
+        r.read_top(Path::new("/etc/k/main.conf"));
+        let (lines, diags) = r.finish();
+        (
+            lines
+                .into_iter()
+                .map(|l| format!("{}:{} {}", l.file, l.line, l.text.text))
+                .collect(),
+            diags.0,
+        )
+    }
+
+    #[test]
+    fn include_globs_relative_and_cycles() {
+        let files = mem(&[
+            (
+                "/etc/k/main.conf",
+                "a\ninclude conf.d/*.conf\nb\ninclude main.conf",
+            ),
+            ("/etc/k/conf.d/1.conf", "one"),
+            ("/etc/k/conf.d/2.conf", "two\ninclude ../main.conf"),
+        ]);
+        let (lines, diags) = read(&files, None);
+        assert_eq!(
+            lines,
+            [
+                "/etc/k/main.conf:1 a",
+                "/etc/k/conf.d/1.conf:1 one",
+                "/etc/k/conf.d/2.conf:1 two",
+                "/etc/k/main.conf:3 b"
+            ]
+        );
+        assert_eq!(
+            diags.iter().filter(|d| d.code == "include-cycle").count(),
+            2
+        );
+    }
+
+    #[test]
+    fn conditionals_and_parameters() {
+        let files = mem(&[(
+            "/etc/k/main.conf",
+            "$PRIO=150\n$LONG=a \\\n b\n@node1 priority $PRIO\n@^node1 priority 100\nx ${LONG} $NOPE",
+        )]);
+        let (lines, diags) = read(&files, Some("node1"));
+        assert_eq!(lines[0], "/etc/k/main.conf:4        priority 150");
+        assert_eq!(lines.len(), 2);
+        assert!(lines[1].contains("x a \n b $NOPE"));
+        assert_eq!(diags[0].code, "undefined-parameter");
+        let (lines, _) = read(&files, None);
+        assert_eq!(lines[0], "/etc/k/main.conf:5         priority 100");
+    }
+
+    #[test]
+    fn missing_file_and_no_match() {
+        let files = mem(&[(
+            "/etc/k/main.conf",
+            "include /none/*.conf\ninclude /missing.conf",
+        )]);
+        let (_, diags) = read(&files, None);
+        assert_eq!(
+            diags.iter().map(|d| d.code).collect::<Vec<_>>(),
+            ["include-no-match", "include-unreadable"]
+        );
+        let mut r = Reader::new(&files, None);
+        assert!(!r.read_top(Path::new("/nope.conf")));
+    }
+}
