@@ -1,6 +1,24 @@
 //! keepalived.conf, read the way keepalived 2.2.7 reads it, and explained better.
+//!
+//! Layers: [`reader`] (files, `include`, `@` conditionals, `$` parameters, pasted Unicode),
+//! [`lexer`] and [`tree`] (statements and blocks), [`build`] (the typed [`model`], from the
+//! [`keywords`] tables), [`validate`] (keepalived's cross-checks, [`host`] checks), [`advice`]
+//! (the cloud guide), [`effective`] (what each instance will do, as a `vrrp::RouterConfig`).
+//! [`check::check`] runs them all.
+
+pub mod advice;
+pub mod build;
+pub mod check;
 pub mod diag;
+pub mod effective;
+pub mod host;
+pub mod keywords;
 pub mod lexer;
+pub mod model;
 pub mod reader;
 pub mod tree;
 pub mod unicode;
+pub mod validate;
+
+pub use check::{Options, Report, check};
+pub use diag::{Diagnostic, Location, Severity};

@@ -88,10 +88,23 @@ impl PasteTracker {
         }
         let mut text = String::with_capacity(raw.len());
         let mut columns = Vec::with_capacity(raw.len());
+        let mut in_quote = false;
+        let mut in_comment = false;
+        let mut prev_space = true;
         for (i, c) in raw.chars().enumerate() {
             let col = i as u32 + 1;
-            match classify(c) {
-                Some((kind, replacement)) => {
+            let class = classify(c);
+            let ascii = class.map_or(Some(c), |(_, r)| r);
+            if !in_comment && !in_quote && matches!(ascii, Some('#' | '!')) && prev_space {
+                in_comment = true;
+            }
+            if ascii == Some('"') && !in_comment {
+                in_quote = !in_quote;
+            }
+            prev_space = ascii.is_some_and(char::is_whitespace);
+            // Inside a comment only line endings matter: the rest is nobody's business.
+            match class {
+                Some((kind, replacement)) if !in_comment || kind == Kind::CarriageReturn => {
                     self.note(
                         kind,
                         Location {
@@ -105,7 +118,7 @@ impl PasteTracker {
                         columns.push(col);
                     }
                 }
-                None => {
+                _ => {
                     text.push(c);
                     columns.push(col);
                 }
@@ -153,6 +166,19 @@ mod tests {
         assert_eq!(d.len(), 5);
         assert_eq!(d[0].location.line, 3);
         assert!(d[0].message.starts_with("2 × no-break space"));
+    }
+
+    #[test]
+    fn comments_are_left_alone() {
+        let mut t = PasteTracker::default();
+        let l = t.normalise(
+            &"f".into(),
+            1,
+            "script \"/x.sh\"\u{a0}# say \u{201c}hi\u{201d}\u{a0}!\r",
+        );
+        assert_eq!(l.text, "script \"/x.sh\" # say \u{201c}hi\u{201d}\u{a0}!");
+        let kinds: Vec<String> = t.diagnostics().iter().map(|d| d.message.clone()).collect();
+        assert_eq!(kinds.len(), 2, "{kinds:?}"); // the no-break space before '#', and the CR
     }
 
     #[test]

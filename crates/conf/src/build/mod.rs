@@ -1,0 +1,228 @@
+//! From the block tree to the typed model, reporting what keepalived would ignore or reject.
+
+mod instance;
+mod lists;
+pub mod values;
+
+use crate::diag::{Diagnostic, Severity};
+use crate::keywords::{self, Kind};
+use crate::model::{Config, Global, Section, Settings, SyncGroup, VrrpScript};
+use crate::tree::Node;
+use values::walk;
+
+/// Builds the model from top-level statements.
+pub fn build(nodes: &[Node], diags: &mut Vec<Diagnostic>) -> Config {
+    let mut cfg = Config::default();
+    let mut unsupported: Vec<&Node> = Vec::new();
+    for node in nodes {
+        match node.key() {
+            "global_defs" => global(node, &mut cfg.global, diags),
+            "vrrp_script" => {
+                if let Some(name) = section_name(node, diags) {
+                    let mut settings = Settings::default();
+                    walk(
+                        "vrrp_script",
+                        node,
+                        keywords::SCRIPT,
+                        &mut settings,
+                        diags,
+                        |_, _| {},
+                    );
+                    if !settings.has("script") {
+                        diags.push(
+                            Diagnostic::new(
+                                Severity::Error,
+                                "script-missing",
+                                node.name.loc.clone(),
+                                node.text(),
+                                format!(
+                                    "vrrp_script {name} has no `script`; keepalived removes it"
+                                ),
+                            )
+                            .until(node.last_line()),
+                        );
+                        continue;
+                    }
+                    duplicate(cfg.scripts.contains_key(&name), node, diags);
+                    cfg.scripts.insert(
+                        name.clone(),
+                        VrrpScript {
+                            name,
+                            settings,
+                            loc: node.name.loc.clone(),
+                        },
+                    );
+                }
+            }
+            "vrrp_instance" => {
+                if let Some(i) = instance::build(node, diags) {
+                    if cfg.instances.iter().any(|x| x.name == i.name) {
+                        duplicate(true, node, diags);
+                    }
+                    cfg.instances.push(i);
+                }
+            }
+            "vrrp_sync_group" => {
+                if let Some(g) = sync_group(node, diags) {
+                    cfg.sync_groups.push(g);
+                }
+            }
+            "track_file" | "vrrp_track_file" => {
+                if let Some(s) = section(node, keywords::TRACK_FILE, diags) {
+                    duplicate(cfg.track_files.contains_key(&s.name), node, diags);
+                    cfg.track_files.insert(s.name.clone(), s);
+                }
+            }
+            "vrrp_track_process" => {
+                if let Some(s) = section(node, keywords::TRACK_PROCESS, diags) {
+                    duplicate(cfg.track_processes.contains_key(&s.name), node, diags);
+                    cfg.track_processes.insert(s.name.clone(), s);
+                }
+            }
+            "garp_group" => {
+                let mut s = Section {
+                    name: String::new(),
+                    settings: Settings::default(),
+                    entries: Vec::new(),
+                    loc: node.name.loc.clone(),
+                };
+                let mut entries = Vec::new();
+                walk(
+                    "garp_group",
+                    node,
+                    keywords::GARP_GROUP,
+                    &mut s.settings,
+                    diags,
+                    |b, _| entries.extend(lists::entries(b)),
+                );
+                s.entries = entries;
+                cfg.garp_groups.push(s);
+            }
+            "static_ipaddress" => cfg.static_addresses.extend(lists::addresses(node, diags)),
+            "static_routes" => cfg.static_routes.extend(lists::entries(node)),
+            "static_rules" => cfg.static_rules.extend(lists::entries(node)),
+            key if keywords::UNSUPPORTED_TOP.contains(&key) => unsupported.push(node),
+            _ => diags.push(values::unknown("the top level", node, TOP)),
+        }
+    }
+    if let Some(first) = unsupported.first() {
+        let kinds: Vec<&str> = {
+            let mut k: Vec<&str> = unsupported.iter().map(|n| n.key()).collect();
+            k.dedup();
+            k
+        };
+        diags.push(
+            Diagnostic::new(Severity::Warning, "not-supported", first.name.loc.clone(), first.text(), format!("{} section(s) of keepalived's load balancer / BFD ({}) are not supported by havip and are skipped", unsupported.len(), kinds.join(", ")))
+                .until(first.last_line())
+                .hint("run keepalived's checker (or IPVS) separately; havip handles the VRRP side only"),
+        );
+    }
+    cfg
+}
+
+const TOP: &[(&str, Kind)] = &[
+    ("global_defs", Kind::Block),
+    ("vrrp_script", Kind::Block),
+    ("vrrp_instance", Kind::Block),
+    ("vrrp_sync_group", Kind::Block),
+    ("track_file", Kind::Block),
+    ("vrrp_track_file", Kind::Block),
+    ("vrrp_track_process", Kind::Block),
+    ("garp_group", Kind::Block),
+    ("static_ipaddress", Kind::Block),
+    ("static_routes", Kind::Block),
+    ("static_rules", Kind::Block),
+    ("virtual_server", Kind::Block),
+];
+
+fn global(node: &Node, g: &mut Global, diags: &mut Vec<Diagnostic>) {
+    g.loc.get_or_insert_with(|| node.name.loc.clone());
+    let mut emails = Vec::new();
+    walk(
+        "global_defs",
+        node,
+        keywords::GLOBAL,
+        &mut g.settings,
+        diags,
+        |b, _| {
+            if b.key() == "notification_email" {
+                emails.extend(b.children().iter().map(|e| e.name.text.clone()));
+            }
+        },
+    );
+    g.notification_email.extend(emails);
+}
+
+fn section_name(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<String> {
+    match node.args.first() {
+        Some(a) => Some(a.text.clone()),
+        None => {
+            diags.push(
+                Diagnostic::new(
+                    Severity::Error,
+                    "missing-name",
+                    node.name.loc.clone(),
+                    node.text(),
+                    format!("`{}` needs a name; the section is ignored", node.key()),
+                )
+                .until(node.last_line()),
+            );
+            None
+        }
+    }
+}
+
+fn section(node: &Node, table: &[(&str, Kind)], diags: &mut Vec<Diagnostic>) -> Option<Section> {
+    let name = section_name(node, diags)?;
+    let mut settings = Settings::default();
+    walk(node.key(), node, table, &mut settings, diags, |_, _| {});
+    Some(Section {
+        name,
+        settings,
+        entries: Vec::new(),
+        loc: node.name.loc.clone(),
+    })
+}
+
+fn sync_group(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<SyncGroup> {
+    let name = section_name(node, diags)?;
+    let mut g = SyncGroup {
+        name,
+        members: Vec::new(),
+        settings: Settings::default(),
+        track_scripts: Vec::new(),
+        track_interfaces: Vec::new(),
+        loc: node.name.loc.clone(),
+    };
+    let (mut members, mut scripts, mut ifaces) = (Vec::new(), Vec::new(), Vec::new());
+    walk(
+        "vrrp_sync_group",
+        node,
+        keywords::SYNC_GROUP,
+        &mut g.settings,
+        diags,
+        |b, d| match b.key() {
+            "group" => members.extend(lists::track_refs(b, d)),
+            "track_script" => scripts.extend(lists::track_refs(b, d)),
+            "track_interface" => ifaces.extend(lists::track_refs(b, d)),
+            _ => {}
+        },
+    );
+    (g.members, g.track_scripts, g.track_interfaces) = (members, scripts, ifaces);
+    Some(g)
+}
+
+fn duplicate(exists: bool, node: &Node, diags: &mut Vec<Diagnostic>) {
+    if exists {
+        diags.push(Diagnostic::new(
+            Severity::Warning,
+            "duplicate-name",
+            node.name.loc.clone(),
+            node.text(),
+            format!(
+                "a `{}` with this name is already defined; this one replaces it",
+                node.key()
+            ),
+        ));
+    }
+}

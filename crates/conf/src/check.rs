@@ -1,0 +1,83 @@
+//! The whole check: read, parse, build, validate, advise.
+
+use crate::build::build;
+use crate::diag::{Diagnostic, Severity};
+use crate::effective::{Effective, resolve};
+use crate::host::Host;
+use crate::model::Config;
+use crate::reader::{Files, Reader};
+use crate::tree::parse;
+use std::path::Path;
+
+/// What to check.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// keepalived's config id (`-i`), selecting `@id` lines.
+    pub config_id: Option<String>,
+    /// Add the seeds' cloud (HAVIP) advice.
+    pub cloud: bool,
+}
+
+/// The result of a check.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// The model (as far as it could be built).
+    pub config: Config,
+    /// Diagnostics, sorted by location.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Whether the top file was read at all.
+    pub read: bool,
+}
+
+impl Report {
+    /// 0 clean, 1 warnings only, 2 errors (`havip check`'s exit status).
+    pub fn exit_code(&self) -> i32 {
+        if !self.read
+            || self
+                .diagnostics
+                .iter()
+                .any(|d| d.severity == Severity::Error)
+        {
+            2
+        } else if self
+            .diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Warning)
+        {
+            1
+        } else {
+            0
+        }
+    }
+
+    /// Resolved instances (those that can run).
+    pub fn effective(&self) -> Vec<Result<Effective, String>> {
+        self.config
+            .instances
+            .iter()
+            .map(|i| resolve(&self.config, i, None))
+            .collect()
+    }
+}
+
+/// Checks `path` read through `files`; `host` enables the checks that depend on the machine.
+pub fn check(files: &dyn Files, path: &Path, host: Option<&dyn Host>, opts: &Options) -> Report {
+    let mut reader = Reader::new(files, opts.config_id.clone());
+    let read = reader.read_top(path);
+    let (lines, diags) = reader.finish();
+    let mut diags = diags.0;
+    let nodes = parse(&lines, &mut diags);
+    let config = build(&nodes, &mut diags);
+    if read {
+        crate::validate::validate(&config, host, &mut diags);
+        if opts.cloud {
+            crate::advice::advise(&config, &mut diags);
+        }
+    }
+    let diagnostics = crate::diag::Diagnostics(diags).sorted();
+    Report {
+        config,
+        diagnostics,
+        read,
+    }
+}

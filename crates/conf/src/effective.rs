@@ -1,0 +1,175 @@
+//! What each instance will actually do: keepalived's defaults and global settings applied,
+//! turned into the `vrrp::RouterConfig` the daemon runs.
+
+use crate::model::{Config, InitialState, Instance};
+use crate::validate::{is_ipv6, version};
+use serde::Serialize;
+use std::net::IpAddr;
+use vrrp::{
+    AdvertInterval, Auth, GarpSchedule, Micros, RouterConfig, UnicastPeer, Version, timing,
+};
+
+/// An instance with everything resolved, for `havip check --explain` and the daemon.
+#[derive(Clone, Debug, Serialize)]
+pub struct Effective {
+    /// Instance name.
+    pub name: String,
+    /// Initial state.
+    pub state: InitialState,
+    /// Interface.
+    pub interface: Option<String>,
+    /// The router settings (primary address from `unicast_src_ip`/`mcast_src_ip` or the
+    /// interface's address given by the caller).
+    pub router: RouterConfig,
+    /// Master_Down_Interval as a backup at this priority: the worst-case takeover delay.
+    pub master_down: Micros,
+    /// Skew time: the takeover delay after a master resigns.
+    pub skew: Micros,
+    /// Tracked script names that exist.
+    pub track_scripts: Vec<String>,
+    /// Notify scripts by kind.
+    pub notify: Vec<(String, String)>,
+}
+
+/// Resolves one instance. `interface_address` stands in for the address keepalived would take
+/// from the interface when neither `unicast_src_ip` nor `mcast_src_ip` is set.
+pub fn resolve(
+    cfg: &Config,
+    i: &Instance,
+    interface_address: Option<IpAddr>,
+) -> Result<Effective, String> {
+    let g = &cfg.global.settings;
+    let s = &i.settings;
+    let vrid = i
+        .vrid()
+        .ok_or_else(|| format!("{}: no virtual_router_id", i.name))?;
+    let ipv6 = is_ipv6(i);
+    let fallback = interface_address.unwrap_or(if ipv6 {
+        IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED)
+    } else {
+        IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)
+    });
+    let primary = s
+        .ip("unicast_src_ip")
+        .or_else(|| s.ip("mcast_src_ip"))
+        .unwrap_or(fallback);
+    let version = if version(cfg, i) == 3 {
+        Version::V3
+    } else {
+        Version::V2
+    };
+    let us = i.advert_int_us();
+    let interval = match version {
+        Version::V2 => AdvertInterval::from_secs(((us as f64 / 1e6).round() as u16).clamp(1, 255)),
+        Version::V3 => AdvertInterval::from_centis(
+            ((us / 10_000) as u16).clamp(1, AdvertInterval::V3_MAX_CENTIS),
+        ),
+    }
+    .ok_or_else(|| format!("{}: advert_int out of range", i.name))?;
+    let state = i.state();
+    let nopreempt = i.nopreempt() && state == InitialState::Backup;
+    let flag = |inst: &str, glob: &str| s.bool(inst).or_else(|| g.bool(glob)).unwrap_or(false);
+    let int = |inst: &str, glob: &str, default: i64| {
+        s.int(inst).or_else(|| g.int(glob)).unwrap_or(default)
+    };
+    let secs = |v: i64| Micros::from_secs(v.max(0) as u64);
+    let master_delay = int("garp_master_delay", "vrrp_garp_master_delay", 5);
+    let master_repeat = int("garp_master_repeat", "vrrp_garp_master_repeat", 5);
+    let garp = GarpSchedule {
+        master_delay: secs(master_delay),
+        master_repeat: master_repeat as u32,
+        master_refresh: secs(int("garp_master_refresh", "vrrp_garp_master_refresh", 0)),
+        master_refresh_repeat: int(
+            "garp_master_refresh_repeat",
+            "vrrp_garp_master_refresh_repeat",
+            1,
+        ) as u32,
+        lower_prio_delay: secs(int(
+            "garp_lower_prio_delay",
+            "vrrp_garp_lower_prio_delay",
+            master_delay,
+        )),
+        lower_prio_repeat: int(
+            "garp_lower_prio_repeat",
+            "vrrp_garp_lower_prio_repeat",
+            master_repeat,
+        ) as u32,
+    };
+    let auth = match (&i.auth, version) {
+        (Some(a), Version::V2) if a.auth_type == "PASS" => {
+            Auth::pass(a.pass.as_deref().unwrap_or(""))
+        }
+        _ => Auth::None,
+    };
+    let router = RouterConfig {
+        vrid,
+        version,
+        priority: i.priority(),
+        advert_interval: interval,
+        start_as_master: state == InitialState::Master,
+        preempt: !nopreempt,
+        preempt_delay: if nopreempt {
+            Micros::ZERO
+        } else {
+            Micros(s.micros("preempt_delay").unwrap_or(0))
+        },
+        primary_address: primary,
+        virtual_addresses: i
+            .vips
+            .iter()
+            .filter(|v| v.addr.is_ipv6() == ipv6)
+            .map(|v| v.addr)
+            .collect(),
+        auth,
+        unicast_peers: i
+            .unicast_peers
+            .iter()
+            .filter(|p| p.addr.is_ipv6() == ipv6)
+            .map(|p| UnicastPeer {
+                addr: p.addr,
+                min_ttl: p.min_ttl,
+                max_ttl: p.max_ttl,
+            })
+            .collect(),
+        check_unicast_src: s.has("check_unicast_src") || g.has("vrrp_check_unicast_src"),
+        skip_check_adv_addr: s.bool("skip_check_adv_addr").unwrap_or(false)
+            || g.has("vrrp_skip_check_adv_addr"),
+        down_timer_adverts: int("down_timer_adverts", "vrrp_down_timer_adverts", 3) as u8,
+        lower_prio_no_advert: flag("lower_prio_no_advert", "vrrp_lower_prio_no_advert"),
+        higher_prio_send_advert: flag("higher_prio_send_advert", "vrrp_higher_prio_send_advert"),
+        garp,
+    };
+    router.validate().map_err(|e| format!("{}: {e}", i.name))?;
+    let m = Micros(interval.micros());
+    let notify = [
+        "notify_master",
+        "notify_backup",
+        "notify_fault",
+        "notify_stop",
+        "notify",
+        "notify_master_rx_lower_pri",
+    ]
+    .iter()
+    .filter_map(|k| s.script(k).map(|c| (k.to_string(), c.command.clone())))
+    .collect();
+    Ok(Effective {
+        name: i.name.clone(),
+        state,
+        interface: i.interface().map(String::from),
+        master_down: timing::master_down_interval(
+            version,
+            router.down_timer_adverts,
+            router.priority,
+            m,
+        ),
+        skew: timing::skew(version, router.priority, m),
+        router,
+        track_scripts: i
+            .track_scripts
+            .iter()
+            .filter(|t| cfg.scripts.contains_key(&t.name))
+            .map(|t| t.name.clone())
+            .collect(),
+        notify,
+    })
+}

@@ -1,0 +1,65 @@
+//! Facts about the machine the config is checked on: keepalived checks them at start-up
+//! (interfaces exist, track scripts are executable), so `havip check` does too, unless told
+//! the config is for another machine.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+/// What a script path resolves to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScriptFile {
+    /// Exists and is executable.
+    Executable,
+    /// Exists, not executable.
+    NotExecutable,
+    /// Does not exist.
+    Missing,
+}
+
+/// Host lookups used by validation.
+pub trait Host {
+    /// Whether a network interface of this name exists.
+    fn interface_exists(&self, name: &str) -> bool;
+    /// What a script's command resolves to.
+    fn script(&self, path: &str) -> ScriptFile;
+}
+
+/// This machine.
+pub struct LocalHost;
+
+impl Host for LocalHost {
+    fn interface_exists(&self, name: &str) -> bool {
+        !name.contains('/') && Path::new("/sys/class/net").join(name).exists()
+    }
+
+    fn script(&self, path: &str) -> ScriptFile {
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_file() && m.permissions().mode() & 0o111 != 0 => ScriptFile::Executable,
+            Ok(_) => ScriptFile::NotExecutable,
+            Err(_) => ScriptFile::Missing,
+        }
+    }
+}
+
+/// A host described by lists (tests, and checking a config meant for another machine).
+#[derive(Clone, Debug, Default)]
+pub struct FakeHost {
+    /// Interfaces that exist.
+    pub interfaces: Vec<String>,
+    /// Executable scripts.
+    pub scripts: Vec<String>,
+}
+
+impl Host for FakeHost {
+    fn interface_exists(&self, name: &str) -> bool {
+        self.interfaces.iter().any(|i| i == name)
+    }
+
+    fn script(&self, path: &str) -> ScriptFile {
+        if self.scripts.iter().any(|s| s == path) {
+            ScriptFile::Executable
+        } else {
+            ScriptFile::Missing
+        }
+    }
+}

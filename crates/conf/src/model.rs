@@ -1,0 +1,360 @@
+//! The typed model of a keepalived.conf: every setting as read (with its location), and typed
+//! views of what the VRRP side acts on, with keepalived 2.2.7's defaults.
+
+use crate::diag::Location;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+/// A value as read.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Value {
+    /// A flag that is present.
+    Flag,
+    /// A boolean.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A duration in microseconds.
+    Micros(u64),
+    /// A string.
+    Str(String),
+    /// A script command and who runs it.
+    Script(ScriptCmd),
+    /// An address.
+    Ip(IpAddr),
+    /// Words.
+    Words(Vec<String>),
+}
+
+/// A command with optional user and group (`notify_master "/x.sh MASTER" user group`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ScriptCmd {
+    /// The command line.
+    pub command: String,
+    /// `username`.
+    pub user: Option<String>,
+    /// `groupname`.
+    pub group: Option<String>,
+}
+
+/// A setting and where it was written.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Setting {
+    /// Value.
+    pub value: Value,
+    /// Where.
+    pub loc: Location,
+}
+
+/// Settings of one section, by keyword; the last occurrence wins, as in keepalived.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Settings(pub BTreeMap<String, Setting>);
+
+impl Settings {
+    /// Whether a flag or any value is present.
+    pub fn has(&self, key: &str) -> bool {
+        self.0.contains_key(key)
+    }
+
+    /// Location of a setting.
+    pub fn loc(&self, key: &str) -> Option<&Location> {
+        self.0.get(key).map(|s| &s.loc)
+    }
+
+    /// Integer value.
+    pub fn int(&self, key: &str) -> Option<i64> {
+        match self.0.get(key)?.value {
+            Value::Int(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    /// Duration value in microseconds.
+    pub fn micros(&self, key: &str) -> Option<u64> {
+        match self.0.get(key)?.value {
+            Value::Micros(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// Boolean: flags are true, `BoolOpt` values as written.
+    pub fn bool(&self, key: &str) -> Option<bool> {
+        match self.0.get(key)?.value {
+            Value::Flag => Some(true),
+            Value::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// String value.
+    pub fn str(&self, key: &str) -> Option<&str> {
+        match &self.0.get(key)?.value {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Script value.
+    pub fn script(&self, key: &str) -> Option<&ScriptCmd> {
+        match &self.0.get(key)?.value {
+            Value::Script(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Address value.
+    pub fn ip(&self, key: &str) -> Option<IpAddr> {
+        match self.0.get(key)?.value {
+            Value::Ip(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// Words value.
+    pub fn words(&self, key: &str) -> Option<&[String]> {
+        match &self.0.get(key)?.value {
+            Value::Words(w) => Some(w),
+            _ => None,
+        }
+    }
+}
+
+/// A `virtual_ipaddress` (or `static_ipaddress`) entry.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct VirtualAddress {
+    /// The address.
+    pub addr: IpAddr,
+    /// Prefix length (keepalived's default: 32 / 128).
+    pub prefix: u8,
+    /// `brd`.
+    pub broadcast: Option<IpAddr>,
+    /// `dev`.
+    pub dev: Option<String>,
+    /// `scope`.
+    pub scope: Option<String>,
+    /// `label`.
+    pub label: Option<String>,
+    /// `no_track`.
+    pub no_track: bool,
+    /// Other options as written (`nodad`, `noprefixroute`, `preferred_lft 0`, ...).
+    pub options: Vec<String>,
+    /// Where.
+    pub loc: Location,
+}
+
+/// A `unicast_peer` entry.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Peer {
+    /// Address.
+    pub addr: IpAddr,
+    /// `min_ttl`.
+    pub min_ttl: u8,
+    /// `max_ttl`.
+    pub max_ttl: u8,
+    /// Where.
+    pub loc: Location,
+}
+
+/// A tracked object reference (`track_script { NAME weight -20 }`, `track_interface { eth1 }`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TrackRef {
+    /// Name of the script, file, process or interface.
+    pub name: String,
+    /// `weight`, if given (0 or absent: failure means FAULT).
+    pub weight: Option<i64>,
+    /// `reverse`.
+    pub reverse: bool,
+    /// Where.
+    pub loc: Location,
+}
+
+/// A raw list entry (`virtual_routes`, `virtual_rules`, `static_*`), kept as written.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Entry {
+    /// The words.
+    pub words: Vec<String>,
+    /// Where.
+    pub loc: Location,
+}
+
+/// VRRPv2 authentication.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Authentication {
+    /// `PASS` or `AH`.
+    pub auth_type: String,
+    /// `auth_pass`, as written.
+    pub pass: Option<String>,
+    /// Where the block is.
+    pub loc: Location,
+}
+
+/// `global_defs`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Global {
+    /// All settings.
+    pub settings: Settings,
+    /// `notification_email` addresses.
+    pub notification_email: Vec<String>,
+    /// Where the block starts.
+    pub loc: Option<Location>,
+}
+
+/// `vrrp_script NAME`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct VrrpScript {
+    /// Name.
+    pub name: String,
+    /// Settings.
+    pub settings: Settings,
+    /// Where.
+    pub loc: Location,
+}
+
+impl VrrpScript {
+    /// `interval` in seconds (keepalived's default 1).
+    pub fn interval(&self) -> i64 {
+        self.settings.int("interval").unwrap_or(1)
+    }
+
+    /// `timeout` in seconds, if set.
+    pub fn timeout(&self) -> Option<i64> {
+        self.settings.int("timeout")
+    }
+}
+
+/// A named section with plain settings (`track_file`, `vrrp_track_process`, `garp_group`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Section {
+    /// Name (empty for `garp_group`).
+    pub name: String,
+    /// Settings.
+    pub settings: Settings,
+    /// List entries of its blocks (`interfaces`), if any.
+    pub entries: Vec<Entry>,
+    /// Where.
+    pub loc: Location,
+}
+
+/// `vrrp_sync_group NAME`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SyncGroup {
+    /// Name.
+    pub name: String,
+    /// Member instance names.
+    pub members: Vec<TrackRef>,
+    /// Settings (notify scripts, flags).
+    pub settings: Settings,
+    /// Tracked scripts.
+    pub track_scripts: Vec<TrackRef>,
+    /// Tracked interfaces.
+    pub track_interfaces: Vec<TrackRef>,
+    /// Where.
+    pub loc: Location,
+}
+
+/// `vrrp_instance NAME`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Instance {
+    /// Name.
+    pub name: String,
+    /// Where the block starts.
+    pub loc: Location,
+    /// Scalar settings.
+    pub settings: Settings,
+    /// `authentication`.
+    pub auth: Option<Authentication>,
+    /// `unicast_peer`.
+    pub unicast_peers: Vec<Peer>,
+    /// `virtual_ipaddress`.
+    pub vips: Vec<VirtualAddress>,
+    /// `virtual_ipaddress_excluded`.
+    pub excluded_vips: Vec<VirtualAddress>,
+    /// `virtual_routes`.
+    pub routes: Vec<Entry>,
+    /// `virtual_rules`.
+    pub rules: Vec<Entry>,
+    /// `track_interface`.
+    pub track_interfaces: Vec<TrackRef>,
+    /// `track_script`.
+    pub track_scripts: Vec<TrackRef>,
+    /// `track_file`.
+    pub track_files: Vec<TrackRef>,
+    /// `track_process`.
+    pub track_processes: Vec<TrackRef>,
+}
+
+/// Initial state as configured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum InitialState {
+    /// `state MASTER`.
+    Master,
+    /// `state BACKUP` (and keepalived's default for anything else).
+    Backup,
+}
+
+impl Instance {
+    /// `state`; anything but MASTER is BACKUP, as in keepalived.
+    pub fn state(&self) -> InitialState {
+        match self.settings.str("state") {
+            Some("MASTER") => InitialState::Master,
+            _ => InitialState::Backup,
+        }
+    }
+
+    /// `priority` (default 100).
+    pub fn priority(&self) -> u8 {
+        self.settings
+            .int("priority")
+            .and_then(|p| u8::try_from(p).ok())
+            .unwrap_or(100)
+    }
+
+    /// `virtual_router_id`.
+    pub fn vrid(&self) -> Option<u8> {
+        self.settings
+            .int("virtual_router_id")
+            .and_then(|v| u8::try_from(v).ok())
+    }
+
+    /// `advert_int` in microseconds (default 1 s).
+    pub fn advert_int_us(&self) -> u64 {
+        self.settings.micros("advert_int").unwrap_or(1_000_000)
+    }
+
+    /// `interface`.
+    pub fn interface(&self) -> Option<&str> {
+        self.settings.str("interface")
+    }
+
+    /// Whether preemption is off.
+    pub fn nopreempt(&self) -> bool {
+        self.settings.has("nopreempt")
+    }
+}
+
+/// A whole configuration.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Config {
+    /// `global_defs`.
+    pub global: Global,
+    /// `vrrp_script`s by name.
+    pub scripts: BTreeMap<String, VrrpScript>,
+    /// `track_file`s by name.
+    pub track_files: BTreeMap<String, Section>,
+    /// `vrrp_track_process`es by name.
+    pub track_processes: BTreeMap<String, Section>,
+    /// `vrrp_sync_group`s.
+    pub sync_groups: Vec<SyncGroup>,
+    /// `garp_group`s.
+    pub garp_groups: Vec<Section>,
+    /// `vrrp_instance`s, in file order.
+    pub instances: Vec<Instance>,
+    /// `static_ipaddress`.
+    pub static_addresses: Vec<VirtualAddress>,
+    /// `static_routes`.
+    pub static_routes: Vec<Entry>,
+    /// `static_rules`.
+    pub static_rules: Vec<Entry>,
+}

@@ -1,0 +1,410 @@
+//! Cross-checks with keepalived 2.2.7's semantics: what it refuses, resets, ignores or warns
+//! about once the whole file is read. Each finding names the line that causes it.
+
+use crate::diag::{Diagnostic, Location, Severity};
+use crate::host::{Host, ScriptFile};
+use crate::model::{Config, Instance};
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+/// The VRRP version an instance runs (its own `version`, else `vrrp_version`, else 2).
+pub fn version(cfg: &Config, i: &Instance) -> u8 {
+    let v = i
+        .settings
+        .int("version")
+        .or_else(|| cfg.global.settings.int("vrrp_version"))
+        .unwrap_or(2) as u8;
+    if v == 2 && is_ipv6(i) { 3 } else { v }
+}
+
+/// Whether the instance is IPv6 (by its first address or source).
+pub fn is_ipv6(i: &Instance) -> bool {
+    i.vips
+        .first()
+        .map(|v| v.addr.is_ipv6())
+        .or_else(|| i.settings.ip("unicast_src_ip").map(|a| a.is_ipv6()))
+        .unwrap_or(false)
+}
+
+/// Runs every check; `host` adds the checks that depend on this machine.
+pub fn validate(cfg: &Config, host: Option<&dyn Host>, diags: &mut Vec<Diagnostic>) {
+    let mut seen_vrids: HashMap<(String, bool, u8), &Instance> = HashMap::new();
+    for i in &cfg.instances {
+        instance(cfg, i, diags);
+        if let (Some(vrid), Some(ifname)) = (i.vrid(), i.interface())
+            && let Some(first) = seen_vrids.insert((ifname.to_string(), is_ipv6(i), vrid), i)
+        {
+            let loc = i
+                .settings
+                .loc("virtual_router_id")
+                .cloned()
+                .unwrap_or_else(|| i.loc.clone());
+            diags.push(Diagnostic::new(Severity::Error, "duplicate-vrid", loc, format!("virtual_router_id {vrid}"), format!("VRID {vrid} is already used on {ifname} by {} ({}); keepalived refuses to run two", first.name, first.loc)).hint("give every virtual router on a LAN its own virtual_router_id"));
+        }
+    }
+    for g in &cfg.sync_groups {
+        for m in &g.members {
+            if !cfg.instances.iter().any(|i| i.name == m.name) {
+                diags.push(Diagnostic::new(Severity::Error, "undefined-reference", m.loc.clone(), m.name.clone(), format!("sync group {} lists `{}`, which is not a vrrp_instance; keepalived ignores it", g.name, m.name)));
+            }
+        }
+        if g.members.len() < 2 {
+            diags.push(Diagnostic::new(
+                Severity::Warning,
+                "sync-group-size",
+                g.loc.clone(),
+                format!("vrrp_sync_group {}", g.name),
+                "a sync group of fewer than two instances does nothing",
+            ));
+        }
+        for s in &g.track_scripts {
+            undefined_script(cfg, &s.name, &s.loc, diags);
+        }
+    }
+    script_security(cfg, diags);
+    if let Some(h) = host {
+        host_checks(cfg, h, diags);
+    }
+}
+
+fn instance(cfg: &Config, i: &Instance, diags: &mut Vec<Diagnostic>) {
+    let s = &i.settings;
+    let at = |key: &str| s.loc(key).cloned().unwrap_or_else(|| i.loc.clone());
+    if i.vrid().is_none() {
+        diags.push(
+            Diagnostic::new(
+                Severity::Error,
+                "missing-vrid",
+                i.loc.clone(),
+                format!("vrrp_instance {}", i.name),
+                format!(
+                    "({}) the virtual router id must be set; keepalived drops this instance",
+                    i.name
+                ),
+            )
+            .hint("add `virtual_router_id N` (1-255), unique per cluster in the subnet"),
+        );
+    }
+    if i.interface().is_none() && i.unicast_peers.is_empty() {
+        diags.push(Diagnostic::new(
+            Severity::Error,
+            "missing-interface",
+            i.loc.clone(),
+            format!("vrrp_instance {}", i.name),
+            format!(
+                "({}) no `interface` and no unicast peers; keepalived cannot run it",
+                i.name
+            ),
+        ));
+    }
+    if let Some(st) = s.str("state")
+        && st != "MASTER"
+        && st != "BACKUP"
+    {
+        let mut d = Diagnostic::new(
+            Severity::Warning,
+            "unknown-state",
+            at("state"),
+            format!("state {st}"),
+            format!("({}) unknown state `{st}`, defaulting to BACKUP", i.name),
+        );
+        d = d.hint(
+            if st.eq_ignore_ascii_case("master") || st.eq_ignore_ascii_case("backup") {
+                "the value is case-sensitive: MASTER or BACKUP".to_string()
+            } else {
+                "state takes MASTER or BACKUP; translated guides sometimes translate the value too"
+                    .to_string()
+            },
+        );
+        diags.push(d);
+    }
+    let v = version(cfg, i);
+    if v == 3
+        && i.settings.int("version").is_none()
+        && cfg.global.settings.int("vrrp_version").unwrap_or(2) == 2
+        && is_ipv6(i)
+    {
+        diags.push(Diagnostic::new(
+            Severity::Info,
+            "ipv6-uses-v3",
+            i.loc.clone(),
+            format!("vrrp_instance {}", i.name),
+            "IPv6 addresses: VRRPv2 has no IPv6, so version 3 is used",
+        ));
+    }
+    advert_int(i, v, diags);
+    if s.has("nopreempt") && i.state() == crate::model::InitialState::Master {
+        diags.push(
+            Diagnostic::new(
+                Severity::Warning,
+                "nopreempt-master",
+                at("nopreempt"),
+                "nopreempt",
+                format!(
+                    "({}) nopreempt does not work with initial state MASTER; keepalived clears it",
+                    i.name
+                ),
+            )
+            .hint("use `state BACKUP` on both servers with nopreempt"),
+        );
+    }
+    if s.has("nopreempt") && s.micros("preempt_delay").is_some_and(|d| d > 0) {
+        diags.push(Diagnostic::new(Severity::Warning, "preempt-delay-nopreempt", at("preempt_delay"), "preempt_delay", format!("({}) preempt_delay is incompatible with nopreempt; keepalived resets it to 0", i.name)).hint("remove preempt_delay, or remove nopreempt if the primary should take back its role"));
+    }
+    if let Some(a) = &i.auth {
+        if v == 3 {
+            diags.push(Diagnostic::new(
+                Severity::Warning,
+                "auth-v3",
+                a.loc.clone(),
+                "authentication",
+                format!(
+                    "({}) VRRPv3 has no authentication; the block is ignored",
+                    i.name
+                ),
+            ));
+        } else if a.auth_type == "PASS" && a.pass.is_none() {
+            diags.push(Diagnostic::new(
+                Severity::Warning,
+                "missing-value",
+                a.loc.clone(),
+                "authentication",
+                "auth_type PASS without auth_pass: an empty password is used",
+            ));
+        }
+    }
+    // The instance's family is that of its first address; excluded addresses may be of either.
+    let fam6 = is_ipv6(i);
+    for va in i.vips.iter().filter(|va| va.addr.is_ipv6() != fam6) {
+        diags.push(Diagnostic::new(Severity::Error, "mixed-family", va.loc.clone(), va.addr.to_string(), format!("({}) {} is not of the instance's address family; keepalived ignores it", i.name, va.addr)).hint("put IPv4 and IPv6 addresses in separate instances, or the other family in virtual_ipaddress_excluded"));
+    }
+    if i.vips.is_empty() {
+        diags.push(Diagnostic::new(
+            Severity::Warning,
+            "no-vip",
+            i.loc.clone(),
+            format!("vrrp_instance {}", i.name),
+            format!(
+                "({}) no virtual_ipaddress: the instance elects a master but moves no address",
+                i.name
+            ),
+        ));
+    }
+    let src = s.ip("unicast_src_ip");
+    for p in &i.unicast_peers {
+        if Some(p.addr) == src {
+            diags.push(
+                Diagnostic::new(
+                    Severity::Warning,
+                    "peer-is-self",
+                    p.loc.clone(),
+                    p.addr.to_string(),
+                    "this unicast peer is our own unicast_src_ip",
+                )
+                .hint("list the other server's address"),
+            );
+        }
+        if p.addr.is_ipv6() != src.map_or(fam6, |a: IpAddr| a.is_ipv6()) {
+            diags.push(Diagnostic::new(
+                Severity::Error,
+                "mixed-family",
+                p.loc.clone(),
+                p.addr.to_string(),
+                "unicast peer of the other address family; keepalived ignores it",
+            ));
+        }
+    }
+    for t in &i.track_interfaces {
+        if Some(t.name.as_str()) == i.interface() && t.weight.is_none() {
+            diags.push(
+                Diagnostic::new(
+                    Severity::Info,
+                    "track-own-interface",
+                    t.loc.clone(),
+                    t.name.clone(),
+                    format!(
+                        "({}) ignoring track_interface {} since own interface",
+                        i.name, t.name
+                    ),
+                )
+                .hint("the instance's own interface is always tracked; the entry is redundant"),
+            );
+        }
+    }
+    for t in &i.track_scripts {
+        undefined_script(cfg, &t.name, &t.loc, diags);
+    }
+    for t in &i.track_files {
+        if !cfg.track_files.contains_key(&t.name) {
+            diags.push(Diagnostic::new(
+                Severity::Error,
+                "undefined-reference",
+                t.loc.clone(),
+                t.name.clone(),
+                format!(
+                    "({}) track_file {} is not defined; keepalived ignores it",
+                    i.name, t.name
+                ),
+            ));
+        }
+    }
+    for t in &i.track_processes {
+        if !cfg.track_processes.contains_key(&t.name) {
+            diags.push(Diagnostic::new(
+                Severity::Error,
+                "undefined-reference",
+                t.loc.clone(),
+                t.name.clone(),
+                format!(
+                    "({}) track_process {} is not defined; keepalived ignores it",
+                    i.name, t.name
+                ),
+            ));
+        }
+    }
+}
+
+fn undefined_script(cfg: &Config, name: &str, loc: &Location, diags: &mut Vec<Diagnostic>) {
+    if cfg.scripts.contains_key(name) {
+        return;
+    }
+    let mut d = Diagnostic::new(
+        Severity::Error,
+        "undefined-reference",
+        loc.clone(),
+        name.to_string(),
+        format!("track script {name} not found; keepalived ignores it and nothing is tracked"),
+    );
+    d = match crate::build::values::nearest(name, cfg.scripts.keys().map(String::as_str)) {
+        Some(n) => d.hint(format!("did you mean `{n}`?")),
+        None => d.hint(format!(
+            "define it: vrrp_script {name} {{ script \"...\" interval N }}"
+        )),
+    };
+    diags.push(d);
+}
+
+fn advert_int(i: &Instance, version: u8, diags: &mut Vec<Diagnostic>) {
+    let Some(us) = i.settings.micros("advert_int") else {
+        return;
+    };
+    let loc = i
+        .settings
+        .loc("advert_int")
+        .cloned()
+        .unwrap_or_else(|| i.loc.clone());
+    let text = format!("advert_int {}", us as f64 / 1e6);
+    if version == 2 && us % 1_000_000 != 0 {
+        diags.push(
+            Diagnostic::new(
+                Severity::Warning,
+                "advert-int-rounded",
+                loc,
+                text,
+                format!(
+                    "VRRPv2 carries whole seconds: {} s is rounded to {} s",
+                    us as f64 / 1e6,
+                    (us as f64 / 1e6).round().max(1.0)
+                ),
+            )
+            .hint("use `version 3` for sub-second intervals"),
+        );
+    } else if version == 3 && (us % 10_000 != 0 || us > 40_950_000) {
+        diags.push(Diagnostic::new(
+            Severity::Warning,
+            "advert-int-rounded",
+            loc,
+            text,
+            "VRRPv3 carries centiseconds up to 40.95 s; the value is rounded/clamped",
+        ));
+    }
+}
+
+fn script_security(cfg: &Config, diags: &mut Vec<Diagnostic>) {
+    if cfg.global.settings.has("enable_script_security") {
+        return;
+    }
+    let notify_keys = [
+        "notify_master",
+        "notify_backup",
+        "notify_fault",
+        "notify_stop",
+        "notify",
+        "notify_master_rx_lower_pri",
+        "notify_deleted",
+    ];
+    let first = cfg
+        .scripts
+        .values()
+        .map(|s| s.loc.clone())
+        .chain(cfg.instances.iter().flat_map(|i| {
+            notify_keys
+                .iter()
+                .filter_map(|k| i.settings.loc(k).cloned())
+        }))
+        .min();
+    if let Some(loc) = first {
+        diags.push(Diagnostic::new(Severity::Warning, "script-security", loc, "", "scripts are configured but enable_script_security is not set: keepalived runs them as root and `keepalived -t` exits with 5").hint("add `enable_script_security` and `script_user USER` to global_defs, and make the scripts writable by root only"));
+    }
+}
+
+fn host_checks(cfg: &Config, host: &dyn Host, diags: &mut Vec<Diagnostic>) {
+    for i in &cfg.instances {
+        if let Some(ifname) = i.interface()
+            && !host.interface_exists(ifname)
+        {
+            let loc = i
+                .settings
+                .loc("interface")
+                .cloned()
+                .unwrap_or_else(|| i.loc.clone());
+            diags.push(Diagnostic::new(Severity::Error, "no-such-interface", loc, format!("interface {ifname}"), format!("({}) interface {ifname} does not exist on this host; keepalived will not start", i.name)).hint("check `ip link`; pass --no-host-checks when checking a config meant for another machine"));
+        }
+        for t in &i.track_interfaces {
+            if Some(t.name.as_str()) != i.interface() && !host.interface_exists(&t.name) {
+                diags.push(Diagnostic::new(
+                    Severity::Error,
+                    "no-such-interface",
+                    t.loc.clone(),
+                    t.name.clone(),
+                    format!(
+                        "({}) tracked interface {} does not exist on this host",
+                        i.name, t.name
+                    ),
+                ));
+            }
+        }
+    }
+    for s in cfg.scripts.values() {
+        let Some(cmd) = s.settings.script("script") else {
+            continue;
+        };
+        let path = cmd.command.split_whitespace().next().unwrap_or("");
+        if !path.starts_with('/') {
+            continue;
+        }
+        let problem = match host.script(path) {
+            ScriptFile::Executable => continue,
+            ScriptFile::Missing => "does not exist",
+            ScriptFile::NotExecutable => "is not executable",
+        };
+        let loc = s
+            .settings
+            .loc("script")
+            .cloned()
+            .unwrap_or_else(|| s.loc.clone());
+        diags.push(
+            Diagnostic::new(
+                Severity::Error,
+                "script-not-found",
+                loc,
+                cmd.command.clone(),
+                format!(
+                    "{path} {problem} on this host; keepalived disables track script {}",
+                    s.name
+                ),
+            )
+            .hint(format!("install it and `chmod +x {path}`")),
+        );
+    }
+}
