@@ -71,7 +71,7 @@ pub fn advise(cfg: &Config, diags: &mut Vec<Diagnostic>) {
                 .loc("advert_int")
                 .cloned()
                 .unwrap_or_else(|| i.loc.clone());
-            diags.push(Diagnostic::new(Severity::Info, "cloud-advert-int", loc, format!("advert_int {interval}"), format!("({}) advert_int {interval}: a failed primary is replaced after at most {} (3 × interval + skew at priority {}), a graceful stop after {}; the cloud then needs its own switch time (up to 10 s in the beta)", i.name, e.master_down, e.router.priority, e.skew)).hint("shorter intervals fail over faster but risk split brain on network jitter; longer ones mean longer outages"));
+            diags.push(Diagnostic::new(Severity::Info, "cloud-advert-int", loc, s.text("advert_int"), format!("({}) advert_int {interval}: a failed primary is replaced after at most {} (3 × interval + skew at priority {}), a graceful stop after {}; the cloud then needs its own switch time (up to 10 s in the beta)", i.name, e.master_down, e.router.priority, e.skew)).hint("shorter intervals fail over faster but risk split brain on network jitter; longer ones mean longer outages"));
             if i.state() == InitialState::Backup && i.nopreempt() {
                 diags.push(Diagnostic::new(Severity::Info, "cloud-pattern", i.loc.clone(), format!("vrrp_instance {}", i.name), format!("({}) state BACKUP + nopreempt: the guide's flap-avoiding pattern; give the peer the same priority ({}) so neither takes the role back after a recovery", i.name, e.router.priority)));
             }
@@ -80,7 +80,7 @@ pub fn advise(cfg: &Config, diags: &mut Vec<Diagnostic>) {
                     .loc("virtual_router_id")
                     .cloned()
                     .unwrap_or_else(|| i.loc.clone());
-                diags.push(Diagnostic::new(Severity::Info, "cloud-vrid", loc, "virtual_router_id 51", "51 is keepalived's sample VRID: every primary/secondary cluster in the VPC needs its own"));
+                diags.push(Diagnostic::new(Severity::Info, "cloud-vrid", loc, s.text("virtual_router_id"), "51 is keepalived's sample VRID: every primary/secondary cluster in the VPC needs its own"));
             }
         }
     }
@@ -97,8 +97,8 @@ pub fn advise(cfg: &Config, diags: &mut Vec<Diagnostic>) {
             .cloned()
             .unwrap_or_else(|| s.loc.clone());
         match s.timeout() {
-            Some(t) if t >= interval => diags.push(Diagnostic::new(Severity::Warning, "cloud-script-timing", loc, format!("interval {interval}"), format!("vrrp_script {}: timeout {t} s is not below interval {interval} s; runs overlap and a slow check puts the instance in FAULT", s.name)).hint("make interval larger than timeout")),
-            None if interval < 5 => diags.push(Diagnostic::new(Severity::Info, "cloud-script-timing", loc, format!("interval {interval}"), format!("vrrp_script {}: a {interval} s interval with no timeout; a check that hangs longer is counted as a failure and can cause FAULT", s.name)).hint("the guide recommends a larger interval (e.g. 5) and an explicit timeout below it")),
+            Some(t) if t >= interval => diags.push(Diagnostic::new(Severity::Warning, "cloud-script-timing", loc, s.settings.text("interval"), format!("vrrp_script {}: timeout {t} s is not below interval {interval} s; runs overlap and a slow check puts the instance in FAULT", s.name)).hint("make interval larger than timeout")),
+            None if interval < 5 => diags.push(Diagnostic::new(Severity::Info, "cloud-script-timing", loc, s.settings.text("interval"), format!("vrrp_script {}: a {interval} s interval with no timeout; a check that hangs longer is counted as a failure and can cause FAULT", s.name)).hint("the guide recommends a larger interval (e.g. 5) and an explicit timeout below it")),
             _ => {}
         }
     }

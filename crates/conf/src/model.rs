@@ -46,6 +46,8 @@ pub struct Setting {
     pub value: Value,
     /// Where.
     pub loc: Location,
+    /// The statement as written.
+    pub text: String,
 }
 
 /// Settings of one section, by keyword; the last occurrence wins, as in keepalived.
@@ -61,6 +63,11 @@ impl Settings {
     /// Location of a setting.
     pub fn loc(&self, key: &str) -> Option<&Location> {
         self.0.get(key).map(|s| &s.loc)
+    }
+
+    /// A setting's statement as written (empty if absent).
+    pub fn text(&self, key: &str) -> String {
+        self.0.get(key).map(|s| s.text.clone()).unwrap_or_default()
     }
 
     /// Integer value.

@@ -139,7 +139,7 @@ fn instance(cfg: &Config, i: &Instance, diags: &mut Vec<Diagnostic>) {
                 Severity::Warning,
                 "nopreempt-master",
                 at("nopreempt"),
-                "nopreempt",
+                s.text("nopreempt"),
                 format!(
                     "({}) nopreempt does not work with initial state MASTER; keepalived clears it",
                     i.name
@@ -293,7 +293,7 @@ fn advert_int(i: &Instance, version: u8, diags: &mut Vec<Diagnostic>) {
         .loc("advert_int")
         .cloned()
         .unwrap_or_else(|| i.loc.clone());
-    let text = format!("advert_int {}", us as f64 / 1e6);
+    let text = i.settings.text("advert_int");
     if version == 2 && us % 1_000_000 != 0 {
         diags.push(
             Diagnostic::new(

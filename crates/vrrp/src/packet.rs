@@ -138,7 +138,13 @@ impl AdvertInterval {
 
 impl fmt::Display for AdvertInterval {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{:02} s", self.0 / 100, self.0 % 100)
+        crate::time::Micros(self.micros()).fmt(f)
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "VRRPv{}", self.number())
     }
 }
 

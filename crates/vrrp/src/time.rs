@@ -46,14 +46,34 @@ impl Micros {
 }
 
 impl fmt::Display for Micros {
+    /// Seconds with the fractional digits that matter: `3.609375 s`, `5 s`, `0.01 s`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{:06} s", self.0 / 1_000_000, self.0 % 1_000_000)
+        let (s, us) = (self.0 / 1_000_000, self.0 % 1_000_000);
+        if us == 0 {
+            write!(f, "{s} s")
+        } else {
+            let frac = format!("{us:06}");
+            write!(f, "{s}.{} s", frac.trim_end_matches('0'))
+        }
     }
 }
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}.{:06}", self.0 / 1_000_000, self.0 % 1_000_000)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_trims_zeros() {
+        assert_eq!(Micros(3_609_375).to_string(), "3.609375 s");
+        assert_eq!(Micros(5_000_000).to_string(), "5 s");
+        assert_eq!(Micros(10_000).to_string(), "0.01 s");
+        assert_eq!(Timestamp(1_500_000).to_string(), "1.500000");
     }
 }
 

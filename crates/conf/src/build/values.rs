@@ -51,6 +51,7 @@ pub fn walk(
                         Setting {
                             value,
                             loc: child.name.loc.clone(),
+                            text: child.text(),
                         },
                     );
                 }

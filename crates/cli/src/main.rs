@@ -1,0 +1,31 @@
+//! `havip`: high-availability virtual IPs, checked, run and drilled.
+
+mod check;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// havip command line.
+#[derive(Parser)]
+#[command(
+    name = "havip",
+    version,
+    about = "keepalived-compatible HA virtual IPs: check, run, drill"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a keepalived.conf: diagnostics with file:line:col, hints, and cloud advice.
+    Check(check::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check(args) => check::run(&args),
+    }
+}
