@@ -226,6 +226,7 @@ pub const INSTANCE: &[(&str, Kind)] = &[
     ("kernel_rx_buf_size", Int(0, 2147483647)),
     ("linkbeat_use_polling", Flag),
     ("garp_group", Str),
+    ("lvs_sync_daemon_interface", Str),
 ];
 
 /// `vrrp_script NAME`.
@@ -296,6 +297,15 @@ pub const UNSUPPORTED_TOP: &[&str] = &[
     "track_bfd",
     "linkbeat_interfaces",
     "track_group",
+];
+
+/// Keywords keepalived still accepts but has replaced, and what replaced them.
+pub const DEPRECATED: &[(&str, &str)] = &[
+    (
+        "lvs_sync_daemon_interface",
+        "use `lvs_sync_daemon` in global_defs",
+    ),
+    ("vrrp_track_file", "use `track_file`"),
 ];
 
 /// Looks a keyword up in a table.

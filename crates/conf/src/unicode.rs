@@ -80,7 +80,7 @@ pub struct PasteTracker {
 impl PasteTracker {
     /// Normalises one line of `file` (line number `line`).
     pub fn normalise(&mut self, file: &Arc<str>, line: u32, raw: &str) -> NormalLine {
-        if raw.is_ascii() {
+        if raw.is_ascii() && !raw.contains('\r') {
             return NormalLine {
                 text: raw.to_string(),
                 columns: Vec::new(),

@@ -64,19 +64,6 @@ impl fmt::Display for Timestamp {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn display_trims_zeros() {
-        assert_eq!(Micros(3_609_375).to_string(), "3.609375 s");
-        assert_eq!(Micros(5_000_000).to_string(), "5 s");
-        assert_eq!(Micros(10_000).to_string(), "0.01 s");
-        assert_eq!(Timestamp(1_500_000).to_string(), "1.500000");
-    }
-}
-
 impl Add<Micros> for Timestamp {
     type Output = Timestamp;
     fn add(self, d: Micros) -> Timestamp {
@@ -96,5 +83,18 @@ impl Add for Micros {
     type Output = Micros;
     fn add(self, rhs: Micros) -> Micros {
         Micros(self.0.saturating_add(rhs.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_trims_zeros() {
+        assert_eq!(Micros(3_609_375).to_string(), "3.609375 s");
+        assert_eq!(Micros(5_000_000).to_string(), "5 s");
+        assert_eq!(Micros(10_000).to_string(), "0.01 s");
+        assert_eq!(Timestamp(1_500_000).to_string(), "1.500000");
     }
 }

@@ -45,6 +45,18 @@ pub fn walk(
                         .until(b.close_line),
                     );
                 }
+                if let Some((_, instead)) = keywords::DEPRECATED.iter().find(|(k, _)| *k == key) {
+                    diags.push(
+                        Diagnostic::new(
+                            Severity::Warning,
+                            "deprecated",
+                            child.name.loc.clone(),
+                            child.text(),
+                            format!("`{key}` is deprecated; keepalived still reads it"),
+                        )
+                        .hint(*instead),
+                    );
+                }
                 if let Some(value) = read_value(child, kind, diags) {
                     settings.0.insert(
                         key.to_string(),
