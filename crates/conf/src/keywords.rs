@@ -26,9 +26,40 @@ pub enum Kind {
 }
 
 use Kind::*;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// A section's keywords, indexed on first use (configs have thousands of lines).
+pub struct Table {
+    entries: &'static [(&'static str, Kind)],
+    index: OnceLock<HashMap<&'static str, Kind>>,
+}
+
+impl Table {
+    /// A table of `(keyword, kind)` entries.
+    pub const fn new(entries: &'static [(&'static str, Kind)]) -> Self {
+        Table {
+            entries,
+            index: OnceLock::new(),
+        }
+    }
+
+    /// The kind of value `key` takes, if it is a keyword of this section.
+    pub fn get(&self, key: &str) -> Option<Kind> {
+        self.index
+            .get_or_init(|| self.entries.iter().copied().collect())
+            .get(key)
+            .copied()
+    }
+
+    /// All keywords.
+    pub fn names(&self) -> impl Iterator<Item = &'static str> {
+        self.entries.iter().map(|(k, _)| *k)
+    }
+}
 
 /// `global_defs`.
-pub const GLOBAL: &[(&str, Kind)] = &[
+pub static GLOBAL: Table = Table::new(&[
     ("router_id", Str),
     ("notification_email", Block),
     ("notification_email_from", Str),
@@ -159,10 +190,10 @@ pub const GLOBAL: &[(&str, Kind)] = &[
     ("vrrp_garp_master_refresh_repeat", Int(1, 255)),
     ("vrrp_track_process", Flag),
     ("checker", Flag),
-];
+]);
 
 /// `vrrp_instance`.
-pub const INSTANCE: &[(&str, Kind)] = &[
+pub static INSTANCE: Table = Table::new(&[
     ("state", Str),
     ("interface", Str),
     ("vrf", Str),
@@ -227,10 +258,10 @@ pub const INSTANCE: &[(&str, Kind)] = &[
     ("linkbeat_use_polling", Flag),
     ("garp_group", Str),
     ("lvs_sync_daemon_interface", Str),
-];
+]);
 
 /// `vrrp_script NAME`.
-pub const SCRIPT: &[(&str, Kind)] = &[
+pub static SCRIPT: Table = Table::new(&[
     ("script", Script),
     ("interval", Int(1, 2147483647)),
     ("timeout", Int(1, 2147483647)),
@@ -239,10 +270,10 @@ pub const SCRIPT: &[(&str, Kind)] = &[
     ("fall", Int(1, 2147483647)),
     ("user", Words),
     ("init_fail", Flag),
-];
+]);
 
 /// `vrrp_sync_group NAME`.
-pub const SYNC_GROUP: &[(&str, Kind)] = &[
+pub static SYNC_GROUP: Table = Table::new(&[
     ("group", Block),
     ("track_interface", Block),
     ("track_script", Block),
@@ -259,13 +290,14 @@ pub const SYNC_GROUP: &[(&str, Kind)] = &[
     ("smtp_alert", BoolOpt),
     ("global_tracking", Flag),
     ("sync_group_tracking_weight", Flag),
-];
+]);
 
 /// `track_file NAME` / `vrrp_track_file NAME`.
-pub const TRACK_FILE: &[(&str, Kind)] = &[("file", Str), ("weight", Words), ("init_file", Words)];
+pub static TRACK_FILE: Table =
+    Table::new(&[("file", Str), ("weight", Words), ("init_file", Words)]);
 
 /// `vrrp_track_process NAME`.
-pub const TRACK_PROCESS: &[(&str, Kind)] = &[
+pub static TRACK_PROCESS: Table = Table::new(&[
     ("process", Words),
     ("param_match", Str),
     ("weight", Words),
@@ -275,18 +307,18 @@ pub const TRACK_PROCESS: &[(&str, Kind)] = &[
     ("terminate_delay", Secs(0.0, 3600.0)),
     ("delay", Secs(0.0, 3600.0)),
     ("full_command", Flag),
-];
+]);
 
 /// `garp_group`.
-pub const GARP_GROUP: &[(&str, Kind)] = &[
+pub static GARP_GROUP: Table = Table::new(&[
     ("garp_interval", Secs(0.000001, 4294.967295)),
     ("gna_interval", Secs(0.000001, 4294.967295)),
     ("interface", Str),
     ("interfaces", Block),
-];
+]);
 
 /// `authentication`.
-pub const AUTHENTICATION: &[(&str, Kind)] = &[("auth_type", Str), ("auth_pass", Str)];
+pub static AUTHENTICATION: Table = Table::new(&[("auth_type", Str), ("auth_pass", Str)]);
 
 /// Top-level sections of keepalived's load-balancer (IPVS) and BFD halves, which havip does not run.
 pub const UNSUPPORTED_TOP: &[&str] = &[
@@ -307,8 +339,3 @@ pub const DEPRECATED: &[(&str, &str)] = &[
     ),
     ("vrrp_track_file", "use `track_file`"),
 ];
-
-/// Looks a keyword up in a table.
-pub fn lookup(table: &[(&str, Kind)], key: &str) -> Option<Kind> {
-    table.iter().find(|(k, _)| *k == key).map(|(_, kind)| *kind)
-}

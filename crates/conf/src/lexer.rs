@@ -30,21 +30,28 @@ pub struct Token {
 
 /// Tokens of one line, and whether the line was only a comment.
 pub fn tokenize(line: &SourceLine, diags: &mut Vec<Diagnostic>) -> (Vec<Token>, bool) {
-    let chars: Vec<char> = line.text.text.chars().collect();
+    let text = line.text.text.as_str();
+    let ascii = text.is_ascii();
+    // Character index of a byte offset: the same on ASCII lines, counted otherwise.
+    let at = |byte: usize| {
+        line.at(if ascii {
+            byte
+        } else {
+            text[..byte].chars().count()
+        })
+    };
     let mut out = Vec::new();
-    let mut i = 0;
+    let mut chars = text.char_indices().peekable();
     let mut comment_only = false;
-    while i < chars.len() {
-        let c = chars[i];
+    while let Some((i, c)) = chars.next() {
         if c.is_whitespace() {
-            i += 1;
             continue;
         }
         if c == '#' || c == '!' {
             comment_only = out.is_empty();
             break;
         }
-        let loc = line.at(i);
+        let loc = at(i);
         match c {
             '{' | '}' => {
                 let kind = if c == '{' {
@@ -57,27 +64,21 @@ pub fn tokenize(line: &SourceLine, diags: &mut Vec<Diagnostic>) -> (Vec<Token>, 
                     text: c.to_string(),
                     loc,
                 });
-                i += 1;
             }
             '"' => {
-                let mut text = String::new();
-                i += 1;
+                let mut value = String::new();
                 let mut closed = false;
-                while i < chars.len() {
-                    match chars[i] {
-                        '\\' if i + 1 < chars.len() && chars[i + 1] == '"' => {
-                            text.push('"');
-                            i += 2;
+                while let Some((_, ch)) = chars.next() {
+                    match ch {
+                        '\\' if chars.peek().is_some_and(|(_, n)| *n == '"') => {
+                            value.push('"');
+                            chars.next();
                         }
                         '"' => {
                             closed = true;
-                            i += 1;
                             break;
                         }
-                        ch => {
-                            text.push(ch);
-                            i += 1;
-                        }
+                        ch => value.push(ch),
                     }
                 }
                 if !closed {
@@ -86,7 +87,7 @@ pub fn tokenize(line: &SourceLine, diags: &mut Vec<Diagnostic>) -> (Vec<Token>, 
                             Severity::Error,
                             "unterminated-quote",
                             loc.clone(),
-                            format!("\"{text}"),
+                            format!("\"{value}"),
                             "quoted string is not closed on this line",
                         )
                         .hint("add the closing \""),
@@ -94,21 +95,22 @@ pub fn tokenize(line: &SourceLine, diags: &mut Vec<Diagnostic>) -> (Vec<Token>, 
                 }
                 out.push(Token {
                     kind: TokenKind::Quoted,
-                    text,
+                    text: value,
                     loc,
                 });
             }
             _ => {
-                let start = i;
-                while i < chars.len()
-                    && !chars[i].is_whitespace()
-                    && !matches!(chars[i], '{' | '}' | '"')
-                {
-                    i += 1;
+                let mut end = i + c.len_utf8();
+                while let Some(&(j, n)) = chars.peek() {
+                    if n.is_whitespace() || matches!(n, '{' | '}' | '"') {
+                        break;
+                    }
+                    end = j + n.len_utf8();
+                    chars.next();
                 }
                 out.push(Token {
                     kind: TokenKind::Word,
-                    text: chars[start..i].iter().collect(),
+                    text: text[i..end].to_string(),
                     loc,
                 });
             }

@@ -94,9 +94,8 @@ pub fn parse(lines: &[SourceLine], diags: &mut Vec<Diagnostic>) -> Vec<Node> {
         if tokens.is_empty() {
             continue;
         }
-        let mut i = 0;
-        while i < tokens.len() {
-            let tok = &tokens[i];
+        let mut tokens = tokens.into_iter().peekable();
+        while let Some(tok) = tokens.next() {
             if let Some(Frame::Stray { .. }) = stack.last() {
                 match tok.kind {
                     TokenKind::Open => stray_depth += 1,
@@ -118,90 +117,77 @@ pub fn parse(lines: &[SourceLine], diags: &mut Vec<Diagnostic>) -> Vec<Node> {
                     }
                     _ => {}
                 }
-                i += 1;
                 continue;
             }
             match tok.kind {
-                TokenKind::Close => {
-                    close(&mut stack, tok, diags);
-                    i += 1;
-                }
+                TokenKind::Close => close(&mut stack, &tok, diags),
                 TokenKind::Open => {
-                    let open = tok.loc.clone();
+                    let open = tok.loc;
                     let attach = current(&mut stack)
                         .last()
                         .is_some_and(|n| n.block.is_none() && n.name.loc.line < open.line);
-                    match attach {
-                        true if stack.len() > MAX_DEPTH => {
-                            stack.push(Frame::Stray {
-                                open,
-                                after_comment: None,
-                            });
-                        }
-                        true => {
-                            let Some(node) = current(&mut stack).pop() else {
-                                unreachable_frame()
-                            };
-                            stack.push(Frame::Node(node, Vec::new()));
-                            if let Some(Frame::Node(n, _)) = stack.last_mut() {
-                                n.block = Some(Block {
-                                    open,
-                                    nodes: Vec::new(),
-                                    close_line: tok.loc.line,
-                                });
-                            }
-                        }
-                        false => stack.push(Frame::Stray {
+                    if !attach {
+                        stack.push(Frame::Stray {
                             open,
                             after_comment: last_comment.clone(),
-                        }),
+                        });
+                    } else if stack.len() > MAX_DEPTH {
+                        stack.push(Frame::Stray {
+                            open,
+                            after_comment: None,
+                        });
+                    } else {
+                        let Some(mut node) = current(&mut stack).pop() else {
+                            unreachable_frame()
+                        };
+                        let close_line = open.line;
+                        node.block = Some(Block {
+                            open,
+                            nodes: Vec::new(),
+                            close_line,
+                        });
+                        stack.push(Frame::Node(node, Vec::new()));
                     }
-                    i += 1;
                 }
                 TokenKind::Word | TokenKind::Quoted => {
                     let mut args = Vec::new();
-                    let mut j = i + 1;
-                    while j < tokens.len()
-                        && matches!(tokens[j].kind, TokenKind::Word | TokenKind::Quoted)
+                    while let Some(arg) =
+                        tokens.next_if(|t| matches!(t.kind, TokenKind::Word | TokenKind::Quoted))
                     {
-                        args.push(tokens[j].clone());
-                        j += 1;
+                        args.push(arg);
                     }
                     let mut node = Node {
-                        name: tok.clone(),
+                        name: tok,
                         args,
                         block: None,
                     };
-                    if j < tokens.len()
-                        && tokens[j].kind == TokenKind::Open
-                        && stack.len() > MAX_DEPTH
-                    {
-                        diags.push(Diagnostic::new(
-                            Severity::Error,
-                            "too-deep",
-                            node.name.loc.clone(),
-                            node.text(),
-                            format!(
-                                "blocks nested more than {MAX_DEPTH} deep; this one is skipped"
-                            ),
-                        ));
-                        stack.push(Frame::Stray {
-                            open: tokens[j].loc.clone(),
-                            after_comment: None,
-                        });
-                        j += 1;
-                    } else if j < tokens.len() && tokens[j].kind == TokenKind::Open {
-                        node.block = Some(Block {
-                            open: tokens[j].loc.clone(),
-                            nodes: Vec::new(),
-                            close_line: tokens[j].loc.line,
-                        });
-                        stack.push(Frame::Node(node, Vec::new()));
-                        j += 1;
-                    } else {
-                        current(&mut stack).push(node);
+                    match tokens.next_if(|t| t.kind == TokenKind::Open) {
+                        Some(open) if stack.len() > MAX_DEPTH => {
+                            diags.push(Diagnostic::new(
+                                Severity::Error,
+                                "too-deep",
+                                node.name.loc.clone(),
+                                node.text(),
+                                format!(
+                                    "blocks nested more than {MAX_DEPTH} deep; this one is skipped"
+                                ),
+                            ));
+                            stack.push(Frame::Stray {
+                                open: open.loc,
+                                after_comment: None,
+                            });
+                        }
+                        Some(open) => {
+                            let close_line = open.loc.line;
+                            node.block = Some(Block {
+                                open: open.loc,
+                                nodes: Vec::new(),
+                                close_line,
+                            });
+                            stack.push(Frame::Node(node, Vec::new()));
+                        }
+                        None => current(&mut stack).push(node),
                     }
-                    i = j;
                 }
             }
         }

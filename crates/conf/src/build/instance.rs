@@ -41,7 +41,7 @@ pub fn build(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Instance> {
     walk(
         "vrrp_instance",
         node,
-        keywords::INSTANCE,
+        &keywords::INSTANCE,
         &mut settings,
         diags,
         |b, d| match b.key() {
@@ -67,7 +67,7 @@ fn authentication(b: &Node, diags: &mut Vec<Diagnostic>) -> Option<Authenticatio
     walk(
         "authentication",
         b,
-        keywords::AUTHENTICATION,
+        &keywords::AUTHENTICATION,
         &mut s,
         diags,
         |_, _| {},

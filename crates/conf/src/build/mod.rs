@@ -5,7 +5,7 @@ mod lists;
 pub mod values;
 
 use crate::diag::{Diagnostic, Severity};
-use crate::keywords::{self, Kind};
+use crate::keywords::{self, Kind, Table};
 use crate::model::{Config, Global, Section, Settings, SyncGroup, VrrpScript};
 use crate::tree::Node;
 use values::walk;
@@ -13,6 +13,7 @@ use values::walk;
 /// Builds the model from top-level statements.
 pub fn build(nodes: &[Node], diags: &mut Vec<Diagnostic>) -> Config {
     let mut cfg = Config::default();
+    let mut instance_names = std::collections::HashSet::new();
     let mut unsupported: Vec<&Node> = Vec::new();
     for node in nodes {
         match node.key() {
@@ -23,7 +24,7 @@ pub fn build(nodes: &[Node], diags: &mut Vec<Diagnostic>) -> Config {
                     walk(
                         "vrrp_script",
                         node,
-                        keywords::SCRIPT,
+                        &keywords::SCRIPT,
                         &mut settings,
                         diags,
                         |_, _| {},
@@ -56,9 +57,7 @@ pub fn build(nodes: &[Node], diags: &mut Vec<Diagnostic>) -> Config {
             }
             "vrrp_instance" => {
                 if let Some(i) = instance::build(node, diags) {
-                    if cfg.instances.iter().any(|x| x.name == i.name) {
-                        duplicate(true, node, diags);
-                    }
+                    duplicate(!instance_names.insert(i.name.clone()), node, diags);
                     cfg.instances.push(i);
                 }
             }
@@ -68,13 +67,13 @@ pub fn build(nodes: &[Node], diags: &mut Vec<Diagnostic>) -> Config {
                 }
             }
             "track_file" | "vrrp_track_file" => {
-                if let Some(s) = section(node, keywords::TRACK_FILE, diags) {
+                if let Some(s) = section(node, &keywords::TRACK_FILE, diags) {
                     duplicate(cfg.track_files.contains_key(&s.name), node, diags);
                     cfg.track_files.insert(s.name.clone(), s);
                 }
             }
             "vrrp_track_process" => {
-                if let Some(s) = section(node, keywords::TRACK_PROCESS, diags) {
+                if let Some(s) = section(node, &keywords::TRACK_PROCESS, diags) {
                     duplicate(cfg.track_processes.contains_key(&s.name), node, diags);
                     cfg.track_processes.insert(s.name.clone(), s);
                 }
@@ -90,7 +89,7 @@ pub fn build(nodes: &[Node], diags: &mut Vec<Diagnostic>) -> Config {
                 walk(
                     "garp_group",
                     node,
-                    keywords::GARP_GROUP,
+                    &keywords::GARP_GROUP,
                     &mut s.settings,
                     diags,
                     |b, _| entries.extend(lists::entries(b)),
@@ -102,7 +101,7 @@ pub fn build(nodes: &[Node], diags: &mut Vec<Diagnostic>) -> Config {
             "static_routes" => cfg.static_routes.extend(lists::entries(node)),
             "static_rules" => cfg.static_rules.extend(lists::entries(node)),
             key if keywords::UNSUPPORTED_TOP.contains(&key) => unsupported.push(node),
-            _ => diags.push(values::unknown("the top level", node, TOP)),
+            _ => diags.push(values::unknown("the top level", node, &TOP)),
         }
     }
     if let Some(first) = unsupported.first() {
@@ -120,7 +119,7 @@ pub fn build(nodes: &[Node], diags: &mut Vec<Diagnostic>) -> Config {
     cfg
 }
 
-const TOP: &[(&str, Kind)] = &[
+static TOP: Table = Table::new(&[
     ("global_defs", Kind::Block),
     ("vrrp_script", Kind::Block),
     ("vrrp_instance", Kind::Block),
@@ -133,7 +132,7 @@ const TOP: &[(&str, Kind)] = &[
     ("static_routes", Kind::Block),
     ("static_rules", Kind::Block),
     ("virtual_server", Kind::Block),
-];
+]);
 
 fn global(node: &Node, g: &mut Global, diags: &mut Vec<Diagnostic>) {
     g.loc.get_or_insert_with(|| node.name.loc.clone());
@@ -141,7 +140,7 @@ fn global(node: &Node, g: &mut Global, diags: &mut Vec<Diagnostic>) {
     walk(
         "global_defs",
         node,
-        keywords::GLOBAL,
+        &keywords::GLOBAL,
         &mut g.settings,
         diags,
         |b, _| {
@@ -172,7 +171,7 @@ fn section_name(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<String> {
     }
 }
 
-fn section(node: &Node, table: &[(&str, Kind)], diags: &mut Vec<Diagnostic>) -> Option<Section> {
+fn section(node: &Node, table: &Table, diags: &mut Vec<Diagnostic>) -> Option<Section> {
     let name = section_name(node, diags)?;
     let mut settings = Settings::default();
     walk(node.key(), node, table, &mut settings, diags, |_, _| {});
@@ -198,7 +197,7 @@ fn sync_group(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<SyncGroup> {
     walk(
         "vrrp_sync_group",
         node,
-        keywords::SYNC_GROUP,
+        &keywords::SYNC_GROUP,
         &mut g.settings,
         diags,
         |b, d| match b.key() {

@@ -2,7 +2,7 @@
 //! generic walk over a section's statements.
 
 use crate::diag::{Diagnostic, Severity};
-use crate::keywords::{self, Kind};
+use crate::keywords::{self, Kind, Table};
 use crate::model::{ScriptCmd, Setting, Settings, Value};
 use crate::tree::Node;
 
@@ -11,14 +11,14 @@ use crate::tree::Node;
 pub fn walk(
     section: &str,
     node: &Node,
-    table: &[(&str, Kind)],
+    table: &Table,
     settings: &mut Settings,
     diags: &mut Vec<Diagnostic>,
     mut on_block: impl FnMut(&Node, &mut Vec<Diagnostic>),
 ) {
     for child in node.children() {
         let key = child.key();
-        match keywords::lookup(table, key) {
+        match table.get(key) {
             Some(Kind::Block) => {
                 if child.block.is_none() {
                     diags.push(Diagnostic::new(
@@ -74,7 +74,7 @@ pub fn walk(
 }
 
 /// The diagnostic for a keyword the section does not have.
-pub fn unknown(section: &str, node: &Node, table: &[(&str, Kind)]) -> Diagnostic {
+pub fn unknown(section: &str, node: &Node, table: &Table) -> Diagnostic {
     let key = node.key();
     let d = Diagnostic::new(
         Severity::Warning,
@@ -84,7 +84,7 @@ pub fn unknown(section: &str, node: &Node, table: &[(&str, Kind)]) -> Diagnostic
         format!("unknown keyword `{key}` in {section}; keepalived ignores the line"),
     )
     .until(node.last_line());
-    match nearest(key, table.iter().map(|(k, _)| *k)) {
+    match nearest(key, table.names()) {
         Some(k) => d.hint(format!("did you mean `{k}`?")),
         None => d,
     }

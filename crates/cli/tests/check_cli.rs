@@ -1,0 +1,121 @@
+//! `havip check` as a user runs it: exit statuses, text and JSON output, --explain, profiles.
+
+use std::process::{Command, Output};
+
+fn havip(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_havip"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("runs havip")
+}
+
+const SEED: &str = "../conf/tests/data/seeds/en-primary.conf";
+const CLEAN: &str = "../conf/tests/data/corpus/clean.conf";
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn seed_config_has_errors_and_says_where() {
+    let o = havip(&["check", "-f", SEED, "--no-host-checks"]);
+    assert_eq!(o.status.code(), Some(2));
+    let out = stdout(&o);
+    assert!(
+        out.contains("en-primary.conf:17:1: error [stray-block]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("en-primary.conf:52:8: error [undefined-reference]"),
+        "{out}"
+    );
+    assert!(out.contains("1 instance(s); 2 error(s)"), "{out}");
+}
+
+#[test]
+fn clean_config_exits_zero_and_explains() {
+    let o = havip(&["check", "-f", CLEAN, "--no-host-checks", "--explain"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("state BACKUP, priority 100, nopreempt, VRRPv2, vrid 88, interface eth0"),
+        "{out}"
+    );
+    assert!(out.contains("advert_int 2 s: backup takes over after 6.609375 s without adverts, 0.609375 s after a resignation"), "{out}");
+    assert!(
+        out.contains("adverts from 172.16.16.5, unicast to 172.16.16.6"),
+        "{out}"
+    );
+    assert!(out.contains("tracks: chk_service"), "{out}");
+}
+
+#[test]
+fn json_output_is_documented_shape() {
+    let o = havip(&[
+        "check",
+        "-f",
+        SEED,
+        "--no-host-checks",
+        "--format",
+        "json",
+        "--explain",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    assert_eq!(v["exit"], 2);
+    assert_eq!(v["summary"]["errors"], 2);
+    let d = &v["diagnostics"][0];
+    for key in [
+        "severity", "code", "location", "text", "message", "hint", "end_line",
+    ] {
+        assert!(d.get(key).is_some(), "diagnostic field {key} missing: {d}");
+    }
+    assert_eq!(d["location"]["line"], 3);
+    let i = &v["instances"][0];
+    assert_eq!(i["name"], "VI_1");
+    assert_eq!(i["runnable"], true);
+    assert_eq!(i["master_down_us"], 3_609_375);
+    assert_eq!(i["effective"]["router"]["vrid"], 51);
+}
+
+#[test]
+fn profile_none_drops_the_cloud_advice() {
+    let cloud = stdout(&havip(&["check", "-f", SEED, "--no-host-checks"]));
+    let plain = stdout(&havip(&[
+        "check",
+        "-f",
+        SEED,
+        "--no-host-checks",
+        "--profile",
+        "none",
+    ]));
+    assert!(cloud.contains("[cloud-advert-int]"));
+    assert!(!plain.contains("[cloud-"), "{plain}");
+}
+
+#[test]
+fn host_checks_find_missing_interfaces() {
+    let o = havip(&["check", "-f", CLEAN]);
+    let out = stdout(&o);
+    // This machine has no eth0 (tests run in CI containers and namespaces), nor the script.
+    if !std::path::Path::new("/sys/class/net/eth0").exists() {
+        assert!(out.contains("[no-such-interface]"), "{out}");
+    }
+    assert!(out.contains("[script-not-found]"), "{out}");
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn missing_file_and_bad_flags_are_clear_errors() {
+    let o = havip(&["check", "-f", "/nonexistent/keepalived.conf"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stdout(&o).contains("cannot read the configuration"),
+        "{}",
+        stdout(&o)
+    );
+    let o = havip(&["check", "--format", "yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("invalid value 'yaml' for '--format"));
+}
