@@ -1,0 +1,225 @@
+//! A throwaway subnet in network namespaces: a bridge (the switch) and hosts on it, daemons
+//! started inside them, everything removed on drop — also when a test fails.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+static SEQ: AtomicU32 = AtomicU32::new(0);
+
+/// Why the lab cannot run here, if it cannot.
+pub fn skip_reason(tools: &[&str]) -> Option<String> {
+    let uid = Command::new("id")
+        .arg("-u")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    if uid.as_deref() != Some("0") {
+        return Some("not root (network namespaces need it)".into());
+    }
+    for tool in tools.iter().chain(&["ip", "ping"]) {
+        if !Command::new("sh")
+            .arg("-c")
+            .arg(format!("command -v {tool}"))
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
+            return Some(format!("{tool} is not installed (.ci/run installs it)"));
+        }
+    }
+    None
+}
+
+/// A subnet of namespaces.
+pub struct Lab {
+    prefix: String,
+    hosts: Vec<String>,
+    children: Vec<(String, Child)>,
+    /// Scratch directory for configs, logs and state.
+    pub dir: PathBuf,
+}
+
+impl Lab {
+    /// A new lab, or `None` (with the reason printed) where namespaces cannot be made.
+    pub fn new(tag: &str, tools: &[&str]) -> Option<Lab> {
+        if let Some(why) = skip_reason(tools) {
+            eprintln!("SKIPPED {tag}: {why}");
+            return None;
+        }
+        let prefix = format!(
+            "hv{}{}{}",
+            std::process::id() % 100_000,
+            tag.chars().take(3).collect::<String>(),
+            SEQ.fetch_add(1, Ordering::SeqCst)
+        );
+        let dir = std::env::temp_dir().join(&prefix);
+        std::fs::create_dir_all(&dir).expect("scratch dir");
+        let lab = Lab {
+            prefix,
+            hosts: Vec::new(),
+            children: Vec::new(),
+            dir,
+        };
+        lab.sh(&format!("ip netns add {p}sw && ip -n {p}sw link add br0 type bridge && ip -n {p}sw link set br0 up", p = lab.prefix));
+        Some(lab)
+    }
+
+    /// Namespace name of a host.
+    pub fn ns(&self, host: &str) -> String {
+        format!("{}{host}", self.prefix)
+    }
+
+    fn sh(&self, cmd: &str) -> Output {
+        let out = Command::new("sh").arg("-c").arg(cmd).output().expect("sh");
+        assert!(
+            out.status.success(),
+            "`{cmd}` failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    /// Adds a host with `eth0` on the switch and the given addresses (`172.16.16.5/24`, `fd00::5/64`).
+    pub fn host(&mut self, host: &str, addrs: &[&str]) {
+        let ns = self.ns(host);
+        let (p, h) = (&self.prefix, host);
+        self.sh(&format!(
+            "ip netns add {ns} && ip link add {p}{h}x type veth peer name {p}{h}y && ip link set {p}{h}x netns {ns} name eth0 && \
+             ip link set {p}{h}y netns {p}sw && ip -n {p}sw link set {p}{h}y master br0 up && \
+             ip -n {ns} link set lo up && ip -n {ns} link set eth0 up"
+        ));
+        for a in addrs {
+            let nodad = if a.contains(':') { " nodad" } else { "" };
+            self.sh(&format!("ip -n {ns} addr add {a} dev eth0{nodad}"));
+        }
+        self.hosts.push(host.to_string());
+    }
+
+    /// Cuts (or restores) the host's cable at the switch: the host is not told by its daemon's
+    /// protocol, only by carrier loss.
+    pub fn cable(&self, host: &str, connected: bool) {
+        let state = if connected { "up" } else { "down" };
+        self.sh(&format!(
+            "ip -n {p}sw link set {p}{host}y {state}",
+            p = self.prefix
+        ));
+    }
+
+    /// Starts a daemon in a host's namespace; stdout and stderr go to `<dir>/<name>.log`.
+    pub fn spawn(&mut self, host: &str, name: &str, argv: &[&str]) {
+        let log = std::fs::File::create(self.dir.join(format!("{name}.log"))).expect("log file");
+        let err = log.try_clone().expect("log file");
+        let child = Command::new("ip")
+            .args(["netns", "exec", &self.ns(host)])
+            .args(argv)
+            .stdin(Stdio::null())
+            .stdout(log)
+            .stderr(err)
+            .spawn()
+            .expect("spawn daemon");
+        self.children.push((name.to_string(), child));
+    }
+
+    /// Sends a signal to a daemon started with `spawn` and waits for it to exit.
+    pub fn signal(&mut self, name: &str, sig: &str) {
+        let Some(pos) = self.children.iter().position(|(n, _)| n == name) else {
+            panic!("no daemon {name}")
+        };
+        let (_, mut child) = self.children.remove(pos);
+        // `ip netns exec` execs the daemon, so the child's pid is the daemon's.
+        let _ = Command::new("kill")
+            .arg(format!("-{sig}"))
+            .arg(child.id().to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if child.try_wait().ok().flatten().is_some() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
+    /// Runs a command in a host's namespace.
+    pub fn exec(&self, host: &str, argv: &[&str]) -> Output {
+        Command::new("ip")
+            .args(["netns", "exec", &self.ns(host)])
+            .args(argv)
+            .output()
+            .expect("ip netns exec")
+    }
+
+    /// Whether the host has `addr` on eth0.
+    pub fn holds(&self, host: &str, addr: &str) -> bool {
+        let out = self.exec(host, &["ip", "-o", "addr", "show", "dev", "eth0"]);
+        String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .any(|w| w.split('/').next() == Some(addr))
+    }
+
+    /// Whether one ping from `host` to `addr` is answered within a second.
+    pub fn ping(&self, host: &str, addr: &str) -> bool {
+        self.exec(host, &["ping", "-c", "1", "-W", "1", addr])
+            .status
+            .success()
+    }
+
+    /// The log of a daemon.
+    pub fn log(&self, name: &str) -> String {
+        std::fs::read_to_string(self.dir.join(format!("{name}.log"))).unwrap_or_default()
+    }
+
+    /// Writes a file in the scratch directory and returns its path.
+    pub fn write(&self, name: &str, text: &str) -> String {
+        let path = self.dir.join(name);
+        std::fs::write(&path, text).expect("write");
+        path.display().to_string()
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        for (_, child) in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        for h in self.hosts.iter().map(String::as_str).chain(["sw"]) {
+            let ns = format!("{}{h}", self.prefix);
+            // Anything still running in the namespace (a daemon's scripts) goes too.
+            let _ = Command::new("sh").arg("-c").arg(format!("for p in $(ip netns pids {ns} 2>/dev/null); do kill -9 $p; done; ip netns del {ns}")).status();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Polls `cond` every 5 ms until it holds or `within` passes; returns when it held.
+pub fn wait_until(within: Duration, mut cond: impl FnMut() -> bool) -> Option<Instant> {
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if cond() {
+            return Some(Instant::now());
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    None
+}
+
+/// Transitions recorded by havipd in its state directory: (unix time, from, to).
+pub fn transitions(state_dir: &std::path::Path) -> Vec<(f64, String, String)> {
+    std::fs::read_to_string(state_dir.join("transitions.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .map(|v| {
+            (
+                v["time"].as_f64().unwrap_or(0.0),
+                v["from"].as_str().unwrap_or("").to_string(),
+                v["to"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
