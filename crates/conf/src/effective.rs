@@ -141,17 +141,10 @@ pub fn resolve(
     };
     router.validate().map_err(|e| format!("{}: {e}", i.name))?;
     let m = Micros(interval.micros());
-    let notify = [
-        "notify_master",
-        "notify_backup",
-        "notify_fault",
-        "notify_stop",
-        "notify",
-        "notify_master_rx_lower_pri",
-    ]
-    .iter()
-    .filter_map(|k| s.script(k).map(|c| (k.to_string(), c.command.clone())))
-    .collect();
+    let notify = crate::model::NOTIFY_KEYS
+        .iter()
+        .filter_map(|k| s.script(k).map(|c| (k.to_string(), c.command.clone())))
+        .collect();
     Ok(Effective {
         name: i.name.clone(),
         state,

@@ -292,6 +292,17 @@ pub struct Instance {
     pub track_processes: Vec<TrackRef>,
 }
 
+/// The `notify*` keywords of an instance, in the order they are listed in `--explain`.
+pub const NOTIFY_KEYS: &[&str] = &[
+    "notify_master",
+    "notify_backup",
+    "notify_fault",
+    "notify_stop",
+    "notify",
+    "notify_master_rx_lower_pri",
+    "notify_deleted",
+];
+
 /// Initial state as configured.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum InitialState {

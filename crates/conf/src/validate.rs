@@ -234,29 +234,19 @@ fn instance(cfg: &Config, i: &Instance, diags: &mut Vec<Diagnostic>) {
     for t in &i.track_scripts {
         undefined_script(cfg, &t.name, &t.loc, diags);
     }
-    for t in &i.track_files {
-        if !cfg.track_files.contains_key(&t.name) {
+    let named = [
+        ("track_file", &i.track_files, &cfg.track_files),
+        ("track_process", &i.track_processes, &cfg.track_processes),
+    ];
+    for (kind, refs, defined) in named {
+        for t in refs.iter().filter(|t| !defined.contains_key(&t.name)) {
             diags.push(Diagnostic::new(
                 Severity::Error,
                 "undefined-reference",
                 t.loc.clone(),
                 t.name.clone(),
                 format!(
-                    "({}) track_file {} is not defined; keepalived ignores it",
-                    i.name, t.name
-                ),
-            ));
-        }
-    }
-    for t in &i.track_processes {
-        if !cfg.track_processes.contains_key(&t.name) {
-            diags.push(Diagnostic::new(
-                Severity::Error,
-                "undefined-reference",
-                t.loc.clone(),
-                t.name.clone(),
-                format!(
-                    "({}) track_process {} is not defined; keepalived ignores it",
+                    "({}) {kind} {} is not defined; keepalived ignores it",
                     i.name, t.name
                 ),
             ));
@@ -324,21 +314,12 @@ fn script_security(cfg: &Config, diags: &mut Vec<Diagnostic>) {
     if cfg.global.settings.has("enable_script_security") {
         return;
     }
-    let notify_keys = [
-        "notify_master",
-        "notify_backup",
-        "notify_fault",
-        "notify_stop",
-        "notify",
-        "notify_master_rx_lower_pri",
-        "notify_deleted",
-    ];
     let first = cfg
         .scripts
         .values()
         .map(|s| s.loc.clone())
         .chain(cfg.instances.iter().flat_map(|i| {
-            notify_keys
+            crate::model::NOTIFY_KEYS
                 .iter()
                 .filter_map(|k| i.settings.loc(k).cloned())
         }))

@@ -28,44 +28,33 @@ fn now() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// Starts havipd in `host` with a seed config; its state directory is `<lab>/<state>`.
+fn start_havipd(lab: &mut Lab, host: &str, name: &str, config: &str, state: &str) {
+    let dir = lab.dir.join(state).display().to_string();
+    lab.spawn(
+        host,
+        name,
+        &[
+            env!("CARGO_BIN_EXE_havipd"),
+            "-n",
+            "-l",
+            "-f",
+            &seed(config),
+            "--state-dir",
+            &dir,
+        ],
+    );
+}
+
 /// Starts the seed pair (primary first, as the guide does) and waits for the election.
 fn seed_pair(tag: &str) -> Option<Lab> {
     let mut lab = Lab::new(tag, &[])?;
     lab.host("a", &["172.16.16.5/24"]);
     lab.host("b", &["172.16.16.6/24"]);
     lab.host("c", &["172.16.16.100/24"]);
-    let bin = env!("CARGO_BIN_EXE_havipd");
-    let (sa, sb) = (
-        lab.dir.join("a").display().to_string(),
-        lab.dir.join("b").display().to_string(),
-    );
-    lab.spawn(
-        "a",
-        "a",
-        &[
-            bin,
-            "-n",
-            "-l",
-            "-f",
-            &seed("en-primary.conf"),
-            "--state-dir",
-            &sa,
-        ],
-    );
+    start_havipd(&mut lab, "a", "a", "en-primary.conf", "a");
     std::thread::sleep(Duration::from_millis(500));
-    lab.spawn(
-        "b",
-        "b",
-        &[
-            bin,
-            "-n",
-            "-l",
-            "-f",
-            &seed("en-secondary.conf"),
-            "--state-dir",
-            &sb,
-        ],
-    );
+    start_havipd(&mut lab, "b", "b", "en-secondary.conf", "b");
     assert!(
         wait_until(Duration::from_secs(8), || lab.holds("a", VIP)).is_some(),
         "primary never took the VIP:\n{}",
@@ -150,21 +139,7 @@ fn graceful_stop_hands_over_within_skew_and_nopreempt_keeps_the_new_master() {
         lab.log("a")
     );
     // The old primary returns: with nopreempt it stays backup, though its priority is higher.
-    let bin = env!("CARGO_BIN_EXE_havipd");
-    let sa = lab.dir.join("a").display().to_string();
-    lab.spawn(
-        "a",
-        "a2",
-        &[
-            bin,
-            "-n",
-            "-l",
-            "-f",
-            &seed("en-primary.conf"),
-            "--state-dir",
-            &sa,
-        ],
-    );
+    start_havipd(&mut lab, "a", "a2", "en-primary.conf", "a");
     std::thread::sleep(Duration::from_secs(6));
     assert!(
         lab.holds("b", VIP) && !lab.holds("a", VIP),

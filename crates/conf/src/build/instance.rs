@@ -9,19 +9,7 @@ use crate::tree::Node;
 
 /// Builds one instance (None if it has no name).
 pub fn build(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Instance> {
-    let Some(name) = node.args.first().map(|a| a.text.clone()) else {
-        diags.push(
-            Diagnostic::new(
-                Severity::Error,
-                "missing-name",
-                node.name.loc.clone(),
-                node.text(),
-                "vrrp_instance needs a name; the section is ignored",
-            )
-            .until(node.last_line()),
-        );
-        return None;
-    };
+    let name = super::section_name(node, diags)?;
     let mut i = Instance {
         name,
         loc: node.name.loc.clone(),

@@ -152,7 +152,8 @@ fn global(node: &Node, g: &mut Global, diags: &mut Vec<Diagnostic>) {
     g.notification_email.extend(emails);
 }
 
-fn section_name(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<String> {
+/// The section's name (its first argument), or a diagnostic.
+pub(crate) fn section_name(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<String> {
     match node.args.first() {
         Some(a) => Some(a.text.clone()),
         None => {
