@@ -2,6 +2,7 @@
 
 use crate::netlink::Netlink;
 use crate::notify::Notifier;
+use crate::tracking::Verdict;
 use anyhow::{Context, Result, anyhow};
 use conf::model::{Config, VirtualAddress};
 use std::net::IpAddr;
@@ -19,8 +20,6 @@ pub struct Instance {
     pub ifname: String,
     /// Interface index.
     pub ifindex: u32,
-    /// Whether the interface was up at start.
-    pub link_up: bool,
     /// Interface MAC, for announcements.
     pub mac: [u8; 6],
     /// Source of our adverts.
@@ -35,6 +34,41 @@ pub struct Instance {
     pub scripts: Vec<(String, String)>,
     /// Script queue.
     pub notifier: Notifier,
+    /// The VMAC interface (`use_vmac`), if any.
+    pub vmac: Option<Vmac>,
+    /// Interface adverts are sent from (the VMAC unless `vmac_xmit_base`).
+    pub xmit_index: u32,
+    /// What tracking last told the router.
+    pub verdict: Verdict,
+    /// What must stay equal across a reload for the instance to keep running untouched.
+    pub fingerprint: String,
+}
+
+/// A VMAC interface: a macvlan with the VRRP virtual MAC, holding the VIPs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Vmac {
+    /// Its name (`vrrp.<VRID>` unless `use_vmac NAME`).
+    pub name: String,
+    /// Its index.
+    pub index: u32,
+    /// 00:00:5e:00:01:VRID (IPv4) or 00:00:5e:00:02:VRID (IPv6).
+    pub mac: [u8; 6],
+}
+
+/// The VRRP virtual MAC of a VRID (RFC 5798 §7.3).
+pub fn virtual_mac(family: Family, vrid: u8) -> [u8; 6] {
+    let kind = if family == Family::Ipv4 { 1 } else { 2 };
+    [0x00, 0x00, 0x5e, 0x00, kind, vrid]
+}
+
+impl Instance {
+    /// MAC that announcements carry and the interface they leave by.
+    pub fn announce_from(&self) -> ([u8; 6], u32) {
+        match &self.vmac {
+            Some(v) => (v.mac, v.index),
+            None => (self.mac, self.ifindex),
+        }
+    }
 }
 
 /// Builds the runnable instances of a checked config, looking interfaces and addresses up.
@@ -67,6 +101,45 @@ pub async fn build(
         } else {
             e.router.unicast_peers.iter().map(|p| p.addr).collect()
         };
+        let vmac = match ci.settings.words("use_vmac") {
+            Some(words) => Some(
+                vmac(nl, ci, words, link.index, family, e.router.vrid)
+                    .await
+                    .with_context(|| format!("({}) use_vmac", ci.name))?,
+            ),
+            None => None,
+        };
+        let vip_index = vmac.as_ref().map_or(link.index, |v| v.index);
+        let xmit_index = match &vmac {
+            Some(v) if !ci.settings.has("vmac_xmit_base") => v.index,
+            _ => link.index,
+        };
+        let vips = addresses_with_index(nl, &ci.vips, vip_index, Some(family)).await?;
+        let excluded = addresses_with_index(nl, &ci.excluded_vips, vip_index, None).await?;
+        let fingerprint = format!(
+            "{:?}",
+            (
+                e.router.clone(),
+                &ifname,
+                vips.iter()
+                    .chain(&excluded)
+                    .map(|(v, i)| (
+                        v.addr,
+                        v.prefix,
+                        &v.broadcast,
+                        &v.dev,
+                        &v.scope,
+                        &v.label,
+                        v.no_track,
+                        i
+                    ))
+                    .collect::<Vec<_>>(),
+                &destinations,
+                &e.notify,
+                &vmac,
+                xmit_index,
+            )
+        );
         let (notifier, task) = Notifier::spawn(ci.name.clone());
         tasks.push(task);
         out.push(Instance {
@@ -79,17 +152,65 @@ pub async fn build(
                 .and_then(|m| m.try_into().ok())
                 .unwrap_or([0; 6]),
             ifindex: link.index,
-            link_up: link.up,
             ifname,
             primary,
-            vips: addresses_with_index(nl, &ci.vips, link.index, Some(family)).await?,
-            excluded: addresses_with_index(nl, &ci.excluded_vips, link.index, None).await?,
+            vips,
+            excluded,
             destinations,
             scripts: e.notify.clone(),
             notifier,
+            vmac,
+            xmit_index,
+            verdict: Verdict {
+                link_down: !link.up,
+                fault: false,
+                priority: e.router.priority,
+            },
+            fingerprint,
         });
     }
     Ok((out, tasks))
+}
+
+/// Finds or creates the instance's VMAC interface on `base`.
+async fn vmac(
+    nl: &Netlink,
+    ci: &conf::model::Instance,
+    words: &[String],
+    base: u32,
+    family: Family,
+    vrid: u8,
+) -> Result<Vmac> {
+    let name = words
+        .first()
+        .cloned()
+        .unwrap_or_else(|| format!("vrrp.{vrid}"));
+    let mac = virtual_mac(family, vrid);
+    let index = match nl.find_link(&name).await? {
+        Some(l) if l.mac == mac => l.index,
+        Some(_) => {
+            return Err(anyhow!(
+                "({}) interface {name} exists with another MAC address",
+                ci.name
+            ));
+        }
+        None => nl.add_macvlan(&name, base, mac).await?,
+    };
+    // As keepalived: only the VMAC answers ARP for the VIPs it holds, with its virtual MAC.
+    if family == Family::Ipv4 {
+        let base_name = ci.interface().unwrap_or_default();
+        for (iface, key, value) in [
+            (name.as_str(), "arp_ignore", "1"),
+            (name.as_str(), "arp_filter", "1"),
+            (base_name, "arp_ignore", "1"),
+        ] {
+            let path = format!("/proc/sys/net/ipv4/conf/{iface}/{key}");
+            if let Err(e) = std::fs::write(&path, value) {
+                tracing::warn!(%path, error = %e, "sysctl not set");
+            }
+        }
+    }
+    Ok(Vmac { name, index, mac })
 }
 
 /// The addresses (of `only` this family, if given; mixed ones were diagnosed by the check)

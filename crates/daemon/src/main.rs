@@ -1,15 +1,23 @@
 //! `havipd`: runs an existing keepalived.conf's VRRP instances.
 
 mod announce;
+mod apply;
 mod clock;
+mod configure;
 mod instance;
+mod logging;
 mod netlink;
 mod notify;
+mod notify_fifo;
+mod observe;
 mod packet_socket;
+mod reload;
 mod run;
+mod script_user;
 mod sockets;
 mod state_files;
 mod sys;
+mod tracking;
 
 use anyhow::{Context, Result};
 use clap::Parser;
@@ -71,7 +79,8 @@ const FATAL: &[&str] = &[
     "include-unreadable",
 ];
 
-fn config_test_code(r: &Report) -> u8 {
+/// keepalived's `-t` exit code for a check report.
+pub(crate) fn config_test_code(r: &Report) -> u8 {
     let keepalived_kind = |d: &&conf::Diagnostic| {
         !d.code.starts_with("cloud-")
             && d.code != "sample-values"
@@ -99,22 +108,8 @@ fn config_test_code(r: &Report) -> u8 {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let level = if args.log_detail { "debug" } else { "info" };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("HAVIP_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level)),
-        )
-        .with_target(false)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr)
-        .init();
-    let _ = (
-        args.dont_fork,
-        args.log_console,
-        args.log_facility,
-        args.vrrp_only,
-    );
+    logging::init(args.log_console, args.log_detail, args.log_facility);
+    let _ = (args.dont_fork, args.vrrp_only);
     let host = conf::host::LocalHost;
     let report = conf::check(
         &conf::reader::Disk,
@@ -143,6 +138,13 @@ fn main() -> ExitCode {
         error!("configuration cannot run (see above); nothing started");
         return ExitCode::from(1);
     }
+    if !report.config.instances.iter().any(|i| i.vrid().is_some()) {
+        error!(
+            "{}: no vrrp_instance can run (see above); nothing started",
+            args.file.display()
+        );
+        return ExitCode::from(1);
+    }
     match start(args, report) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -158,17 +160,9 @@ fn start(args: Args, report: Report) -> Result<()> {
         .build()?;
     rt.block_on(async move {
         let netlink = netlink::Netlink::connect()?;
-        let runnable: Vec<_> = report
-            .config
-            .instances
-            .iter()
-            .filter(|i| i.vrid().is_some())
-            .cloned()
-            .collect();
-        let mut config = report.config.clone();
-        config.instances = runnable;
-        let (instances, tasks) = instance::build(&config, &netlink).await?;
-        let needs = |f: Family| instances.iter().any(|i| i.family == f);
+        let config = configure::runnable(&report.config);
+        let configured = configure::configure(&config, &netlink).await?;
+        let needs = |f: Family| configured.instances.iter().any(|i| i.family == f);
         let sock4 = if needs(Family::Ipv4) {
             Some(sockets::VrrpSocket::open(Family::Ipv4).context("IPv4 VRRP socket")?)
         } else {
@@ -179,30 +173,52 @@ fn start(args: Args, report: Report) -> Result<()> {
         } else {
             None
         };
+        let fifo_words = config
+            .global
+            .settings
+            .words("vrrp_notify_fifo")
+            .or_else(|| config.global.settings.words("notify_fifo"));
+        let fifo = match fifo_words.and_then(|w| w.first()) {
+            Some(path) => Some(
+                notify_fifo::NotifyFifo::open(std::path::Path::new(path))
+                    .with_context(|| format!("notify FIFO {path}"))?,
+            ),
+            None => None,
+        };
+        let (reports, reports_rx) = tokio::sync::mpsc::unbounded_channel();
+        let watchers = configure::spawn_watchers(&config, &configured.tracker, &reports)?;
         let pid = std::process::id().to_string();
         for p in [&args.pid_file, &args.vrrp_pid_file].into_iter().flatten() {
             std::fs::write(p, &pid).with_context(|| format!("pid file {}", p.display()))?;
         }
-        info!(instances = instances.len(), config = %args.file.display(), "havipd started");
+        info!(instances = configured.instances.len(), config = %args.file.display(), "havipd started");
         let daemon = run::Daemon {
-            instances,
+            instances: configured.instances,
+            tracker: configured.tracker,
             netlink,
             packets: packet_socket::PacketSender::new()
                 .context("packet socket for announcements")?,
             state: state_files::StateFiles::open(&args.state_dir)
                 .with_context(|| format!("state dir {}", args.state_dir.display()))?,
             clock: clock::Clock::new(),
-            dropped_packets: 0,
+            sock4,
+            sock6,
+            dropped: run::Dropped::default(),
+            fifo,
+            setup: run::Setup {
+                file: args.file.clone(),
+                config_id: args.config_id.clone(),
+            },
+            watchers,
+            notify_tasks: configured.notify_tasks,
+            reports,
+            sync_pending: Vec::new(),
         };
-        run::run(daemon, sock4, sock6).await?;
-        // Let queued notify scripts (notify_stop) finish, within their time-out.
-        // The daemon (and with it every queue's sender) is gone: each worker ends after its queue.
-        let _ =
-            tokio::time::timeout(notify::SCRIPT_TIMEOUT, futures::future::join_all(tasks)).await;
+        let result = run::run(daemon, reports_rx).await;
         for p in [&args.pid_file, &args.vrrp_pid_file].into_iter().flatten() {
             let _ = std::fs::remove_file(p);
         }
         info!("havipd stopped");
-        Ok(())
+        result
     })
 }

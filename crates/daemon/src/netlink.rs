@@ -66,6 +66,51 @@ impl Netlink {
         })
     }
 
+    /// Looks an interface up by name; `None` if it does not exist.
+    pub async fn find_link(&self, name: &str) -> Result<Option<Link>> {
+        match self.link(name).await {
+            Ok(l) => Ok(Some(l)),
+            Err(e) => {
+                let missing = e.chain().any(|c| {
+                    c.downcast_ref::<rtnetlink::Error>().is_some_and(|n| {
+                        matches!(n, rtnetlink::Error::NetlinkError(m) if m.raw_code() == -libc::ENODEV)
+                    })
+                }) || e.to_string().ends_with("not found");
+                if missing { Ok(None) } else { Err(e) }
+            }
+        }
+    }
+
+    /// Creates a macvlan interface `name` on `base` with `mac` (private mode, as keepalived's
+    /// VMAC) and brings it up; returns its index.
+    pub async fn add_macvlan(&self, name: &str, base: u32, mac: [u8; 6]) -> Result<u32> {
+        let msg = rtnetlink::LinkMacVlan::new(
+            name,
+            base,
+            rtnetlink::packet_route::link::MacVlanMode::Private,
+        )
+        .address(mac.to_vec())
+        .up()
+        .build();
+        self.handle
+            .link()
+            .add(msg)
+            .execute()
+            .await
+            .with_context(|| format!("creating VMAC interface {name}"))?;
+        Ok(self.link(name).await?.index)
+    }
+
+    /// Deletes an interface.
+    pub async fn del_link(&self, index: u32) -> Result<()> {
+        self.handle
+            .link()
+            .del(index)
+            .execute()
+            .await
+            .with_context(|| format!("deleting interface {index}"))
+    }
+
     /// Addresses configured on an interface, with prefix lengths.
     pub async fn addresses(&self, index: u32) -> Result<Vec<(IpAddr, u8)>> {
         let mut out = Vec::new();

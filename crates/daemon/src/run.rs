@@ -1,23 +1,50 @@
-//! The event loop: packets, timers and signals in; adverts, addresses, announcements,
-//! notifications and state files out. Single-threaded: one router's work never races another's.
+//! The event loop: packets, timers, tracking reports and signals in; adverts, addresses,
+//! announcements, notifications and state files out. Single-threaded: one router's work never
+//! races another's, and nothing in the loop waits on a script.
 
-use crate::announce;
 use crate::clock::Clock;
 use crate::instance::Instance;
 use crate::netlink::Netlink;
+use crate::notify_fifo::NotifyFifo;
+use crate::observe::{self, Observation};
 use crate::packet_socket::PacketSender;
 use crate::sockets::{RecvError, VrrpSocket};
 use crate::state_files::StateFiles;
-use anyhow::Result;
-use std::net::IpAddr;
+use crate::tracking::Tracker;
+use anyhow::{Context, Result};
+use serde::Serialize;
+use std::path::PathBuf;
 use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
-use vrrp::{Action, Advert, ChecksumMode, Event, Family, Notify};
+use vrrp::{Advert, Event, Family, State};
+
+/// What the daemon was started with, kept for reloads.
+#[derive(Clone, Debug)]
+pub struct Setup {
+    /// The configuration file.
+    pub file: PathBuf,
+    /// `-i`: the config id.
+    pub config_id: Option<String>,
+}
+
+/// Packets that no instance acted on, by why.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct Dropped {
+    /// Not a well-formed IP packet with a VRRP payload.
+    pub malformed: u64,
+    /// A VRRP packet that does not decode (length, version, type, checksum, ...).
+    pub invalid: u64,
+    /// A valid advert for a VRID / interface / family we do not run.
+    pub no_instance: u64,
+}
 
 /// Everything the loop drives.
 pub struct Daemon {
     /// Instances.
     pub instances: Vec<Instance>,
+    /// What tracked objects say about each instance (same order as `instances`).
+    pub tracker: Tracker,
     /// Kernel addresses.
     pub netlink: Netlink,
     /// Frame sender for GARP / NA.
@@ -26,40 +53,35 @@ pub struct Daemon {
     pub state: StateFiles,
     /// Clock.
     pub clock: Clock,
-    /// Packets that were not VRRP adverts for any instance, or malformed.
-    pub dropped_packets: u64,
+    /// IPv4 VRRP socket, if an instance needs it.
+    pub sock4: Option<VrrpSocket>,
+    /// IPv6 VRRP socket, if an instance needs it.
+    pub sock6: Option<VrrpSocket>,
+    /// Packets dropped before reaching an instance.
+    pub dropped: Dropped,
+    /// `vrrp_notify_fifo`, if configured.
+    pub fifo: Option<NotifyFifo>,
+    /// For reloads.
+    pub setup: Setup,
+    /// Watchers of tracked objects (replaced on reload).
+    pub watchers: Vec<tokio::task::JoinHandle<()>>,
+    /// Notify script workers, awaited at exit.
+    pub notify_tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// Where watchers report.
+    pub reports: observe::Reports,
+    /// Sync group members still to follow a transition.
+    pub(crate) sync_pending: Vec<(usize, State)>,
 }
 
 /// Runs until SIGTERM or SIGINT, then resigns every master and returns.
-pub async fn run(
-    mut d: Daemon,
-    sock4: Option<VrrpSocket>,
-    sock6: Option<VrrpSocket>,
-) -> Result<()> {
+pub async fn run(mut d: Daemon, mut reports: mpsc::UnboundedReceiver<Observation>) -> Result<()> {
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
-    for i in &d.instances {
-        let sock = if i.family == Family::Ipv4 {
-            &sock4
-        } else {
-            &sock6
-        };
-        if let Some(s) = sock
-            && i.destinations.iter().any(|a| a.is_multicast())
-        {
-            s.join(i.family.multicast_group(), i.ifindex)?;
-        }
-    }
+    let mut hup = signal(SignalKind::hangup())?;
+    let mut usr2 = signal(SignalKind::user_defined2())?;
     d.remove_leftovers().await;
-    let now = d.clock.now();
     for k in 0..d.instances.len() {
-        let i = &mut d.instances[k];
-        info!(instance = %i.name, interface = %i.ifname, source = %i.primary, vrid = i.router.config().vrid, "starting");
-        if !i.link_up {
-            i.router.handle(now, Event::InterfaceDown);
-        }
-        let actions = d.instances[k].router.handle(now, Event::Startup);
-        d.apply(k, actions, &sock4, &sock6).await;
+        d.start_instance(k).await?;
     }
     let mut buf = vec![0u8; 65536];
     loop {
@@ -75,25 +97,38 @@ pub async fn run(
         tokio::select! {
             _ = term.recv() => break,
             _ = int.recv() => break,
-            r = readable(&sock4) => { r?; d.drain(&sock4, &sock6, Family::Ipv4, &mut buf).await; }
-            r = readable(&sock6) => { r?; d.drain(&sock4, &sock6, Family::Ipv6, &mut buf).await; }
+            _ = hup.recv() => d.reload().await,
+            _ = usr2.recv() => d.write_stats(),
+            r = readable(&d.sock4) => { r?; d.drain(Family::Ipv4, &mut buf).await; }
+            r = readable(&d.sock6) => { r?; d.drain(Family::Ipv6, &mut buf).await; }
+            Some(obs) = reports.recv() => d.observe(obs).await,
             _ = sleep => {
                 let now = d.clock.now();
                 for k in 0..d.instances.len() {
                     if d.instances[k].router.next_deadline().is_some_and(|t| t <= now) {
-                        let actions = d.instances[k].router.handle(now, Event::Timer);
-                        d.apply(k, actions, &sock4, &sock6).await;
+                        d.handle(k, Event::Timer).await;
                     }
                 }
             }
         }
     }
     info!("shutting down: masters resign with priority 0");
-    let now = d.clock.now();
-    for k in 0..d.instances.len() {
-        let actions = d.instances[k].router.handle(now, Event::Shutdown);
-        d.apply(k, actions, &sock4, &sock6).await;
+    for w in d.watchers.drain(..) {
+        w.abort();
     }
+    for k in 0..d.instances.len() {
+        d.stop_instance(k).await;
+    }
+    d.write_stats();
+    let tasks = std::mem::take(&mut d.notify_tasks);
+    drop(d);
+    // Let queued notify scripts (notify_stop) finish, within their time-out. The daemon (and
+    // with it every queue's sender) is gone: each worker ends after its queue.
+    let _ = tokio::time::timeout(
+        crate::notify::SCRIPT_TIMEOUT,
+        futures::future::join_all(tasks),
+    )
+    .await;
     Ok(())
 }
 
@@ -108,23 +143,137 @@ async fn readable(sock: &Option<VrrpSocket>) -> std::io::Result<()> {
     }
 }
 
+#[derive(Serialize)]
+struct InstanceStats<'a> {
+    state: String,
+    priority: u8,
+    #[serde(flatten)]
+    counters: &'a vrrp::Stats,
+}
+
+#[derive(Serialize)]
+struct StatsFile<'a> {
+    dropped: Dropped,
+    instances: std::collections::BTreeMap<&'a str, InstanceStats<'a>>,
+}
+
 impl Daemon {
-    async fn drain(
-        &mut self,
-        sock4: &Option<VrrpSocket>,
-        sock6: &Option<VrrpSocket>,
-        family: Family,
-        buf: &mut [u8],
-    ) {
-        let Some(sock) = (if family == Family::Ipv4 { sock4 } else { sock6 }) else {
-            return;
+    /// Runs one event through instance `k`'s router, carries out its actions and lets its sync
+    /// group follow.
+    pub async fn handle(&mut self, k: usize, event: Event) {
+        let now = self.clock.now();
+        let actions = self.instances[k].router.handle(now, event);
+        self.apply(k, actions).await;
+        while let Some((m, to)) = self.sync_pending.pop() {
+            let now = self.clock.now();
+            let actions = self.instances[m].router.handle(now, Event::SyncGroup(to));
+            self.apply(m, actions).await;
+        }
+    }
+
+    /// Joins the multicast group, tells the router what tracking says, and starts it.
+    pub async fn start_instance(&mut self, k: usize) -> Result<()> {
+        let i = &self.instances[k];
+        let sock = if i.family == Family::Ipv4 {
+            &self.sock4
+        } else {
+            &self.sock6
         };
+        if let Some(s) = sock
+            && i.destinations.iter().any(|a| a.is_multicast())
+        {
+            s.join(i.family.multicast_group(), i.ifindex)
+                .with_context(|| format!("({}) joining the VRRP group", i.name))?;
+        }
+        info!(instance = %i.name, interface = %i.ifname, source = %i.primary, vrid = i.router.config().vrid, "starting");
+        let verdict = self.tracker.verdict(k);
+        let i = &mut self.instances[k];
+        let now = self.clock.now();
+        i.router
+            .handle(now, Event::PriorityChange(verdict.priority));
+        if verdict.link_down {
+            i.router.handle(now, Event::InterfaceDown);
+        }
+        if verdict.fault {
+            i.router.handle(now, Event::TrackFault(true));
+        }
+        i.verdict = verdict;
+        self.handle(k, Event::Startup).await;
+        Ok(())
+    }
+
+    /// Stops instance `k`: a master resigns, VIPs go, notify_stop runs, its VMAC is deleted.
+    pub async fn stop_instance(&mut self, k: usize) {
+        self.handle(k, Event::Shutdown).await;
+        if let Some(v) = &self.instances[k].vmac
+            && let Err(e) = self.netlink.del_link(v.index).await
+        {
+            warn!(instance = %self.instances[k].name, vmac = %v.name, error = %e, "VMAC interface not removed");
+        }
+    }
+
+    /// Takes a watcher's report into account and tells the routers what changed.
+    async fn observe(&mut self, obs: Observation) {
+        let changed = match &obs {
+            Observation::Link { name, up } => {
+                let changed = self.tracker.set_link(name, *up);
+                if changed {
+                    info!(interface = %name, up, "link state changed");
+                }
+                changed
+            }
+            Observation::Script { name, success } => {
+                let changed = self.tracker.script_result(name, *success);
+                if changed {
+                    let ok = self.tracker.script_ok(name).unwrap_or(true);
+                    info!(script = %name, "script is now {}", if ok { "OK" } else { "failing" });
+                }
+                changed
+            }
+            Observation::File { name, value } => self.tracker.set_file(name, *value),
+        };
+        if changed {
+            for k in 0..self.instances.len() {
+                self.retrack(k).await;
+            }
+        }
+    }
+
+    /// Feeds instance `k` the differences between what tracking says now and what it last said.
+    pub async fn retrack(&mut self, k: usize) {
+        let new = self.tracker.verdict(k);
+        let old = self.instances[k].verdict;
+        self.instances[k].verdict = new;
+        if new.priority != old.priority {
+            info!(instance = %self.instances[k].name, from = old.priority, to = new.priority, "effective priority changed");
+            self.handle(k, Event::PriorityChange(new.priority)).await;
+        }
+        if new.link_down != old.link_down {
+            let e = if new.link_down {
+                Event::InterfaceDown
+            } else {
+                Event::InterfaceUp
+            };
+            self.handle(k, e).await;
+        }
+        if new.fault != old.fault {
+            self.handle(k, Event::TrackFault(new.fault)).await;
+        }
+    }
+
+    async fn drain(&mut self, family: Family, buf: &mut [u8]) {
         loop {
+            let sock = if family == Family::Ipv4 {
+                &self.sock4
+            } else {
+                &self.sock6
+            };
+            let Some(sock) = sock else { return };
             let pkt = match sock.try_recv(buf) {
                 Ok(p) => p,
                 Err(RecvError::Empty) => return,
                 Err(RecvError::Malformed(why)) => {
-                    self.dropped_packets += 1;
+                    self.dropped.malformed += 1;
                     debug!(%why, "dropped malformed packet");
                     continue;
                 }
@@ -136,7 +285,7 @@ impl Daemon {
             let advert = match Advert::decode(&pkt.payload, &pkt.addrs) {
                 Ok(d) => d.advert,
                 Err(e) => {
-                    self.dropped_packets += 1;
+                    self.dropped.invalid += 1;
                     debug!(src = %pkt.addrs.src, error = %e, "dropped invalid VRRP packet");
                     continue;
                 }
@@ -145,132 +294,49 @@ impl Daemon {
             let target = self.instances.iter().position(|i| {
                 i.router.config().vrid == advert.vrid
                     && Family::of(&i.primary) == family
-                    && (i.ifindex == pkt.ifindex || !multicast)
+                    && (!multicast
+                        || i.ifindex == pkt.ifindex
+                        || i.vmac.as_ref().is_some_and(|v| v.index == pkt.ifindex))
             });
             let Some(k) = target else {
-                self.dropped_packets += 1;
+                self.dropped.no_instance += 1;
                 debug!(src = %pkt.addrs.src, vrid = advert.vrid, "advert for no instance of ours");
                 continue;
             };
-            let now = self.clock.now();
-            let actions = self.instances[k].router.handle(
-                now,
+            self.handle(
+                k,
                 Event::Advert {
                     src: pkt.addrs.src,
                     ttl: pkt.ttl,
                     multicast,
                     advert,
                 },
-            );
-            self.apply(k, actions, sock4, sock6).await;
+            )
+            .await;
         }
     }
 
-    /// Carries out a router's actions, in order.
-    pub async fn apply(
-        &mut self,
-        k: usize,
-        actions: Vec<Action>,
-        sock4: &Option<VrrpSocket>,
-        sock6: &Option<VrrpSocket>,
-    ) {
-        for action in actions {
-            let inst = &self.instances[k];
-            match action {
-                Action::SendAdvert(advert) => {
-                    let sock = if inst.family == Family::Ipv4 {
-                        sock4
-                    } else {
-                        sock6
-                    };
-                    let Some(sock) = sock else { continue };
-                    for &dst in &inst.destinations {
-                        let addrs = vrrp::PacketAddrs {
-                            src: inst.primary,
-                            dst,
-                        };
-                        match advert.encode(&addrs, ChecksumMode::PseudoHeader) {
-                            Ok(bytes) => {
-                                if let Err(e) = sock.send(&bytes, inst.primary, dst, inst.ifindex) {
-                                    debug!(instance = %inst.name, %dst, error = %e, "advert not sent");
-                                }
-                            }
-                            Err(e) => {
-                                warn!(instance = %inst.name, error = %e, "advert not encodable")
-                            }
-                        }
-                    }
-                }
-                Action::Transition { from, to, reason } => {
-                    info!("({}) {from} -> {to}: {reason}", inst.name);
-                    if let Err(e) = self.state.transition(
-                        &inst.name,
-                        from,
-                        to,
-                        &reason,
-                        inst.router.effective_priority(),
-                    ) {
-                        warn!(instance = %inst.name, error = %e, "state file not written");
-                    }
-                }
-                Action::AddVips => {
-                    for (v, index) in inst.vips.iter().chain(&inst.excluded) {
-                        if let Err(e) = self
-                            .netlink
-                            .add_address(*index, v.addr, v.prefix, v.label.as_deref())
-                            .await
-                        {
-                            warn!(instance = %inst.name, error = %e, "VIP not added");
-                        }
-                    }
-                }
-                Action::RemoveVips => {
-                    for (v, index) in inst.vips.iter().chain(&inst.excluded) {
-                        if let Err(e) = self.netlink.del_address(*index, v.addr).await {
-                            warn!(instance = %inst.name, error = %e, "VIP not removed");
-                        }
-                    }
-                }
-                Action::Announce { repeat } => {
-                    for _ in 0..repeat {
-                        for (v, index) in inst.vips.iter().chain(&inst.excluded) {
-                            let frame = match v.addr {
-                                IpAddr::V4(a) => announce::garp(inst.mac, a),
-                                IpAddr::V6(a) => announce::unsolicited_na(inst.mac, a, false),
-                            };
-                            if let Err(e) = self.packets.send(*index, &frame) {
-                                debug!(instance = %inst.name, vip = %v.addr, error = %e, "announcement not sent");
-                            }
-                        }
-                    }
-                }
-                Action::Notify(n) => {
-                    let (kind, state) = match n {
-                        Notify::Master => ("notify_master", "MASTER"),
-                        Notify::Backup => ("notify_backup", "BACKUP"),
-                        Notify::Fault => ("notify_fault", "FAULT"),
-                        Notify::Stop => ("notify_stop", "STOP"),
-                        Notify::MasterRxLowerPri => ("notify_master_rx_lower_pri", ""),
-                    };
-                    for (k2, cmd) in &inst.scripts {
-                        if k2 == kind {
-                            inst.notifier.queue(cmd, Vec::new());
-                        } else if k2 == "notify" && !state.is_empty() {
-                            let prio = inst.router.effective_priority().to_string();
-                            inst.notifier.queue(
-                                cmd,
-                                vec!["INSTANCE".into(), inst.name.clone(), state.into(), prio],
-                            );
-                        }
-                    }
-                }
-                Action::Dropped { from, reason } => {
-                    debug!(instance = %inst.name, %from, ?reason, "advert ignored")
-                }
-                Action::OwnerConflict { from } => {
-                    warn!(instance = %inst.name, %from, "two routers claim to own the addresses (priority 255); ours drops to 254")
-                }
-            }
+    /// Writes `stats.json` in the state directory (on SIGUSR2 and at exit).
+    pub fn write_stats(&self) {
+        let file = StatsFile {
+            dropped: self.dropped,
+            instances: self
+                .instances
+                .iter()
+                .map(|i| {
+                    (
+                        i.name.as_str(),
+                        InstanceStats {
+                            state: i.router.state().to_string(),
+                            priority: i.router.effective_priority(),
+                            counters: i.router.stats(),
+                        },
+                    )
+                })
+                .collect(),
+        };
+        if let Err(e) = self.state.write_json("stats.json", &file) {
+            warn!(error = %e, "stats.json not written");
         }
     }
 

@@ -30,6 +30,14 @@ impl StateFiles {
         })
     }
 
+    /// Writes `name` in the directory as pretty JSON, atomically (write, then rename).
+    pub fn write_json(&self, name: &str, value: &impl Serialize) -> std::io::Result<()> {
+        let tmp = self.dir.join(format!(".{name}.tmp"));
+        let text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
+        std::fs::write(&tmp, text + "\n")?;
+        std::fs::rename(&tmp, self.dir.join(name))
+    }
+
     /// Records a transition.
     pub fn transition(
         &self,

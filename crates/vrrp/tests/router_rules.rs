@@ -624,3 +624,48 @@ fn invalid_configs_are_refused() {
     c.version = Version::V3;
     assert!(Router::new(c).is_ok());
 }
+
+#[test]
+fn sync_group_master_pulls_a_backup_up_and_backup_pulls_a_master_down() {
+    let mut r = started(cfg(5, 100), at(0.0));
+    let out = r.handle(at(1.0), Event::SyncGroup(State::Master));
+    assert!(matches!(out[0], Action::SendAdvert(ref a) if a.priority == 100));
+    assert_eq!(
+        out[1],
+        Action::Transition {
+            from: State::Backup,
+            to: State::Master,
+            reason: Reason::SyncGroup
+        }
+    );
+    assert!(out.contains(&Action::AddVips));
+    // Following again changes nothing.
+    assert!(
+        r.handle(at(1.1), Event::SyncGroup(State::Master))
+            .is_empty()
+    );
+    let out = r.handle(at(2.0), Event::SyncGroup(State::Backup));
+    assert_eq!(
+        out[0],
+        Action::Transition {
+            from: State::Master,
+            to: State::Backup,
+            reason: Reason::SyncGroup
+        }
+    );
+    assert!(out.contains(&Action::RemoveVips));
+    // The backup then waits a full Master_Down_Interval for the group's new master.
+    assert_eq!(r.next_deadline(), Some(Timestamp(2_000_000 + 3_609_375)));
+}
+
+#[test]
+fn sync_group_events_leave_fault_alone() {
+    let mut r = started(cfg(5, 100), at(0.0));
+    r.handle(at(0.5), Event::TrackFault(true));
+    assert_eq!(r.state(), State::Fault);
+    assert!(
+        r.handle(at(1.0), Event::SyncGroup(State::Master))
+            .is_empty()
+    );
+    assert_eq!(r.state(), State::Fault);
+}

@@ -71,6 +71,9 @@ pub enum Event {
     TrackFault(bool),
     /// Weighted tracking changed the effective priority to this value (clamped to 1-254).
     PriorityChange(u8),
+    /// Another member of this router's sync group entered `MASTER` or `BACKUP`: follow it
+    /// (a backup becomes master, a master becomes backup; other states ignore it).
+    SyncGroup(State),
     /// Stop: a master resigns with a priority-0 advert.
     Shutdown,
 }
@@ -109,6 +112,8 @@ pub enum Reason {
     TrackFault,
     /// Tracked objects recovered.
     TrackRecovered,
+    /// Another member of the sync group changed state.
+    SyncGroup,
     /// Shutdown requested.
     Shutdown,
 }
@@ -130,6 +135,7 @@ impl fmt::Display for Reason {
             Reason::InterfaceUp => write!(f, "interface up"),
             Reason::TrackFault => write!(f, "tracked object failed"),
             Reason::TrackRecovered => write!(f, "tracked objects recovered"),
+            Reason::SyncGroup => write!(f, "sync group member changed state"),
             Reason::Shutdown => write!(f, "shutdown"),
         }
     }
@@ -292,6 +298,13 @@ impl Router {
                     self.effective_priority = p.clamp(1, PRIORITY_OWNER - 1);
                 }
             }
+            Event::SyncGroup(State::Master) if self.state == State::Backup => {
+                self.become_master(now, Reason::SyncGroup, &mut out)
+            }
+            Event::SyncGroup(State::Backup) if self.state == State::Master => {
+                self.yield_to(now, Reason::SyncGroup, &mut out)
+            }
+            Event::SyncGroup(_) => {}
             Event::Shutdown => self.on_shutdown(&mut out),
         }
         out

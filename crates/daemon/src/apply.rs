@@ -1,0 +1,127 @@
+//! Carrying out a router's actions: adverts on the wire, VIPs through netlink, GARP / NA
+//! frames, notify scripts and FIFO lines, state files, and the sync group's follow-ups.
+
+use crate::announce;
+use crate::run::Daemon;
+use std::net::IpAddr;
+use tracing::{debug, info, warn};
+use vrrp::{Action, ChecksumMode, Family, Notify, Reason, State};
+
+impl Daemon {
+    /// Carries out instance `k`'s actions, in order.
+    pub async fn apply(&mut self, k: usize, actions: Vec<Action>) {
+        for action in actions {
+            let inst = &self.instances[k];
+            match action {
+                Action::SendAdvert(advert) => {
+                    let sock = if inst.family == Family::Ipv4 {
+                        &self.sock4
+                    } else {
+                        &self.sock6
+                    };
+                    let Some(sock) = sock else { continue };
+                    for &dst in &inst.destinations {
+                        let addrs = vrrp::PacketAddrs {
+                            src: inst.primary,
+                            dst,
+                        };
+                        match advert.encode(&addrs, ChecksumMode::PseudoHeader) {
+                            Ok(bytes) => {
+                                if let Err(e) =
+                                    sock.send(&bytes, inst.primary, dst, inst.xmit_index)
+                                {
+                                    debug!(instance = %inst.name, %dst, error = %e, "advert not sent");
+                                }
+                            }
+                            Err(e) => {
+                                warn!(instance = %inst.name, error = %e, "advert not encodable")
+                            }
+                        }
+                    }
+                }
+                Action::Transition { from, to, reason } => {
+                    info!("({}) {from} -> {to}: {reason}", inst.name);
+                    let priority = inst.router.effective_priority();
+                    if let Err(e) = self
+                        .state
+                        .transition(&inst.name, from, to, &reason, priority)
+                    {
+                        warn!(instance = %inst.name, error = %e, "state file not written");
+                    }
+                    if let Some(f) = &mut self.fifo {
+                        f.instance(&inst.name, &to.to_string(), priority);
+                    }
+                    if reason != Reason::SyncGroup && matches!(to, State::Master | State::Backup) {
+                        for m in self.tracker.group_peers(k) {
+                            self.sync_pending.push((m, to));
+                        }
+                    }
+                }
+                Action::AddVips => {
+                    for (v, index) in inst.vips.iter().chain(&inst.excluded) {
+                        if let Err(e) = self
+                            .netlink
+                            .add_address(*index, v.addr, v.prefix, v.label.as_deref())
+                            .await
+                        {
+                            warn!(instance = %inst.name, error = %e, "VIP not added");
+                        }
+                    }
+                }
+                Action::RemoveVips => {
+                    for (v, index) in inst.vips.iter().chain(&inst.excluded) {
+                        if let Err(e) = self.netlink.del_address(*index, v.addr).await {
+                            warn!(instance = %inst.name, error = %e, "VIP not removed");
+                        }
+                    }
+                }
+                Action::Announce { repeat } => {
+                    let (mac, vmac_index) = inst.announce_from();
+                    for _ in 0..repeat {
+                        for (v, index) in inst.vips.iter().chain(&inst.excluded) {
+                            let frame = match v.addr {
+                                IpAddr::V4(a) => announce::garp(mac, a),
+                                IpAddr::V6(a) => announce::unsolicited_na(mac, a, false),
+                            };
+                            // VIPs on the instance's interface leave by its VMAC, if any.
+                            let out = if *index == vmac_index || v.dev.is_none() {
+                                vmac_index
+                            } else {
+                                *index
+                            };
+                            if let Err(e) = self.packets.send(out, &frame) {
+                                debug!(instance = %inst.name, vip = %v.addr, error = %e, "announcement not sent");
+                            }
+                        }
+                    }
+                }
+                Action::Notify(n) => {
+                    let (kind, state) = match n {
+                        Notify::Master => ("notify_master", "MASTER"),
+                        Notify::Backup => ("notify_backup", "BACKUP"),
+                        Notify::Fault => ("notify_fault", "FAULT"),
+                        Notify::Stop => ("notify_stop", "STOP"),
+                        Notify::MasterRxLowerPri => ("notify_master_rx_lower_pri", ""),
+                    };
+                    for (k2, cmd) in &inst.scripts {
+                        if k2 == kind {
+                            inst.notifier.queue(cmd, Vec::new());
+                        } else if k2 == "notify" && !state.is_empty() {
+                            let prio = inst.router.effective_priority().to_string();
+                            inst.notifier.queue(
+                                cmd,
+                                vec!["INSTANCE".into(), inst.name.clone(), state.into(), prio],
+                            );
+                        }
+                    }
+                }
+                Action::Dropped { from, reason } => {
+                    debug!(instance = %inst.name, %from, ?reason, "advert ignored")
+                }
+                Action::OwnerConflict { from } => {
+                    warn!(instance = %inst.name, %from, "two routers claim to own the addresses (priority 255); ours drops to 254")
+                }
+            }
+        }
+    }
+}

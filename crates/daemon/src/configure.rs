@@ -1,0 +1,124 @@
+//! What a checked config turns into: runnable instances, their tracking, and the watchers that
+//! feed it. Used at start and on every reload.
+
+use crate::instance::{self, Instance};
+use crate::netlink::Netlink;
+use crate::observe::{self, Reports, scripts::ScriptJob};
+use crate::script_user::{self, RunAs};
+use crate::tracking::Tracker;
+use anyhow::{Result, anyhow};
+use conf::model::Config;
+use std::path::PathBuf;
+use std::time::Duration;
+use tracing::{error, warn};
+
+/// A config, ready to run.
+pub struct Configured {
+    /// Instances, in config order.
+    pub instances: Vec<Instance>,
+    /// Their tracking, with the current state of the tracked interfaces.
+    pub tracker: Tracker,
+    /// Notify workers of the instances.
+    pub notify_tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+/// The config's instances that can run (the others were diagnosed by the check).
+pub fn runnable(cfg: &Config) -> Config {
+    let mut c = cfg.clone();
+    c.instances.retain(|i| i.vrid().is_some());
+    c
+}
+
+/// Builds instances and tracking, reading the tracked interfaces' state.
+pub async fn configure(cfg: &Config, nl: &Netlink) -> Result<Configured> {
+    let (instances, notify_tasks) = instance::build(cfg, nl).await?;
+    let refs: Vec<_> = cfg.instances.iter().collect();
+    let mut tracker = Tracker::new(cfg, &refs);
+    for name in tracker.interfaces() {
+        let up = nl.find_link(&name).await?.is_some_and(|l| l.up);
+        tracker.set_link(&name, up);
+    }
+    Ok(Configured {
+        instances,
+        tracker,
+        notify_tasks,
+    })
+}
+
+/// Starts the watchers: link events, every tracked script on its interval, every tracked file.
+pub fn spawn_watchers(
+    cfg: &Config,
+    tracker: &Tracker,
+    reports: &Reports,
+) -> Result<Vec<tokio::task::JoinHandle<()>>> {
+    let mut out = vec![observe::links::spawn(
+        tracker.interfaces(),
+        reports.clone(),
+    )?];
+    let (scripts, files) = tracker.used();
+    let security = cfg.global.settings.has("enable_script_security");
+    let default_user = RunAs::default_for(&cfg.global.settings).map_err(|e| anyhow!(e))?;
+    let mut warned = false;
+    for name in scripts {
+        let Some(s) = cfg.scripts.get(&name) else {
+            continue;
+        };
+        let Some(cmd) = s.settings.script("script") else {
+            continue;
+        };
+        let run_as = match s.settings.words("user") {
+            Some(w) => RunAs::lookup(w).ok_or_else(|| {
+                anyhow!(
+                    "vrrp_script {name}: user {}: no such user or group",
+                    w.join(" ")
+                )
+            })?,
+            None => default_user.clone(),
+        };
+        let mut argv: Vec<String> = cmd.command.split_whitespace().map(String::from).collect();
+        if let Some(program) = argv.first() {
+            let unsafe_why = script_user::insecure(std::path::Path::new(program), &run_as);
+            match (security, unsafe_why) {
+                (true, Some(why)) => {
+                    error!(script = %name, "not run: enable_script_security is set and {why}; it counts as failing");
+                    argv.clear();
+                }
+                (false, _) if run_as.uid == 0 && !warned => {
+                    warn!(
+                        "scripts run as root and enable_script_security is not set (keepalived's SECURITY VIOLATION warning)"
+                    );
+                    warned = true;
+                }
+                _ => {}
+            }
+        }
+        let interval = Duration::from_secs(s.interval().max(1) as u64);
+        let timeout = s
+            .timeout()
+            .map_or(interval, |t| Duration::from_secs(t.max(1) as u64));
+        out.push(observe::scripts::spawn(
+            ScriptJob {
+                name,
+                argv,
+                interval,
+                timeout,
+                run_as,
+            },
+            reports.clone(),
+        ));
+    }
+    for name in files {
+        if let Some(path) = cfg
+            .track_files
+            .get(&name)
+            .and_then(|f| f.settings.str("file"))
+        {
+            out.push(observe::files::spawn(
+                name,
+                PathBuf::from(path),
+                reports.clone(),
+            ));
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,67 @@
+//! Where log lines go: the console with `-l` (as keepalived), otherwise the journal when
+//! systemd's is running, otherwise syslog with keepalived's facility (`-S 0-7` is LOCAL0-7,
+//! the default is DAEMON). `HAVIP_LOG` (an env filter) overrides the level.
+
+use syslog_tracing::{Facility, Options, Syslog};
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+fn facility(n: Option<u8>) -> Facility {
+    match n {
+        Some(0) => Facility::Local0,
+        Some(1) => Facility::Local1,
+        Some(2) => Facility::Local2,
+        Some(3) => Facility::Local3,
+        Some(4) => Facility::Local4,
+        Some(5) => Facility::Local5,
+        Some(6) => Facility::Local6,
+        Some(7) => Facility::Local7,
+        _ => Facility::Daemon,
+    }
+}
+
+/// Installs the global subscriber.
+pub fn init(console: bool, detail: bool, syslog_facility: Option<u8>) {
+    let level = if detail { "debug" } else { "info" };
+    let filter = || EnvFilter::try_from_env("HAVIP_LOG").unwrap_or_else(|_| EnvFilter::new(level));
+    let console_fmt = || {
+        tracing_subscriber::fmt::layer()
+            .with_target(false)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .with_writer(std::io::stderr)
+    };
+    if console {
+        tracing_subscriber::registry()
+            .with(filter())
+            .with(console_fmt())
+            .init();
+        return;
+    }
+    if std::path::Path::new("/run/systemd/journal/socket").exists()
+        && let Ok(journal) = tracing_journald::layer()
+    {
+        tracing_subscriber::registry()
+            .with(filter())
+            .with(journal.with_syslog_identifier("havipd".into()))
+            .init();
+        return;
+    }
+    match Syslog::new(c"havipd", Options::LOG_PID, facility(syslog_facility)) {
+        Some(syslog) => tracing_subscriber::registry()
+            .with(filter())
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_target(false)
+                    .with_ansi(false)
+                    .without_time()
+                    .with_level(false)
+                    .with_writer(syslog),
+            )
+            .init(),
+        None => tracing_subscriber::registry()
+            .with(filter())
+            .with(console_fmt())
+            .init(),
+    }
+}

@@ -1,0 +1,38 @@
+//! Watchers of tracked objects: links (netlink events), `vrrp_script`s (run on their interval)
+//! and `track_file`s (read when they change). Each runs in its own task and reports
+//! [`Observation`]s to the event loop, which never waits on them.
+
+pub mod files;
+pub mod links;
+pub mod scripts;
+
+use tokio::sync::mpsc::UnboundedSender;
+
+/// Something a watcher saw.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Observation {
+    /// An interface's carrier/admin state.
+    Link {
+        /// Interface name.
+        name: String,
+        /// Up and running.
+        up: bool,
+    },
+    /// One run of a `vrrp_script`.
+    Script {
+        /// Script name.
+        name: String,
+        /// Exit status 0 within the time-out.
+        success: bool,
+    },
+    /// A `track_file`'s value.
+    File {
+        /// Track file name.
+        name: String,
+        /// Value read (0 when missing or not a number).
+        value: i64,
+    },
+}
+
+/// Where watchers report.
+pub type Reports = UnboundedSender<Observation>;

@@ -1,0 +1,150 @@
+//! SIGHUP: re-read the config. An invalid one is rejected and the running one kept; otherwise
+//! instances whose resolved settings are unchanged keep running untouched (no flap), changed
+//! and removed ones stop (a master resigns), new and changed ones start.
+
+use crate::configure::{self, Configured};
+use crate::run::Daemon;
+use crate::sockets::VrrpSocket;
+use anyhow::{Context, Result, anyhow};
+use conf::Severity;
+use tracing::{error, info};
+use vrrp::Family;
+
+impl Daemon {
+    /// Reloads the configuration; on any error the running configuration stays as it was.
+    pub async fn reload(&mut self) {
+        info!(config = %self.setup.file.display(), "SIGHUP: reloading");
+        let cfg = match self.checked_config() {
+            Ok(c) => c,
+            Err(e) => {
+                error!("reload rejected, the running configuration is kept: {e:#}");
+                return;
+            }
+        };
+        let new = match configure::configure(&cfg, &self.netlink).await {
+            Ok(n) => n,
+            Err(e) => {
+                error!("reload rejected, the running configuration is kept: {e:#}");
+                return;
+            }
+        };
+        if let Err(e) = self.open_sockets(&new) {
+            error!("reload rejected, the running configuration is kept: {e:#}");
+            return;
+        }
+        let watchers = match configure::spawn_watchers(&cfg, &new.tracker, &self.reports) {
+            Ok(w) => w,
+            Err(e) => {
+                error!("reload rejected, the running configuration is kept: {e:#}");
+                return;
+            }
+        };
+        self.switch_to(new, watchers).await;
+    }
+
+    /// The config file checked again; errors that stop it from running are an `Err`.
+    fn checked_config(&self) -> Result<conf::model::Config> {
+        let report = conf::check(
+            &conf::reader::Disk,
+            &self.setup.file,
+            Some(&conf::host::LocalHost),
+            &conf::Options {
+                config_id: self.setup.config_id.clone(),
+                cloud: false,
+            },
+        );
+        let problems: Vec<String> = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| d.to_string())
+            .collect();
+        for p in &problems {
+            error!("{p}");
+        }
+        if crate::config_test_code(&report) == 3 {
+            return Err(anyhow!("the new configuration cannot run (see above)"));
+        }
+        let cfg = configure::runnable(&report.config);
+        if cfg.instances.is_empty() {
+            return Err(anyhow!(
+                "the new configuration has no runnable vrrp_instance"
+            ));
+        }
+        Ok(cfg)
+    }
+
+    fn open_sockets(&mut self, new: &Configured) -> Result<()> {
+        let needs = |f: Family| new.instances.iter().any(|i| i.family == f);
+        if needs(Family::Ipv4) && self.sock4.is_none() {
+            self.sock4 = Some(VrrpSocket::open(Family::Ipv4).context("IPv4 VRRP socket")?);
+        }
+        if needs(Family::Ipv6) && self.sock6.is_none() {
+            self.sock6 = Some(VrrpSocket::open(Family::Ipv6).context("IPv6 VRRP socket")?);
+        }
+        Ok(())
+    }
+
+    async fn switch_to(&mut self, new: Configured, watchers: Vec<tokio::task::JoinHandle<()>>) {
+        let unchanged = |old: &crate::instance::Instance| {
+            new.instances
+                .iter()
+                .any(|n| n.name == old.name && n.fingerprint == old.fingerprint)
+        };
+        // Stop what goes away or changes, while the old tracking still describes it.
+        for k in 0..self.instances.len() {
+            if !unchanged(&self.instances[k]) {
+                info!(instance = %self.instances[k].name, "removed or changed by the reload: stopping");
+                let vmac_reused = self.instances[k].vmac.as_ref().is_some_and(|v| {
+                    new.instances
+                        .iter()
+                        .any(|n| n.vmac.as_ref().is_some_and(|w| w.name == v.name))
+                });
+                if vmac_reused {
+                    self.instances[k].vmac = None;
+                }
+                self.stop_instance(k).await;
+            }
+        }
+        for w in self.watchers.drain(..) {
+            w.abort();
+        }
+        self.watchers = watchers;
+        let mut old: Vec<Option<crate::instance::Instance>> = std::mem::take(&mut self.instances)
+            .into_iter()
+            .map(Some)
+            .collect();
+        let mut fresh = Vec::new();
+        for n in new.instances {
+            let kept = old.iter_mut().find(|o| {
+                o.as_ref()
+                    .is_some_and(|o| o.name == n.name && o.fingerprint == n.fingerprint)
+            });
+            match kept.and_then(Option::take) {
+                Some(o) => self.instances.push(o),
+                None => {
+                    fresh.push(self.instances.len());
+                    self.instances.push(n);
+                }
+            }
+        }
+        let mut tracker = new.tracker;
+        tracker.carry_over(&self.tracker);
+        self.tracker = tracker;
+        self.notify_tasks.extend(new.notify_tasks);
+        for k in 0..self.instances.len() {
+            if fresh.contains(&k) {
+                if let Err(e) = self.start_instance(k).await {
+                    error!("{e:#}");
+                }
+            } else {
+                self.retrack(k).await;
+            }
+        }
+        info!(
+            instances = self.instances.len(),
+            started = fresh.len(),
+            "reload done"
+        );
+    }
+}

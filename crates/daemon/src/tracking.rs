@@ -1,0 +1,450 @@
+//! Tracked objects and what they mean for each instance, as keepalived computes it: interfaces,
+//! `vrrp_script` results (with rise/fall), `track_file` values, their weights, and sync groups
+//! (a fault of one member is a fault of all). Pure logic: the monitors feed it observations and
+//! the event loop turns its verdicts into router events.
+
+use conf::model::{Config, Instance, Settings, TrackRef};
+use std::collections::BTreeMap;
+
+/// What an instance's tracked objects say.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    /// The instance's own interface is down (and tracked).
+    pub link_down: bool,
+    /// An unweighted tracked object failed, or a member of its sync group is faulty.
+    pub fault: bool,
+    /// Effective priority: the configured one plus the weights, limited to 1-254 (owners keep 255).
+    pub priority: u8,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Object {
+    Interface(String),
+    Script(String),
+    File(String),
+}
+
+#[derive(Clone, Debug)]
+struct Item {
+    object: Object,
+    weight: i64,
+    reverse: bool,
+}
+
+#[derive(Clone, Debug)]
+struct Tracks {
+    priority: u8,
+    own_interface: Option<String>,
+    items: Vec<Item>,
+    group: Option<usize>,
+}
+
+/// A script's health with keepalived's rise/fall hysteresis.
+#[derive(Clone, Debug)]
+struct ScriptHealth {
+    ok: bool,
+    streak: u32,
+    rise: u32,
+    fall: u32,
+}
+
+/// Tracking state of every instance of a config.
+#[derive(Clone, Debug, Default)]
+pub struct Tracker {
+    instances: Vec<Tracks>,
+    groups: Vec<Vec<usize>>,
+    links: BTreeMap<String, bool>,
+    scripts: BTreeMap<String, ScriptHealth>,
+    files: BTreeMap<String, i64>,
+}
+
+/// `weight N [reverse]` as written (`noreverse` is the default).
+fn weight_of(settings: &Settings) -> (i64, bool) {
+    let words = settings.words("weight").unwrap_or_default();
+    let weight = words.first().and_then(|w| w.parse().ok()).unwrap_or(0);
+    (weight, words.iter().any(|w| w == "reverse"))
+}
+
+impl Tracker {
+    /// Builds the tracking of `instances` (in this order) from the config's definitions.
+    /// Links start up, scripts start OK unless `init_fail`, files start at 0.
+    pub fn new(cfg: &Config, instances: &[&Instance]) -> Self {
+        let mut t = Tracker::default();
+        for (name, s) in &cfg.scripts {
+            t.scripts.insert(
+                name.clone(),
+                ScriptHealth {
+                    ok: !s.settings.has("init_fail"),
+                    streak: 0,
+                    rise: s.settings.int("rise").unwrap_or(1).max(1) as u32,
+                    fall: s.settings.int("fall").unwrap_or(1).max(1) as u32,
+                },
+            );
+        }
+        for name in cfg.track_files.keys() {
+            t.files.insert(name.clone(), 0);
+        }
+        let member_of = |name: &str| {
+            cfg.sync_groups
+                .iter()
+                .position(|g| g.members.iter().any(|m| m.name == name))
+        };
+        t.groups = vec![Vec::new(); cfg.sync_groups.len()];
+        for (k, inst) in instances.iter().enumerate() {
+            let group = member_of(&inst.name);
+            // keepalived zeroes members' weights unless the group says otherwise.
+            let weighted = group.is_none_or(|g| {
+                cfg.sync_groups[g]
+                    .settings
+                    .has("sync_group_tracking_weight")
+            });
+            let mut items = Vec::new();
+            let mut push = |object: Object, r: &TrackRef, default: (i64, bool)| {
+                let weight = if weighted {
+                    r.weight.unwrap_or(default.0)
+                } else {
+                    0
+                };
+                items.push(Item {
+                    object,
+                    weight,
+                    reverse: r.reverse || (r.weight.is_none() && default.1),
+                });
+            };
+            let group_refs = group.map(|g| &cfg.sync_groups[g]);
+            let interfaces = inst
+                .track_interfaces
+                .iter()
+                .chain(group_refs.iter().flat_map(|g| &g.track_interfaces));
+            for r in interfaces {
+                push(Object::Interface(r.name.clone()), r, (0, false));
+            }
+            let scripts = inst
+                .track_scripts
+                .iter()
+                .chain(group_refs.iter().flat_map(|g| &g.track_scripts));
+            for r in scripts {
+                if let Some(s) = cfg.scripts.get(&r.name) {
+                    push(Object::Script(r.name.clone()), r, weight_of(&s.settings));
+                }
+            }
+            for r in &inst.track_files {
+                if let Some(f) = cfg.track_files.get(&r.name) {
+                    let (w, rev) = weight_of(&f.settings);
+                    let w = if f.settings.has("weight") { w } else { 1 };
+                    push(Object::File(r.name.clone()), r, (w, rev));
+                }
+            }
+            if let Some(g) = group {
+                t.groups[g].push(k);
+            }
+            t.instances.push(Tracks {
+                priority: inst.priority(),
+                own_interface: (!inst.settings.has("dont_track_primary"))
+                    .then(|| inst.interface().map(str::to_string))
+                    .flatten(),
+                items,
+                group,
+            });
+        }
+        t
+    }
+
+    /// Interface names any instance tracks (its own included).
+    pub fn interfaces(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .instances
+            .iter()
+            .flat_map(|t| {
+                t.own_interface
+                    .iter()
+                    .cloned()
+                    .chain(t.items.iter().filter_map(|i| match &i.object {
+                        Object::Interface(n) => Some(n.clone()),
+                        _ => None,
+                    }))
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Names of scripts and files some instance tracks (the others are never run or read).
+    pub fn used(&self) -> (Vec<String>, Vec<String>) {
+        let mut scripts = Vec::new();
+        let mut files = Vec::new();
+        for i in self.instances.iter().flat_map(|t| &t.items) {
+            match &i.object {
+                Object::Script(n) if !scripts.contains(n) => scripts.push(n.clone()),
+                Object::File(n) if !files.contains(n) => files.push(n.clone()),
+                _ => {}
+            }
+        }
+        (scripts, files)
+    }
+
+    /// Keeps what `old` observed (links, script health, file values) for the objects both
+    /// track, so a reload does not reset them.
+    pub fn carry_over(&mut self, old: &Tracker) {
+        self.links.extend(old.links.clone());
+        for (name, h) in &mut self.scripts {
+            if let Some(o) = old.scripts.get(name) {
+                h.ok = o.ok;
+                h.streak = 0;
+            }
+        }
+        for (name, v) in &mut self.files {
+            if let Some(o) = old.files.get(name) {
+                *v = *o;
+            }
+        }
+    }
+
+    /// Records an interface's state. Returns whether anything changed.
+    pub fn set_link(&mut self, name: &str, up: bool) -> bool {
+        self.links.insert(name.to_string(), up) != Some(up)
+    }
+
+    /// Records one run of a script. Returns whether its health changed.
+    pub fn script_result(&mut self, name: &str, success: bool) -> bool {
+        let Some(h) = self.scripts.get_mut(name) else {
+            return false;
+        };
+        if success == h.ok {
+            h.streak = 0;
+            return false;
+        }
+        h.streak += 1;
+        let needed = if h.ok { h.fall } else { h.rise };
+        if h.streak >= needed {
+            h.ok = success;
+            h.streak = 0;
+            return true;
+        }
+        false
+    }
+
+    /// Whether a script is currently healthy.
+    pub fn script_ok(&self, name: &str) -> Option<bool> {
+        self.scripts.get(name).map(|h| h.ok)
+    }
+
+    /// Records a tracked file's value. Returns whether it changed.
+    pub fn set_file(&mut self, name: &str, value: i64) -> bool {
+        self.files.insert(name.to_string(), value) != Some(value)
+    }
+
+    fn link_up(&self, name: &str) -> bool {
+        self.links.get(name).copied().unwrap_or(true)
+    }
+
+    /// The instance's own verdict, without its sync group.
+    fn own(&self, k: usize) -> Verdict {
+        let t = &self.instances[k];
+        let link_down = t.own_interface.as_deref().is_some_and(|n| !self.link_up(n));
+        let mut fault = false;
+        let mut delta: i64 = 0;
+        for item in &t.items {
+            match &item.object {
+                Object::Interface(n) => {
+                    adjust(self.link_up(n), item, &mut fault, &mut delta);
+                }
+                Object::Script(n) => {
+                    adjust(
+                        self.script_ok(n).unwrap_or(true),
+                        item,
+                        &mut fault,
+                        &mut delta,
+                    );
+                }
+                Object::File(n) => {
+                    let value = self.files.get(n).copied().unwrap_or(0);
+                    if item.weight == 0 {
+                        fault |= (value != 0) != item.reverse;
+                    } else {
+                        let v = value.saturating_mul(item.weight);
+                        let v = if item.reverse { -v } else { v };
+                        if v < -253 {
+                            fault = true;
+                        } else {
+                            delta += v;
+                        }
+                    }
+                }
+            }
+        }
+        let priority = if t.priority == vrrp::PRIORITY_OWNER {
+            t.priority
+        } else {
+            (i64::from(t.priority) + delta).clamp(1, 254) as u8
+        };
+        Verdict {
+            link_down,
+            fault,
+            priority,
+        }
+    }
+
+    /// What instance `k` must do now: its own tracking, plus its sync group's faults.
+    pub fn verdict(&self, k: usize) -> Verdict {
+        let mut v = self.own(k);
+        if let Some(g) = self.instances[k].group {
+            v.fault |= self.groups[g].iter().filter(|&&m| m != k).any(|&m| {
+                let o = self.own(m);
+                o.fault || o.link_down
+            });
+        }
+        v
+    }
+
+    /// The other members of instance `k`'s sync group.
+    pub fn group_peers(&self, k: usize) -> Vec<usize> {
+        match self.instances.get(k).and_then(|t| t.group) {
+            Some(g) => self.groups[g].iter().copied().filter(|&m| m != k).collect(),
+            None => Vec::new(),
+        }
+    }
+}
+
+/// An OK/failed object: unweighted failures fault the instance; positive weights add when OK,
+/// negative weights subtract when failed; `reverse` swaps what counts as OK.
+fn adjust(ok: bool, item: &Item, fault: &mut bool, delta: &mut i64) {
+    let good = ok != item.reverse;
+    match item.weight {
+        0 => *fault |= !good,
+        w if w > 0 && good => *delta += w,
+        w if w < 0 && !good => *delta += w,
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use conf::reader::MemoryFiles;
+
+    fn tracker(text: &str) -> Tracker {
+        let files = MemoryFiles(
+            [("/k.conf".into(), text.as_bytes().to_vec())]
+                .into_iter()
+                .collect(),
+        );
+        let report = conf::check(
+            &files,
+            std::path::Path::new("/k.conf"),
+            None,
+            &conf::Options::default(),
+        );
+        let insts: Vec<&Instance> = report.config.instances.iter().collect();
+        Tracker::new(&report.config, &insts)
+    }
+
+    const BASE: &str = "vrrp_script up { script /bin/true\n weight 0\n fall 2\n rise 3 }\n\
+        vrrp_script plus { script /bin/true\n weight 20 }\n\
+        vrrp_script minus { script /bin/true\n weight -30\n init_fail }\n\
+        track_file f { file /tmp/f\n weight 5 }\n\
+        track_file z { file /tmp/z\n weight 0 }\n\
+        vrrp_instance A { interface eth0\n virtual_router_id 1\n priority 100\n\
+          track_script { up\n plus\n minus }\n track_interface { eth1 weight -10\n eth2 }\n\
+          track_file { f\n z } }\n";
+
+    #[test]
+    fn weights_add_and_subtract_and_unweighted_failures_fault() {
+        let mut t = tracker(BASE);
+        // plus OK (+20), minus starts failed (init_fail: -30), links up, files 0.
+        assert_eq!(
+            t.verdict(0),
+            Verdict {
+                link_down: false,
+                fault: false,
+                priority: 90
+            }
+        );
+        assert!(t.script_result("minus", true));
+        assert_eq!(t.verdict(0).priority, 120);
+        t.set_link("eth1", false);
+        assert_eq!(t.verdict(0).priority, 110);
+        t.set_link("eth2", false);
+        assert!(t.verdict(0).fault);
+        t.set_link("eth2", true);
+        t.set_file("f", 4);
+        assert_eq!(t.verdict(0).priority, 130);
+        t.set_file("f", -100);
+        assert!(t.verdict(0).fault, "-500 is below -253: fault");
+        t.set_file("f", 0);
+        t.set_file("z", 1);
+        assert!(
+            t.verdict(0).fault,
+            "weight 0: any non-zero value is a failure"
+        );
+        t.set_file("z", 0);
+        t.set_link("eth0", false);
+        assert!(t.verdict(0).link_down);
+    }
+
+    #[test]
+    fn rise_and_fall_need_consecutive_results() {
+        let mut t = tracker(BASE);
+        assert!(!t.script_result("up", false));
+        assert!(!t.script_result("up", true), "streak broken");
+        assert!(!t.script_result("up", false));
+        assert!(t.script_result("up", false), "two failures in a row");
+        assert!(t.verdict(0).fault);
+        assert!(!t.script_result("up", true));
+        assert!(!t.script_result("up", true));
+        assert!(t.script_result("up", true), "three successes in a row");
+        assert!(!t.verdict(0).fault);
+    }
+
+    #[test]
+    fn priority_is_clamped_and_owners_keep_255() {
+        let mut t = tracker(
+            "track_file f { file /tmp/f\n weight 10 }\n\
+             vrrp_instance A { interface eth0\n virtual_router_id 1\n priority 250\n track_file { f } }\n\
+             vrrp_instance B { interface eth0\n virtual_router_id 2\n priority 255\n track_file { f weight 0 } }\n",
+        );
+        t.set_file("f", 20);
+        assert_eq!(t.verdict(0).priority, 254);
+        t.set_file("f", -25);
+        assert_eq!(t.verdict(0).priority, 1);
+        assert_eq!(t.verdict(1).priority, 255);
+        assert!(t.verdict(1).fault);
+    }
+
+    #[test]
+    fn reverse_swaps_ok_and_failed() {
+        let mut t = tracker(
+            "vrrp_script s { script /bin/true }\n\
+             vrrp_instance A { interface eth0\n virtual_router_id 1\n track_script { s weight 0 reverse } }\n",
+        );
+        assert!(t.verdict(0).fault, "script OK, reversed: fault");
+        t.script_result("s", false);
+        assert!(!t.verdict(0).fault);
+    }
+
+    #[test]
+    fn a_fault_of_one_sync_group_member_faults_all_and_weights_are_zeroed() {
+        let mut t = tracker(
+            "vrrp_script s { script /bin/true\n weight 50 }\n\
+             vrrp_sync_group G { group { A\n B } }\n\
+             vrrp_instance A { interface eth0\n virtual_router_id 1\n track_script { s } }\n\
+             vrrp_instance B { interface eth1\n virtual_router_id 2 }\n\
+             vrrp_instance C { interface eth1\n virtual_router_id 3 }\n",
+        );
+        assert_eq!(t.group_peers(0), vec![1]);
+        assert!(t.group_peers(2).is_empty());
+        t.set_link("eth1", false);
+        assert!(t.verdict(0).fault, "B's link is down: A follows");
+        assert!(t.verdict(1).link_down);
+        assert!(!t.verdict(2).fault && t.verdict(2).link_down);
+        t.set_link("eth1", true);
+        t.script_result("s", false);
+        assert!(
+            t.verdict(0).fault,
+            "weight zeroed in a sync group: failure is a fault"
+        );
+        assert!(t.verdict(1).fault);
+        assert_eq!(t.interfaces(), vec!["eth0".to_string(), "eth1".to_string()]);
+    }
+}
