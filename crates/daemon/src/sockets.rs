@@ -82,12 +82,17 @@ impl VrrpSocket {
 
     /// Joins the VRRP multicast group `group` on interface `ifindex`.
     pub fn join(&self, group: IpAddr, ifindex: u32) -> io::Result<()> {
-        match group {
+        let joined = match group {
             IpAddr::V4(g) => self
                 .fd
                 .get_ref()
                 .join_multicast_v4_n(&g, &socket2::InterfaceIndexOrAddress::Index(ifindex)),
             IpAddr::V6(g) => self.fd.get_ref().join_multicast_v6(&g, ifindex),
+        };
+        match joined {
+            // Several instances share an interface: the group is joined once.
+            Err(e) if e.raw_os_error() == Some(libc::EADDRINUSE) => Ok(()),
+            other => other,
         }
     }
 

@@ -144,6 +144,60 @@ impl Lab {
         let _ = child.wait();
     }
 
+    /// Sends a signal to a daemon started with `spawn`, without waiting.
+    pub fn kill(&self, name: &str, sig: &str) {
+        let Some((_, child)) = self.children.iter().find(|(n, _)| n == name) else {
+            panic!("no daemon {name}")
+        };
+        let ok = Command::new("kill")
+            .arg(format!("-{sig}"))
+            .arg(child.id().to_string())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "kill -{sig} {name} failed");
+    }
+
+    /// Whether a daemon started with `spawn` is still running.
+    pub fn running(&mut self, name: &str) -> bool {
+        self.children
+            .iter_mut()
+            .find(|(n, _)| n == name)
+            .is_some_and(|(_, c)| c.try_wait().ok().flatten().is_none())
+    }
+
+    /// Starts havipd on `host` with `config` (text); its log is `<name>.log` and its state
+    /// directory `<lab>/<name>`, which is returned.
+    pub fn havipd(&mut self, host: &str, name: &str, config: &str) -> PathBuf {
+        let conf = self.write(&format!("{name}.conf"), config);
+        let state = self.dir.join(name);
+        let state_arg = state.display().to_string();
+        self.spawn(
+            host,
+            name,
+            &[
+                env!("CARGO_BIN_EXE_havipd"),
+                "-n",
+                "-l",
+                "-f",
+                &conf,
+                "--state-dir",
+                &state_arg,
+            ],
+        );
+        state
+    }
+
+    /// Runs a shell command line in a host's namespace; panics if it fails.
+    pub fn sh_in(&self, host: &str, cmd: &str) -> String {
+        let out = self.exec(host, &["sh", "-c", cmd]);
+        assert!(
+            out.status.success(),
+            "`{cmd}` in {host} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     /// Runs a command in a host's namespace.
     pub fn exec(&self, host: &str, argv: &[&str]) -> Output {
         Command::new("ip")
@@ -206,6 +260,39 @@ pub fn wait_until(within: Duration, mut cond: impl FnMut() -> bool) -> Option<In
         std::thread::sleep(Duration::from_millis(5));
     }
     None
+}
+
+/// havipd's `<instance>.state` file in a state directory, trimmed ("" if absent).
+pub fn state_of(state_dir: &std::path::Path, instance: &str) -> String {
+    std::fs::read_to_string(state_dir.join(format!("{instance}.state")))
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
+/// Transitions of one instance recorded by havipd: (from, to, reason).
+pub fn transitions_of(
+    state_dir: &std::path::Path,
+    instance: &str,
+) -> Vec<(String, String, String)> {
+    std::fs::read_to_string(state_dir.join("transitions.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["instance"] == instance)
+        .map(|v| {
+            let s = |k: &str| v[k].as_str().unwrap_or("").to_string();
+            (s("from"), s("to"), s("reason"))
+        })
+        .collect()
+}
+
+/// A minimal VRRPv2 multicast instance on eth0.
+pub fn instance(name: &str, vrid: u8, priority: u8, vip: &str, extra: &str) -> String {
+    format!(
+        "vrrp_instance {name} {{\n    state BACKUP\n    interface eth0\n    virtual_router_id {vrid}\n    \
+         priority {priority}\n    advert_int 1\n    virtual_ipaddress {{\n        {vip}/24\n    }}\n{extra}}}\n"
+    )
 }
 
 /// Transitions recorded by havipd in its state directory: (unix time, from, to).

@@ -1,0 +1,186 @@
+//! Tracking in namespaces: a hung vrrp_script is killed at its timeout without stalling the
+//! adverts, weights (track_file) move the election, a tracked interface going down faults the
+//! instance (netlink link events), and a sync group's members fault together.
+//!
+//! Two havipd servers: `a` (priority 100, tracks things) and `b` (priority 90).
+
+mod common;
+use common::{Lab, instance, state_of, transitions_of, wait_until};
+use std::path::PathBuf;
+use std::time::Duration;
+
+const VIP: &str = "10.7.0.12";
+const VIP2: &str = "10.7.0.13";
+
+/// Starts the pair in `lab` and waits for `a` to win; returns a's state directory.
+fn pair(lab: &mut Lab, a_config: &str, b_config: &str) -> PathBuf {
+    lab.host("a", &["10.7.0.5/24"]);
+    lab.host("b", &["10.7.0.6/24"]);
+    let a_state = lab.havipd("a", "a", a_config);
+    std::thread::sleep(Duration::from_millis(300));
+    lab.havipd("b", "b", b_config);
+    takes(lab, "a", VIP, 8);
+    a_state
+}
+
+/// Waits until `host` holds `vip`.
+fn takes(lab: &Lab, host: &str, vip: &str, within: u64) {
+    assert!(
+        wait_until(Duration::from_secs(within), || lab.holds(host, vip)).is_some(),
+        "{host} never took {vip}:\n--- a\n{}\n--- b\n{}",
+        lab.log("a"),
+        lab.log("b")
+    );
+}
+
+fn path_in(lab: &Lab, name: &str) -> String {
+    lab.dir.join(name).display().to_string()
+}
+
+#[test]
+fn hung_script_is_killed_at_its_timeout_and_never_stalls_the_adverts() {
+    let Some(mut lab) = Lab::new("tsc", &[]) else {
+        return;
+    };
+    let flag = path_in(&lab, "hang");
+    let script = lab.write(
+        "chk.sh",
+        &format!("#!/bin/sh\nif [ -e {flag} ]; then sleep 30; fi\nexit 0\n"),
+    );
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    let a = format!(
+        "vrrp_script chk {{\n    script \"{script}\"\n    interval 1\n    timeout 1\n    fall 4\n    rise 1\n}}\n{}",
+        instance(
+            "VI_1",
+            71,
+            100,
+            VIP,
+            "    track_script {\n        chk\n    }\n"
+        )
+    );
+    let b = instance("VI_1", 71, 90, VIP, "");
+    let a_state = pair(&mut lab, &a, &b);
+    std::fs::write(&flag, "").expect("flag");
+    // Four timed-out runs (about 4-8 s), then FAULT: a resigns and b takes over within skew.
+    takes(&lab, "b", VIP, 15);
+    let b_master = transitions_of(&lab.dir.join("b"), "VI_1")
+        .into_iter()
+        .find(|(_, to, _)| to == "MASTER")
+        .expect("b became master");
+    assert_eq!(
+        b_master.2, "master resigned (priority 0)",
+        "a must have kept advertising while its script hung"
+    );
+    assert_eq!(state_of(&a_state, "VI_1"), "FAULT");
+    assert!(
+        lab.log("a").contains("script timed out and was killed"),
+        "{}",
+        lab.log("a")
+    );
+    std::fs::remove_file(&flag).expect("unflag");
+    // The hung runs were killed with their children: no `sleep 30` survives.
+    std::thread::sleep(Duration::from_millis(2500));
+    let ps = lab.sh_in(
+        "a",
+        "for p in $(ip netns pids \"$(ip netns identify $$)\"); do tr '\\0' ' ' < /proc/$p/cmdline; echo; done",
+    );
+    assert!(!ps.contains("sleep 30"), "a hung script survived:\n{ps}");
+    // The script recovers (rise 1): a leaves FAULT and preempts again.
+    takes(&lab, "a", VIP, 10);
+}
+
+#[test]
+fn track_file_weight_moves_the_election_both_ways() {
+    let Some(mut lab) = Lab::new("tfw", &[]) else {
+        return;
+    };
+    let file = path_in(&lab, "weight");
+    let a = format!(
+        "track_file w {{\n    file {file}\n    weight 1\n}}\n{}",
+        instance("VI_1", 72, 100, VIP, "    track_file {\n        w\n    }\n")
+    );
+    let b = instance("VI_1", 72, 90, VIP, "");
+    let a_state = pair(&mut lab, &a, &b);
+    std::fs::write(&file, "-20\n").expect("write");
+    takes(&lab, "b", VIP, 8);
+    assert!(
+        wait_until(Duration::from_secs(3), || !lab.holds("a", VIP)).is_some(),
+        "a still holds the VIP at priority 80"
+    );
+    let a_log = transitions_of(&a_state, "VI_1");
+    assert_eq!(
+        a_log.last().map(|t| t.2.as_str()),
+        Some("higher priority 90 from 10.7.0.6"),
+        "{a_log:?}"
+    );
+    std::fs::write(&file, "0\n").expect("write");
+    takes(&lab, "a", VIP, 8);
+}
+
+#[test]
+fn tracked_interface_down_faults_and_up_recovers() {
+    let Some(mut lab) = Lab::new("tif", &[]) else {
+        return;
+    };
+    let a = instance(
+        "VI_1",
+        73,
+        100,
+        VIP,
+        "    track_interface {\n        t0\n    }\n",
+    );
+    let b = instance("VI_1", 73, 90, VIP, "");
+    lab.host("a", &["10.7.0.5/24"]);
+    lab.host("b", &["10.7.0.6/24"]);
+    lab.sh_in(
+        "a",
+        "ip link add t0 type veth peer name t1 && ip link set t0 up && ip link set t1 up",
+    );
+    let a_state = lab.havipd("a", "a", &a);
+    std::thread::sleep(Duration::from_millis(300));
+    lab.havipd("b", "b", &b);
+    takes(&lab, "a", VIP, 8);
+    lab.sh_in("a", "ip link set t1 down");
+    takes(&lab, "b", VIP, 3);
+    assert_eq!(state_of(&a_state, "VI_1"), "FAULT");
+    lab.sh_in("a", "ip link set t1 up");
+    takes(&lab, "a", VIP, 8);
+}
+
+#[test]
+fn sync_group_members_fault_together() {
+    let Some(mut lab) = Lab::new("tsg", &[]) else {
+        return;
+    };
+    let group = "vrrp_sync_group G {\n    group {\n        VI_1\n        VI_2\n    }\n}\n";
+    let file = path_in(&lab, "bad");
+    let a = format!(
+        "{group}track_file bad {{\n    file {file}\n    weight 0\n}}\n{}{}",
+        instance("VI_1", 74, 100, VIP, ""),
+        instance(
+            "VI_2",
+            75,
+            100,
+            VIP2,
+            "    track_file {\n        bad\n    }\n"
+        )
+    );
+    let b = format!(
+        "{group}{}{}",
+        instance("VI_1", 74, 90, VIP, ""),
+        instance("VI_2", 75, 90, VIP2, "")
+    );
+    let a_state = pair(&mut lab, &a, &b);
+    takes(&lab, "a", VIP2, 5);
+    // Only VI_2 tracks the file; VI_1 follows it into FAULT and b takes both.
+    std::fs::write(&file, "1\n").expect("write");
+    takes(&lab, "b", VIP, 5);
+    takes(&lab, "b", VIP2, 3);
+    assert!(!lab.holds("a", VIP) && !lab.holds("a", VIP2));
+    assert_eq!(state_of(&a_state, "VI_1"), "FAULT");
+    assert_eq!(state_of(&a_state, "VI_2"), "FAULT");
+    std::fs::write(&file, "0\n").expect("write");
+    takes(&lab, "a", VIP, 8);
+    takes(&lab, "a", VIP2, 3);
+}
