@@ -2,6 +2,7 @@
 //! frames, notify scripts and FIFO lines, state files, and the sync group's follow-ups.
 
 use crate::announce;
+use crate::pacing::Frame;
 use crate::run::Daemon;
 use std::net::IpAddr;
 use tracing::{debug, info, warn};
@@ -69,6 +70,7 @@ impl Daemon {
                     }
                 }
                 Action::RemoveVips => {
+                    self.pacer.forget(&inst.name);
                     for (v, index) in inst.vips.iter().chain(&inst.excluded) {
                         if let Err(e) = self.netlink.del_address(*index, v.addr).await {
                             warn!(instance = %inst.name, error = %e, "VIP not removed");
@@ -79,21 +81,27 @@ impl Daemon {
                     let (mac, vmac_index) = inst.announce_from();
                     for _ in 0..repeat {
                         for (v, index) in inst.vips.iter().chain(&inst.excluded) {
-                            let frame = match v.addr {
+                            let bytes = match v.addr {
                                 IpAddr::V4(a) => announce::garp(mac, a),
                                 IpAddr::V6(a) => announce::unsolicited_na(mac, a, false),
                             };
                             // VIPs on the instance's interface leave by its VMAC, if any.
-                            let out = if *index == vmac_index || v.dev.is_none() {
-                                vmac_index
-                            } else {
-                                *index
+                            let (ifindex, lane) = match &v.dev {
+                                Some(dev) => (*index, dev.as_str()),
+                                None => (vmac_index, inst.ifname.as_str()),
                             };
-                            if let Err(e) = self.packets.send(out, &frame) {
-                                debug!(instance = %inst.name, vip = %v.addr, error = %e, "announcement not sent");
-                            }
+                            self.pacer.push(
+                                lane,
+                                Frame {
+                                    ifindex,
+                                    bytes,
+                                    neighbour_advert: v.addr.is_ipv6(),
+                                    instance: inst.name.clone(),
+                                },
+                            );
                         }
                     }
+                    self.send_due_announcements();
                 }
                 Action::Notify(n) => {
                     let (kind, state) = match n {
@@ -121,6 +129,15 @@ impl Daemon {
                 Action::OwnerConflict { from } => {
                     warn!(instance = %inst.name, %from, "two routers claim to own the addresses (priority 255); ours drops to 254")
                 }
+            }
+        }
+    }
+
+    /// Sends the announcements whose turn has come (all of them unless paced).
+    pub fn send_due_announcements(&mut self) {
+        for f in self.pacer.due(self.clock.now()) {
+            if let Err(e) = self.packets.send(f.ifindex, &f.bytes) {
+                debug!(ifindex = f.ifindex, error = %e, "announcement not sent");
             }
         }
     }

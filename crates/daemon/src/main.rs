@@ -10,6 +10,7 @@ mod netlink;
 mod notify;
 mod notify_fifo;
 mod observe;
+mod pacing;
 mod packet_socket;
 mod reload;
 mod run;
@@ -212,6 +213,7 @@ fn start(args: Args, report: Report) -> Result<()> {
             watchers,
             notify_tasks: configured.notify_tasks,
             reports,
+            pacer: pacing::Pacer::new(&config),
             sync_pending: Vec::new(),
         };
         let result = run::run(daemon, reports_rx).await;

@@ -39,6 +39,7 @@ impl Daemon {
                 return;
             }
         };
+        self.pacer = crate::pacing::Pacer::new(&cfg);
         self.switch_to(new, watchers).await;
     }
 

@@ -69,6 +69,8 @@ pub struct Daemon {
     pub notify_tasks: Vec<tokio::task::JoinHandle<()>>,
     /// Where watchers report.
     pub reports: observe::Reports,
+    /// Announcements waiting for their turn (`vrrp_garp_interval`, `garp_group`).
+    pub pacer: crate::pacing::Pacer,
     /// Sync group members still to follow a transition.
     pub(crate) sync_pending: Vec<(usize, State)>,
 }
@@ -89,6 +91,7 @@ pub async fn run(mut d: Daemon, mut reports: mpsc::UnboundedReceiver<Observation
             .instances
             .iter()
             .filter_map(|i| i.router.next_deadline())
+            .chain(d.pacer.next_deadline())
             .min();
         let sleep = tokio::time::sleep_until(deadline.map_or_else(
             || tokio::time::Instant::now() + std::time::Duration::from_secs(3600),
@@ -103,6 +106,7 @@ pub async fn run(mut d: Daemon, mut reports: mpsc::UnboundedReceiver<Observation
             r = readable(&d.sock6) => { r?; d.drain(Family::Ipv6, &mut buf).await; }
             Some(obs) = reports.recv() => d.observe(obs).await,
             _ = sleep => {
+                d.send_due_announcements();
                 let now = d.clock.now();
                 for k in 0..d.instances.len() {
                     if d.instances[k].router.next_deadline().is_some_and(|t| t <= now) {
