@@ -1,6 +1,7 @@
 //! `havip`: high-availability virtual IPs, checked, run and drilled.
 
 mod check;
+mod lab;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -21,11 +22,14 @@ struct Cli {
 enum Command {
     /// Check a keepalived.conf: diagnostics with file:line:col, hints, and cloud advice.
     Check(check::Args),
+    /// The seed topology in network namespaces: drills, outages, bench.
+    Lab(lab::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Lab(args) => lab::run(&args),
     }
 }

@@ -1,0 +1,130 @@
+//! `havip lab bench`: CPU time and resident memory of each daemon running N instances on both
+//! servers (one master side, one backup side), measured over the same window, havipd then
+//! keepalived, in fresh labs.
+
+use crate::daemon::{self, Kind};
+use crate::topology::{Topology, new_id};
+use anyhow::{Result, bail};
+use serde::Serialize;
+use std::fmt::Write;
+use std::time::{Duration, Instant};
+
+/// What to measure.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct BenchSpec {
+    /// Instances per server (1-255: one VRID each on eth0).
+    pub instances: u16,
+    /// Advert interval in seconds (below 1 s means VRRPv3).
+    pub advert_int: f64,
+    /// Measuring window in seconds.
+    pub window: f64,
+}
+
+/// One daemon's figures.
+#[derive(Clone, Debug, Serialize)]
+pub struct BenchResult {
+    /// Daemon.
+    pub daemon: Kind,
+    /// CPU of the master side, as a percentage of one core.
+    pub master_cpu_pct: f64,
+    /// CPU of the backup side.
+    pub backup_cpu_pct: f64,
+    /// Resident memory of the master side (KiB, all its processes).
+    pub master_rss_kib: u64,
+    /// Resident memory of the backup side.
+    pub backup_rss_kib: u64,
+}
+
+/// The keepalived.conf of one side: `instances` instances, VRIDs 1..=N, a /32 VIP each.
+pub fn config(spec: &BenchSpec, priority: u8) -> String {
+    let mut c = String::from("global_defs {\n");
+    if spec.advert_int < 1.0 {
+        c.push_str("    vrrp_version 3\n");
+    }
+    c.push_str("}\n");
+    for i in 1..=spec.instances {
+        let _ = write!(
+            c,
+            "vrrp_instance VI_{i} {{\n    state BACKUP\n    interface eth0\n    virtual_router_id {i}\n    \
+             priority {priority}\n    advert_int {}\n    virtual_ipaddress {{\n        10.200.{}.{}/32\n    }}\n}}\n",
+            spec.advert_int,
+            i / 250,
+            i % 250 + 1
+        );
+    }
+    c
+}
+
+/// Runs the bench for one daemon in a fresh lab.
+pub fn run(spec: &BenchSpec, kind: Kind, progress: &dyn Fn(&str)) -> Result<BenchResult> {
+    if !(1..=255).contains(&spec.instances) {
+        bail!(
+            "--instances must be 1-255 (one VRID each), not {}",
+            spec.instances
+        );
+    }
+    if !(0.01..=255.0).contains(&spec.advert_int) {
+        bail!(
+            "--advert-int must be 0.01-255 seconds, not {}",
+            spec.advert_int
+        );
+    }
+    let topo = Topology::up(&new_id(), 2)?;
+    progress(&format!(
+        "{kind}: starting {} instances per server",
+        spec.instances
+    ));
+    let master = daemon::start(kind, &topo, &topo.servers[0], &config(spec, 150))?;
+    let backup = daemon::start(kind, &topo, &topo.servers[1], &config(spec, 100))?;
+    let a = topo.servers[0].clone();
+    let all_up = Instant::now() + Duration::from_secs(30);
+    loop {
+        let held = crate::shell::sh_in(&a.ns, "ip -o addr show dev eth0")
+            .map(|o| o.matches(" 10.200.").count())
+            .unwrap_or(0);
+        if held == usize::from(spec.instances) {
+            break;
+        }
+        if Instant::now() > all_up {
+            bail!(
+                "{kind}: the master side holds {held} of {} VIPs after 30 s:\n{}",
+                spec.instances,
+                master.log_text()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Let start-up work (GARP rounds, notify) pass before measuring.
+    std::thread::sleep(Duration::from_secs(6));
+    progress(&format!("{kind}: measuring for {} s", spec.window));
+    let (m0, b0) = (master.cpu_seconds(), backup.cpu_seconds());
+    let t0 = Instant::now();
+    std::thread::sleep(Duration::from_secs_f64(spec.window));
+    let elapsed = t0.elapsed().as_secs_f64();
+    let (m1, b1) = (master.cpu_seconds(), backup.cpu_seconds());
+    Ok(BenchResult {
+        daemon: kind,
+        master_cpu_pct: (m1 - m0) / elapsed * 100.0,
+        backup_cpu_pct: (b1 - b0) / elapsed * 100.0,
+        master_rss_kib: master.rss_kib(),
+        backup_rss_kib: backup.rss_kib(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bench_config_is_valid_for_the_checker() {
+        let spec = BenchSpec {
+            instances: 200,
+            advert_int: 0.01,
+            window: 1.0,
+        };
+        let text = config(&spec, 150);
+        assert_eq!(text.matches("vrrp_instance").count(), 200);
+        assert!(text.contains("vrrp_version 3"));
+        assert!(text.contains("10.200.0.2/32") && text.contains("10.200.0.201/32"));
+    }
+}

@@ -1,0 +1,207 @@
+//! The VRRP daemon on a server: havipd or keepalived, started in the server's namespace with a
+//! keepalived.conf, stopped gracefully or killed, and its CPU time and memory read from /proc.
+
+use crate::topology::{Node, Topology};
+use anyhow::{Context, Result, bail};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Which daemon.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// This project's daemon.
+    Havipd,
+    /// Debian's keepalived.
+    Keepalived,
+}
+
+impl std::str::FromStr for Kind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "havipd" => Ok(Kind::Havipd),
+            "keepalived" => Ok(Kind::Keepalived),
+            _ => Err(format!("unknown daemon `{s}`: havipd or keepalived")),
+        }
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Kind::Havipd => "havipd",
+            Kind::Keepalived => "keepalived",
+        })
+    }
+}
+
+/// Where havipd is: `$HAVIPD`, or next to the running program (or one level up, for test
+/// binaries in `target/*/deps`).
+pub fn havipd_path() -> Result<PathBuf> {
+    if let Some(p) = std::env::var_os("HAVIPD") {
+        return Ok(PathBuf::from(p));
+    }
+    let exe = std::env::current_exe()?;
+    for dir in exe.ancestors().skip(1).take(2) {
+        let candidate = dir.join("havipd");
+        if candidate.is_file() {
+            return Ok(candidate);
+        }
+    }
+    bail!(
+        "havipd not found next to {}: build it (`cargo build --release --workspace`) or set HAVIPD",
+        exe.display()
+    )
+}
+
+/// A daemon running on a server.
+#[derive(Debug)]
+pub struct Running {
+    /// Which daemon.
+    pub kind: Kind,
+    /// On which server.
+    pub node: Node,
+    /// havipd's state directory (transition log).
+    pub state_dir: PathBuf,
+    /// Its log file.
+    pub log: PathBuf,
+    child: Child,
+}
+
+/// Starts `kind` on `node` with `config` (keepalived gets no-break spaces made plain).
+pub fn start(kind: Kind, topo: &Topology, node: &Node, config: &str) -> Result<Running> {
+    let tag = format!("{}-{}", node.name, kind);
+    let conf = topo.dir.join(format!("{tag}.conf"));
+    let text = match kind {
+        Kind::Havipd => config.to_string(),
+        Kind::Keepalived => crate::seeds::for_keepalived(config),
+    };
+    std::fs::write(&conf, text).with_context(|| format!("writing {}", conf.display()))?;
+    let state_dir = topo.dir.join(format!("{tag}-state"));
+    let log = topo.dir.join(format!("{tag}.log"));
+    let out = std::fs::File::create(&log)?;
+    let err = out.try_clone()?;
+    let mut cmd = Command::new("ip");
+    cmd.args(["netns", "exec", &node.ns]);
+    match kind {
+        Kind::Havipd => {
+            cmd.arg(havipd_path()?)
+                .args(["-n", "-l", "-f"])
+                .arg(&conf)
+                .arg("--state-dir")
+                .arg(&state_dir);
+        }
+        Kind::Keepalived => {
+            cmd.args(["keepalived", "-n", "-l", "-P", "-f"])
+                .arg(&conf)
+                .arg("-p")
+                .arg(topo.dir.join(format!("{tag}.pid")))
+                .arg("-r")
+                .arg(topo.dir.join(format!("{tag}.vrrp.pid")));
+        }
+    }
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .spawn()
+        .with_context(|| format!("starting {kind} on {}", node.name))?;
+    Ok(Running {
+        kind,
+        node: node.clone(),
+        state_dir,
+        log,
+        child,
+    })
+}
+
+impl Running {
+    /// The daemon's processes: the one started, and its children (keepalived's VRRP child).
+    pub fn pids(&self) -> Vec<u32> {
+        let root = self.child.id();
+        let mut out = vec![root];
+        if let Ok(entries) = std::fs::read_dir("/proc") {
+            for e in entries.flatten() {
+                let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+                    continue;
+                };
+                if stat_fields(pid).and_then(|f| f.get(1).and_then(|p| p.parse::<u32>().ok()))
+                    == Some(root)
+                {
+                    out.push(pid);
+                }
+            }
+        }
+        out
+    }
+
+    /// CPU time used so far by all its processes (user + system), in seconds.
+    pub fn cpu_seconds(&self) -> f64 {
+        let hz = 100.0; // USER_HZ on Linux
+        self.pids()
+            .into_iter()
+            .filter_map(stat_fields)
+            .map(|f| {
+                let n = |k: usize| f.get(k).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+                // Fields after the command: state(0) ppid(1) ... utime(11) stime(12).
+                (n(11) + n(12)) as f64 / hz
+            })
+            .sum()
+    }
+
+    /// Resident memory of all its processes, in KiB.
+    pub fn rss_kib(&self) -> u64 {
+        self.pids()
+            .into_iter()
+            .filter_map(|p| std::fs::read_to_string(format!("/proc/{p}/status")).ok())
+            .filter_map(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmRSS:"))
+                    .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+            })
+            .sum()
+    }
+
+    /// Sends a signal (`TERM`, `KILL`, `HUP`, ...).
+    pub fn signal(&self, sig: &str) -> Result<()> {
+        crate::shell::sh(&format!("kill -{sig} {}", self.child.id()))?;
+        Ok(())
+    }
+
+    /// Waits up to `within` for the daemon to exit; kills it if it does not.
+    pub fn wait_exit(&mut self, within: Duration) -> bool {
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if self.child.try_wait().ok().flatten().is_some() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        false
+    }
+
+    /// The daemon's log so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// The fields of /proc/PID/stat after the command name.
+fn stat_fields(pid: u32) -> Option<Vec<String>> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &s[s.rfind(')')? + 2..];
+    Some(rest.split_whitespace().map(str::to_string).collect())
+}

@@ -1,0 +1,11 @@
+//! `havip lab`: the seed topology (a VPC subnet with two servers and a client) in network
+//! namespaces, havipd or keepalived on the servers, failures injected, outages measured from
+//! the client's probes, and the daemons' CPU and memory compared.
+
+pub mod bench;
+pub mod daemon;
+pub mod drill;
+pub mod probe;
+pub mod seeds;
+pub mod shell;
+pub mod topology;

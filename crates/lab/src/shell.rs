@@ -1,0 +1,41 @@
+//! Running commands, in the host or in a namespace, with errors that say what failed.
+
+use anyhow::{Result, bail};
+use std::process::Command;
+
+/// Runs `sh -c cmd`; fails with its stderr.
+pub fn sh(cmd: &str) -> Result<String> {
+    let out = Command::new("sh").arg("-c").arg(cmd).output()?;
+    if !out.status.success() {
+        bail!(
+            "`{cmd}` failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Runs `sh -c cmd` inside namespace `ns`.
+pub fn sh_in(ns: &str, cmd: &str) -> Result<String> {
+    sh(&format!(
+        "ip netns exec {ns} sh -c '{}'",
+        cmd.replace('\'', "'\\''")
+    ))
+}
+
+/// Why the lab cannot run here, if it cannot: not root, or a tool missing.
+pub fn cannot_run(tools: &[&str]) -> Option<String> {
+    if !nix_is_root() {
+        return Some("not root (network namespaces need it)".into());
+    }
+    for tool in ["ip", "ping"].iter().chain(tools) {
+        if sh(&format!("command -v {tool}")).is_err() {
+            return Some(format!("{tool} is not installed"));
+        }
+    }
+    None
+}
+
+fn nix_is_root() -> bool {
+    sh("id -u").is_ok_and(|u| u.trim() == "0")
+}

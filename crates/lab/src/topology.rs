@@ -1,0 +1,184 @@
+//! The seed's VPC subnet in namespaces: a switch (a bridge in its own namespace), the servers
+//! (172.16.16.5, .6, ...) and a client (172.16.16.100), each with its own `eth0`. Every name
+//! starts with `hvl` and the lab id, so `down --all` finds what a crashed lab left behind.
+
+use crate::shell::{sh, sh_in};
+use anyhow::{Context, Result, bail};
+use std::path::PathBuf;
+
+/// Prefix of every namespace the lab makes.
+pub const PREFIX: &str = "hvl";
+
+/// A host on the subnet.
+#[derive(Clone, Debug)]
+pub struct Node {
+    /// Role name: `a`, `b`, ... for servers, `c` for the client.
+    pub name: String,
+    /// Namespace.
+    pub ns: String,
+    /// Address without prefix length.
+    pub addr: String,
+}
+
+/// A running lab.
+#[derive(Debug)]
+pub struct Topology {
+    /// Lab id (part of every name).
+    pub id: String,
+    /// The servers, primary first.
+    pub servers: Vec<Node>,
+    /// The client.
+    pub client: Node,
+    /// Scratch directory: configs, logs, state.
+    pub dir: PathBuf,
+    switch: String,
+    keep: bool,
+}
+
+/// A fresh lab id: short, so interface names stay under 15 characters.
+pub fn new_id() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("{:05x}", (std::process::id() ^ nanos) & 0xfffff)
+}
+
+impl Topology {
+    /// Builds the subnet with `servers` servers (1-9).
+    pub fn up(id: &str, servers: usize) -> Result<Self> {
+        if !(1..=9).contains(&servers) {
+            bail!("--nodes must be 1-9, not {servers}");
+        }
+        let switch = format!("{PREFIX}{id}sw");
+        let dir = std::env::temp_dir().join(format!("{PREFIX}{id}"));
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let node = |name: &str, host: u8| Node {
+            name: name.to_string(),
+            ns: format!("{PREFIX}{id}{name}"),
+            addr: format!("172.16.16.{host}"),
+        };
+        let t = Topology {
+            id: id.to_string(),
+            servers: (0..servers)
+                .map(|k| node(&((b'a' + k as u8) as char).to_string(), 5 + k as u8))
+                .collect(),
+            client: node("c", 100),
+            dir,
+            switch,
+            keep: false,
+        };
+        // From here on, a failure tears down what was made (Drop).
+        sh(&format!(
+            "ip netns add {sw} && ip -n {sw} link add br0 type bridge && ip -n {sw} link set br0 up",
+            sw = t.switch
+        ))?;
+        let hosts: Vec<Node> = t.servers.iter().chain([&t.client]).cloned().collect();
+        for h in &hosts {
+            t.attach(h)?;
+        }
+        Ok(t)
+    }
+
+    fn attach(&self, h: &Node) -> Result<()> {
+        let (sw, ns, p) = (
+            &self.switch,
+            &h.ns,
+            format!("{PREFIX}{}{}", self.id, h.name),
+        );
+        sh(&format!(
+            "ip netns add {ns} && ip link add {p}x type veth peer name {p}y && \
+             ip link set {p}x netns {ns} name eth0 && ip link set {p}y netns {sw} && \
+             ip -n {sw} link set {p}y master br0 up && ip -n {ns} link set lo up && \
+             ip -n {ns} link set eth0 up && ip -n {ns} addr add {}/24 dev eth0",
+            h.addr
+        ))?;
+        Ok(())
+    }
+
+    /// Cuts (or restores) a host's cable at the switch.
+    pub fn cable(&self, node: &Node, connected: bool) -> Result<()> {
+        let state = if connected { "up" } else { "down" };
+        sh(&format!(
+            "ip -n {} link set {PREFIX}{}{}y {state}",
+            self.switch, self.id, node.name
+        ))?;
+        Ok(())
+    }
+
+    /// Whether `node` holds `addr` on eth0.
+    pub fn holds(&self, node: &Node, addr: &str) -> bool {
+        sh_in(&node.ns, "ip -o addr show dev eth0").is_ok_and(|out| {
+            out.split_whitespace()
+                .any(|w| w.split('/').next() == Some(addr))
+        })
+    }
+
+    /// Namespaces of this lab.
+    pub fn namespaces(&self) -> Vec<String> {
+        self.servers
+            .iter()
+            .chain([&self.client])
+            .map(|n| n.ns.clone())
+            .chain([self.switch.clone()])
+            .collect()
+    }
+
+    /// Removes everything the lab made: processes in its namespaces, the namespaces (and with
+    /// them every link), the scratch directory.
+    pub fn down(&self) {
+        for ns in self.namespaces() {
+            remove_namespace(&ns);
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl Drop for Topology {
+    fn drop(&mut self) {
+        if !self.keep {
+            self.down();
+        }
+    }
+}
+
+impl Topology {
+    /// Leaves the lab running after this value is gone (`havip lab up`); `lab down` removes it.
+    pub fn keep(mut self) {
+        self.keep = true;
+    }
+}
+
+fn remove_namespace(ns: &str) {
+    let _ = sh(&format!(
+        "for p in $(ip netns pids {ns} 2>/dev/null); do kill -9 $p; done; ip netns del {ns} 2>/dev/null; true"
+    ));
+}
+
+/// Namespaces left by labs (this one's or crashed ones).
+pub fn leftovers() -> Vec<String> {
+    sh("ip netns list")
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|n| n.starts_with(PREFIX))
+        .map(str::to_string)
+        .collect()
+}
+
+/// `lab down --all`: removes every lab namespace and scratch directory; returns what went.
+pub fn down_all() -> Vec<String> {
+    let gone = leftovers();
+    for ns in &gone {
+        remove_namespace(ns);
+    }
+    if let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with(PREFIX) && e.path().is_dir() {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
+    gone
+}
