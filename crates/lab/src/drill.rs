@@ -88,13 +88,15 @@ pub fn scenario(name: &str) -> Result<Scenario> {
 /// What one drill run measured.
 #[derive(Clone, Debug, Serialize)]
 pub struct DrillResult {
+    /// The lab's id (its namespaces are named `hvl<id>...`; gone when the drill returns).
+    pub lab_id: String,
     /// Scenario name.
     pub scenario: String,
     /// Daemon on the servers.
     pub daemon: Kind,
     /// Gaps in the client's replies.
     pub outages: Vec<Outage>,
-    /// Seconds from the first fault to a new holder of the VIP (if it moved).
+    /// Seconds from the first fault until the secondary holds the VIP (if it took it).
     pub time_to_new_master: Option<f64>,
     /// Total time both servers held the VIP, in ms.
     pub dual_master_ms: f64,
@@ -201,7 +203,7 @@ pub fn run(scenario: &Scenario, kind: Kind, progress: &dyn Fn(&str)) -> Result<D
     let time_to_new_master = first_fault.and_then(|t0| {
         samples
             .iter()
-            .find(|(t, h)| *t >= t0 && h[1] && !h[0])
+            .find(|(t, h)| *t >= t0 && h[1])
             .map(|(t, _)| t - t0)
     });
     let final_holder = samples.last().and_then(|(_, h)| match h {
@@ -211,6 +213,7 @@ pub fn run(scenario: &Scenario, kind: Kind, progress: &dyn Fn(&str)) -> Result<D
         _ => None,
     });
     Ok(DrillResult {
+        lab_id: topo.id.clone(),
         scenario: scenario.name.clone(),
         daemon: kind,
         outages: probe::outages(&replies),
