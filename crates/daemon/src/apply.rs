@@ -60,17 +60,33 @@ impl Daemon {
                 }
                 Action::AddVips => {
                     for (v, index) in inst.vips.iter().chain(&inst.excluded) {
-                        if let Err(e) = self
-                            .netlink
-                            .add_address(*index, v.addr, v.prefix, v.label.as_deref())
-                            .await
-                        {
+                        if let Err(e) = self.netlink.add_address(*index, v).await {
                             warn!(instance = %inst.name, error = %e, "VIP not added");
+                        }
+                    }
+                    for (r, index) in &inst.routes {
+                        if let Err(e) = self.netlink.add_route(r, *index).await {
+                            warn!(instance = %inst.name, error = %format!("{e:#}"), "virtual route not added");
+                        }
+                    }
+                    for r in &inst.rules {
+                        if let Err(e) = self.netlink.add_rule(r).await {
+                            warn!(instance = %inst.name, error = %format!("{e:#}"), "virtual rule not added");
                         }
                     }
                 }
                 Action::RemoveVips => {
                     self.pacer.forget(&inst.name);
+                    for r in &inst.rules {
+                        if let Err(e) = self.netlink.del_rule(r).await {
+                            warn!(instance = %inst.name, error = %format!("{e:#}"), "virtual rule not removed");
+                        }
+                    }
+                    for (r, index) in &inst.routes {
+                        if let Err(e) = self.netlink.del_route(r, *index).await {
+                            warn!(instance = %inst.name, error = %format!("{e:#}"), "virtual route not removed");
+                        }
+                    }
                     for (v, index) in inst.vips.iter().chain(&inst.excluded) {
                         if let Err(e) = self.netlink.del_address(*index, v.addr).await {
                             warn!(instance = %inst.name, error = %e, "VIP not removed");

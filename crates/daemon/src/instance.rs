@@ -2,6 +2,7 @@
 
 use crate::netlink::Netlink;
 use crate::notify::Notifier;
+use crate::routes::{self, RouteSpec, RuleSpec};
 use crate::tracking::Verdict;
 use anyhow::{Context, Result, anyhow};
 use conf::model::{Config, VirtualAddress};
@@ -28,6 +29,10 @@ pub struct Instance {
     pub vips: Vec<(VirtualAddress, u32)>,
     /// `virtual_ipaddress_excluded`.
     pub excluded: Vec<(VirtualAddress, u32)>,
+    /// `virtual_routes`, with the index of their `dev` (none for blackhole-like routes).
+    pub routes: Vec<(RouteSpec, Option<u32>)>,
+    /// `virtual_rules`.
+    pub rules: Vec<RuleSpec>,
     /// Where adverts go.
     pub destinations: Vec<IpAddr>,
     /// Notify scripts by kind (`notify_master`, ..., `notify`).
@@ -116,6 +121,29 @@ pub async fn build(
         };
         let vips = addresses_with_index(nl, &ci.vips, vip_index, Some(family)).await?;
         let excluded = addresses_with_index(nl, &ci.excluded_vips, vip_index, None).await?;
+        let mut vroutes = Vec::new();
+        for entry in &ci.routes {
+            let r = routes::parse_route(&entry.words)
+                .map_err(|e| anyhow!("{}: ({}) virtual_routes: {e}", entry.loc, ci.name))?;
+            let index = match (&r.dev, &r.kind) {
+                (_, Some(_)) => None,
+                (Some(dev), None) => Some(
+                    nl.link(dev)
+                        .await
+                        .with_context(|| format!("{}: ({}) virtual_routes", entry.loc, ci.name))?
+                        .index,
+                ),
+                (None, None) => Some(vip_index),
+            };
+            vroutes.push((r, index));
+        }
+        let mut vrules = Vec::new();
+        for entry in &ci.rules {
+            vrules.push(
+                routes::parse_rule(&entry.words)
+                    .map_err(|e| anyhow!("{}: ({}) virtual_rules: {e}", entry.loc, ci.name))?,
+            );
+        }
         let fingerprint = format!(
             "{:?}",
             (
@@ -138,6 +166,8 @@ pub async fn build(
                 &e.notify,
                 &vmac,
                 xmit_index,
+                &vroutes,
+                &vrules,
             )
         );
         let (notifier, task) = Notifier::spawn(ci.name.clone());
@@ -156,6 +186,8 @@ pub async fn build(
             primary,
             vips,
             excluded,
+            routes: vroutes,
+            rules: vrules,
             destinations,
             scripts: e.notify.clone(),
             notifier,

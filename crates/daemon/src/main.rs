@@ -13,6 +13,7 @@ mod observe;
 mod pacing;
 mod packet_socket;
 mod reload;
+mod routes;
 mod run;
 mod script_user;
 mod sockets;

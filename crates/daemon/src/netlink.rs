@@ -1,11 +1,15 @@
 //! Addresses and links over rtnetlink. The rest of the daemon sees only this module's small
 //! API, so rtnetlink's frequent API changes stay here.
 
+use crate::routes::{Prefix, RouteSpec, RuleSpec};
 use anyhow::{Context, Result, anyhow};
 use futures::TryStreamExt;
 use rtnetlink::Handle;
+use rtnetlink::RouteMessageBuilder;
 use rtnetlink::packet_route::address::{AddressAttribute, AddressMessage};
 use rtnetlink::packet_route::link::{LinkAttribute, LinkFlags};
+use rtnetlink::packet_route::route::{RouteMessage, RouteType};
+use rtnetlink::packet_route::rule::{RuleAction, RuleMessage};
 use std::net::IpAddr;
 
 /// A connection to the kernel's routing netlink.
@@ -128,28 +132,165 @@ impl Netlink {
         Ok(out)
     }
 
-    /// Adds an address (replacing an identical one, so a restart is idempotent).
-    pub async fn add_address(
-        &self,
-        index: u32,
-        addr: IpAddr,
-        prefix: u8,
-        label: Option<&str>,
-    ) -> Result<()> {
+    /// Adds a virtual address with its options (replacing an identical one, so a restart is
+    /// idempotent).
+    pub async fn add_address(&self, index: u32, v: &conf::model::VirtualAddress) -> Result<()> {
+        let (addr, prefix) = (v.addr, v.prefix);
         let mut req = self.handle.address().add(index, addr, prefix).replace();
-        if let Some(l) = label {
-            req.message_mut()
-                .attributes
-                .push(AddressAttribute::Label(l.to_string()));
+        let msg = req.message_mut();
+        if let Some(l) = &v.label {
+            msg.attributes.push(AddressAttribute::Label(l.clone()));
+        }
+        if let Some(IpAddr::V4(b)) = v.broadcast {
+            msg.attributes
+                .retain(|a| !matches!(a, AddressAttribute::Broadcast(_)));
+            msg.attributes.push(AddressAttribute::Broadcast(b));
+        }
+        if let Some(scope) = &v.scope {
+            let n = crate::routes::scope(scope).map_err(|e| anyhow!("{addr}: {e}"))?;
+            msg.header.scope = n.into();
         }
         if addr.is_ipv6() {
             // keepalived adds IPv6 VIPs with NODAD, so they are usable at once.
-            req.message_mut().header.flags |=
-                rtnetlink::packet_route::address::AddressHeaderFlags::Nodad;
+            msg.header.flags |= rtnetlink::packet_route::address::AddressHeaderFlags::Nodad;
         }
         req.execute()
             .await
             .with_context(|| format!("adding {addr}/{prefix}"))
+    }
+
+    fn route_message(&self, r: &RouteSpec, index: Option<u32>) -> Result<RouteMessage> {
+        let to = r.to.ok_or_else(|| anyhow!("route without destination"))?;
+        let mut b = RouteMessageBuilder::<IpAddr>::new()
+            .destination_prefix(to.addr, to.len)
+            .map_err(|e| anyhow!("{e}"))?;
+        if let Some(v) = r.via {
+            b = b.gateway(v).map_err(|e| anyhow!("{e}"))?;
+        }
+        if let Some(s) = r.src {
+            b = b.pref_source(s).map_err(|e| anyhow!("{e}"))?;
+        }
+        if let Some(i) = index {
+            b = b.output_interface(i);
+        }
+        if let Some(t) = r.table {
+            b = b.table_id(t);
+        }
+        if let Some(m) = r.metric {
+            b = b.priority(m);
+        }
+        if let Some(sc) = r.scope {
+            b = b.scope(sc.into());
+        }
+        if r.onlink {
+            b = b.onlink();
+        }
+        match r.kind.as_deref() {
+            Some("blackhole") => b = b.kind(RouteType::BlackHole),
+            Some("unreachable") => b = b.kind(RouteType::Unreachable),
+            Some("prohibit") => b = b.kind(RouteType::Prohibit),
+            _ => {}
+        }
+        Ok(b.build())
+    }
+
+    /// Installs a `virtual_routes` route (on `index` unless it is a blackhole-like route).
+    pub async fn add_route(&self, r: &RouteSpec, index: Option<u32>) -> Result<()> {
+        let msg = self.route_message(r, index)?;
+        self.handle
+            .route()
+            .add(msg)
+            .replace()
+            .execute()
+            .await
+            .with_context(|| format!("adding route {r:?}"))
+    }
+
+    /// Removes a `virtual_routes` route; absent is not an error.
+    pub async fn del_route(&self, r: &RouteSpec, index: Option<u32>) -> Result<()> {
+        let msg = self.route_message(r, index)?;
+        match self.handle.route().del(msg).execute().await {
+            Err(rtnetlink::Error::NetlinkError(e)) if e.raw_code() == -libc::ESRCH => Ok(()),
+            other => other.with_context(|| format!("removing route {r:?}")),
+        }
+    }
+
+    fn rule_message(&self, r: &RuleSpec) -> RuleMessage {
+        let ipv6 = [r.from, r.to].iter().flatten().any(|p| p.addr.is_ipv6());
+        let mut req = self.handle.rule().add().action(RuleAction::ToTable);
+        if let Some(t) = r.table {
+            req = req.table_id(t);
+        }
+        if let Some(p) = r.priority {
+            req = req.priority(p);
+        }
+        if let Some(m) = r.fwmark {
+            req = req.fw_mark(m);
+        }
+        if let Some(i) = &r.iif {
+            req = req.input_interface(i.clone());
+        }
+        if let Some(o) = &r.oif {
+            req = req.output_interface(o.clone());
+        }
+        let mut msg = if ipv6 {
+            let mut q = req.v6();
+            if let Some(Prefix {
+                addr: IpAddr::V6(a),
+                len,
+            }) = r.from
+            {
+                q = q.source_prefix(a, len);
+            }
+            if let Some(Prefix {
+                addr: IpAddr::V6(a),
+                len,
+            }) = r.to
+            {
+                q = q.destination_prefix(a, len);
+            }
+            q.message_mut().clone()
+        } else {
+            let mut q = req.v4();
+            if let Some(Prefix {
+                addr: IpAddr::V4(a),
+                len,
+            }) = r.from
+            {
+                q = q.source_prefix(a, len);
+            }
+            if let Some(Prefix {
+                addr: IpAddr::V4(a),
+                len,
+            }) = r.to
+            {
+                q = q.destination_prefix(a, len);
+            }
+            q.message_mut().clone()
+        };
+        if r.table.is_some_and(|t| t > 255) {
+            msg.header.table = 0;
+        }
+        msg
+    }
+
+    /// Installs a `virtual_rules` rule.
+    pub async fn add_rule(&self, r: &RuleSpec) -> Result<()> {
+        let msg = self.rule_message(r);
+        let mut req = self.handle.rule().add();
+        *req.message_mut() = msg;
+        req.execute()
+            .await
+            .with_context(|| format!("adding rule {r:?}"))
+    }
+
+    /// Removes a `virtual_rules` rule; absent is not an error.
+    pub async fn del_rule(&self, r: &RuleSpec) -> Result<()> {
+        let msg = self.rule_message(r);
+        match self.handle.rule().del(msg).execute().await {
+            Err(rtnetlink::Error::NetlinkError(e)) if e.raw_code() == -libc::ENOENT => Ok(()),
+            other => other.with_context(|| format!("removing rule {r:?}")),
+        }
     }
 
     /// Removes an address if present; absent is not an error.

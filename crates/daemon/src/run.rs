@@ -295,11 +295,12 @@ impl Daemon {
                 }
             };
             let multicast = pkt.addrs.dst.is_multicast();
+            // By VRID, family and arrival interface: as keepalived's sockets bound to their
+            // interface (SO_BINDTODEVICE), an advert that came in elsewhere is not ours.
             let target = self.instances.iter().position(|i| {
                 i.router.config().vrid == advert.vrid
                     && Family::of(&i.primary) == family
-                    && (!multicast
-                        || i.ifindex == pkt.ifindex
+                    && (i.ifindex == pkt.ifindex
                         || i.vmac.as_ref().is_some_and(|v| v.index == pkt.ifindex))
             });
             let Some(k) = target else {
