@@ -4,7 +4,7 @@
 use clap::{Args as ClapArgs, Subcommand};
 use lab::bench::{self, BenchSpec};
 use lab::daemon::Kind;
-use lab::drill;
+use lab::drill::{self, DrillResult};
 use std::process::ExitCode;
 
 /// `havip lab` arguments.
@@ -36,12 +36,18 @@ enum LabCommand {
     Drill {
         /// Scenario name (see `havip lab scenarios`).
         scenario: String,
-        /// Daemon on the servers.
+        /// Daemon on the servers: one name for both, or `PRIMARY,SECONDARY` for a mixed pair.
         #[arg(long, default_value = "havipd")]
-        daemon: Kind,
+        daemon: String,
         /// Run the same drill with this daemon too and print both with their ratio.
         #[arg(long)]
         vs: Option<Kind>,
+        /// Run in the simulator (virtual time; the default without root).
+        #[arg(long)]
+        sim: bool,
+        /// Where to write the SVG timeline.
+        #[arg(long, default_value = "drill.svg")]
+        svg: std::path::PathBuf,
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
@@ -67,16 +73,101 @@ fn progress(msg: &str) {
     eprintln!("  .. {msg}");
 }
 
+/// A progress bar on standard error while a drill probes (only on a terminal).
+fn tick(elapsed: f64, total: f64) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static LAST_TENTH: AtomicU64 = AtomicU64::new(u64::MAX);
+    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        return;
+    }
+    let tenth = (elapsed * 10.0) as u64;
+    if LAST_TENTH.swap(tenth, Ordering::Relaxed) == tenth {
+        return;
+    }
+    let width = 30;
+    let done = ((elapsed / total).clamp(0.0, 1.0) * width as f64) as usize;
+    eprint!(
+        "\r  [{}{}] {elapsed:>5.1} / {total:.1} s",
+        "#".repeat(done),
+        ".".repeat(width - done)
+    );
+}
+
+fn end_tick() {
+    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        eprintln!();
+    }
+}
+
 fn fail(e: anyhow::Error) -> ExitCode {
     eprintln!("havip lab: {e:#}");
     ExitCode::from(2)
 }
 
+/// `havipd`, `keepalived`, or `PRIMARY,SECONDARY`.
+fn parse_pair(s: &str) -> Result<[Kind; 2], String> {
+    let parts: Vec<&str> = s.split(',').collect();
+    match parts.as_slice() {
+        [one] => {
+            let k: Kind = one.parse()?;
+            Ok([k, k])
+        }
+        [a, b] => Ok([a.parse()?, b.parse()?]),
+        _ => Err(format!(
+            "--daemon {s}: give one daemon or PRIMARY,SECONDARY"
+        )),
+    }
+}
+
+fn print_drill(results: &[DrillResult]) {
+    println!(
+        "{:<20} {:>10} {:>8} {:>13} {:>9} {:>9} {:>12} {:>7}",
+        "daemon",
+        "outage ms",
+        "outages",
+        "new master s",
+        "lost tcp",
+        "changes",
+        "split ms",
+        "holder"
+    );
+    for r in results {
+        println!(
+            "{:<20} {:>10.1} {:>8} {:>13} {:>9} {:>9} {:>12.1} {:>7}",
+            r.daemon,
+            r.worst_outage_ms(),
+            r.outages.len(),
+            r.time_to_new_master
+                .map_or("-".to_string(), |t| format!("{t:.3}")),
+            format!("{}/{}", r.lost_requests(), r.requests.len()),
+            r.transitions(),
+            r.dual_master_ms(),
+            r.final_holder.as_deref().unwrap_or("none"),
+        );
+    }
+    if let [a, b] = results
+        && b.worst_outage_ms() > 0.0
+    {
+        println!(
+            "outage ratio {}/{}: {:.3}",
+            a.daemon,
+            b.daemon,
+            a.worst_outage_ms() / b.worst_outage_ms()
+        );
+    }
+}
+
 /// Runs `havip lab`.
 pub fn run(args: &Args) -> ExitCode {
+    let simulated = matches!(&args.command, LabCommand::Drill { sim: true, .. });
     if !matches!(args.command, LabCommand::Scenarios)
+        && !simulated
         && let Some(why) = lab::shell::cannot_run(&[])
     {
+        if let LabCommand::Drill { .. } = &args.command {
+            eprintln!("havip lab: no namespaces here ({why}): running in the simulator instead");
+            return drill(args, true);
+        }
         eprintln!("havip lab: cannot build namespaces here: {why}");
         return ExitCode::from(2);
     }
@@ -133,59 +224,7 @@ pub fn run(args: &Args) -> ExitCode {
             }
             Err(e) => fail(e),
         },
-        LabCommand::Drill {
-            scenario,
-            daemon,
-            vs,
-            json,
-        } => {
-            let sc = match drill::scenario(scenario) {
-                Ok(s) => s,
-                Err(e) => return fail(e),
-            };
-            let mut results = Vec::new();
-            for kind in std::iter::once(*daemon).chain(*vs) {
-                eprintln!("drill {} with {kind}: {}", sc.name, sc.description);
-                match drill::run(&sc, kind, &progress) {
-                    Ok(r) => results.push(r),
-                    Err(e) => return fail(e),
-                }
-            }
-            if *json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&results).unwrap_or_default()
-                );
-            } else {
-                println!(
-                    "{:<11} {:>12} {:>10} {:>16} {:>12} {:>8}",
-                    "daemon", "outage ms", "outages", "new master s", "dual ms", "holder"
-                );
-                for r in &results {
-                    println!(
-                        "{:<11} {:>12.1} {:>10} {:>16} {:>12.1} {:>8}",
-                        r.daemon.to_string(),
-                        r.worst_outage_ms(),
-                        r.outages.len(),
-                        r.time_to_new_master
-                            .map_or("-".to_string(), |t| format!("{t:.3}")),
-                        r.dual_master_ms,
-                        r.final_holder.as_deref().unwrap_or("none"),
-                    );
-                }
-                if let [a, b] = results.as_slice()
-                    && b.worst_outage_ms() > 0.0
-                {
-                    println!(
-                        "outage ratio {}/{}: {:.3}",
-                        a.daemon,
-                        b.daemon,
-                        a.worst_outage_ms() / b.worst_outage_ms()
-                    );
-                }
-            }
-            ExitCode::SUCCESS
-        }
+        LabCommand::Drill { sim, .. } => drill(args, *sim),
         LabCommand::Bench {
             instances,
             advert_int,
@@ -242,4 +281,80 @@ pub fn run(args: &Args) -> ExitCode {
             ExitCode::SUCCESS
         }
     }
+}
+
+/// `havip lab drill`, in namespaces or (`simulated`) in the simulator.
+fn drill(args: &Args, simulated: bool) -> ExitCode {
+    let LabCommand::Drill {
+        scenario,
+        daemon,
+        vs,
+        svg,
+        json,
+        ..
+    } = &args.command
+    else {
+        return ExitCode::from(2);
+    };
+    let sc = match drill::scenario(scenario) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let first = match parse_pair(daemon) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("havip lab: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut results = Vec::new();
+    if simulated {
+        eprintln!(
+            "drill {} in the simulator (virtual time): {}",
+            sc.name, sc.description
+        );
+        if vs.is_some() {
+            eprintln!("  (--vs needs namespaces: the simulator runs havipd's state machine only)");
+        }
+        match lab::sim::run(&sc) {
+            Ok(r) => results.push(r),
+            Err(e) => return fail(e),
+        }
+    } else {
+        for kinds in std::iter::once(first).chain(vs.map(|k| [k, k])) {
+            eprintln!(
+                "drill {} with {}: {}",
+                sc.name,
+                drill::pair_label(kinds),
+                sc.description
+            );
+            match drill::run(&sc, kinds, &progress, &tick) {
+                Ok(r) => {
+                    end_tick();
+                    results.push(r)
+                }
+                Err(e) => {
+                    end_tick();
+                    return fail(e);
+                }
+            }
+        }
+    }
+    if let Err(e) = std::fs::write(svg, lab::svg::render(&results)) {
+        eprintln!("havip lab: writing {}: {e}", svg.display());
+        return ExitCode::from(2);
+    }
+    if *json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&results).unwrap_or_default()
+        );
+    } else {
+        if simulated {
+            println!("(simulated: virtual time, the simulator's view of the client)");
+        }
+        print_drill(&results);
+        println!("timeline: {}", svg.display());
+    }
+    ExitCode::SUCCESS
 }

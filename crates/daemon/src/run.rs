@@ -110,7 +110,7 @@ pub async fn run(mut d: Daemon, mut reports: mpsc::UnboundedReceiver<Observation
                 let now = d.clock.now();
                 for k in 0..d.instances.len() {
                     if d.instances[k].router.next_deadline().is_some_and(|t| t <= now) {
-                        d.handle(k, Event::Timer).await;
+                        d.handle_at(k, now, Event::Timer).await;
                     }
                 }
             }
@@ -166,6 +166,13 @@ impl Daemon {
     /// group follow.
     pub async fn handle(&mut self, k: usize, event: Event) {
         let now = self.clock.now();
+        self.handle_at(k, now, event).await;
+    }
+
+    /// As [`Daemon::handle`], at a given time: timers that fire together are handled at the
+    /// same instant, so the work of one does not push the others' schedules (their adverts stay
+    /// in step and the loop wakes once for all of them).
+    pub async fn handle_at(&mut self, k: usize, now: vrrp::Timestamp, event: Event) {
         let actions = self.instances[k].router.handle(now, event);
         self.apply(k, actions).await;
         while let Some((m, to)) = self.sync_pending.pop() {

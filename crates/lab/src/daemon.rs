@@ -137,18 +137,22 @@ impl Running {
         out
     }
 
-    /// CPU time used so far by all its processes (user + system), in seconds.
+    /// CPU time used so far by all its processes and threads, in seconds: the scheduler's
+    /// nanosecond run time (`/proc/PID/task/TID/schedstat`), not the 10 ms ticks of `stat`.
     pub fn cpu_seconds(&self) -> f64 {
-        let hz = 100.0; // USER_HZ on Linux
-        self.pids()
-            .into_iter()
-            .filter_map(stat_fields)
-            .map(|f| {
-                let n = |k: usize| f.get(k).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-                // Fields after the command: state(0) ppid(1) ... utime(11) stime(12).
-                (n(11) + n(12)) as f64 / hz
-            })
-            .sum()
+        let mut ns: u64 = 0;
+        for pid in self.pids() {
+            let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+                continue;
+            };
+            for t in tasks.flatten() {
+                ns += std::fs::read_to_string(t.path().join("schedstat"))
+                    .ok()
+                    .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+                    .unwrap_or(0);
+            }
+        }
+        ns as f64 / 1e9
     }
 
     /// Resident memory of all its processes, in KiB.

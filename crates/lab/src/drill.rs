@@ -1,10 +1,14 @@
-//! Drills: the seed pair elected, the client probing the VIP, faults injected on a schedule,
-//! and what the client saw. Scenarios are data (JSON), so a new one needs no new code.
+//! Drills: the seed pair elected, the client probing the VIP (ICMP every 10 ms, TCP every
+//! 50 ms), faults injected on a schedule, and what the client saw. Scenarios are data (JSON:
+//! config edits and timed steps), so a new one needs no new code.
 
 use crate::daemon::{self, Kind, Running};
+use crate::faults;
 use crate::probe::{self, Outage, Pinger};
 use crate::seeds;
-use crate::topology::{Node, Topology, new_id};
+use crate::tcp::{self, Request, Worker};
+use crate::timeline::{self, Mark, Span};
+use crate::topology::{Topology, new_id};
 use anyhow::{Context, Result, anyhow, bail};
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// A fault or repair, applied to a server (`a` is the primary, `b` the secondary).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "action")]
 pub enum Action {
     /// Cut the server's cable at the switch (a server crash, as the network sees it).
@@ -40,6 +44,106 @@ pub enum Action {
         /// Server.
         node: String,
     },
+    /// Reboot: everything in the server's namespace dies and the namespace is destroyed and
+    /// rebuilt (a fresh network stack, no VIP); a later `start` step is the end of the boot.
+    Reboot {
+        /// Server.
+        node: String,
+    },
+    /// Take the server's own interface down (`ip link set eth0 down`).
+    LinkDown {
+        /// Server.
+        node: String,
+    },
+    /// Bring it back up.
+    LinkUp {
+        /// Server.
+        node: String,
+    },
+    /// Drop VRRP (IP protocol 112) to and from the server; data still flows (split brain).
+    Partition {
+        /// Server.
+        node: String,
+    },
+    /// Let VRRP through again.
+    Heal {
+        /// Server.
+        node: String,
+    },
+    /// Drop this share of the server's packets, both ways.
+    Loss {
+        /// Server.
+        node: String,
+        /// Percent, 1-100.
+        percent: u8,
+    },
+    /// Delay the server's outgoing packets (tc netem).
+    Delay {
+        /// Server.
+        node: String,
+        /// Milliseconds.
+        ms: u32,
+    },
+    /// Remove loss and delay.
+    Clear {
+        /// Server.
+        node: String,
+    },
+    /// Make the server's health check (the seeds' `checkhaproxy` track script) fail.
+    FailCheck {
+        /// Server.
+        node: String,
+    },
+    /// Make it pass again.
+    PassCheck {
+        /// Server.
+        node: String,
+    },
+}
+
+impl Action {
+    /// The server it applies to.
+    pub fn node(&self) -> &str {
+        match self {
+            Action::Cut { node }
+            | Action::Restore { node }
+            | Action::Kill { node }
+            | Action::Stop { node }
+            | Action::Start { node }
+            | Action::Reboot { node }
+            | Action::LinkDown { node }
+            | Action::LinkUp { node }
+            | Action::Partition { node }
+            | Action::Heal { node }
+            | Action::Loss { node, .. }
+            | Action::Delay { node, .. }
+            | Action::Clear { node }
+            | Action::FailCheck { node }
+            | Action::PassCheck { node } => node,
+        }
+    }
+
+    /// Short label for reports.
+    pub fn label(&self) -> String {
+        let n = self.node();
+        match self {
+            Action::Cut { .. } => format!("cut {n}"),
+            Action::Restore { .. } => format!("restore {n}"),
+            Action::Kill { .. } => format!("kill -9 {n}"),
+            Action::Stop { .. } => format!("stop {n}"),
+            Action::Start { .. } => format!("start {n}"),
+            Action::Reboot { .. } => format!("reboot {n}"),
+            Action::LinkDown { .. } => format!("{n} eth0 down"),
+            Action::LinkUp { .. } => format!("{n} eth0 up"),
+            Action::Partition { .. } => format!("VRRP cut at {n}"),
+            Action::Heal { .. } => format!("VRRP back at {n}"),
+            Action::Loss { percent, .. } => format!("{percent}% loss at {n}"),
+            Action::Delay { ms, .. } => format!("{ms} ms delay at {n}"),
+            Action::Clear { .. } => format!("clear {n}"),
+            Action::FailCheck { .. } => format!("check fails on {n}"),
+            Action::PassCheck { .. } => format!("check passes on {n}"),
+        }
+    }
 }
 
 /// A step of a scenario: an action at a time after the probes start.
@@ -52,6 +156,16 @@ pub struct Step {
     pub action: Action,
 }
 
+/// A change to both seed configs: the line whose text (no-break spaces read as spaces,
+/// trimmed) starts with `line` is replaced by `with` (`{dir}` and `{node}` are filled in).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Edit {
+    /// Start of the line to replace.
+    pub line: String,
+    /// Replacement (may be empty or several lines).
+    pub with: String,
+}
+
 /// A drill.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Scenario {
@@ -59,6 +173,9 @@ pub struct Scenario {
     pub name: String,
     /// What it reproduces.
     pub description: String,
+    /// Changes to the seed configs.
+    #[serde(default)]
+    pub edits: Vec<Edit>,
     /// Faults and repairs.
     pub steps: Vec<Step>,
     /// How long to probe, in seconds.
@@ -85,22 +202,53 @@ pub fn scenario(name: &str) -> Result<Scenario> {
     })
 }
 
+/// A seed config with the scenario's edits, for server `node` with scratch dir `dir`.
+pub fn edited(text: &str, edits: &[Edit], node: &str, dir: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let plain = line.replace('\u{a0}', " ");
+        match edits.iter().find(|e| plain.trim().starts_with(&e.line)) {
+            Some(e) => {
+                out.push_str(&e.with.replace("{dir}", dir).replace("{node}", node));
+                out.push('\n');
+            }
+            None => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
 /// What one drill run measured.
 #[derive(Clone, Debug, Serialize)]
 pub struct DrillResult {
     /// The lab's id (its namespaces are named `hvl<id>...`; gone when the drill returns).
     pub lab_id: String,
+    /// `namespaces` or `simulator` (virtual time).
+    pub backend: String,
     /// Scenario name.
     pub scenario: String,
-    /// Daemon on the servers.
-    pub daemon: Kind,
-    /// Gaps in the client's replies.
+    /// Daemons on the servers: `havipd`, `keepalived`, or `havipd+keepalived` (primary first).
+    pub daemon: String,
+    /// Start and end of probing (Unix seconds; virtual seconds in the simulator).
+    pub start: f64,
+    /// End of probing.
+    pub end: f64,
+    /// Gaps in the client's ICMP replies.
     pub outages: Vec<Outage>,
+    /// TCP requests sent and how each went.
+    pub requests: Vec<Request>,
     /// Seconds from the first fault until the secondary holds the VIP (if it took it).
     pub time_to_new_master: Option<f64>,
-    /// Total time both servers held the VIP, in ms.
-    pub dual_master_ms: f64,
-    /// Probes sent and answered.
+    /// Who held the VIP when.
+    pub holders: Vec<Span>,
+    /// Stretches with two holders.
+    pub split_brain: Vec<Span>,
+    /// Faults and repairs.
+    pub faults: Vec<Mark>,
+    /// ICMP probes answered.
     pub answered: usize,
     /// Who held the VIP at the end.
     pub final_holder: Option<String>,
@@ -111,6 +259,27 @@ impl DrillResult {
     pub fn worst_outage_ms(&self) -> f64 {
         self.outages.iter().map(Outage::ms).fold(0.0, f64::max)
     }
+
+    /// Total split-brain time, in ms.
+    pub fn dual_master_ms(&self) -> f64 {
+        self.split_brain
+            .iter()
+            .map(|s| (s.to - s.from) * 1000.0)
+            .fold(0.0, |a, b| a + b)
+    }
+
+    /// TCP requests that got no answer.
+    pub fn lost_requests(&self) -> usize {
+        self.requests
+            .iter()
+            .filter(|r| r.answered_by.is_none())
+            .count()
+    }
+
+    /// Holder changes.
+    pub fn transitions(&self) -> usize {
+        timeline::changes(&self.holders)
+    }
 }
 
 fn now() -> f64 {
@@ -120,152 +289,232 @@ fn now() -> f64 {
         .unwrap_or(0.0)
 }
 
-fn config_for(node: &Node) -> &'static str {
-    if node.name == "a" {
-        seeds::PRIMARY
-    } else {
-        seeds::SECONDARY
+/// The running pieces of a drill.
+struct Drill<'a> {
+    topo: Topology,
+    kinds: [Kind; 2],
+    scenario: &'a Scenario,
+    daemons: Vec<Option<Running>>,
+    services: Vec<Option<Worker<()>>>,
+}
+
+impl Drill<'_> {
+    fn config(&self, k: usize) -> String {
+        let seed = if k == 0 {
+            seeds::PRIMARY
+        } else {
+            seeds::SECONDARY
+        };
+        let node = &self.topo.servers[k].name;
+        edited(
+            seed,
+            &self.scenario.edits,
+            node,
+            &self.topo.dir.display().to_string(),
+        )
+    }
+
+    fn start_daemon(&mut self, k: usize) -> Result<()> {
+        let server = self.topo.servers[k].clone();
+        let config = self.config(k);
+        self.daemons[k] = Some(daemon::start(self.kinds[k], &self.topo, &server, &config)?);
+        Ok(())
+    }
+
+    fn index(&self, node: &str) -> Result<usize> {
+        self.topo
+            .servers
+            .iter()
+            .position(|s| s.name == node)
+            .ok_or_else(|| anyhow!("no server `{node}` (servers are a and b)"))
+    }
+
+    fn apply(&mut self, action: &Action) -> Result<()> {
+        let k = self.index(action.node())?;
+        let server = self.topo.servers[k].clone();
+        let ns = server.ns.as_str();
+        let check_flag = self.topo.dir.join(format!("{}.fail", server.name));
+        match action {
+            Action::Cut { .. } => self.topo.cable(&server, false),
+            Action::Restore { .. } => self.topo.cable(&server, true),
+            Action::Kill { .. } | Action::Stop { .. } => {
+                let sig = if matches!(action, Action::Kill { .. }) {
+                    "KILL"
+                } else {
+                    "TERM"
+                };
+                if let Some(d) = self.daemons[k].as_mut() {
+                    d.signal(sig)?;
+                    d.wait_exit(Duration::from_secs(10));
+                }
+                if sig == "KILL" {
+                    // keepalived's VRRP child outlives its parent's SIGKILL; a crash takes both.
+                    faults::kill_all_in(ns, &[std::process::id()]);
+                }
+                Ok(())
+            }
+            Action::Start { .. } => self.start_daemon(k),
+            Action::Reboot { .. } => {
+                self.services[k] = None;
+                self.daemons[k] = None;
+                self.topo.rebuild(&server)?;
+                self.services[k] = Some(tcp::serve(ns, &server.name)?);
+                Ok(())
+            }
+            Action::LinkDown { .. } => faults::link(ns, false),
+            Action::LinkUp { .. } => faults::link(ns, true),
+            Action::Partition { .. } => faults::drop_vrrp(ns, true),
+            Action::Heal { .. } => faults::drop_vrrp(ns, false),
+            Action::Loss { percent, .. } => faults::loss(ns, *percent),
+            Action::Delay { ms, .. } => faults::delay(ns, *ms),
+            Action::Clear { .. } => faults::clear(ns),
+            Action::FailCheck { .. } => std::fs::write(&check_flag, "")
+                .with_context(|| format!("writing {}", check_flag.display())),
+            Action::PassCheck { .. } => {
+                let _ = std::fs::remove_file(&check_flag);
+                Ok(())
+            }
+        }
     }
 }
 
-/// Runs `scenario` with `kind` on both servers, in a fresh lab that is removed afterwards.
-pub fn run(scenario: &Scenario, kind: Kind, progress: &dyn Fn(&str)) -> Result<DrillResult> {
+/// The label of a pair of daemons: one name when both are the same.
+pub fn pair_label(kinds: [Kind; 2]) -> String {
+    if kinds[0] == kinds[1] {
+        kinds[0].to_string()
+    } else {
+        format!("{}+{}", kinds[0], kinds[1])
+    }
+}
+
+/// Runs `scenario` with `kinds` (primary, secondary), in a fresh lab that is removed
+/// afterwards. `progress` gets a line per phase; `tick` gets (elapsed, duration) while probing.
+pub fn run(
+    scenario: &Scenario,
+    kinds: [Kind; 2],
+    progress: &dyn Fn(&str),
+    tick: &dyn Fn(f64, f64),
+) -> Result<DrillResult> {
     let topo = Topology::up(&new_id(), 2)?;
-    let mut daemons: Vec<Option<Running>> = vec![None, None];
-    progress(&format!("starting {kind} on the primary and the secondary"));
-    daemons[0] = Some(daemon::start(
-        kind,
-        &topo,
-        &topo.servers[0],
-        seeds::PRIMARY,
-    )?);
+    let mut d = Drill {
+        topo,
+        kinds,
+        scenario,
+        daemons: vec![None, None],
+        services: vec![None, None],
+    };
+    for k in 0..2 {
+        let s = d.topo.servers[k].clone();
+        d.services[k] = Some(tcp::serve(&s.ns, &s.name)?);
+    }
+    progress(&format!(
+        "starting {} on the primary, {} on the secondary",
+        kinds[0], kinds[1]
+    ));
+    d.start_daemon(0)?;
     std::thread::sleep(Duration::from_millis(500));
-    daemons[1] = Some(daemon::start(
-        kind,
-        &topo,
-        &topo.servers[1],
-        seeds::SECONDARY,
-    )?);
-    let primary = topo.servers[0].clone();
-    let elected = wait(Duration::from_secs(15), || topo.holds(&primary, seeds::VIP));
-    if !elected {
-        let log = daemons[0]
+    d.start_daemon(1)?;
+    let primary = d.topo.servers[0].clone();
+    if !wait(Duration::from_secs(15), || {
+        d.topo.holds(&primary, seeds::VIP)
+    }) {
+        let log = d.daemons[0]
             .as_ref()
             .map(Running::log_text)
             .unwrap_or_default();
         bail!("the primary never took the VIP {}:\n{log}", seeds::VIP);
     }
-    let pinger = Pinger::start(&topo.client.ns, seeds::VIP)?;
-    let answered = wait(Duration::from_secs(5), || !pinger.replies().is_empty());
-    if !answered {
+    let pinger = Pinger::start(&d.topo.client.ns, seeds::VIP)?;
+    if !wait(Duration::from_secs(5), || !pinger.replies().is_empty()) {
         bail!("the client gets no answer from the VIP {}", seeds::VIP);
     }
-    let holders = Arc::new(Mutex::new(Vec::<(f64, [bool; 2])>::new()));
+    let tcp_probe = tcp::probe(&d.topo.client.ns, seeds::VIP)?;
+    let samples = Arc::new(Mutex::new(Vec::<(f64, Vec<bool>)>::new()));
     let stop = Arc::new(AtomicBool::new(false));
     let sampler = {
-        let (holders, stop) = (holders.clone(), stop.clone());
-        let servers = topo.servers.clone();
-        let (ns0, ns1) = (servers[0].ns.clone(), servers[1].ns.clone());
+        let (samples, stop) = (samples.clone(), stop.clone());
+        let nss: Vec<String> = d.topo.servers.iter().map(|s| s.ns.clone()).collect();
         std::thread::spawn(move || {
             while !stop.load(Ordering::Relaxed) {
-                let h = |ns: &str| {
-                    crate::shell::sh_in(ns, "ip -o addr show dev eth0")
-                        .is_ok_and(|o| o.contains(&format!(" {}/", seeds::VIP)))
-                };
-                let sample = [h(&ns0), h(&ns1)];
-                if let Ok(mut v) = holders.lock() {
-                    v.push((now(), sample));
+                let holds = nss
+                    .iter()
+                    .map(|ns| {
+                        crate::shell::sh_in(ns, "ip -o addr show dev eth0")
+                            .is_ok_and(|o| o.contains(&format!(" {}/", seeds::VIP)))
+                    })
+                    .collect();
+                if let Ok(mut v) = samples.lock() {
+                    v.push((now(), holds));
                 }
                 std::thread::sleep(Duration::from_millis(10));
             }
         })
     };
     let start = Instant::now();
-    let mut first_fault: Option<f64> = None;
-    for step in &scenario.steps {
-        let due = start + Duration::from_secs_f64(step.at);
-        std::thread::sleep(due.saturating_duration_since(Instant::now()));
-        first_fault.get_or_insert_with(now);
-        progress(&format!("t={:.1}s {:?}", step.at, step.action));
-        apply(&topo, &mut daemons, kind, &step.action)?;
+    let start_time = now();
+    let mut faults_marks = Vec::new();
+    let mut steps = scenario.steps.clone();
+    steps.sort_by(|x, y| x.at.total_cmp(&y.at));
+    let mut next = 0;
+    let mut outcome = Ok(());
+    loop {
+        let elapsed = start.elapsed().as_secs_f64();
+        if elapsed >= scenario.duration {
+            break;
+        }
+        tick(elapsed, scenario.duration);
+        while next < steps.len() && steps[next].at <= elapsed {
+            let step = &steps[next];
+            faults_marks.push(Mark {
+                time: now(),
+                label: step.action.label(),
+            });
+            if let Err(e) = d.apply(&step.action) {
+                outcome = Err(e.context(format!("step at {} s: {}", step.at, step.action.label())));
+            }
+            next += 1;
+        }
+        if outcome.is_err() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
-    let end = start + Duration::from_secs_f64(scenario.duration);
-    std::thread::sleep(end.saturating_duration_since(Instant::now()));
+    let end_time = now();
     stop.store(true, Ordering::Relaxed);
     let _ = sampler.join();
     let replies = pinger.stop();
-    let samples = holders.lock().map(|v| v.clone()).unwrap_or_default();
-    let dual_master_ms = samples
-        .windows(2)
-        .filter(|w| w[0].1[0] && w[0].1[1])
-        .map(|w| (w[1].0 - w[0].0) * 1000.0)
-        .fold(0.0, |a, b| a + b);
+    let requests = tcp_probe.stop().unwrap_or_default();
+    outcome?;
+    let samples = samples.lock().map(|v| v.clone()).unwrap_or_default();
+    let holders = timeline::spans(&samples, &["a", "b"], end_time);
+    let first_fault = faults_marks.first().map(|m| m.time);
     let time_to_new_master = first_fault.and_then(|t0| {
         samples
             .iter()
-            .find(|(t, h)| *t >= t0 && h[1])
+            .find(|(t, h)| *t >= t0 && h.get(1) == Some(&true))
             .map(|(t, _)| t - t0)
     });
-    let final_holder = samples.last().and_then(|(_, h)| match h {
-        [true, false] => Some("a".to_string()),
-        [false, true] => Some("b".to_string()),
-        [true, true] => Some("both".to_string()),
-        _ => None,
+    let final_holder = holders.last().map(|s| match s.holders.as_slice() {
+        [] => "none".to_string(),
+        [one] => one.clone(),
+        _ => "both".to_string(),
     });
     Ok(DrillResult {
-        lab_id: topo.id.clone(),
+        lab_id: d.topo.id.clone(),
+        backend: "namespaces".into(),
         scenario: scenario.name.clone(),
-        daemon: kind,
+        daemon: pair_label(kinds),
+        start: start_time,
+        end: end_time,
         outages: probe::outages(&replies),
+        requests,
         time_to_new_master,
-        dual_master_ms,
+        split_brain: timeline::split_brain(&holders),
+        holders,
+        faults: faults_marks,
         answered: replies.len(),
         final_holder,
     })
-}
-
-fn apply(
-    topo: &Topology,
-    daemons: &mut [Option<Running>],
-    kind: Kind,
-    action: &Action,
-) -> Result<()> {
-    let index = |node: &str| {
-        topo.servers
-            .iter()
-            .position(|s| s.name == node)
-            .ok_or_else(|| anyhow!("no server `{node}` (servers are a and b)"))
-    };
-    match action {
-        Action::Cut { node } => topo.cable(&topo.servers[index(node)?], false),
-        Action::Restore { node } => topo.cable(&topo.servers[index(node)?], true),
-        Action::Kill { node } | Action::Stop { node } => {
-            let k = index(node)?;
-            let sig = if matches!(action, Action::Kill { .. }) {
-                "KILL"
-            } else {
-                "TERM"
-            };
-            if let Some(d) = daemons[k].as_mut() {
-                d.signal(sig)?;
-                d.wait_exit(Duration::from_secs(10));
-            }
-            if sig == "KILL" {
-                // keepalived's VRRP child outlives its parent's SIGKILL; a crash takes both.
-                let _ = crate::shell::sh(&format!(
-                    "for p in $(ip netns pids {}); do kill -9 $p; done",
-                    topo.servers[k].ns
-                ));
-            }
-            Ok(())
-        }
-        Action::Start { node } => {
-            let k = index(node)?;
-            let server = topo.servers[k].clone();
-            daemons[k] = Some(daemon::start(kind, topo, &server, config_for(&server))?);
-            Ok(())
-        }
-    }
 }
 
 fn wait(within: Duration, mut cond: impl FnMut() -> bool) -> bool {
@@ -277,4 +526,33 @@ fn wait(within: Duration, mut cond: impl FnMut() -> bool) -> bool {
         std::thread::sleep(Duration::from_millis(20));
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_scenario_parses_and_names_known_servers() {
+        let all = scenarios().expect("scenarios.json");
+        assert!(all.len() >= 10, "{}", all.len());
+        for s in &all {
+            assert!(s.duration > 0.0, "{}", s.name);
+            for step in &s.steps {
+                assert!(["a", "b"].contains(&step.action.node()), "{}", s.name);
+                assert!(step.at < s.duration, "{}: step after the end", s.name);
+            }
+        }
+        assert!(scenario("nope").is_err());
+    }
+
+    #[test]
+    fn edits_replace_whole_lines_whatever_their_spaces() {
+        let text = "a\n\u{a0}\u{a0}  nopreempt      # comment\nb\n";
+        let e = [Edit {
+            line: "nopreempt".into(),
+            with: "    # preempt {node} {dir}".into(),
+        }];
+        assert_eq!(edited(text, &e, "a", "/d"), "a\n    # preempt a /d\nb\n");
+    }
 }

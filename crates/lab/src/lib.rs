@@ -5,7 +5,13 @@
 pub mod bench;
 pub mod daemon;
 pub mod drill;
+pub mod faults;
+pub mod netns;
 pub mod probe;
 pub mod seeds;
 pub mod shell;
+pub mod sim;
+pub mod svg;
+pub mod tcp;
+pub mod timeline;
 pub mod topology;

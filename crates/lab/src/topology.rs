@@ -86,14 +86,30 @@ impl Topology {
             &h.ns,
             format!("{PREFIX}{}{}", self.id, h.name),
         );
+        // A fixed MAC per host (locally administered, from its address): a rebooted server
+        // comes back with the same one, as a real NIC does.
+        let last: u8 = h
+            .addr
+            .rsplit('.')
+            .next()
+            .and_then(|o| o.parse().ok())
+            .unwrap_or(0);
+        let mac = format!("02:68:76:6c:10:{last:02x}");
         sh(&format!(
             "ip netns add {ns} && ip link add {p}x type veth peer name {p}y && \
-             ip link set {p}x netns {ns} name eth0 && ip link set {p}y netns {sw} && \
+             ip link set {p}x netns {ns} name eth0 address {mac} && ip link set {p}y netns {sw} && \
              ip -n {sw} link set {p}y master br0 up && ip -n {ns} link set lo up && \
              ip -n {ns} link set eth0 up && ip -n {ns} addr add {}/24 dev eth0",
             h.addr
         ))?;
         Ok(())
+    }
+
+    /// Destroys a host's namespace (and everything running in it) and builds it again, as a
+    /// reboot does.
+    pub fn rebuild(&self, node: &Node) -> Result<()> {
+        remove_namespace(&node.ns);
+        self.attach(node)
     }
 
     /// Cuts (or restores) a host's cable at the switch.

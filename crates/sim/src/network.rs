@@ -210,6 +210,11 @@ impl Network {
         self.blocked.clear();
     }
 
+    /// A tracked object of the node (a health-check script) failed (`true`) or recovered.
+    pub fn set_track_fault(&mut self, node: NodeId, failed: bool) {
+        self.feed(node.0, Event::TrackFault(failed));
+    }
+
     /// Tracking changed the node's effective priority.
     pub fn set_priority(&mut self, node: NodeId, priority: u8) {
         self.feed(node.0, Event::PriorityChange(priority));

@@ -1,0 +1,98 @@
+//! Fault injection inside a server's namespace: its interface, nftables rules that drop VRRP
+//! only (a partition of the control plane) or a share of all packets (loss), tc netem delay,
+//! and killing every process of a crashed server.
+
+use crate::shell::{sh, sh_in};
+use anyhow::{Context, Result, bail};
+
+const VRRP_TABLE: &str = "hvlab_vrrp";
+const LOSS_TABLE: &str = "hvlab_loss";
+
+/// `ip link set eth0 up|down` inside the namespace.
+pub fn link(ns: &str, up: bool) -> Result<()> {
+    let state = if up { "up" } else { "down" };
+    sh_in(ns, &format!("ip link set eth0 {state}"))?;
+    Ok(())
+}
+
+fn nft(ns: &str, script: &str) -> Result<()> {
+    let path = std::env::temp_dir().join(format!("hvlab-nft-{}-{ns}.nft", std::process::id()));
+    std::fs::write(&path, script)?;
+    let result = sh(&format!("ip netns exec {ns} nft -f {}", path.display()));
+    let _ = std::fs::remove_file(&path);
+    result
+        .map(|_| ())
+        .context("nftables (is nftables installed?)")
+}
+
+fn filter_table(name: &str, rule: &str) -> String {
+    format!(
+        "table inet {name} {{\n  chain in {{ type filter hook input priority 0; {rule} }}\n  \
+         chain out {{ type filter hook output priority 0; {rule} }}\n}}\n"
+    )
+}
+
+/// Drops (or lets through again) IP protocol 112 both ways.
+pub fn drop_vrrp(ns: &str, on: bool) -> Result<()> {
+    if on {
+        nft(ns, &filter_table(VRRP_TABLE, "meta l4proto 112 drop;"))
+    } else {
+        nft(ns, &format!("delete table inet {VRRP_TABLE}\n"))
+    }
+}
+
+/// Drops `percent` of all packets both ways.
+pub fn loss(ns: &str, percent: u8) -> Result<()> {
+    if !(1..=100).contains(&percent) {
+        bail!("loss must be 1-100 percent, not {percent}");
+    }
+    let _ = nft(ns, &format!("delete table inet {LOSS_TABLE}\n"));
+    nft(
+        ns,
+        &filter_table(
+            LOSS_TABLE,
+            &format!("numgen random mod 100 < {percent} drop;"),
+        ),
+    )
+}
+
+/// Delays outgoing packets on eth0 (tc netem).
+pub fn delay(ns: &str, ms: u32) -> Result<()> {
+    sh_in(
+        ns,
+        &format!("tc qdisc replace dev eth0 root netem delay {ms}ms"),
+    )
+    .map(|_| ())
+    .context("tc netem (this kernel may lack sch_netem)")
+}
+
+/// Removes loss and delay.
+pub fn clear(ns: &str) -> Result<()> {
+    let _ = nft(ns, &format!("delete table inet {LOSS_TABLE}\n"));
+    let _ = sh_in(ns, "tc qdisc del dev eth0 root 2>/dev/null; true");
+    Ok(())
+}
+
+/// Kills every process in the namespace except `keep`.
+pub fn kill_all_in(ns: &str, keep: &[u32]) {
+    let pids = sh(&format!("ip netns pids {ns}")).unwrap_or_default();
+    for pid in pids
+        .split_whitespace()
+        .filter_map(|p| p.parse::<u32>().ok())
+    {
+        if !keep.contains(&pid) {
+            let _ = sh(&format!("kill -9 {pid}"));
+        }
+    }
+}
+
+/// Whether this kernel has tc netem (a throwaway namespace tries it).
+pub fn netem_available() -> bool {
+    let ns = format!("hvlnetem{}", std::process::id());
+    let ok = sh(&format!(
+        "ip netns add {ns} && ip -n {ns} link set lo up && ip netns exec {ns} tc qdisc add dev lo root netem delay 1ms"
+    ))
+    .is_ok();
+    let _ = sh(&format!("ip netns del {ns}"));
+    ok
+}
