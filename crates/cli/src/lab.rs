@@ -16,11 +16,18 @@ pub struct Args {
 
 #[derive(Subcommand)]
 enum LabCommand {
-    /// Build the seed's subnet (switch, servers, client) and leave it running.
+    /// Build the seed's subnet (switch, servers, client) with daemons, and leave it running.
     Up {
-        /// Number of servers.
+        /// Number of servers (the seed pair is 2).
         #[arg(long, default_value_t = 2)]
         nodes: usize,
+        /// Run these keepalived.conf files (one server each, sorted by name) instead of the
+        /// seed pair; servers take their unicast_src_ip / mcast_src_ip.
+        #[arg(long)]
+        config_dir: Option<std::path::PathBuf>,
+        /// Daemon on the servers: one for all, a comma list per server, or `none`.
+        #[arg(long, default_value = "havipd")]
+        daemon: String,
     },
     /// Remove a lab (by id), or every lab with --all.
     Down {
@@ -172,14 +179,39 @@ pub fn run(args: &Args) -> ExitCode {
         return ExitCode::from(2);
     }
     match &args.command {
-        LabCommand::Up { nodes } => {
-            match lab::topology::Topology::up(&lab::topology::new_id(), *nodes) {
-                Ok(t) => {
+        LabCommand::Up {
+            nodes,
+            config_dir,
+            daemon,
+        } => {
+            let kinds: Vec<Kind> = if daemon == "none" {
+                Vec::new()
+            } else {
+                match daemon
+                    .split(',')
+                    .map(str::parse)
+                    .collect::<Result<Vec<Kind>, String>>()
+                {
+                    Ok(k) => k,
+                    Err(e) => {
+                        eprintln!("havip lab: {e}");
+                        return ExitCode::from(2);
+                    }
+                }
+            };
+            match lab::up::up(*nodes, config_dir.as_deref(), &kinds) {
+                Ok((t, daemons)) => {
                     println!("lab {} is up:", t.id);
-                    for n in t.servers.iter().chain([&t.client]) {
-                        println!("  {} {} (ip netns exec {} ...)", n.name, n.addr, n.ns);
+                    for (k, n) in t.servers.iter().chain([&t.client]).enumerate() {
+                        let what = daemons.get(k).map_or(String::new(), |d| {
+                            format!(", {} (log {})", d.kind, d.log.display())
+                        });
+                        println!("  {} {} in namespace {}{what}", n.name, n.addr, n.ns);
                     }
                     println!("remove it with: havip lab down {}", t.id);
+                    for d in daemons {
+                        d.detach();
+                    }
                     t.keep();
                     ExitCode::SUCCESS
                 }

@@ -86,3 +86,63 @@ fn bad_lab_arguments_are_named() {
         "{err}"
     );
 }
+
+#[test]
+fn lab_up_with_a_mixed_pair_serves_the_vip_and_lab_down_removes_everything() {
+    if let Some(why) = root_with(&["keepalived"]) {
+        eprintln!("SKIPPED lab up: {why}");
+        return;
+    }
+    let out = havip(&["lab", "up", "--daemon", "havipd,keepalived"]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let id = text
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("lab "))
+        .and_then(|l| l.split_whitespace().next())
+        .expect("lab id")
+        .to_string();
+    let ns = |n: &str| format!("{}{id}{n}", lab::topology::PREFIX);
+    // Whatever happens below, the lab goes.
+    struct Down(String);
+    impl Drop for Down {
+        fn drop(&mut self) {
+            let _ = Command::new(env!("CARGO_BIN_EXE_havip"))
+                .args(["lab", "down", &self.0])
+                .output();
+        }
+    }
+    let guard = Down(id.clone());
+    assert!(
+        text.contains("havipd") && text.contains("keepalived"),
+        "{text}"
+    );
+    let pinged = (0..50).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &ns("c"),
+                "ping",
+                "-c",
+                "1",
+                "-W",
+                "1",
+                "172.16.16.12",
+            ])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    assert!(pinged, "the client never reached the VIP");
+    drop(guard);
+    let left = lab::topology::leftovers();
+    assert!(!left.iter().any(|n| n.contains(&id)), "{left:?}");
+    let ps = lab::shell::sh("ps -eo args").expect("ps");
+    assert!(!ps.contains(&format!("hvl{id}")), "processes left:\n{ps}");
+}

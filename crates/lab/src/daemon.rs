@@ -68,6 +68,7 @@ pub struct Running {
     /// Its log file.
     pub log: PathBuf,
     child: Child,
+    detached: bool,
 }
 
 /// Starts `kind` on `node` with `config` (keepalived gets no-break spaces made plain).
@@ -114,6 +115,7 @@ pub fn start(kind: Kind, topo: &Topology, node: &Node, config: &str) -> Result<R
         state_dir,
         log,
         child,
+        detached: false,
     })
 }
 
@@ -194,9 +196,16 @@ impl Running {
     }
 }
 
+impl Running {
+    /// Leaves the daemon running after this value is gone (`havip lab up`).
+    pub fn detach(mut self) {
+        self.detached = true;
+    }
+}
+
 impl Drop for Running {
     fn drop(&mut self) {
-        if self.child.try_wait().ok().flatten().is_none() {
+        if !self.detached && self.child.try_wait().ok().flatten().is_none() {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }

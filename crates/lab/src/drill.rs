@@ -250,6 +250,8 @@ pub struct DrillResult {
     pub faults: Vec<Mark>,
     /// ICMP probes answered.
     pub answered: usize,
+    /// havipd's transition log lines (JSON objects with the server added), if it ran.
+    pub transitions: Vec<serde_json::Value>,
     /// Who held the VIP at the end.
     pub final_holder: Option<String>,
 }
@@ -485,6 +487,18 @@ pub fn run(
     let replies = pinger.stop();
     let requests = tcp_probe.stop().unwrap_or_default();
     outcome?;
+    let mut transitions = Vec::new();
+    for (k, dmn) in d.daemons.iter().enumerate() {
+        let Some(dmn) = dmn else { continue };
+        let text =
+            std::fs::read_to_string(dmn.state_dir.join("transitions.jsonl")).unwrap_or_default();
+        for line in text.lines() {
+            if let Ok(mut v) = serde_json::from_str::<serde_json::Value>(line) {
+                v["server"] = serde_json::Value::from(d.topo.servers[k].name.clone());
+                transitions.push(v);
+            }
+        }
+    }
     let samples = samples.lock().map(|v| v.clone()).unwrap_or_default();
     let holders = timeline::spans(&samples, &["a", "b"], end_time);
     let first_fault = faults_marks.first().map(|m| m.time);
@@ -513,6 +527,7 @@ pub fn run(
         holders,
         faults: faults_marks,
         answered: replies.len(),
+        transitions,
         final_holder,
     })
 }

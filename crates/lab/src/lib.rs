@@ -15,3 +15,4 @@ pub mod svg;
 pub mod tcp;
 pub mod timeline;
 pub mod topology;
+pub mod up;

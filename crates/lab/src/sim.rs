@@ -112,6 +112,11 @@ pub fn run(scenario: &Scenario) -> Result<DrillResult> {
         start: secs(start),
         end: secs(end),
         answered: 0,
+        transitions: net
+            .transitions()
+            .iter()
+            .map(|t| serde_json::to_value(t).unwrap_or_default())
+            .collect(),
         outages: gaps,
         requests: Vec::new(),
         time_to_new_master,

@@ -45,25 +45,52 @@ pub fn new_id() -> String {
 }
 
 impl Topology {
-    /// Builds the subnet with `servers` servers (1-9).
+    /// Builds the seed's subnet with `servers` servers (1-9) at 172.16.16.5, .6, ...
     pub fn up(id: &str, servers: usize) -> Result<Self> {
         if !(1..=9).contains(&servers) {
             bail!("--nodes must be 1-9, not {servers}");
         }
+        let addrs: Vec<std::net::Ipv4Addr> = (0..servers)
+            .map(|k| std::net::Ipv4Addr::new(172, 16, 16, 5 + k as u8))
+            .collect();
+        Self::up_with(id, &addrs)
+    }
+
+    /// Builds a /24 with servers at `addrs` (all in one /24) and a client at .100 (or .200 if
+    /// a server has .100).
+    pub fn up_with(id: &str, addrs: &[std::net::Ipv4Addr]) -> Result<Self> {
+        let Some(first) = addrs.first() else {
+            bail!("a lab needs at least one server");
+        };
+        if addrs.len() > 9 {
+            bail!("at most 9 servers, not {}", addrs.len());
+        }
+        let net = |a: &std::net::Ipv4Addr| [a.octets()[0], a.octets()[1], a.octets()[2]];
+        if let Some(other) = addrs.iter().find(|a| net(a) != net(first)) {
+            bail!("{other} is not in the /24 of {first}: the lab is one subnet");
+        }
+        let [o1, o2, o3] = net(first);
+        let client_host = if addrs.iter().any(|a| a.octets()[3] == 100) {
+            200
+        } else {
+            100
+        };
         let switch = format!("{PREFIX}{id}sw");
         let dir = std::env::temp_dir().join(format!("{PREFIX}{id}"));
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         let node = |name: &str, host: u8| Node {
             name: name.to_string(),
             ns: format!("{PREFIX}{id}{name}"),
-            addr: format!("172.16.16.{host}"),
+            addr: format!("{o1}.{o2}.{o3}.{host}"),
         };
         let t = Topology {
             id: id.to_string(),
-            servers: (0..servers)
-                .map(|k| node(&((b'a' + k as u8) as char).to_string(), 5 + k as u8))
+            servers: addrs
+                .iter()
+                .enumerate()
+                .map(|(k, a)| node(&((b'a' + k as u8) as char).to_string(), a.octets()[3]))
                 .collect(),
-            client: node("c", 100),
+            client: node("c", client_host),
             dir,
             switch,
             keep: false,
