@@ -124,7 +124,7 @@ fn block_of(s: &mut String, r: &DrillResult, top: f64) {
         );
     }
     let axis_y = top + 24.0 + LANE * 4.0 + 26.0;
-    let whole = span.ceil() as u64;
+    let whole = span.floor() as u64;
     let step = (whole / 10).max(1);
     for t in (0..=whole).step_by(step as usize) {
         let tx = x(r.start + t as f64);
