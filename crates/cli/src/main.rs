@@ -2,6 +2,7 @@
 
 mod check;
 mod lab;
+mod vpc;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -24,6 +25,8 @@ enum Command {
     Check(check::Args),
     /// The seed topology in network namespaces: drills, outages, bench.
     Lab(lab::Args),
+    /// A local VPC with HAVIP semantics: the cloud's API, a console, the GARP endpoint.
+    Vpc(vpc::Args),
 }
 
 fn main() -> ExitCode {
@@ -31,5 +34,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Lab(args) => lab::run(&args),
+        Command::Vpc(args) => vpc::run(&args),
     }
 }

@@ -1,0 +1,597 @@
+//! HAVIP actions: create (validated against the subnet, reservations, use, quota, ClientToken),
+//! describe (ids or filters, paged), modify, delete, EIP bind/unbind, allowed instances, and
+//! the asynchronous tasks' results.
+
+use super::{Outcome, check_ids, filters, page, paged};
+use crate::cidr::Cidr;
+use crate::cloud::{Change, Cloud, now_string};
+use crate::error::ApiError;
+use crate::ids::{is_id, new_id};
+use crate::model::{BindingEvent, HaVip, HaVipAssociation, NEVER, Tag, Task};
+use crate::params::Params;
+use serde_json::json;
+use std::net::Ipv4Addr;
+
+/// Longest HAVIP name.
+pub const MAX_NAME: usize = 60;
+/// Most instances a HAVIP may be associated with.
+pub const MAX_ASSOCIATIONS: usize = 10;
+
+/// The filters DescribeHaVips knows.
+pub const FILTERS: &[&str] = &[
+    "havip-id",
+    "havip-name",
+    "vpc-id",
+    "subnet-id",
+    "vip",
+    "address-ip",
+    "havip-association.instance-id",
+    "havip-association.instance-type",
+    "check-associate",
+];
+
+fn check_name(name: &str) -> Result<(), ApiError> {
+    let n = name.chars().count();
+    if n > MAX_NAME {
+        return Err(ApiError::new(
+            "InvalidParameterValue.TooLong",
+            format!("`HaVipName` has {n} characters; at most {MAX_NAME}"),
+        ));
+    }
+    Ok(())
+}
+
+fn havip<'a>(cloud: &'a Cloud, p: &Params<'_>) -> Result<&'a HaVip, ApiError> {
+    let id = p.req_str("HaVipId")?;
+    if !is_id("havip", id) {
+        return Err(ApiError::malformed(
+            "HaVipId",
+            id,
+            "ids look like havip-xxxxxxxx",
+        ));
+    }
+    cloud
+        .havips
+        .get(id)
+        .ok_or_else(|| ApiError::not_found("HAVIP", id))
+}
+
+/// Checks an association list: instances exist, one type, at most 10, no repeats.
+fn check_associations(
+    cloud: &Cloud,
+    list: &[HaVipAssociation],
+    havip_vpc: &str,
+) -> Result<(), ApiError> {
+    if list.len() > MAX_ASSOCIATIONS {
+        return Err(ApiError::new(
+            "InvalidParameterValue.LimitExceeded",
+            format!(
+                "{} instances in `HaVipAssociationSet`; at most {MAX_ASSOCIATIONS}",
+                list.len()
+            ),
+        ));
+    }
+    for (k, a) in list.iter().enumerate() {
+        let known = match a.instance_type.as_str() {
+            "ENI" => cloud
+                .enis
+                .get(&a.instance_id)
+                .map(|e| e.vpc_id == havip_vpc),
+            "CVM" => cloud
+                .enis
+                .values()
+                .find(|e| e.instance_id() == a.instance_id)
+                .map(|e| e.vpc_id == havip_vpc),
+            other => {
+                return Err(ApiError::new(
+                    "InvalidParameterValue.Range",
+                    format!("`InstanceType` = `{other}`: it must be CVM or ENI"),
+                ));
+            }
+        };
+        match known {
+            None => return Err(ApiError::not_found(&a.instance_type, &a.instance_id)),
+            Some(false) => {
+                return Err(ApiError::new(
+                    "UnsupportedOperation",
+                    format!("{} is in another VPC than the HAVIP", a.instance_id),
+                ));
+            }
+            Some(true) => {}
+        }
+        if list[..k].iter().any(|b| b.instance_id == a.instance_id) {
+            return Err(ApiError::new(
+                "InvalidParameterValue.DuplicatedHaVipAssociations",
+                format!("{} is listed twice", a.instance_id),
+            ));
+        }
+        if list[0].instance_type != a.instance_type {
+            return Err(ApiError::new(
+                "UnsupportedOperation",
+                "`HaVipAssociationSet` mixes CVM and ENI; use one type",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `CreateHaVip`.
+pub fn create(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
+    let vpc_id = p.req_str("VpcId")?;
+    let subnet_id = p.req_str("SubnetId")?;
+    let name = p.req_str("HaVipName")?;
+    let vip = p.str("Vip")?;
+    let eni = p.str("NetworkInterfaceId")?;
+    let check_associate = p.bool("CheckAssociate")?.unwrap_or(false);
+    let tags: Vec<Tag> = p
+        .typed("Tags", "a list of {Key, Value}")?
+        .unwrap_or_default();
+    let associations: Vec<HaVipAssociation> = p
+        .typed(
+            "HaVipAssociationSet",
+            "a list of {InstanceId, InstanceType}",
+        )?
+        .unwrap_or_default();
+    let token = p.str("ClientToken")?;
+    if let Some(t) = token {
+        if t.len() > 64 || !t.is_ascii() {
+            return Err(ApiError::new(
+                "InvalidParameterValue.TooLong",
+                "`ClientToken` must be at most 64 ASCII characters",
+            ));
+        }
+        // The same token again: the same HAVIP, nothing new.
+        if let Some(h) = cloud.tokens.get(t).and_then(|id| cloud.havips.get(id)) {
+            return Ok(Outcome::read(json!({ "HaVip": h })));
+        }
+    }
+    check_name(name)?;
+    let vpc = cloud
+        .vpcs
+        .get(vpc_id)
+        .ok_or_else(|| ApiError::not_found("VPC", vpc_id))?;
+    let subnet = cloud
+        .subnets
+        .get(subnet_id)
+        .ok_or_else(|| ApiError::not_found("subnet", subnet_id))?;
+    if subnet.vpc_id != vpc.vpc_id {
+        return Err(ApiError::new(
+            "InvalidParameterValue.Range",
+            format!("subnet {subnet_id} is not in VPC {vpc_id}"),
+        ));
+    }
+    let block = Cidr::parse(&subnet.cidr_block).map_err(ApiError::internal)?;
+    let in_vpc = cloud.havips.values().filter(|h| h.vpc_id == vpc_id).count();
+    if in_vpc >= cloud.quotas.havips_per_vpc {
+        return Err(ApiError::new(
+            "LimitExceeded",
+            format!(
+                "VPC {vpc_id} has {in_vpc} HAVIPs, its quota is {}",
+                cloud.quotas.havips_per_vpc
+            ),
+        ));
+    }
+    let used = |a: Ipv4Addr| {
+        let s = a.to_string();
+        cloud.eni_with_ip(&s).is_some() || cloud.havip_with_vip(subnet_id, &s).is_some()
+    };
+    let vip = match vip {
+        Some(v) => {
+            let a: Ipv4Addr = v
+                .parse()
+                .map_err(|_| ApiError::malformed("Vip", v, "an IPv4 address"))?;
+            if !block.contains(a) {
+                return Err(ApiError::new(
+                    "InvalidParameterValue.Range",
+                    format!(
+                        "`Vip` {v} is outside subnet {subnet_id} ({})",
+                        subnet.cidr_block
+                    ),
+                ));
+            }
+            if let Some(why) = block.reserved(a) {
+                return Err(ApiError::new(
+                    "InvalidParameterValue.Reserved",
+                    format!("`Vip` {v} is {why}, reserved by the VPC"),
+                ));
+            }
+            if used(a) {
+                return Err(ApiError::new(
+                    "ResourceInUse",
+                    format!("`Vip` {v} is already in use in subnet {subnet_id}"),
+                ));
+            }
+            a
+        }
+        None => block.hosts().find(|a| !used(*a)).ok_or_else(|| {
+            ApiError::new(
+                "ResourceInsufficient",
+                format!("subnet {subnet_id} has no free address left"),
+            )
+        })?,
+    };
+    let (eni_id, instance_id) = match eni {
+        Some(e) => {
+            let n = cloud
+                .enis
+                .get(e)
+                .ok_or_else(|| ApiError::not_found("network interface", e))?;
+            if n.subnet_id != subnet_id {
+                return Err(ApiError::new(
+                    "UnsupportedOperation",
+                    format!("network interface {e} is not in subnet {subnet_id}"),
+                ));
+            }
+            (e.to_string(), n.instance_id().to_string())
+        }
+        None => (String::new(), String::new()),
+    };
+    let id = new_id("havip");
+    let associations: Vec<HaVipAssociation> = associations
+        .into_iter()
+        .map(|a| HaVipAssociation {
+            ha_vip_id: id.clone(),
+            ..a
+        })
+        .collect();
+    check_associations(cloud, &associations, vpc_id)?;
+    let now = now_string();
+    let h = HaVip {
+        ha_vip_id: id.clone(),
+        ha_vip_name: name.to_string(),
+        vip: vip.to_string(),
+        vpc_id: vpc_id.to_string(),
+        subnet_id: subnet_id.to_string(),
+        state: if eni_id.is_empty() {
+            "UNBIND".into()
+        } else {
+            "AVAILABLE".into()
+        },
+        network_interface_id: eni_id.clone(),
+        instance_id: instance_id.clone(),
+        address_ip: String::new(),
+        created_time: now.clone(),
+        business: String::new(),
+        ha_vip_association_set: associations,
+        check_associate,
+        flushed_time: NEVER.into(),
+        tag_set: tags,
+    };
+    let mut changes = vec![
+        Change::HaVip(h.clone()),
+        Change::History(BindingEvent {
+            ha_vip_id: id.clone(),
+            time: now,
+            network_interface_id: eni_id,
+            instance_id,
+            reason: "created".into(),
+        }),
+    ];
+    if let Some(t) = token {
+        changes.push(Change::Token {
+            token: t.to_string(),
+            id,
+        });
+    }
+    Ok(Outcome {
+        response: json!({ "HaVip": h })
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+        changes,
+    })
+}
+
+fn matches(h: &HaVip, name: &str, value: &str) -> bool {
+    match name {
+        "havip-id" => h.ha_vip_id == value,
+        "havip-name" => h.ha_vip_name == value,
+        "vpc-id" => h.vpc_id == value,
+        "subnet-id" => h.subnet_id == value,
+        "vip" => h.vip == value,
+        "address-ip" => h.address_ip == value,
+        "havip-association.instance-id" => h
+            .ha_vip_association_set
+            .iter()
+            .any(|a| a.instance_id == value),
+        "havip-association.instance-type" => h
+            .ha_vip_association_set
+            .iter()
+            .any(|a| a.instance_type == value),
+        "check-associate" => h.check_associate.to_string() == value.to_lowercase(),
+        _ => false,
+    }
+}
+
+/// `DescribeHaVips`.
+pub fn describe(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
+    let ids = p.strings("HaVipIds")?;
+    let fs = filters(p, FILTERS)?;
+    let (offset, limit) = page(p)?;
+    if ids.is_some() && !fs.is_empty() {
+        return Err(ApiError::new(
+            "InvalidParameter.Coexist",
+            "`HaVipIds` and `Filters` cannot be given together",
+        ));
+    }
+    let found: Vec<&HaVip> = match &ids {
+        Some(ids) => {
+            check_ids("HaVipIds", "havip", ids)?;
+            ids.iter().filter_map(|id| cloud.havips.get(id)).collect()
+        }
+        None => cloud
+            .havips
+            .values()
+            .filter(|h| {
+                fs.iter()
+                    .all(|f| f.values.iter().any(|v| matches(h, &f.name, v)))
+            })
+            .collect(),
+    };
+    let (set, total) = paged(found, offset, limit);
+    Ok(Outcome::read(
+        json!({ "HaVipSet": set, "TotalCount": total }),
+    ))
+}
+
+/// `ModifyHaVipAttribute`.
+pub fn modify(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
+    let h = havip(cloud, p)?;
+    let name = p.req_str("HaVipName")?;
+    check_name(name)?;
+    let mut h = h.clone();
+    h.ha_vip_name = name.to_string();
+    Ok(Outcome {
+        response: Default::default(),
+        changes: vec![Change::HaVip(h)],
+    })
+}
+
+fn task(request_id: &str) -> Change {
+    Change::Task(Task {
+        task_id: request_id.to_string(),
+        status: "SUCCESS".into(),
+        output: String::new(),
+    })
+}
+
+/// `DeleteHaVip` (asynchronous: its task is the RequestId).
+pub fn delete(cloud: &Cloud, p: &Params<'_>, request_id: &str) -> Result<Outcome, ApiError> {
+    let h = havip(cloud, p)?;
+    if !h.address_ip.is_empty() {
+        return Err(ApiError::new(
+            "ResourceInUse",
+            format!(
+                "HAVIP {} is bound to EIP {}; unbind it first (HaVipDisassociateAddressIp)",
+                h.ha_vip_id, h.address_ip
+            ),
+        ));
+    }
+    Ok(Outcome {
+        response: Default::default(),
+        changes: vec![Change::DeleteHaVip(h.ha_vip_id.clone()), task(request_id)],
+    })
+}
+
+/// `HaVipAssociateAddressIp`.
+pub fn associate_address(
+    cloud: &Cloud,
+    p: &Params<'_>,
+    request_id: &str,
+) -> Result<Outcome, ApiError> {
+    let h = havip(cloud, p)?;
+    let ip = p.req_str("AddressIp")?;
+    if ip.parse::<Ipv4Addr>().is_err() {
+        return Err(ApiError::malformed("AddressIp", ip, "an IPv4 address"));
+    }
+    let eip = cloud
+        .addresses
+        .values()
+        .find(|a| a.address_ip == ip)
+        .ok_or_else(|| {
+            ApiError::new(
+                "InvalidParameterValue.AddressNotFound",
+                format!("no EIP {ip} in this account"),
+            )
+        })?;
+    if !h.address_ip.is_empty() {
+        return Err(ApiError::new(
+            "UnsupportedOperation.BindEIP",
+            format!(
+                "HAVIP {} is already bound to EIP {}",
+                h.ha_vip_id, h.address_ip
+            ),
+        ));
+    }
+    if eip.address_status != "UNBIND" {
+        return Err(ApiError::new(
+            "UnsupportedOperation.BindEIP",
+            format!("EIP {ip} is already bound to {}", eip.instance_id),
+        ));
+    }
+    let mut h = h.clone();
+    h.address_ip = ip.to_string();
+    let mut eip = eip.clone();
+    eip.address_status = "BIND".into();
+    eip.instance_id = h.ha_vip_id.clone();
+    Ok(Outcome {
+        response: Default::default(),
+        changes: vec![Change::HaVip(h), Change::Address(eip), task(request_id)],
+    })
+}
+
+/// `HaVipDisassociateAddressIp`.
+pub fn disassociate_address(
+    cloud: &Cloud,
+    p: &Params<'_>,
+    request_id: &str,
+) -> Result<Outcome, ApiError> {
+    let h = havip(cloud, p)?;
+    if h.address_ip.is_empty() {
+        return Err(ApiError::new(
+            "UnsupportedOperation.UnbindEIP",
+            format!("HAVIP {} has no EIP to unbind", h.ha_vip_id),
+        ));
+    }
+    let mut changes = Vec::new();
+    if let Some(eip) = cloud
+        .addresses
+        .values()
+        .find(|a| a.address_ip == h.address_ip)
+    {
+        let mut eip = eip.clone();
+        eip.address_status = "UNBIND".into();
+        eip.instance_id = String::new();
+        changes.push(Change::Address(eip));
+    }
+    let mut h = h.clone();
+    h.address_ip = String::new();
+    changes.push(Change::HaVip(h));
+    changes.push(task(request_id));
+    Ok(Outcome {
+        response: Default::default(),
+        changes,
+    })
+}
+
+/// `AssociateHaVipInstance` (`add`) and `DisassociateHaVipInstance`.
+pub fn associate_instances(cloud: &Cloud, p: &Params<'_>, add: bool) -> Result<Outcome, ApiError> {
+    let list: Vec<HaVipAssociation> = p
+        .typed(
+            "HaVipAssociationSet",
+            "a list of {HaVipId, InstanceId, InstanceType}",
+        )?
+        .ok_or_else(|| ApiError::missing("HaVipAssociationSet"))?;
+    if list.is_empty() || list.len() > MAX_ASSOCIATIONS {
+        return Err(ApiError::new(
+            "InvalidParameterValue.LimitExceeded",
+            format!(
+                "`HaVipAssociationSet` must list 1-{MAX_ASSOCIATIONS} entries, not {}",
+                list.len()
+            ),
+        ));
+    }
+    let mut changed: Vec<HaVip> = Vec::new();
+    for a in &list {
+        if !is_id("havip", &a.ha_vip_id) {
+            return Err(ApiError::malformed(
+                "HaVipId",
+                &a.ha_vip_id,
+                "ids look like havip-xxxxxxxx",
+            ));
+        }
+        let current = match changed.iter().position(|h| h.ha_vip_id == a.ha_vip_id) {
+            Some(k) => changed.remove(k),
+            None => cloud
+                .havips
+                .get(&a.ha_vip_id)
+                .cloned()
+                .ok_or_else(|| ApiError::not_found("HAVIP", &a.ha_vip_id))?,
+        };
+        let mut h = current;
+        let present = h
+            .ha_vip_association_set
+            .iter()
+            .any(|x| x.instance_id == a.instance_id);
+        if add {
+            if present {
+                return Err(ApiError::new(
+                    "InvalidParameterValue.DuplicatedHaVipAssociations",
+                    format!(
+                        "{} is already associated with {}",
+                        a.instance_id, h.ha_vip_id
+                    ),
+                ));
+            }
+            h.ha_vip_association_set.push(a.clone());
+            check_associations(cloud, &h.ha_vip_association_set, &h.vpc_id)?;
+        } else {
+            if !present {
+                return Err(ApiError::new(
+                    "ResourceNotFound",
+                    format!("{} is not associated with {}", a.instance_id, h.ha_vip_id),
+                ));
+            }
+            h.ha_vip_association_set
+                .retain(|x| x.instance_id != a.instance_id);
+        }
+        changed.push(h);
+    }
+    Ok(Outcome {
+        response: Default::default(),
+        changes: changed.into_iter().map(Change::HaVip).collect(),
+    })
+}
+
+/// `DescribeVpcTaskResult`.
+pub fn task_result(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
+    let id = p.req_str("TaskId")?;
+    let t = cloud
+        .tasks
+        .get(id)
+        .ok_or_else(|| ApiError::not_found("task", id))?;
+    Ok(Outcome::read(json!({
+        "Status": t.status,
+        "Output": t.output,
+        "Result": [],
+    })))
+}
+
+/// Why a GARP did not move a HAVIP.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// No HAVIP has this address in the sender's subnet: a plain private IP is never moved.
+    NotAHaVip,
+    /// CheckAssociate is on and the sender is not associated.
+    NotAssociated,
+    /// The sender already holds the most HAVIPs an ENI may.
+    EniLimit(usize),
+}
+
+/// A GARP from `eni` announced `vip`: the changes that move the HAVIP there (none if it is
+/// already there), or why not. `form` is `request` or `reply`, for the history.
+pub fn garp_move(
+    cloud: &Cloud,
+    eni: &crate::model::NetworkInterface,
+    vip: &str,
+    form: &str,
+) -> Result<Vec<Change>, Refusal> {
+    let h = cloud
+        .havip_with_vip(&eni.subnet_id, vip)
+        .ok_or(Refusal::NotAHaVip)?;
+    if h.network_interface_id == eni.network_interface_id {
+        return Ok(Vec::new());
+    }
+    if h.check_associate
+        && !h.ha_vip_association_set.iter().any(|a| {
+            (a.instance_type == "ENI" && a.instance_id == eni.network_interface_id)
+                || (a.instance_type == "CVM" && a.instance_id == eni.instance_id())
+        })
+    {
+        return Err(Refusal::NotAssociated);
+    }
+    let held = cloud
+        .havips
+        .values()
+        .filter(|x| x.network_interface_id == eni.network_interface_id)
+        .count();
+    if held >= cloud.quotas.havips_per_eni {
+        return Err(Refusal::EniLimit(held));
+    }
+    let now = now_string();
+    let mut moved = h.clone();
+    moved.network_interface_id = eni.network_interface_id.clone();
+    moved.instance_id = eni.instance_id().to_string();
+    moved.state = "AVAILABLE".into();
+    moved.flushed_time = now.clone();
+    Ok(vec![
+        Change::History(BindingEvent {
+            ha_vip_id: moved.ha_vip_id.clone(),
+            time: now,
+            network_interface_id: moved.network_interface_id.clone(),
+            instance_id: moved.instance_id.clone(),
+            reason: format!("GARP ({form}) from {}", eni.network_interface_id),
+        }),
+        Change::HaVip(moved),
+    ])
+}

@@ -1,0 +1,184 @@
+//! The API's actions: each reads its parameters, checks them against the state, and returns
+//! the response fields and the changes to store. Nothing here writes.
+
+pub mod address;
+pub mod havip;
+pub mod network;
+
+use crate::cloud::{Change, Cloud};
+use crate::error::ApiError;
+use crate::params::Params;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+/// What an action produced.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Fields of `Response` (RequestId is added by the server).
+    pub response: Map<String, Value>,
+    /// Changes to store, then apply.
+    pub changes: Vec<Change>,
+}
+
+impl Outcome {
+    /// A response with these fields and no change.
+    pub fn read(fields: Value) -> Self {
+        Outcome {
+            response: fields.as_object().cloned().unwrap_or_default(),
+            changes: Vec::new(),
+        }
+    }
+}
+
+/// Every action this VPC answers.
+pub const ACTIONS: &[&str] = &[
+    "CreateHaVip",
+    "DescribeHaVips",
+    "ModifyHaVipAttribute",
+    "DeleteHaVip",
+    "HaVipAssociateAddressIp",
+    "HaVipDisassociateAddressIp",
+    "AssociateHaVipInstance",
+    "DisassociateHaVipInstance",
+    "DescribeVpcTaskResult",
+    "CreateVpc",
+    "DescribeVpcs",
+    "CreateSubnet",
+    "DescribeSubnets",
+    "CreateNetworkInterface",
+    "AttachNetworkInterface",
+    "DescribeNetworkInterfaces",
+    "AllocateAddresses",
+    "DescribeAddresses",
+];
+
+/// Runs `action` with the JSON `body`.
+pub fn dispatch(
+    cloud: &Cloud,
+    action: &str,
+    body: &Value,
+    request_id: &str,
+) -> Result<Outcome, ApiError> {
+    let p = Params::new(body)?;
+    let out = match action {
+        "CreateHaVip" => havip::create(cloud, &p),
+        "DescribeHaVips" => havip::describe(cloud, &p),
+        "ModifyHaVipAttribute" => havip::modify(cloud, &p),
+        "DeleteHaVip" => havip::delete(cloud, &p, request_id),
+        "HaVipAssociateAddressIp" => havip::associate_address(cloud, &p, request_id),
+        "HaVipDisassociateAddressIp" => havip::disassociate_address(cloud, &p, request_id),
+        "AssociateHaVipInstance" => havip::associate_instances(cloud, &p, true),
+        "DisassociateHaVipInstance" => havip::associate_instances(cloud, &p, false),
+        "DescribeVpcTaskResult" => havip::task_result(cloud, &p),
+        "CreateVpc" => network::create_vpc(cloud, &p),
+        "DescribeVpcs" => network::describe_vpcs(cloud, &p),
+        "CreateSubnet" => network::create_subnet(cloud, &p),
+        "DescribeSubnets" => network::describe_subnets(cloud, &p),
+        "CreateNetworkInterface" => network::create_eni(cloud, &p),
+        "AttachNetworkInterface" => network::attach_eni(cloud, &p),
+        "DescribeNetworkInterfaces" => network::describe_enis(cloud, &p),
+        "AllocateAddresses" => address::allocate(cloud, &p),
+        "DescribeAddresses" => address::describe(cloud, &p),
+        other => {
+            return Err(ApiError::new(
+                "InvalidAction",
+                format!("the action `{other}` does not exist in vpc 2017-03-12 here"),
+            ));
+        }
+    }?;
+    p.finish()?;
+    Ok(out)
+}
+
+/// A `Filters` entry.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Filter {
+    /// Filter name.
+    pub name: String,
+    /// Values (any may match).
+    pub values: Vec<String>,
+}
+
+/// Reads `Filters`, checking names against `known` and the cloud's limits (10 filters, 5
+/// values each).
+pub fn filters(p: &Params<'_>, known: &[&str]) -> Result<Vec<Filter>, ApiError> {
+    let list: Vec<Filter> = p
+        .typed("Filters", "a list of {Name, Values}")?
+        .unwrap_or_default();
+    if list.len() > 10 {
+        return Err(ApiError::new(
+            "InvalidParameterValue.LimitExceeded",
+            format!("{} filters given; at most 10", list.len()),
+        ));
+    }
+    for f in &list {
+        if !known.contains(&f.name.as_str()) {
+            return Err(ApiError::new(
+                "InvalidParameter.FilterInvalidKey",
+                format!(
+                    "unknown filter `{}`; the filters are: {}",
+                    f.name,
+                    known.join(", ")
+                ),
+            ));
+        }
+        if f.values.len() > 5 {
+            return Err(ApiError::new(
+                "InvalidParameterValue.LimitExceeded",
+                format!(
+                    "filter `{}` has {} values; at most 5",
+                    f.name,
+                    f.values.len()
+                ),
+            ));
+        }
+    }
+    Ok(list)
+}
+
+/// Reads `Offset` (default 0) and `Limit` (default 20, at most 100).
+pub fn page(p: &Params<'_>) -> Result<(usize, usize), ApiError> {
+    let offset = p.int("Offset")?.unwrap_or(0);
+    let limit = p.int("Limit")?.unwrap_or(20);
+    if offset < 0 {
+        return Err(ApiError::new(
+            "InvalidParameterValue.Range",
+            format!("`Offset` = {offset}: it must be 0 or more"),
+        ));
+    }
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::new(
+            "InvalidParameterValue.Range",
+            format!("`Limit` = {limit}: it must be 1-100"),
+        ));
+    }
+    Ok((offset as usize, limit as usize))
+}
+
+/// The page of `items` and the total.
+pub fn paged<T: serde::Serialize>(items: Vec<&T>, offset: usize, limit: usize) -> (Value, usize) {
+    let total = items.len();
+    let page: Vec<&T> = items.into_iter().skip(offset).take(limit).collect();
+    (serde_json::to_value(page).unwrap_or_default(), total)
+}
+
+/// Checks ids given by the caller: shape and duplicates.
+pub fn check_ids(name: &str, prefix: &str, ids: &[String]) -> Result<(), ApiError> {
+    for (k, id) in ids.iter().enumerate() {
+        if !crate::ids::is_id(prefix, id) {
+            return Err(ApiError::malformed(
+                name,
+                id,
+                &format!("ids look like {prefix}-xxxxxxxx"),
+            ));
+        }
+        if ids[..k].contains(id) {
+            return Err(ApiError::new(
+                "InvalidParameterValue.Duplicate",
+                format!("`{name}` lists `{id}` twice"),
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,141 @@
+//! The VPC's state in memory, and the changes that move it. An action computes its changes
+//! without touching the state; the server writes them to the store in one transaction and only
+//! then applies them here, so a failed write leaves nothing half-applied.
+
+use crate::model::{Address, BindingEvent, HaVip, NetworkInterface, Subnet, Task, Vpc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Limits.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub struct Quotas {
+    /// HAVIPs per VPC.
+    pub havips_per_vpc: usize,
+    /// HAVIPs an ENI may hold at once (the seeds: 5).
+    pub havips_per_eni: usize,
+}
+
+impl Default for Quotas {
+    fn default() -> Self {
+        Quotas {
+            havips_per_vpc: 10,
+            havips_per_eni: 5,
+        }
+    }
+}
+
+/// One change to the state.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Change {
+    /// Create or replace a VPC.
+    Vpc(Vpc),
+    /// Create or replace a subnet.
+    Subnet(Subnet),
+    /// Create or replace an ENI.
+    Eni(NetworkInterface),
+    /// Create or replace an EIP.
+    Address(Address),
+    /// Create or replace a HAVIP.
+    HaVip(HaVip),
+    /// Delete a HAVIP.
+    DeleteHaVip(String),
+    /// Remember a ClientToken's HAVIP.
+    Token {
+        /// The token.
+        token: String,
+        /// The HAVIP it created.
+        id: String,
+    },
+    /// Record a task.
+    Task(Task),
+    /// Record a binding move.
+    History(BindingEvent),
+}
+
+/// Everything the VPC knows.
+#[derive(Clone, Debug, Default)]
+pub struct Cloud {
+    /// VPCs by id.
+    pub vpcs: BTreeMap<String, Vpc>,
+    /// Subnets by id.
+    pub subnets: BTreeMap<String, Subnet>,
+    /// ENIs by id.
+    pub enis: BTreeMap<String, NetworkInterface>,
+    /// EIPs by id.
+    pub addresses: BTreeMap<String, Address>,
+    /// HAVIPs by id.
+    pub havips: BTreeMap<String, HaVip>,
+    /// ClientToken -> HaVipId.
+    pub tokens: BTreeMap<String, String>,
+    /// Tasks by id.
+    pub tasks: BTreeMap<String, Task>,
+    /// Binding moves, oldest first.
+    pub history: Vec<BindingEvent>,
+    /// Limits.
+    pub quotas: Quotas,
+}
+
+impl Cloud {
+    /// Applies changes (already stored).
+    pub fn apply(&mut self, changes: &[Change]) {
+        for c in changes {
+            match c.clone() {
+                Change::Vpc(v) => {
+                    self.vpcs.insert(v.vpc_id.clone(), v);
+                }
+                Change::Subnet(s) => {
+                    self.subnets.insert(s.subnet_id.clone(), s);
+                }
+                Change::Eni(e) => {
+                    self.enis.insert(e.network_interface_id.clone(), e);
+                }
+                Change::Address(a) => {
+                    self.addresses.insert(a.address_id.clone(), a);
+                }
+                Change::HaVip(h) => {
+                    self.havips.insert(h.ha_vip_id.clone(), h);
+                }
+                Change::DeleteHaVip(id) => {
+                    self.havips.remove(&id);
+                }
+                Change::Token { token, id } => {
+                    self.tokens.insert(token, id);
+                }
+                Change::Task(t) => {
+                    self.tasks.insert(t.task_id.clone(), t);
+                }
+                Change::History(e) => self.history.push(e),
+            }
+        }
+    }
+
+    /// The ENI that has `ip` as one of its private addresses.
+    pub fn eni_with_ip(&self, ip: &str) -> Option<&NetworkInterface> {
+        self.enis.values().find(|e| {
+            e.private_ip_address_set
+                .iter()
+                .any(|p| p.private_ip_address == ip)
+        })
+    }
+
+    /// The HAVIP with this address in this subnet.
+    pub fn havip_with_vip(&self, subnet: &str, ip: &str) -> Option<&HaVip> {
+        self.havips
+            .values()
+            .find(|h| h.subnet_id == subnet && h.vip == ip)
+    }
+}
+
+/// Now as the cloud prints times: `YYYY-MM-DD HH:MM:SS` (UTC).
+pub fn now_string() -> String {
+    let t = time::OffsetDateTime::now_utc();
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}

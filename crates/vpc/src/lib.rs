@@ -1,0 +1,15 @@
+//! `havip vpc`: a VPC with HAVIP semantics, on one machine. The control plane answers the
+//! cloud's VPC API (Tencent Cloud API 3.0, vpc 2017-03-12, TC3-HMAC-SHA256) so the cloud's own
+//! clients work against it; the state is kept in SQLite; a web console shows it live; the data
+//! plane reports gratuitous ARPs that move HAVIP bindings.
+
+pub mod actions;
+pub mod auth;
+pub mod cidr;
+pub mod cloud;
+pub mod error;
+pub mod ids;
+pub mod model;
+pub mod params;
+pub mod server;
+pub mod store;

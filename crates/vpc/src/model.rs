@@ -1,0 +1,195 @@
+//! The resources, with the cloud's field names (PascalCase JSON).
+
+use serde::{Deserialize, Serialize};
+
+/// A VPC.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Vpc {
+    /// `vpc-xxxxxxxx`.
+    pub vpc_id: String,
+    /// Name.
+    pub vpc_name: String,
+    /// IPv4 CIDR.
+    pub cidr_block: String,
+    /// Whether multicast is delivered (VRRP multicast needs it; off, as in the cloud).
+    pub enable_multicast: bool,
+    /// `YYYY-MM-DD HH:MM:SS`.
+    pub created_time: String,
+}
+
+/// A subnet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Subnet {
+    /// `subnet-xxxxxxxx`.
+    pub subnet_id: String,
+    /// Name.
+    pub subnet_name: String,
+    /// Its VPC.
+    pub vpc_id: String,
+    /// IPv4 CIDR inside the VPC's.
+    pub cidr_block: String,
+    /// Zone.
+    pub zone: String,
+    /// `YYYY-MM-DD HH:MM:SS`.
+    pub created_time: String,
+}
+
+/// A private address of an ENI.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PrivateIpAddress {
+    /// The address.
+    pub private_ip_address: String,
+    /// The ENI's primary address.
+    pub primary: bool,
+}
+
+/// Which instance an ENI is attached to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Attachment {
+    /// `ins-xxxxxxxx`.
+    pub instance_id: String,
+}
+
+/// An elastic network interface (a server's port on the VPC).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct NetworkInterface {
+    /// `eni-xxxxxxxx`.
+    pub network_interface_id: String,
+    /// Name.
+    pub network_interface_name: String,
+    /// Its VPC.
+    pub vpc_id: String,
+    /// Its subnet.
+    pub subnet_id: String,
+    /// MAC address.
+    pub mac_address: String,
+    /// Its addresses.
+    pub private_ip_address_set: Vec<PrivateIpAddress>,
+    /// The instance it is attached to.
+    pub attachment: Option<Attachment>,
+    /// `AVAILABLE`.
+    pub state: String,
+    /// `YYYY-MM-DD HH:MM:SS`.
+    pub created_time: String,
+}
+
+impl NetworkInterface {
+    /// The attached instance's id, or "".
+    pub fn instance_id(&self) -> &str {
+        self.attachment
+            .as_ref()
+            .map_or("", |a| a.instance_id.as_str())
+    }
+}
+
+/// An elastic public IP.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Address {
+    /// `eip-xxxxxxxx`.
+    pub address_id: String,
+    /// The public address.
+    pub address_ip: String,
+    /// `UNBIND` or `BIND`.
+    pub address_status: String,
+    /// What it is bound to (a HaVipId here), or "".
+    pub instance_id: String,
+    /// `YYYY-MM-DD HH:MM:SS`.
+    pub created_time: String,
+}
+
+/// An instance or ENI allowed to take a HAVIP.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct HaVipAssociation {
+    /// `ins-...` or `eni-...`.
+    pub instance_id: String,
+    /// The HAVIP.
+    #[serde(default)]
+    pub ha_vip_id: String,
+    /// `CVM` or `ENI`.
+    #[serde(default)]
+    pub instance_type: String,
+}
+
+/// A tag.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Tag {
+    /// Key.
+    pub key: String,
+    /// Value.
+    pub value: String,
+}
+
+/// A high-availability virtual IP.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct HaVip {
+    /// `havip-xxxxxxxx`.
+    pub ha_vip_id: String,
+    /// Name (at most 60 characters).
+    pub ha_vip_name: String,
+    /// The address.
+    pub vip: String,
+    /// Its VPC.
+    pub vpc_id: String,
+    /// Its subnet.
+    pub subnet_id: String,
+    /// The ENI holding it, or "".
+    pub network_interface_id: String,
+    /// The instance holding it, or "".
+    pub instance_id: String,
+    /// Its EIP, or "".
+    pub address_ip: String,
+    /// `AVAILABLE` (bound) or `UNBIND`.
+    pub state: String,
+    /// `YYYY-MM-DD HH:MM:SS`.
+    pub created_time: String,
+    /// Business tag ("").
+    pub business: String,
+    /// Who may take it (when `CheckAssociate`).
+    pub ha_vip_association_set: Vec<HaVipAssociation>,
+    /// Whether only associated instances may take it.
+    pub check_associate: bool,
+    /// When a GARP (or an unbind) last moved it.
+    pub flushed_time: String,
+    /// Tags.
+    pub tag_set: Vec<Tag>,
+}
+
+/// The time the cloud shows before a HAVIP was ever moved.
+pub const NEVER: &str = "0000-00-00 00:00:00";
+
+/// An asynchronous task (DeleteHaVip, EIP bind/unbind).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Task {
+    /// The RequestId of the call that started it.
+    pub task_id: String,
+    /// `SUCCESS`, `FAILED` or `RUNNING`.
+    pub status: String,
+    /// Output.
+    pub output: String,
+}
+
+/// One move of a HAVIP's binding, for its history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BindingEvent {
+    /// The HAVIP.
+    pub ha_vip_id: String,
+    /// When.
+    pub time: String,
+    /// New ENI ("" when unbound).
+    pub network_interface_id: String,
+    /// New instance.
+    pub instance_id: String,
+    /// Why (`garp from eni-... (request form)`, `created`, ...).
+    pub reason: String,
+}

@@ -1,0 +1,137 @@
+//! Where the VPC's state lives between runs. [`Store`] is the seam for other backends; the
+//! default is one SQLite file in WAL mode with `synchronous=FULL`: a change is acknowledged only
+//! after its transaction is durable, so killing the server loses nothing it answered.
+
+use crate::cloud::{Change, Cloud};
+use anyhow::{Context, Result};
+use rusqlite::{Connection, params};
+use std::path::Path;
+
+/// Durable storage of changes.
+pub trait Store: Send {
+    /// Everything stored so far.
+    fn load(&mut self) -> Result<Cloud>;
+    /// Stores `changes` atomically: all or none.
+    fn commit(&mut self, changes: &[Change]) -> Result<()>;
+}
+
+/// The SQLite store.
+pub struct Sqlite {
+    conn: Connection,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS resources (kind TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (kind, id));
+CREATE TABLE IF NOT EXISTS client_tokens (token TEXT PRIMARY KEY, havip_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tasks (id TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS history (seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL);
+";
+
+impl Sqlite {
+    /// Opens (creating) the database file.
+    pub fn open(path: &Path) -> Result<Self> {
+        let conn = Connection::open(path).with_context(|| format!("opening {}", path.display()))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.execute_batch(SCHEMA)
+            .with_context(|| format!("creating the tables in {}", path.display()))?;
+        Ok(Sqlite { conn })
+    }
+}
+
+fn body(v: &impl serde::Serialize) -> Result<String> {
+    serde_json::to_string(v).context("serializing")
+}
+
+impl Store for Sqlite {
+    fn load(&mut self) -> Result<Cloud> {
+        let mut cloud = Cloud::default();
+        let mut changes = Vec::new();
+        {
+            let mut stmt = self.conn.prepare("SELECT kind, body FROM resources")?;
+            let rows =
+                stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+            for row in rows {
+                let (kind, text) = row?;
+                let c = match kind.as_str() {
+                    "vpc" => Change::Vpc(serde_json::from_str(&text)?),
+                    "subnet" => Change::Subnet(serde_json::from_str(&text)?),
+                    "eni" => Change::Eni(serde_json::from_str(&text)?),
+                    "address" => Change::Address(serde_json::from_str(&text)?),
+                    "havip" => Change::HaVip(serde_json::from_str(&text)?),
+                    other => anyhow::bail!("unknown resource kind `{other}` in the store"),
+                };
+                changes.push(c);
+            }
+            let mut stmt = self
+                .conn
+                .prepare("SELECT token, havip_id FROM client_tokens")?;
+            for row in
+                stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+            {
+                let (token, id) = row?;
+                changes.push(Change::Token { token, id });
+            }
+            let mut stmt = self.conn.prepare("SELECT body FROM tasks")?;
+            for row in stmt.query_map([], |r| r.get::<_, String>(0))? {
+                changes.push(Change::Task(serde_json::from_str(&row?)?));
+            }
+            let mut stmt = self.conn.prepare("SELECT body FROM history ORDER BY seq")?;
+            for row in stmt.query_map([], |r| r.get::<_, String>(0))? {
+                changes.push(Change::History(serde_json::from_str(&row?)?));
+            }
+        }
+        cloud.apply(&changes);
+        Ok(cloud)
+    }
+
+    fn commit(&mut self, changes: &[Change]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for c in changes {
+            let put = |kind: &str, id: &str, text: String| {
+                tx.execute(
+                    "INSERT OR REPLACE INTO resources (kind, id, body) VALUES (?1, ?2, ?3)",
+                    params![kind, id, text],
+                )
+            };
+            match c {
+                Change::Vpc(v) => put("vpc", &v.vpc_id, body(v)?)?,
+                Change::Subnet(s) => put("subnet", &s.subnet_id, body(s)?)?,
+                Change::Eni(e) => put("eni", &e.network_interface_id, body(e)?)?,
+                Change::Address(a) => put("address", &a.address_id, body(a)?)?,
+                Change::HaVip(h) => put("havip", &h.ha_vip_id, body(h)?)?,
+                Change::DeleteHaVip(id) => tx.execute(
+                    "DELETE FROM resources WHERE kind = 'havip' AND id = ?1",
+                    params![id],
+                )?,
+                Change::Token { token, id } => tx.execute(
+                    "INSERT OR REPLACE INTO client_tokens (token, havip_id) VALUES (?1, ?2)",
+                    params![token, id],
+                )?,
+                Change::Task(t) => tx.execute(
+                    "INSERT OR REPLACE INTO tasks (id, body) VALUES (?1, ?2)",
+                    params![t.task_id, body(t)?],
+                )?,
+                Change::History(e) => {
+                    tx.execute("INSERT INTO history (body) VALUES (?1)", params![body(e)?])?
+                }
+            };
+        }
+        tx.commit().context("committing")?;
+        Ok(())
+    }
+}
+
+/// A store that keeps nothing (tests, benchmarks of the API alone).
+#[derive(Default)]
+pub struct Memory;
+
+impl Store for Memory {
+    fn load(&mut self) -> Result<Cloud> {
+        Ok(Cloud::default())
+    }
+    fn commit(&mut self, _changes: &[Change]) -> Result<()> {
+        Ok(())
+    }
+}
