@@ -1,0 +1,400 @@
+//! The API over HTTP with TC3-signed requests: the HAVIP life cycle, and every error path the
+//! cloud documents for these actions, each with its code.
+
+mod common;
+use common::{Api, KEY};
+use serde_json::json;
+
+#[test]
+fn havip_lifecycle_create_describe_modify_bind_unbind_delete() {
+    let api = Api::memory();
+    let s = api.seed();
+    let r = api.ok(
+        "CreateHaVip",
+        json!({"VpcId": s.vpc, "SubnetId": s.subnet, "HaVipName": "seed", "Vip": "172.16.16.12"}),
+    );
+    let h = &r["HaVip"];
+    let id = h["HaVipId"].as_str().expect("id").to_string();
+    assert!(vpc::ids::is_id("havip", &id));
+    assert_eq!(h["State"], "UNBIND");
+    assert_eq!(h["FlushedTime"], "0000-00-00 00:00:00");
+    assert_eq!(h["NetworkInterfaceId"], "");
+    // Automatic VIP: the first free address (.2).
+    let auto = api.ok(
+        "CreateHaVip",
+        json!({"VpcId": s.vpc, "SubnetId": s.subnet, "HaVipName": "auto"}),
+    );
+    assert_eq!(auto["HaVip"]["Vip"], "172.16.16.2");
+    let d = api.ok("DescribeHaVips", json!({"HaVipIds": [id]}));
+    assert_eq!(d["TotalCount"], 1);
+    assert_eq!(d["HaVipSet"][0]["Vip"], "172.16.16.12");
+    let by_vip = api.ok(
+        "DescribeHaVips",
+        json!({"Filters": [{"Name": "vip", "Values": ["172.16.16.12"]}]}),
+    );
+    assert_eq!(by_vip["TotalCount"], 1);
+    let page = api.ok("DescribeHaVips", json!({"Offset": 1, "Limit": 1}));
+    assert_eq!(
+        (
+            page["TotalCount"].as_u64(),
+            page["HaVipSet"].as_array().map(Vec::len)
+        ),
+        (Some(2), Some(1))
+    );
+    api.ok(
+        "ModifyHaVipAttribute",
+        json!({"HaVipId": id, "HaVipName": "renamed"}),
+    );
+    let eips = api.ok("AllocateAddresses", json!({"AddressCount": 1}));
+    let eip_id = eips["AddressSet"][0].as_str().expect("eip").to_string();
+    let eip =
+        api.ok("DescribeAddresses", json!({"AddressIds": [eip_id]}))["AddressSet"][0]["AddressIp"]
+            .as_str()
+            .expect("ip")
+            .to_string();
+    let bind = api.ok(
+        "HaVipAssociateAddressIp",
+        json!({"HaVipId": id, "AddressIp": eip}),
+    );
+    let task = bind["RequestId"].as_str().expect("task").to_string();
+    assert_eq!(
+        api.ok("DescribeVpcTaskResult", json!({"TaskId": task}))["Status"],
+        "SUCCESS"
+    );
+    let d = api.ok(
+        "DescribeHaVips",
+        json!({"Filters": [{"Name": "address-ip", "Values": [eip]}]}),
+    );
+    assert_eq!(d["HaVipSet"][0]["HaVipName"], "renamed");
+    assert_eq!(d["HaVipSet"][0]["AddressIp"], eip);
+    assert_eq!(
+        api.err("DeleteHaVip", json!({"HaVipId": id})),
+        "ResourceInUse"
+    );
+    api.ok("HaVipDisassociateAddressIp", json!({"HaVipId": id}));
+    let del = api.ok("DeleteHaVip", json!({"HaVipId": id}));
+    assert_eq!(
+        api.ok("DescribeVpcTaskResult", json!({"TaskId": del["RequestId"]}))["Status"],
+        "SUCCESS"
+    );
+    assert_eq!(
+        api.ok("DescribeHaVips", json!({"HaVipIds": [id]}))["TotalCount"],
+        0
+    );
+}
+
+#[test]
+fn client_token_makes_create_idempotent() {
+    let api = Api::memory();
+    let s = api.seed();
+    let body =
+        json!({"VpcId": s.vpc, "SubnetId": s.subnet, "HaVipName": "x", "ClientToken": "tok-1"});
+    let a = api.ok("CreateHaVip", body.clone());
+    let b = api.ok("CreateHaVip", body);
+    assert_eq!(a["HaVip"]["HaVipId"], b["HaVip"]["HaVipId"]);
+    assert_eq!(api.ok("DescribeHaVips", json!({}))["TotalCount"], 1);
+    let long = "t".repeat(65);
+    assert_eq!(
+        api.err(
+            "CreateHaVip",
+            json!({"VpcId": s.vpc, "SubnetId": s.subnet, "HaVipName": "x", "ClientToken": long})
+        ),
+        "InvalidParameterValue.TooLong"
+    );
+}
+
+#[test]
+fn create_havip_validation_errors() {
+    let api = Api::start(
+        Box::new(vpc::store::Memory),
+        vpc::cloud::Quotas {
+            havips_per_vpc: 3,
+            havips_per_eni: 5,
+        },
+    );
+    let s = api.seed();
+    let with = |extra: serde_json::Value| {
+        let mut b = json!({"VpcId": s.vpc, "SubnetId": s.subnet, "HaVipName": "h"});
+        if let (Some(m), Some(e)) = (b.as_object_mut(), extra.as_object()) {
+            m.extend(e.clone());
+        }
+        b
+    };
+    let cases = [
+        (
+            json!({"SubnetId": s.subnet, "HaVipName": "h"}),
+            "MissingParameter",
+        ),
+        (
+            json!({"VpcId": s.vpc, "SubnetId": s.subnet}),
+            "MissingParameter",
+        ),
+        (with(json!({"VpcId": "vpc-zzzzzzzz"})), "ResourceNotFound"),
+        (
+            with(json!({"SubnetId": "subnet-zzzzzzzz"})),
+            "ResourceNotFound",
+        ),
+        (
+            with(json!({"Vip": "172.16.16.300"})),
+            "InvalidParameterValue.Malformed",
+        ),
+        (
+            with(json!({"Vip": "172.16.17.12"})),
+            "InvalidParameterValue.Range",
+        ),
+        (
+            with(json!({"Vip": "172.16.16.0"})),
+            "InvalidParameterValue.Reserved",
+        ),
+        (
+            with(json!({"Vip": "172.16.16.1"})),
+            "InvalidParameterValue.Reserved",
+        ),
+        (
+            with(json!({"Vip": "172.16.16.255"})),
+            "InvalidParameterValue.Reserved",
+        ),
+        (with(json!({"Vip": "172.16.16.5"})), "ResourceInUse"),
+        (
+            with(json!({"HaVipName": "n".repeat(61)})),
+            "InvalidParameterValue.TooLong",
+        ),
+        (with(json!({"CheckAssociate": "yes"})), "InvalidParameter"),
+        (with(json!({"Colour": "blue"})), "UnknownParameter"),
+        (
+            with(json!({"NetworkInterfaceId": "eni-zzzzzzzz"})),
+            "ResourceNotFound",
+        ),
+        (
+            with(
+                json!({"HaVipAssociationSet": [{"InstanceId": s.enis[0], "InstanceType": "ENI"}, {"InstanceId": s.enis[0], "InstanceType": "ENI"}]}),
+            ),
+            "InvalidParameterValue.DuplicatedHaVipAssociations",
+        ),
+        (
+            with(
+                json!({"HaVipAssociationSet": [{"InstanceId": s.enis[0], "InstanceType": "ENI"}, {"InstanceId": "ins-00000001", "InstanceType": "CVM"}]}),
+            ),
+            "UnsupportedOperation",
+        ),
+        (
+            with(json!({"HaVipAssociationSet": [{"InstanceId": "x", "InstanceType": "VM"}]})),
+            "InvalidParameterValue.Range",
+        ),
+    ];
+    for (body, code) in cases {
+        assert_eq!(api.err("CreateHaVip", body.clone()), code, "{body}");
+    }
+    // A name of exactly 60 characters is fine; the VIP is then in use by that HAVIP.
+    api.ok(
+        "CreateHaVip",
+        with(json!({"Vip": "172.16.16.12", "HaVipName": "n".repeat(60)})),
+    );
+    assert_eq!(
+        api.err("CreateHaVip", with(json!({"Vip": "172.16.16.12"}))),
+        "ResourceInUse"
+    );
+    api.ok("CreateHaVip", with(json!({})));
+    api.ok("CreateHaVip", with(json!({})));
+    assert_eq!(
+        api.err("CreateHaVip", with(json!({}))),
+        "LimitExceeded",
+        "quota of 3"
+    );
+}
+
+#[test]
+fn describe_modify_and_eip_errors() {
+    let api = Api::memory();
+    let s = api.seed();
+    let id = api.ok(
+        "CreateHaVip",
+        json!({"VpcId": s.vpc, "SubnetId": s.subnet, "HaVipName": "h"}),
+    )["HaVip"]["HaVipId"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let cases = [
+        (
+            "DescribeHaVips",
+            json!({"HaVipIds": [id], "Filters": [{"Name": "vip", "Values": ["x"]}]}),
+            "InvalidParameter.Coexist",
+        ),
+        (
+            "DescribeHaVips",
+            json!({"Filters": [{"Name": "colour", "Values": ["x"]}]}),
+            "InvalidParameter.FilterInvalidKey",
+        ),
+        (
+            "DescribeHaVips",
+            json!({"Filters": [{"Name": "vip", "Values": ["1", "2", "3", "4", "5", "6"]}]}),
+            "InvalidParameterValue.LimitExceeded",
+        ),
+        (
+            "DescribeHaVips",
+            json!({"Limit": 101}),
+            "InvalidParameterValue.Range",
+        ),
+        (
+            "DescribeHaVips",
+            json!({"Offset": -1}),
+            "InvalidParameterValue.Range",
+        ),
+        (
+            "DescribeHaVips",
+            json!({"HaVipIds": ["havip-XX"]}),
+            "InvalidParameterValue.Malformed",
+        ),
+        (
+            "DescribeHaVips",
+            json!({"HaVipIds": [id, id]}),
+            "InvalidParameterValue.Duplicate",
+        ),
+        (
+            "ModifyHaVipAttribute",
+            json!({"HaVipId": "havip-zzzzzzzz", "HaVipName": "x"}),
+            "ResourceNotFound",
+        ),
+        (
+            "ModifyHaVipAttribute",
+            json!({"HaVipId": id, "HaVipName": "n".repeat(61)}),
+            "InvalidParameterValue.TooLong",
+        ),
+        (
+            "ModifyHaVipAttribute",
+            json!({"HaVipId": id}),
+            "MissingParameter",
+        ),
+        (
+            "DeleteHaVip",
+            json!({"HaVipId": "havip-zzzzzzzz"}),
+            "ResourceNotFound",
+        ),
+        (
+            "HaVipAssociateAddressIp",
+            json!({"HaVipId": id, "AddressIp": "198.51.100.77"}),
+            "InvalidParameterValue.AddressNotFound",
+        ),
+        (
+            "HaVipAssociateAddressIp",
+            json!({"HaVipId": id, "AddressIp": "not-an-ip"}),
+            "InvalidParameterValue.Malformed",
+        ),
+        (
+            "HaVipDisassociateAddressIp",
+            json!({"HaVipId": id}),
+            "UnsupportedOperation.UnbindEIP",
+        ),
+        (
+            "DescribeVpcTaskResult",
+            json!({"TaskId": "nope"}),
+            "ResourceNotFound",
+        ),
+        (
+            "AssociateHaVipInstance",
+            json!({"HaVipAssociationSet": []}),
+            "InvalidParameterValue.LimitExceeded",
+        ),
+        (
+            "DisassociateHaVipInstance",
+            json!({"HaVipAssociationSet": [{"HaVipId": id, "InstanceId": s.enis[0], "InstanceType": "ENI"}]}),
+            "ResourceNotFound",
+        ),
+        ("LaunchRocket", json!({}), "InvalidAction"),
+    ];
+    for (action, body, code) in cases {
+        assert_eq!(api.err(action, body.clone()), code, "{action} {body}");
+    }
+    // EIP bound twice: to this HAVIP and to another.
+    let ip = {
+        let eip = api.ok("AllocateAddresses", json!({}))["AddressSet"][0].clone();
+        api.ok("DescribeAddresses", json!({"AddressIds": [eip]}))["AddressSet"][0]["AddressIp"]
+            .clone()
+    };
+    api.ok(
+        "HaVipAssociateAddressIp",
+        json!({"HaVipId": id, "AddressIp": ip}),
+    );
+    assert_eq!(
+        api.err(
+            "HaVipAssociateAddressIp",
+            json!({"HaVipId": id, "AddressIp": ip})
+        ),
+        "UnsupportedOperation.BindEIP"
+    );
+    let other = api.ok(
+        "CreateHaVip",
+        json!({"VpcId": s.vpc, "SubnetId": s.subnet, "HaVipName": "o"}),
+    )["HaVip"]["HaVipId"]
+        .clone();
+    assert_eq!(
+        api.err(
+            "HaVipAssociateAddressIp",
+            json!({"HaVipId": other, "AddressIp": ip})
+        ),
+        "UnsupportedOperation.BindEIP"
+    );
+    // Associations: add, duplicate, remove.
+    let assoc = json!({"HaVipAssociationSet": [{"HaVipId": id, "InstanceId": s.enis[0], "InstanceType": "ENI"}]});
+    api.ok("AssociateHaVipInstance", assoc.clone());
+    assert_eq!(
+        api.err("AssociateHaVipInstance", assoc.clone()),
+        "InvalidParameterValue.DuplicatedHaVipAssociations"
+    );
+    api.ok("DisassociateHaVipInstance", assoc);
+}
+
+#[test]
+fn authentication_and_protocol_errors() {
+    let api = Api::memory();
+    let bad = |key: &str, offset: i64, version: &str| {
+        api.raw("DescribeHaVips", &json!({}), key, offset, version)["Error"]["Code"]
+            .as_str()
+            .unwrap_or("none")
+            .to_string()
+    };
+    assert_eq!(
+        bad("wrong-key", 0, "2017-03-12"),
+        "AuthFailure.SignatureFailure"
+    );
+    assert_eq!(bad(KEY, -600, "2017-03-12"), "AuthFailure.SignatureExpire");
+    assert_eq!(bad(KEY, 0, "2020-01-01"), "NoSuchVersion");
+    // Unknown SecretId, no signature, and a body that is not JSON.
+    let send = |headers: Vec<(String, String)>, body: &str| {
+        let mut req = ureq::post(&api.url);
+        for (k, v) in &headers {
+            req = req.set(k, v);
+        }
+        let text = req
+            .send_string(body)
+            .expect("200")
+            .into_string()
+            .expect("body");
+        serde_json::from_str::<serde_json::Value>(&text).expect("JSON")["Response"]["Error"]["Code"]
+            .as_str()
+            .unwrap_or("none")
+            .to_string()
+    };
+    assert_eq!(
+        send(
+            vec![("content-type".into(), "application/json".into())],
+            "{}"
+        ),
+        "AuthFailure.SignatureFailure"
+    );
+    let ts = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    let signed = vpc::auth::sign_request(&api.host, "DescribeHaVips", b"{}", "AKIDnobody", KEY, ts);
+    assert_eq!(
+        send(signed.into_iter().collect(), "{}"),
+        "AuthFailure.SecretIdNotFound"
+    );
+    let signed =
+        vpc::auth::sign_request(&api.host, "DescribeHaVips", b"{nope", common::ID, KEY, ts);
+    assert_eq!(
+        send(signed.into_iter().collect(), "{nope"),
+        "InvalidParameter"
+    );
+}

@@ -1,0 +1,118 @@
+//! How a gratuitous ARP moves a HAVIP (the service side of the data plane): only a HAVIP of
+//! the sender's subnet moves, only to an associated instance when CheckAssociate is on, at most
+//! five per ENI; a move updates the binding, its FlushedTime and its history.
+
+mod common;
+use common::Api;
+use serde_json::json;
+use vpc::server::GarpOutcome;
+
+#[test]
+fn garp_moves_the_binding_and_records_it() {
+    let api = Api::memory();
+    let s = api.seed();
+    let id = api.ok(
+        "CreateHaVip",
+        json!({"VpcId": s.vpc, "SubnetId": s.subnet, "HaVipName": "h", "Vip": "172.16.16.12"}),
+    )["HaVip"]["HaVipId"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    assert_eq!(
+        api.service.garp(&s.enis[0], "172.16.16.12", "request"),
+        Ok(GarpOutcome::Moved)
+    );
+    let h = &api.ok("DescribeHaVips", json!({"HaVipIds": [id]}))["HaVipSet"][0];
+    assert_eq!(h["NetworkInterfaceId"], s.enis[0].as_str());
+    assert_eq!(h["InstanceId"], "ins-00000000");
+    assert_eq!(h["State"], "AVAILABLE");
+    assert_ne!(h["FlushedTime"], "0000-00-00 00:00:00");
+    assert_eq!(
+        api.service.garp(&s.enis[1], "172.16.16.12", "reply"),
+        Ok(GarpOutcome::Moved)
+    );
+    let snap = api.service.snapshot();
+    assert_eq!(snap.havips[&id].network_interface_id, s.enis[1]);
+    let reasons: Vec<&str> = snap.history.iter().map(|e| e.reason.as_str()).collect();
+    assert_eq!(reasons.len(), 3, "{reasons:?}");
+    assert!(
+        reasons[2].starts_with("GARP (reply) from eni-"),
+        "{reasons:?}"
+    );
+}
+
+#[test]
+fn garps_that_must_not_move_anything() {
+    let api = Api::memory();
+    let s = api.seed();
+    // A plain private IP (no HAVIP): the seeds' FAQ, the VPC ignores the announcement.
+    assert!(matches!(
+        api.service.garp(&s.enis[0], "172.16.16.30", "request"),
+        Ok(GarpOutcome::Refused(why)) if why.contains("not a HAVIP")
+    ));
+    // CheckAssociate: only the associated ENI may take it.
+    let id = api.ok(
+        "CreateHaVip",
+        json!({"VpcId": s.vpc, "SubnetId": s.subnet, "HaVipName": "h", "Vip": "172.16.16.12", "CheckAssociate": true,
+               "HaVipAssociationSet": [{"InstanceId": s.enis[0], "InstanceType": "ENI"}]}),
+    )["HaVip"]["HaVipId"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    assert!(matches!(
+        api.service.garp(&s.enis[1], "172.16.16.12", "request"),
+        Ok(GarpOutcome::Refused(why)) if why.contains("not associated")
+    ));
+    assert_eq!(api.service.snapshot().havips[&id].network_interface_id, "");
+    assert_eq!(
+        api.service.garp(&s.enis[0], "172.16.16.12", "request"),
+        Ok(GarpOutcome::Moved)
+    );
+    // A subnet elsewhere: its ENI cannot take this subnet's HAVIP.
+    let other = api.ok(
+        "CreateSubnet",
+        json!({"VpcId": s.vpc, "SubnetName": "o", "CidrBlock": "172.16.17.0/24", "Zone": "z"}),
+    )["Subnet"]["SubnetId"]
+        .as_str()
+        .expect("subnet")
+        .to_string();
+    let eni = api.ok(
+        "CreateNetworkInterface",
+        json!({"VpcId": s.vpc, "SubnetId": other, "NetworkInterfaceName": "x",
+               "PrivateIpAddresses": [{"PrivateIpAddress": "172.16.17.5"}]}),
+    )["NetworkInterface"]["NetworkInterfaceId"]
+        .as_str()
+        .expect("eni")
+        .to_string();
+    assert!(matches!(
+        api.service.garp(&eni, "172.16.16.12", "request"),
+        Ok(GarpOutcome::Refused(_))
+    ));
+    assert_eq!(
+        api.service.snapshot().havips[&id].network_interface_id,
+        s.enis[0]
+    );
+}
+
+#[test]
+fn an_eni_holds_at_most_five_havips() {
+    let api = Api::memory();
+    let s = api.seed();
+    for k in 0..6 {
+        api.ok(
+            "CreateHaVip",
+            json!({"VpcId": s.vpc, "SubnetId": s.subnet, "HaVipName": format!("h{k}"), "Vip": format!("172.16.16.{}", 20 + k)}),
+        );
+    }
+    for k in 0..5 {
+        assert_eq!(
+            api.service
+                .garp(&s.enis[0], &format!("172.16.16.{}", 20 + k), "request"),
+            Ok(GarpOutcome::Moved)
+        );
+    }
+    assert!(matches!(
+        api.service.garp(&s.enis[0], "172.16.16.25", "request"),
+        Ok(GarpOutcome::Refused(why)) if why.contains("already holds 5")
+    ));
+}
