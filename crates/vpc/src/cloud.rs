@@ -73,6 +73,8 @@ pub struct Cloud {
     pub history: Vec<BindingEvent>,
     /// Limits.
     pub quotas: Quotas,
+    /// (subnet, VIP) -> HaVipId, kept by `apply`.
+    vip_index: BTreeMap<(String, String), String>,
 }
 
 impl Cloud {
@@ -93,10 +95,14 @@ impl Cloud {
                     self.addresses.insert(a.address_id.clone(), a);
                 }
                 Change::HaVip(h) => {
+                    self.vip_index
+                        .insert((h.subnet_id.clone(), h.vip.clone()), h.ha_vip_id.clone());
                     self.havips.insert(h.ha_vip_id.clone(), h);
                 }
                 Change::DeleteHaVip(id) => {
-                    self.havips.remove(&id);
+                    if let Some(h) = self.havips.remove(&id) {
+                        self.vip_index.remove(&(h.subnet_id, h.vip));
+                    }
                 }
                 Change::Token { token, id } => {
                     self.tokens.insert(token, id);
@@ -120,9 +126,9 @@ impl Cloud {
 
     /// The HAVIP with this address in this subnet.
     pub fn havip_with_vip(&self, subnet: &str, ip: &str) -> Option<&HaVip> {
-        self.havips
-            .values()
-            .find(|h| h.subnet_id == subnet && h.vip == ip)
+        self.vip_index
+            .get(&(subnet.to_string(), ip.to_string()))
+            .and_then(|id| self.havips.get(id))
     }
 }
 
