@@ -7,6 +7,7 @@ pub mod actions;
 pub mod auth;
 pub mod cidr;
 pub mod cloud;
+pub mod dataplane;
 pub mod error;
 pub mod ids;
 pub mod model;

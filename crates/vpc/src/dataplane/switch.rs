@@ -1,0 +1,432 @@
+//! The VPC's forwarding rules, as a pure function of frames in to frames out (plus GARP
+//! reports for the control plane): the VPC answers ARP itself, delivers by IP to the port that
+//! owns the destination, drops ARP and IP whose sender the port does not own (anti-spoofing),
+//! drops multicast unless the VPC enables it, and maps EIPs 1:1 to their HAVIPs.
+
+use super::frame::{self, Arp, ETH_ARP, ETH_IPV4};
+use crate::cidr::Cidr;
+use crate::cloud::Cloud;
+use std::collections::{BTreeMap, HashMap};
+use std::net::Ipv4Addr;
+
+/// A server port: an interface of the switch and the ENI behind it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Port {
+    /// Interface index (in the switch's namespace).
+    pub ifindex: u32,
+    /// ENI id.
+    pub eni: String,
+    /// ENI MAC.
+    pub mac: [u8; 6],
+    /// ENI addresses.
+    pub ips: Vec<Ipv4Addr>,
+    /// Subnet id.
+    pub subnet: String,
+}
+
+#[derive(Clone, Debug)]
+struct HavipView {
+    subnet: String,
+    /// Port index holding it.
+    holder: Option<usize>,
+    /// MAC its holder announced it from (ENI MAC or VMAC).
+    mac: Option<[u8; 6]>,
+    eip: Option<Ipv4Addr>,
+}
+
+/// What to do with a frame.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Out {
+    /// Send this frame out of that interface.
+    Send {
+        /// Interface index.
+        ifindex: u32,
+        /// Frame.
+        frame: Vec<u8>,
+    },
+    /// A GARP for a HAVIP: ask the control plane to move it.
+    Report {
+        /// Sender's ENI.
+        eni: String,
+        /// The HAVIP's address.
+        vip: Ipv4Addr,
+        /// `request` or `reply`.
+        form: &'static str,
+        /// MAC it was announced from.
+        mac: [u8; 6],
+    },
+}
+
+/// GARP reports one ENI may make per second.
+pub const GARP_PER_SECOND: u32 = 20;
+
+/// The switch.
+#[derive(Debug, Default)]
+pub struct Switch {
+    ports: Vec<Port>,
+    public: Option<u32>,
+    subnets: HashMap<String, Cidr>,
+    havips: HashMap<Ipv4Addr, HavipView>,
+    eips: HashMap<Ipv4Addr, Ipv4Addr>,
+    multicast: bool,
+    gateway_mac: [u8; 6],
+    public_hosts: HashMap<Ipv4Addr, [u8; 6]>,
+    budget: HashMap<String, (u64, u32)>,
+    /// Frames dropped, by reason; frames handled, by outcome.
+    pub counters: BTreeMap<&'static str, u64>,
+}
+
+fn is_vmac(m: [u8; 6]) -> bool {
+    m[..4] == [0x00, 0x00, 0x5e, 0x00] && (m[4] == 1 || m[4] == 2)
+}
+
+impl Switch {
+    /// A switch whose gateway answers with `gateway_mac`.
+    pub fn new(gateway_mac: [u8; 6]) -> Self {
+        Switch {
+            gateway_mac,
+            ..Switch::default()
+        }
+    }
+
+    fn count(&mut self, what: &'static str) {
+        *self.counters.entry(what).or_default() += 1;
+    }
+
+    /// Rebuilds the view from the control plane's state; `ports` maps interfaces to ENIs.
+    /// Announcer MACs learned from GARPs are kept while the binding is unchanged.
+    pub fn sync(&mut self, cloud: &Cloud, ports: &[(u32, String)], public: Option<u32>) {
+        self.public = public;
+        self.ports = ports
+            .iter()
+            .filter_map(|(ifindex, eni)| {
+                let e = cloud.enis.get(eni)?;
+                let mac = parse_mac(&e.mac_address)?;
+                Some(Port {
+                    ifindex: *ifindex,
+                    eni: eni.clone(),
+                    mac,
+                    ips: e
+                        .private_ip_address_set
+                        .iter()
+                        .filter_map(|p| p.private_ip_address.parse().ok())
+                        .collect(),
+                    subnet: e.subnet_id.clone(),
+                })
+            })
+            .collect();
+        self.subnets = cloud
+            .subnets
+            .values()
+            .filter_map(|s| Some((s.subnet_id.clone(), Cidr::parse(&s.cidr_block).ok()?)))
+            .collect();
+        self.multicast = cloud.vpcs.values().any(|v| v.enable_multicast);
+        let mut havips = HashMap::new();
+        self.eips.clear();
+        for h in cloud.havips.values() {
+            let Ok(vip) = h.vip.parse::<Ipv4Addr>() else {
+                continue;
+            };
+            let holder = self
+                .ports
+                .iter()
+                .position(|p| p.eni == h.network_interface_id);
+            let old_mac = self
+                .havips
+                .get(&vip)
+                .filter(|o| o.holder == holder)
+                .and_then(|o| o.mac);
+            let eip = h.address_ip.parse().ok();
+            if let Some(e) = eip {
+                self.eips.insert(e, vip);
+            }
+            havips.insert(
+                vip,
+                HavipView {
+                    subnet: h.subnet_id.clone(),
+                    holder,
+                    mac: old_mac.or_else(|| holder.map(|k| self.ports[k].mac)),
+                    eip,
+                },
+            );
+        }
+        self.havips = havips;
+    }
+
+    /// The control plane moved `vip` to `eni`, announced from `mac`.
+    pub fn moved(&mut self, vip: Ipv4Addr, eni: &str, mac: [u8; 6]) {
+        let holder = self.ports.iter().position(|p| p.eni == eni);
+        if let Some(h) = self.havips.get_mut(&vip) {
+            h.holder = holder;
+            h.mac = Some(mac);
+        }
+    }
+
+    /// Which port (and MAC) an address of the VPC belongs to.
+    fn owner(&self, ip: Ipv4Addr) -> Option<(usize, [u8; 6])> {
+        if let Some(k) = self.ports.iter().position(|p| p.ips.contains(&ip)) {
+            return Some((k, self.ports[k].mac));
+        }
+        let h = self.havips.get(&ip)?;
+        Some((h.holder?, h.mac?))
+    }
+
+    fn owns(&self, port: usize, ip: Ipv4Addr) -> bool {
+        self.ports[port].ips.contains(&ip)
+            || self.havips.get(&ip).is_some_and(|h| h.holder == Some(port))
+    }
+
+    fn in_vpc(&self, ip: Ipv4Addr) -> bool {
+        self.subnets.values().any(|c| c.contains(ip))
+    }
+
+    fn is_gateway(&self, subnet: &str, ip: Ipv4Addr) -> bool {
+        self.subnets
+            .get(subnet)
+            .is_some_and(|c| c.reserved(ip) == Some("the subnet's gateway"))
+    }
+
+    /// Handles one frame that arrived on `ifindex` at `now_ms`.
+    pub fn handle(&mut self, now_ms: u64, ifindex: u32, frame: &[u8]) -> Vec<Out> {
+        let Some(eth) = frame::eth(frame) else {
+            self.count("drop: runt frame");
+            return Vec::new();
+        };
+        if Some(ifindex) == self.public {
+            return self.arrived_from_public(eth, frame);
+        }
+        let Some(port) = self.ports.iter().position(|p| p.ifindex == ifindex) else {
+            self.count("drop: unknown port");
+            return Vec::new();
+        };
+        let p = &self.ports[port];
+        if eth.src != p.mac && !is_vmac(eth.src) {
+            self.count("drop: source MAC not the port's");
+            return Vec::new();
+        }
+        match eth.ethertype {
+            ETH_ARP => self.arp_from(port, eth.src, frame, now_ms),
+            ETH_IPV4 => self.ipv4_from(port, frame),
+            _ => {
+                self.count("drop: not IPv4 or ARP");
+                Vec::new()
+            }
+        }
+    }
+
+    fn arp_from(&mut self, port: usize, src: [u8; 6], frame: &[u8], now_ms: u64) -> Vec<Out> {
+        let Some(a) = frame::arp(frame) else {
+            self.count("drop: malformed ARP");
+            return Vec::new();
+        };
+        if a.sha != src {
+            self.count("drop: ARP sender MAC differs from the frame's");
+            return Vec::new();
+        }
+        if a.spa.is_unspecified() {
+            self.count("ARP probe");
+            return Vec::new();
+        }
+        let p = self.ports[port].clone();
+        if a.is_gratuitous() {
+            if p.ips.contains(&a.spa) {
+                self.count("GARP for own address");
+                return Vec::new();
+            }
+            let havip = self
+                .havips
+                .get(&a.spa)
+                .filter(|h| h.subnet == p.subnet)
+                .is_some();
+            if !havip {
+                self.count("drop: GARP for an address the port does not own");
+                return Vec::new();
+            }
+            let second = now_ms / 1000;
+            let budget = self.budget.entry(p.eni.clone()).or_insert((second, 0));
+            if budget.0 != second {
+                *budget = (second, 0);
+            }
+            budget.1 += 1;
+            if budget.1 > GARP_PER_SECOND {
+                self.count("drop: GARP rate limit");
+                return Vec::new();
+            }
+            self.count("GARP reported");
+            return vec![Out::Report {
+                eni: p.eni.clone(),
+                vip: a.spa,
+                form: if a.op == 2 { "reply" } else { "request" },
+                mac: a.sha,
+            }];
+        }
+        if !self.owns(port, a.spa) {
+            self.count("drop: ARP from an address the port does not own");
+            return Vec::new();
+        }
+        if a.op != 1 {
+            self.count("drop: ARP reply (the VPC answers ARP itself)");
+            return Vec::new();
+        }
+        let answer = if self.is_gateway(&p.subnet, a.tpa) {
+            Some(self.gateway_mac)
+        } else {
+            self.owner(a.tpa)
+                .filter(|(k, _)| self.ports[*k].subnet == p.subnet)
+                .map(|(_, m)| m)
+        };
+        let Some(mac) = answer else {
+            self.count("ARP for an unknown address");
+            return Vec::new();
+        };
+        self.count("ARP answered");
+        let reply = Arp {
+            op: 2,
+            sha: mac,
+            spa: a.tpa,
+            tha: a.sha,
+            tpa: a.spa,
+        };
+        vec![Out::Send {
+            ifindex: p.ifindex,
+            frame: frame::arp_frame(a.sha, mac, &reply),
+        }]
+    }
+
+    fn ipv4_from(&mut self, port: usize, frame: &[u8]) -> Vec<Out> {
+        let Some(ip) = frame::ipv4(frame) else {
+            self.count("drop: malformed IPv4");
+            return Vec::new();
+        };
+        if !self.owns(port, ip.src) {
+            self.count("drop: IP from an address the port does not own");
+            return Vec::new();
+        }
+        if ip.dst.is_multicast() || ip.dst.is_broadcast() {
+            if !self.multicast {
+                self.count("drop: multicast (disabled in this VPC: use unicast VRRP)");
+                return Vec::new();
+            }
+            let subnet = self.ports[port].subnet.clone();
+            let outs: Vec<Out> = self
+                .ports
+                .iter()
+                .enumerate()
+                .filter(|(k, q)| *k != port && q.subnet == subnet)
+                .map(|(_, q)| Out::Send {
+                    ifindex: q.ifindex,
+                    frame: frame.to_vec(),
+                })
+                .collect();
+            self.count("multicast flooded");
+            return outs;
+        }
+        if let Some((k, mac)) = self.owner(ip.dst) {
+            let mut f = frame.to_vec();
+            let src_mac = f[6..12].try_into().unwrap_or(self.gateway_mac);
+            frame::set_macs(&mut f, mac, src_mac);
+            self.count("delivered");
+            return vec![Out::Send {
+                ifindex: self.ports[k].ifindex,
+                frame: f,
+            }];
+        }
+        if !self.in_vpc(ip.dst)
+            && let (Some(public), Some(eip)) =
+                (self.public, self.havips.get(&ip.src).and_then(|h| h.eip))
+        {
+            let Some(host) = self.public_hosts.get(&ip.dst).copied() else {
+                self.count("drop: public host not known yet");
+                return Vec::new();
+            };
+            let mut f = frame.to_vec();
+            frame::set_macs(&mut f, host, self.gateway_mac);
+            if frame::rewrite_ipv4(&mut f, true, eip).is_none() {
+                self.count("drop: malformed IPv4");
+                return Vec::new();
+            }
+            self.count("SNAT to EIP");
+            return vec![Out::Send {
+                ifindex: public,
+                frame: f,
+            }];
+        }
+        self.count("drop: no route");
+        Vec::new()
+    }
+
+    fn arrived_from_public(&mut self, eth: frame::Eth, frame: &[u8]) -> Vec<Out> {
+        let Some(public) = self.public else {
+            return Vec::new();
+        };
+        match eth.ethertype {
+            ETH_ARP => {
+                let Some(a) = frame::arp(frame) else {
+                    self.count("drop: malformed ARP");
+                    return Vec::new();
+                };
+                if !a.spa.is_unspecified() {
+                    self.public_hosts.insert(a.spa, a.sha);
+                }
+                if a.op == 1 && self.eips.contains_key(&a.tpa) {
+                    self.count("ARP for EIP answered");
+                    let reply = Arp {
+                        op: 2,
+                        sha: self.gateway_mac,
+                        spa: a.tpa,
+                        tha: a.sha,
+                        tpa: a.spa,
+                    };
+                    return vec![Out::Send {
+                        ifindex: public,
+                        frame: frame::arp_frame(a.sha, self.gateway_mac, &reply),
+                    }];
+                }
+                Vec::new()
+            }
+            ETH_IPV4 => {
+                let Some(ip) = frame::ipv4(frame) else {
+                    self.count("drop: malformed IPv4");
+                    return Vec::new();
+                };
+                self.public_hosts.entry(ip.src).or_insert(eth.src);
+                let Some(vip) = self.eips.get(&ip.dst).copied() else {
+                    self.count("drop: not an EIP");
+                    return Vec::new();
+                };
+                let Some((k, mac)) = self.owner(vip) else {
+                    self.count("drop: EIP's HAVIP is not bound");
+                    return Vec::new();
+                };
+                let mut f = frame.to_vec();
+                frame::set_macs(&mut f, mac, self.gateway_mac);
+                if frame::rewrite_ipv4(&mut f, false, vip).is_none() {
+                    self.count("drop: malformed IPv4");
+                    return Vec::new();
+                }
+                self.count("DNAT from EIP");
+                vec![Out::Send {
+                    ifindex: self.ports[k].ifindex,
+                    frame: f,
+                }]
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Parses `aa:bb:cc:dd:ee:ff`.
+pub fn parse_mac(s: &str) -> Option<[u8; 6]> {
+    let mut m = [0; 6];
+    let mut parts = s.split(':');
+    for b in &mut m {
+        *b = u8::from_str_radix(parts.next()?, 16).ok()?;
+    }
+    parts.next().is_none().then_some(m)
+}
+
+impl std::fmt::Display for Port {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (if {})", self.eni, self.ifindex)
+    }
+}
