@@ -34,11 +34,79 @@ enum VpcCommand {
         #[arg(long, default_value_t = 0.0)]
         garp_delay: f64,
     },
+    /// Forward frames between the servers' ports of a switch namespace with the VPC's rules.
+    Dataplane {
+        /// The control plane (`havip vpc serve`).
+        #[arg(long, default_value = "http://127.0.0.1:9180")]
+        api: String,
+        /// The switch's network namespace.
+        #[arg(long)]
+        netns: String,
+        /// A server port: `IFNAME=ENI_ID` (repeat for each).
+        #[arg(long = "port", required = true)]
+        ports: Vec<String>,
+        /// The interface towards the public network (EIPs).
+        #[arg(long)]
+        public: Option<String>,
+        /// Write counters and GARP latencies here (JSON).
+        #[arg(long)]
+        stats: Option<PathBuf>,
+    },
+}
+
+fn dataplane(
+    api: &str,
+    netns: &str,
+    ports: &[String],
+    public: &Option<String>,
+    stats: &Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let ports = ports
+        .iter()
+        .map(|p| {
+            p.split_once('=')
+                .filter(|(i, e)| !i.is_empty() && e.starts_with("eni-"))
+                .map(|(i, e)| (i.to_string(), e.to_string()))
+                .ok_or_else(|| anyhow::anyhow!("--port {p}: expected IFNAME=eni-xxxxxxxx"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(sig, stop.clone())?;
+    }
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+    vpc::dataplane::run::run(
+        vpc::dataplane::run::Config {
+            api: api.trim_end_matches('/').to_string(),
+            netns: netns.to_string(),
+            ports,
+            public: public.clone(),
+            stats: stats.clone(),
+            gateway_mac: [0x02, 0x68, 0x76, 0x70, 0x63, 0x01],
+        },
+        stop,
+    )
 }
 
 /// Runs `havip vpc`.
 pub fn run(args: &Args) -> ExitCode {
     match &args.command {
+        VpcCommand::Dataplane {
+            api,
+            netns,
+            ports,
+            public,
+            stats,
+        } => match dataplane(api, netns, ports, public, stats) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("havip vpc dataplane: {e:#}");
+                ExitCode::from(2)
+            }
+        },
         VpcCommand::Serve {
             listen,
             db,

@@ -69,6 +69,16 @@ impl Receiver {
         Ok(Receiver { fd })
     }
 
+    /// Makes [`Receiver::recv`] give up after `t` (with `WouldBlock`) when nothing arrives.
+    pub fn set_timeout(&self, t: std::time::Duration) -> io::Result<()> {
+        let tv = nix::sys::time::TimeVal::new(
+            t.as_secs() as nix::libc::time_t,
+            t.subsec_micros() as nix::libc::suseconds_t,
+        );
+        nix::sys::socket::setsockopt(&self.fd, nix::sys::socket::sockopt::ReceiveTimeout, &tv)?;
+        Ok(())
+    }
+
     /// Waits for the next incoming frame.
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<Arrival> {
         loop {

@@ -3,4 +3,5 @@
 //! it on real interfaces and talks to the control plane (`run.rs`).
 
 pub mod frame;
+pub mod run;
 pub mod switch;
