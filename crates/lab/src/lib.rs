@@ -16,3 +16,4 @@ pub mod tcp;
 pub mod timeline;
 pub mod topology;
 pub mod up;
+pub mod vpc;

@@ -31,7 +31,11 @@ pub struct Topology {
     pub client: Node,
     /// Scratch directory: configs, logs, state.
     pub dir: PathBuf,
-    switch: String,
+    /// The switch's namespace.
+    pub switch: String,
+    /// Hosts beyond the subnet (the public network of the VPC lab).
+    pub extra: Vec<Node>,
+    bridge: bool,
     keep: bool,
 }
 
@@ -59,6 +63,16 @@ impl Topology {
     /// Builds a /24 with servers at `addrs` (all in one /24) and a client at .100 (or .200 if
     /// a server has .100).
     pub fn up_with(id: &str, addrs: &[std::net::Ipv4Addr]) -> Result<Self> {
+        Self::build(id, addrs, true)
+    }
+
+    /// As [`Topology::up_with`], with no bridge: the switch's ports are left to a userspace
+    /// switch (the VPC data plane), in promiscuous mode, and every host routes via .1.
+    pub fn up_unswitched(id: &str, addrs: &[std::net::Ipv4Addr]) -> Result<Self> {
+        Self::build(id, addrs, false)
+    }
+
+    fn build(id: &str, addrs: &[std::net::Ipv4Addr], bridge: bool) -> Result<Self> {
         let Some(first) = addrs.first() else {
             bail!("a lab needs at least one server");
         };
@@ -93,13 +107,21 @@ impl Topology {
             client: node("c", client_host),
             dir,
             switch,
+            extra: Vec::new(),
+            bridge,
             keep: false,
         };
         // From here on, a failure tears down what was made (Drop).
         sh(&format!(
-            "ip netns add {sw} && ip -n {sw} link add br0 type bridge && ip -n {sw} link set br0 up",
+            "ip netns add {sw} && ip -n {sw} link set lo up",
             sw = t.switch
         ))?;
+        if bridge {
+            sh(&format!(
+                "ip -n {sw} link add br0 type bridge && ip -n {sw} link set br0 up",
+                sw = t.switch
+            ))?;
+        }
         let hosts: Vec<Node> = t.servers.iter().chain([&t.client]).cloned().collect();
         for h in &hosts {
             t.attach(h)?;
@@ -115,21 +137,62 @@ impl Topology {
         );
         // A fixed MAC per host (locally administered, from its address): a rebooted server
         // comes back with the same one, as a real NIC does.
-        let last: u8 = h
+        let mac = Self::mac_of(h);
+        let port = if self.bridge {
+            format!("ip -n {sw} link set {p}y master br0 up")
+        } else {
+            format!("ip -n {sw} link set {p}y promisc on up")
+        };
+        sh(&format!(
+            "ip netns add {ns} && ip link add {p}x type veth peer name {p}y && \
+             ip link set {p}x netns {ns} name eth0 address {mac} && ip link set {p}y netns {sw} && \
+             {port} && ip -n {ns} link set lo up && \
+             ip -n {ns} link set eth0 up && ip -n {ns} addr add {}/24 dev eth0",
+            h.addr
+        ))?;
+        if !self.bridge {
+            let gw = h
+                .addr
+                .rsplit_once('.')
+                .map_or(String::new(), |(n, _)| format!("{n}.1"));
+            sh(&format!("ip -n {ns} route add default via {gw} dev eth0"))?;
+        }
+        Ok(())
+    }
+
+    /// Adds a host outside the subnet (`name`, address `addr/24`) on its own switch port: the
+    /// public network of the VPC lab. Returns it; its port is `hvl<id><name>y`.
+    pub fn add_outside(&mut self, name: &str, addr: &str) -> Result<Node> {
+        let node = Node {
+            name: name.to_string(),
+            ns: format!("{PREFIX}{}{name}", self.id),
+            addr: addr.to_string(),
+        };
+        self.extra.push(node.clone());
+        let (sw, ns, p) = (&self.switch, &node.ns, format!("{PREFIX}{}{name}", self.id));
+        sh(&format!(
+            "ip netns add {ns} && ip link add {p}x type veth peer name {p}y && \
+             ip link set {p}x netns {ns} name eth0 && ip link set {p}y netns {sw} && \
+             ip -n {sw} link set {p}y promisc on up && ip -n {ns} link set lo up && \
+             ip -n {ns} link set eth0 up && ip -n {ns} addr add {addr}/24 dev eth0"
+        ))?;
+        Ok(node)
+    }
+
+    /// The switch-side interface of a host.
+    pub fn port_of(&self, node: &Node) -> String {
+        format!("{PREFIX}{}{}y", self.id, node.name)
+    }
+
+    /// The fixed MAC of a subnet host.
+    pub fn mac_of(node: &Node) -> String {
+        let last: u8 = node
             .addr
             .rsplit('.')
             .next()
             .and_then(|o| o.parse().ok())
             .unwrap_or(0);
-        let mac = format!("02:68:76:6c:10:{last:02x}");
-        sh(&format!(
-            "ip netns add {ns} && ip link add {p}x type veth peer name {p}y && \
-             ip link set {p}x netns {ns} name eth0 address {mac} && ip link set {p}y netns {sw} && \
-             ip -n {sw} link set {p}y master br0 up && ip -n {ns} link set lo up && \
-             ip -n {ns} link set eth0 up && ip -n {ns} addr add {}/24 dev eth0",
-            h.addr
-        ))?;
-        Ok(())
+        format!("02:68:76:6c:10:{last:02x}")
     }
 
     /// Destroys a host's namespace (and everything running in it) and builds it again, as a
@@ -162,6 +225,7 @@ impl Topology {
         self.servers
             .iter()
             .chain([&self.client])
+            .chain(&self.extra)
             .map(|n| n.ns.clone())
             .chain([self.switch.clone()])
             .collect()

@@ -1,0 +1,294 @@
+//! The seed pair inside a VPC: the servers' ports are switched by `havip vpc dataplane`
+//! instead of a bridge, `havip vpc serve` holds the VPC, subnet, ENIs and the HAVIP (with an
+//! EIP, reached from a public namespace), and the VIP moves only when the VPC accepts a GARP.
+//! With `Vip::PlainIp` the VIP is instead a second private IP of the primary's ENI, as in the
+//! seeds' FAQ: the takeover's GARP is refused.
+
+use crate::daemon::{self, Kind, Running};
+use crate::seeds;
+use crate::topology::{Node, Topology, new_id};
+use anyhow::{Context, Result, anyhow, bail};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const SECRET_ID: &str = "AKIDlabvpc";
+const SECRET_KEY: &str = "lab-vpc-key";
+
+/// What the VIP is to the VPC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Vip {
+    /// A HAVIP (CheckAssociate on, both servers associated), with an EIP.
+    HaVip,
+    /// A plain secondary private IP of the primary's ENI.
+    PlainIp,
+}
+
+/// A running VPC lab.
+pub struct VpcLab {
+    /// The namespaces.
+    pub topo: Topology,
+    /// The public host (198.51.100.1).
+    pub public: Node,
+    /// Control plane URL.
+    pub api: String,
+    /// ENI ids of the servers, then the client.
+    pub enis: Vec<String>,
+    /// The HAVIP's id (HaVip mode).
+    pub havip: Option<String>,
+    /// The EIP (HaVip mode).
+    pub eip: Option<String>,
+    /// The data plane's stats file.
+    pub stats: PathBuf,
+    /// The daemons (primary, secondary).
+    pub daemons: Vec<Running>,
+    children: Vec<Child>,
+}
+
+impl Drop for VpcLab {
+    fn drop(&mut self) {
+        for c in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// `havip` itself: `$HAVIP`, or next to the running program (or one level up).
+pub fn havip_path() -> Result<PathBuf> {
+    if let Some(p) = std::env::var_os("HAVIP") {
+        return Ok(PathBuf::from(p));
+    }
+    let exe = std::env::current_exe()?;
+    if exe.file_name().is_some_and(|n| n == "havip") {
+        return Ok(exe);
+    }
+    for dir in exe.ancestors().skip(1).take(2) {
+        let candidate = dir.join("havip");
+        if candidate.is_file() {
+            return Ok(candidate);
+        }
+    }
+    bail!(
+        "havip not found next to {}: build the workspace or set HAVIP",
+        exe.display()
+    )
+}
+
+/// A signed call to the lab's control plane.
+pub fn call(api: &str, action: &str, body: &Value) -> Result<Value> {
+    let host = api.trim_start_matches("http://").trim_end_matches('/');
+    let text = body.to_string();
+    let ts = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let mut req = ureq::post(&format!("http://{host}/")).timeout(Duration::from_secs(10));
+    for (k, v) in vpc::auth::sign_request(host, action, text.as_bytes(), SECRET_ID, SECRET_KEY, ts)
+    {
+        req = req.set(&k, &v);
+    }
+    let v: Value = serde_json::from_str(&req.send_string(&text)?.into_string()?)?;
+    if let Some(e) = v["Response"].get("Error") {
+        bail!("{action}: {} {}", e["Code"], e["Message"]);
+    }
+    Ok(v["Response"].clone())
+}
+
+fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+fn id_of(v: &Value, path: &[&str]) -> Result<String> {
+    let mut x = v;
+    for p in path {
+        x = &x[*p];
+    }
+    x.as_str()
+        .map(str::to_string)
+        .ok_or_else(|| anyhow!("no {} in {v}", path.join(".")))
+}
+
+/// Builds the VPC lab and starts `kinds` (primary, secondary) with the seed configs.
+pub fn up(mode: Vip, kinds: [Kind; 2], garp_delay: f64) -> Result<VpcLab> {
+    let id = new_id();
+    let addrs = [
+        std::net::Ipv4Addr::new(172, 16, 16, 5),
+        std::net::Ipv4Addr::new(172, 16, 16, 6),
+    ];
+    let mut topo = Topology::up_unswitched(&id, &addrs)?;
+    let public = topo.add_outside("p", "198.51.100.1")?;
+    let havip = havip_path()?;
+    std::fs::write(topo.dir.join("keys"), format!("{SECRET_ID} {SECRET_KEY}\n"))?;
+    let port = free_port()?;
+    let api = format!("http://127.0.0.1:{port}");
+    let mut children = Vec::new();
+    let log = std::fs::File::create(topo.dir.join("vpc-serve.log"))?;
+    children.push(
+        Command::new(&havip)
+            .args(["vpc", "serve", "--listen", &format!("127.0.0.1:{port}")])
+            .arg("--db")
+            .arg(topo.dir.join("vpc.db"))
+            .arg("--keys")
+            .arg(topo.dir.join("keys"))
+            .args(["--garp-delay", &garp_delay.to_string()])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .context("starting havip vpc serve")?,
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() > deadline {
+            bail!("havip vpc serve never listened");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let vpc = id_of(
+        &call(
+            &api,
+            "CreateVpc",
+            &json!({"VpcName": "seed", "CidrBlock": "172.16.0.0/16"}),
+        )?,
+        &["Vpc", "VpcId"],
+    )?;
+    let subnet = id_of(
+        &call(
+            &api,
+            "CreateSubnet",
+            &json!({"VpcId": vpc, "SubnetName": "seed", "CidrBlock": "172.16.16.0/24", "Zone": "lab"}),
+        )?,
+        &["Subnet", "SubnetId"],
+    )?;
+    let hosts: Vec<Node> = topo.servers.iter().chain([&topo.client]).cloned().collect();
+    let mut enis = Vec::new();
+    for (k, h) in hosts.iter().enumerate() {
+        let mut ips = vec![json!({"PrivateIpAddress": h.addr, "Primary": true})];
+        if mode == Vip::PlainIp && k == 0 {
+            ips.push(json!({"PrivateIpAddress": seeds::VIP, "Primary": false}));
+        }
+        let eni = id_of(
+            &call(
+                &api,
+                "CreateNetworkInterface",
+                &json!({"VpcId": vpc, "SubnetId": subnet, "NetworkInterfaceName": h.name,
+                        "PrivateIpAddresses": ips, "MacAddress": Topology::mac_of(h)}),
+            )?,
+            &["NetworkInterface", "NetworkInterfaceId"],
+        )?;
+        call(
+            &api,
+            "AttachNetworkInterface",
+            &json!({"NetworkInterfaceId": eni, "InstanceId": format!("ins-lab0000{}", h.name)}),
+        )?;
+        enis.push(eni);
+    }
+    let (mut havip_id, mut eip) = (None, None);
+    if mode == Vip::HaVip {
+        let h = id_of(
+            &call(
+                &api,
+                "CreateHaVip",
+                &json!({"VpcId": vpc, "SubnetId": subnet, "HaVipName": "seed", "Vip": seeds::VIP,
+                        "CheckAssociate": true,
+                        "HaVipAssociationSet": [{"InstanceId": enis[0], "InstanceType": "ENI"},
+                                                {"InstanceId": enis[1], "InstanceType": "ENI"}]}),
+            )?,
+            &["HaVip", "HaVipId"],
+        )?;
+        let eip_id = call(&api, "AllocateAddresses", &json!({}))?["AddressSet"][0].clone();
+        let ip = call(&api, "DescribeAddresses", &json!({"AddressIds": [eip_id]}))?["AddressSet"]
+            [0]["AddressIp"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| anyhow!("no EIP address"))?;
+        call(
+            &api,
+            "HaVipAssociateAddressIp",
+            &json!({"HaVipId": h, "AddressIp": ip}),
+        )?;
+        havip_id = Some(h);
+        eip = Some(ip);
+    }
+    let stats = topo.dir.join("dataplane.json");
+    let mut dp = Command::new(&havip);
+    dp.args(["vpc", "dataplane", "--api", &api, "--netns", &topo.switch]);
+    for (h, eni) in hosts.iter().zip(&enis) {
+        dp.args(["--port", &format!("{}={eni}", topo.port_of(h))]);
+    }
+    dp.args(["--public", &topo.port_of(&public)])
+        .arg("--stats")
+        .arg(&stats)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(topo.dir.join("dataplane.log"))?);
+    children.push(dp.spawn().context("starting havip vpc dataplane")?);
+    let mut lab = VpcLab {
+        topo,
+        public,
+        api,
+        enis,
+        havip: havip_id,
+        eip,
+        stats,
+        daemons: Vec::new(),
+        children,
+    };
+    for (k, kind) in kinds.iter().enumerate() {
+        let server = lab.topo.servers[k].clone();
+        let config = if k == 0 {
+            seeds::PRIMARY
+        } else {
+            seeds::SECONDARY
+        };
+        lab.daemons
+            .push(daemon::start(*kind, &lab.topo, &server, config)?);
+        if k == 0 {
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+    Ok(lab)
+}
+
+impl VpcLab {
+    /// Where the control plane says the HAVIP is bound (ENI id, "" if unbound).
+    pub fn bound_eni(&self) -> Result<String> {
+        let id = self
+            .havip
+            .as_ref()
+            .ok_or_else(|| anyhow!("no HAVIP in this lab"))?;
+        let r = call(&self.api, "DescribeHaVips", &json!({"HaVipIds": [id]}))?;
+        Ok(r["HaVipSet"][0]["NetworkInterfaceId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
+    }
+
+    /// The data plane's stats (counters, GARP latencies, refusals).
+    pub fn dataplane_stats(&self) -> Value {
+        std::fs::read_to_string(&self.stats)
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or(Value::Null)
+    }
+
+    /// Whether one ping from `ns` to `addr` is answered within `wait_s` seconds.
+    pub fn ping(ns: &str, addr: &str, wait_s: u32) -> bool {
+        Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                ns,
+                "ping",
+                "-c",
+                "1",
+                "-W",
+                &wait_s.to_string(),
+                addr,
+            ])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }
+}
