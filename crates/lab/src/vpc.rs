@@ -112,8 +112,9 @@ fn id_of(v: &Value, path: &[&str]) -> Result<String> {
         .ok_or_else(|| anyhow!("no {} in {v}", path.join(".")))
 }
 
-/// Builds the VPC lab and starts `kinds` (primary, secondary) with the seed configs.
-pub fn up(mode: Vip, kinds: [Kind; 2], garp_delay: f64) -> Result<VpcLab> {
+/// Builds the VPC lab and starts `kinds` (primary, secondary) with the seed configs (no
+/// daemons for an empty list).
+pub fn up(mode: Vip, kinds: &[Kind], garp_delay: f64) -> Result<VpcLab> {
     let id = new_id();
     let addrs = [
         std::net::Ipv4Addr::new(172, 16, 16, 5),
@@ -250,6 +251,73 @@ pub fn up(mode: Vip, kinds: [Kind; 2], garp_delay: f64) -> Result<VpcLab> {
         }
     }
     Ok(lab)
+}
+
+/// Sends a gratuitous ARP for `vip` (request form) from `node`'s eth0, with `mac`.
+pub fn send_garp(node: &Node, mac: [u8; 6], vip: std::net::Ipv4Addr) -> Result<()> {
+    let arp = vpc::dataplane::frame::Arp {
+        op: 1,
+        sha: mac,
+        spa: vip,
+        tha: vpc::dataplane::frame::BROADCAST,
+        tpa: vip,
+    };
+    let frame = vpc::dataplane::frame::arp_frame(vpc::dataplane::frame::BROADCAST, mac, &arp);
+    crate::netns::spawn_in(&node.ns, move || -> Result<()> {
+        let index = nix::net::if_::if_nametoindex("eth0")?;
+        rawlink::Sender::new()?.send(index, &frame)?;
+        Ok(())
+    })?
+    .join()
+    .map_err(|_| anyhow!("GARP thread panicked"))??
+}
+
+/// GARP-to-binding latency: `count` GARPs for the HAVIP, alternately from the two servers
+/// (no daemons running), each waited for; returns the data plane's measured milliseconds.
+pub fn garp_bench(count: usize) -> Result<Vec<f64>> {
+    let lab = up(Vip::HaVip, &[], 0.0)?;
+    let vip: std::net::Ipv4Addr = seeds::VIP.parse()?;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !lab.stats.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    for k in 0..count {
+        let server = &lab.topo.servers[k % 2];
+        let mac = crate::topology::Topology::mac_of(server);
+        let mac = vpc::dataplane::switch::parse_mac(&mac).ok_or_else(|| anyhow!("mac"))?;
+        send_garp(server, mac, vip)?;
+        let want = &lab.enis[k % 2];
+        let moved = Instant::now() + Duration::from_secs(5);
+        loop {
+            let n = lab.dataplane_stats()["garp_to_binding_ms"]
+                .as_array()
+                .map_or(0, Vec::len);
+            if n > k && lab.bound_eni().is_ok_and(|e| &e == want) {
+                break;
+            }
+            if Instant::now() > moved {
+                bail!("GARP {k} never moved the binding");
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        // Stay under the per-ENI rate limit.
+        std::thread::sleep(Duration::from_millis(60));
+    }
+    Ok(lab.dataplane_stats()["garp_to_binding_ms"]
+        .as_array()
+        .map(|v| v.iter().filter_map(Value::as_f64).collect())
+        .unwrap_or_default())
+}
+
+/// The `p`-th percentile (0-100) of `v`.
+pub fn percentile(v: &[f64], p: f64) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    if s.is_empty() {
+        return f64::NAN;
+    }
+    let k = ((p / 100.0) * (s.len() - 1) as f64).round() as usize;
+    s[k.min(s.len() - 1)]
 }
 
 impl VpcLab {

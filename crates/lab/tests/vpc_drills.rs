@@ -29,7 +29,7 @@ fn lab(mode: Vip, kinds: [Kind; 2], tag: &str) -> Option<VpcLab> {
         eprintln!("SKIPPED vpc drill {tag}: {why}");
         return None;
     }
-    Some(vpc::up(mode, kinds, 0.0).expect("VPC lab"))
+    Some(vpc::up(mode, &kinds, 0.0).expect("VPC lab"))
 }
 
 fn logs(l: &VpcLab) -> String {
@@ -110,4 +110,73 @@ fn havipd_pair_fails_over_through_the_havip() {
 #[test]
 fn keepalived_pair_fails_over_through_the_havip() {
     failover_follows_the_havip([Kind::Keepalived; 2], "keepalived");
+}
+
+#[test]
+fn plain_private_ip_is_not_moved_by_the_takeover_garp() {
+    let Some(l) = lab(Vip::PlainIp, [Kind::Havipd; 2], "plain") else {
+        return;
+    };
+    let client = l.topo.client.ns.clone();
+    assert!(
+        wait(Duration::from_secs(20), || VpcLab::ping(&client, VIP, 1)).is_some(),
+        "the client never reached the VIP on the primary:\n{}",
+        logs(&l)
+    );
+    l.topo.cable(&l.topo.servers[0], false).expect("cut");
+    // The secondary takes the VIP and announces it, but the VPC keeps it on the primary's ENI.
+    assert!(
+        wait(Duration::from_secs(10), || l
+            .topo
+            .holds(&l.topo.servers[1], VIP))
+        .is_some(),
+        "the secondary never became master:\n{}",
+        logs(&l)
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(
+        wait(Duration::from_secs(4), || VpcLab::ping(&client, VIP, 1)).is_none(),
+        "the VIP answered though the VPC refused the GARP:\n{}",
+        logs(&l)
+    );
+    let stats = l.dataplane_stats();
+    let refused = stats["counters"]["drop: GARP for an address the port does not own"]
+        .as_u64()
+        .unwrap_or(0);
+    assert!(refused > 0, "{stats}");
+}
+
+#[test]
+fn garp_from_an_unassociated_instance_changes_nothing() {
+    let Some(l) = lab(Vip::HaVip, [Kind::Havipd; 2], "unassoc") else {
+        return;
+    };
+    let client = l.topo.client.ns.clone();
+    assert!(wait(Duration::from_secs(20), || VpcLab::ping(&client, VIP, 1)).is_some());
+    // The client's ENI is not in the HAVIP's association set (CheckAssociate is on).
+    let mac = ::vpc::dataplane::switch::parse_mac(&lab::topology::Topology::mac_of(&l.topo.client))
+        .expect("mac");
+    vpc::send_garp(&l.topo.client, mac, VIP.parse().expect("vip")).expect("GARP");
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(l.bound_eni().expect("describe"), l.enis[0]);
+    let refused = l.dataplane_stats()["refused"].to_string();
+    assert!(refused.contains("not associated"), "{refused}");
+    assert!(
+        VpcLab::ping(&client, VIP, 1),
+        "traffic to the VIP still reaches the primary"
+    );
+}
+
+#[test]
+fn garp_to_binding_latency_bench_runs() {
+    if let Some(why) = lab::shell::cannot_run(&[]) {
+        return eprintln!("SKIPPED garp bench: {why}");
+    }
+    let ms = vpc::garp_bench(20).expect("bench");
+    assert_eq!(ms.len(), 20);
+    eprintln!(
+        "GARP -> binding: p50 {:.2} ms, p99 {:.2} ms",
+        vpc::percentile(&ms, 50.0),
+        vpc::percentile(&ms, 99.0)
+    );
 }
