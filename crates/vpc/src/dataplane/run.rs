@@ -34,16 +34,6 @@ pub struct Config {
     pub gateway_mac: [u8; 6],
 }
 
-enum ToSwitch {
-    Sync(Box<Cloud>),
-    Moved {
-        vip: Ipv4Addr,
-        eni: String,
-        mac: [u8; 6],
-        since: Instant,
-    },
-}
-
 struct Report {
     eni: String,
     vip: Ipv4Addr,
@@ -51,6 +41,9 @@ struct Report {
     mac: [u8; 6],
     since: Instant,
 }
+
+/// The switch's resolved ports (interface index, ENI) and public interface.
+type ResolvedPorts = (Vec<(u32, String)>, Option<u32>);
 
 /// Counters and GARP-to-binding latencies.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -128,27 +121,36 @@ pub fn run(cfg: Config, stop: Arc<AtomicBool>) -> Result<()> {
             return Err(anyhow!("ENI {eni} is not known to the control plane"));
         }
     }
-    let (to_switch, from_main) = mpsc::channel::<ToSwitch>();
     let (to_main, reports) = mpsc::channel::<Report>();
     let stats = Arc::new(Mutex::new(Stats::default()));
+    // The switch is shared: the forwarding thread locks it per frame, this thread applies the
+    // control plane's answers to it the moment they arrive.
+    let sw = Arc::new(Mutex::new(Switch::new(cfg.gateway_mac)));
+    let (ports_tx, ports_rx) = mpsc::channel::<ResolvedPorts>();
     let switch = {
-        let (cfg, stop, stats) = (cfg.clone(), stop.clone(), stats.clone());
-        std::thread::spawn(move || switch_thread(cfg, first, from_main, to_main, stop, stats))
+        let (cfg, stop, stats, sw) = (cfg.clone(), stop.clone(), stats.clone(), sw.clone());
+        std::thread::spawn(move || switch_thread(cfg, first, sw, ports_tx, to_main, stop, stats))
+    };
+    let Ok((ports, public)) = ports_rx.recv() else {
+        return switch
+            .join()
+            .map_err(|_| anyhow!("the switch thread panicked"))?;
     };
     let mut last_sync = Instant::now();
     let mut last_stats = Instant::now();
     while !stop.load(Ordering::Relaxed) {
         match reports.recv_timeout(Duration::from_millis(50)) {
             Ok(r) => {
-                let (api, tx, stats) = (cfg.api.clone(), to_switch.clone(), stats.clone());
+                let (api, sw, stats) = (cfg.api.clone(), sw.clone(), stats.clone());
                 std::thread::spawn(move || match report_garp(&api, &r) {
                     Ok(None) => {
-                        let _ = tx.send(ToSwitch::Moved {
-                            vip: r.vip,
-                            eni: r.eni,
-                            mac: r.mac,
-                            since: r.since,
-                        });
+                        if let Ok(mut s) = sw.lock() {
+                            s.moved(r.vip, &r.eni, r.mac);
+                        }
+                        if let Ok(mut s) = stats.lock() {
+                            s.garp_to_binding_ms
+                                .push(r.since.elapsed().as_secs_f64() * 1000.0);
+                        }
                     }
                     Ok(Some(why)) => {
                         info!(eni = %r.eni, vip = %r.vip, %why, "GARP refused");
@@ -166,7 +168,9 @@ pub fn run(cfg: Config, stop: Arc<AtomicBool>) -> Result<()> {
             last_sync = Instant::now();
             match fetch_state(&cfg.api) {
                 Ok(c) => {
-                    let _ = to_switch.send(ToSwitch::Sync(Box::new(c)));
+                    if let Ok(mut s) = sw.lock() {
+                        s.sync(&c, &ports, public);
+                    }
                 }
                 Err(e) => warn!(error = %e, "state not refreshed"),
             }
@@ -187,7 +191,8 @@ pub fn run(cfg: Config, stop: Arc<AtomicBool>) -> Result<()> {
 fn switch_thread(
     cfg: Config,
     first: Cloud,
-    from_main: mpsc::Receiver<ToSwitch>,
+    sw: Arc<Mutex<Switch>>,
+    ports_tx: mpsc::Sender<ResolvedPorts>,
     to_main: mpsc::Sender<Report>,
     stop: Arc<AtomicBool>,
     stats: Arc<Mutex<Stats>>,
@@ -208,30 +213,15 @@ fn switch_thread(
     let rx = rawlink::Receiver::new().context("packet socket")?;
     rx.set_timeout(Duration::from_millis(20))?;
     let tx = rawlink::Sender::new().context("packet socket")?;
-    let mut sw = Switch::new(cfg.gateway_mac);
-    sw.sync(&first, &ports, public);
+    if let Ok(mut s) = sw.lock() {
+        s.sync(&first, &ports, public);
+    }
+    let _ = ports_tx.send((ports.clone(), public));
     let started = Instant::now();
     let mut buf = vec![0u8; 65536];
     let mut last_copy = Instant::now();
     info!(ports = ports.len(), "data plane forwarding");
     while !stop.load(Ordering::Relaxed) {
-        while let Ok(msg) = from_main.try_recv() {
-            match msg {
-                ToSwitch::Sync(c) => sw.sync(&c, &ports, public),
-                ToSwitch::Moved {
-                    vip,
-                    eni,
-                    mac,
-                    since,
-                } => {
-                    sw.moved(vip, &eni, mac);
-                    if let Ok(mut s) = stats.lock() {
-                        s.garp_to_binding_ms
-                            .push(since.elapsed().as_secs_f64() * 1000.0);
-                    }
-                }
-            }
-        }
         let arrival = match rx.recv(&mut buf) {
             Ok(a) => a,
             Err(e)
@@ -243,7 +233,11 @@ fn switch_thread(
             Err(e) => return Err(e).context("receiving"),
         };
         let now_ms = started.elapsed().as_millis() as u64;
-        for out in sw.handle(now_ms, arrival.ifindex, &buf[..arrival.len]) {
+        let outs = match sw.lock() {
+            Ok(mut s) => s.handle(now_ms, arrival.ifindex, &buf[..arrival.len]),
+            Err(_) => return Err(anyhow!("switch state poisoned")),
+        };
+        for out in outs {
             match out {
                 Out::Send { ifindex, frame } => {
                     if let Err(e) = tx.send(ifindex, &frame) {
@@ -266,23 +260,21 @@ fn switch_thread(
                 }
             }
         }
-        if last_copy.elapsed() >= Duration::from_millis(100)
-            && let Ok(mut s) = stats.lock()
-        {
+        if last_copy.elapsed() >= Duration::from_millis(100) {
             last_copy = Instant::now();
-            s.counters = sw
-                .counters
-                .iter()
-                .map(|(k, v)| (k.to_string(), *v))
-                .collect();
+            copy_counters(&sw, &stats);
         }
     }
-    if let Ok(mut s) = stats.lock() {
+    copy_counters(&sw, &stats);
+    Ok(())
+}
+
+fn copy_counters(sw: &Mutex<Switch>, stats: &Mutex<Stats>) {
+    if let (Ok(sw), Ok(mut s)) = (sw.lock(), stats.lock()) {
         s.counters = sw
             .counters
             .iter()
             .map(|(k, v)| (k.to_string(), *v))
             .collect();
     }
-    Ok(())
 }
