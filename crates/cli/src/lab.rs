@@ -59,6 +59,12 @@ enum LabCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Time from a GARP frame to the VPC's new HAVIP binding (p50/p99), in a VPC lab.
+    GarpBench {
+        /// GARPs to send, alternately from the two servers.
+        #[arg(long, default_value_t = 200)]
+        count: usize,
+    },
     /// CPU and memory of havipd and keepalived running N instances on both servers.
     Bench {
         /// Instances per server.
@@ -257,6 +263,19 @@ pub fn run(args: &Args) -> ExitCode {
             Err(e) => fail(e),
         },
         LabCommand::Drill { sim, .. } => drill(args, *sim),
+        LabCommand::GarpBench { count } => match lab::vpc::garp_bench(*count) {
+            Ok(ms) => {
+                println!(
+                    "{} GARPs: GARP frame -> new binding p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+                    ms.len(),
+                    lab::vpc::percentile(&ms, 50.0),
+                    lab::vpc::percentile(&ms, 99.0),
+                    lab::vpc::percentile(&ms, 100.0)
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
         LabCommand::Bench {
             instances,
             advert_int,
