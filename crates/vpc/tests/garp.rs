@@ -116,3 +116,37 @@ fn an_eni_holds_at_most_five_havips() {
         Ok(GarpOutcome::Refused(why)) if why.contains("already holds 5")
     ));
 }
+
+#[test]
+fn the_programmed_delay_holds_a_garp_report_back() {
+    let api = Api::start_with_delay(
+        Box::new(vpc::store::Memory),
+        vpc::cloud::Quotas::default(),
+        std::time::Duration::from_millis(800),
+    );
+    let s = api.seed();
+    let id = api.ok(
+        "CreateHaVip",
+        json!({"VpcId": s.vpc, "SubnetId": s.subnet, "HaVipName": "h", "Vip": "172.16.16.12"}),
+    )["HaVip"]["HaVipId"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let started = std::time::Instant::now();
+    let body = json!({"NetworkInterfaceId": s.enis[1], "Vip": "172.16.16.12", "Form": "reply"});
+    let answer: serde_json::Value = ureq::post(&format!("{}internal/garp", api.url))
+        .send_string(&body.to_string())
+        .expect("200")
+        .into_json()
+        .expect("json");
+    assert_eq!(answer["Moved"], true, "{answer}");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(800),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        api.service.snapshot().havips[&id].network_interface_id,
+        s.enis[1]
+    );
+}

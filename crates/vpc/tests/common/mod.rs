@@ -21,8 +21,19 @@ pub struct Api {
 
 impl Api {
     pub fn start(store: Box<dyn Store>, quotas: Quotas) -> Api {
+        Self::start_with_delay(store, quotas, std::time::Duration::ZERO)
+    }
+
+    pub fn start_with_delay(
+        store: Box<dyn Store>,
+        quotas: Quotas,
+        delay: std::time::Duration,
+    ) -> Api {
         let keys = BTreeMap::from([(ID.to_string(), KEY.to_string())]);
-        let service = Service::new(store, keys, quotas).expect("service");
+        let mut service = Service::new(store, keys, quotas).expect("service");
+        if let Some(s) = Arc::get_mut(&mut service) {
+            s.garp_delay = delay;
+        }
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
