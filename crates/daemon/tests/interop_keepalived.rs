@@ -66,39 +66,28 @@ fn v3_ipv6() -> Case {
 
 /// Starts `daemon` ("havipd" or "keepalived") on `host` with `config`.
 fn start(lab: &mut Lab, host: &str, daemon: &str, config: &str) {
+    if daemon == "havipd" {
+        lab.havipd(host, host, config);
+        return;
+    }
     let conf = lab.write(&format!("{host}.conf"), config);
     let d = lab.dir.display().to_string();
-    match daemon {
-        "havipd" => lab.spawn(
-            host,
-            host,
-            &[
-                env!("CARGO_BIN_EXE_havipd"),
-                "-n",
-                "-l",
-                "-f",
-                &conf,
-                "--state-dir",
-                &format!("{d}/{host}"),
-            ],
-        ),
-        _ => lab.spawn(
-            host,
-            host,
-            &[
-                "keepalived",
-                "-n",
-                "-l",
-                "-P",
-                "-f",
-                &conf,
-                "-p",
-                &format!("{d}/{host}.pid"),
-                "-r",
-                &format!("{d}/{host}.vrrp.pid"),
-            ],
-        ),
-    }
+    lab.spawn(
+        host,
+        host,
+        &[
+            "keepalived",
+            "-n",
+            "-l",
+            "-P",
+            "-f",
+            &conf,
+            "-p",
+            &format!("{d}/{host}.pid"),
+            "-r",
+            &format!("{d}/{host}.vrrp.pid"),
+        ],
+    );
 }
 
 /// The primary wins, the secondary stays backup, and no moment has two holders; then the

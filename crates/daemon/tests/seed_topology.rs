@@ -28,22 +28,10 @@ fn now() -> f64 {
         .unwrap_or(0.0)
 }
 
-/// Starts havipd in `host` with a seed config; its state directory is `<lab>/<state>`.
+/// Starts havipd in `host` with a seed config (as printed); its state directory is `<lab>/<state>`.
 fn start_havipd(lab: &mut Lab, host: &str, name: &str, config: &str, state: &str) {
-    let dir = lab.dir.join(state).display().to_string();
-    lab.spawn(
-        host,
-        name,
-        &[
-            env!("CARGO_BIN_EXE_havipd"),
-            "-n",
-            "-l",
-            "-f",
-            &seed(config),
-            "--state-dir",
-            &dir,
-        ],
-    );
+    let text = std::fs::read_to_string(seed(config)).expect("seed config");
+    lab.havipd_in(host, name, &text, state);
 }
 
 /// Starts the seed pair (primary first, as the guide does) and waits for the election.

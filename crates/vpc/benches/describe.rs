@@ -70,17 +70,7 @@ fn bench(c: &mut Criterion) {
         let body = json!({"Offset": 5000, "Limit": 100});
         b.iter(|| s.call("DescribeHaVips", &body, "r").expect("ok"))
     });
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .expect("bind");
-    let host = listener.local_addr().expect("addr").to_string();
-    let served = s.clone();
-    rt.spawn(async move { vpc::server::serve(listener, served).await });
+    let (host, _rt) = vpc::server::serve_in_background(s.clone()).expect("server");
     let agent = ureq::AgentBuilder::new().build();
     let url = format!("http://{host}/");
     g.bench_function("http_by_id", |b| {

@@ -413,3 +413,16 @@ pub async fn serve(listener: tokio::net::TcpListener, service: Arc<Service>) -> 
     }
     Ok(())
 }
+
+/// Serves `service` on a free loopback port from a runtime of its own (tests, benchmarks,
+/// embedding); returns `host:port` and the runtime, which serves until dropped.
+pub fn serve_in_background(service: Arc<Service>) -> Result<(String, tokio::runtime::Runtime)> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+    let host = listener.local_addr()?.to_string();
+    rt.spawn(async move { serve(listener, service).await });
+    Ok((host, rt))
+}

@@ -168,8 +168,14 @@ impl Lab {
     /// Starts havipd on `host` with `config` (text); its log is `<name>.log` and its state
     /// directory `<lab>/<name>`, which is returned.
     pub fn havipd(&mut self, host: &str, name: &str, config: &str) -> PathBuf {
+        self.havipd_in(host, name, config, name)
+    }
+
+    /// As [`Lab::havipd`], with the state directory `<lab>/<state>` (a restarted daemon can
+    /// keep its predecessor's).
+    pub fn havipd_in(&mut self, host: &str, name: &str, config: &str, state: &str) -> PathBuf {
         let conf = self.write(&format!("{name}.conf"), config);
-        let state = self.dir.join(name);
+        let state = self.dir.join(state);
         let state_arg = state.display().to_string();
         self.spawn(
             host,

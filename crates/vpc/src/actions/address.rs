@@ -1,7 +1,7 @@
 //! Elastic IPs: allocated from the VPC's public pool (198.51.100.0/24, a documentation range,
 //! routed only inside the lab).
 
-use super::{Outcome, check_ids, filters, page, paged};
+use super::{Listing, Outcome};
 use crate::cidr::Cidr;
 use crate::cloud::{Change, Cloud, now_string};
 use crate::error::ApiError;
@@ -63,28 +63,20 @@ pub fn allocate(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
 
 /// `DescribeAddresses`.
 pub fn describe(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
-    let ids = p.strings("AddressIds")?;
-    let fs = filters(p, &["address-id", "address-ip", "address-status"])?;
-    let (offset, limit) = page(p)?;
-    if let Some(ids) = &ids {
-        check_ids("AddressIds", "eip", ids)?;
-    }
-    let found: Vec<&Address> = cloud
-        .addresses
-        .values()
-        .filter(|a| ids.as_ref().is_none_or(|ids| ids.contains(&a.address_id)))
-        .filter(|a| {
-            fs.iter().all(|f| {
-                f.values.iter().any(|x| match f.name.as_str() {
-                    "address-id" => &a.address_id == x,
-                    "address-ip" => &a.address_ip == x,
-                    _ => &a.address_status == x,
-                })
-            })
-        })
-        .collect();
-    let (set, total) = paged(found, offset, limit);
-    Ok(Outcome::read(
-        json!({ "AddressSet": set, "TotalCount": total }),
-    ))
+    super::describe(
+        p,
+        &cloud.addresses,
+        &Listing {
+            ids_param: "AddressIds",
+            prefix: "eip",
+            filters: &["address-id", "address-ip", "address-status"],
+            exclusive: false,
+            set: "AddressSet",
+            matches: |a: &Address, f, x| match f {
+                "address-id" => a.address_id == x,
+                "address-ip" => a.address_ip == x,
+                _ => a.address_status == x,
+            },
+        },
+    )
 }

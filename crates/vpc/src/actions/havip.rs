@@ -2,7 +2,7 @@
 //! describe (ids or filters, paged), modify, delete, EIP bind/unbind, allowed instances, and
 //! the asynchronous tasks' results.
 
-use super::{Outcome, check_ids, filters, page, paged};
+use super::{Listing, Outcome};
 use crate::cidr::Cidr;
 use crate::cloud::{Change, Cloud, now_string};
 use crate::error::ApiError;
@@ -305,33 +305,18 @@ fn matches(h: &HaVip, name: &str, value: &str) -> bool {
 
 /// `DescribeHaVips`.
 pub fn describe(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
-    let ids = p.strings("HaVipIds")?;
-    let fs = filters(p, FILTERS)?;
-    let (offset, limit) = page(p)?;
-    if ids.is_some() && !fs.is_empty() {
-        return Err(ApiError::new(
-            "InvalidParameter.Coexist",
-            "`HaVipIds` and `Filters` cannot be given together",
-        ));
-    }
-    let found: Vec<&HaVip> = match &ids {
-        Some(ids) => {
-            check_ids("HaVipIds", "havip", ids)?;
-            ids.iter().filter_map(|id| cloud.havips.get(id)).collect()
-        }
-        None => cloud
-            .havips
-            .values()
-            .filter(|h| {
-                fs.iter()
-                    .all(|f| f.values.iter().any(|v| matches(h, &f.name, v)))
-            })
-            .collect(),
-    };
-    let (set, total) = paged(found, offset, limit);
-    Ok(Outcome::read(
-        json!({ "HaVipSet": set, "TotalCount": total }),
-    ))
+    super::describe(
+        p,
+        &cloud.havips,
+        &Listing {
+            ids_param: "HaVipIds",
+            prefix: "havip",
+            filters: FILTERS,
+            exclusive: true,
+            set: "HaVipSet",
+            matches,
+        },
+    )
 }
 
 /// `ModifyHaVipAttribute`.

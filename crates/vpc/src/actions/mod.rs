@@ -182,3 +182,56 @@ pub fn check_ids(name: &str, prefix: &str, ids: &[String]) -> Result<(), ApiErro
     }
     Ok(())
 }
+
+/// How a Describe* action lists one kind of resource.
+pub struct Listing<'a, T> {
+    /// The ids parameter (`HaVipIds`, `VpcIds`, ...).
+    pub ids_param: &'a str,
+    /// The ids' prefix (`havip`, `vpc`, ...).
+    pub prefix: &'a str,
+    /// Filter names it knows.
+    pub filters: &'a [&'a str],
+    /// Whether ids and filters exclude each other (`InvalidParameter.Coexist`).
+    pub exclusive: bool,
+    /// The response's set name (`HaVipSet`, ...).
+    pub set: &'a str,
+    /// Whether a resource matches `filter` = `value`.
+    pub matches: fn(&T, &str, &str) -> bool,
+}
+
+/// A Describe* action: ids (looked up, in the order given) or all `items`, narrowed by the
+/// filters, then a page of the matches and their total.
+pub fn describe<'c, T: serde::Serialize + 'c>(
+    p: &Params<'_>,
+    items: &'c std::collections::BTreeMap<String, T>,
+    l: &Listing<'_, T>,
+) -> Result<Outcome, ApiError> {
+    let ids = p.strings(l.ids_param)?;
+    let fs = filters(p, l.filters)?;
+    let (offset, limit) = page(p)?;
+    if l.exclusive && ids.is_some() && !fs.is_empty() {
+        return Err(ApiError::new(
+            "InvalidParameter.Coexist",
+            format!("`{}` and `Filters` cannot be given together", l.ids_param),
+        ));
+    }
+    if let Some(ids) = &ids {
+        check_ids(l.ids_param, l.prefix, ids)?;
+    }
+    let chosen: Box<dyn Iterator<Item = &T>> = match &ids {
+        Some(ids) => Box::new(ids.iter().filter_map(|i| items.get(i))),
+        None => Box::new(items.values()),
+    };
+    let found: Vec<&T> = chosen
+        .filter(|x| {
+            fs.iter()
+                .all(|f| f.values.iter().any(|v| (l.matches)(x, &f.name, v)))
+        })
+        .collect();
+    let (set, total) = paged(found, offset, limit);
+    let mut out = Outcome::default();
+    out.response.insert(l.set.to_string(), set);
+    out.response
+        .insert("TotalCount".to_string(), Value::from(total));
+    Ok(out)
+}

@@ -1,7 +1,7 @@
 //! VPCs, subnets and network interfaces: the minimum around HAVIPs (the lab registers its
 //! servers' ports as ENIs with their MACs and addresses).
 
-use super::{Outcome, check_ids, filters, page, paged};
+use super::{Listing, Outcome, describe};
 use crate::cidr::Cidr;
 use crate::cloud::{Change, Cloud, now_string};
 use crate::error::ApiError;
@@ -57,28 +57,22 @@ pub fn create_vpc(_cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
 
 /// `DescribeVpcs`.
 pub fn describe_vpcs(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
-    let ids = p.strings("VpcIds")?;
-    let fs = filters(p, &["vpc-id", "vpc-name", "cidr-block"])?;
-    let (offset, limit) = page(p)?;
-    if let Some(ids) = &ids {
-        check_ids("VpcIds", "vpc", ids)?;
-    }
-    let found: Vec<&Vpc> = cloud
-        .vpcs
-        .values()
-        .filter(|v| ids.as_ref().is_none_or(|ids| ids.contains(&v.vpc_id)))
-        .filter(|v| {
-            fs.iter().all(|f| {
-                f.values.iter().any(|x| match f.name.as_str() {
-                    "vpc-id" => &v.vpc_id == x,
-                    "vpc-name" => &v.vpc_name == x,
-                    _ => &v.cidr_block == x,
-                })
-            })
-        })
-        .collect();
-    let (set, total) = paged(found, offset, limit);
-    Ok(Outcome::read(json!({ "VpcSet": set, "TotalCount": total })))
+    describe(
+        p,
+        &cloud.vpcs,
+        &Listing {
+            ids_param: "VpcIds",
+            prefix: "vpc",
+            filters: &["vpc-id", "vpc-name", "cidr-block"],
+            exclusive: false,
+            set: "VpcSet",
+            matches: |v: &Vpc, f, x| match f {
+                "vpc-id" => v.vpc_id == x,
+                "vpc-name" => v.vpc_name == x,
+                _ => v.cidr_block == x,
+            },
+        },
+    )
 }
 
 /// `CreateSubnet`.
@@ -135,31 +129,23 @@ pub fn create_subnet(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError>
 
 /// `DescribeSubnets`.
 pub fn describe_subnets(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
-    let ids = p.strings("SubnetIds")?;
-    let fs = filters(p, &["subnet-id", "vpc-id", "subnet-name", "cidr-block"])?;
-    let (offset, limit) = page(p)?;
-    if let Some(ids) = &ids {
-        check_ids("SubnetIds", "subnet", ids)?;
-    }
-    let found: Vec<&Subnet> = cloud
-        .subnets
-        .values()
-        .filter(|s| ids.as_ref().is_none_or(|ids| ids.contains(&s.subnet_id)))
-        .filter(|s| {
-            fs.iter().all(|f| {
-                f.values.iter().any(|x| match f.name.as_str() {
-                    "subnet-id" => &s.subnet_id == x,
-                    "vpc-id" => &s.vpc_id == x,
-                    "subnet-name" => &s.subnet_name == x,
-                    _ => &s.cidr_block == x,
-                })
-            })
-        })
-        .collect();
-    let (set, total) = paged(found, offset, limit);
-    Ok(Outcome::read(
-        json!({ "SubnetSet": set, "TotalCount": total }),
-    ))
+    describe(
+        p,
+        &cloud.subnets,
+        &Listing {
+            ids_param: "SubnetIds",
+            prefix: "subnet",
+            filters: &["subnet-id", "vpc-id", "subnet-name", "cidr-block"],
+            exclusive: false,
+            set: "SubnetSet",
+            matches: |s: &Subnet, f, x| match f {
+                "subnet-id" => s.subnet_id == x,
+                "vpc-id" => s.vpc_id == x,
+                "subnet-name" => s.subnet_name == x,
+                _ => s.cidr_block == x,
+            },
+        },
+    )
 }
 
 #[derive(Deserialize)]
@@ -300,40 +286,26 @@ pub fn attach_eni(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
 
 /// `DescribeNetworkInterfaces`.
 pub fn describe_enis(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
-    let ids = p.strings("NetworkInterfaceIds")?;
-    let fs = filters(
+    describe(
         p,
-        &[
-            "vpc-id",
-            "subnet-id",
-            "network-interface-id",
-            "attachment.instance-id",
-        ],
-    )?;
-    let (offset, limit) = page(p)?;
-    if let Some(ids) = &ids {
-        check_ids("NetworkInterfaceIds", "eni", ids)?;
-    }
-    let found: Vec<&NetworkInterface> = cloud
-        .enis
-        .values()
-        .filter(|e| {
-            ids.as_ref()
-                .is_none_or(|ids| ids.contains(&e.network_interface_id))
-        })
-        .filter(|e| {
-            fs.iter().all(|f| {
-                f.values.iter().any(|x| match f.name.as_str() {
-                    "vpc-id" => &e.vpc_id == x,
-                    "subnet-id" => &e.subnet_id == x,
-                    "network-interface-id" => &e.network_interface_id == x,
-                    _ => e.instance_id() == x,
-                })
-            })
-        })
-        .collect();
-    let (set, total) = paged(found, offset, limit);
-    Ok(Outcome::read(
-        json!({ "NetworkInterfaceSet": set, "TotalCount": total }),
-    ))
+        &cloud.enis,
+        &Listing {
+            ids_param: "NetworkInterfaceIds",
+            prefix: "eni",
+            filters: &[
+                "vpc-id",
+                "subnet-id",
+                "network-interface-id",
+                "attachment.instance-id",
+            ],
+            exclusive: false,
+            set: "NetworkInterfaceSet",
+            matches: |e: &NetworkInterface, f, x| match f {
+                "vpc-id" => e.vpc_id == x,
+                "subnet-id" => e.subnet_id == x,
+                "network-interface-id" => e.network_interface_id == x,
+                _ => e.instance_id() == x,
+            },
+        },
+    )
 }

@@ -34,17 +34,7 @@ impl Api {
         if let Some(s) = Arc::get_mut(&mut service) {
             s.garp_delay = delay;
         }
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let listener = rt
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .expect("bind");
-        let host = listener.local_addr().expect("addr").to_string();
-        let s = service.clone();
-        rt.spawn(async move { vpc::server::serve(listener, s).await });
+        let (host, rt) = vpc::server::serve_in_background(service.clone()).expect("server");
         Api {
             url: format!("http://{host}/"),
             host,
