@@ -61,6 +61,20 @@ impl Report {
 }
 
 /// Checks `path` read through `files`; `host` enables the checks that depend on the machine.
+/// Checks a config given as text (named `keepalived.conf`; no includes, no host checks).
+pub fn check_text(text: &str, opts: &Options) -> Report {
+    let files = crate::reader::MemoryFiles(
+        [(
+            std::path::PathBuf::from("keepalived.conf"),
+            text.as_bytes().to_vec(),
+        )]
+        .into_iter()
+        .collect(),
+    );
+    check(&files, Path::new("keepalived.conf"), None, opts)
+}
+
+/// Checks the config at `path`, read through `files`.
 pub fn check(files: &dyn Files, path: &Path, host: Option<&dyn Host>, opts: &Options) -> Report {
     let mut reader = Reader::new(files, opts.config_id.clone());
     let read = reader.read_top(path);

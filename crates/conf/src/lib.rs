@@ -20,5 +20,5 @@ pub mod tree;
 pub mod unicode;
 pub mod validate;
 
-pub use check::{Options, Report, check};
+pub use check::{Options, Report, check, check_text};
 pub use diag::{Diagnostic, Location, Severity};

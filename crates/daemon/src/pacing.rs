@@ -130,20 +130,9 @@ impl Pacer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use conf::reader::MemoryFiles;
 
     fn pacer(text: &str) -> Pacer {
-        let files = MemoryFiles(
-            [("/k.conf".into(), text.as_bytes().to_vec())]
-                .into_iter()
-                .collect(),
-        );
-        let r = conf::check(
-            &files,
-            std::path::Path::new("/k.conf"),
-            None,
-            &conf::Options::default(),
-        );
+        let r = conf::check_text(text, &conf::Options::default());
         Pacer::new(&r.config)
     }
 

@@ -322,20 +322,9 @@ fn adjust(ok: bool, item: &Item, fault: &mut bool, delta: &mut i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use conf::reader::MemoryFiles;
 
     fn tracker(text: &str) -> Tracker {
-        let files = MemoryFiles(
-            [("/k.conf".into(), text.as_bytes().to_vec())]
-                .into_iter()
-                .collect(),
-        );
-        let report = conf::check(
-            &files,
-            std::path::Path::new("/k.conf"),
-            None,
-            &conf::Options::default(),
-        );
+        let report = conf::check_text(text, &conf::Options::default());
         let insts: Vec<&Instance> = report.config.instances.iter().collect();
         Tracker::new(&report.config, &insts)
     }

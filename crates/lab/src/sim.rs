@@ -13,17 +13,7 @@ use vrrp::{Micros, RouterConfig, Timestamp};
 
 /// The seed config of server `node` as the router runs it.
 pub fn router_config(text: &str) -> Result<RouterConfig> {
-    let files = conf::reader::MemoryFiles(
-        [("/seed.conf".into(), text.as_bytes().to_vec())]
-            .into_iter()
-            .collect(),
-    );
-    let report = conf::check(
-        &files,
-        std::path::Path::new("/seed.conf"),
-        None,
-        &conf::Options::default(),
-    );
+    let report = conf::check_text(text, &conf::Options::default());
     let inst = report
         .config
         .instances

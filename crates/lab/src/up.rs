@@ -33,17 +33,7 @@ pub fn configs_in(dir: &Path) -> Result<Vec<(PathBuf, String)>> {
 
 /// The address a config's first instance advertises from, if it says.
 pub fn source_address(text: &str) -> Option<Ipv4Addr> {
-    let files = conf::reader::MemoryFiles(
-        [("/x.conf".into(), text.as_bytes().to_vec())]
-            .into_iter()
-            .collect(),
-    );
-    let report = conf::check(
-        &files,
-        Path::new("/x.conf"),
-        None,
-        &conf::Options::default(),
-    );
+    let report = conf::check_text(text, &conf::Options::default());
     let s = &report.config.instances.first()?.settings;
     match s.ip("unicast_src_ip").or_else(|| s.ip("mcast_src_ip"))? {
         IpAddr::V4(a) => Some(a),
