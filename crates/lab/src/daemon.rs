@@ -37,23 +37,31 @@ impl std::fmt::Display for Kind {
     }
 }
 
-/// Where havipd is: `$HAVIPD`, or next to the running program (or one level up, for test
-/// binaries in `target/*/deps`).
-pub fn havipd_path() -> Result<PathBuf> {
-    if let Some(p) = std::env::var_os("HAVIPD") {
+/// Where the workspace binary `name` is: `$<env>`, the running program itself, or next to it
+/// (or one level up, for test binaries in `target/*/deps`).
+pub fn binary_path(name: &str, env: &str) -> Result<PathBuf> {
+    if let Some(p) = std::env::var_os(env) {
         return Ok(PathBuf::from(p));
     }
     let exe = std::env::current_exe()?;
+    if exe.file_name().is_some_and(|n| n == name) {
+        return Ok(exe);
+    }
     for dir in exe.ancestors().skip(1).take(2) {
-        let candidate = dir.join("havipd");
+        let candidate = dir.join(name);
         if candidate.is_file() {
             return Ok(candidate);
         }
     }
     bail!(
-        "havipd not found next to {}: build it (`cargo build --release --workspace`) or set HAVIPD",
+        "{name} not found next to {}: build it (`cargo build --release --workspace`) or set {env}",
         exe.display()
     )
+}
+
+/// Where havipd is (`$HAVIPD` or next to the running program).
+pub fn havipd_path() -> Result<PathBuf> {
+    binary_path("havipd", "HAVIPD")
 }
 
 /// A daemon running on a server.

@@ -55,25 +55,9 @@ impl Drop for VpcLab {
     }
 }
 
-/// `havip` itself: `$HAVIP`, or next to the running program (or one level up).
+/// `havip` itself: `$HAVIP`, the running program, or next to it.
 pub fn havip_path() -> Result<PathBuf> {
-    if let Some(p) = std::env::var_os("HAVIP") {
-        return Ok(PathBuf::from(p));
-    }
-    let exe = std::env::current_exe()?;
-    if exe.file_name().is_some_and(|n| n == "havip") {
-        return Ok(exe);
-    }
-    for dir in exe.ancestors().skip(1).take(2) {
-        let candidate = dir.join("havip");
-        if candidate.is_file() {
-            return Ok(candidate);
-        }
-    }
-    bail!(
-        "havip not found next to {}: build the workspace or set HAVIP",
-        exe.display()
-    )
+    daemon::binary_path("havip", "HAVIP")
 }
 
 /// A signed call to the lab's control plane.

@@ -207,13 +207,7 @@ fn create_havip_validation_errors() {
 fn describe_modify_and_eip_errors() {
     let api = Api::memory();
     let s = api.seed();
-    let id = api.ok(
-        "CreateHaVip",
-        json!({"VpcId": s.vpc, "SubnetId": s.subnet, "HaVipName": "h"}),
-    )["HaVip"]["HaVipId"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let id = api.havip(&s, "h", json!({}));
     let cases = [
         (
             "DescribeHaVips",

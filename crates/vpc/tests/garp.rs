@@ -11,13 +11,7 @@ use vpc::server::GarpOutcome;
 fn garp_moves_the_binding_and_records_it() {
     let api = Api::memory();
     let s = api.seed();
-    let id = api.ok(
-        "CreateHaVip",
-        json!({"VpcId": s.vpc, "SubnetId": s.subnet, "HaVipName": "h", "Vip": "172.16.16.12"}),
-    )["HaVip"]["HaVipId"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let id = api.havip(&s, "h", json!({"Vip": "172.16.16.12"}));
     assert_eq!(
         api.service.garp(&s.enis[0], "172.16.16.12", "request"),
         Ok(GarpOutcome::Moved)
@@ -51,14 +45,12 @@ fn garps_that_must_not_move_anything() {
         Ok(GarpOutcome::Refused(why)) if why.contains("not a HAVIP")
     ));
     // CheckAssociate: only the associated ENI may take it.
-    let id = api.ok(
-        "CreateHaVip",
-        json!({"VpcId": s.vpc, "SubnetId": s.subnet, "HaVipName": "h", "Vip": "172.16.16.12", "CheckAssociate": true,
+    let id = api.havip(
+        &s,
+        "h",
+        json!({"Vip": "172.16.16.12", "CheckAssociate": true,
                "HaVipAssociationSet": [{"InstanceId": s.enis[0], "InstanceType": "ENI"}]}),
-    )["HaVip"]["HaVipId"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    );
     assert!(matches!(
         api.service.garp(&s.enis[1], "172.16.16.12", "request"),
         Ok(GarpOutcome::Refused(why)) if why.contains("not associated")
@@ -125,13 +117,7 @@ fn the_programmed_delay_holds_a_garp_report_back() {
         std::time::Duration::from_millis(800),
     );
     let s = api.seed();
-    let id = api.ok(
-        "CreateHaVip",
-        json!({"VpcId": s.vpc, "SubnetId": s.subnet, "HaVipName": "h", "Vip": "172.16.16.12"}),
-    )["HaVip"]["HaVipId"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let id = api.havip(&s, "h", json!({"Vip": "172.16.16.12"}));
     let started = std::time::Instant::now();
     let body = json!({"NetworkInterfaceId": s.enis[1], "Vip": "172.16.16.12", "Form": "reply"});
     let answer: serde_json::Value = ureq::post(&format!("{}internal/garp", api.url))

@@ -102,6 +102,18 @@ impl Api {
             .to_string()
     }
 
+    /// Creates a HAVIP in the seed's subnet with `extra` parameters; returns its id.
+    pub fn havip(&self, s: &Seed, name: &str, extra: Value) -> String {
+        let mut body = json!({"VpcId": s.vpc, "SubnetId": s.subnet, "HaVipName": name});
+        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+            b.extend(e.clone());
+        }
+        self.ok("CreateHaVip", body)["HaVip"]["HaVipId"]
+            .as_str()
+            .expect("HaVipId")
+            .to_string()
+    }
+
     /// A VPC 172.16.0.0/16 with subnet 172.16.16.0/24 and two ENIs (.5, .6) on two instances.
     pub fn seed(&self) -> Seed {
         let vpc = self.ok(
