@@ -4,6 +4,7 @@
 //! No sockets, no clock, no async: [`Router::handle`] takes an [`Event`] and a [`Timestamp`] and
 //! returns [`Action`]s; [`Advert::decode`] and [`Advert::encode`] turn bytes into adverts and back.
 
+pub mod auth_hmac;
 pub mod checksum;
 pub mod config;
 pub mod ip;
@@ -15,7 +16,7 @@ pub mod timing;
 pub use config::{ConfigError, GarpSchedule, PRIORITY_OWNER, RouterConfig, UnicastPeer};
 pub use packet::{
     Advert, AdvertInterval, Auth, ChecksumMode, DecodeError, Decoded, EncodeError, Family,
-    PacketAddrs, Version,
+    PacketAddrs, Version, reseal_ipv6_checksum,
 };
 pub use router::{Action, DropReason, Event, Notify, Reason, Router, State, Stats};
 pub use time::{Micros, Timestamp};

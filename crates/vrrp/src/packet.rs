@@ -21,6 +21,7 @@
 //! for IPv4 vendors disagree: [`ChecksumMode`] names the variants; decoding accepts any of them
 //! and reports which one matched.
 
+use crate::auth_hmac::TRAILER_LEN;
 use crate::checksum::{self, Sum};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -391,6 +392,42 @@ impl Advert {
     ///
     /// Never panics; every malformed input gives a [`DecodeError`].
     pub fn decode(bytes: &[u8], addrs: &PacketAddrs) -> Result<Decoded, DecodeError> {
+        Self::decode_message(bytes, bytes, addrs)
+    }
+
+    /// Like [`Advert::decode`], for an instance with `auth_hmac`: a message followed by exactly
+    /// a trailer's length more is split (keepalived's rule: padding never reaches that size).
+    /// For IPv6 the checksum covers the trailer too; for IPv4 the message alone.
+    pub fn decode_with_trailer<'a>(
+        bytes: &'a [u8],
+        addrs: &PacketAddrs,
+    ) -> Result<(Decoded, Option<&'a [u8; TRAILER_LEN]>), DecodeError> {
+        let split = message_len(bytes, Family::of(&addrs.src))
+            .filter(|&m| bytes.len() == m + TRAILER_LEN)
+            .and_then(|m| Some((&bytes[..m], bytes[m..].try_into().ok()?)));
+        match split {
+            Some((message, trailer)) => {
+                let checksummed = if Family::of(&addrs.src) == Family::Ipv6 {
+                    bytes
+                } else {
+                    message
+                };
+                Ok((
+                    Self::decode_message(message, checksummed, addrs)?,
+                    Some(trailer),
+                ))
+            }
+            None => Ok((Self::decode(bytes, addrs)?, None)),
+        }
+    }
+
+    /// Decodes `bytes`, the VRRP message; `checksummed` is what its checksum covers (the
+    /// message, or for IPv6 the whole payload with a trailer).
+    fn decode_message(
+        bytes: &[u8],
+        checksummed: &[u8],
+        addrs: &PacketAddrs,
+    ) -> Result<Decoded, DecodeError> {
         if bytes.len() < HEADER_LEN {
             return Err(DecodeError::Truncated {
                 needed: HEADER_LEN,
@@ -447,7 +484,7 @@ impl Advert {
                 t => return Err(DecodeError::BadAuthType(t)),
             },
         };
-        let checksum = verify_checksum(bytes, version, family, addrs)?;
+        let checksum = verify_checksum(checksummed, version, family, addrs)?;
         let addresses = bytes[HEADER_LEN..addr_end]
             .chunks_exact(family.addr_len())
             .map(|c| match family {
@@ -471,6 +508,29 @@ impl Advert {
             checksum,
         })
     }
+}
+
+/// After a trailer was appended to an IPv6 advert: its checksum covers the whole payload (the
+/// rule the kernel applies with `IPV6_CHECKSUM`), so it is computed again. IPv4 adverts keep
+/// the checksum of the message alone.
+pub fn reseal_ipv6_checksum(payload: &mut [u8], addrs: &PacketAddrs) {
+    if Family::of(&addrs.src) != Family::Ipv6 || payload.len() < HEADER_LEN {
+        return;
+    }
+    payload[6..8].copy_from_slice(&[0, 0]);
+    let c = pseudo_sum(addrs.src, addrs.dst, payload.len())
+        .add(payload)
+        .finish()
+        .to_be_bytes();
+    payload[6..8].copy_from_slice(&c);
+}
+
+/// The length of the VRRP message the header announces, if the header is there.
+fn message_len(bytes: &[u8], family: Family) -> Option<usize> {
+    let first = *bytes.first()?;
+    let count = usize::from(*bytes.get(3)?);
+    let auth = if first >> 4 == 2 { AUTH_LEN } else { 0 };
+    Some(HEADER_LEN + count * family.addr_len() + auth)
 }
 
 fn effective_mode(version: Version, family: Family, requested: ChecksumMode) -> ChecksumMode {
