@@ -5,6 +5,7 @@ use crate::model::{Config, InitialState, Instance};
 use crate::validate::{is_ipv6, version};
 use serde::Serialize;
 use std::net::IpAddr;
+use vrrp::auth_hmac::HmacConfig;
 use vrrp::{
     AdvertInterval, Auth, GarpSchedule, Micros, RouterConfig, UnicastPeer, Version, timing,
 };
@@ -29,6 +30,8 @@ pub struct Effective {
     pub track_scripts: Vec<String>,
     /// Notify scripts by kind.
     pub notify: Vec<(String, String)>,
+    /// `auth_hmac`, resolved (window from the advert interval when unset).
+    pub auth_hmac: Option<HmacConfig>,
 }
 
 /// Resolves one instance. `interface_address` stands in for the address keepalived would take
@@ -95,7 +98,18 @@ pub fn resolve(
             master_repeat,
         ) as u32,
     };
+    let auth_hmac = i.auth_hmac.as_ref().map(|h| HmacConfig {
+        keys: h.keys.clone(),
+        active_key: h.active_key.unwrap_or(0),
+        mode: h.mode,
+        anti_replay: h.anti_replay,
+        time_window: h
+            .time_window
+            .unwrap_or_else(|| HmacConfig::default_window(interval)),
+    });
+    // auth_hmac replaces the legacy mechanisms (keepalived drops them).
     let auth = match (&i.auth, version) {
+        _ if auth_hmac.is_some() => Auth::None,
         (Some(a), Version::V2) if a.auth_type == "PASS" => {
             Auth::pass(a.pass.as_deref().unwrap_or(""))
         }
@@ -164,5 +178,6 @@ pub fn resolve(
             .map(|t| t.name.clone())
             .collect(),
         notify,
+        auth_hmac,
     })
 }

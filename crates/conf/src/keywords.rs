@@ -232,6 +232,7 @@ pub static INSTANCE: Table = Table::new(&[
     ("priority", Int(1, 255)),
     ("advert_int", Secs(0.01, 255.0)),
     ("authentication", Block),
+    ("auth_hmac", Block),
     ("virtual_ipaddress", Block),
     ("virtual_ipaddress_excluded", Block),
     ("promote_secondaries", Flag),
@@ -319,6 +320,15 @@ pub static GARP_GROUP: Table = Table::new(&[
 
 /// `authentication`.
 pub static AUTHENTICATION: Table = Table::new(&[("auth_type", Str), ("auth_pass", Str)]);
+
+/// `auth_hmac` (read by its own builder; the table names its keywords for suggestions).
+pub static AUTH_HMAC: Table = Table::new(&[
+    ("key", Words),
+    ("active_key", Int(1, 255)),
+    ("time_window", Int(1, 300)),
+    ("anti_replay", Str),
+    ("mode", Str),
+]);
 
 /// Top-level sections of keepalived's load-balancer (IPVS) and BFD halves, which havip does not run.
 pub const UNSUPPORTED_TOP: &[&str] = &[

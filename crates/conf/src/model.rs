@@ -197,6 +197,23 @@ pub struct Authentication {
     pub loc: Location,
 }
 
+/// `auth_hmac`, as read (the window is resolved with the advert interval in `effective`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AuthHmac {
+    /// Keys, by id.
+    pub keys: Vec<vrrp::auth_hmac::Key>,
+    /// `active_key`, if set.
+    pub active_key: Option<u8>,
+    /// `mode` (enforce unless set).
+    pub mode: vrrp::auth_hmac::Mode,
+    /// `anti_replay` (time unless set).
+    pub anti_replay: vrrp::auth_hmac::AntiReplay,
+    /// `time_window`, if set.
+    pub time_window: Option<u32>,
+    /// Where the block is.
+    pub loc: Location,
+}
+
 /// `global_defs`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Global {
@@ -272,6 +289,8 @@ pub struct Instance {
     pub settings: Settings,
     /// `authentication`.
     pub auth: Option<Authentication>,
+    /// `auth_hmac`.
+    pub auth_hmac: Option<AuthHmac>,
     /// `unicast_peer`.
     pub unicast_peers: Vec<Peer>,
     /// `virtual_ipaddress`.

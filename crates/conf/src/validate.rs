@@ -151,7 +151,9 @@ fn instance(cfg: &Config, i: &Instance, diags: &mut Vec<Diagnostic>) {
     if s.has("nopreempt") && s.micros("preempt_delay").is_some_and(|d| d > 0) {
         diags.push(Diagnostic::new(Severity::Warning, "preempt-delay-nopreempt", at("preempt_delay"), "preempt_delay", format!("({}) preempt_delay is incompatible with nopreempt; keepalived resets it to 0", i.name)).hint("remove preempt_delay, or remove nopreempt if the primary should take back its role"));
     }
-    if let Some(a) = &i.auth {
+    if let Some(h) = &i.auth_hmac {
+        auth_hmac(cfg, i, h, diags);
+    } else if let Some(a) = &i.auth {
         if v == 3 {
             diags.push(Diagnostic::new(
                 Severity::Warning,
@@ -387,5 +389,23 @@ fn host_checks(cfg: &Config, host: &dyn Host, diags: &mut Vec<Diagnostic>) {
             )
             .hint(format!("install it and `chmod +x {path}`")),
         );
+    }
+}
+
+/// keepalived 2.4's cross-checks of `auth_hmac`: the legacy block is dropped, the active key
+/// must exist (keepalived would run unauthenticated), and strict mode wants `enforce`.
+fn auth_hmac(cfg: &Config, i: &Instance, h: &crate::model::AuthHmac, diags: &mut Vec<Diagnostic>) {
+    if let Some(a) = &i.auth {
+        diags.push(Diagnostic::new(Severity::Warning, "auth-hmac-legacy-dropped", a.loc.clone(), "authentication", format!("({}) auth_hmac cannot be combined with authentication; the authentication block is dropped", i.name)).hint("remove the authentication block: auth_hmac replaces it"));
+    }
+    match h.active_key {
+        None => diags.push(Diagnostic::new(Severity::Error, "auth-hmac-active-key", h.loc.clone(), "auth_hmac", format!("({}) auth_hmac has no active_key; keepalived disables the extension and runs unauthenticated", i.name)).hint("add `active_key ID` naming one of the keys")),
+        Some(id) if !h.keys.iter().any(|k| k.id == id) => diags.push(Diagnostic::new(Severity::Error, "auth-hmac-active-key", h.loc.clone(), "auth_hmac", format!("({}) auth_hmac active_key {id} is not defined; keepalived disables the extension and runs unauthenticated", i.name)).hint("define `key {id} ...` or point active_key at a defined key")),
+        Some(_) => {}
+    }
+    let strict =
+        i.settings.bool("strict_mode") == Some(true) || cfg.global.settings.has("vrrp_strict");
+    if strict && h.mode != vrrp::auth_hmac::Mode::Enforce {
+        diags.push(Diagnostic::new(Severity::Error, "auth-hmac-strict", h.loc.clone(), "auth_hmac", format!("({}) strict mode requires auth_hmac mode enforce, not {}; keepalived forces enforce", i.name, h.mode.as_str())).hint("set `mode enforce`, or turn strict mode off while migrating"));
     }
 }

@@ -15,6 +15,7 @@ pub fn build(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Instance> {
         loc: node.name.loc.clone(),
         settings: Settings::default(),
         auth: None,
+        auth_hmac: None,
         unicast_peers: Vec::new(),
         vips: Vec::new(),
         excluded_vips: Vec::new(),
@@ -34,6 +35,14 @@ pub fn build(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Instance> {
         diags,
         |b, d| match b.key() {
             "authentication" => i.auth = authentication(b, d),
+            "auth_hmac" if i.auth_hmac.is_some() => d.push(Diagnostic::new(
+                Severity::Warning,
+                "duplicate-block",
+                b.name.loc.clone(),
+                "auth_hmac",
+                "a second auth_hmac block; keepalived keeps the first and ignores this one",
+            )),
+            "auth_hmac" => i.auth_hmac = Some(super::auth_hmac::build(b, d)),
             "unicast_peer" => i.unicast_peers.extend(lists::peers(b, d)),
             "virtual_ipaddress" => i.vips.extend(lists::addresses(b, d)),
             "virtual_ipaddress_excluded" => i.excluded_vips.extend(lists::addresses(b, d)),
