@@ -125,7 +125,7 @@ fn decode(value: &str) -> Result<Vec<u8>, String> {
         return Ok(value.as_bytes().to_vec());
     };
     let digits: Vec<u8> = digits.bytes().filter(|b| !b" \t".contains(b)).collect();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return Err(format!("{} hex digits; a byte takes two", digits.len()));
     }
     digits
