@@ -6,7 +6,7 @@ use crate::pacing::Frame;
 use crate::run::Daemon;
 use std::net::IpAddr;
 use tracing::{debug, info, warn};
-use vrrp::{Action, ChecksumMode, Family, Notify, Reason, State};
+use vrrp::{Action, Family, Notify, Reason, State};
 
 impl Daemon {
     /// Carries out instance `k`'s actions, in order.
@@ -20,24 +20,8 @@ impl Daemon {
                     } else {
                         &self.sock6
                     };
-                    let Some(sock) = sock else { continue };
-                    for &dst in &inst.destinations {
-                        let addrs = vrrp::PacketAddrs {
-                            src: inst.primary,
-                            dst,
-                        };
-                        match advert.encode(&addrs, ChecksumMode::PseudoHeader) {
-                            Ok(bytes) => {
-                                if let Err(e) =
-                                    sock.send(&bytes, inst.primary, dst, inst.xmit_index)
-                                {
-                                    debug!(instance = %inst.name, %dst, error = %e, "advert not sent");
-                                }
-                            }
-                            Err(e) => {
-                                warn!(instance = %inst.name, error = %e, "advert not encodable")
-                            }
-                        }
+                    if let Some(sock) = sock {
+                        crate::adverts::send(&mut self.instances[k], sock, &advert);
                     }
                 }
                 Action::Transition { from, to, reason } => {

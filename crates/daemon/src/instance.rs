@@ -7,6 +7,7 @@ use crate::tracking::Verdict;
 use anyhow::{Context, Result, anyhow};
 use conf::model::{Config, VirtualAddress};
 use std::net::IpAddr;
+use vrrp::auth_hmac::HmacSession;
 use vrrp::{Family, Router};
 
 /// A configured instance, ready to run.
@@ -47,6 +48,11 @@ pub struct Instance {
     pub verdict: Verdict,
     /// What must stay equal across a reload for the instance to keep running untouched.
     pub fingerprint: String,
+    /// `auth_hmac` signing and verification (outside the fingerprint: a reload changes keys
+    /// and modes in place, without a flap).
+    pub auth: Option<HmacSession>,
+    /// When each kind of rejected advert was last logged.
+    pub auth_log: crate::adverts::RejectionLog,
 }
 
 /// A VMAC interface: a macvlan with the VRRP virtual MAC, holding the VIPs.
@@ -67,6 +73,19 @@ pub fn virtual_mac(family: Family, vrid: u8) -> [u8; 6] {
 }
 
 impl Instance {
+    /// Takes the `auth_hmac` settings of the same instance from a new configuration, keeping
+    /// the sequence sent so far and the replay marks.
+    pub fn adopt_auth(&mut self, new: Option<HmacSession>) {
+        let peers = unicast_peers(self.router.config());
+        self.auth = match (self.auth.take(), new) {
+            (Some(mut old), Some(new)) => {
+                old.reconfigure(new.config().clone(), &peers);
+                Some(old)
+            }
+            (_, new) => new,
+        };
+    }
+
     /// MAC that announcements carry and the interface they leave by.
     pub fn announce_from(&self) -> ([u8; 6], u32) {
         match &self.vmac {
@@ -170,6 +189,14 @@ pub async fn build(
                 &vrules,
             )
         );
+        let auth = e.auth_hmac.clone().map(|h| {
+            HmacSession::new(
+                h,
+                e.router.version,
+                e.router.vrid,
+                &unicast_peers(&e.router),
+            )
+        });
         let (notifier, task) = Notifier::spawn(ci.name.clone());
         tasks.push(task);
         out.push(Instance {
@@ -199,9 +226,16 @@ pub async fn build(
                 priority: e.router.priority,
             },
             fingerprint,
+            auth,
+            auth_log: Default::default(),
         });
     }
     Ok((out, tasks))
+}
+
+/// The unicast peers' addresses (empty for multicast).
+fn unicast_peers(cfg: &vrrp::RouterConfig) -> Vec<IpAddr> {
+    cfg.unicast_peers.iter().map(|p| p.addr).collect()
 }
 
 /// Finds or creates the instance's VMAC interface on `base`.

@@ -1,5 +1,6 @@
 //! `havipd`: runs an existing keepalived.conf's VRRP instances.
 
+mod adverts;
 mod announce;
 mod apply;
 mod clock;

@@ -122,7 +122,10 @@ impl Daemon {
                     .is_some_and(|o| o.name == n.name && o.fingerprint == n.fingerprint)
             });
             match kept.and_then(Option::take) {
-                Some(o) => self.instances.push(o),
+                Some(mut o) => {
+                    o.adopt_auth(n.auth);
+                    self.instances.push(o);
+                }
                 None => {
                     fresh.push(self.instances.len());
                     self.instances.push(n);

@@ -153,6 +153,8 @@ struct InstanceStats<'a> {
     priority: u8,
     #[serde(flatten)]
     counters: &'a vrrp::Stats,
+    #[serde(flatten)]
+    auth: Option<&'a vrrp::auth_hmac::AuthStats>,
 }
 
 #[derive(Serialize)]
@@ -293,8 +295,8 @@ impl Daemon {
                     return;
                 }
             };
-            let advert = match Advert::decode(&pkt.payload, &pkt.addrs) {
-                Ok(d) => d.advert,
+            let (advert, trailer) = match Advert::decode_with_trailer(&pkt.payload, &pkt.addrs) {
+                Ok((d, t)) => (d.advert, t.copied()),
                 Err(e) => {
                     self.dropped.invalid += 1;
                     debug!(src = %pkt.addrs.src, error = %e, "dropped invalid VRRP packet");
@@ -315,6 +317,24 @@ impl Daemon {
                 debug!(src = %pkt.addrs.src, vrid = advert.vrid, "advert for no instance of ours");
                 continue;
             };
+            let message = &pkt.payload[..pkt.payload.len() - trailer.map_or(0, |t| t.len())];
+            let inst = &mut self.instances[k];
+            let admitted = crate::adverts::admit(
+                inst,
+                pkt.addrs.src,
+                pkt.ttl,
+                multicast,
+                &advert,
+                message,
+                trailer.as_ref(),
+            );
+            if !admitted {
+                if inst.auth.is_none() {
+                    self.dropped.invalid += 1;
+                    debug!(src = %pkt.addrs.src, "dropped an advert with a trailer: no auth_hmac here");
+                }
+                continue;
+            }
             self.handle(
                 k,
                 Event::Advert {
@@ -342,6 +362,7 @@ impl Daemon {
                             state: i.router.state().to_string(),
                             priority: i.router.effective_priority(),
                             counters: i.router.stats(),
+                            auth: i.auth.as_ref().map(|a| a.stats()),
                         },
                     )
                 })

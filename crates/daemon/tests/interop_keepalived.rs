@@ -68,26 +68,9 @@ fn v3_ipv6() -> Case {
 fn start(lab: &mut Lab, host: &str, daemon: &str, config: &str) {
     if daemon == "havipd" {
         lab.havipd(host, host, config);
-        return;
+    } else {
+        lab.keepalived(host, host, "keepalived", config);
     }
-    let conf = lab.write(&format!("{host}.conf"), config);
-    let d = lab.dir.display().to_string();
-    lab.spawn(
-        host,
-        host,
-        &[
-            "keepalived",
-            "-n",
-            "-l",
-            "-P",
-            "-f",
-            &conf,
-            "-p",
-            &format!("{d}/{host}.pid"),
-            "-r",
-            &format!("{d}/{host}.vrrp.pid"),
-        ],
-    );
 }
 
 /// The primary wins, the secondary stays backup, and no moment has two holders; then the

@@ -20,6 +20,14 @@ pub fn skip_reason(tools: &[&str]) -> Option<String> {
         return Some("not root (network namespaces need it)".into());
     }
     for tool in tools.iter().chain(&["ip", "ping"]) {
+        if tool.starts_with('/') {
+            if !std::path::Path::new(tool).is_file() {
+                return Some(format!(
+                    "{tool} is not built (scripts/build-keepalived-2.4.sh; .ci/run runs it)"
+                ));
+            }
+            continue;
+        }
         if !Command::new("sh")
             .arg("-c")
             .arg(format!("command -v {tool}"))
@@ -45,6 +53,10 @@ impl Lab {
     /// A new lab, or `None` (with the reason printed) where namespaces cannot be made.
     pub fn new(tag: &str, tools: &[&str]) -> Option<Lab> {
         if let Some(why) = skip_reason(tools) {
+            assert!(
+                std::env::var("HAVIP_REQUIRE_ALL").as_deref() != Ok("1"),
+                "{tag} cannot run: {why} (HAVIP_REQUIRE_ALL=1 forbids skipping)"
+            );
             eprintln!("SKIPPED {tag}: {why}");
             return None;
         }
@@ -193,6 +205,26 @@ impl Lab {
         state
     }
 
+    /// Starts a keepalived binary (`keepalived` from PATH, or a path such as
+    /// [`keepalived_24`]) on `host` with `config`, in the foreground, logging to the console.
+    pub fn keepalived(&mut self, host: &str, name: &str, binary: &str, config: &str) {
+        let conf = self.write(&format!("{name}.conf"), config);
+        let d = self.dir.display().to_string();
+        let (pid, vrrp_pid) = (format!("{d}/{name}.pid"), format!("{d}/{name}.vrrp.pid"));
+        let mut argv = vec![binary, "-n", "-l", "-f", &conf, "-p", &pid, "-r", &vrrp_pid];
+        // Debian's build has the load balancer too: -P runs the VRRP half only. The 2.4.3 test
+        // build has no load balancer, and no -P.
+        if binary == "keepalived" {
+            argv.push("-P");
+        }
+        self.spawn(host, name, &argv);
+    }
+
+    /// Sends a signal to a daemon started with `spawn` and keeps it (SIGHUP, SIGUSR2).
+    pub fn reload(&self, name: &str) {
+        self.kill(name, "HUP");
+    }
+
     /// Runs a shell command line in a host's namespace; panics if it fails.
     pub fn sh_in(&self, host: &str, cmd: &str) -> String {
         let out = self.exec(host, &["sh", "-c", cmd]);
@@ -315,4 +347,35 @@ pub fn transitions(state_dir: &std::path::Path) -> Vec<(f64, String, String)> {
             )
         })
         .collect()
+}
+
+/// keepalived 2.4.3 built by `scripts/build-keepalived-2.4.sh` (or `HAVIP_KEEPALIVED_24`).
+pub fn keepalived_24() -> String {
+    std::env::var("HAVIP_KEEPALIVED_24").unwrap_or_else(|_| {
+        format!(
+            "{}/../../target/keepalived-2.4.3/sbin/keepalived",
+            env!("CARGO_MANIFEST_DIR")
+        )
+    })
+}
+
+/// havipd's counters from `stats.json` after a SIGUSR2, for one instance.
+pub fn stats_of(
+    lab: &Lab,
+    name: &str,
+    state_dir: &std::path::Path,
+    instance: &str,
+) -> serde_json::Value {
+    let file = state_dir.join("stats.json");
+    let before = std::fs::metadata(&file).and_then(|m| m.modified()).ok();
+    lab.kill(name, "USR2");
+    wait_until(Duration::from_secs(3), || {
+        std::fs::metadata(&file).and_then(|m| m.modified()).ok() != before
+    });
+    std::thread::sleep(Duration::from_millis(50));
+    let v: serde_json::Value = std::fs::read_to_string(&file)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default();
+    v["instances"][instance].clone()
 }
