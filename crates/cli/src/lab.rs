@@ -158,6 +158,17 @@ fn print_drill(results: &[DrillResult]) {
             r.final_holder.as_deref().unwrap_or("none"),
         );
     }
+    for r in results {
+        if r.stolen_seconds > 0.0 {
+            println!(
+                "{}: the attacker held the VIP alone for {:.1} s",
+                r.daemon, r.stolen_seconds
+            );
+        }
+        for (instance, counters) in &r.auth_rejections {
+            println!("{}: {instance} auth_hmac rejections {counters}", r.daemon);
+        }
+    }
     if let [a, b] = results
         && b.worst_outage_ms() > 0.0
     {

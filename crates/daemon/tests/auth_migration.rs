@@ -42,25 +42,42 @@ fn keepalived_2_2_pair_to_havipd_enforce() {
     lab.keepalived("a", "a", "keepalived", &config(150, None));
     std::thread::sleep(Duration::from_millis(300));
     lab.keepalived("b", "b", "keepalived", &config(100, None));
-    assert!(wait_until(Duration::from_secs(10), || lab.holds("a", VIP)).is_some(), "{}", logs(&lab));
+    assert!(
+        wait_until(Duration::from_secs(10), || lab.holds("a", VIP)).is_some(),
+        "{}",
+        logs(&lab)
+    );
     assert!(a_alone(&lab, Duration::from_secs(2)), "{}", logs(&lab));
 
     // The backup's daemon first: havipd in receive-only joins keepalived 2.2.7's group.
     lab.signal("b", "TERM");
     let state_b = lab.havipd("b", "b", &config(100, Some("receive-only")));
-    assert!(a_alone(&lab, Duration::from_secs(3)), "swapping the backup moved the VIP\n{}", logs(&lab));
+    assert!(
+        a_alone(&lab, Duration::from_secs(3)),
+        "swapping the backup moved the VIP\n{}",
+        logs(&lab)
+    );
 
     // The master's daemon: one planned handover to b and back.
     lab.signal("a", "TERM");
-    assert!(wait_until(Duration::from_secs(3), || lab.holds("b", VIP)).is_some(), "{}", logs(&lab));
+    assert!(
+        wait_until(Duration::from_secs(3), || lab.holds("b", VIP)).is_some(),
+        "{}",
+        logs(&lab)
+    );
     let state_a = lab.havipd("a", "a", &config(150, Some("receive-only")));
     assert!(
-        wait_until(Duration::from_secs(10), || lab.holds("a", VIP) && !lab.holds("b", VIP)).is_some(),
+        wait_until(Duration::from_secs(10), || lab.holds("a", VIP)
+            && !lab.holds("b", VIP))
+        .is_some(),
         "{}",
         logs(&lab)
     );
     assert!(a_alone(&lab, Duration::from_secs(2)), "{}", logs(&lab));
-    let before = (transitions_of(&state_a, "VI_M").len(), transitions_of(&state_b, "VI_M").len());
+    let before = (
+        transitions_of(&state_a, "VI_M").len(),
+        transitions_of(&state_b, "VI_M").len(),
+    );
 
     // The sweeps, backup first, one node at a time.
     for mode in ["permissive", "enforce"] {
@@ -74,15 +91,31 @@ fn keepalived_2_2_pair_to_havipd_enforce() {
             );
         }
     }
-    let after = (transitions_of(&state_a, "VI_M").len(), transitions_of(&state_b, "VI_M").len());
-    assert_eq!(before, after, "a transition during the sweeps\n{}", logs(&lab));
+    let after = (
+        transitions_of(&state_a, "VI_M").len(),
+        transitions_of(&state_b, "VI_M").len(),
+    );
+    assert_eq!(
+        before,
+        after,
+        "a transition during the sweeps\n{}",
+        logs(&lab)
+    );
     for (name, state) in [("a", &state_a), ("b", &state_b)] {
         let stats = stats_of(&lab, name, state, "VI_M");
-        for counter in ["auth_ext_missing", "auth_ext_invalid_hmac", "auth_ext_replay", "auth_ext_stale"] {
+        for counter in [
+            "auth_ext_missing",
+            "auth_ext_invalid_hmac",
+            "auth_ext_replay",
+            "auth_ext_stale",
+        ] {
             assert_eq!(stats[counter], 0, "{name}: {counter} in {stats}");
         }
     }
     // Now enforced: an unsigned advert from a keepalived 2.2.7 node would be refused.
     let stats_b = stats_of(&lab, "b", &state_b, "VI_M");
-    assert!(stats_b["advert_rcvd"].as_u64().is_some_and(|n| n > 0), "{stats_b}");
+    assert!(
+        stats_b["advert_rcvd"].as_u64().is_some_and(|n| n > 0),
+        "{stats_b}"
+    );
 }

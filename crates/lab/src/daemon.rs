@@ -13,8 +13,11 @@ use std::time::{Duration, Instant};
 pub enum Kind {
     /// This project's daemon.
     Havipd,
-    /// Debian's keepalived.
+    /// Debian's keepalived (2.2.7).
     Keepalived,
+    /// keepalived 2.4.3 built from `../shared/vendor` (`scripts/build-keepalived-2.4.sh`).
+    #[serde(rename = "keepalived-2.4")]
+    Keepalived24,
 }
 
 impl std::str::FromStr for Kind {
@@ -23,7 +26,10 @@ impl std::str::FromStr for Kind {
         match s {
             "havipd" => Ok(Kind::Havipd),
             "keepalived" => Ok(Kind::Keepalived),
-            _ => Err(format!("unknown daemon `{s}`: havipd or keepalived")),
+            "keepalived-2.4" => Ok(Kind::Keepalived24),
+            _ => Err(format!(
+                "unknown daemon `{s}`: havipd, keepalived or keepalived-2.4"
+            )),
         }
     }
 }
@@ -33,6 +39,7 @@ impl std::fmt::Display for Kind {
         f.write_str(match self {
             Kind::Havipd => "havipd",
             Kind::Keepalived => "keepalived",
+            Kind::Keepalived24 => "keepalived-2.4",
         })
     }
 }
@@ -64,6 +71,24 @@ pub fn havipd_path() -> Result<PathBuf> {
     binary_path("havipd", "HAVIPD")
 }
 
+/// Where keepalived 2.4.3 is: `$HAVIP_KEEPALIVED_24`, or `keepalived-2.4.3/sbin/keepalived`
+/// in the cargo target directory above the running program.
+pub fn keepalived_24_path() -> Result<PathBuf> {
+    if let Some(p) = std::env::var_os("HAVIP_KEEPALIVED_24") {
+        return Ok(PathBuf::from(p));
+    }
+    let exe = std::env::current_exe()?;
+    for dir in exe.ancestors().skip(1).take(3) {
+        let candidate = dir.join("keepalived-2.4.3/sbin/keepalived");
+        if candidate.is_file() {
+            return Ok(candidate);
+        }
+    }
+    bail!(
+        "keepalived 2.4.3 is not built: run scripts/build-keepalived-2.4.sh (or set HAVIP_KEEPALIVED_24)"
+    )
+}
+
 /// A daemon running on a server.
 #[derive(Debug)]
 pub struct Running {
@@ -85,7 +110,7 @@ pub fn start(kind: Kind, topo: &Topology, node: &Node, config: &str) -> Result<R
     let conf = topo.dir.join(format!("{tag}.conf"));
     let text = match kind {
         Kind::Havipd => config.to_string(),
-        Kind::Keepalived => crate::seeds::for_keepalived(config),
+        Kind::Keepalived | Kind::Keepalived24 => crate::seeds::for_keepalived(config),
     };
     std::fs::write(&conf, text).with_context(|| format!("writing {}", conf.display()))?;
     let state_dir = topo.dir.join(format!("{tag}-state"));
@@ -102,8 +127,13 @@ pub fn start(kind: Kind, topo: &Topology, node: &Node, config: &str) -> Result<R
                 .arg("--state-dir")
                 .arg(&state_dir);
         }
-        Kind::Keepalived => {
-            cmd.args(["keepalived", "-n", "-l", "-P", "-f"])
+        Kind::Keepalived | Kind::Keepalived24 => {
+            // Debian's build has the load balancer too: -P runs the VRRP half only.
+            match kind {
+                Kind::Keepalived24 => cmd.arg(keepalived_24_path()?),
+                _ => cmd.args(["keepalived", "-P"]),
+            };
+            cmd.args(["-n", "-l", "-f"])
                 .arg(&conf)
                 .arg("-p")
                 .arg(topo.dir.join(format!("{tag}.pid")))

@@ -99,6 +99,34 @@ pub enum Action {
         /// Server.
         node: String,
     },
+    /// The attacker (`x`) forges adverts from its own address at this priority, with the
+    /// seed's password, and takes the VIP.
+    Forge {
+        /// The attacker, `x`.
+        node: String,
+        /// Priority claimed (255: the address owner).
+        priority: u8,
+        /// A stolen `auth_hmac` key (`hex:...`) to sign with, id 1.
+        #[serde(default)]
+        key: Option<String>,
+        /// The attacker's clock offset in seconds (with `key`).
+        #[serde(default)]
+        clock_offset: i64,
+        /// Send from this server's address instead of the attacker's own (a unicast group
+        /// only hears its peers).
+        #[serde(default)]
+        spoof: Option<String>,
+    },
+    /// Record the adverts a server sends, at its switch port.
+    Capture {
+        /// Server.
+        node: String,
+    },
+    /// The attacker (`x`) replays what was captured, over and over.
+    Replay {
+        /// The attacker, `x`.
+        node: String,
+    },
 }
 
 impl Action {
@@ -119,8 +147,19 @@ impl Action {
             | Action::Delay { node, .. }
             | Action::Clear { node }
             | Action::FailCheck { node }
-            | Action::PassCheck { node } => node,
+            | Action::PassCheck { node }
+            | Action::Forge { node, .. }
+            | Action::Capture { node }
+            | Action::Replay { node } => node,
         }
+    }
+
+    /// Whether the step belongs to an attack (it needs the attacker host `x`, or a capture).
+    pub fn is_attack(&self) -> bool {
+        matches!(
+            self,
+            Action::Forge { .. } | Action::Capture { .. } | Action::Replay { .. }
+        )
     }
 
     /// Short label for reports.
@@ -142,6 +181,23 @@ impl Action {
             Action::Clear { .. } => format!("clear {n}"),
             Action::FailCheck { .. } => format!("check fails on {n}"),
             Action::PassCheck { .. } => format!("check passes on {n}"),
+            Action::Forge {
+                priority,
+                key,
+                clock_offset,
+                spoof,
+                ..
+            } => {
+                let from = spoof.as_ref().map_or(String::new(), |s| format!(" as {s}"));
+                match key {
+                    Some(_) => format!(
+                        "{n} forges priority {priority}{from}, signed, clock {clock_offset:+} s"
+                    ),
+                    None => format!("{n} forges priority {priority}{from}"),
+                }
+            }
+            Action::Capture { .. } => format!("capture {n}'s adverts"),
+            Action::Replay { .. } => format!("{n} replays them"),
         }
     }
 }
@@ -254,6 +310,10 @@ pub struct DrillResult {
     pub transitions: Vec<serde_json::Value>,
     /// Who held the VIP at the end.
     pub final_holder: Option<String>,
+    /// Seconds the attacker (`x`) held the VIP while no server did.
+    pub stolen_seconds: f64,
+    /// havipd's `auth_hmac` rejections at the end, per server (counters by reason).
+    pub auth_rejections: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl DrillResult {
@@ -298,9 +358,106 @@ struct Drill<'a> {
     scenario: &'a Scenario,
     daemons: Vec<Option<Running>>,
     services: Vec<Option<Worker<()>>>,
+    attacker: crate::attack::Attacker,
+    x: Option<crate::topology::Node>,
 }
 
 impl Drill<'_> {
+    fn attacker_node(&self, node: &str) -> Result<crate::topology::Node> {
+        match &self.x {
+            Some(x) if x.name == node => Ok(x.clone()),
+            _ => Err(anyhow!(
+                "`{node}` is not the attacker; forge and replay steps run on `x`"
+            )),
+        }
+    }
+
+    fn apply_attack(&mut self, action: &Action) -> Result<()> {
+        match action {
+            Action::Forge {
+                node,
+                priority,
+                key,
+                clock_offset,
+                spoof,
+            } => {
+                let x = self.attacker_node(node)?;
+                let source = match spoof {
+                    Some(server) => self.topo.servers[self.index(server)?].addr.parse()?,
+                    None => x.addr.parse()?,
+                };
+                let seed = crate::sim::router_config(&self.config(0))?;
+                let advert = vrrp::Advert {
+                    version: seed.version,
+                    vrid: seed.vrid,
+                    priority: *priority,
+                    interval: seed.advert_interval,
+                    auth: seed.auth,
+                    addresses: seed.virtual_addresses.clone(),
+                };
+                let signed = match key {
+                    Some(k) => Some((
+                        1,
+                        conf::build::auth_hmac::decode(k).map_err(|e| anyhow!("forge key: {e}"))?,
+                        *clock_offset,
+                    )),
+                    None => None,
+                };
+                let forgery = crate::attack::Forgery {
+                    advert,
+                    signed,
+                    source,
+                };
+                self.attacker.forge(&self.topo, &x, forgery, seeds::VIP)
+            }
+            Action::Capture { node } => {
+                let k = self.index(node)?;
+                let server = self.topo.servers[k].clone();
+                self.attacker.capture(&self.topo, &server)
+            }
+            Action::Replay { node } => {
+                let x = self.attacker_node(node)?;
+                self.attacker.replay(&x)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// havipd's auth_hmac counters, after a SIGUSR2 asks it to write them.
+    fn auth_rejections(&self) -> std::collections::BTreeMap<String, serde_json::Value> {
+        let mut out = std::collections::BTreeMap::new();
+        for (k, dmn) in self.daemons.iter().enumerate() {
+            let Some(dmn) = dmn.as_ref().filter(|d| d.kind == Kind::Havipd) else {
+                continue;
+            };
+            if dmn.signal("USR2").is_err() {
+                continue;
+            }
+            std::thread::sleep(Duration::from_millis(300));
+            let stats: serde_json::Value =
+                std::fs::read_to_string(dmn.state_dir.join("stats.json"))
+                    .ok()
+                    .and_then(|t| serde_json::from_str(&t).ok())
+                    .unwrap_or_default();
+            let Some(instances) = stats["instances"].as_object() else {
+                continue;
+            };
+            for (name, counters) in instances {
+                let auth: serde_json::Map<String, serde_json::Value> = counters
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .filter(|(c, _)| c.starts_with("auth_ext_"))
+                    .map(|(c, v)| (c.clone(), v.clone()))
+                    .collect();
+                if !auth.is_empty() {
+                    let server = &self.topo.servers[k].name;
+                    out.insert(format!("{server}/{name}"), serde_json::Value::Object(auth));
+                }
+            }
+        }
+        out
+    }
     fn config(&self, k: usize) -> String {
         let seed = if k == 0 {
             seeds::PRIMARY
@@ -332,6 +489,9 @@ impl Drill<'_> {
     }
 
     fn apply(&mut self, action: &Action) -> Result<()> {
+        if action.is_attack() {
+            return self.apply_attack(action);
+        }
         let k = self.index(action.node())?;
         let server = self.topo.servers[k].clone();
         let ns = server.ns.as_str();
@@ -376,6 +536,9 @@ impl Drill<'_> {
                 let _ = std::fs::remove_file(&check_flag);
                 Ok(())
             }
+            Action::Forge { .. } | Action::Capture { .. } | Action::Replay { .. } => {
+                self.apply_attack(action)
+            }
         }
     }
 }
@@ -404,7 +567,12 @@ pub fn run(
         scenario,
         daemons: vec![None, None],
         services: vec![None, None],
+        attacker: crate::attack::Attacker::default(),
+        x: None,
     };
+    if scenario.steps.iter().any(|s| s.action.is_attack()) {
+        d.x = Some(d.topo.add_on_subnet("x", crate::attack::ATTACKER_ADDR)?);
+    }
     for k in 0..2 {
         let s = d.topo.servers[k].clone();
         d.services[k] = Some(tcp::serve(&s.ns, &s.name)?);
@@ -435,7 +603,13 @@ pub fn run(
     let stop = Arc::new(AtomicBool::new(false));
     let sampler = {
         let (samples, stop) = (samples.clone(), stop.clone());
-        let nss: Vec<String> = d.topo.servers.iter().map(|s| s.ns.clone()).collect();
+        let nss: Vec<String> = d
+            .topo
+            .servers
+            .iter()
+            .chain(d.x.as_ref())
+            .map(|s| s.ns.clone())
+            .collect();
         std::thread::spawn(move || {
             while !stop.load(Ordering::Relaxed) {
                 let holds = nss
@@ -482,11 +656,13 @@ pub fn run(
         std::thread::sleep(Duration::from_millis(20));
     }
     let end_time = now();
+    let attacked = d.attacker.finish();
     stop.store(true, Ordering::Relaxed);
     let _ = sampler.join();
     let replies = pinger.stop();
     let requests = tcp_probe.stop().unwrap_or_default();
     outcome?;
+    attacked?;
     let mut transitions = Vec::new();
     for (k, dmn) in d.daemons.iter().enumerate() {
         let Some(dmn) = dmn else { continue };
@@ -500,8 +676,23 @@ pub fn run(
         }
     }
     let samples = samples.lock().map(|v| v.clone()).unwrap_or_default();
-    let holders = timeline::spans(&samples, &["a", "b"], end_time);
-    let first_fault = faults_marks.first().map(|m| m.time);
+    let servers_only: Vec<(f64, Vec<bool>)> = samples
+        .iter()
+        .map(|(t, h)| (*t, h.iter().take(2).copied().collect()))
+        .collect();
+    let holders = timeline::spans(&servers_only, &["a", "b"], end_time);
+    let stolen_seconds = timeline::spans(&samples, &["a", "b", "x"], end_time)
+        .iter()
+        .filter(|s| s.holders == ["x"])
+        .map(|s| s.to - s.from)
+        .sum();
+    let auth_rejections = d.auth_rejections();
+    // Recording adverts is no fault: the clock starts at the first step that is one.
+    let first_fault = faults_marks
+        .iter()
+        .zip(steps.iter())
+        .find(|(_, s)| !matches!(s.action, Action::Capture { .. }))
+        .map(|(m, _)| m.time);
     let time_to_new_master = first_fault.and_then(|t0| {
         samples
             .iter()
@@ -520,7 +711,7 @@ pub fn run(
         daemon: pair_label(kinds),
         start: start_time,
         end: end_time,
-        outages: probe::outages(&replies),
+        outages: probe::outages_until(&replies, end_time),
         requests,
         time_to_new_master,
         split_brain: timeline::split_brain(&holders),
@@ -529,6 +720,8 @@ pub fn run(
         answered: replies.len(),
         transitions,
         final_holder,
+        stolen_seconds,
+        auth_rejections,
     })
 }
 
@@ -554,7 +747,11 @@ mod tests {
         for s in &all {
             assert!(s.duration > 0.0, "{}", s.name);
             for step in &s.steps {
-                assert!(["a", "b"].contains(&step.action.node()), "{}", s.name);
+                let nodes: &[&str] = match step.action {
+                    Action::Forge { .. } | Action::Replay { .. } => &["x"],
+                    _ => &["a", "b"],
+                };
+                assert!(nodes.contains(&step.action.node()), "{}", s.name);
                 assert!(step.at < s.duration, "{}: step after the end", s.name);
             }
         }

@@ -2,6 +2,7 @@
 //! namespaces, havipd or keepalived on the servers, failures injected, outages measured from
 //! the client's probes, and the daemons' CPU and memory compared.
 
+pub mod attack;
 pub mod bench;
 pub mod daemon;
 pub mod drill;

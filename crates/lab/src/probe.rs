@@ -73,6 +73,24 @@ pub fn outages(replies: &[Reply]) -> Vec<Outage> {
         .collect()
 }
 
+/// As [`outages`], with an outage still going on at `end` (no reply in its last 3 intervals)
+/// counted up to `end`.
+pub fn outages_until(replies: &[Reply], end: f64) -> Vec<Outage> {
+    let mut out = outages(replies);
+    let last = replies.iter().max_by_key(|r| r.seq);
+    if let Some(last) = last
+        && end - last.time > 3.0 * INTERVAL_S
+    {
+        let start = last.time + INTERVAL_S;
+        out.push(Outage {
+            start,
+            end,
+            lost: ((end - start) / INTERVAL_S) as u32,
+        });
+    }
+    out
+}
+
 impl Pinger {
     /// Starts pinging `target` from namespace `ns`.
     pub fn start(ns: &str, target: &str) -> Result<Self> {

@@ -30,6 +30,12 @@ fn secs(t: Timestamp) -> f64 {
 
 /// Runs `scenario` in the simulator (seed 1). Times in the result are virtual seconds.
 pub fn run(scenario: &Scenario) -> Result<DrillResult> {
+    if scenario.steps.iter().any(|s| s.action.is_attack()) {
+        return Err(anyhow!(
+            "scenario `{}` has an attacker on the wire: it needs namespaces (run as root), not the simulator",
+            scenario.name
+        ));
+    }
     let configs = [seeds::PRIMARY, seeds::SECONDARY]
         .iter()
         .zip(["a", "b"])
@@ -114,6 +120,8 @@ pub fn run(scenario: &Scenario) -> Result<DrillResult> {
         holders,
         faults: marks,
         final_holder,
+        stolen_seconds: 0.0,
+        auth_rejections: Default::default(),
     })
 }
 
@@ -148,6 +156,8 @@ fn apply(net: &mut Network, n: NodeId, action: &Action) {
         }),
         Action::Clear { .. } => net.set_faults(LinkFaults::default()),
         Action::FailCheck { .. } => net.set_track_fault(n, true),
+        // Refused before the run: the simulator has no attacker.
+        Action::Forge { .. } | Action::Capture { .. } | Action::Replay { .. } => {}
         Action::PassCheck { .. } => net.set_track_fault(n, false),
     }
 }

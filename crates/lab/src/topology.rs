@@ -179,6 +179,20 @@ impl Topology {
         Ok(node)
     }
 
+    /// Adds a host on the subnet's switch beside the servers (the attacker of the attack
+    /// drills), at `addr/24`.
+    pub fn add_on_subnet(&mut self, name: &str, addr: &str) -> Result<Node> {
+        let node = self.add_outside(name, addr)?;
+        if self.bridge {
+            sh(&format!(
+                "ip -n {} link set {} master br0",
+                self.switch,
+                self.port_of(&node)
+            ))?;
+        }
+        Ok(node)
+    }
+
     /// The switch-side interface of a host.
     pub fn port_of(&self, node: &Node) -> String {
         format!("{PREFIX}{}{}y", self.id, node.name)

@@ -131,6 +131,31 @@ fn parse_v6(p: &[u8]) -> Result<(IpHeader, &[u8]), IpError> {
     Ok((header, &p[40..]))
 }
 
+/// An IPv4 packet carrying the VRRP message `payload` from `src` to `dst` as VRRP routers send
+/// it (TOS 0xc0, TTL 255, protocol 112): for tools that write whole frames (the lab's attacker).
+pub fn ipv4_packet(src: Ipv4Addr, dst: Ipv4Addr, payload: &[u8]) -> Vec<u8> {
+    let total = (20 + payload.len()) as u16;
+    let mut out = Vec::with_capacity(usize::from(total));
+    out.extend_from_slice(&[0x45, 0xc0]);
+    out.extend_from_slice(&total.to_be_bytes());
+    out.extend_from_slice(&[
+        0,
+        0,
+        0x40,
+        0,
+        crate::packet::VRRP_TTL,
+        crate::checksum::IPPROTO_VRRP,
+        0,
+        0,
+    ]);
+    out.extend_from_slice(&src.octets());
+    out.extend_from_slice(&dst.octets());
+    let sum = crate::checksum::Sum::default().add(&out).finish();
+    out[10..12].copy_from_slice(&sum.to_be_bytes());
+    out.extend_from_slice(payload);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,6 +196,23 @@ mod tests {
                 claimed: 21,
                 got: 20
             })
+        );
+    }
+
+    #[test]
+    fn a_built_ipv4_packet_parses_back() {
+        let src = Ipv4Addr::new(172, 16, 16, 66);
+        let dst = Ipv4Addr::new(224, 0, 0, 18);
+        let packet = ipv4_packet(src, dst, &[1, 2, 3, 4]);
+        let (h, payload) = parse(&packet).expect("parses");
+        assert_eq!(
+            (h.ttl, h.protocol, payload),
+            (255, 112, &[1u8, 2, 3, 4][..])
+        );
+        assert_eq!(h.addrs.src, IpAddr::V4(src));
+        assert_eq!(
+            crate::checksum::Sum::default().add(&packet[..20]).finish(),
+            0
         );
     }
 }

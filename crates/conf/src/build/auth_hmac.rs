@@ -119,8 +119,8 @@ fn key(c: &Node, args: &[&str], diags: &mut Vec<Diagnostic>) -> Option<Key> {
     }
 }
 
-/// A key value: `hex:` and pairs of hex digits, or the ASCII string itself.
-fn decode(value: &str) -> Result<Vec<u8>, String> {
+/// A key value as keepalived reads it: `hex:` and pairs of hex digits, or the ASCII string.
+pub fn decode(value: &str) -> Result<Vec<u8>, String> {
     let Some(digits) = value.strip_prefix("hex:") else {
         return Ok(value.as_bytes().to_vec());
     };

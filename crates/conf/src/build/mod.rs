@@ -1,6 +1,6 @@
 //! From the block tree to the typed model, reporting what keepalived would ignore or reject.
 
-mod auth_hmac;
+pub mod auth_hmac;
 mod instance;
 mod lists;
 pub mod values;
