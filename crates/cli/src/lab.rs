@@ -79,6 +79,12 @@ enum LabCommand {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
+        /// Sign and verify every advert with auth_hmac (enforce).
+        #[arg(long)]
+        auth_hmac: bool,
+        /// The daemon to compare with (default keepalived, or keepalived-2.4 with --auth-hmac).
+        #[arg(long)]
+        vs: Option<Kind>,
     },
 }
 
@@ -292,14 +298,27 @@ pub fn run(args: &Args) -> ExitCode {
             advert_int,
             window,
             json,
+            auth_hmac,
+            vs,
         } => {
             let spec = BenchSpec {
                 instances: *instances,
                 advert_int: *advert_int,
                 window: *window,
+                auth_hmac: *auth_hmac,
             };
+            let other = vs.unwrap_or(if *auth_hmac {
+                Kind::Keepalived24
+            } else {
+                Kind::Keepalived
+            });
+            if *auth_hmac && other == Kind::Keepalived {
+                return fail(anyhow::anyhow!(
+                    "--auth-hmac needs keepalived 2.4 to compare with: Debian's keepalived 2.2.7 has no auth_hmac (use --vs keepalived-2.4)"
+                ));
+            }
             let mut results = Vec::new();
-            for kind in [Kind::Havipd, Kind::Keepalived] {
+            for kind in [Kind::Havipd, other] {
                 match bench::run(&spec, kind, &progress) {
                     Ok(r) => results.push(r),
                     Err(e) => return fail(e),
@@ -313,8 +332,11 @@ pub fn run(args: &Args) -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             println!(
-                "{} instances, advert_int {} s, {} s window",
-                spec.instances, spec.advert_int, spec.window
+                "{} instances, advert_int {} s, {} s window{}",
+                spec.instances,
+                spec.advert_int,
+                spec.window,
+                if spec.auth_hmac { ", auth_hmac" } else { "" }
             );
             println!(
                 "{:<11} {:>12} {:>12} {:>14} {:>14}",

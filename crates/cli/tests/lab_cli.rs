@@ -82,7 +82,7 @@ fn bad_lab_arguments_are_named() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("unknown daemon `heartbeat`: havipd or keepalived"),
+        err.contains("unknown daemon `heartbeat`: havipd, keepalived or keepalived-2.4"),
         "{err}"
     );
 }

@@ -101,7 +101,12 @@ pub fn resolve(
     let auth_hmac = i.auth_hmac.as_ref().map(|h| HmacConfig {
         keys: h.keys.clone(),
         active_key: h.active_key.unwrap_or(0),
-        mode: h.mode,
+        // keepalived forces enforce under strict mode (and the check reports it).
+        mode: if s.bool("strict_mode") == Some(true) || g.has("vrrp_strict") {
+            vrrp::auth_hmac::Mode::Enforce
+        } else {
+            h.mode
+        },
         anti_replay: h.anti_replay,
         time_window: h
             .time_window

@@ -80,6 +80,8 @@ const FATAL: &[&str] = &[
     "no-such-interface",
     "duplicate-vrid",
     "include-unreadable",
+    // keepalived would run such an instance unauthenticated; havipd refuses to.
+    "auth-hmac-active-key",
 ];
 
 /// keepalived's `-t` exit code for a check report.

@@ -218,19 +218,29 @@ fn a_held_alone(lab: &Lab, vip: &str, d: Duration) -> bool {
     wait_until(d, || !lab.holds("a", vip) || lab.holds("b", vip)).is_none()
 }
 
-#[test]
-fn key_rotation_without_a_flap() {
+/// havipd as primary (`a`) and keepalived 2.4.3 as secondary (`b`), VRRPv3 multicast, with
+/// these auth_hmac blocks; the lab and havipd's state directory.
+fn havipd_with_keepalived(
+    tag: &str,
+    auth_a: &str,
+    auth_b: &str,
+) -> Option<(Lab, std::path::PathBuf)> {
     let ka = keepalived_24();
-    let Some(mut lab) = Lab::new("rot", &[ka.as_str()]) else {
-        return;
-    };
-    let case = V3_MCAST;
-    let vip = case.vip;
-    for (host, addr) in ["a", "b"].iter().zip(case.addrs) {
+    let mut lab = Lab::new(tag, &[ka.as_str()])?;
+    for (host, addr) in ["a", "b"].iter().zip(V3_MCAST.addrs) {
         lab.host(host, &[&format!("{addr}/24")]);
     }
-    let state = lab.havipd("a", "a", &config(case, 0, &keys(&[1], 1)));
-    lab.keepalived("b", "b", &ka, &config(case, 1, &keys(&[1], 1)));
+    let state = lab.havipd("a", "a", &config(V3_MCAST, 0, auth_a));
+    lab.keepalived("b", "b", &ka, &config(V3_MCAST, 1, auth_b));
+    Some((lab, state))
+}
+
+#[test]
+fn key_rotation_without_a_flap() {
+    let (case, vip) = (V3_MCAST, V3_MCAST.vip);
+    let Some((lab, state)) = havipd_with_keepalived("rot", &keys(&[1], 1), &keys(&[1], 1)) else {
+        return;
+    };
     assert!(
         wait_until(Duration::from_secs(10), || lab.holds("a", vip)).is_some(),
         "{}",
@@ -271,17 +281,10 @@ fn key_rotation_without_a_flap() {
 
 #[test]
 fn a_wrong_key_is_refused_on_both_sides() {
-    let ka = keepalived_24();
-    let Some(mut lab) = Lab::new("wky", &[ka.as_str()]) else {
+    let vip = V3_MCAST.vip;
+    let Some((lab, state)) = havipd_with_keepalived("wky", &keys(&[1], 1), &keys(&[2], 2)) else {
         return;
     };
-    let case = V3_MCAST;
-    let vip = case.vip;
-    for (host, addr) in ["a", "b"].iter().zip(case.addrs) {
-        lab.host(host, &[&format!("{addr}/24")]);
-    }
-    let state = lab.havipd("a", "a", &config(case, 0, &keys(&[1], 1)));
-    lab.keepalived("b", "b", &ka, &config(case, 1, &keys(&[2], 2)));
     // keepalived refuses havipd's adverts and takes the VIP as well.
     assert!(
         wait_until(Duration::from_secs(10), || lab.holds("a", vip)

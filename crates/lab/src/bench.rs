@@ -18,7 +18,12 @@ pub struct BenchSpec {
     pub advert_int: f64,
     /// Measuring window in seconds.
     pub window: f64,
+    /// Sign and verify every advert with `auth_hmac` (enforce).
+    pub auth_hmac: bool,
 }
+
+/// The key of the benches' `auth_hmac` blocks.
+const BENCH_KEY: &str = "hex:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
 /// One daemon's figures.
 #[derive(Clone, Debug, Serialize)]
@@ -46,8 +51,15 @@ pub fn config(spec: &BenchSpec, priority: u8) -> String {
         let _ = write!(
             c,
             "vrrp_instance VI_{i} {{\n    state BACKUP\n    interface eth0\n    virtual_router_id {i}\n    \
-             priority {priority}\n    advert_int {}\n    virtual_ipaddress {{\n        10.200.{}.{}/32\n    }}\n}}\n",
+             priority {priority}\n    advert_int {}\n{}    virtual_ipaddress {{\n        10.200.{}.{}/32\n    }}\n}}\n",
             spec.advert_int,
+            if spec.auth_hmac {
+                format!(
+                    "    auth_hmac {{\n        key 1 {BENCH_KEY}\n        active_key 1\n    }}\n"
+                )
+            } else {
+                String::new()
+            },
             i / 250,
             i % 250 + 1
         );
@@ -120,6 +132,7 @@ mod tests {
         let spec = BenchSpec {
             instances: 200,
             advert_int: 0.01,
+            auth_hmac: true,
             window: 1.0,
         };
         let text = config(&spec, 150);

@@ -14,7 +14,8 @@ mod trailer;
 
 pub use seq::{ReplayMark, SenderTable, Seq, UnixTime};
 pub use trailer::{
-    Binding, EXT_TYPE_HMAC_SHA256, HMAC_LEN, TRAILER_LEN, Trailer, compute, sign, verify,
+    Binding, EXT_TYPE_HMAC_SHA256, HMAC_LEN, PreparedKey, TRAILER_LEN, Trailer, compute, sign,
+    verify,
 };
 
 use crate::packet::{AdvertInterval, Version};
@@ -107,10 +108,6 @@ impl HmacConfig {
         (3 * secs).clamp(WINDOW_FLOOR, WINDOW_MAX)
     }
 
-    fn key(&self, id: u8) -> Option<&Key> {
-        self.keys.iter().find(|k| k.id == id)
-    }
-
     fn window(&self) -> Option<u32> {
         (self.anti_replay == AntiReplay::Time).then_some(self.time_window)
     }
@@ -186,6 +183,7 @@ pub struct AuthStats {
 #[derive(Clone, Debug)]
 pub struct HmacSession {
     cfg: HmacConfig,
+    prepared: Vec<(u8, PreparedKey)>,
     version: Version,
     vrid: u8,
     send_seq: Seq,

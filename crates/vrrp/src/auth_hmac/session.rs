@@ -1,5 +1,6 @@
 //! Signing what an instance sends and verifying what it receives.
 
+use super::PreparedKey;
 use super::{
     Accepted, AuthStats, Binding, EXT_TYPE_HMAC_SHA256, HMAC_LEN, HmacConfig, HmacSession, Mode,
     Rejection, ReplayMark, SenderTable, Seq, TRAILER_LEN, Trailer, UnixTime,
@@ -13,6 +14,7 @@ impl HmacSession {
     /// (replay state per recent sender instead of per configured peer).
     pub fn new(cfg: HmacConfig, version: Version, vrid: u8, unicast_peers: &[IpAddr]) -> Self {
         HmacSession {
+            prepared: prepare(&cfg),
             cfg,
             version,
             vrid,
@@ -26,6 +28,7 @@ impl HmacSession {
     /// New settings on reload: the sequence sent so far and the replay marks of peers that stay
     /// are kept, so neither side sees a replay or a gap.
     pub fn reconfigure(&mut self, cfg: HmacConfig, unicast_peers: &[IpAddr]) {
+        self.prepared = prepare(&cfg);
         self.cfg = cfg;
         self.peers = peer_marks(unicast_peers, self.peers.take());
     }
@@ -58,8 +61,8 @@ impl HmacSession {
         let seq = self.next_seq(now);
         let binding = self.binding(src);
         let active = self.cfg.active_key;
-        let trailer = match self.cfg.key(active) {
-            Some(key) => super::sign(active, &key.bytes, seq, &binding, message),
+        let trailer = match self.key(active) {
+            Some(key) => super::sign(active, key, seq, &binding, message),
             // Resolved configs always have their active key; a zero HMAC fails everywhere.
             None => Trailer {
                 ext_type: EXT_TYPE_HMAC_SHA256,
@@ -128,11 +131,8 @@ impl HmacSession {
         {
             return Err(Rejection::Stale { skew });
         }
-        let key = self
-            .cfg
-            .key(t.key_id)
-            .ok_or(Rejection::UnknownKey(t.key_id))?;
-        if !super::verify(&key.bytes, &self.binding(src), message, &t) {
+        let key = self.key(t.key_id).ok_or(Rejection::UnknownKey(t.key_id))?;
+        if !super::verify(key, &self.binding(src), message, &t) {
             return Err(Rejection::BadHmac);
         }
         let mark = match &mut self.peers {
@@ -167,6 +167,10 @@ impl HmacSession {
         self.send_seq = seq;
     }
 
+    fn key(&self, id: u8) -> Option<&PreparedKey> {
+        self.prepared.iter().find(|(k, _)| *k == id).map(|(_, p)| p)
+    }
+
     fn binding(&self, src: IpAddr) -> Binding {
         Binding {
             version: self.version,
@@ -174,6 +178,13 @@ impl HmacSession {
             src,
         }
     }
+}
+
+fn prepare(cfg: &HmacConfig) -> Vec<(u8, PreparedKey)> {
+    cfg.keys
+        .iter()
+        .map(|k| (k.id, PreparedKey::new(&k.bytes)))
+        .collect()
 }
 
 fn peer_marks(

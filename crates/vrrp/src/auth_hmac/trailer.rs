@@ -116,11 +116,34 @@ impl Binding {
     }
 }
 
+/// A key ready to use: HMAC's inner and outer key blocks computed once, not per advert.
+#[derive(Clone)]
+pub struct PreparedKey(Hmac<Sha256>);
+
+impl PreparedKey {
+    /// Prepares `key`.
+    pub fn new(key: &[u8]) -> Self {
+        PreparedKey(
+            <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC accepts keys of any length"),
+        )
+    }
+}
+
+impl std::fmt::Debug for PreparedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PreparedKey")
+    }
+}
+
 /// The HMAC state after the message and the trailer's prefix: `message` is the VRRP message
 /// (at least its 8-byte header), `prefix` the trailer's first 12 bytes.
-fn keyed_digest(key: &[u8], binding: &Binding, message: &[u8], prefix: &[u8]) -> Hmac<Sha256> {
-    let mut mac =
-        <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC accepts keys of any length");
+fn keyed_digest(
+    key: &PreparedKey,
+    binding: &Binding,
+    message: &[u8],
+    prefix: &[u8],
+) -> Hmac<Sha256> {
+    let mut mac = key.0.clone();
     mac.update(&binding.pseudo_header());
     let split = CHECKSUM_OFFSET.min(message.len());
     mac.update(&message[..split]);
@@ -134,7 +157,12 @@ fn keyed_digest(key: &[u8], binding: &Binding, message: &[u8], prefix: &[u8]) ->
 }
 
 /// The truncated HMAC of `message` followed by `prefix` (the trailer's first 12 bytes).
-pub fn compute(key: &[u8], binding: &Binding, message: &[u8], prefix: &[u8]) -> [u8; HMAC_LEN] {
+pub fn compute(
+    key: &PreparedKey,
+    binding: &Binding,
+    message: &[u8],
+    prefix: &[u8],
+) -> [u8; HMAC_LEN] {
     let full = keyed_digest(key, binding, message, prefix)
         .finalize()
         .into_bytes();
@@ -143,8 +171,8 @@ pub fn compute(key: &[u8], binding: &Binding, message: &[u8], prefix: &[u8]) -> 
     out
 }
 
-/// True if `tag` is the truncated HMAC of `message` and `trailer` (constant-time comparison).
-pub fn verify(key: &[u8], binding: &Binding, message: &[u8], trailer: &Trailer) -> bool {
+/// True if the trailer's HMAC is that of `message` and the trailer (constant-time comparison).
+pub fn verify(key: &PreparedKey, binding: &Binding, message: &[u8], trailer: &Trailer) -> bool {
     let prefix = trailer.to_bytes();
     keyed_digest(key, binding, message, &prefix[..PREFIX_LEN])
         .verify_truncated_left(&trailer.hmac)
@@ -152,7 +180,7 @@ pub fn verify(key: &[u8], binding: &Binding, message: &[u8], trailer: &Trailer) 
 }
 
 /// Builds the trailer for `message`, signed with `key`.
-pub fn sign(key_id: u8, key: &[u8], seq: Seq, binding: &Binding, message: &[u8]) -> Trailer {
+pub fn sign(key_id: u8, key: &PreparedKey, seq: Seq, binding: &Binding, message: &[u8]) -> Trailer {
     let mut t = Trailer {
         ext_type: EXT_TYPE_HMAC_SHA256,
         key_id,
