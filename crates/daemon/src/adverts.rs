@@ -8,7 +8,6 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant};
 use tracing::{debug, warn};
 use vrrp::auth_hmac::{Rejection, TRAILER_LEN, UnixTime};
-use vrrp::packet::VRRP_TTL;
 use vrrp::{Advert, ChecksumMode, Family, PacketAddrs};
 
 /// How often one instance logs rejections of the same kind.
@@ -16,7 +15,7 @@ const LOG_EVERY: Duration = Duration::from_secs(10);
 
 /// Sends `advert` to each of the instance's destinations.
 pub fn send(inst: &mut Instance, sock: &VrrpSocket, advert: &Advert) {
-    let mut trailer: Option<Vec<u8>> = None;
+    let mut trailer: Option<[u8; TRAILER_LEN]> = None;
     for k in 0..inst.destinations.len() {
         let dst = inst.destinations[k];
         let addrs = PacketAddrs {
@@ -36,7 +35,7 @@ pub fn send(inst: &mut Instance, sock: &VrrpSocket, advert: &Advert) {
                 Some(t) => bytes.extend_from_slice(t),
                 None => {
                     auth.sign(UnixTime::now(), inst.primary, &mut bytes);
-                    trailer = Some(bytes[message_len..].to_vec());
+                    trailer = bytes[message_len..].try_into().ok();
                 }
             }
             vrrp::reseal_ipv6_checksum(&mut bytes, &addrs);
@@ -87,7 +86,7 @@ pub fn admit(
     let Some(auth) = &mut inst.auth else {
         return trailer.is_none();
     };
-    if (multicast && ttl != VRRP_TTL) || advert.version != inst.router.config().version {
+    if !inst.router.envelope_ok(ttl, multicast, advert.version) {
         return true;
     }
     match auth.verify(UnixTime::now(), src, message, trailer) {

@@ -12,8 +12,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+use vpc::dataplane::frame::{self, ETH_IPV4};
+use vpc::dataplane::switch::parse_mac;
 use vrrp::auth_hmac::{AntiReplay, HmacConfig, HmacSession, Key, Mode, UnixTime};
 use vrrp::{Advert, ChecksumMode, PacketAddrs};
+
+/// An attacker thread: `netns::spawn_in`'s result around the attack's own.
+type Task = JoinHandle<Result<Result<()>>>;
 
 /// The attacker's address on the seed subnet.
 pub const ATTACKER_ADDR: &str = "172.16.16.66";
@@ -36,7 +41,7 @@ type Capture = Arc<Mutex<Vec<(Duration, Vec<u8>)>>>;
 #[derive(Default)]
 pub struct Attacker {
     stop: Arc<AtomicBool>,
-    threads: Vec<JoinHandle<Result<()>>>,
+    threads: Vec<Task>,
     captured: Capture,
 }
 
@@ -46,9 +51,11 @@ impl Attacker {
         self.stop.store(true, Ordering::Relaxed);
         let mut first = Ok(());
         for t in self.threads.drain(..) {
-            let r = t
-                .join()
-                .unwrap_or_else(|_| Err(anyhow!("attacker thread panicked")));
+            let r = match t.join() {
+                Ok(Ok(attack)) => attack,
+                Ok(Err(e)) => Err(e),
+                Err(_) => Err(anyhow!("attacker thread panicked")),
+            };
             if first.is_ok() {
                 first = r;
             }
@@ -66,45 +73,15 @@ impl Drop for Attacker {
     }
 }
 
+/// The MAC of `eth0` in namespace `ns`.
 fn mac_of(ns: &str) -> Result<[u8; 6]> {
-    let out = sh_in(
-        ns,
-        "cat /sys/class/net/eth0/address 2>/dev/null || ip -o link show eth0",
-    )?;
-    let text = out
-        .split_whitespace()
-        .find(|w| w.len() == 17 && w.matches(':').count() == 5)
-        .ok_or_else(|| anyhow!("no MAC for eth0 in {ns}"))?;
-    let mut mac = [0u8; 6];
-    for (m, p) in mac.iter_mut().zip(text.split(':')) {
-        *m = u8::from_str_radix(p, 16)?;
-    }
-    Ok(mac)
+    let text = sh_in(ns, "cat /sys/class/net/eth0/address")?;
+    parse_mac(text.trim()).ok_or_else(|| anyhow!("no MAC for eth0 in {ns}: `{text}`"))
 }
 
-fn ifindex(ns: &str, ifname: &str) -> Result<u32> {
-    let out = sh_in(ns, &format!("ip -o link show {ifname}"))?;
-    out.split(':')
-        .next()
-        .and_then(|i| i.trim().parse().ok())
-        .ok_or_else(|| anyhow!("no index for {ifname} in {ns}"))
-}
-
-fn mac_bytes(text: &str) -> [u8; 6] {
-    let mut mac = [0u8; 6];
-    for (m, p) in mac.iter_mut().zip(text.split(':')) {
-        *m = u8::from_str_radix(p, 16).unwrap_or(0);
-    }
-    mac
-}
-
-fn frame(dst: [u8; 6], src: [u8; 6], ip: &[u8]) -> Vec<u8> {
-    let mut f = Vec::with_capacity(14 + ip.len());
-    f.extend_from_slice(&dst);
-    f.extend_from_slice(&src);
-    f.extend_from_slice(&0x0800u16.to_be_bytes());
-    f.extend_from_slice(ip);
-    f
+/// The index of `ifname` in the namespace the calling thread is in.
+fn index_of(ifname: &str) -> Result<u32> {
+    nix::net::if_::if_nametoindex(ifname).with_context(|| format!("no interface {ifname}"))
 }
 
 impl Attacker {
@@ -114,10 +91,11 @@ impl Attacker {
         sh_in(&x.ns, &format!("ip addr add {vip}/24 dev eth0"))?;
         let src = forgery.source;
         let our_mac = mac_of(&x.ns)?;
-        let index = ifindex(&x.ns, "eth0")?;
         let mut targets: Vec<(Ipv4Addr, [u8; 6])> = Vec::new();
         for s in &topo.servers {
-            targets.push((s.addr.parse()?, mac_bytes(&Topology::mac_of(s))));
+            let mac =
+                parse_mac(&Topology::mac_of(s)).ok_or_else(|| anyhow!("MAC of {}", s.name))?;
+            targets.push((s.addr.parse()?, mac));
         }
         targets.push((
             vrrp::packet::MULTICAST_V4,
@@ -141,6 +119,7 @@ impl Attacker {
         let stop = self.stop.clone();
         let thread = netns::spawn_in(&x.ns, move || -> Result<()> {
             let sender = rawlink::Sender::new().context("packet socket")?;
+            let index = index_of("eth0")?;
             while !stop.load(Ordering::Relaxed) {
                 for (dst, mac) in &targets {
                     let addrs = PacketAddrs {
@@ -157,22 +136,23 @@ impl Attacker {
                         s.sign(skewed, addrs.src, &mut msg);
                     }
                     let ip = vrrp::ip::ipv4_packet(src, *dst, &msg);
-                    let _ = sender.send(index, &frame(*mac, our_mac, &ip));
+                    let _ = sender.send(index, &frame::ethernet(*mac, our_mac, ETH_IPV4, &ip));
                 }
                 sleep_unless(&stop, interval);
             }
             Ok(())
         })?;
-        self.threads.push(thread.map_err_join());
+        self.threads.push(thread);
         Ok(())
     }
 
     /// Starts recording the VRRP frames that `server` sends, at its switch port.
     pub fn capture(&mut self, topo: &Topology, server: &Node) -> Result<()> {
-        let port = ifindex(&topo.switch, &topo.port_of(server))?;
+        let port_name = topo.port_of(server);
         let from: Ipv4Addr = server.addr.parse()?;
         let (stop, captured) = (self.stop.clone(), self.captured.clone());
         let thread = netns::spawn_in(&topo.switch, move || -> Result<()> {
+            let port = index_of(&port_name)?;
             let rx = rawlink::Receiver::new().context("packet socket")?;
             rx.set_timeout(Duration::from_millis(100))?;
             let mut buf = vec![0u8; 2048];
@@ -183,10 +163,10 @@ impl Attacker {
                 };
                 let f = &buf[..arrival.len];
                 let vrrp_from_server = arrival.ifindex == port
-                    && f.len() > 34
-                    && f[12..14] == [0x08, 0x00]
-                    && f[23] == vrrp::checksum::IPPROTO_VRRP
-                    && f[26..30] == from.octets();
+                    && f.get(12..14) == Some(&ETH_IPV4.to_be_bytes()[..])
+                    && frame::ipv4(f).is_some_and(|ip| {
+                        ip.protocol == vrrp::checksum::IPPROTO_VRRP && ip.src == from
+                    });
                 if vrrp_from_server {
                     let t0 = *first.get_or_insert_with(Instant::now);
                     if let Ok(mut c) = captured.lock() {
@@ -196,7 +176,7 @@ impl Attacker {
             }
             Ok(())
         })?;
-        self.threads.push(thread.map_err_join());
+        self.threads.push(thread);
         Ok(())
     }
 
@@ -209,24 +189,25 @@ impl Attacker {
             ));
         }
         let our_mac = mac_of(&x.ns)?;
-        let index = ifindex(&x.ns, "eth0")?;
         let stop = self.stop.clone();
         let period = frames.last().map_or(Duration::ZERO, |f| f.0) + Duration::from_secs(1);
         let thread = netns::spawn_in(&x.ns, move || -> Result<()> {
             let sender = rawlink::Sender::new().context("packet socket")?;
+            let index = index_of("eth0")?;
             while !stop.load(Ordering::Relaxed) {
                 let start = Instant::now();
                 for (at, f) in &frames {
                     sleep_unless(&stop, at.saturating_sub(start.elapsed()));
                     let mut f = f.clone();
-                    f[6..12].copy_from_slice(&our_mac);
+                    let dst = [f[0], f[1], f[2], f[3], f[4], f[5]];
+                    frame::set_macs(&mut f, dst, our_mac);
                     let _ = sender.send(index, &f);
                 }
                 sleep_unless(&stop, period.saturating_sub(start.elapsed()));
             }
             Ok(())
         })?;
-        self.threads.push(thread.map_err_join());
+        self.threads.push(thread);
         Ok(())
     }
 }
@@ -235,20 +216,5 @@ fn sleep_unless(stop: &AtomicBool, d: Duration) {
     let end = Instant::now() + d;
     while !stop.load(Ordering::Relaxed) && Instant::now() < end {
         std::thread::sleep(Duration::from_millis(10).min(end - Instant::now()));
-    }
-}
-
-/// `netns::spawn_in` wraps the closure's result; flatten it.
-trait FlattenJoin {
-    fn map_err_join(self) -> JoinHandle<Result<()>>;
-}
-
-impl FlattenJoin for JoinHandle<Result<Result<()>>> {
-    fn map_err_join(self) -> JoinHandle<Result<()>> {
-        std::thread::spawn(move || match self.join() {
-            Ok(Ok(inner)) => inner,
-            Ok(Err(e)) => Err(e),
-            Err(_) => Err(anyhow!("attacker thread panicked")),
-        })
     }
 }

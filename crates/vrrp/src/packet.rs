@@ -456,8 +456,7 @@ impl Advert {
         if vrid == 0 {
             return Err(DecodeError::ZeroVrid);
         }
-        let auth_len = if version == Version::V2 { AUTH_LEN } else { 0 };
-        let expected = HEADER_LEN + usize::from(count) * family.addr_len() + auth_len;
+        let expected = expected_len(version == Version::V2, family, count);
         if bytes.len() != expected {
             return Err(DecodeError::LengthMismatch {
                 count,
@@ -527,10 +526,14 @@ pub fn reseal_ipv6_checksum(payload: &mut [u8], addrs: &PacketAddrs) {
 
 /// The length of the VRRP message the header announces, if the header is there.
 fn message_len(bytes: &[u8], family: Family) -> Option<usize> {
-    let first = *bytes.first()?;
-    let count = usize::from(*bytes.get(3)?);
-    let auth = if first >> 4 == 2 { AUTH_LEN } else { 0 };
-    Some(HEADER_LEN + count * family.addr_len() + auth)
+    let v2 = *bytes.first()? >> 4 == 2;
+    Some(expected_len(v2, family, *bytes.get(3)?))
+}
+
+/// Header, `count` addresses, and v2's authentication data.
+fn expected_len(v2: bool, family: Family, count: u8) -> usize {
+    let auth = if v2 { AUTH_LEN } else { 0 };
+    HEADER_LEN + usize::from(count) * family.addr_len() + auth
 }
 
 fn effective_mode(version: Version, family: Family, requested: ChecksumMode) -> ChecksumMode {

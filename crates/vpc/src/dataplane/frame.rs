@@ -78,13 +78,19 @@ pub fn arp(frame: &[u8]) -> Option<Arp> {
     })
 }
 
-/// An ARP frame.
-pub fn arp_frame(dst: [u8; 6], src: [u8; 6], a: &Arp) -> Vec<u8> {
-    let mut f = Vec::with_capacity(42);
+/// An Ethernet frame carrying `payload`.
+pub fn ethernet(dst: [u8; 6], src: [u8; 6], ethertype: u16, payload: &[u8]) -> Vec<u8> {
+    let mut f = Vec::with_capacity(14 + payload.len());
     f.extend_from_slice(&dst);
     f.extend_from_slice(&src);
-    f.extend_from_slice(&ETH_ARP.to_be_bytes());
-    f.extend_from_slice(&[0, 1, 8, 0, 6, 4]);
+    f.extend_from_slice(&ethertype.to_be_bytes());
+    f.extend_from_slice(payload);
+    f
+}
+
+/// An ARP frame.
+pub fn arp_frame(dst: [u8; 6], src: [u8; 6], a: &Arp) -> Vec<u8> {
+    let mut f = ethernet(dst, src, ETH_ARP, &[0, 1, 8, 0, 6, 4]);
     f.extend_from_slice(&a.op.to_be_bytes());
     f.extend_from_slice(&a.sha);
     f.extend_from_slice(&a.spa.octets());

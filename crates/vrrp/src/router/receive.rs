@@ -40,6 +40,23 @@ impl Router {
         }
     }
 
+    /// The checks keepalived makes before authenticating an advert (TTL, version): a driver
+    /// that authenticates adverts skips those the router will drop anyway, as keepalived does.
+    pub fn envelope_ok(&self, ttl: u8, multicast: bool, version: Version) -> bool {
+        self.envelope_error(ttl, multicast, version).is_none()
+    }
+
+    fn envelope_error(&self, ttl: u8, multicast: bool, version: Version) -> Option<DropReason> {
+        // RFC 5798 §7.1: TTL must be 255; keepalived skips this for unicast (routed peers).
+        if multicast && ttl != VRRP_TTL {
+            Some(DropReason::Ttl(ttl))
+        } else if version != self.cfg.version {
+            Some(DropReason::Version)
+        } else {
+            None
+        }
+    }
+
     /// keepalived's `vrrp_check_packet`, on an already decoded advert. Counts what it rejects.
     fn check(
         &mut self,
@@ -49,15 +66,18 @@ impl Router {
         advert: &Advert,
         check_addresses: bool,
     ) -> Result<(), DropReason> {
+        let envelope = self.envelope_error(ttl, multicast, advert.version);
         let s = &mut self.stats;
-        // RFC 5798 §7.1: TTL must be 255; keepalived skips this for unicast (routed peers).
-        if multicast && ttl != VRRP_TTL {
-            s.ip_ttl_err += 1;
-            return Err(DropReason::Ttl(ttl));
-        }
-        if advert.version != self.cfg.version {
-            s.version_err += 1;
-            return Err(DropReason::Version);
+        match envelope {
+            Some(r @ DropReason::Ttl(_)) => {
+                s.ip_ttl_err += 1;
+                return Err(r);
+            }
+            Some(r) => {
+                s.version_err += 1;
+                return Err(r);
+            }
+            None => {}
         }
         if advert.vrid != self.cfg.vrid {
             return Err(DropReason::Vrid(advert.vrid));
