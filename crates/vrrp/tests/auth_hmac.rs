@@ -463,3 +463,23 @@ fn keys_are_never_printed() {
     assert!(printed.contains("32 bytes"), "{printed}");
     assert!(!printed.contains("31"), "{printed}");
 }
+
+proptest::proptest! {
+    /// Any bytes from any source: decoding with a trailer and verifying never panic, and
+    /// nothing random is ever accepted as signed.
+    #[test]
+    fn random_packets_never_panic_nor_verify(
+        bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..200),
+        last in proptest::num::u8::ANY,
+    ) {
+        let addrs = PacketAddrs { src: ip(&format!("10.0.0.{last}")), dst: ip("224.0.0.18") };
+        let _ = Advert::decode_with_trailer(&bytes, &addrs);
+        let mut s = session(AntiReplay::Monotonic);
+        if bytes.len() >= TRAILER_LEN {
+            let (m, t) = bytes.split_at(bytes.len() - TRAILER_LEN);
+            let t: &[u8; TRAILER_LEN] = t.try_into().expect("length");
+            let r = s.verify(UnixTime::now(), addrs.src, m, Some(t));
+            proptest::prop_assert!(r.is_err());
+        }
+    }
+}
