@@ -18,5 +18,7 @@ pub use packet::{
     Advert, AdvertInterval, Auth, ChecksumMode, DecodeError, Decoded, EncodeError, Family,
     PacketAddrs, Version, reseal_ipv6_checksum,
 };
-pub use router::{Action, DropReason, Event, Notify, Reason, Router, State, Stats};
+pub use router::{
+    Action, DropReason, Event, HANDOVER_LINGER, Notify, Reason, Router, State, Stats,
+};
 pub use time::{Micros, Timestamp};

@@ -5,6 +5,7 @@
 //! [`Action`]s; it calls [`Router::handle`] with [`Event::Timer`] at [`Router::next_deadline`].
 //! Nothing here reads a clock, touches a socket or allocates a timer.
 
+mod maintenance;
 mod receive;
 mod stats;
 mod transitions;
@@ -76,6 +77,10 @@ pub enum Event {
     SyncGroup(State),
     /// Stop: a master resigns with a priority-0 advert.
     Shutdown,
+    /// Maintenance on (`true`): the priority drops to 1 and a master hands over
+    /// make-before-break (see [`Router::handing_over`]); off (`false`): the tracked priority
+    /// comes back and the usual preemption rules apply.
+    Maintenance(bool),
 }
 
 /// Why a state changed.
@@ -116,6 +121,9 @@ pub enum Reason {
     SyncGroup,
     /// Shutdown requested.
     Shutdown,
+    /// Maintenance: the master handed over (priority 0 sent, addresses kept until a successor
+    /// advertises).
+    Maintenance,
 }
 
 impl fmt::Display for Reason {
@@ -137,6 +145,7 @@ impl fmt::Display for Reason {
             Reason::TrackRecovered => write!(f, "tracked objects recovered"),
             Reason::SyncGroup => write!(f, "sync group member changed state"),
             Reason::Shutdown => write!(f, "shutdown"),
+            Reason::Maintenance => write!(f, "maintenance: handing over to a peer"),
         }
     }
 }
@@ -224,6 +233,18 @@ pub enum Action {
     },
 }
 
+/// How long a master handing over keeps its addresses after the successor's first advert:
+/// the successor adds them and sends its gratuitous ARPs right after that advert, and the
+/// neighbours keep sending to the old master until those arrive.
+pub const HANDOVER_LINGER: Micros = Micros(50_000);
+
+/// A handover under way: the old master, now a backup, still holds the addresses.
+#[derive(Clone, Copy, Debug)]
+struct Handover {
+    /// When they go (set by the successor's first advert).
+    release_at: Option<Timestamp>,
+}
+
 /// The state machine of one virtual router.
 #[derive(Clone, Debug)]
 pub struct Router {
@@ -240,6 +261,9 @@ pub struct Router {
     preempt_until: Option<Timestamp>,
     last_master: Option<IpAddr>,
     resign_seen: bool,
+    maintenance: bool,
+    tracked_priority: u8,
+    handover: Option<Handover>,
     link_down: bool,
     track_fault: bool,
     stats: Stats,
@@ -250,6 +274,7 @@ impl Router {
     pub fn new(cfg: RouterConfig) -> Result<Self, ConfigError> {
         cfg.validate()?;
         Ok(Router {
+            tracked_priority: cfg.priority,
             effective_priority: cfg.priority,
             master_interval: Micros(cfg.advert_interval.micros()),
             cfg,
@@ -263,6 +288,8 @@ impl Router {
             preempt_until: None,
             last_master: None,
             resign_seen: false,
+            maintenance: false,
+            handover: None,
             link_down: false,
             track_fault: false,
             stats: Stats::default(),
@@ -295,7 +322,10 @@ impl Router {
             }
             Event::PriorityChange(p) => {
                 if self.cfg.priority != PRIORITY_OWNER {
-                    self.effective_priority = p.clamp(1, PRIORITY_OWNER - 1);
+                    self.tracked_priority = p.clamp(1, PRIORITY_OWNER - 1);
+                }
+                if !self.maintenance {
+                    self.effective_priority = self.tracked_priority;
                 }
             }
             Event::SyncGroup(State::Master) if self.state == State::Backup => {
@@ -306,6 +336,7 @@ impl Router {
             }
             Event::SyncGroup(_) => {}
             Event::Shutdown => self.on_shutdown(&mut out),
+            Event::Maintenance(on) => self.set_maintenance(now, on, &mut out),
         }
         out
     }
@@ -317,6 +348,7 @@ impl Router {
             self.down_timer,
             self.garp_timer,
             self.lower_prio_garp_timer,
+            self.handover.and_then(|h| h.release_at),
         ]
         .into_iter()
         .flatten()
@@ -348,12 +380,31 @@ impl Router {
         &self.cfg
     }
 
+    /// Whether maintenance is on.
+    pub fn in_maintenance(&self) -> bool {
+        self.maintenance
+    }
+
+    /// Whether this backup still holds the addresses after handing over, waiting for a
+    /// successor's advert (plus [`HANDOVER_LINGER`]) before it releases them.
+    pub fn handing_over(&self) -> bool {
+        self.handover.is_some()
+    }
+
     /// Counters.
     pub fn stats(&self) -> &Stats {
         &self.stats
     }
 
     fn on_timer(&mut self, now: Timestamp, out: &mut Vec<Action>) {
+        if self
+            .handover
+            .and_then(|h| h.release_at)
+            .is_some_and(|t| t <= now)
+        {
+            self.handover = None;
+            out.push(Action::RemoveVips);
+        }
         if self.state == State::Backup && self.down_timer.is_some_and(|t| t <= now) {
             let reason = if self.resign_seen {
                 Reason::MasterResigned

@@ -141,6 +141,7 @@ impl Router {
     }
 
     fn backup_rx(&mut self, now: Timestamp, src: IpAddr, advert: &Advert, out: &mut Vec<Action>) {
+        self.successor_seen(now, src, advert.priority);
         let ours = self.effective_priority;
         let delay = self.cfg.preempt_delay;
         let in_preempt_delay =

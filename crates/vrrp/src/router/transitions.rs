@@ -55,6 +55,8 @@ impl Router {
         self.garp_timer = (!garp.master_delay.is_zero()).then(|| now + garp.master_delay);
         self.garp_refresh_due = (!garp.master_refresh.is_zero()).then(|| now + garp.master_refresh);
         self.lower_prio_garp_timer = None;
+        // A handover that found no successor: the addresses were kept, AddVips is a no-op.
+        self.handover = None;
     }
 
     /// Master -> Backup on a better advert (RFC 5798 §6.4.3).
@@ -93,6 +95,7 @@ impl Router {
             }
             (false, true, State::Backup) => {
                 self.down_timer = None;
+                self.drop_handover(out);
                 self.enter(State::Fault, reason, out);
                 out.push(Action::Notify(Notify::Fault));
             }
@@ -124,6 +127,7 @@ impl Router {
             }
             _ => {
                 self.down_timer = None;
+                self.drop_handover(out);
                 self.enter(State::Stopped, Reason::Shutdown, out);
             }
         }
@@ -144,14 +148,14 @@ impl Router {
         self.down_timer_started = now;
     }
 
-    fn clear_master_timers(&mut self) {
+    pub(super) fn clear_master_timers(&mut self) {
         self.advert_timer = None;
         self.garp_timer = None;
         self.lower_prio_garp_timer = None;
         self.garp_refresh_due = None;
     }
 
-    fn enter(&mut self, to: State, reason: Reason, out: &mut Vec<Action>) {
+    pub(super) fn enter(&mut self, to: State, reason: Reason, out: &mut Vec<Action>) {
         out.push(Action::Transition {
             from: self.state,
             to,
