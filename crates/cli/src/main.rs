@@ -1,6 +1,7 @@
 //! `havip`: high-availability virtual IPs, checked, run and drilled.
 
 mod check;
+mod control;
 mod lab;
 mod vpc;
 
@@ -27,6 +28,16 @@ enum Command {
     Lab(lab::Args),
     /// A local VPC with HAVIP semantics: the cloud's API, a console, the GARP endpoint.
     Vpc(vpc::Args),
+    /// A running havipd's instances: state, priorities, master seen, timers, VIPs, trackers.
+    Status(control::Target),
+    /// havipd's transitions with their reasons (`--follow`: as they happen).
+    Events(control::EventsArgs),
+    /// Make havipd re-read its configuration: the diagnostics and the outcome.
+    Reload(control::Target),
+    /// Announce a master instance's addresses now (gratuitous ARP / unsolicited NA).
+    SendGarp(control::GarpArgs),
+    /// Planned switchover: hand mastership over without an outage, or come back.
+    Maintenance(control::MaintenanceArgs),
 }
 
 fn main() -> ExitCode {
@@ -35,5 +46,15 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Lab(args) => lab::run(&args),
         Command::Vpc(args) => vpc::run(&args),
+        Command::Status(t) => control::run(&t, ctl::Request::Status),
+        Command::Events(a) => control::run(&a.target, ctl::Request::Events { follow: a.follow }),
+        Command::Reload(t) => control::run(&t, ctl::Request::Reload),
+        Command::SendGarp(a) => control::run(
+            &a.target,
+            ctl::Request::SendGarp {
+                instance: a.instance.clone(),
+            },
+        ),
+        Command::Maintenance(a) => control::maintenance(&a),
     }
 }

@@ -27,12 +27,20 @@ impl Daemon {
                 Action::Transition { from, to, reason } => {
                     info!("({}) {from} -> {to}: {reason}", inst.name);
                     let priority = inst.router.effective_priority();
-                    if let Err(e) = self
-                        .state
-                        .transition(&inst.name, from, to, &reason, priority)
-                    {
+                    let record = ctl::EventRecord {
+                        time: crate::state_files::unix_now(),
+                        instance: inst.name.clone(),
+                        from: from.to_string(),
+                        to: to.to_string(),
+                        reason: reason.to_string(),
+                        priority,
+                    };
+                    if let Err(e) = self.state.transition(&record) {
                         warn!(instance = %inst.name, error = %e, "state file not written");
                     }
+                    self.events.push(record.clone());
+                    self.instances[k].last_transition = Some(record);
+                    let inst = &self.instances[k];
                     if let Some(f) = &mut self.fifo {
                         f.instance(&inst.name, &to.to_string(), priority);
                     }

@@ -53,6 +53,10 @@ pub struct Instance {
     pub auth: Option<HmacSession>,
     /// When each kind of rejected advert was last logged.
     pub auth_log: crate::adverts::RejectionLog,
+    /// When the last advert reached the router.
+    pub last_advert: Option<tokio::time::Instant>,
+    /// The last transition.
+    pub last_transition: Option<ctl::EventRecord>,
 }
 
 /// A VMAC interface: a macvlan with the VRRP virtual MAC, holding the VIPs.
@@ -228,6 +232,8 @@ pub async fn build(
             fingerprint,
             auth,
             auth_log: Default::default(),
+            last_advert: None,
+            last_transition: None,
         });
     }
     Ok((out, tasks))

@@ -5,6 +5,8 @@ mod announce;
 mod apply;
 mod clock;
 mod configure;
+mod control;
+mod events;
 mod instance;
 mod logging;
 mod netlink;
@@ -19,6 +21,7 @@ mod run;
 mod script_user;
 mod sockets;
 mod state_files;
+mod status;
 mod sys;
 mod tracking;
 
@@ -164,6 +167,9 @@ fn start(args: Args, report: Report) -> Result<()> {
         .enable_all()
         .build()?;
     rt.block_on(async move {
+        let state = state_files::StateFiles::open(&args.state_dir)
+            .with_context(|| format!("state dir {}", args.state_dir.display()))?;
+        let (control, calls) = control::listen(state.dir())?;
         let netlink = netlink::Netlink::connect()?;
         let config = configure::runnable(&report.config);
         let configured = configure::configure(&config, &netlink).await?;
@@ -203,8 +209,7 @@ fn start(args: Args, report: Report) -> Result<()> {
             netlink,
             packets: packet_socket::PacketSender::new()
                 .context("packet socket for announcements")?,
-            state: state_files::StateFiles::open(&args.state_dir)
-                .with_context(|| format!("state dir {}", args.state_dir.display()))?,
+            state,
             clock: clock::Clock::new(),
             sock4,
             sock6,
@@ -219,8 +224,11 @@ fn start(args: Args, report: Report) -> Result<()> {
             reports,
             pacer: pacing::Pacer::new(&config),
             sync_pending: Vec::new(),
+            events: Default::default(),
+            started: state_files::unix_now(),
         };
-        let result = run::run(daemon, reports_rx).await;
+        let result = run::run(daemon, reports_rx, calls).await;
+        drop(control);
         for p in [&args.pid_file, &args.vrrp_pid_file].into_iter().flatten() {
             let _ = std::fs::remove_file(p);
         }

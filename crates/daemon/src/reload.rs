@@ -12,39 +12,40 @@ use vrrp::Family;
 
 impl Daemon {
     /// Reloads the configuration; on any error the running configuration stays as it was.
-    pub async fn reload(&mut self) {
-        info!(config = %self.setup.file.display(), "SIGHUP: reloading");
-        let cfg = match self.checked_config() {
-            Ok(c) => c,
+    /// Returns the check's diagnostics and what happened.
+    pub async fn reload(&mut self) -> ctl::ReloadOutcome {
+        info!(config = %self.setup.file.display(), "reloading");
+        let (checked, diagnostics) = self.checked_config();
+        let result = match checked {
+            Ok(cfg) => self.apply_config(cfg).await,
+            Err(e) => Err(e),
+        };
+        let (applied, message) = match result {
+            Ok(summary) => (true, summary),
             Err(e) => {
-                error!("reload rejected, the running configuration is kept: {e:#}");
-                return;
+                let m = format!("reload rejected, the running configuration is kept: {e:#}");
+                error!("{m}");
+                (false, m)
             }
         };
-        let new = match configure::configure(&cfg, &self.netlink).await {
-            Ok(n) => n,
-            Err(e) => {
-                error!("reload rejected, the running configuration is kept: {e:#}");
-                return;
-            }
-        };
-        if let Err(e) = self.open_sockets(&new) {
-            error!("reload rejected, the running configuration is kept: {e:#}");
-            return;
+        ctl::ReloadOutcome {
+            applied,
+            diagnostics,
+            message,
         }
-        let watchers = match configure::spawn_watchers(&cfg, &new.tracker, &self.reports) {
-            Ok(w) => w,
-            Err(e) => {
-                error!("reload rejected, the running configuration is kept: {e:#}");
-                return;
-            }
-        };
-        self.pacer = crate::pacing::Pacer::new(&cfg);
-        self.switch_to(new, watchers).await;
     }
 
-    /// The config file checked again; errors that stop it from running are an `Err`.
-    fn checked_config(&self) -> Result<conf::model::Config> {
+    async fn apply_config(&mut self, cfg: conf::model::Config) -> Result<String> {
+        let new = configure::configure(&cfg, &self.netlink).await?;
+        self.open_sockets(&new)?;
+        let watchers = configure::spawn_watchers(&cfg, &new.tracker, &self.reports)?;
+        self.pacer = crate::pacing::Pacer::new(&cfg);
+        Ok(self.switch_to(new, watchers).await)
+    }
+
+    /// The config file checked again, with its warnings and errors; errors that stop it from
+    /// running are an `Err`.
+    fn checked_config(&self) -> (Result<conf::model::Config>, Vec<String>) {
         let report = conf::check(
             &conf::reader::Disk,
             &self.setup.file,
@@ -54,25 +55,29 @@ impl Daemon {
                 cloud: false,
             },
         );
-        let problems: Vec<String> = report
+        let diagnostics: Vec<String> = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity != Severity::Info)
+            .map(|d| d.to_string())
+            .collect();
+        for d in report
             .diagnostics
             .iter()
             .filter(|d| d.severity == Severity::Error)
-            .map(|d| d.to_string())
-            .collect();
-        for p in &problems {
-            error!("{p}");
+        {
+            error!("{d}");
         }
         if crate::config_test_code(&report) == 3 {
-            return Err(anyhow!("the new configuration cannot run (see above)"));
+            let e = anyhow!("the new configuration cannot run (see its diagnostics)");
+            return (Err(e), diagnostics);
         }
         let cfg = configure::runnable(&report.config);
         if cfg.instances.is_empty() {
-            return Err(anyhow!(
-                "the new configuration has no runnable vrrp_instance"
-            ));
+            let e = anyhow!("the new configuration has no runnable vrrp_instance");
+            return (Err(e), diagnostics);
         }
-        Ok(cfg)
+        (Ok(cfg), diagnostics)
     }
 
     fn open_sockets(&mut self, new: &Configured) -> Result<()> {
@@ -86,15 +91,21 @@ impl Daemon {
         Ok(())
     }
 
-    async fn switch_to(&mut self, new: Configured, watchers: Vec<tokio::task::JoinHandle<()>>) {
+    async fn switch_to(
+        &mut self,
+        new: Configured,
+        watchers: Vec<tokio::task::JoinHandle<()>>,
+    ) -> String {
         let unchanged = |old: &crate::instance::Instance| {
             new.instances
                 .iter()
                 .any(|n| n.name == old.name && n.fingerprint == old.fingerprint)
         };
         // Stop what goes away or changes, while the old tracking still describes it.
+        let mut stopped = 0;
         for k in 0..self.instances.len() {
             if !unchanged(&self.instances[k]) {
+                stopped += 1;
                 info!(instance = %self.instances[k].name, "removed or changed by the reload: stopping");
                 let vmac_reused = self.instances[k].vmac.as_ref().is_some_and(|v| {
                     new.instances
@@ -150,5 +161,12 @@ impl Daemon {
             started = fresh.len(),
             "reload done"
         );
+        format!(
+            "reloaded: {} instance(s) running, {} kept untouched, {} (re)started, {} stopped",
+            self.instances.len(),
+            self.instances.len() - fresh.len(),
+            fresh.len(),
+            stopped
+        )
     }
 }

@@ -73,10 +73,18 @@ pub struct Daemon {
     pub pacer: crate::pacing::Pacer,
     /// Sync group members still to follow a transition.
     pub(crate) sync_pending: Vec<(usize, State)>,
+    /// Transitions, for the control socket.
+    pub events: crate::events::Events,
+    /// Unix time the daemon started.
+    pub started: f64,
 }
 
 /// Runs until SIGTERM or SIGINT, then resigns every master and returns.
-pub async fn run(mut d: Daemon, mut reports: mpsc::UnboundedReceiver<Observation>) -> Result<()> {
+pub async fn run(
+    mut d: Daemon,
+    mut reports: mpsc::UnboundedReceiver<Observation>,
+    mut calls: mpsc::Receiver<crate::control::Call>,
+) -> Result<()> {
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
     let mut hup = signal(SignalKind::hangup())?;
@@ -100,7 +108,12 @@ pub async fn run(mut d: Daemon, mut reports: mpsc::UnboundedReceiver<Observation
         tokio::select! {
             _ = term.recv() => break,
             _ = int.recv() => break,
-            _ = hup.recv() => d.reload().await,
+            _ = hup.recv() => { d.reload().await; }
+            Some(call) = calls.recv() => {
+                let answer = d.answer(call.request).await;
+                // The client may have gone; nothing to do then.
+                let _ = call.answer.send(answer);
+            }
             _ = usr2.recv() => d.write_stats(),
             r = readable(&d.sock4) => { r?; d.drain(Family::Ipv4, &mut buf).await; }
             r = readable(&d.sock6) => { r?; d.drain(Family::Ipv6, &mut buf).await; }
@@ -335,6 +348,7 @@ impl Daemon {
                 }
                 continue;
             }
+            self.instances[k].last_advert = Some(tokio::time::Instant::now());
             self.handle(
                 k,
                 Event::Advert {

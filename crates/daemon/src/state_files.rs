@@ -11,16 +11,6 @@ pub struct StateFiles {
     dir: PathBuf,
 }
 
-#[derive(Serialize)]
-struct TransitionLine<'a> {
-    time: f64,
-    instance: &'a str,
-    from: String,
-    to: String,
-    reason: String,
-    priority: u8,
-}
-
 impl StateFiles {
     /// Creates the directory if needed.
     pub fn open(dir: &Path) -> std::io::Result<Self> {
@@ -38,31 +28,12 @@ impl StateFiles {
         std::fs::rename(&tmp, self.dir.join(name))
     }
 
-    /// Records a transition.
-    pub fn transition(
-        &self,
-        instance: &str,
-        from: vrrp::State,
-        to: vrrp::State,
-        reason: &vrrp::Reason,
-        priority: u8,
-    ) -> std::io::Result<()> {
+    /// Records a transition: `<instance>.state` and a line of `transitions.jsonl`.
+    pub fn transition(&self, record: &ctl::EventRecord) -> std::io::Result<()> {
         std::fs::write(
-            self.dir.join(format!("{instance}.state")),
-            format!("{to}\n"),
+            self.dir.join(format!("{}.state", record.instance)),
+            format!("{}\n", record.to),
         )?;
-        let time = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs_f64())
-            .unwrap_or(0.0);
-        let line = TransitionLine {
-            time,
-            instance,
-            from: from.to_string(),
-            to: to.to_string(),
-            reason: reason.to_string(),
-            priority,
-        };
         let mut f = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -70,7 +41,20 @@ impl StateFiles {
         writeln!(
             f,
             "{}",
-            serde_json::to_string(&line).map_err(std::io::Error::other)?
+            serde_json::to_string(record).map_err(std::io::Error::other)?
         )
     }
+
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+/// Now, as Unix seconds.
+pub fn unix_now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
 }

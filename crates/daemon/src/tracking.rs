@@ -298,6 +298,40 @@ impl Tracker {
         v
     }
 
+    /// Instance `k`'s tracked objects as they stand, for `havip status`.
+    pub fn objects(&self, k: usize) -> Vec<ctl::TrackerStatus> {
+        let Some(t) = self.instances.get(k) else {
+            return Vec::new();
+        };
+        t.items
+            .iter()
+            .map(|item| {
+                let (kind, name, ok, effect) = match &item.object {
+                    Object::Interface(n) => {
+                        let ok = self.link_up(n);
+                        ("interface", n, ok, weighted_effect(ok, item))
+                    }
+                    Object::Script(n) => {
+                        let ok = self.script_ok(n).unwrap_or(true);
+                        ("script", n, ok, weighted_effect(ok, item))
+                    }
+                    Object::File(n) => {
+                        let value = self.files.get(n).copied().unwrap_or(0);
+                        let v = value.saturating_mul(item.weight);
+                        ("file", n, value == 0, if item.reverse { -v } else { v })
+                    }
+                };
+                ctl::TrackerStatus {
+                    kind: kind.into(),
+                    name: name.clone(),
+                    ok,
+                    weight: item.weight,
+                    effect,
+                }
+            })
+            .collect()
+    }
+
     /// The other members of instance `k`'s sync group.
     pub fn group_peers(&self, k: usize) -> Vec<usize> {
         match self.instances.get(k).and_then(|t| t.group) {
@@ -305,6 +339,13 @@ impl Tracker {
             None => Vec::new(),
         }
     }
+}
+
+/// The priority change a weighted interface or script makes now (0 for unweighted ones).
+fn weighted_effect(ok: bool, item: &Item) -> i64 {
+    let (mut fault, mut delta) = (false, 0);
+    adjust(ok, item, &mut fault, &mut delta);
+    delta
 }
 
 /// An OK/failed object: unweighted failures fault the instance; positive weights add when OK,

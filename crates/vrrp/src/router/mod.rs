@@ -260,6 +260,7 @@ pub struct Router {
     garp_refresh_due: Option<Timestamp>,
     preempt_until: Option<Timestamp>,
     last_master: Option<IpAddr>,
+    last_master_priority: u8,
     resign_seen: bool,
     maintenance: bool,
     tracked_priority: u8,
@@ -287,6 +288,7 @@ impl Router {
             garp_refresh_due: None,
             preempt_until: None,
             last_master: None,
+            last_master_priority: 0,
             resign_seen: false,
             maintenance: false,
             handover: None,
@@ -373,6 +375,11 @@ impl Router {
     /// Address of the master whose adverts we last accepted.
     pub fn last_master(&self) -> Option<IpAddr> {
         self.last_master
+    }
+
+    /// That master's address and the priority its last accepted advert carried.
+    pub fn master_seen(&self) -> Option<(IpAddr, u8)> {
+        self.last_master.map(|a| (a, self.last_master_priority))
     }
 
     /// The configuration.

@@ -160,6 +160,7 @@ impl Router {
             self.start_down_timer(now, mdi);
             self.resign_seen = false;
             self.last_master = Some(src);
+            self.last_master_priority = advert.priority;
             if !delay.is_zero() {
                 if advert.priority >= ours {
                     self.preempt_until = None;
@@ -170,6 +171,7 @@ impl Router {
         } else {
             // Lower priority and we preempt: let Master_Down_Timer run out.
             self.last_master = Some(src);
+            self.last_master_priority = advert.priority;
             out.push(Action::Dropped {
                 from: src,
                 reason: DropReason::LowerPriority(advert.priority),
@@ -226,6 +228,7 @@ impl Router {
             self.master_interval = Micros(advert.interval.micros());
         }
         self.last_master = Some(src);
+        self.last_master_priority = theirs;
         let reason = if theirs > ours {
             Reason::HigherPriority {
                 from: src,

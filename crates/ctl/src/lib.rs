@@ -1,0 +1,13 @@
+//! havipd's control socket: what a client may ask and what the daemon answers, and a client.
+
+mod client;
+mod protocol;
+
+pub use client::{Client, ClientError};
+pub use protocol::{
+    EventRecord, InstanceStatus, MAX_REQUEST, PeerSeen, ReloadOutcome, Reply, Request, Status,
+    TrackerStatus, VipStatus,
+};
+
+/// The socket's file name inside the state directory.
+pub const SOCKET_NAME: &str = "havipd.sock";
