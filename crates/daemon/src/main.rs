@@ -75,6 +75,11 @@ struct Args {
     /// Where state files and the transition log go.
     #[arg(long = "state-dir", default_value = "/run/havip")]
     state_dir: PathBuf,
+    /// On SIGTERM, hand each master over to a peer make-before-break (as `havip maintenance
+    /// on`) and stop once the successor has taken the addresses, instead of resigning and
+    /// removing them at once (keepalived's stop). Bounded by Master_Down_Interval.
+    #[arg(long = "handover-on-stop")]
+    handover_on_stop: bool,
 }
 
 /// Diagnostics that stop keepalived from running.
@@ -218,6 +223,7 @@ fn start(args: Args, report: Report) -> Result<()> {
             setup: run::Setup {
                 file: args.file.clone(),
                 config_id: args.config_id.clone(),
+                handover_on_stop: args.handover_on_stop,
             },
             watchers,
             notify_tasks: configured.notify_tasks,
@@ -227,7 +233,11 @@ fn start(args: Args, report: Report) -> Result<()> {
             events: Default::default(),
             started: state_files::unix_now(),
         };
-        let result = run::run(daemon, reports_rx, calls).await;
+        let inputs = run::Inputs {
+            reports: reports_rx,
+            calls,
+        };
+        let result = run::run(daemon, inputs).await;
         drop(control);
         for p in [&args.pid_file, &args.vrrp_pid_file].into_iter().flatten() {
             let _ = std::fs::remove_file(p);

@@ -26,6 +26,8 @@ pub struct Setup {
     pub file: PathBuf,
     /// `-i`: the config id.
     pub config_id: Option<String>,
+    /// `--handover-on-stop`: SIGTERM hands masters over make-before-break before stopping.
+    pub handover_on_stop: bool,
 }
 
 /// Packets that no instance acted on, by why.
@@ -79,55 +81,40 @@ pub struct Daemon {
     pub started: f64,
 }
 
-/// Runs until SIGTERM or SIGINT, then resigns every master and returns.
-pub async fn run(
-    mut d: Daemon,
-    mut reports: mpsc::UnboundedReceiver<Observation>,
-    mut calls: mpsc::Receiver<crate::control::Call>,
-) -> Result<()> {
-    let mut term = signal(SignalKind::terminate())?;
-    let mut int = signal(SignalKind::interrupt())?;
-    let mut hup = signal(SignalKind::hangup())?;
-    let mut usr2 = signal(SignalKind::user_defined2())?;
+/// The signals the loop listens to.
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+    usr2: tokio::signal::unix::Signal,
+}
+
+/// Inputs other than packets, timers and signals.
+pub struct Inputs {
+    /// Watchers' reports.
+    pub reports: mpsc::UnboundedReceiver<Observation>,
+    /// Control socket requests.
+    pub calls: mpsc::Receiver<crate::control::Call>,
+}
+
+/// Runs until SIGTERM or SIGINT, then resigns every master (or, with `handover_on_stop`,
+/// hands each over make-before-break first) and returns.
+pub async fn run(mut d: Daemon, mut inputs: Inputs) -> Result<()> {
+    let mut signals = Signals {
+        term: signal(SignalKind::terminate())?,
+        int: signal(SignalKind::interrupt())?,
+        hup: signal(SignalKind::hangup())?,
+        usr2: signal(SignalKind::user_defined2())?,
+    };
     d.remove_leftovers().await;
     for k in 0..d.instances.len() {
         d.start_instance(k).await?;
     }
     let mut buf = vec![0u8; 65536];
-    loop {
-        let deadline = d
-            .instances
-            .iter()
-            .filter_map(|i| i.router.next_deadline())
-            .chain(d.pacer.next_deadline())
-            .min();
-        let sleep = tokio::time::sleep_until(deadline.map_or_else(
-            || tokio::time::Instant::now() + std::time::Duration::from_secs(3600),
-            |t| d.clock.instant(t),
-        ));
-        tokio::select! {
-            _ = term.recv() => break,
-            _ = int.recv() => break,
-            _ = hup.recv() => { d.reload().await; }
-            Some(call) = calls.recv() => {
-                let answer = d.answer(call.request).await;
-                // The client may have gone; nothing to do then.
-                let _ = call.answer.send(answer);
-            }
-            _ = usr2.recv() => d.write_stats(),
-            r = readable(&d.sock4) => { r?; d.drain(Family::Ipv4, &mut buf).await; }
-            r = readable(&d.sock6) => { r?; d.drain(Family::Ipv6, &mut buf).await; }
-            Some(obs) = reports.recv() => d.observe(obs).await,
-            _ = sleep => {
-                d.send_due_announcements();
-                let now = d.clock.now();
-                for k in 0..d.instances.len() {
-                    if d.instances[k].router.next_deadline().is_some_and(|t| t <= now) {
-                        d.handle_at(k, now, Event::Timer).await;
-                    }
-                }
-            }
-        }
+    while d.wake(&mut signals, &mut inputs, &mut buf).await? {}
+    if d.setup.handover_on_stop {
+        d.hand_over_before_stop(&mut signals, &mut inputs, &mut buf)
+            .await?;
     }
     info!("shutting down: masters resign with priority 0");
     for w in d.watchers.drain(..) {
@@ -147,6 +134,78 @@ pub async fn run(
     )
     .await;
     Ok(())
+}
+
+impl Daemon {
+    /// Waits for the next input and handles it; `false` when asked to stop.
+    async fn wake(
+        &mut self,
+        sig: &mut Signals,
+        inputs: &mut Inputs,
+        buf: &mut [u8],
+    ) -> Result<bool> {
+        let deadline = self
+            .instances
+            .iter()
+            .filter_map(|i| i.router.next_deadline())
+            .chain(self.pacer.next_deadline())
+            .min();
+        let sleep = tokio::time::sleep_until(deadline.map_or_else(
+            || tokio::time::Instant::now() + std::time::Duration::from_secs(3600),
+            |t| self.clock.instant(t),
+        ));
+        tokio::select! {
+            _ = sig.term.recv() => return Ok(false),
+            _ = sig.int.recv() => return Ok(false),
+            _ = sig.hup.recv() => { self.reload().await; }
+            _ = sig.usr2.recv() => self.write_stats(),
+            r = readable(&self.sock4) => { r?; self.drain(Family::Ipv4, buf).await; }
+            r = readable(&self.sock6) => { r?; self.drain(Family::Ipv6, buf).await; }
+            Some(obs) = inputs.reports.recv() => self.observe(obs).await,
+            Some(call) = inputs.calls.recv() => {
+                let answer = self.answer(call.request).await;
+                // The client may have gone; nothing to do then.
+                let _ = call.answer.send(answer);
+            }
+            _ = sleep => {
+                self.send_due_announcements();
+                let now = self.clock.now();
+                for k in 0..self.instances.len() {
+                    if self.instances[k].router.next_deadline().is_some_and(|t| t <= now) {
+                        self.handle_at(k, now, Event::Timer).await;
+                    }
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    /// `--handover-on-stop`: every master hands over as in maintenance, and the daemon keeps
+    /// running until each has released its addresses to a successor. Bounded by the routers'
+    /// own timers: with no successor, Master_Down_Interval brings the instance back to MASTER,
+    /// and it then resigns as usual. A second SIGTERM stops at once.
+    async fn hand_over_before_stop(
+        &mut self,
+        sig: &mut Signals,
+        inputs: &mut Inputs,
+        buf: &mut [u8],
+    ) -> Result<()> {
+        for k in 0..self.instances.len() {
+            if self.instances[k].router.state() == State::Master {
+                self.handle(k, Event::Maintenance(true)).await;
+            }
+        }
+        let handing_over = |d: &Daemon| d.instances.iter().any(|i| i.router.handing_over());
+        if handing_over(self) {
+            info!("stopping after the handover to a successor (SIGTERM again to stop now)");
+        }
+        while handing_over(self) {
+            if !self.wake(sig, inputs, buf).await? {
+                break;
+            }
+        }
+        Ok(())
+    }
 }
 
 async fn readable(sock: &Option<VrrpSocket>) -> std::io::Result<()> {

@@ -106,6 +106,18 @@ pub struct Running {
 
 /// Starts `kind` on `node` with `config` (keepalived gets no-break spaces made plain).
 pub fn start(kind: Kind, topo: &Topology, node: &Node, config: &str) -> Result<Running> {
+    start_with(kind, topo, node, config, &[])
+}
+
+/// As [`start`], with extra flags for havipd (ignored for keepalived, which has no such
+/// opt-ins).
+pub fn start_with(
+    kind: Kind,
+    topo: &Topology,
+    node: &Node,
+    config: &str,
+    havipd_args: &[String],
+) -> Result<Running> {
     let tag = format!("{}-{}", node.name, kind);
     let conf = topo.dir.join(format!("{tag}.conf"));
     let text = match kind {
@@ -125,7 +137,8 @@ pub fn start(kind: Kind, topo: &Topology, node: &Node, config: &str) -> Result<R
                 .args(["-n", "-l", "-f"])
                 .arg(&conf)
                 .arg("--state-dir")
-                .arg(&state_dir);
+                .arg(&state_dir)
+                .args(havipd_args);
         }
         Kind::Keepalived | Kind::Keepalived24 => {
             // Debian's build has the load balancer too: -P runs the VRRP half only.

@@ -39,6 +39,12 @@ pub enum Action {
         /// Server.
         node: String,
     },
+    /// Planned switchover: havipd's `havip maintenance on` (make-before-break); keepalived,
+    /// which has none, is stopped (its operators' way: `systemctl stop`).
+    Maintenance {
+        /// Server.
+        node: String,
+    },
     /// Start the server's daemon again.
     Start {
         /// Server.
@@ -138,6 +144,7 @@ impl Action {
             | Action::Kill { node }
             | Action::Stop { node }
             | Action::Start { node }
+            | Action::Maintenance { node }
             | Action::Reboot { node }
             | Action::LinkDown { node }
             | Action::LinkUp { node }
@@ -171,6 +178,7 @@ impl Action {
             Action::Kill { .. } => format!("kill -9 {n}"),
             Action::Stop { .. } => format!("stop {n}"),
             Action::Start { .. } => format!("start {n}"),
+            Action::Maintenance { .. } => format!("maintenance on {n}"),
             Action::Reboot { .. } => format!("reboot {n}"),
             Action::LinkDown { .. } => format!("{n} eth0 down"),
             Action::LinkUp { .. } => format!("{n} eth0 up"),
@@ -236,6 +244,9 @@ pub struct Scenario {
     pub steps: Vec<Step>,
     /// How long to probe, in seconds.
     pub duration: f64,
+    /// Extra havipd flags (its opt-ins, e.g. `--handover-on-stop`); keepalived has none.
+    #[serde(default)]
+    pub havipd_args: Vec<String>,
 }
 
 /// The built-in scenarios.
@@ -476,8 +487,35 @@ impl Drill<'_> {
     fn start_daemon(&mut self, k: usize) -> Result<()> {
         let server = self.topo.servers[k].clone();
         let config = self.config(k);
-        self.daemons[k] = Some(daemon::start(self.kinds[k], &self.topo, &server, &config)?);
+        self.daemons[k] = Some(daemon::start_with(
+            self.kinds[k],
+            &self.topo,
+            &server,
+            &config,
+            &self.scenario.havipd_args,
+        )?);
         Ok(())
+    }
+
+    /// havipd: maintenance on through its control socket; keepalived: stopped.
+    fn maintenance(&mut self, k: usize) -> Result<()> {
+        let Some(d) = self.daemons[k].as_mut() else {
+            bail!("no daemon runs on {}", self.topo.servers[k].name);
+        };
+        if d.kind != Kind::Havipd {
+            d.signal("TERM")?;
+            d.wait_exit(Duration::from_secs(10));
+            return Ok(());
+        }
+        let socket = d.state_dir.join(ctl::SOCKET_NAME);
+        let request = ctl::Request::Maintenance {
+            on: true,
+            instance: None,
+        };
+        match ctl::Client::one(&socket, &request)? {
+            ctl::Reply::Done { .. } => Ok(()),
+            other => bail!("havipd refused maintenance: {other:?}"),
+        }
     }
 
     fn index(&self, node: &str) -> Result<usize> {
@@ -516,6 +554,7 @@ impl Drill<'_> {
                 Ok(())
             }
             Action::Start { .. } => self.start_daemon(k),
+            Action::Maintenance { .. } => self.maintenance(k),
             Action::Reboot { .. } => {
                 self.services[k] = None;
                 self.daemons[k] = None;

@@ -138,6 +138,7 @@ fn apply(net: &mut Network, n: NodeId, action: &Action) {
         Action::Kill { .. } => net.crash(n),
         Action::Stop { .. } => net.stop(n),
         Action::Start { .. } => net.start(n),
+        Action::Maintenance { .. } => net.set_maintenance(n, true),
         Action::Reboot { .. } => net.crash(n),
         Action::LinkDown { .. } => net.set_link(n, false),
         Action::LinkUp { .. } => net.set_link(n, true),

@@ -215,6 +215,11 @@ impl Network {
         self.feed(node.0, Event::TrackFault(failed));
     }
 
+    /// Maintenance on (a master hands over make-before-break) or off.
+    pub fn set_maintenance(&mut self, node: NodeId, on: bool) {
+        self.feed(node.0, Event::Maintenance(on));
+    }
+
     /// Tracking changed the node's effective priority.
     pub fn set_priority(&mut self, node: NodeId, priority: u8) {
         self.feed(node.0, Event::PriorityChange(priority));
