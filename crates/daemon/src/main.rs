@@ -23,6 +23,7 @@ mod sockets;
 mod state_files;
 mod status;
 mod sys;
+mod systemd;
 mod tracking;
 
 use anyhow::{Context, Result};
@@ -232,6 +233,7 @@ fn start(args: Args, report: Report) -> Result<()> {
             sync_pending: Vec::new(),
             events: Default::default(),
             started: state_files::unix_now(),
+            systemd: systemd::Systemd::from_env(),
         };
         let inputs = run::Inputs {
             reports: reports_rx,

@@ -79,6 +79,8 @@ pub struct Daemon {
     pub events: crate::events::Events,
     /// Unix time the daemon started.
     pub started: f64,
+    /// The service manager (notifications, watchdog).
+    pub systemd: crate::systemd::Systemd,
 }
 
 /// The signals the loop listens to.
@@ -110,8 +112,10 @@ pub async fn run(mut d: Daemon, mut inputs: Inputs) -> Result<()> {
     for k in 0..d.instances.len() {
         d.start_instance(k).await?;
     }
+    d.systemd.ready(d.instances.len());
     let mut buf = vec![0u8; 65536];
     while d.wake(&mut signals, &mut inputs, &mut buf).await? {}
+    d.systemd.stopping();
     if d.setup.handover_on_stop {
         d.hand_over_before_stop(&mut signals, &mut inputs, &mut buf)
             .await?;
@@ -157,7 +161,12 @@ impl Daemon {
         tokio::select! {
             _ = sig.term.recv() => return Ok(false),
             _ = sig.int.recv() => return Ok(false),
-            _ = sig.hup.recv() => { self.reload().await; }
+            _ = sig.hup.recv() => {
+                self.systemd.reloading();
+                self.reload().await;
+                self.systemd.ready(self.instances.len());
+            }
+            _ = crate::systemd::until(self.systemd.next_ping()) => self.systemd.ping(),
             _ = sig.usr2.recv() => self.write_stats(),
             r = readable(&self.sock4) => { r?; self.drain(Family::Ipv4, buf).await; }
             r = readable(&self.sock6) => { r?; self.drain(Family::Ipv6, buf).await; }

@@ -43,7 +43,12 @@ impl Daemon {
                     Answer::Replies(history)
                 };
             }
-            Request::Reload => Reply::Reload(self.reload().await),
+            Request::Reload => {
+                self.systemd.reloading();
+                let outcome = self.reload().await;
+                self.systemd.ready(self.instances.len());
+                Reply::Reload(outcome)
+            }
             Request::SendGarp { instance } => self.send_garp(&instance).await,
             Request::Maintenance { on, instance } => self.maintenance(on, instance).await,
         };
