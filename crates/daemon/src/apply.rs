@@ -38,6 +38,16 @@ impl Daemon {
                     if let Err(e) = self.state.transition(&record) {
                         warn!(instance = %inst.name, error = %e, "state file not written");
                     }
+                    *self
+                        .recorder
+                        .transitions
+                        .entry((
+                            inst.name.clone(),
+                            record.from.clone(),
+                            record.to.clone(),
+                            reason.kind(),
+                        ))
+                        .or_default() += 1;
                     self.events.push(record.clone());
                     self.instances[k].last_transition = Some(record);
                     let inst = &self.instances[k];

@@ -9,6 +9,7 @@ mod control;
 mod events;
 mod instance;
 mod logging;
+mod metrics;
 mod netlink;
 mod notify;
 mod notify_fifo;
@@ -81,6 +82,13 @@ struct Args {
     /// removing them at once (keepalived's stop). Bounded by Master_Down_Interval.
     #[arg(long = "handover-on-stop")]
     handover_on_stop: bool,
+    /// Serve Prometheus metrics at http://ADDR/metrics (off by default). An address other
+    /// than loopback needs --metrics-token-file.
+    #[arg(long = "metrics-listen", value_name = "ADDR")]
+    metrics_listen: Option<std::net::SocketAddr>,
+    /// A file holding the bearer token scrapers must send (`Authorization: Bearer TOKEN`).
+    #[arg(long = "metrics-token-file", value_name = "FILE")]
+    metrics_token_file: Option<PathBuf>,
 }
 
 /// Diagnostics that stop keepalived from running.
@@ -176,6 +184,14 @@ fn start(args: Args, report: Report) -> Result<()> {
         let state = state_files::StateFiles::open(&args.state_dir)
             .with_context(|| format!("state dir {}", args.state_dir.display()))?;
         let (control, calls) = control::listen(state.dir())?;
+        let (metrics_server, scrapes) = match args.metrics_listen {
+            Some(addr) => {
+                let (server, rx) =
+                    metrics::serve(addr, args.metrics_token_file.as_deref()).await?;
+                (Some(server), Some(rx))
+            }
+            None => (None, None),
+        };
         let netlink = netlink::Netlink::connect()?;
         let config = configure::runnable(&report.config);
         let configured = configure::configure(&config, &netlink).await?;
@@ -234,13 +250,16 @@ fn start(args: Args, report: Report) -> Result<()> {
             events: Default::default(),
             started: state_files::unix_now(),
             systemd: systemd::Systemd::from_env(),
+            recorder: Default::default(),
         };
         let inputs = run::Inputs {
             reports: reports_rx,
             calls,
+            scrapes,
         };
         let result = run::run(daemon, inputs).await;
         drop(control);
+        drop(metrics_server);
         for p in [&args.pid_file, &args.vrrp_pid_file].into_iter().flatten() {
             let _ = std::fs::remove_file(p);
         }

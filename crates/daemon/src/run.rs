@@ -81,6 +81,8 @@ pub struct Daemon {
     pub started: f64,
     /// The service manager (notifications, watchdog).
     pub systemd: crate::systemd::Systemd,
+    /// What the metrics need beyond the instances' counters.
+    pub recorder: crate::metrics::Recorder,
 }
 
 /// The signals the loop listens to.
@@ -97,6 +99,16 @@ pub struct Inputs {
     pub reports: mpsc::UnboundedReceiver<Observation>,
     /// Control socket requests.
     pub calls: mpsc::Receiver<crate::control::Call>,
+    /// Metrics scrapes, if `--metrics-listen` is on.
+    pub scrapes: Option<mpsc::Receiver<crate::metrics::Scrape>>,
+}
+
+/// The next item of an optional receiver, or never.
+async fn next_of<T>(rx: &mut Option<mpsc::Receiver<T>>) -> Option<T> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Runs until SIGTERM or SIGINT, then resigns every master (or, with `handover_on_stop`,
@@ -176,11 +188,18 @@ impl Daemon {
                 // The client may have gone; nothing to do then.
                 let _ = call.answer.send(answer);
             }
+            Some(scrape) = next_of(&mut inputs.scrapes) => {
+                let text = self.metrics_text().await;
+                let _ = scrape.reply.send(text);
+            }
             _ = sleep => {
                 self.send_due_announcements();
                 let now = self.clock.now();
                 for k in 0..self.instances.len() {
-                    if self.instances[k].router.next_deadline().is_some_and(|t| t <= now) {
+                    let due = self.instances[k].router.next_deadline().filter(|t| *t <= now);
+                    if let Some(t) = due {
+                        let late = (now - t).0 as f64 / 1e6;
+                        self.recorder.timer_lateness.observe(late);
                         self.handle_at(k, now, Event::Timer).await;
                     }
                 }
@@ -416,7 +435,20 @@ impl Daemon {
                 }
                 continue;
             }
-            self.instances[k].last_advert = Some(tokio::time::Instant::now());
+            let arrived = tokio::time::Instant::now();
+            if let Some(prev) = self.instances[k].last_advert {
+                let gap = (arrived - prev).as_secs_f64();
+                let name = &self.instances[k].name;
+                match self.recorder.advert_gaps.get_mut(name) {
+                    Some(h) => h.observe(gap),
+                    None => {
+                        let mut h = crate::metrics::Histogram::default();
+                        h.observe(gap);
+                        self.recorder.advert_gaps.insert(name.clone(), h);
+                    }
+                }
+            }
+            self.instances[k].last_advert = Some(arrived);
             self.handle(
                 k,
                 Event::Advert {

@@ -133,6 +133,12 @@ impl Daemon {
         }
     }
 
+    /// The Prometheus exposition, now.
+    pub async fn metrics_text(&self) -> String {
+        let status = self.status().await;
+        crate::metrics::render(&status, &self.recorder, &self.tracker.scripts())
+    }
+
     async fn status(&self) -> Status {
         let mut instances = Vec::new();
         for inst in &self.instances {

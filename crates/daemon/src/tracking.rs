@@ -298,6 +298,14 @@ impl Tracker {
         v
     }
 
+    /// Every `vrrp_script` and whether it passes now.
+    pub fn scripts(&self) -> Vec<(String, bool)> {
+        self.scripts
+            .iter()
+            .map(|(n, h)| (n.clone(), h.ok))
+            .collect()
+    }
+
     /// Instance `k`'s tracked objects as they stand, for `havip status`.
     pub fn objects(&self, k: usize) -> Vec<ctl::TrackerStatus> {
         let Some(t) = self.instances.get(k) else {

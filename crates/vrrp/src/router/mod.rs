@@ -126,6 +126,27 @@ pub enum Reason {
     Maintenance,
 }
 
+impl Reason {
+    /// A short name for the kind of reason (no addresses or times), for metric labels.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Reason::Startup => "startup",
+            Reason::Owner => "owner",
+            Reason::MasterDown { .. } => "master_down",
+            Reason::MasterResigned => "master_resigned",
+            Reason::HigherPriority { .. } => "higher_priority",
+            Reason::EqualPriorityHigherAddress { .. } => "equal_priority_higher_address",
+            Reason::InterfaceDown => "interface_down",
+            Reason::InterfaceUp => "interface_up",
+            Reason::TrackFault => "track_fault",
+            Reason::TrackRecovered => "track_recovered",
+            Reason::SyncGroup => "sync_group",
+            Reason::Shutdown => "shutdown",
+            Reason::Maintenance => "maintenance",
+        }
+    }
+}
+
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -1,0 +1,25 @@
+//! Prometheus metrics (`--metrics-listen`): the names and labels of the widely used keepalived
+//! exporter (`keepalived_vrrp_state{iname,intf,vrid,ip_address}`, `keepalived_*_total`), so its
+//! dashboards work unchanged, plus havip's own (`havip_*`). Rendered per scrape from the same
+//! status the control socket gives, plus what the loop records here.
+
+mod histogram;
+mod render;
+mod server;
+
+pub use histogram::Histogram;
+pub use render::render;
+pub use server::{Scrape, serve};
+
+use std::collections::BTreeMap;
+
+/// What the event loop records for the metrics beyond the instances' own counters.
+#[derive(Debug, Default)]
+pub struct Recorder {
+    /// Transitions by (instance, from, to, reason kind).
+    pub transitions: BTreeMap<(String, String, String, &'static str), u64>,
+    /// How late timers fired, in seconds.
+    pub timer_lateness: Histogram,
+    /// Time between accepted adverts, per instance.
+    pub advert_gaps: BTreeMap<String, Histogram>,
+}

@@ -1,0 +1,300 @@
+//! The text exposition format (version 0.0.4), written from a status snapshot.
+
+use super::{Histogram, Recorder};
+use ctl::{InstanceStatus, Status};
+use std::fmt::Write;
+
+/// keepalived's numbers for its states, as its exporter reports them.
+fn state_code(state: &str) -> u8 {
+    match state {
+        "BACKUP" => 1,
+        "MASTER" => 2,
+        "FAULT" => 3,
+        "STOP" => 98,
+        _ => 0,
+    }
+}
+
+/// The keepalived exporter's per-instance counters and the `vrrp.stats` field each comes from.
+const KEEPALIVED_COUNTERS: [(&str, &str, &str); 11] = [
+    (
+        "keepalived_advertisements_received_total",
+        "advert_rcvd",
+        "Advertisements received",
+    ),
+    (
+        "keepalived_advertisements_sent_total",
+        "advert_sent",
+        "Advertisements sent",
+    ),
+    (
+        "keepalived_become_master_total",
+        "become_master",
+        "Became master",
+    ),
+    (
+        "keepalived_release_master_total",
+        "release_master",
+        "Released master",
+    ),
+    (
+        "keepalived_advertisements_interval_errors_total",
+        "interval_err",
+        "Advertisement interval errors",
+    ),
+    ("keepalived_ip_ttl_errors_total", "ip_ttl_err", "TTL errors"),
+    (
+        "keepalived_address_list_errors_total",
+        "addr_list_err",
+        "Address list errors",
+    ),
+    (
+        "keepalived_authentication_mismatch_total",
+        "authtype_mismatch",
+        "Authentication mismatch",
+    ),
+    (
+        "keepalived_authentication_failure_total",
+        "auth_failure",
+        "Authentication failure",
+    ),
+    (
+        "keepalived_priority_zero_received_total",
+        "pri_zero_rcvd",
+        "Priority zero received",
+    ),
+    (
+        "keepalived_priority_zero_sent_total",
+        "pri_zero_sent",
+        "Priority zero sent",
+    ),
+];
+
+/// Writes families one after another, each sample under its family.
+struct Exposition(String);
+
+fn escape(v: &str) -> String {
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+impl Exposition {
+    fn family(&mut self, name: &str, kind: &str, help: &str) {
+        let _ = writeln!(self.0, "# HELP {name} {help}\n# TYPE {name} {kind}");
+    }
+
+    fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: f64) {
+        self.0.push_str(name);
+        if !labels.is_empty() {
+            let l: Vec<String> = labels
+                .iter()
+                .map(|(k, v)| format!("{k}=\"{}\"", escape(v)))
+                .collect();
+            let _ = write!(self.0, "{{{}}}", l.join(","));
+        }
+        let _ = writeln!(self.0, " {value}");
+    }
+
+    fn histogram(&mut self, name: &str, labels: &[(&str, &str)], h: &Histogram) {
+        for (le, n) in h.cumulative() {
+            let mut l = labels.to_vec();
+            l.push(("le", &le));
+            self.sample(&format!("{name}_bucket"), &l, n as f64);
+        }
+        self.sample(&format!("{name}_sum"), labels, h.sum());
+        self.sample(&format!("{name}_count"), labels, h.count() as f64);
+    }
+}
+
+fn common(i: &InstanceStatus) -> [(&'static str, String); 4] {
+    [
+        ("iname", i.name.clone()),
+        ("intf", i.interface.clone()),
+        ("vrid", i.vrid.to_string()),
+        ("state", i.state.clone()),
+    ]
+}
+
+fn refs<'a>(l: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    l.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// The whole exposition.
+pub fn render(s: &Status, rec: &Recorder, scripts: &[(String, bool)]) -> String {
+    let mut e = Exposition(String::new());
+    e.family("keepalived_up", "gauge", "Whether the VRRP daemon runs");
+    e.sample("keepalived_up", &[], 1.0);
+    keepalived_families(&mut e, s, scripts);
+    havip_families(&mut e, s, rec);
+    e.0
+}
+
+fn keepalived_families(e: &mut Exposition, s: &Status, scripts: &[(String, bool)]) {
+    e.family(
+        "keepalived_vrrp_state",
+        "gauge",
+        "State of vrrp (0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT, 98 STOP)",
+    );
+    for i in &s.instances {
+        for v in &i.vips {
+            let ip = v.address.split('/').next().unwrap_or_default();
+            let vrid = i.vrid.to_string();
+            let l = [
+                ("iname", i.name.as_str()),
+                ("intf", &v.interface),
+                ("vrid", &vrid),
+                ("ip_address", ip),
+            ];
+            e.sample("keepalived_vrrp_state", &l, f64::from(state_code(&i.state)));
+        }
+    }
+    for (name, field, help) in KEEPALIVED_COUNTERS {
+        e.family(name, "counter", help);
+        for i in &s.instances {
+            let l = common(i);
+            let n = i.counters.get(field).copied().unwrap_or(0);
+            e.sample(name, &refs(&l), n as f64);
+        }
+    }
+    e.family(
+        "keepalived_script_status",
+        "gauge",
+        "Tracker Script Status (1 good, 0 bad)",
+    );
+    for (name, ok) in scripts {
+        e.sample(
+            "keepalived_script_status",
+            &[("name", name)],
+            if *ok { 1.0 } else { 0.0 },
+        );
+    }
+}
+
+fn havip_families(e: &mut Exposition, s: &Status, rec: &Recorder) {
+    e.family(
+        "havip_transitions_total",
+        "counter",
+        "State transitions by reason",
+    );
+    for ((iname, from, to, reason), n) in &rec.transitions {
+        let l = [
+            ("iname", iname.as_str()),
+            ("from", from),
+            ("to", to),
+            ("reason", reason),
+        ];
+        e.sample("havip_transitions_total", &l, *n as f64);
+    }
+    e.family(
+        "havip_advert_interarrival_seconds",
+        "histogram",
+        "Time between accepted adverts",
+    );
+    for (iname, h) in &rec.advert_gaps {
+        e.histogram("havip_advert_interarrival_seconds", &[("iname", iname)], h);
+    }
+    e.family(
+        "havip_timer_lateness_seconds",
+        "histogram",
+        "How late the event loop handled due timers",
+    );
+    e.histogram("havip_timer_lateness_seconds", &[], &rec.timer_lateness);
+    e.family(
+        "havip_vip_present",
+        "gauge",
+        "Whether a virtual address is on its interface (1) or not (0)",
+    );
+    for i in &s.instances {
+        for v in &i.vips {
+            let ip = v.address.split('/').next().unwrap_or_default();
+            let l = [
+                ("iname", i.name.as_str()),
+                ("intf", &v.interface),
+                ("ip_address", ip),
+            ];
+            e.sample("havip_vip_present", &l, if v.present { 1.0 } else { 0.0 });
+        }
+    }
+    e.family(
+        "havip_effective_priority",
+        "gauge",
+        "Priority after tracking (1 in maintenance)",
+    );
+    for i in &s.instances {
+        e.sample(
+            "havip_effective_priority",
+            &[("iname", &i.name)],
+            f64::from(i.effective_priority),
+        );
+    }
+    e.family(
+        "havip_maintenance",
+        "gauge",
+        "Maintenance on (1) or off (0)",
+    );
+    for i in &s.instances {
+        e.sample(
+            "havip_maintenance",
+            &[("iname", &i.name)],
+            if i.maintenance { 1.0 } else { 0.0 },
+        );
+    }
+    e.family(
+        "havip_tracker_up",
+        "gauge",
+        "Tracked objects: 1 up or passing, 0 failed",
+    );
+    for i in &s.instances {
+        for t in &i.trackers {
+            let l = [
+                ("iname", i.name.as_str()),
+                ("kind", &t.kind),
+                ("name", &t.name),
+            ];
+            e.sample("havip_tracker_up", &l, if t.ok { 1.0 } else { 0.0 });
+        }
+    }
+    e.family(
+        "havip_dropped_packets_total",
+        "counter",
+        "Packets no instance acted on, by reason",
+    );
+    for (reason, n) in &s.dropped {
+        e.sample(
+            "havip_dropped_packets_total",
+            &[("reason", reason)],
+            *n as f64,
+        );
+    }
+    e.family(
+        "havip_auth_hmac_rejected_total",
+        "counter",
+        "auth_hmac rejections by reason",
+    );
+    for i in &s.instances {
+        for (k, n) in i
+            .counters
+            .iter()
+            .filter(|(k, _)| k.starts_with("auth_ext_"))
+        {
+            let l = [
+                ("iname", i.name.as_str()),
+                ("reason", &k["auth_ext_".len()..]),
+            ];
+            e.sample("havip_auth_hmac_rejected_total", &l, *n as f64);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_values_are_escaped() {
+        let mut e = Exposition(String::new());
+        e.sample("m", &[("name", "a\"b\\c\nd")], 1.0);
+        assert_eq!(e.0, "m{name=\"a\\\"b\\\\c\\nd\"} 1\n");
+    }
+}

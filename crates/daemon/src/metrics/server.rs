@@ -1,0 +1,183 @@
+//! The metrics listener: `GET /metrics` only, answered from a snapshot the event loop renders.
+//!
+//! Guards: a non-loopback address needs a bearer token (`--metrics-token-file`), compared in
+//! constant time; requests naming a host that is not an IP address or `localhost` (DNS
+//! rebinding) or carrying an `Origin` (a web page) are refused; at most [`MAX_IN_FLIGHT`]
+//! scrapes are handled at once and a busy loop answers 503 instead of queueing.
+
+use anyhow::{Context, Result, bail};
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+use subtle::ConstantTimeEq;
+use tokio::sync::{mpsc, oneshot};
+use tracing::{info, warn};
+
+/// Scrapes handled at once.
+pub const MAX_IN_FLIGHT: usize = 4;
+
+/// A scrape waiting for the event loop's rendering.
+pub struct Scrape {
+    /// Where the exposition goes.
+    pub reply: oneshot::Sender<String>,
+}
+
+/// The running listener; stops when dropped.
+pub struct MetricsServer {
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for MetricsServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+#[derive(Clone)]
+struct Guard {
+    token: Option<String>,
+    scrapes: mpsc::Sender<Scrape>,
+}
+
+/// Reads the token file: one line, not empty.
+fn read_token(path: &Path) -> Result<String> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("--metrics-token-file {}", path.display()))?;
+    let token = text.trim().to_string();
+    if token.is_empty() {
+        bail!("--metrics-token-file {} is empty", path.display());
+    }
+    Ok(token)
+}
+
+/// Starts listening on `addr`; scrapes arrive on the returned receiver.
+pub async fn serve(
+    addr: SocketAddr,
+    token_file: Option<&Path>,
+) -> Result<(MetricsServer, mpsc::Receiver<Scrape>)> {
+    let token = token_file.map(read_token).transpose()?;
+    if !addr.ip().is_loopback() && token.is_none() {
+        bail!(
+            "--metrics-listen {addr} is not a loopback address: give --metrics-token-file so that only your Prometheus can read the metrics"
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("--metrics-listen {addr}"))?;
+    let addr = listener.local_addr()?;
+    let (tx, rx) = mpsc::channel(MAX_IN_FLIGHT);
+    let app = Router::new()
+        .route("/metrics", get(metrics))
+        .with_state(Guard { token, scrapes: tx })
+        .layer(tower::limit::ConcurrencyLimitLayer::new(MAX_IN_FLIGHT));
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            warn!(error = %e, "metrics listener stopped");
+        }
+    });
+    info!(%addr, "metrics on http://{addr}/metrics");
+    Ok((MetricsServer { task }, rx))
+}
+
+/// A host name a DNS-rebinding page cannot use: an IP literal or `localhost`, with any port.
+fn host_allowed(host: &str) -> bool {
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        return rest
+            .split(']')
+            .next()
+            .is_some_and(|ip| ip.parse::<std::net::Ipv6Addr>().is_ok());
+    } else {
+        host.rsplit_once(':').map_or(host, |(h, _)| h)
+    };
+    name == "localhost" || name.parse::<std::net::Ipv4Addr>().is_ok()
+}
+
+fn refuse(status: StatusCode, why: &str) -> Response {
+    (status, format!("{why}\n")).into_response()
+}
+
+/// Checks a request's headers; the refusal if any.
+fn check(guard: &Guard, headers: &HeaderMap) -> Option<Response> {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    if !host.is_some_and(host_allowed) {
+        return Some(refuse(
+            StatusCode::FORBIDDEN,
+            "host not allowed: use an IP address or localhost",
+        ));
+    }
+    if headers.contains_key(header::ORIGIN) {
+        return Some(refuse(
+            StatusCode::FORBIDDEN,
+            "cross-origin requests are refused",
+        ));
+    }
+    if let Some(token) = &guard.token {
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if !bool::from(given.as_bytes().ct_eq(token.as_bytes())) {
+            let mut r = refuse(StatusCode::UNAUTHORIZED, "a bearer token is required");
+            r.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+            return Some(r);
+        }
+    }
+    None
+}
+
+async fn metrics(State(guard): State<Guard>, headers: HeaderMap) -> Response {
+    if let Some(refused) = check(&guard, &headers) {
+        return refused;
+    }
+    let (tx, rx) = oneshot::channel();
+    if guard.scrapes.try_send(Scrape { reply: tx }).is_err() {
+        return refuse(StatusCode::SERVICE_UNAVAILABLE, "busy; scrape again");
+    }
+    match tokio::time::timeout(Duration::from_secs(10), rx).await {
+        Ok(Ok(text)) => (
+            [(
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
+            text,
+        )
+            .into_response(),
+        _ => refuse(StatusCode::SERVICE_UNAVAILABLE, "havipd did not answer"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_ip_literals_and_localhost_are_hosts() {
+        for ok in [
+            "127.0.0.1:9650",
+            "10.0.0.1",
+            "localhost:9650",
+            "[::1]:9650",
+            "[fe80::1]",
+        ] {
+            assert!(host_allowed(ok), "{ok}");
+        }
+        for bad in [
+            "evil.example:9650",
+            "evil.example",
+            "127.0.0.1.nip.io:80",
+            "[nope]:1",
+            "",
+        ] {
+            assert!(!host_allowed(bad), "{bad}");
+        }
+    }
+}
