@@ -61,6 +61,9 @@ impl Table {
 /// `global_defs`.
 pub static GLOBAL: Table = Table::new(&[
     ("router_id", Str),
+    ("state_dump_file", Str),
+    ("stats_dump_file", Str),
+    ("json_dump_file", Str),
     ("notification_email", Block),
     ("notification_email_from", Str),
     ("smtp_server", Words),

@@ -10,6 +10,7 @@ pub mod advice;
 pub mod build;
 pub mod check;
 pub mod diag;
+pub mod dump_files;
 pub mod effective;
 pub mod host;
 pub mod keywords;

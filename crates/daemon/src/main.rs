@@ -6,6 +6,7 @@ mod apply;
 mod clock;
 mod configure;
 mod control;
+mod dumps;
 mod events;
 mod instance;
 mod logging;
@@ -20,6 +21,7 @@ mod reload;
 mod routes;
 mod run;
 mod script_user;
+mod signum;
 mod sockets;
 mod state_files;
 mod status;
@@ -89,6 +91,10 @@ struct Args {
     /// A file holding the bearer token scrapers must send (`Authorization: Bearer TOKEN`).
     #[arg(long = "metrics-token-file", value_name = "FILE")]
     metrics_token_file: Option<PathBuf>,
+    /// Print the number of the signal that asks for NAME (STOP, RELOAD, DATA, STATS, JSON)
+    /// and exit, as keepalived does.
+    #[arg(long = "signum", value_name = "NAME")]
+    signum: Option<String>,
 }
 
 /// Diagnostics that stop keepalived from running.
@@ -130,6 +136,21 @@ pub(crate) fn config_test_code(r: &Report) -> u8 {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if let Some(name) = &args.signum {
+        return match signum::number(name) {
+            Some(n) => {
+                println!("{n}");
+                ExitCode::SUCCESS
+            }
+            None => {
+                eprintln!(
+                    "havipd: unknown signal name `{name}`: {}",
+                    signum::NAMES.join(", ")
+                );
+                ExitCode::from(1)
+            }
+        };
+    }
     logging::init(args.log_console, args.log_detail, args.log_facility);
     let _ = (args.dont_fork, args.vrrp_only);
     let host = conf::host::LocalHost;
@@ -251,6 +272,7 @@ fn start(args: Args, report: Report) -> Result<()> {
             started: state_files::unix_now(),
             systemd: systemd::Systemd::from_env(),
             recorder: Default::default(),
+            dumps: conf::dump_files::dump_files(&config, &conf::dump_files::tmp_dir()),
         };
         let inputs = run::Inputs {
             reports: reports_rx,

@@ -40,6 +40,7 @@ impl Daemon {
         self.open_sockets(&new)?;
         let watchers = configure::spawn_watchers(&cfg, &new.tracker, &self.reports)?;
         self.pacer = crate::pacing::Pacer::new(&cfg);
+        self.dumps = conf::dump_files::dump_files(&cfg, &conf::dump_files::tmp_dir());
         Ok(self.switch_to(new, watchers).await)
     }
 

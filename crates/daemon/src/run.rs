@@ -3,6 +3,7 @@
 //! races another's, and nothing in the loop waits on a script.
 
 use crate::clock::Clock;
+use crate::dumps::Dump;
 use crate::instance::Instance;
 use crate::netlink::Netlink;
 use crate::notify_fifo::NotifyFifo;
@@ -83,6 +84,8 @@ pub struct Daemon {
     pub systemd: crate::systemd::Systemd,
     /// What the metrics need beyond the instances' counters.
     pub recorder: crate::metrics::Recorder,
+    /// Where keepalived-compatible dumps go.
+    pub dumps: conf::dump_files::DumpFiles,
 }
 
 /// The signals the loop listens to.
@@ -90,7 +93,9 @@ struct Signals {
     term: tokio::signal::unix::Signal,
     int: tokio::signal::unix::Signal,
     hup: tokio::signal::unix::Signal,
+    usr1: tokio::signal::unix::Signal,
     usr2: tokio::signal::unix::Signal,
+    json: tokio::signal::unix::Signal,
 }
 
 /// Inputs other than packets, timers and signals.
@@ -118,7 +123,9 @@ pub async fn run(mut d: Daemon, mut inputs: Inputs) -> Result<()> {
         term: signal(SignalKind::terminate())?,
         int: signal(SignalKind::interrupt())?,
         hup: signal(SignalKind::hangup())?,
+        usr1: signal(SignalKind::user_defined1())?,
         usr2: signal(SignalKind::user_defined2())?,
+        json: signal(SignalKind::from_raw(crate::signum::json()))?,
     };
     d.remove_leftovers().await;
     for k in 0..d.instances.len() {
@@ -179,7 +186,12 @@ impl Daemon {
                 self.systemd.ready(self.instances.len());
             }
             _ = crate::systemd::until(self.systemd.next_ping()) => self.systemd.ping(),
-            _ = sig.usr2.recv() => self.write_stats(),
+            _ = sig.usr1.recv() => self.dump(Dump::Data).await,
+            _ = sig.usr2.recv() => {
+                self.write_stats();
+                self.dump(Dump::Stats).await;
+            }
+            _ = sig.json.recv() => self.dump(Dump::Json).await,
             r = readable(&self.sock4) => { r?; self.drain(Family::Ipv4, buf).await; }
             r = readable(&self.sock6) => { r?; self.drain(Family::Ipv6, buf).await; }
             Some(obs) = inputs.reports.recv() => self.observe(obs).await,

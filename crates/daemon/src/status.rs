@@ -139,7 +139,8 @@ impl Daemon {
         crate::metrics::render(&status, &self.recorder, &self.tracker.scripts())
     }
 
-    async fn status(&self) -> Status {
+    /// The whole status, now.
+    pub async fn status(&self) -> Status {
         let mut instances = Vec::new();
         for inst in &self.instances {
             let k = instances.len();

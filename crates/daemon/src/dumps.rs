@@ -1,0 +1,252 @@
+//! keepalived-compatible dumps, for the tools that read keepalived's: SIGUSR1 writes
+//! keepalived.data, SIGUSR2 keepalived.stats, SIGRTMIN+2 keepalived.json (keepalived's
+//! version-1 JSON: an array of `{"data": {...}, "stats": {...}}`), in keepalived's places
+//! (`conf::dump_files`). Built from the same status the control socket gives. Written mode 0600
+//! through a temporary file and a rename, so a reader never sees half a file.
+
+use crate::run::Daemon;
+use ctl::{InstanceStatus, Status};
+use serde_json::{Value, json};
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+use tracing::{info, warn};
+use vrrp::RouterConfig;
+
+/// keepalived's numbers for its states.
+pub fn state_code(state: &str) -> u8 {
+    match state {
+        "BACKUP" => 1,
+        "MASTER" => 2,
+        "FAULT" => 3,
+        "STOP" => 98,
+        _ => 0,
+    }
+}
+
+/// The `vrrp.stats` fields keepalived dumps, in its order.
+const STATS: [&str; 14] = [
+    "advert_rcvd",
+    "advert_sent",
+    "become_master",
+    "release_master",
+    "packet_len_err",
+    "advert_interval_err",
+    "ip_ttl_err",
+    "invalid_type_rcvd",
+    "addr_list_err",
+    "invalid_authtype",
+    "authtype_mismatch",
+    "auth_failure",
+    "pri_zero_rcvd",
+    "pri_zero_sent",
+];
+
+/// Our counter for a keepalived stats field (keepalived's `advert_interval_err` is our
+/// `interval_err`; fields we count before dispatch, per daemon, are 0 per instance).
+fn stat(i: &InstanceStatus, field: &str) -> u64 {
+    let ours = if field == "advert_interval_err" {
+        "interval_err"
+    } else {
+        field
+    };
+    i.counters.get(ours).copied().unwrap_or(0)
+}
+
+fn secs(m: vrrp::Micros) -> Value {
+    let s = m.0 as f64 / 1e6;
+    if s.fract() == 0.0 {
+        json!(s as u64)
+    } else {
+        json!(s)
+    }
+}
+
+fn instance_json(
+    i: &InstanceStatus,
+    cfg: &RouterConfig,
+    vmac: Option<&str>,
+    scripts: &[String],
+) -> Value {
+    let g = cfg.garp;
+    let vips: Vec<String> = i
+        .vips
+        .iter()
+        .map(|v| {
+            format!(
+                "{} dev {} scope global{}",
+                v.address,
+                v.interface,
+                if v.present { " set" } else { "" }
+            )
+        })
+        .collect();
+    let stats: serde_json::Map<String, Value> = STATS
+        .iter()
+        .map(|f| (f.to_string(), json!(stat(i, f))))
+        .collect();
+    json!({
+        "data": {
+            "iname": i.name,
+            "dont_track_primary": 0,
+            "skip_check_adv_addr": u8::from(cfg.skip_check_adv_addr),
+            "strict_mode": 0,
+            "vmac_ifname": vmac.unwrap_or(""),
+            "ifp_ifname": i.interface,
+            "master_priority": i.master.as_ref().map_or(0, |m| m.priority),
+            "last_transition": i.last_transition.as_ref().map_or(0.0, |t| t.time),
+            "garp_delay": secs(g.master_delay),
+            "garp_refresh": secs(g.master_refresh),
+            "garp_rep": g.master_repeat,
+            "garp_refresh_rep": g.master_refresh_repeat,
+            "garp_lower_prio_delay": secs(g.lower_prio_delay),
+            "garp_lower_prio_rep": g.lower_prio_repeat,
+            "lower_prio_no_advert": u8::from(cfg.lower_prio_no_advert),
+            "higher_prio_send_advert": u8::from(cfg.higher_prio_send_advert),
+            "vrid": i.vrid,
+            "base_priority": i.base_priority,
+            "effective_priority": i.effective_priority,
+            "vipset": i.state == "MASTER" || i.handing_over,
+            "promote_secondaries": false,
+            "adver_int": secs(vrrp::Micros(cfg.advert_interval.micros())),
+            "master_adver_int": secs(vrrp::Micros((i.master_adver_int_ms * 1000.0) as u64)),
+            "accept": 1,
+            "nopreempt": !cfg.preempt,
+            "preempt_delay": secs(cfg.preempt_delay),
+            "state": state_code(&i.state),
+            "wantstate": state_code(&i.wanted_state),
+            "version": i.version,
+            "smtp_alert": false,
+            "notify_deleted": false,
+            "vips": vips,
+            "track_script": scripts.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>(),
+            "auth_type": match cfg.auth { vrrp::Auth::None => 0, vrrp::Auth::Pass(_) => 1, vrrp::Auth::Ah => 2 },
+        },
+        "stats": stats,
+    })
+}
+
+fn stats_text(s: &Status) -> String {
+    let mut out = String::new();
+    for i in &s.instances {
+        let v = |f: &str| stat(i, f);
+        let _ = write!(
+            out,
+            "VRRP Instance: {}\n  Advertisements:\n    Received: {}\n    Sent: {}\n  Became master: {}\n  Released master: {}\n  Packet Errors:\n    Length: {}\n    TTL: {}\n    Invalid Type: {}\n    Advertisement Interval: {}\n    Address List: {}\n  Authentication Errors:\n    Invalid Type: {}\n    Type Mismatch: {}\n    Failure: {}\n  Priority Zero:\n    Received: {}\n    Sent: {}\n",
+            i.name,
+            v("advert_rcvd"),
+            v("advert_sent"),
+            v("become_master"),
+            v("release_master"),
+            v("packet_len_err"),
+            v("ip_ttl_err"),
+            v("invalid_type_rcvd"),
+            v("advert_interval_err"),
+            v("addr_list_err"),
+            v("invalid_authtype"),
+            v("authtype_mismatch"),
+            v("auth_failure"),
+            v("pri_zero_rcvd"),
+            v("pri_zero_sent")
+        );
+    }
+    out
+}
+
+fn data_text(s: &Status, scripts: &[(String, bool)]) -> String {
+    let mut out = format!(
+        "------< Global definitions >------\n havipd pid = {}\n Config = {}\n------< VRRP Topology >------\n",
+        s.pid, s.config
+    );
+    for i in &s.instances {
+        let _ = write!(
+            out,
+            " VRRP Instance = {}\n   VRRP Version = {}\n   State = {}\n   Wantstate = {}\n   Last transition = {:.6}\n   Interface = {}\n   Virtual Router ID = {}\n   Priority = {}\n   Effective priority = {}\n   Advert interval = {} milli-sec\n   Master down timer = {} usecs\n   Virtual IP ({}):\n",
+            i.name,
+            i.version,
+            i.state,
+            i.wanted_state,
+            i.last_transition.as_ref().map_or(0.0, |t| t.time),
+            i.interface,
+            i.vrid,
+            i.base_priority,
+            i.effective_priority,
+            i.advert_int_ms,
+            (i.master_down_interval_ms * 1000.0) as u64,
+            i.vips.len()
+        );
+        for v in &i.vips {
+            let _ = writeln!(
+                out,
+                "     {} dev {} scope global{}",
+                v.address,
+                v.interface,
+                if v.present { " set" } else { "" }
+            );
+        }
+    }
+    out.push_str("------< VRRP Scripts >------\n");
+    for (name, ok) in scripts {
+        let _ = write!(
+            out,
+            " VRRP Script = {name}\n   Status = {}\n   State = idle\n",
+            if *ok { "GOOD" } else { "BAD" }
+        );
+    }
+    out
+}
+
+/// Writes `text` to `path` (mode 0600) through a temporary file and a rename.
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let tmp = path.with_extension("havip-tmp");
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    f.write_all(text.as_bytes())?;
+    std::fs::rename(&tmp, path)
+}
+
+/// Which dump a signal asked for.
+#[derive(Clone, Copy, Debug)]
+pub enum Dump {
+    /// SIGUSR1: keepalived.data.
+    Data,
+    /// SIGUSR2: keepalived.stats.
+    Stats,
+    /// SIGRTMIN+2: keepalived.json.
+    Json,
+}
+
+impl Daemon {
+    /// Writes one dump where keepalived would.
+    pub async fn dump(&self, which: Dump) {
+        let status = self.status().await;
+        let scripts = self.tracker.scripts();
+        let (path, text) = match which {
+            Dump::Data => (&self.dumps.data, data_text(&status, &scripts)),
+            Dump::Stats => (&self.dumps.stats, stats_text(&status)),
+            Dump::Json => {
+                let names: Vec<String> = scripts.iter().map(|(n, _)| n.clone()).collect();
+                let all: Vec<Value> = status
+                    .instances
+                    .iter()
+                    .zip(&self.instances)
+                    .map(|(s, i)| {
+                        let vmac = i.vmac.as_ref().map(|v| v.name.as_str());
+                        instance_json(s, i.router.config(), vmac, &names)
+                    })
+                    .collect();
+                let text = serde_json::to_string_pretty(&all).unwrap_or_default() + "\n";
+                (&self.dumps.json, text)
+            }
+        };
+        match write_atomically(path, &text) {
+            Ok(()) => info!(file = %path.display(), "dump written"),
+            Err(e) => warn!(file = %path.display(), error = %e, "dump not written"),
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! keepalived-compatible dumps: for the same config, Debian's keepalived 2.2.7 and havipd,
+//! each asked by the signal keepalived's `--signum` names, write keepalived.json with the same
+//! keys and value types, and keepalived.stats with the same lines; SIGUSR1 writes
+//! keepalived.data; files land in `$TMPDIR`, mode 0600.
+
+mod common;
+use common::{Lab, wait_until};
+use serde_json::Value;
+use std::path::Path;
+use std::time::Duration;
+
+const CONFIG: &str = "vrrp_script chk {\n    script \"/bin/true\"\n    interval 1\n}\n\
+vrrp_instance VI_1 {\n    state BACKUP\n    interface eth0\n    virtual_router_id 9\n    priority 100\n    \
+advert_int 1\n    virtual_ipaddress {\n        10.7.0.100/24\n    }\n    track_script {\n        chk\n    }\n}\n";
+
+fn signum(binary: &str, name: &str) -> String {
+    let out = std::process::Command::new(binary)
+        .arg(format!("--signum={name}"))
+        .output()
+        .expect("--signum");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Starts `argv` in `host` with TMPDIR set; returns its TMPDIR.
+fn start(lab: &mut Lab, host: &str, argv: &str) -> std::path::PathBuf {
+    let tmp = lab.dir.join(format!("{host}-tmp"));
+    std::fs::create_dir_all(&tmp).expect("tmp dir");
+    let script = format!("export TMPDIR={}; exec {argv}", tmp.display());
+    lab.spawn(host, host, &["sh", "-c", &script]);
+    tmp
+}
+
+fn shape(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), shape(v))).collect()),
+        Value::Array(a) => Value::Array(a.iter().take(1).map(shape).collect()),
+        Value::Number(n) if n.is_f64() => Value::from("float"),
+        Value::Number(_) => Value::from("int"),
+        Value::String(_) => Value::from("string"),
+        Value::Bool(_) => Value::from("bool"),
+        Value::Null => Value::from("null"),
+    }
+}
+
+fn read_after_signal(lab: &Lab, host: &str, sig: &str, file: &Path) -> String {
+    let _ = std::fs::remove_file(file);
+    lab.kill(host, sig);
+    assert!(
+        wait_until(Duration::from_secs(3), || file.exists()).is_some(),
+        "{host} wrote no {}:\n{}",
+        file.display(),
+        lab.log(host)
+    );
+    std::thread::sleep(Duration::from_millis(100));
+    std::fs::read_to_string(file).expect("dump")
+}
+
+fn stats_lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|l| l.split(':').next().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn json_stats_and_data_dumps_match_keepalived_s_shape() {
+    let Some(mut lab) = Lab::new("dmp", &["keepalived"]) else {
+        return;
+    };
+    lab.host("k", &["10.7.0.1/24"]);
+    lab.host("h", &["10.7.1.1/24"]);
+    let kconf = lab.write("k.conf", CONFIG);
+    let hconf = lab.write("h.conf", CONFIG);
+    let dir = lab.dir.clone();
+    let ka_cmd = format!(
+        "keepalived -P -n -l -f {kconf} -p {0}/k.pid -r {0}/k.vpid",
+        dir.display()
+    );
+    let ktmp = start(&mut lab, "k", &ka_cmd);
+    let our_cmd = format!(
+        "{} -n -l -f {hconf} --state-dir {}",
+        env!("CARGO_BIN_EXE_havipd"),
+        dir.join("h-state").display()
+    );
+    let htmp = start(&mut lab, "h", &our_cmd);
+    std::thread::sleep(Duration::from_secs(5));
+    let havipd = env!("CARGO_BIN_EXE_havipd");
+    for name in ["JSON", "DATA", "STATS", "RELOAD", "STOP"] {
+        assert_eq!(signum("keepalived", name), signum(havipd, name), "{name}");
+    }
+    let json = signum(havipd, "JSON");
+    // keepalived's parent relays the signal to its VRRP child.
+    let ka: Value = serde_json::from_str(&read_after_signal(
+        &lab,
+        "k",
+        &json,
+        &ktmp.join("keepalived.json"),
+    ))
+    .expect("keepalived's JSON");
+    let text = read_after_signal(&lab, "h", &json, &htmp.join("keepalived.json"));
+    let ours: Value = serde_json::from_str(&text).expect("havipd's JSON");
+    assert_eq!(
+        shape(&ours),
+        shape(&ka),
+        "ours:\n{text}\nkeepalived's:\n{ka:#}"
+    );
+    assert_eq!(ours[0]["data"]["state"], 2, "{text}");
+    assert_eq!(
+        ours[0]["data"]["vips"][0],
+        "10.7.0.100/24 dev eth0 scope global set"
+    );
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(htmp.join("keepalived.json"))
+            .expect("file")
+            .permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600);
+
+    let ka_stats = read_after_signal(&lab, "k", "USR2", &ktmp.join("keepalived.stats"));
+    let our_stats = read_after_signal(&lab, "h", "USR2", &htmp.join("keepalived.stats"));
+    assert_eq!(
+        stats_lines(&our_stats),
+        stats_lines(&ka_stats),
+        "{our_stats}"
+    );
+    let data = read_after_signal(&lab, "h", "USR1", &htmp.join("keepalived.data"));
+    for line in [
+        "VRRP Instance = VI_1",
+        "State = MASTER",
+        "VRRP Script = chk",
+        "Status = GOOD",
+    ] {
+        assert!(data.contains(line), "{line} missing:\n{data}");
+    }
+    assert!(lab.running("h"), "a dump signal must not stop havipd");
+}
