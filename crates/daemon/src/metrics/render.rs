@@ -1,19 +1,9 @@
 //! The text exposition format (version 0.0.4), written from a status snapshot.
 
 use super::{Histogram, Recorder};
+use crate::dumps::state_code;
 use ctl::{InstanceStatus, Status};
 use std::fmt::Write;
-
-/// keepalived's numbers for its states, as its exporter reports them.
-fn state_code(state: &str) -> u8 {
-    match state {
-        "BACKUP" => 1,
-        "MASTER" => 2,
-        "FAULT" => 3,
-        "STOP" => 98,
-        _ => 0,
-    }
-}
 
 /// The keepalived exporter's per-instance counters and the `vrrp.stats` field each comes from.
 const KEEPALIVED_COUNTERS: [(&str, &str, &str); 11] = [
