@@ -142,6 +142,13 @@ pub struct VipStatus {
     pub expected: bool,
 }
 
+impl VipStatus {
+    /// The address without its prefix length.
+    pub fn ip(&self) -> &str {
+        self.address.split('/').next().unwrap_or_default()
+    }
+}
+
 /// A tracked object.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrackerStatus {

@@ -54,6 +54,12 @@ fn stat(i: &InstanceStatus, field: &str) -> u64 {
     i.counters.get(ours).copied().unwrap_or(0)
 }
 
+/// A virtual address as keepalived lists it (`set` when it is on the interface).
+fn vip_line(v: &ctl::VipStatus) -> String {
+    let set = if v.present { " set" } else { "" };
+    format!("{} dev {} scope global{set}", v.address, v.interface)
+}
+
 fn secs(m: vrrp::Micros) -> Value {
     let s = m.0 as f64 / 1e6;
     if s.fract() == 0.0 {
@@ -70,18 +76,7 @@ fn instance_json(
     scripts: &[String],
 ) -> Value {
     let g = cfg.garp;
-    let vips: Vec<String> = i
-        .vips
-        .iter()
-        .map(|v| {
-            format!(
-                "{} dev {} scope global{}",
-                v.address,
-                v.interface,
-                if v.present { " set" } else { "" }
-            )
-        })
-        .collect();
+    let vips: Vec<String> = i.vips.iter().map(vip_line).collect();
     let stats: serde_json::Map<String, Value> = STATS
         .iter()
         .map(|f| (f.to_string(), json!(stat(i, f))))
@@ -177,13 +172,7 @@ fn data_text(s: &Status, scripts: &[(String, bool)]) -> String {
             i.vips.len()
         );
         for v in &i.vips {
-            let _ = writeln!(
-                out,
-                "     {} dev {} scope global{}",
-                v.address,
-                v.interface,
-                if v.present { " set" } else { "" }
-            );
+            let _ = writeln!(out, "     {}", vip_line(v));
         }
     }
     out.push_str("------< VRRP Scripts >------\n");

@@ -12,9 +12,11 @@ use vrrp::Family;
 
 impl Daemon {
     /// Reloads the configuration; on any error the running configuration stays as it was.
-    /// Returns the check's diagnostics and what happened.
+    /// Returns the check's diagnostics and what happened. The service manager is told
+    /// RELOADING before and READY after.
     pub async fn reload(&mut self) -> ctl::ReloadOutcome {
         info!(config = %self.setup.file.display(), "reloading");
+        self.systemd.reloading();
         let (checked, diagnostics) = self.checked_config();
         let result = match checked {
             Ok(cfg) => self.apply_config(cfg).await,
@@ -28,6 +30,7 @@ impl Daemon {
                 (false, m)
             }
         };
+        self.systemd.ready(self.instances.len());
         ctl::ReloadOutcome {
             applied,
             diagnostics,

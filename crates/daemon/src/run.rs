@@ -180,11 +180,7 @@ impl Daemon {
         tokio::select! {
             _ = sig.term.recv() => return Ok(false),
             _ = sig.int.recv() => return Ok(false),
-            _ = sig.hup.recv() => {
-                self.systemd.reloading();
-                self.reload().await;
-                self.systemd.ready(self.instances.len());
-            }
+            _ = sig.hup.recv() => { self.reload().await; }
             _ = crate::systemd::until(self.systemd.next_ping()) => self.systemd.ping(),
             _ = sig.usr1.recv() => self.dump(Dump::Data).await,
             _ = sig.usr2.recv() => {

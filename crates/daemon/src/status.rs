@@ -43,12 +43,7 @@ impl Daemon {
                     Answer::Replies(history)
                 };
             }
-            Request::Reload => {
-                self.systemd.reloading();
-                let outcome = self.reload().await;
-                self.systemd.ready(self.instances.len());
-                Reply::Reload(outcome)
-            }
+            Request::Reload => Reply::Reload(self.reload().await),
             Request::SendGarp { instance } => self.send_garp(&instance).await,
             Request::Maintenance { on, instance } => self.maintenance(on, instance).await,
         };

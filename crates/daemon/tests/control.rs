@@ -2,7 +2,7 @@
 //! daemon itself, reload, send-garp, maintenance (make-before-break), and the socket's guards.
 
 mod common;
-use common::{Lab, wait_until};
+use common::{Lab, seed, wait_until};
 use ctl::{Client, Reply, Request, Status};
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
@@ -10,14 +10,6 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 const VIP: &str = "172.16.16.12";
-
-fn seed(name: &str) -> String {
-    let path = format!(
-        "{}/../conf/tests/data/seeds/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read_to_string(path).expect("seed config")
-}
 
 fn socket(state: &Path) -> PathBuf {
     state.join(ctl::SOCKET_NAME)

@@ -3,7 +3,7 @@
 //! `target/pyenv`), with the keepalived exporter's names; and the listener's guards.
 
 mod common;
-use common::{Lab, wait_until};
+use common::{Lab, seed, wait_until};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -114,28 +114,8 @@ fn value(m: &Value, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
     })
 }
 
-fn seed(name: &str) -> String {
-    let path = format!(
-        "{}/../conf/tests/data/seeds/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read_to_string(path).expect("seed config")
-}
-
 fn start(lab: &mut Lab, host: &str, config: &str, extra: &[&str]) {
-    let conf = lab.write(&format!("{host}.conf"), config);
-    let state = lab.dir.join(host).display().to_string();
-    let mut argv = vec![
-        env!("CARGO_BIN_EXE_havipd"),
-        "-n",
-        "-l",
-        "-f",
-        &conf,
-        "--state-dir",
-        &state,
-    ];
-    argv.extend_from_slice(extra);
-    lab.spawn(host, host, &argv);
+    lab.havipd_with(host, host, config, host, extra);
 }
 
 #[test]

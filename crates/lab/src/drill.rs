@@ -503,9 +503,8 @@ impl Drill<'_> {
             bail!("no daemon runs on {}", self.topo.servers[k].name);
         };
         if d.kind != Kind::Havipd {
-            d.signal("TERM")?;
-            d.wait_exit(Duration::from_secs(10));
-            return Ok(());
+            let node = self.topo.servers[k].name.clone();
+            return self.apply(&Action::Stop { node });
         }
         let socket = d.state_dir.join(ctl::SOCKET_NAME);
         let request = ctl::Request::Maintenance {

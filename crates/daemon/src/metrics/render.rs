@@ -128,7 +128,7 @@ fn keepalived_families(e: &mut Exposition, s: &Status, scripts: &[(String, bool)
     );
     for i in &s.instances {
         for v in &i.vips {
-            let ip = v.address.split('/').next().unwrap_or_default();
+            let ip = v.ip();
             let vrid = i.vrid.to_string();
             let l = [
                 ("iname", i.name.as_str()),
@@ -197,7 +197,7 @@ fn havip_families(e: &mut Exposition, s: &Status, rec: &Recorder) {
     );
     for i in &s.instances {
         for v in &i.vips {
-            let ip = v.address.split('/').next().unwrap_or_default();
+            let ip = v.ip();
             let l = [
                 ("iname", i.name.as_str()),
                 ("intf", &v.interface),

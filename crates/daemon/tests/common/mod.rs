@@ -186,22 +186,32 @@ impl Lab {
     /// As [`Lab::havipd`], with the state directory `<lab>/<state>` (a restarted daemon can
     /// keep its predecessor's).
     pub fn havipd_in(&mut self, host: &str, name: &str, config: &str, state: &str) -> PathBuf {
+        self.havipd_with(host, name, config, state, &[])
+    }
+
+    /// As [`Lab::havipd_in`], with extra havipd flags.
+    pub fn havipd_with(
+        &mut self,
+        host: &str,
+        name: &str,
+        config: &str,
+        state: &str,
+        extra: &[&str],
+    ) -> PathBuf {
         let conf = self.write(&format!("{name}.conf"), config);
         let state = self.dir.join(state);
         let state_arg = state.display().to_string();
-        self.spawn(
-            host,
-            name,
-            &[
-                env!("CARGO_BIN_EXE_havipd"),
-                "-n",
-                "-l",
-                "-f",
-                &conf,
-                "--state-dir",
-                &state_arg,
-            ],
-        );
+        let mut argv = vec![
+            env!("CARGO_BIN_EXE_havipd"),
+            "-n",
+            "-l",
+            "-f",
+            &conf,
+            "--state-dir",
+            &state_arg,
+        ];
+        argv.extend_from_slice(extra);
+        self.spawn(host, name, &argv);
         state
     }
 
@@ -347,6 +357,15 @@ pub fn transitions(state_dir: &std::path::Path) -> Vec<(f64, String, String)> {
             )
         })
         .collect()
+}
+
+/// A seed guide's config as printed (`crates/conf/tests/data/seeds/NAME`).
+pub fn seed(name: &str) -> String {
+    let path = format!(
+        "{}/../conf/tests/data/seeds/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read_to_string(path).expect("seed config")
 }
 
 /// keepalived 2.4.3 built by `scripts/build-keepalived-2.4.sh` (or `HAVIP_KEEPALIVED_24`).
