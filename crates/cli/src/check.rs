@@ -13,11 +13,7 @@ use std::process::ExitCode;
 #[derive(ClapArgs)]
 pub struct Args {
     /// The configuration file (keepalived's default path).
-    #[arg(
-        short = 'f',
-        long = "use-file",
-        default_value = "/etc/keepalived/keepalived.conf"
-    )]
+    #[arg(short = 'f', long = "use-file", default_value = conf::DEFAULT_CONFIG)]
     file: PathBuf,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]

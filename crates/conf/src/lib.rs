@@ -23,3 +23,6 @@ pub mod validate;
 
 pub use check::{Options, Report, check, check_text};
 pub use diag::{Diagnostic, Location, Severity};
+
+/// Where keepalived (and so havipd and `havip check`) reads its configuration by default.
+pub const DEFAULT_CONFIG: &str = "/etc/keepalived/keepalived.conf";

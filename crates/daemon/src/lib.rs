@@ -1,0 +1,309 @@
+//! `havipd`: runs an existing keepalived.conf's VRRP instances.
+//!
+//! The binary is `src/main.rs`; this library holds the daemon so that its command line
+//! ([`command`]) can also be read by the packaging tools (man page, completions).
+
+mod adverts;
+mod announce;
+mod apply;
+mod clock;
+mod configure;
+mod control;
+mod dumps;
+mod events;
+mod instance;
+mod logging;
+mod metrics;
+mod netlink;
+mod notify;
+mod notify_fifo;
+mod observe;
+mod pacing;
+mod packet_socket;
+mod reload;
+mod routes;
+mod run;
+mod script_user;
+mod signum;
+mod sockets;
+mod state_files;
+mod status;
+mod sys;
+mod systemd;
+mod tracking;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use conf::{Report, Severity};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tracing::{error, info, warn};
+use vrrp::Family;
+
+/// Command line, compatible with keepalived's common flags.
+#[derive(Parser)]
+#[command(
+    name = "havipd",
+    version,
+    about = "keepalived-compatible VRRP daemon",
+    long_about = "keepalived-compatible VRRP daemon.\n\n\
+        havipd runs the vrrp_instance, vrrp_sync_group, vrrp_script and track blocks of an \
+        existing keepalived.conf: VRRPv2 and VRRPv3 over IPv4 and IPv6, multicast or unicast, \
+        virtual addresses and routes through netlink, gratuitous ARP and unsolicited neighbour \
+        advertisements, notify scripts and auth_hmac. It stays in the foreground and logs to the \
+        journal under systemd, to syslog otherwise, or to standard error with -l. `havip \
+        status`, `havip events`, `havip reload` and `havip maintenance` talk to it over its \
+        control socket."
+)]
+pub struct Args {
+    /// Configuration file.
+    #[arg(short = 'f', long = "use-file", default_value = conf::DEFAULT_CONFIG)]
+    file: PathBuf,
+    /// Stay in the foreground (havipd never forks; accepted for keepalived compatibility).
+    #[arg(short = 'n', long = "dont-fork")]
+    dont_fork: bool,
+    /// Log to the console (standard error).
+    #[arg(short = 'l', long = "log-console")]
+    log_console: bool,
+    /// Detailed log messages.
+    #[arg(short = 'D', long = "log-detail")]
+    log_detail: bool,
+    /// Syslog facility LOCAL0-7 as 0-7, used when neither the console (-l) nor the journal
+    /// takes the log (the default is DAEMON).
+    #[arg(short = 'S', long = "log-facility", value_parser = clap::value_parser!(u8).range(0..=7))]
+    log_facility: Option<u8>,
+    /// Check the configuration and exit: 0 ok, 3 cannot run, 4 errors but would run,
+    /// 5 scripts without script security (keepalived's codes).
+    #[arg(short = 't', long = "config-test")]
+    config_test: bool,
+    /// Pid file.
+    #[arg(short = 'p', long = "pid")]
+    pid_file: Option<PathBuf>,
+    /// VRRP child pid file (havipd has one process: the same pid).
+    #[arg(short = 'r', long = "vrrp_pid")]
+    vrrp_pid_file: Option<PathBuf>,
+    /// Run only the VRRP side (havipd has nothing else; accepted for compatibility).
+    #[arg(short = 'P', long = "vrrp")]
+    vrrp_only: bool,
+    /// keepalived's config id, selecting `@id` lines.
+    #[arg(short = 'i', long = "config-id")]
+    config_id: Option<String>,
+    /// Where state files and the transition log go.
+    #[arg(long = "state-dir", default_value = "/run/havip")]
+    state_dir: PathBuf,
+    /// On SIGTERM, hand each master over to a peer make-before-break (as `havip maintenance
+    /// on`) and stop once the successor has taken the addresses, instead of resigning and
+    /// removing them at once (keepalived's stop). Bounded by Master_Down_Interval.
+    #[arg(long = "handover-on-stop")]
+    handover_on_stop: bool,
+    /// Serve Prometheus metrics at http://ADDR/metrics (off by default). An address other
+    /// than loopback needs --metrics-token-file.
+    #[arg(long = "metrics-listen", value_name = "ADDR")]
+    metrics_listen: Option<std::net::SocketAddr>,
+    /// A file holding the bearer token scrapers must send (`Authorization: Bearer TOKEN`).
+    #[arg(long = "metrics-token-file", value_name = "FILE")]
+    metrics_token_file: Option<PathBuf>,
+    /// Print the number of the signal that asks for NAME (STOP, RELOAD, DATA, STATS, JSON)
+    /// and exit, as keepalived does.
+    #[arg(long = "signum", value_name = "NAME")]
+    signum: Option<String>,
+}
+
+/// Diagnostics that stop keepalived from running.
+const FATAL: &[&str] = &[
+    "file-unreadable",
+    "no-such-interface",
+    "duplicate-vrid",
+    "include-unreadable",
+    // keepalived would run such an instance unauthenticated; havipd refuses to.
+    "auth-hmac-active-key",
+];
+
+/// keepalived's `-t` exit code for a check report.
+pub(crate) fn config_test_code(r: &Report) -> u8 {
+    let keepalived_kind = |d: &&conf::Diagnostic| {
+        !d.code.starts_with("cloud-")
+            && d.code != "sample-values"
+            && d.code != "pasted-unicode"
+            && d.code != "script-security"
+    };
+    if !r.read
+        || r.diagnostics.iter().any(|d| FATAL.contains(&d.code))
+        || r.config.instances.is_empty()
+    {
+        3
+    } else if r
+        .diagnostics
+        .iter()
+        .filter(keepalived_kind)
+        .any(|d| d.severity != Severity::Info)
+    {
+        4
+    } else if r.diagnostics.iter().any(|d| d.code == "script-security") {
+        5
+    } else {
+        0
+    }
+}
+
+/// havipd's command line definition, for man pages and completions.
+pub fn command() -> clap::Command {
+    <Args as clap::CommandFactory>::command()
+}
+
+/// Runs havipd with the process's arguments; the exit code is keepalived's.
+pub fn main() -> ExitCode {
+    let args = Args::parse();
+    if let Some(name) = &args.signum {
+        return match signum::number(name) {
+            Some(n) => {
+                println!("{n}");
+                ExitCode::SUCCESS
+            }
+            None => {
+                eprintln!(
+                    "havipd: unknown signal name `{name}`: {}",
+                    signum::NAMES.join(", ")
+                );
+                ExitCode::from(1)
+            }
+        };
+    }
+    logging::init(args.log_console, args.log_detail, args.log_facility);
+    let _ = (args.dont_fork, args.vrrp_only);
+    let host = conf::host::LocalHost;
+    let report = conf::check(
+        &conf::reader::Disk,
+        &args.file,
+        Some(&host),
+        &conf::Options {
+            config_id: args.config_id.clone(),
+            cloud: false,
+        },
+    );
+    for d in report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity != Severity::Info)
+    {
+        match d.severity {
+            Severity::Error => error!("{d}"),
+            _ => warn!("{d}"),
+        }
+    }
+    let code = config_test_code(&report);
+    if args.config_test {
+        return ExitCode::from(code);
+    }
+    if code == 3 {
+        error!("configuration cannot run (see above); nothing started");
+        return ExitCode::from(1);
+    }
+    if !report.config.instances.iter().any(|i| i.vrid().is_some()) {
+        error!(
+            "{}: no vrrp_instance can run (see above); nothing started",
+            args.file.display()
+        );
+        return ExitCode::from(1);
+    }
+    match start(args, report) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            error!("{e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn start(args: Args, report: Report) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let state = state_files::StateFiles::open(&args.state_dir)
+            .with_context(|| format!("state dir {}", args.state_dir.display()))?;
+        let (control, calls) = control::listen(state.dir())?;
+        let (metrics_server, scrapes) = match args.metrics_listen {
+            Some(addr) => {
+                let (server, rx) =
+                    metrics::serve(addr, args.metrics_token_file.as_deref()).await?;
+                (Some(server), Some(rx))
+            }
+            None => (None, None),
+        };
+        let netlink = netlink::Netlink::connect()?;
+        let config = configure::runnable(&report.config);
+        let configured = configure::configure(&config, &netlink).await?;
+        let needs = |f: Family| configured.instances.iter().any(|i| i.family == f);
+        let sock4 = if needs(Family::Ipv4) {
+            Some(sockets::VrrpSocket::open(Family::Ipv4).context("IPv4 VRRP socket")?)
+        } else {
+            None
+        };
+        let sock6 = if needs(Family::Ipv6) {
+            Some(sockets::VrrpSocket::open(Family::Ipv6).context("IPv6 VRRP socket")?)
+        } else {
+            None
+        };
+        let fifo_words = config
+            .global
+            .settings
+            .words("vrrp_notify_fifo")
+            .or_else(|| config.global.settings.words("notify_fifo"));
+        let fifo = match fifo_words.and_then(|w| w.first()) {
+            Some(path) => Some(
+                notify_fifo::NotifyFifo::open(std::path::Path::new(path))
+                    .with_context(|| format!("notify FIFO {path}"))?,
+            ),
+            None => None,
+        };
+        let (reports, reports_rx) = tokio::sync::mpsc::unbounded_channel();
+        let watchers = configure::spawn_watchers(&config, &configured.tracker, &reports)?;
+        let pid = std::process::id().to_string();
+        for p in [&args.pid_file, &args.vrrp_pid_file].into_iter().flatten() {
+            std::fs::write(p, &pid).with_context(|| format!("pid file {}", p.display()))?;
+        }
+        info!(instances = configured.instances.len(), config = %args.file.display(), "havipd started");
+        let daemon = run::Daemon {
+            instances: configured.instances,
+            tracker: configured.tracker,
+            netlink,
+            packets: packet_socket::PacketSender::new()
+                .context("packet socket for announcements")?,
+            state,
+            clock: clock::Clock::new(),
+            sock4,
+            sock6,
+            dropped: run::Dropped::default(),
+            fifo,
+            setup: run::Setup {
+                file: args.file.clone(),
+                config_id: args.config_id.clone(),
+                handover_on_stop: args.handover_on_stop,
+            },
+            watchers,
+            notify_tasks: configured.notify_tasks,
+            reports,
+            pacer: pacing::Pacer::new(&config),
+            sync_pending: Vec::new(),
+            events: Default::default(),
+            started: state_files::unix_now(),
+            systemd: systemd::Systemd::from_env(),
+            recorder: Default::default(),
+            dumps: conf::dump_files::dump_files(&config, &conf::dump_files::tmp_dir()),
+        };
+        let inputs = run::Inputs {
+            reports: reports_rx,
+            calls,
+            scrapes,
+        };
+        let result = run::run(daemon, inputs).await;
+        drop(control);
+        drop(metrics_server);
+        for p in [&args.pid_file, &args.vrrp_pid_file].into_iter().flatten() {
+            let _ = std::fs::remove_file(p);
+        }
+        info!("havipd stopped");
+        result
+    })
+}

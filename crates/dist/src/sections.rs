@@ -1,0 +1,129 @@
+//! The man pages' sections that are not in the command-line definitions: signals, files, exit
+//! status, see also. Each is a heading and its entries (a term and what it means).
+
+/// One man page section.
+pub struct Section {
+    /// The heading, in capitals.
+    pub heading: &'static str,
+    /// An optional paragraph before the entries.
+    pub intro: &'static str,
+    /// Term, then its description.
+    pub entries: &'static [(&'static str, &'static str)],
+}
+
+/// havipd(8)'s sections after its options.
+pub const HAVIPD: &[Section] = &[
+    Section {
+        heading: "SIGNALS",
+        intro: "havipd takes keepalived's signals; havipd --signum=NAME prints their numbers.",
+        entries: &[
+            (
+                "SIGHUP",
+                "Reload: check the configuration again and apply it if it can run; \
+                 the running instances are kept otherwise (also havip reload).",
+            ),
+            (
+                "SIGTERM, SIGINT",
+                "Stop: masters resign (priority 0) and remove their addresses, or \
+                 hand over first with --handover-on-stop.",
+            ),
+            ("SIGUSR1", "Write keepalived.data (state dump)."),
+            (
+                "SIGUSR2",
+                "Write keepalived.stats, and stats.json in the state directory (counters, dropped packets).",
+            ),
+            (
+                "SIGRTMIN+2",
+                "Write keepalived.json (keepalived's version-1 JSON).",
+            ),
+        ],
+    },
+    Section {
+        heading: "FILES",
+        intro: "",
+        entries: &[
+            (
+                "/etc/keepalived/keepalived.conf",
+                "The configuration, keepalived's syntax; see keepalived.conf(5).",
+            ),
+            (
+                "/etc/default/havipd",
+                "DAEMON_ARGS for the systemd unit havipd.service.",
+            ),
+            (
+                "/run/havip/havipd.sock",
+                "The control socket (mode 0600), used by havip(1).",
+            ),
+            (
+                "/run/havip/INSTANCE.state",
+                "Each instance's current state.",
+            ),
+            (
+                "/run/havip/transitions.jsonl",
+                "One JSON line per transition, with its reason.",
+            ),
+            (
+                "$TMPDIR/keepalived.data, .stats, .json",
+                "Dumps written on signals (TMPDIR defaults to \
+                 /tmp; state_dump_file, stats_dump_file and json_dump_file move them).",
+            ),
+        ],
+    },
+    Section {
+        heading: "EXIT STATUS",
+        intro: "With -t, the codes are keepalived's: 0, 3, 4 or 5.",
+        entries: &[
+            ("0", "The configuration is clean."),
+            (
+                "1",
+                "Without -t: havipd could not start, or stopped on an error.",
+            ),
+            ("3", "The configuration cannot run."),
+            ("4", "The configuration has errors but would run."),
+            ("5", "Scripts are configured without script security."),
+        ],
+    },
+    Section {
+        heading: "SEE ALSO",
+        intro: "havip(1), keepalived.conf(5), keepalived(8), systemd.service(5)",
+        entries: &[],
+    },
+];
+
+/// havip(1)'s sections after its subcommands.
+pub const HAVIP: &[Section] = &[
+    Section {
+        heading: "EXIT STATUS",
+        intro: "",
+        entries: &[
+            (
+                "havip check",
+                "0 clean (notes allowed), 1 warnings only, 2 errors or an unreadable file.",
+            ),
+            (
+                "havip status, events, reload, send-garp, maintenance",
+                "0 havipd did what was asked, \
+                 1 it refused (the reason is printed), 2 it cannot be reached.",
+            ),
+        ],
+    },
+    Section {
+        heading: "FILES",
+        intro: "",
+        entries: &[
+            (
+                "/etc/keepalived/keepalived.conf",
+                "What havip check reads unless told otherwise.",
+            ),
+            (
+                "/run/havip/havipd.sock",
+                "The running havipd's control socket (--state-dir moves it).",
+            ),
+        ],
+    },
+    Section {
+        heading: "SEE ALSO",
+        intro: "havipd(8), keepalived.conf(5)",
+        entries: &[],
+    },
+];
