@@ -37,12 +37,20 @@ enum LabCommand {
         #[arg(long)]
         all: bool,
     },
-    /// List the drill scenarios.
-    Scenarios,
+    /// List the drill scenarios (with --scenario-file: check the file and list its own).
+    Scenarios {
+        /// Scenarios of your own, in the built-in format (one object or an array).
+        #[arg(long, value_name = "FILE")]
+        scenario_file: Option<std::path::PathBuf>,
+    },
     /// Run a drill: the seed pair, a fault, the client's outage.
     Drill {
         /// Scenario name (see `havip lab scenarios`).
         scenario: String,
+        /// Look SCENARIO up in this file first (the built-in format; checked whole before
+        /// anything runs).
+        #[arg(long, value_name = "FILE")]
+        scenario_file: Option<std::path::PathBuf>,
         /// Daemon on the servers: one name for both, or `PRIMARY,SECONDARY` for a mixed pair.
         #[arg(long, default_value = "havipd")]
         daemon: String,
@@ -190,7 +198,7 @@ fn print_drill(results: &[DrillResult]) {
 /// Runs `havip lab`.
 pub fn run(args: &Args) -> ExitCode {
     let simulated = matches!(&args.command, LabCommand::Drill { sim: true, .. });
-    if !matches!(args.command, LabCommand::Scenarios)
+    if !matches!(args.command, LabCommand::Scenarios { .. })
         && !simulated
         && let Some(why) = lab::shell::cannot_run(&[])
     {
@@ -270,15 +278,19 @@ pub fn run(args: &Args) -> ExitCode {
             println!("removed {} namespace(s)", gone.len());
             ExitCode::SUCCESS
         }
-        LabCommand::Scenarios => match drill::scenarios() {
-            Ok(all) => {
-                for s in all {
-                    println!("{:<18} {}", s.name, s.description);
+        LabCommand::Scenarios { scenario_file } => {
+            match scenario_file.as_deref().map_or_else(drill::scenarios, |f| {
+                lab::scenario_file::load(f, &lab::scenario_file::SEED)
+            }) {
+                Ok(all) => {
+                    for s in all {
+                        println!("{:<18} {}", s.name, s.description);
+                    }
+                    ExitCode::SUCCESS
                 }
-                ExitCode::SUCCESS
+                Err(e) => fail(e),
             }
-            Err(e) => fail(e),
-        },
+        }
         LabCommand::Drill { sim, .. } => drill(args, *sim),
         LabCommand::GarpBench { count } => match lab::vpc::garp_bench(*count) {
             Ok(ms) => {
@@ -371,6 +383,7 @@ pub fn run(args: &Args) -> ExitCode {
 fn drill(args: &Args, simulated: bool) -> ExitCode {
     let LabCommand::Drill {
         scenario,
+        scenario_file,
         daemon,
         vs,
         svg,
@@ -380,7 +393,11 @@ fn drill(args: &Args, simulated: bool) -> ExitCode {
     else {
         return ExitCode::from(2);
     };
-    let sc = match drill::scenario(scenario) {
+    let sc = match lab::scenario_file::find(
+        scenario,
+        scenario_file.as_deref(),
+        &lab::scenario_file::SEED,
+    ) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };

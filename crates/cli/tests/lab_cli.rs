@@ -11,8 +11,15 @@ fn havip(args: &[&str]) -> std::process::Output {
         .expect("havip runs")
 }
 
+/// Why the test cannot run here (root, namespaces, `tools`), after printing it; a failure when
+/// HAVIP_REQUIRE_ALL=1.
 fn root_with(tools: &[&str]) -> Option<String> {
-    lab::shell::cannot_run(tools)
+    let why = lab::shell::cannot_run(tools)?;
+    assert!(
+        std::env::var("HAVIP_REQUIRE_ALL").as_deref() != Ok("1"),
+        "cannot run: {why} (HAVIP_REQUIRE_ALL=1 forbids skipping)"
+    );
+    Some(why)
 }
 
 #[test]
@@ -83,6 +90,67 @@ fn bad_lab_arguments_are_named() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("unknown daemon `heartbeat`: havipd, keepalived or keepalived-2.4"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_scenario_file_of_ones_own_runs_and_its_mistakes_are_named() {
+    let dir = std::env::temp_dir().join(format!("havip-scenario-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let good = dir.join("mine.json");
+    std::fs::write(
+        &good,
+        r#"[{ "name": "double-cut", "description": "both cables cut, one back",
+              "steps": [ { "at": 1, "action": "cut", "node": "a" },
+                         { "at": 2, "action": "cut", "node": "b" },
+                         { "at": 4, "action": "restore", "node": "b" } ],
+              "duration": 9 }]"#,
+    )
+    .expect("write");
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, r#"{ "name": "oops", "description": "", "steps": [ { "at": 1, "action": "kill", "node": "primary" } ], "duration": 5 }"#)
+        .expect("write");
+    let svg = dir.join("t.svg");
+    let (good_s, bad_s, svg_s) = (
+        good.display().to_string(),
+        bad.display().to_string(),
+        svg.display().to_string(),
+    );
+    let listed = havip(&["lab", "scenarios", "--scenario-file", &good_s]);
+    let run = havip(&[
+        "lab",
+        "drill",
+        "double-cut",
+        "--sim",
+        "--json",
+        "--svg",
+        &svg_s,
+        "--scenario-file",
+        &good_s,
+    ]);
+    let refused = havip(&["lab", "drill", "oops", "--sim", "--scenario-file", &bad_s]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(String::from_utf8_lossy(&listed.stdout).starts_with("double-cut"));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let results: serde_json::Value = serde_json::from_slice(&run.stdout).expect("JSON");
+    assert_eq!(results[0]["scenario"], "double-cut");
+    assert_eq!(
+        results[0]["faults"].as_array().map(Vec::len),
+        Some(3),
+        "{results}"
+    );
+    assert_eq!(results[0]["final_holder"], "b", "{results}");
+    assert_eq!(refused.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains(&format!(
+            "{bad_s} #/steps/0: kill -9 primary: no server `primary`"
+        )),
         "{err}"
     );
 }

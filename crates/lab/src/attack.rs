@@ -22,6 +22,8 @@ type Task = JoinHandle<Result<Result<()>>>;
 
 /// The attacker's address on the seed subnet.
 pub const ATTACKER_ADDR: &str = "172.16.16.66";
+/// The attacker host's name, as scenario steps give it.
+pub const ATTACKER: &str = "x";
 
 /// What the forger puts in its adverts.
 #[derive(Clone, Debug)]

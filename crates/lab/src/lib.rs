@@ -9,6 +9,7 @@ pub mod drill;
 pub mod faults;
 pub mod netns;
 pub mod probe;
+pub mod scenario_file;
 pub mod seeds;
 pub mod shell;
 pub mod sim;
