@@ -11,21 +11,13 @@ fn havip(args: &[&str]) -> std::process::Output {
         .expect("havip runs")
 }
 
-/// Why the test cannot run here (root, namespaces, `tools`), after printing it; a failure when
-/// HAVIP_REQUIRE_ALL=1.
 fn root_with(tools: &[&str]) -> Option<String> {
-    let why = lab::shell::cannot_run(tools)?;
-    assert!(
-        std::env::var("HAVIP_REQUIRE_ALL").as_deref() != Ok("1"),
-        "cannot run: {why} (HAVIP_REQUIRE_ALL=1 forbids skipping)"
-    );
-    Some(why)
+    lab::shell::skip_reason("this lab test", tools)
 }
 
 #[test]
 fn drill_crash_vs_keepalived_prints_both_daemons_and_their_ratio() {
-    if let Some(why) = root_with(&["keepalived"]) {
-        eprintln!("SKIPPED lab drill --vs keepalived: {why}");
+    if root_with(&["keepalived"]).is_some() {
         return;
     }
     let svg = std::env::temp_dir().join(format!("havip-cli-{}.svg", std::process::id()));
@@ -157,8 +149,7 @@ fn a_scenario_file_of_ones_own_runs_and_its_mistakes_are_named() {
 
 #[test]
 fn lab_up_with_a_mixed_pair_serves_the_vip_and_lab_down_removes_everything() {
-    if let Some(why) = root_with(&["keepalived"]) {
-        eprintln!("SKIPPED lab up: {why}");
+    if root_with(&["keepalived"]).is_some() {
         return;
     }
     let out = havip(&["lab", "up", "--daemon", "havipd,keepalived"]);

@@ -4,6 +4,7 @@
 
 pub mod attack;
 pub mod bench;
+pub mod cdf_svg;
 pub mod daemon;
 pub mod drill;
 pub mod faults;
@@ -13,6 +14,7 @@ pub mod scenario_file;
 pub mod seeds;
 pub mod shell;
 pub mod sim;
+pub mod spread;
 pub mod svg;
 pub mod tcp;
 pub mod timeline;

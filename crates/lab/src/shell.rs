@@ -36,6 +36,18 @@ pub fn cannot_run(tools: &[&str]) -> Option<String> {
     None
 }
 
+/// For tests: why `what` cannot run here (printed as a skip), or `None` when it can. Under
+/// `HAVIP_REQUIRE_ALL=1` (CI as root, where everything is installed) a reason is a failure.
+pub fn skip_reason(what: &str, tools: &[&str]) -> Option<String> {
+    let why = cannot_run(tools)?;
+    assert!(
+        std::env::var("HAVIP_REQUIRE_ALL").as_deref() != Ok("1"),
+        "{what} cannot run: {why} (HAVIP_REQUIRE_ALL=1 forbids skipping)"
+    );
+    eprintln!("SKIPPED {what}: {why}");
+    Some(why)
+}
+
 fn nix_is_root() -> bool {
     sh("id -u").is_ok_and(|u| u.trim() == "0")
 }

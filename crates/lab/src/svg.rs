@@ -10,7 +10,8 @@ const LEFT: f64 = 150.0;
 const RIGHT: f64 = 30.0;
 const LANE: f64 = 34.0;
 
-fn esc(s: &str) -> String {
+/// `s` safe inside SVG text and attributes.
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

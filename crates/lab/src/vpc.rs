@@ -293,17 +293,6 @@ pub fn garp_bench(count: usize) -> Result<Vec<f64>> {
         .unwrap_or_default())
 }
 
-/// The `p`-th percentile (0-100) of `v`.
-pub fn percentile(v: &[f64], p: f64) -> f64 {
-    let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
-    if s.is_empty() {
-        return f64::NAN;
-    }
-    let k = ((p / 100.0) * (s.len() - 1) as f64).round() as usize;
-    s[k.min(s.len() - 1)]
-}
-
 impl VpcLab {
     /// Where the control plane says the HAVIP is bound (ENI id, "" if unbound).
     pub fn bound_eni(&self) -> Result<String> {

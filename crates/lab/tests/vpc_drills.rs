@@ -176,7 +176,7 @@ fn garp_to_binding_latency_bench_runs() {
     assert_eq!(ms.len(), 20);
     eprintln!(
         "GARP -> binding: p50 {:.2} ms, p99 {:.2} ms",
-        vpc::percentile(&ms, 50.0),
-        vpc::percentile(&ms, 99.0)
+        lab::spread::percentile(&ms, 50.0),
+        lab::spread::percentile(&ms, 99.0)
     );
 }

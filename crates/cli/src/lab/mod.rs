@@ -7,6 +7,8 @@ use lab::daemon::Kind;
 use lab::drill::{self, DrillResult};
 use std::process::ExitCode;
 
+mod repeat;
+
 /// `havip lab` arguments.
 #[derive(ClapArgs)]
 pub struct Args {
@@ -66,6 +68,14 @@ enum LabCommand {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
+        /// Run the drill N times in one lab (with --vs, the daemons take turns) and report
+        /// each daemon's distribution: p50/p90/p99/max of outage, takeover, lost requests,
+        /// split brain; the SVG shows their CDFs.
+        #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        repeat: u32,
+        /// With --repeat: write every run as a CSV row to FILE.
+        #[arg(long, value_name = "FILE", requires = "repeat")]
+        csv: Option<std::path::PathBuf>,
     },
     /// Time from a GARP frame to the VPC's new HAVIP binding (p50/p99), in a VPC lab.
     GarpBench {
@@ -297,9 +307,9 @@ pub fn run(args: &Args) -> ExitCode {
                 println!(
                     "{} GARPs: GARP frame -> new binding p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
                     ms.len(),
-                    lab::vpc::percentile(&ms, 50.0),
-                    lab::vpc::percentile(&ms, 99.0),
-                    lab::vpc::percentile(&ms, 100.0)
+                    lab::spread::percentile(&ms, 50.0),
+                    lab::spread::percentile(&ms, 99.0),
+                    lab::spread::percentile(&ms, 100.0)
                 );
                 ExitCode::SUCCESS
             }
@@ -388,6 +398,8 @@ fn drill(args: &Args, simulated: bool) -> ExitCode {
         vs,
         svg,
         json,
+        repeat,
+        csv,
         ..
     } = &args.command
     else {
@@ -408,6 +420,21 @@ fn drill(args: &Args, simulated: bool) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if *repeat > 1 || csv.is_some() {
+        if simulated {
+            eprintln!(
+                "havip lab: --repeat needs namespaces: the simulator gives the same run every time"
+            );
+            return ExitCode::from(2);
+        }
+        let pairs: Vec<[Kind; 2]> = std::iter::once(first).chain(vs.map(|k| [k, k])).collect();
+        let out = repeat::Outputs {
+            svg,
+            csv: csv.as_deref(),
+            json: *json,
+        };
+        return repeat::run(&sc, &pairs, *repeat as usize, &out);
+    }
     let mut results = Vec::new();
     if simulated {
         eprintln!(

@@ -1,0 +1,302 @@
+//! Scenarios are data: config edits and timed steps (JSON, `scenarios.json` built in), so a new
+//! drill needs no new code.
+
+use anyhow::{Context, Result, anyhow};
+use serde::{Deserialize, Serialize};
+
+/// A fault or repair, applied to a server (`a` is the primary, `b` the secondary).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "action")]
+pub enum Action {
+    /// Cut the server's cable at the switch (a server crash, as the network sees it).
+    Cut {
+        /// Server.
+        node: String,
+    },
+    /// Reconnect the cable.
+    Restore {
+        /// Server.
+        node: String,
+    },
+    /// Kill the daemon with SIGKILL (it cannot resign; its VIPs stay behind).
+    Kill {
+        /// Server.
+        node: String,
+    },
+    /// Stop the daemon with SIGTERM (it resigns).
+    Stop {
+        /// Server.
+        node: String,
+    },
+    /// Planned switchover: havipd's `havip maintenance on` (make-before-break); keepalived,
+    /// which has none, is stopped (its operators' way: `systemctl stop`).
+    Maintenance {
+        /// Server.
+        node: String,
+    },
+    /// Start the server's daemon again.
+    Start {
+        /// Server.
+        node: String,
+    },
+    /// Reboot: everything in the server's namespace dies and the namespace is destroyed and
+    /// rebuilt (a fresh network stack, no VIP); a later `start` step is the end of the boot.
+    Reboot {
+        /// Server.
+        node: String,
+    },
+    /// Take the server's own interface down (`ip link set eth0 down`).
+    LinkDown {
+        /// Server.
+        node: String,
+    },
+    /// Bring it back up.
+    LinkUp {
+        /// Server.
+        node: String,
+    },
+    /// Drop VRRP (IP protocol 112) to and from the server; data still flows (split brain).
+    Partition {
+        /// Server.
+        node: String,
+    },
+    /// Let VRRP through again.
+    Heal {
+        /// Server.
+        node: String,
+    },
+    /// Drop this share of the server's packets, both ways.
+    Loss {
+        /// Server.
+        node: String,
+        /// Percent, 1-100.
+        percent: u8,
+    },
+    /// Delay the server's outgoing packets (tc netem).
+    Delay {
+        /// Server.
+        node: String,
+        /// Milliseconds.
+        ms: u32,
+    },
+    /// Remove loss and delay.
+    Clear {
+        /// Server.
+        node: String,
+    },
+    /// Make the server's health check (the seeds' `checkhaproxy` track script) fail.
+    FailCheck {
+        /// Server.
+        node: String,
+    },
+    /// Make it pass again.
+    PassCheck {
+        /// Server.
+        node: String,
+    },
+    /// The attacker (`x`) forges adverts from its own address at this priority, with the
+    /// seed's password, and takes the VIP.
+    Forge {
+        /// The attacker, `x`.
+        node: String,
+        /// Priority claimed (255: the address owner).
+        priority: u8,
+        /// A stolen `auth_hmac` key (`hex:...`) to sign with, id 1.
+        #[serde(default)]
+        key: Option<String>,
+        /// The attacker's clock offset in seconds (with `key`).
+        #[serde(default)]
+        clock_offset: i64,
+        /// Send from this server's address instead of the attacker's own (a unicast group
+        /// only hears its peers).
+        #[serde(default)]
+        spoof: Option<String>,
+    },
+    /// Record the adverts a server sends, at its switch port.
+    Capture {
+        /// Server.
+        node: String,
+    },
+    /// The attacker (`x`) replays what was captured, over and over.
+    Replay {
+        /// The attacker, `x`.
+        node: String,
+    },
+}
+
+impl Action {
+    /// The server it applies to.
+    pub fn node(&self) -> &str {
+        match self {
+            Action::Cut { node }
+            | Action::Restore { node }
+            | Action::Kill { node }
+            | Action::Stop { node }
+            | Action::Start { node }
+            | Action::Maintenance { node }
+            | Action::Reboot { node }
+            | Action::LinkDown { node }
+            | Action::LinkUp { node }
+            | Action::Partition { node }
+            | Action::Heal { node }
+            | Action::Loss { node, .. }
+            | Action::Delay { node, .. }
+            | Action::Clear { node }
+            | Action::FailCheck { node }
+            | Action::PassCheck { node }
+            | Action::Forge { node, .. }
+            | Action::Capture { node }
+            | Action::Replay { node } => node,
+        }
+    }
+
+    /// Whether the step belongs to an attack (it needs the attacker host `x`, or a capture).
+    pub fn is_attack(&self) -> bool {
+        matches!(
+            self,
+            Action::Forge { .. } | Action::Capture { .. } | Action::Replay { .. }
+        )
+    }
+
+    /// Short label for reports.
+    pub fn label(&self) -> String {
+        let n = self.node();
+        match self {
+            Action::Cut { .. } => format!("cut {n}"),
+            Action::Restore { .. } => format!("restore {n}"),
+            Action::Kill { .. } => format!("kill -9 {n}"),
+            Action::Stop { .. } => format!("stop {n}"),
+            Action::Start { .. } => format!("start {n}"),
+            Action::Maintenance { .. } => format!("maintenance on {n}"),
+            Action::Reboot { .. } => format!("reboot {n}"),
+            Action::LinkDown { .. } => format!("{n} eth0 down"),
+            Action::LinkUp { .. } => format!("{n} eth0 up"),
+            Action::Partition { .. } => format!("VRRP cut at {n}"),
+            Action::Heal { .. } => format!("VRRP back at {n}"),
+            Action::Loss { percent, .. } => format!("{percent}% loss at {n}"),
+            Action::Delay { ms, .. } => format!("{ms} ms delay at {n}"),
+            Action::Clear { .. } => format!("clear {n}"),
+            Action::FailCheck { .. } => format!("check fails on {n}"),
+            Action::PassCheck { .. } => format!("check passes on {n}"),
+            Action::Forge {
+                priority,
+                key,
+                clock_offset,
+                spoof,
+                ..
+            } => {
+                let from = spoof.as_ref().map_or(String::new(), |s| format!(" as {s}"));
+                match key {
+                    Some(_) => format!(
+                        "{n} forges priority {priority}{from}, signed, clock {clock_offset:+} s"
+                    ),
+                    None => format!("{n} forges priority {priority}{from}"),
+                }
+            }
+            Action::Capture { .. } => format!("capture {n}'s adverts"),
+            Action::Replay { .. } => format!("{n} replays them"),
+        }
+    }
+}
+
+/// A step of a scenario: an action at a time after the probes start.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    /// Seconds after the start of probing.
+    pub at: f64,
+    /// What happens.
+    #[serde(flatten)]
+    pub action: Action,
+}
+
+/// A change to both seed configs: the line whose text (no-break spaces read as spaces,
+/// trimmed) starts with `line` is replaced by `with` (`{dir}` and `{node}` are filled in).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Edit {
+    /// Start of the line to replace.
+    pub line: String,
+    /// Replacement (may be empty or several lines).
+    pub with: String,
+}
+
+/// A drill.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Scenario {
+    /// Name (`havip lab drill NAME`).
+    pub name: String,
+    /// What it reproduces.
+    pub description: String,
+    /// Changes to the seed configs.
+    #[serde(default)]
+    pub edits: Vec<Edit>,
+    /// Faults and repairs.
+    pub steps: Vec<Step>,
+    /// How long to probe, in seconds.
+    pub duration: f64,
+    /// Extra havipd flags (its opt-ins, e.g. `--handover-on-stop`); keepalived has none.
+    #[serde(default)]
+    pub havipd_args: Vec<String>,
+}
+
+/// The built-in scenarios.
+pub const BUILTIN: &str = include_str!("../../scenarios.json");
+
+/// Every built-in scenario.
+pub fn scenarios() -> Result<Vec<Scenario>> {
+    serde_json::from_str(BUILTIN).context("built-in scenarios")
+}
+
+/// A built-in scenario by name.
+pub fn scenario(name: &str) -> Result<Scenario> {
+    let all = scenarios()?;
+    let names: Vec<String> = all.iter().map(|s| s.name.clone()).collect();
+    all.into_iter().find(|s| s.name == name).ok_or_else(|| {
+        anyhow!(
+            "no scenario `{name}`; the scenarios are: {}",
+            names.join(", ")
+        )
+    })
+}
+
+/// A seed config with the scenario's edits, for server `node` with scratch dir `dir`.
+pub fn edited(text: &str, edits: &[Edit], node: &str, dir: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let plain = line.replace('\u{a0}', " ");
+        match edits.iter().find(|e| plain.trim().starts_with(&e.line)) {
+            Some(e) => {
+                out.push_str(&e.with.replace("{dir}", dir).replace("{node}", node));
+                out.push('\n');
+            }
+            None => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_scenario_passes_the_scenario_file_check() {
+        let all = crate::scenario_file::parse(BUILTIN, &crate::scenario_file::SEED)
+            .unwrap_or_else(|problems| panic!("{}", problems.join("\n")));
+        assert_eq!(all, scenarios().expect("scenarios.json"));
+        assert!(all.len() >= 10, "{}", all.len());
+        assert!(scenario("nope").is_err());
+    }
+
+    #[test]
+    fn edits_replace_whole_lines_whatever_their_spaces() {
+        let text = "a\n\u{a0}\u{a0}  nopreempt      # comment\nb\n";
+        let e = [Edit {
+            line: "nopreempt".into(),
+            with: "    # preempt {node} {dir}".into(),
+        }];
+        assert_eq!(edited(text, &e, "a", "/d"), "a\n    # preempt a /d\nb\n");
+    }
+}

@@ -1,0 +1,264 @@
+//! The lab a drill runs in: the topology, the daemons, the services, the attacker; the steps
+//! applied to it.
+
+use super::Scenario;
+use super::scenario::{Action, edited};
+use crate::daemon::{self, Kind, Running};
+use crate::faults;
+use crate::seeds;
+use crate::tcp::{self, Worker};
+use crate::topology::Topology;
+use anyhow::{Context, Result, anyhow, bail};
+use std::time::Duration;
+
+/// The running pieces of a drill.
+pub(super) struct Drill<'a> {
+    pub(super) topo: Topology,
+    pub(super) kinds: [Kind; 2],
+    pub(super) scenario: &'a Scenario,
+    pub(super) daemons: Vec<Option<Running>>,
+    pub(super) services: Vec<Option<Worker<()>>>,
+    pub(super) attacker: crate::attack::Attacker,
+    pub(super) x: Option<crate::topology::Node>,
+}
+
+impl Drill<'_> {
+    fn attacker_node(&self, node: &str) -> Result<crate::topology::Node> {
+        match &self.x {
+            Some(x) if x.name == node => Ok(x.clone()),
+            _ => Err(anyhow!(
+                "`{node}` is not the attacker; forge and replay steps run on `x`"
+            )),
+        }
+    }
+
+    fn apply_attack(&mut self, action: &Action) -> Result<()> {
+        match action {
+            Action::Forge {
+                node,
+                priority,
+                key,
+                clock_offset,
+                spoof,
+            } => {
+                let x = self.attacker_node(node)?;
+                let source = match spoof {
+                    Some(server) => self.topo.servers[self.index(server)?].addr.parse()?,
+                    None => x.addr.parse()?,
+                };
+                let seed = crate::sim::router_config(&self.config(0))?;
+                let advert = vrrp::Advert {
+                    version: seed.version,
+                    vrid: seed.vrid,
+                    priority: *priority,
+                    interval: seed.advert_interval,
+                    auth: seed.auth,
+                    addresses: seed.virtual_addresses.clone(),
+                };
+                let signed = match key {
+                    Some(k) => Some((
+                        1,
+                        conf::build::auth_hmac::decode(k).map_err(|e| anyhow!("forge key: {e}"))?,
+                        *clock_offset,
+                    )),
+                    None => None,
+                };
+                let forgery = crate::attack::Forgery {
+                    advert,
+                    signed,
+                    source,
+                };
+                self.attacker.forge(&self.topo, &x, forgery, seeds::VIP)
+            }
+            Action::Capture { node } => {
+                let k = self.index(node)?;
+                let server = self.topo.servers[k].clone();
+                self.attacker.capture(&self.topo, &server)
+            }
+            Action::Replay { node } => {
+                let x = self.attacker_node(node)?;
+                self.attacker.replay(&x)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// havipd's auth_hmac counters, after a SIGUSR2 asks it to write them.
+    pub(super) fn auth_rejections(&self) -> std::collections::BTreeMap<String, serde_json::Value> {
+        let mut out = std::collections::BTreeMap::new();
+        for (k, dmn) in self.daemons.iter().enumerate() {
+            let Some(dmn) = dmn.as_ref().filter(|d| d.kind == Kind::Havipd) else {
+                continue;
+            };
+            if dmn.signal("USR2").is_err() {
+                continue;
+            }
+            std::thread::sleep(Duration::from_millis(300));
+            let stats: serde_json::Value =
+                std::fs::read_to_string(dmn.state_dir.join("stats.json"))
+                    .ok()
+                    .and_then(|t| serde_json::from_str(&t).ok())
+                    .unwrap_or_default();
+            let Some(instances) = stats["instances"].as_object() else {
+                continue;
+            };
+            for (name, counters) in instances {
+                let auth: serde_json::Map<String, serde_json::Value> = counters
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .filter(|(c, _)| c.starts_with("auth_ext_"))
+                    .map(|(c, v)| (c.clone(), v.clone()))
+                    .collect();
+                if !auth.is_empty() {
+                    let server = &self.topo.servers[k].name;
+                    out.insert(format!("{server}/{name}"), serde_json::Value::Object(auth));
+                }
+            }
+        }
+        out
+    }
+    fn config(&self, k: usize) -> String {
+        let seed = if k == 0 {
+            seeds::PRIMARY
+        } else {
+            seeds::SECONDARY
+        };
+        let node = &self.topo.servers[k].name;
+        edited(
+            seed,
+            &self.scenario.edits,
+            node,
+            &self.topo.dir.display().to_string(),
+        )
+    }
+
+    pub(super) fn start_daemon(&mut self, k: usize) -> Result<()> {
+        let server = self.topo.servers[k].clone();
+        let config = self.config(k);
+        self.daemons[k] = Some(daemon::start_with(
+            self.kinds[k],
+            &self.topo,
+            &server,
+            &config,
+            &self.scenario.havipd_args,
+        )?);
+        Ok(())
+    }
+
+    /// havipd: maintenance on through its control socket; keepalived: stopped.
+    fn maintenance(&mut self, k: usize) -> Result<()> {
+        let Some(d) = self.daemons[k].as_mut() else {
+            bail!("no daemon runs on {}", self.topo.servers[k].name);
+        };
+        if d.kind != Kind::Havipd {
+            let node = self.topo.servers[k].name.clone();
+            return self.apply(&Action::Stop { node });
+        }
+        let socket = d.state_dir.join(ctl::SOCKET_NAME);
+        let request = ctl::Request::Maintenance {
+            on: true,
+            instance: None,
+        };
+        match ctl::Client::one(&socket, &request)? {
+            ctl::Reply::Done { .. } => Ok(()),
+            other => bail!("havipd refused maintenance: {other:?}"),
+        }
+    }
+
+    fn index(&self, node: &str) -> Result<usize> {
+        self.topo
+            .servers
+            .iter()
+            .position(|s| s.name == node)
+            .ok_or_else(|| anyhow!("no server `{node}` (servers are a and b)"))
+    }
+
+    /// Puts the lab back as it was before a run: daemons killed and their state gone, cables
+    /// in, links up, VRRP let through, loss and delay removed, checks passing, the VIP off
+    /// every host. Best effort: each undo is harmless when there is nothing to undo.
+    pub(super) fn reset(&mut self) {
+        let _ = self.attacker.finish();
+        for k in 0..self.daemons.len() {
+            if let Some(mut d) = self.daemons[k].take() {
+                let _ = d.signal("KILL");
+                d.wait_exit(Duration::from_secs(5));
+                let _ = std::fs::remove_dir_all(&d.state_dir);
+            }
+        }
+        for server in self.topo.servers.clone() {
+            let ns = server.ns.as_str();
+            faults::kill_all_in(ns, &[std::process::id()]);
+            let _ = self.topo.cable(&server, true);
+            let _ = faults::link(ns, true);
+            let _ = faults::drop_vrrp(ns, false);
+            let _ = faults::clear(ns);
+            let _ = std::fs::remove_file(self.topo.dir.join(format!("{}.fail", server.name)));
+        }
+        for host in self.topo.servers.iter().chain(self.x.as_ref()) {
+            let _ = crate::shell::sh_in(
+                &host.ns,
+                &format!(
+                    "ip -o -4 addr show dev eth0 | awk '$4 ~ /^{}\\//{{print $4}}' \
+                     | xargs -r -I{{}} ip addr del {{}} dev eth0",
+                    seeds::VIP.replace('.', "\\.")
+                ),
+            );
+        }
+    }
+
+    pub(super) fn apply(&mut self, action: &Action) -> Result<()> {
+        if action.is_attack() {
+            return self.apply_attack(action);
+        }
+        let k = self.index(action.node())?;
+        let server = self.topo.servers[k].clone();
+        let ns = server.ns.as_str();
+        let check_flag = self.topo.dir.join(format!("{}.fail", server.name));
+        match action {
+            Action::Cut { .. } => self.topo.cable(&server, false),
+            Action::Restore { .. } => self.topo.cable(&server, true),
+            Action::Kill { .. } | Action::Stop { .. } => {
+                let sig = if matches!(action, Action::Kill { .. }) {
+                    "KILL"
+                } else {
+                    "TERM"
+                };
+                if let Some(d) = self.daemons[k].as_mut() {
+                    d.signal(sig)?;
+                    d.wait_exit(Duration::from_secs(10));
+                }
+                if sig == "KILL" {
+                    // keepalived's VRRP child outlives its parent's SIGKILL; a crash takes both.
+                    faults::kill_all_in(ns, &[std::process::id()]);
+                }
+                Ok(())
+            }
+            Action::Start { .. } => self.start_daemon(k),
+            Action::Maintenance { .. } => self.maintenance(k),
+            Action::Reboot { .. } => {
+                self.services[k] = None;
+                self.daemons[k] = None;
+                self.topo.rebuild(&server)?;
+                self.services[k] = Some(tcp::serve(ns, &server.name)?);
+                Ok(())
+            }
+            Action::LinkDown { .. } => faults::link(ns, false),
+            Action::LinkUp { .. } => faults::link(ns, true),
+            Action::Partition { .. } => faults::drop_vrrp(ns, true),
+            Action::Heal { .. } => faults::drop_vrrp(ns, false),
+            Action::Loss { percent, .. } => faults::loss(ns, *percent),
+            Action::Delay { ms, .. } => faults::delay(ns, *ms),
+            Action::Clear { .. } => faults::clear(ns),
+            Action::FailCheck { .. } => std::fs::write(&check_flag, "")
+                .with_context(|| format!("writing {}", check_flag.display())),
+            Action::PassCheck { .. } => {
+                let _ = std::fs::remove_file(&check_flag);
+                Ok(())
+            }
+            Action::Forge { .. } | Action::Capture { .. } | Action::Replay { .. } => {
+                self.apply_attack(action)
+            }
+        }
+    }
+}
