@@ -32,12 +32,7 @@ const MEASURES: [Measure; 2] = [
 
 /// The CDFs of the runs, one panel per measure, one step line per daemon.
 pub fn render(results: &[DrillResult]) -> String {
-    let mut daemons: Vec<&str> = Vec::new();
-    for r in results {
-        if !daemons.contains(&r.daemon.as_str()) {
-            daemons.push(&r.daemon);
-        }
-    }
+    let daemons = crate::spread::daemons(results);
     let width = MARGIN + (PANEL_W + MARGIN) * MEASURES.len() as f64;
     let height = PANEL_H + 2.0 * MARGIN + 20.0 * daemons.len() as f64;
     let mut s = String::new();

@@ -60,15 +60,20 @@ pub struct Summary {
     pub split_ms: Option<Quantiles>,
 }
 
-/// Each daemon's summary, in the order the daemons first appear.
-pub fn summarize(results: &[DrillResult]) -> Vec<Summary> {
-    let mut daemons: Vec<&str> = Vec::new();
+/// The daemons (or pairs) of a series, in the order they first appear.
+pub fn daemons(results: &[DrillResult]) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
     for r in results {
-        if !daemons.contains(&r.daemon.as_str()) {
-            daemons.push(&r.daemon);
+        if !out.contains(&r.daemon.as_str()) {
+            out.push(&r.daemon);
         }
     }
-    daemons
+    out
+}
+
+/// Each daemon's summary, in the order the daemons first appear.
+pub fn summarize(results: &[DrillResult]) -> Vec<Summary> {
+    daemons(results)
         .into_iter()
         .map(|daemon| {
             let runs: Vec<&DrillResult> = results.iter().filter(|r| r.daemon == daemon).collect();

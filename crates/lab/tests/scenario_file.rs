@@ -136,6 +136,9 @@ fn load_prefixes_the_file_name_and_lists_every_problem() {
         .replace("\"duration\": 8", "\"duration\": 4");
     std::fs::write(&path, bad).expect("write");
     let err = load(&path, &SEED).expect_err("two problems").to_string();
+    let huge = dir.join("huge.json");
+    std::fs::write(&huge, " ".repeat(lab::scenario_file::MAX_FILE as usize + 1)).expect("write");
+    let too_big = load(&huge, &SEED).expect_err("too big").to_string();
     let _ = std::fs::remove_dir_all(&dir);
     let lines: Vec<&str> = err.lines().collect();
     assert_eq!(lines.len(), 2, "{err}");
@@ -145,6 +148,7 @@ fn load_prefixes_the_file_name_and_lists_every_problem() {
             .all(|l| l.starts_with(&path.display().to_string())),
         "{err}"
     );
+    assert!(too_big.contains("a scenario file is at most"), "{too_big}");
     let missing = load(&dir.join("absent.json"), &SEED).expect_err("no file");
     assert!(missing.to_string().contains("absent.json"), "{missing}");
 }

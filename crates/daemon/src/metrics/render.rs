@@ -2,7 +2,7 @@
 
 use super::{Histogram, Recorder};
 use crate::dumps::state_code;
-use ctl::{InstanceStatus, Status};
+use ctl::{InstanceStatus, Status, VipStatus};
 use std::fmt::Write;
 
 /// The keepalived exporter's per-instance counters and the `vrrp.stats` field each comes from.
@@ -97,6 +97,49 @@ impl Exposition {
     }
 }
 
+impl Exposition {
+    /// A gauge family with one sample per instance, labelled by its name.
+    fn per_instance(
+        &mut self,
+        s: &Status,
+        name: &str,
+        help: &str,
+        value: impl Fn(&InstanceStatus) -> f64,
+    ) {
+        self.family(name, "gauge", help);
+        for i in &s.instances {
+            self.sample(name, &[("iname", &i.name)], value(i));
+        }
+    }
+
+    /// A gauge family with one sample per virtual address, labelled by instance, interface,
+    /// address (and VRID when `with_vrid`: keepalived's exporter has it on its state gauge).
+    fn per_vip(
+        &mut self,
+        s: &Status,
+        (name, help): (&str, &str),
+        with_vrid: bool,
+        value: impl Fn(&InstanceStatus, &VipStatus) -> f64,
+    ) {
+        self.family(name, "gauge", help);
+        for i in &s.instances {
+            let vrid = i.vrid.to_string();
+            for v in &i.vips {
+                let mut l = vec![("iname", i.name.as_str()), ("intf", v.interface.as_str())];
+                if with_vrid {
+                    l.push(("vrid", &vrid));
+                }
+                l.push(("ip_address", v.ip()));
+                self.sample(name, &l, value(i, v));
+            }
+        }
+    }
+}
+
+fn flag(on: bool) -> f64 {
+    if on { 1.0 } else { 0.0 }
+}
+
 fn common(i: &InstanceStatus) -> [(&'static str, String); 4] {
     [
         ("iname", i.name.clone()),
@@ -121,24 +164,15 @@ pub fn render(s: &Status, rec: &Recorder, scripts: &[(String, bool)]) -> String 
 }
 
 fn keepalived_families(e: &mut Exposition, s: &Status, scripts: &[(String, bool)]) {
-    e.family(
-        "keepalived_vrrp_state",
-        "gauge",
-        "State of vrrp (0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT, 98 STOP)",
+    e.per_vip(
+        s,
+        (
+            "keepalived_vrrp_state",
+            "State of vrrp (0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT, 98 STOP)",
+        ),
+        true,
+        |i, _| f64::from(state_code(&i.state)),
     );
-    for i in &s.instances {
-        for v in &i.vips {
-            let ip = v.ip();
-            let vrid = i.vrid.to_string();
-            let l = [
-                ("iname", i.name.as_str()),
-                ("intf", &v.interface),
-                ("vrid", &vrid),
-                ("ip_address", ip),
-            ];
-            e.sample("keepalived_vrrp_state", &l, f64::from(state_code(&i.state)));
-        }
-    }
     for (name, field, help) in KEEPALIVED_COUNTERS {
         e.family(name, "counter", help);
         for i in &s.instances {
@@ -153,11 +187,7 @@ fn keepalived_families(e: &mut Exposition, s: &Status, scripts: &[(String, bool)
         "Tracker Script Status (1 good, 0 bad)",
     );
     for (name, ok) in scripts {
-        e.sample(
-            "keepalived_script_status",
-            &[("name", name)],
-            if *ok { 1.0 } else { 0.0 },
-        );
+        e.sample("keepalived_script_status", &[("name", name)], flag(*ok));
     }
 }
 
@@ -190,46 +220,27 @@ fn havip_families(e: &mut Exposition, s: &Status, rec: &Recorder) {
         "How late the event loop handled due timers",
     );
     e.histogram("havip_timer_lateness_seconds", &[], &rec.timer_lateness);
-    e.family(
-        "havip_vip_present",
-        "gauge",
-        "Whether a virtual address is on its interface (1) or not (0)",
+    e.per_vip(
+        s,
+        (
+            "havip_vip_present",
+            "Whether a virtual address is on its interface (1) or not (0)",
+        ),
+        false,
+        |_, v| flag(v.present),
     );
-    for i in &s.instances {
-        for v in &i.vips {
-            let ip = v.ip();
-            let l = [
-                ("iname", i.name.as_str()),
-                ("intf", &v.interface),
-                ("ip_address", ip),
-            ];
-            e.sample("havip_vip_present", &l, if v.present { 1.0 } else { 0.0 });
-        }
-    }
-    e.family(
+    e.per_instance(
+        s,
         "havip_effective_priority",
-        "gauge",
         "Priority after tracking (1 in maintenance)",
+        |i| f64::from(i.effective_priority),
     );
-    for i in &s.instances {
-        e.sample(
-            "havip_effective_priority",
-            &[("iname", &i.name)],
-            f64::from(i.effective_priority),
-        );
-    }
-    e.family(
+    e.per_instance(
+        s,
         "havip_maintenance",
-        "gauge",
         "Maintenance on (1) or off (0)",
+        |i| flag(i.maintenance),
     );
-    for i in &s.instances {
-        e.sample(
-            "havip_maintenance",
-            &[("iname", &i.name)],
-            if i.maintenance { 1.0 } else { 0.0 },
-        );
-    }
     e.family(
         "havip_tracker_up",
         "gauge",
@@ -242,7 +253,7 @@ fn havip_families(e: &mut Exposition, s: &Status, rec: &Recorder) {
                 ("kind", &t.kind),
                 ("name", &t.name),
             ];
-            e.sample("havip_tracker_up", &l, if t.ok { 1.0 } else { 0.0 });
+            e.sample("havip_tracker_up", &l, flag(t.ok));
         }
     }
     e.family(

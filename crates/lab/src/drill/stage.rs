@@ -196,14 +196,8 @@ impl Drill<'_> {
             let _ = std::fs::remove_file(self.topo.dir.join(format!("{}.fail", server.name)));
         }
         for host in self.topo.servers.iter().chain(self.x.as_ref()) {
-            let _ = crate::shell::sh_in(
-                &host.ns,
-                &format!(
-                    "ip -o -4 addr show dev eth0 | awk '$4 ~ /^{}\\//{{print $4}}' \
-                     | xargs -r -I{{}} ip addr del {{}} dev eth0",
-                    seeds::VIP.replace('.', "\\.")
-                ),
-            );
+            let flush = format!("ip -4 addr flush dev eth0 to {}/32", seeds::VIP);
+            let _ = crate::shell::sh_in(&host.ns, &flush);
         }
     }
 
