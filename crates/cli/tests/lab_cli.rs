@@ -84,6 +84,24 @@ fn bad_lab_arguments_are_named() {
         err.contains("unknown daemon `heartbeat`: havipd, keepalived or keepalived-2.4"),
         "{err}"
     );
+    // A config directory the lab cannot place is refused before anything is built; without
+    // namespaces, it is refused because only namespaces can run it.
+    let out = havip(&[
+        "lab",
+        "drill",
+        "crash",
+        "--config-dir",
+        "/nonexistent/havip",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("reading /nonexistent/havip")
+            || err.contains("--config-dir and --vpc need namespaces"),
+        "{err}"
+    );
+    let out = havip(&["lab", "drill", "crash", "--sim", "--vpc"]);
+    assert_eq!(out.status.code(), Some(2));
 }
 
 #[test]

@@ -8,10 +8,10 @@ use anyhow::{Context, Result, bail};
 const VRRP_TABLE: &str = "hvlab_vrrp";
 const LOSS_TABLE: &str = "hvlab_loss";
 
-/// `ip link set eth0 up|down` inside the namespace.
-pub fn link(ns: &str, up: bool) -> Result<()> {
+/// `ip link set IFACE up|down` inside the namespace.
+pub fn link(ns: &str, iface: &str, up: bool) -> Result<()> {
     let state = if up { "up" } else { "down" };
-    sh_in(ns, &format!("ip link set eth0 {state}"))?;
+    sh_in(ns, &format!("ip link set {iface} {state}"))?;
     Ok(())
 }
 
@@ -56,20 +56,23 @@ pub fn loss(ns: &str, percent: u8) -> Result<()> {
     )
 }
 
-/// Delays outgoing packets on eth0 (tc netem).
-pub fn delay(ns: &str, ms: u32) -> Result<()> {
+/// Delays outgoing packets on `iface` (tc netem).
+pub fn delay(ns: &str, iface: &str, ms: u32) -> Result<()> {
     sh_in(
         ns,
-        &format!("tc qdisc replace dev eth0 root netem delay {ms}ms"),
+        &format!("tc qdisc replace dev {iface} root netem delay {ms}ms"),
     )
     .map(|_| ())
     .context("tc netem (this kernel may lack sch_netem)")
 }
 
 /// Removes loss and delay.
-pub fn clear(ns: &str) -> Result<()> {
+pub fn clear(ns: &str, iface: &str) -> Result<()> {
     let _ = nft(ns, &format!("delete table inet {LOSS_TABLE}\n"));
-    let _ = sh_in(ns, "tc qdisc del dev eth0 root 2>/dev/null; true");
+    let _ = sh_in(
+        ns,
+        &format!("tc qdisc del dev {iface} root 2>/dev/null; true"),
+    );
     Ok(())
 }
 

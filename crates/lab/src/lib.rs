@@ -5,10 +5,12 @@
 pub mod attack;
 pub mod bench;
 pub mod cdf_svg;
+pub mod cluster;
 pub mod daemon;
 pub mod drill;
 pub mod faults;
 pub mod netns;
+pub mod placement;
 pub mod probe;
 pub mod scenario_file;
 pub mod seeds;

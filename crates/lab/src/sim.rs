@@ -95,11 +95,8 @@ pub fn run(scenario: &Scenario) -> Result<DrillResult> {
             .find(|r| r.node == b && r.holds && secs(r.at) >= t0)
             .map(|r| secs(r.at) - t0)
     });
-    let final_holder = holders.last().map(|s| match s.holders.as_slice() {
-        [] => "none".to_string(),
-        [one] => one.clone(),
-        _ => "both".to_string(),
-    });
+    let vip = crate::cluster::Cluster::seed().vips.remove(0);
+    let seen = crate::drill::VipResult::new(&vip, gaps, 0, Vec::new(), holders);
     Ok(DrillResult {
         lab_id: String::new(),
         backend: "simulator".into(),
@@ -107,21 +104,14 @@ pub fn run(scenario: &Scenario) -> Result<DrillResult> {
         daemon: "havipd (simulated)".into(),
         start: secs(start),
         end: secs(end),
-        answered: 0,
         transitions: net
             .transitions()
             .iter()
             .map(|t| serde_json::to_value(t).unwrap_or_default())
             .collect(),
-        outages: gaps,
-        requests: Vec::new(),
         time_to_new_master,
-        split_brain: timeline::split_brain(&holders),
-        holders,
         faults: marks,
-        final_holder,
-        stolen_seconds: 0.0,
-        auth_rejections: Default::default(),
+        ..DrillResult::from_vips(vec![seen])
     })
 }
 

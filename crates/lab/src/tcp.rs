@@ -64,7 +64,7 @@ pub fn serve(ns: &str, name: &str) -> Result<Worker<()>> {
     let flag = stop.clone();
     let name = name.to_string();
     let thread = netns::spawn_in(ns, move || {
-        let Ok(listener) = TcpListener::bind(("0.0.0.0", PORT)) else {
+        let Ok(listener) = TcpListener::bind(("::", PORT)) else {
             return;
         };
         let _ = listener.set_nonblocking(true);
@@ -101,7 +101,7 @@ fn request(target: SocketAddr) -> Option<String> {
 
 /// Sends requests to `vip`:8080 from inside `ns` until stopped.
 pub fn probe(ns: &str, vip: &str) -> Result<Worker<Vec<Request>>> {
-    let target: SocketAddr = format!("{vip}:{PORT}").parse()?;
+    let target = SocketAddr::new(vip.parse()?, PORT);
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     let out = Arc::new(Mutex::new(Vec::new()));

@@ -12,12 +12,64 @@ pub const PREFIX: &str = "hvl";
 /// A host on the subnet.
 #[derive(Clone, Debug)]
 pub struct Node {
-    /// Role name: `a`, `b`, ... for servers, `c` for the client.
+    /// Short name, part of its namespace's: `a`, `b`, `d`, ... for servers, `c` for the client.
     pub name: String,
+    /// The name reports and scenarios use: the short name, or the server's config name.
+    pub label: String,
     /// Namespace.
     pub ns: String,
-    /// Address without prefix length.
+    /// IPv4 address without prefix length (empty on an IPv6-only lab).
     pub addr: String,
+    /// IPv6 address (a /64), if the lab has IPv6.
+    pub addr6: Option<String>,
+    /// Its interface on the subnet.
+    pub iface: String,
+    /// That interface's MAC: fixed, so a rebuilt host comes back with the same one.
+    pub mac: String,
+}
+
+/// A host to build: short name, label, interface, addresses.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HostSpec {
+    /// Short name (one letter; see [`server_name`]).
+    pub name: String,
+    /// Label.
+    pub label: String,
+    /// Interface name.
+    pub iface: String,
+    /// IPv4 address (in the lab's /24).
+    pub v4: Option<std::net::Ipv4Addr>,
+    /// IPv6 address (in the lab's /64).
+    pub v6: Option<std::net::Ipv6Addr>,
+}
+
+/// The short name of server `k`: `a`, `b`, then `d`... (`c` is the client).
+pub fn server_name(k: usize) -> String {
+    let letter = if k < 2 {
+        b'a' + k as u8
+    } else {
+        b'b' + k as u8
+    };
+    (letter as char).to_string()
+}
+
+impl Node {
+    fn new(id: &str, spec: &HostSpec, index: u8) -> Node {
+        let host = match (spec.v4, spec.v6) {
+            (Some(a), _) => a.octets()[3],
+            (None, Some(a)) => a.octets()[15],
+            (None, None) => index,
+        };
+        Node {
+            name: spec.name.clone(),
+            label: spec.label.clone(),
+            ns: format!("{PREFIX}{id}{}", spec.name),
+            addr: spec.v4.map_or(String::new(), |a| a.to_string()),
+            addr6: spec.v6.map(|a| a.to_string()),
+            iface: spec.iface.clone(),
+            mac: format!("02:68:76:6c:{index:02x}:{host:02x}"),
+        }
+    }
 }
 
 /// A running lab.
@@ -63,22 +115,38 @@ impl Topology {
     /// Builds a /24 with servers at `addrs` (all in one /24) and a client at .100 (or .200 if
     /// a server has .100).
     pub fn up_with(id: &str, addrs: &[std::net::Ipv4Addr]) -> Result<Self> {
-        Self::build(id, addrs, true)
+        let (servers, client) = Self::specs_v4(addrs)?;
+        Self::build(id, &servers, &client, true)
     }
 
     /// As [`Topology::up_with`], with no bridge: the switch's ports are left to a userspace
     /// switch (the VPC data plane), in promiscuous mode, and every host routes via .1.
     pub fn up_unswitched(id: &str, addrs: &[std::net::Ipv4Addr]) -> Result<Self> {
-        Self::build(id, addrs, false)
+        let (servers, client) = Self::specs_v4(addrs)?;
+        Self::build(id, &servers, &client, false)
     }
 
-    fn build(id: &str, addrs: &[std::net::Ipv4Addr], bridge: bool) -> Result<Self> {
+    /// Builds the hosts of `servers` and `client` (the lab's placement of a set of configs):
+    /// IPv4 addresses as /24s, IPv6 as /64s; on one bridge if `switched`, else with their ports
+    /// left to the VPC data plane as in [`Topology::up_unswitched`].
+    pub fn up_hosts(
+        id: &str,
+        servers: &[HostSpec],
+        client: &HostSpec,
+        switched: bool,
+    ) -> Result<Self> {
+        Self::build(id, servers, client, switched)
+    }
+
+    /// The scratch directory of lab `id`.
+    pub fn dir_for(id: &str) -> PathBuf {
+        std::env::temp_dir().join(format!("{PREFIX}{id}"))
+    }
+
+    fn specs_v4(addrs: &[std::net::Ipv4Addr]) -> Result<(Vec<HostSpec>, HostSpec)> {
         let Some(first) = addrs.first() else {
             bail!("a lab needs at least one server");
         };
-        if addrs.len() > 9 {
-            bail!("at most 9 servers, not {}", addrs.len());
-        }
         let net = |a: &std::net::Ipv4Addr| [a.octets()[0], a.octets()[1], a.octets()[2]];
         if let Some(other) = addrs.iter().find(|a| net(a) != net(first)) {
             bail!("{other} is not in the /24 of {first}: the lab is one subnet");
@@ -89,22 +157,40 @@ impl Topology {
         } else {
             100
         };
-        let switch = format!("{PREFIX}{id}sw");
-        let dir = std::env::temp_dir().join(format!("{PREFIX}{id}"));
-        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        let node = |name: &str, host: u8| Node {
-            name: name.to_string(),
-            ns: format!("{PREFIX}{id}{name}"),
-            addr: format!("{o1}.{o2}.{o3}.{host}"),
+        let spec = |name: String, v4| HostSpec {
+            label: name.clone(),
+            name,
+            iface: "eth0".into(),
+            v4: Some(v4),
+            v6: None,
         };
+        let servers = addrs
+            .iter()
+            .enumerate()
+            .map(|(k, a)| spec(server_name(k), *a))
+            .collect();
+        let client = spec("c".into(), std::net::Ipv4Addr::new(o1, o2, o3, client_host));
+        Ok((servers, client))
+    }
+
+    fn build(id: &str, servers: &[HostSpec], client: &HostSpec, bridge: bool) -> Result<Self> {
+        if servers.is_empty() {
+            bail!("a lab needs at least one server");
+        }
+        if servers.len() > 9 {
+            bail!("at most 9 servers, not {}", servers.len());
+        }
+        let switch = format!("{PREFIX}{id}sw");
+        let dir = Self::dir_for(id);
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         let t = Topology {
             id: id.to_string(),
-            servers: addrs
+            servers: servers
                 .iter()
                 .enumerate()
-                .map(|(k, a)| node(&((b'a' + k as u8) as char).to_string(), a.octets()[3]))
+                .map(|(k, s)| Node::new(id, s, k as u8 + 1))
                 .collect(),
-            client: node("c", client_host),
+            client: Node::new(id, client, 0xc0),
             dir,
             switch,
             extra: Vec::new(),
@@ -118,7 +204,7 @@ impl Topology {
         ))?;
         if bridge {
             sh(&format!(
-                "ip -n {sw} link add br0 type bridge && ip -n {sw} link set br0 up",
+                "ip -n {sw} link add br0 type bridge mcast_snooping 0 && ip -n {sw} link set br0 up",
                 sw = t.switch
             ))?;
         }
@@ -137,20 +223,31 @@ impl Topology {
         );
         // A fixed MAC per host (locally administered, from its address): a rebooted server
         // comes back with the same one, as a real NIC does.
-        let mac = Self::mac_of(h);
+        let mac = &h.mac;
         let port = if self.bridge {
             format!("ip -n {sw} link set {p}y master br0 up")
         } else {
             format!("ip -n {sw} link set {p}y promisc on up")
         };
+        let dev = &h.iface;
         sh(&format!(
             "ip netns add {ns} && ip link add {p}x type veth peer name {p}y && \
-             ip link set {p}x netns {ns} name eth0 address {mac} && ip link set {p}y netns {sw} && \
-             {port} && ip -n {ns} link set lo up && \
-             ip -n {ns} link set eth0 up && ip -n {ns} addr add {}/24 dev eth0",
-            h.addr
+             ip link set {p}x netns {ns} name {dev} address {mac} && ip link set {p}y netns {sw} && \
+             {port} && ip -n {ns} link set lo up && ip -n {ns} link set {dev} up"
         ))?;
+        if !h.addr.is_empty() {
+            sh(&format!("ip -n {ns} addr add {}/24 dev {dev}", h.addr))?;
+        }
+        if let Some(v6) = &h.addr6 {
+            sh(&format!("ip -n {ns} -6 addr add {v6}/64 dev {dev} nodad"))?;
+        }
         if !self.bridge {
+            // The data plane moves frames through packet sockets: a checksum left to the NIC
+            // (veth's offload) would reach the other host unfinished.
+            sh(&format!(
+                "ip netns exec {ns} ethtool -K {dev} tx off >/dev/null"
+            ))
+            .context("ethtool (to turn checksum offload off for the VPC's data plane)")?;
             let gw = h
                 .addr
                 .rsplit_once('.')
@@ -163,19 +260,29 @@ impl Topology {
     /// Adds a host outside the subnet (`name`, address `addr/24`) on its own switch port: the
     /// public network of the VPC lab. Returns it; its port is `hvl<id><name>y`.
     pub fn add_outside(&mut self, name: &str, addr: &str) -> Result<Node> {
-        let node = Node {
+        let spec = HostSpec {
             name: name.to_string(),
-            ns: format!("{PREFIX}{}{name}", self.id),
-            addr: addr.to_string(),
+            label: name.to_string(),
+            iface: "eth0".into(),
+            v4: addr.parse().ok(),
+            v6: None,
         };
+        let node = Node::new(&self.id, &spec, 0xe0 + self.extra.len() as u8);
         self.extra.push(node.clone());
         let (sw, ns, p) = (&self.switch, &node.ns, format!("{PREFIX}{}{name}", self.id));
+        let mac = &node.mac;
         sh(&format!(
             "ip netns add {ns} && ip link add {p}x type veth peer name {p}y && \
-             ip link set {p}x netns {ns} name eth0 && ip link set {p}y netns {sw} && \
+             ip link set {p}x netns {ns} name eth0 address {mac} && ip link set {p}y netns {sw} && \
              ip -n {sw} link set {p}y promisc on up && ip -n {ns} link set lo up && \
              ip -n {ns} link set eth0 up && ip -n {ns} addr add {addr}/24 dev eth0"
         ))?;
+        if !self.bridge {
+            sh(&format!(
+                "ip netns exec {ns} ethtool -K eth0 tx off >/dev/null"
+            ))
+            .context("ethtool (to turn checksum offload off for the VPC's data plane)")?;
+        }
         Ok(node)
     }
 
@@ -200,13 +307,7 @@ impl Topology {
 
     /// The fixed MAC of a subnet host.
     pub fn mac_of(node: &Node) -> String {
-        let last: u8 = node
-            .addr
-            .rsplit('.')
-            .next()
-            .and_then(|o| o.parse().ok())
-            .unwrap_or(0);
-        format!("02:68:76:6c:10:{last:02x}")
+        node.mac.clone()
     }
 
     /// Destroys a host's namespace (and everything running in it) and builds it again, as a
@@ -226,12 +327,9 @@ impl Topology {
         Ok(())
     }
 
-    /// Whether `node` holds `addr` on eth0.
+    /// Whether `node` holds `addr` on any interface (a VMAC interface included).
     pub fn holds(&self, node: &Node, addr: &str) -> bool {
-        sh_in(&node.ns, "ip -o addr show dev eth0").is_ok_and(|out| {
-            out.split_whitespace()
-                .any(|w| w.split('/').next() == Some(addr))
-        })
+        sh_in(&node.ns, "ip -o addr show").is_ok_and(|out| holds_in(&out, addr))
     }
 
     /// Namespaces of this lab.
@@ -268,6 +366,13 @@ impl Topology {
     pub fn keep(mut self) {
         self.keep = true;
     }
+}
+
+/// Whether `ip -o addr show` output lists `addr`.
+pub fn holds_in(ip_addr_output: &str, addr: &str) -> bool {
+    ip_addr_output
+        .split_whitespace()
+        .any(|w| w.split('/').next() == Some(addr))
 }
 
 fn remove_namespace(ns: &str) {

@@ -1,12 +1,10 @@
 //! `havip lab up`: a lab that stays up, with daemons on the servers: the seed pair, or the
-//! keepalived.conf files of a directory (one server each, addressed from `unicast_src_ip` /
-//! `mcast_src_ip` when they set one).
+//! keepalived.conf files of a directory placed on their subnet (see [`crate::placement`]).
 
 use crate::daemon::{self, Kind, Running};
-use crate::seeds;
+use crate::drill::Setup;
 use crate::topology::{Topology, new_id};
 use anyhow::{Context, Result, bail};
-use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 
 /// The configs of a directory (`*.conf`, sorted by name) with their text.
@@ -31,54 +29,34 @@ pub fn configs_in(dir: &Path) -> Result<Vec<(PathBuf, String)>> {
         .collect()
 }
 
-/// The address a config's first instance advertises from, if it says.
-pub fn source_address(text: &str) -> Option<Ipv4Addr> {
-    let report = conf::check_text(text, &conf::Options::default());
-    let s = &report.config.instances.first()?.settings;
-    match s.ip("unicast_src_ip").or_else(|| s.ip("mcast_src_ip"))? {
-        IpAddr::V4(a) => Some(a),
-        IpAddr::V6(_) => None,
-    }
-}
-
-/// Builds the lab and starts `kinds[k]` on server k (no daemons if `kinds` is empty).
+/// Builds the lab and starts `kinds[k]` on server k (no daemons if `kinds` is empty): the
+/// configs of `config_dir` placed on their subnet, else the seed pair (2 nodes), else `nodes`
+/// servers with no config. Returns the lab, its daemons and the placement's notes.
 pub fn up(
     nodes: usize,
     config_dir: Option<&Path>,
     kinds: &[Kind],
-) -> Result<(Topology, Vec<Running>)> {
-    let configs: Vec<String> = match config_dir {
-        Some(dir) => configs_in(dir)?.into_iter().map(|(_, t)| t).collect(),
-        None if nodes == 2 => vec![seeds::PRIMARY.to_string(), seeds::SECONDARY.to_string()],
-        None => Vec::new(),
+) -> Result<(Topology, Vec<Running>, Vec<String>)> {
+    let setup = match config_dir {
+        Some(dir) => Some(Setup::from_dir(dir)?),
+        None if nodes == 2 => Some(Setup::seed()),
+        None => None,
     };
-    let count = if configs.is_empty() {
-        nodes
-    } else {
-        configs.len()
+    let Some(setup) = setup else {
+        if !kinds.is_empty() {
+            bail!("no configs for {nodes} servers: give --config-dir, or --daemon none");
+        }
+        return Ok((Topology::up(&new_id(), nodes)?, Vec::new(), Vec::new()));
     };
-    let addrs: Vec<Ipv4Addr> = (0..count)
-        .map(|k| {
-            configs
-                .get(k)
-                .and_then(|c| source_address(c))
-                .unwrap_or(Ipv4Addr::new(172, 16, 16, 5 + k as u8))
-        })
-        .collect();
-    let topo = Topology::up_with(&new_id(), &addrs)?;
+    let cluster = &setup.cluster;
+    let hosts: Vec<_> = cluster.members.iter().map(|m| m.host.clone()).collect();
+    let topo = Topology::up_hosts(&setup.id, &hosts, &cluster.client, true)?;
     let mut running = Vec::new();
-    if !kinds.is_empty() {
-        if configs.is_empty() {
-            bail!("no configs for {count} servers: give --config-dir, or --daemon none");
-        }
-        for (k, (server, config)) in topo.servers.iter().zip(&configs).enumerate() {
-            let kind = kinds
-                .get(k)
-                .or(kinds.last())
-                .copied()
-                .unwrap_or(Kind::Havipd);
-            running.push(daemon::start(kind, &topo, server, config)?);
-        }
+    for (k, (server, member)) in topo.servers.iter().zip(&cluster.members).enumerate() {
+        let Some(kind) = kinds.get(k).or(kinds.last()).copied() else {
+            break;
+        };
+        running.push(daemon::start(kind, &topo, server, &member.config)?);
     }
-    Ok((topo, running))
+    Ok((topo, running, cluster.notes.clone()))
 }

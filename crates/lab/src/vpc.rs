@@ -43,16 +43,8 @@ pub struct VpcLab {
     pub stats: PathBuf,
     /// The daemons (primary, secondary).
     pub daemons: Vec<Running>,
-    children: Vec<Child>,
-}
-
-impl Drop for VpcLab {
-    fn drop(&mut self) {
-        for c in &mut self.children {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
+    /// The control and data planes.
+    pub plane: Plane,
 }
 
 /// `havip` itself: `$HAVIP`, the running program, or next to it.
@@ -96,7 +88,35 @@ fn id_of(v: &Value, path: &[&str]) -> Result<String> {
         .ok_or_else(|| anyhow!("no {} in {v}", path.join(".")))
 }
 
-/// Builds the VPC lab and starts `kinds` (primary, secondary) with the seed configs (no
+/// The VPC around a lab's hosts: `havip vpc serve` holding the VPC, the subnet, an ENI per
+/// host (servers, then the client) and a HAVIP per VIP (the first with an EIP), and `havip vpc
+/// dataplane` switching the hosts' ports and the public host's. Both are stopped on drop.
+pub struct Plane {
+    /// The public host (198.51.100.1).
+    pub public: Node,
+    /// Control plane URL.
+    pub api: String,
+    /// ENI ids of the servers, then the client.
+    pub enis: Vec<String>,
+    /// The HAVIPs' ids, one per VIP (HaVip mode).
+    pub havips: Vec<String>,
+    /// The EIP of the first HAVIP (HaVip mode).
+    pub eip: Option<String>,
+    /// The data plane's stats file.
+    pub stats: PathBuf,
+    children: Vec<Child>,
+}
+
+impl Drop for Plane {
+    fn drop(&mut self) {
+        for c in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// The seed pair in a VPC, `mode` saying what the VIP is, `kinds[k]` started on server k (no
 /// daemons for an empty list).
 pub fn up(mode: Vip, kinds: &[Kind], garp_delay: f64) -> Result<VpcLab> {
     let id = new_id();
@@ -105,121 +125,18 @@ pub fn up(mode: Vip, kinds: &[Kind], garp_delay: f64) -> Result<VpcLab> {
         std::net::Ipv4Addr::new(172, 16, 16, 6),
     ];
     let mut topo = Topology::up_unswitched(&id, &addrs)?;
-    let public = topo.add_outside("p", "198.51.100.1")?;
-    let havip = havip_path()?;
-    std::fs::write(topo.dir.join("keys"), format!("{SECRET_ID} {SECRET_KEY}\n"))?;
-    let port = free_port()?;
-    let api = format!("http://127.0.0.1:{port}");
-    let mut children = Vec::new();
-    let log = std::fs::File::create(topo.dir.join("vpc-serve.log"))?;
-    children.push(
-        Command::new(&havip)
-            .args(["vpc", "serve", "--listen", &format!("127.0.0.1:{port}")])
-            .arg("--db")
-            .arg(topo.dir.join("vpc.db"))
-            .arg("--keys")
-            .arg(topo.dir.join("keys"))
-            .args(["--garp-delay", &garp_delay.to_string()])
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .context("starting havip vpc serve")?,
-    );
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if Instant::now() > deadline {
-            bail!("havip vpc serve never listened");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let vpc = id_of(
-        &call(
-            &api,
-            "CreateVpc",
-            &json!({"VpcName": "seed", "CidrBlock": "172.16.0.0/16"}),
-        )?,
-        &["Vpc", "VpcId"],
-    )?;
-    let subnet = id_of(
-        &call(
-            &api,
-            "CreateSubnet",
-            &json!({"VpcId": vpc, "SubnetName": "seed", "CidrBlock": "172.16.16.0/24", "Zone": "lab"}),
-        )?,
-        &["Subnet", "SubnetId"],
-    )?;
-    let hosts: Vec<Node> = topo.servers.iter().chain([&topo.client]).cloned().collect();
-    let mut enis = Vec::new();
-    for (k, h) in hosts.iter().enumerate() {
-        let mut ips = vec![json!({"PrivateIpAddress": h.addr, "Primary": true})];
-        if mode == Vip::PlainIp && k == 0 {
-            ips.push(json!({"PrivateIpAddress": seeds::VIP, "Primary": false}));
-        }
-        let eni = id_of(
-            &call(
-                &api,
-                "CreateNetworkInterface",
-                &json!({"VpcId": vpc, "SubnetId": subnet, "NetworkInterfaceName": h.name,
-                        "PrivateIpAddresses": ips, "MacAddress": Topology::mac_of(h)}),
-            )?,
-            &["NetworkInterface", "NetworkInterfaceId"],
-        )?;
-        call(
-            &api,
-            "AttachNetworkInterface",
-            &json!({"NetworkInterfaceId": eni, "InstanceId": format!("ins-lab0000{}", h.name)}),
-        )?;
-        enis.push(eni);
-    }
-    let (mut havip_id, mut eip) = (None, None);
-    if mode == Vip::HaVip {
-        let h = id_of(
-            &call(
-                &api,
-                "CreateHaVip",
-                &json!({"VpcId": vpc, "SubnetId": subnet, "HaVipName": "seed", "Vip": seeds::VIP,
-                        "CheckAssociate": true,
-                        "HaVipAssociationSet": [{"InstanceId": enis[0], "InstanceType": "ENI"},
-                                                {"InstanceId": enis[1], "InstanceType": "ENI"}]}),
-            )?,
-            &["HaVip", "HaVipId"],
-        )?;
-        let eip_id = call(&api, "AllocateAddresses", &json!({}))?["AddressSet"][0].clone();
-        let ip = call(&api, "DescribeAddresses", &json!({"AddressIds": [eip_id]}))?["AddressSet"]
-            [0]["AddressIp"]
-            .as_str()
-            .map(str::to_string)
-            .ok_or_else(|| anyhow!("no EIP address"))?;
-        call(
-            &api,
-            "HaVipAssociateAddressIp",
-            &json!({"HaVipId": h, "AddressIp": ip}),
-        )?;
-        havip_id = Some(h);
-        eip = Some(ip);
-    }
-    let stats = topo.dir.join("dataplane.json");
-    let mut dp = Command::new(&havip);
-    dp.args(["vpc", "dataplane", "--api", &api, "--netns", &topo.switch]);
-    for (h, eni) in hosts.iter().zip(&enis) {
-        dp.args(["--port", &format!("{}={eni}", topo.port_of(h))]);
-    }
-    dp.args(["--public", &topo.port_of(&public)])
-        .arg("--stats")
-        .arg(&stats)
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(topo.dir.join("dataplane.log"))?);
-    children.push(dp.spawn().context("starting havip vpc dataplane")?);
+    let vip: std::net::Ipv4Addr = seeds::VIP.parse()?;
+    let plane = Plane::start(&mut topo, &[vip], mode, garp_delay)?;
     let mut lab = VpcLab {
         topo,
-        public,
-        api,
-        enis,
-        havip: havip_id,
-        eip,
-        stats,
+        public: plane.public.clone(),
+        api: plane.api.clone(),
+        enis: plane.enis.clone(),
+        havip: plane.havips.first().cloned(),
+        eip: plane.eip.clone(),
+        stats: plane.stats.clone(),
         daemons: Vec::new(),
-        children,
+        plane,
     };
     for (k, kind) in kinds.iter().enumerate() {
         let server = lab.topo.servers[k].clone();
@@ -235,6 +152,178 @@ pub fn up(mode: Vip, kinds: &[Kind], garp_delay: f64) -> Result<VpcLab> {
         }
     }
     Ok(lab)
+}
+
+impl Plane {
+    /// Starts the control plane and the data plane for `topo` (built unswitched) with `vips`
+    /// (all in the servers' /24), adds the public host, and creates everything through the API.
+    pub fn start(
+        topo: &mut Topology,
+        vips: &[std::net::Ipv4Addr],
+        mode: Vip,
+        garp_delay: f64,
+    ) -> Result<Plane> {
+        let public = topo.add_outside("p", "198.51.100.1")?;
+        let havip = havip_path()?;
+        std::fs::write(topo.dir.join("keys"), format!("{SECRET_ID} {SECRET_KEY}\n"))?;
+        let port = free_port()?;
+        let api = format!("http://127.0.0.1:{port}");
+        let log = std::fs::File::create(topo.dir.join("vpc-serve.log"))?;
+        let mut plane = Plane {
+            public,
+            api,
+            enis: Vec::new(),
+            havips: Vec::new(),
+            eip: None,
+            stats: topo.dir.join("dataplane.json"),
+            children: Vec::new(),
+        };
+        plane.children.push(
+            Command::new(&havip)
+                .args(["vpc", "serve", "--listen", &format!("127.0.0.1:{port}")])
+                .arg("--db")
+                .arg(topo.dir.join("vpc.db"))
+                .arg("--keys")
+                .arg(topo.dir.join("keys"))
+                .args(["--garp-delay", &garp_delay.to_string()])
+                .stdout(Stdio::null())
+                .stderr(log)
+                .spawn()
+                .context("starting havip vpc serve")?,
+        );
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > deadline {
+                bail!("havip vpc serve never listened");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        plane.create(topo, vips, mode)?;
+        plane.start_dataplane(topo, &havip)?;
+        Ok(plane)
+    }
+
+    /// The VPC (the /16 of the servers' subnet), the subnet (their /24), the ENIs, the HAVIPs
+    /// and the EIP.
+    fn create(&mut self, topo: &Topology, vips: &[std::net::Ipv4Addr], mode: Vip) -> Result<()> {
+        let first: std::net::Ipv4Addr = topo.servers[0]
+            .addr
+            .parse()
+            .context("the VPC lab needs IPv4 servers")?;
+        let [o1, o2, o3, _] = first.octets();
+        let api = &self.api;
+        let vpc = id_of(
+            &call(
+                api,
+                "CreateVpc",
+                &json!({"VpcName": "lab", "CidrBlock": format!("{o1}.{o2}.0.0/16")}),
+            )?,
+            &["Vpc", "VpcId"],
+        )?;
+        let subnet = id_of(
+            &call(
+                api,
+                "CreateSubnet",
+                &json!({"VpcId": vpc, "SubnetName": "lab",
+                        "CidrBlock": format!("{o1}.{o2}.{o3}.0/24"), "Zone": "lab"}),
+            )?,
+            &["Subnet", "SubnetId"],
+        )?;
+        let hosts: Vec<Node> = topo.servers.iter().chain([&topo.client]).cloned().collect();
+        for (k, h) in hosts.iter().enumerate() {
+            let mut ips = vec![json!({"PrivateIpAddress": h.addr, "Primary": true})];
+            if mode == Vip::PlainIp && k == 0 {
+                for v in vips {
+                    ips.push(json!({"PrivateIpAddress": v.to_string(), "Primary": false}));
+                }
+            }
+            let eni = id_of(
+                &call(
+                    api,
+                    "CreateNetworkInterface",
+                    &json!({"VpcId": vpc, "SubnetId": subnet, "NetworkInterfaceName": h.label,
+                            "PrivateIpAddresses": ips, "MacAddress": h.mac}),
+                )?,
+                &["NetworkInterface", "NetworkInterfaceId"],
+            )?;
+            call(
+                api,
+                "AttachNetworkInterface",
+                &json!({"NetworkInterfaceId": eni, "InstanceId": format!("ins-lab0000{}", h.name)}),
+            )?;
+            self.enis.push(eni);
+        }
+        if mode == Vip::PlainIp {
+            return Ok(());
+        }
+        let servers = topo.servers.len();
+        let associations: Vec<Value> = self.enis[..servers]
+            .iter()
+            .map(|e| json!({"InstanceId": e, "InstanceType": "ENI"}))
+            .collect();
+        for (k, v) in vips.iter().enumerate() {
+            let h = id_of(
+                &call(
+                    api,
+                    "CreateHaVip",
+                    &json!({"VpcId": vpc, "SubnetId": subnet, "HaVipName": format!("lab{k}"),
+                            "Vip": v.to_string(), "CheckAssociate": true,
+                            "HaVipAssociationSet": associations}),
+                )?,
+                &["HaVip", "HaVipId"],
+            )?;
+            self.havips.push(h);
+        }
+        let eip_id = call(api, "AllocateAddresses", &json!({}))?["AddressSet"][0].clone();
+        let ip = call(api, "DescribeAddresses", &json!({"AddressIds": [eip_id]}))?["AddressSet"][0]
+            ["AddressIp"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| anyhow!("no EIP address"))?;
+        call(
+            api,
+            "HaVipAssociateAddressIp",
+            &json!({"HaVipId": self.havips[0], "AddressIp": ip}),
+        )?;
+        self.eip = Some(ip);
+        Ok(())
+    }
+
+    fn start_dataplane(&mut self, topo: &Topology, havip: &std::path::Path) -> Result<()> {
+        let hosts: Vec<&Node> = topo.servers.iter().chain([&topo.client]).collect();
+        let mut dp = Command::new(havip);
+        dp.args([
+            "vpc",
+            "dataplane",
+            "--api",
+            &self.api,
+            "--netns",
+            &topo.switch,
+        ]);
+        for (h, eni) in hosts.iter().zip(&self.enis) {
+            dp.args(["--port", &format!("{}={eni}", topo.port_of(h))]);
+        }
+        dp.args(["--public", &topo.port_of(&self.public)])
+            .arg("--stats")
+            .arg(&self.stats)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(topo.dir.join("dataplane.log"))?);
+        self.children
+            .push(dp.spawn().context("starting havip vpc dataplane")?);
+        Ok(())
+    }
+
+    /// The control plane's binding history (each move with its Unix time).
+    pub fn history(&self) -> Result<Vec<vpc::model::BindingEvent>> {
+        let url = format!("{}/console/state", self.api);
+        let state: Value = serde_json::from_str(
+            &ureq::get(&url)
+                .timeout(Duration::from_secs(10))
+                .call()?
+                .into_string()?,
+        )?;
+        Ok(serde_json::from_value(state["History"].clone())?)
+    }
 }
 
 /// Sends a gratuitous ARP for `vip` (request form) from `node`'s eth0, with `mac`.

@@ -180,3 +180,68 @@ fn garp_to_binding_latency_bench_runs() {
         lab::spread::percentile(&ms, 99.0)
     );
 }
+
+/// `havip lab drill crash --vpc`: the drill itself in the VPC. The secondary (priority 50,
+/// advert_int 1) takes over after Master_Down_Interval = 3.8047 s; its GARP moves the binding
+/// at once, and the public side reaches the EIP again through the new holder.
+#[test]
+fn a_crash_drill_inside_the_vpc_reports_the_eip_and_the_binding_move() {
+    if lab::shell::skip_reason("the crash drill inside the VPC", &["ethtool"]).is_some() {
+        return;
+    }
+    let mut setup = lab::drill::Setup::seed();
+    setup.vpc = true;
+    let sc = lab::drill::scenario("crash").expect("built-in");
+    let r = lab::drill::run_on(
+        &setup,
+        &sc,
+        [Kind::Havipd; 2],
+        &|m| eprintln!("{m}"),
+        &|_, _| {},
+    )
+    .expect("drill runs");
+    let v = r.vpc.as_ref().expect("a VPC outcome");
+    eprintln!(
+        "client outage {:.1} ms, EIP outage {:.1} ms, binding move {:?} s, moves {:?}",
+        r.worst_outage_ms(),
+        v.worst_eip_outage_ms(),
+        v.binding_move,
+        v.binding_moves
+    );
+    let mdi = 3.8047;
+    let moved = v.binding_move.expect("the binding moved");
+    // The last advert came up to one interval before the cut.
+    assert!(
+        moved > mdi - 1.0 - 0.05 && moved < mdi + 0.6,
+        "binding moved after {moved} s"
+    );
+    assert_eq!(v.binding_moves.last().map(|m| m.server.as_str()), Some("b"));
+    assert!(v.eip_answered > 100, "{} EIP replies", v.eip_answered);
+    assert_eq!(v.eip_outages.len(), 1, "{:?}", v.eip_outages);
+    assert!(v.worst_eip_outage_ms() < (mdi + 0.6) * 1000.0);
+    assert!(
+        r.lost_requests() < r.requests.len(),
+        "no TCP request answered"
+    );
+    assert_eq!(r.final_holder.as_deref(), Some("b"));
+    let left: Vec<_> = lab::topology::leftovers()
+        .into_iter()
+        .filter(|n| n.contains(&setup.id))
+        .collect();
+    assert!(left.is_empty(), "namespaces left: {left:?}");
+}
+
+#[test]
+fn an_ipv6_vip_is_refused_inside_the_vpc_before_anything_is_built() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/three-node");
+    let mut setup = lab::drill::Setup::from_dir(&dir).expect("placed");
+    setup.vpc = true;
+    let sc = lab::drill::scenario("crash").expect("built-in");
+    let err = lab::drill::run_on(&setup, &sc, [Kind::Havipd; 2], &|_| {}, &|_, _| {})
+        .expect_err("refused");
+    assert!(
+        format!("{err:#}").contains("fd00:9::100 (front_v6) is IPv6"),
+        "{err:#}"
+    );
+    assert!(!lab::topology::Topology::dir_for(&setup.id).exists());
+}

@@ -132,6 +132,14 @@ impl Cloud {
     }
 }
 
+/// Now in Unix seconds.
+pub fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
 /// Now as the cloud prints times: `YYYY-MM-DD HH:MM:SS` (UTC).
 pub fn now_string() -> String {
     let t = time::OffsetDateTime::now_utc();

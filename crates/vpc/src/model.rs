@@ -179,7 +179,7 @@ pub struct Task {
 }
 
 /// One move of a HAVIP's binding, for its history.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct BindingEvent {
     /// The HAVIP.
@@ -192,4 +192,8 @@ pub struct BindingEvent {
     pub instance_id: String,
     /// Why (`garp from eni-... (request form)`, `created`, ...).
     pub reason: String,
+    /// When, in Unix seconds to the microsecond (`Time` is the cloud's, to the second); 0 in
+    /// events recorded before it existed.
+    #[serde(default)]
+    pub unix_time: f64,
 }

@@ -23,9 +23,9 @@ enum LabCommand {
         /// Number of servers (the seed pair is 2).
         #[arg(long, default_value_t = 2)]
         nodes: usize,
-        /// Run these keepalived.conf files (one server each, sorted by name) instead of the
-        /// seed pair; servers take their unicast_src_ip / mcast_src_ip.
-        #[arg(long)]
+        /// Run these keepalived.conf files (one server each, named by file, sorted) instead
+        /// of the seed pair, placed on a subnet derived from their addresses and VIPs.
+        #[arg(long, value_name = "DIR")]
         config_dir: Option<std::path::PathBuf>,
         /// Daemon on the servers: one for all, a comma list per server, or `none`.
         #[arg(long, default_value = "havipd")]
@@ -53,6 +53,17 @@ enum LabCommand {
         /// anything runs).
         #[arg(long, value_name = "FILE")]
         scenario_file: Option<std::path::PathBuf>,
+        /// Drill these keepalived.conf files (one server each, named by file) instead of the
+        /// seed pair; steps name servers by those names, and the built-in scenarios' `a` and
+        /// `b` are the first VIP's master once elected and another server.
+        #[arg(long, value_name = "DIR")]
+        config_dir: Option<std::path::PathBuf>,
+        /// Drill inside the HAVIP VPC: control and data plane started, a HAVIP per VIP created
+        /// through the API with the servers associated, an EIP bound to the first; probes from
+        /// the client and from the public side through the EIP; the binding's move time from
+        /// the control plane's history.
+        #[arg(long)]
+        vpc: bool,
         /// Daemon on the servers: one name for both, or `PRIMARY,SECONDARY` for a mixed pair.
         #[arg(long, default_value = "havipd")]
         daemon: String,
@@ -183,6 +194,18 @@ fn print_drill(results: &[DrillResult]) {
         );
     }
     for r in results {
+        if let Some(v) = &r.vpc {
+            println!(
+                "{}: through the EIP {}: worst outage {:.1} ms ({} outages); binding moved {} after the first fault ({} moves)",
+                r.daemon,
+                v.eip,
+                v.worst_eip_outage_ms(),
+                v.eip_outages.len(),
+                v.binding_move
+                    .map_or("never".to_string(), |t| format!("{t:.3} s")),
+                v.binding_moves.len()
+            );
+        }
         if r.stolen_seconds > 0.0 {
             println!(
                 "{}: the attacker held the VIP alone for {:.1} s",
@@ -241,13 +264,20 @@ pub fn run(args: &Args) -> ExitCode {
                 }
             };
             match lab::up::up(*nodes, config_dir.as_deref(), &kinds) {
-                Ok((t, daemons)) => {
+                Ok((t, daemons, notes)) => {
+                    for note in &notes {
+                        eprintln!("lab: {note}");
+                    }
                     println!("lab {} is up:", t.id);
                     for (k, n) in t.servers.iter().chain([&t.client]).enumerate() {
                         let what = daemons.get(k).map_or(String::new(), |d| {
                             format!(", {} (log {})", d.kind, d.log.display())
                         });
-                        println!("  {} {} in namespace {}{what}", n.name, n.addr, n.ns);
+                        let v6 = n.addr6.as_ref().map_or(String::new(), |a| format!(" {a}"));
+                        println!(
+                            "  {} {} {}{v6} in namespace {}{what}",
+                            n.label, n.iface, n.addr, n.ns
+                        );
                     }
                     println!("remove it with: havip lab down {}", t.id);
                     for d in daemons {
@@ -394,6 +424,8 @@ fn drill(args: &Args, simulated: bool) -> ExitCode {
     let LabCommand::Drill {
         scenario,
         scenario_file,
+        config_dir,
+        vpc,
         daemon,
         vs,
         svg,
@@ -405,11 +437,30 @@ fn drill(args: &Args, simulated: bool) -> ExitCode {
     else {
         return ExitCode::from(2);
     };
-    let sc = match lab::scenario_file::find(
-        scenario,
-        scenario_file.as_deref(),
-        &lab::scenario_file::SEED,
-    ) {
+    if simulated && (config_dir.is_some() || *vpc) {
+        eprintln!(
+            "havip lab: --config-dir and --vpc need namespaces: the simulator runs the seed pair on a bridge"
+        );
+        return ExitCode::from(2);
+    }
+    let mut setup = match config_dir {
+        Some(dir) => match drill::Setup::from_dir(dir) {
+            Ok(s) => s,
+            Err(e) => return fail(e),
+        },
+        None => drill::Setup::seed(),
+    };
+    setup.vpc = *vpc;
+    for note in &setup.cluster.notes {
+        eprintln!("lab: {note}");
+    }
+    let names = setup.server_names();
+    let configs = setup.cluster.configs();
+    let cx = lab::scenario_file::Context {
+        servers: &names.iter().map(String::as_str).collect::<Vec<_>>(),
+        configs: &configs.iter().map(String::as_str).collect::<Vec<_>>(),
+    };
+    let sc = match lab::scenario_file::find(scenario, scenario_file.as_deref(), &cx) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
@@ -433,7 +484,7 @@ fn drill(args: &Args, simulated: bool) -> ExitCode {
             csv: csv.as_deref(),
             json: *json,
         };
-        return repeat::run(&sc, &pairs, *repeat as usize, &out);
+        return repeat::run(&setup, &sc, &pairs, *repeat as usize, &out);
     }
     let mut results = Vec::new();
     if simulated {
@@ -456,7 +507,7 @@ fn drill(args: &Args, simulated: bool) -> ExitCode {
                 drill::pair_label(kinds),
                 sc.description
             );
-            match drill::run(&sc, kinds, &progress, &tick) {
+            match drill::run_on(&setup, &sc, kinds, &progress, &tick) {
                 Ok(r) => {
                     end_tick();
                     results.push(r)

@@ -18,7 +18,13 @@ pub struct Outputs<'a> {
 }
 
 /// Runs the series and prints it.
-pub fn run(sc: &Scenario, pairs: &[[Kind; 2]], times: usize, out: &Outputs) -> ExitCode {
+pub fn run(
+    setup: &drill::Setup,
+    sc: &Scenario,
+    pairs: &[[Kind; 2]],
+    times: usize,
+    out: &Outputs,
+) -> ExitCode {
     let labels: Vec<String> = pairs.iter().map(|p| drill::pair_label(*p)).collect();
     eprintln!(
         "drill {} x{times} with {}: {}",
@@ -29,7 +35,7 @@ pub fn run(sc: &Scenario, pairs: &[[Kind; 2]], times: usize, out: &Outputs) -> E
     let total = times * pairs.len();
     let started = Instant::now();
     let mut each = |i: usize, r: &DrillResult| progress_line(i + 1, total, started, r);
-    let results = match drill::repeat(sc, pairs, times, &|_| {}, &mut each) {
+    let results = match drill::repeat(setup, sc, pairs, times, &|_| {}, &mut each) {
         Ok(r) => r,
         Err(e) => {
             finish_progress();

@@ -1,19 +1,20 @@
-//! Drills: the seed pair elected, the client probing the VIP (ICMP every 10 ms, TCP every
-//! 50 ms), faults injected on a schedule, and what the client saw.
+//! Drills: the seed pair (or the servers of a config directory) elected, the client probing
+//! every VIP (ICMP every 10 ms, TCP every 50 ms), faults injected on a schedule, and what the
+//! client saw.
 
 mod result;
 mod scenario;
 mod stage;
 
-pub use result::DrillResult;
+pub use result::{BindingMove, DrillResult, VipResult, VpcOutcome};
 pub use scenario::{Action, BUILTIN, Edit, Scenario, Step, edited, scenario, scenarios};
 
+use crate::cluster::Cluster;
 use crate::daemon::{Kind, Running};
 use crate::probe::{self, Pinger};
-use crate::seeds;
 use crate::tcp;
 use crate::timeline::{self, Mark};
-use crate::topology::{Topology, new_id};
+use crate::topology::{Topology, holds_in, new_id};
 use anyhow::{Result, bail};
 use stage::Drill;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -36,23 +37,84 @@ pub fn pair_label(kinds: [Kind; 2]) -> String {
     }
 }
 
-/// Runs `scenario` with `kinds` (primary, secondary), in a fresh lab that is removed
-/// afterwards. `progress` gets a line per phase; `tick` gets (elapsed, duration) while probing.
+/// The lab a drill builds: its id and what runs in it.
+#[derive(Clone, Debug)]
+pub struct Setup {
+    /// Lab id (its namespaces are `hvl<id>...`, its scratch directory the topology's).
+    pub id: String,
+    /// Servers, configs, VIPs.
+    pub cluster: Cluster,
+    /// Inside the HAVIP VPC (control plane, data plane, a HAVIP per VIP, an EIP), not on a
+    /// bridge.
+    pub vpc: bool,
+}
+
+impl Setup {
+    /// The seed pair.
+    pub fn seed() -> Setup {
+        Setup {
+            id: new_id(),
+            cluster: Cluster::seed(),
+            vpc: false,
+        }
+    }
+
+    /// The configs of `dir`, one server each (see [`crate::placement`]).
+    pub fn from_dir(dir: &std::path::Path) -> Result<Setup> {
+        let id = new_id();
+        let cluster = crate::placement::place(dir, &Topology::dir_for(&id))?;
+        Ok(Setup {
+            id,
+            cluster,
+            vpc: false,
+        })
+    }
+
+    /// The server names scenarios may use: the labels, and for a config directory also the
+    /// built-in scenarios' roles `a` (the first VIP's master once elected) and `b` (another
+    /// server).
+    pub fn server_names(&self) -> Vec<String> {
+        let mut names = self.cluster.labels();
+        for role in ["a", "b"] {
+            if !names.iter().any(|n| n == role) {
+                names.push(role.to_string());
+            }
+        }
+        names
+    }
+}
+
+/// Runs `scenario` on the seed pair with `kinds` (primary, secondary), in a fresh lab that is
+/// removed afterwards. `progress` gets a line per phase; `tick` gets (elapsed, duration) while
+/// probing.
 pub fn run(
     scenario: &Scenario,
     kinds: [Kind; 2],
     progress: &dyn Fn(&str),
     tick: &dyn Fn(f64, f64),
 ) -> Result<DrillResult> {
-    let mut d = prepare(scenario, kinds)?;
+    run_on(&Setup::seed(), scenario, kinds, progress, tick)
+}
+
+/// Runs `scenario` in the lab of `setup`: the first server runs `kinds[0]`, the others
+/// `kinds[1]`.
+pub fn run_on(
+    setup: &Setup,
+    scenario: &Scenario,
+    kinds: [Kind; 2],
+    progress: &dyn Fn(&str),
+    tick: &dyn Fn(f64, f64),
+) -> Result<DrillResult> {
+    let mut d = prepare(setup, scenario, kinds)?;
     d.once(progress, tick)
 }
 
 /// Runs `scenario` `times` times for each pair of `pairs`, in one lab built once and reset
-/// between runs (daemons stopped, faults undone, the VIP removed). The pairs take turns, so a
+/// between runs (daemons stopped, faults undone, the VIPs removed). The pairs take turns, so a
 /// slow spell of the machine falls on each alike. `each` gets every result as it comes (with
 /// the run's index); the first failure stops the series.
 pub fn repeat(
+    setup: &Setup,
     scenario: &Scenario,
     pairs: &[[Kind; 2]],
     times: usize,
@@ -62,7 +124,7 @@ pub fn repeat(
     let Some(first) = pairs.first() else {
         return Ok(Vec::new());
     };
-    let mut d = prepare(scenario, *first)?;
+    let mut d = prepare(setup, scenario, *first)?;
     let mut results = Vec::with_capacity(times * pairs.len());
     for run in 0..times {
         for kinds in pairs {
@@ -79,34 +141,77 @@ pub fn repeat(
 }
 
 /// A lab for `scenario`: the topology, the attacker if a step needs one, the services.
-fn prepare(scenario: &Scenario, kinds: [Kind; 2]) -> Result<Drill<'_>> {
-    let topo = Topology::up(&new_id(), 2)?;
+fn prepare<'a>(setup: &Setup, scenario: &'a Scenario, kinds: [Kind; 2]) -> Result<Drill<'a>> {
+    let cluster = setup.cluster.clone();
+    let attacked = scenario.steps.iter().any(|s| s.action.is_attack());
+    if attacked && !cluster.is_seed() {
+        bail!(
+            "scenario `{}` has an attacker on the wire: attack steps run on the seed pair only",
+            scenario.name
+        );
+    }
+    let vpc_vips = if setup.vpc {
+        Some(ipv4_vips(&cluster)?)
+    } else {
+        None
+    };
+    let hosts: Vec<_> = cluster.members.iter().map(|m| m.host.clone()).collect();
+    let mut topo = Topology::up_hosts(&setup.id, &hosts, &cluster.client, !setup.vpc)?;
+    let plane = match vpc_vips {
+        Some(vips) => Some(crate::vpc::Plane::start(
+            &mut topo,
+            &vips,
+            crate::vpc::Vip::HaVip,
+            0.0,
+        )?),
+        None => None,
+    };
+    let n = hosts.len();
     let mut d = Drill {
         topo,
+        plane,
         kinds,
         scenario,
-        daemons: vec![None, None],
-        services: vec![None, None],
+        cluster,
+        roles: Vec::new(),
+        daemons: (0..n).map(|_| None).collect(),
+        services: (0..n).map(|_| None).collect(),
         attacker: crate::attack::Attacker::default(),
         x: None,
     };
-    if scenario.steps.iter().any(|s| s.action.is_attack()) {
+    if attacked {
         d.x = Some(
             d.topo
                 .add_on_subnet(crate::attack::ATTACKER, crate::attack::ATTACKER_ADDR)?,
         );
     }
-    for k in 0..2 {
+    for k in 0..n {
         let s = d.topo.servers[k].clone();
-        d.services[k] = Some(tcp::serve(&s.ns, &s.name)?);
+        d.services[k] = Some(tcp::serve(&s.ns, &s.label)?);
     }
     Ok(d)
 }
 
-/// When, and which hosts held the VIP then (servers in order, then the attacker).
-type Sample = (f64, Vec<bool>);
+/// The VIPs of a cluster for the VPC, whose data plane is IPv4.
+fn ipv4_vips(cluster: &Cluster) -> Result<Vec<std::net::Ipv4Addr>> {
+    cluster
+        .vips
+        .iter()
+        .map(|v| match v.addr {
+            std::net::IpAddr::V4(a) => Ok(a),
+            std::net::IpAddr::V6(a) => Err(anyhow::anyhow!(
+                "--vpc: the VPC's data plane is IPv4, and {a} ({}) is IPv6",
+                v.instance
+            )),
+        })
+        .collect()
+}
 
-/// Who holds the VIP, sampled every 10 ms from the servers' (and the attacker's) interfaces.
+/// When, and which hosts held each VIP then (`[vip][host]`: servers in order, then the
+/// attacker).
+type Sample = (f64, Vec<Vec<bool>>);
+
+/// Who holds the VIPs, sampled every 10 ms from the servers' (and the attacker's) addresses.
 struct Sampler {
     samples: Arc<Mutex<Vec<Sample>>>,
     stop: Arc<AtomicBool>,
@@ -114,19 +219,20 @@ struct Sampler {
 }
 
 impl Sampler {
-    fn start(namespaces: Vec<String>) -> Sampler {
+    fn start(namespaces: Vec<String>, vips: Vec<String>) -> Sampler {
         let samples = Arc::new(Mutex::new(Vec::<Sample>::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
             let (samples, stop) = (samples.clone(), stop.clone());
             std::thread::spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
-                    let holds = namespaces
+                    let shown: Vec<String> = namespaces
                         .iter()
-                        .map(|ns| {
-                            crate::shell::sh_in(ns, "ip -o addr show dev eth0")
-                                .is_ok_and(|o| o.contains(&format!(" {}/", seeds::VIP)))
-                        })
+                        .map(|ns| crate::shell::sh_in(ns, "ip -o addr show").unwrap_or_default())
+                        .collect();
+                    let holds = vips
+                        .iter()
+                        .map(|v| shown.iter().map(|out| holds_in(out, v)).collect())
                         .collect();
                     if let Ok(mut v) = samples.lock() {
                         v.push((now(), holds));
@@ -150,32 +256,75 @@ impl Sampler {
 }
 
 impl Drill<'_> {
-    /// Starts the pair (primary first) and waits until the client reaches the VIP.
-    fn elect(&mut self, progress: &dyn Fn(&str)) -> Result<Pinger> {
+    fn vip_texts(&self) -> Vec<String> {
+        self.cluster
+            .vips
+            .iter()
+            .map(|v| v.addr.to_string())
+            .collect()
+    }
+
+    /// The servers holding `vip` now.
+    fn holders_of(&self, vip: &str) -> Vec<usize> {
+        (0..self.topo.servers.len())
+            .filter(|k| self.topo.holds(&self.topo.servers[*k], vip))
+            .collect()
+    }
+
+    /// Starts the daemons (the first server first) and waits until each VIP has one holder
+    /// and the client reaches it; then the roles `a` and `b` are known.
+    fn elect(&mut self, progress: &dyn Fn(&str)) -> Result<Vec<Pinger>> {
         progress(&format!(
-            "starting {} on the primary, {} on the secondary",
+            "starting {} on the primary, {} on the other servers",
             self.kinds[0], self.kinds[1]
         ));
-        self.start_daemon(0)?;
-        std::thread::sleep(Duration::from_millis(500));
-        self.start_daemon(1)?;
-        let primary = self.topo.servers[0].clone();
+        for k in 0..self.topo.servers.len() {
+            self.start_daemon(k)?;
+            if k == 0 {
+                std::thread::sleep(Duration::from_millis(500));
+            }
+        }
+        let vips = self.vip_texts();
         if !wait(Duration::from_secs(15), || {
-            self.topo.holds(&primary, seeds::VIP)
+            vips.iter().all(|v| self.holders_of(v).len() == 1)
         }) {
             let log = self.daemons[0]
                 .as_ref()
                 .map(Running::log_text)
                 .unwrap_or_default();
-            bail!("the primary never took the VIP {}:\n{log}", seeds::VIP);
+            bail!(
+                "the VIPs {} never had one holder each:\n{log}",
+                vips.join(", ")
+            );
         }
-        let pinger = Pinger::start(&self.topo.client.ns, seeds::VIP)?;
-        if !wait(Duration::from_secs(5), || !pinger.replies().is_empty()) {
-            bail!("the client gets no answer from the VIP {}", seeds::VIP);
+        let first = self.holders_of(&vips[0]).first().copied().unwrap_or(0);
+        let second = (0..self.topo.servers.len())
+            .find(|k| *k != first)
+            .unwrap_or(first);
+        self.roles = vec![first, second];
+        let mut pingers = Vec::new();
+        for v in &vips {
+            let pinger = Pinger::start(&self.topo.client.ns, v)?;
+            if !wait(Duration::from_secs(5), || !pinger.replies().is_empty()) {
+                bail!("the client gets no answer from the VIP {v}");
+            }
+            pingers.push(pinger);
         }
-        Ok(pinger)
+        if let Some((ns, eip)) = self.eip_probe() {
+            let pinger = Pinger::start(&ns, &eip)?;
+            if !wait(Duration::from_secs(5), || !pinger.replies().is_empty()) {
+                bail!("the public host gets no answer from the EIP {eip}");
+            }
+            pingers.push(pinger);
+        }
+        Ok(pingers)
     }
 
+    /// Where the EIP is probed from, and the EIP (in a VPC).
+    fn eip_probe(&self) -> Option<(String, String)> {
+        let plane = self.plane.as_ref()?;
+        Some((plane.public.ns.clone(), plane.eip.clone()?))
+    }
     /// Applies the steps on their schedule until the duration is over; the marks of the steps
     /// applied, sorted by time.
     fn play(&mut self, tick: &dyn Fn(f64, f64)) -> Result<Vec<(Mark, Action)>> {
@@ -208,8 +357,12 @@ impl Drill<'_> {
 
     /// One run: elect, probe, play the steps, measure.
     fn once(&mut self, progress: &dyn Fn(&str), tick: &dyn Fn(f64, f64)) -> Result<DrillResult> {
-        let pinger = self.elect(progress)?;
-        let tcp_probe = tcp::probe(&self.topo.client.ns, seeds::VIP)?;
+        let pingers = self.elect(progress)?;
+        let vips = self.vip_texts();
+        let tcp_probes = vips
+            .iter()
+            .map(|v| tcp::probe(&self.topo.client.ns, v))
+            .collect::<Result<Vec<_>>>()?;
         let namespaces = self
             .topo
             .servers
@@ -217,14 +370,21 @@ impl Drill<'_> {
             .chain(self.x.as_ref())
             .map(|s| s.ns.clone())
             .collect();
-        let sampler = Sampler::start(namespaces);
+        let sampler = Sampler::start(namespaces, vips);
         let start_time = now();
         let played = self.play(tick);
         let end_time = now();
         let attacked = self.attacker.finish();
         let samples = sampler.stop();
-        let replies = pinger.stop();
-        let requests = tcp_probe.stop().unwrap_or_default();
+        let mut replies: Vec<Vec<probe::Reply>> = pingers.into_iter().map(Pinger::stop).collect();
+        let eip_replies = match self.eip_probe() {
+            Some(_) => replies.pop(),
+            None => None,
+        };
+        let requests = tcp_probes
+            .into_iter()
+            .map(|p| p.stop().unwrap_or_default())
+            .collect();
         let marks = played?;
         attacked?;
         let probes = Probes {
@@ -234,7 +394,11 @@ impl Drill<'_> {
             replies,
             requests,
         };
-        Ok(self.measure(probes, marks))
+        let mut result = self.measure(probes, marks);
+        if let Some(eip_replies) = eip_replies {
+            result.vpc = Some(self.vpc_outcome(&result, eip_replies)?);
+        }
+        Ok(result)
     }
 
     /// havipd's transition log lines, with the server added.
@@ -246,7 +410,7 @@ impl Drill<'_> {
                 .unwrap_or_default();
             for line in text.lines() {
                 if let Ok(mut v) = serde_json::from_str::<serde_json::Value>(line) {
-                    v["server"] = serde_json::Value::from(self.topo.servers[k].name.clone());
+                    v["server"] = serde_json::Value::from(self.topo.servers[k].label.clone());
                     out.push(v);
                 }
             }
@@ -254,36 +418,43 @@ impl Drill<'_> {
         out
     }
 
-    /// What the probes saw, as a result.
+    /// What the probes saw, as a result: every VIP measured apart, then summed up.
     fn measure(&self, p: Probes, marks: Vec<(Mark, Action)>) -> DrillResult {
-        let servers_only: Vec<Sample> = p
-            .samples
-            .iter()
-            .map(|(t, h)| (*t, h.iter().take(2).copied().collect()))
-            .collect();
-        let holders = timeline::spans(&servers_only, &["a", "b"], p.end);
+        let labels: Vec<String> = self.topo.servers.iter().map(|s| s.label.clone()).collect();
+        let mut names: Vec<&str> = labels.iter().map(String::as_str).collect();
+        let servers = names.len();
         let attacker = crate::attack::ATTACKER;
-        let stolen_seconds = timeline::spans(&p.samples, &["a", "b", attacker], p.end)
-            .iter()
-            .filter(|s| s.holders == [attacker])
-            .map(|s| s.to - s.from)
-            .sum();
+        names.push(attacker);
         // Recording adverts is no fault: the clock starts at the first step that is one.
         let first_fault = marks
             .iter()
             .find(|(_, a)| !matches!(a, Action::Capture { .. }))
             .map(|(m, _)| m.time);
-        let time_to_new_master = first_fault.and_then(|t0| {
-            p.samples
+        let mut vips = Vec::new();
+        let mut stolen_seconds = 0.0;
+        let mut takeovers = Vec::new();
+        for (i, vip) in self.cluster.vips.iter().enumerate() {
+            let of_vip: Vec<(f64, Vec<bool>)> =
+                p.samples.iter().map(|(t, h)| (*t, h[i].clone())).collect();
+            let servers_only: Vec<(f64, Vec<bool>)> = of_vip
                 .iter()
-                .find(|(t, h)| *t >= t0 && h.get(1) == Some(&true))
-                .map(|(t, _)| t - t0)
-        });
-        let final_holder = holders.last().map(|s| match s.holders.as_slice() {
-            [] => "none".to_string(),
-            [one] => one.clone(),
-            _ => "both".to_string(),
-        });
+                .map(|(t, h)| (*t, h.iter().take(servers).copied().collect()))
+                .collect();
+            let holders = timeline::spans(&servers_only, &names[..servers], p.end);
+            stolen_seconds += timeline::spans(&of_vip, &names, p.end)
+                .iter()
+                .filter(|s| s.holders == [attacker])
+                .map(|s| s.to - s.from)
+                .sum::<f64>();
+            takeovers.extend(first_fault.and_then(|t0| takeover(&servers_only, t0)));
+            vips.push(VipResult::new(
+                vip,
+                probe::outages_until(&p.replies[i], p.end),
+                p.replies[i].len(),
+                p.requests[i].clone(),
+                holders,
+            ));
+        }
         DrillResult {
             lab_id: self.topo.id.clone(),
             backend: "namespaces".into(),
@@ -291,28 +462,83 @@ impl Drill<'_> {
             daemon: pair_label(self.kinds),
             start: p.start,
             end: p.end,
-            outages: probe::outages_until(&p.replies, p.end),
-            answered: p.replies.len(),
-            requests: p.requests,
-            time_to_new_master,
-            split_brain: timeline::split_brain(&holders),
-            holders,
+            time_to_new_master: takeovers.into_iter().reduce(f64::min),
             faults: marks.into_iter().map(|(m, _)| m).collect(),
             transitions: self.transitions(),
-            final_holder,
             stolen_seconds,
             auth_rejections: self.auth_rejections(),
+            ..DrillResult::from_vips(vips)
         }
     }
 }
 
-/// What a run's probes recorded.
+impl Drill<'_> {
+    /// What the VPC saw: the public side's outages through the EIP, and the control plane's
+    /// binding moves during the run (from its history) with the first one's delay after the
+    /// first fault.
+    fn vpc_outcome(&self, r: &DrillResult, eip_replies: Vec<probe::Reply>) -> Result<VpcOutcome> {
+        let plane = self
+            .plane
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("no VPC"))?;
+        let owner = |eni: &str| {
+            plane
+                .enis
+                .iter()
+                .position(|e| e == eni)
+                .and_then(|k| self.topo.servers.get(k))
+                .map_or(String::new(), |s| s.label.clone())
+        };
+        let moves: Vec<BindingMove> = plane
+            .history()?
+            .into_iter()
+            .filter(|e| e.unix_time >= r.start && e.unix_time <= r.end)
+            .map(|e| BindingMove {
+                time: e.unix_time,
+                havip: e.ha_vip_id,
+                server: owner(&e.network_interface_id),
+                reason: e.reason,
+            })
+            .collect();
+        let first_fault = r.faults.first().map(|m| m.time);
+        let binding_move =
+            first_fault.and_then(|t0| moves.iter().find(|m| m.time >= t0).map(|m| m.time - t0));
+        Ok(VpcOutcome {
+            eip: plane.eip.clone().unwrap_or_default(),
+            eip_outages: probe::outages_until(&eip_replies, r.end),
+            eip_answered: eip_replies.len(),
+            binding_moves: moves,
+            binding_move,
+        })
+    }
+}
+
+/// Seconds from `t0` until a server that did not hold the VIP at `t0` holds it.
+fn takeover(samples: &[(f64, Vec<bool>)], t0: f64) -> Option<f64> {
+    let before = samples
+        .iter()
+        .take_while(|(t, _)| *t < t0)
+        .last()
+        .map(|(_, h)| h.clone())
+        .unwrap_or_default();
+    samples
+        .iter()
+        .filter(|(t, _)| *t >= t0)
+        .find(|(_, h)| {
+            h.iter()
+                .enumerate()
+                .any(|(k, on)| *on && !before.get(k).copied().unwrap_or(false))
+        })
+        .map(|(t, _)| t - t0)
+}
+
+/// What a run's probes recorded (replies and requests per VIP).
 struct Probes {
     start: f64,
     end: f64,
     samples: Vec<Sample>,
-    replies: Vec<probe::Reply>,
-    requests: Vec<tcp::Request>,
+    replies: Vec<Vec<probe::Reply>>,
+    requests: Vec<Vec<tcp::Request>>,
 }
 
 fn wait(within: Duration, mut cond: impl FnMut() -> bool) -> bool {

@@ -20,31 +20,116 @@ pub struct DrillResult {
     pub start: f64,
     /// End of probing.
     pub end: f64,
-    /// Gaps in the client's ICMP replies.
+    /// Gaps in the client's ICMP replies, every VIP's.
     pub outages: Vec<Outage>,
-    /// TCP requests sent and how each went.
+    /// TCP requests sent and how each went, to every VIP.
     pub requests: Vec<Request>,
-    /// Seconds from the first fault until the secondary holds the VIP (if it took it).
+    /// Seconds from the first fault until a server that did not hold a VIP holds it (the
+    /// earliest over the VIPs), if one took over.
     pub time_to_new_master: Option<f64>,
-    /// Who held the VIP when.
+    /// Who held the first VIP when.
     pub holders: Vec<Span>,
-    /// Stretches with two holders.
+    /// Stretches with two holders, of every VIP.
     pub split_brain: Vec<Span>,
     /// Faults and repairs.
     pub faults: Vec<Mark>,
-    /// ICMP probes answered.
+    /// ICMP probes answered, over every VIP.
     pub answered: usize,
     /// havipd's transition log lines (JSON objects with the server added), if it ran.
     pub transitions: Vec<serde_json::Value>,
-    /// Who held the VIP at the end.
+    /// Who held the first VIP at the end.
     pub final_holder: Option<String>,
+    /// Each VIP apart.
+    pub vips: Vec<VipResult>,
+    /// In a VPC: the EIP's probes and the control plane's binding moves.
+    pub vpc: Option<VpcOutcome>,
     /// Seconds the attacker (`x`) held the VIP while no server did.
     pub stolen_seconds: f64,
     /// havipd's `auth_hmac` rejections at the end, per server (counters by reason).
     pub auth_rejections: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+/// What the client saw of one VIP.
+#[derive(Clone, Debug, Serialize)]
+pub struct VipResult {
+    /// The VIP.
+    pub vip: String,
+    /// Its instance.
+    pub instance: String,
+    /// Gaps in its ICMP replies.
+    pub outages: Vec<Outage>,
+    /// ICMP probes it answered.
+    pub answered: usize,
+    /// TCP requests to it.
+    pub requests: Vec<Request>,
+    /// Who held it when.
+    pub holders: Vec<Span>,
+    /// Stretches with two holders.
+    pub split_brain: Vec<Span>,
+    /// Who held it at the end: a server, `none`, or `both`.
+    pub final_holder: Option<String>,
+}
+
+impl VipResult {
+    /// One VIP's probes and holders.
+    pub fn new(
+        vip: &crate::cluster::Vip,
+        outages: Vec<Outage>,
+        answered: usize,
+        requests: Vec<Request>,
+        holders: Vec<Span>,
+    ) -> VipResult {
+        let final_holder = holders.last().map(|s| match s.holders.as_slice() {
+            [] => "none".to_string(),
+            [one] => one.clone(),
+            _ => "both".to_string(),
+        });
+        VipResult {
+            vip: vip.addr.to_string(),
+            instance: vip.instance.clone(),
+            outages,
+            answered,
+            requests,
+            split_brain: timeline::split_brain(&holders),
+            holders,
+            final_holder,
+        }
+    }
+}
+
 impl DrillResult {
+    /// The sums of `vips` (outages, requests, split brain over all; holders of the first), the
+    /// rest empty for the caller to fill.
+    pub fn from_vips(vips: Vec<VipResult>) -> DrillResult {
+        let mut outages: Vec<Outage> = vips.iter().flat_map(|v| v.outages.clone()).collect();
+        outages.sort_by(|a, b| a.start.total_cmp(&b.start));
+        let mut requests: Vec<Request> = vips.iter().flat_map(|v| v.requests.clone()).collect();
+        requests.sort_by(|a, b| a.time.total_cmp(&b.time));
+        let mut split_brain: Vec<Span> = vips.iter().flat_map(|v| v.split_brain.clone()).collect();
+        split_brain.sort_by(|a, b| a.from.total_cmp(&b.from));
+        DrillResult {
+            lab_id: String::new(),
+            backend: String::new(),
+            scenario: String::new(),
+            daemon: String::new(),
+            start: 0.0,
+            end: 0.0,
+            outages,
+            requests,
+            time_to_new_master: None,
+            holders: vips.first().map(|v| v.holders.clone()).unwrap_or_default(),
+            split_brain,
+            faults: Vec::new(),
+            answered: vips.iter().map(|v| v.answered).sum(),
+            transitions: Vec::new(),
+            final_holder: vips.first().and_then(|v| v.final_holder.clone()),
+            stolen_seconds: 0.0,
+            auth_rejections: Default::default(),
+            vips,
+            vpc: None,
+        }
+    }
+
     /// The longest outage, in ms (0 if none).
     pub fn worst_outage_ms(&self) -> f64 {
         self.outages.iter().map(Outage::ms).fold(0.0, f64::max)
@@ -70,4 +155,39 @@ impl DrillResult {
     pub fn transitions(&self) -> usize {
         timeline::changes(&self.holders)
     }
+}
+
+/// What a drill inside the VPC adds.
+#[derive(Clone, Debug, Serialize)]
+pub struct VpcOutcome {
+    /// The EIP (bound to the first VIP's HAVIP), probed from the public host.
+    pub eip: String,
+    /// Gaps in the public host's replies from the EIP.
+    pub eip_outages: Vec<Outage>,
+    /// Probes to the EIP answered.
+    pub eip_answered: usize,
+    /// The HAVIPs' binding moves during the run, from the control plane's history.
+    pub binding_moves: Vec<BindingMove>,
+    /// Seconds from the first fault to the first binding move after it.
+    pub binding_move: Option<f64>,
+}
+
+impl VpcOutcome {
+    /// The longest EIP outage, in ms (0 if none).
+    pub fn worst_eip_outage_ms(&self) -> f64 {
+        self.eip_outages.iter().map(Outage::ms).fold(0.0, f64::max)
+    }
+}
+
+/// One move of a HAVIP's binding.
+#[derive(Clone, Debug, Serialize)]
+pub struct BindingMove {
+    /// When (Unix seconds).
+    pub time: f64,
+    /// The HAVIP.
+    pub havip: String,
+    /// The server now bound (its label; empty if unbound or not a server).
+    pub server: String,
+    /// Why, as the control plane recorded it.
+    pub reason: String,
 }

@@ -3,9 +3,9 @@
 
 use super::Scenario;
 use super::scenario::{Action, edited};
+use crate::cluster::Cluster;
 use crate::daemon::{self, Kind, Running};
 use crate::faults;
-use crate::seeds;
 use crate::tcp::{self, Worker};
 use crate::topology::Topology;
 use anyhow::{Context, Result, anyhow, bail};
@@ -14,8 +14,14 @@ use std::time::Duration;
 /// The running pieces of a drill.
 pub(super) struct Drill<'a> {
     pub(super) topo: Topology,
+    /// The VPC's control and data planes, in a `--vpc` drill.
+    pub(super) plane: Option<crate::vpc::Plane>,
     pub(super) kinds: [Kind; 2],
     pub(super) scenario: &'a Scenario,
+    /// What runs where.
+    pub(super) cluster: Cluster,
+    /// The servers playing the built-in scenarios' `a` and `b`, once elected.
+    pub(super) roles: Vec<usize>,
     pub(super) daemons: Vec<Option<Running>>,
     pub(super) services: Vec<Option<Worker<()>>>,
     pub(super) attacker: crate::attack::Attacker,
@@ -68,7 +74,8 @@ impl Drill<'_> {
                     signed,
                     source,
                 };
-                self.attacker.forge(&self.topo, &x, forgery, seeds::VIP)
+                let vip = self.cluster.vips[0].addr.to_string();
+                self.attacker.forge(&self.topo, &x, forgery, &vip)
             }
             Action::Capture { node } => {
                 let k = self.index(node)?;
@@ -111,7 +118,7 @@ impl Drill<'_> {
                     .map(|(c, v)| (c.clone(), v.clone()))
                     .collect();
                 if !auth.is_empty() {
-                    let server = &self.topo.servers[k].name;
+                    let server = &self.topo.servers[k].label;
                     out.insert(format!("{server}/{name}"), serde_json::Value::Object(auth));
                 }
             }
@@ -119,14 +126,9 @@ impl Drill<'_> {
         out
     }
     fn config(&self, k: usize) -> String {
-        let seed = if k == 0 {
-            seeds::PRIMARY
-        } else {
-            seeds::SECONDARY
-        };
         let node = &self.topo.servers[k].name;
         edited(
-            seed,
+            &self.cluster.members[k].config,
             &self.scenario.edits,
             node,
             &self.topo.dir.display().to_string(),
@@ -137,7 +139,7 @@ impl Drill<'_> {
         let server = self.topo.servers[k].clone();
         let config = self.config(k);
         self.daemons[k] = Some(daemon::start_with(
-            self.kinds[k],
+            self.kinds[k.min(1)],
             &self.topo,
             &server,
             &config,
@@ -166,12 +168,18 @@ impl Drill<'_> {
         }
     }
 
+    /// A step's server: by label, else a built-in role (`a`, `b`) as elected.
     fn index(&self, node: &str) -> Result<usize> {
-        self.topo
-            .servers
-            .iter()
-            .position(|s| s.name == node)
-            .ok_or_else(|| anyhow!("no server `{node}` (servers are a and b)"))
+        let by_label = self.topo.servers.iter().position(|s| s.label == node);
+        let by_role = match node {
+            "a" => self.roles.first().copied(),
+            "b" => self.roles.get(1).copied(),
+            _ => None,
+        };
+        by_label.or(by_role).ok_or_else(|| {
+            let labels: Vec<&str> = self.topo.servers.iter().map(|s| s.label.as_str()).collect();
+            anyhow!("no server `{node}` (the servers are {})", labels.join(", "))
+        })
     }
 
     /// Puts the lab back as it was before a run: daemons killed and their state gone, cables
@@ -190,14 +198,24 @@ impl Drill<'_> {
             let ns = server.ns.as_str();
             faults::kill_all_in(ns, &[std::process::id()]);
             let _ = self.topo.cable(&server, true);
-            let _ = faults::link(ns, true);
+            let _ = faults::link(ns, &server.iface, true);
             let _ = faults::drop_vrrp(ns, false);
-            let _ = faults::clear(ns);
+            let _ = faults::clear(ns, &server.iface);
             let _ = std::fs::remove_file(self.topo.dir.join(format!("{}.fail", server.name)));
+            // A killed daemon leaves its VMAC interfaces behind.
+            let _ = crate::shell::sh_in(
+                ns,
+                "for l in $(ip -o link show type macvlan | cut -d: -f2 | cut -d@ -f1); do ip link del $l; done",
+            );
         }
         for host in self.topo.servers.iter().chain(self.x.as_ref()) {
-            let flush = format!("ip -4 addr flush dev eth0 to {}/32", seeds::VIP);
-            let _ = crate::shell::sh_in(&host.ns, &flush);
+            for vip in &self.cluster.vips {
+                let remove = format!(
+                    "ip -o addr show to {} | while read n dev fam addr rest; do ip addr del $addr dev $dev; done",
+                    vip.addr
+                );
+                let _ = crate::shell::sh_in(&host.ns, &remove);
+            }
         }
     }
 
@@ -234,16 +252,16 @@ impl Drill<'_> {
                 self.services[k] = None;
                 self.daemons[k] = None;
                 self.topo.rebuild(&server)?;
-                self.services[k] = Some(tcp::serve(ns, &server.name)?);
+                self.services[k] = Some(tcp::serve(ns, &server.label)?);
                 Ok(())
             }
-            Action::LinkDown { .. } => faults::link(ns, false),
-            Action::LinkUp { .. } => faults::link(ns, true),
+            Action::LinkDown { .. } => faults::link(ns, &server.iface, false),
+            Action::LinkUp { .. } => faults::link(ns, &server.iface, true),
             Action::Partition { .. } => faults::drop_vrrp(ns, true),
             Action::Heal { .. } => faults::drop_vrrp(ns, false),
             Action::Loss { percent, .. } => faults::loss(ns, *percent),
-            Action::Delay { ms, .. } => faults::delay(ns, *ms),
-            Action::Clear { .. } => faults::clear(ns),
+            Action::Delay { ms, .. } => faults::delay(ns, &server.iface, *ms),
+            Action::Clear { .. } => faults::clear(ns, &server.iface),
             Action::FailCheck { .. } => std::fs::write(&check_flag, "")
                 .with_context(|| format!("writing {}", check_flag.display())),
             Action::PassCheck { .. } => {

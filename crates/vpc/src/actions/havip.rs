@@ -265,6 +265,7 @@ pub fn create(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
             network_interface_id: eni_id,
             instance_id,
             reason: "created".into(),
+            unix_time: crate::cloud::unix_now(),
         }),
     ];
     if let Some(t) = token {
@@ -576,6 +577,7 @@ pub fn garp_move(
             network_interface_id: moved.network_interface_id.clone(),
             instance_id: moved.instance_id.clone(),
             reason: format!("GARP ({form}) from {}", eni.network_interface_id),
+            unix_time: crate::cloud::unix_now(),
         }),
         Change::HaVip(moved),
     ])
