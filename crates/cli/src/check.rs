@@ -1,5 +1,6 @@
 //! `havip check`.
 
+use crate::output::{Format, FormatArgs};
 use clap::{Args as ClapArgs, ValueEnum};
 use conf::effective::Effective;
 use conf::host::LocalHost;
@@ -16,8 +17,8 @@ pub struct Args {
     #[arg(short = 'f', long = "use-file", default_value = conf::DEFAULT_CONFIG)]
     file: PathBuf,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    #[command(flatten)]
+    output: FormatArgs,
     /// Also print what each instance will do (state, priority, timers, addresses, scripts).
     #[arg(long)]
     explain: bool,
@@ -30,15 +31,6 @@ pub struct Args {
     /// keepalived's config id (`-i`), selecting `@id` conditional lines.
     #[arg(short = 'i', long = "config-id")]
     config_id: Option<String>,
-}
-
-/// Output format.
-#[derive(Clone, Copy, ValueEnum)]
-enum Format {
-    /// For people.
-    Text,
-    /// For machines (documented in the crate README).
-    Json,
 }
 
 /// Advice profile.
@@ -63,7 +55,7 @@ pub fn run(args: &Args) -> ExitCode {
         (!args.no_host_checks).then_some(&host as &dyn conf::host::Host),
         &opts,
     );
-    match args.format {
+    match args.output.get() {
         Format::Text => print!("{}", text(&report, args.explain)),
         Format::Json => println!("{}", json(&report, &args.file, args.explain)),
     }

@@ -6,6 +6,7 @@
 mod check;
 mod control;
 mod lab;
+mod output;
 mod vpc;
 
 use clap::{Parser, Subcommand};

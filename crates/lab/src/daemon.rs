@@ -146,12 +146,21 @@ pub fn start_with(
                 Kind::Keepalived24 => cmd.arg(keepalived_24_path()?),
                 _ => cmd.args(["keepalived", "-P"]),
             };
+            // A crashed keepalived's pid files name processes that may linger as zombies
+            // here (no init reaps them), and keepalived then refuses to start ("daemon is
+            // already running"); a restarted server starts with none, as after a boot.
+            let (pid, vrrp_pid) = (
+                topo.dir.join(format!("{tag}.pid")),
+                topo.dir.join(format!("{tag}.vrrp.pid")),
+            );
+            let _ = std::fs::remove_file(&pid);
+            let _ = std::fs::remove_file(&vrrp_pid);
             cmd.args(["-n", "-l", "-f"])
                 .arg(&conf)
                 .arg("-p")
-                .arg(topo.dir.join(format!("{tag}.pid")))
+                .arg(pid)
                 .arg("-r")
-                .arg(topo.dir.join(format!("{tag}.vrrp.pid")));
+                .arg(vrrp_pid);
         }
     }
     let child = cmd

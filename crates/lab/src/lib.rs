@@ -5,6 +5,7 @@
 pub mod attack;
 pub mod bench;
 pub mod cdf_svg;
+pub mod chaos;
 pub mod cluster;
 pub mod daemon;
 pub mod drill;

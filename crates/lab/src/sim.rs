@@ -30,9 +30,9 @@ fn secs(t: Timestamp) -> f64 {
 
 /// Runs `scenario` in the simulator (seed 1). Times in the result are virtual seconds.
 pub fn run(scenario: &Scenario) -> Result<DrillResult> {
-    if scenario.steps.iter().any(|s| s.action.is_attack()) {
+    if scenario.steps.iter().any(|s| s.action.needs_namespaces()) {
         return Err(anyhow!(
-            "scenario `{}` has an attacker on the wire: it needs namespaces (run as root), not the simulator",
+            "scenario `{}` has an attacker on the wire or addresses added by hand: it needs namespaces (run as root), not the simulator",
             scenario.name
         ));
     }
@@ -148,7 +148,10 @@ fn apply(net: &mut Network, n: NodeId, action: &Action) {
         Action::Clear { .. } => net.set_faults(LinkFaults::default()),
         Action::FailCheck { .. } => net.set_track_fault(n, true),
         // Refused before the run: the simulator has no attacker.
-        Action::Forge { .. } | Action::Capture { .. } | Action::Replay { .. } => {}
+        Action::Forge { .. }
+        | Action::Capture { .. }
+        | Action::Replay { .. }
+        | Action::Claim { .. } => {}
         Action::PassCheck { .. } => net.set_track_fault(n, false),
     }
 }

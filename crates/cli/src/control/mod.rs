@@ -3,19 +3,11 @@
 
 mod render;
 
+use crate::output::{Format, FormatArgs};
 use clap::{Args as ClapArgs, ValueEnum};
 use ctl::{Client, Reply, Request};
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-/// Output format.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// For people.
-    Text,
-    /// One JSON document (or one per line for streams).
-    Json,
-}
 
 /// Where the daemon is and how to print.
 #[derive(ClapArgs, Debug)]
@@ -24,16 +16,13 @@ pub struct Target {
     #[arg(long, default_value = "/run/havip", global = true)]
     pub state_dir: PathBuf,
     /// Output format.
-    #[arg(long, value_enum, default_value = "text", global = true)]
-    pub format: Format,
-    /// Same as `--format json`.
-    #[arg(long, global = true)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: FormatArgs,
 }
 
 impl Target {
     fn format(&self) -> Format {
-        if self.json { Format::Json } else { self.format }
+        self.output.get()
     }
 
     fn socket(&self) -> PathBuf {

@@ -112,6 +112,12 @@ pub enum Action {
         #[serde(default)]
         spoof: Option<String>,
     },
+    /// Put every VIP on the server's interface by hand, beside its daemon (an operator's
+    /// mistake, or a planted fault for the chaos checker): two holders that no protocol made.
+    Claim {
+        /// Server.
+        node: String,
+    },
     /// Record the adverts a server sends, at its switch port.
     Capture {
         /// Server.
@@ -145,6 +151,7 @@ impl Action {
             | Action::FailCheck { node }
             | Action::PassCheck { node }
             | Action::Forge { node, .. }
+            | Action::Claim { node }
             | Action::Capture { node }
             | Action::Replay { node } => node,
         }
@@ -156,6 +163,11 @@ impl Action {
             self,
             Action::Forge { .. } | Action::Capture { .. } | Action::Replay { .. }
         )
+    }
+
+    /// Whether only namespaces can play it (an attack, or a hand-made address).
+    pub fn needs_namespaces(&self) -> bool {
+        self.is_attack() || matches!(self, Action::Claim { .. })
     }
 
     /// Short label for reports.
@@ -193,6 +205,7 @@ impl Action {
                     None => format!("{n} forges priority {priority}{from}"),
                 }
             }
+            Action::Claim { .. } => format!("VIPs added by hand on {n}"),
             Action::Capture { .. } => format!("capture {n}'s adverts"),
             Action::Replay { .. } => format!("{n} replays them"),
         }

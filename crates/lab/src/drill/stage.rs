@@ -268,6 +268,23 @@ impl Drill<'_> {
                 let _ = std::fs::remove_file(&check_flag);
                 Ok(())
             }
+            Action::Claim { .. } => {
+                for vip in &self.cluster.vips {
+                    let (len, dad) = if vip.addr.is_ipv4() {
+                        (32, "")
+                    } else {
+                        (128, " nodad")
+                    };
+                    crate::shell::sh_in(
+                        ns,
+                        &format!(
+                            "ip addr replace {}/{len} dev {}{dad}",
+                            vip.addr, server.iface
+                        ),
+                    )?;
+                }
+                Ok(())
+            }
             Action::Forge { .. } | Action::Capture { .. } | Action::Replay { .. } => {
                 self.apply_attack(action)
             }

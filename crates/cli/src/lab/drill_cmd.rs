@@ -1,0 +1,251 @@
+//! `havip lab drill`: one run per daemon (or `--repeat N` of them), on the seed pair or the
+//! operator's configs, on a bridge or inside the VPC.
+
+use super::{end_tick, fail, parse_pair, progress, repeat, tick};
+use crate::output::{FormatArgs, ResultsArgs};
+use clap::Args;
+use lab::daemon::Kind;
+use lab::drill::{self, DrillResult, Setup};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// `havip lab drill` arguments.
+#[derive(Args)]
+pub struct DrillArgs {
+    /// Scenario name (see `havip lab scenarios`).
+    pub scenario: String,
+    /// Look SCENARIO up in this file first (the built-in format; checked whole before
+    /// anything runs).
+    #[arg(long, value_name = "FILE")]
+    pub scenario_file: Option<PathBuf>,
+    /// Drill these keepalived.conf files (one server each, named by file) instead of the
+    /// seed pair; steps name servers by those names, and the built-in scenarios' `a` and
+    /// `b` are the first VIP's master once elected and another server.
+    #[arg(long, value_name = "DIR")]
+    pub config_dir: Option<PathBuf>,
+    /// Drill inside the HAVIP VPC: control and data plane started, a HAVIP per VIP created
+    /// through the API with the servers associated, an EIP bound to the first; probes from
+    /// the client and from the public side through the EIP; the binding's move time from
+    /// the control plane's history.
+    #[arg(long)]
+    pub vpc: bool,
+    /// Daemon on the servers: one name for all, or `PRIMARY,OTHERS` for a mixed cluster.
+    #[arg(long, default_value = "havipd")]
+    pub daemon: String,
+    /// Run the same drill with this daemon too and print both with their ratio.
+    #[arg(long)]
+    pub vs: Option<Kind>,
+    /// Run in the simulator (virtual time; the default without root).
+    #[arg(long)]
+    pub sim: bool,
+    /// Where to write the SVG timeline (default: `drill-SCENARIO.svg` in the results
+    /// directory).
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+    /// Run the drill N times in one lab (with --vs, the daemons take turns) and report
+    /// each daemon's distribution: p50/p90/p99/max of outage, takeover, lost requests,
+    /// split brain; the SVG shows their CDFs.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub repeat: u32,
+    /// With --repeat: write every run as a CSV row to FILE.
+    #[arg(long, value_name = "FILE", requires = "repeat")]
+    pub csv: Option<PathBuf>,
+}
+
+/// The lab of `--config-dir` (or the seed pair), inside the VPC with `vpc`; the placement's
+/// notes printed.
+pub fn setup(config_dir: Option<&Path>, vpc: bool) -> anyhow::Result<Setup> {
+    let mut setup = match config_dir {
+        Some(dir) => Setup::from_dir(dir)?,
+        None => Setup::seed(),
+    };
+    setup.vpc = vpc;
+    for note in &setup.cluster.notes {
+        eprintln!("lab: {note}");
+    }
+    Ok(setup)
+}
+
+/// The scenario `name` for `setup`: from `file` or built in, checked against its servers and
+/// configs.
+pub fn scenario(setup: &Setup, name: &str, file: Option<&Path>) -> anyhow::Result<drill::Scenario> {
+    checked_against(setup, |cx| lab::scenario_file::find(name, file, cx))
+}
+
+/// Runs `check` with the scenario-file context of `setup`: its server names and configs.
+fn checked_against<T>(setup: &Setup, check: impl FnOnce(&lab::scenario_file::Context) -> T) -> T {
+    let names = setup.server_names();
+    let configs = setup.cluster.configs();
+    check(&lab::scenario_file::Context {
+        servers: &names.iter().map(String::as_str).collect::<Vec<_>>(),
+        configs: &configs.iter().map(String::as_str).collect::<Vec<_>>(),
+    })
+}
+
+/// Every scenario of `file`, checked against `setup`'s servers and configs.
+pub fn scenarios_in(setup: &Setup, file: &Path) -> anyhow::Result<Vec<drill::Scenario>> {
+    checked_against(setup, |cx| lab::scenario_file::load(file, cx))
+}
+
+/// `havip lab drill`, in namespaces or (`simulated`) in the simulator.
+pub fn run(a: &DrillArgs, simulated: bool, out: &FormatArgs, files: &ResultsArgs) -> ExitCode {
+    if simulated && (a.config_dir.is_some() || a.vpc) {
+        eprintln!(
+            "havip lab: --config-dir and --vpc need namespaces: the simulator runs the seed pair on a bridge"
+        );
+        return ExitCode::from(2);
+    }
+    let setup = match setup(a.config_dir.as_deref(), a.vpc) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let sc = match scenario(&setup, &a.scenario, a.scenario_file.as_deref()) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let first = match parse_pair(&a.daemon) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("havip lab: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let svg = match &a.svg {
+        Some(p) => p.clone(),
+        None => match files.file(&format!("drill-{}.svg", sc.name)) {
+            Ok(p) => p,
+            Err(e) => return fail(e),
+        },
+    };
+    let pairs: Vec<[Kind; 2]> = std::iter::once(first).chain(a.vs.map(|k| [k, k])).collect();
+    if a.repeat > 1 || a.csv.is_some() {
+        if simulated {
+            eprintln!(
+                "havip lab: --repeat needs namespaces: the simulator gives the same run every time"
+            );
+            return ExitCode::from(2);
+        }
+        let outputs = repeat::Outputs {
+            svg: &svg,
+            csv: a.csv.as_deref(),
+            json: out.is_json(),
+        };
+        return repeat::run(&setup, &sc, &pairs, a.repeat as usize, &outputs);
+    }
+    let results = if simulated {
+        eprintln!(
+            "drill {} in the simulator (virtual time): {}",
+            sc.name, sc.description
+        );
+        if a.vs.is_some() {
+            eprintln!("  (--vs needs namespaces: the simulator runs havipd's state machine only)");
+        }
+        lab::sim::run(&sc).map(|r| vec![r])
+    } else {
+        once_each(&setup, &sc, &pairs)
+    };
+    let results = match results {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    if let Err(e) = std::fs::write(&svg, lab::svg::render(&results)) {
+        eprintln!("havip lab: writing {}: {e}", svg.display());
+        return ExitCode::from(2);
+    }
+    if out.is_json() {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&results).unwrap_or_default()
+        );
+    } else {
+        if simulated {
+            println!("(simulated: virtual time, the simulator's view of the client)");
+        }
+        print_drill(&results);
+        println!("timeline: {}", svg.display());
+    }
+    ExitCode::SUCCESS
+}
+
+/// One run per pair, in namespaces.
+fn once_each(
+    setup: &Setup,
+    sc: &drill::Scenario,
+    pairs: &[[Kind; 2]],
+) -> anyhow::Result<Vec<DrillResult>> {
+    let mut results = Vec::new();
+    for kinds in pairs {
+        eprintln!(
+            "drill {} with {}: {}",
+            sc.name,
+            drill::pair_label(*kinds),
+            sc.description
+        );
+        let r = drill::run_on(setup, sc, *kinds, &progress, &tick);
+        end_tick();
+        results.push(r?);
+    }
+    Ok(results)
+}
+
+/// The drill table.
+pub fn print_drill(results: &[DrillResult]) {
+    println!(
+        "{:<20} {:>10} {:>8} {:>13} {:>9} {:>9} {:>12} {:>7}",
+        "daemon",
+        "outage ms",
+        "outages",
+        "new master s",
+        "lost tcp",
+        "changes",
+        "split ms",
+        "holder"
+    );
+    for r in results {
+        println!(
+            "{:<20} {:>10.1} {:>8} {:>13} {:>9} {:>9} {:>12.1} {:>7}",
+            r.daemon,
+            r.worst_outage_ms(),
+            r.outages.len(),
+            r.time_to_new_master
+                .map_or("-".to_string(), |t| format!("{t:.3}")),
+            format!("{}/{}", r.lost_requests(), r.requests.len()),
+            r.transitions(),
+            r.dual_master_ms(),
+            r.final_holder.as_deref().unwrap_or("none"),
+        );
+    }
+    for r in results {
+        if let Some(v) = &r.vpc {
+            println!(
+                "{}: through the EIP {}: worst outage {:.1} ms ({} outages); binding moved {} after the first fault ({} moves)",
+                r.daemon,
+                v.eip,
+                v.worst_eip_outage_ms(),
+                v.eip_outages.len(),
+                v.binding_move
+                    .map_or("never".to_string(), |t| format!("{t:.3} s")),
+                v.binding_moves.len()
+            );
+        }
+        if r.stolen_seconds > 0.0 {
+            println!(
+                "{}: the attacker held the VIP alone for {:.1} s",
+                r.daemon, r.stolen_seconds
+            );
+        }
+        for (instance, counters) in &r.auth_rejections {
+            println!("{}: {instance} auth_hmac rejections {counters}", r.daemon);
+        }
+    }
+    if let [a, b] = results
+        && b.worst_outage_ms() > 0.0
+    {
+        println!(
+            "outage ratio {}/{}: {:.3}",
+            a.daemon,
+            b.daemon,
+            a.worst_outage_ms() / b.worst_outage_ms()
+        );
+    }
+}
