@@ -29,18 +29,6 @@ pub enum Vip {
 pub struct VpcLab {
     /// The namespaces.
     pub topo: Topology,
-    /// The public host (198.51.100.1).
-    pub public: Node,
-    /// Control plane URL.
-    pub api: String,
-    /// ENI ids of the servers, then the client.
-    pub enis: Vec<String>,
-    /// The HAVIP's id (HaVip mode).
-    pub havip: Option<String>,
-    /// The EIP (HaVip mode).
-    pub eip: Option<String>,
-    /// The data plane's stats file.
-    pub stats: PathBuf,
     /// The daemons (primary, secondary).
     pub daemons: Vec<Running>,
     /// The control and data planes.
@@ -129,12 +117,6 @@ pub fn up(mode: Vip, kinds: &[Kind], garp_delay: f64) -> Result<VpcLab> {
     let plane = Plane::start(&mut topo, &[vip], mode, garp_delay)?;
     let mut lab = VpcLab {
         topo,
-        public: plane.public.clone(),
-        api: plane.api.clone(),
-        enis: plane.enis.clone(),
-        havip: plane.havips.first().cloned(),
-        eip: plane.eip.clone(),
-        stats: plane.stats.clone(),
         daemons: Vec::new(),
         plane,
     };
@@ -351,7 +333,7 @@ pub fn garp_bench(count: usize) -> Result<Vec<f64>> {
     let lab = up(Vip::HaVip, &[], 0.0)?;
     let vip: std::net::Ipv4Addr = seeds::VIP.parse()?;
     let deadline = Instant::now() + Duration::from_secs(5);
-    while !lab.stats.exists() && Instant::now() < deadline {
+    while !lab.plane.stats.exists() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
     }
     for k in 0..count {
@@ -359,7 +341,7 @@ pub fn garp_bench(count: usize) -> Result<Vec<f64>> {
         let mac = crate::topology::Topology::mac_of(server);
         let mac = vpc::dataplane::switch::parse_mac(&mac).ok_or_else(|| anyhow!("mac"))?;
         send_garp(server, mac, vip)?;
-        let want = &lab.enis[k % 2];
+        let want = &lab.plane.enis[k % 2];
         let moved = Instant::now() + Duration::from_secs(5);
         loop {
             let n = lab.dataplane_stats()["garp_to_binding_ms"]
@@ -386,10 +368,15 @@ impl VpcLab {
     /// Where the control plane says the HAVIP is bound (ENI id, "" if unbound).
     pub fn bound_eni(&self) -> Result<String> {
         let id = self
-            .havip
-            .as_ref()
+            .plane
+            .havips
+            .first()
             .ok_or_else(|| anyhow!("no HAVIP in this lab"))?;
-        let r = call(&self.api, "DescribeHaVips", &json!({"HaVipIds": [id]}))?;
+        let r = call(
+            &self.plane.api,
+            "DescribeHaVips",
+            &json!({"HaVipIds": [id]}),
+        )?;
         Ok(r["HaVipSet"][0]["NetworkInterfaceId"]
             .as_str()
             .unwrap_or_default()
@@ -398,7 +385,7 @@ impl VpcLab {
 
     /// The data plane's stats (counters, GARP latencies, refusals).
     pub fn dataplane_stats(&self) -> Value {
-        std::fs::read_to_string(&self.stats)
+        std::fs::read_to_string(&self.plane.stats)
             .ok()
             .and_then(|t| serde_json::from_str(&t).ok())
             .unwrap_or(Value::Null)

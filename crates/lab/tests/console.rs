@@ -111,7 +111,7 @@ fn console_shows_the_binding_move_live_and_its_actions_work() {
         &client, VIP, 1
     )));
     let d = Driver::start();
-    d.post("url", json!({"url": format!("{}/", l.api)}));
+    d.post("url", json!({"url": format!("{}/", l.plane.api)}));
     let eni_shown = || {
         d.js("const c = document.querySelector('#havips tbody tr .eni'); return c ? c.textContent : '';")
             .as_str()
@@ -119,7 +119,7 @@ fn console_shows_the_binding_move_live_and_its_actions_work() {
             .to_string()
     };
     assert!(
-        wait(Duration::from_secs(10), || eni_shown() == l.enis[0]),
+        wait(Duration::from_secs(10), || eni_shown() == l.plane.enis[0]),
         "shown: {}",
         eni_shown()
     );
@@ -127,7 +127,7 @@ fn console_shows_the_binding_move_live_and_its_actions_work() {
     d.js("window.__drill = 'same page'; return 1;");
     l.topo.cable(&l.topo.servers[0], false).expect("cut");
     assert!(
-        wait(Duration::from_secs(20), || eni_shown() == l.enis[1]),
+        wait(Duration::from_secs(20), || eni_shown() == l.plane.enis[1]),
         "the console never showed the move: {}",
         eni_shown()
     );
@@ -184,7 +184,7 @@ fn console_shows_the_binding_move_live_and_its_actions_work() {
         rows()
     );
     // Deleting the HAVIP bound to an EIP is refused with the API's error.
-    let first = l.havip.clone().expect("havip");
+    let first = l.plane.havips.first().cloned().expect("havip");
     d.js(&format!(
         "document.querySelector('[data-delete=\"{first}\"]').click(); return 1;"
     ));

@@ -55,13 +55,13 @@ fn failover_follows_the_havip(kinds: [Kind; 2], tag: &str) {
     );
     assert_eq!(
         l.bound_eni().expect("describe"),
-        l.enis[0],
+        l.plane.enis[0],
         "bound to the primary"
     );
-    let eip = l.eip.clone().expect("eip");
+    let eip = l.plane.eip.clone().expect("eip");
     assert!(
         wait(Duration::from_secs(5), || VpcLab::ping(
-            &l.public.ns,
+            &l.plane.public.ns,
             &eip,
             1
         ))
@@ -71,7 +71,7 @@ fn failover_follows_the_havip(kinds: [Kind; 2], tag: &str) {
     );
     l.topo.cable(&l.topo.servers[0], false).expect("cut");
     let took = wait(Duration::from_secs(15), || {
-        l.bound_eni().is_ok_and(|e| e == l.enis[1])
+        l.bound_eni().is_ok_and(|e| e == l.plane.enis[1])
     });
     assert!(
         took.is_some(),
@@ -85,7 +85,7 @@ fn failover_follows_the_havip(kinds: [Kind; 2], tag: &str) {
     );
     assert!(
         wait(Duration::from_secs(5), || VpcLab::ping(
-            &l.public.ns,
+            &l.plane.public.ns,
             &eip,
             1
         ))
@@ -158,7 +158,7 @@ fn garp_from_an_unassociated_instance_changes_nothing() {
         .expect("mac");
     vpc::send_garp(&l.topo.client, mac, VIP.parse().expect("vip")).expect("GARP");
     std::thread::sleep(Duration::from_secs(1));
-    assert_eq!(l.bound_eni().expect("describe"), l.enis[0]);
+    assert_eq!(l.bound_eni().expect("describe"), l.plane.enis[0]);
     let refused = l.dataplane_stats()["refused"].to_string();
     assert!(refused.contains("not associated"), "{refused}");
     assert!(
