@@ -74,7 +74,7 @@ fn a_planted_violation_is_caught_and_saved_as_a_replay() {
         .expect("lab id")
         .to_string();
     assert!(
-        !lab::topology::leftovers().iter().any(|n| n.contains(&id)),
+        lab::topology::namespaces_of(&id).is_empty(),
         "namespaces left"
     );
     // The report and the replay are in the results directory; the lab accepts the replay.

@@ -53,10 +53,7 @@ fn twenty_fast_crashes_per_daemon_give_distributions_and_leave_nothing() {
     let runs = doc["runs"].as_array().expect("runs");
     // Its own lab is gone (other tests' labs may be running beside it).
     let id = runs[0]["lab_id"].as_str().expect("lab id").to_string();
-    let left: Vec<String> = lab::topology::leftovers()
-        .into_iter()
-        .filter(|n| n.starts_with(&format!("{}{id}", lab::topology::PREFIX)))
-        .collect();
+    let left = lab::topology::namespaces_of(&id);
     assert!(left.is_empty(), "namespaces left behind: {left:?}");
     assert_eq!(runs.len(), 40);
     // One lab for the whole series, the daemons taking turns.

@@ -95,8 +95,7 @@ impl Attacker {
         let our_mac = mac_of(&x.ns)?;
         let mut targets: Vec<(Ipv4Addr, [u8; 6])> = Vec::new();
         for s in &topo.servers {
-            let mac =
-                parse_mac(&Topology::mac_of(s)).ok_or_else(|| anyhow!("MAC of {}", s.name))?;
+            let mac = parse_mac(&s.mac).ok_or_else(|| anyhow!("MAC of {}", s.name))?;
             targets.push((s.addr.parse()?, mac));
         }
         targets.push((

@@ -305,11 +305,6 @@ impl Topology {
         format!("{PREFIX}{}{}y", self.id, node.name)
     }
 
-    /// The fixed MAC of a subnet host.
-    pub fn mac_of(node: &Node) -> String {
-        node.mac.clone()
-    }
-
     /// Destroys a host's namespace (and everything running in it) and builds it again, as a
     /// reboot does.
     pub fn rebuild(&self, node: &Node) -> Result<()> {
@@ -390,6 +385,26 @@ pub fn leftovers() -> Vec<String> {
         .filter(|n| n.starts_with(PREFIX))
         .map(str::to_string)
         .collect()
+}
+
+/// The namespaces of lab `id` (left by a crash, or still running).
+pub fn namespaces_of(id: &str) -> Vec<String> {
+    let prefix = format!("{PREFIX}{id}");
+    leftovers()
+        .into_iter()
+        .filter(|n| n.starts_with(&prefix))
+        .collect()
+}
+
+/// `lab down ID`: removes lab `id`'s namespaces (and their processes) and scratch directory;
+/// returns the namespaces that went.
+pub fn down_one(id: &str) -> Vec<String> {
+    let gone = namespaces_of(id);
+    for ns in &gone {
+        remove_namespace(ns);
+    }
+    let _ = std::fs::remove_dir_all(Topology::dir_for(id));
+    gone
 }
 
 /// `lab down --all`: removes every lab namespace and scratch directory; returns what went.

@@ -338,7 +338,7 @@ pub fn garp_bench(count: usize) -> Result<Vec<f64>> {
     }
     for k in 0..count {
         let server = &lab.topo.servers[k % 2];
-        let mac = crate::topology::Topology::mac_of(server);
+        let mac = server.mac.clone();
         let mac = vpc::dataplane::switch::parse_mac(&mac).ok_or_else(|| anyhow!("mac"))?;
         send_garp(server, mac, vip)?;
         let want = &lab.plane.enis[k % 2];

@@ -142,10 +142,7 @@ fn drill_example(kind: Kind) -> Option<DrillResult> {
         .expect("the example's scenario file");
     let r = drill::run_on(&setup, &sc, [kind; 2], &|m| eprintln!("{m}"), &|_, _| {})
         .expect("drill runs");
-    let left: Vec<_> = lab::topology::leftovers()
-        .into_iter()
-        .filter(|n| n.contains(&setup.id))
-        .collect();
+    let left = lab::topology::namespaces_of(&setup.id);
     assert!(left.is_empty(), "namespaces left: {left:?}");
     Some(r)
 }

@@ -154,8 +154,7 @@ fn garp_from_an_unassociated_instance_changes_nothing() {
     let client = l.topo.client.ns.clone();
     assert!(wait(Duration::from_secs(20), || VpcLab::ping(&client, VIP, 1)).is_some());
     // The client's ENI is not in the HAVIP's association set (CheckAssociate is on).
-    let mac = ::vpc::dataplane::switch::parse_mac(&lab::topology::Topology::mac_of(&l.topo.client))
-        .expect("mac");
+    let mac = ::vpc::dataplane::switch::parse_mac(&l.topo.client.mac).expect("mac");
     vpc::send_garp(&l.topo.client, mac, VIP.parse().expect("vip")).expect("GARP");
     std::thread::sleep(Duration::from_secs(1));
     assert_eq!(l.bound_eni().expect("describe"), l.plane.enis[0]);
@@ -224,10 +223,7 @@ fn a_crash_drill_inside_the_vpc_reports_the_eip_and_the_binding_move() {
         "no TCP request answered"
     );
     assert_eq!(r.final_holder.as_deref(), Some("b"));
-    let left: Vec<_> = lab::topology::leftovers()
-        .into_iter()
-        .filter(|n| n.contains(&setup.id))
-        .collect();
+    let left = lab::topology::namespaces_of(&setup.id);
     assert!(left.is_empty(), "namespaces left: {left:?}");
 }
 

@@ -72,21 +72,11 @@ pub fn down(id: Option<&str>, all: bool, out: &FormatArgs) -> ExitCode {
     let gone: Vec<String> = match (id, all) {
         (_, true) => lab::topology::down_all(),
         (Some(id), false) => {
-            let prefix = format!("{}{id}", lab::topology::PREFIX);
-            let mine: Vec<String> = lab::topology::leftovers()
-                .into_iter()
-                .filter(|n| n.starts_with(&prefix))
-                .collect();
+            let mine = lab::topology::down_one(id);
             if mine.is_empty() {
                 eprintln!("havip lab: no lab {id} (try `havip lab down --all`)");
                 return ExitCode::from(2);
             }
-            for ns in &mine {
-                let _ = lab::shell::sh(&format!(
-                    "for p in $(ip netns pids {ns}); do kill -9 $p; done; ip netns del {ns}"
-                ));
-            }
-            let _ = std::fs::remove_dir_all(std::env::temp_dir().join(&prefix));
             mine
         }
         (None, false) => {
