@@ -37,14 +37,11 @@ fn sha256_hex(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
 }
 
-/// The signature for `req` with `secret_key`, for `date` (`YYYY-MM-DD`, UTC), `service` and
-/// `timestamp`, over `signed_headers` (lowercase names, `;`-separated).
-pub fn signature(
+/// The string a signature covers: the canonical request, hashed, under the credential scope.
+fn string_to_sign(
     req: &SignedRequest<'_>,
     signed_headers: &str,
-    secret_key: &str,
-    date: &str,
-    service: &str,
+    scope: &str,
     timestamp: &str,
 ) -> String {
     let mut canonical_headers = String::new();
@@ -61,15 +58,50 @@ pub fn signature(
         signed_headers,
         sha256_hex(req.body)
     );
-    let scope = format!("{date}/{service}/tc3_request");
-    let to_sign = format!(
+    format!(
         "TC3-HMAC-SHA256\n{timestamp}\n{scope}\n{}",
         sha256_hex(canonical.as_bytes())
-    );
+    )
+}
+
+/// The MAC keyed for `date` and `service`, ready to take the string to sign.
+fn signing_mac(secret_key: &str, date: &str, service: &str) -> HmacSha256 {
     let k_date = hmac(format!("TC3{secret_key}").as_bytes(), date.as_bytes());
     let k_service = hmac(&k_date, service.as_bytes());
     let k_signing = hmac(&k_service, b"tc3_request");
-    hex::encode(hmac(&k_signing, to_sign.as_bytes()))
+    <HmacSha256 as Mac>::new_from_slice(&k_signing).unwrap_or_else(|_| unreachable!())
+}
+
+/// The signature for `req` with `secret_key`, for `date` (`YYYY-MM-DD`, UTC), `service` and
+/// `timestamp`, over `signed_headers` (lowercase names, `;`-separated).
+pub fn signature(
+    req: &SignedRequest<'_>,
+    signed_headers: &str,
+    secret_key: &str,
+    date: &str,
+    service: &str,
+    timestamp: &str,
+) -> String {
+    let scope = format!("{date}/{service}/tc3_request");
+    let mut mac = signing_mac(secret_key, date, service);
+    mac.update(string_to_sign(req, signed_headers, &scope, timestamp).as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// Whether `claimed` (hex) is the signature of `req`, compared in constant time.
+fn signature_matches(
+    req: &SignedRequest<'_>,
+    auth: &Authorization,
+    secret_key: &str,
+    timestamp: &str,
+) -> bool {
+    let Ok(claimed) = hex::decode(&auth.signature) else {
+        return false;
+    };
+    let scope = format!("{}/{}/tc3_request", auth.date, auth.service);
+    let mut mac = signing_mac(secret_key, &auth.date, &auth.service);
+    mac.update(string_to_sign(req, &auth.signed_headers, &scope, timestamp).as_bytes());
+    mac.verify_slice(&claimed).is_ok()
 }
 
 /// The parts of an `Authorization: TC3-HMAC-SHA256 ...` header.
@@ -135,6 +167,50 @@ pub fn utc_date(timestamp: i64) -> String {
         .unwrap_or_default()
 }
 
+/// The services a request may name in its credential scope: `vpc`, and the first label of the
+/// host it was sent to (the cloud's SDKs pointed at `HOST:PORT` take their service from it,
+/// e.g. `127` for `127.0.0.1:8080`).
+fn scope_service_allowed(service: &str, host: Option<&str>) -> bool {
+    let first_label = host
+        .map(|h| h.rsplit_once(':').map_or(h, |(name, _)| name))
+        .and_then(|h| h.trim_start_matches('[').split(['.', ']']).next());
+    service == "vpc" || first_label.is_some_and(|l| !l.is_empty() && l == service)
+}
+
+/// The Host values a client may have signed: as received, and without its port (some SDKs
+/// sign the bare host name and send `HOST:PORT`).
+fn host_variants(host: &str) -> Vec<String> {
+    let mut out = vec![host.to_string()];
+    if let Some((name, port)) = host.rsplit_once(':')
+        && !name.is_empty()
+        && port.bytes().all(|b| b.is_ascii_digit())
+        && (!name.contains(':') || name.ends_with(']'))
+    {
+        out.push(name.to_string());
+    }
+    out
+}
+
+fn checked_timestamp(timestamp: &str, now: i64) -> Result<i64, ApiError> {
+    let ts: i64 = timestamp.trim().parse().map_err(|_| {
+        ApiError::new(
+            "InvalidParameter",
+            format!("X-TC-Timestamp `{timestamp}` is not a Unix time in seconds"),
+        )
+    })?;
+    let skew = now.checked_sub(ts).map(i64::unsigned_abs);
+    if skew.is_none_or(|s| s > MAX_SKEW_SECS.unsigned_abs()) {
+        return Err(ApiError::new(
+            "AuthFailure.SignatureExpire",
+            format!(
+                "the request was signed at {ts}, {} s from the server's clock (at most {MAX_SKEW_SECS} s)",
+                skew.map_or("too many".to_string(), |s| s.to_string())
+            ),
+        ));
+    }
+    Ok(ts)
+}
+
 /// Checks a request's signature; `secret_of` looks a SecretId's key up. Returns the SecretId.
 pub fn verify(
     req: &SignedRequest<'_>,
@@ -148,11 +224,12 @@ pub fn verify(
         )
     })?;
     let auth = parse_authorization(header)?;
-    if auth.service != "vpc" {
+    let host = req.headers.get("host").map(String::as_str);
+    if !scope_service_allowed(&auth.service, host) {
         return Err(ApiError::new(
             "AuthFailure.InvalidAuthorization",
             format!(
-                "the credential scope names service `{}`; this endpoint is `vpc`",
+                "the credential scope names service `{}`; this endpoint is `vpc` (or the first label of its host)",
                 auth.service
             ),
         ));
@@ -168,21 +245,7 @@ pub fn verify(
     let timestamp = req.headers.get("x-tc-timestamp").ok_or_else(|| {
         ApiError::new("MissingParameter", "the X-TC-Timestamp header is required")
     })?;
-    let ts: i64 = timestamp.trim().parse().map_err(|_| {
-        ApiError::new(
-            "InvalidParameter",
-            format!("X-TC-Timestamp `{timestamp}` is not a Unix time in seconds"),
-        )
-    })?;
-    if (now - ts).abs() > MAX_SKEW_SECS {
-        return Err(ApiError::new(
-            "AuthFailure.SignatureExpire",
-            format!(
-                "the request was signed at {ts}, {} s from the server's clock (at most {MAX_SKEW_SECS} s)",
-                now - ts
-            ),
-        ));
-    }
+    let ts = checked_timestamp(timestamp, now)?;
     if utc_date(ts) != auth.date {
         return Err(ApiError::new(
             "AuthFailure.SignatureFailure",
@@ -199,15 +262,16 @@ pub fn verify(
             format!("SecretId `{}` is not known to this VPC", auth.secret_id),
         )
     })?;
-    let expected = signature(
-        req,
-        &auth.signed_headers,
-        &key,
-        &auth.date,
-        &auth.service,
-        timestamp.trim(),
-    );
-    if expected != auth.signature.to_lowercase() {
+    let matches = host_variants(host.unwrap_or("")).into_iter().any(|h| {
+        let mut headers = req.headers.clone();
+        headers.insert("host".to_string(), h);
+        let variant = SignedRequest {
+            headers: &headers,
+            ..req.clone()
+        };
+        signature_matches(&variant, &auth, &key, timestamp.trim())
+    });
+    if !matches {
         return Err(ApiError::new(
             "AuthFailure.SignatureFailure",
             "The provided credentials could not be validated. Please check your signature is correct.",
@@ -348,5 +412,133 @@ mod tests {
             "AuthFailure.InvalidAuthorization"
         );
         assert_eq!(utc_date(1_551_113_065), "2019-02-25");
+    }
+
+    /// The cloud's published signing walk-through (DescribeInstances on cvm, timestamp
+    /// 1551113065, its example key with the asterisks as written): the same signature.
+    #[test]
+    fn the_clouds_published_example_signs_the_same() {
+        let mut headers = BTreeMap::new();
+        headers.insert(
+            "content-type".to_string(),
+            "application/json; charset=utf-8".to_string(),
+        );
+        headers.insert("host".to_string(), "cvm.tencentcloudapi.com".to_string());
+        let body = r#"{"Limit": 1, "Filters": [{"Values": ["\u672a\u547d\u540d"], "Name": "instance-name"}]}"#;
+        let req = SignedRequest {
+            method: "POST",
+            path: "/",
+            query: "",
+            headers: &headers,
+            body: body.as_bytes(),
+        };
+        assert_eq!(
+            signature(
+                &req,
+                "content-type;host",
+                "Gu5t9xGARNpq86cd98joQYCN3*******",
+                "2019-02-25",
+                "cvm",
+                "1551113065"
+            ),
+            "2230eefd229f582d8b1b891af7107b91597240707d778ab3738f756258d7652c"
+        );
+    }
+
+    fn verify_at(headers: &BTreeMap<String, String>, now: i64) -> Result<String, ApiError> {
+        verify(
+            &SignedRequest {
+                method: "POST",
+                path: "/",
+                query: "",
+                headers,
+                body: b"{}",
+            },
+            now,
+            key_of,
+        )
+    }
+
+    const ID: &str = "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE";
+
+    #[test]
+    fn timestamps_at_the_ends_of_i64_expire_instead_of_overflowing() {
+        for (ts, now) in [(i64::MIN, 1_700_000_000), (i64::MAX, -5), (1, i64::MIN)] {
+            let mut headers = sign_request("h", "DescribeHaVips", b"{}", ID, KEY, 0);
+            headers.insert("x-tc-timestamp".into(), ts.to_string());
+            let e = verify_at(&headers, now).expect_err("far timestamp");
+            assert_eq!(e.code, "AuthFailure.SignatureExpire", "{ts} at {now}");
+        }
+    }
+
+    #[test]
+    fn signatures_that_are_not_hex_or_short_fail_like_wrong_ones() {
+        let ts = 1_700_000_000;
+        let headers = sign_request("h", "DescribeHaVips", b"{}", ID, KEY, ts);
+        let auth = headers["authorization"].clone();
+        let sig = auth.rsplit_once("Signature=").expect("sig").1.to_string();
+        for bad in [
+            "zz".repeat(32),
+            sig[..62].to_string(),
+            format!("{sig}00"),
+            String::new(),
+        ] {
+            let mut h = headers.clone();
+            h.insert("authorization".into(), auth.replace(&sig, &bad));
+            let e = verify_at(&h, ts).expect_err("bad signature");
+            assert_eq!(e.code, "AuthFailure.SignatureFailure", "{bad}");
+        }
+    }
+
+    #[test]
+    fn sdk_endpoint_forms_host_with_or_without_port_and_service_from_the_host() {
+        let ts = 1_700_000_000;
+        // Signed with the bare host, sent with the port.
+        let mut h = sign_request("127.0.0.1", "DescribeHaVips", b"{}", ID, KEY, ts);
+        h.insert("host".into(), "127.0.0.1:8080".into());
+        assert_eq!(verify_at(&h, ts).as_deref(), Ok(ID));
+        // Signed and sent with the port.
+        let h = sign_request("127.0.0.1:8080", "DescribeHaVips", b"{}", ID, KEY, ts);
+        assert_eq!(verify_at(&h, ts).as_deref(), Ok(ID));
+        // Signed with another port than the one it reached: refused.
+        let mut h = sign_request("127.0.0.1:9", "DescribeHaVips", b"{}", ID, KEY, ts);
+        h.insert("host".into(), "127.0.0.1:8080".into());
+        assert_eq!(
+            verify_at(&h, ts).expect_err("port").code,
+            "AuthFailure.SignatureFailure"
+        );
+        // The credential scope's service as an SDK derives it from `127.0.0.1:PORT`.
+        let re_scoped = |host: &str, service: &str| {
+            let mut h = sign_request(host, "DescribeHaVips", b"{}", ID, KEY, ts);
+            let req = SignedRequest {
+                method: "POST",
+                path: "/",
+                query: "",
+                headers: &h,
+                body: b"{}",
+            };
+            let date = utc_date(ts);
+            let sig = signature(
+                &req,
+                "content-type;host",
+                KEY,
+                &date,
+                service,
+                &ts.to_string(),
+            );
+            h.insert(
+                "authorization".into(),
+                format!("TC3-HMAC-SHA256 Credential={ID}/{date}/{service}/tc3_request, SignedHeaders=content-type;host, Signature={sig}"),
+            );
+            verify_at(&h, ts)
+        };
+        assert_eq!(re_scoped("127.0.0.1:8080", "127").as_deref(), Ok(ID));
+        assert_eq!(re_scoped("[::1]:8080", "::1").as_deref(), Ok(ID));
+        assert_eq!(
+            re_scoped("127.0.0.1:8080", "cvm")
+                .expect_err("other service")
+                .code,
+            "AuthFailure.InvalidAuthorization"
+        );
     }
 }
