@@ -30,6 +30,10 @@ enum VpcCommand {
         /// HAVIPs one ENI may hold (the seeds: 5).
         #[arg(long, default_value_t = 5)]
         havips_per_eni: usize,
+        /// Requests a second one SecretId may make of one action, as the cloud allows (0: no
+        /// limit); beyond it, `RequestLimitExceeded`.
+        #[arg(long, default_value_t = vpc::limits::REQUESTS_PER_SECOND)]
+        requests_per_second: u32,
         /// Delay before a GARP moves a binding, in seconds (the cloud's "may take 10 s").
         #[arg(long, default_value_t = 0.0)]
         garp_delay: f64,
@@ -113,6 +117,7 @@ pub fn run(args: &Args) -> ExitCode {
             keys,
             havip_quota,
             havips_per_eni,
+            requests_per_second,
             garp_delay,
         } => {
             let result = (|| -> anyhow::Result<()> {
@@ -124,6 +129,7 @@ pub fn run(args: &Args) -> ExitCode {
                 let quotas = vpc::cloud::Quotas {
                     havips_per_vpc: *havip_quota,
                     havips_per_eni: *havips_per_eni,
+                    requests_per_second: *requests_per_second,
                 };
                 let mut service = vpc::server::Service::new(Box::new(store), keys, quotas)?;
                 if let Some(s) = std::sync::Arc::get_mut(&mut service) {

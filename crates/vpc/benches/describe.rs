@@ -19,6 +19,7 @@ fn service() -> (std::sync::Arc<Service>, Vec<String>) {
         Quotas {
             havips_per_vpc: N + 1,
             havips_per_eni: 5,
+            requests_per_second: 0,
         },
     )
     .expect("service");

@@ -13,6 +13,8 @@ pub struct Quotas {
     pub havips_per_vpc: usize,
     /// HAVIPs an ENI may hold at once (the seeds: 5).
     pub havips_per_eni: usize,
+    /// Requests a second one SecretId may make of one action (the cloud: 20); 0: no limit.
+    pub requests_per_second: u32,
 }
 
 impl Default for Quotas {
@@ -20,6 +22,7 @@ impl Default for Quotas {
         Quotas {
             havips_per_vpc: 10,
             havips_per_eni: 5,
+            requests_per_second: crate::limits::REQUESTS_PER_SECOND,
         }
     }
 }

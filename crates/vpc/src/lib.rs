@@ -10,6 +10,7 @@ pub mod cloud;
 pub mod dataplane;
 pub mod error;
 pub mod ids;
+pub mod limits;
 pub mod model;
 pub mod params;
 pub mod server;

@@ -7,11 +7,13 @@ use crate::auth::{self, SignedRequest};
 use crate::cloud::{Change, Cloud, Quotas};
 use crate::error::ApiError;
 use crate::ids::request_id;
+use crate::limits::{self, RateLimiter};
 use crate::store::Store;
 use anyhow::{Context, Result, bail};
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Response};
@@ -30,6 +32,8 @@ pub struct Service {
     store: Mutex<Box<dyn Store>>,
     keys: BTreeMap<String, String>,
     changes: broadcast::Sender<u64>,
+    limiter: Mutex<RateLimiter>,
+    requests_per_second: u32,
     /// Programmed delay before a GARP moves a binding (the cloud's "may take 10 s").
     pub garp_delay: std::time::Duration,
 }
@@ -85,6 +89,7 @@ impl Service {
         quotas: Quotas,
     ) -> Result<Arc<Self>> {
         let mut cloud = store.load().context("loading the store")?;
+        let requests_per_second = quotas.requests_per_second;
         cloud.quotas = quotas;
         let (changes, _) = broadcast::channel(64);
         Ok(Arc::new(Service {
@@ -92,6 +97,8 @@ impl Service {
             store: Mutex::new(store),
             keys,
             changes,
+            limiter: Mutex::new(RateLimiter::default()),
+            requests_per_second,
             garp_delay: std::time::Duration::ZERO,
         }))
     }
@@ -213,10 +220,19 @@ fn api(
         headers: &h,
         body,
     };
-    auth::verify(&req, unix_now(), |id| service.keys.get(id).cloned())?;
+    let secret_id = auth::verify(&req, unix_now(), |id| service.keys.get(id).cloned())?;
     let action = h
         .get("x-tc-action")
         .ok_or_else(|| ApiError::missing("X-TC-Action"))?;
+    // Unknown actions are refused by dispatch; counting only known ones bounds the limiter.
+    let limit = service.requests_per_second;
+    if let Some(known) = actions::ACTIONS.iter().find(|a| *a == action) {
+        service
+            .limiter
+            .lock()
+            .map_err(|_| ApiError::internal("limiter lock poisoned"))?
+            .admit(&secret_id, known, limit, std::time::Instant::now())?;
+    }
     match h.get("x-tc-version").map(String::as_str) {
         Some("2017-03-12") => {}
         Some(v) => {
@@ -254,9 +270,22 @@ async fn api_handler(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let rid = request_id();
+    let body = match body {
+        Ok(b) => b,
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return api_response(Err(limits::body_too_large()), &rid);
+        }
+        Err(e) => {
+            let e = ApiError::new(
+                "InvalidParameter",
+                format!("the body could not be read: {e}"),
+            );
+            return api_response(Err(e), &rid);
+        }
+    };
     let s = service.clone();
     let r = rid.clone();
     let result = tokio::task::spawn_blocking(move || api(&s, &method, &uri, &headers, &body, &r))
@@ -394,7 +423,12 @@ async fn console_page() -> Html<&'static str> {
 /// The HTTP routes.
 pub fn router(service: Arc<Service>) -> Router {
     Router::new()
-        .route("/", post(api_handler).get(console_page))
+        .route(
+            "/",
+            post(api_handler)
+                .layer(DefaultBodyLimit::max(limits::MAX_BODY_BYTES))
+                .get(console_page),
+        )
         .route("/console", get(console_page))
         .route("/console/state", get(console_state))
         .route("/console/events", get(console_events))

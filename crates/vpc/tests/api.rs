@@ -109,7 +109,8 @@ fn create_havip_validation_errors() {
         Box::new(vpc::store::Memory),
         vpc::cloud::Quotas {
             havips_per_vpc: 3,
-            havips_per_eni: 5,
+            requests_per_second: 0,
+            ..Default::default()
         },
     );
     let s = api.seed();
@@ -390,5 +391,72 @@ fn authentication_and_protocol_errors() {
     assert_eq!(
         send(signed.into_iter().collect(), "{nope"),
         "InvalidParameter"
+    );
+}
+
+/// Sends `body` signed for `action`, returns the error code (or `none`).
+fn send_signed(api: &Api, action: &str, body: &[u8]) -> String {
+    let ts = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    let mut req = ureq::post(&api.url);
+    for (k, v) in vpc::auth::sign_request(&api.host, action, body, common::ID, KEY, ts) {
+        req = req.set(&k, &v);
+    }
+    let text = req
+        .send_bytes(body)
+        .expect("200")
+        .into_string()
+        .expect("body");
+    serde_json::from_str::<serde_json::Value>(&text).expect("JSON")["Response"]["Error"]["Code"]
+        .as_str()
+        .unwrap_or("none")
+        .to_string()
+}
+
+#[test]
+fn the_clouds_request_rate_is_enforced_per_action_and_key() {
+    let api = Api::start(Box::new(vpc::store::Memory), vpc::cloud::Quotas::default());
+    let started = std::time::Instant::now();
+    let codes: Vec<String> = (0..60)
+        .map(|_| send_signed(&api, "DescribeVpcs", b"{}"))
+        .collect();
+    let seconds = started.elapsed().as_secs() + 1;
+    let admitted = codes.iter().filter(|c| *c == "none").count() as u64;
+    assert!(
+        codes.iter().any(|c| c == "RequestLimitExceeded"),
+        "60 requests in {seconds} s, none refused: {codes:?}"
+    );
+    // At most 20 in each one-second window the burst touched.
+    assert!(
+        admitted <= 20 * (seconds + 1),
+        "{admitted} admitted in {seconds} s"
+    );
+    assert!(
+        codes
+            .iter()
+            .all(|c| c == "none" || c == "RequestLimitExceeded")
+    );
+    // Another action still has its own budget.
+    assert_eq!(send_signed(&api, "DescribeSubnets", b"{}"), "none");
+}
+
+#[test]
+fn bodies_up_to_10_mb_are_read_and_larger_ones_refused_with_the_clouds_code() {
+    let api = Api::memory();
+    let limit = vpc::limits::MAX_BODY_BYTES;
+    // Just under the limit: read and parsed (a JSON string of padding is an unknown parameter).
+    let pad = |n: usize| format!("{{\"Pad\":\"{}\"}}", "x".repeat(n - 10)).into_bytes();
+    let under = pad(limit);
+    assert_eq!(under.len(), limit);
+    assert_eq!(
+        send_signed(&api, "DescribeVpcs", &under),
+        "UnknownParameter"
+    );
+    let over = pad(limit + 1);
+    assert_eq!(
+        send_signed(&api, "DescribeVpcs", &over),
+        "RequestSizeLimitExceeded"
     );
 }

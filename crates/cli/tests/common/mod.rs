@@ -33,6 +33,11 @@ pub fn free_port() -> u16 {
 
 /// Starts a server on `dir`'s `vpc.db` and `keys`.
 pub fn start(dir: &std::path::Path) -> Server {
+    start_with(dir, &[])
+}
+
+/// As [`start`], with extra `havip vpc serve` flags.
+pub fn start_with(dir: &std::path::Path, extra: &[&str]) -> Server {
     let port = free_port();
     let host = format!("127.0.0.1:{port}");
     let child = Command::new(env!("CARGO_BIN_EXE_havip"))
@@ -48,6 +53,7 @@ pub fn start(dir: &std::path::Path) -> Server {
         .arg(dir.join("vpc.db"))
         .arg("--keys")
         .arg(dir.join("keys"))
+        .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
