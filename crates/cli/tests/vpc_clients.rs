@@ -33,7 +33,10 @@ fn python() -> Result<PathBuf, String> {
 fn tencentcloud_sdk_python_drives_the_havip_life_cycle() {
     let py = match python() {
         Ok(p) => p,
-        Err(why) => return eprintln!("SKIPPED sdk client: {why}"),
+        Err(why) => {
+            lab::shell::skipping("sdk client", why);
+            return;
+        }
     };
     let dir = tempfile::tempdir().expect("dir");
     std::fs::write(dir.path().join("keys"), KEYS_FILE).expect("keys");
@@ -67,7 +70,10 @@ fn tencentcloud_sdk_python_drives_the_havip_life_cycle() {
 fn tccli_creates_describes_modifies_binds_and_deletes() {
     let py = match python() {
         Ok(p) => p,
-        Err(why) => return eprintln!("SKIPPED tccli: {why}"),
+        Err(why) => {
+            lab::shell::skipping("tccli", why);
+            return;
+        }
     };
     let tccli = py.with_file_name("tccli");
     let dir = tempfile::tempdir().expect("dir");
@@ -176,4 +182,107 @@ fn tccli_creates_describes_modifies_binds_and_deletes() {
     assert_eq!(ok(&["DescribeHaVips"])["TotalCount"], 0);
     let denied = run("wrong-key", &["DescribeHaVips"]).expect_err("a wrong key is refused");
     assert!(denied.contains("AuthFailure.SignatureFailure"), "{denied}");
+}
+
+/// The error codes the cloud documents: the vpc product's own (from the SDK's
+/// `errorcodes.py`) and the common ones every product may answer (the API's common error code
+/// page; the SDK does not list them).
+const COMMON_CODES: &[&str] = &[
+    "ActionOffline",
+    "AuthFailure.InvalidAuthorization",
+    "AuthFailure.InvalidSecretId",
+    "AuthFailure.MFAFailure",
+    "AuthFailure.SecretIdNotFound",
+    "AuthFailure.SignatureExpire",
+    "AuthFailure.SignatureFailure",
+    "AuthFailure.TokenFailure",
+    "AuthFailure.UnauthorizedOperation",
+    "DryRunOperation",
+    "FailedOperation",
+    "InternalError",
+    "InvalidAction",
+    "InvalidParameter",
+    "InvalidParameterValue",
+    "InvalidRequest",
+    "LimitExceeded",
+    "MissingParameter",
+    "NoSuchProduct",
+    "NoSuchVersion",
+    "RequestLimitExceeded",
+    "RequestSizeLimitExceeded",
+    "ResourceInUse",
+    "ResourceInsufficient",
+    "ResourceNotFound",
+    "ResourceUnavailable",
+    "ServiceUnavailable",
+    "UnauthorizedOperation",
+    "UnknownParameter",
+    "UnsupportedOperation",
+    "UnsupportedProtocol",
+    "UnsupportedRegion",
+];
+
+/// Every code the VPC's sources can answer with (`ApiError::new("Code", ...)` and the helpers'
+/// `Self::new("Code", ...)`).
+fn codes_in_sources() -> std::collections::BTreeSet<String> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../vpc/src");
+    let mut files = vec![root];
+    let mut codes = std::collections::BTreeSet::new();
+    while let Some(p) = files.pop() {
+        if p.is_dir() {
+            files.extend(
+                std::fs::read_dir(&p)
+                    .expect("dir")
+                    .map(|e| e.expect("entry").path()),
+            );
+            continue;
+        }
+        let text = std::fs::read_to_string(&p).unwrap_or_default();
+        for start in ["ApiError::new(", "Self::new("] {
+            for piece in text.split(start).skip(1) {
+                let piece = piece.trim_start();
+                if let Some(rest) = piece.strip_prefix('"') {
+                    codes.insert(rest.split('"').next().unwrap_or_default().to_string());
+                }
+            }
+        }
+    }
+    codes
+}
+
+#[test]
+fn every_error_code_the_vpc_answers_is_one_the_cloud_documents() {
+    let py = match python() {
+        Ok(p) => p,
+        Err(why) => {
+            lab::shell::skipping("error codes", why);
+            return;
+        }
+    };
+    let out = Command::new(&py)
+        .args([
+            "-c",
+            "import tencentcloud.vpc.v20170312.errorcodes as e; print('\\n'.join(v for k, v in vars(e).items() if k.isupper()))",
+        ])
+        .output()
+        .expect("python");
+    let documented: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert!(
+        documented.len() > 100,
+        "the SDK lists {} codes",
+        documented.len()
+    );
+    let ours = codes_in_sources();
+    assert!(ours.len() > 20, "found only {ours:?}");
+    let undocumented: Vec<&String> = ours
+        .iter()
+        .filter(|c| !documented.contains(c) && !COMMON_CODES.contains(&c.as_str()))
+        .collect();
+    assert!(
+        undocumented.is_empty(),
+        "codes the cloud does not document: {undocumented:?}"
+    );
 }

@@ -39,13 +39,18 @@ pub fn cannot_run(tools: &[&str]) -> Option<String> {
 /// For tests: why `what` cannot run here (printed as a skip), or `None` when it can. Under
 /// `HAVIP_REQUIRE_ALL=1` (CI as root, where everything is installed) a reason is a failure.
 pub fn skip_reason(what: &str, tools: &[&str]) -> Option<String> {
-    let why = cannot_run(tools)?;
+    cannot_run(tools).map(|why| skipping(what, why))
+}
+
+/// For tests: `what` skips because of `why` (printed); under `HAVIP_REQUIRE_ALL=1` that is a
+/// failure instead. Returns `why`.
+pub fn skipping(what: &str, why: String) -> String {
     assert!(
         std::env::var("HAVIP_REQUIRE_ALL").as_deref() != Ok("1"),
         "{what} cannot run: {why} (HAVIP_REQUIRE_ALL=1 forbids skipping)"
     );
     eprintln!("SKIPPED {what}: {why}");
-    Some(why)
+    why
 }
 
 fn nix_is_root() -> bool {

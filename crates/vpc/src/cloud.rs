@@ -78,6 +78,8 @@ pub struct Cloud {
     pub quotas: Quotas,
     /// (subnet, VIP) -> HaVipId, kept by `apply`.
     vip_index: BTreeMap<(String, String), String>,
+    /// (VPC, private address) -> NetworkInterfaceId, kept by `apply`.
+    eni_ip_index: BTreeMap<(String, String), String>,
 }
 
 impl Cloud {
@@ -92,6 +94,18 @@ impl Cloud {
                     self.subnets.insert(s.subnet_id.clone(), s);
                 }
                 Change::Eni(e) => {
+                    if let Some(old) = self.enis.get(&e.network_interface_id) {
+                        for ip in &old.private_ip_address_set {
+                            self.eni_ip_index
+                                .remove(&(old.vpc_id.clone(), ip.private_ip_address.clone()));
+                        }
+                    }
+                    for ip in &e.private_ip_address_set {
+                        self.eni_ip_index.insert(
+                            (e.vpc_id.clone(), ip.private_ip_address.clone()),
+                            e.network_interface_id.clone(),
+                        );
+                    }
                     self.enis.insert(e.network_interface_id.clone(), e);
                 }
                 Change::Address(a) => {
@@ -118,13 +132,12 @@ impl Cloud {
         }
     }
 
-    /// The ENI that has `ip` as one of its private addresses.
-    pub fn eni_with_ip(&self, ip: &str) -> Option<&NetworkInterface> {
-        self.enis.values().find(|e| {
-            e.private_ip_address_set
-                .iter()
-                .any(|p| p.private_ip_address == ip)
-        })
+    /// The ENI of VPC `vpc` that has `ip` as one of its private addresses (addresses are
+    /// unique per VPC: another VPC may use the same one).
+    pub fn eni_with_ip(&self, vpc: &str, ip: &str) -> Option<&NetworkInterface> {
+        self.eni_ip_index
+            .get(&(vpc.to_string(), ip.to_string()))
+            .and_then(|id| self.enis.get(id))
     }
 
     /// The HAVIP with this address in this subnet.

@@ -460,3 +460,60 @@ fn bodies_up_to_10_mb_are_read_and_larger_ones_refused_with_the_clouds_code() {
         "RequestSizeLimitExceeded"
     );
 }
+
+#[test]
+fn addresses_are_unique_per_vpc_not_across_vpcs() {
+    let api = Api::memory();
+    let first = api.seed();
+    // A second VPC with the same blocks: its ENI and HAVIP may reuse the first VPC's addresses.
+    let vpc = api.ok(
+        "CreateVpc",
+        json!({"VpcName": "other", "CidrBlock": "172.16.0.0/16"}),
+    )["Vpc"]["VpcId"]
+        .as_str()
+        .expect("vpc")
+        .to_string();
+    let subnet = api.ok(
+        "CreateSubnet",
+        json!({"VpcId": vpc, "SubnetName": "s", "CidrBlock": "172.16.16.0/24", "Zone": "ap-guangzhou-3"}),
+    )["Subnet"]["SubnetId"]
+        .as_str()
+        .expect("subnet")
+        .to_string();
+    let eni = |vpc: &str, subnet: &str, ip: &str, mac: &str| {
+        api.call(
+            "CreateNetworkInterface",
+            json!({"VpcId": vpc, "SubnetId": subnet, "NetworkInterfaceName": "e",
+                   "PrivateIpAddresses": [{"PrivateIpAddress": ip, "Primary": true}],
+                   "MacAddress": mac}),
+        )
+    };
+    let reused = eni(&vpc, &subnet, "172.16.16.5", "02:00:00:00:01:05");
+    assert!(reused.get("Error").is_none(), "{reused}");
+    let havip = api.call(
+        "CreateHaVip",
+        json!({"VpcId": vpc, "SubnetId": subnet, "HaVipName": "h", "Vip": "172.16.16.6"}),
+    );
+    assert!(havip.get("Error").is_none(), "{havip}");
+    // Within one VPC an address is still taken once.
+    let twice = eni(
+        &first.vpc,
+        &first.subnet,
+        "172.16.16.5",
+        "02:00:00:00:01:06",
+    );
+    assert_eq!(twice["Error"]["Code"], "ResourceInUse", "{twice}");
+    assert_eq!(
+        api.err(
+            "CreateHaVip",
+            json!({"VpcId": vpc, "SubnetId": subnet, "HaVipName": "h2", "Vip": "172.16.16.5"})
+        ),
+        "ResourceInUse"
+    );
+    // An automatic VIP in the second VPC skips only its own used addresses.
+    let auto = api.ok(
+        "CreateHaVip",
+        json!({"VpcId": vpc, "SubnetId": subnet, "HaVipName": "h3"}),
+    );
+    assert_eq!(auto["HaVip"]["Vip"], "172.16.16.2", "{auto}");
+}

@@ -173,7 +173,7 @@ pub fn create(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
     }
     let used = |a: Ipv4Addr| {
         let s = a.to_string();
-        cloud.eni_with_ip(&s).is_some() || cloud.havip_with_vip(subnet_id, &s).is_some()
+        cloud.eni_with_ip(vpc_id, &s).is_some() || cloud.havip_with_vip(subnet_id, &s).is_some()
     };
     let vip = match vip {
         Some(v) => {

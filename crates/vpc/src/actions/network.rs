@@ -199,7 +199,8 @@ pub fn create_eni(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
             ));
         }
         let s = a.to_string();
-        if cloud.eni_with_ip(&s).is_some() || cloud.havip_with_vip(subnet_id, &s).is_some() {
+        if cloud.eni_with_ip(vpc_id, &s).is_some() || cloud.havip_with_vip(subnet_id, &s).is_some()
+        {
             return Err(ApiError::new(
                 "ResourceInUse",
                 format!("{a} is already in use in subnet {subnet_id}"),
