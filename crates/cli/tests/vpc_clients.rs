@@ -1,5 +1,6 @@
 //! The cloud's own clients against `havip vpc serve`: tencentcloud-sdk-python and tccli (from
-//! PyPI; `.ci/run` installs them in `target/pyenv`, or set `HAVIP_PYTHON`). They create,
+//! PyPI; `.ci/run` installs them in `target/pyenv`, or set `HAVIP_PYTHON`) and
+//! tencentcloud-sdk-nodejs (from npm, in `target/node`). They create,
 //! describe, modify, bind an EIP to and delete HAVIPs; a wrong key gets AuthFailure.
 
 mod common;
@@ -57,6 +58,67 @@ fn tencentcloud_sdk_python_drives_the_havip_life_cycle() {
     assert_eq!(seen["created"]["Vip"], "10.20.1.12");
     assert_eq!(seen["created"]["State"], "UNBIND");
     assert_eq!(seen["described"]["TotalCount"], 1);
+    assert_eq!(seen["renamed"], 1);
+    assert_eq!(seen["bind_task"], "SUCCESS");
+    assert_eq!(seen["bound_eip"], true);
+    assert_eq!(seen["reserved_error"], "InvalidParameterValue.Reserved");
+    assert_eq!(seen["delete_task"], "SUCCESS");
+    assert_eq!(seen["after_delete"], 0);
+    assert_eq!(seen["wrong_key_error"], "AuthFailure.SignatureFailure");
+}
+
+/// The cloud's Node.js SDK (`tencentcloud-sdk-nodejs`; `.ci/run` installs it in
+/// `target/node`, or set `HAVIP_NODE_PATH`), or why there is none.
+fn node_sdk() -> Result<PathBuf, String> {
+    let path = std::env::var_os("HAVIP_NODE_PATH")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/node/node_modules")
+        });
+    let ok = Command::new("node")
+        .args(["-e", "require('tencentcloud-sdk-nodejs')"])
+        .env("NODE_PATH", &path)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        Ok(path)
+    } else {
+        Err(format!(
+            "node or tencentcloud-sdk-nodejs in {} is missing (.ci/run installs them)",
+            path.display()
+        ))
+    }
+}
+
+#[test]
+fn tencentcloud_sdk_nodejs_at_host_port_drives_the_havip_life_cycle() {
+    let modules = match node_sdk() {
+        Ok(p) => p,
+        Err(why) => {
+            lab::shell::skipping("node sdk client", why);
+            return;
+        }
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join("keys"), KEYS_FILE).expect("keys");
+    let server = start(dir.path());
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/sdk_client.js");
+    let out = Command::new("node")
+        .arg(&script)
+        .args([&server.host, ID, KEY])
+        .env("NODE_PATH", &modules)
+        .output()
+        .expect("node");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen: Value = serde_json::from_str(text.trim()).expect("JSON from the script");
+    assert_eq!(seen["created"]["Vip"], "10.40.1.12");
+    assert_eq!(seen["created"]["State"], "UNBIND");
+    assert_eq!(seen["described"], 1);
     assert_eq!(seen["renamed"], 1);
     assert_eq!(seen["bind_task"], "SUCCESS");
     assert_eq!(seen["bound_eip"], true);
