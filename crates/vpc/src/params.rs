@@ -8,6 +8,55 @@ use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 
+/// The longest string any parameter may hold (names and descriptions have narrower limits of
+/// their own, checked by their actions).
+pub const MAX_STRING_CHARS: usize = 1024;
+
+/// The most items in any list parameter (the cloud: 100 ids a request).
+pub const MAX_LIST_ITEMS: usize = 100;
+
+/// The most filters a request may carry (the cloud: 10).
+pub const MAX_FILTERS: usize = 10;
+
+/// The most tags a request may carry (the cloud: 50).
+pub const MAX_TAGS: usize = 50;
+
+/// Checks every string and list in `v` against the bounds, naming the first that is over
+/// (`path`, e.g. `Filters.0.Values`). One pass over the body: the work is linear in its size.
+fn check_bounds(path: &str, v: &Value) -> Result<(), ApiError> {
+    match v {
+        Value::String(s) if s.chars().count() > MAX_STRING_CHARS => Err(ApiError::new(
+            "InvalidParameterValue.TooLong",
+            format!("`{path}` is longer than {MAX_STRING_CHARS} characters"),
+        )),
+        Value::Array(items) => {
+            let name = path.rsplit('.').next().unwrap_or(path);
+            let most = match name {
+                "Filters" => MAX_FILTERS,
+                "Tags" | "TagSet" => MAX_TAGS,
+                _ => MAX_LIST_ITEMS,
+            };
+            if items.len() > most {
+                return Err(ApiError::new(
+                    "InvalidParameterValue.LimitExceeded",
+                    format!("`{path}` has {} items, at most {most}", items.len()),
+                ));
+            }
+            for (i, item) in items.iter().enumerate() {
+                check_bounds(&format!("{path}.{i}"), item)?;
+            }
+            Ok(())
+        }
+        Value::Object(map) => {
+            for (k, item) in map {
+                check_bounds(&format!("{path}.{k}"), item)?;
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
 /// An action's parameters.
 pub struct Params<'a> {
     map: &'a Map<String, Value>,
@@ -34,6 +83,9 @@ impl<'a> Params<'a> {
                 format!("the request body must be a JSON object, not {}", kind(body)),
             )
         })?;
+        for (k, v) in map {
+            check_bounds(k, v)?;
+        }
         Ok(Params {
             map,
             read: RefCell::new(BTreeSet::new()),
@@ -148,5 +200,37 @@ mod tests {
             ("InvalidParameter", "`B` must be a string, not a number")
         );
         assert!(Params::new(&json!([1])).is_err());
+    }
+
+    #[test]
+    fn long_strings_and_long_lists_are_refused_with_their_path() {
+        let long = "x".repeat(MAX_STRING_CHARS + 1);
+        let body = json!({"Filters": [{"Name": "vip", "Values": [long]}]});
+        let e = Params::new(&body).err().expect("too long");
+        assert_eq!(e.code, "InvalidParameterValue.TooLong");
+        assert!(e.message.contains("`Filters.0.Values.0`"), "{}", e.message);
+        let ids: Vec<String> = (0..=MAX_LIST_ITEMS).map(|i| format!("havip-{i}")).collect();
+        let e = Params::new(&json!({"HaVipIds": ids}))
+            .err()
+            .expect("too many");
+        assert_eq!(e.code, "InvalidParameterValue.LimitExceeded");
+        assert!(
+            e.message.contains("101 items, at most 100"),
+            "{}",
+            e.message
+        );
+        let filters: Vec<Value> = (0..=MAX_FILTERS).map(|_| json!({"Name": "vip"})).collect();
+        let e = Params::new(&json!({"Filters": filters}))
+            .err()
+            .expect("filters");
+        assert!(e.message.contains("at most 10"), "{}", e.message);
+        let tags: Vec<Value> = (0..=MAX_TAGS)
+            .map(|i| json!({"Key": i.to_string()}))
+            .collect();
+        let e = Params::new(&json!({"Tags": tags})).err().expect("tags");
+        assert!(e.message.contains("at most 50"), "{}", e.message);
+        // At the bounds, accepted.
+        let ok = json!({"HaVipIds": vec!["h"; MAX_LIST_ITEMS], "HaVipName": "x".repeat(MAX_STRING_CHARS)});
+        assert!(Params::new(&ok).is_ok());
     }
 }
