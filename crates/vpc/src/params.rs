@@ -18,6 +18,9 @@ pub const MAX_LIST_ITEMS: usize = 100;
 /// The most filters a request may carry (the cloud: 10).
 pub const MAX_FILTERS: usize = 10;
 
+/// The most values one filter may carry (the cloud: 5).
+pub const MAX_FILTER_VALUES: usize = 5;
+
 /// The most tags a request may carry (the cloud: 50).
 pub const MAX_TAGS: usize = 50;
 
@@ -33,6 +36,7 @@ fn check_bounds(path: &str, v: &Value) -> Result<(), ApiError> {
             let name = path.rsplit('.').next().unwrap_or(path);
             let most = match name {
                 "Filters" => MAX_FILTERS,
+                "Values" if path.starts_with("Filters.") => MAX_FILTER_VALUES,
                 "Tags" | "TagSet" => MAX_TAGS,
                 _ => MAX_LIST_ITEMS,
             };
@@ -224,6 +228,14 @@ mod tests {
             .err()
             .expect("filters");
         assert!(e.message.contains("at most 10"), "{}", e.message);
+        let six = json!({"Filters": [{"Name": "vip", "Values": ["a", "b", "c", "d", "e", "f"]}]});
+        let e = Params::new(&six).err().expect("values");
+        assert!(
+            e.message
+                .contains("`Filters.0.Values` has 6 items, at most 5"),
+            "{}",
+            e.message
+        );
         let tags: Vec<Value> = (0..=MAX_TAGS)
             .map(|i| json!({"Key": i.to_string()}))
             .collect();

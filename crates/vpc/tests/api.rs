@@ -33,6 +33,19 @@ fn havip_lifecycle_create_describe_modify_bind_unbind_delete() {
         json!({"Filters": [{"Name": "vip", "Values": ["172.16.16.12"]}]}),
     );
     assert_eq!(by_vip["TotalCount"], 1);
+    // The SDK model's other filters: every HAVIP here is NORMAL, in no CDC, unprotected.
+    let count = |name: &str, value: &str| {
+        api.ok(
+            "DescribeHaVips",
+            json!({"Filters": [{"Name": name, "Values": [value]}]}),
+        )["TotalCount"]
+            .as_u64()
+    };
+    assert_eq!(count("type", "NORMAL"), Some(2));
+    assert_eq!(count("type", "GWLB"), Some(0));
+    assert_eq!(count("cdc-id", "cluster-1"), Some(0));
+    assert_eq!(count("termination-protection", "false"), Some(2));
+    assert_eq!(count("traffic-protection", "true"), Some(0));
     let page = api.ok("DescribeHaVips", json!({"Offset": 1, "Limit": 1}));
     assert_eq!(
         (

@@ -28,6 +28,10 @@ pub const FILTERS: &[&str] = &[
     "havip-association.instance-id",
     "havip-association.instance-type",
     "check-associate",
+    "cdc-id",
+    "type",
+    "termination-protection",
+    "traffic-protection",
 ];
 
 fn check_name(name: &str) -> Result<(), ApiError> {
@@ -300,6 +304,11 @@ fn matches(h: &HaVip, name: &str, value: &str) -> bool {
             .iter()
             .any(|a| a.instance_type == value),
         "check-associate" => h.check_associate.to_string() == value.to_lowercase(),
+        // Every HAVIP here is an ordinary one: in no CDC, of type NORMAL, without deletion or
+        // traffic protection.
+        "cdc-id" => false,
+        "type" => value == "NORMAL",
+        "termination-protection" | "traffic-protection" => value.eq_ignore_ascii_case("false"),
         _ => false,
     }
 }
