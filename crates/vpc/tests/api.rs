@@ -368,21 +368,7 @@ fn authentication_and_protocol_errors() {
     assert_eq!(bad(KEY, -600, "2017-03-12"), "AuthFailure.SignatureExpire");
     assert_eq!(bad(KEY, 0, "2020-01-01"), "NoSuchVersion");
     // Unknown SecretId, no signature, and a body that is not JSON.
-    let send = |headers: Vec<(String, String)>, body: &str| {
-        let mut req = ureq::post(&api.url);
-        for (k, v) in &headers {
-            req = req.set(k, v);
-        }
-        let text = req
-            .send_string(body)
-            .expect("200")
-            .into_string()
-            .expect("body");
-        serde_json::from_str::<serde_json::Value>(&text).expect("JSON")["Response"]["Error"]["Code"]
-            .as_str()
-            .unwrap_or("none")
-            .to_string()
-    };
+    let send = |headers: Vec<(String, String)>, body: &str| post(&api, headers, body.as_bytes());
     assert_eq!(
         send(
             vec![("content-type".into(), "application/json".into())],
@@ -407,14 +393,10 @@ fn authentication_and_protocol_errors() {
     );
 }
 
-/// Sends `body` signed for `action`, returns the error code (or `none`).
-fn send_signed(api: &Api, action: &str, body: &[u8]) -> String {
-    let ts = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs() as i64;
+/// Posts `body` with `headers` to the API; returns the error code (or `none`).
+fn post(api: &Api, headers: impl IntoIterator<Item = (String, String)>, body: &[u8]) -> String {
     let mut req = ureq::post(&api.url);
-    for (k, v) in vpc::auth::sign_request(&api.host, action, body, common::ID, KEY, ts) {
+    for (k, v) in headers {
         req = req.set(&k, &v);
     }
     let text = req
@@ -426,6 +408,16 @@ fn send_signed(api: &Api, action: &str, body: &[u8]) -> String {
         .as_str()
         .unwrap_or("none")
         .to_string()
+}
+
+/// Sends `body` signed for `action`; returns the error code (or `none`).
+fn send_signed(api: &Api, action: &str, body: &[u8]) -> String {
+    let ts = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    let headers = vpc::auth::sign_request(&api.host, action, body, common::ID, KEY, ts);
+    post(api, headers, body)
 }
 
 #[test]
@@ -479,20 +471,7 @@ fn addresses_are_unique_per_vpc_not_across_vpcs() {
     let api = Api::memory();
     let first = api.seed();
     // A second VPC with the same blocks: its ENI and HAVIP may reuse the first VPC's addresses.
-    let vpc = api.ok(
-        "CreateVpc",
-        json!({"VpcName": "other", "CidrBlock": "172.16.0.0/16"}),
-    )["Vpc"]["VpcId"]
-        .as_str()
-        .expect("vpc")
-        .to_string();
-    let subnet = api.ok(
-        "CreateSubnet",
-        json!({"VpcId": vpc, "SubnetName": "s", "CidrBlock": "172.16.16.0/24", "Zone": "ap-guangzhou-3"}),
-    )["Subnet"]["SubnetId"]
-        .as_str()
-        .expect("subnet")
-        .to_string();
+    let (vpc, subnet) = api.vpc_and_subnet("other");
     let eni = |vpc: &str, subnet: &str, ip: &str, mac: &str| {
         api.call(
             "CreateNetworkInterface",

@@ -34,7 +34,7 @@ async function main() {
     await c.CreateHaVip({ VpcId: vpc, SubnetId: subnet, HaVipName: "node-havip", Vip: "10.40.1.12" })
   ).HaVip;
   seen.created = h;
-  seen.described = (await c.DescribeHaVips({ HaVipIds: [h.HaVipId] })).TotalCount;
+  seen.described = await c.DescribeHaVips({ HaVipIds: [h.HaVipId] });
   await c.ModifyHaVipAttribute({ HaVipId: h.HaVipId, HaVipName: "renamed" });
   seen.renamed = (
     await c.DescribeHaVips({ Filters: [{ Name: "havip-name", Values: ["renamed"] }] })

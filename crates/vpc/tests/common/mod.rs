@@ -119,11 +119,11 @@ impl Api {
             .to_string()
     }
 
-    /// A VPC 172.16.0.0/16 with subnet 172.16.16.0/24 and two ENIs (.5, .6) on two instances.
-    pub fn seed(&self) -> Seed {
+    /// A VPC named `name`, 172.16.0.0/16, with subnet 172.16.16.0/24; returns their ids.
+    pub fn vpc_and_subnet(&self, name: &str) -> (String, String) {
         let vpc = self.ok(
             "CreateVpc",
-            json!({"VpcName": "lab", "CidrBlock": "172.16.0.0/16"}),
+            json!({"VpcName": name, "CidrBlock": "172.16.0.0/16"}),
         )["Vpc"]["VpcId"]
             .as_str()
             .expect("vpc")
@@ -135,6 +135,12 @@ impl Api {
             .as_str()
             .expect("subnet")
             .to_string();
+        (vpc, subnet)
+    }
+
+    /// A VPC 172.16.0.0/16 with subnet 172.16.16.0/24 and two ENIs (.5, .6) on two instances.
+    pub fn seed(&self) -> Seed {
+        let (vpc, subnet) = self.vpc_and_subnet("lab");
         let mut enis = Vec::new();
         for (k, ip) in ["172.16.16.5", "172.16.16.6"].iter().enumerate() {
             let eni = self.ok(
