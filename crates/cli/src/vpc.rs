@@ -1,8 +1,58 @@
 //! `havip vpc serve`: the local VPC's API, console and GARP endpoint.
 
 use clap::{Args as ClapArgs, Subcommand};
+use std::net::ToSocketAddrs;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+
+/// `havip vpc serve` arguments.
+#[derive(ClapArgs)]
+pub struct ServeArgs {
+    /// Address to listen on. A non-loopback address needs --allow-remote and TLS.
+    #[arg(long, default_value = "127.0.0.1:9180")]
+    listen: String,
+    /// Listen on a non-loopback address (then only over TLS: --tls-cert/--tls-key or
+    /// --tls-self-signed).
+    #[arg(long)]
+    allow_remote: bool,
+    /// TLS certificate chain (PEM), with --tls-key.
+    #[arg(long, requires = "tls_key", conflicts_with = "tls_self_signed")]
+    tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM), with --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Serve TLS with a certificate made at start for the listen address, localhost and
+    /// every --host-name; write it (PEM) to this file for clients to trust.
+    #[arg(long, value_name = "CERT_OUT")]
+    tls_self_signed: Option<PathBuf>,
+    /// A DNS name clients reach the server by (repeat); IP literals and localhost are always
+    /// answered, any other Host is refused (DNS rebinding).
+    #[arg(long = "host-name", value_name = "NAME")]
+    host_names: Vec<String>,
+    /// The SQLite file (created if missing).
+    #[arg(long, default_value = "havip-vpc.db")]
+    db: PathBuf,
+    /// Keys file: one `SecretId SecretKey` per line.
+    #[arg(long)]
+    keys: PathBuf,
+    /// The data plane's secret for /internal/* (created, mode 600, if missing).
+    #[arg(long, default_value = "havip-vpc.secret")]
+    internal_secret: PathBuf,
+    /// HAVIPs per VPC.
+    #[arg(long, default_value_t = 10)]
+    havip_quota: usize,
+    /// HAVIPs one ENI may hold (the seeds: 5).
+    #[arg(long, default_value_t = 5)]
+    havips_per_eni: usize,
+    /// Requests a second one SecretId may make of one action, as the cloud allows (0: no
+    /// limit); beyond it, `RequestLimitExceeded`.
+    #[arg(long, default_value_t = vpc::limits::REQUESTS_PER_SECOND)]
+    requests_per_second: u32,
+    /// Delay before a GARP moves a binding, in seconds (the cloud's "may take 10 s").
+    #[arg(long, default_value_t = 0.0)]
+    garp_delay: f64,
+}
 
 /// `havip vpc` arguments.
 #[derive(ClapArgs)]
@@ -13,36 +63,16 @@ pub struct Args {
 
 #[derive(Subcommand)]
 enum VpcCommand {
-    /// Serve the cloud-compatible API (POST /), the console (GET /) and /internal/garp.
-    Serve {
-        /// Address to listen on (the console has no keys: keep it on the loopback).
-        #[arg(long, default_value = "127.0.0.1:9180")]
-        listen: String,
-        /// The SQLite file (created if missing).
-        #[arg(long, default_value = "havip-vpc.db")]
-        db: PathBuf,
-        /// Keys file: one `SecretId SecretKey` per line.
-        #[arg(long)]
-        keys: PathBuf,
-        /// HAVIPs per VPC.
-        #[arg(long, default_value_t = 10)]
-        havip_quota: usize,
-        /// HAVIPs one ENI may hold (the seeds: 5).
-        #[arg(long, default_value_t = 5)]
-        havips_per_eni: usize,
-        /// Requests a second one SecretId may make of one action, as the cloud allows (0: no
-        /// limit); beyond it, `RequestLimitExceeded`.
-        #[arg(long, default_value_t = vpc::limits::REQUESTS_PER_SECOND)]
-        requests_per_second: u32,
-        /// Delay before a GARP moves a binding, in seconds (the cloud's "may take 10 s").
-        #[arg(long, default_value_t = 0.0)]
-        garp_delay: f64,
-    },
+    /// Serve the cloud-compatible API (POST /), the console (GET /) and /internal/*.
+    Serve(ServeArgs),
     /// Forward frames between the servers' ports of a switch namespace with the VPC's rules.
     Dataplane {
         /// The control plane (`havip vpc serve`).
         #[arg(long, default_value = "http://127.0.0.1:9180")]
         api: String,
+        /// The control plane's secret for /internal/* (its --internal-secret file).
+        #[arg(long, default_value = "havip-vpc.secret")]
+        internal_secret: PathBuf,
         /// The switch's network namespace.
         #[arg(long)]
         netns: String,
@@ -60,6 +90,7 @@ enum VpcCommand {
 
 fn dataplane(
     api: &str,
+    internal_secret: &std::path::Path,
     netns: &str,
     ports: &[String],
     public: &Option<String>,
@@ -74,6 +105,8 @@ fn dataplane(
                 .ok_or_else(|| anyhow::anyhow!("--port {p}: expected IFNAME=eni-xxxxxxxx"))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
+    let secret = vpc::internal_secret::read(internal_secret)
+        .map_err(|e| anyhow::anyhow!("--internal-secret: {e:#}"))?;
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         signal_hook::flag::register(sig, stop.clone())?;
@@ -85,6 +118,7 @@ fn dataplane(
     vpc::dataplane::run::run(
         vpc::dataplane::run::Config {
             api: api.trim_end_matches('/').to_string(),
+            secret,
             netns: netns.to_string(),
             ports,
             public: public.clone(),
@@ -100,64 +134,121 @@ pub fn run(args: &Args) -> ExitCode {
     match &args.command {
         VpcCommand::Dataplane {
             api,
+            internal_secret,
             netns,
             ports,
             public,
             stats,
-        } => match dataplane(api, netns, ports, public, stats) {
+        } => match dataplane(api, internal_secret, netns, ports, public, stats) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("havip vpc dataplane: {e:#}");
                 ExitCode::from(2)
             }
         },
-        VpcCommand::Serve {
-            listen,
-            db,
-            keys,
-            havip_quota,
-            havips_per_eni,
-            requests_per_second,
-            garp_delay,
-        } => {
-            let result = (|| -> anyhow::Result<()> {
-                if !(0.0..=600.0).contains(garp_delay) {
-                    anyhow::bail!("--garp-delay must be 0-600 seconds, not {garp_delay}");
-                }
-                let keys = vpc::server::read_keys(keys)?;
-                let store = vpc::store::Sqlite::open(db)?;
-                let quotas = vpc::cloud::Quotas {
-                    havips_per_vpc: *havip_quota,
-                    havips_per_eni: *havips_per_eni,
-                    requests_per_second: *requests_per_second,
-                };
-                let mut service = vpc::server::Service::new(Box::new(store), keys, quotas)?;
-                if let Some(s) = std::sync::Arc::get_mut(&mut service) {
-                    s.garp_delay = std::time::Duration::from_secs_f64(*garp_delay);
-                }
-                let rt = tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .enable_all()
-                    .build()?;
-                rt.block_on(async {
-                    let listener = tokio::net::TcpListener::bind(listen)
-                        .await
-                        .map_err(|e| anyhow::anyhow!("--listen {listen}: {e}"))?;
-                    eprintln!(
-                        "havip vpc: API and console on http://{}/ (store {})",
-                        listener.local_addr()?,
-                        db.display()
-                    );
-                    vpc::server::serve(listener, service).await
-                })
-            })();
-            match result {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("havip vpc: {e:#}");
-                    ExitCode::from(2)
-                }
+        VpcCommand::Serve(a) => match serve(a) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("havip vpc serve: {e:#}");
+                ExitCode::from(2)
             }
+        },
+    }
+}
+
+/// What the listen flags resolve to: the socket, and TLS if any (with the certificate file
+/// written for a self-signed one).
+fn listen_plan(
+    a: &ServeArgs,
+) -> anyhow::Result<(std::net::SocketAddr, Option<Arc<vpc::tls::ServerConfig>>)> {
+    let addr: std::net::SocketAddr = a
+        .listen
+        .to_socket_addrs()
+        .map_err(|e| anyhow::anyhow!("--listen {}: {e}", a.listen))?
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("--listen {}: no address", a.listen))?;
+    let tls = if let (Some(cert), Some(key)) = (&a.tls_cert, &a.tls_key) {
+        Some(vpc::tls::from_pem_files(cert, key)?)
+    } else if let Some(out) = &a.tls_self_signed {
+        let mut names = vec!["localhost".to_string(), "127.0.0.1".into(), "::1".into()];
+        if !addr.ip().is_unspecified() {
+            names.push(addr.ip().to_string());
+        }
+        names.extend(a.host_names.iter().cloned());
+        let (config, pem) = vpc::tls::self_signed(&names)?;
+        std::fs::write(out, pem)
+            .map_err(|e| anyhow::anyhow!("--tls-self-signed {}: {e}", out.display()))?;
+        eprintln!(
+            "havip vpc: self-signed certificate for {} written to {}",
+            names.join(", "),
+            out.display()
+        );
+        Some(config)
+    } else {
+        None
+    };
+    if !addr.ip().is_loopback() {
+        if !a.allow_remote {
+            anyhow::bail!(
+                "--listen {addr} is not a loopback address: the API and console would be \
+                 reachable from the network; pass --allow-remote (with TLS) to mean it"
+            );
+        }
+        if tls.is_none() {
+            anyhow::bail!(
+                "--listen {addr} with --allow-remote needs TLS: --tls-cert and --tls-key, \
+                 or --tls-self-signed CERT_OUT"
+            );
         }
     }
+    Ok((addr, tls))
+}
+
+fn serve(a: &ServeArgs) -> anyhow::Result<()> {
+    if !(0.0..=600.0).contains(&a.garp_delay) {
+        anyhow::bail!("--garp-delay must be 0-600 seconds, not {}", a.garp_delay);
+    }
+    let (addr, tls) = listen_plan(a)?;
+    let keys = vpc::server::read_keys(&a.keys)?;
+    let internal_secret = vpc::internal_secret::read_or_create(&a.internal_secret)
+        .map_err(|e| anyhow::anyhow!("--internal-secret: {e:#}"))?;
+    let store = vpc::store::Sqlite::open(&a.db)?;
+    let options = vpc::server::Options {
+        quotas: vpc::cloud::Quotas {
+            havips_per_vpc: a.havip_quota,
+            havips_per_eni: a.havips_per_eni,
+            requests_per_second: a.requests_per_second,
+        },
+        garp_delay: std::time::Duration::from_secs_f64(a.garp_delay),
+        access: vpc::server::Access {
+            hosts: vpc::guard::HostPolicy::new(&a.host_names),
+            tls: tls.is_some(),
+            internal_secret,
+            ..vpc::server::Access::default()
+        },
+    };
+    let service = vpc::server::Service::with_options(Box::new(store), keys, options)?;
+    let listener =
+        std::net::TcpListener::bind(addr).map_err(|e| anyhow::anyhow!("--listen {addr}: {e}"))?;
+    let local = listener.local_addr()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    eprintln!(
+        "havip vpc: API on {scheme}://{local}/ (store {}); console: {scheme}://{local}/console#token={}",
+        a.db.display(),
+        service.console_token()
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        match tls {
+            Some(config) => vpc::server::serve_tls(listener, service, config).await,
+            None => {
+                listener.set_nonblocking(true)?;
+                let listener = tokio::net::TcpListener::from_std(listener)?;
+                vpc::server::serve(listener, service).await
+            }
+        }
+    })
 }

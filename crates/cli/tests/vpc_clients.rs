@@ -32,18 +32,30 @@ fn python() -> Result<PathBuf, String> {
 
 /// Runs a client script from `tests/data` with `program` against a fresh server; returns the
 /// JSON object it prints.
-fn drive_life_cycle(mut program: Command, script: &str) -> Value {
+fn drive_life_cycle(program: Command, script: &str) -> Value {
+    drive_life_cycle_with(program, script, false)
+}
+
+/// As [`drive_life_cycle`]; with `tls`, the server makes a self-signed certificate and the
+/// script gets its file as a last argument.
+fn drive_life_cycle_with(mut program: Command, script: &str, tls: bool) -> Value {
     let dir = tempfile::tempdir().expect("dir");
     std::fs::write(dir.path().join("keys"), KEYS_FILE).expect("keys");
-    let server = start(dir.path());
+    let cert = dir.path().join("cert.pem");
+    let cert_arg = cert.to_string_lossy().to_string();
+    let server = if tls {
+        common::start_with(dir.path(), &["--tls-self-signed", &cert_arg])
+    } else {
+        start(dir.path())
+    };
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data")
         .join(script);
-    let out = program
-        .arg(&script)
-        .args([&server.host, ID, KEY])
-        .output()
-        .expect("the client runs");
+    program.arg(&script).args([&server.host, ID, KEY]);
+    if tls {
+        program.arg(&cert);
+    }
+    let out = program.output().expect("the client runs");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -79,6 +91,19 @@ fn tencentcloud_sdk_python_drives_the_havip_life_cycle() {
         }
     };
     let seen = drive_life_cycle(Command::new(&py), "sdk_client.py");
+    assert_life_cycle(&seen, "10.20.1.12");
+}
+
+#[test]
+fn tencentcloud_sdk_python_over_its_default_https_trusts_a_self_signed_certificate() {
+    let py = match python() {
+        Ok(p) => p,
+        Err(why) => {
+            lab::shell::skipping("sdk client over https", why);
+            return;
+        }
+    };
+    let seen = drive_life_cycle_with(Command::new(&py), "sdk_client.py", true);
     assert_life_cycle(&seen, "10.20.1.12");
 }
 

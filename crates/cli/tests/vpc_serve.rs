@@ -121,3 +121,36 @@ fn a_bad_keys_file_is_named_at_start() {
         "{err}"
     );
 }
+
+#[test]
+fn a_listen_address_off_the_loopback_needs_an_opt_in_and_tls() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("keys"), "AKIDx secret\n").expect("keys");
+    let serve = |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_havip"))
+            .args(["vpc", "serve", "--listen", "0.0.0.0:0", "--db"])
+            .arg(dir.path().join("vpc.db"))
+            .arg("--keys")
+            .arg(dir.path().join("keys"))
+            .arg("--internal-secret")
+            .arg(dir.path().join("secret"))
+            .args(extra)
+            .output()
+            .expect("havip");
+        assert_eq!(out.status.code(), Some(2));
+        String::from_utf8_lossy(&out.stderr).to_string()
+    };
+    let err = serve(&[]);
+    assert!(
+        err.contains("not a loopback address") && err.contains("--allow-remote"),
+        "{err}"
+    );
+    let err = serve(&["--allow-remote"]);
+    assert!(err.contains("needs TLS"), "{err}");
+    let err = serve(&["--allow-remote", "--tls-cert", "/nonexistent.pem"]);
+    assert!(err.contains("--tls-key"), "{err}");
+    assert!(
+        !dir.path().join("vpc.db").exists(),
+        "nothing made before the refusal"
+    );
+}

@@ -4,6 +4,7 @@
 
 pub mod attack;
 pub mod bench;
+pub mod browser;
 pub mod cdf_svg;
 pub mod chaos;
 pub mod cluster;

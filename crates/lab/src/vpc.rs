@@ -16,6 +16,11 @@ use std::time::{Duration, Instant};
 const SECRET_ID: &str = "AKIDlabvpc";
 const SECRET_KEY: &str = "lab-vpc-key";
 
+/// The key pair that logs in to the lab's console (the lab's own API key).
+pub fn console_login() -> (&'static str, &'static str) {
+    (SECRET_ID, SECRET_KEY)
+}
+
 /// What the VIP is to the VPC.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Vip {
@@ -92,6 +97,9 @@ pub struct Plane {
     pub eip: Option<String>,
     /// The data plane's stats file.
     pub stats: PathBuf,
+    /// The file holding the control plane's secret for `/internal/*`.
+    pub secret_file: PathBuf,
+    secret: String,
     children: Vec<Child>,
 }
 
@@ -151,6 +159,8 @@ impl Plane {
         let port = free_port()?;
         let api = format!("http://127.0.0.1:{port}");
         let log = std::fs::File::create(topo.dir.join("vpc-serve.log"))?;
+        let secret_file = topo.dir.join("internal.secret");
+        let secret = vpc::internal_secret::read_or_create(&secret_file)?;
         let mut plane = Plane {
             public,
             api,
@@ -158,6 +168,8 @@ impl Plane {
             havips: Vec::new(),
             eip: None,
             stats: topo.dir.join("dataplane.json"),
+            secret_file,
+            secret,
             children: Vec::new(),
         };
         plane.children.push(
@@ -167,6 +179,8 @@ impl Plane {
                 .arg(topo.dir.join("vpc.db"))
                 .arg("--keys")
                 .arg(topo.dir.join("keys"))
+                .arg("--internal-secret")
+                .arg(&plane.secret_file)
                 .args(["--garp-delay", &garp_delay.to_string()])
                 .stdout(Stdio::null())
                 .stderr(log)
@@ -281,7 +295,9 @@ impl Plane {
             &self.api,
             "--netns",
             &topo.switch,
-        ]);
+        ])
+        .arg("--internal-secret")
+        .arg(&self.secret_file);
         for (h, eni) in hosts.iter().zip(&self.enis) {
             dp.args(["--port", &format!("{}={eni}", topo.port_of(h))]);
         }
@@ -297,9 +313,10 @@ impl Plane {
 
     /// The control plane's binding history (each move with its Unix time).
     pub fn history(&self) -> Result<Vec<vpc::model::BindingEvent>> {
-        let url = format!("{}/console/state", self.api);
+        let url = format!("{}/internal/state", self.api);
         let state: Value = serde_json::from_str(
             &ureq::get(&url)
+                .set("Authorization", &format!("Bearer {}", self.secret))
                 .timeout(Duration::from_secs(10))
                 .call()?
                 .into_string()?,

@@ -3,102 +3,12 @@
 //! the secondary's (live updates); its actions work and show the API's validation errors; a
 //! screenshot is written to `target/console-drill.png`.
 
+use lab::browser::{Driver, wait};
 use lab::daemon::Kind;
 use lab::seeds::VIP;
 use lab::vpc::{self, Vip, VpcLab};
-use serde_json::{Value, json};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-struct Driver {
-    child: Child,
-    url: String,
-    session: String,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = ureq::delete(&format!("{}/session/{}", self.url, self.session)).call();
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Driver {
-    fn start() -> Driver {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("port");
-        let child = Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver");
-        let url = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while ureq::get(&format!("{url}/status")).call().is_err() {
-            assert!(Instant::now() < deadline, "chromedriver never answered");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let caps = json!({"capabilities": {"alwaysMatch": {"goog:chromeOptions": {
-            "binary": "/usr/bin/chromium",
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,900"]}}}});
-        let r: Value = ureq::post(&format!("{url}/session"))
-            .send_json(caps)
-            .expect("session")
-            .into_json()
-            .expect("json");
-        let session = r["value"]["sessionId"]
-            .as_str()
-            .expect("session id")
-            .to_string();
-        Driver {
-            child,
-            url,
-            session,
-        }
-    }
-
-    fn post(&self, path: &str, body: Value) -> Value {
-        let r: Value = ureq::post(&format!("{}/session/{}/{path}", self.url, self.session))
-            .send_json(body)
-            .expect("webdriver call")
-            .into_json()
-            .expect("json");
-        r["value"].clone()
-    }
-
-    fn js(&self, script: &str) -> Value {
-        self.post("execute/sync", json!({"script": script, "args": []}))
-    }
-
-    fn screenshot(&self, path: &std::path::Path) {
-        let r: Value = ureq::get(&format!("{}/session/{}/screenshot", self.url, self.session))
-            .call()
-            .expect("screenshot")
-            .into_json()
-            .expect("json");
-        let b64 = r["value"].as_str().expect("base64");
-        use base64::Engine;
-        let png = base64::engine::general_purpose::STANDARD
-            .decode(b64)
-            .expect("base64 PNG");
-        std::fs::write(path, png).expect("write png");
-    }
-}
-
-fn wait(within: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < within {
-        if cond() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    false
-}
+use serde_json::json;
+use std::time::Duration;
 
 #[test]
 fn console_shows_the_binding_move_live_and_its_actions_work() {
@@ -110,8 +20,16 @@ fn console_shows_the_binding_move_live_and_its_actions_work() {
     assert!(wait(Duration::from_secs(20), || VpcLab::ping(
         &client, VIP, 1
     )));
-    let d = Driver::start();
-    d.post("url", json!({"url": format!("{}/", l.plane.api)}));
+    let d = Driver::start(&[]).expect("browser");
+    d.open(&format!("{}/", l.plane.api)).expect("open");
+    // Log in with the lab's API key pair.
+    let (id, key) = vpc::console_login();
+    assert!(wait(Duration::from_secs(10), || d.js(
+        "return !document.getElementById('login').classList.contains('hidden');"
+    ) == true));
+    d.js(&format!(
+        "const f = document.getElementById('login'); f.SecretId.value = '{id}'; f.SecretKey.value = '{key}'; f.requestSubmit(); return 1;"
+    ));
     let eni_shown = || {
         d.js("const c = document.querySelector('#havips tbody tr .eni'); return c ? c.textContent : '';")
             .as_str()
@@ -145,7 +63,7 @@ fn console_shows_the_binding_move_live_and_its_actions_work() {
     );
     let shot =
         std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/console-drill.png");
-    d.screenshot(&shot);
+    std::fs::write(&shot, d.screenshot().expect("screenshot")).expect("write png");
     let png = std::fs::read(&shot).expect("screenshot");
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "a PNG");
     eprintln!("screenshot: {}", shot.display());

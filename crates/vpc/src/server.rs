@@ -1,30 +1,70 @@
 //! `havip vpc serve`: the HTTP side. `POST /` is the cloud API (TC3-signed JSON, answered as
-//! `{"Response": ...}`); `/console` serves the web console, its live state and its actions;
-//! `/internal/garp` is where the data plane reports gratuitous ARPs.
+//! `{"Response": ...}`); `/console` serves the web console behind a login (`console.rs`);
+//! `/internal/*` is the data plane's, behind a shared secret (`internal.rs`). Every request
+//! passes the Host check first and every answer carries the headers of `guard.rs`.
 
 use crate::actions::{self, havip::Refusal};
 use crate::auth::{self, SignedRequest};
 use crate::cloud::{Change, Cloud, Quotas};
 use crate::error::ApiError;
+use crate::guard::{self, HostPolicy};
 use crate::ids::request_id;
 use crate::limits::{self, RateLimiter};
+use crate::session::Sessions;
 use crate::store::Store;
 use anyhow::{Context, Result, bail};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
-use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
-use serde::Deserialize;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
 use tokio::sync::broadcast;
 use tracing::{info, warn};
+
+/// Who may reach what: the names served, whether over TLS, the data plane's secret and the
+/// console's start token.
+#[derive(Clone, Debug)]
+pub struct Access {
+    /// Host names answered besides IP literals and `localhost`.
+    pub hosts: HostPolicy,
+    /// Served over TLS (cookies are `Secure`, origins `https://`).
+    pub tls: bool,
+    /// The secret `/internal/*` requires (`Authorization: Bearer`).
+    pub internal_secret: String,
+    /// The token that logs in to the console, printed at start.
+    pub console_token: String,
+}
+
+impl Default for Access {
+    /// Plain HTTP, IP literals and `localhost`, a random internal secret and console token.
+    fn default() -> Self {
+        Access {
+            hosts: HostPolicy::default(),
+            tls: false,
+            internal_secret: crate::session::random_token(),
+            console_token: crate::session::random_token(),
+        }
+    }
+}
+
+/// How a service runs.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Quotas and the request rate.
+    pub quotas: Quotas,
+    /// Programmed delay before a GARP moves a binding (the cloud's "may take 10 s").
+    pub garp_delay: Duration,
+    /// Who may reach what.
+    pub access: Access,
+}
 
 /// The running service: state, store, keys, and the console's change feed.
 pub struct Service {
@@ -34,8 +74,10 @@ pub struct Service {
     changes: broadcast::Sender<u64>,
     limiter: Mutex<RateLimiter>,
     requests_per_second: u32,
-    /// Programmed delay before a GARP moves a binding (the cloud's "may take 10 s").
-    pub garp_delay: std::time::Duration,
+    /// Programmed delay before a GARP moves a binding.
+    pub garp_delay: Duration,
+    pub(crate) access: Access,
+    pub(crate) sessions: Mutex<Sessions>,
 }
 
 /// Reads a keys file: one `SecretId SecretKey` per line, `#` comments.
@@ -82,16 +124,30 @@ pub enum GarpOutcome {
 }
 
 impl Service {
-    /// Loads the store and serves with `keys`.
+    /// Loads the store and serves with `keys`, default options otherwise.
     pub fn new(
-        mut store: Box<dyn Store>,
+        store: Box<dyn Store>,
         keys: BTreeMap<String, String>,
         quotas: Quotas,
     ) -> Result<Arc<Self>> {
+        let options = Options {
+            quotas,
+            ..Options::default()
+        };
+        Self::with_options(store, keys, options)
+    }
+
+    /// Loads the store and serves with `keys` and `options`.
+    pub fn with_options(
+        mut store: Box<dyn Store>,
+        keys: BTreeMap<String, String>,
+        options: Options,
+    ) -> Result<Arc<Self>> {
         let mut cloud = store.load().context("loading the store")?;
-        let requests_per_second = quotas.requests_per_second;
-        cloud.quotas = quotas;
+        let requests_per_second = options.quotas.requests_per_second;
+        cloud.quotas = options.quotas;
         let (changes, _) = broadcast::channel(64);
+        let sessions = Sessions::new(keys.clone(), options.access.console_token.clone());
         Ok(Arc::new(Service {
             cloud: RwLock::new(cloud),
             store: Mutex::new(store),
@@ -99,8 +155,20 @@ impl Service {
             changes,
             limiter: Mutex::new(RateLimiter::default()),
             requests_per_second,
-            garp_delay: std::time::Duration::ZERO,
+            garp_delay: options.garp_delay,
+            access: options.access,
+            sessions: Mutex::new(sessions),
         }))
+    }
+
+    /// The secret the data plane shows on `/internal/*`.
+    pub fn internal_secret(&self) -> &str {
+        &self.access.internal_secret
+    }
+
+    /// The console's start token.
+    pub fn console_token(&self) -> &str {
+        &self.access.console_token
     }
 
     /// A copy of the state (console, data plane, tests).
@@ -179,7 +247,17 @@ impl Service {
     }
 }
 
-fn api_response(result: Result<Value, ApiError>, request_id: &str) -> Response {
+/// The API's answer: HTTP 200 with `{"Response": {...}}`.
+pub(crate) fn api_response(result: Result<Value, ApiError>, request_id: &str) -> Response {
+    api_response_status(StatusCode::OK, result, request_id)
+}
+
+/// As [`api_response`], with another status (the console's and internal refusals).
+pub(crate) fn api_response_status(
+    status: StatusCode,
+    result: Result<Value, ApiError>,
+    request_id: &str,
+) -> Response {
     let body = match result {
         Ok(mut fields) => {
             if let Some(m) = fields.as_object_mut() {
@@ -190,11 +268,38 @@ fn api_response(result: Result<Value, ApiError>, request_id: &str) -> Response {
         Err(e) => json!({ "Response": { "Error": e, "RequestId": request_id } }),
     };
     (
-        StatusCode::OK,
+        status,
         [(header::CONTENT_TYPE, "application/json")],
         body.to_string(),
     )
         .into_response()
+}
+
+/// A request refused before it ran, answered in the API's error form with an HTTP status.
+#[derive(Debug)]
+pub(crate) struct Deny {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub why: String,
+}
+
+impl Deny {
+    /// `status` with the cloud's `code` and why.
+    pub fn new(status: StatusCode, code: &'static str, why: impl Into<String>) -> Self {
+        Deny {
+            status,
+            code,
+            why: why.into(),
+        }
+    }
+}
+
+impl IntoResponse for Deny {
+    fn into_response(self) -> Response {
+        info!(code = %self.code, why = %self.why, "request refused");
+        let e = ApiError::new(self.code, self.why);
+        api_response_status(self.status, Err(e), &request_id())
+    }
 }
 
 fn headers_map(h: &HeaderMap) -> BTreeMap<String, String> {
@@ -297,128 +402,45 @@ async fn api_handler(
     api_response(result, &rid)
 }
 
-/// Actions the console may run (it holds no key: it is served on the loopback only).
-const CONSOLE_ACTIONS: &[&str] = &[
-    "CreateHaVip",
-    "DeleteHaVip",
-    "HaVipAssociateAddressIp",
-    "HaVipDisassociateAddressIp",
-    "AllocateAddresses",
-];
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct ConsoleCall {
-    action: String,
-    #[serde(default)]
-    params: Value,
-}
-
-async fn console_action(State(service): State<Arc<Service>>, body: Bytes) -> Response {
-    let rid = request_id();
-    let call: Result<ConsoleCall, _> = serde_json::from_slice(&body);
-    let result = match call {
-        Err(e) => Err(ApiError::new(
-            "InvalidParameter",
-            format!("bad console call: {e}"),
-        )),
-        Ok(c) if !CONSOLE_ACTIONS.contains(&c.action.as_str()) => Err(ApiError::new(
-            "InvalidAction",
-            format!("the console cannot run {}", c.action),
-        )),
-        Ok(c) => {
-            let s = service.clone();
-            let r = rid.clone();
-            tokio::task::spawn_blocking(move || s.call(&c.action, &c.params, &r))
-                .await
-                .unwrap_or_else(|e| Err(ApiError::internal(e)))
-        }
-    };
-    api_response(result, &rid)
-}
-
-async fn console_state(State(service): State<Arc<Service>>) -> Response {
-    let c = service.snapshot();
-    let body = json!({
+/// The whole state as the console and the data plane read it.
+pub fn state_json(c: &Cloud) -> Value {
+    json!({
         "Vpcs": c.vpcs.values().collect::<Vec<_>>(),
         "Subnets": c.subnets.values().collect::<Vec<_>>(),
         "NetworkInterfaces": c.enis.values().collect::<Vec<_>>(),
         "Addresses": c.addresses.values().collect::<Vec<_>>(),
         "HaVips": c.havips.values().collect::<Vec<_>>(),
         "History": c.history,
-    });
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        body.to_string(),
-    )
-        .into_response()
-}
-
-async fn console_events(
-    State(service): State<Arc<Service>>,
-) -> Sse<impl futures::Stream<Item = Result<Event, std::convert::Infallible>>> {
-    let rx = service.subscribe();
-    let stream = futures::stream::unfold(rx, |mut rx| async move {
-        loop {
-            match rx.recv().await {
-                Ok(v) => {
-                    return Some((
-                        Ok(Event::default().event("changed").data(v.to_string())),
-                        rx,
-                    ));
-                }
-                Err(broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(broadcast::error::RecvError::Closed) => return None,
-            }
-        }
-    });
-    Sse::new(stream).keep_alive(KeepAlive::default())
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct GarpReport {
-    network_interface_id: String,
-    vip: String,
-    #[serde(default = "request_form")]
-    form: String,
-}
-
-fn request_form() -> String {
-    "request".into()
-}
-
-async fn internal_garp(State(service): State<Arc<Service>>, body: Bytes) -> Response {
-    let report: GarpReport = match serde_json::from_slice(&body) {
-        Ok(r) => r,
-        Err(e) => {
-            return (StatusCode::BAD_REQUEST, format!("bad GARP report: {e}")).into_response();
-        }
-    };
-    if !service.garp_delay.is_zero() {
-        tokio::time::sleep(service.garp_delay).await;
-    }
-    let s = service.clone();
-    let result = tokio::task::spawn_blocking(move || {
-        s.garp(&report.network_interface_id, &report.vip, &report.form)
     })
-    .await
-    .unwrap_or_else(|e| Err(ApiError::internal(e)));
-    let body = match result {
-        Ok(GarpOutcome::Moved) => json!({ "Moved": true }),
-        Ok(GarpOutcome::Refused(why)) => json!({ "Moved": false, "Reason": why }),
-        Err(e) => json!({ "Moved": false, "Reason": e.to_string() }),
-    };
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        body.to_string(),
-    )
-        .into_response()
 }
 
-async fn console_page() -> Html<&'static str> {
-    Html(include_str!("console.html"))
+/// Refuses a request for a name the server does not answer to; marks every answer.
+async fn guard_layer(
+    State(service): State<Arc<Service>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| request.uri().authority().map(|a| a.to_string()));
+    let mut response = match service.access.hosts.check(host.as_deref()) {
+        Ok(()) => next.run(request).await,
+        Err(guard::Refused(why)) => Deny::new(
+            StatusCode::FORBIDDEN,
+            "AuthFailure.UnauthorizedOperation",
+            why,
+        )
+        .into_response(),
+    };
+    guard::secure_headers(response.headers_mut());
+    response
 }
+
+/// The largest body the console and the data plane may send.
+const SMALL_BODY_BYTES: usize = 64 * 1024;
 
 /// The HTTP routes.
 pub fn router(service: Arc<Service>) -> Router {
@@ -427,13 +449,12 @@ pub fn router(service: Arc<Service>) -> Router {
             "/",
             post(api_handler)
                 .layer(DefaultBodyLimit::max(limits::MAX_BODY_BYTES))
-                .get(console_page),
+                .get(crate::console::page),
         )
-        .route("/console", get(console_page))
-        .route("/console/state", get(console_state))
-        .route("/console/events", get(console_events))
-        .route("/console/action", post(console_action))
-        .route("/internal/garp", post(internal_garp))
+        .merge(crate::console::routes())
+        .merge(crate::internal::routes())
+        .layer(DefaultBodyLimit::max(SMALL_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(service.clone(), guard_layer))
         .with_state(service)
 }
 
@@ -446,6 +467,22 @@ pub async fn serve(listener: tokio::net::TcpListener, service: Arc<Service>) -> 
         return Err(e.into());
     }
     Ok(())
+}
+
+/// Serves over TLS until the listener fails.
+pub async fn serve_tls(
+    listener: std::net::TcpListener,
+    service: Arc<Service>,
+    config: Arc<rustls::ServerConfig>,
+) -> Result<()> {
+    let addr = listener.local_addr()?;
+    info!(%addr, "havip vpc serving over TLS");
+    listener.set_nonblocking(true)?;
+    let tls = axum_server::tls_rustls::RustlsConfig::from_config(config);
+    axum_server::from_tcp_rustls(listener, tls)?
+        .serve(router(service).into_make_service())
+        .await
+        .context("TLS server stopped")
 }
 
 /// Serves `service` on a free loopback port from a runtime of its own (tests, benchmarks,

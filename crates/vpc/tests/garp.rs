@@ -121,6 +121,10 @@ fn the_programmed_delay_holds_a_garp_report_back() {
     let started = std::time::Instant::now();
     let body = json!({"NetworkInterfaceId": s.enis[1], "Vip": "172.16.16.12", "Form": "reply"});
     let answer: serde_json::Value = ureq::post(&format!("{}internal/garp", api.url))
+        .set(
+            "Authorization",
+            &format!("Bearer {}", api.service.internal_secret()),
+        )
         .send_string(&body.to_string())
         .expect("200")
         .into_json()

@@ -53,6 +53,8 @@ pub fn start_with(dir: &std::path::Path, extra: &[&str]) -> Server {
         .arg(dir.join("vpc.db"))
         .arg("--keys")
         .arg(dir.join("keys"))
+        .arg("--internal-secret")
+        .arg(dir.join("internal.secret"))
         .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -1,6 +1,7 @@
 """Drives a local `havip vpc serve` with tencentcloud-sdk-python, as a cloud user would.
 
-usage: sdk_client.py HOST:PORT SECRET_ID SECRET_KEY
+usage: sdk_client.py HOST:PORT SECRET_ID SECRET_KEY [CA_FILE]
+With CA_FILE, over the SDK's default HTTPS, trusting that certificate; else plain HTTP.
 Prints one JSON object with what it saw.
 """
 import json
@@ -13,10 +14,14 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.vpc.v20170312 import models, vpc_client
 
 endpoint, secret_id, secret_key = sys.argv[1:4]
+ca_file = sys.argv[4] if len(sys.argv) > 4 else None
 
 
 def client(key):
-    http = HttpProfile(protocol="http", endpoint=endpoint)
+    if ca_file:
+        http = HttpProfile(endpoint=endpoint, certification=ca_file)
+    else:
+        http = HttpProfile(protocol="http", endpoint=endpoint)
     return vpc_client.VpcClient(credential.Credential(secret_id, key), "ap-guangzhou",
                                 ClientProfile(httpProfile=http))
 

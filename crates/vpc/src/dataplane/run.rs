@@ -22,6 +22,8 @@ use tracing::{info, warn};
 pub struct Config {
     /// Control plane base URL (`http://127.0.0.1:9180`).
     pub api: String,
+    /// The control plane's secret for `/internal/*`.
+    pub secret: String,
     /// The switch's namespace (`ip netns` name).
     pub netns: String,
     /// Server ports: interface name in the switch namespace, and the ENI behind it.
@@ -56,12 +58,13 @@ pub struct Stats {
     pub refused: Vec<String>,
 }
 
-/// The control plane's state, as the console endpoint gives it.
-pub fn fetch_state(api: &str) -> Result<Cloud> {
-    let text = ureq::get(&format!("{api}/console/state"))
+/// The control plane's state, as `/internal/state` gives it.
+pub fn fetch_state(api: &str, secret: &str) -> Result<Cloud> {
+    let text = ureq::get(&format!("{api}/internal/state"))
+        .set("Authorization", &format!("Bearer {secret}"))
         .timeout(Duration::from_secs(5))
         .call()
-        .map_err(|e| anyhow!("{api}/console/state: {e}"))?
+        .map_err(|e| anyhow!("{api}/internal/state: {e}"))?
         .into_string()?;
     let v: Value = serde_json::from_str(&text)?;
     let list = |k: &str| v[k].as_array().cloned().unwrap_or_default();
@@ -86,9 +89,10 @@ pub fn fetch_state(api: &str) -> Result<Cloud> {
     Ok(cloud)
 }
 
-fn report_garp(api: &str, r: &Report) -> Result<Option<String>> {
+fn report_garp(api: &str, secret: &str, r: &Report) -> Result<Option<String>> {
     let body = json!({"NetworkInterfaceId": r.eni, "Vip": r.vip.to_string(), "Form": r.form});
     let text = ureq::post(&format!("{api}/internal/garp"))
+        .set("Authorization", &format!("Bearer {secret}"))
         .timeout(Duration::from_secs(120))
         .send_string(&body.to_string())
         .map_err(|e| anyhow!("{api}/internal/garp: {e}"))?
@@ -115,7 +119,7 @@ fn write_stats(path: &Option<PathBuf>, stats: &Mutex<Stats>) {
 
 /// Runs until `stop` is set.
 pub fn run(cfg: Config, stop: Arc<AtomicBool>) -> Result<()> {
-    let first = fetch_state(&cfg.api).context("the control plane")?;
+    let first = fetch_state(&cfg.api, &cfg.secret).context("the control plane")?;
     for (_, eni) in &cfg.ports {
         if !first.enis.contains_key(eni) {
             return Err(anyhow!("ENI {eni} is not known to the control plane"));
@@ -142,7 +146,8 @@ pub fn run(cfg: Config, stop: Arc<AtomicBool>) -> Result<()> {
         match reports.recv_timeout(Duration::from_millis(50)) {
             Ok(r) => {
                 let (api, sw, stats) = (cfg.api.clone(), sw.clone(), stats.clone());
-                std::thread::spawn(move || match report_garp(&api, &r) {
+                let secret = cfg.secret.clone();
+                std::thread::spawn(move || match report_garp(&api, &secret, &r) {
                     Ok(None) => {
                         if let Ok(mut s) = sw.lock() {
                             s.moved(r.vip, &r.eni, r.mac);
@@ -166,7 +171,7 @@ pub fn run(cfg: Config, stop: Arc<AtomicBool>) -> Result<()> {
         }
         if last_sync.elapsed() >= Duration::from_millis(200) {
             last_sync = Instant::now();
-            match fetch_state(&cfg.api) {
+            match fetch_state(&cfg.api, &cfg.secret) {
                 Ok(c) => {
                     if let Ok(mut s) = sw.lock() {
                         s.sync(&c, &ports, public);

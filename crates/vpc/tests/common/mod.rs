@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use vpc::cloud::Quotas;
-use vpc::server::Service;
+use vpc::server::{Options, Service};
 use vpc::store::Store;
 
 pub const ID: &str = "AKIDtest0000000000000000000000000000";
@@ -29,11 +29,17 @@ impl Api {
         quotas: Quotas,
         delay: std::time::Duration,
     ) -> Api {
+        let options = Options {
+            quotas,
+            garp_delay: delay,
+            ..Options::default()
+        };
+        Self::start_with(store, options)
+    }
+
+    pub fn start_with(store: Box<dyn Store>, options: Options) -> Api {
         let keys = BTreeMap::from([(ID.to_string(), KEY.to_string())]);
-        let mut service = Service::new(store, keys, quotas).expect("service");
-        if let Some(s) = Arc::get_mut(&mut service) {
-            s.garp_delay = delay;
-        }
+        let service = Service::with_options(store, keys, options).expect("service");
         let (host, rt) = vpc::server::serve_in_background(service.clone()).expect("server");
         Api {
             url: format!("http://{host}/"),

@@ -1,57 +1,52 @@
-<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>havip vpc console</title>
-<style>
-  body { font-family: sans-serif; margin: 1.5em; color: #222; }
-  h1 { font-size: 1.3em; } h2 { font-size: 1.05em; margin-top: 1.6em; }
-  table { border-collapse: collapse; width: 100%; font-size: 0.9em; }
-  th, td { border-bottom: 1px solid #ddd; padding: 4px 8px; text-align: left; }
-  th { background: #f3f3f3; }
-  .AVAILABLE { color: #2e7d32; font-weight: bold; } .UNBIND { color: #999; }
-  .moved { animation: flash 2s; } @keyframes flash { from { background: #fff3b0; } to { background: none; } }
-  #error { color: #b00020; white-space: pre-wrap; } form { margin: 0.5em 0; }
-  input { margin-right: 0.4em; } .history { font-size: 0.8em; color: #555; }
-</style>
-</head>
-<body>
-<h1>havip vpc console <span id="live" style="font-size:0.7em;color:#888"></span></h1>
-<div id="error"></div>
-<h2>VPCs and subnets</h2>
-<table id="subnets"><thead><tr><th>VPC</th><th>VPC CIDR</th><th>Subnet</th><th>Subnet CIDR</th><th>Zone</th></tr></thead><tbody></tbody></table>
-<h2>HAVIPs</h2>
-<form id="apply">
-  <input name="VpcId" placeholder="VpcId" size="14"><input name="SubnetId" placeholder="SubnetId" size="16">
-  <input name="HaVipName" placeholder="name" size="12"><input name="Vip" placeholder="Vip (optional)" size="14">
-  <button type="submit">Apply for HAVIP</button>
-</form>
-<table id="havips"><thead><tr><th>ID</th><th>Name</th><th>VIP</th><th>Instance</th><th>ENI</th><th>EIP</th><th>State</th><th>Last flush</th><th>Actions</th></tr></thead><tbody></tbody></table>
-<h2>Binding history</h2>
-<table id="history"><thead><tr><th>Time</th><th>HAVIP</th><th>ENI</th><th>Instance</th><th>Why</th></tr></thead><tbody></tbody></table>
-<h2>Network interfaces</h2>
-<table id="enis"><thead><tr><th>ENI</th><th>Instance</th><th>MAC</th><th>Addresses</th><th>Subnet</th></tr></thead><tbody></tbody></table>
-<h2>Elastic IPs</h2>
-<button id="allocate">Allocate EIP</button>
-<table id="eips"><thead><tr><th>ID</th><th>Address</th><th>Status</th><th>Bound to</th></tr></thead><tbody></tbody></table>
-<script>
 "use strict";
 let last = {};
+let csrf = null;
+let events = null;
+const $ = id => document.getElementById(id);
+const showError = text => { $("error").textContent = text; };
 const esc = s => String(s ?? "").replace(/[&<>"]/g, c => ({"&":"&amp;","<":"&lt;",">":"&gt;","\"":"&quot;"}[c]));
 const rows = (id, list, cells) => {
   document.querySelector("#" + id + " tbody").innerHTML = list.map(cells).join("");
 };
+const post = (path, body) => fetch(path, {method: "POST", credentials: "same-origin",
+  headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf ?? ""}, body: JSON.stringify(body)});
 async function call(action, params) {
-  const r = await fetch("/console/action", {method: "POST", headers: {"Content-Type": "application/json"},
-    body: JSON.stringify({Action: action, Params: params})});
+  const r = await post("/console/action", {Action: action, Params: params});
+  if (r.status === 401) return showLogin("the session ended; log in again");
   const j = await r.json();
   const err = j.Response && j.Response.Error;
-  document.getElementById("error").textContent = err ? action + ": " + err.Code + ": " + err.Message : "";
+  showError(err ? action + ": " + err.Code + ": " + err.Message : "");
   await refresh();
   return j;
 }
+function showLogin(why) {
+  csrf = null;
+  if (events) { events.close(); events = null; }
+  $("main").classList.add("hidden");
+  $("login").classList.remove("hidden");
+  showError(why ?? "");
+}
+function started(session) {
+  csrf = session.Csrf;
+  $("who").textContent = "logged in as " + session.Who;
+  $("login").classList.add("hidden");
+  $("main").classList.remove("hidden");
+  showError("");
+  events = new EventSource("/console/events");
+  events.addEventListener("changed", refresh);
+  refresh();
+}
+async function login(credentials) {
+  const r = await post("/console/login", credentials);
+  const j = await r.json();
+  if (r.ok) return started(j);
+  const err = j.Response && j.Response.Error;
+  showLogin("login refused: " + (err ? err.Message : r.status));
+}
 async function refresh() {
-  const s = await (await fetch("/console/state")).json();
+  const r = await fetch("/console/state", {credentials: "same-origin"});
+  if (r.status === 401) return showLogin("the session ended; log in again");
+  const s = await r.json();
   const vpc = Object.fromEntries(s.Vpcs.map(v => [v.VpcId, v]));
   rows("subnets", s.Subnets, x => `<tr><td>${esc(x.VpcId)} ${esc(vpc[x.VpcId]?.VpcName)}</td><td>${esc(vpc[x.VpcId]?.CidrBlock)}</td><td>${esc(x.SubnetId)} ${esc(x.SubnetName)}</td><td>${esc(x.CidrBlock)}</td><td>${esc(x.Zone)}</td></tr>`);
   const free = s.Addresses.filter(a => a.AddressStatus === "UNBIND");
@@ -68,22 +63,39 @@ async function refresh() {
   rows("history", s.History.slice().reverse().slice(0, 50), e => `<tr class="history"><td>${esc(e.Time)}</td><td>${esc(e.HaVipId)}</td><td>${esc(e.NetworkInterfaceId)}</td><td>${esc(e.InstanceId)}</td><td>${esc(e.Reason)}</td></tr>`);
   rows("enis", s.NetworkInterfaces, e => `<tr><td>${esc(e.NetworkInterfaceId)}</td><td>${esc(e.Attachment?.InstanceId)}</td><td>${esc(e.MacAddress)}</td><td>${esc(e.PrivateIpAddressSet.map(p => p.PrivateIpAddress).join(", "))}</td><td>${esc(e.SubnetId)}</td></tr>`);
   rows("eips", s.Addresses, a => `<tr><td>${esc(a.AddressId)}</td><td>${esc(a.AddressIp)}</td><td>${esc(a.AddressStatus)}</td><td>${esc(a.InstanceId)}</td></tr>`);
-  document.getElementById("live").textContent = "updated " + new Date().toLocaleTimeString();
+  $("live").textContent = "updated " + new Date().toLocaleTimeString();
 }
-document.getElementById("apply").addEventListener("submit", ev => {
+$("apply").addEventListener("submit", ev => {
   ev.preventDefault();
   const p = Object.fromEntries([...new FormData(ev.target)].filter(([, v]) => v !== ""));
   call("CreateHaVip", p);
 });
-document.getElementById("allocate").addEventListener("click", () => call("AllocateAddresses", {AddressCount: 1}));
+$("allocate").addEventListener("click", () => call("AllocateAddresses", {AddressCount: 1}));
 document.addEventListener("click", ev => {
   const d = ev.target.dataset;
   if (d.delete) call("DeleteHaVip", {HaVipId: d.delete});
   if (d.bind) call("HaVipAssociateAddressIp", {HaVipId: d.bind, AddressIp: d.ip});
   if (d.unbind) call("HaVipDisassociateAddressIp", {HaVipId: d.unbind});
 });
-new EventSource("/console/events").addEventListener("changed", refresh);
-refresh();
-</script>
-</body>
-</html>
+$("login").addEventListener("submit", ev => {
+  ev.preventDefault();
+  const f = Object.fromEntries([...new FormData(ev.target)].filter(([, v]) => v !== ""));
+  ev.target.reset();
+  login(f.Token ? {Token: f.Token} : {SecretId: f.SecretId ?? "", SecretKey: f.SecretKey ?? ""});
+});
+$("logout").addEventListener("click", async () => {
+  await post("/console/logout", {});
+  showLogin("logged out");
+});
+async function boot() {
+  // A link printed at start carries the token in the fragment, which is never sent.
+  const token = new URLSearchParams(location.hash.slice(1)).get("token");
+  if (token) {
+    history.replaceState(null, "", location.pathname);
+    return login({Token: token});
+  }
+  const r = await fetch("/console/session", {credentials: "same-origin"});
+  if (r.ok) return started(await r.json());
+  showLogin();
+}
+boot();
