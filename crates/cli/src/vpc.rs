@@ -66,37 +66,39 @@ enum VpcCommand {
     /// Serve the cloud-compatible API (POST /), the console (GET /) and /internal/*.
     Serve(ServeArgs),
     /// Forward frames between the servers' ports of a switch namespace with the VPC's rules.
-    Dataplane {
-        /// The control plane (`havip vpc serve`).
-        #[arg(long, default_value = "http://127.0.0.1:9180")]
-        api: String,
-        /// The control plane's secret for /internal/* (its --internal-secret file).
-        #[arg(long, default_value = "havip-vpc.secret")]
-        internal_secret: PathBuf,
-        /// The switch's network namespace.
-        #[arg(long)]
-        netns: String,
-        /// A server port: `IFNAME=ENI_ID` (repeat for each).
-        #[arg(long = "port", required = true)]
-        ports: Vec<String>,
-        /// The interface towards the public network (EIPs).
-        #[arg(long)]
-        public: Option<String>,
-        /// Write counters and GARP latencies here (JSON).
-        #[arg(long)]
-        stats: Option<PathBuf>,
-    },
+    Dataplane(DataplaneArgs),
 }
 
-fn dataplane(
-    api: &str,
-    internal_secret: &std::path::Path,
-    netns: &str,
-    ports: &[String],
-    public: &Option<String>,
-    stats: &Option<PathBuf>,
-) -> anyhow::Result<()> {
-    let ports = ports
+/// `havip vpc dataplane` arguments.
+#[derive(ClapArgs)]
+struct DataplaneArgs {
+    /// The control plane (`havip vpc serve`).
+    #[arg(long, default_value = "http://127.0.0.1:9180")]
+    api: String,
+    /// The control plane's secret for /internal/* (its --internal-secret file).
+    #[arg(long, default_value = "havip-vpc.secret")]
+    internal_secret: PathBuf,
+    /// The switch's network namespace.
+    #[arg(long)]
+    netns: String,
+    /// A server port: `IFNAME=ENI_ID` (repeat for each).
+    #[arg(long = "port", required = true)]
+    ports: Vec<String>,
+    /// The interface towards the public network (EIPs).
+    #[arg(long)]
+    public: Option<String>,
+    /// Write counters and GARP latencies here (JSON).
+    #[arg(long)]
+    stats: Option<PathBuf>,
+    /// Run the forwarding thread at this SCHED_FIFO priority (1-99), so that a busy host
+    /// does not delay frames; needs CAP_SYS_NICE.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=99))]
+    realtime_priority: Option<u8>,
+}
+
+fn dataplane(a: &DataplaneArgs) -> anyhow::Result<()> {
+    let ports = a
+        .ports
         .iter()
         .map(|p| {
             p.split_once('=')
@@ -105,7 +107,7 @@ fn dataplane(
                 .ok_or_else(|| anyhow::anyhow!("--port {p}: expected IFNAME=eni-xxxxxxxx"))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let secret = vpc::internal_secret::read(internal_secret)
+    let secret = vpc::internal_secret::read(&a.internal_secret)
         .map_err(|e| anyhow::anyhow!("--internal-secret: {e:#}"))?;
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
@@ -117,12 +119,13 @@ fn dataplane(
         .init();
     vpc::dataplane::run::run(
         vpc::dataplane::run::Config {
-            api: api.trim_end_matches('/').to_string(),
+            api: a.api.trim_end_matches('/').to_string(),
             secret,
-            netns: netns.to_string(),
+            netns: a.netns.clone(),
             ports,
-            public: public.clone(),
-            stats: stats.clone(),
+            public: a.public.clone(),
+            stats: a.stats.clone(),
+            realtime_priority: a.realtime_priority,
             gateway_mac: [0x02, 0x68, 0x76, 0x70, 0x63, 0x01],
         },
         stop,
@@ -132,14 +135,7 @@ fn dataplane(
 /// Runs `havip vpc`.
 pub fn run(args: &Args) -> ExitCode {
     match &args.command {
-        VpcCommand::Dataplane {
-            api,
-            internal_secret,
-            netns,
-            ports,
-            public,
-            stats,
-        } => match dataplane(api, internal_secret, netns, ports, public, stats) {
+        VpcCommand::Dataplane(a) => match dataplane(a) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("havip vpc dataplane: {e:#}");

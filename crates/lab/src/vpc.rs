@@ -301,13 +301,25 @@ impl Plane {
         for (h, eni) in hosts.iter().zip(&self.enis) {
             dp.args(["--port", &format!("{}={eni}", topo.port_of(h))]);
         }
+        // The lab's switch stands for the cloud's: it runs ahead of the servers it carries.
         dp.args(["--public", &topo.port_of(&self.public)])
+            .args(["--realtime-priority", "10"])
             .arg("--stats")
             .arg(&self.stats)
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(topo.dir.join("dataplane.log"))?);
         self.children
             .push(dp.spawn().context("starting havip vpc dataplane")?);
+        // It writes its stats file once it forwards.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !self.stats.exists() {
+            if Instant::now() > deadline {
+                let log = std::fs::read_to_string(topo.dir.join("dataplane.log"))
+                    .unwrap_or_default();
+                bail!("havip vpc dataplane never started forwarding:\n{log}");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
         Ok(())
     }
 
@@ -325,8 +337,9 @@ impl Plane {
     }
 }
 
-/// Sends a gratuitous ARP for `vip` (request form) from `node`'s eth0, with `mac`.
-pub fn send_garp(node: &Node, mac: [u8; 6], vip: std::net::Ipv4Addr) -> Result<()> {
+/// Sends a gratuitous ARP for `vip` (request form) from `node`'s eth0, with `mac`; returns
+/// the Unix time (seconds) taken just before the frame went to the kernel.
+pub fn send_garp(node: &Node, mac: [u8; 6], vip: std::net::Ipv4Addr) -> Result<f64> {
     let arp = vpc::dataplane::frame::Arp {
         op: 1,
         sha: mac,
@@ -335,50 +348,62 @@ pub fn send_garp(node: &Node, mac: [u8; 6], vip: std::net::Ipv4Addr) -> Result<(
         tpa: vip,
     };
     let frame = vpc::dataplane::frame::arp_frame(vpc::dataplane::frame::BROADCAST, mac, &arp);
-    crate::netns::spawn_in(&node.ns, move || -> Result<()> {
+    crate::netns::spawn_in(&node.ns, move || -> Result<f64> {
         let index = nix::net::if_::if_nametoindex("eth0")?;
-        rawlink::Sender::new()?.send(index, &frame)?;
-        Ok(())
+        let sender = rawlink::Sender::new()?;
+        let sent = vpc::cloud::unix_now();
+        sender.send(index, &frame)?;
+        Ok(sent)
     })?
     .join()
     .map_err(|_| anyhow!("GARP thread panicked"))??
 }
 
-/// GARP-to-binding latency: `count` GARPs for the HAVIP, alternately from the two servers
-/// (no daemons running), each waited for; returns the data plane's measured milliseconds.
-pub fn garp_bench(count: usize) -> Result<Vec<f64>> {
+/// Milliseconds from GARP frames to the VPC acting on them.
+#[derive(Clone, Debug, Default)]
+pub struct GarpLatency {
+    /// From the frame leaving the server to the switch reading it (the kernel and the
+    /// scheduler's share).
+    pub to_switch_read_ms: Vec<f64>,
+    /// From the frame leaving the server to the data plane forwarding to its sender.
+    pub to_forwarding_ms: Vec<f64>,
+    /// From the frame leaving the server to the control plane's answer that it stored the move.
+    pub to_control_plane_ms: Vec<f64>,
+}
+
+/// GARP-to-forwarding and GARP-to-control-plane latency: `count` GARPs for the HAVIP,
+/// alternately from the two servers (no daemons running), each waited for. Times are taken by
+/// the sender and by the data plane on one clock.
+pub fn garp_bench(count: usize) -> Result<GarpLatency> {
     let lab = up(Vip::HaVip, &[], 0.0)?;
     let vip: std::net::Ipv4Addr = seeds::VIP.parse()?;
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !lab.plane.stats.exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut out = GarpLatency::default();
     for k in 0..count {
         let server = &lab.topo.servers[k % 2];
-        let mac = server.mac.clone();
-        let mac = vpc::dataplane::switch::parse_mac(&mac).ok_or_else(|| anyhow!("mac"))?;
-        send_garp(server, mac, vip)?;
+        let mac = vpc::dataplane::switch::parse_mac(&server.mac).ok_or_else(|| anyhow!("mac"))?;
+        let sent = send_garp(server, mac, vip)?;
         let want = &lab.plane.enis[k % 2];
-        let moved = Instant::now() + Duration::from_secs(5);
-        loop {
-            let n = lab.dataplane_stats()["garp_to_binding_ms"]
-                .as_array()
-                .map_or(0, Vec::len);
-            if n > k && lab.bound_eni().is_ok_and(|e| &e == want) {
-                break;
-            }
-            if Instant::now() > moved {
-                bail!("GARP {k} never moved the binding");
-            }
-            std::thread::sleep(Duration::from_millis(5));
+        let timing = lab.garp_timing(k, Duration::from_secs(5))?;
+        if timing["eni"] != want.as_str() {
+            bail!("GARP {k} from {want} was recorded as {}", timing["eni"]);
         }
+        let (Some(read), Some(switched), Some(acked)) = (
+            timing["received"].as_f64(),
+            timing["switched"].as_f64(),
+            timing["acknowledged"].as_f64(),
+        ) else {
+            bail!("GARP {k} did not move the HAVIP: {timing}");
+        };
+        if lab.bound_eni()? != *want {
+            bail!("GARP {k}: the control plane does not show the HAVIP on {want}");
+        }
+        out.to_switch_read_ms.push((read - sent) * 1000.0);
+        out.to_forwarding_ms.push((switched - sent) * 1000.0);
+        out.to_control_plane_ms.push((acked - sent) * 1000.0);
         // Stay under the per-ENI rate limit.
         std::thread::sleep(Duration::from_millis(60));
     }
-    Ok(lab.dataplane_stats()["garp_to_binding_ms"]
-        .as_array()
-        .map(|v| v.iter().filter_map(Value::as_f64).collect())
-        .unwrap_or_default())
+    Ok(out)
 }
 
 impl VpcLab {
@@ -400,7 +425,21 @@ impl VpcLab {
             .to_string())
     }
 
-    /// The data plane's stats (counters, GARP latencies, refusals).
+    /// The data plane's record of the `k`-th GARP (from 0), waited for up to `wait`.
+    pub fn garp_timing(&self, k: usize, wait: Duration) -> Result<Value> {
+        let deadline = Instant::now() + wait;
+        loop {
+            if let Some(t) = self.dataplane_stats()["garps"].get(k) {
+                return Ok(t.clone());
+            }
+            if Instant::now() > deadline {
+                bail!("the data plane never settled GARP {k}");
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    /// The data plane's stats (counters, GARP timings and refusals).
     pub fn dataplane_stats(&self) -> Value {
         std::fs::read_to_string(&self.plane.stats)
             .ok()

@@ -10,6 +10,7 @@ pub mod cloud;
 pub mod console;
 pub mod dataplane;
 pub mod error;
+pub mod feed;
 pub mod guard;
 pub mod ids;
 pub mod internal;

@@ -7,6 +7,7 @@ use crate::actions::{self, havip::Refusal};
 use crate::auth::{self, SignedRequest};
 use crate::cloud::{Change, Cloud, Quotas};
 use crate::error::ApiError;
+use crate::feed::{Catchup, Feed};
 use crate::guard::{self, HostPolicy};
 use crate::ids::request_id;
 use crate::limits::{self, RateLimiter};
@@ -26,7 +27,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 use tracing::{info, warn};
 
 /// Who may reach what: the names served, whether over TLS, the data plane's secret and the
@@ -72,6 +73,9 @@ pub struct Service {
     store: Mutex<Box<dyn Store>>,
     keys: BTreeMap<String, String>,
     changes: broadcast::Sender<u64>,
+    feed: Mutex<Feed>,
+    versions: watch::Sender<u64>,
+    epoch: String,
     limiter: Mutex<RateLimiter>,
     requests_per_second: u32,
     /// Programmed delay before a GARP moves a binding.
@@ -114,6 +118,15 @@ fn unix_now() -> i64 {
         .unwrap_or(0)
 }
 
+/// What brings a data plane up to date.
+#[derive(Debug)]
+pub enum Update {
+    /// The changes since its version, in order.
+    Changes(Vec<Change>),
+    /// The whole state.
+    State(Box<Cloud>),
+}
+
 /// What the data plane learns from a GARP report.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum GarpOutcome {
@@ -153,6 +166,9 @@ impl Service {
             store: Mutex::new(store),
             keys,
             changes,
+            feed: Mutex::new(Feed::default()),
+            versions: watch::channel(0).0,
+            epoch: format!("{:016x}", rand::random::<u64>()),
             limiter: Mutex::new(RateLimiter::default()),
             requests_per_second,
             garp_delay: options.garp_delay,
@@ -197,17 +213,82 @@ impl Service {
         Ok(Value::Object(outcome.response))
     }
 
-    fn commit(&self, store: &mut dyn Store, changes: &[Change]) -> Result<(), ApiError> {
+    /// Stores `changes`, applies them and numbers them in the feed (under the state's lock, so
+    /// a snapshot and its version always agree); returns their version.
+    fn commit(&self, store: &mut dyn Store, changes: &[Change]) -> Result<u64, ApiError> {
         store.commit(changes).map_err(ApiError::internal)?;
-        if let Ok(mut cloud) = self.cloud.write() {
+        self.publish(changes)
+    }
+
+    /// As `commit`, for soft state (see [`Store::commit_soft`]).
+    fn commit_soft(&self, store: &mut dyn Store, changes: &[Change]) -> Result<u64, ApiError> {
+        store.commit_soft(changes).map_err(ApiError::internal)?;
+        self.publish(changes)
+    }
+
+    /// Applies stored `changes` to the state and numbers them in the feed.
+    fn publish(&self, changes: &[Change]) -> Result<u64, ApiError> {
+        let version = {
+            let mut cloud = self
+                .cloud
+                .write()
+                .map_err(|_| ApiError::internal("state lock poisoned"))?;
             cloud.apply(changes);
-        }
+            self.feed
+                .lock()
+                .map_err(|_| ApiError::internal("feed lock poisoned"))?
+                .record(changes)
+        };
+        self.versions.send_replace(version);
         let _ = self.changes.send(unix_now() as u64);
-        Ok(())
+        Ok(version)
+    }
+
+    /// This run's epoch: versions from another run of the server mean nothing here.
+    pub fn epoch(&self) -> &str {
+        &self.epoch
+    }
+
+    /// A receiver of the current version, woken at each commit (the data plane's long poll).
+    pub fn watch_versions(&self) -> watch::Receiver<u64> {
+        self.versions.subscribe()
+    }
+
+    /// What a data plane at `after` (of `epoch`) needs to be current, and the version it
+    /// then has: the changes since, or the whole state.
+    pub fn catch_up(&self, epoch: &str, after: u64) -> Result<(u64, Update)> {
+        let cloud = self
+            .cloud
+            .read()
+            .map_err(|_| anyhow::anyhow!("state lock poisoned"))?;
+        let feed = self
+            .feed
+            .lock()
+            .map_err(|_| anyhow::anyhow!("feed lock poisoned"))?;
+        let catchup = if epoch == self.epoch {
+            feed.since(after)
+        } else {
+            Catchup::Everything
+        };
+        let update = match catchup {
+            Catchup::Changes(c) => Update::Changes(c),
+            Catchup::Everything => Update::State(Box::new(cloud.clone())),
+        };
+        Ok((feed.version(), update))
     }
 
     /// A GARP for `vip` came from the port of ENI `eni`: move the HAVIP if it may.
     pub fn garp(&self, eni: &str, vip: &str, form: &str) -> Result<GarpOutcome, ApiError> {
+        self.garp_versioned(eni, vip, form).map(|(o, _)| o)
+    }
+
+    /// As [`Service::garp`], with the version the state then has.
+    pub fn garp_versioned(
+        &self,
+        eni: &str,
+        vip: &str,
+        form: &str,
+    ) -> Result<(GarpOutcome, u64), ApiError> {
         let mut store = self
             .store
             .lock()
@@ -223,22 +304,23 @@ impl Service {
                 .ok_or_else(|| ApiError::not_found("network interface", eni))?;
             actions::havip::garp_move(&cloud, sender, vip, form)
         };
-        match result {
-            Ok(changes) if changes.is_empty() => Ok(GarpOutcome::Moved),
+        let outcome = match result {
+            Ok(changes) if changes.is_empty() => GarpOutcome::Moved,
             Ok(changes) => {
-                self.commit(&mut **store, &changes)?;
-                Ok(GarpOutcome::Moved)
+                let version = self.commit_soft(&mut **store, &changes)?;
+                return Ok((GarpOutcome::Moved, version));
             }
-            Err(Refusal::NotAHaVip) => Ok(GarpOutcome::Refused(format!(
-                "{vip} is not a HAVIP of {eni}'s subnet"
-            ))),
-            Err(Refusal::NotAssociated) => Ok(GarpOutcome::Refused(format!(
+            Err(Refusal::NotAHaVip) => {
+                GarpOutcome::Refused(format!("{vip} is not a HAVIP of {eni}'s subnet"))
+            }
+            Err(Refusal::NotAssociated) => GarpOutcome::Refused(format!(
                 "{eni} is not associated with the HAVIP {vip} (CheckAssociate)"
-            ))),
-            Err(Refusal::EniLimit(n)) => Ok(GarpOutcome::Refused(format!(
+            )),
+            Err(Refusal::EniLimit(n)) => GarpOutcome::Refused(format!(
                 "{eni} already holds {n} HAVIPs, the most an ENI may"
-            ))),
-        }
+            )),
+        };
+        Ok((outcome, *self.versions.borrow()))
     }
 
     /// A receiver of change notifications (the console's live feed).
@@ -411,6 +493,7 @@ pub fn state_json(c: &Cloud) -> Value {
         "Addresses": c.addresses.values().collect::<Vec<_>>(),
         "HaVips": c.havips.values().collect::<Vec<_>>(),
         "History": c.history,
+        "Quotas": c.quotas,
     })
 }
 

@@ -1,6 +1,7 @@
 //! Where the VPC's state lives between runs. [`Store`] is the seam for other backends; the
 //! default is one SQLite file in WAL mode with `synchronous=FULL`: a change is acknowledged only
-//! after its transaction is durable, so killing the server loses nothing it answered.
+//! after its transaction is durable, so killing the server loses nothing it answered. Bindings
+//! learned from GARPs are soft state, committed without waiting for the disk (`commit_soft`).
 
 use crate::cloud::{Change, Cloud};
 use anyhow::{Context, Result};
@@ -13,6 +14,12 @@ pub trait Store: Send {
     fn load(&mut self) -> Result<Cloud>;
     /// Stores `changes` atomically: all or none.
     fn commit(&mut self, changes: &[Change]) -> Result<()>;
+    /// Stores `changes` atomically, safe from a crash of this process but not necessarily of
+    /// the machine: for soft state its owner refreshes (bindings learned from GARPs, which
+    /// `garp_master_refresh` repeats), where waiting for the disk would only delay failover.
+    fn commit_soft(&mut self, changes: &[Change]) -> Result<()> {
+        self.commit(changes)
+    }
 }
 
 /// The SQLite store.
@@ -121,6 +128,17 @@ impl Store for Sqlite {
         tx.commit().context("committing")?;
         Ok(())
     }
+
+    /// In WAL mode, `synchronous=NORMAL` writes the transaction to the log before the commit
+    /// returns (a crash of the server loses nothing) and leaves the disk flush to the next
+    /// checkpoint (only a crash of the machine may lose it).
+    fn commit_soft(&mut self, changes: &[Change]) -> Result<()> {
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let stored = self.commit(changes);
+        let restored = self.conn.pragma_update(None, "synchronous", "FULL");
+        stored?;
+        restored.context("restoring synchronous=FULL")
+    }
 }
 
 /// A store that keeps nothing (tests, benchmarks of the API alone).
@@ -133,5 +151,35 @@ impl Store for Memory {
     }
     fn commit(&mut self, _changes: &[Change]) -> Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn synchronous(s: &Sqlite) -> i64 {
+        s.conn
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .expect("pragma")
+    }
+
+    #[test]
+    fn a_soft_commit_is_kept_and_leaves_later_commits_durable() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("vpc.db");
+        let mut s = Sqlite::open(&path).expect("open");
+        assert_eq!(synchronous(&s), 2, "FULL");
+        s.commit_soft(&[Change::DeleteHaVip("havip-1".into())])
+            .expect("soft");
+        s.commit_soft(&[Change::Token {
+            token: "t".into(),
+            id: "havip-2".into(),
+        }])
+        .expect("soft");
+        assert_eq!(synchronous(&s), 2, "back to FULL after a soft commit");
+        drop(s);
+        let cloud = Sqlite::open(&path).expect("reopen").load().expect("load");
+        assert_eq!(cloud.tokens.get("t").map(String::as_str), Some("havip-2"));
     }
 }

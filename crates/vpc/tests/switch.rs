@@ -1,5 +1,6 @@
 //! The data plane's rules on frames, without I/O: proxy ARP, delivery by IP, anti-spoofing,
-//! multicast, GARP reports and their rate limit, EIP NAT.
+//! multicast, GARP moves (local at once, then confirmed or taken back by the control plane)
+//! and their rate limit, EIP NAT.
 
 mod common;
 use common::Api;
@@ -7,6 +8,7 @@ use serde_json::json;
 use std::net::Ipv4Addr;
 use vpc::dataplane::frame::{self, Arp, BROADCAST};
 use vpc::dataplane::switch::{Out, Switch};
+use vpc::server::{GarpOutcome, Update};
 
 const MAC_A: [u8; 6] = [2, 0, 0, 0, 0, 0];
 const MAC_B: [u8; 6] = [2, 0, 0, 0, 0, 1];
@@ -94,8 +96,40 @@ fn setup(multicast: bool) -> (Api, Switch, Vec<String>, String) {
         .enumerate()
         .map(|(k, e)| (k as u32 + 1, e.clone()))
         .collect();
-    sw.sync(&api.service.snapshot(), &ports, Some(9));
+    sw.attach(&ports, Some(9));
+    follow(&api, &mut sw);
     (api, sw, enis, eip_ip.as_str().expect("eip").to_string())
+}
+
+/// Brings the switch up to date as the data plane's long poll does.
+fn follow(api: &Api, sw: &mut Switch) {
+    let epoch = if sw.version() == 0 {
+        ""
+    } else {
+        api.service.epoch()
+    };
+    match api.service.catch_up(epoch, sw.version()).expect("catch up") {
+        (v, Update::Changes(c)) => sw.apply(&c, v),
+        (v, Update::State(cloud)) => sw.load(*cloud, v),
+    }
+}
+
+/// The port a client's packet to the VIP goes out of, if any.
+fn vip_port(sw: &mut Switch) -> Option<u32> {
+    let out = sent(&sw.handle(
+        0,
+        3,
+        &udp(CLIENT_MAC, MAC_B, "172.16.16.100", "172.16.16.12"),
+    ));
+    out.first().map(|(port, _)| *port)
+}
+
+/// A GARP for `vip` from port `port` (ENI MAC `mac`); returns the generation of the local move.
+fn garp(sw: &mut Switch, port: u32, mac: [u8; 6], vip: &str) -> Option<u64> {
+    match &sw.handle(0, port, &arp(1, mac, vip, BROADCAST, vip))[..] {
+        [Out::Report { generation, .. }] => *generation,
+        other => panic!("a GARP that is not reported: {other:?}"),
+    }
 }
 
 fn sent(outs: &[Out]) -> Vec<(u32, Vec<u8>)> {
@@ -108,7 +142,7 @@ fn sent(outs: &[Out]) -> Vec<(u32, Vec<u8>)> {
 }
 
 #[test]
-fn garp_is_reported_and_after_the_move_arp_and_ip_follow_the_vip() {
+fn a_garp_moves_forwarding_at_once_and_the_control_plane_then_confirms_it() {
     let (api, mut sw, enis, _) = setup(false);
     // Nobody holds the VIP yet: the client's ARP gets no answer.
     assert!(
@@ -119,26 +153,26 @@ fn garp_is_reported_and_after_the_move_arp_and_ip_follow_the_vip() {
         )
         .is_empty()
     );
-    // a announces it from its VMAC (request form): reported, not forwarded.
+    // a announces it from its VMAC (request form): forwarding follows before the control
+    // plane has heard of it, and the GARP is reported.
     let outs = sw.handle(
         10,
         1,
         &arp(1, VMAC, "172.16.16.12", BROADCAST, "172.16.16.12"),
     );
-    assert_eq!(
-        outs,
-        vec![Out::Report {
-            eni: enis[0].clone(),
-            vip: ip("172.16.16.12"),
+    let [
+        Out::Report {
+            eni,
+            vip,
             form: "request",
-            mac: VMAC
-        }]
-    );
-    assert_eq!(
-        api.service.garp(&enis[0], "172.16.16.12", "request"),
-        Ok(vpc::server::GarpOutcome::Moved)
-    );
-    sw.moved(ip("172.16.16.12"), &enis[0], VMAC);
+            mac: VMAC,
+            generation: Some(g),
+        },
+    ] = &outs[..]
+    else {
+        panic!("{outs:?}")
+    };
+    assert_eq!((eni, *vip), (&enis[0], ip("172.16.16.12")));
     let reply = sent(&sw.handle(
         20,
         3,
@@ -150,7 +184,16 @@ fn garp_is_reported_and_after_the_move_arp_and_ip_follow_the_vip() {
         (reply[0].0, a.op, a.sha, a.spa),
         (3, 2, VMAC, ip("172.16.16.12"))
     );
-    // The client's packet to the VIP goes to a's port, whatever MAC the client used.
+    // The control plane stores it; its push keeps forwarding where it is.
+    let (outcome, version) = api
+        .service
+        .garp_versioned(&enis[0], "172.16.16.12", "request")
+        .expect("garp");
+    assert_eq!(outcome, GarpOutcome::Moved);
+    sw.confirmed(*vip, *g, version);
+    follow(&api, &mut sw);
+    assert!(!sw.is_pending(*vip, *g));
+    // The client's packet to the VIP goes to a's port and VMAC, whatever MAC the client used.
     let out = sent(&sw.handle(
         30,
         3,
@@ -159,25 +202,94 @@ fn garp_is_reported_and_after_the_move_arp_and_ip_follow_the_vip() {
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].0, 1);
     assert_eq!(frame::eth(&out[0].1).map(|e| e.dst), Some(VMAC));
-    // b takes over with the reply form from its own MAC.
+    // b takes over with the reply form from its own MAC: forwarding follows at once.
     let outs = sw.handle(
         40,
         2,
         &arp(2, MAC_B, "172.16.16.12", BROADCAST, "172.16.16.12"),
     );
-    assert!(matches!(&outs[..], [Out::Report { form: "reply", .. }]));
-    sw.moved(ip("172.16.16.12"), &enis[1], MAC_B);
-    let out = sent(&sw.handle(
-        50,
-        3,
-        &udp(CLIENT_MAC, VMAC, "172.16.16.100", "172.16.16.12"),
+    assert!(matches!(
+        &outs[..],
+        [Out::Report {
+            form: "reply",
+            generation: Some(_),
+            ..
+        }]
     ));
-    assert_eq!(out[0].0, 2);
+    assert_eq!(vip_port(&mut sw), Some(2));
     // Now a may no longer send from the VIP.
     assert!(
         sw.handle(60, 1, &udp(VMAC, MAC_B, "172.16.16.12", "172.16.16.100"))
             .is_empty()
     );
+}
+
+#[test]
+fn a_move_the_control_plane_refuses_is_taken_back() {
+    let (api, mut sw, enis, _) = setup(false);
+    let vip = ip("172.16.16.12");
+    let g = garp(&mut sw, 1, MAC_A, "172.16.16.12").expect("moved here");
+    let (_, version) = api
+        .service
+        .garp_versioned(&enis[0], "172.16.16.12", "request")
+        .expect("garp");
+    sw.confirmed(vip, g, version);
+    follow(&api, &mut sw);
+    // The control plane turns CheckAssociate on (for a only); the switch has not heard yet.
+    let id = api
+        .service
+        .snapshot()
+        .havips
+        .values()
+        .next()
+        .expect("havip")
+        .ha_vip_id
+        .clone();
+    api.ok(
+        "AssociateHaVipInstance",
+        json!({"HaVipAssociationSet": [{"HaVipId": id, "InstanceId": enis[0], "InstanceType": "ENI"}]}),
+    );
+    let mut h = api.service.snapshot().havips[&id].clone();
+    h.check_associate = true;
+    // b's GARP is allowed on the switch's stale copy: forwarding moves, then is taken back.
+    let g = garp(&mut sw, 2, MAC_B, "172.16.16.12").expect("moved on the stale copy");
+    assert_eq!(vip_port(&mut sw), Some(2));
+    let mut ruled = api.service.snapshot();
+    ruled.havips.insert(id.clone(), h);
+    let refused =
+        vpc::actions::havip::garp_move(&ruled, &ruled.enis[&enis[1]], "172.16.16.12", "request");
+    assert!(refused.is_err(), "the control plane would refuse b");
+    sw.refused(vip, g);
+    assert_eq!(vip_port(&mut sw), Some(1), "forwarding back at a");
+    assert!(!sw.is_pending(vip, g));
+    // Once the switch has the rule, b's GARP is reported without moving anything.
+    sw.load(ruled, sw.version() + 1);
+    assert_eq!(garp(&mut sw, 2, MAC_B, "172.16.16.12"), None);
+    assert_eq!(vip_port(&mut sw), Some(1));
+}
+
+#[test]
+fn a_confirmed_move_outlives_an_older_push() {
+    let (api, mut sw, enis, _) = setup(false);
+    let vip = ip("172.16.16.12");
+    let before = sw.version();
+    let g = garp(&mut sw, 2, MAC_B, "172.16.16.12").expect("moved here");
+    let (_, version) = api
+        .service
+        .garp_versioned(&enis[1], "172.16.16.12", "request")
+        .expect("garp");
+    assert!(version > before);
+    sw.confirmed(vip, g, version);
+    assert!(
+        sw.is_pending(vip, g),
+        "the switch's copy does not have it yet"
+    );
+    // A push from before the move (nothing the switch forwards by changed) keeps it.
+    sw.apply(&[], version - 1);
+    assert_eq!(vip_port(&mut sw), Some(2));
+    follow(&api, &mut sw);
+    assert!(!sw.is_pending(vip, g));
+    assert_eq!(vip_port(&mut sw), Some(2));
 }
 
 #[test]
@@ -266,8 +378,8 @@ fn garp_reports_are_rate_limited_per_eni() {
 
 #[test]
 fn eip_maps_one_to_one_to_the_havip_holder() {
-    let (_api, mut sw, enis, eip) = setup(false);
-    sw.moved(ip("172.16.16.12"), &enis[1], MAC_B);
+    let (_api, mut sw, _enis, eip) = setup(false);
+    garp(&mut sw, 2, MAC_B, "172.16.16.12").expect("moved here");
     // The public host asks for the EIP: the VPC's gateway answers.
     let r = sent(&sw.handle(0, 9, &arp(1, PUBLIC_MAC, "198.51.100.1", [0; 6], &eip)));
     assert_eq!(frame::arp(&r[0].1).map(|a| a.sha), Some(GW));

@@ -1,14 +1,15 @@
 //! The data plane process: a switch thread inside the VPC's switch namespace reads every frame
-//! of its ports (AF_PACKET) and forwards by the rules of `switch.rs`; the main thread stays in
-//! the host namespace to talk to the control plane: it refreshes the switch's view of the
-//! state and reports GARPs, each in its own thread (a programmed delay must not stall others).
+//! of its ports (AF_PACKET) and forwards by the rules of `switch.rs`; a GARP the rules allow
+//! moves forwarding there and then. The other threads stay in the host namespace to talk to the
+//! control plane: one follows its changes (a long poll: pushed, not fetched), and each GARP is
+//! reported from a thread of its own, started by the switch thread (a programmed delay must
+//! not stall others), which then confirms the local move or takes it back.
 
+use super::control::{Control, POLL_WAIT, PushedUpdate, Verdict};
 use super::switch::{Out, Switch};
-use crate::cloud::{Change, Cloud};
 use anyhow::{Context, Result, anyhow};
 use serde::Serialize;
-use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -30,79 +31,55 @@ pub struct Config {
     pub ports: Vec<(String, String)>,
     /// The port towards the public network (EIPs), if any.
     pub public: Option<String>,
-    /// Where to write counters and GARP latencies (JSON, every second and at exit).
+    /// Where to write counters and GARP timings (JSON: once forwarding, then every second,
+    /// after each GARP is settled, and at exit).
     pub stats: Option<PathBuf>,
     /// MAC the VPC's gateway and proxy answers use.
     pub gateway_mac: [u8; 6],
+    /// SCHED_FIFO priority of the forwarding thread, if any.
+    pub realtime_priority: Option<u8>,
+}
+
+/// GARP timings kept in the stats (the newest).
+pub const GARPS_KEPT: usize = 10_000;
+
+/// One GARP's way through the data plane, in Unix seconds.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct GarpTiming {
+    /// The HAVIP's address.
+    pub vip: String,
+    /// The ENI whose port announced it.
+    pub eni: String,
+    /// When the switch read the frame.
+    pub received: f64,
+    /// When forwarding followed it (none if the rules did not allow it here).
+    pub switched: Option<f64>,
+    /// When the control plane answered that it stored the move.
+    pub acknowledged: Option<f64>,
+    /// Why the control plane refused it.
+    pub refused: Option<String>,
+}
+
+/// Counters and GARP timings.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Stats {
+    /// Frames by outcome.
+    pub counters: BTreeMap<String, u64>,
+    /// The newest GARPs, oldest first.
+    pub garps: VecDeque<GarpTiming>,
 }
 
 struct Report {
     eni: String,
     vip: Ipv4Addr,
     form: &'static str,
-    mac: [u8; 6],
-    since: Instant,
+    generation: Option<u64>,
+    timing: GarpTiming,
 }
 
-/// The switch's resolved ports (interface index, ENI) and public interface.
-type ResolvedPorts = (Vec<(u32, String)>, Option<u32>);
-
-/// Counters and GARP-to-binding latencies.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct Stats {
-    /// Frames by outcome.
-    pub counters: BTreeMap<String, u64>,
-    /// Milliseconds from a GARP frame to its acknowledged binding, in order.
-    pub garp_to_binding_ms: Vec<f64>,
-    /// GARPs the control plane refused, with why.
-    pub refused: Vec<String>,
-}
-
-/// The control plane's state, as `/internal/state` gives it.
-pub fn fetch_state(api: &str, secret: &str) -> Result<Cloud> {
-    let text = ureq::get(&format!("{api}/internal/state"))
-        .set("Authorization", &format!("Bearer {secret}"))
-        .timeout(Duration::from_secs(5))
-        .call()
-        .map_err(|e| anyhow!("{api}/internal/state: {e}"))?
-        .into_string()?;
-    let v: Value = serde_json::from_str(&text)?;
-    let list = |k: &str| v[k].as_array().cloned().unwrap_or_default();
-    let mut changes = Vec::new();
-    for x in list("Vpcs") {
-        changes.push(Change::Vpc(serde_json::from_value(x)?));
-    }
-    for x in list("Subnets") {
-        changes.push(Change::Subnet(serde_json::from_value(x)?));
-    }
-    for x in list("NetworkInterfaces") {
-        changes.push(Change::Eni(serde_json::from_value(x)?));
-    }
-    for x in list("Addresses") {
-        changes.push(Change::Address(serde_json::from_value(x)?));
-    }
-    for x in list("HaVips") {
-        changes.push(Change::HaVip(serde_json::from_value(x)?));
-    }
-    let mut cloud = Cloud::default();
-    cloud.apply(&changes);
-    Ok(cloud)
-}
-
-fn report_garp(api: &str, secret: &str, r: &Report) -> Result<Option<String>> {
-    let body = json!({"NetworkInterfaceId": r.eni, "Vip": r.vip.to_string(), "Form": r.form});
-    let text = ureq::post(&format!("{api}/internal/garp"))
-        .set("Authorization", &format!("Bearer {secret}"))
-        .timeout(Duration::from_secs(120))
-        .send_string(&body.to_string())
-        .map_err(|e| anyhow!("{api}/internal/garp: {e}"))?
-        .into_string()?;
-    let v: Value = serde_json::from_str(&text)?;
-    if v["Moved"] == true {
-        Ok(None)
-    } else {
-        Ok(Some(v["Reason"].as_str().unwrap_or("refused").to_string()))
-    }
+/// Now, in Unix seconds.
+fn unix_now() -> f64 {
+    crate::cloud::unix_now()
 }
 
 fn write_stats(path: &Option<PathBuf>, stats: &Mutex<Stats>) {
@@ -117,91 +94,160 @@ fn write_stats(path: &Option<PathBuf>, stats: &Mutex<Stats>) {
     }
 }
 
+/// What the data plane shares between its threads.
+#[derive(Clone)]
+struct Shared {
+    cfg: Arc<Config>,
+    control: Control,
+    sw: Arc<Mutex<Switch>>,
+    stats: Arc<Mutex<Stats>>,
+    stop: Arc<AtomicBool>,
+    /// The namespace the control plane is reached from (the one the process started in).
+    host_ns: Arc<std::fs::File>,
+}
+
 /// Runs until `stop` is set.
 pub fn run(cfg: Config, stop: Arc<AtomicBool>) -> Result<()> {
-    let first = fetch_state(&cfg.api, &cfg.secret).context("the control plane")?;
+    let control = Control::new(&cfg.api, &cfg.secret);
+    let first = control
+        .changes("", 0, Duration::ZERO)
+        .context("the control plane")?;
+    let PushedUpdate::State(cloud) = first.update else {
+        return Err(anyhow!(
+            "the control plane sent changes to a data plane with no state"
+        ));
+    };
     for (_, eni) in &cfg.ports {
-        if !first.enis.contains_key(eni) {
+        if !cloud.enis.contains_key(eni) {
             return Err(anyhow!("ENI {eni} is not known to the control plane"));
         }
     }
-    let (to_main, reports) = mpsc::channel::<Report>();
-    let stats = Arc::new(Mutex::new(Stats::default()));
-    // The switch is shared: the forwarding thread locks it per frame, this thread applies the
-    // control plane's answers to it the moment they arrive.
-    let sw = Arc::new(Mutex::new(Switch::new(cfg.gateway_mac)));
-    let (ports_tx, ports_rx) = mpsc::channel::<ResolvedPorts>();
-    let switch = {
-        let (cfg, stop, stats, sw) = (cfg.clone(), stop.clone(), stats.clone(), sw.clone());
-        std::thread::spawn(move || switch_thread(cfg, first, sw, ports_tx, to_main, stop, stats))
+    let mut sw = Switch::new(cfg.gateway_mac);
+    sw.load(*cloud, first.version);
+    let shared = Shared {
+        cfg: Arc::new(cfg),
+        control,
+        sw: Arc::new(Mutex::new(sw)),
+        stats: Arc::new(Mutex::new(Stats::default())),
+        stop,
+        host_ns: Arc::new(
+            std::fs::File::open("/proc/thread-self/ns/net").context("this network namespace")?,
+        ),
     };
-    let Ok((ports, public)) = ports_rx.recv() else {
+    let (ready_tx, ready_rx) = mpsc::channel::<()>();
+    let switch = {
+        let shared = shared.clone();
+        std::thread::spawn(move || switch_thread(shared, ready_tx))
+    };
+    if ready_rx.recv().is_err() {
         return switch
             .join()
             .map_err(|_| anyhow!("the switch thread panicked"))?;
-    };
-    let mut last_sync = Instant::now();
+    }
+    {
+        let shared = shared.clone();
+        std::thread::spawn(move || follow(shared, first.epoch, first.version));
+    }
+    write_stats(&shared.cfg.stats, &shared.stats);
     let mut last_stats = Instant::now();
-    while !stop.load(Ordering::Relaxed) {
-        match reports.recv_timeout(Duration::from_millis(50)) {
-            Ok(r) => {
-                let (api, sw, stats) = (cfg.api.clone(), sw.clone(), stats.clone());
-                let secret = cfg.secret.clone();
-                std::thread::spawn(move || match report_garp(&api, &secret, &r) {
-                    Ok(None) => {
-                        if let Ok(mut s) = sw.lock() {
-                            s.moved(r.vip, &r.eni, r.mac);
-                        }
-                        if let Ok(mut s) = stats.lock() {
-                            s.garp_to_binding_ms
-                                .push(r.since.elapsed().as_secs_f64() * 1000.0);
-                        }
-                    }
-                    Ok(Some(why)) => {
-                        info!(eni = %r.eni, vip = %r.vip, %why, "GARP refused");
-                        if let Ok(mut s) = stats.lock() {
-                            s.refused.push(why);
-                        }
-                    }
-                    Err(e) => warn!(error = %e, "GARP not reported"),
-                });
-            }
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
-        }
-        if last_sync.elapsed() >= Duration::from_millis(200) {
-            last_sync = Instant::now();
-            match fetch_state(&cfg.api, &cfg.secret) {
-                Ok(c) => {
-                    if let Ok(mut s) = sw.lock() {
-                        s.sync(&c, &ports, public);
-                    }
-                }
-                Err(e) => warn!(error = %e, "state not refreshed"),
-            }
-        }
+    while !shared.stop.load(Ordering::Relaxed) && !switch.is_finished() {
+        std::thread::sleep(Duration::from_millis(100));
         if last_stats.elapsed() >= Duration::from_secs(1) {
             last_stats = Instant::now();
-            write_stats(&cfg.stats, &stats);
+            write_stats(&shared.cfg.stats, &shared.stats);
         }
     }
-    stop.store(true, Ordering::Relaxed);
+    shared.stop.store(true, Ordering::Relaxed);
     let result = switch
         .join()
         .map_err(|_| anyhow!("the switch thread panicked"))?;
-    write_stats(&cfg.stats, &stats);
+    write_stats(&shared.cfg.stats, &shared.stats);
     result
 }
 
-fn switch_thread(
-    cfg: Config,
-    first: Cloud,
-    sw: Arc<Mutex<Switch>>,
-    ports_tx: mpsc::Sender<ResolvedPorts>,
-    to_main: mpsc::Sender<Report>,
-    stop: Arc<AtomicBool>,
-    stats: Arc<Mutex<Stats>>,
-) -> Result<()> {
+/// Follows the control plane's changes by long poll until stopped.
+fn follow(shared: Shared, mut epoch: String, mut version: u64) {
+    let mut failing = false;
+    while !shared.stop.load(Ordering::Relaxed) {
+        match shared.control.changes(&epoch, version, POLL_WAIT) {
+            Ok(pushed) => {
+                if failing {
+                    info!("following the control plane again");
+                    failing = false;
+                }
+                let Ok(mut sw) = shared.sw.lock() else {
+                    return;
+                };
+                match pushed.update {
+                    PushedUpdate::Changes(c) => sw.apply(&c, pushed.version),
+                    PushedUpdate::State(cloud) => sw.load(*cloud, pushed.version),
+                }
+                (epoch, version) = (pushed.epoch, pushed.version);
+            }
+            Err(e) => {
+                if !failing {
+                    warn!(error = %e, "the control plane's changes are not reaching the data plane");
+                    failing = true;
+                }
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        }
+    }
+}
+
+/// Reports a GARP until the control plane answers (or a newer move makes it moot), then
+/// confirms or reverts the local move.
+fn settle(shared: &Shared, mut r: Report) {
+    if let Err(e) = nix::sched::setns(&*shared.host_ns, nix::sched::CloneFlags::CLONE_NEWNET) {
+        warn!(error = %e, "GARP not reported: cannot return to the host namespace");
+        return;
+    }
+    let mut delay = Duration::from_millis(100);
+    loop {
+        match shared.control.report_garp(&r.eni, r.vip, r.form) {
+            Ok(Verdict::Moved(version)) => {
+                r.timing.acknowledged = Some(unix_now());
+                if let (Some(g), Ok(mut sw)) = (r.generation, shared.sw.lock()) {
+                    sw.confirmed(r.vip, g, version);
+                }
+                break;
+            }
+            Ok(Verdict::Refused(why)) => {
+                info!(eni = %r.eni, vip = %r.vip, %why, "GARP refused");
+                if let (Some(g), Ok(mut sw)) = (r.generation, shared.sw.lock()) {
+                    sw.refused(r.vip, g);
+                }
+                r.timing.refused = Some(why);
+                break;
+            }
+            Err(e) => {
+                warn!(eni = %r.eni, vip = %r.vip, error = %e, "GARP not reported yet");
+                let still_pending = r
+                    .generation
+                    .is_some_and(|g| shared.sw.lock().is_ok_and(|sw| sw.is_pending(r.vip, g)));
+                if !still_pending || shared.stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                std::thread::sleep(delay);
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
+    if let Ok(mut s) = shared.stats.lock() {
+        s.garps.push_back(r.timing);
+        while s.garps.len() > GARPS_KEPT {
+            s.garps.pop_front();
+        }
+    }
+    write_stats(&shared.cfg.stats, &shared.stats);
+}
+
+fn switch_thread(shared: Shared, ready: mpsc::Sender<()>) -> Result<()> {
+    let cfg = &shared.cfg;
+    if let Some(priority) = cfg.realtime_priority {
+        super::realtime::set_fifo(priority)?;
+        info!(priority, "forwarding thread runs SCHED_FIFO");
+    }
     let path = format!("/run/netns/{}", cfg.netns);
     let ns = std::fs::File::open(&path).with_context(|| format!("opening {path}"))?;
     nix::sched::setns(&ns, nix::sched::CloneFlags::CLONE_NEWNET)
@@ -218,15 +264,15 @@ fn switch_thread(
     let rx = rawlink::Receiver::new().context("packet socket")?;
     rx.set_timeout(Duration::from_millis(20))?;
     let tx = rawlink::Sender::new().context("packet socket")?;
-    if let Ok(mut s) = sw.lock() {
-        s.sync(&first, &ports, public);
+    if let Ok(mut s) = shared.sw.lock() {
+        s.attach(&ports, public);
     }
-    let _ = ports_tx.send((ports.clone(), public));
+    let _ = ready.send(());
     let started = Instant::now();
     let mut buf = vec![0u8; 65536];
     let mut last_copy = Instant::now();
     info!(ports = ports.len(), "data plane forwarding");
-    while !stop.load(Ordering::Relaxed) {
+    while !shared.stop.load(Ordering::Relaxed) {
         let arrival = match rx.recv(&mut buf) {
             Ok(a) => a,
             Err(e)
@@ -237,8 +283,9 @@ fn switch_thread(
             }
             Err(e) => return Err(e).context("receiving"),
         };
+        let received = unix_now();
         let now_ms = started.elapsed().as_millis() as u64;
-        let outs = match sw.lock() {
+        let outs = match shared.sw.lock() {
             Ok(mut s) => s.handle(now_ms, arrival.ifindex, &buf[..arrival.len]),
             Err(_) => return Err(anyhow!("switch state poisoned")),
         };
@@ -253,24 +300,36 @@ fn switch_thread(
                     eni,
                     vip,
                     form,
-                    mac,
+                    generation,
+                    ..
                 } => {
-                    let _ = to_main.send(Report {
+                    let timing = GarpTiming {
+                        vip: vip.to_string(),
+                        eni: eni.clone(),
+                        received,
+                        switched: generation.map(|_| unix_now()),
+                        ..GarpTiming::default()
+                    };
+                    let report = Report {
                         eni,
                         vip,
                         form,
-                        mac,
-                        since: Instant::now(),
-                    });
+                        generation,
+                        timing,
+                    };
+                    // Straight from here: no hop through another thread's wake-up (and at
+                    // this thread's priority).
+                    let shared = shared.clone();
+                    std::thread::spawn(move || settle(&shared, report));
                 }
             }
         }
         if last_copy.elapsed() >= Duration::from_millis(100) {
             last_copy = Instant::now();
-            copy_counters(&sw, &stats);
+            copy_counters(&shared.sw, &shared.stats);
         }
     }
-    copy_counters(&sw, &stats);
+    copy_counters(&shared.sw, &shared.stats);
     Ok(())
 }
 

@@ -2,10 +2,16 @@
 //! reports for the control plane): the VPC answers ARP itself, delivers by IP to the port that
 //! owns the destination, drops ARP and IP whose sender the port does not own (anti-spoofing),
 //! drops multicast unless the VPC enables it, and maps EIPs 1:1 to their HAVIPs.
+//!
+//! The switch keeps a copy of the control plane's state, brought up to date by its pushes
+//! ([`Switch::load`], [`Switch::apply`]). A GARP that the control plane's rules allow on that
+//! copy moves forwarding at once; the move stays pending until the control plane confirms it
+//! (and its state includes it) or refuses it, which puts forwarding back.
 
 use super::frame::{self, Arp, ETH_ARP, ETH_IPV4};
+use crate::actions::havip::garp_move;
 use crate::cidr::Cidr;
-use crate::cloud::Cloud;
+use crate::cloud::{Change, Cloud};
 use std::collections::{BTreeMap, HashMap};
 use std::net::Ipv4Addr;
 
@@ -54,7 +60,19 @@ pub enum Out {
         form: &'static str,
         /// MAC it was announced from.
         mac: [u8; 6],
+        /// The local move made on it, if the control plane's rules allowed one here.
+        generation: Option<u64>,
     },
+}
+
+/// A move made on a GARP that the control plane has not confirmed yet.
+#[derive(Clone, Debug)]
+struct Pending {
+    eni: String,
+    mac: [u8; 6],
+    generation: u64,
+    /// The version of the control plane's state that includes it, once confirmed.
+    confirmed_in: Option<u64>,
 }
 
 /// GARP reports one ENI may make per second.
@@ -63,6 +81,11 @@ pub const GARP_PER_SECOND: u32 = 20;
 /// The switch.
 #[derive(Debug, Default)]
 pub struct Switch {
+    cloud: Cloud,
+    version: u64,
+    attached: Vec<(u32, String)>,
+    pending: HashMap<Ipv4Addr, Pending>,
+    generations: u64,
     ports: Vec<Port>,
     public: Option<u32>,
     subnets: HashMap<String, Cidr>,
@@ -93,27 +116,70 @@ impl Switch {
         *self.counters.entry(what).or_default() += 1;
     }
 
-    /// Rebuilds the view from the control plane's state; `ports` maps interfaces to ENIs.
-    /// Announcer MACs learned from GARPs are kept while the binding is unchanged.
-    pub fn sync(&mut self, cloud: &Cloud, ports: &[(u32, String)], public: Option<u32>) {
+    /// Attaches the switch's interfaces: server ports (interface index, ENI) and the public one.
+    pub fn attach(&mut self, ports: &[(u32, String)], public: Option<u32>) {
+        self.attached = ports.to_vec();
         self.public = public;
-        self.ports = ports
+        self.rebuild();
+    }
+
+    /// Replaces the copy of the control plane's state with `cloud`, at `version`.
+    pub fn load(&mut self, cloud: Cloud, version: u64) {
+        self.cloud = cloud;
+        self.version = version;
+        self.rebuild();
+    }
+
+    /// Applies the control plane's changes that bring the copy to `version`.
+    pub fn apply(&mut self, changes: &[Change], version: u64) {
+        self.cloud.apply(changes);
+        self.version = version;
+        self.rebuild();
+    }
+
+    /// The version of the control plane's state the copy is at.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// Whether the local move `generation` of `vip` still waits for the control plane.
+    pub fn is_pending(&self, vip: Ipv4Addr, generation: u64) -> bool {
+        self.pending
+            .get(&vip)
+            .is_some_and(|p| p.generation == generation)
+    }
+
+    /// The control plane stored the move `generation` of `vip` in state `version`.
+    pub fn confirmed(&mut self, vip: Ipv4Addr, generation: u64, version: u64) {
+        if let Some(p) = self.pending.get_mut(&vip)
+            && p.generation == generation
+        {
+            p.confirmed_in = Some(version);
+            if version <= self.version {
+                self.pending.remove(&vip);
+            }
+        }
+    }
+
+    /// The control plane refused the move `generation` of `vip`: forwarding goes back.
+    pub fn refused(&mut self, vip: Ipv4Addr, generation: u64) {
+        if self.is_pending(vip, generation) {
+            self.pending.remove(&vip);
+            self.rebuild();
+        }
+    }
+
+    /// Rebuilds the forwarding view from the copy of the state and the pending moves.
+    /// Announcer MACs learned from GARPs are kept while the binding is unchanged.
+    fn rebuild(&mut self) {
+        let cloud = std::mem::take(&mut self.cloud);
+        let version = self.version;
+        self.pending
+            .retain(|_, p| p.confirmed_in.is_none_or(|v| v > version));
+        self.ports = self
+            .attached
             .iter()
-            .filter_map(|(ifindex, eni)| {
-                let e = cloud.enis.get(eni)?;
-                let mac = parse_mac(&e.mac_address)?;
-                Some(Port {
-                    ifindex: *ifindex,
-                    eni: eni.clone(),
-                    mac,
-                    ips: e
-                        .private_ip_address_set
-                        .iter()
-                        .filter_map(|p| p.private_ip_address.parse().ok())
-                        .collect(),
-                    subnet: e.subnet_id.clone(),
-                })
-            })
+            .filter_map(|(ifindex, eni)| port_of(&cloud, *ifindex, eni))
             .collect();
         self.subnets = cloud
             .subnets
@@ -127,10 +193,9 @@ impl Switch {
             let Ok(vip) = h.vip.parse::<Ipv4Addr>() else {
                 continue;
             };
-            let holder = self
-                .ports
-                .iter()
-                .position(|p| p.eni == h.network_interface_id);
+            let pending = self.pending.get(&vip);
+            let bound = pending.map_or(h.network_interface_id.as_str(), |p| p.eni.as_str());
+            let holder = self.ports.iter().position(|p| p.eni == bound);
             let old_mac = self
                 .havips
                 .get(&vip)
@@ -140,26 +205,39 @@ impl Switch {
             if let Some(e) = eip {
                 self.eips.insert(e, vip);
             }
+            let mac = pending.map(|p| p.mac).or(old_mac);
             havips.insert(
                 vip,
                 HavipView {
                     subnet: h.subnet_id.clone(),
                     holder,
-                    mac: old_mac.or_else(|| holder.map(|k| self.ports[k].mac)),
+                    mac: mac.or_else(|| holder.map(|k| self.ports[k].mac)),
                     eip,
                 },
             );
         }
         self.havips = havips;
+        self.cloud = cloud;
     }
 
-    /// The control plane moved `vip` to `eni`, announced from `mac`.
-    pub fn moved(&mut self, vip: Ipv4Addr, eni: &str, mac: [u8; 6]) {
-        let holder = self.ports.iter().position(|p| p.eni == eni);
+    /// Moves forwarding of `vip` to `port`, announced from `mac`, pending the control plane.
+    fn move_here(&mut self, port: usize, vip: Ipv4Addr, mac: [u8; 6]) -> u64 {
+        self.generations += 1;
+        let generation = self.generations;
+        self.pending.insert(
+            vip,
+            Pending {
+                eni: self.ports[port].eni.clone(),
+                mac,
+                generation,
+                confirmed_in: None,
+            },
+        );
         if let Some(h) = self.havips.get_mut(&vip) {
-            h.holder = holder;
+            h.holder = Some(port);
             h.mac = Some(mac);
         }
+        generation
     }
 
     /// Which port (and MAC) an address of the VPC belongs to.
@@ -252,12 +330,25 @@ impl Switch {
                 self.count("drop: GARP rate limit");
                 return Vec::new();
             }
-            self.count("GARP reported");
+            let form = if a.op == 2 { "reply" } else { "request" };
+            let allowed = self
+                .cloud
+                .enis
+                .get(&p.eni)
+                .is_some_and(|e| garp_move(&self.cloud, e, &a.spa.to_string(), form).is_ok());
+            let generation = if allowed {
+                self.count("GARP moved forwarding");
+                Some(self.move_here(port, a.spa, a.sha))
+            } else {
+                self.count("GARP reported, not allowed here");
+                None
+            };
             return vec![Out::Report {
                 eni: p.eni.clone(),
                 vip: a.spa,
-                form: if a.op == 2 { "reply" } else { "request" },
+                form,
                 mac: a.sha,
+                generation,
             }];
         }
         if !self.owns(port, a.spa) {
@@ -413,6 +504,22 @@ impl Switch {
             _ => Vec::new(),
         }
     }
+}
+
+/// The port of `eni` on interface `ifindex`, if the state knows the ENI.
+fn port_of(cloud: &Cloud, ifindex: u32, eni: &str) -> Option<Port> {
+    let e = cloud.enis.get(eni)?;
+    Some(Port {
+        ifindex,
+        eni: eni.to_string(),
+        mac: parse_mac(&e.mac_address)?,
+        ips: e
+            .private_ip_address_set
+            .iter()
+            .filter_map(|p| p.private_ip_address.parse().ok())
+            .collect(),
+        subnet: e.subnet_id.clone(),
+    })
 }
 
 /// Parses `aa:bb:cc:dd:ee:ff`.
