@@ -314,8 +314,8 @@ impl Plane {
         let deadline = Instant::now() + Duration::from_secs(10);
         while !self.stats.exists() {
             if Instant::now() > deadline {
-                let log = std::fs::read_to_string(topo.dir.join("dataplane.log"))
-                    .unwrap_or_default();
+                let log =
+                    std::fs::read_to_string(topo.dir.join("dataplane.log")).unwrap_or_default();
                 bail!("havip vpc dataplane never started forwarding:\n{log}");
             }
             std::thread::sleep(Duration::from_millis(10));

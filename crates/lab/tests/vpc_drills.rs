@@ -265,7 +265,15 @@ fn forwarding_follows_a_garp_before_the_control_plane_has_stored_it() {
     let l = vpc::up(Vip::HaVip, &[], 4.0).expect("VPC lab");
     let b = &l.topo.servers[1];
     let added = std::process::Command::new("ip")
-        .args(["-n", &b.ns, "addr", "add", &format!("{VIP}/24"), "dev", "eth0"])
+        .args([
+            "-n",
+            &b.ns,
+            "addr",
+            "add",
+            &format!("{VIP}/24"),
+            "dev",
+            "eth0",
+        ])
         .status()
         .expect("ip");
     assert!(added.success());

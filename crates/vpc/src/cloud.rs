@@ -4,7 +4,14 @@
 
 use crate::model::{Address, BindingEvent, HaVip, NetworkInterface, Subnet, Task, Vpc};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
+
+/// Binding moves kept (the newest); older ones are forgotten, in memory and in the store.
+pub const HISTORY_KEPT: usize = 10_000;
+/// Task results kept (the newest).
+pub const TASKS_KEPT: usize = 10_000;
+/// ClientTokens remembered for idempotent creation (the newest).
+pub const TOKENS_KEPT: usize = 10_000;
 
 /// Limits.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
@@ -68,12 +75,15 @@ pub struct Cloud {
     pub addresses: BTreeMap<String, Address>,
     /// HAVIPs by id.
     pub havips: BTreeMap<String, HaVip>,
-    /// ClientToken -> HaVipId.
+    /// ClientToken -> HaVipId (the newest [`TOKENS_KEPT`]).
     pub tokens: BTreeMap<String, String>,
-    /// Tasks by id.
+    /// Tasks by id (the newest [`TASKS_KEPT`]).
     pub tasks: BTreeMap<String, Task>,
-    /// Binding moves, oldest first.
-    pub history: Vec<BindingEvent>,
+    /// Binding moves, oldest first (the newest [`HISTORY_KEPT`]).
+    pub history: VecDeque<BindingEvent>,
+    /// Tokens and tasks in the order they came, to forget the oldest.
+    token_order: VecDeque<String>,
+    task_order: VecDeque<String>,
     /// Limits.
     pub quotas: Quotas,
     /// (subnet, VIP) -> HaVipId, kept by `apply`.
@@ -122,12 +132,24 @@ impl Cloud {
                     }
                 }
                 Change::Token { token, id } => {
-                    self.tokens.insert(token, id);
+                    if self.tokens.insert(token.clone(), id).is_none() {
+                        self.token_order.push_back(token);
+                    }
+                    forget_oldest(&mut self.token_order, &mut self.tokens, TOKENS_KEPT);
                 }
                 Change::Task(t) => {
-                    self.tasks.insert(t.task_id.clone(), t);
+                    let id = t.task_id.clone();
+                    if self.tasks.insert(id.clone(), t).is_none() {
+                        self.task_order.push_back(id);
+                    }
+                    forget_oldest(&mut self.task_order, &mut self.tasks, TASKS_KEPT);
                 }
-                Change::History(e) => self.history.push(e),
+                Change::History(e) => {
+                    self.history.push_back(e);
+                    if self.history.len() > HISTORY_KEPT {
+                        self.history.pop_front();
+                    }
+                }
             }
         }
     }
@@ -145,6 +167,15 @@ impl Cloud {
         self.vip_index
             .get(&(subnet.to_string(), ip.to_string()))
             .and_then(|id| self.havips.get(id))
+    }
+}
+
+/// Drops the oldest keys of `map` (in `order`) beyond `kept`.
+fn forget_oldest<V>(order: &mut VecDeque<String>, map: &mut BTreeMap<String, V>, kept: usize) {
+    while order.len() > kept {
+        if let Some(old) = order.pop_front() {
+            map.remove(&old);
+        }
     }
 }
 
@@ -168,4 +199,47 @@ pub fn now_string() -> String {
         t.minute(),
         t.second()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_tasks_and_tokens_keep_only_the_newest() {
+        let mut c = Cloud::default();
+        let n = HISTORY_KEPT.max(TASKS_KEPT).max(TOKENS_KEPT) + 5;
+        let mut changes = Vec::new();
+        for k in 0..n {
+            changes.push(Change::History(BindingEvent {
+                reason: k.to_string(),
+                ..BindingEvent::default()
+            }));
+            changes.push(Change::Task(Task {
+                task_id: k.to_string(),
+                ..Task::default()
+            }));
+            changes.push(Change::Token {
+                token: k.to_string(),
+                id: String::new(),
+            });
+        }
+        c.apply(&changes);
+        assert_eq!(c.history.len(), HISTORY_KEPT);
+        assert_eq!(c.tasks.len(), TASKS_KEPT);
+        assert_eq!(c.tokens.len(), TOKENS_KEPT);
+        let newest = (n - 1).to_string();
+        assert_eq!(
+            c.history.back().map(|e| e.reason.as_str()),
+            Some(newest.as_str())
+        );
+        assert!(c.tasks.contains_key(&newest) && c.tokens.contains_key(&newest));
+        assert!(!c.tasks.contains_key("0") && !c.tokens.contains_key("0"));
+        // A task updated in place keeps its place.
+        c.apply(&[Change::Task(Task {
+            task_id: newest.clone(),
+            ..Task::default()
+        })]);
+        assert_eq!(c.tasks.len(), TASKS_KEPT);
+    }
 }

@@ -167,7 +167,7 @@ pub struct HaVip {
 pub const NEVER: &str = "0000-00-00 00:00:00";
 
 /// An asynchronous task (DeleteHaVip, EIP bind/unbind).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Task {
     /// The RequestId of the call that started it.
@@ -179,7 +179,7 @@ pub struct Task {
 }
 
 /// One move of a HAVIP's binding, for its history.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct BindingEvent {
     /// The HAVIP.

@@ -194,6 +194,18 @@ impl Service {
 
     /// Runs an action as the API does (after authentication): compute, store, apply.
     pub fn call(&self, action: &str, body: &Value, request_id: &str) -> Result<Value, ApiError> {
+        if actions::is_read_only(action) {
+            // Readers share the state's read lock and never wait for the store.
+            let cloud = self
+                .cloud
+                .read()
+                .map_err(|_| ApiError::internal("state lock poisoned"))?;
+            let outcome = actions::dispatch(&cloud, action, body, request_id)?;
+            if !outcome.changes.is_empty() {
+                return Err(ApiError::internal(format!("{action} changed the state")));
+            }
+            return Ok(Value::Object(outcome.response));
+        }
         // Writers take the store lock first: one change at a time, computed on the state it
         // will be applied to.
         let mut store = self

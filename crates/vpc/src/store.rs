@@ -47,6 +47,23 @@ impl Sqlite {
     }
 }
 
+/// Keeps at most as much history, tasks and tokens as `Cloud` does, the newest (rowids grow
+/// with each insert or replacement, so the newest rows have the largest).
+fn forget_oldest(tx: &rusqlite::Transaction<'_>) -> Result<()> {
+    use crate::cloud::{HISTORY_KEPT, TASKS_KEPT, TOKENS_KEPT};
+    for (table, kept) in [
+        ("history", HISTORY_KEPT),
+        ("tasks", TASKS_KEPT),
+        ("client_tokens", TOKENS_KEPT),
+    ] {
+        tx.execute(
+            &format!("DELETE FROM {table} WHERE rowid <= (SELECT MAX(rowid) FROM {table}) - ?1"),
+            params![kept as i64],
+        )?;
+    }
+    Ok(())
+}
+
 fn body(v: &impl serde::Serialize) -> Result<String> {
     serde_json::to_string(v).context("serializing")
 }
@@ -125,6 +142,7 @@ impl Store for Sqlite {
                 }
             };
         }
+        forget_oldest(&tx)?;
         tx.commit().context("committing")?;
         Ok(())
     }
@@ -181,5 +199,30 @@ mod tests {
         drop(s);
         let cloud = Sqlite::open(&path).expect("reopen").load().expect("load");
         assert_eq!(cloud.tokens.get("t").map(String::as_str), Some("havip-2"));
+    }
+
+    #[test]
+    fn the_store_forgets_old_history_as_the_state_does() {
+        use crate::cloud::HISTORY_KEPT;
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("vpc.db");
+        let mut s = Sqlite::open(&path).expect("open");
+        let event = |k: usize| {
+            Change::History(crate::model::BindingEvent {
+                reason: k.to_string(),
+                ..Default::default()
+            })
+        };
+        let changes: Vec<Change> = (0..HISTORY_KEPT + 7).map(event).collect();
+        s.commit(&changes).expect("commit");
+        s.commit(&[event(HISTORY_KEPT + 7)]).expect("one more");
+        let rows: i64 = s
+            .conn
+            .query_row("SELECT COUNT(*) FROM history", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(rows as usize, HISTORY_KEPT);
+        let cloud = s.load().expect("load");
+        assert_eq!(cloud.history.len(), HISTORY_KEPT);
+        assert_eq!(cloud.history[0].reason, "8");
     }
 }

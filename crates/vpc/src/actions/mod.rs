@@ -52,6 +52,11 @@ pub const ACTIONS: &[&str] = &[
     "DescribeAddresses",
 ];
 
+/// Whether `action` only reads (it may run beside others and never changes the state).
+pub fn is_read_only(action: &str) -> bool {
+    action.starts_with("Describe")
+}
+
 /// Runs `action` with the JSON `body`.
 pub fn dispatch(
     cloud: &Cloud,
