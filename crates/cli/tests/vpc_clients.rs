@@ -365,3 +365,43 @@ fn every_error_code_the_vpc_answers_is_one_the_cloud_documents() {
         "codes the cloud does not document: {undocumented:?}"
     );
 }
+
+/// Every parameter the SDK's model of each action declares is one the server knows: sent as
+/// null (absent, as the SDKs mean it), none is an `UnknownParameter`.
+#[test]
+fn every_parameter_the_sdk_models_declare_is_known() {
+    let py = match python() {
+        Ok(p) => p,
+        Err(why) => {
+            lab::shell::skipping("SDK model parameters", why);
+            return;
+        }
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join("keys"), KEYS_FILE).expect("keys");
+    let server = start(dir.path());
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/sdk_models.py");
+    let out = Command::new(&py)
+        .arg(&script)
+        .args([&server.host, ID, KEY])
+        .args(vpc::actions::ACTIONS)
+        .output()
+        .expect("python");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let unknown: Value = serde_json::from_str(text.trim()).expect("JSON");
+    let wrong: Vec<String> = vpc::actions::ACTIONS
+        .iter()
+        .filter(|a| unknown[**a] != Value::Array(Vec::new()))
+        .map(|a| format!("{a}: {}", unknown[*a]))
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "declared by the SDK, unknown here:\n{}",
+        wrong.join("\n")
+    );
+}

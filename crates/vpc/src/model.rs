@@ -101,6 +101,9 @@ pub struct Address {
     pub instance_id: String,
     /// `YYYY-MM-DD HH:MM:SS`.
     pub created_time: String,
+    /// Its name ("" if none was given).
+    #[serde(default)]
+    pub address_name: String,
 }
 
 /// An instance or ENI allowed to take a HAVIP.

@@ -509,3 +509,90 @@ fn addresses_are_unique_per_vpc_not_across_vpcs() {
     );
     assert_eq!(auto["HaVip"]["Vip"], "172.16.16.2", "{auto}");
 }
+
+#[test]
+fn describe_subnets_pages_by_max_results_and_next_token() {
+    let api = Api::memory();
+    let (vpc, _) = api.vpc_and_subnet("paged");
+    for k in 17..19 {
+        api.ok(
+            "CreateSubnet",
+            json!({"VpcId": vpc, "SubnetName": format!("s{k}"),
+                   "CidrBlock": format!("172.16.{k}.0/24"), "Zone": "z"}),
+        );
+    }
+    let first = api.ok("DescribeSubnets", json!({"MaxResults": 2}));
+    assert_eq!(first["SubnetSet"].as_array().map(Vec::len), Some(2));
+    assert_eq!(first["TotalCount"], 3);
+    let token = first["NextToken"]
+        .as_str()
+        .expect("a next page")
+        .to_string();
+    assert!(!token.is_empty());
+    let second = api.ok(
+        "DescribeSubnets",
+        json!({"MaxResults": 2, "NextToken": token}),
+    );
+    assert_eq!(second["SubnetSet"].as_array().map(Vec::len), Some(1));
+    assert_eq!(second["NextToken"], "", "no more pages");
+    let seen: std::collections::BTreeSet<String> = [&first, &second]
+        .iter()
+        .flat_map(|r| r["SubnetSet"].as_array().cloned().unwrap_or_default())
+        .map(|s| s["SubnetId"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(seen.len(), 3, "every subnet once");
+    // Offset/Limit stay as they were, without a NextToken.
+    assert!(
+        api.ok("DescribeSubnets", json!({"Limit": 1}))
+            .get("NextToken")
+            .is_none()
+    );
+    for (bad, code) in [
+        (
+            json!({"MaxResults": 2, "Offset": 1}),
+            "InvalidParameter.Coexist",
+        ),
+        (json!({"MaxResults": 0}), "InvalidParameterValue.Range"),
+        (
+            json!({"NextToken": "elsewhere"}),
+            "InvalidParameterValue.Malformed",
+        ),
+    ] {
+        assert_eq!(api.err("DescribeSubnets", bad.clone()), code, "{bad}");
+    }
+}
+
+#[test]
+fn allocate_addresses_takes_the_sdks_parameters_a_name_and_a_client_token() {
+    let api = Api::memory();
+    let body = json!({"AddressName": "front", "ClientToken": "eip-once", "AddressCount": 2,
+                      "InternetServiceProvider": "BGP", "InternetChargeType": "TRAFFIC_POSTPAID_BY_HOUR",
+                      "InternetMaxBandwidthOut": 10, "ApplicableForCLB": false,
+                      "Tags": [{"Key": "k", "Value": "v"}]});
+    let first = api.ok("AllocateAddresses", body.clone());
+    let again = api.ok("AllocateAddresses", body);
+    assert_eq!(
+        first["AddressSet"], again["AddressSet"],
+        "the same token, the same EIPs"
+    );
+    let named = api.ok(
+        "DescribeAddresses",
+        json!({"Filters": [{"Name": "address-name", "Values": ["front"]}]}),
+    );
+    assert_eq!(named["TotalCount"], 2, "{named}");
+    assert_eq!(named["AddressSet"][0]["AddressName"], "front");
+    for (bad, code) in [
+        (json!({"AddressType": "AnycastEIP"}), "UnsupportedOperation"),
+        (
+            json!({"InternetMaxBandwidthOut": 0}),
+            "InvalidParameterValue.Range",
+        ),
+        (json!({"ApplicableForCLB": "yes"}), "InvalidParameter"),
+        (
+            json!({"AddressName": "x".repeat(129)}),
+            "InvalidParameterValue.TooLong",
+        ),
+    ] {
+        assert_eq!(api.err("AllocateAddresses", bad.clone()), code, "{bad}");
+    }
+}

@@ -13,9 +13,67 @@ use serde_json::json;
 /// The public pool.
 pub const POOL: &str = "198.51.100.0/24";
 
+/// Address types this VPC allocates (the cloud also has Anycast, high-quality and other EIPs).
+const ADDRESS_TYPES: &[&str] = &["EIP"];
+
+/// Reads what `AllocateAddresses` may carry that only matters to the cloud's billing and
+/// network (ISP, charge type, bandwidth, packages, clusters, CLB use): checked for type, kept
+/// nowhere.
+fn billing_and_network(p: &Params<'_>) -> Result<(), ApiError> {
+    for name in [
+        "InternetServiceProvider",
+        "InternetChargeType",
+        "IPChargeType",
+        "AnycastZone",
+        "BandwidthPackageId",
+        "DedicatedClusterId",
+        "Egress",
+        "AntiDDoSPackageId",
+    ] {
+        p.str(name)?;
+    }
+    if p.int("InternetMaxBandwidthOut")?.is_some_and(|b| b < 1) {
+        return Err(ApiError::new(
+            "InvalidParameterValue.Range",
+            "`InternetMaxBandwidthOut` must be 1 Mbps or more",
+        ));
+    }
+    p.bool("ApplicableForCLB")?;
+    p.bool("IsDedicatedAddressPool")?;
+    p.strings("VipCluster")?;
+    p.typed::<serde_json::Map<String, serde_json::Value>>(
+        "AddressChargePrepaid",
+        "an object {Period, AutoRenewFlag}",
+    )?;
+    p.typed::<Vec<crate::model::Tag>>("Tags", "a list of {Key, Value}")?;
+    Ok(())
+}
+
 /// `AllocateAddresses`.
 pub fn allocate(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
+    billing_and_network(p)?;
+    let kind = p.str("AddressType")?.unwrap_or("EIP");
+    if !ADDRESS_TYPES.contains(&kind) {
+        return Err(ApiError::new(
+            "UnsupportedOperation",
+            format!("`AddressType` = {kind}: this VPC allocates only EIP"),
+        ));
+    }
+    let name = p.str("AddressName")?.unwrap_or_default();
+    if name.chars().count() > 128 {
+        return Err(ApiError::new(
+            "InvalidParameterValue.TooLong",
+            "`AddressName` must be at most 128 characters",
+        ));
+    }
     let count = p.int("AddressCount")?.unwrap_or(1);
+    let token = super::client_token(p)?.map(|t| format!("eip:{t}"));
+    if let Some(ids) = token.as_ref().and_then(|t| cloud.tokens.get(t)) {
+        // The same token again: the same addresses, nothing new.
+        return Ok(Outcome::read(
+            json!({ "AddressSet": ids.split(',').collect::<Vec<_>>() }),
+        ));
+    }
     if !(1..=100).contains(&count) {
         return Err(ApiError::new(
             "InvalidParameterValue.Range",
@@ -49,15 +107,23 @@ pub fn allocate(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
             address_status: "UNBIND".into(),
             instance_id: String::new(),
             created_time: now.clone(),
+            address_name: name.to_string(),
         })
         .collect();
     let ids: Vec<&str> = created.iter().map(|a| a.address_id.as_str()).collect();
+    let mut changes: Vec<Change> = created.iter().cloned().map(Change::Address).collect();
+    if let Some(token) = token {
+        changes.push(Change::Token {
+            token,
+            id: ids.join(","),
+        });
+    }
     Ok(Outcome {
         response: json!({ "AddressSet": ids })
             .as_object()
             .cloned()
             .unwrap_or_default(),
-        changes: created.iter().cloned().map(Change::Address).collect(),
+        changes,
     })
 }
 
@@ -69,14 +135,16 @@ pub fn describe(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
         &Listing {
             ids_param: "AddressIds",
             prefix: "eip",
-            filters: &["address-id", "address-ip", "address-status"],
+            filters: &["address-id", "address-ip", "address-status", "address-name"],
             exclusive: false,
             set: "AddressSet",
             matches: |a: &Address, f, x| match f {
                 "address-id" => a.address_id == x,
                 "address-ip" => a.address_ip == x,
+                "address-name" => a.address_name == x,
                 _ => a.address_status == x,
             },
+            token_paging: false,
         },
     )
 }

@@ -136,14 +136,8 @@ pub fn create(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
             "a list of {InstanceId, InstanceType}",
         )?
         .unwrap_or_default();
-    let token = p.str("ClientToken")?;
+    let token = super::client_token(p)?;
     if let Some(t) = token {
-        if t.len() > 64 || !t.is_ascii() {
-            return Err(ApiError::new(
-                "InvalidParameterValue.TooLong",
-                "`ClientToken` must be at most 64 ASCII characters",
-            ));
-        }
         // The same token again: the same HAVIP, nothing new.
         if let Some(h) = cloud.tokens.get(t).and_then(|id| cloud.havips.get(id)) {
             return Ok(Outcome::read(json!({ "HaVip": h })));
@@ -325,6 +319,7 @@ pub fn describe(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
             exclusive: true,
             set: "HaVipSet",
             matches,
+            token_paging: false,
         },
     )
 }

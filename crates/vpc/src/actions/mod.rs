@@ -142,6 +142,48 @@ pub fn filters(p: &Params<'_>, known: &[&str]) -> Result<Vec<Filter>, ApiError> 
     Ok(list)
 }
 
+/// Reads `ClientToken`: at most 64 ASCII characters.
+pub fn client_token<'a>(p: &Params<'a>) -> Result<Option<&'a str>, ApiError> {
+    let token = p.str("ClientToken")?;
+    if token.is_some_and(|t| t.len() > 64 || !t.is_ascii()) {
+        return Err(ApiError::new(
+            "InvalidParameterValue.TooLong",
+            "`ClientToken` must be at most 64 ASCII characters",
+        ));
+    }
+    Ok(token)
+}
+
+/// Reads `MaxResults` (default 20, at most 100) and `NextToken` (one an earlier page gave),
+/// if either is given: the offset and page size they mean.
+fn token_page(p: &Params<'_>) -> Result<Option<(usize, usize)>, ApiError> {
+    let max = p.int("MaxResults")?;
+    let token = p.str("NextToken")?;
+    if max.is_none() && token.is_none() {
+        return Ok(None);
+    }
+    let limit = max.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::new(
+            "InvalidParameterValue.Range",
+            format!("`MaxResults` = {limit}: it must be 1-100"),
+        ));
+    }
+    let offset = match token {
+        None | Some("") => 0,
+        Some(t) => t
+            .strip_prefix(NEXT_TOKEN_PREFIX)
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| {
+                ApiError::malformed("NextToken", t, "give a NextToken an earlier page returned")
+            })?,
+    };
+    Ok(Some((offset, limit as usize)))
+}
+
+/// How this VPC spells a `NextToken`.
+const NEXT_TOKEN_PREFIX: &str = "page-";
+
 /// Reads `Offset` (default 0) and `Limit` (default 20, at most 100).
 pub fn page(p: &Params<'_>) -> Result<(usize, usize), ApiError> {
     let offset = p.int("Offset")?.unwrap_or(0);
@@ -202,6 +244,8 @@ pub struct Listing<'a, T> {
     pub set: &'a str,
     /// Whether a resource matches `filter` = `value`.
     pub matches: fn(&T, &str, &str) -> bool,
+    /// Whether it also pages by `MaxResults` and `NextToken` (instead of Offset and Limit).
+    pub token_paging: bool,
 }
 
 /// A Describe* action: ids (looked up, in the order given) or all `items`, narrowed by the
@@ -213,7 +257,19 @@ pub fn describe<'c, T: serde::Serialize + 'c>(
 ) -> Result<Outcome, ApiError> {
     let ids = p.strings(l.ids_param)?;
     let fs = filters(p, l.filters)?;
-    let (offset, limit) = page(p)?;
+    let tokens = if l.token_paging { token_page(p)? } else { None };
+    let (offset, limit) = match tokens {
+        Some(page) => {
+            if p.int("Offset")?.is_some() || p.int("Limit")?.is_some() {
+                return Err(ApiError::new(
+                    "InvalidParameter.Coexist",
+                    "`MaxResults`/`NextToken` and `Offset`/`Limit` cannot be given together",
+                ));
+            }
+            page
+        }
+        None => page(p)?,
+    };
     if l.exclusive && ids.is_some() && !fs.is_empty() {
         return Err(ApiError::new(
             "InvalidParameter.Coexist",
@@ -238,5 +294,14 @@ pub fn describe<'c, T: serde::Serialize + 'c>(
     out.response.insert(l.set.to_string(), set);
     out.response
         .insert("TotalCount".to_string(), Value::from(total));
+    if tokens.is_some() {
+        let next = if offset + limit < total {
+            format!("{NEXT_TOKEN_PREFIX}{}", offset + limit)
+        } else {
+            String::new()
+        };
+        out.response
+            .insert("NextToken".to_string(), Value::from(next));
+    }
     Ok(out)
 }

@@ -71,6 +71,7 @@ pub fn describe_vpcs(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError>
                 "vpc-name" => v.vpc_name == x,
                 _ => v.cidr_block == x,
             },
+            token_paging: false,
         },
     )
 }
@@ -144,6 +145,7 @@ pub fn describe_subnets(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiErr
                 "subnet-name" => s.subnet_name == x,
                 _ => s.cidr_block == x,
             },
+            token_paging: true,
         },
     )
 }
@@ -307,6 +309,7 @@ pub fn describe_enis(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError>
                 "network-interface-id" => e.network_interface_id == x,
                 _ => e.instance_id() == x,
             },
+            token_paging: false,
         },
     )
 }
