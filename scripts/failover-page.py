@@ -183,13 +183,11 @@ NOTES = """
   Master_Down_Interval (3 x advert_int + skew), so the outage scales with `advert_int` and is
   the same for both daemons by construction. The cut server keeps its VIP while it is cut off;
   the time it shows under "both hold the VIP" is invisible to the client.
-- **kill** is `kill -9` of the daemon and then of everything left in its namespace (a crashed
-  daemon, host still up). keepalived's VRRP process learns of its parent's death from the
-  kernel and resigns before the kill reaches it, so the secondary takes over at once and the
-  VIP is removed. havipd, one process, cannot resign: the secondary waits out
-  Master_Down_Interval while the dead primary's VIP stays on its interface, which is the "both
-  hold the VIP" time of havipd's rows (the primary's kernel keeps answering, so the client sees
-  little or no outage).
+- **kill** is `kill -9` of the daemon's main process. Both daemons run their VRRP work in a
+  child that the kernel tells of its parent's death (keepalived's VRRP child, havipd's worker
+  under its supervisor): it resigns with priority 0 and removes the VIP, so the secondary takes
+  over after Skew_Time, as in **graceful**, and the VIP is never on two servers. What is still
+  running 2 s after the kill is killed.
 - **graceful** stops the primary's daemon: it resigns with priority 0 and the secondary takes
   over after Skew_Time.
 - **maintenance** is havipd's planned switchover (`havip maintenance on`), make-before-break;

@@ -17,6 +17,7 @@ mod metrics;
 mod netlink;
 mod notify;
 mod notify_fifo;
+mod notify_relay;
 mod observe;
 mod pacing;
 mod packet_socket;
@@ -24,10 +25,12 @@ mod reload;
 mod routes;
 mod run;
 mod script_user;
+mod signal_gate;
 mod signum;
 mod sockets;
 mod state_files;
 mod status;
+mod supervisor;
 mod sys;
 mod systemd;
 mod tracking;
@@ -51,7 +54,9 @@ use vrrp::Family;
         existing keepalived.conf: VRRPv2 and VRRPv3 over IPv4 and IPv6, multicast or unicast, \
         virtual addresses and routes through netlink, gratuitous ARP and unsolicited neighbour \
         advertisements, notify scripts and auth_hmac. It stays in the foreground and logs to the \
-        journal under systemd, to syslog otherwise, or to standard error with -l. `havip \
+        journal under systemd, to syslog otherwise, or to standard error with -l. The process \
+        started runs the VRRP work in a child it restarts if it dies; if the parent dies, even \
+        by SIGKILL, the child resigns its masters and removes its addresses. `havip \
         status`, `havip events`, `havip reload` and `havip maintenance` talk to it over its \
         control socket."
 )]
@@ -59,7 +64,7 @@ pub struct Args {
     /// Configuration file.
     #[arg(short = 'f', long = "use-file", default_value = conf::DEFAULT_CONFIG)]
     file: PathBuf,
-    /// Stay in the foreground (havipd never forks; accepted for keepalived compatibility).
+    /// Stay in the foreground (havipd never daemonizes; accepted for keepalived compatibility).
     #[arg(short = 'n', long = "dont-fork")]
     dont_fork: bool,
     /// Log to the console (standard error).
@@ -79,9 +84,15 @@ pub struct Args {
     /// Pid file.
     #[arg(short = 'p', long = "pid")]
     pid_file: Option<PathBuf>,
-    /// VRRP child pid file (havipd has one process: the same pid).
+    /// The VRRP worker's pid file.
     #[arg(short = 'r', long = "vrrp_pid")]
     vrrp_pid_file: Option<PathBuf>,
+    /// Do not restart a VRRP worker that died: stop havipd instead.
+    #[arg(short = 'R', long = "dont-respawn")]
+    dont_respawn: bool,
+    /// Run as the VRRP worker of the supervisor with this pid (set by havipd itself).
+    #[arg(long = "worker-of", hide = true, value_name = "PID")]
+    worker_of: Option<u32>,
     /// Run only the VRRP side (havipd has nothing else; accepted for compatibility).
     #[arg(short = 'P', long = "vrrp")]
     vrrp_only: bool,
@@ -153,6 +164,7 @@ pub fn command() -> clap::Command {
 
 /// Runs havipd with the process's arguments; the exit code is keepalived's.
 pub fn main() -> ExitCode {
+    let held = signal_gate::hold();
     let args = Args::parse();
     if let Some(name) = &args.signum {
         return match signum::number(name) {
@@ -171,6 +183,51 @@ pub fn main() -> ExitCode {
     }
     logging::init(args.log_console, args.log_detail, args.log_facility);
     let _ = (args.dont_fork, args.vrrp_only);
+    if args.config_test {
+        held.release();
+        return ExitCode::from(config_test_code(&checked(&args)));
+    }
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            error!("cannot start: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    ExitCode::from(match args.worker_of {
+        None => rt.block_on(supervise(args, held)),
+        Some(parent) => rt.block_on(work(args, parent, held)),
+    })
+}
+
+/// The process started as havipd: listens for signals first, then supervises workers.
+async fn supervise(args: Args, held: signal_gate::Held) -> u8 {
+    let signals = match supervisor::listen_for_signals() {
+        Ok(s) => s,
+        Err(e) => {
+            error!("{e:#}");
+            return 1;
+        }
+    };
+    held.release();
+    let supervision = supervisor::Supervision {
+        dont_respawn: args.dont_respawn,
+        state_dir: args.state_dir.clone(),
+        pid_file: args.pid_file.clone(),
+    };
+    supervisor::run(supervision, signals)
+        .await
+        .unwrap_or_else(|e| {
+            error!("{e:#}");
+            1
+        })
+}
+
+/// Checks the config, logging what is not fine.
+fn checked(args: &Args) -> Report {
     let host = conf::host::LocalHost;
     let report = conf::check(
         &conf::reader::Disk,
@@ -191,119 +248,131 @@ pub fn main() -> ExitCode {
             _ => warn!("{d}"),
         }
     }
-    let code = config_test_code(&report);
-    if args.config_test {
-        return ExitCode::from(code);
+    report
+}
+
+/// The VRRP worker: listens for signals first, follows its supervisor's death, then runs the
+/// checked config.
+async fn work(args: Args, supervisor: u32, held: signal_gate::Held) -> u8 {
+    let signals = match run::Signals::install() {
+        Ok(s) => s,
+        Err(e) => {
+            error!("{e:#}");
+            return 1;
+        }
+    };
+    held.release();
+    if let Err(e) = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGTERM) {
+        error!("cannot follow the supervisor's death: {e}");
+        return 1;
     }
-    if code == 3 {
+    if u32::try_from(nix::unistd::getppid().as_raw()).ok() != Some(supervisor) {
+        error!("the supervisor (pid {supervisor}) is gone; not starting");
+        return 1;
+    }
+    let report = checked(&args);
+    if config_test_code(&report) == 3 {
         error!("configuration cannot run (see above); nothing started");
-        return ExitCode::from(1);
+        return 1;
     }
     if !report.config.instances.iter().any(|i| i.vrid().is_some()) {
         error!(
             "{}: no vrrp_instance can run (see above); nothing started",
             args.file.display()
         );
-        return ExitCode::from(1);
+        return 1;
     }
-    match start(args, report) {
-        Ok(()) => ExitCode::SUCCESS,
+    match start(args, report, signals).await {
+        Ok(()) => 0,
         Err(e) => {
             error!("{e:#}");
-            ExitCode::from(1)
+            1
         }
     }
 }
 
-fn start(args: Args, report: Report) -> Result<()> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    rt.block_on(async move {
-        let state = state_files::StateFiles::open(&args.state_dir)
-            .with_context(|| format!("state dir {}", args.state_dir.display()))?;
-        let (control, calls) = control::listen(state.dir())?;
-        let (metrics_server, scrapes) = match args.metrics_listen {
-            Some(addr) => {
-                let (server, rx) =
-                    metrics::serve(addr, args.metrics_token_file.as_deref()).await?;
-                (Some(server), Some(rx))
-            }
-            None => (None, None),
-        };
-        let netlink = netlink::Netlink::connect()?;
-        let config = configure::runnable(&report.config);
-        let configured = configure::configure(&config, &netlink).await?;
-        let needs = |f: Family| configured.instances.iter().any(|i| i.family == f);
-        let sock4 = if needs(Family::Ipv4) {
-            Some(sockets::VrrpSocket::open(Family::Ipv4).context("IPv4 VRRP socket")?)
-        } else {
-            None
-        };
-        let sock6 = if needs(Family::Ipv6) {
-            Some(sockets::VrrpSocket::open(Family::Ipv6).context("IPv6 VRRP socket")?)
-        } else {
-            None
-        };
-        let fifo_words = config
-            .global
-            .settings
-            .words("vrrp_notify_fifo")
-            .or_else(|| config.global.settings.words("notify_fifo"));
-        let fifo = match fifo_words.and_then(|w| w.first()) {
-            Some(path) => Some(
-                notify_fifo::NotifyFifo::open(std::path::Path::new(path))
-                    .with_context(|| format!("notify FIFO {path}"))?,
-            ),
-            None => None,
-        };
-        let (reports, reports_rx) = tokio::sync::mpsc::unbounded_channel();
-        let watchers = configure::spawn_watchers(&config, &configured.tracker, &reports)?;
-        let pid = std::process::id().to_string();
-        for p in [&args.pid_file, &args.vrrp_pid_file].into_iter().flatten() {
-            std::fs::write(p, &pid).with_context(|| format!("pid file {}", p.display()))?;
+async fn start(args: Args, report: Report, signals: run::Signals) -> Result<()> {
+    let state = state_files::StateFiles::open(&args.state_dir)
+        .with_context(|| format!("state dir {}", args.state_dir.display()))?;
+    let (control, calls) = control::listen(state.dir())?;
+    let (metrics_server, scrapes) = match args.metrics_listen {
+        Some(addr) => {
+            let (server, rx) = metrics::serve(addr, args.metrics_token_file.as_deref()).await?;
+            (Some(server), Some(rx))
         }
-        info!(instances = configured.instances.len(), config = %args.file.display(), "havipd started");
-        let daemon = run::Daemon {
-            instances: configured.instances,
-            tracker: configured.tracker,
-            netlink,
-            packets: packet_socket::PacketSender::new()
-                .context("packet socket for announcements")?,
-            state,
-            clock: clock::Clock::new(),
-            sock4,
-            sock6,
-            dropped: run::Dropped::default(),
-            fifo,
-            setup: run::Setup {
-                file: args.file.clone(),
-                config_id: args.config_id.clone(),
-                handover_on_stop: args.handover_on_stop,
-            },
-            watchers,
-            notify_tasks: configured.notify_tasks,
-            reports,
-            pacer: pacing::Pacer::new(&config),
-            sync_pending: Vec::new(),
-            events: Default::default(),
-            started: state_files::unix_now(),
-            systemd: systemd::Systemd::from_env(),
-            recorder: Default::default(),
-            dumps: conf::dump_files::dump_files(&config, &conf::dump_files::tmp_dir()),
-        };
-        let inputs = run::Inputs {
-            reports: reports_rx,
-            calls,
-            scrapes,
-        };
-        let result = run::run(daemon, inputs).await;
-        drop(control);
-        drop(metrics_server);
-        for p in [&args.pid_file, &args.vrrp_pid_file].into_iter().flatten() {
-            let _ = std::fs::remove_file(p);
-        }
-        info!("havipd stopped");
-        result
-    })
+        None => (None, None),
+    };
+    let netlink = netlink::Netlink::connect()?;
+    let config = configure::runnable(&report.config);
+    let configured = configure::configure(&config, &netlink).await?;
+    let needs = |f: Family| configured.instances.iter().any(|i| i.family == f);
+    let sock4 = if needs(Family::Ipv4) {
+        Some(sockets::VrrpSocket::open(Family::Ipv4).context("IPv4 VRRP socket")?)
+    } else {
+        None
+    };
+    let sock6 = if needs(Family::Ipv6) {
+        Some(sockets::VrrpSocket::open(Family::Ipv6).context("IPv6 VRRP socket")?)
+    } else {
+        None
+    };
+    let fifo_words = config
+        .global
+        .settings
+        .words("vrrp_notify_fifo")
+        .or_else(|| config.global.settings.words("notify_fifo"));
+    let fifo = match fifo_words.and_then(|w| w.first()) {
+        Some(path) => Some(
+            notify_fifo::NotifyFifo::open(std::path::Path::new(path))
+                .with_context(|| format!("notify FIFO {path}"))?,
+        ),
+        None => None,
+    };
+    let (reports, reports_rx) = tokio::sync::mpsc::unbounded_channel();
+    let watchers = configure::spawn_watchers(&config, &configured.tracker, &reports)?;
+    let pid = std::process::id().to_string();
+    if let Some(p) = &args.vrrp_pid_file {
+        std::fs::write(p, &pid).with_context(|| format!("pid file {}", p.display()))?;
+    }
+    info!(instances = configured.instances.len(), config = %args.file.display(), "havipd started");
+    let daemon = run::Daemon {
+        instances: configured.instances,
+        tracker: configured.tracker,
+        netlink,
+        packets: packet_socket::PacketSender::new().context("packet socket for announcements")?,
+        state,
+        clock: clock::Clock::new(),
+        sock4,
+        sock6,
+        dropped: run::Dropped::default(),
+        fifo,
+        setup: run::Setup {
+            file: args.file.clone(),
+            config_id: args.config_id.clone(),
+            handover_on_stop: args.handover_on_stop,
+        },
+        watchers,
+        notify_tasks: configured.notify_tasks,
+        reports,
+        pacer: pacing::Pacer::new(&config),
+        sync_pending: Vec::new(),
+        events: Default::default(),
+        started: state_files::unix_now(),
+        systemd: systemd::Systemd::from_env(),
+        recorder: Default::default(),
+        dumps: conf::dump_files::dump_files(&config, &conf::dump_files::tmp_dir()),
+    };
+    let inputs = run::Inputs {
+        reports: reports_rx,
+        calls,
+        scrapes,
+    };
+    let result = run::run(daemon, inputs, signals).await;
+    drop(control);
+    drop(metrics_server);
+    if let Some(p) = &args.vrrp_pid_file {
+        let _ = std::fs::remove_file(p);
+    }
+    info!("havipd stopped");
+    result
 }

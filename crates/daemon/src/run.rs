@@ -89,7 +89,7 @@ pub struct Daemon {
 }
 
 /// The signals the loop listens to.
-struct Signals {
+pub struct Signals {
     term: tokio::signal::unix::Signal,
     int: tokio::signal::unix::Signal,
     hup: tokio::signal::unix::Signal,
@@ -118,15 +118,7 @@ async fn next_of<T>(rx: &mut Option<mpsc::Receiver<T>>) -> Option<T> {
 
 /// Runs until SIGTERM or SIGINT, then resigns every master (or, with `handover_on_stop`,
 /// hands each over make-before-break first) and returns.
-pub async fn run(mut d: Daemon, mut inputs: Inputs) -> Result<()> {
-    let mut signals = Signals {
-        term: signal(SignalKind::terminate())?,
-        int: signal(SignalKind::interrupt())?,
-        hup: signal(SignalKind::hangup())?,
-        usr1: signal(SignalKind::user_defined1())?,
-        usr2: signal(SignalKind::user_defined2())?,
-        json: signal(SignalKind::from_raw(crate::signum::json()))?,
-    };
+pub async fn run(mut d: Daemon, mut inputs: Inputs, mut signals: Signals) -> Result<()> {
     d.remove_leftovers().await;
     for k in 0..d.instances.len() {
         d.start_instance(k).await?;
@@ -157,6 +149,21 @@ pub async fn run(mut d: Daemon, mut inputs: Inputs) -> Result<()> {
     )
     .await;
     Ok(())
+}
+
+impl Signals {
+    /// Listens for every signal havipd answers to. Called before anything else is set up: from
+    /// then on a signal waits for the loop instead of killing the process.
+    pub fn install() -> Result<Signals> {
+        Ok(Signals {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+            hup: signal(SignalKind::hangup())?,
+            usr1: signal(SignalKind::user_defined1())?,
+            usr2: signal(SignalKind::user_defined2())?,
+            json: signal(SignalKind::from_raw(crate::signum::json()))?,
+        })
+    }
 }
 
 impl Daemon {

@@ -19,9 +19,8 @@ pub struct Systemd {
 impl Systemd {
     /// Reads `WATCHDOG_USEC`/`WATCHDOG_PID` (the socket is read on each notification).
     pub fn from_env() -> Self {
-        let mut usec = 0;
-        let ping_every = sd_notify::watchdog_enabled(false, &mut usec)
-            .then(|| Duration::from_micros(usec / 2))
+        let ping_every = watchdog_usec()
+            .map(|usec| Duration::from_micros(usec / 2))
             .filter(|d| !d.is_zero());
         Systemd {
             ping_every,
@@ -66,6 +65,17 @@ impl Systemd {
             let _ = sd_notify::notify(false, &[NotifyState::Watchdog]);
             self.next_ping = Some(Instant::now() + every);
         }
+    }
+}
+
+/// The watchdog time-out systemd set for this process, in microseconds: `WATCHDOG_USEC`, unless
+/// `WATCHDOG_PID` names another process (without it, the time-out is ours, as libsystemd reads
+/// it; the supervisor passes its own on to the worker that way).
+pub fn watchdog_usec() -> Option<u64> {
+    let usec = std::env::var("WATCHDOG_USEC").ok()?.parse::<u64>().ok()?;
+    match std::env::var("WATCHDOG_PID") {
+        Ok(pid) if pid.parse::<u32>().ok() != Some(std::process::id()) => None,
+        _ => Some(usec),
     }
 }
 

@@ -101,7 +101,7 @@ fn vips_left_by_a_crashed_run_are_removed_when_not_master() {
     lab.havipd("a", "a", &a_conf);
     assert!(wait_until(Duration::from_secs(6), || lab.holds("a", VIP)).is_some());
     // Crash: no resignation, the VIP stays on the interface.
-    lab.signal("a", "KILL");
+    lab.crash("a");
     assert!(lab.holds("a", VIP), "the crashed run should leave its VIP");
     lab.havipd("b", "b", &instance("VI_1", 83, 90, VIP, ""));
     assert!(wait_until(Duration::from_secs(6), || lab.holds("b", VIP)).is_some());

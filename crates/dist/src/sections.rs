@@ -36,6 +36,11 @@ pub const HAVIPD: &[Section] = &[
                 "SIGRTMIN+2",
                 "Write keepalived.json (keepalived's version-1 JSON).",
             ),
+            (
+                "SIGKILL",
+                "The VRRP worker, told by the kernel, resigns as on SIGTERM. Signals go to the \
+                 process started (the supervisor), which passes them on to its worker.",
+            ),
         ],
     },
     Section {
@@ -53,6 +58,10 @@ pub const HAVIPD: &[Section] = &[
             (
                 "/run/havip/havipd.sock",
                 "The control socket (mode 0600), used by havip(1).",
+            ),
+            (
+                "/run/havip/supervisor.sock",
+                "Where the VRRP worker's systemd notifications reach the supervisor (mode 0600).",
             ),
             (
                 "/run/havip/INSTANCE.state",

@@ -76,17 +76,31 @@ pub fn clear(ns: &str, iface: &str) -> Result<()> {
     Ok(())
 }
 
-/// Kills every process in the namespace except `keep`.
-pub fn kill_all_in(ns: &str, keep: &[u32]) {
-    let pids = sh(&format!("ip netns pids {ns}")).unwrap_or_default();
-    for pid in pids
+/// The processes in the namespace other than `keep`.
+fn others_in(ns: &str, keep: &[u32]) -> Vec<u32> {
+    sh(&format!("ip netns pids {ns}"))
+        .unwrap_or_default()
         .split_whitespace()
         .filter_map(|p| p.parse::<u32>().ok())
-    {
-        if !keep.contains(&pid) {
-            let _ = sh(&format!("kill -9 {pid}"));
-        }
+        .filter(|p| !keep.contains(p))
+        .collect()
+}
+
+/// Kills every process in the namespace except `keep`.
+pub fn kill_all_in(ns: &str, keep: &[u32]) {
+    for pid in others_in(ns, keep) {
+        let _ = sh(&format!("kill -9 {pid}"));
     }
+}
+
+/// Waits up to `within` for every process in the namespace except `keep` to end by itself
+/// (a daemon's children after its main process was killed); then kills what is left.
+pub fn let_the_rest_end(ns: &str, keep: &[u32], within: std::time::Duration) {
+    let deadline = std::time::Instant::now() + within;
+    while std::time::Instant::now() < deadline && !others_in(ns, keep).is_empty() {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    kill_all_in(ns, keep);
 }
 
 /// Whether this kernel has tc netem (a throwaway namespace tries it).

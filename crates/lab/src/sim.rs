@@ -125,7 +125,8 @@ fn apply(net: &mut Network, n: NodeId, action: &Action) {
             net.set_cut(n, false);
             net.set_link(n, true);
         }
-        Action::Kill { .. } => net.crash(n),
+        // Both daemons' VRRP processes resign when their main process is killed.
+        Action::Kill { .. } => net.stop(n),
         Action::Stop { .. } => net.stop(n),
         Action::Start { .. } => net.start(n),
         Action::Maintenance { .. } => net.set_maintenance(n, true),

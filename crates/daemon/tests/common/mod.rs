@@ -156,6 +156,48 @@ impl Lab {
         let _ = child.wait();
     }
 
+    /// The pid of a daemon started with `spawn` (`ip netns exec` execs it: the child's pid).
+    pub fn pid(&self, name: &str) -> u32 {
+        match self.children.iter().find(|(n, _)| n == name) {
+            Some((_, child)) => child.id(),
+            None => panic!("no daemon {name}"),
+        }
+    }
+
+    /// The processes whose parent is the daemon `name` (havipd's VRRP worker).
+    pub fn children_of(&self, name: &str) -> Vec<u32> {
+        let parent = self.pid(name);
+        let mut out = Vec::new();
+        for e in std::fs::read_dir("/proc").expect("/proc").flatten() {
+            let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                continue;
+            };
+            let fields: Vec<&str> = stat[stat.rfind(')').map_or(0, |i| i + 2)..]
+                .split_whitespace()
+                .collect();
+            // A zombie (state Z) is already dead.
+            if fields.get(1) == Some(&parent.to_string().as_str()) && fields.first() != Some(&"Z") {
+                out.push(pid);
+            }
+        }
+        out
+    }
+
+    /// A crash of the whole daemon: every process of it dies by SIGKILL at once, none can
+    /// resign (havipd's supervisor is stopped first, so it cannot restart its worker).
+    pub fn crash(&mut self, name: &str) {
+        self.kill(name, "STOP");
+        for pid in self.children_of(name) {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+        }
+        self.signal(name, "KILL");
+    }
+
     /// Sends a signal to a daemon started with `spawn`, without waiting.
     pub fn kill(&self, name: &str, sig: &str) {
         let Some((_, child)) = self.children.iter().find(|(n, _)| n == name) else {
@@ -167,6 +209,16 @@ impl Lab {
             .status()
             .is_ok_and(|s| s.success());
         assert!(ok, "kill -{sig} {name} failed");
+    }
+
+    /// The exit code of a daemon started with `spawn` that has ended (`None`: running, or
+    /// killed by a signal).
+    pub fn exit_code(&mut self, name: &str) -> Option<i32> {
+        self.children
+            .iter_mut()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, c)| c.try_wait().ok().flatten())
+            .and_then(|s| s.code())
     }
 
     /// Whether a daemon started with `spawn` is still running.

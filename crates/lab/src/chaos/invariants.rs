@@ -385,7 +385,7 @@ mod tests {
             check(seen(&spans), &servers(), &[], timing(), (0.0, 20.0)),
             []
         );
-        // kill -9 leaves a's address behind while b takes over: a is not serving.
+        // A crash that leaves a's address behind while b takes over: a is not serving.
         let spans = [
             span(0.0, 5.0, &["a"]),
             span(5.0, 8.7, &["a"]),

@@ -241,8 +241,10 @@ impl Drill<'_> {
                     d.wait_exit(Duration::from_secs(10));
                 }
                 if sig == "KILL" {
-                    // keepalived's VRRP child outlives its parent's SIGKILL; a crash takes both.
-                    faults::kill_all_in(ns, &[std::process::id()]);
+                    // The main process is gone; its children (keepalived's VRRP child, havipd's
+                    // worker) get SIGTERM from the kernel and resign. What has not ended within
+                    // 2 s is killed, so the server is down either way.
+                    faults::let_the_rest_end(ns, &[std::process::id()], Duration::from_secs(2));
                 }
                 Ok(())
             }
