@@ -3,19 +3,22 @@
 //! them), and received ones authenticated before the router sees them.
 
 use crate::instance::Instance;
+use crate::send_errors;
 use crate::sockets::VrrpSocket;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
-use tracing::{debug, warn};
+use tracing::warn;
 use vrrp::auth_hmac::{Rejection, TRAILER_LEN, UnixTime};
 use vrrp::{Advert, ChecksumMode, Family, PacketAddrs};
 
 /// How often one instance logs rejections of the same kind.
 const LOG_EVERY: Duration = Duration::from_secs(10);
 
-/// Sends `advert` to each of the instance's destinations.
+/// Sends `advert` to each of the instance's destinations. A copy the kernel refuses is counted
+/// and logged; an advert no copy of which left is not counted as sent.
 pub fn send(inst: &mut Instance, sock: &VrrpSocket, advert: &Advert) {
     let mut trailer: Option<[u8; TRAILER_LEN]> = None;
+    let mut sent_any = inst.destinations.is_empty();
     for k in 0..inst.destinations.len() {
         let dst = inst.destinations[k];
         let addrs = PacketAddrs {
@@ -40,9 +43,15 @@ pub fn send(inst: &mut Instance, sock: &VrrpSocket, advert: &Advert) {
             }
             vrrp::reseal_ipv6_checksum(&mut bytes, &addrs);
         }
-        if let Err(e) = sock.send(&bytes, inst.primary, dst, inst.xmit_index) {
-            debug!(instance = %inst.name, %dst, error = %e, "advert not sent");
+        match sock.send(&bytes, inst.primary, dst, inst.xmit_index) {
+            Ok(()) => sent_any = true,
+            Err(e) => inst
+                .send_errors
+                .failed(&inst.name, send_errors::Kind::Advert, &dst, &e),
         }
+    }
+    if !sent_any {
+        inst.router.advert_not_sent(advert.priority);
     }
 }
 

@@ -155,7 +155,15 @@ impl Daemon {
     pub fn send_due_announcements(&mut self) {
         for f in self.pacer.due(self.clock.now()) {
             if let Err(e) = self.packets.send(f.ifindex, &f.bytes) {
-                debug!(ifindex = f.ifindex, error = %e, "announcement not sent");
+                let kind = if f.neighbour_advert {
+                    crate::send_errors::Kind::Na
+                } else {
+                    crate::send_errors::Kind::Garp
+                };
+                if let Some(inst) = self.instances.iter_mut().find(|i| i.name == f.instance) {
+                    let to = format!("interface {}", f.ifindex);
+                    inst.send_errors.failed(&inst.name, kind, &to, &e);
+                }
             }
         }
     }

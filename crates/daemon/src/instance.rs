@@ -57,6 +57,8 @@ pub struct Instance {
     pub last_advert: Option<tokio::time::Instant>,
     /// The last transition.
     pub last_transition: Option<ctl::EventRecord>,
+    /// Packets the kernel refused to send.
+    pub send_errors: crate::send_errors::SendErrors,
 }
 
 /// A VMAC interface: a macvlan with the VRRP virtual MAC, holding the VIPs.
@@ -234,6 +236,7 @@ pub async fn build(
             auth_log: Default::default(),
             last_advert: None,
             last_transition: None,
+            send_errors: Default::default(),
         });
     }
     Ok((out, tasks))

@@ -25,6 +25,7 @@ mod reload;
 mod routes;
 mod run;
 mod script_user;
+mod send_errors;
 mod signal_gate;
 mod signum;
 mod sockets;

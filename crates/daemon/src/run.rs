@@ -270,6 +270,8 @@ struct InstanceStats<'a> {
     counters: &'a vrrp::Stats,
     #[serde(flatten)]
     auth: Option<&'a vrrp::auth_hmac::AuthStats>,
+    #[serde(flatten)]
+    send_errors: &'a crate::send_errors::SendErrors,
 }
 
 #[derive(Serialize)]
@@ -492,6 +494,7 @@ impl Daemon {
                             priority: i.router.effective_priority(),
                             counters: i.router.stats(),
                             auth: i.auth.as_ref().map(|a| a.stats()),
+                            send_errors: &i.send_errors,
                         },
                     )
                 })

@@ -167,6 +167,7 @@ impl Daemon {
             })
         };
         let mut counters = counters(r.stats());
+        counters.extend(crate::status::counters(&inst.send_errors));
         if let Some(a) = &inst.auth {
             counters.extend(crate::status::counters(a.stats()));
         }

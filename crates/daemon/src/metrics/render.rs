@@ -229,6 +229,18 @@ fn havip_families(e: &mut Exposition, s: &Status, rec: &Recorder) {
         false,
         |_, v| flag(v.present),
     );
+    e.family(
+        "havip_send_errors_total",
+        "counter",
+        "Packets the kernel refused to send, by kind (advert, garp, na)",
+    );
+    for i in &s.instances {
+        for kind in ["advert", "garp", "na"] {
+            let n = i.counters.get(&format!("{kind}_send_errors")).copied();
+            let l = [("iname", i.name.as_str()), ("kind", kind)];
+            e.sample("havip_send_errors_total", &l, n.unwrap_or(0) as f64);
+        }
+    }
     e.per_instance(
         s,
         "havip_effective_priority",

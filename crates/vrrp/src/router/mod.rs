@@ -467,6 +467,14 @@ impl Router {
         }
     }
 
+    /// The advert of `priority` last asked for could not be sent: it does not count as sent.
+    pub fn advert_not_sent(&mut self, priority: u8) {
+        self.stats.advert_sent = self.stats.advert_sent.saturating_sub(1);
+        if priority == 0 {
+            self.stats.pri_zero_sent = self.stats.pri_zero_sent.saturating_sub(1);
+        }
+    }
+
     fn send_advert(&mut self, priority: u8, out: &mut Vec<Action>) {
         self.stats.advert_sent += 1;
         if priority == 0 {
