@@ -188,7 +188,12 @@ fn explain_one(e: &Effective, at: &str) -> String {
         }
     );
     for (k, cmd) in &e.notify {
-        s += &format!("  {k}: {cmd}\n");
+        let user = match (&cmd.user, &cmd.group) {
+            (Some(u), Some(g)) => format!(" (as {u}:{g})"),
+            (Some(u), None) => format!(" (as {u})"),
+            _ => String::new(),
+        };
+        s += &format!("  {k}: {}{user}\n", cmd.command);
     }
     s
 }

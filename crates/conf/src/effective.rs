@@ -28,8 +28,8 @@ pub struct Effective {
     pub skew: Micros,
     /// Tracked script names that exist.
     pub track_scripts: Vec<String>,
-    /// Notify scripts by kind.
-    pub notify: Vec<(String, String)>,
+    /// Notify scripts by kind, with the user and group each names.
+    pub notify: Vec<(String, crate::model::ScriptCmd)>,
     /// `auth_hmac`, resolved (window from the advert interval when unset).
     pub auth_hmac: Option<HmacConfig>,
 }
@@ -162,7 +162,7 @@ pub fn resolve(
     let m = Micros(interval.micros());
     let notify = crate::model::NOTIFY_KEYS
         .iter()
-        .filter_map(|k| s.script(k).map(|c| (k.to_string(), c.command.clone())))
+        .filter_map(|k| s.script(k).map(|c| (k.to_string(), c.clone())))
         .collect();
     Ok(Effective {
         name: i.name.clone(),

@@ -129,13 +129,13 @@ impl Daemon {
                         Notify::Stop => ("notify_stop", "STOP"),
                         Notify::MasterRxLowerPri => ("notify_master_rx_lower_pri", ""),
                     };
-                    for (k2, cmd) in &inst.scripts {
-                        if k2 == kind {
-                            inst.notifier.queue(cmd, Vec::new());
-                        } else if k2 == "notify" && !state.is_empty() {
+                    for script in &inst.scripts {
+                        if script.kind == kind {
+                            inst.notifier.queue(script, Vec::new());
+                        } else if script.kind == "notify" && !state.is_empty() {
                             let prio = inst.router.effective_priority().to_string();
                             inst.notifier.queue(
-                                cmd,
+                                script,
                                 vec!["INSTANCE".into(), inst.name.clone(), state.into(), prio],
                             );
                         }

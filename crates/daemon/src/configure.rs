@@ -66,16 +66,15 @@ pub fn spawn_watchers(
         let Some(cmd) = s.settings.script("script") else {
             continue;
         };
+        let mut argv: Vec<String> = cmd.command.split_whitespace().map(String::from).collect();
         let run_as = match s.settings.words("user") {
-            Some(w) => RunAs::lookup(w).ok_or_else(|| {
-                anyhow!(
-                    "vrrp_script {name}: user {}: no such user or group",
-                    w.join(" ")
-                )
-            })?,
+            Some(w) => RunAs::lookup(w).unwrap_or_else(|| {
+                error!(script = %name, "not run: user {}: no such user or group; it counts as failing", w.join(" "));
+                argv.clear();
+                RunAs::root()
+            }),
             None => default_user.clone(),
         };
-        let mut argv: Vec<String> = cmd.command.split_whitespace().map(String::from).collect();
         if let Some(program) = argv.first() {
             let unsafe_why = script_user::insecure(std::path::Path::new(program), &run_as);
             match (security, unsafe_why) {

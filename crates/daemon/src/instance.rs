@@ -36,8 +36,8 @@ pub struct Instance {
     pub rules: Vec<RuleSpec>,
     /// Where adverts go.
     pub destinations: Vec<IpAddr>,
-    /// Notify scripts by kind (`notify_master`, ..., `notify`).
-    pub scripts: Vec<(String, String)>,
+    /// Notify scripts that may run, each with its kind (`notify_master`, ..., `notify`) and user.
+    pub scripts: Vec<crate::notify::NotifyScript>,
     /// Script queue.
     pub notifier: Notifier,
     /// The VMAC interface (`use_vmac`), if any.
@@ -222,7 +222,7 @@ pub async fn build(
             routes: vroutes,
             rules: vrules,
             destinations,
-            scripts: e.notify.clone(),
+            scripts: crate::notify::resolve(&ci.name, &e.notify, &cfg.global.settings),
             notifier,
             vmac,
             xmit_index,

@@ -1,64 +1,130 @@
 //! Notify scripts: run one instance's scripts one after another, in the order of its
-//! transitions, never blocking the protocol loop; a script that outlives its time-out is killed.
+//! transitions, never blocking the protocol loop. They run under keepalived's privilege model
+//! as `vrrp_script`s do: as the script's own user and group, else `script_user`, else
+//! `keepalived_script` or root; with `enable_script_security`, a script a non-root user could
+//! change is not run. Each runs in its own process group, killed whole at its time-out.
 
+use crate::script_user::{self, RunAs};
+use conf::model::{ScriptCmd, Settings};
+use std::path::Path;
 use std::time::Duration;
 use tokio::process::Command;
 use tokio::sync::mpsc;
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 /// How long a notify script may run.
 pub const SCRIPT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// A notify script as it runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotifyScript {
+    /// `notify_master`, ..., `notify`.
+    pub kind: String,
+    /// The command line (run by /bin/sh).
+    pub command: String,
+    /// Who runs it.
+    pub run_as: RunAs,
+}
+
+/// The scripts of an instance that may run, each as its user. A script whose user does not
+/// exist, or that `enable_script_security` finds unsafe, is left out with an error logged (as
+/// keepalived disables it); the instance runs without it.
+pub fn resolve(
+    instance: &str,
+    scripts: &[(String, ScriptCmd)],
+    global: &Settings,
+) -> Vec<NotifyScript> {
+    let security = global.has("enable_script_security");
+    let mut out = Vec::new();
+    for (kind, cmd) in scripts {
+        let run_as = match &cmd.user {
+            Some(user) => {
+                let words: Vec<String> = std::iter::once(user.clone())
+                    .chain(cmd.group.clone())
+                    .collect();
+                RunAs::lookup(&words)
+                    .ok_or_else(|| format!("user {}: no such user or group", words.join(" ")))
+            }
+            None => RunAs::default_for(global),
+        };
+        let run_as = match run_as {
+            Ok(r) => r,
+            Err(why) => {
+                error!(instance, script = %cmd.command, "{kind} not run: {why}");
+                continue;
+            }
+        };
+        let program = cmd.command.split_whitespace().next().unwrap_or_default();
+        if security && let Some(why) = script_user::insecure(Path::new(program), &run_as) {
+            error!(instance, script = %cmd.command, "{kind} not run: enable_script_security is set and {why}");
+            continue;
+        }
+        out.push(NotifyScript {
+            kind: kind.clone(),
+            command: cmd.command.clone(),
+            run_as,
+        });
+    }
+    out
+}
+
 /// A queue of commands for one instance, run in order by its own task.
 #[derive(Clone)]
 pub struct Notifier {
-    tx: mpsc::UnboundedSender<(String, Vec<String>)>,
+    tx: mpsc::UnboundedSender<(NotifyScript, Vec<String>)>,
 }
 
 impl Notifier {
     /// Starts the worker task for instance `name`.
     pub fn spawn(name: String) -> (Self, tokio::task::JoinHandle<()>) {
-        let (tx, mut rx) = mpsc::unbounded_channel::<(String, Vec<String>)>();
+        let (tx, mut rx) = mpsc::unbounded_channel::<(NotifyScript, Vec<String>)>();
         let task = tokio::spawn(async move {
-            while let Some((command, args)) = rx.recv().await {
-                run(&name, &command, &args).await;
+            while let Some((script, args)) = rx.recv().await {
+                run(&name, &script, &args, SCRIPT_TIMEOUT).await;
             }
         });
         (Notifier { tx }, task)
     }
 
-    /// Queues `command` (a shell command line) with extra arguments.
-    pub fn queue(&self, command: &str, args: Vec<String>) {
+    /// Queues `script` with extra arguments.
+    pub fn queue(&self, script: &NotifyScript, args: Vec<String>) {
         // The worker lives as long as the daemon; a send error means it is shutting down.
-        let _ = self.tx.send((command.to_string(), args));
+        let _ = self.tx.send((script.clone(), args));
     }
 }
 
-async fn run(instance: &str, command: &str, args: &[String]) {
-    let mut line = command.to_string();
+/// Runs one script to its end or its time-out.
+async fn run(instance: &str, script: &NotifyScript, args: &[String], timeout: Duration) {
+    let mut line = script.command.clone();
     for a in args {
         line.push(' ');
         line.push_str(&shell_quote(a));
     }
-    let child = Command::new("/bin/sh")
-        .arg("-c")
+    let mut cmd = Command::new("/bin/sh");
+    cmd.arg("-c")
         .arg(&line)
-        .kill_on_drop(true)
-        .spawn();
-    let mut child = match child {
+        .stdin(std::process::Stdio::null())
+        .process_group(0)
+        .kill_on_drop(true);
+    script.run_as.apply(&mut cmd);
+    let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) => {
             warn!(instance, script = %line, error = %e, "notify script could not start");
             return;
         }
     };
-    match tokio::time::timeout(SCRIPT_TIMEOUT, child.wait()).await {
-        Ok(Ok(status)) if status.success() => info!(instance, script = %line, "notify script done"),
+    let group = child.id();
+    match tokio::time::timeout(timeout, child.wait()).await {
+        Ok(Ok(status)) if status.success() => {
+            info!(instance, script = %line, user = %script.run_as.name, "notify script done")
+        }
         Ok(Ok(status)) => warn!(instance, script = %line, %status, "notify script failed"),
         Ok(Err(e)) => warn!(instance, script = %line, error = %e, "notify script wait failed"),
         Err(_) => {
-            let _ = child.kill().await;
-            warn!(instance, script = %line, timeout_s = SCRIPT_TIMEOUT.as_secs(), "notify script timed out and was killed");
+            script_user::kill_group(group);
+            let _ = child.wait().await;
+            warn!(instance, script = %line, timeout_s = timeout.as_secs_f64(), "notify script timed out and was killed with its process group");
         }
     }
 }
@@ -70,5 +136,86 @@ fn shell_quote(s: &str) -> String {
         s.to_string()
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn me() -> RunAs {
+        RunAs {
+            name: "me".into(),
+            uid: nix::unistd::Uid::current().as_raw(),
+            gid: nix::unistd::Gid::current().as_raw(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_timed_out_script_dies_with_its_process_group() {
+        let dir = std::env::temp_dir().join(format!("havip-notify-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let pid_file = dir.join("child.pid");
+        let script = NotifyScript {
+            kind: "notify_master".into(),
+            command: format!("sleep 30 & echo $! > {}; wait", pid_file.display()),
+            run_as: me(),
+        };
+        run("VI_1", &script, &[], Duration::from_millis(300)).await;
+        let pid: i32 = std::fs::read_to_string(&pid_file)
+            .expect("the script started its child")
+            .trim()
+            .parse()
+            .expect("pid");
+        let _ = std::fs::remove_dir_all(&dir);
+        // Killed and reaped by nobody but init: gone from /proc or a zombie.
+        let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let alive = state
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| !rest.starts_with('Z'));
+        assert!(!alive, "the script's child outlived the time-out: {state}");
+    }
+
+    #[test]
+    fn unknown_users_and_unsafe_scripts_are_left_out() {
+        use std::os::unix::fs::PermissionsExt;
+        let unsafe_script =
+            std::env::temp_dir().join(format!("havip-unsafe-{}.sh", std::process::id()));
+        std::fs::write(&unsafe_script, "#!/bin/sh\n").expect("script");
+        std::fs::set_permissions(&unsafe_script, std::fs::Permissions::from_mode(0o777))
+            .expect("chmod");
+        let text = format!(
+            "global_defs {{\n enable_script_security\n script_user root\n}}\n\
+             vrrp_instance VI_1 {{\n interface eth0\n virtual_router_id 1\n priority 100\n\
+             virtual_ipaddress {{\n 10.0.0.1/24\n }}\n\
+             notify_master /bin/true\n\
+             notify_backup \"/bin/true backup\" no-such-user-xyz\n\
+             notify_fault {}\n}}\n",
+            unsafe_script.display()
+        );
+        let files = conf::reader::MemoryFiles(
+            [(std::path::PathBuf::from("/k.conf"), text.into_bytes())]
+                .into_iter()
+                .collect(),
+        );
+        let report = conf::check(
+            &files,
+            Path::new("/k.conf"),
+            None,
+            &conf::Options::default(),
+        );
+        let _ = std::fs::remove_file(&unsafe_script);
+        let cfg = report.config;
+        let e = conf::effective::resolve(&cfg, &cfg.instances[0], None).expect("resolves");
+        assert_eq!(e.notify.len(), 3, "{:?}", e.notify);
+        let scripts = resolve("VI_1", &e.notify, &cfg.global.settings);
+        assert_eq!(
+            scripts,
+            [NotifyScript {
+                kind: "notify_master".into(),
+                command: "/bin/true".into(),
+                run_as: RunAs::root(),
+            }]
+        );
     }
 }

@@ -62,6 +62,17 @@ impl RunAs {
     }
 }
 
+/// Kills the process group a script leads (it was started with `process_group(0)`): a shell
+/// script's children die with it.
+pub fn kill_group(leader: Option<u32>) {
+    if let Some(pgid) = leader.and_then(|p| i32::try_from(p).ok()) {
+        let _ = nix::sys::signal::killpg(
+            nix::unistd::Pid::from_raw(pgid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+}
+
 /// Why `program` is unsafe to run as `run_as` under `enable_script_security`, if it is: the
 /// file or a directory above it can be changed by a user other than root (or `run_as`).
 pub fn insecure(program: &Path, run_as: &RunAs) -> Option<String> {

@@ -54,13 +54,7 @@ pub async fn run_once(job: &ScriptJob) -> bool {
             false
         }
         Err(_) => {
-            if let Some(pgid) = pgid {
-                // The whole group: a shell script's children die with it.
-                let _ = nix::sys::signal::killpg(
-                    nix::unistd::Pid::from_raw(pgid as i32),
-                    nix::sys::signal::Signal::SIGKILL,
-                );
-            }
+            crate::script_user::kill_group(pgid);
             let _ = child.wait().await;
             warn!(script = %job.name, timeout_s = job.timeout.as_secs_f64(), "script timed out and was killed");
             false
