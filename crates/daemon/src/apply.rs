@@ -35,9 +35,7 @@ impl Daemon {
                         reason: reason.to_string(),
                         priority,
                     };
-                    if let Err(e) = self.state.transition(&record) {
-                        warn!(instance = %inst.name, error = %e, "state file not written");
-                    }
+                    self.state.transition(&record);
                     *self
                         .recorder
                         .transitions

@@ -8,10 +8,6 @@ use crate::run::Daemon;
 use ctl::{InstanceStatus, Status};
 use serde_json::{Value, json};
 use std::fmt::Write as _;
-use std::io::Write as _;
-use std::os::unix::fs::OpenOptionsExt;
-use std::path::Path;
-use tracing::{info, warn};
 use vrrp::RouterConfig;
 
 /// keepalived's numbers for its states.
@@ -186,19 +182,6 @@ fn data_text(s: &Status, scripts: &[(String, bool)]) -> String {
     out
 }
 
-/// Writes `text` to `path` (mode 0600) through a temporary file and a rename.
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let tmp = path.with_extension("havip-tmp");
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&tmp)?;
-    f.write_all(text.as_bytes())?;
-    std::fs::rename(&tmp, path)
-}
-
 /// Which dump a signal asked for.
 #[derive(Clone, Copy, Debug)]
 pub enum Dump {
@@ -212,7 +195,7 @@ pub enum Dump {
 
 impl Daemon {
     /// Writes one dump where keepalived would.
-    pub async fn dump(&self, which: Dump) {
+    pub async fn dump(&mut self, which: Dump) {
         let status = self.status().await;
         let scripts = self.tracker.scripts();
         let (path, text) = match which {
@@ -233,9 +216,6 @@ impl Daemon {
                 (&self.dumps.json, text)
             }
         };
-        match write_atomically(path, &text) {
-            Ok(()) => info!(file = %path.display(), "dump written"),
-            Err(e) => warn!(file = %path.display(), error = %e, "dump not written"),
-        }
+        self.state.write_dump(path, text);
     }
 }

@@ -480,7 +480,7 @@ impl Daemon {
     }
 
     /// Writes `stats.json` in the state directory (on SIGUSR2 and at exit).
-    pub fn write_stats(&self) {
+    pub fn write_stats(&mut self) {
         let file = StatsFile {
             dropped: self.dropped,
             instances: self
@@ -500,9 +500,7 @@ impl Daemon {
                 })
                 .collect(),
         };
-        if let Err(e) = self.state.write_json("stats.json", &file) {
-            warn!(error = %e, "stats.json not written");
-        }
+        self.state.write_json("stats.json", &file);
     }
 
     /// Removes VIPs left on the interfaces by a previous run that crashed: at start every

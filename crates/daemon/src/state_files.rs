@@ -1,54 +1,181 @@
 //! The state directory: one `<instance>.state` file holding the current state (what the seeds'
-//! notify_action.sh wrote by hand) and `transitions.jsonl`, one JSON object per transition.
+//! notify_action.sh wrote by hand), `transitions.jsonl`, one JSON object per transition, and
+//! `stats.json`. Written by a thread of their own, in the order asked, so that a slow or
+//! blocked disk never holds up the event loop (adverts, timers); the dump files
+//! (keepalived.data, ...) go the same way. At most [`QUEUED`] writes wait: beyond that a write
+//! is dropped and counted, with a warning.
 
 use serde::Serialize;
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::mpsc::Receiver;
+use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tracing::{info, warn};
 
-/// Writes state files under a directory.
+/// Writes waiting for the writer thread, at most.
+const QUEUED: usize = 4096;
+/// How long the last writes may take when havipd stops.
+const FLUSH_WITHIN: Duration = Duration::from_secs(5);
+
+/// One write.
+enum Job {
+    /// Replace `path` with `text`, atomically (write a temporary file, then rename), mode
+    /// `mode`; `announce` logs the success (dumps).
+    Replace {
+        path: PathBuf,
+        text: String,
+        mode: u32,
+        announce: bool,
+    },
+    /// Append `line` to `path`.
+    Append { path: PathBuf, line: String },
+}
+
+/// Writes state files under a directory, off the caller's thread.
 pub struct StateFiles {
     dir: PathBuf,
+    /// `None` once dropped (the writer then finishes its queue).
+    jobs: Option<SyncSender<Job>>,
+    /// Says when the writer has finished.
+    finished: Receiver<()>,
+    dropped: u64,
 }
 
 impl StateFiles {
-    /// Creates the directory if needed.
+    /// Creates the directory if needed and starts the writer.
     pub fn open(dir: &Path) -> std::io::Result<Self> {
         std::fs::create_dir_all(dir)?;
+        let (jobs, rx) = sync_channel::<Job>(QUEUED);
+        let (done, finished) = sync_channel(1);
+        std::thread::Builder::new()
+            .name("state-writer".into())
+            .spawn(move || {
+                while let Ok(job) = rx.recv() {
+                    write(job);
+                }
+                let _ = done.send(());
+            })?;
         Ok(StateFiles {
             dir: dir.to_path_buf(),
+            jobs: Some(jobs),
+            finished,
+            dropped: 0,
         })
     }
 
-    /// Writes `name` in the directory as pretty JSON, atomically (write, then rename).
-    pub fn write_json(&self, name: &str, value: &impl Serialize) -> std::io::Result<()> {
-        let tmp = self.dir.join(format!(".{name}.tmp"));
-        let text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
-        std::fs::write(&tmp, text + "\n")?;
-        std::fs::rename(&tmp, self.dir.join(name))
+    fn queue(&mut self, job: Job) {
+        let Some(jobs) = &self.jobs else { return };
+        match jobs.try_send(job) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => {
+                self.dropped += 1;
+                if self.dropped.is_power_of_two() {
+                    warn!(dropped = self.dropped, dir = %self.dir.display(), "the state directory does not keep up: writes dropped");
+                }
+            }
+            Err(TrySendError::Disconnected(_)) => warn!("the state writer is gone"),
+        }
+    }
+
+    /// Writes `name` in the directory as pretty JSON, atomically.
+    pub fn write_json(&mut self, name: &str, value: &impl Serialize) {
+        match serde_json::to_string_pretty(value) {
+            Ok(text) => self.queue(Job::Replace {
+                path: self.dir.join(name),
+                text: text + "\n",
+                mode: 0o644,
+                announce: false,
+            }),
+            Err(e) => warn!(file = name, error = %e, "not written"),
+        }
+    }
+
+    /// Writes a dump file (any path), atomically, readable by root only.
+    pub fn write_dump(&mut self, path: &Path, text: String) {
+        self.queue(Job::Replace {
+            path: path.to_path_buf(),
+            text,
+            mode: 0o600,
+            announce: true,
+        });
     }
 
     /// Records a transition: `<instance>.state` and a line of `transitions.jsonl`.
-    pub fn transition(&self, record: &ctl::EventRecord) -> std::io::Result<()> {
-        std::fs::write(
-            self.dir.join(format!("{}.state", record.instance)),
-            format!("{}\n", record.to),
-        )?;
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.dir.join("transitions.jsonl"))?;
-        writeln!(
-            f,
-            "{}",
-            serde_json::to_string(record).map_err(std::io::Error::other)?
-        )
+    pub fn transition(&mut self, record: &ctl::EventRecord) {
+        self.queue(Job::Replace {
+            path: self.dir.join(format!("{}.state", record.instance)),
+            text: format!("{}\n", record.to),
+            mode: 0o644,
+            announce: false,
+        });
+        match serde_json::to_string(record) {
+            Ok(line) => self.queue(Job::Append {
+                path: self.dir.join("transitions.jsonl"),
+                line,
+            }),
+            Err(e) => warn!(error = %e, "transition not recorded"),
+        }
     }
 
     /// The directory.
     pub fn dir(&self) -> &Path {
         &self.dir
     }
+}
+
+impl Drop for StateFiles {
+    /// Lets the writer finish what is queued (the last transitions, stats.json), for at most
+    /// [`FLUSH_WITHIN`].
+    fn drop(&mut self) {
+        self.jobs = None;
+        if self.finished.recv_timeout(FLUSH_WITHIN).is_err() {
+            warn!(dir = %self.dir.display(), "the state directory did not take the last writes in time");
+        }
+    }
+}
+
+/// Carries out one write, logging a failure.
+fn write(job: Job) {
+    let (path, result, announce) = match job {
+        Job::Replace {
+            path,
+            text,
+            mode,
+            announce,
+        } => {
+            let r = replace(&path, &text, mode);
+            (path, r, announce)
+        }
+        Job::Append { path, line } => {
+            let r = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .and_then(|mut f| writeln!(f, "{line}"));
+            (path, r, false)
+        }
+    };
+    match result {
+        Ok(()) if announce => info!(file = %path.display(), "dump written"),
+        Ok(()) => {}
+        Err(e) => warn!(file = %path.display(), error = %e, "not written"),
+    }
+}
+
+/// Replaces `path` atomically: a temporary file beside it, then a rename.
+fn replace(path: &Path, text: &str, mode: u32) -> std::io::Result<()> {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = path.with_file_name(format!(".{name}.tmp"));
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(mode)
+        .open(&tmp)?;
+    f.write_all(text.as_bytes())?;
+    std::fs::rename(&tmp, path)
 }
 
 /// Now, as Unix seconds.
