@@ -186,3 +186,27 @@ pub fn resolve(
         auth_hmac,
     })
 }
+
+/// How the VRRP process is scheduled (global_defs `vrrp_rt_priority`, `vrrp_priority`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Scheduling {
+    /// SCHED_RR at this priority (1-99).
+    pub realtime: Option<u8>,
+    /// This nice value (-20..19).
+    pub nice: Option<i8>,
+}
+
+/// The config's scheduling settings, already range-checked by validation.
+pub fn scheduling(cfg: &Config) -> Scheduling {
+    let g = &cfg.global.settings;
+    Scheduling {
+        realtime: g
+            .int("vrrp_rt_priority")
+            .and_then(|p| u8::try_from(p).ok())
+            .filter(|p| (1..=99).contains(p)),
+        nice: g
+            .int("vrrp_priority")
+            .and_then(|n| i8::try_from(n).ok())
+            .filter(|n| (-20..=19).contains(n)),
+    }
+}

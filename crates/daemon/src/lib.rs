@@ -283,6 +283,15 @@ async fn work(args: Args, supervisor: u32, held: signal_gate::Held) -> u8 {
         );
         return 1;
     }
+    let scheduling = conf::effective::scheduling(&report.config);
+    if scheduling != conf::effective::Scheduling::default() {
+        match sys::schedule_this_thread(scheduling) {
+            Ok(()) => info!(?scheduling, "VRRP loop scheduled"),
+            Err(e) => {
+                warn!(?scheduling, error = %e, "could not schedule the VRRP loop as configured")
+            }
+        }
+    }
     match start(args, report, signals).await {
         Ok(()) => 0,
         Err(e) => {
@@ -346,6 +355,7 @@ async fn start(args: Args, report: Report, signals: run::Signals) -> Result<()> 
         sock4,
         sock6,
         dropped: run::Dropped::default(),
+        backlog: run::Backlog::default(),
         fifo,
         setup: run::Setup {
             file: args.file.clone(),

@@ -42,6 +42,25 @@ pub struct Dropped {
     pub no_instance: u64,
 }
 
+/// Packets read per socket per wake-up, at most: a flood cannot keep the loop from its timers.
+const RECEIVE_BUDGET: usize = 16;
+
+/// Sockets left with packets queued when their budget ran out.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Backlog {
+    v4: bool,
+    v6: bool,
+}
+
+impl Backlog {
+    fn of(&mut self, family: Family) -> &mut bool {
+        match family {
+            Family::Ipv4 => &mut self.v4,
+            Family::Ipv6 => &mut self.v6,
+        }
+    }
+}
+
 /// Everything the loop drives.
 pub struct Daemon {
     /// Instances.
@@ -62,6 +81,8 @@ pub struct Daemon {
     pub sock6: Option<VrrpSocket>,
     /// Packets dropped before reaching an instance.
     pub dropped: Dropped,
+    /// Sockets with packets still to read.
+    pub backlog: Backlog,
     /// `vrrp_notify_fifo`, if configured.
     pub fifo: Option<NotifyFifo>,
     /// For reloads.
@@ -180,6 +201,11 @@ impl Daemon {
             .filter_map(|i| i.router.next_deadline())
             .chain(self.pacer.next_deadline())
             .min();
+        // Due timers come first: adverts keep their schedule whatever else is queued.
+        if deadline.is_some_and(|t| t <= self.clock.now()) {
+            self.fire_due_timers().await;
+            return Ok(true);
+        }
         let sleep = tokio::time::sleep_until(deadline.map_or_else(
             || tokio::time::Instant::now() + std::time::Duration::from_secs(3600),
             |t| self.clock.instant(t),
@@ -195,8 +221,10 @@ impl Daemon {
                 self.dump(Dump::Stats).await;
             }
             _ = sig.json.recv() => self.dump(Dump::Json).await,
-            r = readable(&self.sock4) => { r?; self.drain(Family::Ipv4, buf).await; }
-            r = readable(&self.sock6) => { r?; self.drain(Family::Ipv6, buf).await; }
+            r = readable(&self.sock4), if !self.backlog.v4 => { r?; self.drain(Family::Ipv4, buf).await; }
+            r = readable(&self.sock6), if !self.backlog.v6 => { r?; self.drain(Family::Ipv6, buf).await; }
+            _ = std::future::ready(()), if self.backlog.v4 => self.drain(Family::Ipv4, buf).await,
+            _ = std::future::ready(()), if self.backlog.v6 => self.drain(Family::Ipv6, buf).await,
             Some(obs) = inputs.reports.recv() => self.observe(obs).await,
             Some(call) = inputs.calls.recv() => {
                 let answer = self.answer(call.request).await;
@@ -207,20 +235,26 @@ impl Daemon {
                 let text = self.metrics_text().await;
                 let _ = scrape.reply.send(text);
             }
-            _ = sleep => {
-                self.send_due_announcements();
-                let now = self.clock.now();
-                for k in 0..self.instances.len() {
-                    let due = self.instances[k].router.next_deadline().filter(|t| *t <= now);
-                    if let Some(t) = due {
-                        let late = (now - t).0 as f64 / 1e6;
-                        self.recorder.timer_lateness.observe(late);
-                        self.handle_at(k, now, Event::Timer).await;
-                    }
-                }
-            }
+            _ = sleep => self.fire_due_timers().await,
         }
         Ok(true)
+    }
+
+    /// Sends the announcements and runs the router timers that are due, all at one instant.
+    async fn fire_due_timers(&mut self) {
+        self.send_due_announcements();
+        let now = self.clock.now();
+        for k in 0..self.instances.len() {
+            let due = self.instances[k]
+                .router
+                .next_deadline()
+                .filter(|t| *t <= now);
+            if let Some(t) = due {
+                let late = (now - t).0 as f64 / 1e6;
+                self.recorder.timer_lateness.observe(late);
+                self.handle_at(k, now, Event::Timer).await;
+            }
+        }
     }
 
     /// `--handover-on-stop`: every master hands over as in maintenance, and the daemon keeps
@@ -392,7 +426,8 @@ impl Daemon {
     }
 
     async fn drain(&mut self, family: Family, buf: &mut [u8]) {
-        loop {
+        *self.backlog.of(family) = true;
+        for _ in 0..RECEIVE_BUDGET {
             let sock = if family == Family::Ipv4 {
                 &self.sock4
             } else {
@@ -401,7 +436,10 @@ impl Daemon {
             let Some(sock) = sock else { return };
             let pkt = match sock.try_recv(buf) {
                 Ok(p) => p,
-                Err(RecvError::Empty) => return,
+                Err(RecvError::Empty) => {
+                    *self.backlog.of(family) = false;
+                    return;
+                }
                 Err(RecvError::Malformed(why)) => {
                     self.dropped.malformed += 1;
                     debug!(%why, "dropped malformed packet");
@@ -409,6 +447,7 @@ impl Daemon {
                 }
                 Err(RecvError::Io(e)) => {
                     warn!(error = %e, "receive error");
+                    *self.backlog.of(family) = false;
                     return;
                 }
             };
