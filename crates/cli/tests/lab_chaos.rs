@@ -43,7 +43,7 @@ fn the_same_seed_draws_the_same_faults() {
 
 #[test]
 fn a_planted_violation_is_caught_and_saved_as_a_replay() {
-    if lab::shell::skip_reason("lab chaos", &[]).is_some() {
+    if hostcheck::skip_reason("lab chaos", &[]).is_some() {
         return;
     }
     let results = std::env::temp_dir().join(format!("havip-chaos-{}", std::process::id()));

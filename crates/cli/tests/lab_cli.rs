@@ -12,7 +12,7 @@ fn havip(args: &[&str]) -> std::process::Output {
 }
 
 fn root_with(tools: &[&str]) -> Option<String> {
-    lab::shell::skip_reason("this lab test", tools)
+    hostcheck::skip_reason("this lab test", tools)
 }
 
 #[test]

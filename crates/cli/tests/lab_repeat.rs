@@ -14,7 +14,7 @@ const FAST_CRASH: &str = r#"{
 
 #[test]
 fn twenty_fast_crashes_per_daemon_give_distributions_and_leave_nothing() {
-    if lab::shell::skip_reason("lab drill --repeat", &["keepalived"]).is_some() {
+    if hostcheck::skip_reason("lab drill --repeat", &["keepalived"]).is_some() {
         return;
     }
     let dir = std::env::temp_dir().join(format!("havip-repeat-{}", std::process::id()));

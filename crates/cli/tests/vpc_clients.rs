@@ -86,7 +86,7 @@ fn tencentcloud_sdk_python_drives_the_havip_life_cycle() {
     let py = match python() {
         Ok(p) => p,
         Err(why) => {
-            lab::shell::skipping("sdk client", why);
+            hostcheck::skip("sdk client", why);
             return;
         }
     };
@@ -99,7 +99,7 @@ fn tencentcloud_sdk_python_over_its_default_https_trusts_a_self_signed_certifica
     let py = match python() {
         Ok(p) => p,
         Err(why) => {
-            lab::shell::skipping("sdk client over https", why);
+            hostcheck::skip("sdk client over https", why);
             return;
         }
     };
@@ -135,7 +135,7 @@ fn tencentcloud_sdk_nodejs_at_host_port_drives_the_havip_life_cycle() {
     let modules = match node_sdk() {
         Ok(p) => p,
         Err(why) => {
-            lab::shell::skipping("node sdk client", why);
+            hostcheck::skip("node sdk client", why);
             return;
         }
     };
@@ -150,7 +150,7 @@ fn tccli_creates_describes_modifies_binds_and_deletes() {
     let py = match python() {
         Ok(p) => p,
         Err(why) => {
-            lab::shell::skipping("tccli", why);
+            hostcheck::skip("tccli", why);
             return;
         }
     };
@@ -334,7 +334,7 @@ fn every_error_code_the_vpc_answers_is_one_the_cloud_documents() {
     let py = match python() {
         Ok(p) => p,
         Err(why) => {
-            lab::shell::skipping("error codes", why);
+            hostcheck::skip("error codes", why);
             return;
         }
     };
@@ -373,7 +373,7 @@ fn every_parameter_the_sdk_models_declare_is_known() {
     let py = match python() {
         Ok(p) => p,
         Err(why) => {
-            lab::shell::skipping("SDK model parameters", why);
+            hostcheck::skip("SDK model parameters", why);
             return;
         }
     };

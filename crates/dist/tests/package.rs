@@ -45,11 +45,10 @@ fn ready() -> Option<PathBuf> {
     match why {
         Ok(deb) => Some(deb),
         Err(why) => {
-            assert!(
-                std::env::var("HAVIP_REQUIRE_ALL").as_deref() != Ok("1"),
-                "package tests cannot run: {why} (HAVIP_REQUIRE_ALL=1 forbids skipping)"
+            hostcheck::skip(
+                "package",
+                format!("{why}; build it with scripts/build-deb.sh"),
             );
-            eprintln!("skipping: {why}; build it with scripts/build-deb.sh");
             None
         }
     }

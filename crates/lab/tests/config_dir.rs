@@ -127,7 +127,7 @@ fn what_cannot_be_placed_is_said_at_its_line() {
 }
 
 fn drill_example(kind: Kind) -> Option<DrillResult> {
-    if lab::shell::skip_reason("the three-node config-dir drill", &[]).is_some() {
+    if hostcheck::skip_reason("the three-node config-dir drill", &[]).is_some() {
         return None;
     }
     let dir = example();
@@ -194,7 +194,7 @@ fn the_three_node_example_survives_two_failures_with_havipd() {
 
 #[test]
 fn the_three_node_example_survives_two_failures_with_keepalived() {
-    if lab::shell::skip_reason("keepalived three-node drill", &["keepalived"]).is_some() {
+    if hostcheck::skip_reason("keepalived three-node drill", &["keepalived"]).is_some() {
         return;
     }
     if let Some(r) = drill_example(Kind::Keepalived) {

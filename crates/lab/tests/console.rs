@@ -12,8 +12,8 @@ use std::time::Duration;
 
 #[test]
 fn console_shows_the_binding_move_live_and_its_actions_work() {
-    if let Some(why) = lab::shell::cannot_run(&["chromium", "chromedriver"]) {
-        return eprintln!("SKIPPED console: {why}");
+    if hostcheck::skip_reason("console", &["chromium", "chromedriver"]).is_some() {
+        return;
     }
     let l = vpc::up(Vip::HaVip, &[Kind::Havipd, Kind::Havipd], 0.0).expect("VPC lab");
     let client = l.topo.client.ns.clone();

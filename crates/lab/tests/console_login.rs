@@ -108,8 +108,7 @@ fn names(s: &Service) -> Vec<String> {
 
 #[test]
 fn the_console_needs_a_login_and_resists_cross_site_and_rebinding_attacks() {
-    if let Some(why) = lab::shell::cannot_run(&["chromium", "chromedriver"]) {
-        lab::shell::skipping("console login", why);
+    if hostcheck::skip_reason("console login", &["chromium", "chromedriver"]).is_some() {
         return;
     }
     let (service, host, _rt, vpc, subnet) = server();

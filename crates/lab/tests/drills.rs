@@ -10,8 +10,7 @@ const MDI_MS: f64 = 3804.7;
 const SKEW_MS: f64 = 804.7;
 
 fn run(name: &str) -> Option<DrillResult> {
-    if let Some(why) = lab::shell::cannot_run(&["nft"]) {
-        eprintln!("SKIPPED drill {name}: {why}");
+    if hostcheck::skip_reason(&format!("drill {name}"), &["nft"]).is_some() {
         return None;
     }
     let sc = drill::scenario(name).expect("built-in scenario");
@@ -179,8 +178,8 @@ fn loss_of_30_percent_is_ridden_out_mostly() {
 
 #[test]
 fn delay_of_200_ms_is_ridden_out() {
-    if lab::shell::cannot_run(&["tc"]).is_none() && !lab::faults::netem_available() {
-        eprintln!("SKIPPED drill delay: this kernel has no tc netem (sch_netem)");
+    if hostcheck::cannot_run(&["tc"]).is_none() && !lab::faults::netem_available() {
+        hostcheck::skip("drill delay", "this kernel has no tc netem (sch_netem)");
         return;
     }
     let Some(r) = run("delay") else { return };

@@ -10,12 +10,7 @@ use lab::drill::{self, DrillResult};
 const TARGET_MS: f64 = 20.0;
 
 fn run(name: &str, kinds: [Kind; 2]) -> Option<DrillResult> {
-    if let Some(why) = lab::shell::cannot_run(&["nft", "keepalived"]) {
-        assert!(
-            std::env::var("HAVIP_REQUIRE_ALL").as_deref() != Ok("1"),
-            "drill {name} cannot run: {why} (HAVIP_REQUIRE_ALL=1 forbids skipping)"
-        );
-        eprintln!("SKIPPED drill {name}: {why}");
+    if hostcheck::skip_reason(&format!("drill {name}"), &["nft", "keepalived"]).is_some() {
         return None;
     }
     let sc = drill::scenario(name).expect("built-in scenario");

@@ -25,8 +25,7 @@ fn lab(mode: Vip, kinds: [Kind; 2], tag: &str) -> Option<VpcLab> {
     } else {
         &[]
     };
-    if let Some(why) = lab::shell::cannot_run(tools) {
-        eprintln!("SKIPPED vpc drill {tag}: {why}");
+    if hostcheck::skip_reason(&format!("vpc drill {tag}"), tools).is_some() {
         return None;
     }
     Some(vpc::up(mode, &kinds, 0.0).expect("VPC lab"))
@@ -170,8 +169,8 @@ fn garp_from_an_unassociated_instance_changes_nothing() {
 
 #[test]
 fn garp_to_binding_latency_bench_runs() {
-    if let Some(why) = lab::shell::cannot_run(&[]) {
-        return eprintln!("SKIPPED garp bench: {why}");
+    if hostcheck::skip_reason("garp bench", &[]).is_some() {
+        return;
     }
     let l = vpc::garp_bench(20).expect("bench");
     assert_eq!(l.to_forwarding_ms.len(), 20);
@@ -197,7 +196,7 @@ fn garp_to_binding_latency_bench_runs() {
 /// at once, and the public side reaches the EIP again through the new holder.
 #[test]
 fn a_crash_drill_inside_the_vpc_reports_the_eip_and_the_binding_move() {
-    if lab::shell::skip_reason("the crash drill inside the VPC", &["ethtool"]).is_some() {
+    if hostcheck::skip_reason("the crash drill inside the VPC", &["ethtool"]).is_some() {
         return;
     }
     let mut setup = lab::drill::Setup::seed();
@@ -259,8 +258,8 @@ fn an_ipv6_vip_is_refused_inside_the_vpc_before_anything_is_built() {
 /// API still shows the old binding, and the API catches up afterwards.
 #[test]
 fn forwarding_follows_a_garp_before_the_control_plane_has_stored_it() {
-    if let Some(why) = lab::shell::cannot_run(&["ping"]) {
-        return eprintln!("SKIPPED forwarding before the control plane: {why}");
+    if hostcheck::skip_reason("forwarding before the control plane", &["ping"]).is_some() {
+        return;
     }
     let l = vpc::up(Vip::HaVip, &[], 4.0).expect("VPC lab");
     let b = &l.topo.servers[1];

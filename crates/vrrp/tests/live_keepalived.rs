@@ -7,28 +7,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use vrrp::{Advert, ip};
 
-fn skip_reason() -> Option<String> {
-    let uid = Command::new("id")
-        .arg("-u")
-        .output()
-        .ok()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
-    if uid.as_deref() != Some("0") {
-        return Some("not root (network namespaces need it)".into());
-    }
-    for tool in ["keepalived", "tcpdump", "python3", "ip"] {
-        let found = Command::new("sh")
-            .arg("-c")
-            .arg(format!("command -v {tool}"))
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if !found {
-            return Some(format!("{tool} is not installed (.ci/run installs it)"));
-        }
-    }
-    None
-}
-
 fn payload(path: &Path) -> (ip::IpHeader, Vec<u8>) {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let packet = hex::decode(text.trim()).expect("hex");
@@ -38,8 +16,8 @@ fn payload(path: &Path) -> (ip::IpHeader, Vec<u8>) {
 
 #[test]
 fn fresh_keepalived_adverts_match_the_committed_vectors() {
-    if let Some(reason) = skip_reason() {
-        eprintln!("SKIPPED live keepalived capture: {reason}");
+    let tools = ["keepalived", "tcpdump", "python3"];
+    if hostcheck::skip_reason("live keepalived capture", &tools).is_some() {
         return;
     }
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));

@@ -145,7 +145,7 @@ pub fn run(args: &Args) -> ExitCode {
     let simulated = matches!(&args.command, LabCommand::Drill(d) if d.sim);
     if !matches!(args.command, LabCommand::Scenarios { .. })
         && !simulated
-        && let Some(why) = lab::shell::cannot_run(&[])
+        && let Some(why) = hostcheck::cannot_run(&[])
     {
         if let LabCommand::Drill(d) = &args.command {
             eprintln!("havip lab: no namespaces here ({why}): running in the simulator instead");

@@ -9,37 +9,6 @@ use std::time::{Duration, Instant};
 
 static SEQ: AtomicU32 = AtomicU32::new(0);
 
-/// Why the lab cannot run here, if it cannot.
-pub fn skip_reason(tools: &[&str]) -> Option<String> {
-    let uid = Command::new("id")
-        .arg("-u")
-        .output()
-        .ok()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
-    if uid.as_deref() != Some("0") {
-        return Some("not root (network namespaces need it)".into());
-    }
-    for tool in tools.iter().chain(&["ip", "ping"]) {
-        if tool.starts_with('/') {
-            if !std::path::Path::new(tool).is_file() {
-                return Some(format!(
-                    "{tool} is not built (scripts/build-keepalived-2.4.sh; .ci/run runs it)"
-                ));
-            }
-            continue;
-        }
-        if !Command::new("sh")
-            .arg("-c")
-            .arg(format!("command -v {tool}"))
-            .output()
-            .is_ok_and(|o| o.status.success())
-        {
-            return Some(format!("{tool} is not installed (.ci/run installs it)"));
-        }
-    }
-    None
-}
-
 /// A subnet of namespaces.
 pub struct Lab {
     prefix: String,
@@ -52,12 +21,7 @@ pub struct Lab {
 impl Lab {
     /// A new lab, or `None` (with the reason printed) where namespaces cannot be made.
     pub fn new(tag: &str, tools: &[&str]) -> Option<Lab> {
-        if let Some(why) = skip_reason(tools) {
-            assert!(
-                std::env::var("HAVIP_REQUIRE_ALL").as_deref() != Ok("1"),
-                "{tag} cannot run: {why} (HAVIP_REQUIRE_ALL=1 forbids skipping)"
-            );
-            eprintln!("SKIPPED {tag}: {why}");
+        if hostcheck::skip_reason(tag, tools).is_some() {
             return None;
         }
         let prefix = format!(
