@@ -93,10 +93,16 @@ pub fn text(report: &Report, explain: bool) -> String {
         }
     }
     let (e, w, i) = counts(report);
+    // Errors of the cloud advice leave the config runnable; the others stop havipd.
+    let runnable = !report
+        .diagnostics
+        .iter()
+        .any(|d| d.severity == Severity::Error && !d.code.starts_with("cloud-"));
     let verdict = match report.exit_code() {
         0 => "ok",
         1 => "runs, with warnings",
-        _ => "has errors",
+        _ if runnable => "has errors for a VPC (havipd starts with it; the VPC breaks it)",
+        _ => "has errors (havipd will not start with it)",
     };
     out.push_str(&format!(
         "\n{} instance(s); {e} error(s), {w} warning(s), {i} note(s): {verdict}\n",

@@ -83,6 +83,25 @@ pub fn check(files: &dyn Files, path: &Path, host: Option<&dyn Host>, opts: &Opt
     let nodes = parse(&lines, &mut diags);
     let config = build(&nodes, &mut diags);
     if read {
+        if config.instances.is_empty() {
+            let loc = crate::diag::Location {
+                file: path.display().to_string().into(),
+                line: 1,
+                col: 1,
+            };
+            diags.push(
+                crate::diag::Diagnostic::new(
+                    crate::diag::Severity::Error,
+                    "no-vrrp-instance",
+                    loc,
+                    "",
+                    "no vrrp_instance: havipd has nothing to run (keepalived's VRRP side exits)",
+                )
+                .hint(
+                    "havip runs keepalived's VRRP side; load balancing needs keepalived's checker",
+                ),
+            );
+        }
         crate::validate::validate(&config, host, &mut diags);
         if opts.cloud {
             crate::advice::advise(&config, &mut diags);

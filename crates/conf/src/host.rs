@@ -22,6 +22,8 @@ pub trait Host {
     fn interface_exists(&self, name: &str) -> bool;
     /// What a script's command resolves to.
     fn script(&self, path: &str) -> ScriptFile;
+    /// Whether `user` (and `group`, when given) exist, as scripts are run as them.
+    fn user_exists(&self, user: &str, group: Option<&str>) -> bool;
 }
 
 /// This machine.
@@ -39,6 +41,12 @@ impl Host for LocalHost {
             Err(_) => ScriptFile::Missing,
         }
     }
+
+    fn user_exists(&self, user: &str, group: Option<&str>) -> bool {
+        use nix::unistd::{Group, User};
+        matches!(User::from_name(user), Ok(Some(_)))
+            && group.is_none_or(|g| matches!(Group::from_name(g), Ok(Some(_))))
+    }
 }
 
 /// A host described by lists (tests, and checking a config meant for another machine).
@@ -48,11 +56,18 @@ pub struct FakeHost {
     pub interfaces: Vec<String>,
     /// Executable scripts.
     pub scripts: Vec<String>,
+    /// Users and groups that exist besides root.
+    pub users: Vec<String>,
 }
 
 impl Host for FakeHost {
     fn interface_exists(&self, name: &str) -> bool {
         self.interfaces.iter().any(|i| i == name)
+    }
+
+    fn user_exists(&self, user: &str, group: Option<&str>) -> bool {
+        let known = |n: &str| n == "root" || self.users.iter().any(|u| u == n);
+        known(user) && group.is_none_or(known)
     }
 
     fn script(&self, path: &str) -> ScriptFile {

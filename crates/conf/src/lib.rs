@@ -17,6 +17,7 @@ pub mod keywords;
 pub mod lexer;
 pub mod model;
 pub mod reader;
+pub mod routes;
 pub mod tree;
 pub mod unicode;
 pub mod validate;

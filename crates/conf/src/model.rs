@@ -139,8 +139,8 @@ pub struct VirtualAddress {
     pub broadcast: Option<IpAddr>,
     /// `dev`.
     pub dev: Option<String>,
-    /// `scope`.
-    pub scope: Option<String>,
+    /// `scope`, as a number (`global` is 0, `link` 253, `host` 254).
+    pub scope: Option<u8>,
     /// `label`.
     pub label: Option<String>,
     /// `no_track`.
@@ -182,6 +182,15 @@ pub struct TrackRef {
 pub struct Entry {
     /// The words.
     pub words: Vec<String>,
+    /// Where.
+    pub loc: Location,
+}
+
+/// A value parsed from a line, and where the line is.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Located<T> {
+    /// The value.
+    pub value: T,
     /// Where.
     pub loc: Location,
 }
@@ -236,7 +245,90 @@ pub struct VrrpScript {
     pub loc: Location,
 }
 
+/// A tracked object's `weight N [reverse|noreverse]`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Weight {
+    /// Added to the priority (positive, when OK) or taken from it (negative, when failing).
+    pub value: i64,
+    /// `reverse`: the sense of the object's state is inverted.
+    pub reverse: bool,
+}
+
+impl Weight {
+    /// Parses `N [reverse|noreverse]` with N within -`max`..`max`.
+    pub fn parse(words: &[String], max: i64) -> Result<Weight, String> {
+        let value = match words.first().map(|w| w.parse::<i64>()) {
+            Some(Ok(v)) if (-max..=max).contains(&v) => v,
+            Some(Ok(v)) => return Err(format!("weight {v} is outside -{max}..{max}")),
+            _ => return Err(format!("the weight must be a number in -{max}..{max}")),
+        };
+        let reverse = match words.get(1..).unwrap_or_default() {
+            [] => false,
+            [w] if w == "reverse" => true,
+            [w] if w == "noreverse" || w == "no_reverse" => false,
+            _ => return Err("only `reverse` or `noreverse` may follow the weight".into()),
+        };
+        Ok(Weight { value, reverse })
+    }
+}
+
+/// The weight range keepalived accepts for `vrrp_script`s.
+pub const SCRIPT_WEIGHT_MAX: i64 = 253;
+/// The weight range keepalived accepts for `vrrp_track_process`.
+pub const PROCESS_WEIGHT_MAX: i64 = 254;
+/// The weight range keepalived accepts for `track_file` (the file's value is multiplied by it).
+pub const FILE_WEIGHT_MAX: i64 = 2_147_483_647;
+
+impl Settings {
+    /// `weight`, when given (an invalid one is reported when the config is built and makes
+    /// it unrunnable).
+    fn weight(&self) -> Option<Weight> {
+        Weight::parse(self.words("weight")?, i64::MAX).ok()
+    }
+}
+
 impl VrrpScript {
+    /// `script`: the command and the user it names.
+    pub fn command(&self) -> Option<&ScriptCmd> {
+        self.settings.script("script")
+    }
+
+    /// `user USER [GROUP]`, if set.
+    pub fn user(&self) -> Option<&[String]> {
+        self.settings.words("user")
+    }
+
+    /// Where `script` is written.
+    pub fn command_loc(&self) -> Option<&Location> {
+        self.settings.loc("script")
+    }
+
+    /// `weight` (0: a failure means FAULT).
+    pub fn weight(&self) -> Weight {
+        self.settings.weight().unwrap_or_default()
+    }
+
+    /// `rise` (at least 1).
+    pub fn rise(&self) -> u32 {
+        self.settings
+            .int("rise")
+            .unwrap_or(1)
+            .clamp(1, i64::from(u32::MAX)) as u32
+    }
+
+    /// `fall` (at least 1).
+    pub fn fall(&self) -> u32 {
+        self.settings
+            .int("fall")
+            .unwrap_or(1)
+            .clamp(1, i64::from(u32::MAX)) as u32
+    }
+
+    /// `init_fail`: the script starts as failing.
+    pub fn init_fail(&self) -> bool {
+        self.settings.has("init_fail")
+    }
+
     /// `interval` in seconds (keepalived's default 1).
     pub fn interval(&self) -> i64 {
         self.settings.int("interval").unwrap_or(1)
@@ -259,6 +351,46 @@ pub struct Section {
     pub entries: Vec<Entry>,
     /// Where.
     pub loc: Location,
+}
+
+impl Section {
+    /// `file` of a `track_file`.
+    pub fn file(&self) -> Option<&str> {
+        self.settings.str("file")
+    }
+
+    /// A `garp_group`'s `garp_interval`, in microseconds, if set.
+    pub fn garp_interval_us(&self) -> Option<u64> {
+        self.settings.micros("garp_interval")
+    }
+
+    /// A `garp_group`'s `gna_interval`, in microseconds, if set.
+    pub fn gna_interval_us(&self) -> Option<u64> {
+        self.settings.micros("gna_interval")
+    }
+
+    /// A `garp_group`'s interfaces: `interface` and the `interfaces` block's names.
+    pub fn garp_interfaces(&self) -> Vec<String> {
+        let listed = self
+            .entries
+            .iter()
+            .filter(|e| e.words.first().is_some_and(|w| w != "interfaces"))
+            .flat_map(|e| e.words.iter().cloned());
+        self.settings
+            .str("interface")
+            .map(str::to_string)
+            .into_iter()
+            .chain(listed)
+            .collect()
+    }
+
+    /// `weight` of a `track_file` (1 when absent, as in keepalived).
+    pub fn file_weight(&self) -> Weight {
+        self.settings.weight().unwrap_or(Weight {
+            value: 1,
+            reverse: false,
+        })
+    }
 }
 
 /// `vrrp_sync_group NAME`.
@@ -298,9 +430,9 @@ pub struct Instance {
     /// `virtual_ipaddress_excluded`.
     pub excluded_vips: Vec<VirtualAddress>,
     /// `virtual_routes`.
-    pub routes: Vec<Entry>,
+    pub routes: Vec<Located<crate::routes::RouteSpec>>,
     /// `virtual_rules`.
-    pub rules: Vec<Entry>,
+    pub rules: Vec<Located<crate::routes::RuleSpec>>,
     /// `track_interface`.
     pub track_interfaces: Vec<TrackRef>,
     /// `track_script`.
@@ -331,7 +463,78 @@ pub enum InitialState {
     Backup,
 }
 
+impl SyncGroup {
+    /// `sync_group_tracking_weight`: members keep their tracking weights.
+    pub fn tracking_weight(&self) -> bool {
+        self.settings.has("sync_group_tracking_weight")
+    }
+}
+
+impl Global {
+    /// `enable_script_security`.
+    pub fn script_security(&self) -> bool {
+        self.settings.has("enable_script_security")
+    }
+
+    /// `script_user USER [GROUP]`, if set.
+    pub fn script_user(&self) -> Option<&[String]> {
+        self.settings.words("script_user")
+    }
+
+    /// `vrrp_garp_interval` in microseconds (0: no pacing).
+    pub fn garp_interval_us(&self) -> u64 {
+        self.settings.micros("vrrp_garp_interval").unwrap_or(0)
+    }
+
+    /// `vrrp_gna_interval` in microseconds (0: no pacing).
+    pub fn gna_interval_us(&self) -> u64 {
+        self.settings.micros("vrrp_gna_interval").unwrap_or(0)
+    }
+
+    /// `vrrp_notify_fifo` (or `notify_fifo`): the FIFO path.
+    pub fn notify_fifo(&self) -> Option<&str> {
+        let words = self.settings.words("vrrp_notify_fifo");
+        let words = words.or_else(|| self.settings.words("notify_fifo"))?;
+        words.first().map(String::as_str)
+    }
+}
+
 impl Instance {
+    /// `use_vmac [NAME]`: the VMAC interface's name (keepalived's default `vrrp.VRID`).
+    pub fn vmac(&self) -> Option<String> {
+        let words = self.settings.words("use_vmac")?;
+        Some(
+            words
+                .first()
+                .cloned()
+                .unwrap_or_else(|| format!("vrrp.{}", self.vrid().unwrap_or_default())),
+        )
+    }
+
+    /// `interface` and where it is written (the block, if it is not).
+    pub fn interface_at(&self) -> Option<(&str, &Location)> {
+        let loc = self.settings.loc("interface").unwrap_or(&self.loc);
+        self.interface().map(|name| (name, loc))
+    }
+
+    /// `unicast_src_ip` and `mcast_src_ip`, each with its keyword and where it is written.
+    pub fn source_addresses(&self) -> Vec<(&'static str, IpAddr, &Location)> {
+        ["unicast_src_ip", "mcast_src_ip"]
+            .into_iter()
+            .filter_map(|key| Some((key, self.settings.ip(key)?, self.settings.loc(key)?)))
+            .collect()
+    }
+
+    /// `vmac_xmit_base`: adverts leave from the base interface, not the VMAC.
+    pub fn vmac_xmit_base(&self) -> bool {
+        self.settings.has("vmac_xmit_base")
+    }
+
+    /// Whether the instance's own interface is tracked (not `dont_track_primary`).
+    pub fn tracks_own_interface(&self) -> bool {
+        !self.settings.has("dont_track_primary")
+    }
+
     /// `state`; anything but MASTER is BACKUP, as in keepalived.
     pub fn state(&self) -> InitialState {
         match self.settings.str("state") {

@@ -332,6 +332,7 @@ fn script_security(cfg: &Config, diags: &mut Vec<Diagnostic>) {
 }
 
 fn host_checks(cfg: &Config, host: &dyn Host, diags: &mut Vec<Diagnostic>) {
+    script_users(cfg, host, diags);
     for i in &cfg.instances {
         if let Some(ifname) = i.interface()
             && !host.interface_exists(ifname)
@@ -389,6 +390,55 @@ fn host_checks(cfg: &Config, host: &dyn Host, diags: &mut Vec<Diagnostic>) {
             )
             .hint(format!("install it and `chmod +x {path}`")),
         );
+    }
+}
+
+/// The users scripts run as exist: havipd cannot start without `script_user`'s, and leaves
+/// out (as keepalived does) a script whose own user is unknown.
+fn script_users(cfg: &Config, host: &dyn Host, diags: &mut Vec<Diagnostic>) {
+    let g = &cfg.global.settings;
+    if let (Some(words), Some(loc)) = (g.words("script_user"), g.loc("script_user"))
+        && let Some(user) = words.first()
+        && !host.user_exists(user, words.get(1).map(String::as_str))
+    {
+        diags.push(
+            Diagnostic::new(Severity::Error, "no-such-user", loc.clone(), g.text("script_user"), format!("script_user {}: no such user or group on this host; havipd will not start", words.join(" ")))
+                .hint("create the user (keepalived's convention is `keepalived_script`) or name an existing one"),
+        );
+    }
+    let mut unknown = |user: &str, group: Option<&str>, at: (&Location, String), what: String| {
+        if !host.user_exists(user, group) {
+            let who = group.map_or(user.to_string(), |g| format!("{user} {g}"));
+            diags.push(Diagnostic::new(Severity::Warning, "no-such-user", at.0.clone(), at.1, format!("{what} runs as {who}, which does not exist on this host: it is not run (keepalived disables it)")));
+        }
+    };
+    for s in cfg.scripts.values() {
+        if let (Some(words), Some(loc)) = (s.settings.words("user"), s.settings.loc("user"))
+            && let Some(user) = words.first()
+        {
+            let what = format!("vrrp_script {} (failing from the start)", s.name);
+            let at = (loc, s.settings.text("user"));
+            unknown(user, words.get(1).map(String::as_str), at, what);
+        }
+    }
+    let sections = cfg
+        .instances
+        .iter()
+        .map(|i| (format!("({})", i.name), &i.settings))
+        .chain(
+            cfg.sync_groups
+                .iter()
+                .map(|g| (format!("sync group {}", g.name), &g.settings)),
+        );
+    for (owner, settings) in sections {
+        for key in crate::model::NOTIFY_KEYS {
+            if let (Some(cmd), Some(loc)) = (settings.script(key), settings.loc(key))
+                && let Some(user) = &cmd.user
+            {
+                let at = (loc, settings.text(key));
+                unknown(user, cmd.group.as_deref(), at, format!("{owner} {key}"));
+            }
+        }
     }
 }
 

@@ -11,6 +11,7 @@ fn render(file: &str, config_id: Option<&str>) -> String {
     let host = FakeHost {
         interfaces: vec!["eth0".into(), "eth1".into()],
         scripts: vec!["/usr/local/bin/check.sh".into()],
+        users: vec!["keepalived_script".into()],
     };
     let path = format!("tests/data/corpus/{file}");
     let opts = Options {

@@ -28,6 +28,7 @@ fn host() -> FakeHost {
     FakeHost {
         interfaces: vec!["eth0".into()],
         scripts: vec![],
+        ..Default::default()
     }
 }
 

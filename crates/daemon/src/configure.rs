@@ -56,18 +56,18 @@ pub fn spawn_watchers(
         reports.clone(),
     )?];
     let (scripts, files) = tracker.used();
-    let security = cfg.global.settings.has("enable_script_security");
-    let default_user = RunAs::default_for(&cfg.global.settings).map_err(|e| anyhow!(e))?;
+    let security = cfg.global.script_security();
+    let default_user = RunAs::default_for(&cfg.global).map_err(|e| anyhow!(e))?;
     let mut warned = false;
     for name in scripts {
         let Some(s) = cfg.scripts.get(&name) else {
             continue;
         };
-        let Some(cmd) = s.settings.script("script") else {
+        let Some(cmd) = s.command() else {
             continue;
         };
         let mut argv: Vec<String> = cmd.command.split_whitespace().map(String::from).collect();
-        let run_as = match s.settings.words("user") {
+        let run_as = match s.user() {
             Some(w) => RunAs::lookup(w).unwrap_or_else(|| {
                 error!(script = %name, "not run: user {}: no such user or group; it counts as failing", w.join(" "));
                 argv.clear();
@@ -107,11 +107,7 @@ pub fn spawn_watchers(
         ));
     }
     for name in files {
-        if let Some(path) = cfg
-            .track_files
-            .get(&name)
-            .and_then(|f| f.settings.str("file"))
-        {
+        if let Some(path) = cfg.track_files.get(&name).and_then(|f| f.file()) {
             out.push(observe::files::spawn(
                 name,
                 PathBuf::from(path),

@@ -1,11 +1,12 @@
 //! One running virtual router: its state machine and what the daemon needs to act for it.
 
+use crate::identity::{self, Identity};
 use crate::netlink::Netlink;
 use crate::notify::Notifier;
-use crate::routes::{self, RouteSpec, RuleSpec};
 use crate::tracking::Verdict;
 use anyhow::{Context, Result, anyhow};
 use conf::model::{Config, VirtualAddress};
+use conf::routes::{RouteSpec, RuleSpec};
 use std::net::IpAddr;
 use vrrp::auth_hmac::HmacSession;
 use vrrp::{Family, Router};
@@ -47,7 +48,7 @@ pub struct Instance {
     /// What tracking last told the router.
     pub verdict: Verdict,
     /// What must stay equal across a reload for the instance to keep running untouched.
-    pub fingerprint: String,
+    pub identity: Identity,
     /// `auth_hmac` signing and verification (outside the fingerprint: a reload changes keys
     /// and modes in place, without a flap).
     pub auth: Option<HmacSession>,
@@ -131,9 +132,9 @@ pub async fn build(
         } else {
             e.router.unicast_peers.iter().map(|p| p.addr).collect()
         };
-        let vmac = match ci.settings.words("use_vmac") {
-            Some(words) => Some(
-                vmac(nl, ci, words, link.index, family, e.router.vrid)
+        let vmac = match ci.vmac() {
+            Some(name) => Some(
+                vmac(nl, ci, name, link.index, family, e.router.vrid)
                     .await
                     .with_context(|| format!("({}) use_vmac", ci.name))?,
             ),
@@ -141,15 +142,14 @@ pub async fn build(
         };
         let vip_index = vmac.as_ref().map_or(link.index, |v| v.index);
         let xmit_index = match &vmac {
-            Some(v) if !ci.settings.has("vmac_xmit_base") => v.index,
+            Some(v) if !ci.vmac_xmit_base() => v.index,
             _ => link.index,
         };
         let vips = addresses_with_index(nl, &ci.vips, vip_index, Some(family)).await?;
         let excluded = addresses_with_index(nl, &ci.excluded_vips, vip_index, None).await?;
         let mut vroutes = Vec::new();
         for entry in &ci.routes {
-            let r = routes::parse_route(&entry.words)
-                .map_err(|e| anyhow!("{}: ({}) virtual_routes: {e}", entry.loc, ci.name))?;
+            let r = entry.value.clone();
             let index = match (&r.dev, &r.kind) {
                 (_, Some(_)) => None,
                 (Some(dev), None) => Some(
@@ -162,39 +162,18 @@ pub async fn build(
             };
             vroutes.push((r, index));
         }
-        let mut vrules = Vec::new();
-        for entry in &ci.rules {
-            vrules.push(
-                routes::parse_rule(&entry.words)
-                    .map_err(|e| anyhow!("{}: ({}) virtual_rules: {e}", entry.loc, ci.name))?,
-            );
-        }
-        let fingerprint = format!(
-            "{:?}",
-            (
-                e.router.clone(),
-                &ifname,
-                vips.iter()
-                    .chain(&excluded)
-                    .map(|(v, i)| (
-                        v.addr,
-                        v.prefix,
-                        &v.broadcast,
-                        &v.dev,
-                        &v.scope,
-                        &v.label,
-                        v.no_track,
-                        i
-                    ))
-                    .collect::<Vec<_>>(),
-                &destinations,
-                &e.notify,
-                &vmac,
-                xmit_index,
-                &vroutes,
-                &vrules,
-            )
-        );
+        let vrules: Vec<RuleSpec> = ci.rules.iter().map(|r| r.value.clone()).collect();
+        let identity = Identity {
+            router: e.router.clone(),
+            ifname: ifname.clone(),
+            addresses: identity::installed(vips.iter().chain(&excluded)),
+            destinations: destinations.clone(),
+            notify: e.notify.clone(),
+            vmac: vmac.clone(),
+            xmit_index,
+            routes: vroutes.clone(),
+            rules: vrules.clone(),
+        };
         let auth = e.auth_hmac.clone().map(|h| {
             HmacSession::new(
                 h,
@@ -222,7 +201,7 @@ pub async fn build(
             routes: vroutes,
             rules: vrules,
             destinations,
-            scripts: crate::notify::resolve(&ci.name, &e.notify, &cfg.global.settings),
+            scripts: crate::notify::resolve(&ci.name, &e.notify, &cfg.global),
             notifier,
             vmac,
             xmit_index,
@@ -231,7 +210,7 @@ pub async fn build(
                 fault: false,
                 priority: e.router.priority,
             },
-            fingerprint,
+            identity,
             auth,
             auth_log: Default::default(),
             last_advert: None,
@@ -251,15 +230,11 @@ fn unicast_peers(cfg: &vrrp::RouterConfig) -> Vec<IpAddr> {
 async fn vmac(
     nl: &Netlink,
     ci: &conf::model::Instance,
-    words: &[String],
+    name: String,
     base: u32,
     family: Family,
     vrid: u8,
 ) -> Result<Vmac> {
-    let name = words
-        .first()
-        .cloned()
-        .unwrap_or_else(|| format!("vrrp.{vrid}"));
     let mac = virtual_mac(family, vrid);
     let index = match nl.find_link(&name).await? {
         Some(l) if l.mac == mac => l.index,

@@ -11,6 +11,7 @@ mod configure;
 mod control;
 mod dumps;
 mod events;
+mod identity;
 mod instance;
 mod logging;
 mod metrics;
@@ -22,7 +23,6 @@ mod observe;
 mod pacing;
 mod packet_socket;
 mod reload;
-mod routes;
 mod run;
 mod script_user;
 mod send_errors;
@@ -130,6 +130,12 @@ const FATAL: &[&str] = &[
     // keepalived would run such an instance unauthenticated; havipd refuses to.
     "auth-hmac-active-key",
 ];
+
+/// Whether havipd runs a checked config: `havip check` found no error in it (keepalived's
+/// checks, without the cloud advice). havipd never runs part of a config check refused.
+pub(crate) fn runnable(r: &Report) -> bool {
+    config_test_code(r) != 3 && !r.diagnostics.iter().any(|d| d.severity == Severity::Error)
+}
 
 /// keepalived's `-t` exit code for a check report.
 pub(crate) fn config_test_code(r: &Report) -> u8 {
@@ -272,7 +278,7 @@ async fn work(args: Args, supervisor: u32, held: signal_gate::Held) -> u8 {
         return 1;
     }
     let report = checked(&args);
-    if config_test_code(&report) == 3 {
+    if !runnable(&report) {
         error!("configuration cannot run (see above); nothing started");
         return 1;
     }
@@ -326,12 +332,7 @@ async fn start(args: Args, report: Report, signals: run::Signals) -> Result<()> 
     } else {
         None
     };
-    let fifo_words = config
-        .global
-        .settings
-        .words("vrrp_notify_fifo")
-        .or_else(|| config.global.settings.words("notify_fifo"));
-    let fifo = match fifo_words.and_then(|w| w.first()) {
+    let fifo = match config.global.notify_fifo() {
         Some(path) => Some(
             notify_fifo::NotifyFifo::open(std::path::Path::new(path))
                 .with_context(|| format!("notify FIFO {path}"))?,

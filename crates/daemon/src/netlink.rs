@@ -1,8 +1,8 @@
 //! Addresses and links over rtnetlink. The rest of the daemon sees only this module's small
 //! API, so rtnetlink's frequent API changes stay here.
 
-use crate::routes::{Prefix, RouteSpec, RuleSpec};
 use anyhow::{Context, Result, anyhow};
+use conf::routes::{Prefix, RouteKind, RouteSpec, RuleSpec};
 use futures::TryStreamExt;
 use rtnetlink::Handle;
 use rtnetlink::RouteMessageBuilder;
@@ -146,9 +146,8 @@ impl Netlink {
                 .retain(|a| !matches!(a, AddressAttribute::Broadcast(_)));
             msg.attributes.push(AddressAttribute::Broadcast(b));
         }
-        if let Some(scope) = &v.scope {
-            let n = crate::routes::scope(scope).map_err(|e| anyhow!("{addr}: {e}"))?;
-            msg.header.scope = n.into();
+        if let Some(scope) = v.scope {
+            msg.header.scope = scope.into();
         }
         if addr.is_ipv6() {
             // keepalived adds IPv6 VIPs with NODAD, so they are usable at once.
@@ -160,7 +159,7 @@ impl Netlink {
     }
 
     fn route_message(&self, r: &RouteSpec, index: Option<u32>) -> Result<RouteMessage> {
-        let to = r.to.ok_or_else(|| anyhow!("route without destination"))?;
+        let to = r.to;
         let mut b = RouteMessageBuilder::<IpAddr>::new()
             .destination_prefix(to.addr, to.len)
             .map_err(|e| anyhow!("{e}"))?;
@@ -185,11 +184,11 @@ impl Netlink {
         if r.onlink {
             b = b.onlink();
         }
-        match r.kind.as_deref() {
-            Some("blackhole") => b = b.kind(RouteType::BlackHole),
-            Some("unreachable") => b = b.kind(RouteType::Unreachable),
-            Some("prohibit") => b = b.kind(RouteType::Prohibit),
-            _ => {}
+        match r.kind {
+            Some(RouteKind::Blackhole) => b = b.kind(RouteType::BlackHole),
+            Some(RouteKind::Unreachable) => b = b.kind(RouteType::Unreachable),
+            Some(RouteKind::Prohibit) => b = b.kind(RouteType::Prohibit),
+            None => {}
         }
         Ok(b.build())
     }
@@ -216,7 +215,7 @@ impl Netlink {
     }
 
     fn rule_message(&self, r: &RuleSpec) -> RuleMessage {
-        let ipv6 = [r.from, r.to].iter().flatten().any(|p| p.addr.is_ipv6());
+        let ipv6 = r.ipv6;
         let mut req = self.handle.rule().add().action(RuleAction::ToTable);
         if let Some(t) = r.table {
             req = req.table_id(t);

@@ -5,7 +5,7 @@
 //! change is not run. Each runs in its own process group, killed whole at its time-out.
 
 use crate::script_user::{self, RunAs};
-use conf::model::{ScriptCmd, Settings};
+use conf::model::{Global, ScriptCmd};
 use std::path::Path;
 use std::time::Duration;
 use tokio::process::Command;
@@ -32,9 +32,9 @@ pub struct NotifyScript {
 pub fn resolve(
     instance: &str,
     scripts: &[(String, ScriptCmd)],
-    global: &Settings,
+    global: &Global,
 ) -> Vec<NotifyScript> {
-    let security = global.has("enable_script_security");
+    let security = global.script_security();
     let mut out = Vec::new();
     for (kind, cmd) in scripts {
         let run_as = match &cmd.user {
@@ -208,7 +208,7 @@ mod tests {
         let cfg = report.config;
         let e = conf::effective::resolve(&cfg, &cfg.instances[0], None).expect("resolves");
         assert_eq!(e.notify.len(), 3, "{:?}", e.notify);
-        let scripts = resolve("VI_1", &e.notify, &cfg.global.settings);
+        let scripts = resolve("VI_1", &e.notify, &cfg.global);
         assert_eq!(
             scripts,
             [NotifyScript {

@@ -40,28 +40,19 @@ pub struct Pacer {
 impl Pacer {
     /// Lanes from the global intervals and the config's `garp_group`s.
     pub fn new(cfg: &Config) -> Self {
-        let g = &cfg.global.settings;
         let mut p = Pacer {
-            default_garp: Micros(g.micros("vrrp_garp_interval").unwrap_or(0)),
-            default_gna: Micros(g.micros("vrrp_gna_interval").unwrap_or(0)),
+            default_garp: Micros(cfg.global.garp_interval_us()),
+            default_gna: Micros(cfg.global.gna_interval_us()),
             ..Pacer::default()
         };
         for group in &cfg.garp_groups {
-            let s = &group.settings;
             let lane = p.lanes.len();
             p.lanes.push(Lane {
-                garp: Micros(s.micros("garp_interval").unwrap_or(p.default_garp.0)),
-                gna: Micros(s.micros("gna_interval").unwrap_or(p.default_gna.0)),
+                garp: Micros(group.garp_interval_us().unwrap_or(p.default_garp.0)),
+                gna: Micros(group.gna_interval_us().unwrap_or(p.default_gna.0)),
                 ..Lane::default()
             });
-            let names = s.str("interface").into_iter().map(str::to_string).chain(
-                group
-                    .entries
-                    .iter()
-                    .filter(|e| e.words.first().is_some_and(|w| w != "interfaces"))
-                    .flat_map(|e| e.words.clone()),
-            );
-            for name in names {
+            for name in group.garp_interfaces() {
                 p.by_interface.insert(name, lane);
             }
         }

@@ -72,7 +72,7 @@ impl Daemon {
         {
             error!("{d}");
         }
-        if crate::config_test_code(&report) == 3 {
+        if !crate::runnable(&report) {
             let e = anyhow!("the new configuration cannot run (see its diagnostics)");
             return (Err(e), diagnostics);
         }
@@ -103,7 +103,7 @@ impl Daemon {
         let unchanged = |old: &crate::instance::Instance| {
             new.instances
                 .iter()
-                .any(|n| n.name == old.name && n.fingerprint == old.fingerprint)
+                .any(|n| n.name == old.name && n.identity == old.identity)
         };
         // Stop what goes away or changes, while the old tracking still describes it.
         let mut stopped = 0;
@@ -134,7 +134,7 @@ impl Daemon {
         for n in new.instances {
             let kept = old.iter_mut().find(|o| {
                 o.as_ref()
-                    .is_some_and(|o| o.name == n.name && o.fingerprint == n.fingerprint)
+                    .is_some_and(|o| o.name == n.name && o.identity == n.identity)
             });
             match kept.and_then(Option::take) {
                 Some(mut o) => {

@@ -43,8 +43,8 @@ impl RunAs {
 
     /// keepalived's default: `script_user` from global_defs, else `keepalived_script` if that
     /// user exists, else root.
-    pub fn default_for(global: &conf::model::Settings) -> Result<Self, String> {
-        if let Some(words) = global.words("script_user") {
+    pub fn default_for(global: &conf::model::Global) -> Result<Self, String> {
+        if let Some(words) = global.script_user() {
             return RunAs::lookup(words)
                 .ok_or_else(|| format!("script_user {}: no such user or group", words.join(" ")));
         }
@@ -143,7 +143,11 @@ mod tests {
                 text: "script_user no-such-user-xyz".into(),
             },
         );
-        assert!(RunAs::default_for(&s).is_err());
+        let global = conf::model::Global {
+            settings: s,
+            ..Default::default()
+        };
+        assert!(RunAs::default_for(&global).is_err());
         assert_eq!(RunAs::lookup(&["root".into()]).map(|r| r.uid), Some(0));
     }
 }

@@ -3,7 +3,7 @@
 //! (a fault of one member is a fault of all). Pure logic: the monitors feed it observations and
 //! the event loop turns its verdicts into router events.
 
-use conf::model::{Config, Instance, Settings, TrackRef};
+use conf::model::{Config, Instance, TrackRef, Weight};
 use std::collections::BTreeMap;
 
 /// What an instance's tracked objects say.
@@ -58,13 +58,6 @@ pub struct Tracker {
     files: BTreeMap<String, i64>,
 }
 
-/// `weight N [reverse]` as written (`noreverse` is the default).
-fn weight_of(settings: &Settings) -> (i64, bool) {
-    let words = settings.words("weight").unwrap_or_default();
-    let weight = words.first().and_then(|w| w.parse().ok()).unwrap_or(0);
-    (weight, words.iter().any(|w| w == "reverse"))
-}
-
 impl Tracker {
     /// Builds the tracking of `instances` (in this order) from the config's definitions.
     /// Links start up, scripts start OK unless `init_fail`, files start at 0.
@@ -74,10 +67,10 @@ impl Tracker {
             t.scripts.insert(
                 name.clone(),
                 ScriptHealth {
-                    ok: !s.settings.has("init_fail"),
+                    ok: !s.init_fail(),
                     streak: 0,
-                    rise: s.settings.int("rise").unwrap_or(1).max(1) as u32,
-                    fall: s.settings.int("fall").unwrap_or(1).max(1) as u32,
+                    rise: s.rise(),
+                    fall: s.fall(),
                 },
             );
         }
@@ -93,22 +86,18 @@ impl Tracker {
         for (k, inst) in instances.iter().enumerate() {
             let group = member_of(&inst.name);
             // keepalived zeroes members' weights unless the group says otherwise.
-            let weighted = group.is_none_or(|g| {
-                cfg.sync_groups[g]
-                    .settings
-                    .has("sync_group_tracking_weight")
-            });
+            let weighted = group.is_none_or(|g| cfg.sync_groups[g].tracking_weight());
             let mut items = Vec::new();
-            let mut push = |object: Object, r: &TrackRef, default: (i64, bool)| {
+            let mut push = |object: Object, r: &TrackRef, default: Weight| {
                 let weight = if weighted {
-                    r.weight.unwrap_or(default.0)
+                    r.weight.unwrap_or(default.value)
                 } else {
                     0
                 };
                 items.push(Item {
                     object,
                     weight,
-                    reverse: r.reverse || (r.weight.is_none() && default.1),
+                    reverse: r.reverse || (r.weight.is_none() && default.reverse),
                 });
             };
             let group_refs = group.map(|g| &cfg.sync_groups[g]);
@@ -117,7 +106,7 @@ impl Tracker {
                 .iter()
                 .chain(group_refs.iter().flat_map(|g| &g.track_interfaces));
             for r in interfaces {
-                push(Object::Interface(r.name.clone()), r, (0, false));
+                push(Object::Interface(r.name.clone()), r, Weight::default());
             }
             let scripts = inst
                 .track_scripts
@@ -125,14 +114,12 @@ impl Tracker {
                 .chain(group_refs.iter().flat_map(|g| &g.track_scripts));
             for r in scripts {
                 if let Some(s) = cfg.scripts.get(&r.name) {
-                    push(Object::Script(r.name.clone()), r, weight_of(&s.settings));
+                    push(Object::Script(r.name.clone()), r, s.weight());
                 }
             }
             for r in &inst.track_files {
                 if let Some(f) = cfg.track_files.get(&r.name) {
-                    let (w, rev) = weight_of(&f.settings);
-                    let w = if f.settings.has("weight") { w } else { 1 };
-                    push(Object::File(r.name.clone()), r, (w, rev));
+                    push(Object::File(r.name.clone()), r, f.file_weight());
                 }
             }
             if let Some(g) = group {
@@ -140,7 +127,8 @@ impl Tracker {
             }
             t.instances.push(Tracks {
                 priority: inst.priority(),
-                own_interface: (!inst.settings.has("dont_track_primary"))
+                own_interface: inst
+                    .tracks_own_interface()
                     .then(|| inst.interface().map(str::to_string))
                     .flatten(),
                 items,

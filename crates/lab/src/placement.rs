@@ -125,8 +125,7 @@ fn facts(r: &Read, problems: &mut Vec<String>) -> Facts {
     };
     let mut ifaces: Vec<(String, Location)> = Vec::new();
     for inst in &r.config.instances {
-        if let Some(name) = inst.interface() {
-            let loc = inst.settings.loc("interface").unwrap_or(&inst.loc);
+        if let Some((name, loc)) = inst.interface_at() {
             ifaces.push((name.to_string(), loc.clone()));
         }
         for t in &inst.track_interfaces {
@@ -143,18 +142,12 @@ fn facts(r: &Read, problems: &mut Vec<String>) -> Facts {
             };
             f.vips.push((named, inst.name.clone()));
         }
-        for key in ["unicast_src_ip", "mcast_src_ip"] {
-            if let (Some(addr), Some(loc)) = (inst.settings.ip(key), inst.settings.loc(key)) {
-                f.sources.push(Named {
-                    addr,
-                    loc: loc.clone(),
-                    what: if key == "unicast_src_ip" {
-                        "unicast_src_ip"
-                    } else {
-                        "mcast_src_ip"
-                    },
-                });
-            }
+        for (what, addr, loc) in inst.source_addresses() {
+            f.sources.push(Named {
+                addr,
+                loc: loc.clone(),
+                what,
+            });
         }
         f.peers.extend(inst.unicast_peers.iter().map(|p| Named {
             addr: p.addr,
@@ -436,8 +429,8 @@ fn lab_scripts(r: &Read, flag: &Path, notes: &mut Vec<String>) -> String {
     let check = format!("\"/usr/bin/test ! -e {}\"", flag.display());
     let mut swaps: Vec<(Location, String)> = Vec::new();
     for s in r.config.scripts.values() {
-        if let Some(set) = s.settings.0.get("script") {
-            swaps.push((set.loc.clone(), check.clone()));
+        if let Some(loc) = s.command_loc() {
+            swaps.push((loc.clone(), check.clone()));
         }
     }
     let notify_settings = r

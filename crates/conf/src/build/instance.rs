@@ -46,12 +46,12 @@ pub fn build(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Instance> {
             "unicast_peer" => i.unicast_peers.extend(lists::peers(b, d)),
             "virtual_ipaddress" => i.vips.extend(lists::addresses(b, d)),
             "virtual_ipaddress_excluded" => i.excluded_vips.extend(lists::addresses(b, d)),
-            "virtual_routes" => i.routes.extend(lists::entries(b)),
-            "virtual_rules" => i.rules.extend(lists::entries(b)),
-            "track_interface" => i.track_interfaces.extend(lists::track_refs(b, d)),
-            "track_script" => i.track_scripts.extend(lists::track_refs(b, d)),
-            "track_file" => i.track_files.extend(lists::track_refs(b, d)),
-            "track_process" => i.track_processes.extend(lists::track_refs(b, d)),
+            "virtual_routes" => i.routes.extend(lists::routes(b, d)),
+            "virtual_rules" => i.rules.extend(lists::rules(b, d)),
+            "track_interface" => i.track_interfaces.extend(lists::track_refs(b, 254, d)),
+            "track_script" => i.track_scripts.extend(lists::track_refs(b, 253, d)),
+            "track_file" => i.track_files.extend(lists::track_refs(b, 254, d)),
+            "track_process" => i.track_processes.extend(lists::track_refs(b, 254, d)),
             _ => {}
         },
     );

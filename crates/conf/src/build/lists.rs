@@ -2,7 +2,11 @@
 
 use crate::build::values::bad;
 use crate::diag::{Diagnostic, Severity};
-use crate::model::{Entry, Peer, TrackRef, VirtualAddress};
+use crate::model::{Entry, Located, Peer, TrackRef, VirtualAddress};
+use crate::routes::{
+    Prefix, PrefixError, RouteSpec, RuleSpec, WordError, parse_route, parse_rule, prefix_error,
+    scope,
+};
 use crate::tree::Node;
 use std::net::IpAddr;
 
@@ -25,44 +29,26 @@ pub fn entries(block: &Node) -> Vec<Entry> {
 pub fn addresses(block: &Node, diags: &mut Vec<Diagnostic>) -> Vec<VirtualAddress> {
     let mut out = Vec::new();
     for n in block.children() {
-        let (addr_s, prefix_s) = match n.key().split_once('/') {
-            Some((a, p)) => (a, Some(p)),
-            None => (n.key(), None),
-        };
-        let Ok(addr) = addr_s.parse::<IpAddr>() else {
-            diags.push(
-                Diagnostic::new(
+        let Prefix { addr, len } = match Prefix::parse(n.key()) {
+            Ok(p) => p,
+            Err(e) => {
+                let d = Diagnostic::new(
                     Severity::Error,
                     "bad-address",
                     n.name.loc.clone(),
                     n.text(),
-                    format!(
-                        "`{}` is not an IP address; keepalived skips this entry",
-                        n.key()
-                    ),
-                )
-                .hint("write ADDRESS[/PREFIX] [dev IFACE] ..."),
-            );
-            continue;
-        };
-        let max = if addr.is_ipv4() { 32 } else { 128 };
-        let prefix = match prefix_s.map(|p| p.parse::<u8>()) {
-            None => max,
-            Some(Ok(p)) if p <= max => p,
-            Some(_) => {
-                diags.push(Diagnostic::new(
-                    Severity::Error,
-                    "bad-address",
-                    n.name.loc.clone(),
-                    n.text(),
-                    format!("prefix length must be 0-{max}; keepalived skips this entry"),
-                ));
+                    format!("{}; keepalived skips this entry", prefix_error(n.key(), e)),
+                );
+                diags.push(match e {
+                    PrefixError::NotAnAddress => d.hint("write ADDRESS[/PREFIX] [dev IFACE] ..."),
+                    PrefixError::Length { .. } => d,
+                });
                 continue;
             }
         };
         let mut va = VirtualAddress {
             addr,
-            prefix,
+            prefix: len,
             broadcast: None,
             dev: None,
             scope: None,
@@ -93,7 +79,10 @@ pub fn addresses(block: &Node, diags: &mut Vec<Diagnostic>) -> Vec<VirtualAddres
                     match (args[i], value) {
                         (_, None) => diags.push(bad(n, i, &format!("a value after `{}`", args[i]))),
                         ("dev", Some(v)) => va.dev = Some(v),
-                        ("scope", Some(v)) => va.scope = Some(v),
+                        ("scope", Some(v)) => match scope(&v) {
+                            Ok(s) => va.scope = Some(s),
+                            Err(why) => diags.push(word_error(n, i + 2, why)),
+                        },
                         ("label", Some(v)) => va.label = Some(v),
                         (k, Some(v)) => va.options.push(format!("{k} {v}")),
                     }
@@ -123,6 +112,49 @@ pub fn addresses(block: &Node, diags: &mut Vec<Diagnostic>) -> Vec<VirtualAddres
         out.push(va);
     }
     out
+}
+
+/// An error at word `word` of entry `n` (0 is its first word).
+fn word_error(n: &Node, word: usize, message: String) -> Diagnostic {
+    let loc = match word {
+        0 => n.name.loc.clone(),
+        k => n
+            .args
+            .get(k - 1)
+            .map_or(n.name.loc.clone(), |a| a.loc.clone()),
+    };
+    Diagnostic::new(Severity::Error, "bad-value", loc, n.text(), message)
+}
+
+/// Parses each line of a block with `parse`; a line it refuses is an error at its word.
+fn parsed<T>(
+    block: &Node,
+    what: &str,
+    parse: fn(&[&str]) -> Result<T, WordError>,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Located<T>> {
+    let mut out = Vec::new();
+    for n in block.children() {
+        let words: Vec<&str> = std::iter::once(n.key()).chain(n.arg_texts()).collect();
+        match parse(&words) {
+            Ok(value) => out.push(Located {
+                value,
+                loc: n.name.loc.clone(),
+            }),
+            Err(e) => diags.push(word_error(n, e.word, format!("{what}: {}", e.message))),
+        }
+    }
+    out
+}
+
+/// `virtual_routes` lines.
+pub fn routes(block: &Node, diags: &mut Vec<Diagnostic>) -> Vec<Located<RouteSpec>> {
+    parsed(block, "virtual_routes", parse_route, diags)
+}
+
+/// `virtual_rules` lines.
+pub fn rules(block: &Node, diags: &mut Vec<Diagnostic>) -> Vec<Located<RuleSpec>> {
+    parsed(block, "virtual_rules", parse_rule, diags)
 }
 
 /// `ADDR [min_ttl N] [max_ttl N]` entries.
@@ -168,8 +200,9 @@ pub fn peers(block: &Node, diags: &mut Vec<Diagnostic>) -> Vec<Peer> {
     out
 }
 
-/// `NAME [weight N [reverse]]` entries.
-pub fn track_refs(block: &Node, diags: &mut Vec<Diagnostic>) -> Vec<TrackRef> {
+/// `NAME [weight N [reverse|noreverse]]` entries, weights within -`max`..`max` (keepalived:
+/// 253 for scripts, 254 for interfaces, files and processes).
+pub fn track_refs(block: &Node, max: i64, diags: &mut Vec<Diagnostic>) -> Vec<TrackRef> {
     let mut out = Vec::new();
     for n in block.children() {
         let mut r = TrackRef {
@@ -179,21 +212,34 @@ pub fn track_refs(block: &Node, diags: &mut Vec<Diagnostic>) -> Vec<TrackRef> {
             loc: n.name.loc.clone(),
         };
         let args = n.arg_texts();
+        let reverse = |rest: &[&str]| match rest {
+            [] | ["noreverse" | "no_reverse"] => Some(false),
+            ["reverse"] => Some(true),
+            _ => None,
+        };
         match args.as_slice() {
             [] => {}
-            ["weight", w, rest @ ..]
-                if w.parse::<i64>().is_ok_and(|w| (-254..=254).contains(&w))
-                    && (rest.is_empty() || rest == ["reverse"]) =>
-            {
-                r.weight = w.parse().ok();
-                r.reverse = !rest.is_empty();
+            ["weight", w, rest @ ..] if w.parse::<i64>().is_ok() && reverse(rest).is_some() => {
+                let weight: i64 = w.parse().unwrap_or_default();
+                if (-max..=max).contains(&weight) {
+                    r.weight = Some(weight);
+                    r.reverse = reverse(rest).unwrap_or_default();
+                } else {
+                    diags.push(word_error(
+                        n,
+                        2,
+                        format!("weight {weight} is outside -{max}..{max}"),
+                    ));
+                }
             }
             _ => diags.push(Diagnostic::new(
                 Severity::Warning,
                 "bad-value",
                 n.name.loc.clone(),
                 n.text(),
-                "expected `NAME [weight -254..254 [reverse]]`; the weight is ignored",
+                format!(
+                    "expected `NAME [weight -{max}..{max} [reverse|noreverse]]`; the weight is ignored"
+                ),
             )),
         }
         out.push(r);

@@ -7,7 +7,7 @@ pub mod values;
 
 use crate::diag::{Diagnostic, Severity};
 use crate::keywords::{self, Kind, Table};
-use crate::model::{Config, Global, Section, Settings, SyncGroup, VrrpScript};
+use crate::model::{self, Config, Global, Section, Settings, SyncGroup, VrrpScript, Weight};
 use crate::tree::Node;
 use values::walk;
 
@@ -30,6 +30,7 @@ pub fn build(nodes: &[Node], diags: &mut Vec<Diagnostic>) -> Config {
                         diags,
                         |_, _| {},
                     );
+                    check_weight(&settings, model::SCRIPT_WEIGHT_MAX, diags);
                     if !settings.has("script") {
                         diags.push(
                             Diagnostic::new(
@@ -69,12 +70,14 @@ pub fn build(nodes: &[Node], diags: &mut Vec<Diagnostic>) -> Config {
             }
             "track_file" | "vrrp_track_file" => {
                 if let Some(s) = section(node, &keywords::TRACK_FILE, diags) {
+                    check_weight(&s.settings, model::FILE_WEIGHT_MAX, diags);
                     duplicate(cfg.track_files.contains_key(&s.name), node, diags);
                     cfg.track_files.insert(s.name.clone(), s);
                 }
             }
             "vrrp_track_process" => {
                 if let Some(s) = section(node, &keywords::TRACK_PROCESS, diags) {
+                    check_weight(&s.settings, model::PROCESS_WEIGHT_MAX, diags);
                     duplicate(cfg.track_processes.contains_key(&s.name), node, diags);
                     cfg.track_processes.insert(s.name.clone(), s);
                 }
@@ -173,6 +176,23 @@ pub(crate) fn section_name(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<S
     }
 }
 
+/// A section's `weight` is a number within -`max`..`max`, optionally reversed: anything else
+/// is an error (havipd would otherwise apply another weight than the one written).
+fn check_weight(settings: &Settings, max: i64, diags: &mut Vec<Diagnostic>) {
+    let (Some(words), Some(loc)) = (settings.words("weight"), settings.loc("weight")) else {
+        return;
+    };
+    if let Err(why) = Weight::parse(words, max) {
+        diags.push(Diagnostic::new(
+            Severity::Error,
+            "bad-value",
+            loc.clone(),
+            settings.text("weight"),
+            why,
+        ));
+    }
+}
+
 fn section(node: &Node, table: &Table, diags: &mut Vec<Diagnostic>) -> Option<Section> {
     let name = section_name(node, diags)?;
     let mut settings = Settings::default();
@@ -203,9 +223,9 @@ fn sync_group(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<SyncGroup> {
         &mut g.settings,
         diags,
         |b, d| match b.key() {
-            "group" => members.extend(lists::track_refs(b, d)),
-            "track_script" => scripts.extend(lists::track_refs(b, d)),
-            "track_interface" => ifaces.extend(lists::track_refs(b, d)),
+            "group" => members.extend(lists::track_refs(b, 254, d)),
+            "track_script" => scripts.extend(lists::track_refs(b, 253, d)),
+            "track_interface" => ifaces.extend(lists::track_refs(b, 254, d)),
             _ => {}
         },
     );

@@ -1,0 +1,297 @@
+//! The config contract: `havip check` (keepalived's checks, no cloud advice) reports an error
+//! exactly when havipd refuses to start with the config. Each config runs in a namespace of its
+//! own whose interfaces are the ones it names; havipd "starts" when it tells systemd
+//! READY=1 (a notify socket of the test's), and "refuses" when it exits first. Over every
+//! config the repository ships (the corpus, the seed guides' configs, the examples), Debian's
+//! samples, and generated configs with the values havipd would otherwise misread.
+
+use std::os::unix::net::UnixDatagram;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A network namespace with the interfaces a config names (veth pairs, up), removed on drop.
+struct Netns(String);
+
+impl Netns {
+    fn new(name: String, interfaces: &[String]) -> Netns {
+        sh(&format!(
+            "ip netns add {name} && ip -n {name} link set lo up"
+        ));
+        let ns = Netns(name);
+        for (k, ifname) in interfaces.iter().enumerate() {
+            let n = &ns.0;
+            sh(&format!(
+                "ip -n {n} link add '{ifname}' type veth peer name hvpeer{k} && \
+                 ip -n {n} addr add 192.0.2.{}/24 dev '{ifname}' && \
+                 ip -n {n} link set '{ifname}' up && ip -n {n} link set hvpeer{k} up",
+                k + 1
+            ));
+        }
+        ns
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
+    }
+}
+
+fn sh(cmd: &str) {
+    let out = Command::new("sh").args(["-c", cmd]).output().expect("sh");
+    assert!(
+        out.status.success(),
+        "`{cmd}`: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The interfaces a config names: instances', tracked ones, and those of addresses and routes.
+fn interfaces(path: &Path) -> Vec<String> {
+    let opts = conf::Options::default();
+    let report = conf::check(&conf::reader::Disk, path, None, &opts);
+    let cfg = &report.config;
+    let mut names: Vec<String> = Vec::new();
+    for i in &cfg.instances {
+        names.extend(i.interface().map(str::to_string));
+        names.extend(i.track_interfaces.iter().map(|t| t.name.clone()));
+        names.extend(i.vips.iter().filter_map(|v| v.dev.clone()));
+        names.extend(i.routes.iter().filter_map(|r| r.value.dev.clone()));
+    }
+    for g in &cfg.sync_groups {
+        names.extend(g.track_interfaces.iter().map(|t| t.name.clone()));
+    }
+    names.retain(|n| !n.is_empty() && n.len() <= 15 && !n.contains(['/', ' ', '\'']));
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// `havip check --profile none`'s exit code and output, in the namespace.
+fn check(ns: &Netns, path: &Path) -> (i32, String) {
+    let out = Command::new("ip")
+        .args(["netns", "exec", &ns.0, env!("CARGO_BIN_EXE_havip"), "check"])
+        .args(["--profile", "none", "-f"])
+        .arg(path)
+        .output()
+        .expect("havip check runs");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    (out.status.code().unwrap_or(-1), text)
+}
+
+/// Whether havipd reaches READY with the config in the namespace (stopped at once if so), and
+/// what it logged.
+fn starts(ns: &Netns, path: &Path, dir: &Path) -> (bool, String) {
+    let socket_path = dir.join("notify.sock");
+    let _ = std::fs::remove_file(&socket_path);
+    let socket = UnixDatagram::bind(&socket_path).expect("notify socket");
+    socket
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .expect("timeout");
+    let log = dir.join("havipd.log");
+    let havipd = lab::daemon::havipd_path().expect("havipd is built next to havip");
+    let mut child = Command::new("ip")
+        .args(["netns", "exec", &ns.0])
+        .arg(havipd)
+        .args(["-n", "-l", "-f"])
+        .arg(path)
+        .arg("--state-dir")
+        .arg(dir.join("state"))
+        .env("NOTIFY_SOCKET", &socket_path)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("log"))
+        .spawn()
+        .expect("havipd runs");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut buf = [0u8; 512];
+    let ready = loop {
+        if let Ok(n) = socket.recv(&mut buf)
+            && String::from_utf8_lossy(&buf[..n])
+                .lines()
+                .any(|l| l == "READY=1")
+        {
+            break true;
+        }
+        if child.try_wait().expect("wait").is_some() || Instant::now() > deadline {
+            break false;
+        }
+    };
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .stderr(Stdio::null())
+        .status();
+    let stopped = Instant::now() + Duration::from_secs(10);
+    while child.try_wait().expect("wait").is_none() && Instant::now() < stopped {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    (ready, std::fs::read_to_string(&log).unwrap_or_default())
+}
+
+/// Configs with the values havipd would misread if check let them through, and their
+/// well-formed neighbours (name, global_defs body, instance body, `vrrp_script` body).
+const GENERATED: &[(&str, &str, &str, &str)] = &[
+    ("plain", "", "", ""),
+    ("script-weight-300", "", "", "weight 300"),
+    ("script-weight-253", "", "", "weight -253 reverse"),
+    (
+        "track-weight-400",
+        "",
+        "track_script {\n chk weight 400\n}",
+        "",
+    ),
+    (
+        "vip-prefix-33",
+        "",
+        "virtual_ipaddress {\n 10.0.0.5/33\n}",
+        "",
+    ),
+    (
+        "vip-scope-bad",
+        "",
+        "virtual_ipaddress {\n 10.0.0.6/24 scope galaxy\n}",
+        "",
+    ),
+    (
+        "vip-scope-link",
+        "",
+        "virtual_ipaddress {\n 10.0.0.6/24 scope link\n}",
+        "",
+    ),
+    (
+        "route-unknown-word",
+        "",
+        "virtual_routes {\n 10.1.0.0/16 via 192.0.2.254 blah\n}",
+        "",
+    ),
+    (
+        "route-ipv6-default",
+        "",
+        "virtual_routes {\n default via fe80::1 dev eth0\n}",
+        "",
+    ),
+    (
+        "route-mixed-family",
+        "",
+        "virtual_routes {\n 10.1.0.0/16 via fe80::1\n}",
+        "",
+    ),
+    (
+        "rule-unknown-word",
+        "",
+        "virtual_rules {\n from 10.0.0.0/8 goto 5\n}",
+        "",
+    ),
+    (
+        "rule-from-all",
+        "",
+        "virtual_rules {\n from all fwmark 3 table 3\n}",
+        "",
+    ),
+    ("script-user-unknown", "script_user no-such-user-hv", "", ""),
+    (
+        "notify-user-unknown",
+        "",
+        "notify_master \"/bin/true\" no-such-user-hv",
+        "",
+    ),
+];
+
+fn generated(dir: &Path) -> Vec<PathBuf> {
+    GENERATED
+        .iter()
+        .map(|(name, global, instance, script)| {
+            let text = format!(
+                "global_defs {{\n{global}\n}}\n\
+                 vrrp_script chk {{\n script \"/bin/true\"\n{script}\n}}\n\
+                 vrrp_instance VI_1 {{\n state BACKUP\n interface eth0\n virtual_router_id 51\n \
+                 priority 100\n advert_int 1\n virtual_ipaddress {{\n  10.0.0.100/24\n }}\n\
+                 {instance}\n}}\n"
+            );
+            let path = dir.join(format!("{name}.conf"));
+            std::fs::write(&path, text).expect("write config");
+            path
+        })
+        .collect()
+}
+
+/// Every config the repository ships, and Debian's samples (installed with keepalived).
+fn shipped() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut out = Vec::new();
+    for (dir, pick) in [
+        ("crates/conf/tests/data/corpus", ".conf"),
+        ("crates/conf/tests/data/seeds", ".conf"),
+        ("examples/three-node", ".conf"),
+    ] {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(root.join(dir))
+            .expect("shipped configs")
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.to_string_lossy().ends_with(pick))
+            .collect();
+        files.sort();
+        out.extend(files);
+    }
+    let samples = Path::new("/usr/share/doc/keepalived/samples");
+    let mut debian: Vec<PathBuf> = std::fs::read_dir(samples)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    debian.retain(|p| {
+        p.file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("keepalived.conf"))
+    });
+    debian.sort();
+    if debian.is_empty() {
+        hostcheck::skip(
+            "Debian's samples in the contract",
+            "keepalived is not installed",
+        );
+    }
+    out.extend(debian);
+    out
+}
+
+#[test]
+fn check_reports_an_error_exactly_when_havipd_will_not_start() {
+    if hostcheck::skip_reason("config contract", &[]).is_some() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let mut configs = shipped();
+    configs.extend(generated(dir.path()));
+    let mut broken = Vec::new();
+    let (mut runs, mut refused) = (0, 0);
+    for (k, path) in configs.iter().enumerate() {
+        let ns = Netns::new(
+            format!("hvcc{}x{k}", std::process::id() % 100_000),
+            &interfaces(path),
+        );
+        let work = dir.path().join(format!("run{k}"));
+        std::fs::create_dir_all(&work).expect("work dir");
+        let (code, report) = check(&ns, path);
+        let (started, log) = starts(&ns, path, &work);
+        let check_says_runs = code != 2;
+        if started {
+            runs += 1;
+        } else {
+            refused += 1;
+        }
+        if check_says_runs != started {
+            broken.push(format!(
+                "{}: check exit {code}, havipd {}\n--- check\n{report}\n--- havipd\n{log}",
+                path.display(),
+                if started { "started" } else { "refused" }
+            ));
+        }
+    }
+    eprintln!(
+        "contract over {} configs: {runs} run, {refused} refused",
+        configs.len()
+    );
+    assert!(broken.is_empty(), "{}", broken.join("\n\n"));
+    // The generated set has both sides, so neither verdict is taken for granted.
+    assert!(runs >= 5 && refused >= 5, "{runs} run, {refused} refused");
+}
