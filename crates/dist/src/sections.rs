@@ -88,7 +88,10 @@ pub const HAVIPD: &[Section] = &[
                 "Without -t: havipd could not start, or stopped on an error.",
             ),
             ("3", "The configuration cannot run."),
-            ("4", "The configuration has errors but would run."),
+            (
+                "4",
+                "The configuration has errors keepalived would run past; havipd does not start with it.",
+            ),
             ("5", "Scripts are configured without script security."),
         ],
     },
