@@ -1,7 +1,6 @@
 //! Carrying out a router's actions: adverts on the wire, VIPs through netlink, GARP / NA
 //! frames, notify scripts and FIFO lines, state files, and the sync group's follow-ups.
 
-use crate::announce;
 use crate::pacing::Frame;
 use crate::run::Daemon;
 use std::net::IpAddr;
@@ -98,8 +97,8 @@ impl Daemon {
                     for _ in 0..repeat {
                         for (v, index) in inst.vips.iter().chain(&inst.excluded) {
                             let bytes = match v.addr {
-                                IpAddr::V4(a) => announce::garp(mac, a),
-                                IpAddr::V6(a) => announce::unsolicited_na(mac, a, false),
+                                IpAddr::V4(a) => rawlink::frames::garp(mac, a),
+                                IpAddr::V6(a) => rawlink::frames::unsolicited_na(mac, a, false),
                             };
                             // VIPs on the instance's interface leave by its VMAC, if any.
                             let (ifindex, lane) = match &v.dev {

@@ -4,7 +4,6 @@
 //! ([`command`]) can also be read by the packaging tools (man page, completions).
 
 mod adverts;
-mod announce;
 mod apply;
 mod clock;
 mod configure;

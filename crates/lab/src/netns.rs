@@ -9,11 +9,9 @@ pub fn spawn_in<T: Send + 'static>(
     ns: &str,
     f: impl FnOnce() -> T + Send + 'static,
 ) -> Result<JoinHandle<Result<T>>> {
-    let path = format!("/run/netns/{ns}");
-    let file = std::fs::File::open(&path).with_context(|| format!("opening {path}"))?;
+    let file = rawlink::netns::open(ns)?;
     Ok(std::thread::spawn(move || {
-        nix::sched::setns(&file, nix::sched::CloneFlags::CLONE_NEWNET)
-            .context("entering the namespace")?;
+        rawlink::netns::enter_fd(&file).context("entering the namespace")?;
         Ok(f())
     }))
 }

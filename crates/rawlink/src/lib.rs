@@ -1,9 +1,12 @@
-//! Whole Ethernet frames in and out of Linux interfaces with AF_PACKET sockets: a sender (the
+//! Whole Ethernet frames in and out of Linux interfaces with AF_PACKET sockets, and the one
+//! builder and parser of Ethernet, ARP and announcement frames ([`frames`]): a sender (the
 //! daemon's GARP / NA, the VPC data plane's forwarding) and a receiver that reports which
 //! interface a frame came in on. The one `unsafe` block builds a `sockaddr_ll`, which no crate
 //! constructs safely.
 
 mod addr;
+pub mod frames;
+pub mod netns;
 
 use nix::sys::socket::{
     AddressFamily, LinkAddr, SockFlag, SockProtocol, SockType, recvfrom, socket,

@@ -1,103 +1,9 @@
-//! The frames the data plane reads and writes: Ethernet, ARP, and IPv4 with address rewriting
-//! (checksums updated incrementally, RFC 1624, for IP, TCP and UDP).
+//! The frames the data plane reads and writes: Ethernet and ARP (from `rawlink`, their one
+//! home), and IPv4 with address rewriting (checksums updated incrementally, RFC 1624, for IP,
+//! TCP and UDP).
 
+pub use rawlink::frames::{Arp, BROADCAST, ETH_ARP, ETH_IPV4, Eth, arp, arp_frame, eth, ethernet};
 use std::net::Ipv4Addr;
-
-/// ARP ethertype.
-pub const ETH_ARP: u16 = 0x0806;
-/// IPv4 ethertype.
-pub const ETH_IPV4: u16 = 0x0800;
-/// Broadcast MAC.
-pub const BROADCAST: [u8; 6] = [0xff; 6];
-
-/// An Ethernet header's fields.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Eth {
-    /// Destination MAC.
-    pub dst: [u8; 6],
-    /// Source MAC.
-    pub src: [u8; 6],
-    /// Ethertype.
-    pub ethertype: u16,
-}
-
-fn mac(b: &[u8]) -> [u8; 6] {
-    let mut m = [0; 6];
-    m.copy_from_slice(&b[..6]);
-    m
-}
-
-fn ip(b: &[u8]) -> Ipv4Addr {
-    Ipv4Addr::new(b[0], b[1], b[2], b[3])
-}
-
-/// Parses the Ethernet header (no VLAN tags).
-pub fn eth(frame: &[u8]) -> Option<Eth> {
-    (frame.len() >= 14).then(|| Eth {
-        dst: mac(&frame[0..6]),
-        src: mac(&frame[6..12]),
-        ethertype: u16::from_be_bytes([frame[12], frame[13]]),
-    })
-}
-
-/// An ARP packet (Ethernet / IPv4).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Arp {
-    /// 1 request, 2 reply.
-    pub op: u16,
-    /// Sender MAC.
-    pub sha: [u8; 6],
-    /// Sender IP.
-    pub spa: Ipv4Addr,
-    /// Target MAC.
-    pub tha: [u8; 6],
-    /// Target IP.
-    pub tpa: Ipv4Addr,
-}
-
-impl Arp {
-    /// A gratuitous ARP: sender IP = target IP (request or reply form), or a reply broadcast
-    /// to everyone.
-    pub fn is_gratuitous(&self) -> bool {
-        self.spa == self.tpa || (self.op == 2 && self.tha == BROADCAST)
-    }
-}
-
-/// Parses the ARP payload of a frame.
-pub fn arp(frame: &[u8]) -> Option<Arp> {
-    let p = frame.get(14..42)?;
-    if p[0..2] != [0, 1] || p[2..4] != [8, 0] || p[4] != 6 || p[5] != 4 {
-        return None;
-    }
-    Some(Arp {
-        op: u16::from_be_bytes([p[6], p[7]]),
-        sha: mac(&p[8..14]),
-        spa: ip(&p[14..18]),
-        tha: mac(&p[18..24]),
-        tpa: ip(&p[24..28]),
-    })
-}
-
-/// An Ethernet frame carrying `payload`.
-pub fn ethernet(dst: [u8; 6], src: [u8; 6], ethertype: u16, payload: &[u8]) -> Vec<u8> {
-    let mut f = Vec::with_capacity(14 + payload.len());
-    f.extend_from_slice(&dst);
-    f.extend_from_slice(&src);
-    f.extend_from_slice(&ethertype.to_be_bytes());
-    f.extend_from_slice(payload);
-    f
-}
-
-/// An ARP frame.
-pub fn arp_frame(dst: [u8; 6], src: [u8; 6], a: &Arp) -> Vec<u8> {
-    let mut f = ethernet(dst, src, ETH_ARP, &[0, 1, 8, 0, 6, 4]);
-    f.extend_from_slice(&a.op.to_be_bytes());
-    f.extend_from_slice(&a.sha);
-    f.extend_from_slice(&a.spa.octets());
-    f.extend_from_slice(&a.tha);
-    f.extend_from_slice(&a.tpa.octets());
-    f
-}
 
 /// The IPv4 fields the data plane routes on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -117,8 +23,8 @@ pub fn ipv4(frame: &[u8]) -> Option<Ipv4> {
         return None;
     }
     Some(Ipv4 {
-        src: ip(&h[12..16]),
-        dst: ip(&h[16..20]),
+        src: Ipv4Addr::new(h[12], h[13], h[14], h[15]),
+        dst: Ipv4Addr::new(h[16], h[17], h[18], h[19]),
         protocol: h[9],
     })
 }

@@ -130,9 +130,7 @@ pub fn run(cfg: Config, stop: Arc<AtomicBool>) -> Result<()> {
         sw: Arc::new(Mutex::new(sw)),
         stats: Arc::new(Mutex::new(Stats::default())),
         stop,
-        host_ns: Arc::new(
-            std::fs::File::open("/proc/thread-self/ns/net").context("this network namespace")?,
-        ),
+        host_ns: Arc::new(rawlink::netns::current().context("this network namespace")?),
     };
     let (ready_tx, ready_rx) = mpsc::channel::<()>();
     let switch = {
@@ -198,7 +196,7 @@ fn follow(shared: Shared, mut epoch: String, mut version: u64) {
 /// Reports a GARP until the control plane answers (or a newer move makes it moot), then
 /// confirms or reverts the local move.
 fn settle(shared: &Shared, mut r: Report) {
-    if let Err(e) = nix::sched::setns(&*shared.host_ns, nix::sched::CloneFlags::CLONE_NEWNET) {
+    if let Err(e) = rawlink::netns::enter_fd(&*shared.host_ns) {
         warn!(error = %e, "GARP not reported: cannot return to the host namespace");
         return;
     }
@@ -248,10 +246,7 @@ fn switch_thread(shared: Shared, ready: mpsc::Sender<()>) -> Result<()> {
         super::realtime::set_fifo(priority)?;
         info!(priority, "forwarding thread runs SCHED_FIFO");
     }
-    let path = format!("/run/netns/{}", cfg.netns);
-    let ns = std::fs::File::open(&path).with_context(|| format!("opening {path}"))?;
-    nix::sched::setns(&ns, nix::sched::CloneFlags::CLONE_NEWNET)
-        .with_context(|| format!("entering namespace {}", cfg.netns))?;
+    rawlink::netns::enter(&cfg.netns)?;
     let index = |name: &str| {
         nix::net::if_::if_nametoindex(name)
             .map_err(|e| anyhow!("interface {name} in {}: {e}", cfg.netns))
