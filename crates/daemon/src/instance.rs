@@ -7,7 +7,7 @@ use crate::tracking::Verdict;
 use anyhow::{Context, Result, anyhow};
 use conf::model::{Config, VirtualAddress};
 use conf::routes::{RouteSpec, RuleSpec};
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use vrrp::auth_hmac::HmacSession;
 use vrrp::{Family, Router};
 
@@ -134,7 +134,7 @@ pub async fn build(
         };
         let vmac = match ci.vmac() {
             Some(name) => Some(
-                vmac(nl, ci, name, link.index, family, e.router.vrid)
+                vmac(nl, ci, name, link.index, primary, e.router.vrid)
                     .await
                     .with_context(|| format!("({}) use_vmac", ci.name))?,
             ),
@@ -232,9 +232,10 @@ async fn vmac(
     ci: &conf::model::Instance,
     name: String,
     base: u32,
-    family: Family,
+    source: IpAddr,
     vrid: u8,
 ) -> Result<Vmac> {
+    let family = Family::of(&source);
     let mac = virtual_mac(family, vrid);
     let index = match nl.find_link(&name).await? {
         Some(l) if l.mac == mac => l.index,
@@ -244,23 +245,48 @@ async fn vmac(
                 ci.name
             ));
         }
-        None => nl.add_macvlan(&name, base, mac).await?,
-    };
-    // As keepalived: only the VMAC answers ARP for the VIPs it holds, with its virtual MAC.
-    if family == Family::Ipv4 {
-        let base_name = ci.interface().unwrap_or_default();
-        for (iface, key, value) in [
-            (name.as_str(), "arp_ignore", "1"),
-            (name.as_str(), "arp_filter", "1"),
-            (base_name, "arp_ignore", "1"),
-        ] {
-            let path = format!("/proc/sys/net/ipv4/conf/{iface}/{key}");
-            if let Err(e) = std::fs::write(&path, value) {
-                tracing::warn!(%path, error = %e, "sysctl not set");
+        None => {
+            let index = nl.add_macvlan(&name, base, mac).await?;
+            if let IpAddr::V6(source) = source {
+                ipv6_source_on(nl, &name, index, source).await?;
             }
+            nl.set_up(index).await?;
+            index
+        }
+    };
+    // As keepalived: only the VMAC answers ARP for the VIPs it holds, with its virtual MAC; it
+    // hears adverts and traffic for addresses it holds (accept_local, no reverse-path
+    // filter); the base answers for its own addresses only. Beyond keepalived: the base asks
+    // for neighbours from its own address (arp_announce 2), so a reply leaving it from a VIP
+    // does not teach the neighbour the base's MAC for the VIP.
+    let base_name = ci.interface().unwrap_or_default();
+    let mut settings = vec![(name.as_str(), "arp_ignore", "1")];
+    if family == Family::Ipv4 {
+        settings.extend([
+            (name.as_str(), "accept_local", "1"),
+            (name.as_str(), "rp_filter", "0"),
+            (name.as_str(), "promote_secondaries", "1"),
+            (base_name, "arp_ignore", "1"),
+            (base_name, "arp_filter", "1"),
+            (base_name, "arp_announce", "2"),
+        ]);
+    }
+    for (iface, key, value) in settings {
+        let path = format!("/proc/sys/net/ipv4/conf/{iface}/{key}");
+        if let Err(e) = std::fs::write(&path, value) {
+            tracing::warn!(%path, error = %e, "sysctl not set");
         }
     }
     Ok(Vmac { name, index, mac })
+}
+
+/// As keepalived: an IPv6 VMAC gets no address of its own making (addr_gen_mode none, set
+/// before it is up) but the link-local address the instance advertises from, so adverts leave
+/// it from that address with the virtual MAC.
+async fn ipv6_source_on(nl: &Netlink, name: &str, index: u32, source: Ipv6Addr) -> Result<()> {
+    let path = format!("/proc/sys/net/ipv6/conf/{name}/addr_gen_mode");
+    std::fs::write(&path, "1").with_context(|| format!("setting {path}"))?;
+    nl.add_link_local(index, source).await
 }
 
 /// The addresses (of `only` this family, if given; mixed ones were diagnosed by the check)

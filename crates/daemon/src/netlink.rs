@@ -86,7 +86,7 @@ impl Netlink {
     }
 
     /// Creates a macvlan interface `name` on `base` with `mac` (private mode, as keepalived's
-    /// VMAC) and brings it up; returns its index.
+    /// VMAC), down; returns its index.
     pub async fn add_macvlan(&self, name: &str, base: u32, mac: [u8; 6]) -> Result<u32> {
         let msg = rtnetlink::LinkMacVlan::new(
             name,
@@ -94,7 +94,6 @@ impl Netlink {
             rtnetlink::packet_route::link::MacVlanMode::Private,
         )
         .address(mac.to_vec())
-        .up()
         .build();
         self.handle
             .link()
@@ -103,6 +102,31 @@ impl Netlink {
             .await
             .with_context(|| format!("creating VMAC interface {name}"))?;
         Ok(self.link(name).await?.index)
+    }
+
+    /// Brings an interface up.
+    pub async fn set_up(&self, index: u32) -> Result<()> {
+        let msg = rtnetlink::LinkUnspec::new_with_index(index).up().build();
+        self.handle
+            .link()
+            .set(msg)
+            .execute()
+            .await
+            .with_context(|| format!("bringing interface {index} up"))
+    }
+
+    /// Adds an IPv6 link-local address (/64, no duplicate detection, so it is usable at once).
+    pub async fn add_link_local(&self, index: u32, addr: std::net::Ipv6Addr) -> Result<()> {
+        let mut req = self
+            .handle
+            .address()
+            .add(index, IpAddr::V6(addr), 64)
+            .replace();
+        req.message_mut().header.flags |=
+            rtnetlink::packet_route::address::AddressHeaderFlags::Nodad;
+        req.execute()
+            .await
+            .with_context(|| format!("adding {addr}/64"))
     }
 
     /// Deletes an interface.

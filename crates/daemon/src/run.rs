@@ -335,7 +335,7 @@ impl Daemon {
         }
     }
 
-    /// Joins the multicast group, tells the router what tracking says, and starts it.
+    /// Joins the multicast group (on the VMAC too), tells the router what tracking says, and starts it.
     pub async fn start_instance(&mut self, k: usize) -> Result<()> {
         let i = &self.instances[k];
         let sock = if i.family == Family::Ipv4 {
@@ -346,8 +346,12 @@ impl Daemon {
         if let Some(s) = sock
             && i.destinations.iter().any(|a| a.is_multicast())
         {
-            s.join(i.family.multicast_group(), i.ifindex)
-                .with_context(|| format!("({}) joining the VRRP group", i.name))?;
+            // Adverts sent from a VMAC with our own VMAC's MAC are handed by the kernel to our
+            // VMAC, not to its base: listen on both.
+            for index in std::iter::once(i.ifindex).chain(i.vmac.as_ref().map(|v| v.index)) {
+                s.join(i.family.multicast_group(), index)
+                    .with_context(|| format!("({}) joining the VRRP group", i.name))?;
+            }
         }
         info!(instance = %i.name, interface = %i.ifname, source = %i.primary, vrid = i.router.config().vrid, "starting");
         let verdict = self.tracker.verdict(k);

@@ -3,7 +3,8 @@
 //! entry for the VIP is still right: the MAC moved with the address.
 
 mod common;
-use common::{Lab, instance, wait_until};
+use common::{Lab, instance, transitions, wait_until};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 const VIP: &str = "10.6.0.12";
@@ -41,18 +42,32 @@ fn vmac_carries_the_vip_and_its_mac_moves_on_takeover() {
     lab.host("c", &["10.6.0.100/24"]);
     lab.havipd("a", "a", &instance("VI_1", 90, 100, VIP, "    use_vmac\n"));
     std::thread::sleep(Duration::from_millis(300));
-    lab.havipd("b", "b", &instance("VI_1", 90, 90, VIP, "    use_vmac\n"));
+    let b_state = lab.havipd("b", "b", &instance("VI_1", 90, 90, VIP, "    use_vmac\n"));
     assert!(
         wait_until(Duration::from_secs(6), || holds_on_vmac(&lab, "a")).is_some(),
         "a never put the VIP on vrrp.90:\n{}",
         lab.log("a")
+    );
+    // b hears a's adverts, which come from a MAC its own VMAC has: one master.
+    assert!(
+        !transitions(&b_state)
+            .iter()
+            .any(|(_, _, to)| to == "MASTER"),
+        "b became master too:\n{}",
+        lab.log("b")
     );
     assert_eq!(vmac_of(&lab, "a").as_deref(), Some(VMAC));
     assert!(
         !lab.holds("a", VIP),
         "the VIP belongs on the VMAC, not eth0"
     );
-    assert!(wait_until(Duration::from_secs(3), || lab.ping("c", VIP)).is_some());
+    assert!(
+        wait_until(Duration::from_secs(3), || lab.ping("c", VIP)).is_some(),
+        "the client cannot reach the VIP ({}):\n--- a\n{}\n--- b\n{}",
+        client_sees(&lab),
+        lab.log("a"),
+        lab.log("b")
+    );
     assert!(client_sees(&lab).contains(VMAC), "{}", client_sees(&lab));
     // Graceful stop: a removes its VMAC interface; b takes over on its own.
     lab.signal("a", "TERM");
@@ -65,4 +80,70 @@ fn vmac_carries_the_vip_and_its_mac_moves_on_takeover() {
     assert_eq!(vmac_of(&lab, "b").as_deref(), Some(VMAC));
     assert!(wait_until(Duration::from_secs(3), || lab.ping("c", VIP)).is_some());
     assert!(client_sees(&lab).contains(VMAC), "{}", client_sees(&lab));
+}
+
+const VIP6: &str = "fd00:6::12";
+const VMAC6: &str = "00:00:5e:00:02:5b"; // IPv6, VRID 91
+
+fn v3_ipv6_vmac(priority: u8) -> String {
+    format!(
+        "global_defs {{\n    vrrp_version 3\n}}\n\
+         vrrp_instance VI_6 {{\n    state BACKUP\n    interface eth0\n    virtual_router_id 91\n    \
+         priority {priority}\n    advert_int 0.5\n    use_vmac\n    virtual_ipaddress {{\n        \
+         {VIP6}/64\n    }}\n}}\n"
+    )
+}
+
+/// VRRPv3 over IPv6 with `use_vmac`: adverts leave the VMAC with its virtual MAC, from the
+/// link-local address the instance advertises from (keepalived puts the base interface's
+/// link-local on the VMAC), so the backup hears them: one master, seen on the wire.
+#[test]
+fn ipv6_vmac_adverts_are_on_the_wire_and_elect_one_master() {
+    let Some(mut lab) = Lab::new("vm6", &["tcpdump"]) else {
+        return;
+    };
+    lab.host("a", &["fd00:6::5/64"]);
+    lab.host("b", &["fd00:6::6/64"]);
+    lab.host("c", &["fd00:6::100/64"]);
+    let a_state = lab.havipd("a", "a", &v3_ipv6_vmac(100));
+    std::thread::sleep(Duration::from_millis(300));
+    let b_state = lab.havipd("b", "b", &v3_ipv6_vmac(90));
+    // Past start-up and one Master_Down_Interval (1.5 s + skew) of the backup.
+    std::thread::sleep(Duration::from_secs(3));
+    let mut dump = Command::new("ip")
+        .args(["netns", "exec", &lab.ns("c")])
+        .args(["tcpdump", "-l", "-n", "-e", "-i", "eth0", "ip6 proto 112"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("tcpdump");
+    std::thread::sleep(Duration::from_secs(3));
+    let _ = dump.kill();
+    let out = dump.wait_with_output().expect("tcpdump output");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let adverts: Vec<&str> = text.lines().filter(|l| l.contains("VRRP")).collect();
+    assert!(
+        adverts.len() >= 4,
+        "no VRRPv3 adverts on the wire in 3 s:\n{text}\n--- a\n{}",
+        lab.log("a")
+    );
+    assert!(
+        adverts
+            .iter()
+            .all(|l| l.starts_with(VMAC6) || l.contains(&format!("{VMAC6} >"))),
+        "adverts not from the VMAC's MAC:\n{text}"
+    );
+    let masters = |state: &std::path::Path| {
+        transitions(state)
+            .last()
+            .is_some_and(|(_, _, to)| to == "MASTER")
+    };
+    assert!(masters(&a_state), "{}", lab.log("a"));
+    assert!(!masters(&b_state), "two masters:\n{}", lab.log("b"));
+    let on_vmac = lab.exec("a", &["ip", "-o", "addr", "show", "dev", "vrrp.91"]);
+    assert!(
+        String::from_utf8_lossy(&on_vmac.stdout).contains(VIP6),
+        "{}",
+        String::from_utf8_lossy(&on_vmac.stdout)
+    );
 }
