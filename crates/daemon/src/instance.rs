@@ -102,6 +102,14 @@ impl Instance {
     }
 }
 
+impl Instance {
+    /// Whether the instance runs on interface `name` (its own, or its VMAC's base) under an
+    /// index other than `index`: the interface was re-created.
+    pub fn uses_other_index(&self, name: &str, index: u32) -> bool {
+        self.ifname == name && self.ifindex != index
+    }
+}
+
 /// Builds the runnable instances of a checked config, looking interfaces and addresses up.
 pub async fn build(
     cfg: &Config,

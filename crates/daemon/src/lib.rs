@@ -357,6 +357,7 @@ async fn start(args: Args, report: Report, signals: run::Signals) -> Result<()> 
         dropped: run::Dropped::default(),
         backlog: run::Backlog::default(),
         fifo,
+        config: config.clone(),
         setup: run::Setup {
             file: args.file.clone(),
             config_id: args.config_id.clone(),

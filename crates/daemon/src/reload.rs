@@ -44,7 +44,22 @@ impl Daemon {
         let watchers = configure::spawn_watchers(&cfg, &new.tracker, &self.reports)?;
         self.pacer = crate::pacing::Pacer::new(&cfg);
         self.dumps = conf::dump_files::dump_files(&cfg, &conf::dump_files::tmp_dir());
+        self.config = cfg;
         Ok(self.switch_to(new, watchers).await)
+    }
+
+    /// Interface `name` exists again with index `index` (deleted and re-created: a VLAN, a bond,
+    /// a hot-plugged card): the running configuration is resolved again, so the instances on
+    /// it restart with its new index (sockets, group membership, VIPs, VMAC); the others keep
+    /// running untouched. Tried again on the interface's next event if it cannot be yet (no
+    /// address to advertise from).
+    pub async fn relink(&mut self, name: &str, index: u32) {
+        info!(interface = %name, index, "interface re-created: resolving the instances on it again");
+        let cfg = self.config.clone();
+        match self.apply_config(cfg).await {
+            Ok(summary) => info!(interface = %name, "{summary}"),
+            Err(e) => error!(interface = %name, "instances not restored yet: {e:#}"),
+        }
     }
 
     /// The config file checked again, with its warnings and errors; errors that stop it from

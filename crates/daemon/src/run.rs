@@ -87,6 +87,8 @@ pub struct Daemon {
     pub fifo: Option<NotifyFifo>,
     /// For reloads.
     pub setup: Setup,
+    /// The configuration running, to resolve its interfaces again when they are re-created.
+    pub config: conf::model::Config,
     /// Watchers of tracked objects (replaced on reload).
     pub watchers: Vec<tokio::task::JoinHandle<()>>,
     /// Notify script workers, awaited at exit.
@@ -383,7 +385,15 @@ impl Daemon {
     /// Takes a watcher's report into account and tells the routers what changed.
     async fn observe(&mut self, obs: Observation) {
         let changed = match &obs {
-            Observation::Link { name, up } => {
+            Observation::Link { name, up, index } => {
+                if let Some(index) = index
+                    && self
+                        .instances
+                        .iter()
+                        .any(|i| i.uses_other_index(name, *index))
+                {
+                    self.relink(name, *index).await;
+                }
                 let changed = self.tracker.set_link(name, *up);
                 if changed {
                     info!(interface = %name, up, "link state changed");

@@ -1,9 +1,10 @@
-//! Interface state from the kernel's link notifications (RTMGRP_LINK): a carrier loss or an
-//! `ip link set down` is seen within milliseconds, without polling.
+//! Interface state from the kernel's link notifications (RTMGRP_LINK): a carrier loss, an
+//! `ip link set down` or an interface deleted and re-created is seen within milliseconds,
+//! without polling.
 
 use super::{Observation, Reports};
 use anyhow::{Context, Result};
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use rtnetlink::packet_core::NetlinkPayload;
 use rtnetlink::packet_route::RouteNetlinkMessage;
 use rtnetlink::packet_route::link::{LinkAttribute, LinkFlags, LinkMessage};
@@ -21,9 +22,11 @@ fn name_of(msg: &LinkMessage) -> Option<String> {
     })
 }
 
-/// Subscribes to link notifications and reports those about `names`.
+/// Subscribes to link notifications and reports those about `names`: first the state of each
+/// (read once subscribed, so no change falls between the two; an absent interface is down),
+/// then every change.
 pub fn spawn(names: Vec<String>, reports: Reports) -> Result<tokio::task::JoinHandle<()>> {
-    let (mut conn, _handle, mut messages) =
+    let (mut conn, handle, mut messages) =
         rtnetlink::new_connection().context("opening rtnetlink for link events")?;
     conn.socket_mut()
         .socket_mut()
@@ -31,17 +34,42 @@ pub fn spawn(names: Vec<String>, reports: Reports) -> Result<tokio::task::JoinHa
         .context("subscribing to link events")?;
     tokio::spawn(conn);
     Ok(tokio::spawn(async move {
-        while let Some((msg, _)) = messages.next().await {
-            let (link, up) = match msg.payload {
-                NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(l)) => {
-                    let up = is_up(&l);
-                    (l, up)
-                }
-                NetlinkPayload::InnerMessage(RouteNetlinkMessage::DelLink(l)) => (l, false),
-                _ => continue,
+        let send = |link: &LinkMessage, up: bool, deleted: bool| {
+            let Some(name) = name_of(link) else {
+                return true;
             };
-            let Some(name) = name_of(&link) else { continue };
-            if names.contains(&name) && reports.send(Observation::Link { name, up }).is_err() {
+            let index = (!deleted).then_some(link.header.index);
+            !names.contains(&name) || reports.send(Observation::Link { name, up, index }).is_ok()
+        };
+        let mut seen = Vec::new();
+        let mut dump = handle.link().get().execute();
+        while let Ok(Some(link)) = dump.try_next().await {
+            seen.extend(name_of(&link));
+            if !send(&link, is_up(&link), false) {
+                return;
+            }
+        }
+        for name in names.iter().filter(|n| !seen.contains(n)) {
+            let absent = Observation::Link {
+                name: name.clone(),
+                up: false,
+                index: None,
+            };
+            if reports.send(absent).is_err() {
+                return;
+            }
+        }
+        while let Some((msg, _)) = messages.next().await {
+            let sent = match msg.payload {
+                NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(l)) => {
+                    send(&l, is_up(&l), false)
+                }
+                NetlinkPayload::InnerMessage(RouteNetlinkMessage::DelLink(l)) => {
+                    send(&l, false, true)
+                }
+                _ => true,
+            };
+            if !sent {
                 return;
             }
         }

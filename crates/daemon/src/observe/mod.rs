@@ -17,6 +17,8 @@ pub enum Observation {
         name: String,
         /// Up and running.
         up: bool,
+        /// Its index, while it exists (a re-created interface has a new one).
+        index: Option<u32>,
     },
     /// One run of a `vrrp_script`.
     Script {

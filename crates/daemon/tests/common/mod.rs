@@ -73,6 +73,24 @@ impl Lab {
         self.hosts.push(host.to_string());
     }
 
+    /// Deletes the host's `eth0` and creates it again (a new index, as a re-created VLAN or a
+    /// hot-plugged card gets), on the switch, with `addrs`, after `gap`.
+    pub fn replug(&self, host: &str, addrs: &[&str], gap: Duration) {
+        let ns = self.ns(host);
+        let (p, h) = (&self.prefix, host);
+        self.sh(&format!("ip -n {ns} link del eth0"));
+        std::thread::sleep(gap);
+        self.sh(&format!(
+            "ip link add {p}{h}x type veth peer name {p}{h}y && ip link set {p}{h}x netns {ns} name eth0 && \
+             ip link set {p}{h}y netns {p}sw && ip -n {p}sw link set {p}{h}y master br0 up"
+        ));
+        for a in addrs {
+            let nodad = if a.contains(':') { " nodad" } else { "" };
+            self.sh(&format!("ip -n {ns} addr add {a} dev eth0{nodad}"));
+        }
+        self.sh(&format!("ip -n {ns} link set eth0 up"));
+    }
+
     /// Cuts (or restores) the host's cable at the switch: the host is not told by its daemon's
     /// protocol, only by carrier loss.
     pub fn cable(&self, host: &str, connected: bool) {
