@@ -93,16 +93,11 @@ pub fn text(report: &Report, explain: bool) -> String {
         }
     }
     let (e, w, i) = counts(report);
-    // Errors of the cloud advice leave the config runnable; the others stop havipd.
-    let runnable = !report
-        .diagnostics
-        .iter()
-        .any(|d| d.severity == Severity::Error && !d.code.starts_with("cloud-"));
     let verdict = match report.exit_code() {
+        _ if !report.runnable() => "cannot run (havipd will not start with it)",
         0 => "ok",
         1 => "runs, with warnings",
-        _ if runnable => "has errors for a VPC (havipd starts with it; the VPC breaks it)",
-        _ => "has errors (havipd will not start with it)",
+        _ => "has errors (havipd runs the rest, leaving out what they name, as keepalived does)",
     };
     out.push_str(&format!(
         "\n{} instance(s); {e} error(s), {w} warning(s), {i} note(s): {verdict}\n",
@@ -208,6 +203,8 @@ fn explain_one(e: &Effective, at: &str) -> String {
 struct JsonReport<'a> {
     file: String,
     exit: i32,
+    /// Whether havipd starts with the config.
+    runs: bool,
     summary: Summary,
     diagnostics: &'a [conf::Diagnostic],
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -264,6 +261,7 @@ pub fn json(report: &Report, file: &std::path::Path, explain: bool) -> String {
     let r = JsonReport {
         file: file.display().to_string(),
         exit: report.exit_code(),
+        runs: report.runnable(),
         summary: Summary {
             instances: report.config.instances.len(),
             errors,

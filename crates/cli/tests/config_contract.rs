@@ -1,5 +1,5 @@
-//! The config contract: `havip check` (keepalived's checks, no cloud advice) reports an error
-//! exactly when havipd refuses to start with the config. Each config runs in a namespace of its
+//! The config contract: `havip check` (keepalived's checks, no cloud advice) says a config
+//! cannot run (`"runs": false`, "cannot run") exactly when havipd refuses to start with it. Each config runs in a namespace of its
 //! own whose interfaces are the ones it names; havipd "starts" when it tells systemd
 //! READY=1 (a notify socket of the test's), and "refuses" when it exits first. Over every
 //! config the repository ships (the corpus, the seed guides' configs, the examples), Debian's
@@ -68,16 +68,18 @@ fn interfaces(path: &Path) -> Vec<String> {
     names
 }
 
-/// `havip check --profile none`'s exit code and output, in the namespace.
-fn check(ns: &Netns, path: &Path) -> (i32, String) {
+/// `havip check --profile none`'s verdict (whether havipd runs the config) and report, in the
+/// namespace.
+fn check(ns: &Netns, path: &Path) -> (bool, String) {
     let out = Command::new("ip")
         .args(["netns", "exec", &ns.0, env!("CARGO_BIN_EXE_havip"), "check"])
-        .args(["--profile", "none", "-f"])
+        .args(["--profile", "none", "--format", "json", "-f"])
         .arg(path)
         .output()
         .expect("havip check runs");
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    (out.status.code().unwrap_or(-1), text)
+    let report: serde_json::Value = serde_json::from_str(&text).expect("a JSON report");
+    (report["runs"].as_bool().expect("runs"), text)
 }
 
 /// Whether havipd reaches READY with the config in the namespace (stopped at once if so), and
@@ -255,7 +257,7 @@ fn shipped() -> Vec<PathBuf> {
 }
 
 #[test]
-fn check_reports_an_error_exactly_when_havipd_will_not_start() {
+fn check_says_cannot_run_exactly_when_havipd_will_not_start() {
     if hostcheck::skip_reason("config contract", &[]).is_some() {
         return;
     }
@@ -271,9 +273,8 @@ fn check_reports_an_error_exactly_when_havipd_will_not_start() {
         );
         let work = dir.path().join(format!("run{k}"));
         std::fs::create_dir_all(&work).expect("work dir");
-        let (code, report) = check(&ns, path);
+        let (check_says_runs, report) = check(&ns, path);
         let (started, log) = starts(&ns, path, &work);
-        let check_says_runs = code != 2;
         if started {
             runs += 1;
         } else {
@@ -281,8 +282,13 @@ fn check_reports_an_error_exactly_when_havipd_will_not_start() {
         }
         if check_says_runs != started {
             broken.push(format!(
-                "{}: check exit {code}, havipd {}\n--- check\n{report}\n--- havipd\n{log}",
+                "{}: check says it {}, havipd {}\n--- check\n{report}\n--- havipd\n{log}",
                 path.display(),
+                if check_says_runs {
+                    "runs"
+                } else {
+                    "cannot run"
+                },
                 if started { "started" } else { "refused" }
             ));
         }

@@ -29,7 +29,33 @@ pub struct Report {
     pub read: bool,
 }
 
+/// Errors that keep havipd from starting with a config (and a reload from applying it).
+/// Other errors name what it leaves out, as keepalived does (an entry skipped, a weight
+/// ignored), and it runs the rest.
+pub const FATAL: &[&str] = &[
+    "file-unreadable",
+    "include-unreadable",
+    "no-such-interface",
+    "duplicate-vrid",
+    "no-vrrp-instance",
+    // `script_user` names no user: no script could run as keepalived would run it.
+    "no-such-user",
+    // keepalived would run such an instance unauthenticated; havipd refuses to.
+    "auth-hmac-active-key",
+];
+
 impl Report {
+    /// Whether havipd starts with this config: it was read, no error is in [`FATAL`], and an
+    /// instance has a `virtual_router_id`.
+    pub fn runnable(&self) -> bool {
+        self.read
+            && !self
+                .diagnostics
+                .iter()
+                .any(|d| d.severity == Severity::Error && FATAL.contains(&d.code))
+            && self.config.instances.iter().any(|i| i.vrid().is_some())
+    }
+
     /// 0 clean, 1 warnings only, 2 errors (`havip check`'s exit status).
     pub fn exit_code(&self) -> i32 {
         if !self.read

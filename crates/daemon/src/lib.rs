@@ -120,22 +120,6 @@ pub struct Args {
     signum: Option<String>,
 }
 
-/// Diagnostics that stop keepalived from running.
-const FATAL: &[&str] = &[
-    "file-unreadable",
-    "no-such-interface",
-    "duplicate-vrid",
-    "include-unreadable",
-    // keepalived would run such an instance unauthenticated; havipd refuses to.
-    "auth-hmac-active-key",
-];
-
-/// Whether havipd runs a checked config: `havip check` found no error in it (keepalived's
-/// checks, without the cloud advice). havipd never runs part of a config check refused.
-pub(crate) fn runnable(r: &Report) -> bool {
-    config_test_code(r) != 3 && !r.diagnostics.iter().any(|d| d.severity == Severity::Error)
-}
-
 /// keepalived's `-t` exit code for a check report.
 pub(crate) fn config_test_code(r: &Report) -> u8 {
     let keepalived_kind = |d: &&conf::Diagnostic| {
@@ -144,10 +128,7 @@ pub(crate) fn config_test_code(r: &Report) -> u8 {
             && d.code != "pasted-unicode"
             && d.code != "script-security"
     };
-    if !r.read
-        || r.diagnostics.iter().any(|d| FATAL.contains(&d.code))
-        || r.config.instances.is_empty()
-    {
+    if !r.runnable() {
         3
     } else if r
         .diagnostics
@@ -277,13 +258,9 @@ async fn work(args: Args, supervisor: u32, held: signal_gate::Held) -> u8 {
         return 1;
     }
     let report = checked(&args);
-    if !runnable(&report) {
-        error!("configuration cannot run (see above); nothing started");
-        return 1;
-    }
-    if !report.config.instances.iter().any(|i| i.vrid().is_some()) {
+    if !report.runnable() {
         error!(
-            "{}: no vrrp_instance can run (see above); nothing started",
+            "{}: the configuration cannot run (see above); nothing started",
             args.file.display()
         );
         return 1;

@@ -6,10 +6,11 @@
 
 use crate::script_user::{self, RunAs};
 use conf::model::{Global, ScriptCmd};
+use std::collections::VecDeque;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::process::Command;
-use tokio::sync::mpsc;
 use tracing::{error, info, warn};
 
 /// How long a notify script may run.
@@ -68,28 +69,84 @@ pub fn resolve(
     out
 }
 
-/// A queue of commands for one instance, run in order by its own task.
+/// Scripts waiting to run, at most: past it the oldest waiting one is dropped (the newest
+/// says most about the instance's state).
+const QUEUE_MAX: usize = 64;
+
+/// What the worker has to run, and what the queue refused.
+#[derive(Default)]
+struct Queue {
+    waiting: VecDeque<(NotifyScript, Vec<String>)>,
+    coalesced: u64,
+    dropped: u64,
+}
+
+/// A queue of commands for one instance, run in order by its own task. A command equal to
+/// one already waiting is not queued again (a storm of lower-priority adverts runs
+/// `notify_master_rx_lower_pri` once per run, not once per advert); at most [`QUEUE_MAX`] wait.
 #[derive(Clone)]
 pub struct Notifier {
-    tx: mpsc::UnboundedSender<(NotifyScript, Vec<String>)>,
+    queue: Arc<Mutex<Queue>>,
+    wake: Arc<tokio::sync::Notify>,
 }
 
 impl Notifier {
-    /// Starts the worker task for instance `name`.
+    /// Starts the worker task for instance `name`; it ends when every `Notifier` is dropped
+    /// and the queue is empty.
     pub fn spawn(name: String) -> (Self, tokio::task::JoinHandle<()>) {
-        let (tx, mut rx) = mpsc::unbounded_channel::<(NotifyScript, Vec<String>)>();
+        let n = Notifier {
+            queue: Arc::new(Mutex::new(Queue::default())),
+            wake: Arc::new(tokio::sync::Notify::new()),
+        };
+        let (queue, wake) = (n.queue.clone(), n.wake.clone());
         let task = tokio::spawn(async move {
-            while let Some((script, args)) = rx.recv().await {
-                run(&name, &script, &args, SCRIPT_TIMEOUT).await;
+            loop {
+                let next = {
+                    let mut q = queue.lock().unwrap_or_else(|e| e.into_inner());
+                    match q.waiting.pop_front() {
+                        Some(job) => Some(job),
+                        // Every Notifier is gone and nothing waits: done.
+                        None if Arc::strong_count(&queue) == 1 => return,
+                        None => None,
+                    }
+                };
+                match next {
+                    Some((script, args)) => run(&name, &script, &args, SCRIPT_TIMEOUT).await,
+                    None => wake.notified().await,
+                }
             }
         });
-        (Notifier { tx }, task)
+        (n, task)
     }
 
-    /// Queues `script` with extra arguments.
+    /// Queues `script` with extra arguments, unless the same is already waiting.
     pub fn queue(&self, script: &NotifyScript, args: Vec<String>) {
-        // The worker lives as long as the daemon; a send error means it is shutting down.
-        let _ = self.tx.send((script.clone(), args));
+        let mut q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+        if q.waiting.iter().any(|(s, a)| s == script && *a == args) {
+            q.coalesced += 1;
+            return;
+        }
+        if q.waiting.len() >= QUEUE_MAX {
+            q.waiting.pop_front();
+            q.dropped += 1;
+            warn!(script = %script.command, dropped = q.dropped, "notify queue full: the oldest waiting script is dropped");
+        }
+        q.waiting.push_back((script.clone(), args));
+        drop(q);
+        self.wake.notify_one();
+    }
+
+    /// Commands not queued because an equal one was waiting, and commands dropped.
+    pub fn counts(&self) -> (u64, u64) {
+        let q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+        (q.coalesced, q.dropped)
+    }
+}
+
+impl Drop for Notifier {
+    /// Wakes the worker, which ends once the last Notifier is gone and nothing waits.
+    fn drop(&mut self) {
+        self.wake.notify_one();
     }
 }
 
@@ -149,6 +206,63 @@ mod tests {
             uid: nix::unistd::Uid::current().as_raw(),
             gid: nix::unistd::Gid::current().as_raw(),
         }
+    }
+
+    #[tokio::test]
+    async fn a_storm_of_equal_scripts_runs_them_once_per_run_not_once_each() {
+        let dir = std::env::temp_dir().join(format!("havip-storm-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let log = dir.join("runs");
+        let script = NotifyScript {
+            kind: "notify_master_rx_lower_pri".into(),
+            command: format!("echo run >> {}; sleep 0.2", log.display()),
+            run_as: me(),
+        };
+        let master = NotifyScript {
+            kind: "notify_master".into(),
+            command: format!("echo master >> {}", log.display()),
+            run_as: me(),
+        };
+        let (notifier, task) = Notifier::spawn("VI_1".into());
+        // A thousand lower-priority adverts while the first run is still going; then a
+        // transition, which keeps its place after them.
+        for _ in 0..1000 {
+            notifier.queue(&script, Vec::new());
+            tokio::task::yield_now().await;
+        }
+        notifier.queue(&master, Vec::new());
+        let (coalesced, dropped) = notifier.counts();
+        drop(notifier);
+        task.await.expect("the worker ends once its queue is empty");
+        let runs = std::fs::read_to_string(&log).expect("runs");
+        let _ = std::fs::remove_dir_all(&dir);
+        let lines: Vec<&str> = runs.lines().collect();
+        assert!(lines.len() <= 3 && lines.len() >= 2, "{lines:?}");
+        assert_eq!(lines.last(), Some(&"master"));
+        assert!(coalesced >= 997, "{coalesced}");
+        assert_eq!(dropped, 0);
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_drops_its_oldest_script() {
+        let (notifier, task) = Notifier::spawn("VI_1".into());
+        let slow = NotifyScript {
+            kind: "notify".into(),
+            command: "sleep 0.3".into(),
+            run_as: me(),
+        };
+        notifier.queue(&slow, Vec::new());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        for k in 0..QUEUE_MAX + 10 {
+            let distinct = NotifyScript {
+                command: format!("true {k}"),
+                ..slow.clone()
+            };
+            notifier.queue(&distinct, Vec::new());
+        }
+        assert_eq!(notifier.counts(), (0, 10));
+        drop(notifier);
+        task.await.expect("worker ends");
     }
 
     #[tokio::test]

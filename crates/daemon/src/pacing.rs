@@ -28,6 +28,10 @@ struct Lane {
     queue: VecDeque<Frame>,
 }
 
+/// Frames a lane holds at most: past it the oldest is dropped (a newer announcement of the
+/// same address says the same, later).
+const LANE_MAX: usize = 4096;
+
 /// Lanes of paced frames.
 #[derive(Clone, Debug, Default)]
 pub struct Pacer {
@@ -35,6 +39,8 @@ pub struct Pacer {
     by_interface: HashMap<String, usize>,
     default_garp: Micros,
     default_gna: Micros,
+    /// Frames dropped from full lanes.
+    pub dropped: u64,
 }
 
 impl Pacer {
@@ -76,7 +82,32 @@ impl Pacer {
     /// Queues a frame for the lane of `interface` (the physical interface it concerns).
     pub fn push(&mut self, interface: &str, frame: Frame) {
         let l = self.lane(interface);
-        self.lanes[l].queue.push_back(frame);
+        let queue = &mut self.lanes[l].queue;
+        if queue.len() >= LANE_MAX {
+            queue.pop_front();
+            self.dropped += 1;
+            if self.dropped % 1000 == 1 {
+                tracing::warn!(
+                    interface,
+                    dropped = self.dropped,
+                    "announcement queue full: the oldest frames are dropped"
+                );
+            }
+        }
+        queue.push_back(frame);
+    }
+
+    /// Takes over the frames `old` still holds for instances `keep` accepts, in their order
+    /// (a reload keeps the announcements of the instances it leaves untouched).
+    pub fn carry_over(&mut self, old: Pacer, keep: impl Fn(&str) -> bool) {
+        let mut names: Vec<(usize, String)> =
+            old.by_interface.into_iter().map(|(n, l)| (l, n)).collect();
+        names.sort();
+        for (l, name) in names {
+            for frame in old.lanes[l].queue.iter().filter(|f| keep(&f.instance)) {
+                self.push(&name, frame.clone());
+            }
+        }
     }
 
     /// Drops the frames `instance` still has queued (it no longer holds its addresses).
@@ -134,6 +165,35 @@ mod tests {
             neighbour_advert: na,
             instance: format!("VI_{n}"),
         }
+    }
+
+    #[test]
+    fn a_lane_holds_a_bounded_number_of_frames() {
+        let mut p = pacer("global_defs {\n    vrrp_garp_interval 1\n}\n");
+        for n in 0..(LANE_MAX + 5) {
+            p.push("eth0", frame((n % 200) as u8, false));
+        }
+        assert_eq!(p.dropped, 5);
+        assert_eq!(p.lanes[p.by_interface["eth0"]].queue.len(), LANE_MAX);
+    }
+
+    #[test]
+    fn a_reload_keeps_the_frames_of_instances_it_keeps() {
+        let text = "global_defs {\n    vrrp_garp_interval 1\n}\n";
+        let mut old = pacer(text);
+        for n in 0..4 {
+            old.push("eth0", frame(n, false));
+        }
+        let mut new = pacer(text);
+        new.carry_over(old, |i| i != "VI_2");
+        let sent: Vec<u8> = std::iter::from_fn(|| {
+            let now = new.next_deadline()?;
+            Some(new.due(now))
+        })
+        .flatten()
+        .map(|f| f.bytes[0])
+        .collect();
+        assert_eq!(sent, [0, 1, 3]);
     }
 
     #[test]

@@ -42,10 +42,13 @@ impl Daemon {
         let new = configure::configure(&cfg, &self.netlink).await?;
         self.open_sockets(&new)?;
         let watchers = configure::spawn_watchers(&cfg, &new.tracker, &self.reports)?;
-        self.pacer = crate::pacing::Pacer::new(&cfg);
+        let old_pacer = std::mem::replace(&mut self.pacer, crate::pacing::Pacer::new(&cfg));
         self.dumps = conf::dump_files::dump_files(&cfg, &conf::dump_files::tmp_dir());
         self.config = cfg;
-        Ok(self.switch_to(new, watchers).await)
+        let (summary, kept) = self.switch_to(new, watchers).await;
+        self.pacer
+            .carry_over(old_pacer, |name| kept.iter().any(|k| k == name));
+        Ok(summary)
     }
 
     /// Interface `name` exists again with index `index` (deleted and re-created: a VLAN, a bond,
@@ -87,7 +90,7 @@ impl Daemon {
         {
             error!("{d}");
         }
-        if !crate::runnable(&report) {
+        if !report.runnable() {
             let e = anyhow!("the new configuration cannot run (see its diagnostics)");
             return (Err(e), diagnostics);
         }
@@ -114,7 +117,7 @@ impl Daemon {
         &mut self,
         new: Configured,
         watchers: Vec<tokio::task::JoinHandle<()>>,
-    ) -> String {
+    ) -> (String, Vec<String>) {
         let unchanged = |old: &crate::instance::Instance| {
             new.instances
                 .iter()
@@ -165,6 +168,8 @@ impl Daemon {
         let mut tracker = new.tracker;
         tracker.carry_over(&self.tracker);
         self.tracker = tracker;
+        // The queues of instances a reload did not keep have ended: forget them.
+        self.notify_tasks.retain(|t| !t.is_finished());
         self.notify_tasks.extend(new.notify_tasks);
         for k in 0..self.instances.len() {
             if fresh.contains(&k) {
@@ -180,12 +185,17 @@ impl Daemon {
             started = fresh.len(),
             "reload done"
         );
-        format!(
+        let kept = (0..self.instances.len())
+            .filter(|k| !fresh.contains(k))
+            .map(|k| self.instances[k].name.clone())
+            .collect();
+        let summary = format!(
             "reloaded: {} instance(s) running, {} kept untouched, {} (re)started, {} stopped",
             self.instances.len(),
             self.instances.len() - fresh.len(),
             fresh.len(),
             stopped
-        )
+        );
+        (summary, kept)
     }
 }

@@ -308,6 +308,10 @@ struct InstanceStats<'a> {
     auth: Option<&'a vrrp::auth_hmac::AuthStats>,
     #[serde(flatten)]
     send_errors: &'a crate::send_errors::SendErrors,
+    /// Notify scripts not queued because the same one was waiting.
+    notify_coalesced: u64,
+    /// Notify scripts dropped from a full queue.
+    notify_dropped: u64,
 }
 
 #[derive(Serialize)]
@@ -548,6 +552,8 @@ impl Daemon {
                             counters: i.router.stats(),
                             auth: i.auth.as_ref().map(|a| a.stats()),
                             send_errors: &i.send_errors,
+                            notify_coalesced: i.notifier.counts().0,
+                            notify_dropped: i.notifier.counts().1,
                         },
                     )
                 })

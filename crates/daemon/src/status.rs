@@ -129,8 +129,11 @@ impl Daemon {
     }
 
     /// The Prometheus exposition, now.
-    pub async fn metrics_text(&self) -> String {
+    pub async fn metrics_text(&mut self) -> String {
         let status = self.status().await;
+        self.recorder.tasks = tokio::runtime::Handle::current()
+            .metrics()
+            .num_alive_tasks();
         crate::metrics::render(&status, &self.recorder, &self.tracker.scripts())
     }
 

@@ -22,4 +22,6 @@ pub struct Recorder {
     pub timer_lateness: Histogram,
     /// Time between accepted adverts, per instance.
     pub advert_gaps: BTreeMap<String, Histogram>,
+    /// Tasks alive in the daemon's runtime when last scraped.
+    pub tasks: usize,
 }

@@ -193,6 +193,12 @@ fn keepalived_families(e: &mut Exposition, s: &Status, scripts: &[(String, bool)
 
 fn havip_families(e: &mut Exposition, s: &Status, rec: &Recorder) {
     e.family(
+        "havip_tasks",
+        "gauge",
+        "Tasks alive in the daemon (watchers, notify queues, timers): flat across reloads",
+    );
+    e.sample("havip_tasks", &[], rec.tasks as f64);
+    e.family(
         "havip_transitions_total",
         "counter",
         "State transitions by reason",
