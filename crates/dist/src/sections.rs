@@ -90,7 +90,7 @@ pub const HAVIPD: &[Section] = &[
             ("3", "The configuration cannot run."),
             (
                 "4",
-                "The configuration has errors keepalived would run past; havipd does not start with it.",
+                "The configuration has errors; havipd runs the rest, as keepalived would.",
             ),
             ("5", "Scripts are configured without script security."),
         ],
