@@ -1,6 +1,7 @@
-//! `havip lab bench`: CPU time and resident memory of each daemon running N instances on both
-//! servers (one master side, one backup side), measured over the same window, havipd then
-//! keepalived, in fresh labs.
+//! `havip lab bench`: CPU time and memory (PSS summed over the processes) of each daemon
+//! running N instances on both servers (one master side, one backup side), measured over the
+//! same window, havipd then keepalived in fresh labs, repeated; ratios are the median of the
+//! runs' ratios.
 
 use crate::daemon::{self, Kind};
 use crate::topology::{Topology, new_id};
@@ -34,10 +35,55 @@ pub struct BenchResult {
     pub master_cpu_pct: f64,
     /// CPU of the backup side.
     pub backup_cpu_pct: f64,
-    /// Resident memory of the master side (KiB, all its processes).
-    pub master_rss_kib: u64,
-    /// Resident memory of the backup side.
-    pub backup_rss_kib: u64,
+    /// Memory of the master side (KiB, PSS summed over all its processes).
+    pub master_pss_kib: u64,
+    /// Memory of the backup side.
+    pub backup_pss_kib: u64,
+}
+
+/// havipd's figures over the other daemon's, from one run of each.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct Ratios {
+    /// Master CPU.
+    pub master_cpu: f64,
+    /// Backup CPU.
+    pub backup_cpu: f64,
+    /// Master memory.
+    pub master_pss: f64,
+    /// Backup memory.
+    pub backup_pss: f64,
+}
+
+impl Ratios {
+    /// `ours` over `theirs`.
+    pub fn of(ours: &BenchResult, theirs: &BenchResult) -> Ratios {
+        let r = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
+        Ratios {
+            master_cpu: r(ours.master_cpu_pct, theirs.master_cpu_pct),
+            backup_cpu: r(ours.backup_cpu_pct, theirs.backup_cpu_pct),
+            master_pss: r(ours.master_pss_kib as f64, theirs.master_pss_kib as f64),
+            backup_pss: r(ours.backup_pss_kib as f64, theirs.backup_pss_kib as f64),
+        }
+    }
+
+    /// The median of each ratio over `runs`.
+    pub fn median(runs: &[Ratios]) -> Ratios {
+        let m = |f: fn(&Ratios) -> f64| {
+            let mut v: Vec<f64> = runs.iter().map(f).collect();
+            v.sort_by(f64::total_cmp);
+            match v.len() {
+                0 => f64::NAN,
+                n if n % 2 == 1 => v[n / 2],
+                n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+            }
+        };
+        Ratios {
+            master_cpu: m(|r| r.master_cpu),
+            backup_cpu: m(|r| r.backup_cpu),
+            master_pss: m(|r| r.master_pss),
+            backup_pss: m(|r| r.backup_pss),
+        }
+    }
 }
 
 /// The keepalived.conf of one side: `instances` instances, VRIDs 1..=N, a /32 VIP each.
@@ -118,14 +164,26 @@ pub fn run(spec: &BenchSpec, kind: Kind, progress: &dyn Fn(&str)) -> Result<Benc
         daemon: kind,
         master_cpu_pct: (m1 - m0) / elapsed * 100.0,
         backup_cpu_pct: (b1 - b0) / elapsed * 100.0,
-        master_rss_kib: master.rss_kib(),
-        backup_rss_kib: backup.rss_kib(),
+        master_pss_kib: master.pss_kib(),
+        backup_pss_kib: backup.pss_kib(),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_median_ratio_is_the_middle_run_s() {
+        let run = |c: f64| Ratios {
+            master_cpu: c,
+            backup_cpu: 2.0 * c,
+            master_pss: 0.5,
+            backup_pss: 0.5,
+        };
+        let m = Ratios::median(&[run(0.3), run(0.9), run(0.2)]);
+        assert_eq!((m.master_cpu, m.backup_cpu, m.master_pss), (0.3, 0.6, 0.5));
+    }
 
     #[test]
     fn bench_config_is_valid_for_the_checker() {

@@ -217,14 +217,16 @@ impl Running {
         ns as f64 / 1e9
     }
 
-    /// Resident memory of all its processes, in KiB.
-    pub fn rss_kib(&self) -> u64 {
+    /// Memory of all its processes, in KiB: the sum of their proportional set sizes (PSS), so
+    /// pages its processes share (keepalived's parent and VRRP child, havipd's supervisor and
+    /// worker) count once, not once per process as resident sizes would.
+    pub fn pss_kib(&self) -> u64 {
         self.pids()
             .into_iter()
-            .filter_map(|p| std::fs::read_to_string(format!("/proc/{p}/status")).ok())
+            .filter_map(|p| std::fs::read_to_string(format!("/proc/{p}/smaps_rollup")).ok())
             .filter_map(|s| {
                 s.lines()
-                    .find(|l| l.starts_with("VmRSS:"))
+                    .find(|l| l.starts_with("Pss:"))
                     .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
             })
             .sum()

@@ -1,80 +1,102 @@
-//! `havip lab bench`: CPU and memory of havipd and keepalived side by side.
+//! `havip lab bench`: CPU and memory of havipd and keepalived side by side, repeated.
 
 use super::{fail, progress};
 use crate::output::FormatArgs;
-use lab::bench::{self, BenchSpec};
+use lab::bench::{self, BenchResult, BenchSpec, Ratios};
 use lab::daemon::Kind;
+use serde::Serialize;
 use std::process::ExitCode;
 
+/// What `--format json` prints.
+#[derive(Serialize)]
+struct Report {
+    spec: BenchSpec,
+    /// Each run: havipd's figures, then the other daemon's, and their ratios.
+    runs: Vec<(BenchResult, BenchResult, Ratios)>,
+    /// The median of the runs' ratios.
+    median: Ratios,
+}
+
 /// `havip lab bench`.
-pub fn run(
-    instances: u16,
-    advert_int: f64,
-    window: f64,
-    auth_hmac: bool,
-    vs: Option<Kind>,
-    out: &FormatArgs,
-) -> ExitCode {
-    let spec = BenchSpec {
-        instances,
-        advert_int,
-        window,
-        auth_hmac,
-    };
-    let other = vs.unwrap_or(if auth_hmac {
+pub fn run(spec: BenchSpec, runs: u32, vs: Option<Kind>, out: &FormatArgs) -> ExitCode {
+    let other = vs.unwrap_or(if spec.auth_hmac {
         Kind::Keepalived24
     } else {
         Kind::Keepalived
     });
-    if auth_hmac && other == Kind::Keepalived {
+    if spec.auth_hmac && other == Kind::Keepalived {
         return fail(anyhow::anyhow!(
             "--auth-hmac needs keepalived 2.4 to compare with: Debian's keepalived 2.2.7 has no auth_hmac (use --vs keepalived-2.4)"
         ));
     }
-    let mut results = Vec::new();
-    for kind in [Kind::Havipd, other] {
-        match bench::run(&spec, kind, &progress) {
-            Ok(r) => results.push(r),
-            Err(e) => return fail(e),
-        }
+    if runs == 0 {
+        return fail(anyhow::anyhow!("--runs must be at least 1"));
     }
+    let mut report = Report {
+        spec,
+        runs: Vec::new(),
+        median: Ratios::default(),
+    };
+    for n in 1..=runs {
+        progress(&format!("run {n} of {runs}"));
+        let ours = match bench::run(&spec, Kind::Havipd, &progress) {
+            Ok(r) => r,
+            Err(e) => return fail(e),
+        };
+        let theirs = match bench::run(&spec, other, &progress) {
+            Ok(r) => r,
+            Err(e) => return fail(e),
+        };
+        let ratios = Ratios::of(&ours, &theirs);
+        report.runs.push((ours, theirs, ratios));
+    }
+    let all: Vec<Ratios> = report.runs.iter().map(|(_, _, r)| *r).collect();
+    report.median = Ratios::median(&all);
     if out.is_json() {
         println!(
             "{}",
-            serde_json::to_string_pretty(&results).unwrap_or_default()
+            serde_json::to_string_pretty(&report).unwrap_or_default()
         );
-        return ExitCode::SUCCESS;
+    } else {
+        print_text(&report);
     }
+    ExitCode::SUCCESS
+}
+
+fn print_text(report: &Report) {
+    let spec = &report.spec;
     println!(
-        "{} instances, advert_int {} s, {} s window{}",
+        "{} instances, advert_int {} s, {} s window{}, {} run(s); memory is PSS summed over each daemon's processes",
         spec.instances,
         spec.advert_int,
         spec.window,
-        if spec.auth_hmac { ", auth_hmac" } else { "" }
+        if spec.auth_hmac { ", auth_hmac" } else { "" },
+        report.runs.len()
     );
     println!(
-        "{:<11} {:>12} {:>12} {:>14} {:>14}",
-        "daemon", "master CPU%", "backup CPU%", "master RSS KiB", "backup RSS KiB"
+        "{:<4} {:<15} {:>12} {:>12} {:>14} {:>14}",
+        "run", "daemon", "master CPU%", "backup CPU%", "master PSS KiB", "backup PSS KiB"
     );
-    for r in &results {
-        println!(
-            "{:<11} {:>12.2} {:>12.2} {:>14} {:>14}",
-            r.daemon.to_string(),
-            r.master_cpu_pct,
-            r.backup_cpu_pct,
-            r.master_rss_kib,
-            r.backup_rss_kib
-        );
+    for (n, (ours, theirs, _)) in report.runs.iter().enumerate() {
+        for r in [ours, theirs] {
+            println!(
+                "{:<4} {:<15} {:>12.2} {:>12.2} {:>14} {:>14}",
+                n + 1,
+                r.daemon.to_string(),
+                r.master_cpu_pct,
+                r.backup_cpu_pct,
+                r.master_pss_kib,
+                r.backup_pss_kib
+            );
+        }
     }
-    if let [h, k] = results.as_slice() {
-        let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
-        println!(
-            "havipd/keepalived: master CPU {:.2}, backup CPU {:.2}, master RSS {:.2}, backup RSS {:.2}",
-            ratio(h.master_cpu_pct, k.master_cpu_pct),
-            ratio(h.backup_cpu_pct, k.backup_cpu_pct),
-            ratio(h.master_rss_kib as f64, k.master_rss_kib as f64),
-            ratio(h.backup_rss_kib as f64, k.backup_rss_kib as f64)
-        );
-    }
-    ExitCode::SUCCESS
+    let m = &report.median;
+    println!(
+        "havipd/other, median of {} runs: master CPU {:.2}, backup CPU {:.2}, master PSS {:.2}, backup PSS {:.2}",
+        report.runs.len(),
+        m.master_cpu,
+        m.backup_cpu,
+        m.master_pss,
+        m.backup_pss
+    );
 }

@@ -87,6 +87,9 @@ enum LabCommand {
         /// The daemon to compare with (default keepalived, or keepalived-2.4 with --auth-hmac).
         #[arg(long)]
         vs: Option<Kind>,
+        /// Runs of both daemons; the ratios reported are the median of the runs'.
+        #[arg(long, default_value_t = 3)]
+        runs: u32,
     },
 }
 
@@ -175,7 +178,16 @@ pub fn run(args: &Args) -> ExitCode {
             window,
             auth_hmac,
             vs,
-        } => bench::run(*instances, *advert_int, *window, *auth_hmac, *vs, out),
+            runs,
+        } => {
+            let spec = lab::bench::BenchSpec {
+                instances: *instances,
+                advert_int: *advert_int,
+                window: *window,
+                auth_hmac: *auth_hmac,
+            };
+            bench::run(spec, *runs, *vs, out)
+        }
     }
 }
 
