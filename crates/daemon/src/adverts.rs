@@ -5,6 +5,7 @@
 use crate::instance::Instance;
 use crate::send_errors;
 use crate::sockets::VrrpSocket;
+use std::io;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 use tracing::warn;
@@ -14,11 +15,14 @@ use vrrp::{Advert, ChecksumMode, Family, PacketAddrs};
 /// How often one instance logs rejections of the same kind.
 const LOG_EVERY: Duration = Duration::from_secs(10);
 
-/// Sends `advert` to each of the instance's destinations. A copy the kernel refuses is counted
-/// and logged; an advert no copy of which left is not counted as sent.
-pub fn send(inst: &mut Instance, sock: &VrrpSocket, advert: &Advert) {
+/// One advert's copies, one per destination, encoded (and signed once).
+pub type Copies = Vec<(Vec<u8>, IpAddr)>;
+
+/// The copies of `advert` for each of the instance's destinations; `None` if it cannot be
+/// encoded (logged).
+pub fn copies(inst: &mut Instance, advert: &Advert) -> Option<Copies> {
     let mut trailer: Option<[u8; TRAILER_LEN]> = None;
-    let mut sent_any = inst.destinations.is_empty();
+    let mut out = Vec::with_capacity(inst.destinations.len());
     for k in 0..inst.destinations.len() {
         let dst = inst.destinations[k];
         let addrs = PacketAddrs {
@@ -29,7 +33,7 @@ pub fn send(inst: &mut Instance, sock: &VrrpSocket, advert: &Advert) {
             Ok(b) => b,
             Err(e) => {
                 warn!(instance = %inst.name, error = %e, "advert not encodable");
-                return;
+                return None;
             }
         };
         if let Some(auth) = &mut inst.auth {
@@ -43,15 +47,33 @@ pub fn send(inst: &mut Instance, sock: &VrrpSocket, advert: &Advert) {
             }
             vrrp::reseal_ipv6_checksum(&mut bytes, &addrs);
         }
-        match sock.send(&bytes, inst.primary, dst, inst.xmit_index) {
+        out.push((bytes, dst));
+    }
+    Some(out)
+}
+
+/// Counts the copies the kernel refused (`results`, in the order of `copies`) and logs them;
+/// an advert no copy of which left is not counted as sent.
+pub fn account(inst: &mut Instance, priority: u8, copies: &Copies, results: &[io::Result<()>]) {
+    let mut sent_any = copies.is_empty();
+    for ((_, dst), result) in copies.iter().zip(results) {
+        match result {
             Ok(()) => sent_any = true,
             Err(e) => inst
                 .send_errors
-                .failed(&inst.name, send_errors::Kind::Advert, &dst, &e),
+                .failed(&inst.name, send_errors::Kind::Advert, dst, e),
         }
     }
     if !sent_any {
-        inst.router.advert_not_sent(advert.priority);
+        inst.router.advert_not_sent(priority);
+    }
+}
+
+/// Sends `advert` to each of the instance's destinations at once (one system call).
+pub fn send(inst: &mut Instance, sock: &VrrpSocket, advert: &Advert) {
+    if let Some(c) = copies(inst, advert) {
+        let results = sock.send_batch(inst.primary, inst.xmit_index, &c);
+        account(inst, advert.priority, &c, &results);
     }
 }
 

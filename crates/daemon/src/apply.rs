@@ -19,8 +19,17 @@ impl Daemon {
                     } else {
                         &self.sock6
                     };
-                    if let Some(sock) = sock {
-                        crate::adverts::send(&mut self.instances[k], sock, &advert);
+                    match (&mut self.outbox, sock) {
+                        (Some(out), _) => {
+                            if let Some(c) = crate::adverts::copies(&mut self.instances[k], &advert)
+                            {
+                                out.push((k, advert.priority, c));
+                            }
+                        }
+                        (None, Some(sock)) => {
+                            crate::adverts::send(&mut self.instances[k], sock, &advert)
+                        }
+                        (None, None) => {}
                     }
                 }
                 Action::Transition { from, to, reason } => {

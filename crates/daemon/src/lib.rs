@@ -19,6 +19,7 @@ mod notify;
 mod notify_fifo;
 mod notify_relay;
 mod observe;
+mod outbox;
 mod pacing;
 mod packet_socket;
 mod reload;
@@ -333,6 +334,7 @@ async fn start(args: Args, report: Report, signals: run::Signals) -> Result<()> 
         sock6,
         dropped: run::Dropped::default(),
         backlog: run::Backlog::default(),
+        outbox: None,
         fifo,
         config: config.clone(),
         setup: run::Setup {

@@ -9,7 +9,7 @@ use crate::netlink::Netlink;
 use crate::notify_fifo::NotifyFifo;
 use crate::observe::{self, Observation};
 use crate::packet_socket::PacketSender;
-use crate::sockets::{RecvError, VrrpSocket};
+use crate::sockets::{Received, RecvBatch, RecvError, VrrpSocket};
 use crate::state_files::StateFiles;
 use crate::tracking::Tracker;
 use anyhow::{Context, Result};
@@ -41,9 +41,6 @@ pub struct Dropped {
     /// A valid advert for a VRID / interface / family we do not run.
     pub no_instance: u64,
 }
-
-/// Packets read per socket per wake-up, at most: a flood cannot keep the loop from its timers.
-const RECEIVE_BUDGET: usize = 16;
 
 /// Sockets left with packets queued when their budget ran out.
 #[derive(Clone, Copy, Debug, Default)]
@@ -83,6 +80,8 @@ pub struct Daemon {
     pub dropped: Dropped,
     /// Sockets with packets still to read.
     pub backlog: Backlog,
+    /// Adverts held while timers fire together, sent at once after them (`None`: send now).
+    pub outbox: Option<Vec<crate::outbox::Queued>>,
     /// `vrrp_notify_fifo`, if configured.
     pub fifo: Option<NotifyFifo>,
     /// For reloads.
@@ -147,7 +146,7 @@ pub async fn run(mut d: Daemon, mut inputs: Inputs, mut signals: Signals) -> Res
         d.start_instance(k).await?;
     }
     d.systemd.ready(d.instances.len());
-    let mut buf = vec![0u8; 65536];
+    let mut buf = RecvBatch::default();
     while d.wake(&mut signals, &mut inputs, &mut buf).await? {}
     d.systemd.stopping();
     if d.setup.handover_on_stop {
@@ -195,7 +194,7 @@ impl Daemon {
         &mut self,
         sig: &mut Signals,
         inputs: &mut Inputs,
-        buf: &mut [u8],
+        buf: &mut RecvBatch,
     ) -> Result<bool> {
         let deadline = self
             .instances
@@ -242,9 +241,11 @@ impl Daemon {
         Ok(true)
     }
 
-    /// Sends the announcements and runs the router timers that are due, all at one instant.
+    /// Sends the announcements and runs the router timers that are due, all at one instant;
+    /// the adverts they send go together at the end.
     async fn fire_due_timers(&mut self) {
         self.send_due_announcements();
+        self.outbox = Some(Vec::new());
         let now = self.clock.now();
         for k in 0..self.instances.len() {
             let due = self.instances[k]
@@ -257,6 +258,8 @@ impl Daemon {
                 self.handle_at(k, now, Event::Timer).await;
             }
         }
+        let queued = self.outbox.take().unwrap_or_default();
+        self.flush_outbox(queued);
     }
 
     /// `--handover-on-stop`: every master hands over as in maintenance, and the daemon keeps
@@ -267,7 +270,7 @@ impl Daemon {
         &mut self,
         sig: &mut Signals,
         inputs: &mut Inputs,
-        buf: &mut [u8],
+        buf: &mut RecvBatch,
     ) -> Result<()> {
         for k in 0..self.instances.len() {
             if self.instances[k].router.state() == State::Master {
@@ -443,38 +446,61 @@ impl Daemon {
         }
     }
 
-    async fn drain(&mut self, family: Family, buf: &mut [u8]) {
+    async fn drain(&mut self, family: Family, batch: &mut RecvBatch) {
         *self.backlog.of(family) = true;
-        for _ in 0..RECEIVE_BUDGET {
-            let sock = if family == Family::Ipv4 {
-                &self.sock4
-            } else {
-                &self.sock6
-            };
-            let Some(sock) = sock else { return };
-            let pkt = match sock.try_recv(buf) {
+        let sock = if family == Family::Ipv4 {
+            &self.sock4
+        } else {
+            &self.sock6
+        };
+        let Some(sock) = sock else { return };
+        let packets = match sock.recv_batch(batch) {
+            Ok(p) => p,
+            Err(RecvError::Empty) => {
+                *self.backlog.of(family) = false;
+                return;
+            }
+            Err(RecvError::Io(e)) => {
+                warn!(error = %e, "receive error");
+                *self.backlog.of(family) = false;
+                return;
+            }
+            Err(RecvError::Malformed(why)) => {
+                debug!(%why, "dropped a batch");
+                return;
+            }
+        };
+        // A batch shorter than the budget emptied the queue.
+        if packets.len() < crate::sockets::BATCH {
+            *self.backlog.of(family) = false;
+        }
+        for pkt in packets {
+            self.receive(family, pkt).await;
+        }
+    }
+
+    /// Hands one received packet to its instance, or counts why it was dropped.
+    async fn receive(&mut self, family: Family, pkt: Result<Received, RecvError>) {
+        {
+            let pkt = match pkt {
                 Ok(p) => p,
-                Err(RecvError::Empty) => {
-                    *self.backlog.of(family) = false;
-                    return;
-                }
                 Err(RecvError::Malformed(why)) => {
                     self.dropped.malformed += 1;
                     debug!(%why, "dropped malformed packet");
-                    continue;
+                    return;
                 }
                 Err(RecvError::Io(e)) => {
                     warn!(error = %e, "receive error");
-                    *self.backlog.of(family) = false;
                     return;
                 }
+                Err(RecvError::Empty) => return,
             };
             let (advert, trailer) = match Advert::decode_with_trailer(&pkt.payload, &pkt.addrs) {
                 Ok((d, t)) => (d.advert, t.copied()),
                 Err(e) => {
                     self.dropped.invalid += 1;
                     debug!(src = %pkt.addrs.src, error = %e, "dropped invalid VRRP packet");
-                    continue;
+                    return;
                 }
             };
             let multicast = pkt.addrs.dst.is_multicast();
@@ -489,7 +515,7 @@ impl Daemon {
             let Some(k) = target else {
                 self.dropped.no_instance += 1;
                 debug!(src = %pkt.addrs.src, vrid = advert.vrid, "advert for no instance of ours");
-                continue;
+                return;
             };
             let message = &pkt.payload[..pkt.payload.len() - trailer.map_or(0, |t| t.len())];
             let inst = &mut self.instances[k];
@@ -507,7 +533,7 @@ impl Daemon {
                     self.dropped.invalid += 1;
                     debug!(src = %pkt.addrs.src, "dropped an advert with a trailer: no auth_hmac here");
                 }
-                continue;
+                return;
             }
             let arrived = tokio::time::Instant::now();
             if let Some(prev) = self.instances[k].last_advert {

@@ -38,6 +38,66 @@ pub enum RecvError {
     Io(io::Error),
 }
 
+/// Packets read at once, at most.
+pub const BATCH: usize = 16;
+
+/// Buffers and headers for reading [`BATCH`] packets with one system call, kept between reads.
+pub struct RecvBatch {
+    bufs: Vec<Vec<u8>>,
+    headers: socket::MultiHeaders<SockaddrStorage>,
+}
+
+impl Default for RecvBatch {
+    fn default() -> Self {
+        let cmsg = nix::cmsg_space!(libc::in6_pktinfo, libc::c_int, libc::in_pktinfo);
+        RecvBatch {
+            // An advert is at most 20 + 8 + 255 × 16 bytes; IPv6 has no header here.
+            bufs: vec![vec![0u8; 4200]; BATCH],
+            headers: socket::MultiHeaders::preallocate(BATCH, Some(cmsg)),
+        }
+    }
+}
+
+/// What the kernel says about a received packet besides its bytes.
+type Envelope = Result<Meta, RecvError>;
+
+/// A received packet's length, interface, and (IPv6) addresses and hop limit.
+struct Meta {
+    len: usize,
+    ifindex: u32,
+    src6: Option<Ipv6Addr>,
+    dst6: Option<Ipv6Addr>,
+    hops: Option<u8>,
+}
+
+impl Meta {
+    fn of(m: &socket::RecvMsg<'_, '_, SockaddrStorage>) -> Envelope {
+        let mut meta = Meta {
+            len: m.bytes,
+            ifindex: 0,
+            src6: m
+                .address
+                .as_ref()
+                .and_then(|a| a.as_sockaddr_in6())
+                .map(|a| a.ip()),
+            dst6: None,
+            hops: None,
+        };
+        for c in m.cmsgs().map_err(|e| RecvError::Io(e.into()))? {
+            match c {
+                ControlMessageOwned::Ipv4PacketInfo(p) => meta.ifindex = p.ipi_ifindex as u32,
+                ControlMessageOwned::Ipv6PacketInfo(p) => {
+                    meta.ifindex = p.ipi6_ifindex;
+                    meta.dst6 = Some(Ipv6Addr::from(p.ipi6_addr.s6_addr));
+                }
+                ControlMessageOwned::Ipv6HopLimit(h) => meta.hops = u8::try_from(h).ok(),
+                _ => {}
+            }
+        }
+        Ok(meta)
+    }
+}
+
 /// The raw VRRP socket of one address family.
 pub struct VrrpSocket {
     family: Family,
@@ -101,42 +161,46 @@ impl VrrpSocket {
         self.fd.readable().await
     }
 
-    /// Reads one packet if any is queued.
-    pub fn try_recv(&self, buf: &mut [u8]) -> Result<Received, RecvError> {
+    /// Reads the packets queued, up to the batch's size, with one system call (`recvmmsg`).
+    /// `Err(Empty)` when none is queued.
+    pub fn recv_batch(
+        &self,
+        batch: &mut RecvBatch,
+    ) -> Result<Vec<Result<Received, RecvError>>, RecvError> {
         let fd = self.fd.get_ref().as_raw_fd();
-        let mut cmsg = nix::cmsg_space!(libc::in6_pktinfo, libc::c_int, libc::in_pktinfo);
-        let mut iov = [IoSliceMut::new(buf)];
-        let msg = match socket::recvmsg::<SockaddrStorage>(
-            fd,
-            &mut iov,
-            Some(&mut cmsg),
-            MsgFlags::MSG_DONTWAIT,
-        ) {
-            Ok(m) => m,
-            Err(nix::errno::Errno::EAGAIN) => return Err(RecvError::Empty),
-            Err(e) => return Err(RecvError::Io(e.into())),
+        let envelopes: Vec<Envelope> = {
+            let mut iovs: Vec<[IoSliceMut; 1]> = batch
+                .bufs
+                .iter_mut()
+                .map(|b| [IoSliceMut::new(b)])
+                .collect();
+            let results = match socket::recvmmsg(
+                fd,
+                &mut batch.headers,
+                iovs.iter_mut(),
+                MsgFlags::MSG_DONTWAIT,
+                None,
+            ) {
+                Ok(r) => r,
+                Err(nix::errno::Errno::EAGAIN) => return Err(RecvError::Empty),
+                Err(e) => return Err(RecvError::Io(e.into())),
+            };
+            results.map(|m| Meta::of(&m)).collect()
         };
-        let len = msg.bytes;
-        let mut ifindex = 0u32;
-        let mut dst6 = None;
-        let mut hops = None;
-        for c in msg.cmsgs().map_err(|e| RecvError::Io(e.into()))? {
-            match c {
-                ControlMessageOwned::Ipv4PacketInfo(p) => ifindex = p.ipi_ifindex as u32,
-                ControlMessageOwned::Ipv6PacketInfo(p) => {
-                    ifindex = p.ipi6_ifindex;
-                    dst6 = Some(Ipv6Addr::from(p.ipi6_addr.s6_addr));
-                }
-                ControlMessageOwned::Ipv6HopLimit(h) => hops = u8::try_from(h).ok(),
-                _ => {}
-            }
+        if envelopes.is_empty() {
+            return Err(RecvError::Empty);
         }
-        let src6 = msg
-            .address
-            .as_ref()
-            .and_then(|a| a.as_sockaddr_in6())
-            .map(|a| a.ip());
-        let data = &buf[..len];
+        Ok(envelopes
+            .into_iter()
+            .zip(&batch.bufs)
+            .map(|(e, buf)| self.parse(e, buf))
+            .collect())
+    }
+
+    /// The VRRP message of a received packet and its envelope.
+    fn parse(&self, e: Envelope, buf: &[u8]) -> Result<Received, RecvError> {
+        let e = e?;
+        let data = &buf[..e.len.min(buf.len())];
         match self.family {
             Family::Ipv4 => {
                 let (header, payload) =
@@ -144,12 +208,12 @@ impl VrrpSocket {
                 Ok(Received {
                     addrs: header.addrs,
                     ttl: header.ttl,
-                    ifindex,
+                    ifindex: e.ifindex,
                     payload: payload.to_vec(),
                 })
             }
             Family::Ipv6 => {
-                let (Some(src), Some(dst)) = (src6, dst6) else {
+                let (Some(src), Some(dst)) = (e.src6, e.dst6) else {
                     return Err(RecvError::Malformed(
                         "IPv6 packet without source or packet info".into(),
                     ));
@@ -159,20 +223,32 @@ impl VrrpSocket {
                         src: IpAddr::V6(src),
                         dst: IpAddr::V6(dst),
                     },
-                    ttl: hops.unwrap_or(0),
-                    ifindex,
+                    ttl: e.hops.unwrap_or(0),
+                    ifindex: e.ifindex,
                     payload: data.to_vec(),
                 })
             }
         }
     }
 
-    /// Sends a VRRP message from `src` to `dst` out of `ifindex`.
-    pub fn send(&self, payload: &[u8], src: IpAddr, dst: IpAddr, ifindex: u32) -> io::Result<()> {
+    /// Sends messages, all from `src` out of `ifindex`, with as few system calls as the kernel
+    /// allows (`sendmmsg`, the packet info shared); one result per message, in order.
+    pub fn send_batch(
+        &self,
+        src: IpAddr,
+        ifindex: u32,
+        msgs: &[(Vec<u8>, IpAddr)],
+    ) -> Vec<io::Result<()>> {
         let fd = self.fd.get_ref().as_raw_fd();
-        let iov = [IoSlice::new(payload)];
-        let result = match (src, dst) {
-            (IpAddr::V4(s), IpAddr::V4(d)) => {
+        let iovs: Vec<[IoSlice; 1]> = msgs.iter().map(|(b, _)| [IoSlice::new(b)]).collect();
+        let mismatch = || {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "source and destination of different families",
+            )
+        };
+        match src {
+            IpAddr::V4(s) => {
                 let info = libc::in_pktinfo {
                     ipi_ifindex: ifindex as i32,
                     ipi_spec_dst: libc::in_addr {
@@ -180,45 +256,92 @@ impl VrrpSocket {
                     },
                     ipi_addr: libc::in_addr { s_addr: 0 },
                 };
-                let to = SockaddrIn::from(SocketAddrV4::new(d, 0));
-                socket::sendmsg(
+                let addrs: Vec<Option<SockaddrIn>> = msgs
+                    .iter()
+                    .map(|(_, d)| match d {
+                        IpAddr::V4(d) => Some(SockaddrIn::from(SocketAddrV4::new(*d, 0))),
+                        IpAddr::V6(_) => None,
+                    })
+                    .collect();
+                if addrs.iter().any(Option::is_none) {
+                    return msgs.iter().map(|_| Err(mismatch())).collect();
+                }
+                let cmsgs = [ControlMessage::Ipv4PacketInfo(&info)];
+                send_many(
                     fd,
-                    &iov,
-                    &[ControlMessage::Ipv4PacketInfo(&info)],
-                    MsgFlags::empty(),
-                    Some(&to),
+                    &iovs,
+                    &addrs,
+                    &cmsgs,
+                    nix::cmsg_space!(libc::in_pktinfo),
                 )
             }
-            (IpAddr::V6(s), IpAddr::V6(d)) => {
+            IpAddr::V6(s) => {
                 let info = libc::in6_pktinfo {
                     ipi6_addr: libc::in6_addr {
                         s6_addr: s.octets(),
                     },
                     ipi6_ifindex: ifindex,
                 };
-                let scope = if d.is_multicast() || is_link_local(d) {
-                    ifindex
-                } else {
-                    0
-                };
-                let to = SockaddrIn6::from(SocketAddrV6::new(d, 0, 0, scope));
-                socket::sendmsg(
+                let addrs: Vec<Option<SockaddrIn6>> = msgs
+                    .iter()
+                    .map(|(_, d)| match d {
+                        IpAddr::V6(d) => {
+                            let scope = if d.is_multicast() || is_link_local(*d) {
+                                ifindex
+                            } else {
+                                0
+                            };
+                            Some(SockaddrIn6::from(SocketAddrV6::new(*d, 0, 0, scope)))
+                        }
+                        IpAddr::V4(_) => None,
+                    })
+                    .collect();
+                if addrs.iter().any(Option::is_none) {
+                    return msgs.iter().map(|_| Err(mismatch())).collect();
+                }
+                let cmsgs = [ControlMessage::Ipv6PacketInfo(&info)];
+                send_many(
                     fd,
-                    &iov,
-                    &[ControlMessage::Ipv6PacketInfo(&info)],
-                    MsgFlags::empty(),
-                    Some(&to),
+                    &iovs,
+                    &addrs,
+                    &cmsgs,
+                    nix::cmsg_space!(libc::in6_pktinfo),
                 )
             }
-            _ => {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    "source and destination of different families",
-                ));
-            }
-        };
-        result.map(|_| ()).map_err(io::Error::from)
+        }
     }
+}
+
+/// `sendmmsg` until every message went or failed: a message the kernel refuses ends a call;
+/// it gets the error and the next call starts after it.
+fn send_many<S: socket::SockaddrLike + Copy>(
+    fd: std::os::fd::RawFd,
+    iovs: &[[IoSlice; 1]],
+    addrs: &[Option<S>],
+    cmsgs: &[ControlMessage],
+    cmsg_space: Vec<u8>,
+) -> Vec<io::Result<()>> {
+    let mut out: Vec<io::Result<()>> = Vec::with_capacity(iovs.len());
+    let mut headers = socket::MultiHeaders::<S>::preallocate(iovs.len(), Some(cmsg_space));
+    while out.len() < iovs.len() {
+        let start = out.len();
+        match socket::sendmmsg(
+            fd,
+            &mut headers,
+            &iovs[start..],
+            &addrs[start..],
+            cmsgs,
+            MsgFlags::empty(),
+        ) {
+            Ok(sent) => {
+                let n = sent.count().max(1);
+                out.extend((0..n).map(|_| Ok(())));
+            }
+            Err(e) => out.push(Err(e.into())),
+        }
+    }
+    out.truncate(iovs.len());
+    out
 }
 
 fn is_link_local(a: Ipv6Addr) -> bool {
