@@ -67,10 +67,17 @@ impl Daemon {
                     }
                 }
                 Action::AddVips => {
-                    for (v, index) in inst.vips.iter().chain(&inst.excluded) {
-                        if let Err(e) = self.netlink.add_address(*index, v).await {
-                            warn!(instance = %inst.name, error = %e, "VIP not added");
-                        }
+                    // Every address's request in flight at once: one round of netlink
+                    // messages for all of them, not one round trip each.
+                    let added = futures::future::join_all(
+                        inst.vips
+                            .iter()
+                            .chain(&inst.excluded)
+                            .map(|(v, index)| self.netlink.add_address(*index, v)),
+                    )
+                    .await;
+                    for e in added.into_iter().filter_map(Result::err) {
+                        warn!(instance = %inst.name, error = %e, "VIP not added");
                     }
                     for (r, index) in &inst.routes {
                         if let Err(e) = self.netlink.add_route(r, *index).await {
@@ -95,10 +102,15 @@ impl Daemon {
                             warn!(instance = %inst.name, error = %format!("{e:#}"), "virtual route not removed");
                         }
                     }
-                    for (v, index) in inst.vips.iter().chain(&inst.excluded) {
-                        if let Err(e) = self.netlink.del_address(*index, v.addr).await {
-                            warn!(instance = %inst.name, error = %e, "VIP not removed");
-                        }
+                    let removed = futures::future::join_all(
+                        inst.vips
+                            .iter()
+                            .chain(&inst.excluded)
+                            .map(|(v, index)| self.netlink.del_address(*index, v.addr)),
+                    )
+                    .await;
+                    for e in removed.into_iter().filter_map(Result::err) {
+                        warn!(instance = %inst.name, error = %e, "VIP not removed");
                     }
                 }
                 Action::Announce { repeat } => {
