@@ -141,6 +141,13 @@ def page(scenarios_path, directory):
             steps = ", ".join(f"{s['action']} {s['node']} at {s['at']} s" for s in spec.get("steps", []))
             lines += [f"### {name}", "", spec.get("description", ""), ""]
             lines += [f"Steps: {steps}; probed for {spec.get('duration', '?')} s.", ""]
+            own = os.path.join(directory, f"{name}.machine.json")
+            if os.path.exists(own):
+                with open(own) as f:
+                    m = json.load(f)
+                lines += [f"Measured {m.get('date')} on {m.get('cpus')} CPUs ({m.get('cpu')}), "
+                          f"Linux {m.get('kernel')}, havip at `{m.get('havip')}` "
+                          "(later than the page's other series).", ""]
             lines += series_table(*data)
             lines += ["", f"![CDFs of {name}](failover/{name}.svg)", ""]
     if missing:

@@ -38,8 +38,13 @@ if [ "${REPORT_ONLY:-0}" != 1 ]; then
       failed+=("$s")
     fi
     rm -f "$out/$s.json.tmp"
+    python3 scripts/failover-page.py machine "$runs" > "$out/$s.machine.json"
   done
-  python3 scripts/failover-page.py machine "$runs" > "$out/machine.json"
+  # A run of every series describes the whole page; a partial one, each series it ran.
+  if [ $# -eq 0 ]; then
+    python3 scripts/failover-page.py machine "$runs" > "$out/machine.json"
+    for s in "${series[@]}"; do rm -f "$out/$s.machine.json"; done
+  fi
 fi
 python3 scripts/failover-page.py page "$scenarios" "$out" > docs/failover.md
 echo "wrote docs/failover.md" >&2
