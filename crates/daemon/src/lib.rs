@@ -297,6 +297,8 @@ async fn start(args: Args, report: Report, signals: run::Signals) -> Result<()> 
     };
     let netlink = netlink::Netlink::connect()?;
     let config = configure::runnable(&report.config);
+    // The check's report (its model and diagnostics) is not needed past this point.
+    drop(report);
     let configured = configure::configure(&config, &netlink).await?;
     let needs = |f: Family| configured.instances.iter().any(|i| i.family == f);
     let sock4 = if needs(Family::Ipv4) {
@@ -336,7 +338,9 @@ async fn start(args: Args, report: Report, signals: run::Signals) -> Result<()> 
         backlog: run::Backlog::default(),
         outbox: None,
         fifo,
-        config: config.clone(),
+        pacer: pacing::Pacer::new(&config),
+        dumps: conf::dump_files::dump_files(&config, &conf::dump_files::tmp_dir()),
+        config,
         setup: run::Setup {
             file: args.file.clone(),
             config_id: args.config_id.clone(),
@@ -345,13 +349,11 @@ async fn start(args: Args, report: Report, signals: run::Signals) -> Result<()> 
         watchers,
         notify_tasks: configured.notify_tasks,
         reports,
-        pacer: pacing::Pacer::new(&config),
         sync_pending: Vec::new(),
         events: Default::default(),
         started: state_files::unix_now(),
         systemd: systemd::Systemd::from_env(),
         recorder: Default::default(),
-        dumps: conf::dump_files::dump_files(&config, &conf::dump_files::tmp_dir()),
     };
     let inputs = run::Inputs {
         reports: reports_rx,

@@ -111,7 +111,11 @@ impl Notifier {
                     }
                 };
                 match next {
-                    Some((script, args)) => run(&name, &script, &args, SCRIPT_TIMEOUT).await,
+                    // Boxed: the idle worker of each instance keeps only its small loop,
+                    // not the room a running script's future needs.
+                    Some((script, args)) => {
+                        Box::pin(run(&name, &script, &args, SCRIPT_TIMEOUT)).await
+                    }
                     None => wake.notified().await,
                 }
             }

@@ -160,6 +160,18 @@ pub fn run(spec: &BenchSpec, kind: Kind, progress: &dyn Fn(&str)) -> Result<Benc
     std::thread::sleep(Duration::from_secs_f64(spec.window));
     let elapsed = t0.elapsed().as_secs_f64();
     let (m1, b1) = (master.cpu_seconds(), backup.cpu_seconds());
+    // A steady state or nothing: a backup that took over (it stopped hearing the master) would
+    // measure something else.
+    let b = topo.servers[1].clone();
+    let taken = crate::shell::sh_in(&b.ns, "ip -o addr show dev eth0")
+        .map(|o| o.matches(" 10.200.").count())
+        .unwrap_or(0);
+    if taken > 0 {
+        bail!(
+            "{kind}: the backup side holds {taken} VIPs at the end of the window: not a steady state\n{}",
+            backup.log_text()
+        );
+    }
     Ok(BenchResult {
         daemon: kind,
         master_cpu_pct: (m1 - m0) / elapsed * 100.0,
