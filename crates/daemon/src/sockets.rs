@@ -38,22 +38,18 @@ pub enum RecvError {
     Io(io::Error),
 }
 
-/// Packets read at once, at most.
+/// Packets read per socket per wake-up, at most: a flood cannot keep the loop from its timers.
 pub const BATCH: usize = 16;
 
-/// Buffers and headers for reading [`BATCH`] packets with one system call, kept between reads.
+/// The buffer packets are read into, kept between reads.
 pub struct RecvBatch {
-    bufs: Vec<Vec<u8>>,
-    headers: socket::MultiHeaders<SockaddrStorage>,
+    buf: Vec<u8>,
 }
 
 impl Default for RecvBatch {
     fn default() -> Self {
-        let cmsg = nix::cmsg_space!(libc::in6_pktinfo, libc::c_int, libc::in_pktinfo);
         RecvBatch {
-            // An advert is at most 20 + 8 + 255 × 16 bytes; IPv6 has no header here.
-            bufs: vec![vec![0u8; 4200]; BATCH],
-            headers: socket::MultiHeaders::preallocate(BATCH, Some(cmsg)),
+            buf: vec![0u8; 65536],
         }
     }
 }
@@ -161,40 +157,35 @@ impl VrrpSocket {
         self.fd.readable().await
     }
 
-    /// Reads the packets queued, up to the batch's size, with one system call (`recvmmsg`).
-    /// `Err(Empty)` when none is queued.
+    /// Reads the packets queued, up to the batch's size. `Err(Empty)` when none is queued.
     pub fn recv_batch(
         &self,
         batch: &mut RecvBatch,
     ) -> Result<Vec<Result<Received, RecvError>>, RecvError> {
         let fd = self.fd.get_ref().as_raw_fd();
-        let envelopes: Vec<Envelope> = {
-            let mut iovs: Vec<[IoSliceMut; 1]> = batch
-                .bufs
-                .iter_mut()
-                .map(|b| [IoSliceMut::new(b)])
-                .collect();
-            let results = match socket::recvmmsg(
-                fd,
-                &mut batch.headers,
-                iovs.iter_mut(),
-                MsgFlags::MSG_DONTWAIT,
-                None,
-            ) {
-                Ok(r) => r,
-                Err(nix::errno::Errno::EAGAIN) => return Err(RecvError::Empty),
-                Err(e) => return Err(RecvError::Io(e.into())),
+        let mut out = Vec::new();
+        for _ in 0..BATCH {
+            let mut cmsg = nix::cmsg_space!(libc::in6_pktinfo, libc::c_int, libc::in_pktinfo);
+            let buf = &mut batch.buf;
+            let envelope = {
+                let mut iov = [IoSliceMut::new(buf)];
+                match socket::recvmsg::<SockaddrStorage>(
+                    fd,
+                    &mut iov,
+                    Some(&mut cmsg),
+                    MsgFlags::MSG_DONTWAIT,
+                ) {
+                    Ok(m) => Meta::of(&m),
+                    Err(nix::errno::Errno::EAGAIN) => break,
+                    Err(e) => return Err(RecvError::Io(e.into())),
+                }
             };
-            results.map(|m| Meta::of(&m)).collect()
-        };
-        if envelopes.is_empty() {
+            out.push(self.parse(envelope, &batch.buf));
+        }
+        if out.is_empty() {
             return Err(RecvError::Empty);
         }
-        Ok(envelopes
-            .into_iter()
-            .zip(&batch.bufs)
-            .map(|(e, buf)| self.parse(e, buf))
-            .collect())
+        Ok(out)
     }
 
     /// The VRRP message of a received packet and its envelope.
