@@ -9,7 +9,7 @@ use crate::netlink::Netlink;
 use crate::notify_fifo::NotifyFifo;
 use crate::observe::{self, Observation};
 use crate::packet_socket::PacketSender;
-use crate::sockets::{Received, RecvBatch, RecvError, VrrpSocket};
+use crate::sockets::{Received, RecvBuffer, RecvError, VrrpSocket};
 use crate::state_files::StateFiles;
 use crate::tracking::Tracker;
 use anyhow::{Context, Result};
@@ -146,7 +146,7 @@ pub async fn run(mut d: Daemon, mut inputs: Inputs, mut signals: Signals) -> Res
         d.start_instance(k).await?;
     }
     d.systemd.ready(d.instances.len());
-    let mut buf = RecvBatch::default();
+    let mut buf = RecvBuffer::default();
     while d.wake(&mut signals, &mut inputs, &mut buf).await? {}
     d.systemd.stopping();
     if d.setup.handover_on_stop {
@@ -194,7 +194,7 @@ impl Daemon {
         &mut self,
         sig: &mut Signals,
         inputs: &mut Inputs,
-        buf: &mut RecvBatch,
+        buf: &mut RecvBuffer,
     ) -> Result<bool> {
         let deadline = self
             .instances
@@ -270,7 +270,7 @@ impl Daemon {
         &mut self,
         sig: &mut Signals,
         inputs: &mut Inputs,
-        buf: &mut RecvBatch,
+        buf: &mut RecvBuffer,
     ) -> Result<()> {
         for k in 0..self.instances.len() {
             if self.instances[k].router.state() == State::Master {
@@ -446,7 +446,7 @@ impl Daemon {
         }
     }
 
-    async fn drain(&mut self, family: Family, batch: &mut RecvBatch) {
+    async fn drain(&mut self, family: Family, batch: &mut RecvBuffer) {
         *self.backlog.of(family) = true;
         let sock = if family == Family::Ipv4 {
             &self.sock4
@@ -454,7 +454,7 @@ impl Daemon {
             &self.sock6
         };
         let Some(sock) = sock else { return };
-        let packets = match sock.recv_batch(batch) {
+        let packets = match sock.recv_some(batch) {
             Ok(p) => p,
             Err(RecvError::Empty) => {
                 *self.backlog.of(family) = false;

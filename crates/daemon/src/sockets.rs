@@ -42,13 +42,13 @@ pub enum RecvError {
 pub const BATCH: usize = 16;
 
 /// The buffer packets are read into, kept between reads.
-pub struct RecvBatch {
+pub struct RecvBuffer {
     buf: Vec<u8>,
 }
 
-impl Default for RecvBatch {
+impl Default for RecvBuffer {
     fn default() -> Self {
-        RecvBatch {
+        RecvBuffer {
             buf: vec![0u8; 65536],
         }
     }
@@ -158,9 +158,9 @@ impl VrrpSocket {
     }
 
     /// Reads the packets queued, up to the batch's size. `Err(Empty)` when none is queued.
-    pub fn recv_batch(
+    pub fn recv_some(
         &self,
-        batch: &mut RecvBatch,
+        batch: &mut RecvBuffer,
     ) -> Result<Vec<Result<Received, RecvError>>, RecvError> {
         let fd = self.fd.get_ref().as_raw_fd();
         let mut out = Vec::new();
