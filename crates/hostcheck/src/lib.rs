@@ -67,6 +67,19 @@ pub fn skip(what: &str, why: impl Into<String>) -> String {
     skip_with(what, why.into(), require_all, log.as_deref())
 }
 
+/// For tests: `what` cannot run because this kernel lacks `feature` (a module no package
+/// provides). Printed and logged like any skip, but not a failure under `HAVIP_REQUIRE_ALL=1`:
+/// no install step can fix it, and `.ci/run` lists it with the skipped tests.
+pub fn kernel_lacks(what: &str, feature: &str) {
+    let log = std::env::var_os(SKIP_LOG).map(PathBuf::from);
+    skip_with(
+        what,
+        format!("this kernel has no {feature}"),
+        false,
+        log.as_deref(),
+    );
+}
+
 fn skip_with(what: &str, why: String, require_all: bool, log: Option<&Path>) -> String {
     assert!(
         !require_all,

@@ -93,6 +93,17 @@ pub fn kill_all_in(ns: &str, keep: &[u32]) {
     }
 }
 
+/// Stops, then kills, every process in the namespace except `keep`, all in one command: as a
+/// power cut, none of them runs another instruction (a stopped worker cannot act on its
+/// parent's death, so nothing resigns).
+pub fn kill_all_at_once(ns: &str, keep: &[u32]) {
+    let pids: Vec<String> = others_in(ns, keep).iter().map(u32::to_string).collect();
+    if !pids.is_empty() {
+        let list = pids.join(" ");
+        let _ = sh(&format!("kill -STOP {list}; kill -KILL {list}"));
+    }
+}
+
 /// Waits up to `within` for every process in the namespace except `keep` to end by itself
 /// (a daemon's children after its main process was killed); then kills what is left.
 pub fn let_the_rest_end(ns: &str, keep: &[u32], within: std::time::Duration) {

@@ -179,7 +179,7 @@ fn loss_of_30_percent_is_ridden_out_mostly() {
 #[test]
 fn delay_of_200_ms_is_ridden_out() {
     if hostcheck::cannot_run(&["tc"]).is_none() && !lab::faults::netem_available() {
-        hostcheck::skip("drill delay", "this kernel has no tc netem (sch_netem)");
+        hostcheck::kernel_lacks("drill delay", "tc netem (sch_netem)");
         return;
     }
     let Some(r) = run("delay") else { return };

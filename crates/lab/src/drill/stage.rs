@@ -251,6 +251,8 @@ impl Drill<'_> {
             Action::Start { .. } => self.start_daemon(k),
             Action::Maintenance { .. } => self.maintenance(k),
             Action::Reboot { .. } => {
+                // Everything dies at once, as in a power cut: no daemon resigns.
+                faults::kill_all_at_once(ns, &[std::process::id()]);
                 self.services[k] = None;
                 self.daemons[k] = None;
                 self.topo.rebuild(&server)?;
