@@ -6,7 +6,7 @@
 //! its adverts left.
 
 mod common;
-use common::{Lab, instance, transitions, wait_until};
+use common::{Lab, instance, scrape_metrics, transitions, wait_until};
 use std::time::Duration;
 
 const VIP: &str = "10.3.0.100";
@@ -36,10 +36,7 @@ print(n)
 
 /// The master's timer-lateness histogram: (upper bound in seconds, cumulative count).
 fn lateness(lab: &Lab) -> Vec<(String, u64)> {
-    let text = lab.sh_in(
-        "a",
-        "python3 -c 'import urllib.request; print(urllib.request.urlopen(\"http://127.0.0.1:9650/metrics\").read().decode())'",
-    );
+    let text = scrape_metrics(lab, "a", 9650);
     text.lines()
         .filter_map(|l| l.strip_prefix("havip_timer_lateness_seconds_bucket{le=\""))
         .filter_map(|rest| {

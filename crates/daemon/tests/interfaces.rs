@@ -5,14 +5,10 @@
 //! the instance at once.
 
 mod common;
-use common::{Lab, instance, transitions, wait_until};
+use common::{Lab, instance, last_state, wait_until};
 use std::time::Duration;
 
 const VIP: &str = "10.8.0.12";
-
-fn last_state(state: &std::path::Path) -> Option<String> {
-    transitions(state).last().map(|(_, _, to)| to.clone())
-}
 
 #[test]
 fn a_re_created_interface_gets_its_instance_back() {

@@ -2,7 +2,7 @@
 //! (PSS of the supervisor and the worker), with a tracked script, a notify script and a VIP.
 
 mod common;
-use common::{Lab, instance, wait_until};
+use common::{Lab, instance, scrape_metrics, wait_until};
 use std::time::Duration;
 
 const VIP: &str = "10.9.0.12";
@@ -18,10 +18,7 @@ fn pss_kib(pid: u32) -> u64 {
 }
 
 fn tasks(lab: &Lab) -> u64 {
-    let text = lab.sh_in(
-        "a",
-        "python3 -c 'import urllib.request; print(urllib.request.urlopen(\"http://127.0.0.1:9651/metrics\").read().decode())'",
-    );
+    let text = scrape_metrics(lab, "a", 9651);
     text.lines()
         .find_map(|l| l.strip_prefix("havip_tasks "))
         .and_then(|v| v.trim().parse::<f64>().ok())

@@ -3,7 +3,7 @@
 //! entry for the VIP is still right: the MAC moved with the address.
 
 mod common;
-use common::{Lab, instance, transitions, wait_until};
+use common::{Lab, instance, last_state, transitions, wait_until};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -133,11 +133,7 @@ fn ipv6_vmac_adverts_are_on_the_wire_and_elect_one_master() {
             .all(|l| l.starts_with(VMAC6) || l.contains(&format!("{VMAC6} >"))),
         "adverts not from the VMAC's MAC:\n{text}"
     );
-    let masters = |state: &std::path::Path| {
-        transitions(state)
-            .last()
-            .is_some_and(|(_, _, to)| to == "MASTER")
-    };
+    let masters = |state: &std::path::Path| last_state(state).as_deref() == Some("MASTER");
     assert!(masters(&a_state), "{}", lab.log("a"));
     assert!(!masters(&b_state), "two masters:\n{}", lab.log("b"));
     let on_vmac = lab.exec("a", &["ip", "-o", "addr", "show", "dev", "vrrp.91"]);

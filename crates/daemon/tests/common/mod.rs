@@ -377,6 +377,21 @@ pub fn instance(name: &str, vrid: u8, priority: u8, vip: &str, extra: &str) -> S
     )
 }
 
+/// The state havipd last moved an instance to, from its state directory.
+pub fn last_state(state_dir: &std::path::Path) -> Option<String> {
+    transitions(state_dir).last().map(|(_, _, to)| to.clone())
+}
+
+/// The Prometheus exposition a havipd on `host` serves at `127.0.0.1:port`.
+pub fn scrape_metrics(lab: &Lab, host: &str, port: u16) -> String {
+    lab.sh_in(
+        host,
+        &format!(
+            "python3 -c 'import urllib.request; print(urllib.request.urlopen(\"http://127.0.0.1:{port}/metrics\").read().decode())'"
+        ),
+    )
+}
+
 /// Transitions recorded by havipd in its state directory: (unix time, from, to).
 pub fn transitions(state_dir: &std::path::Path) -> Vec<(f64, String, String)> {
     std::fs::read_to_string(state_dir.join("transitions.jsonl"))
