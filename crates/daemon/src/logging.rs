@@ -1,9 +1,11 @@
 //! Where log lines go: the console with `-l` (as keepalived), otherwise the journal when
 //! systemd's is running, otherwise syslog with keepalived's facility (`-S 0-7` is LOCAL0-7,
-//! the default is DAEMON). `HAVIP_LOG` (an env filter) overrides the level.
+//! the default is DAEMON). `HAVIP_LOG` (`LEVEL` or `target=LEVEL,...` directives) overrides the
+//! level; a value that does not parse is reported and the default level kept. Target filters
+//! need no regular expressions, so none are linked into the daemon.
 
 use syslog_tracing::{Facility, Options, Syslog};
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
@@ -24,7 +26,7 @@ fn facility(n: Option<u8>) -> Facility {
 /// Installs the global subscriber.
 pub fn init(console: bool, detail: bool, syslog_facility: Option<u8>) {
     let level = if detail { "debug" } else { "info" };
-    let filter = || EnvFilter::try_from_env("HAVIP_LOG").unwrap_or_else(|_| EnvFilter::new(level));
+    let filter = || filter_from(std::env::var("HAVIP_LOG").ok().as_deref(), level);
     let console_fmt = || {
         tracing_subscriber::fmt::layer()
             .with_target(false)
@@ -63,5 +65,39 @@ pub fn init(console: bool, detail: bool, syslog_facility: Option<u8>) {
             .with(filter())
             .with(console_fmt())
             .init(),
+    }
+}
+
+/// The filter `HAVIP_LOG` asks for, or `default` (a level) when it is unset or does not parse.
+fn filter_from(directives: Option<&str>, default: &str) -> Targets {
+    let fallback = || default.parse().unwrap_or_default();
+    match directives.map(str::parse::<Targets>) {
+        None => fallback(),
+        Some(Ok(t)) => t,
+        Some(Err(e)) => {
+            eprintln!("havipd: HAVIP_LOG ignored ({e}); logging at {default}");
+            fallback()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tracing::Level;
+    use tracing_subscriber::filter::LevelFilter;
+
+    #[test]
+    fn havip_log_sets_levels_per_target_and_a_bad_value_keeps_the_default() {
+        let t = filter_from(Some("warn,daemon::run=trace"), "info");
+        assert!(t.would_enable("daemon::run", &Level::TRACE));
+        assert!(!t.would_enable("daemon::reload", &Level::INFO));
+        assert!(t.would_enable("daemon::reload", &Level::WARN));
+        let bad = filter_from(Some("daemon=loud"), "info");
+        assert_eq!(bad.default_level(), Some(LevelFilter::INFO));
+        assert_eq!(
+            filter_from(None, "debug").default_level(),
+            Some(LevelFilter::DEBUG)
+        );
     }
 }
