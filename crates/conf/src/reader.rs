@@ -83,6 +83,43 @@ impl Files for MemoryFiles {
     }
 }
 
+/// Files read through another [`Files`], each kept as read: the exact text a config was
+/// checked from, to parse again later without the disk, whose files may have changed since.
+pub struct Recording<'a> {
+    inner: &'a dyn Files,
+    kept: std::cell::RefCell<MemoryFiles>,
+}
+
+impl<'a> Recording<'a> {
+    /// Records what is read through `inner`.
+    pub fn new(inner: &'a dyn Files) -> Self {
+        Recording {
+            inner,
+            kept: Default::default(),
+        }
+    }
+
+    /// The files read so far, by path; an include glob over them matches what it matched.
+    pub fn into_files(self) -> MemoryFiles {
+        self.kept.into_inner()
+    }
+}
+
+impl Files for Recording<'_> {
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        let bytes = self.inner.read(path)?;
+        self.kept
+            .borrow_mut()
+            .0
+            .insert(path.to_path_buf(), bytes.clone());
+        Ok(bytes)
+    }
+
+    fn glob(&self, pattern: &str) -> Vec<PathBuf> {
+        self.inner.glob(pattern)
+    }
+}
+
 /// Reads a config and everything it includes into logical lines.
 pub struct Reader<'a> {
     files: &'a dyn Files,
@@ -412,6 +449,38 @@ mod tests {
                 .map(|l| format!("{}:{} {}", l.file, l.line, l.text.text))
                 .collect(),
             diags.0,
+        )
+    }
+
+    #[test]
+    fn a_recording_reads_again_what_was_read_even_after_the_files_change() {
+        let disk = mem(&[
+            ("/etc/k/main.conf", "a\ninclude conf.d/*.conf\nb"),
+            ("/etc/k/conf.d/1.conf", "one"),
+            ("/etc/k/conf.d/2.conf", "two"),
+            ("/etc/k/other.conf", "never included"),
+        ]);
+        let recording = Recording::new(&disk);
+        let (first, _) = read_through(&recording);
+        let kept = recording.into_files();
+        assert_eq!(kept.0.len(), 3, "only the files read are kept");
+        let mut changed = disk;
+        changed.0.remove(Path::new("/etc/k/conf.d/2.conf"));
+        changed
+            .0
+            .insert("/etc/k/conf.d/3.conf".into(), b"three".to_vec());
+        assert_ne!(read_through(&changed).0, first);
+        assert_eq!(read_through(&kept).0, first);
+        assert_eq!(first, ["a", "one", "two", "b"]);
+    }
+
+    fn read_through(files: &dyn Files) -> (Vec<String>, usize) {
+        let mut r = Reader::new(files, None);
+        r.read_top(Path::new("/etc/k/main.conf"));
+        let (lines, diags) = r.finish();
+        (
+            lines.into_iter().map(|l| l.text.text).collect(),
+            diags.0.len(),
         )
     }
 

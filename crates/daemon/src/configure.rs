@@ -8,6 +8,7 @@ use crate::script_user::{self, RunAs};
 use crate::tracking::Tracker;
 use anyhow::{Result, anyhow};
 use conf::model::Config;
+use conf::reader::MemoryFiles;
 use std::path::PathBuf;
 use std::time::Duration;
 use tracing::{error, warn};
@@ -20,6 +21,25 @@ pub struct Configured {
     pub tracker: Tracker,
     /// Notify workers of the instances.
     pub notify_tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+/// The config at `file` checked against this host, with the files it was read from (kept to
+/// resolve it again without the disk, whose files may have changed since).
+pub fn check_on_disk(
+    file: &std::path::Path,
+    config_id: Option<String>,
+) -> (conf::Report, MemoryFiles) {
+    let recording = conf::reader::Recording::new(&conf::reader::Disk);
+    let report = conf::check(
+        &recording,
+        file,
+        Some(&conf::host::LocalHost),
+        &conf::Options {
+            config_id,
+            cloud: false,
+        },
+    );
+    (report, recording.into_files())
 }
 
 /// The config's instances that can run (the others were diagnosed by the check).
@@ -57,7 +77,13 @@ pub fn spawn_watchers(
     )?];
     let (scripts, files) = tracker.used();
     let security = cfg.global.script_security();
-    let default_user = RunAs::default_for(&cfg.global).map_err(|e| anyhow!(e))?;
+    // Looked up only when a script runs: the lookup loads the system's user databases (NSS
+    // modules, about 150 KiB resident) into a daemon that may never need them.
+    let default_user = if scripts.is_empty() {
+        None
+    } else {
+        Some(RunAs::default_for(&cfg.global).map_err(|e| anyhow!(e))?)
+    };
     let mut warned = false;
     for name in scripts {
         let Some(s) = cfg.scripts.get(&name) else {
@@ -73,7 +99,7 @@ pub fn spawn_watchers(
                 argv.clear();
                 RunAs::root()
             }),
-            None => default_user.clone(),
+            None => default_user.clone().unwrap_or_else(RunAs::root),
         };
         if let Some(program) = argv.first() {
             let unsafe_why = script_user::insecure(std::path::Path::new(program), &run_as);

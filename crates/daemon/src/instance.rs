@@ -115,7 +115,7 @@ pub async fn build(
     cfg: &Config,
     nl: &Netlink,
 ) -> Result<(Vec<Instance>, Vec<tokio::task::JoinHandle<()>>)> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(cfg.instances.len());
     let mut tasks = Vec::new();
     for ci in &cfg.instances {
         let first = conf::effective::resolve(cfg, ci, None).map_err(|e| anyhow!(e))?;
@@ -305,11 +305,9 @@ async fn addresses_with_index(
     default: u32,
     only: Option<Family>,
 ) -> Result<Vec<(VirtualAddress, u32)>> {
-    let mut out = Vec::new();
-    for v in list
-        .iter()
-        .filter(|v| only.is_none_or(|f| Family::of(&v.addr) == f))
-    {
+    let wanted = |v: &&VirtualAddress| only.is_none_or(|f| Family::of(&v.addr) == f);
+    let mut out = Vec::with_capacity(list.iter().filter(wanted).count());
+    for v in list.iter().filter(wanted) {
         let index = match &v.dev {
             Some(dev) => {
                 nl.link(dev)

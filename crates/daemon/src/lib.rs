@@ -38,6 +38,7 @@ mod tracking;
 
 use anyhow::{Context, Result};
 use clap::Parser;
+use conf::reader::MemoryFiles;
 use conf::{Report, Severity};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -45,7 +46,7 @@ use tracing::{error, info, warn};
 use vrrp::Family;
 
 /// Command line, compatible with keepalived's common flags.
-#[derive(Parser)]
+#[derive(Clone, Parser)]
 #[command(
     name = "havipd",
     version,
@@ -91,9 +92,6 @@ pub struct Args {
     /// Do not restart a VRRP worker that died: stop havipd instead.
     #[arg(short = 'R', long = "dont-respawn")]
     dont_respawn: bool,
-    /// Run as the VRRP worker of the supervisor with this pid (set by havipd itself).
-    #[arg(long = "worker-of", hide = true, value_name = "PID")]
-    worker_of: Option<u32>,
     /// Run only the VRRP side (havipd has nothing else; accepted for compatibility).
     #[arg(short = 'P', long = "vrrp")]
     vrrp_only: bool,
@@ -173,59 +171,39 @@ pub fn main() -> ExitCode {
     let _ = (args.dont_fork, args.vrrp_only);
     if args.config_test {
         held.release();
-        return ExitCode::from(config_test_code(&checked(&args)));
+        return ExitCode::from(config_test_code(&checked(&args).0));
     }
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            error!("cannot start: {e}");
-            return ExitCode::from(1);
-        }
-    };
-    ExitCode::from(match args.worker_of {
-        None => rt.block_on(supervise(args, held)),
-        Some(parent) => rt.block_on(work(args, parent, held)),
-    })
-}
-
-/// The process started as havipd: listens for signals first, then supervises workers.
-async fn supervise(args: Args, held: signal_gate::Held) -> u8 {
-    let signals = match supervisor::listen_for_signals() {
-        Ok(s) => s,
-        Err(e) => {
-            error!("{e:#}");
-            return 1;
-        }
-    };
-    held.release();
     let supervision = supervisor::Supervision {
         dont_respawn: args.dont_respawn,
         state_dir: args.state_dir.clone(),
         pid_file: args.pid_file.clone(),
     };
-    supervisor::run(supervision, signals)
-        .await
-        .unwrap_or_else(|e| {
+    let work = |held, supervisor| run_worker(&args, held, supervisor);
+    ExitCode::from(
+        supervisor::run(supervision, held, &work).unwrap_or_else(|e| {
             error!("{e:#}");
             1
-        })
+        }),
+    )
 }
 
-/// Checks the config, logging what is not fine.
-fn checked(args: &Args) -> Report {
-    let host = conf::host::LocalHost;
-    let report = conf::check(
-        &conf::reader::Disk,
-        &args.file,
-        Some(&host),
-        &conf::Options {
-            config_id: args.config_id.clone(),
-            cloud: false,
-        },
-    );
+/// The VRRP worker, in the supervisor's forked child: a runtime of its own, then the work.
+fn run_worker(args: &Args, held: signal_gate::Held, supervisor: u32) -> u8 {
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt.block_on(work(args, supervisor, held)),
+        Err(e) => {
+            error!("cannot start the VRRP worker: {e}");
+            1
+        }
+    }
+}
+
+/// Checks the config, logging what is not fine; with the files it was read from.
+fn checked(args: &Args) -> (Report, MemoryFiles) {
+    let (report, source) = configure::check_on_disk(&args.file, args.config_id.clone());
     for d in report
         .diagnostics
         .iter()
@@ -236,12 +214,12 @@ fn checked(args: &Args) -> Report {
             _ => warn!("{d}"),
         }
     }
-    report
+    (report, source)
 }
 
 /// The VRRP worker: listens for signals first, follows its supervisor's death, then runs the
 /// checked config.
-async fn work(args: Args, supervisor: u32, held: signal_gate::Held) -> u8 {
+async fn work(args: &Args, supervisor: u32, held: signal_gate::Held) -> u8 {
     let signals = match run::Signals::install() {
         Ok(s) => s,
         Err(e) => {
@@ -258,7 +236,7 @@ async fn work(args: Args, supervisor: u32, held: signal_gate::Held) -> u8 {
         error!("the supervisor (pid {supervisor}) is gone; not starting");
         return 1;
     }
-    let report = checked(&args);
+    let (report, source) = checked(args);
     if !report.runnable() {
         error!(
             "{}: the configuration cannot run (see above); nothing started",
@@ -275,7 +253,7 @@ async fn work(args: Args, supervisor: u32, held: signal_gate::Held) -> u8 {
             }
         }
     }
-    match start(args, report, signals).await {
+    match start(args.clone(), report, source, signals).await {
         Ok(()) => 0,
         Err(e) => {
             error!("{e:#}");
@@ -284,7 +262,12 @@ async fn work(args: Args, supervisor: u32, held: signal_gate::Held) -> u8 {
     }
 }
 
-async fn start(args: Args, report: Report, signals: run::Signals) -> Result<()> {
+async fn start(
+    args: Args,
+    report: Report,
+    source: MemoryFiles,
+    signals: run::Signals,
+) -> Result<()> {
     let state = state_files::StateFiles::open(&args.state_dir)
         .with_context(|| format!("state dir {}", args.state_dir.display()))?;
     let (control, calls) = control::listen(state.dir())?;
@@ -340,7 +323,7 @@ async fn start(args: Args, report: Report, signals: run::Signals) -> Result<()> 
         fifo,
         pacer: pacing::Pacer::new(&config),
         dumps: conf::dump_files::dump_files(&config, &conf::dump_files::tmp_dir()),
-        config,
+        source,
         setup: run::Setup {
             file: args.file.clone(),
             config_id: args.config_id.clone(),
@@ -360,6 +343,8 @@ async fn start(args: Args, report: Report, signals: run::Signals) -> Result<()> 
         calls,
         scrapes,
     };
+    // The model is rebuilt from `source` when needed; it does not stay resident meanwhile.
+    drop(config);
     let result = run::run(daemon, inputs, signals).await;
     drop(control);
     drop(metrics_server);

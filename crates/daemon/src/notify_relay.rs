@@ -5,9 +5,10 @@
 //! passed on; anything else (a `MAINPID=` say) is dropped.
 
 use std::io;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
-use tokio::net::UnixDatagram;
 use tracing::{debug, warn};
 
 /// The keys a worker may tell systemd.
@@ -55,10 +56,10 @@ impl Relay {
         &self.path
     }
 
-    /// Waits for the next notification and passes it on.
-    pub async fn next(&self) -> io::Result<Heard> {
+    /// Reads the next notification (waiting for it) and passes it on.
+    pub fn receive(&self) -> io::Result<Heard> {
         let mut buf = vec![0u8; MAX_NOTIFICATION];
-        let n = self.sock.recv(&mut buf).await?;
+        let n = self.sock.recv(&mut buf)?;
         let text = String::from_utf8_lossy(&buf[..n]);
         let lines = passed_on(&text, n == MAX_NOTIFICATION);
         if !lines.is_empty() {
@@ -74,6 +75,12 @@ impl Relay {
         Ok(Heard {
             ready: lines.contains(&"READY=1"),
         })
+    }
+}
+
+impl AsFd for Relay {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.sock.as_fd()
     }
 }
 

@@ -7,6 +7,7 @@ use crate::run::Daemon;
 use crate::sockets::VrrpSocket;
 use anyhow::{Context, Result, anyhow};
 use conf::Severity;
+use conf::reader::MemoryFiles;
 use tracing::{error, info};
 use vrrp::Family;
 
@@ -19,7 +20,13 @@ impl Daemon {
         self.systemd.reloading();
         let (checked, diagnostics) = self.checked_config();
         let result = match checked {
-            Ok(cfg) => self.apply_config(cfg).await,
+            Ok((cfg, source)) => {
+                let applied = self.apply_config(cfg).await;
+                if applied.is_ok() {
+                    self.source = source;
+                }
+                applied
+            }
             Err(e) => Err(e),
         };
         let (applied, message) = match result {
@@ -31,6 +38,7 @@ impl Daemon {
             }
         };
         self.systemd.ready(self.instances.len());
+        crate::sys::release_free_heap();
         ctl::ReloadOutcome {
             applied,
             diagnostics,
@@ -44,7 +52,6 @@ impl Daemon {
         let watchers = configure::spawn_watchers(&cfg, &new.tracker, &self.reports)?;
         let old_pacer = std::mem::replace(&mut self.pacer, crate::pacing::Pacer::new(&cfg));
         self.dumps = conf::dump_files::dump_files(&cfg, &conf::dump_files::tmp_dir());
-        self.config = cfg;
         let (summary, kept) = self.switch_to(new, watchers).await;
         self.pacer
             .carry_over(old_pacer, |name| kept.iter().any(|k| k == name));
@@ -58,7 +65,16 @@ impl Daemon {
     /// address to advertise from).
     pub async fn relink(&mut self, name: &str, index: u32) {
         info!(interface = %name, index, "interface re-created: resolving the instances on it again");
-        let cfg = self.config.clone();
+        let report = conf::check(
+            &self.source,
+            &self.setup.file,
+            None,
+            &conf::Options {
+                config_id: self.setup.config_id.clone(),
+                cloud: false,
+            },
+        );
+        let cfg = configure::runnable(&report.config);
         match self.apply_config(cfg).await {
             Ok(summary) => info!(interface = %name, "{summary}"),
             Err(e) => error!(interface = %name, "instances not restored yet: {e:#}"),
@@ -67,16 +83,9 @@ impl Daemon {
 
     /// The config file checked again, with its warnings and errors; errors that stop it from
     /// running are an `Err`.
-    fn checked_config(&self) -> (Result<conf::model::Config>, Vec<String>) {
-        let report = conf::check(
-            &conf::reader::Disk,
-            &self.setup.file,
-            Some(&conf::host::LocalHost),
-            &conf::Options {
-                config_id: self.setup.config_id.clone(),
-                cloud: false,
-            },
-        );
+    fn checked_config(&self) -> (Result<(conf::model::Config, MemoryFiles)>, Vec<String>) {
+        let (report, source) =
+            configure::check_on_disk(&self.setup.file, self.setup.config_id.clone());
         let diagnostics: Vec<String> = report
             .diagnostics
             .iter()
@@ -99,7 +108,7 @@ impl Daemon {
             let e = anyhow!("the new configuration has no runnable vrrp_instance");
             return (Err(e), diagnostics);
         }
-        (Ok(cfg), diagnostics)
+        (Ok((cfg, source)), diagnostics)
     }
 
     fn open_sockets(&mut self, new: &Configured) -> Result<()> {

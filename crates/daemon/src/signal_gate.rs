@@ -1,27 +1,32 @@
 //! Signals that arrive before havipd listens for them wait instead of killing it: `main` holds
-//! (blocks) them first thing, and releases them once the tokio listeners exist, which then
-//! receive whatever came meanwhile. SIGRTMIN+2 is not held (nix names only the classic
-//! signals); the window it leaves is the runtime's start.
+//! (blocks) them first thing. The supervisor keeps them held and reads them from a signalfd;
+//! its forked worker inherits the hold and releases it once its tokio listeners exist, which
+//! then receive whatever came meanwhile.
 
-use nix::sys::signal::{SigSet, SigmaskHow, Signal, pthread_sigmask};
+use crate::sys::SignalSet;
 use tracing::warn;
 
 /// Signals held until released.
-pub struct Held(SigSet);
+#[derive(Clone, Copy)]
+pub struct Held(SignalSet);
 
-/// Holds SIGTERM, SIGINT, SIGHUP, SIGUSR1 and SIGUSR2 for this thread and the threads it starts.
+/// The signals havipd acts on: stop (SIGTERM, SIGINT), reload (SIGHUP) and the dumps
+/// (SIGUSR1, SIGUSR2, SIGRTMIN+2).
+pub fn handled() -> [i32; 6] {
+    [
+        libc::SIGTERM,
+        libc::SIGINT,
+        libc::SIGHUP,
+        libc::SIGUSR1,
+        libc::SIGUSR2,
+        crate::signum::json(),
+    ]
+}
+
+/// Holds the [`handled`] signals for this thread and the threads and children it starts.
 pub fn hold() -> Held {
-    let mut set = SigSet::empty();
-    for s in [
-        Signal::SIGTERM,
-        Signal::SIGINT,
-        Signal::SIGHUP,
-        Signal::SIGUSR1,
-        Signal::SIGUSR2,
-    ] {
-        set.add(s);
-    }
-    if let Err(e) = pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&set), None) {
+    let set = SignalSet::of(&handled());
+    if let Err(e) = set.block() {
         warn!(error = %e, "could not hold signals during start-up");
     }
     Held(set)
@@ -30,7 +35,7 @@ pub fn hold() -> Held {
 impl Held {
     /// Delivers the held signals to the listeners now installed.
     pub fn release(self) {
-        if let Err(e) = pthread_sigmask(SigmaskHow::SIG_UNBLOCK, Some(&self.0), None) {
+        if let Err(e) = self.0.unblock() {
             warn!(error = %e, "could not release the signals held during start-up");
         }
     }

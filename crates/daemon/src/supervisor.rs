@@ -1,5 +1,5 @@
-//! The process started as havipd. It runs the VRRP work in a worker process (this binary again,
-//! with the hidden `--worker-of PID`) so that the death of either leaves nothing behind:
+//! The process started as havipd. It runs the VRRP work in a worker, a forked child, so that
+//! the death of either leaves nothing behind:
 //! - killed, even with SIGKILL, it takes the worker with it through the kernel's parent-death
 //!   signal (SIGTERM): the worker resigns its masters with priority 0 and removes its
 //!   addresses, as keepalived's VRRP child does when its parent dies;
@@ -8,17 +8,23 @@
 //! - signals sent to it go on to the worker once the worker handles them (they wait until then,
 //!   so none kills a worker that is still starting);
 //! - the worker's systemd notifications come through it ([`crate::notify_relay`]).
+//!
+//! The supervisor is one thread without an async runtime: it waits in `poll` on a signalfd
+//! (the handled signals and SIGCHLD) and the relay socket. That keeps it small, and lets it
+//! fork its worker rather than execute the binary again, so the two share every page neither
+//! writes (the program's relocated data, the parsed arguments, the libraries' state).
 
 use crate::notify_relay::Relay;
+use crate::signal_gate::Held;
+use crate::sys::{Forked, SignalSet};
 use anyhow::{Context, Result};
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::unistd::Pid;
 use std::collections::BTreeSet;
-use std::os::unix::process::ExitStatusExt;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::PathBuf;
-use std::process::ExitStatus;
-use std::time::Duration;
-use tokio::process::{Child, Command};
-use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::mpsc;
+use std::time::{Duration, Instant};
 use tracing::{error, info, warn};
 
 /// A worker that lived this long before dying is restarted at once.
@@ -36,54 +42,48 @@ pub struct Supervision {
     pub pid_file: Option<PathBuf>,
 }
 
-/// Signals passed on to the worker: stop, reload and the dumps.
-fn forwarded() -> [i32; 6] {
-    [
-        libc::SIGTERM,
-        libc::SIGINT,
-        libc::SIGHUP,
-        libc::SIGUSR1,
-        libc::SIGUSR2,
-        crate::signum::json(),
-    ]
-}
-
-/// Listens for the forwarded signals: one task per signal feeding one channel. Installed before
-/// anything else, so that none of them can kill the supervisor while it starts.
-pub fn listen_for_signals() -> Result<mpsc::UnboundedReceiver<i32>> {
-    let (tx, rx) = mpsc::unbounded_channel();
-    for signo in forwarded() {
-        let mut stream = signal(SignalKind::from_raw(signo))
-            .with_context(|| format!("listening for signal {signo}"))?;
-        let tx = tx.clone();
-        tokio::spawn(
-            async move { while stream.recv().await.is_some() && tx.send(signo).is_ok() {} },
-        );
-    }
-    Ok(rx)
-}
+/// The worker's work, run in the forked child with the signals still held; returns its exit
+/// code. It gets the supervisor's pid.
+pub type Work<'a> = &'a dyn Fn(Held, u32) -> u8;
 
 /// How a worker ended.
 struct Ended {
-    status: ExitStatus,
+    status: WaitStatus,
     /// It had said READY.
     was_ready: bool,
     /// It lived long enough to count as steady.
     steady: bool,
 }
 
+/// What woke the supervisor.
+enum Woken {
+    Signal(i32),
+    Notification,
+    Timeout,
+}
+
 /// The supervisor's state between workers.
-struct Supervisor {
-    signals: mpsc::UnboundedReceiver<i32>,
+struct Supervisor<'a> {
+    /// The handled signals and SIGCHLD.
+    signals: OwnedFd,
     relay: Relay,
     /// Signals waiting for a worker that handles them (each kind once).
     held: BTreeSet<i32>,
     /// Asked to stop (SIGTERM or SIGINT).
     stopping: bool,
+    gate: Held,
+    work: Work<'a>,
 }
 
-/// Runs the supervisor until havipd stops; the exit code is the worker's.
-pub async fn run(s: Supervision, signals: mpsc::UnboundedReceiver<i32>) -> Result<u8> {
+/// Runs the supervisor until havipd stops; the exit code is the worker's. `gate` holds the
+/// handled signals (since `main`'s first line); they stay held here and are read from a
+/// signalfd.
+pub fn run(s: Supervision, gate: Held, work: Work<'_>) -> Result<u8> {
+    let mut listened = crate::signal_gate::handled().to_vec();
+    listened.push(libc::SIGCHLD);
+    let listened = SignalSet::of(&listened);
+    listened.block().context("holding SIGCHLD")?;
+    let signals = listened.signalfd().context("signalfd")?;
     std::fs::create_dir_all(&s.state_dir)
         .with_context(|| format!("state dir {}", s.state_dir.display()))?;
     let relay = Relay::bind(&s.state_dir).context("supervisor socket")?;
@@ -96,21 +96,23 @@ pub async fn run(s: Supervision, signals: mpsc::UnboundedReceiver<i32>) -> Resul
         relay,
         held: BTreeSet::new(),
         stopping: false,
+        gate,
+        work,
     };
-    let code = sup.supervise(s.dont_respawn).await;
+    let code = sup.supervise(s.dont_respawn);
     if let Some(p) = &s.pid_file {
         let _ = std::fs::remove_file(p);
     }
     code
 }
 
-impl Supervisor {
-    async fn supervise(&mut self, dont_respawn: bool) -> Result<u8> {
+impl Supervisor<'_> {
+    fn supervise(&mut self, dont_respawn: bool) -> Result<u8> {
         let mut first = true;
         let mut quick_deaths = 0u32;
         loop {
-            let mut worker = self.spawn_worker()?;
-            let ended = self.watch(&mut worker).await?;
+            let worker = self.spawn_worker()?;
+            let ended = self.watch(worker)?;
             let code = exit_code(ended.status);
             if self.stopping || (first && !ended.was_ready) {
                 return Ok(code);
@@ -127,49 +129,88 @@ impl Supervisor {
                 after_ms = pause.as_millis() as u64,
                 "restarting the VRRP worker"
             );
-            if !self.pause(pause).await {
+            if !self.pause(pause)? {
                 return Ok(0);
             }
         }
     }
 
-    /// Starts a worker: this program with the same arguments, `--worker-of` our pid, its
-    /// notifications to the relay, in its own process group (a terminal's Ctrl-C reaches it
-    /// once, through us).
-    fn spawn_worker(&self) -> Result<Child> {
-        let mut cmd = Command::new("/proc/self/exe");
-        cmd.arg0("havipd")
-            .args(std::env::args_os().skip(1))
-            .arg("--worker-of")
-            .arg(std::process::id().to_string())
-            .env("NOTIFY_SOCKET", self.relay.path())
-            .env_remove("WATCHDOG_PID")
-            .process_group(0)
-            .kill_on_drop(false);
-        match crate::systemd::watchdog_usec() {
-            Some(usec) => cmd.env("WATCHDOG_USEC", usec.to_string()),
-            None => cmd.env_remove("WATCHDOG_USEC"),
+    /// Forks a worker. The child never returns here: it runs the work and exits.
+    fn spawn_worker(&self) -> Result<Pid> {
+        let supervisor = std::process::id();
+        let watchdog = crate::systemd::watchdog_usec();
+        match crate::sys::fork_single_threaded().context("starting the VRRP worker")? {
+            Forked::Parent(pid) => {
+                info!(pid = pid.as_raw(), "VRRP worker started");
+                Ok(pid)
+            }
+            Forked::Child => std::process::exit(self.become_worker(supervisor, watchdog)),
+        }
+    }
+
+    /// In the forked child: its own process group (a terminal's Ctrl-C reaches it once,
+    /// through the supervisor), none of the supervisor's descriptors, notifications to the
+    /// relay, SIGCHLD back (its scripts), then the work. A panic is a failure, never a return
+    /// into the supervisor's loop.
+    fn become_worker(&self, supervisor: u32, watchdog: Option<u64>) -> i32 {
+        let _ = nix::unistd::setpgid(Pid::from_raw(0), Pid::from_raw(0));
+        let _ = nix::unistd::close(self.signals.as_raw_fd());
+        let _ = nix::unistd::close(self.relay.as_fd().as_raw_fd());
+        crate::sys::set_worker_environment(self.relay.path(), watchdog);
+        if let Err(e) = SignalSet::of(&[libc::SIGCHLD]).unblock() {
+            error!("cannot receive SIGCHLD: {e}");
+            return 1;
+        }
+        let gate = self.gate;
+        let work = self.work;
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(gate, supervisor)))
+            .map_or(1, i32::from)
+    }
+
+    /// Waits for a signal, a notification or `timeout`.
+    fn wait(&self, timeout: Option<Duration>) -> Result<Woken> {
+        let timeout = match timeout {
+            None => PollTimeout::NONE,
+            Some(t) => PollTimeout::try_from(t).unwrap_or(PollTimeout::MAX),
         };
-        let child = cmd.spawn().context("starting the VRRP worker")?;
-        info!(pid = child.id(), "VRRP worker started");
-        Ok(child)
+        let mut fds = [
+            PollFd::new(self.signals.as_fd(), PollFlags::POLLIN),
+            PollFd::new(self.relay.as_fd(), PollFlags::POLLIN),
+        ];
+        match poll(&mut fds, timeout) {
+            Ok(0) => return Ok(Woken::Timeout),
+            Ok(_) => {}
+            Err(nix::errno::Errno::EINTR) => return Ok(Woken::Timeout),
+            Err(e) => return Err(e).context("poll"),
+        }
+        let readable = |fd: &PollFd| fd.revents().is_some_and(|r| !r.is_empty());
+        if readable(&fds[0]) {
+            let signo = crate::sys::read_signal(&self.signals).context("signalfd")?;
+            return Ok(Woken::Signal(signo));
+        }
+        Ok(if readable(&fds[1]) {
+            Woken::Notification
+        } else {
+            Woken::Timeout
+        })
     }
 
     /// Passes signals and notifications until the worker ends.
-    async fn watch(&mut self, worker: &mut Child) -> Result<Ended> {
-        let started = tokio::time::Instant::now();
-        let pid = worker.id().context("the worker has no pid")?;
+    fn watch(&mut self, pid: Pid) -> Result<Ended> {
+        let started = Instant::now();
         let mut ready = false;
         loop {
-            tokio::select! {
-                status = worker.wait() => {
-                    return Ok(Ended {
-                        status: status.context("waiting for the VRRP worker")?,
-                        was_ready: ready,
-                        steady: started.elapsed() >= STEADY,
-                    });
+            match self.wait(None)? {
+                Woken::Signal(libc::SIGCHLD) => {
+                    if let Some(status) = reaped(pid)? {
+                        return Ok(Ended {
+                            status,
+                            was_ready: ready,
+                            steady: started.elapsed() >= STEADY,
+                        });
+                    }
                 }
-                Some(signo) = self.signals.recv() => {
+                Woken::Signal(signo) => {
                     let stop = signo == libc::SIGTERM || signo == libc::SIGINT;
                     self.stopping |= stop;
                     // A stop goes at once: a worker that handles it stops, one that does not
@@ -180,37 +221,53 @@ impl Supervisor {
                         self.held.insert(signo);
                     }
                 }
-                heard = self.relay.next() => {
-                    if heard.context("supervisor socket")?.ready && !ready {
+                Woken::Notification => {
+                    if self.relay.receive().context("supervisor socket")?.ready && !ready {
                         ready = true;
                         for signo in std::mem::take(&mut self.held) {
                             pass_on(pid, signo);
                         }
                     }
                 }
+                Woken::Timeout => {}
             }
         }
     }
 
     /// Waits `pause` before a restart; `false` if asked to stop meanwhile.
-    async fn pause(&mut self, pause: Duration) -> bool {
-        let sleep = tokio::time::sleep(pause);
-        tokio::pin!(sleep);
+    fn pause(&mut self, pause: Duration) -> Result<bool> {
+        let until = Instant::now() + pause;
         loop {
-            tokio::select! {
-                _ = &mut sleep => return true,
-                Some(signo) = self.signals.recv() => {
-                    if signo == libc::SIGTERM || signo == libc::SIGINT {
-                        return false;
-                    }
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(true);
+            }
+            match self.wait(Some(left))? {
+                Woken::Signal(libc::SIGTERM | libc::SIGINT) => return Ok(false),
+                Woken::Signal(libc::SIGCHLD) => {}
+                Woken::Signal(signo) => {
                     self.held.insert(signo);
                 }
+                Woken::Notification => {
+                    self.relay.receive().context("supervisor socket")?;
+                }
+                Woken::Timeout => {}
             }
         }
     }
 }
 
-fn pass_on(pid: u32, signo: i32) {
+/// The worker's status if it has ended (it is reaped then).
+fn reaped(pid: Pid) -> Result<Option<WaitStatus>> {
+    match waitpid(pid, Some(WaitPidFlag::WNOHANG)).context("waiting for the VRRP worker")? {
+        WaitStatus::StillAlive => Ok(None),
+        s @ (WaitStatus::Exited(..) | WaitStatus::Signaled(..)) => Ok(Some(s)),
+        _ => Ok(None),
+    }
+}
+
+fn pass_on(pid: Pid, signo: i32) {
+    let pid = pid.as_raw().unsigned_abs();
     if let Err(e) = crate::sys::send_signal(pid, signo) {
         warn!(signal = signo, pid, error = %e, "could not pass a signal on to the VRRP worker");
     }
@@ -226,24 +283,25 @@ fn restart_pause(quick_deaths: u32) -> Duration {
 }
 
 /// The worker's exit code as havipd's: a signal's death is a failure.
-fn exit_code(status: ExitStatus) -> u8 {
-    status
-        .code()
-        .and_then(|c| u8::try_from(c).ok())
-        .unwrap_or(1)
+fn exit_code(status: WaitStatus) -> u8 {
+    match status {
+        WaitStatus::Exited(_, code) => u8::try_from(code).unwrap_or(1),
+        _ => 1,
+    }
 }
 
-fn describe(status: ExitStatus) -> String {
-    match (status.code(), status.signal()) {
-        (Some(c), _) => format!("exit code {c}"),
-        (None, Some(s)) => format!("killed by signal {s}"),
-        _ => status.to_string(),
+fn describe(status: WaitStatus) -> String {
+    match status {
+        WaitStatus::Exited(_, c) => format!("exit code {c}"),
+        WaitStatus::Signaled(_, s, _) => format!("killed by signal {}", s as i32),
+        other => format!("{other:?}"),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use nix::sys::signal::Signal;
 
     #[test]
     fn restarts_pause_longer_while_the_worker_keeps_dying() {
@@ -253,8 +311,10 @@ mod tests {
 
     #[test]
     fn a_worker_killed_by_a_signal_is_a_failure() {
-        assert_eq!(exit_code(ExitStatus::from_raw(9)), 1);
-        assert_eq!(exit_code(ExitStatus::from_raw(3 << 8)), 3);
-        assert_eq!(describe(ExitStatus::from_raw(9)), "killed by signal 9");
+        let pid = Pid::from_raw(7);
+        let killed = WaitStatus::Signaled(pid, Signal::SIGKILL, false);
+        assert_eq!(exit_code(killed), 1);
+        assert_eq!(exit_code(WaitStatus::Exited(pid, 3)), 3);
+        assert_eq!(describe(killed), "killed by signal 9");
     }
 }

@@ -4,7 +4,7 @@
 //! keepalived.data; files land in `$TMPDIR`, mode 0600.
 
 mod common;
-use common::{Lab, wait_until};
+use common::{Lab, last_state, wait_until};
 use serde_json::Value;
 use std::path::Path;
 use std::time::Duration;
@@ -69,7 +69,12 @@ fn json_stats_and_data_dumps_match_keepalived_s_shape() {
     lab.host("k", &["10.7.0.1/24"]);
     lab.host("h", &["10.7.1.1/24"]);
     let kconf = lab.write("k.conf", CONFIG);
-    let hconf = lab.write("h.conf", CONFIG);
+    // Both hosts share a switch: a VRID of its own keeps havipd out of an election against
+    // keepalived (equal priorities: whichever is master first stays master).
+    let hconf = lab.write(
+        "h.conf",
+        &CONFIG.replace("virtual_router_id 9", "virtual_router_id 10"),
+    );
     let dir = lab.dir.clone();
     let ka_cmd = format!(
         "keepalived -P -n -l -f {kconf} -p {0}/k.pid -r {0}/k.vpid",
@@ -82,7 +87,17 @@ fn json_stats_and_data_dumps_match_keepalived_s_shape() {
         dir.join("h-state").display()
     );
     let htmp = start(&mut lab, "h", &our_cmd);
-    std::thread::sleep(Duration::from_secs(5));
+    // Each becomes master after Master_Down_Interval (3.6 s); on a loaded machine that can
+    // take longer than a fixed wait.
+    let h_state = dir.join("h-state");
+    assert!(
+        wait_until(Duration::from_secs(15), || last_state(&h_state).as_deref()
+            == Some("MASTER"))
+        .is_some(),
+        "havipd never became master:\n{}",
+        lab.log("h")
+    );
+    std::thread::sleep(Duration::from_secs(1));
     let havipd = env!("CARGO_BIN_EXE_havipd");
     for name in ["JSON", "DATA", "STATS", "RELOAD", "STOP"] {
         assert_eq!(signum("keepalived", name), signum(havipd, name), "{name}");

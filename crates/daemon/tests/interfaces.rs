@@ -2,7 +2,8 @@
 //! index, as a re-created VLAN or bond or a hot-plugged card gets) is resolved again: the
 //! master's adverts, group membership and VIP are back on the new interface. And the state of
 //! a tracked interface is read at start, not assumed: one that is down from the start faults
-//! the instance at once.
+//! the instance at once. The instance comes back as it was running: an edit of the config
+//! file that was never reloaded (no SIGHUP) is not picked up on the way.
 
 mod common;
 use common::{Lab, instance, last_state, wait_until};
@@ -22,6 +23,8 @@ fn a_re_created_interface_gets_its_instance_back() {
     std::thread::sleep(Duration::from_millis(300));
     let b_state = lab.havipd("b", "b", &instance("VI_1", 95, 90, VIP, ""));
     assert!(wait_until(Duration::from_secs(6), || lab.holds("a", VIP)).is_some());
+    let unreloaded = instance("VI_1", 95, 100, "10.8.0.13", "");
+    lab.write("a.conf", &unreloaded);
     // Gone for less than b's Master_Down_Interval (3.65 s): b may or may not take over.
     lab.replug("a", &["10.8.0.5/24"], Duration::from_millis(500));
     // a, of higher priority, preempts again from its new interface within b's
@@ -49,6 +52,10 @@ fn a_re_created_interface_gets_its_instance_back() {
         lab.log("a")
     );
     assert!(wait_until(Duration::from_secs(3), || lab.ping("c", VIP)).is_some());
+    assert!(
+        !lab.holds("a", "10.8.0.13"),
+        "the unreloaded edit was applied"
+    );
     // b hears a's adverts on a's new interface: it stays backup for good.
     std::thread::sleep(Duration::from_secs(4));
     assert_ne!(

@@ -30,6 +30,10 @@ fn pair(tag: &str, a_flags: &[&str]) -> Option<Lab> {
     Some(lab)
 }
 
+fn threads(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/task")).map_or(0, |d| d.count())
+}
+
 fn worker_of(lab: &Lab, name: &str) -> u32 {
     let workers = lab.children_of(name);
     assert_eq!(workers.len(), 1, "{name}'s workers: {workers:?}");
@@ -42,6 +46,14 @@ fn kill_9_of_havipd_makes_its_worker_resign() {
         return;
     };
     let worker = worker_of(&lab, "a");
+    // The supervisor is one thread without a runtime (it forks its worker; see
+    // supervisor.rs), and shares the worker's program pages rather than mapping its own.
+    let supervisor = lab.pid("a");
+    assert_eq!(threads(supervisor), 1, "the supervisor runs threads");
+    assert_eq!(
+        std::fs::read_link(format!("/proc/{supervisor}/exe")).ok(),
+        std::fs::read_link(format!("/proc/{worker}/exe")).ok()
+    );
     let killed = Instant::now();
     lab.signal("a", "KILL");
     // The worker resigned: b takes over after Skew_Time, long before Master_Down_Interval.
