@@ -46,6 +46,14 @@ fn reload_keeps_unchanged_instances_starts_new_ones_and_rejects_invalid_configs(
     let one = instance("VI_1", 81, 100, VIP, "");
     let state = lab.havipd("a", "a", &one);
     assert!(wait_until(Duration::from_secs(6), || lab.holds("a", VIP)).is_some());
+    // The transition log is written off the event loop: it may trail the address by a moment.
+    assert!(
+        wait_until(Duration::from_secs(2), || transitions_of(&state, "VI_1")
+            .last()
+            .is_some_and(|t| t.1 == "MASTER"))
+        .is_some(),
+        "VI_1's MASTER transition never logged"
+    );
     let before = transitions_of(&state, "VI_1");
     // Add VI_2 and reload; VI_1 must hold its VIP all along.
     lab.write(
