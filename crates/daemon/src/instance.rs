@@ -268,19 +268,27 @@ async fn vmac(
     // for neighbours from its own address (arp_announce 2), so a reply leaving it from a VIP
     // does not teach the neighbour the base's MAC for the VIP.
     let base_name = ci.interface().unwrap_or_default();
-    let mut settings = vec![(name.as_str(), "arp_ignore", "1")];
+    let mut own = vec![("arp_ignore", "1")];
     if family == Family::Ipv4 {
-        settings.extend([
-            (name.as_str(), "accept_local", "1"),
-            (name.as_str(), "rp_filter", "0"),
-            (name.as_str(), "promote_secondaries", "1"),
-            (base_name, "arp_ignore", "1"),
-            (base_name, "arp_filter", "1"),
-            (base_name, "arp_announce", "2"),
+        own.extend([
+            ("accept_local", "1"),
+            ("rp_filter", "0"),
+            ("promote_secondaries", "1"),
         ]);
+        // The base's settings are put back when no VMAC needs them (base_sysctls.rs).
+        for (key, value) in [
+            ("arp_ignore", "1"),
+            ("arp_filter", "1"),
+            ("arp_announce", "2"),
+        ] {
+            if let Err(e) = crate::base_sysctls::set(base_name, key, value) {
+                tracing::warn!(interface = %base_name, key, error = %e, "sysctl not set");
+            }
+        }
     }
-    for (iface, key, value) in settings {
-        let path = format!("/proc/sys/net/ipv4/conf/{iface}/{key}");
+    // The VMAC's own settings go with it.
+    for (key, value) in own {
+        let path = format!("/proc/sys/net/ipv4/conf/{name}/{key}");
         if let Err(e) = std::fs::write(&path, value) {
             tracing::warn!(%path, error = %e, "sysctl not set");
         }

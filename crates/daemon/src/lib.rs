@@ -5,6 +5,7 @@
 
 mod adverts;
 mod apply;
+mod base_sysctls;
 mod clock;
 mod configure;
 mod control;

@@ -53,6 +53,13 @@ impl Daemon {
         let old_pacer = std::mem::replace(&mut self.pacer, crate::pacing::Pacer::new(&cfg));
         self.dumps = conf::dump_files::dump_files(&cfg, &conf::dump_files::tmp_dir());
         let (summary, kept) = self.switch_to(new, watchers).await;
+        let vmac_bases = self
+            .instances
+            .iter()
+            .filter(|i| i.vmac.is_some())
+            .map(|i| i.ifname.clone())
+            .collect();
+        crate::base_sysctls::restore_except(&vmac_bases);
         self.pacer
             .carry_over(old_pacer, |name| kept.iter().any(|k| k == name));
         Ok(summary)

@@ -163,6 +163,7 @@ pub async fn run(mut d: Daemon, mut inputs: Inputs, mut signals: Signals) -> Res
     for k in 0..d.instances.len() {
         d.stop_instance(k).await;
     }
+    crate::base_sysctls::restore_except(&Default::default());
     d.write_stats();
     let tasks = std::mem::take(&mut d.notify_tasks);
     drop(d);

@@ -40,6 +40,18 @@ fn vmac_carries_the_vip_and_its_mac_moves_on_takeover() {
     lab.host("a", &["10.6.0.5/24"]);
     lab.host("b", &["10.6.0.6/24"]);
     lab.host("c", &["10.6.0.100/24"]);
+    // a's eth0 starts with an arp_announce of its operator's; havipd changes the base's ARP
+    // settings for the VMAC and must put these values back when it stops.
+    lab.sh_in("a", "echo 1 > /proc/sys/net/ipv4/conf/eth0/arp_announce");
+    let base_arp = |lab: &Lab| {
+        ["arp_ignore", "arp_filter", "arp_announce"].map(|k| {
+            lab.sh_in("a", &format!("cat /proc/sys/net/ipv4/conf/eth0/{k}"))
+                .trim()
+                .to_string()
+        })
+    };
+    let found = base_arp(&lab);
+    assert_eq!(found, ["0", "0", "1"]);
     lab.havipd("a", "a", &instance("VI_1", 90, 100, VIP, "    use_vmac\n"));
     std::thread::sleep(Duration::from_millis(300));
     let b_state = lab.havipd("b", "b", &instance("VI_1", 90, 90, VIP, "    use_vmac\n"));
@@ -69,9 +81,21 @@ fn vmac_carries_the_vip_and_its_mac_moves_on_takeover() {
         lab.log("b")
     );
     assert!(client_sees(&lab).contains(VMAC), "{}", client_sees(&lab));
-    // Graceful stop: a removes its VMAC interface; b takes over on its own.
+    assert_eq!(
+        base_arp(&lab),
+        ["1", "1", "2"],
+        "keepalived's base settings"
+    );
+    // Graceful stop: a removes its VMAC interface and puts eth0's settings back; b takes over
+    // on its own.
     lab.signal("a", "TERM");
     assert_eq!(vmac_of(&lab, "a"), None, "a left vrrp.90 behind");
+    assert_eq!(
+        base_arp(&lab),
+        found,
+        "eth0's settings not restored:\n{}",
+        lab.log("a")
+    );
     assert!(
         wait_until(Duration::from_secs(3), || holds_on_vmac(&lab, "b")).is_some(),
         "b never took over:\n{}",
