@@ -411,6 +411,16 @@ impl Daemon {
                 }
                 changed
             }
+            Observation::Address { name, index } => {
+                if self
+                    .instances
+                    .iter()
+                    .any(|i| i.uses_other_index(name, *index))
+                {
+                    self.relink(name, *index).await;
+                }
+                false
+            }
             Observation::Script { name, success } => {
                 let changed = self.tracker.script_result(name, *success);
                 if changed {

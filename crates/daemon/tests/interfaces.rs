@@ -3,7 +3,9 @@
 //! master's adverts, group membership and VIP are back on the new interface. And the state of
 //! a tracked interface is read at start, not assumed: one that is down from the start faults
 //! the instance at once. The instance comes back as it was running: an edit of the config
-//! file that was never reloaded (no SIGHUP) is not picked up on the way.
+//! file that was never reloaded (no SIGHUP) is not picked up on the way; and it comes back
+//! when the re-created interface gets its address only after its link is up (no link event
+//! follows the address).
 
 mod common;
 use common::{Lab, instance, last_state, wait_until};
@@ -64,6 +66,37 @@ fn a_re_created_interface_gets_its_instance_back() {
         "{}",
         lab.log("b")
     );
+}
+
+#[test]
+fn an_interface_re_created_before_its_address_gets_its_instance_back_with_the_address() {
+    let Some(mut lab) = Lab::new("rad", &[]) else {
+        return;
+    };
+    lab.host("a", &["10.8.2.5/24"]);
+    lab.host("c", &["10.8.2.100/24"]);
+    let vip = "10.8.2.12";
+    let a_state = lab.havipd("a", "a", &instance("VI_1", 97, 100, vip, ""));
+    assert!(wait_until(Duration::from_secs(6), || lab.holds("a", vip)).is_some());
+    // Up without an address: nothing to advertise from yet.
+    lab.replug("a", &[], Duration::from_millis(300));
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(
+        lab.log("a").contains("instances not restored yet"),
+        "{}",
+        lab.log("a")
+    );
+    lab.sh_in("a", "ip addr add 10.8.2.5/24 dev eth0");
+    // Alone on the link, a is master again after Master_Down_Interval (3.6 s) and a margin.
+    let back = wait_until(Duration::from_secs(8), || {
+        lab.holds("a", vip) && last_state(&a_state).as_deref() == Some("MASTER")
+    });
+    assert!(
+        back.is_some(),
+        "a did not come back once eth0 had its address:\n{}",
+        lab.log("a")
+    );
+    assert!(wait_until(Duration::from_secs(3), || lab.ping("c", vip)).is_some());
 }
 
 #[test]

@@ -20,6 +20,14 @@ pub enum Observation {
         /// Its index, while it exists (a re-created interface has a new one).
         index: Option<u32>,
     },
+    /// An address was added to a watched interface (one re-created without an address can
+    /// now be resolved).
+    Address {
+        /// Interface name.
+        name: String,
+        /// Its index.
+        index: u32,
+    },
     /// One run of a `vrrp_script`.
     Script {
         /// Script name.
