@@ -68,13 +68,18 @@ impl Cidr {
         self.covers(other) || other.covers(self)
     }
 
+    /// The subnet's gateway: the network address + 1.
+    pub fn gateway(&self) -> Ipv4Addr {
+        Ipv4Addr::from(self.network_u32().wrapping_add(1))
+    }
+
     /// Why `a` is reserved in this subnet, if it is: the network address, the gateway
     /// (network + 1) or the broadcast address.
     pub fn reserved(&self, a: Ipv4Addr) -> Option<&'static str> {
         let n = self.network_u32();
         match u32::from(a) {
             x if x == n => Some("the subnet's network address"),
-            x if x == n.wrapping_add(1) => Some("the subnet's gateway"),
+            x if x == u32::from(self.gateway()) => Some("the subnet's gateway"),
             x if x == u32::from(self.broadcast()) => Some("the subnet's broadcast address"),
             _ => None,
         }

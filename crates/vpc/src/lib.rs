@@ -17,6 +17,7 @@ pub mod internal;
 pub mod internal_secret;
 pub mod limits;
 pub mod model;
+pub mod ovn;
 pub mod params;
 pub mod server;
 pub mod session;

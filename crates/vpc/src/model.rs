@@ -200,3 +200,15 @@ pub struct BindingEvent {
     #[serde(default)]
     pub unix_time: f64,
 }
+
+impl HaVip {
+    /// Whether `eni` may hold this HAVIP by its association rule: any ENI of the subnet
+    /// without CheckAssociate, else an associated ENI or an ENI of an associated instance.
+    pub fn admits(&self, eni: &NetworkInterface) -> bool {
+        !self.check_associate
+            || self.ha_vip_association_set.iter().any(|a| {
+                (a.instance_type == "ENI" && a.instance_id == eni.network_interface_id)
+                    || (a.instance_type == "CVM" && a.instance_id == eni.instance_id())
+            })
+    }
+}

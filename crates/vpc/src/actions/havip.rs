@@ -552,12 +552,7 @@ pub fn garp_move(
     if h.network_interface_id == eni.network_interface_id {
         return Ok(Vec::new());
     }
-    if h.check_associate
-        && !h.ha_vip_association_set.iter().any(|a| {
-            (a.instance_type == "ENI" && a.instance_id == eni.network_interface_id)
-                || (a.instance_type == "CVM" && a.instance_id == eni.instance_id())
-        })
-    {
+    if !h.admits(eni) {
         return Err(Refusal::NotAssociated);
     }
     let held = cloud

@@ -1,0 +1,249 @@
+//! The OVN northbound rows a VPC's state calls for, computed from [`Cloud`] alone:
+//! - a VPC is a logical router;
+//! - a subnet is a logical switch, joined to its VPC's router by a router port holding the
+//!   subnet's gateway address and a switch port of type `router`;
+//! - an ENI is a switch port with its MAC and addresses, and port security on them plus the
+//!   VIPs of the HAVIPs it may hold (OVN drops what a port sends from any other address);
+//! - a HAVIP is a switch port of type `virtual`: `virtual-ip` is its VIP, `virtual-parents`
+//!   the ports that may claim it by a GARP: the associated ENIs under CheckAssociate, else
+//!   every ENI of the subnet, less the ENIs that already hold as many HAVIPs as the quota
+//!   allows (OVN would let them claim one more; the API's `havips_per_eni` says no).
+
+use crate::cidr::Cidr;
+use crate::cloud::Cloud;
+use crate::model::{HaVip, NetworkInterface};
+use std::collections::BTreeMap;
+
+/// External id marking the rows havip owns; rows without it are never touched.
+pub const OWNER_KEY: &str = "havip:owner";
+/// Its value.
+pub const OWNER: &str = "havip-vpc";
+
+/// A logical router port.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouterPort {
+    /// `name`.
+    pub name: String,
+    /// `mac`.
+    pub mac: String,
+    /// `networks` (`a.b.c.d/n`).
+    pub networks: Vec<String>,
+}
+
+/// A logical router: one per VPC.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Router {
+    /// `name`: the VPC's id.
+    pub name: String,
+    /// Its ports by name.
+    pub ports: BTreeMap<String, RouterPort>,
+}
+
+/// A logical switch port.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SwitchPort {
+    /// `name`.
+    pub name: String,
+    /// `type` (`""`, `router` or `virtual`).
+    pub kind: String,
+    /// `addresses`.
+    pub addresses: Vec<String>,
+    /// `port_security`.
+    pub port_security: Vec<String>,
+    /// `options`.
+    pub options: BTreeMap<String, String>,
+}
+
+/// A logical switch: one per subnet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Switch {
+    /// `name`: the subnet's id.
+    pub name: String,
+    /// Its ports by name.
+    pub ports: BTreeMap<String, SwitchPort>,
+}
+
+/// Everything havip wants in the northbound database.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Desired {
+    /// Routers by name.
+    pub routers: BTreeMap<String, Router>,
+    /// Switches by name.
+    pub switches: BTreeMap<String, Switch>,
+}
+
+/// The router port of a subnet.
+pub fn router_port_name(subnet_id: &str) -> String {
+    format!("lrp-{subnet_id}")
+}
+
+/// The switch's port facing the router.
+pub fn switch_router_port_name(subnet_id: &str) -> String {
+    format!("rp-{subnet_id}")
+}
+
+/// A stable, locally administered MAC for a subnet's router port (FNV-1a of its id).
+pub fn router_mac(subnet_id: &str) -> String {
+    let h = subnet_id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let b = h.to_be_bytes();
+    format!("0a:58:{:02x}:{:02x}:{:02x}:{:02x}", b[0], b[1], b[2], b[3])
+}
+
+/// The rows `cloud` calls for.
+pub fn desired(cloud: &Cloud) -> Desired {
+    let claims = Claims::of(cloud);
+    let mut out = Desired::default();
+    for vpc in cloud.vpcs.values() {
+        out.routers.insert(
+            vpc.vpc_id.clone(),
+            Router {
+                name: vpc.vpc_id.clone(),
+                ports: BTreeMap::new(),
+            },
+        );
+    }
+    for subnet in cloud.subnets.values() {
+        let Ok(cidr) = Cidr::parse(&subnet.cidr_block) else {
+            continue;
+        };
+        let lrp = RouterPort {
+            name: router_port_name(&subnet.subnet_id),
+            mac: router_mac(&subnet.subnet_id),
+            networks: vec![format!("{}/{}", cidr.gateway(), cidr.len)],
+        };
+        if let Some(r) = out.routers.get_mut(&subnet.vpc_id) {
+            r.ports.insert(lrp.name.clone(), lrp.clone());
+        }
+        let to_router = SwitchPort {
+            name: switch_router_port_name(&subnet.subnet_id),
+            kind: "router".into(),
+            addresses: vec!["router".into()],
+            options: [("router-port".to_string(), lrp.name)].into(),
+            ..Default::default()
+        };
+        let enis = cloud
+            .enis
+            .values()
+            .filter(|e| e.subnet_id == subnet.subnet_id);
+        let havips = cloud
+            .havips
+            .values()
+            .filter(|h| h.subnet_id == subnet.subnet_id);
+        let ports = std::iter::once(to_router)
+            .chain(enis.map(|e| claims.eni_port(e)))
+            .chain(havips.map(|h| claims.havip_port(h)))
+            .map(|p| (p.name.clone(), p))
+            .collect();
+        out.switches.insert(
+            subnet.subnet_id.clone(),
+            Switch {
+                name: subnet.subnet_id.clone(),
+                ports,
+            },
+        );
+    }
+    out
+}
+
+/// Which ENIs may claim which HAVIP, computed once for the whole state.
+struct Claims<'a> {
+    /// HaVipId -> the ENIs (ids) that may claim it.
+    parents: BTreeMap<&'a str, Vec<&'a str>>,
+    /// NetworkInterfaceId -> the VIPs it may claim.
+    vips: BTreeMap<&'a str, Vec<&'a str>>,
+}
+
+impl<'a> Claims<'a> {
+    fn of(cloud: &'a Cloud) -> Self {
+        let mut held: BTreeMap<&str, usize> = BTreeMap::new();
+        for h in cloud.havips.values() {
+            *held.entry(h.network_interface_id.as_str()).or_default() += 1;
+        }
+        let mut enis_of_subnet: BTreeMap<&str, Vec<&NetworkInterface>> = BTreeMap::new();
+        for e in cloud.enis.values() {
+            enis_of_subnet
+                .entry(e.subnet_id.as_str())
+                .or_default()
+                .push(e);
+        }
+        let mut claims = Claims {
+            parents: BTreeMap::new(),
+            vips: BTreeMap::new(),
+        };
+        for h in cloud.havips.values() {
+            let candidates = enis_of_subnet
+                .get(h.subnet_id.as_str())
+                .map_or(&[][..], Vec::as_slice);
+            let parents: Vec<&str> = candidates
+                .iter()
+                .filter(|e| {
+                    may_claim(
+                        cloud,
+                        h,
+                        e,
+                        held.get(e.network_interface_id.as_str())
+                            .copied()
+                            .unwrap_or(0),
+                    )
+                })
+                .map(|e| e.network_interface_id.as_str())
+                .collect();
+            for p in &parents {
+                claims.vips.entry(p).or_default().push(h.vip.as_str());
+            }
+            claims.parents.insert(h.ha_vip_id.as_str(), parents);
+        }
+        claims
+    }
+
+    fn eni_port(&self, eni: &NetworkInterface) -> SwitchPort {
+        let own = std::iter::once(eni.mac_address.as_str())
+            .chain(
+                eni.private_ip_address_set
+                    .iter()
+                    .map(|p| p.private_ip_address.as_str()),
+            )
+            .collect::<Vec<_>>()
+            .join(" ");
+        let vips = self
+            .vips
+            .get(eni.network_interface_id.as_str())
+            .map_or(&[][..], Vec::as_slice);
+        let security = std::iter::once(own.as_str())
+            .chain(vips.iter().copied())
+            .collect::<Vec<_>>()
+            .join(" ");
+        SwitchPort {
+            name: eni.network_interface_id.clone(),
+            addresses: vec![own],
+            port_security: vec![security],
+            ..Default::default()
+        }
+    }
+
+    fn havip_port(&self, h: &HaVip) -> SwitchPort {
+        let mut options = BTreeMap::from([("virtual-ip".to_string(), h.vip.clone())]);
+        match self.parents.get(h.ha_vip_id.as_str()) {
+            Some(p) if !p.is_empty() => {
+                options.insert("virtual-parents".into(), p.join(","));
+            }
+            _ => {}
+        }
+        SwitchPort {
+            name: h.ha_vip_id.clone(),
+            kind: "virtual".into(),
+            options,
+            ..Default::default()
+        }
+    }
+}
+
+/// Whether `eni` (holding `held` HAVIPs) may claim `h`: associated under CheckAssociate, and
+/// under the per-ENI quota unless it holds `h` already.
+fn may_claim(cloud: &Cloud, h: &HaVip, eni: &NetworkInterface, held: usize) -> bool {
+    h.admits(eni)
+        && (eni.network_interface_id == h.network_interface_id
+            || held < cloud.quotas.havips_per_eni)
+}

@@ -1,0 +1,8 @@
+//! `havip vpc` on OVN: the VPC's state as OVN northbound rows ([`desired`]) and the one
+//! transaction that brings the database there ([`plan`]).
+
+pub mod desired;
+pub mod plan;
+
+pub use desired::{Desired, desired};
+pub use plan::{Current, plan};

@@ -1,0 +1,298 @@
+//! From what the northbound database holds to what [`Desired`] calls for, in one transaction:
+//! rows are matched by name among the rows havip owns (external id [`OWNER_KEY`]); a port that
+//! differs is updated in place, a missing one inserted, one no longer wanted left out of its
+//! switch or router (OVN then removes it: ports exist only while referenced); routers and
+//! switches no longer wanted are deleted. Equal states give no operation at all.
+
+use super::desired::{Desired, OWNER, OWNER_KEY, RouterPort, SwitchPort};
+use ovsdb::{Atom, Condition, Datum, Operation, Row};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The tables the plan reads and writes.
+pub const TABLES: [&str; 4] = [
+    "Logical_Router",
+    "Logical_Router_Port",
+    "Logical_Switch",
+    "Logical_Switch_Port",
+];
+
+/// A row havip owns, by UUID, with what its references point at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Owned<T> {
+    /// The row's UUID.
+    pub uuid: String,
+    /// Its contents as havip reads them.
+    pub value: T,
+}
+
+/// What the northbound database holds of havip's, by name.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Current {
+    /// Routers: the UUIDs of their ports.
+    pub routers: BTreeMap<String, Owned<BTreeSet<String>>>,
+    /// Router ports.
+    pub router_ports: BTreeMap<String, Owned<RouterPort>>,
+    /// Switches: the UUIDs of their ports.
+    pub switches: BTreeMap<String, Owned<BTreeSet<String>>>,
+    /// Switch ports.
+    pub switch_ports: BTreeMap<String, Owned<SwitchPort>>,
+}
+
+/// Rows of [`TABLES`]: table -> UUID -> row (as a monitor's first answer gives them).
+pub type Tables = BTreeMap<String, BTreeMap<String, Row>>;
+
+fn strings(row: &Row, col: &str) -> Vec<String> {
+    row.get(col)
+        .map(|d| {
+            d.atoms()
+                .iter()
+                .filter_map(|a| a.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn uuids(row: &Row, col: &str) -> BTreeSet<String> {
+    row.get(col)
+        .map(|d| {
+            d.atoms()
+                .iter()
+                .filter_map(|a| a.as_uuid().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn string_map(row: &Row, col: &str) -> BTreeMap<String, String> {
+    match row.get(col) {
+        Some(Datum::Map(pairs)) => pairs
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_str()?.to_string())))
+            .collect(),
+        _ => BTreeMap::new(),
+    }
+}
+
+fn owned(row: &Row) -> bool {
+    row.get("external_ids").and_then(|d| d.map_get(OWNER_KEY)) == Some(OWNER)
+}
+
+fn string(row: &Row, col: &str) -> String {
+    row.get(col)
+        .and_then(Datum::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The rows of `table` havip owns, by name, read by `read`.
+fn owned_rows<T>(
+    tables: &Tables,
+    table: &str,
+    read: impl Fn(&Row) -> T,
+) -> BTreeMap<String, Owned<T>> {
+    tables
+        .get(table)
+        .into_iter()
+        .flatten()
+        .filter(|(_, r)| owned(r))
+        .map(|(uuid, r)| {
+            let value = read(r);
+            (
+                string(r, "name"),
+                Owned {
+                    uuid: uuid.clone(),
+                    value,
+                },
+            )
+        })
+        .collect()
+}
+
+impl Current {
+    /// Reads the rows havip owns.
+    pub fn from_tables(tables: &Tables) -> Current {
+        Current {
+            routers: owned_rows(tables, "Logical_Router", |r| uuids(r, "ports")),
+            switches: owned_rows(tables, "Logical_Switch", |r| uuids(r, "ports")),
+            router_ports: owned_rows(tables, "Logical_Router_Port", |r| RouterPort {
+                name: string(r, "name"),
+                mac: string(r, "mac"),
+                networks: strings(r, "networks"),
+            }),
+            switch_ports: owned_rows(tables, "Logical_Switch_Port", |r| SwitchPort {
+                name: string(r, "name"),
+                kind: string(r, "type"),
+                addresses: strings(r, "addresses"),
+                port_security: strings(r, "port_security"),
+                options: string_map(r, "options"),
+            }),
+        }
+    }
+}
+
+fn owner() -> Datum {
+    Datum::string_map([(OWNER_KEY, OWNER)])
+}
+
+fn router_port_row(p: &RouterPort) -> Row {
+    Row::from([
+        ("name".into(), Datum::string(&p.name)),
+        ("mac".into(), Datum::string(&p.mac)),
+        (
+            "networks".into(),
+            Datum::strings(p.networks.iter().cloned()),
+        ),
+        ("external_ids".into(), owner()),
+    ])
+}
+
+fn switch_port_row(p: &SwitchPort) -> Row {
+    Row::from([
+        ("name".into(), Datum::string(&p.name)),
+        ("type".into(), Datum::string(&p.kind)),
+        (
+            "addresses".into(),
+            Datum::strings(p.addresses.iter().cloned()),
+        ),
+        (
+            "port_security".into(),
+            Datum::strings(p.port_security.iter().cloned()),
+        ),
+        ("options".into(), Datum::string_map(p.options.clone())),
+        ("external_ids".into(), owner()),
+    ])
+}
+
+/// Builds the operations; names rows inserted in the transaction `rowN`.
+#[derive(Default)]
+struct Planner {
+    ops: Vec<Operation>,
+    inserted: usize,
+}
+
+impl Planner {
+    fn insert(&mut self, table: &str, row: Row) -> Atom {
+        let name = format!("row{}", self.inserted);
+        self.inserted += 1;
+        self.ops.push(Operation::Insert {
+            table: table.into(),
+            row,
+            uuid_name: Some(name.clone()),
+        });
+        Atom::NamedUuid(name)
+    }
+
+    fn update(&mut self, table: &str, uuid: &str, row: Row) {
+        self.ops.push(Operation::Update {
+            table: table.into(),
+            conditions: vec![Condition::uuid(uuid)],
+            row,
+        });
+    }
+
+    /// The references to `wanted` ports: existing ones (updated if they differ) and inserted
+    /// ones. `None` when the set is exactly `had`, unchanged.
+    fn ports<T: PartialEq>(
+        &mut self,
+        table: &str,
+        wanted: &BTreeMap<String, T>,
+        current: &BTreeMap<String, Owned<T>>,
+        had: Option<&BTreeSet<String>>,
+        row: impl Fn(&T) -> Row,
+    ) -> Option<Datum> {
+        let mut refs = Vec::new();
+        let mut same = true;
+        for (name, port) in wanted {
+            match current.get(name) {
+                Some(c) => {
+                    if c.value != *port {
+                        self.update(table, &c.uuid, row(port));
+                    }
+                    same &= had.is_some_and(|h| h.contains(&c.uuid));
+                    refs.push(Atom::Uuid(c.uuid.clone()));
+                }
+                None => {
+                    same = false;
+                    refs.push(self.insert(table, row(port)));
+                }
+            }
+        }
+        same &= had.is_some_and(|h| h.len() == refs.len());
+        (!same).then_some(Datum::Set(refs))
+    }
+
+    /// A router or switch holding `ports`: inserted, or its port set updated if it changed.
+    fn parent(
+        &mut self,
+        table: &str,
+        name: &str,
+        existing: Option<&Owned<BTreeSet<String>>>,
+        ports: Option<Datum>,
+    ) {
+        match (existing, ports) {
+            (Some(e), Some(ports)) => {
+                self.update(table, &e.uuid, Row::from([("ports".into(), ports)]))
+            }
+            (Some(_), None) => {}
+            (None, ports) => {
+                let row = Row::from([
+                    ("name".into(), Datum::string(name)),
+                    ("ports".into(), ports.unwrap_or(Datum::Set(vec![]))),
+                    ("external_ids".into(), owner()),
+                ]);
+                self.insert(table, row);
+            }
+        }
+    }
+}
+
+/// The operations that turn `current` into `desired` (none when they are equal).
+pub fn plan(desired: &Desired, current: &Current) -> Vec<Operation> {
+    let mut p = Planner::default();
+    for (name, r) in &desired.routers {
+        let existing = current.routers.get(name);
+        let ports = p.ports(
+            "Logical_Router_Port",
+            &r.ports,
+            &current.router_ports,
+            existing.map(|e| &e.value),
+            router_port_row,
+        );
+        p.parent("Logical_Router", name, existing, ports);
+    }
+    for (name, s) in &desired.switches {
+        let existing = current.switches.get(name);
+        let ports = p.ports(
+            "Logical_Switch_Port",
+            &s.ports,
+            &current.switch_ports,
+            existing.map(|e| &e.value),
+            switch_port_row,
+        );
+        p.parent("Logical_Switch", name, existing, ports);
+    }
+    for (table, rows, wanted) in [
+        (
+            "Logical_Router",
+            &current.routers,
+            desired.routers.keys().collect::<BTreeSet<_>>(),
+        ),
+        (
+            "Logical_Switch",
+            &current.switches,
+            desired.switches.keys().collect(),
+        ),
+    ] {
+        for row in rows
+            .iter()
+            .filter(|(n, _)| !wanted.contains(n))
+            .map(|(_, r)| r)
+        {
+            p.ops.push(Operation::Delete {
+                table: table.into(),
+                conditions: vec![Condition::uuid(&row.uuid)],
+            });
+        }
+    }
+    p.ops
+}

@@ -1,0 +1,316 @@
+//! The VPC's state as OVN northbound rows, written by one planned transaction into a real
+//! northbound database that a real ovn-northd turns into southbound port bindings: a HAVIP is
+//! a virtual port whose parents follow CheckAssociate, its VIP is in its parents' port
+//! security, a second plan of an unchanged state does nothing, and a change touches only the
+//! rows it concerns. NB and SB databases and northd run from OVN's packages, on Unix sockets
+//! in a directory of the test's own (no root, no network).
+
+use ovsdb::{Client, Endpoint, MonitorRequest, Operation};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use vpc::cloud::{Change, Cloud};
+use vpc::model::*;
+use vpc::ovn::{Current, desired, plan};
+
+/// NB and SB ovsdb-servers and ovn-northd in a temporary directory; stopped on drop.
+struct Central {
+    dir: PathBuf,
+    children: Vec<Child>,
+}
+
+impl Central {
+    fn start(tag: &str) -> Option<Central> {
+        let tools = ["ovsdb-server", "ovsdb-tool", "ovn-northd"];
+        if let Some(t) = tools.iter().find(|t| !hostcheck::has_tool(t)) {
+            hostcheck::skip(
+                tag,
+                format!("{t} is not installed (.ci/run installs ovn-central)"),
+            );
+            return None;
+        }
+        let dir = std::env::temp_dir().join(format!("ovn-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dir");
+        let mut c = Central {
+            dir,
+            children: Vec::new(),
+        };
+        for db in ["nb", "sb"] {
+            let file = c.dir.join(format!("{db}.db"));
+            let schema = format!("/usr/share/ovn/ovn-{db}.ovsschema");
+            let ok = Command::new("ovsdb-tool")
+                .arg("create")
+                .arg(&file)
+                .arg(schema)
+                .status();
+            assert!(ok.is_ok_and(|s| s.success()), "ovsdb-tool create {db}");
+            c.spawn(Command::new("ovsdb-server").arg(&file).args([
+                format!("--remote=punix:{}", c.sock(db)),
+                format!("--unixctl={}", c.dir.join(format!("{db}.ctl")).display()),
+                format!("--log-file={}", c.dir.join(format!("{db}.log")).display()),
+                "--no-chdir".into(),
+            ]));
+        }
+        c.wait_for(&c.sock("nb"));
+        c.wait_for(&c.sock("sb"));
+        c.spawn(Command::new("ovn-northd").args([
+            format!("--ovnnb-db=unix:{}", c.sock("nb")),
+            format!("--ovnsb-db=unix:{}", c.sock("sb")),
+            format!("--unixctl={}", c.dir.join("northd.ctl").display()),
+            format!("--log-file={}", c.dir.join("northd.log").display()),
+            "--no-chdir".into(),
+        ]));
+        Some(c)
+    }
+
+    fn sock(&self, db: &str) -> String {
+        self.dir.join(format!("{db}.sock")).display().to_string()
+    }
+
+    fn endpoint(&self, db: &str) -> Endpoint {
+        format!("unix:{}", self.sock(db)).parse().expect("endpoint")
+    }
+
+    fn spawn(&mut self, cmd: &mut Command) {
+        let child = cmd
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        self.children.push(child);
+    }
+
+    fn wait_for(&self, path: &str) {
+        let up = (0..100).any(|_| {
+            std::thread::sleep(Duration::from_millis(50));
+            Path::new(path).exists()
+        });
+        assert!(up, "{path} never appeared");
+    }
+}
+
+impl Drop for Central {
+    fn drop(&mut self) {
+        for c in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn eni(id: &str, mac: &str, ip: &str, instance: &str) -> Change {
+    Change::Eni(NetworkInterface {
+        network_interface_id: id.into(),
+        network_interface_name: id.into(),
+        vpc_id: "vpc-1".into(),
+        subnet_id: "subnet-1".into(),
+        mac_address: mac.into(),
+        private_ip_address_set: vec![PrivateIpAddress {
+            private_ip_address: ip.into(),
+            primary: true,
+        }],
+        attachment: Some(Attachment {
+            instance_id: instance.into(),
+        }),
+        state: "AVAILABLE".into(),
+        created_time: NEVER.into(),
+    })
+}
+
+fn havip(check_associate: bool, associated: &[&str]) -> HaVip {
+    HaVip {
+        ha_vip_id: "havip-1".into(),
+        ha_vip_name: "seed".into(),
+        vip: "10.0.1.100".into(),
+        vpc_id: "vpc-1".into(),
+        subnet_id: "subnet-1".into(),
+        network_interface_id: String::new(),
+        instance_id: String::new(),
+        address_ip: String::new(),
+        state: "AVAILABLE".into(),
+        created_time: NEVER.into(),
+        business: String::new(),
+        ha_vip_association_set: associated
+            .iter()
+            .map(|a| HaVipAssociation {
+                instance_id: a.to_string(),
+                ha_vip_id: "havip-1".into(),
+                instance_type: "ENI".into(),
+            })
+            .collect(),
+        check_associate,
+        flushed_time: NEVER.into(),
+        tag_set: vec![],
+    }
+}
+
+/// A VPC with one subnet, two ENIs (two servers) and a HAVIP open to the subnet.
+fn seed_vpc() -> Cloud {
+    let mut cloud = Cloud::default();
+    cloud.apply(&[
+        Change::Vpc(Vpc {
+            vpc_id: "vpc-1".into(),
+            vpc_name: "v".into(),
+            cidr_block: "10.0.0.0/16".into(),
+            enable_multicast: false,
+            created_time: NEVER.into(),
+        }),
+        Change::Subnet(Subnet {
+            subnet_id: "subnet-1".into(),
+            subnet_name: "s".into(),
+            vpc_id: "vpc-1".into(),
+            cidr_block: "10.0.1.0/24".into(),
+            zone: "z".into(),
+            created_time: NEVER.into(),
+        }),
+        eni("eni-a", "52:54:00:00:00:0a", "10.0.1.10", "ins-a"),
+        eni("eni-b", "52:54:00:00:00:0b", "10.0.1.11", "ins-b"),
+        Change::HaVip(havip(false, &[])),
+    ]);
+    cloud
+}
+
+async fn current(nb: &Client) -> Current {
+    let requests: Vec<_> = vpc::ovn::plan::TABLES
+        .iter()
+        .map(|t| MonitorRequest::table(t))
+        .collect();
+    let m = nb
+        .monitor("OVN_Northbound", &requests)
+        .await
+        .expect("monitor");
+    let tables = m
+        .initial
+        .into_iter()
+        .map(|(t, rows)| {
+            (
+                t,
+                rows.into_iter()
+                    .filter_map(|(u, r)| Some((u, r.new?)))
+                    .collect(),
+            )
+        })
+        .collect();
+    Current::from_tables(&tables)
+}
+
+/// The southbound binding of `port`: (type, virtual-parents), once northd has written it.
+async fn binding(
+    sb: &Client,
+    port: &str,
+    parents: Option<&str>,
+) -> Option<(String, Option<String>)> {
+    for _ in 0..100 {
+        let select = Operation::Select {
+            table: "Port_Binding".into(),
+            conditions: vec![ovsdb::Condition::eq(
+                "logical_port",
+                ovsdb::Datum::string(port),
+            )],
+            columns: Some(vec!["type".into(), "options".into()]),
+        };
+        let r = sb
+            .transact("OVN_Southbound", &[select])
+            .await
+            .expect("select");
+        let row = r[0]["rows"]
+            .get(0)
+            .map(|v| ovsdb::row_from_json(v).expect("row"));
+        let seen = row.map(|row| {
+            let kind = row["type"].as_str().unwrap_or_default().to_string();
+            (
+                kind,
+                row["options"].map_get("virtual-parents").map(String::from),
+            )
+        });
+        if seen.as_ref().map(|s| s.1.as_deref()) == Some(parents)
+            || (parents.is_none() && seen.is_none())
+        {
+            return seen;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    None
+}
+
+#[test]
+fn the_vpc_maps_to_routers_switches_and_virtual_ports() {
+    let d = desired(&seed_vpc());
+    let lrp = &d.routers["vpc-1"].ports["lrp-subnet-1"];
+    assert_eq!(lrp.networks, ["10.0.1.1/24"]);
+    let ports = &d.switches["subnet-1"].ports;
+    assert_eq!(ports["rp-subnet-1"].options["router-port"], "lrp-subnet-1");
+    assert_eq!(ports["havip-1"].kind, "virtual");
+    assert_eq!(ports["havip-1"].options["virtual-ip"], "10.0.1.100");
+    assert_eq!(ports["havip-1"].options["virtual-parents"], "eni-a,eni-b");
+    assert_eq!(ports["eni-a"].addresses, ["52:54:00:00:00:0a 10.0.1.10"]);
+    assert_eq!(
+        ports["eni-a"].port_security,
+        ["52:54:00:00:00:0a 10.0.1.10 10.0.1.100"]
+    );
+}
+
+#[tokio::test]
+async fn a_planned_transaction_gives_northd_the_virtual_port_and_follows_changes() {
+    let Some(central) = Central::start("plan") else {
+        return;
+    };
+    let nb = Client::connect(&central.endpoint("nb")).await.expect("nb");
+    let sb = Client::connect(&central.endpoint("sb")).await.expect("sb");
+    let mut cloud = seed_vpc();
+    let ops = plan(&desired(&cloud), &current(&nb).await);
+    assert!(!ops.is_empty());
+    nb.transact("OVN_Northbound", &ops)
+        .await
+        .expect("first plan");
+    assert_eq!(
+        plan(&desired(&cloud), &current(&nb).await),
+        vec![],
+        "a second plan of the same state"
+    );
+    let b = binding(&sb, "havip-1", Some("eni-a,eni-b")).await;
+    assert_eq!(
+        b,
+        Some(("virtual".into(), Some("eni-a,eni-b".into()))),
+        "northd's binding"
+    );
+    // CheckAssociate with eni-b only: the HAVIP's parents and eni-a's port security (no VIP
+    // any more) change, nothing else.
+    cloud.apply(&[Change::HaVip(havip(true, &["eni-b"]))]);
+    let ops = plan(&desired(&cloud), &current(&nb).await);
+    assert_eq!(ops.len(), 2, "{ops:#?}");
+    assert!(
+        ops.iter().all(
+            |o| matches!(o, Operation::Update { table, .. } if table == "Logical_Switch_Port")
+        )
+    );
+    nb.transact("OVN_Northbound", &ops)
+        .await
+        .expect("second plan");
+    assert!(
+        binding(&sb, "havip-1", Some("eni-b")).await.is_some(),
+        "northd never followed"
+    );
+    let sec = current(&nb).await.switch_ports["eni-a"]
+        .value
+        .port_security
+        .clone();
+    assert_eq!(
+        sec,
+        ["52:54:00:00:00:0a 10.0.1.10"],
+        "eni-a may no longer send from the VIP"
+    );
+    // The HAVIP deleted: its port leaves the switch and northd removes the binding.
+    cloud.apply(&[Change::DeleteHaVip("havip-1".into())]);
+    let ops = plan(&desired(&cloud), &current(&nb).await);
+    nb.transact("OVN_Northbound", &ops)
+        .await
+        .expect("third plan");
+    assert!(
+        binding(&sb, "havip-1", None).await.is_none(),
+        "the binding stayed"
+    );
+    assert!(!current(&nb).await.switch_ports.contains_key("havip-1"));
+}
