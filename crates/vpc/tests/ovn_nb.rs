@@ -276,6 +276,7 @@ async fn a_planned_transaction_gives_northd_the_virtual_port_and_follows_changes
         Some(("virtual".into(), Some("eni-a,eni-b".into()))),
         "northd's binding"
     );
+    claim_followed(&sb, &cloud).await;
     // CheckAssociate with eni-b only: the HAVIP's parents and eni-a's port security (no VIP
     // any more) change, nothing else.
     cloud.apply(&[Change::HaVip(havip(true, &["eni-b"]))]);
@@ -313,4 +314,38 @@ async fn a_planned_transaction_gives_northd_the_virtual_port_and_follows_changes
         "the binding stayed"
     );
     assert!(!current(&nb).await.switch_ports.contains_key("havip-1"));
+}
+
+/// What ovn-controller writes when eni-a's GARP claims the virtual port (here written by hand:
+/// no chassis runs in this test) reaches the API through a southbound monitor as eni-a's
+/// binding.
+async fn claim_followed(sb: &Client, cloud: &Cloud) {
+    let req = MonitorRequest::columns("Port_Binding", &vpc::ovn::binding::COLUMNS);
+    let mut m = sb.monitor("OVN_Southbound", &[req]).await.expect("monitor");
+    let claim = Operation::Update {
+        table: "Port_Binding".into(),
+        conditions: vec![ovsdb::Condition::eq(
+            "logical_port",
+            ovsdb::Datum::string("havip-1"),
+        )],
+        row: ovsdb::Row::from([("virtual_parent".into(), ovsdb::Datum::string("eni-a"))]),
+    };
+    sb.transact("OVN_Southbound", &[claim])
+        .await
+        .expect("claim");
+    let update = tokio::time::timeout(Duration::from_secs(5), m.updates.recv())
+        .await
+        .expect("an update")
+        .expect("open");
+    let row = update["Port_Binding"]
+        .values()
+        .next()
+        .and_then(|u| u.new.clone())
+        .expect("row");
+    let changes = vpc::ovn::binding::follow(cloud, &row);
+    let held = changes.iter().find_map(|c| match c {
+        Change::HaVip(h) => Some(h.network_interface_id.clone()),
+        _ => None,
+    });
+    assert_eq!(held.as_deref(), Some("eni-a"), "{changes:?}");
 }

@@ -563,21 +563,32 @@ pub fn garp_move(
     if held >= cloud.quotas.havips_per_eni {
         return Err(Refusal::EniLimit(held));
     }
+    let reason = format!("GARP ({form}) from {}", eni.network_interface_id);
+    Ok(bind(h, Some(eni), reason))
+}
+
+/// The changes that record `h` as held by `eni` (by nobody: `None`) now, for `reason`: the
+/// HAVIP's binding and flush time, and a line of its history.
+pub fn bind(
+    h: &HaVip,
+    eni: Option<&crate::model::NetworkInterface>,
+    reason: String,
+) -> Vec<Change> {
     let now = now_string();
     let mut moved = h.clone();
-    moved.network_interface_id = eni.network_interface_id.clone();
-    moved.instance_id = eni.instance_id().to_string();
+    moved.network_interface_id = eni.map_or_else(String::new, |e| e.network_interface_id.clone());
+    moved.instance_id = eni.map_or("", |e| e.instance_id()).to_string();
     moved.state = "AVAILABLE".into();
     moved.flushed_time = now.clone();
-    Ok(vec![
+    vec![
         Change::History(BindingEvent {
             ha_vip_id: moved.ha_vip_id.clone(),
             time: now,
             network_interface_id: moved.network_interface_id.clone(),
             instance_id: moved.instance_id.clone(),
-            reason: format!("GARP ({form}) from {}", eni.network_interface_id),
+            reason,
             unix_time: crate::cloud::unix_now(),
         }),
         Change::HaVip(moved),
-    ])
+    ]
 }

@@ -1,0 +1,125 @@
+//! Who holds a HAVIP, as OVN says it: the southbound `Port_Binding` of the HAVIP's virtual
+//! port names, in `virtual_parent`, the ENI port that claimed it with a GARP (ovn-controller
+//! on that ENI's chassis writes it). [`follow`] turns a binding row into the API's changes;
+//! the API reports no binding OVN does not have, so a virtual port without a parent is a HAVIP
+//! held by nobody.
+
+use crate::actions::havip::bind;
+use crate::cloud::{Change, Cloud};
+use ovsdb::{Datum, Row};
+
+/// The columns of `Port_Binding` [`follow`] reads.
+pub const COLUMNS: [&str; 3] = ["logical_port", "type", "virtual_parent"];
+
+/// The changes a southbound `Port_Binding` row calls for: none unless it is the virtual port
+/// of a HAVIP whose holder differs from the one recorded.
+pub fn follow(cloud: &Cloud, row: &Row) -> Vec<Change> {
+    let text = |col: &str| row.get(col).and_then(Datum::as_str).unwrap_or_default();
+    if text("type") != "virtual" {
+        return Vec::new();
+    }
+    let Some(h) = cloud.havips.get(text("logical_port")) else {
+        return Vec::new();
+    };
+    let parent = text("virtual_parent");
+    if parent == h.network_interface_id {
+        return Vec::new();
+    }
+    match cloud.enis.get(parent) {
+        Some(eni) => bind(
+            h,
+            Some(eni),
+            format!("OVN: {parent} claimed the virtual port"),
+        ),
+        None if parent.is_empty() => bind(h, None, "OVN: the virtual port has no parent".into()),
+        // A parent the API does not know (not one of its ENIs): not reported as a holder.
+        None => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::*;
+
+    fn cloud() -> Cloud {
+        let mut c = Cloud::default();
+        let eni = NetworkInterface {
+            network_interface_id: "eni-a".into(),
+            network_interface_name: "a".into(),
+            vpc_id: "vpc-1".into(),
+            subnet_id: "subnet-1".into(),
+            mac_address: "52:54:00:00:00:0a".into(),
+            private_ip_address_set: vec![],
+            attachment: Some(Attachment {
+                instance_id: "ins-a".into(),
+            }),
+            state: "AVAILABLE".into(),
+            created_time: NEVER.into(),
+        };
+        let h = HaVip {
+            ha_vip_id: "havip-1".into(),
+            ha_vip_name: "h".into(),
+            vip: "10.0.1.100".into(),
+            vpc_id: "vpc-1".into(),
+            subnet_id: "subnet-1".into(),
+            network_interface_id: String::new(),
+            instance_id: String::new(),
+            address_ip: String::new(),
+            state: "AVAILABLE".into(),
+            created_time: NEVER.into(),
+            business: String::new(),
+            ha_vip_association_set: vec![],
+            check_associate: false,
+            flushed_time: NEVER.into(),
+            tag_set: vec![],
+        };
+        c.apply(&[Change::Eni(eni), Change::HaVip(h)]);
+        c
+    }
+
+    fn row(port: &str, kind: &str, parent: &str) -> Row {
+        Row::from([
+            ("logical_port".into(), Datum::string(port)),
+            ("type".into(), Datum::string(kind)),
+            (
+                "virtual_parent".into(),
+                Datum::strings([parent].into_iter().filter(|p| !p.is_empty())),
+            ),
+        ])
+    }
+
+    fn holder(changes: &[Change]) -> Option<(String, String)> {
+        changes.iter().find_map(|c| match c {
+            Change::HaVip(h) => Some((h.network_interface_id.clone(), h.instance_id.clone())),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn a_claimed_virtual_port_binds_its_havip_to_the_parent_eni() {
+        let mut c = cloud();
+        let claimed = follow(&c, &row("havip-1", "virtual", "eni-a"));
+        assert_eq!(holder(&claimed), Some(("eni-a".into(), "ins-a".into())));
+        assert!(
+            claimed
+                .iter()
+                .any(|x| matches!(x, Change::History(e) if e.reason.contains("eni-a")))
+        );
+        c.apply(&claimed);
+        assert!(
+            follow(&c, &row("havip-1", "virtual", "eni-a")).is_empty(),
+            "already recorded"
+        );
+        let released = follow(&c, &row("havip-1", "virtual", ""));
+        assert_eq!(holder(&released), Some((String::new(), String::new())));
+    }
+
+    #[test]
+    fn other_ports_and_unknown_parents_change_nothing() {
+        let c = cloud();
+        assert!(follow(&c, &row("eni-a", "", "")).is_empty());
+        assert!(follow(&c, &row("havip-9", "virtual", "eni-a")).is_empty());
+        assert!(follow(&c, &row("havip-1", "virtual", "lsp-foreign")).is_empty());
+    }
+}
