@@ -30,9 +30,20 @@ pub struct ServeArgs {
     /// answered, any other Host is refused (DNS rebinding).
     #[arg(long = "host-name", value_name = "NAME")]
     host_names: Vec<String>,
-    /// The SQLite file (created if missing).
+    /// The SQLite file (created if missing): the API's records, whichever the backend.
     #[arg(long, default_value = "havip-vpc.db")]
     db: PathBuf,
+    /// Where the network lives: `sqlite` (embedded; `havip vpc dataplane` forwards) or
+    /// `ovn` (OVN's northbound database, --ovn-nb; bindings followed in its southbound one,
+    /// --ovn-sb).
+    #[arg(long, value_enum, default_value = "sqlite")]
+    backend: Backend,
+    /// OVN's northbound database (`tcp:IP:PORT` or `unix:PATH`), with --backend ovn.
+    #[arg(long, value_name = "ADDR")]
+    ovn_nb: Option<ovsdb::Endpoint>,
+    /// OVN's southbound database, with --backend ovn.
+    #[arg(long, value_name = "ADDR")]
+    ovn_sb: Option<ovsdb::Endpoint>,
     /// Keys file: one `SecretId SecretKey` per line.
     #[arg(long)]
     keys: PathBuf,
@@ -52,6 +63,15 @@ pub struct ServeArgs {
     /// Delay before a GARP moves a binding, in seconds (the cloud's "may take 10 s").
     #[arg(long, default_value_t = 0.0)]
     garp_delay: f64,
+}
+
+/// Where `havip vpc serve` keeps the network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Backend {
+    /// SQLite and the userspace switch.
+    Sqlite,
+    /// OVN.
+    Ovn,
 }
 
 /// `havip vpc` arguments.
@@ -205,16 +225,26 @@ fn serve(a: &ServeArgs) -> anyhow::Result<()> {
         anyhow::bail!("--garp-delay must be 0-600 seconds, not {}", a.garp_delay);
     }
     let (addr, tls) = listen_plan(a)?;
+    let ovn = ovn_endpoints(a)?;
     let keys = vpc::server::read_keys(&a.keys)?;
     let internal_secret = vpc::internal_secret::read_or_create(&a.internal_secret)
         .map_err(|e| anyhow::anyhow!("--internal-secret: {e:#}"))?;
-    let store = vpc::store::Sqlite::open(&a.db)?;
+    let sqlite = vpc::store::Sqlite::open(&a.db)?;
+    let quotas = vpc::cloud::Quotas {
+        havips_per_vpc: a.havip_quota,
+        havips_per_eni: a.havips_per_eni,
+        requests_per_second: a.requests_per_second,
+    };
+    let (store, southbound): (Box<dyn vpc::store::Store>, _) = match ovn {
+        None => (Box::new(sqlite), None),
+        Some((nb, sb)) => {
+            let engine = vpc::ovn::engine::Engine::start(nb)?;
+            let store = vpc::ovn::store::OvnStore::new(Box::new(sqlite), engine, quotas);
+            (Box::new(store), Some(sb))
+        }
+    };
     let options = vpc::server::Options {
-        quotas: vpc::cloud::Quotas {
-            havips_per_vpc: a.havip_quota,
-            havips_per_eni: a.havips_per_eni,
-            requests_per_second: a.requests_per_second,
-        },
+        quotas,
         garp_delay: std::time::Duration::from_secs_f64(a.garp_delay),
         access: vpc::server::Access {
             hosts: vpc::guard::HostPolicy::new(&a.host_names),
@@ -223,7 +253,7 @@ fn serve(a: &ServeArgs) -> anyhow::Result<()> {
             ..vpc::server::Access::default()
         },
     };
-    let service = vpc::server::Service::with_options(Box::new(store), keys, options)?;
+    let service = vpc::server::Service::with_options(store, keys, options)?;
     let listener =
         std::net::TcpListener::bind(addr).map_err(|e| anyhow::anyhow!("--listen {addr}: {e}"))?;
     let local = listener.local_addr()?;
@@ -237,6 +267,9 @@ fn serve(a: &ServeArgs) -> anyhow::Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()?;
+    if let Some(sb) = southbound {
+        rt.spawn(vpc::ovn::follow::follow_bindings(service.clone(), sb));
+    }
     rt.block_on(async {
         match tls {
             Some(config) => vpc::server::serve_tls(listener, service, config).await,
@@ -247,4 +280,15 @@ fn serve(a: &ServeArgs) -> anyhow::Result<()> {
             }
         }
     })
+}
+
+/// The OVN databases `--backend ovn` uses (none for `sqlite`), checked before anything is
+/// opened.
+fn ovn_endpoints(a: &ServeArgs) -> anyhow::Result<Option<(ovsdb::Endpoint, ovsdb::Endpoint)>> {
+    match (a.backend, &a.ovn_nb, &a.ovn_sb) {
+        (Backend::Sqlite, None, None) => Ok(None),
+        (Backend::Sqlite, _, _) => anyhow::bail!("--ovn-nb and --ovn-sb go with --backend ovn"),
+        (Backend::Ovn, Some(nb), Some(sb)) => Ok(Some((nb.clone(), sb.clone()))),
+        (Backend::Ovn, _, _) => anyhow::bail!("--backend ovn needs --ovn-nb and --ovn-sb"),
+    }
 }

@@ -154,3 +154,58 @@ fn a_listen_address_off_the_loopback_needs_an_opt_in_and_tls() {
         "nothing made before the refusal"
     );
 }
+
+#[test]
+fn the_ovn_backend_s_flags_are_checked_before_anything_is_made() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("keys"), "AKIDx secret\n").expect("keys");
+    let serve = |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_havip"))
+            .args(["vpc", "serve", "--listen", "127.0.0.1:0", "--db"])
+            .arg(dir.path().join("vpc.db"))
+            .arg("--keys")
+            .arg(dir.path().join("keys"))
+            .arg("--internal-secret")
+            .arg(dir.path().join("secret"))
+            .args(extra)
+            .output()
+            .expect("havip");
+        assert_eq!(out.status.code(), Some(2), "{extra:?}");
+        String::from_utf8_lossy(&out.stderr).to_string()
+    };
+    let err = serve(&["--backend", "ovn", "--ovn-nb", "unix:/nonexistent/nb.sock"]);
+    assert!(err.contains("needs --ovn-nb and --ovn-sb"), "{err}");
+    let err = serve(&[
+        "--ovn-nb",
+        "unix:/nonexistent/nb.sock",
+        "--ovn-sb",
+        "unix:/x",
+    ]);
+    assert!(err.contains("go with --backend ovn"), "{err}");
+    let err = serve(&[
+        "--backend",
+        "ovn",
+        "--ovn-nb",
+        "10.0.0.1:6641",
+        "--ovn-sb",
+        "unix:/x",
+    ]);
+    assert!(
+        err.contains("--ovn-nb") && err.contains("tcp:IP:PORT"),
+        "{err}"
+    );
+    assert!(
+        !dir.path().join("vpc.db").exists(),
+        "nothing made before the refusal"
+    );
+    // A northbound database that does not answer: the start fails and says where.
+    let err = serve(&[
+        "--backend",
+        "ovn",
+        "--ovn-nb",
+        "unix:/nonexistent/nb.sock",
+        "--ovn-sb",
+        "unix:/x",
+    ]);
+    assert!(err.contains("unix:/nonexistent/nb.sock"), "{err}");
+}

@@ -335,6 +335,27 @@ impl Service {
         Ok((outcome, *self.versions.borrow()))
     }
 
+    /// OVN's southbound binding `row` (a `Port_Binding`): records the HAVIP's holder as OVN
+    /// has it, if it changed (`--backend ovn`); whether anything changed.
+    pub fn follow_binding(&self, row: &ovsdb::Row) -> Result<bool, ApiError> {
+        let mut store = self
+            .store
+            .lock()
+            .map_err(|_| ApiError::internal("store lock poisoned"))?;
+        let changes = {
+            let cloud = self
+                .cloud
+                .read()
+                .map_err(|_| ApiError::internal("state lock poisoned"))?;
+            crate::ovn::binding::follow(&cloud, row)
+        };
+        if changes.is_empty() {
+            return Ok(false);
+        }
+        self.commit_soft(&mut **store, &changes)?;
+        Ok(true)
+    }
+
     /// A receiver of change notifications (the console's live feed).
     pub fn subscribe(&self) -> broadcast::Receiver<u64> {
         self.changes.subscribe()

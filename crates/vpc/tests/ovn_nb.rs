@@ -5,100 +5,13 @@
 //! rows it concerns. NB and SB databases and northd run from OVN's packages, on Unix sockets
 //! in a directory of the test's own (no root, no network).
 
-use ovsdb::{Client, Endpoint, MonitorRequest, Operation};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod common;
+use common::ovn::Central;
+use ovsdb::{Client, MonitorRequest, Operation};
 use std::time::Duration;
 use vpc::cloud::{Change, Cloud};
 use vpc::model::*;
 use vpc::ovn::{Current, desired, plan};
-
-/// NB and SB ovsdb-servers and ovn-northd in a temporary directory; stopped on drop.
-struct Central {
-    dir: PathBuf,
-    children: Vec<Child>,
-}
-
-impl Central {
-    fn start(tag: &str) -> Option<Central> {
-        let tools = ["ovsdb-server", "ovsdb-tool", "ovn-northd"];
-        if let Some(t) = tools.iter().find(|t| !hostcheck::has_tool(t)) {
-            hostcheck::skip(
-                tag,
-                format!("{t} is not installed (.ci/run installs ovn-central)"),
-            );
-            return None;
-        }
-        let dir = std::env::temp_dir().join(format!("ovn-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("dir");
-        let mut c = Central {
-            dir,
-            children: Vec::new(),
-        };
-        for db in ["nb", "sb"] {
-            let file = c.dir.join(format!("{db}.db"));
-            let schema = format!("/usr/share/ovn/ovn-{db}.ovsschema");
-            let ok = Command::new("ovsdb-tool")
-                .arg("create")
-                .arg(&file)
-                .arg(schema)
-                .status();
-            assert!(ok.is_ok_and(|s| s.success()), "ovsdb-tool create {db}");
-            c.spawn(Command::new("ovsdb-server").arg(&file).args([
-                format!("--remote=punix:{}", c.sock(db)),
-                format!("--unixctl={}", c.dir.join(format!("{db}.ctl")).display()),
-                format!("--log-file={}", c.dir.join(format!("{db}.log")).display()),
-                "--no-chdir".into(),
-            ]));
-        }
-        c.wait_for(&c.sock("nb"));
-        c.wait_for(&c.sock("sb"));
-        c.spawn(Command::new("ovn-northd").args([
-            format!("--ovnnb-db=unix:{}", c.sock("nb")),
-            format!("--ovnsb-db=unix:{}", c.sock("sb")),
-            format!("--unixctl={}", c.dir.join("northd.ctl").display()),
-            format!("--log-file={}", c.dir.join("northd.log").display()),
-            "--no-chdir".into(),
-        ]));
-        Some(c)
-    }
-
-    fn sock(&self, db: &str) -> String {
-        self.dir.join(format!("{db}.sock")).display().to_string()
-    }
-
-    fn endpoint(&self, db: &str) -> Endpoint {
-        format!("unix:{}", self.sock(db)).parse().expect("endpoint")
-    }
-
-    fn spawn(&mut self, cmd: &mut Command) {
-        let child = cmd
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn");
-        self.children.push(child);
-    }
-
-    fn wait_for(&self, path: &str) {
-        let up = (0..100).any(|_| {
-            std::thread::sleep(Duration::from_millis(50));
-            Path::new(path).exists()
-        });
-        assert!(up, "{path} never appeared");
-    }
-}
-
-impl Drop for Central {
-    fn drop(&mut self) {
-        for c in &mut self.children {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
 
 fn eni(id: &str, mac: &str, ip: &str, instance: &str) -> Change {
     Change::Eni(NetworkInterface {

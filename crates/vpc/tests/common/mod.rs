@@ -8,6 +8,8 @@ use vpc::cloud::Quotas;
 use vpc::server::{Options, Service};
 use vpc::store::Store;
 
+pub mod ovn;
+
 pub const ID: &str = "AKIDtest0000000000000000000000000000";
 pub const KEY: &str = "test-secret-key";
 

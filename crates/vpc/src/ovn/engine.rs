@@ -1,0 +1,130 @@
+//! The northbound side of `--backend ovn`: a thread of its own keeps a connection to the
+//! northbound database (answering its probes between requests) and, asked to realize a state,
+//! reads the rows havip owns, plans and runs the one transaction ([`super::plan`]). A lost
+//! connection is made again on the next request; a request that fails leaves the database as
+//! it was (the transaction is all or nothing).
+
+use super::plan::{Current, TABLES, Tables, plan};
+use crate::cloud::Cloud;
+use anyhow::{Context, Result, anyhow, bail};
+use ovsdb::{Client, Endpoint, Error, Operation};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tracing::{info, warn};
+
+/// The northbound database's name.
+pub const NB: &str = "OVN_Northbound";
+/// The longest a realization may take (connecting included).
+const WITHIN: Duration = Duration::from_secs(10);
+
+type Request = (Cloud, std::sync::mpsc::Sender<Result<usize>>);
+
+/// The engine's handle; dropping it ends the thread.
+pub struct Engine {
+    requests: mpsc::UnboundedSender<Request>,
+    endpoint: Endpoint,
+}
+
+impl Engine {
+    /// Starts the engine's thread for the database at `endpoint` (connecting on first use).
+    pub fn start(endpoint: Endpoint) -> Result<Engine> {
+        let (requests, mut rx) = mpsc::unbounded_channel::<Request>();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let target = endpoint.clone();
+        std::thread::Builder::new()
+            .name("ovn-nb".into())
+            .spawn(move || {
+                rt.block_on(async move {
+                    let mut client = None;
+                    while let Some((cloud, reply)) = rx.recv().await {
+                        let done =
+                            tokio::time::timeout(WITHIN, realize(&mut client, &target, &cloud))
+                                .await;
+                        let result = done.unwrap_or_else(|_| {
+                            client = None;
+                            Err(anyhow!("{target}: no answer within {} s", WITHIN.as_secs()))
+                        });
+                        let _ = reply.send(result);
+                    }
+                });
+            })?;
+        Ok(Engine { requests, endpoint })
+    }
+
+    /// Makes the northbound database hold what `cloud` calls for; the number of operations it
+    /// took (0: it already did).
+    pub fn realize(&self, cloud: Cloud) -> Result<usize> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.requests
+            .send((cloud, tx))
+            .map_err(|_| anyhow!("the OVN engine thread is gone"))?;
+        rx.recv()
+            .map_err(|_| anyhow!("the OVN engine thread is gone"))?
+            .with_context(|| format!("OVN northbound database {}", self.endpoint))
+    }
+}
+
+/// One realization, reconnecting once if the connection was lost.
+async fn realize(client: &mut Option<Client>, endpoint: &Endpoint, cloud: &Cloud) -> Result<usize> {
+    for attempt in 0..2 {
+        if client.is_none() {
+            *client = Some(Client::connect(endpoint).await?);
+            info!(%endpoint, "connected to the OVN northbound database");
+        }
+        let Some(c) = client.as_ref() else { continue };
+        match once(c, cloud).await {
+            Err(Error::Closed) if attempt == 0 => {
+                warn!(%endpoint, "the northbound connection was lost; connecting again");
+                *client = None;
+            }
+            Err(e) => {
+                if matches!(e, Error::Closed | Error::Io { .. }) {
+                    *client = None;
+                }
+                return Err(e.into());
+            }
+            Ok(n) => return Ok(n),
+        }
+    }
+    bail!("{endpoint}: the connection was lost twice")
+}
+
+async fn once(c: &Client, cloud: &Cloud) -> Result<usize, Error> {
+    let tables = read_tables(c).await?;
+    let ops = plan(&super::desired(cloud), &Current::from_tables(&tables));
+    if !ops.is_empty() {
+        c.transact(NB, &ops).await?;
+    }
+    Ok(ops.len())
+}
+
+/// The rows of the tables the plan works on, read in one transaction.
+pub async fn read_tables(c: &Client) -> Result<Tables, Error> {
+    let selects: Vec<Operation> = TABLES
+        .iter()
+        .map(|t| Operation::Select {
+            table: t.to_string(),
+            conditions: vec![],
+            columns: None,
+        })
+        .collect();
+    let results = c.transact(NB, &selects).await?;
+    let mut tables = Tables::new();
+    for (table, result) in TABLES.iter().zip(&results) {
+        let rows = result["rows"].as_array().cloned().unwrap_or_default();
+        let entry = tables.entry(table.to_string()).or_default();
+        for v in rows {
+            let row = ovsdb::row_from_json(&v).map_err(|e| Error::Protocol(e.to_string()))?;
+            let uuid = row
+                .get("_uuid")
+                .and_then(|d| d.atoms().first())
+                .and_then(|a| a.as_uuid())
+                .ok_or_else(|| Error::Protocol(format!("{table} row without _uuid")))?
+                .to_string();
+            entry.insert(uuid, row);
+        }
+    }
+    Ok(tables)
+}
