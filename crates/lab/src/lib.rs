@@ -12,6 +12,7 @@ pub mod daemon;
 pub mod drill;
 pub mod faults;
 pub mod netns;
+pub mod ovn;
 pub mod placement;
 pub mod probe;
 pub mod scenario_file;

@@ -1,7 +1,8 @@
 //! The connection: one task reads and dispatches (replies to their callers, `update`
 //! notifications to their monitors, the server's `echo` probes answered at once), one writes.
 //! When the connection ends every waiting call fails with [`Error::Closed`] and every monitor's
-//! stream ends, so the owner can connect again and monitor afresh.
+//! stream ends, so the owner can connect again and monitor afresh. Dropping the client closes
+//! the connection (its monitors end with it).
 
 use crate::endpoint::Endpoint;
 use crate::framing::{Framer, FramingError};
@@ -99,7 +100,7 @@ impl Client {
         tokio::spawn(write_loop(write, queue));
         tokio::spawn(read_loop(
             read,
-            outgoing.clone(),
+            outgoing.downgrade(),
             pending.clone(),
             monitors.clone(),
         ));
@@ -219,7 +220,7 @@ async fn write_loop(
 
 async fn read_loop(
     mut read: Box<dyn AsyncRead + Unpin + Send>,
-    outgoing: mpsc::UnboundedSender<Value>,
+    outgoing: mpsc::WeakUnboundedSender<Value>,
     pending: Pending,
     monitors: Monitors,
 ) {
@@ -250,7 +251,7 @@ async fn read_loop(
 /// Routes one message from the server.
 fn dispatch(
     msg: Value,
-    outgoing: &mpsc::UnboundedSender<Value>,
+    outgoing: &mpsc::WeakUnboundedSender<Value>,
     pending: &Pending,
     monitors: &Monitors,
 ) {
@@ -258,7 +259,10 @@ fn dispatch(
     match method {
         Some("echo") => {
             let reply = json!({"id": msg["id"], "result": msg["params"], "error": null});
-            let _ = outgoing.send(reply);
+            // Once the client is dropped there is no one to answer for: the connection ends.
+            if let Some(tx) = outgoing.upgrade() {
+                let _ = tx.send(reply);
+            }
         }
         Some("update") => {
             let (Some(id), Some(updates)) = (msg["params"][0].as_str(), msg["params"].get(1))

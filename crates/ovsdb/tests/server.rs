@@ -280,3 +280,21 @@ async fn next(m: &mut ovsdb::Monitor) -> ovsdb::TableUpdates {
         .expect("an update within 5 s")
         .expect("the monitor is open")
 }
+
+#[tokio::test]
+async fn dropping_the_client_closes_its_connection_and_ends_its_monitors() {
+    let Some(server) = Server::start("drop", false) else {
+        return;
+    };
+    let c = Client::connect(&server.unix()).await.expect("connect");
+    let mut m = c
+        .monitor(DB, &[MonitorRequest::table("Logical_Switch")])
+        .await
+        .expect("monitor");
+    drop(c);
+    let ended = tokio::time::timeout(Duration::from_secs(5), m.updates.recv()).await;
+    assert!(
+        matches!(ended, Ok(None)),
+        "the connection stayed open: {ended:?}"
+    );
+}

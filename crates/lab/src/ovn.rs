@@ -1,0 +1,353 @@
+//! OVN as the lab's VPC fabric: a central node (NB and SB databases, ovn-northd) and chassis,
+//! each an ovs-vswitchd with the userspace (`netdev`) datapath (no kernel module) and an
+//! ovn-controller, in a namespace of its own, joined by Geneve tunnels over an underlay switch
+//! (`br-phy` carries each chassis's tunnel address, OVS's userspace tunnelling). Servers plug
+//! into a chassis's `br-int` as logical ports. Everything runs from OVN's and Open vSwitch's
+//! packages under one directory and one name prefix; [`Fabric::down`] (also on drop) and
+//! [`down_prefix`] (after a crash) remove it all.
+
+use crate::shell::sh;
+use anyhow::{Context, Result, bail};
+use ovsdb::Endpoint;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The tools a fabric needs.
+pub const TOOLS: [&str; 6] = [
+    "ovsdb-server",
+    "ovsdb-tool",
+    "ovn-northd",
+    "ovs-vswitchd",
+    "ovs-vsctl",
+    "ovn-controller",
+];
+
+/// A running fabric.
+pub struct Fabric {
+    /// Names of its namespaces start with it.
+    pub prefix: String,
+    /// Databases, sockets, logs and pid files.
+    pub dir: PathBuf,
+    /// Number of chassis.
+    pub chassis: usize,
+    children: Vec<(String, Child)>,
+}
+
+fn dir_of(prefix: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("{prefix}-ovn"))
+}
+
+impl Fabric {
+    /// Starts the central node and `chassis` chassis (at least one).
+    pub fn up(prefix: &str, chassis: usize) -> Result<Fabric> {
+        if chassis == 0 || chassis > 200 {
+            bail!("a fabric has 1-200 chassis, not {chassis}");
+        }
+        down_prefix(prefix);
+        let dir = dir_of(prefix);
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let mut f = Fabric {
+            prefix: prefix.to_string(),
+            dir,
+            chassis,
+            children: Vec::new(),
+        };
+        f.start_central()?;
+        sh(&format!(
+            "ip netns add {0} && ip -n {0} link add br0 type bridge && ip -n {0} link set br0 up",
+            f.underlay()
+        ))?;
+        for k in 0..chassis {
+            f.start_chassis(k)?;
+        }
+        f.wait_for_chassis()?;
+        Ok(f)
+    }
+
+    /// The northbound database.
+    pub fn nb(&self) -> Endpoint {
+        Endpoint::Unix(self.dir.join("nb.sock"))
+    }
+
+    /// The southbound database.
+    pub fn sb(&self) -> Endpoint {
+        Endpoint::Unix(self.dir.join("sb.sock"))
+    }
+
+    /// Chassis `k`'s namespace.
+    pub fn chassis_ns(&self, k: usize) -> String {
+        format!("{}ch{k}", self.prefix)
+    }
+
+    /// Chassis `k`'s name (its `system-id`).
+    pub fn chassis_name(&self, k: usize) -> String {
+        format!("{}-ch{k}", self.prefix)
+    }
+
+    fn underlay(&self) -> String {
+        format!("{}ul", self.prefix)
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.join(name).display().to_string()
+    }
+
+    /// Runs `program args` as a child (in namespace `ns` if given), its pid in `name.pid`.
+    fn spawn(
+        &mut self,
+        name: &str,
+        ns: Option<&str>,
+        program: &str,
+        args: &[String],
+    ) -> Result<()> {
+        let mut cmd = match ns {
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns, program]);
+                c
+            }
+            None => Command::new(program),
+        };
+        let child = cmd
+            .args(args)
+            .env("OVS_RUNDIR", &self.dir)
+            .env("OVN_RUNDIR", &self.dir)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(self.dir.join(format!("{name}.err")))?)
+            .spawn()
+            .with_context(|| format!("starting {program}"))?;
+        std::fs::write(self.dir.join(format!("{name}.pid")), child.id().to_string())?;
+        self.children.push((name.to_string(), child));
+        Ok(())
+    }
+
+    fn db_server(&mut self, name: &str, ns: Option<&str>, schema: &str) -> Result<()> {
+        let db = self.path(&format!("{name}.db"));
+        if !Path::new(&db).exists() {
+            sh(&format!("ovsdb-tool create {db} {schema}"))?;
+        }
+        let args = vec![
+            db,
+            format!("--remote=punix:{}", self.path(&format!("{name}.sock"))),
+            format!("--unixctl={}", self.path(&format!("{name}.ctl"))),
+            format!("--log-file={}", self.path(&format!("{name}.log"))),
+            "--no-chdir".into(),
+        ];
+        self.spawn(name, ns, "ovsdb-server", &args)?;
+        wait_for_file(&self.dir.join(format!("{name}.sock")))
+    }
+
+    fn start_central(&mut self) -> Result<()> {
+        self.db_server("nb", None, "/usr/share/ovn/ovn-nb.ovsschema")?;
+        self.db_server("sb", None, "/usr/share/ovn/ovn-sb.ovsschema")?;
+        self.start_northd()
+    }
+
+    /// Starts ovn-northd (again, after [`Fabric::kill`]).
+    pub fn start_northd(&mut self) -> Result<()> {
+        let args = vec![
+            format!("--ovnnb-db=unix:{}", self.path("nb.sock")),
+            format!("--ovnsb-db=unix:{}", self.path("sb.sock")),
+            format!("--unixctl={}", self.path("northd.ctl")),
+            format!("--log-file={}", self.path("northd.log")),
+            "--no-chdir".into(),
+        ];
+        self.spawn("northd", None, "ovn-northd", &args)
+    }
+
+    fn start_chassis(&mut self, k: usize) -> Result<()> {
+        let ns = self.chassis_ns(k);
+        let ul = self.underlay();
+        let ip = tunnel_ip(k);
+        sh(&format!(
+            "ip netns add {ns} && ip -n {ns} link set lo up && \
+             ip link add {p}u{k} type veth peer name {p}v{k} && \
+             ip link set {p}u{k} netns {ns} name u0 && ip link set {p}v{k} netns {ul} && \
+             ip -n {ul} link set {p}v{k} master br0 up && ip -n {ns} link set u0 up",
+            p = self.prefix
+        ))?;
+        let name = format!("ch{k}");
+        self.db_server(&name, Some(&ns), "/usr/share/openvswitch/vswitch.ovsschema")?;
+        let vsctl = self.vsctl(k);
+        sh(&format!("{vsctl} --no-wait init"))?;
+        let args = vec![
+            format!("unix:{}", self.path(&format!("{name}.sock"))),
+            format!("--unixctl={}", self.path(&format!("{name}-vswitchd.ctl"))),
+            format!("--log-file={}", self.path(&format!("{name}-vswitchd.log"))),
+            "--no-chdir".into(),
+        ];
+        self.spawn(
+            &format!("{name}-vswitchd"),
+            Some(&ns),
+            "ovs-vswitchd",
+            &args,
+        )?;
+        sh(&format!(
+            "{vsctl} add-br br-phy -- set bridge br-phy datapath_type=netdev -- add-port br-phy u0"
+        ))?;
+        sh(&format!(
+            "ip -n {ns} addr add {ip}/16 dev br-phy && ip -n {ns} link set br-phy up"
+        ))?;
+        sh(&format!(
+            "{vsctl} set open . external_ids:system-id={} external_ids:ovn-remote=unix:{} \
+             external_ids:ovn-encap-type=geneve external_ids:ovn-encap-ip={ip} \
+             external_ids:ovn-bridge-datapath-type=netdev",
+            self.chassis_name(k),
+            self.path("sb.sock")
+        ))?;
+        self.start_controller(k)
+    }
+
+    /// Starts chassis `k`'s ovn-controller (again, after [`Fabric::kill`]).
+    pub fn start_controller(&mut self, k: usize) -> Result<()> {
+        let name = format!("ch{k}");
+        let args = vec![
+            format!("unix:{}", self.path(&format!("{name}.sock"))),
+            format!(
+                "--log-file={}",
+                self.path(&format!("{name}-controller.log"))
+            ),
+            "--no-chdir".into(),
+        ];
+        let ns = self.chassis_ns(k);
+        self.spawn(
+            &format!("{name}-controller"),
+            Some(&ns),
+            "ovn-controller",
+            &args,
+        )
+    }
+
+    fn vsctl(&self, k: usize) -> String {
+        format!(
+            "ovs-vsctl --timeout=10 --db=unix:{}",
+            self.path(&format!("ch{k}.sock"))
+        )
+    }
+
+    /// Waits until every chassis has registered in the southbound database.
+    fn wait_for_chassis(&self) -> Result<()> {
+        let sbctl = format!("ovn-sbctl --timeout=5 --db=unix:{}", self.path("sb.sock"));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let listed =
+                sh(&format!("{sbctl} --bare --columns=name list Chassis")).unwrap_or_default();
+            let missing = (0..self.chassis).find(|k| !listed.contains(&self.chassis_name(*k)));
+            match missing {
+                None => return Ok(()),
+                Some(k) if Instant::now() > deadline => {
+                    bail!("chassis {k} never registered (see {})", self.dir.display())
+                }
+                Some(_) => std::thread::sleep(Duration::from_millis(100)),
+            }
+        }
+    }
+
+    /// Plugs namespace `host_ns` into chassis `k`: its `eth0` (MAC `mac`) becomes logical port
+    /// `port` (`iface-id`).
+    pub fn plug(&self, k: usize, host_ns: &str, mac: &str, port: &str) -> Result<()> {
+        let ns = self.chassis_ns(k);
+        let skip = port.chars().count().saturating_sub(12);
+        let tap = format!("t{}", port.chars().skip(skip).collect::<String>());
+        sh(&format!(
+            "ip link add {p}h type veth peer name {p}c && ip link set {p}h netns {host_ns} name eth0 && \
+             ip link set {p}c netns {ns} name {tap} && ip -n {host_ns} link set eth0 address {mac} && \
+             ip -n {host_ns} link set eth0 up && ip -n {ns} link set {tap} up",
+            p = self.prefix
+        ))?;
+        sh(&format!(
+            "{} add-port br-int {tap} -- set interface {tap} external_ids:iface-id={port}",
+            self.vsctl(k)
+        ))?;
+        Ok(())
+    }
+
+    /// Kills `name` (`nb`, `sb`, `northd`, `ch{k}-controller`, ...) as a crash would.
+    pub fn kill(&mut self, name: &str) {
+        self.children.retain_mut(|(n, c)| {
+            if n == name {
+                let _ = c.kill();
+                let _ = c.wait();
+            }
+            n != name
+        });
+    }
+
+    /// Starts the `nb` or `sb` database again on its file.
+    pub fn restart_db(&mut self, name: &str) -> Result<()> {
+        self.kill(name);
+        let _ = std::fs::remove_file(self.dir.join(format!("{name}.sock")));
+        let schema = format!("/usr/share/ovn/ovn-{name}.ovsschema");
+        self.db_server(name, None, &schema)
+    }
+
+    /// Stops everything and removes the namespaces and the directory.
+    pub fn down(&mut self) {
+        for (_, c) in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        self.children.clear();
+        down_prefix(&self.prefix);
+    }
+}
+
+impl Drop for Fabric {
+    fn drop(&mut self) {
+        self.down();
+    }
+}
+
+/// Chassis `k`'s tunnel address on the underlay.
+fn tunnel_ip(k: usize) -> String {
+    format!("192.168.{}.{}", 100 + k / 250, 1 + k % 250)
+}
+
+fn wait_for_file(p: &Path) -> Result<()> {
+    for _ in 0..200 {
+        if p.exists() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    bail!("{} never appeared", p.display())
+}
+
+/// Removes what a fabric with `prefix` left, even after a crash: its processes (by their pid
+/// files), its namespaces, its directory.
+pub fn down_prefix(prefix: &str) {
+    let dir = dir_of(prefix);
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        for e in entries
+            .flatten()
+            .filter(|e| e.path().extension().is_some_and(|x| x == "pid"))
+        {
+            let pid = std::fs::read_to_string(e.path())
+                .ok()
+                .and_then(|s| s.trim().parse::<i32>().ok());
+            // Only a process of this fabric: its command line names the directory (a pid file
+            // from long ago may name a process that has nothing to do with it).
+            let ours = |pid: i32| {
+                std::fs::read(format!("/proc/{pid}/cmdline"))
+                    .is_ok_and(|c| String::from_utf8_lossy(&c).contains(&*dir.to_string_lossy()))
+            };
+            if let Some(pid) = pid.filter(|p| ours(*p)) {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(pid),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+            }
+        }
+    }
+    if let Ok(list) = sh("ip netns list") {
+        for ns in list
+            .lines()
+            .filter_map(|l| l.split_whitespace().next())
+            .filter(|n| n.starts_with(prefix))
+        {
+            let _ = sh(&format!("ip netns del {ns}"));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
