@@ -263,6 +263,20 @@ impl Fabric {
         Ok(())
     }
 
+    /// Moves interface `port` of namespace `from` (a host's cable end) into chassis `k` and
+    /// makes it logical port `iface_id`.
+    pub fn adopt(&self, k: usize, from: &str, port: &str, iface_id: &str) -> Result<()> {
+        let ns = self.chassis_ns(k);
+        sh(&format!(
+            "ip -n {from} link set {port} netns {ns} && ip -n {ns} link set {port} up"
+        ))?;
+        sh(&format!(
+            "{} add-port br-int {port} -- set interface {port} external_ids:iface-id={iface_id}",
+            self.vsctl(k)
+        ))?;
+        Ok(())
+    }
+
     /// Kills `name` (`nb`, `sb`, `northd`, `ch{k}-controller`, ...) as a crash would.
     pub fn kill(&mut self, name: &str) {
         self.children.retain_mut(|(n, c)| {

@@ -38,6 +38,18 @@ pub struct VpcLab {
     pub daemons: Vec<Running>,
     /// The control and data planes.
     pub plane: Plane,
+    /// The OVN fabric, with [`Backend::Ovn`] (stopped after the control plane).
+    pub fabric: Option<crate::ovn::Fabric>,
+}
+
+/// Which network carries the VPC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// `havip vpc dataplane`, the userspace switch in the switch namespace.
+    Userspace,
+    /// OVN: the servers on two chassis (the seeds' advice: different hosts), the client on
+    /// the first; `havip vpc serve --backend ovn`.
+    Ovn,
 }
 
 /// `havip` itself: `$HAVIP`, the running program, or next to it.
@@ -115,6 +127,11 @@ impl Drop for Plane {
 /// The seed pair in a VPC, `mode` saying what the VIP is, `kinds[k]` started on server k (no
 /// daemons for an empty list).
 pub fn up(mode: Vip, kinds: &[Kind], garp_delay: f64) -> Result<VpcLab> {
+    up_on(mode, kinds, garp_delay, Backend::Userspace)
+}
+
+/// As [`up`], on `backend`.
+pub fn up_on(mode: Vip, kinds: &[Kind], garp_delay: f64, backend: Backend) -> Result<VpcLab> {
     let id = new_id();
     let addrs = [
         std::net::Ipv4Addr::new(172, 16, 16, 5),
@@ -122,11 +139,19 @@ pub fn up(mode: Vip, kinds: &[Kind], garp_delay: f64) -> Result<VpcLab> {
     ];
     let mut topo = Topology::up_unswitched(&id, &addrs)?;
     let vip: std::net::Ipv4Addr = seeds::VIP.parse()?;
-    let plane = Plane::start(&mut topo, &[vip], mode, garp_delay)?;
+    let fabric = match backend {
+        Backend::Userspace => None,
+        Backend::Ovn => Some(crate::ovn::Fabric::up(
+            &format!("{}{}o", crate::topology::PREFIX, topo.id),
+            2,
+        )?),
+    };
+    let plane = Plane::start_on(&mut topo, &[vip], mode, garp_delay, fabric.as_ref())?;
     let mut lab = VpcLab {
         topo,
         daemons: Vec::new(),
         plane,
+        fabric,
     };
     for (k, kind) in kinds.iter().enumerate() {
         let server = lab.topo.servers[k].clone();
@@ -153,6 +178,19 @@ impl Plane {
         mode: Vip,
         garp_delay: f64,
     ) -> Result<Plane> {
+        Self::start_on(topo, vips, mode, garp_delay, None)
+    }
+
+    /// As [`Plane::start`]; with a fabric, the control plane keeps the network in OVN and the
+    /// hosts' ports are plugged into its chassis (servers on chassis 0, 1, ..., the client on
+    /// chassis 0) instead of a data plane.
+    pub fn start_on(
+        topo: &mut Topology,
+        vips: &[std::net::Ipv4Addr],
+        mode: Vip,
+        garp_delay: f64,
+        fabric: Option<&crate::ovn::Fabric>,
+    ) -> Result<Plane> {
         let public = topo.add_outside("p", "198.51.100.1")?;
         let havip = havip_path()?;
         std::fs::write(topo.dir.join("keys"), format!("{SECRET_ID} {SECRET_KEY}\n"))?;
@@ -172,9 +210,19 @@ impl Plane {
             secret,
             children: Vec::new(),
         };
+        let mut serve = Command::new(&havip);
+        serve.args(["vpc", "serve", "--listen", &format!("127.0.0.1:{port}")]);
+        if let Some(f) = fabric {
+            serve.args(["--backend", "ovn"]);
+            serve.args([
+                "--ovn-nb",
+                &f.nb().to_string(),
+                "--ovn-sb",
+                &f.sb().to_string(),
+            ]);
+        }
         plane.children.push(
-            Command::new(&havip)
-                .args(["vpc", "serve", "--listen", &format!("127.0.0.1:{port}")])
+            serve
                 .arg("--db")
                 .arg(topo.dir.join("vpc.db"))
                 .arg("--keys")
@@ -195,7 +243,10 @@ impl Plane {
             std::thread::sleep(Duration::from_millis(20));
         }
         plane.create(topo, vips, mode)?;
-        plane.start_dataplane(topo, &havip)?;
+        match fabric {
+            None => plane.start_dataplane(topo, &havip)?,
+            Some(f) => plane.plug_into(topo, f)?,
+        }
         Ok(plane)
     }
 
@@ -282,6 +333,17 @@ impl Plane {
             &json!({"HaVipId": self.havips[0], "AddressIp": ip}),
         )?;
         self.eip = Some(ip);
+        Ok(())
+    }
+
+    /// Moves each host's port from the switch namespace to a chassis, as its ENI's port.
+    fn plug_into(&self, topo: &Topology, f: &crate::ovn::Fabric) -> Result<()> {
+        let servers = topo.servers.len();
+        let hosts: Vec<&Node> = topo.servers.iter().chain([&topo.client]).collect();
+        for (k, (h, eni)) in hosts.iter().zip(&self.enis).enumerate() {
+            let chassis = if k < servers { k % f.chassis } else { 0 };
+            f.adopt(chassis, &topo.switch, &topo.port_of(h), eni)?;
+        }
         Ok(())
     }
 
