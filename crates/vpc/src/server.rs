@@ -335,9 +335,10 @@ impl Service {
         Ok((outcome, *self.versions.borrow()))
     }
 
-    /// OVN's southbound binding `row` (a `Port_Binding`): records the HAVIP's holder as OVN
-    /// has it, if it changed (`--backend ovn`); whether anything changed.
-    pub fn follow_binding(&self, row: &ovsdb::Row) -> Result<bool, ApiError> {
+    /// OVN's southbound bindings `rows` (of `Port_Binding`): records each HAVIP's holder as
+    /// OVN has it, where it changed, in one commit (`--backend ovn`); how many changes that
+    /// took.
+    pub fn follow_bindings(&self, rows: &[ovsdb::Row]) -> Result<usize, ApiError> {
         let mut store = self
             .store
             .lock()
@@ -347,13 +348,22 @@ impl Service {
                 .cloud
                 .read()
                 .map_err(|_| ApiError::internal("state lock poisoned"))?;
-            crate::ovn::binding::follow(&cloud, row)
+            // Each row is followed on the state the rows before it make.
+            let mut after: Option<Cloud> = None;
+            let mut all = Vec::new();
+            for row in rows {
+                let c = crate::ovn::binding::follow(after.as_ref().unwrap_or(&cloud), row);
+                if !c.is_empty() {
+                    after.get_or_insert_with(|| cloud.clone()).apply(&c);
+                    all.extend(c);
+                }
+            }
+            all
         };
-        if changes.is_empty() {
-            return Ok(false);
+        if !changes.is_empty() {
+            self.commit_soft(&mut **store, &changes)?;
         }
-        self.commit_soft(&mut **store, &changes)?;
-        Ok(true)
+        Ok(changes.len())
     }
 
     /// A receiver of change notifications (the console's live feed).

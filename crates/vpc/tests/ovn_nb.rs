@@ -173,11 +173,16 @@ async fn a_planned_transaction_gives_northd_the_virtual_port_and_follows_changes
     let nb = Client::connect(&central.endpoint("nb")).await.expect("nb");
     let sb = Client::connect(&central.endpoint("sb")).await.expect("sb");
     let mut cloud = seed_vpc();
-    let ops = plan(&desired(&cloud), &current(&nb).await);
+    let before = current(&nb).await;
+    let ops = plan(&desired(&cloud), &before);
     assert!(!ops.is_empty());
-    nb.transact("OVN_Northbound", &ops)
+    let results = nb
+        .transact("OVN_Northbound", &ops)
         .await
         .expect("first plan");
+    // The engine's idea of the database after a commit, without reading it, is what is there.
+    let computed = vpc::ovn::plan::after(&desired(&cloud), &before, &ops, &results);
+    assert_eq!(computed, Some(current(&nb).await));
     assert_eq!(
         plan(&desired(&cloud), &current(&nb).await),
         vec![],

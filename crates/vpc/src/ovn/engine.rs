@@ -4,7 +4,7 @@
 //! connection is made again on the next request; a request that fails leaves the database as
 //! it was (the transaction is all or nothing).
 
-use super::plan::{Current, TABLES, Tables, plan};
+use super::plan::{Current, TABLES, Tables, after, plan};
 use crate::cloud::Cloud;
 use anyhow::{Context, Result, anyhow, bail};
 use ovsdb::{Client, Endpoint, Error, Operation};
@@ -37,13 +37,12 @@ impl Engine {
             .name("ovn-nb".into())
             .spawn(move || {
                 rt.block_on(async move {
-                    let mut client = None;
+                    let mut conn = Connection::default();
                     while let Some((cloud, reply)) = rx.recv().await {
                         let done =
-                            tokio::time::timeout(WITHIN, realize(&mut client, &target, &cloud))
-                                .await;
+                            tokio::time::timeout(WITHIN, realize(&mut conn, &target, &cloud)).await;
                         let result = done.unwrap_or_else(|_| {
-                            client = None;
+                            conn = Connection::default();
                             Err(anyhow!("{target}: no answer within {} s", WITHIN.as_secs()))
                         });
                         let _ = reply.send(result);
@@ -66,23 +65,33 @@ impl Engine {
     }
 }
 
+/// The engine's connection and what it knows the database holds of havip's rows: read once,
+/// then kept up to date from each committed transaction (havip is the only writer of its rows;
+/// after any failure it is read again).
+#[derive(Default)]
+struct Connection {
+    client: Option<Client>,
+    current: Option<Current>,
+}
+
 /// One realization, reconnecting once if the connection was lost.
-async fn realize(client: &mut Option<Client>, endpoint: &Endpoint, cloud: &Cloud) -> Result<usize> {
+async fn realize(conn: &mut Connection, endpoint: &Endpoint, cloud: &Cloud) -> Result<usize> {
     for attempt in 0..2 {
-        if client.is_none() {
-            *client = Some(Client::connect(endpoint).await?);
+        if conn.client.is_none() {
+            conn.client = Some(Client::connect(endpoint).await?);
+            conn.current = None;
             info!(%endpoint, "connected to the OVN northbound database");
         }
-        let Some(c) = client.as_ref() else { continue };
-        match once(c, cloud).await {
+        match once(conn, cloud).await {
             Err(Error::Closed) if attempt == 0 => {
                 warn!(%endpoint, "the northbound connection was lost; connecting again");
-                *client = None;
+                *conn = Connection::default();
             }
             Err(e) => {
                 if matches!(e, Error::Closed | Error::Io { .. }) {
-                    *client = None;
+                    conn.client = None;
                 }
+                conn.current = None;
                 return Err(e.into());
             }
             Ok(n) => return Ok(n),
@@ -91,12 +100,22 @@ async fn realize(client: &mut Option<Client>, endpoint: &Endpoint, cloud: &Cloud
     bail!("{endpoint}: the connection was lost twice")
 }
 
-async fn once(c: &Client, cloud: &Cloud) -> Result<usize, Error> {
-    let tables = read_tables(c).await?;
-    let ops = plan(&super::desired(cloud), &Current::from_tables(&tables));
-    if !ops.is_empty() {
-        c.transact(NB, &ops).await?;
+async fn once(conn: &mut Connection, cloud: &Cloud) -> Result<usize, Error> {
+    let Some(c) = conn.client.as_ref() else {
+        return Err(Error::Closed);
+    };
+    let current = match conn.current.take() {
+        Some(current) => current,
+        None => Current::from_tables(&read_tables(c).await?),
+    };
+    let desired = super::desired(cloud);
+    let ops = plan(&desired, &current);
+    if ops.is_empty() {
+        conn.current = Some(current);
+        return Ok(0);
     }
+    let results = c.transact(NB, &ops).await?;
+    conn.current = after(&desired, &current, &ops, &results);
     Ok(ops.len())
 }
 

@@ -1,8 +1,8 @@
 //! The southbound side of `--backend ovn`: a monitor of `Port_Binding` feeds every virtual
-//! binding to the service ([`crate::server::Service::follow_binding`]), which records the
-//! HAVIP's holder as OVN has it. When the connection is lost (a southbound restart) it is made
-//! again, and the monitor's first answer, the whole table, is followed again: the API
-//! converges on what OVN holds.
+//! binding to the service ([`crate::server::Service::follow_bindings`], one commit per
+//! update), which records the HAVIP's holder as OVN has it. When the connection is lost (a
+//! southbound restart) it is made again, and the monitor's first answer, the whole table, is
+//! followed again: the API converges on what OVN holds.
 
 use super::binding::COLUMNS;
 use crate::server::Service;
@@ -59,9 +59,9 @@ async fn apply(service: &Arc<Service>, update: TableUpdates) {
     }
     let s = service.clone();
     let done = tokio::task::spawn_blocking(move || {
-        rows.iter()
-            .filter_map(|r| s.follow_binding(r).err())
-            .for_each(|e| warn!(error = %e.message, "a southbound binding was not recorded"));
+        if let Err(e) = s.follow_bindings(&rows) {
+            warn!(error = %e.message, rows = rows.len(), "southbound bindings not recorded");
+        }
     })
     .await;
     if let Err(e) = done {

@@ -296,3 +296,83 @@ pub fn plan(desired: &Desired, current: &Current) -> Vec<Operation> {
     }
     p.ops
 }
+
+/// The rows havip owns once `ops` (planned from `before` to `desired`) have committed with
+/// `results`: what `desired` says, each row with its UUID (kept, or the one its insert got).
+/// `None` if a row's UUID cannot be told (then read the database again).
+pub fn after(
+    desired: &Desired,
+    before: &Current,
+    ops: &[Operation],
+    results: &[serde_json::Value],
+) -> Option<Current> {
+    let mut got: BTreeMap<(String, String), String> = BTreeMap::new();
+    for (op, result) in ops.iter().zip(results) {
+        if let Operation::Insert { table, row, .. } = op {
+            let name = row.get("name").and_then(Datum::as_str)?.to_string();
+            let uuid = result["uuid"][1].as_str()?.to_string();
+            got.insert((table.clone(), name), uuid);
+        }
+    }
+    let uuid = |table: &str, name: &str, known: Option<&String>| {
+        known
+            .cloned()
+            .or_else(|| got.get(&(table.to_string(), name.to_string())).cloned())
+    };
+    let mut c = Current::default();
+    for (name, r) in &desired.routers {
+        let mut ports = BTreeSet::new();
+        for (pname, port) in &r.ports {
+            let known = before.router_ports.get(pname).map(|o| &o.uuid);
+            let u = uuid("Logical_Router_Port", pname, known)?;
+            ports.insert(u.clone());
+            c.router_ports.insert(
+                pname.clone(),
+                Owned {
+                    uuid: u,
+                    value: port.clone(),
+                },
+            );
+        }
+        let u = uuid(
+            "Logical_Router",
+            name,
+            before.routers.get(name).map(|o| &o.uuid),
+        )?;
+        c.routers.insert(
+            name.clone(),
+            Owned {
+                uuid: u,
+                value: ports,
+            },
+        );
+    }
+    for (name, s) in &desired.switches {
+        let mut ports = BTreeSet::new();
+        for (pname, port) in &s.ports {
+            let known = before.switch_ports.get(pname).map(|o| &o.uuid);
+            let u = uuid("Logical_Switch_Port", pname, known)?;
+            ports.insert(u.clone());
+            c.switch_ports.insert(
+                pname.clone(),
+                Owned {
+                    uuid: u,
+                    value: port.clone(),
+                },
+            );
+        }
+        let u = uuid(
+            "Logical_Switch",
+            name,
+            before.switches.get(name).map(|o| &o.uuid),
+        )?;
+        c.switches.insert(
+            name.clone(),
+            Owned {
+                uuid: u,
+                value: ports,
+            },
+        );
+    }
+    Some(c)
+}
