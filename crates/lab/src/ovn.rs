@@ -111,8 +111,8 @@ impl Fabric {
         };
         let child = cmd
             .args(args)
-            .env("OVS_RUNDIR", &self.dir)
-            .env("OVN_RUNDIR", &self.dir)
+            .env("OVS_RUNDIR", self.rundir(name))
+            .env("OVN_RUNDIR", self.rundir(name))
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(self.dir.join(format!("{name}.err")))?)
             .spawn()
@@ -120,6 +120,16 @@ impl Fabric {
         std::fs::write(self.dir.join(format!("{name}.pid")), child.id().to_string())?;
         self.children.push((name.to_string(), child));
         Ok(())
+    }
+
+    /// The run directory of process `name` (each chassis has its own: ovs-vswitchd makes
+    /// `br-int.mgmt` there, and its ovn-controller finds it there).
+    fn rundir(&self, name: &str) -> PathBuf {
+        match name.split_once('-') {
+            Some((chassis, _)) if chassis.starts_with("ch") => self.dir.join(chassis),
+            _ if name.starts_with("ch") => self.dir.join(name),
+            _ => self.dir.clone(),
+        }
     }
 
     fn db_server(&mut self, name: &str, ns: Option<&str>, schema: &str) -> Result<()> {
@@ -168,6 +178,7 @@ impl Fabric {
             p = self.prefix
         ))?;
         let name = format!("ch{k}");
+        std::fs::create_dir_all(self.rundir(&name))?;
         self.db_server(&name, Some(&ns), "/usr/share/openvswitch/vswitch.ovsschema")?;
         let vsctl = self.vsctl(k);
         sh(&format!("{vsctl} --no-wait init"))?;

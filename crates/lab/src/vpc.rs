@@ -527,3 +527,75 @@ impl VpcLab {
             .is_ok_and(|o| o.status.success())
     }
 }
+
+/// GARP to claim on OVN: for `count` GARPs, alternately from each server of a VPC lab on
+/// [`Backend::Ovn`], the milliseconds from the frame leaving the server to OVN's own record of
+/// the claim (the HAVIP's southbound binding naming the sender's ENI, seen by a monitor).
+pub fn ovn_garp_bench(count: usize) -> Result<Vec<f64>> {
+    let lab = up_on(Vip::HaVip, &[], 0.0, Backend::Ovn)?;
+    let fabric = lab
+        .fabric
+        .as_ref()
+        .ok_or_else(|| anyhow!("no OVN fabric"))?;
+    let vip: std::net::Ipv4Addr = seeds::VIP.parse()?;
+    let port = lab
+        .plane
+        .havips
+        .first()
+        .ok_or_else(|| anyhow!("no HAVIP"))?
+        .clone();
+    // The chassis have bound the ports and installed their flows once the client reaches
+    // both servers.
+    for server in &lab.topo.servers {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !VpcLab::ping(&lab.topo.client.ns, &server.addr, 1) {
+            if Instant::now() > deadline {
+                bail!("the client never reached {} through OVN", server.addr);
+            }
+        }
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let sb = ovsdb::Client::connect(&fabric.sb()).await?;
+        let req = ovsdb::MonitorRequest::columns("Port_Binding", &vpc::ovn::binding::COLUMNS);
+        let mut m = sb.monitor("OVN_Southbound", &[req]).await?;
+        let mut out = Vec::new();
+        for k in 0..count {
+            let server = &lab.topo.servers[k % 2];
+            let mac =
+                vpc::dataplane::switch::parse_mac(&server.mac).ok_or_else(|| anyhow!("mac"))?;
+            let sent = send_garp(server, mac, vip)?;
+            let want = &lab.plane.enis[k % 2];
+            let seen = claim_seen(&mut m, &port, want).await?;
+            out.push((seen - sent) * 1000.0);
+        }
+        Ok(out)
+    })
+}
+
+/// Waits (5 s at most) for the southbound binding of `port` to name `parent`; the Unix time.
+async fn claim_seen(m: &mut ovsdb::Monitor, port: &str, parent: &str) -> Result<f64> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let update = tokio::time::timeout_at(deadline, m.updates.recv())
+            .await
+            .map_err(|_| anyhow!("no claim of {port} by {parent} within 5 s"))?
+            .ok_or_else(|| anyhow!("the southbound connection closed"))?;
+        let seen = vpc::cloud::unix_now();
+        let text = |r: &ovsdb::Row, c: &str| {
+            r.get(c)
+                .and_then(ovsdb::Datum::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        let claimed = update
+            .values()
+            .flat_map(|rows| rows.values().filter_map(|u| u.new.as_ref()))
+            .any(|r| text(r, "logical_port") == port && text(r, "virtual_parent") == parent);
+        if claimed {
+            return Ok(seen);
+        }
+    }
+}
