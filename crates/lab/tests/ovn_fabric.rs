@@ -3,7 +3,9 @@
 //! backend's planner, two servers on different chassis and a client. A GARP from the server
 //! holding the VIP makes its chassis claim the HAVIP's virtual port (OVN's own record, the
 //! southbound binding, followed by a monitor), the client reaches the VIP across the tunnel,
-//! and the claim follows the VIP to the other server. Everything is removed afterwards.
+//! and the claim follows the VIP to the other server. With a chassis's ovn-controller dead,
+//! a GARP claims nothing; once it is back, the next announcement is claimed. Everything is
+//! removed afterwards.
 
 use lab::ovn::{Fabric, TOOLS};
 use lab::shell::sh;
@@ -145,7 +147,7 @@ fn a_garp_moves_the_virtual_port_between_chassis_and_the_client_follows() {
         return;
     }
     let prefix = format!("hvo{:05x}", std::process::id() & 0xfffff);
-    let fabric = Fabric::up(&prefix, 2).expect("fabric");
+    let mut fabric = Fabric::up(&prefix, 2).expect("fabric");
     for (host, k, m, ip) in [
         ("a", 0, "02:00:00:00:01:0a", "10.0.1.10"),
         ("b", 1, "02:00:00:00:01:0b", "10.0.1.11"),
@@ -199,6 +201,29 @@ fn a_garp_moves_the_virtual_port_between_chassis_and_the_client_follows() {
         "GARP to claim (southbound binding): a {:.1} ms, b {:.1} ms",
         to_a.as_secs_f64() * 1e3,
         to_b.as_secs_f64() * 1e3
+    );
+    // Engine fault: a's chassis controller is dead when the VIP comes back to a. Its GARP
+    // claims nothing (OVN still has b, and so must the API); once the controller is back, the
+    // holder's next announcement is claimed.
+    fabric.kill("ch0-controller");
+    sh(&format!("ip -n {prefix}b addr del {VIP}/32 dev eth0")).expect("vip off b");
+    sh(&format!("ip -n {prefix}a addr add {VIP}/32 dev eth0")).expect("vip on a");
+    garp(&format!("{prefix}a"), "02:00:00:00:01:0a");
+    let early = rt.block_on(async {
+        tokio::time::timeout(Duration::from_secs(1), claimed(&mut m, "eni-a")).await
+    });
+    assert!(early.is_err(), "claimed without a controller");
+    fabric.start_controller(0).expect("controller back");
+    let back = (0..50).any(|_| {
+        garp(&format!("{prefix}a"), "02:00:00:00:01:0a");
+        rt.block_on(async {
+            tokio::time::timeout(Duration::from_millis(200), claimed(&mut m, "eni-a")).await
+        })
+        .is_ok()
+    });
+    assert!(
+        back,
+        "the binding never converged after the controller came back"
     );
     drop(m);
     drop(fabric);
