@@ -126,20 +126,7 @@ fn a_bad_keys_file_is_named_at_start() {
 fn a_listen_address_off_the_loopback_needs_an_opt_in_and_tls() {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join("keys"), "AKIDx secret\n").expect("keys");
-    let serve = |extra: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_havip"))
-            .args(["vpc", "serve", "--listen", "0.0.0.0:0", "--db"])
-            .arg(dir.path().join("vpc.db"))
-            .arg("--keys")
-            .arg(dir.path().join("keys"))
-            .arg("--internal-secret")
-            .arg(dir.path().join("secret"))
-            .args(extra)
-            .output()
-            .expect("havip");
-        assert_eq!(out.status.code(), Some(2));
-        String::from_utf8_lossy(&out.stderr).to_string()
-    };
+    let serve = |extra: &[&str]| refused(dir.path(), "0.0.0.0:0", extra);
     let err = serve(&[]);
     assert!(
         err.contains("not a loopback address") && err.contains("--allow-remote"),
@@ -159,20 +146,7 @@ fn a_listen_address_off_the_loopback_needs_an_opt_in_and_tls() {
 fn the_ovn_backend_s_flags_are_checked_before_anything_is_made() {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join("keys"), "AKIDx secret\n").expect("keys");
-    let serve = |extra: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_havip"))
-            .args(["vpc", "serve", "--listen", "127.0.0.1:0", "--db"])
-            .arg(dir.path().join("vpc.db"))
-            .arg("--keys")
-            .arg(dir.path().join("keys"))
-            .arg("--internal-secret")
-            .arg(dir.path().join("secret"))
-            .args(extra)
-            .output()
-            .expect("havip");
-        assert_eq!(out.status.code(), Some(2), "{extra:?}");
-        String::from_utf8_lossy(&out.stderr).to_string()
-    };
+    let serve = |extra: &[&str]| refused(dir.path(), "127.0.0.1:0", extra);
     let err = serve(&["--backend", "ovn", "--ovn-nb", "unix:/nonexistent/nb.sock"]);
     assert!(err.contains("needs --ovn-nb and --ovn-sb"), "{err}");
     let err = serve(&[
@@ -208,4 +182,21 @@ fn the_ovn_backend_s_flags_are_checked_before_anything_is_made() {
         "unix:/x",
     ]);
     assert!(err.contains("unix:/nonexistent/nb.sock"), "{err}");
+}
+
+/// Runs `havip vpc serve` on `listen` with files in `dir` and `extra` flags, expecting a
+/// refusal (exit code 2); its message.
+fn refused(dir: &std::path::Path, listen: &str, extra: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_havip"))
+        .args(["vpc", "serve", "--listen", listen, "--db"])
+        .arg(dir.join("vpc.db"))
+        .arg("--keys")
+        .arg(dir.join("keys"))
+        .arg("--internal-secret")
+        .arg(dir.join("secret"))
+        .args(extra)
+        .output()
+        .expect("havip");
+    assert_eq!(out.status.code(), Some(2), "{extra:?}");
+    String::from_utf8_lossy(&out.stderr).to_string()
 }

@@ -20,7 +20,6 @@ const VIP: &str = "10.0.1.100";
 fn eni(id: &str, mac: &str, ip: &str) -> Change {
     Change::Eni(NetworkInterface {
         network_interface_id: id.into(),
-        network_interface_name: id.into(),
         vpc_id: "vpc-1".into(),
         subnet_id: "subnet-1".into(),
         mac_address: mac.into(),
@@ -28,64 +27,44 @@ fn eni(id: &str, mac: &str, ip: &str) -> Change {
             private_ip_address: ip.into(),
             primary: true,
         }],
-        attachment: Some(Attachment {
-            instance_id: format!("ins-{id}"),
-        }),
-        state: "AVAILABLE".into(),
-        created_time: NEVER.into(),
+        ..Default::default()
     })
 }
 
+/// The VPC: one subnet, the three hosts' ENIs, a HAVIP only the two servers may hold (the
+/// seeds' CheckAssociate pair).
 fn vpc_state() -> Cloud {
+    let associated = ["eni-a", "eni-b"].map(|e| HaVipAssociation {
+        instance_id: e.to_string(),
+        ha_vip_id: "havip-1".into(),
+        instance_type: "ENI".into(),
+    });
     let mut c = Cloud::default();
     c.apply(&[
         Change::Vpc(Vpc {
             vpc_id: "vpc-1".into(),
-            vpc_name: "v".into(),
             cidr_block: "10.0.0.0/16".into(),
-            enable_multicast: false,
-            created_time: NEVER.into(),
+            ..Default::default()
         }),
         Change::Subnet(Subnet {
             subnet_id: "subnet-1".into(),
-            subnet_name: "s".into(),
             vpc_id: "vpc-1".into(),
             cidr_block: "10.0.1.0/24".into(),
-            zone: "z".into(),
-            created_time: NEVER.into(),
+            ..Default::default()
         }),
         eni("eni-a", "02:00:00:00:01:0a", "10.0.1.10"),
         eni("eni-b", "02:00:00:00:01:0b", "10.0.1.11"),
         eni("eni-c", "02:00:00:00:01:0c", "10.0.1.20"),
         Change::HaVip(HaVip {
             ha_vip_id: "havip-1".into(),
-            ha_vip_name: "h".into(),
             vip: VIP.into(),
             vpc_id: "vpc-1".into(),
             subnet_id: "subnet-1".into(),
-            network_interface_id: String::new(),
-            instance_id: String::new(),
-            address_ip: String::new(),
-            state: "AVAILABLE".into(),
-            created_time: NEVER.into(),
-            business: String::new(),
-            ha_vip_association_set: vec![],
+            ha_vip_association_set: associated.to_vec(),
             check_associate: true,
-            flushed_time: NEVER.into(),
-            tag_set: vec![],
+            ..Default::default()
         }),
     ]);
-    // Only the two servers may hold it, as the seeds' CheckAssociate pair.
-    let mut h = c.havips["havip-1"].clone();
-    h.ha_vip_association_set = ["eni-a", "eni-b"]
-        .iter()
-        .map(|e| HaVipAssociation {
-            instance_id: e.to_string(),
-            ha_vip_id: "havip-1".into(),
-            instance_type: "ENI".into(),
-        })
-        .collect();
-    c.apply(&[Change::HaVip(h)]);
     c
 }
 

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A VPC.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Vpc {
     /// `vpc-xxxxxxxx`.
@@ -19,7 +19,7 @@ pub struct Vpc {
 }
 
 /// A subnet.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Subnet {
     /// `subnet-xxxxxxxx`.
@@ -55,7 +55,7 @@ pub struct Attachment {
 }
 
 /// An elastic network interface (a server's port on the VPC).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct NetworkInterface {
     /// `eni-xxxxxxxx`.
@@ -131,7 +131,7 @@ pub struct Tag {
 }
 
 /// A high-availability virtual IP.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct HaVip {
     /// `havip-xxxxxxxx`.

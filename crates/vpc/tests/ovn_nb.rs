@@ -16,7 +16,6 @@ use vpc::ovn::{Current, desired, plan};
 fn eni(id: &str, mac: &str, ip: &str, instance: &str) -> Change {
     Change::Eni(NetworkInterface {
         network_interface_id: id.into(),
-        network_interface_name: id.into(),
         vpc_id: "vpc-1".into(),
         subnet_id: "subnet-1".into(),
         mac_address: mac.into(),
@@ -27,24 +26,16 @@ fn eni(id: &str, mac: &str, ip: &str, instance: &str) -> Change {
         attachment: Some(Attachment {
             instance_id: instance.into(),
         }),
-        state: "AVAILABLE".into(),
-        created_time: NEVER.into(),
+        ..Default::default()
     })
 }
 
 fn havip(check_associate: bool, associated: &[&str]) -> HaVip {
     HaVip {
         ha_vip_id: "havip-1".into(),
-        ha_vip_name: "seed".into(),
         vip: "10.0.1.100".into(),
         vpc_id: "vpc-1".into(),
         subnet_id: "subnet-1".into(),
-        network_interface_id: String::new(),
-        instance_id: String::new(),
-        address_ip: String::new(),
-        state: "AVAILABLE".into(),
-        created_time: NEVER.into(),
-        business: String::new(),
         ha_vip_association_set: associated
             .iter()
             .map(|a| HaVipAssociation {
@@ -54,8 +45,7 @@ fn havip(check_associate: bool, associated: &[&str]) -> HaVip {
             })
             .collect(),
         check_associate,
-        flushed_time: NEVER.into(),
-        tag_set: vec![],
+        ..Default::default()
     }
 }
 
@@ -65,18 +55,14 @@ fn seed_vpc() -> Cloud {
     cloud.apply(&[
         Change::Vpc(Vpc {
             vpc_id: "vpc-1".into(),
-            vpc_name: "v".into(),
             cidr_block: "10.0.0.0/16".into(),
-            enable_multicast: false,
-            created_time: NEVER.into(),
+            ..Default::default()
         }),
         Change::Subnet(Subnet {
             subnet_id: "subnet-1".into(),
-            subnet_name: "s".into(),
             vpc_id: "vpc-1".into(),
             cidr_block: "10.0.1.0/24".into(),
-            zone: "z".into(),
-            created_time: NEVER.into(),
+            ..Default::default()
         }),
         eni("eni-a", "52:54:00:00:00:0a", "10.0.1.10", "ins-a"),
         eni("eni-b", "52:54:00:00:00:0b", "10.0.1.11", "ins-b"),

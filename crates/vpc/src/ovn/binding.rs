@@ -46,33 +46,17 @@ mod tests {
         let mut c = Cloud::default();
         let eni = NetworkInterface {
             network_interface_id: "eni-a".into(),
-            network_interface_name: "a".into(),
-            vpc_id: "vpc-1".into(),
             subnet_id: "subnet-1".into(),
-            mac_address: "52:54:00:00:00:0a".into(),
-            private_ip_address_set: vec![],
             attachment: Some(Attachment {
                 instance_id: "ins-a".into(),
             }),
-            state: "AVAILABLE".into(),
-            created_time: NEVER.into(),
+            ..Default::default()
         };
         let h = HaVip {
             ha_vip_id: "havip-1".into(),
-            ha_vip_name: "h".into(),
             vip: "10.0.1.100".into(),
-            vpc_id: "vpc-1".into(),
             subnet_id: "subnet-1".into(),
-            network_interface_id: String::new(),
-            instance_id: String::new(),
-            address_ip: String::new(),
-            state: "AVAILABLE".into(),
-            created_time: NEVER.into(),
-            business: String::new(),
-            ha_vip_association_set: vec![],
-            check_associate: false,
-            flushed_time: NEVER.into(),
-            tag_set: vec![],
+            ..Default::default()
         };
         c.apply(&[Change::Eni(eni), Change::HaVip(h)]);
         c
