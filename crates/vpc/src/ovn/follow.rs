@@ -34,37 +34,42 @@ pub async fn follow_bindings(service: Arc<Service>, endpoint: Endpoint) {
     }
 }
 
-/// One connection: the whole table, then its changes, until the connection ends.
+/// One connection: the whole table, then its changes, until the connection ends, or until a
+/// binding cannot be recorded (the northbound database or the store refused it): then the
+/// caller connects again and the whole table is followed again, so no binding OVN has stays
+/// unrecorded.
 async fn follow_once(service: &Arc<Service>, endpoint: &Endpoint) -> Result<(), ovsdb::Error> {
     let client = Client::connect(endpoint).await?;
     let request = MonitorRequest::columns("Port_Binding", &COLUMNS);
     let mut monitor = client.monitor(SB, &[request]).await?;
     info!(%endpoint, "following the southbound bindings");
-    apply(service, monitor.initial).await;
+    apply(service, monitor.initial).await?;
     while let Some(update) = monitor.updates.recv().await {
-        apply(service, update).await;
+        apply(service, update).await?;
     }
     Ok(())
 }
 
 /// Hands the new version of every changed row to the service, off the async threads (it
 /// takes the store's lock and may write to the northbound database).
-async fn apply(service: &Arc<Service>, update: TableUpdates) {
+async fn apply(service: &Arc<Service>, update: TableUpdates) -> Result<(), ovsdb::Error> {
     let rows: Vec<Row> = update
         .into_values()
         .flat_map(|rows| rows.into_values().filter_map(|u| u.new))
         .collect();
     if rows.is_empty() {
-        return;
+        return Ok(());
     }
     let s = service.clone();
-    let done = tokio::task::spawn_blocking(move || {
-        if let Err(e) = s.follow_bindings(&rows) {
-            warn!(error = %e.message, rows = rows.len(), "southbound bindings not recorded");
-        }
-    })
-    .await;
-    if let Err(e) = done {
-        warn!(error = %e, "following a binding failed");
+    let recorded = tokio::task::spawn_blocking(move || s.follow_bindings(&rows)).await;
+    match recorded {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(ovsdb::Error::Protocol(format!(
+            "southbound bindings not recorded: {}",
+            e.message
+        ))),
+        Err(e) => Err(ovsdb::Error::Protocol(format!(
+            "following bindings failed: {e}"
+        ))),
     }
 }
