@@ -190,8 +190,14 @@ pub async fn build(
                 &unicast_peers(&e.router),
             )
         });
-        let (notifier, task) = Notifier::spawn(ci.name.clone());
-        tasks.push(task);
+        let scripts = crate::notify::resolve(&ci.name, &e.notify, &cfg.global);
+        let notifier = if scripts.is_empty() {
+            Notifier::idle()
+        } else {
+            let (notifier, task) = Notifier::spawn(ci.name.clone());
+            tasks.push(task);
+            notifier
+        };
         out.push(Instance {
             name: ci.name.clone(),
             router,
@@ -209,7 +215,7 @@ pub async fn build(
             routes: vroutes,
             rules: vrules,
             destinations,
-            scripts: crate::notify::resolve(&ci.name, &e.notify, &cfg.global),
+            scripts,
             notifier,
             vmac,
             xmit_index,

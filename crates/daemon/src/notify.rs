@@ -91,6 +91,15 @@ pub struct Notifier {
 }
 
 impl Notifier {
+    /// The notifier of an instance without notify scripts: no task runs (200 instances
+    /// without scripts kept 200 idle tasks, about 120 KiB); nothing is ever queued to it.
+    pub fn idle() -> Self {
+        Notifier {
+            queue: Arc::new(Mutex::new(Queue::default())),
+            wake: Arc::new(tokio::sync::Notify::new()),
+        }
+    }
+
     /// Starts the worker task for instance `name`; it ends when every `Notifier` is dropped
     /// and the queue is empty.
     pub fn spawn(name: String) -> (Self, tokio::task::JoinHandle<()>) {
