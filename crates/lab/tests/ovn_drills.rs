@@ -5,22 +5,13 @@
 //! database records. The client's outage (first unanswered ping of the VIP to the next answer,
 //! pings waiting 100 ms) is printed for OVN and for the userspace VPC, in one run.
 
+mod common;
+use common::wait;
 use lab::daemon::Kind;
 use lab::seeds::VIP;
 use lab::vpc::{self, Backend, Vip, VpcLab};
 use std::process::Command;
 use std::time::{Duration, Instant};
-
-fn wait(within: Duration, mut cond: impl FnMut() -> bool) -> Option<Duration> {
-    let start = Instant::now();
-    while start.elapsed() < within {
-        if cond() {
-            return Some(start.elapsed());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    None
-}
 
 fn logs(l: &VpcLab) -> String {
     let read = |n: &str| std::fs::read_to_string(l.topo.dir.join(n)).unwrap_or_default();

@@ -3,21 +3,12 @@
 //! follow the binding; with a plain private IP the takeover's GARP is refused and the VIP is
 //! unreachable (the seeds' FAQ); a GARP from an unassociated instance changes nothing.
 
+mod common;
+use common::wait;
 use lab::daemon::Kind;
 use lab::seeds::VIP;
 use lab::vpc::{self, Vip, VpcLab};
-use std::time::{Duration, Instant};
-
-fn wait(within: Duration, mut cond: impl FnMut() -> bool) -> Option<Duration> {
-    let start = Instant::now();
-    while start.elapsed() < within {
-        if cond() {
-            return Some(start.elapsed());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    None
-}
+use std::time::Duration;
 
 fn lab(mode: Vip, kinds: [Kind; 2], tag: &str) -> Option<VpcLab> {
     let tools: &[&str] = if kinds.contains(&Kind::Keepalived) {
