@@ -8,6 +8,7 @@ use super::plan::{Current, TABLES, Tables, after, plan};
 use crate::cloud::Cloud;
 use anyhow::{Context, Result, anyhow, bail};
 use ovsdb::{Client, Endpoint, Error, Operation};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tracing::{info, warn};
@@ -17,7 +18,7 @@ pub const NB: &str = "OVN_Northbound";
 /// The longest a realization may take (connecting included).
 const WITHIN: Duration = Duration::from_secs(10);
 
-type Request = (Cloud, std::sync::mpsc::Sender<Result<usize>>);
+type Request = (Arc<Cloud>, std::sync::mpsc::Sender<Result<usize>>);
 
 /// The engine's handle; dropping it ends the thread.
 pub struct Engine {
@@ -54,7 +55,7 @@ impl Engine {
 
     /// Makes the northbound database hold what `cloud` calls for; the number of operations it
     /// took (0: it already did).
-    pub fn realize(&self, cloud: Cloud) -> Result<usize> {
+    pub fn realize(&self, cloud: Arc<Cloud>) -> Result<usize> {
         let (tx, rx) = std::sync::mpsc::channel();
         self.requests
             .send((cloud, tx))

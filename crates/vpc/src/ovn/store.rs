@@ -7,13 +7,14 @@ use super::engine::Engine;
 use crate::cloud::{Change, Cloud, Quotas};
 use crate::store::Store;
 use anyhow::Result;
+use std::sync::Arc;
 
 /// A durable store whose network is realized in OVN.
 pub struct OvnStore {
     durable: Box<dyn Store>,
     engine: Engine,
-    /// The state as stored, to compute the next one from.
-    mirror: Cloud,
+    /// The state as stored, to compute the next one from (shared with the engine's request).
+    mirror: Arc<Cloud>,
     quotas: Quotas,
 }
 
@@ -23,7 +24,7 @@ impl OvnStore {
         OvnStore {
             durable,
             engine,
-            mirror: Cloud::default(),
+            mirror: Arc::default(),
             quotas,
         }
     }
@@ -33,8 +34,9 @@ impl OvnStore {
         changes: &[Change],
         store: impl FnOnce(&mut dyn Store) -> Result<()>,
     ) -> Result<()> {
-        let mut next = self.mirror.clone();
+        let mut next = Cloud::clone(&self.mirror);
         next.apply(changes);
+        let next = Arc::new(next);
         self.engine.realize(next.clone())?;
         store(&mut *self.durable)?;
         self.mirror = next;
@@ -46,12 +48,13 @@ impl Store for OvnStore {
     fn load(&mut self) -> Result<Cloud> {
         let mut cloud = self.durable.load()?;
         cloud.quotas = self.quotas;
-        let ops = self.engine.realize(cloud.clone())?;
+        let mirror = Arc::new(cloud.clone());
+        let ops = self.engine.realize(mirror.clone())?;
         tracing::info!(
             operations = ops,
             "OVN northbound database brought to the stored state"
         );
-        self.mirror = cloud.clone();
+        self.mirror = mirror;
         Ok(cloud)
     }
 
