@@ -44,6 +44,12 @@ pub struct ServeArgs {
     /// OVN's southbound database, with --backend ovn.
     #[arg(long, value_name = "ADDR")]
     ovn_sb: Option<ovsdb::Endpoint>,
+    /// The chassis (its OVS `system-id`) that runs the VPCs' gateway routers, with --backend
+    /// ovn: an EIP bound to a HAVIP becomes a `dnat_and_snat` rule there, reaching the
+    /// provider network `public` (map it on that chassis: `ovn-bridge-mappings=public:BRIDGE`).
+    /// Without it, EIPs are the API's records only.
+    #[arg(long, value_name = "NAME", value_parser = chassis_name)]
+    ovn_gateway_chassis: Option<String>,
     /// Keys file: one `SecretId SecretKey` per line.
     #[arg(long)]
     keys: PathBuf,
@@ -237,8 +243,8 @@ fn serve(a: &ServeArgs) -> anyhow::Result<()> {
     };
     let (store, southbound): (Box<dyn vpc::store::Store>, _) = match ovn {
         None => (Box::new(sqlite), None),
-        Some((nb, sb)) => {
-            let engine = vpc::ovn::engine::Engine::start(nb)?;
+        Some((nb, sb, layout)) => {
+            let engine = vpc::ovn::engine::Engine::start_in(nb, layout)?;
             let store = vpc::ovn::store::OvnStore::new(Box::new(sqlite), engine, quotas);
             (Box::new(store), Some(sb))
         }
@@ -282,13 +288,35 @@ fn serve(a: &ServeArgs) -> anyhow::Result<()> {
     })
 }
 
-/// The OVN databases `--backend ovn` uses (none for `sqlite`), checked before anything is
-/// opened.
-fn ovn_endpoints(a: &ServeArgs) -> anyhow::Result<Option<(ovsdb::Endpoint, ovsdb::Endpoint)>> {
+/// The OVN databases `--backend ovn` uses and where its gateways run (none for `sqlite`),
+/// checked before anything is opened.
+fn ovn_endpoints(a: &ServeArgs) -> anyhow::Result<Option<OvnPlace>> {
+    let layout = vpc::ovn::desired::Layout {
+        gateway_chassis: a.ovn_gateway_chassis.clone(),
+    };
     match (a.backend, &a.ovn_nb, &a.ovn_sb) {
-        (Backend::Sqlite, None, None) => Ok(None),
-        (Backend::Sqlite, _, _) => anyhow::bail!("--ovn-nb and --ovn-sb go with --backend ovn"),
-        (Backend::Ovn, Some(nb), Some(sb)) => Ok(Some((nb.clone(), sb.clone()))),
+        (Backend::Sqlite, None, None) if layout.gateway_chassis.is_none() => Ok(None),
+        (Backend::Sqlite, _, _) => {
+            anyhow::bail!("--ovn-nb, --ovn-sb and --ovn-gateway-chassis go with --backend ovn")
+        }
+        (Backend::Ovn, Some(nb), Some(sb)) => Ok(Some((nb.clone(), sb.clone(), layout))),
         (Backend::Ovn, _, _) => anyhow::bail!("--backend ovn needs --ovn-nb and --ovn-sb"),
+    }
+}
+
+/// The northbound and southbound databases, and the layout of the VPCs in OVN.
+type OvnPlace = (ovsdb::Endpoint, ovsdb::Endpoint, vpc::ovn::desired::Layout);
+
+/// A chassis name as OVS's `system-id` spells it: 1-64 letters, digits, `.`, `_`, `-`.
+fn chassis_name(s: &str) -> Result<String, String> {
+    let ok = (1..=64).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "`{s}` is not a chassis name: 1-64 letters, digits, `.`, `_` or `-`"
+        ))
     }
 }

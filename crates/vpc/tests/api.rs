@@ -596,3 +596,31 @@ fn allocate_addresses_takes_the_sdks_parameters_a_name_and_a_client_token() {
         assert_eq!(api.err("AllocateAddresses", bad.clone()), code, "{bad}");
     }
 }
+
+#[test]
+fn the_pool_never_gives_out_the_gateway_ports_address() {
+    let api = Api::memory();
+    let mut given = Vec::new();
+    for count in [100, 100, 52] {
+        let r = api.ok("AllocateAddresses", json!({"AddressCount": count}));
+        let ids = r["AddressSet"].clone();
+        let d = api.ok(
+            "DescribeAddresses",
+            json!({"AddressIds": ids, "Limit": 100}),
+        );
+        for a in d["AddressSet"].as_array().expect("set") {
+            given.push(a["AddressIp"].as_str().expect("ip").to_string());
+        }
+    }
+    assert_eq!(given.len(), 252);
+    assert!(
+        !given
+            .iter()
+            .any(|a| a == vpc::actions::address::GATEWAY_PORT_IP)
+    );
+    assert_eq!(
+        api.err("AllocateAddresses", json!({})),
+        "AddressQuotaLimitExceeded",
+        "the pool is empty once its 252 addresses are out"
+    );
+}

@@ -253,3 +253,65 @@ async fn claim_followed(sb: &Client, cloud: &Cloud) {
     });
     assert_eq!(held.as_deref(), Some("eni-a"), "{changes:?}");
 }
+
+/// An EIP bound to the HAVIP, with a gateway chassis: the VPC's router becomes a gateway
+/// router there with a `dnat_and_snat` rule from the EIP to the VIP and a port on a public
+/// switch whose `localnet` port names the provider network; northd accepts it (the gateway
+/// router's port is bound to the chassis); unbinding the EIP removes all of it, and a second
+/// plan of either state does nothing.
+#[tokio::test]
+async fn an_eip_is_a_nat_rule_of_a_gateway_router() {
+    let Some(central) = Central::start("eip") else {
+        return;
+    };
+    let nb = Client::connect(&central.endpoint("nb")).await.expect("nb");
+    let sb = Client::connect(&central.endpoint("sb")).await.expect("sb");
+    let layout = vpc::ovn::desired::Layout {
+        gateway_chassis: Some("gw-1".into()),
+    };
+    let mut cloud = seed_vpc();
+    let mut bound = havip(false, &[]);
+    bound.address_ip = "198.51.100.2".into();
+    cloud.apply(&[Change::HaVip(bound)]);
+    let want = vpc::ovn::desired::desired_in(&cloud, &layout);
+    nb.transact("OVN_Northbound", &plan(&want, &current(&nb).await))
+        .await
+        .expect("plan with an EIP");
+    let now = current(&nb).await;
+    assert_eq!(plan(&want, &now), vec![], "a second plan of the same state");
+    let router = &now.routers["vpc-1"].value;
+    assert_eq!(router.options["chassis"], "gw-1");
+    assert_eq!(router.nat.len(), 1);
+    let nat = &now.nats["198.51.100.2"].value;
+    assert_eq!(nat.logical_ip, "10.0.1.100");
+    assert_eq!(
+        now.router_ports["lrp-pub-vpc-1"].value.networks,
+        ["198.51.100.254/24"]
+    );
+    let public = &want.switches["pub-vpc-1"].ports;
+    assert_eq!(public["ln-vpc-1"].kind, "localnet");
+    assert_eq!(public["ln-vpc-1"].options["network_name"], "public");
+    assert!(now.switch_ports.contains_key("ln-vpc-1"));
+    // northd made the gateway router's port an l3gateway port of that chassis.
+    let mut kind = None;
+    for _ in 0..100 {
+        kind = binding(&sb, "lrp-pub-vpc-1", None).await.map(|b| b.0);
+        if kind.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(kind.as_deref(), Some("l3gateway"), "northd's binding");
+    // Unbound, the EIP leaves no NAT rule, no public switch and a distributed router.
+    cloud.apply(&[Change::HaVip(havip(false, &[]))]);
+    let want = vpc::ovn::desired::desired_in(&cloud, &layout);
+    nb.transact("OVN_Northbound", &plan(&want, &current(&nb).await))
+        .await
+        .expect("plan without the EIP");
+    let now = current(&nb).await;
+    assert_eq!(plan(&want, &now), vec![]);
+    assert!(now.nats.is_empty() && now.routers["vpc-1"].value.nat.is_empty());
+    assert!(!now.routers["vpc-1"].value.options.contains_key("chassis"));
+    assert!(!now.switches.contains_key("pub-vpc-1"));
+    assert!(!now.router_ports.contains_key("lrp-pub-vpc-1"));
+}

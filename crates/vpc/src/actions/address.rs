@@ -13,6 +13,10 @@ use serde_json::json;
 /// The public pool.
 pub const POOL: &str = "198.51.100.0/24";
 
+/// The pool's address never allocated: on OVN, every VPC's gateway port on its own public
+/// switch (the address is never shared on one switch, and nothing is sent to it).
+pub const GATEWAY_PORT_IP: &str = "198.51.100.254";
+
 /// Address types this VPC allocates (the cloud also has Anycast, high-quality and other EIPs).
 const ADDRESS_TYPES: &[&str] = &["EIP"];
 
@@ -89,7 +93,7 @@ pub fn allocate(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
     let free: Vec<String> = pool
         .hosts()
         .map(|a| a.to_string())
-        .filter(|a| !taken.contains(&a.as_str()))
+        .filter(|a| a != GATEWAY_PORT_IP && !taken.contains(&a.as_str()))
         .take(count as usize)
         .collect();
     if free.len() < count as usize {

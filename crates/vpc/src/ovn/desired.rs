@@ -7,8 +7,13 @@
 //! - a HAVIP is a switch port of type `virtual`: `virtual-ip` is its VIP, `virtual-parents`
 //!   the ports that may claim it by a GARP: the associated ENIs under CheckAssociate, else
 //!   every ENI of the subnet, less the ENIs that already hold as many HAVIPs as the quota
-//!   allows (OVN would let them claim one more; the API's `havips_per_eni` says no).
+//!   allows (OVN would let them claim one more; the API's `havips_per_eni` says no);
+//! - an EIP bound to a HAVIP is a `dnat_and_snat` NAT of its VPC's router, which is then a
+//!   gateway router on the [`Layout`]'s gateway chassis, with a port on a public switch of
+//!   its own whose `localnet` port reaches the provider network [`PUBLIC_NETWORK`] (without a
+//!   gateway chassis, EIPs are the API's records only).
 
+use crate::actions::address::GATEWAY_PORT_IP;
 use crate::cidr::Cidr;
 use crate::cloud::Cloud;
 use crate::model::{HaVip, NetworkInterface};
@@ -30,14 +35,38 @@ pub struct RouterPort {
     pub networks: Vec<String>,
 }
 
-/// A logical router: one per VPC.
+/// A `dnat_and_snat` NAT rule: an EIP and the HAVIP's VIP behind it.
 #[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Nat {
+    /// `external_ip`: the EIP.
+    pub external_ip: String,
+    /// `logical_ip`: the VIP.
+    pub logical_ip: String,
+}
+
+/// A logical router: one per VPC.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Router {
     /// `name`: the VPC's id.
     pub name: String,
     /// Its ports by name.
     pub ports: BTreeMap<String, RouterPort>,
+    /// `options` (`chassis` makes it a gateway router).
+    pub options: BTreeMap<String, String>,
+    /// Its NAT rules by external IP.
+    pub nat: BTreeMap<String, Nat>,
 }
+
+/// Where the VPCs meet the provider network.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Layout {
+    /// The chassis (its `system-id`) the gateway routers run on; none: no EIP is realized.
+    pub gateway_chassis: Option<String>,
+}
+
+/// The provider network the public switches' `localnet` ports name: a gateway chassis maps it
+/// to a bridge with `ovn-bridge-mappings=public:BRIDGE`.
+pub const PUBLIC_NETWORK: &str = "public";
 
 /// A logical switch port.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -91,8 +120,13 @@ pub fn router_mac(subnet_id: &str) -> String {
     format!("0a:58:{:02x}:{:02x}:{:02x}:{:02x}", b[0], b[1], b[2], b[3])
 }
 
-/// The rows `cloud` calls for.
+/// The rows `cloud` calls for, with no gateway chassis.
 pub fn desired(cloud: &Cloud) -> Desired {
+    desired_in(cloud, &Layout::default())
+}
+
+/// The rows `cloud` calls for in `layout`.
+pub fn desired_in(cloud: &Cloud, layout: &Layout) -> Desired {
     let claims = Claims::of(cloud);
     let mut out = Desired::default();
     for vpc in cloud.vpcs.values() {
@@ -100,9 +134,12 @@ pub fn desired(cloud: &Cloud) -> Desired {
             vpc.vpc_id.clone(),
             Router {
                 name: vpc.vpc_id.clone(),
-                ports: BTreeMap::new(),
+                ..Default::default()
             },
         );
+    }
+    if let Some(chassis) = &layout.gateway_chassis {
+        gateways(cloud, chassis, &mut out);
     }
     for subnet in cloud.subnets.values() {
         let Ok(cidr) = Cidr::parse(&subnet.cidr_block) else {
@@ -145,6 +182,63 @@ pub fn desired(cloud: &Cloud) -> Desired {
         );
     }
     out
+}
+
+/// The public switch of a VPC with EIPs.
+pub fn public_switch_name(vpc_id: &str) -> String {
+    format!("pub-{vpc_id}")
+}
+
+/// Makes each VPC with an EIP bound to one of its HAVIPs a gateway router on `chassis`: its
+/// NAT rules, its port on its public switch, that switch with its `localnet` port.
+fn gateways(cloud: &Cloud, chassis: &str, out: &mut Desired) {
+    for h in cloud.havips.values().filter(|h| !h.address_ip.is_empty()) {
+        let Some(router) = out.routers.get_mut(&h.vpc_id) else {
+            continue;
+        };
+        router.nat.insert(
+            h.address_ip.clone(),
+            Nat {
+                external_ip: h.address_ip.clone(),
+                logical_ip: h.vip.clone(),
+            },
+        );
+    }
+    for router in out.routers.values_mut().filter(|r| !r.nat.is_empty()) {
+        let switch = public_switch_name(&router.name);
+        router.options.insert("chassis".into(), chassis.to_string());
+        let lrp = RouterPort {
+            name: router_port_name(&switch),
+            mac: router_mac(&switch),
+            networks: vec![format!("{GATEWAY_PORT_IP}/24")],
+        };
+        let to_router = SwitchPort {
+            name: switch_router_port_name(&switch),
+            kind: "router".into(),
+            addresses: vec!["router".into()],
+            options: [("router-port".to_string(), lrp.name.clone())].into(),
+            ..Default::default()
+        };
+        let localnet = SwitchPort {
+            name: format!("ln-{}", router.name),
+            kind: "localnet".into(),
+            addresses: vec!["unknown".into()],
+            options: [("network_name".to_string(), PUBLIC_NETWORK.to_string())].into(),
+            ..Default::default()
+        };
+        router.ports.insert(lrp.name.clone(), lrp);
+        let ports = [to_router, localnet]
+            .into_iter()
+            .map(|p| (p.name.clone(), p))
+            .collect();
+        out.switches.insert(
+            switch.clone(),
+            Switch {
+                name: switch,
+                ports,
+            },
+        );
+    }
 }
 
 /// Which ENIs may claim which HAVIP, computed once for the whole state.

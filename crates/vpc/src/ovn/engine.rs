@@ -4,6 +4,7 @@
 //! connection is made again on the next request; a request that fails leaves the database as
 //! it was (the transaction is all or nothing).
 
+use super::desired::Layout;
 use super::plan::{Current, TABLES, Tables, after, plan};
 use crate::cloud::Cloud;
 use anyhow::{Context, Result, anyhow, bail};
@@ -27,8 +28,14 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Starts the engine's thread for the database at `endpoint` (connecting on first use).
+    /// Starts the engine's thread for the database at `endpoint` (connecting on first use),
+    /// with no gateway chassis (EIPs are not realized).
     pub fn start(endpoint: Endpoint) -> Result<Engine> {
+        Self::start_in(endpoint, Layout::default())
+    }
+
+    /// As [`Engine::start`], realizing states in `layout`.
+    pub fn start_in(endpoint: Endpoint, layout: Layout) -> Result<Engine> {
         let (requests, mut rx) = mpsc::unbounded_channel::<Request>();
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -40,8 +47,8 @@ impl Engine {
                 rt.block_on(async move {
                     let mut conn = Connection::default();
                     while let Some((cloud, reply)) = rx.recv().await {
-                        let done =
-                            tokio::time::timeout(WITHIN, realize(&mut conn, &target, &cloud)).await;
+                        let work = realize(&mut conn, &target, &cloud, &layout);
+                        let done = tokio::time::timeout(WITHIN, work).await;
                         let result = done.unwrap_or_else(|_| {
                             conn = Connection::default();
                             Err(anyhow!("{target}: no answer within {} s", WITHIN.as_secs()))
@@ -76,14 +83,19 @@ struct Connection {
 }
 
 /// One realization, reconnecting once if the connection was lost.
-async fn realize(conn: &mut Connection, endpoint: &Endpoint, cloud: &Cloud) -> Result<usize> {
+async fn realize(
+    conn: &mut Connection,
+    endpoint: &Endpoint,
+    cloud: &Cloud,
+    layout: &Layout,
+) -> Result<usize> {
     for attempt in 0..2 {
         if conn.client.is_none() {
             conn.client = Some(Client::connect(endpoint).await?);
             conn.current = None;
             info!(%endpoint, "connected to the OVN northbound database");
         }
-        match once(conn, cloud).await {
+        match once(conn, cloud, layout).await {
             Err(Error::Closed) if attempt == 0 => {
                 warn!(%endpoint, "the northbound connection was lost; connecting again");
                 *conn = Connection::default();
@@ -101,7 +113,7 @@ async fn realize(conn: &mut Connection, endpoint: &Endpoint, cloud: &Cloud) -> R
     bail!("{endpoint}: the connection was lost twice")
 }
 
-async fn once(conn: &mut Connection, cloud: &Cloud) -> Result<usize, Error> {
+async fn once(conn: &mut Connection, cloud: &Cloud, layout: &Layout) -> Result<usize, Error> {
     let Some(c) = conn.client.as_ref() else {
         return Err(Error::Closed);
     };
@@ -109,7 +121,7 @@ async fn once(conn: &mut Connection, cloud: &Cloud) -> Result<usize, Error> {
         Some(current) => current,
         None => Current::from_tables(&read_tables(c).await?),
     };
-    let desired = super::desired(cloud);
+    let desired = super::desired::desired_in(cloud, layout);
     let ops = plan(&desired, &current);
     if ops.is_empty() {
         conn.current = Some(current);

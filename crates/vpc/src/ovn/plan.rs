@@ -2,18 +2,20 @@
 //! rows are matched by name among the rows havip owns (external id [`OWNER_KEY`]); a port that
 //! differs is updated in place, a missing one inserted, one no longer wanted left out of its
 //! switch or router (OVN then removes it: ports exist only while referenced); routers and
-//! switches no longer wanted are deleted. Equal states give no operation at all.
+//! switches no longer wanted are deleted. A router's NAT rules are matched by external IP the
+//! same way. Equal states give no operation at all.
 
-use super::desired::{Desired, OWNER, OWNER_KEY, RouterPort, SwitchPort};
+use super::desired::{Desired, Nat, OWNER, OWNER_KEY, Router, RouterPort, SwitchPort};
 use ovsdb::{Atom, Condition, Datum, Operation, Row};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The tables the plan reads and writes.
-pub const TABLES: [&str; 4] = [
+pub const TABLES: [&str; 5] = [
     "Logical_Router",
     "Logical_Router_Port",
     "Logical_Switch",
     "Logical_Switch_Port",
+    "NAT",
 ];
 
 /// A row havip owns, by UUID, with what its references point at.
@@ -25,17 +27,30 @@ pub struct Owned<T> {
     pub value: T,
 }
 
-/// What the northbound database holds of havip's, by name.
+/// A router as havip reads it: the UUIDs of its ports and NAT rules, its options.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RouterRefs {
+    /// `ports`.
+    pub ports: BTreeSet<String>,
+    /// `nat`.
+    pub nat: BTreeSet<String>,
+    /// `options`.
+    pub options: BTreeMap<String, String>,
+}
+
+/// What the northbound database holds of havip's, by name (NAT rules by external IP).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Current {
-    /// Routers: the UUIDs of their ports.
-    pub routers: BTreeMap<String, Owned<BTreeSet<String>>>,
+    /// Routers.
+    pub routers: BTreeMap<String, Owned<RouterRefs>>,
     /// Router ports.
     pub router_ports: BTreeMap<String, Owned<RouterPort>>,
     /// Switches: the UUIDs of their ports.
     pub switches: BTreeMap<String, Owned<BTreeSet<String>>>,
     /// Switch ports.
     pub switch_ports: BTreeMap<String, Owned<SwitchPort>>,
+    /// NAT rules.
+    pub nats: BTreeMap<String, Owned<Nat>>,
 }
 
 /// Rows of [`TABLES`]: table -> UUID -> row (as a monitor's first answer gives them).
@@ -84,7 +99,16 @@ fn string(row: &Row, col: &str) -> String {
         .to_string()
 }
 
-/// The rows of `table` havip owns, by name, read by `read`.
+/// What a row of `table` is known by: its name, a NAT rule's external IP.
+fn key_column(table: &str) -> &'static str {
+    if table == "NAT" {
+        "external_ip"
+    } else {
+        "name"
+    }
+}
+
+/// The rows of `table` havip owns, by [`key_column`], read by `read`.
 fn owned_rows<T>(
     tables: &Tables,
     table: &str,
@@ -98,7 +122,7 @@ fn owned_rows<T>(
         .map(|(uuid, r)| {
             let value = read(r);
             (
-                string(r, "name"),
+                string(r, key_column(table)),
                 Owned {
                     uuid: uuid.clone(),
                     value,
@@ -112,7 +136,15 @@ impl Current {
     /// Reads the rows havip owns.
     pub fn from_tables(tables: &Tables) -> Current {
         Current {
-            routers: owned_rows(tables, "Logical_Router", |r| uuids(r, "ports")),
+            routers: owned_rows(tables, "Logical_Router", |r| RouterRefs {
+                ports: uuids(r, "ports"),
+                nat: uuids(r, "nat"),
+                options: string_map(r, "options"),
+            }),
+            nats: owned_rows(tables, "NAT", |r| Nat {
+                external_ip: string(r, "external_ip"),
+                logical_ip: string(r, "logical_ip"),
+            }),
             switches: owned_rows(tables, "Logical_Switch", |r| uuids(r, "ports")),
             router_ports: owned_rows(tables, "Logical_Router_Port", |r| RouterPort {
                 name: string(r, "name"),
@@ -142,6 +174,15 @@ fn router_port_row(p: &RouterPort) -> Row {
             "networks".into(),
             Datum::strings(p.networks.iter().cloned()),
         ),
+        ("external_ids".into(), owner()),
+    ])
+}
+
+fn nat_row(n: &Nat) -> Row {
+    Row::from([
+        ("type".into(), Datum::string("dnat_and_snat")),
+        ("external_ip".into(), Datum::string(&n.external_ip)),
+        ("logical_ip".into(), Datum::string(&n.logical_ip)),
         ("external_ids".into(), owner()),
     ])
 }
@@ -190,9 +231,9 @@ impl Planner {
         });
     }
 
-    /// The references to `wanted` ports: existing ones (updated if they differ) and inserted
-    /// ones. `None` when the set is exactly `had`, unchanged.
-    fn ports<T: PartialEq>(
+    /// The references to `wanted` rows (ports, NAT rules): existing ones (updated if they
+    /// differ) and inserted ones. `None` when the set is exactly `had`, unchanged.
+    fn members<T: PartialEq>(
         &mut self,
         table: &str,
         wanted: &BTreeMap<String, T>,
@@ -221,7 +262,41 @@ impl Planner {
         (!same).then_some(Datum::Set(refs))
     }
 
-    /// A router or switch holding `ports`: inserted, or its port set updated if it changed.
+    /// A router: inserted, or its ports, NAT rules and options updated where they changed.
+    fn router(&mut self, r: &Router, current: &Current) {
+        let existing = current.routers.get(&r.name);
+        let ports = self.members(
+            "Logical_Router_Port",
+            &r.ports,
+            &current.router_ports,
+            existing.map(|e| &e.value.ports),
+            router_port_row,
+        );
+        let nat = self.members(
+            "NAT",
+            &r.nat,
+            &current.nats,
+            existing.map(|e| &e.value.nat),
+            nat_row,
+        );
+        let options = (existing.map(|e| &e.value.options) != Some(&r.options))
+            .then(|| Datum::string_map(r.options.clone()));
+        let mut row: Row = [("ports", ports), ("nat", nat), ("options", options)]
+            .into_iter()
+            .filter_map(|(col, d)| Some((col.to_string(), d?)))
+            .collect();
+        match existing {
+            Some(_) if row.is_empty() => {}
+            Some(e) => self.update("Logical_Router", &e.uuid, row),
+            None => {
+                row.insert("name".into(), Datum::string(&r.name));
+                row.insert("external_ids".into(), owner());
+                self.insert("Logical_Router", row);
+            }
+        }
+    }
+
+    /// A switch holding `ports`: inserted, or its port set updated if it changed.
     fn parent(
         &mut self,
         table: &str,
@@ -249,20 +324,12 @@ impl Planner {
 /// The operations that turn `current` into `desired` (none when they are equal).
 pub fn plan(desired: &Desired, current: &Current) -> Vec<Operation> {
     let mut p = Planner::default();
-    for (name, r) in &desired.routers {
-        let existing = current.routers.get(name);
-        let ports = p.ports(
-            "Logical_Router_Port",
-            &r.ports,
-            &current.router_ports,
-            existing.map(|e| &e.value),
-            router_port_row,
-        );
-        p.parent("Logical_Router", name, existing, ports);
+    for r in desired.routers.values() {
+        p.router(r, current);
     }
     for (name, s) in &desired.switches {
         let existing = current.switches.get(name);
-        let ports = p.ports(
+        let ports = p.members(
             "Logical_Switch_Port",
             &s.ports,
             &current.switch_ports,
@@ -271,28 +338,21 @@ pub fn plan(desired: &Desired, current: &Current) -> Vec<Operation> {
         );
         p.parent("Logical_Switch", name, existing, ports);
     }
-    for (table, rows, wanted) in [
-        (
-            "Logical_Router",
-            &current.routers,
-            desired.routers.keys().collect::<BTreeSet<_>>(),
-        ),
-        (
-            "Logical_Switch",
-            &current.switches,
-            desired.switches.keys().collect(),
-        ),
-    ] {
-        for row in rows
-            .iter()
-            .filter(|(n, _)| !wanted.contains(n))
-            .map(|(_, r)| r)
-        {
-            p.ops.push(Operation::Delete {
-                table: table.into(),
-                conditions: vec![Condition::uuid(&row.uuid)],
-            });
-        }
+    let routers_gone = current
+        .routers
+        .iter()
+        .filter(|(n, _)| !desired.routers.contains_key(*n))
+        .map(|(_, r)| ("Logical_Router", &r.uuid));
+    let switches_gone = current
+        .switches
+        .iter()
+        .filter(|(n, _)| !desired.switches.contains_key(*n))
+        .map(|(_, r)| ("Logical_Switch", &r.uuid));
+    for (table, uuid) in routers_gone.chain(switches_gone) {
+        p.ops.push(Operation::Delete {
+            table: table.into(),
+            conditions: vec![Condition::uuid(uuid)],
+        });
     }
     p.ops
 }
@@ -309,7 +369,10 @@ pub fn after(
     let mut got: BTreeMap<(String, String), String> = BTreeMap::new();
     for (op, result) in ops.iter().zip(results) {
         if let Operation::Insert { table, row, .. } = op {
-            let name = row.get("name").and_then(Datum::as_str)?.to_string();
+            let name = row
+                .get(key_column(table))
+                .and_then(Datum::as_str)?
+                .to_string();
             let uuid = result["uuid"][1].as_str()?.to_string();
             got.insert((table.clone(), name), uuid);
         }
@@ -334,6 +397,18 @@ pub fn after(
                 },
             );
         }
+        let mut nat = BTreeSet::new();
+        for (ip, rule) in &r.nat {
+            let u = uuid("NAT", ip, before.nats.get(ip).map(|o| &o.uuid))?;
+            nat.insert(u.clone());
+            c.nats.insert(
+                ip.clone(),
+                Owned {
+                    uuid: u,
+                    value: rule.clone(),
+                },
+            );
+        }
         let u = uuid(
             "Logical_Router",
             name,
@@ -343,7 +418,11 @@ pub fn after(
             name.clone(),
             Owned {
                 uuid: u,
-                value: ports,
+                value: RouterRefs {
+                    ports,
+                    nat,
+                    options: r.options.clone(),
+                },
             },
         );
     }
