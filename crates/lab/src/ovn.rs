@@ -32,6 +32,12 @@ pub struct Fabric {
     /// Number of chassis.
     pub chassis: usize,
     children: Vec<(String, Child)>,
+    kept: bool,
+}
+
+/// The prefix of lab `id`'s fabric (its namespaces are the lab's, with an `o`).
+pub fn prefix_of_lab(id: &str) -> String {
+    format!("{}{id}o", crate::topology::PREFIX)
 }
 
 fn dir_of(prefix: &str) -> PathBuf {
@@ -52,6 +58,7 @@ impl Fabric {
             dir,
             chassis,
             children: Vec::new(),
+            kept: false,
         };
         f.start_central()?;
         sh(&format!(
@@ -288,6 +295,21 @@ impl Fabric {
         Ok(())
     }
 
+    /// Makes chassis `k` a gateway onto the provider network `network`: a bridge `br-pub`
+    /// mapped to it (`ovn-bridge-mappings`) holding interface `port` of namespace `from` (the
+    /// public side's cable end) as a plain port.
+    pub fn provide_network(&self, k: usize, network: &str, from: &str, port: &str) -> Result<()> {
+        let ns = self.chassis_ns(k);
+        sh(&format!(
+            "ip -n {from} link set {port} netns {ns} && ip -n {ns} link set {port} up"
+        ))?;
+        sh(&format!(
+            "{vsctl} add-br br-pub -- set bridge br-pub datapath_type=netdev -- add-port br-pub {port}              -- set open . external_ids:ovn-bridge-mappings={network}:br-pub",
+            vsctl = self.vsctl(k)
+        ))?;
+        Ok(())
+    }
+
     /// Kills `name` (`nb`, `sb`, `northd`, `ch{k}-controller`, ...) as a crash would.
     pub fn kill(&mut self, name: &str) {
         self.children.retain_mut(|(n, c)| {
@@ -318,9 +340,19 @@ impl Fabric {
     }
 }
 
+impl Fabric {
+    /// Leaves the fabric running after this value is gone (`havip lab up`); `lab down`
+    /// removes it.
+    pub fn keep(mut self) {
+        self.kept = true;
+    }
+}
+
 impl Drop for Fabric {
     fn drop(&mut self) {
-        self.down();
+        if !self.kept {
+            self.down();
+        }
     }
 }
 
@@ -343,28 +375,7 @@ fn wait_for_file(p: &Path) -> Result<()> {
 /// files), its namespaces, its directory.
 pub fn down_prefix(prefix: &str) {
     let dir = dir_of(prefix);
-    if let Ok(entries) = std::fs::read_dir(&dir) {
-        for e in entries
-            .flatten()
-            .filter(|e| e.path().extension().is_some_and(|x| x == "pid"))
-        {
-            let pid = std::fs::read_to_string(e.path())
-                .ok()
-                .and_then(|s| s.trim().parse::<i32>().ok());
-            // Only a process of this fabric: its command line names the directory (a pid file
-            // from long ago may name a process that has nothing to do with it).
-            let ours = |pid: i32| {
-                std::fs::read(format!("/proc/{pid}/cmdline"))
-                    .is_ok_and(|c| String::from_utf8_lossy(&c).contains(&*dir.to_string_lossy()))
-            };
-            if let Some(pid) = pid.filter(|p| ours(*p)) {
-                let _ = nix::sys::signal::kill(
-                    nix::unistd::Pid::from_raw(pid),
-                    nix::sys::signal::Signal::SIGKILL,
-                );
-            }
-        }
-    }
+    crate::shell::kill_recorded(&dir);
     if let Ok(list) = sh("ip netns list") {
         for ns in list
             .lines()

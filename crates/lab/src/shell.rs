@@ -22,3 +22,31 @@ pub fn sh_in(ns: &str, cmd: &str) -> Result<String> {
         cmd.replace('\'', "'\\''")
     ))
 }
+
+/// Kills (SIGKILL) the processes a lab recorded in `dir/*.pid`, each only if its command line
+/// still names `dir` (a pid file left long ago may name a process that has nothing to do with
+/// the lab).
+pub fn kill_recorded(dir: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let named = dir.to_string_lossy().into_owned();
+    for e in entries
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "pid"))
+    {
+        let pid = std::fs::read_to_string(e.path())
+            .ok()
+            .and_then(|s| s.trim().parse::<i32>().ok());
+        let ours = |pid: i32| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(&named))
+        };
+        if let Some(pid) = pid.filter(|p| ours(*p)) {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+    }
+}

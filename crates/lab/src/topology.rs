@@ -87,6 +87,9 @@ pub struct Topology {
     pub switch: String,
     /// Hosts beyond the subnet (the public network of the VPC lab).
     pub extra: Vec<Node>,
+    /// Switch-side ports moved out of the switch's namespace (into an OVN chassis), with
+    /// the namespace each is in now.
+    moved: std::collections::BTreeMap<String, String>,
     bridge: bool,
     keep: bool,
 }
@@ -194,6 +197,7 @@ impl Topology {
             dir,
             switch,
             extra: Vec::new(),
+            moved: std::collections::BTreeMap::new(),
             bridge,
             keep: false,
         };
@@ -308,6 +312,12 @@ impl Topology {
     /// Destroys a host's namespace (and everything running in it) and builds it again, as a
     /// reboot does.
     pub fn rebuild(&self, node: &Node) -> Result<()> {
+        if self.is_moved(node) {
+            bail!(
+                "{} is plugged into an OVN chassis: a reboot rebuilds only hosts on the lab's own switch",
+                node.label
+            );
+        }
         remove_namespace(&node.ns);
         self.attach(node)
     }
@@ -315,11 +325,20 @@ impl Topology {
     /// Cuts (or restores) a host's cable at the switch.
     pub fn cable(&self, node: &Node, connected: bool) -> Result<()> {
         let state = if connected { "up" } else { "down" };
-        sh(&format!(
-            "ip -n {} link set {PREFIX}{}{}y {state}",
-            self.switch, self.id, node.name
-        ))?;
+        let port = self.port_of(node);
+        let ns = self.moved.get(&port).unwrap_or(&self.switch);
+        sh(&format!("ip -n {ns} link set {port} {state}"))?;
         Ok(())
+    }
+
+    /// Records that `node`'s switch-side port now lives in namespace `ns` (a chassis).
+    pub fn port_moved(&mut self, node: &Node, ns: &str) {
+        self.moved.insert(self.port_of(node), ns.to_string());
+    }
+
+    /// Whether `node`'s switch-side port was moved out of the switch's namespace.
+    pub fn is_moved(&self, node: &Node) -> bool {
+        self.moved.contains_key(&self.port_of(node))
     }
 
     /// Whether `node` holds `addr` on any interface (a VMAC interface included).
@@ -341,6 +360,7 @@ impl Topology {
     /// Removes everything the lab made: processes in its namespaces, the namespaces (and with
     /// them every link), the scratch directory.
     pub fn down(&self) {
+        crate::shell::kill_recorded(&self.dir);
         for ns in self.namespaces() {
             remove_namespace(&ns);
         }
@@ -396,10 +416,13 @@ pub fn namespaces_of(id: &str) -> Vec<String> {
         .collect()
 }
 
-/// `lab down ID`: removes lab `id`'s namespaces (and their processes) and scratch directory;
-/// returns the namespaces that went.
+/// `lab down ID`: removes lab `id`'s namespaces (and their processes), the processes it
+/// started outside them (the VPC's control plane, an OVN fabric's central node) and its
+/// scratch directory; returns the namespaces that went.
 pub fn down_one(id: &str) -> Vec<String> {
     let gone = namespaces_of(id);
+    crate::shell::kill_recorded(&Topology::dir_for(id));
+    crate::ovn::down_prefix(&crate::ovn::prefix_of_lab(id));
     for ns in &gone {
         remove_namespace(ns);
     }
@@ -407,19 +430,29 @@ pub fn down_one(id: &str) -> Vec<String> {
     gone
 }
 
-/// `lab down --all`: removes every lab namespace and scratch directory; returns what went.
+/// `lab down --all`: removes every lab namespace, the processes labs recorded in their scratch
+/// directories (control planes, OVN central nodes), and those directories; returns the
+/// namespaces that went.
 pub fn down_all() -> Vec<String> {
     let gone = leftovers();
+    let dirs: Vec<std::path::PathBuf> = std::fs::read_dir(std::env::temp_dir())
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with(PREFIX))
+                .map(|e| e.path())
+                .filter(|p| p.is_dir())
+                .collect()
+        })
+        .unwrap_or_default();
+    for dir in &dirs {
+        crate::shell::kill_recorded(dir);
+    }
     for ns in &gone {
         remove_namespace(ns);
     }
-    if let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) {
-        for e in entries.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if name.starts_with(PREFIX) && e.path().is_dir() {
-                let _ = std::fs::remove_dir_all(e.path());
-            }
-        }
+    for dir in &dirs {
+        let _ = std::fs::remove_dir_all(dir);
     }
     gone
 }

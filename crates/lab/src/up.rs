@@ -29,34 +29,81 @@ pub fn configs_in(dir: &Path) -> Result<Vec<(PathBuf, String)>> {
         .collect()
 }
 
+/// A lab that `havip lab up` leaves running.
+pub struct Up {
+    /// The namespaces.
+    pub topo: Topology,
+    /// The daemons, server by server.
+    pub daemons: Vec<Running>,
+    /// The placement's notes.
+    pub notes: Vec<String>,
+    /// The VPC's planes (with `--vpc`).
+    pub plane: Option<crate::vpc::Plane>,
+    /// The OVN fabric (with `--vpc ovn`).
+    pub fabric: Option<crate::ovn::Fabric>,
+}
+
+impl Up {
+    /// Leaves everything running; `havip lab down` removes it.
+    pub fn keep(self) {
+        for d in self.daemons {
+            d.detach();
+        }
+        if let Some(p) = self.plane {
+            p.keep();
+        }
+        if let Some(f) = self.fabric {
+            f.keep();
+        }
+        self.topo.keep();
+    }
+}
+
 /// Builds the lab and starts `kinds[k]` on server k (no daemons if `kinds` is empty): the
 /// configs of `config_dir` placed on their subnet, else the seed pair (2 nodes), else `nodes`
-/// servers with no config. Returns the lab, its daemons and the placement's notes.
+/// servers with no config; inside the VPC on `vpc`'s backend if given (configs needed).
 pub fn up(
     nodes: usize,
     config_dir: Option<&Path>,
     kinds: &[Kind],
-) -> Result<(Topology, Vec<Running>, Vec<String>)> {
+    vpc: Option<crate::vpc::Backend>,
+) -> Result<Up> {
     let setup = match config_dir {
         Some(dir) => Some(Setup::from_dir(dir)?),
         None if nodes == 2 => Some(Setup::seed()),
         None => None,
     };
-    let Some(setup) = setup else {
+    let Some(mut setup) = setup else {
         if !kinds.is_empty() {
             bail!("no configs for {nodes} servers: give --config-dir, or --daemon none");
         }
-        return Ok((Topology::up(&new_id(), nodes)?, Vec::new(), Vec::new()));
+        if vpc.is_some() {
+            bail!("--vpc needs configs: the seed pair (--nodes 2) or --config-dir");
+        }
+        return Ok(Up {
+            topo: Topology::up(&new_id(), nodes)?,
+            daemons: Vec::new(),
+            notes: Vec::new(),
+            plane: None,
+            fabric: None,
+        });
     };
+    setup.vpc = vpc;
     let cluster = &setup.cluster;
     let hosts: Vec<_> = cluster.members.iter().map(|m| m.host.clone()).collect();
-    let topo = Topology::up_hosts(&setup.id, &hosts, &cluster.client, true)?;
-    let mut running = Vec::new();
+    let (topo, plane, fabric) = crate::drill::build(&setup, &hosts)?;
+    let mut daemons = Vec::new();
     for (k, (server, member)) in topo.servers.iter().zip(&cluster.members).enumerate() {
         let Some(kind) = kinds.get(k).or(kinds.last()).copied() else {
             break;
         };
-        running.push(daemon::start(kind, &topo, server, &member.config)?);
+        daemons.push(daemon::start(kind, &topo, server, &member.config)?);
     }
-    Ok((topo, running, cluster.notes.clone()))
+    Ok(Up {
+        topo,
+        daemons,
+        notes: cluster.notes.clone(),
+        plane,
+        fabric,
+    })
 }

@@ -52,6 +52,41 @@ pub enum Backend {
     Ovn,
 }
 
+impl std::str::FromStr for Backend {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "userspace" => Ok(Backend::Userspace),
+            "ovn" => Ok(Backend::Ovn),
+            _ => Err(format!(
+                "`{s}` is not a VPC backend: give `userspace` (havip's own switch) or `ovn`"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Backend::Userspace => "userspace",
+            Backend::Ovn => "ovn",
+        })
+    }
+}
+
+/// The fabric of a lab on `backend` (none for the userspace switch): two chassis, its names
+/// under the lab's, so `lab down` finds it after a crash.
+pub fn fabric_for(lab_id: &str, backend: Backend) -> Result<Option<crate::ovn::Fabric>> {
+    match backend {
+        Backend::Userspace => Ok(None),
+        Backend::Ovn => Ok(Some(crate::ovn::Fabric::up(
+            &crate::ovn::prefix_of_lab(lab_id),
+            2,
+        )?)),
+    }
+}
+
 /// `havip` itself: `$HAVIP`, the running program, or next to it.
 pub fn havip_path() -> Result<PathBuf> {
     daemon::binary_path("havip", "HAVIP")
@@ -139,13 +174,7 @@ pub fn up_on(mode: Vip, kinds: &[Kind], garp_delay: f64, backend: Backend) -> Re
     ];
     let mut topo = Topology::up_unswitched(&id, &addrs)?;
     let vip: std::net::Ipv4Addr = seeds::VIP.parse()?;
-    let fabric = match backend {
-        Backend::Userspace => None,
-        Backend::Ovn => Some(crate::ovn::Fabric::up(
-            &format!("{}{}o", crate::topology::PREFIX, topo.id),
-            2,
-        )?),
-    };
+    let fabric = fabric_for(&topo.id, backend)?;
     let plane = Plane::start_on(&mut topo, &[vip], mode, garp_delay, fabric.as_ref())?;
     let mut lab = VpcLab {
         topo,
@@ -219,22 +248,25 @@ impl Plane {
                 &f.nb().to_string(),
                 "--ovn-sb",
                 &f.sb().to_string(),
+                "--ovn-gateway-chassis",
+                &f.chassis_name(0),
             ]);
         }
-        plane.children.push(
-            serve
-                .arg("--db")
-                .arg(topo.dir.join("vpc.db"))
-                .arg("--keys")
-                .arg(topo.dir.join("keys"))
-                .arg("--internal-secret")
-                .arg(&plane.secret_file)
-                .args(["--garp-delay", &garp_delay.to_string()])
-                .stdout(Stdio::null())
-                .stderr(log)
-                .spawn()
-                .context("starting havip vpc serve")?,
-        );
+        let serve = serve
+            .arg("--db")
+            .arg(topo.dir.join("vpc.db"))
+            .arg("--keys")
+            .arg(topo.dir.join("keys"))
+            .arg("--internal-secret")
+            .arg(&plane.secret_file)
+            .args(["--garp-delay", &garp_delay.to_string()])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .context("starting havip vpc serve")?;
+        // Recorded for `lab down` (its command line names the lab's directory).
+        std::fs::write(topo.dir.join("vpc-serve.pid"), serve.id().to_string())?;
+        plane.children.push(serve);
         let deadline = Instant::now() + Duration::from_secs(10);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             if Instant::now() > deadline {
@@ -336,15 +368,36 @@ impl Plane {
         Ok(())
     }
 
-    /// Moves each host's port from the switch namespace to a chassis, as its ENI's port.
-    fn plug_into(&self, topo: &Topology, f: &crate::ovn::Fabric) -> Result<()> {
+    /// Moves each host's port from the switch namespace to a chassis, as its ENI's port, and
+    /// the public host's to the gateway chassis (0), as the provider network; waits (30 s at
+    /// most) until the client reaches every server through OVN: the chassis have bound the
+    /// ports and installed their flows.
+    fn plug_into(&self, topo: &mut Topology, f: &crate::ovn::Fabric) -> Result<()> {
         let servers = topo.servers.len();
-        let hosts: Vec<&Node> = topo.servers.iter().chain([&topo.client]).collect();
+        let hosts: Vec<Node> = topo.servers.iter().chain([&topo.client]).cloned().collect();
         for (k, (h, eni)) in hosts.iter().zip(&self.enis).enumerate() {
             let chassis = if k < servers { k % f.chassis } else { 0 };
             f.adopt(chassis, &topo.switch, &topo.port_of(h), eni)?;
+            topo.port_moved(h, &f.chassis_ns(chassis));
+        }
+        let public = vpc::ovn::desired::PUBLIC_NETWORK;
+        f.provide_network(0, public, &topo.switch, &topo.port_of(&self.public))?;
+        topo.port_moved(&self.public, &f.chassis_ns(0));
+        for server in &topo.servers {
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while !VpcLab::ping(&topo.client.ns, &server.addr, 1) {
+                if Instant::now() > deadline {
+                    bail!("the client never reached {} through OVN", server.addr);
+                }
+            }
         }
         Ok(())
+    }
+
+    /// Leaves the control and data planes running after this value is gone (`havip lab up`);
+    /// `lab down` stops them.
+    pub fn keep(mut self) {
+        self.children.clear();
     }
 
     fn start_dataplane(&mut self, topo: &Topology, havip: &std::path::Path) -> Result<()> {
@@ -544,16 +597,6 @@ pub fn ovn_garp_bench(count: usize) -> Result<Vec<f64>> {
         .first()
         .ok_or_else(|| anyhow!("no HAVIP"))?
         .clone();
-    // The chassis have bound the ports and installed their flows once the client reaches
-    // both servers.
-    for server in &lab.topo.servers {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !VpcLab::ping(&lab.topo.client.ns, &server.addr, 1) {
-            if Instant::now() > deadline {
-                bail!("the client never reached {} through OVN", server.addr);
-            }
-        }
-    }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

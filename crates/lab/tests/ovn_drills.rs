@@ -113,3 +113,39 @@ fn the_client_s_outage_on_ovn_and_on_the_userspace_vpc() {
         );
     }
 }
+
+/// The client's ENI is not associated with the HAVIP (CheckAssociate on): its GARP for the VIP
+/// claims nothing. OVN drops it at the client's port (the VIP is not in its port security)
+/// and the virtual port's parents do not name it; the binding stays the primary's, in OVN and
+/// in the API, and the VIP still answers from the primary.
+#[test]
+fn a_garp_from_an_unassociated_instance_claims_nothing_on_ovn() {
+    let Some(l) = lab([Kind::Havipd; 2], Backend::Ovn, "unassociated") else {
+        return;
+    };
+    let client = &l.topo.client;
+    let mac = ::vpc::dataplane::switch::parse_mac(&client.mac).expect("mac");
+    for _ in 0..3 {
+        vpc::send_garp(client, mac, VIP.parse().expect("vip")).expect("GARP");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(
+        l.bound_eni().expect("describe"),
+        l.plane.enis[0],
+        "{}",
+        logs(&l)
+    );
+    let fabric = l.fabric.as_ref().expect("fabric");
+    let sbctl = format!(
+        "ovn-sbctl --timeout=5 --db={} --bare --columns=virtual_parent find Port_Binding logical_port={}",
+        fabric.sb(),
+        l.plane.havips[0]
+    );
+    let parent = lab::shell::sh(&sbctl).expect("ovn-sbctl");
+    assert_eq!(parent.trim(), l.plane.enis[0], "OVN's binding moved");
+    assert!(
+        VpcLab::ping(&client.ns, VIP, 1),
+        "the VIP stopped answering"
+    );
+}

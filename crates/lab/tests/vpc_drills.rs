@@ -191,7 +191,7 @@ fn a_crash_drill_inside_the_vpc_reports_the_eip_and_the_binding_move() {
         return;
     }
     let mut setup = lab::drill::Setup::seed();
-    setup.vpc = true;
+    setup.vpc = Some(lab::vpc::Backend::Userspace);
     let sc = lab::drill::scenario("crash").expect("built-in");
     let r = lab::drill::run_on(
         &setup,
@@ -233,7 +233,7 @@ fn a_crash_drill_inside_the_vpc_reports_the_eip_and_the_binding_move() {
 fn an_ipv6_vip_is_refused_inside_the_vpc_before_anything_is_built() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/three-node");
     let mut setup = lab::drill::Setup::from_dir(&dir).expect("placed");
-    setup.vpc = true;
+    setup.vpc = Some(lab::vpc::Backend::Userspace);
     let sc = lab::drill::scenario("crash").expect("built-in");
     let err = lab::drill::run_on(&setup, &sc, [Kind::Havipd; 2], &|_| {}, &|_, _| {})
         .expect_err("refused");

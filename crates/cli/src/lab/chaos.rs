@@ -24,9 +24,9 @@ pub struct ChaosArgs {
     /// Shake these keepalived.conf files (one server each) instead of the seed pair.
     #[arg(long, value_name = "DIR")]
     pub config_dir: Option<PathBuf>,
-    /// Inside the HAVIP VPC.
-    #[arg(long)]
-    pub vpc: bool,
+    /// Inside the HAVIP VPC, on BACKEND: `userspace` (the default) or `ovn`.
+    #[arg(long, value_name = "BACKEND", num_args = 0..=1, default_missing_value = "userspace")]
+    pub vpc: Option<lab::vpc::Backend>,
     /// Daemon on every server.
     #[arg(long, default_value = "havipd")]
     pub daemon: Kind,

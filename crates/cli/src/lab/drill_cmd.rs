@@ -6,6 +6,7 @@ use crate::output::{FormatArgs, ResultsArgs};
 use clap::Args;
 use lab::daemon::Kind;
 use lab::drill::{self, DrillResult, Setup};
+use lab::vpc::Backend;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -23,12 +24,13 @@ pub struct DrillArgs {
     /// `b` are the first VIP's master once elected and another server.
     #[arg(long, value_name = "DIR")]
     pub config_dir: Option<PathBuf>,
-    /// Drill inside the HAVIP VPC: control and data plane started, a HAVIP per VIP created
-    /// through the API with the servers associated, an EIP bound to the first; probes from
-    /// the client and from the public side through the EIP; the binding's move time from
-    /// the control plane's history.
-    #[arg(long)]
-    pub vpc: bool,
+    /// Drill inside the HAVIP VPC: control plane started, a HAVIP per VIP created through the
+    /// API with the servers associated, an EIP bound to the first; probes from the client and
+    /// from the public side through the EIP; the binding's move time from the control plane's
+    /// history. BACKEND is `userspace` (havip's own switch, the default) or `ovn` (the
+    /// servers on two OVN chassis, the HAVIP an OVN virtual port).
+    #[arg(long, value_name = "BACKEND", num_args = 0..=1, default_missing_value = "userspace")]
+    pub vpc: Option<Backend>,
     /// Daemon on the servers: one name for all, or `PRIMARY,OTHERS` for a mixed cluster.
     #[arg(long, default_value = "havipd")]
     pub daemon: String,
@@ -52,9 +54,9 @@ pub struct DrillArgs {
     pub csv: Option<PathBuf>,
 }
 
-/// The lab of `--config-dir` (or the seed pair), inside the VPC with `vpc`; the placement's
-/// notes printed.
-pub fn setup(config_dir: Option<&Path>, vpc: bool) -> anyhow::Result<Setup> {
+/// The lab of `--config-dir` (or the seed pair), inside the VPC on `vpc`'s backend if given;
+/// the placement's notes printed.
+pub fn setup(config_dir: Option<&Path>, vpc: Option<Backend>) -> anyhow::Result<Setup> {
     let mut setup = match config_dir {
         Some(dir) => Setup::from_dir(dir)?,
         None => Setup::seed(),
@@ -89,7 +91,7 @@ pub fn scenarios_in(setup: &Setup, file: &Path) -> anyhow::Result<Vec<drill::Sce
 
 /// `havip lab drill`, in namespaces or (`simulated`) in the simulator.
 pub fn run(a: &DrillArgs, simulated: bool, out: &FormatArgs, files: &ResultsArgs) -> ExitCode {
-    if simulated && (a.config_dir.is_some() || a.vpc) {
+    if simulated && (a.config_dir.is_some() || a.vpc.is_some()) {
         eprintln!(
             "havip lab: --config-dir and --vpc need namespaces: the simulator runs the seed pair on a bridge"
         );
@@ -217,12 +219,19 @@ pub fn print_drill(results: &[DrillResult]) {
     }
     for r in results {
         if let Some(v) = &r.vpc {
+            let eip = if v.eip.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "through the EIP {}: worst outage {:.1} ms ({} outages); ",
+                    v.eip,
+                    v.worst_eip_outage_ms(),
+                    v.eip_outages.len()
+                )
+            };
             println!(
-                "{}: through the EIP {}: worst outage {:.1} ms ({} outages); binding moved {} after the first fault ({} moves)",
+                "{}: {eip}binding moved {} after the first fault ({} moves)",
                 r.daemon,
-                v.eip,
-                v.worst_eip_outage_ms(),
-                v.eip_outages.len(),
                 v.binding_move
                     .map_or("never".to_string(), |t| format!("{t:.3} s")),
                 v.binding_moves.len()

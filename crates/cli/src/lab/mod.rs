@@ -40,6 +40,11 @@ enum LabCommand {
         /// Daemon on the servers: one for all, a comma list per server, or `none`.
         #[arg(long, default_value = "havipd")]
         daemon: String,
+        /// Inside the HAVIP VPC on BACKEND (`userspace`, the default, or `ovn`: a central
+        /// node and two chassis, the servers on different chassis): the control plane's API
+        /// is printed, a HAVIP per VIP and an EIP created through it.
+        #[arg(long, value_name = "BACKEND", num_args = 0..=1, default_missing_value = "userspace")]
+        vpc: Option<lab::vpc::Backend>,
     },
     /// Remove a lab (by id), or every lab with --all.
     Down {
@@ -163,7 +168,8 @@ pub fn run(args: &Args) -> ExitCode {
             nodes,
             config_dir,
             daemon,
-        } => updown::up(*nodes, config_dir.as_deref(), daemon, out),
+            vpc,
+        } => updown::up(*nodes, config_dir.as_deref(), daemon, *vpc, out),
         LabCommand::Down { id, all } => updown::down(id.as_deref(), *all, out),
         LabCommand::Scenarios {
             scenario_file,
@@ -200,7 +206,7 @@ fn scenarios(
     let all = match file {
         None => drill::scenarios(),
         Some(f) => {
-            drill_cmd::setup(config_dir, false).and_then(|setup| drill_cmd::scenarios_in(&setup, f))
+            drill_cmd::setup(config_dir, None).and_then(|setup| drill_cmd::scenarios_in(&setup, f))
         }
     };
     let all = match all {

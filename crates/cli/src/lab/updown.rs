@@ -3,12 +3,19 @@
 use super::fail;
 use crate::output::FormatArgs;
 use lab::daemon::Kind;
+use lab::vpc::Backend;
 use serde_json::json;
 use std::path::Path;
 use std::process::ExitCode;
 
 /// `havip lab up`.
-pub fn up(nodes: usize, config_dir: Option<&Path>, daemon: &str, out: &FormatArgs) -> ExitCode {
+pub fn up(
+    nodes: usize,
+    config_dir: Option<&Path>,
+    daemon: &str,
+    vpc: Option<Backend>,
+    out: &FormatArgs,
+) -> ExitCode {
     let kinds: Vec<Kind> = if daemon == "none" {
         Vec::new()
     } else {
@@ -24,11 +31,12 @@ pub fn up(nodes: usize, config_dir: Option<&Path>, daemon: &str, out: &FormatArg
             }
         }
     };
-    let (t, daemons, notes) = match lab::up::up(nodes, config_dir, &kinds) {
+    let lab = match lab::up::up(nodes, config_dir, &kinds, vpc) {
         Ok(up) => up,
         Err(e) => return fail(e),
     };
-    for note in &notes {
+    let (t, daemons) = (&lab.topo, &lab.daemons);
+    for note in &lab.notes {
         eprintln!("lab: {note}");
     }
     let hosts: Vec<serde_json::Value> = t
@@ -44,8 +52,14 @@ pub fn up(nodes: usize, config_dir: Option<&Path>, daemon: &str, out: &FormatArg
                    "log": d.map(|d| d.log.display().to_string())})
         })
         .collect();
+    let vpc_json = lab.plane.as_ref().map(|p| {
+        json!({"backend": vpc.map(|b| b.to_string()), "api": p.api, "havips": p.havips,
+               "eip": p.eip, "network_interfaces": p.enis,
+               "ovn_nb": lab.fabric.as_ref().map(|f| f.nb().to_string()),
+               "ovn_sb": lab.fabric.as_ref().map(|f| f.sb().to_string())})
+    });
     if out.is_json() {
-        println!("{}", json!({"id": t.id, "hosts": hosts}));
+        println!("{}", json!({"id": t.id, "hosts": hosts, "vpc": vpc_json}));
     } else {
         println!("lab {} is up:", t.id);
         for (k, n) in t.servers.iter().chain([&t.client]).enumerate() {
@@ -58,13 +72,38 @@ pub fn up(nodes: usize, config_dir: Option<&Path>, daemon: &str, out: &FormatArg
                 n.label, n.iface, n.addr, n.ns
             );
         }
+        if let Some(p) = &lab.plane {
+            print_vpc(p, lab.fabric.as_ref());
+        }
         println!("remove it with: havip lab down {}", t.id);
     }
-    for d in daemons {
-        d.detach();
-    }
-    t.keep();
+    lab.keep();
     ExitCode::SUCCESS
+}
+
+/// The VPC around a lab: where its API listens and what it holds.
+fn print_vpc(p: &lab::vpc::Plane, fabric: Option<&lab::ovn::Fabric>) {
+    let network = match fabric {
+        Some(f) => format!(
+            "OVN (northbound {}, southbound {}, {} chassis)",
+            f.nb(),
+            f.sb(),
+            f.chassis
+        ),
+        None => "havip's userspace switch".to_string(),
+    };
+    println!("  VPC API {} on {network}", p.api);
+    println!(
+        "  HAVIPs {}, network interfaces {}",
+        p.havips.join(", "),
+        p.enis.join(", ")
+    );
+    if let Some(eip) = &p.eip {
+        println!(
+            "  EIP {eip} bound to {}",
+            p.havips.first().map_or("-", |h| h)
+        );
+    }
 }
 
 /// `havip lab down`.

@@ -44,9 +44,9 @@ pub struct Setup {
     pub id: String,
     /// Servers, configs, VIPs.
     pub cluster: Cluster,
-    /// Inside the HAVIP VPC (control plane, data plane, a HAVIP per VIP, an EIP), not on a
-    /// bridge.
-    pub vpc: bool,
+    /// Inside the HAVIP VPC on this backend (control plane, its network, a HAVIP per VIP, an
+    /// EIP), not on a bridge.
+    pub vpc: Option<crate::vpc::Backend>,
 }
 
 impl Setup {
@@ -55,7 +55,7 @@ impl Setup {
         Setup {
             id: new_id(),
             cluster: Cluster::seed(),
-            vpc: false,
+            vpc: None,
         }
     }
 
@@ -66,7 +66,7 @@ impl Setup {
         Ok(Setup {
             id,
             cluster,
-            vpc: false,
+            vpc: None,
         })
     }
 
@@ -150,26 +150,16 @@ fn prepare<'a>(setup: &Setup, scenario: &'a Scenario, kinds: [Kind; 2]) -> Resul
             scenario.name
         );
     }
-    let vpc_vips = if setup.vpc {
-        Some(ipv4_vips(&cluster)?)
-    } else {
-        None
-    };
+    if setup.vpc == Some(crate::vpc::Backend::Ovn) {
+        refuse_off_switch_steps(scenario)?;
+    }
     let hosts: Vec<_> = cluster.members.iter().map(|m| m.host.clone()).collect();
-    let mut topo = Topology::up_hosts(&setup.id, &hosts, &cluster.client, !setup.vpc)?;
-    let plane = match vpc_vips {
-        Some(vips) => Some(crate::vpc::Plane::start(
-            &mut topo,
-            &vips,
-            crate::vpc::Vip::HaVip,
-            0.0,
-        )?),
-        None => None,
-    };
+    let (topo, plane, fabric) = build(setup, &hosts)?;
     let n = hosts.len();
     let mut d = Drill {
         topo,
         plane,
+        _fabric: fabric,
         kinds,
         scenario,
         cluster,
@@ -192,8 +182,51 @@ fn prepare<'a>(setup: &Setup, scenario: &'a Scenario, kinds: [Kind; 2]) -> Resul
     Ok(d)
 }
 
+/// The topology of `setup` with `hosts`, and in a VPC its planes and OVN fabric.
+pub(crate) type Built = (
+    Topology,
+    Option<crate::vpc::Plane>,
+    Option<crate::ovn::Fabric>,
+);
+
+pub(crate) fn build(setup: &Setup, hosts: &[crate::topology::HostSpec]) -> Result<Built> {
+    let cluster = &setup.cluster;
+    let Some(backend) = setup.vpc else {
+        let topo = Topology::up_hosts(&setup.id, hosts, &cluster.client, true)?;
+        return Ok((topo, None, None));
+    };
+    let vips = ipv4_vips(cluster)?;
+    let mut topo = Topology::up_hosts(&setup.id, hosts, &cluster.client, false)?;
+    let fabric = crate::vpc::fabric_for(&setup.id, backend)?;
+    let plane = crate::vpc::Plane::start_on(
+        &mut topo,
+        &vips,
+        crate::vpc::Vip::HaVip,
+        0.0,
+        fabric.as_ref(),
+    )?;
+    Ok((topo, Some(plane), fabric))
+}
+
+/// On OVN the servers' ports live in the chassis: steps that need them on the lab's own switch
+/// (an attacker beside them, a reboot that rebuilds the host) are refused before anything runs.
+fn refuse_off_switch_steps(scenario: &Scenario) -> Result<()> {
+    let refused = scenario
+        .steps
+        .iter()
+        .find(|s| s.action.is_attack() || matches!(s.action, Action::Reboot { .. }));
+    if let Some(step) = refused {
+        bail!(
+            "scenario `{}`: `{}` needs the servers on the lab's own switch; it does not run with --vpc ovn",
+            scenario.name,
+            step.action.label()
+        );
+    }
+    Ok(())
+}
+
 /// The VIPs of a cluster for the VPC, whose data plane is IPv4.
-fn ipv4_vips(cluster: &Cluster) -> Result<Vec<std::net::Ipv4Addr>> {
+pub(crate) fn ipv4_vips(cluster: &Cluster) -> Result<Vec<std::net::Ipv4Addr>> {
     cluster
         .vips
         .iter()
@@ -395,7 +428,7 @@ impl Drill<'_> {
             requests,
         };
         let mut result = self.measure(probes, marks);
-        if let Some(eip_replies) = eip_replies {
+        if self.plane.is_some() {
             result.vpc = Some(self.vpc_outcome(&result, eip_replies)?);
         }
         Ok(result)
@@ -473,10 +506,14 @@ impl Drill<'_> {
 }
 
 impl Drill<'_> {
-    /// What the VPC saw: the public side's outages through the EIP, and the control plane's
-    /// binding moves during the run (from its history) with the first one's delay after the
-    /// first fault.
-    fn vpc_outcome(&self, r: &DrillResult, eip_replies: Vec<probe::Reply>) -> Result<VpcOutcome> {
+    /// What the VPC saw: the public side's outages through the EIP (if it was probed), and the
+    /// control plane's binding moves during the run (from its history) with the first one's
+    /// delay after the first fault.
+    fn vpc_outcome(
+        &self,
+        r: &DrillResult,
+        eip_replies: Option<Vec<probe::Reply>>,
+    ) -> Result<VpcOutcome> {
         let plane = self
             .plane
             .as_ref()
@@ -503,8 +540,13 @@ impl Drill<'_> {
         let first_fault = r.faults.first().map(|m| m.time);
         let binding_move =
             first_fault.and_then(|t0| moves.iter().find(|m| m.time >= t0).map(|m| m.time - t0));
+        let eip = match &eip_replies {
+            Some(_) => plane.eip.clone().unwrap_or_default(),
+            None => String::new(),
+        };
+        let eip_replies = eip_replies.unwrap_or_default();
         Ok(VpcOutcome {
-            eip: plane.eip.clone().unwrap_or_default(),
+            eip,
             eip_outages: probe::outages_until(&eip_replies, r.end),
             eip_answered: eip_replies.len(),
             binding_moves: moves,

@@ -160,7 +160,8 @@ impl DrillResult {
 /// What a drill inside the VPC adds.
 #[derive(Clone, Debug, Serialize)]
 pub struct VpcOutcome {
-    /// The EIP (bound to the first VIP's HAVIP), probed from the public host.
+    /// The EIP (bound to the first VIP's HAVIP), probed from the public host; empty when the
+    /// drill's VPC has no public side to probe it from.
     pub eip: String,
     /// Gaps in the public host's replies from the EIP.
     pub eip_outages: Vec<Outage>,

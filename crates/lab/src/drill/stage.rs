@@ -16,6 +16,8 @@ pub(super) struct Drill<'a> {
     pub(super) topo: Topology,
     /// The VPC's control and data planes, in a `--vpc` drill.
     pub(super) plane: Option<crate::vpc::Plane>,
+    /// The OVN fabric under the VPC, in a `--vpc ovn` drill (stopped after the planes).
+    pub(super) _fabric: Option<crate::ovn::Fabric>,
     pub(super) kinds: [Kind; 2],
     pub(super) scenario: &'a Scenario,
     /// What runs where.

@@ -1,0 +1,186 @@
+//! `havip lab up --vpc ovn`, `havip lab drill ... --vpc ovn` and `havip lab down` from the
+//! command line: the seed pair on two OVN chassis, the HAVIP an OVN virtual port; a lab left
+//! running is removed whole (central node and control plane included) by `lab down`, as after
+//! a crash of the process that built it.
+
+use serde_json::Value;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn havip(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_havip"))
+        .args(args)
+        .current_dir(std::env::temp_dir())
+        .output()
+        .expect("havip runs")
+}
+
+fn skip(tag: &str) -> bool {
+    let mut tools = lab::ovn::TOOLS.to_vec();
+    tools.push("keepalived");
+    match hostcheck::skip_reason(tag, &tools) {
+        Some(why) => {
+            eprintln!("{why}");
+            true
+        }
+        None => false,
+    }
+}
+
+/// Processes whose command line names lab `id` (its namespaces or directories).
+fn processes_of(id: &str) -> Vec<String> {
+    let ps = lab::shell::sh("ps -eo args").expect("ps");
+    let mark = format!("{}{id}", lab::topology::PREFIX);
+    ps.lines()
+        .filter(|l| l.contains(&mark))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Removes lab `id` when dropped, whatever happened.
+struct Down(String);
+
+impl Drop for Down {
+    fn drop(&mut self) {
+        let _ = havip(&["lab", "down", &self.0]);
+    }
+}
+
+fn until(within: Duration, mut ok: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if ok() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
+#[test]
+fn lab_up_on_ovn_serves_the_vip_and_lab_down_removes_everything() {
+    if skip("lab up --vpc ovn") {
+        return;
+    }
+    let out = havip(&[
+        "lab",
+        "up",
+        "--daemon",
+        "havipd,keepalived",
+        "--format",
+        "json",
+        "--vpc",
+        "ovn",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let up: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let id = up["id"].as_str().expect("lab id").to_string();
+    let guard = Down(id.clone());
+    let vpc = &up["vpc"];
+    assert_eq!(vpc["backend"], "ovn", "{up}");
+    let client = up["hosts"][2]["namespace"]
+        .as_str()
+        .expect("client")
+        .to_string();
+    let api = vpc["api"].as_str().expect("API").to_string();
+    let havip_id = vpc["havips"][0].as_str().expect("HAVIP").to_string();
+    let primary_eni = vpc["network_interfaces"][0]
+        .as_str()
+        .expect("ENI")
+        .to_string();
+    let vip = lab::seeds::VIP;
+    assert!(
+        until(Duration::from_secs(30), || lab::vpc::VpcLab::ping(
+            &client, vip, 1
+        )),
+        "the client never reached the VIP through OVN"
+    );
+    let bound = || {
+        lab::vpc::call(
+            &api,
+            "DescribeHaVips",
+            &serde_json::json!({"HaVipIds": [havip_id]}),
+        )
+        .map(|r| r["HaVipSet"][0]["NetworkInterfaceId"].clone())
+        .unwrap_or_default()
+    };
+    assert!(
+        until(Duration::from_secs(10), || bound() == primary_eni.as_str()),
+        "the API never showed the primary's binding: {}",
+        bound()
+    );
+    // The process that built the lab is gone: everything left runs on its own, the central
+    // node's databases and northd and the control plane outside the lab's namespaces.
+    assert!(
+        processes_of(&id).iter().any(|p| p.contains("ovsdb-server")),
+        "{:?}",
+        processes_of(&id)
+    );
+    drop(guard);
+    let left = lab::topology::leftovers();
+    assert!(!left.iter().any(|n| n.contains(&id)), "{left:?}");
+    assert!(processes_of(&id).is_empty(), "{:?}", processes_of(&id));
+    let dirs: Vec<String> = std::fs::read_dir(std::env::temp_dir())
+        .expect("temp dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(&id))
+        .collect();
+    assert!(dirs.is_empty(), "{dirs:?}");
+}
+
+#[test]
+fn drill_crash_on_ovn_moves_the_binding_to_the_secondary() {
+    if skip("lab drill --vpc ovn") {
+        return;
+    }
+    let out = havip(&[
+        "lab",
+        "drill",
+        "crash",
+        "--vpc",
+        "ovn",
+        "--vs",
+        "keepalived",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Each daemon's line: the public host reached the EIP through the gateway router, and the
+    // binding moved after the crash (the cable cut at the chassis).
+    for daemon in ["havipd", "keepalived"] {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(&format!("{daemon}: through the EIP 198.51.100.")))
+            .unwrap_or_else(|| panic!("no EIP line for {daemon}:\n{text}"));
+        assert!(
+            line.contains("binding moved") && !line.contains("moved never"),
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn drills_that_need_the_lab_s_own_switch_are_refused_on_ovn() {
+    for scenario in ["attack-forge", "reboot"] {
+        let out = havip(&["lab", "drill", scenario, "--vpc", "ovn"]);
+        assert_eq!(out.status.code(), Some(2), "{scenario}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("it does not run with --vpc ovn")
+                || err.contains("--config-dir and --vpc need namespaces"),
+            "{scenario}: {err}"
+        );
+    }
+    let out = havip(&["lab", "up", "--vpc", "ovs"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("`ovs` is not a VPC backend"), "{err}");
+}
