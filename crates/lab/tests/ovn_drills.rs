@@ -149,3 +149,72 @@ fn a_garp_from_an_unassociated_instance_claims_nothing_on_ovn() {
         "the VIP stopped answering"
     );
 }
+
+/// The southbound `virtual_parent` of the lab's HAVIP, as OVN has it now.
+fn ovn_parent(l: &VpcLab) -> String {
+    let fabric = l.fabric.as_ref().expect("fabric");
+    lab::shell::sh(&format!(
+        "ovn-sbctl --timeout=5 --db={} --bare --columns=virtual_parent find Port_Binding logical_port={}",
+        fabric.sb(),
+        l.plane.havips[0]
+    ))
+    .unwrap_or_default()
+    .trim()
+    .to_string()
+}
+
+/// Engine faults in the middle of a failover: the secondary's ovn-controller and ovn-northd
+/// are killed and the southbound database restarted while the primary stops and the secondary
+/// takes over. Once they are back, the binding converges to the secondary (the secondary's
+/// next announcements are claimed), the public host reaches the EIP again through the gateway
+/// router, and at no moment did the API report a binding OVN did not have.
+#[test]
+fn engine_faults_during_a_failover_converge() {
+    let Some(mut l) = lab([Kind::Havipd; 2], Backend::Ovn, "engine faults") else {
+        return;
+    };
+    let (public, eip) = (l.plane.public.ns.clone(), l.plane.eip.clone().expect("EIP"));
+    assert!(
+        wait(Duration::from_secs(10), || VpcLab::ping(&public, &eip, 1)).is_some(),
+        "the EIP never answered:\n{}",
+        logs(&l)
+    );
+    let fabric = l.fabric.as_mut().expect("fabric");
+    fabric.kill("ch1-controller");
+    fabric.kill("northd");
+    l.daemons[0].signal("TERM").expect("stop the primary");
+    std::thread::sleep(Duration::from_secs(1));
+    let fabric = l.fabric.as_mut().expect("fabric");
+    fabric.restart_db("sb").expect("southbound back");
+    std::thread::sleep(Duration::from_secs(1));
+    fabric.start_northd().expect("northd back");
+    fabric.start_controller(1).expect("controller back");
+    let mut seen_in_ovn = vec![l.plane.enis[0].clone()];
+    let mut reported = Vec::new();
+    let converged = wait(Duration::from_secs(20), || {
+        let ovn = ovn_parent(&l);
+        if !ovn.is_empty() && !seen_in_ovn.contains(&ovn) {
+            seen_in_ovn.push(ovn.clone());
+        }
+        let api = l.bound_eni().unwrap_or_default();
+        reported.push(api.clone());
+        api == l.plane.enis[1] && ovn == l.plane.enis[1] && VpcLab::ping(&public, &eip, 1)
+    });
+    assert!(
+        converged.is_some(),
+        "never converged to the secondary: OVN {}, API {:?}\n{}",
+        ovn_parent(&l),
+        reported.last(),
+        logs(&l)
+    );
+    for r in reported.iter().filter(|r| !r.is_empty()) {
+        assert!(
+            seen_in_ovn.contains(r),
+            "the API reported {r}, OVN had {seen_in_ovn:?}"
+        );
+    }
+    eprintln!(
+        "engine faults: converged {:.1} s after the controller and northd came back",
+        converged.unwrap_or_default().as_secs_f64()
+    );
+}
