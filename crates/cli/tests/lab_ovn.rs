@@ -184,3 +184,35 @@ fn drills_that_need_the_lab_s_own_switch_are_refused_on_ovn() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("`ovs` is not a VPC backend"), "{err}");
 }
+
+#[test]
+fn garp_bench_measures_ovn_beside_the_userspace_vpc() {
+    if skip("lab garp-bench --ovn") {
+        return;
+    }
+    let out = havip(&[
+        "lab",
+        "garp-bench",
+        "--count",
+        "6",
+        "--ovn",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    for key in ["to_control_plane", "ovn_to_southbound_claim"] {
+        let samples = v[key]["samples_ms"].as_array().expect(key);
+        assert_eq!(samples.len(), 6, "{v}");
+        assert!(
+            samples
+                .iter()
+                .all(|s| s.as_f64().is_some_and(|ms| ms > 0.0)),
+            "{v}"
+        );
+    }
+}

@@ -74,6 +74,10 @@ enum LabCommand {
         /// GARPs to send, alternately from the two servers.
         #[arg(long, default_value_t = 200)]
         count: usize,
+        /// Then as many on OVN (two chassis): from the frame to OVN's southbound record of
+        /// the claim, beside the userspace VPC's figures.
+        #[arg(long)]
+        ovn: bool,
     },
     /// CPU and memory of havipd and keepalived running N instances on both servers.
     Bench {
@@ -177,7 +181,7 @@ pub fn run(args: &Args) -> ExitCode {
         } => scenarios(scenario_file.as_deref(), config_dir.as_deref(), out),
         LabCommand::Drill(d) => drill_cmd::run(d, d.sim, out, &args.results),
         LabCommand::Chaos(c) => chaos::run(c, out, &args.results),
-        LabCommand::GarpBench { count } => garp_bench(*count, out),
+        LabCommand::GarpBench { count, ovn } => garp_bench(*count, *ovn, out),
         LabCommand::Bench {
             instances,
             advert_int,
@@ -224,10 +228,18 @@ fn scenarios(
 }
 
 /// `havip lab garp-bench`.
-fn garp_bench(count: usize, out: &FormatArgs) -> ExitCode {
+fn garp_bench(count: usize, ovn: bool, out: &FormatArgs) -> ExitCode {
     let l = match lab::vpc::garp_bench(count) {
         Ok(l) => l,
         Err(e) => return fail(e),
+    };
+    let claims = if ovn {
+        match lab::vpc::ovn_garp_bench(count) {
+            Ok(c) => Some(c),
+            Err(e) => return fail(e),
+        }
+    } else {
+        None
     };
     let q = |v: &[f64], p| lab::spread::percentile(v, p);
     let (read, fwd, cp) = (
@@ -244,7 +256,10 @@ fn garp_bench(count: usize, out: &FormatArgs) -> ExitCode {
                    "to_forwarding": {"p50_ms": q(fwd, 50.0), "p99_ms": q(fwd, 99.0),
                                      "max_ms": q(fwd, 100.0), "samples_ms": fwd},
                    "to_control_plane": {"p50_ms": q(cp, 50.0), "p99_ms": q(cp, 99.0),
-                                        "max_ms": q(cp, 100.0), "samples_ms": cp}})
+                                        "max_ms": q(cp, 100.0), "samples_ms": cp},
+                   "ovn_to_southbound_claim": claims.as_ref().map(|c| json!(
+                       {"p50_ms": q(c, 50.0), "p99_ms": q(c, 99.0),
+                        "max_ms": q(c, 100.0), "samples_ms": c}))})
         );
     } else {
         println!("{} GARPs, from the frame leaving the server:", fwd.len());
@@ -258,6 +273,15 @@ fn garp_bench(count: usize, out: &FormatArgs) -> ExitCode {
                 q(v, 50.0),
                 q(v, 99.0),
                 q(v, 100.0)
+            );
+        }
+        if let Some(c) = &claims {
+            println!(
+                "on OVN, {} GARPs: southbound claim p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
+                c.len(),
+                q(c, 50.0),
+                q(c, 99.0),
+                q(c, 100.0)
             );
         }
     }
