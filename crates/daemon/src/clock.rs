@@ -22,8 +22,8 @@ impl Clock {
         Timestamp(self.start.elapsed().as_micros() as u64)
     }
 
-    /// A router timestamp as a tokio instant.
-    pub fn instant(&self, t: Timestamp) -> tokio::time::Instant {
-        tokio::time::Instant::from_std(self.start + Duration::from_micros(t.0))
+    /// A router timestamp as an instant.
+    pub fn instant(&self, t: Timestamp) -> Instant {
+        self.start + Duration::from_micros(t.0)
     }
 }

@@ -9,6 +9,7 @@ mod base_sysctls;
 mod clock;
 mod configure;
 mod control;
+mod deadline;
 mod dumps;
 mod events;
 mod identity;
@@ -32,10 +33,12 @@ mod signum;
 mod sockets;
 mod state_files;
 mod status;
+mod strays;
 mod supervisor;
 mod sys;
 mod systemd;
 mod tracking;
+mod vrid_filter;
 
 use anyhow::{Context, Result};
 use clap::Parser;
@@ -343,9 +346,11 @@ async fn start(
         reports: reports_rx,
         calls,
         scrapes,
+        deadline: deadline::Deadline::new().context("the event loop's timer")?,
     };
     // The model is rebuilt from `source` when needed; it does not stay resident meanwhile.
     drop(config);
+    daemon.filter_sockets(&[])?;
     let result = run::run(daemon, inputs, signals).await;
     drop(control);
     drop(metrics_server);

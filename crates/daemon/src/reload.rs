@@ -49,10 +49,13 @@ impl Daemon {
     async fn apply_config(&mut self, cfg: conf::model::Config) -> Result<String> {
         let new = configure::configure(&cfg, &self.netlink).await?;
         self.open_sockets(&new)?;
+        // While the instances change over, the sockets take the VRIDs of both.
+        self.filter_sockets(&new.instances)?;
         let watchers = configure::spawn_watchers(&cfg, &new.tracker, &self.reports)?;
         let old_pacer = std::mem::replace(&mut self.pacer, crate::pacing::Pacer::new(&cfg));
         self.dumps = conf::dump_files::dump_files(&cfg, &conf::dump_files::tmp_dir());
         let (summary, kept) = self.switch_to(new, watchers).await;
+        self.filter_sockets(&[])?;
         let vmac_bases = self
             .instances
             .iter()
@@ -116,6 +119,24 @@ impl Daemon {
             return (Err(e), diagnostics);
         }
         (Ok((cfg, source)), diagnostics)
+    }
+
+    /// Lets each VRRP socket take the VRIDs of the running instances and of `also`; the
+    /// others go to its stray counter.
+    pub fn filter_sockets(&self, also: &[crate::instance::Instance]) -> Result<()> {
+        for (family, sock) in [(Family::Ipv4, &self.sock4), (Family::Ipv6, &self.sock6)] {
+            let Some(sock) = sock else { continue };
+            let ours = self
+                .instances
+                .iter()
+                .chain(also)
+                .filter(|i| i.family == family)
+                .map(|i| i.router.config().vrid)
+                .collect();
+            sock.serve_only(&ours)
+                .with_context(|| format!("{family:?} VRRP socket filter"))?;
+        }
+        Ok(())
     }
 
     fn open_sockets(&mut self, new: &Configured) -> Result<()> {

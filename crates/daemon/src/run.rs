@@ -40,6 +40,24 @@ pub struct Dropped {
     pub invalid: u64,
     /// A valid advert for a VRID / interface / family we do not run.
     pub no_instance: u64,
+    /// Not read: a socket's queue was full (the kernel's count).
+    pub overflow: u64,
+}
+
+impl Daemon {
+    /// Every packet dropped before an instance: by the loop, and before it (the stray counters
+    /// of the sockets, their full queues).
+    pub fn dropped_total(&self) -> Dropped {
+        let mut d = self.dropped;
+        for sock in [&self.sock4, &self.sock6].into_iter().flatten() {
+            let t = sock.dropped_elsewhere();
+            d.malformed += t.malformed;
+            d.invalid += t.invalid;
+            d.no_instance += t.no_instance;
+            d.overflow += t.overflow;
+        }
+        d
+    }
 }
 
 /// Sockets left with packets queued when their budget ran out.
@@ -130,6 +148,8 @@ pub struct Inputs {
     pub calls: mpsc::Receiver<crate::control::Call>,
     /// Metrics scrapes, if `--metrics-listen` is on.
     pub scrapes: Option<mpsc::Receiver<crate::metrics::Scrape>>,
+    /// The timer of the routers' and the pacer's deadlines.
+    pub deadline: crate::deadline::Deadline,
 }
 
 /// The next item of an optional receiver, or never.
@@ -211,10 +231,11 @@ impl Daemon {
             self.fire_due_timers().await;
             return Ok(true);
         }
-        let sleep = tokio::time::sleep_until(deadline.map_or_else(
-            || tokio::time::Instant::now() + std::time::Duration::from_secs(3600),
+        let at = deadline.map_or_else(
+            || std::time::Instant::now() + std::time::Duration::from_secs(3600),
             |t| self.clock.instant(t),
-        ));
+        );
+        let timer = inputs.deadline.until(at);
         tokio::select! {
             _ = sig.term.recv() => return Ok(false),
             _ = sig.int.recv() => return Ok(false),
@@ -240,7 +261,7 @@ impl Daemon {
                 let text = self.metrics_text().await;
                 let _ = scrape.reply.send(text);
             }
-            _ = sleep => self.fire_due_timers().await,
+            r = timer => { r?; self.fire_due_timers().await }
         }
         Ok(true)
     }
@@ -579,7 +600,7 @@ impl Daemon {
     /// Writes `stats.json` in the state directory (on SIGUSR2 and at exit).
     pub fn write_stats(&mut self) {
         let file = StatsFile {
-            dropped: self.dropped,
+            dropped: self.dropped_total(),
             instances: self
                 .instances
                 .iter()

@@ -1,16 +1,19 @@
 //! VRRP on the wire: one raw socket (IP protocol 112) per address family, shared by every
 //! instance for receiving and sending. Packet-info control messages give each received packet
 //! its interface and destination, and set each sent packet's source and interface; TTL and hop
-//! limit are 255 as RFC 5798 §5.1.1.3 requires; multicast loopback is off.
+//! limit are 255 as RFC 5798 §5.1.1.3 requires; multicast loopback is off. A kernel filter
+//! ([`crate::vrid_filter`]) lets through only the VRIDs run here; the others go to a second
+//! socket, counted off the event loop ([`crate::strays`]).
 
 use nix::sys::socket::{
     self, ControlMessage, ControlMessageOwned, MsgFlags, SockaddrIn, SockaddrIn6, SockaddrStorage,
     sockopt,
 };
 use socket2::{Domain, Protocol, Socket, Type};
+use std::collections::BTreeSet;
 use std::io::{self, IoSlice, IoSliceMut};
 use std::net::{IpAddr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
-use std::os::fd::{AsFd, AsRawFd};
+use std::os::fd::{AsFd, AsRawFd, RawFd};
 use tokio::io::unix::AsyncFd;
 use vrrp::{Family, PacketAddrs};
 
@@ -48,8 +51,15 @@ pub struct RecvBuffer {
 
 impl Default for RecvBuffer {
     fn default() -> Self {
+        Self::sized(65536)
+    }
+}
+
+impl RecvBuffer {
+    /// A buffer of `len` bytes: a longer packet is cut there (and then does not parse).
+    pub fn sized(len: usize) -> Self {
         RecvBuffer {
-            buf: vec![0u8; 65536],
+            buf: vec![0u8; len],
         }
     }
 }
@@ -57,13 +67,15 @@ impl Default for RecvBuffer {
 /// What the kernel says about a received packet besides its bytes.
 type Envelope = Result<Meta, RecvError>;
 
-/// A received packet's length, interface, and (IPv6) addresses and hop limit.
+/// A received packet's length, interface, (IPv6) addresses and hop limit, and the socket's
+/// count of packets its full queue dropped so far.
 struct Meta {
     len: usize,
     ifindex: u32,
     src6: Option<Ipv6Addr>,
     dst6: Option<Ipv6Addr>,
     hops: Option<u8>,
+    overflow: Option<u32>,
 }
 
 impl Meta {
@@ -78,6 +90,7 @@ impl Meta {
                 .map(|a| a.ip()),
             dst6: None,
             hops: None,
+            overflow: None,
         };
         for c in m.cmsgs().map_err(|e| RecvError::Io(e.into()))? {
             match c {
@@ -87,6 +100,7 @@ impl Meta {
                     meta.dst6 = Some(Ipv6Addr::from(p.ipi6_addr.s6_addr));
                 }
                 ControlMessageOwned::Ipv6HopLimit(h) => meta.hops = u8::try_from(h).ok(),
+                ControlMessageOwned::RxqOvfl(n) => meta.overflow = Some(n),
                 _ => {}
             }
         }
@@ -98,42 +112,72 @@ impl Meta {
 pub struct VrrpSocket {
     family: Family,
     fd: AsyncFd<Socket>,
+    /// Packets its full queue dropped, as the kernel last said.
+    overflow: std::cell::Cell<u32>,
+    strays: crate::strays::Strays,
+}
+
+/// A raw VRRP socket of `family`, configured, non-blocking, counting the packets its full
+/// queue drops (needs CAP_NET_RAW).
+pub fn configured(family: Family) -> io::Result<Socket> {
+    let domain = if family == Family::Ipv4 {
+        Domain::IPV4
+    } else {
+        Domain::IPV6
+    };
+    let s = Socket::new(
+        domain,
+        Type::RAW,
+        Some(Protocol::from(i32::from(vrrp::checksum::IPPROTO_VRRP))),
+    )?;
+    s.set_nonblocking(true)?;
+    match family {
+        Family::Ipv4 => {
+            s.set_multicast_ttl_v4(255)?;
+            s.set_ttl_v4(255)?;
+            s.set_multicast_loop_v4(false)?;
+            s.set_tos_v4(0xc0)?;
+            socket::setsockopt(&s.as_fd(), sockopt::Ipv4PacketInfo, &true)?;
+        }
+        Family::Ipv6 => {
+            s.set_multicast_hops_v6(255)?;
+            s.set_unicast_hops_v6(255)?;
+            s.set_multicast_loop_v6(false)?;
+            socket::setsockopt(&s.as_fd(), sockopt::Ipv6RecvPacketInfo, &true)?;
+            socket::setsockopt(&s.as_fd(), sockopt::Ipv6RecvHopLimit, &true)?;
+        }
+    }
+    socket::setsockopt(&s.as_fd(), sockopt::RxqOvfl, &1)?;
+    Ok(s)
 }
 
 impl VrrpSocket {
-    /// Opens and configures the socket (needs CAP_NET_RAW).
+    /// Opens the socket and its stray counter; until [`VrrpSocket::serve_only`] it takes every
+    /// VRRP packet of its family.
     pub fn open(family: Family) -> io::Result<Self> {
-        let domain = if family == Family::Ipv4 {
-            Domain::IPV4
-        } else {
-            Domain::IPV6
-        };
-        let s = Socket::new(
-            domain,
-            Type::RAW,
-            Some(Protocol::from(i32::from(vrrp::checksum::IPPROTO_VRRP))),
-        )?;
-        s.set_nonblocking(true)?;
-        match family {
-            Family::Ipv4 => {
-                s.set_multicast_ttl_v4(255)?;
-                s.set_ttl_v4(255)?;
-                s.set_multicast_loop_v4(false)?;
-                s.set_tos_v4(0xc0)?;
-                socket::setsockopt(&s.as_fd(), sockopt::Ipv4PacketInfo, &true)?;
-            }
-            Family::Ipv6 => {
-                s.set_multicast_hops_v6(255)?;
-                s.set_unicast_hops_v6(255)?;
-                s.set_multicast_loop_v6(false)?;
-                socket::setsockopt(&s.as_fd(), sockopt::Ipv6RecvPacketInfo, &true)?;
-                socket::setsockopt(&s.as_fd(), sockopt::Ipv6RecvHopLimit, &true)?;
-            }
-        }
         Ok(VrrpSocket {
             family,
-            fd: crate::sys::async_socket(s)?,
+            fd: crate::sys::async_socket(configured(family)?)?,
+            overflow: std::cell::Cell::new(0),
+            strays: crate::strays::Strays::start(family)?,
         })
+    }
+
+    /// From now on takes only the VRIDs of `ours`; the stray counter takes the others (it
+    /// switches first, so no packet goes uncounted meanwhile).
+    pub fn serve_only(&self, ours: &BTreeSet<u8>) -> io::Result<()> {
+        use crate::vrid_filter::{Side, compiled, program};
+        self.strays.take_all_but(ours)?;
+        let ours = compiled(&program(self.family, ours, Side::Ours));
+        self.fd.get_ref().attach_filter(&ours)
+    }
+
+    /// Packets dropped before reaching the loop: by this socket's full queue, and the stray
+    /// counter's tally of the others.
+    pub fn dropped_elsewhere(&self) -> crate::strays::Tally {
+        let mut t = self.strays.tally();
+        t.overflow += u64::from(self.overflow.get());
+        t
     }
 
     /// Joins the VRRP multicast group `group` on interface `ifindex`.
@@ -162,64 +206,15 @@ impl VrrpSocket {
         &self,
         batch: &mut RecvBuffer,
     ) -> Result<Vec<Result<Received, RecvError>>, RecvError> {
-        let fd = self.fd.get_ref().as_raw_fd();
-        let mut out = Vec::new();
-        for _ in 0..BATCH {
-            let mut cmsg = nix::cmsg_space!(libc::in6_pktinfo, libc::c_int, libc::in_pktinfo);
-            let buf = &mut batch.buf;
-            let envelope = {
-                let mut iov = [IoSliceMut::new(buf)];
-                match socket::recvmsg::<SockaddrStorage>(
-                    fd,
-                    &mut iov,
-                    Some(&mut cmsg),
-                    MsgFlags::MSG_DONTWAIT,
-                ) {
-                    Ok(m) => Meta::of(&m),
-                    Err(nix::errno::Errno::EAGAIN) => break,
-                    Err(e) => return Err(RecvError::Io(e.into())),
-                }
-            };
-            out.push(self.parse(envelope, &batch.buf));
-        }
-        if out.is_empty() {
-            return Err(RecvError::Empty);
-        }
-        Ok(out)
-    }
-
-    /// The VRRP message of a received packet and its envelope.
-    fn parse(&self, e: Envelope, buf: &[u8]) -> Result<Received, RecvError> {
-        let e = e?;
-        let data = &buf[..e.len.min(buf.len())];
-        match self.family {
-            Family::Ipv4 => {
-                let (header, payload) =
-                    vrrp::ip::parse(data).map_err(|e| RecvError::Malformed(e.to_string()))?;
-                Ok(Received {
-                    addrs: header.addrs,
-                    ttl: header.ttl,
-                    ifindex: e.ifindex,
-                    payload: payload.to_vec(),
-                })
-            }
-            Family::Ipv6 => {
-                let (Some(src), Some(dst)) = (e.src6, e.dst6) else {
-                    return Err(RecvError::Malformed(
-                        "IPv6 packet without source or packet info".into(),
-                    ));
-                };
-                Ok(Received {
-                    addrs: PacketAddrs {
-                        src: IpAddr::V6(src),
-                        dst: IpAddr::V6(dst),
-                    },
-                    ttl: e.hops.unwrap_or(0),
-                    ifindex: e.ifindex,
-                    payload: data.to_vec(),
-                })
-            }
-        }
+        let mut overflow = self.overflow.get();
+        let got = recv_batch(
+            self.fd.get_ref().as_raw_fd(),
+            self.family,
+            batch,
+            &mut overflow,
+        );
+        self.overflow.set(overflow);
+        got
     }
 
     /// Sends messages, all from `src` out of `ifindex`, with as few system calls as the kernel
@@ -299,6 +294,80 @@ impl VrrpSocket {
                     nix::cmsg_space!(libc::in6_pktinfo),
                 )
             }
+        }
+    }
+}
+
+/// Reads the packets queued on `fd` (a VRRP socket of `family`), up to the batch's size, each
+/// parsed; `overflow` gets the kernel's count of packets the socket's full queue dropped.
+/// `Err(Empty)` when none is queued.
+pub fn recv_batch(
+    fd: RawFd,
+    family: Family,
+    batch: &mut RecvBuffer,
+    overflow: &mut u32,
+) -> Result<Vec<Result<Received, RecvError>>, RecvError> {
+    let mut out = Vec::new();
+    for _ in 0..BATCH {
+        let mut cmsg = nix::cmsg_space!(libc::in6_pktinfo, libc::c_int, libc::in_pktinfo, u32);
+        let buf = &mut batch.buf;
+        let envelope = {
+            let mut iov = [IoSliceMut::new(buf)];
+            match socket::recvmsg::<SockaddrStorage>(
+                fd,
+                &mut iov,
+                Some(&mut cmsg),
+                MsgFlags::MSG_DONTWAIT,
+            ) {
+                Ok(m) => Meta::of(&m),
+                Err(nix::errno::Errno::EAGAIN) => break,
+                Err(e) => return Err(RecvError::Io(e.into())),
+            }
+        };
+        if let Ok(Meta {
+            overflow: Some(n), ..
+        }) = &envelope
+        {
+            *overflow = *n;
+        }
+        out.push(parse(family, envelope, &batch.buf));
+    }
+    if out.is_empty() {
+        return Err(RecvError::Empty);
+    }
+    Ok(out)
+}
+
+/// The VRRP message of a received packet and its envelope.
+fn parse(family: Family, e: Envelope, buf: &[u8]) -> Result<Received, RecvError> {
+    let e = e?;
+    let data = &buf[..e.len.min(buf.len())];
+    match family {
+        Family::Ipv4 => {
+            let (header, payload) =
+                vrrp::ip::parse(data).map_err(|e| RecvError::Malformed(e.to_string()))?;
+            Ok(Received {
+                addrs: header.addrs,
+                ttl: header.ttl,
+                ifindex: e.ifindex,
+                payload: payload.to_vec(),
+            })
+        }
+        Family::Ipv6 => {
+            let (Some(src), Some(dst)) = (e.src6, e.dst6) else {
+                return Err(RecvError::Malformed(
+                    "IPv6 packet without source or packet info".into(),
+                ));
+            };
+            Ok(Received {
+                addrs: PacketAddrs {
+                    src: IpAddr::V6(src),
+                    dst: IpAddr::V6(dst),
+                },
+                ttl: e.hops.unwrap_or(0),
+                ifindex: e.ifindex,
+                payload: data.to_vec(),
+            })
         }
     }
 }

@@ -148,7 +148,7 @@ impl Daemon {
             pid: std::process::id(),
             config: self.setup.file.display().to_string(),
             started: self.started,
-            dropped: counters(&self.dropped),
+            dropped: counters(&self.dropped_total()),
             instances,
         }
     }

@@ -16,6 +16,23 @@ pub fn async_socket(socket: Socket) -> io::Result<AsyncFd<Socket>> {
     unsafe { AsyncFd::register(socket).map_err(|e| e.into_parts().1) }
 }
 
+/// A timerfd tokio can wait on (it owns its descriptor).
+pub struct OwnedTimer(pub nix::sys::timerfd::TimerFd);
+
+impl std::os::fd::AsRawFd for OwnedTimer {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        use std::os::fd::AsFd;
+        self.0.as_fd().as_raw_fd()
+    }
+}
+
+/// Registers a timerfd with tokio's reactor.
+pub fn async_timer(timer: nix::sys::timerfd::TimerFd) -> io::Result<AsyncFd<OwnedTimer>> {
+    // SAFETY: `TimerFd` owns its descriptor, open until it is dropped, and the `AsyncFd` owns
+    // it: the descriptor is valid for the whole life of the registration.
+    unsafe { AsyncFd::register(OwnedTimer(timer)).map_err(|e| e.into_parts().1) }
+}
+
 /// Sends signal `signo` to process `pid`. nix's `kill` takes only the named signals, and the
 /// supervisor must pass on SIGRTMIN+2 (keepalived's JSON dump) as well.
 pub fn send_signal(pid: u32, signo: i32) -> io::Result<()> {
@@ -49,6 +66,20 @@ pub fn schedule_this_thread(s: conf::effective::Scheduling) -> io::Result<()> {
         if unsafe { libc::sched_setscheduler(0, policy, &param) } != 0 {
             return Err(io::Error::last_os_error());
         }
+    }
+    Ok(())
+}
+
+/// Schedules the calling thread as an ordinary task (SCHED_OTHER, nice 0), whatever it
+/// inherited from the thread that started it: work that must never compete with the event loop.
+pub fn schedule_this_thread_normally() -> io::Result<()> {
+    let param = libc::sched_param { sched_priority: 0 };
+    // SAFETY: `param` is a valid sched_param that outlives the call; pid 0 is the calling
+    // thread, as is `who` 0 for setpriority(2) on Linux.
+    if unsafe { libc::sched_setscheduler(0, libc::SCHED_OTHER, &param) } != 0
+        || unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 0) } != 0
+    {
+        return Err(io::Error::last_os_error());
     }
     Ok(())
 }

@@ -180,11 +180,13 @@ fn malformed_flood_changes_no_state_and_is_counted() {
         .expect("stats.json written on SIGUSR2");
     let v: serde_json::Value = serde_json::from_str(&stats).expect("stats JSON");
     let dropped = &v["dropped"];
-    let total = ["malformed", "invalid", "no_instance"]
+    let total = ["malformed", "invalid", "no_instance", "overflow"]
         .iter()
         .map(|k| dropped[k].as_u64().unwrap_or(0))
         .sum::<u64>();
-    // a receives the unicast flood and the multicast one: every packet is counted.
+    // a receives the unicast flood and the multicast one: every packet is counted (by the loop,
+    // by the stray counter the kernel filter hands other VRIDs to, or as dropped unread by a
+    // full socket queue, from the kernel's count).
     assert_eq!(total, 2 * sent, "{stats}");
     assert_eq!(v["instances"]["VI_1"]["state"], "MASTER", "{stats}");
     assert_eq!(transitions_of(&a, "VI_1"), a_before);

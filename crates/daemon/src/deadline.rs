@@ -1,0 +1,77 @@
+//! The event loop's timer, to the microsecond: a timerfd armed for the next deadline. tokio's
+//! timers fire on a 1 ms tick, so an advert due just after a tick would leave up to a
+//! millisecond late; the loop's own deadlines (adverts, Master_Down_Interval, announcements)
+//! wait on this instead.
+
+use nix::sys::time::TimeSpec;
+use nix::sys::timerfd::{ClockId, Expiration, TimerFd, TimerFlags, TimerSetTimeFlags};
+use std::io;
+use std::os::fd::AsFd;
+use std::time::{Duration, Instant};
+use tokio::io::unix::AsyncFd;
+
+/// The loop's one timer.
+pub struct Deadline {
+    fd: AsyncFd<crate::sys::OwnedTimer>,
+}
+
+impl Deadline {
+    /// A disarmed timer on the monotonic clock (the clock of `Instant`).
+    pub fn new() -> io::Result<Deadline> {
+        let t = TimerFd::new(
+            ClockId::CLOCK_MONOTONIC,
+            TimerFlags::TFD_NONBLOCK | TimerFlags::TFD_CLOEXEC,
+        )?;
+        Ok(Deadline {
+            fd: crate::sys::async_timer(t)?,
+        })
+    }
+
+    /// Returns at `at` (at once if it has passed), armed again on every call.
+    pub async fn until(&self, at: Instant) -> io::Result<()> {
+        // A zero value would disarm the timer: a passed deadline fires in a nanosecond.
+        let left = at
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_nanos(1));
+        self.fd.get_ref().0.set(
+            Expiration::OneShot(TimeSpec::from_duration(left)),
+            TimerSetTimeFlags::empty(),
+        )?;
+        loop {
+            let mut ready = self.fd.readable().await?;
+            let read = ready.try_io(|fd| {
+                let mut ticks = [0u8; 8];
+                nix::unistd::read(fd.get_ref().0.as_fd(), &mut ticks).map_err(io::Error::from)
+            });
+            match read {
+                Ok(Ok(_)) => return Ok(()),
+                Ok(Err(e)) => return Err(e),
+                // Readiness left from an earlier arming: wait again.
+                Err(_would_block) => continue,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn fires_at_its_deadline_and_again_when_rearmed() {
+        let d = Deadline::new().expect("timerfd");
+        for wait in [Duration::from_micros(1500), Duration::ZERO] {
+            let at = Instant::now() + wait;
+            d.until(at).await.expect("fires");
+            assert!(Instant::now() >= at);
+        }
+        // Armed for later, then re-armed sooner: the sooner one counts.
+        let later = Instant::now() + Duration::from_secs(30);
+        let _ = tokio::time::timeout(Duration::from_millis(5), d.until(later)).await;
+        let soon = Instant::now() + Duration::from_millis(2);
+        tokio::time::timeout(Duration::from_secs(5), d.until(soon))
+            .await
+            .expect("the re-armed deadline fired")
+            .expect("no error");
+    }
+}
