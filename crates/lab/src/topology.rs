@@ -318,6 +318,13 @@ impl Topology {
                 node.label
             );
         }
+        // The switch's end first, synchronously: a veth left behind by the namespace's
+        // deletion (the kernel tears it down later) would clash with the new one's name.
+        let _ = sh(&format!(
+            "ip -n {} link del {} 2>/dev/null; true",
+            self.switch,
+            self.port_of(node)
+        ));
         remove_namespace(&node.ns);
         self.attach(node)
     }
