@@ -3,13 +3,8 @@
 
 use std::process::Command;
 
-fn havip(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_havip"))
-        .args(args)
-        .current_dir(std::env::temp_dir())
-        .output()
-        .expect("havip runs")
-}
+mod common;
+use common::havip_in_temp as havip;
 
 fn root_with(tools: &[&str]) -> Option<String> {
     hostcheck::skip_reason("this lab test", tools)

@@ -4,16 +4,10 @@
 //! a crash of the process that built it.
 
 use serde_json::Value;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-fn havip(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_havip"))
-        .args(args)
-        .current_dir(std::env::temp_dir())
-        .output()
-        .expect("havip runs")
-}
+mod common;
+use common::havip_in_temp as havip;
 
 fn skip(tag: &str) -> bool {
     let mut tools = lab::ovn::TOOLS.to_vec();

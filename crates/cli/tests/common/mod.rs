@@ -1,4 +1,5 @@
-//! A `havip vpc serve` process on a free loopback port, and a signed client.
+//! A `havip vpc serve` process on a free loopback port, a signed client, and `havip` run
+//! from the temporary directory (where the lab writes its results).
 #![allow(dead_code)]
 
 use serde_json::Value;
@@ -21,6 +22,15 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Runs `havip args` in the temporary directory; its output.
+pub fn havip_in_temp(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_havip"))
+        .args(args)
+        .current_dir(std::env::temp_dir())
+        .output()
+        .expect("havip runs")
 }
 
 /// A free loopback port.
