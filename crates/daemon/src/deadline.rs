@@ -1,7 +1,10 @@
 //! The event loop's timer, to the microsecond: a timerfd armed for the next deadline. tokio's
 //! timers fire on a 1 ms tick, so an advert due just after a tick would leave up to a
 //! millisecond late; the loop's own deadlines (adverts, Master_Down_Interval, announcements)
-//! wait on this instead.
+//! wait on this instead. A far deadline is first waited for on tokio's timer (no system call)
+//! up to [`APPROACH`] before it, then on the timerfd: a backup, whose Master_Down deadline
+//! moves with every advert it hears, arms nothing; the timerfd is set again only when the
+//! deadline changed.
 
 use nix::sys::time::TimeSpec;
 use nix::sys::timerfd::{ClockId, Expiration, TimerFd, TimerFlags, TimerSetTimeFlags};
@@ -10,9 +13,14 @@ use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 use tokio::io::unix::AsyncFd;
 
+/// How long before a deadline the timerfd takes over from tokio's timer (twice its tick).
+pub const APPROACH: Duration = Duration::from_millis(2);
+
 /// The loop's one timer.
 pub struct Deadline {
     fd: AsyncFd<crate::sys::OwnedTimer>,
+    /// The deadline the timerfd is set for, until it fires.
+    armed: std::cell::Cell<Option<Instant>>,
 }
 
 impl Deadline {
@@ -24,19 +32,28 @@ impl Deadline {
         )?;
         Ok(Deadline {
             fd: crate::sys::async_timer(t)?,
+            armed: std::cell::Cell::new(None),
         })
     }
 
     /// Returns at `at` (at once if it has passed), armed again on every call.
     pub async fn until(&self, at: Instant) -> io::Result<()> {
-        // A zero value would disarm the timer: a passed deadline fires in a nanosecond.
-        let left = at
-            .saturating_duration_since(Instant::now())
-            .max(Duration::from_nanos(1));
-        self.fd.get_ref().0.set(
-            Expiration::OneShot(TimeSpec::from_duration(left)),
-            TimerSetTimeFlags::empty(),
-        )?;
+        if self.armed.get() != Some(at) {
+            if let Some(approach) = at.checked_sub(APPROACH)
+                && approach > Instant::now() + APPROACH
+            {
+                tokio::time::sleep_until(approach.into()).await;
+            }
+            // A zero value would disarm the timer: a passed deadline fires in a nanosecond.
+            let left = at
+                .saturating_duration_since(Instant::now())
+                .max(Duration::from_nanos(1));
+            self.fd.get_ref().0.set(
+                Expiration::OneShot(TimeSpec::from_duration(left)),
+                TimerSetTimeFlags::empty(),
+            )?;
+            self.armed.set(Some(at));
+        }
         loop {
             let mut ready = self.fd.readable().await?;
             let read = ready.try_io(|fd| {
@@ -44,7 +61,10 @@ impl Deadline {
                 nix::unistd::read(fd.get_ref().0.as_fd(), &mut ticks).map_err(io::Error::from)
             });
             match read {
-                Ok(Ok(_)) => return Ok(()),
+                Ok(Ok(_)) => {
+                    self.armed.set(None);
+                    return Ok(());
+                }
                 Ok(Err(e)) => return Err(e),
                 // Readiness left from an earlier arming: wait again.
                 Err(_would_block) => continue,
@@ -65,13 +85,18 @@ mod tests {
             d.until(at).await.expect("fires");
             assert!(Instant::now() >= at);
         }
-        // Armed for later, then re-armed sooner: the sooner one counts.
-        let later = Instant::now() + Duration::from_secs(30);
-        let _ = tokio::time::timeout(Duration::from_millis(5), d.until(later)).await;
-        let soon = Instant::now() + Duration::from_millis(2);
+        // Waited for, then re-armed sooner: the sooner one counts.
+        let later = Instant::now() + Duration::from_millis(10);
+        let _ = tokio::time::timeout(Duration::from_millis(9), d.until(later)).await;
+        let soon = Instant::now() + Duration::from_micros(500);
         tokio::time::timeout(Duration::from_secs(5), d.until(soon))
             .await
             .expect("the re-armed deadline fired")
             .expect("no error");
+        // The same deadline again after the wait was given up: it still fires.
+        let at = Instant::now() + Duration::from_millis(3);
+        let _ = tokio::time::timeout(Duration::from_micros(2500), d.until(at)).await;
+        d.until(at).await.expect("fires");
+        assert!(Instant::now() >= at);
     }
 }

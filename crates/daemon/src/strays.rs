@@ -19,6 +19,9 @@ use vrrp::{Advert, Family};
 /// IPv4 options) fits; a longer packet is cut and counted as malformed or invalid.
 const STRAY_BUFFER: usize = 8192;
 
+/// The counter thread's stack: it reads, parses and counts, nothing deeper.
+const STACK: usize = 256 * 1024;
+
 /// Counts of packets that never reached the loop, by why.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Tally {
@@ -75,6 +78,7 @@ impl Strays {
         );
         std::thread::Builder::new()
             .name("vrrp-strays".into())
+            .stack_size(STACK)
             .spawn(move || count(family, &socket, &counts, &stop))?;
         Ok(strays)
     }
