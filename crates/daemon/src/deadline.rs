@@ -36,7 +36,8 @@ impl Deadline {
         })
     }
 
-    /// Returns at `at` (at once if it has passed), armed again on every call.
+    /// Returns at `at` (at once if it has passed); the timerfd is set again only when `at` is
+    /// not the deadline it is already set for.
     pub async fn until(&self, at: Instant) -> io::Result<()> {
         if self.armed.get() != Some(at) {
             if let Some(approach) = at.checked_sub(APPROACH)
