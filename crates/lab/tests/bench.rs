@@ -1,0 +1,28 @@
+//! `havip lab bench` on a small scale: havipd and keepalived each reach the steady state (every
+//! VIP on the master side, the backup side started once the master holds them, none on it at
+//! the end of the window) and are measured.
+
+use lab::bench::{BenchSpec, run};
+use lab::daemon::Kind;
+
+#[test]
+fn both_daemons_are_measured_in_a_steady_state() {
+    if let Some(why) = hostcheck::skip_reason("lab bench", &["keepalived"]) {
+        eprintln!("{why}");
+        return;
+    }
+    let spec = BenchSpec {
+        instances: 5,
+        advert_int: 0.1,
+        auth_hmac: false,
+        window: 2.0,
+    };
+    for kind in [Kind::Havipd, Kind::Keepalived] {
+        let r = run(&spec, kind, &|_| {}).unwrap_or_else(|e| panic!("{kind}: {e:#}"));
+        assert!(r.master_cpu_pct > 0.0, "{kind}: {r:?}");
+        assert!(
+            r.master_pss_kib > 0 && r.backup_pss_kib > 0,
+            "{kind}: {r:?}"
+        );
+    }
+}
