@@ -218,3 +218,31 @@ fn engine_faults_during_a_failover_converge() {
         converged.unwrap_or_default().as_secs_f64()
     );
 }
+
+/// The public side reaches the VPC only through its EIP: a host on the provider network that
+/// routes the VPC's private range via the gateway router's port gets no answer from a server's
+/// private address or the VIP, while the EIP still answers.
+#[test]
+fn the_public_side_reaches_only_the_eip() {
+    let Some(l) = lab([Kind::Havipd; 2], Backend::Ovn, "public side") else {
+        return;
+    };
+    let (public, eip) = (l.plane.public.ns.clone(), l.plane.eip.clone().expect("EIP"));
+    assert!(
+        wait(Duration::from_secs(10), || VpcLab::ping(&public, &eip, 1)).is_some(),
+        "the EIP never answered:\n{}",
+        logs(&l)
+    );
+    lab::shell::sh(&format!(
+        "ip -n {public} route add 172.16.0.0/16 via {}",
+        ::vpc::actions::address::GATEWAY_PORT_IP
+    ))
+    .expect("route");
+    for private in [l.topo.servers[0].addr.as_str(), VIP] {
+        assert!(
+            !VpcLab::ping(&public, private, 1) && !VpcLab::ping(&public, private, 1),
+            "the public side reached {private}"
+        );
+    }
+    assert!(VpcLab::ping(&public, &eip, 1), "the EIP stopped answering");
+}

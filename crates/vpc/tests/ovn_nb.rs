@@ -292,6 +292,10 @@ async fn an_eip_is_a_nat_rule_of_a_gateway_router() {
     assert_eq!(public["ln-vpc-1"].kind, "localnet");
     assert_eq!(public["ln-vpc-1"].options["network_name"], "public");
     assert!(now.switch_ports.contains_key("ln-vpc-1"));
+    // From the provider network, only the EIPs: any other IPv4 is dropped at the public switch.
+    let acl = &now.acls["inport == \"ln-vpc-1\" && ip4 && !(ip4.dst == {198.51.100.2})"].value;
+    assert_eq!((acl.action.as_str(), acl.priority), ("drop", 1000));
+    assert_eq!(now.switches["pub-vpc-1"].value.acls.len(), 1);
     // northd made the gateway router's port an l3gateway port of that chassis.
     let mut kind = None;
     for _ in 0..100 {
@@ -313,5 +317,6 @@ async fn an_eip_is_a_nat_rule_of_a_gateway_router() {
     assert!(now.nats.is_empty() && now.routers["vpc-1"].value.nat.is_empty());
     assert!(!now.routers["vpc-1"].value.options.contains_key("chassis"));
     assert!(!now.switches.contains_key("pub-vpc-1"));
+    assert!(now.acls.is_empty());
     assert!(!now.router_ports.contains_key("lrp-pub-vpc-1"));
 }

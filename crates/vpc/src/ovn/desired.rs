@@ -83,13 +83,28 @@ pub struct SwitchPort {
     pub options: BTreeMap<String, String>,
 }
 
-/// A logical switch: one per subnet.
+/// An ACL of a switch.
 #[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Acl {
+    /// `priority`.
+    pub priority: i64,
+    /// `direction` (`from-lport` or `to-lport`).
+    pub direction: String,
+    /// `match`.
+    pub matches: String,
+    /// `action`.
+    pub action: String,
+}
+
+/// A logical switch: one per subnet, and one public switch per VPC with EIPs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Switch {
-    /// `name`: the subnet's id.
+    /// `name`: the subnet's id (`pub-VPC` for a public switch).
     pub name: String,
     /// Its ports by name.
     pub ports: BTreeMap<String, SwitchPort>,
+    /// Its ACLs by match.
+    pub acls: BTreeMap<String, Acl>,
 }
 
 /// Everything havip wants in the northbound database.
@@ -178,6 +193,7 @@ pub fn desired_in(cloud: &Cloud, layout: &Layout) -> Desired {
             Switch {
                 name: subnet.subnet_id.clone(),
                 ports,
+                ..Default::default()
             },
         );
     }
@@ -220,7 +236,7 @@ fn gateways(cloud: &Cloud, chassis: &str, out: &mut Desired) {
             ..Default::default()
         };
         let localnet = SwitchPort {
-            name: format!("ln-{}", router.name),
+            name: localnet_port_name(&router.name),
             kind: "localnet".into(),
             addresses: vec!["unknown".into()],
             options: [("network_name".to_string(), PUBLIC_NETWORK.to_string())].into(),
@@ -231,13 +247,37 @@ fn gateways(cloud: &Cloud, chassis: &str, out: &mut Desired) {
             .into_iter()
             .map(|p| (p.name.clone(), p))
             .collect();
+        let acl = only_eips_inbound(&router.name, router.nat.keys());
         out.switches.insert(
             switch.clone(),
             Switch {
                 name: switch,
                 ports,
+                acls: [(acl.matches.clone(), acl)].into(),
             },
         );
+    }
+}
+
+/// The `localnet` port of a VPC's public switch.
+pub fn localnet_port_name(vpc_id: &str) -> String {
+    format!("ln-{vpc_id}")
+}
+
+/// The public side reaches a VPC only through its EIPs: IPv4 from the provider network to any
+/// other address (a server's private one, say, routed via the gateway port) is dropped as it
+/// enters the public switch. ARP and replies to the VPC's own traffic are untouched.
+fn only_eips_inbound<'a>(vpc_id: &str, eips: impl Iterator<Item = &'a String>) -> Acl {
+    let eips: Vec<&str> = eips.map(String::as_str).collect();
+    Acl {
+        priority: 1000,
+        direction: "from-lport".into(),
+        matches: format!(
+            "inport == \"{}\" && ip4 && !(ip4.dst == {{{}}})",
+            localnet_port_name(vpc_id),
+            eips.join(", ")
+        ),
+        action: "drop".into(),
     }
 }
 

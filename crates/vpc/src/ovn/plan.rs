@@ -5,17 +5,18 @@
 //! switches no longer wanted are deleted. A router's NAT rules are matched by external IP the
 //! same way. Equal states give no operation at all.
 
-use super::desired::{Desired, Nat, OWNER, OWNER_KEY, Router, RouterPort, SwitchPort};
+use super::desired::{Acl, Desired, Nat, OWNER, OWNER_KEY, Router, RouterPort, Switch, SwitchPort};
 use ovsdb::{Atom, Condition, Datum, Operation, Row};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The tables the plan reads and writes.
-pub const TABLES: [&str; 5] = [
+pub const TABLES: [&str; 6] = [
     "Logical_Router",
     "Logical_Router_Port",
     "Logical_Switch",
     "Logical_Switch_Port",
     "NAT",
+    "ACL",
 ];
 
 /// A row havip owns, by UUID, with what its references point at.
@@ -38,19 +39,31 @@ pub struct RouterRefs {
     pub options: BTreeMap<String, String>,
 }
 
-/// What the northbound database holds of havip's, by name (NAT rules by external IP).
+/// A switch as havip reads it: the UUIDs of its ports and ACLs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SwitchRefs {
+    /// `ports`.
+    pub ports: BTreeSet<String>,
+    /// `acls`.
+    pub acls: BTreeSet<String>,
+}
+
+/// What the northbound database holds of havip's, by name (NAT rules by external IP, ACLs by
+/// match).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Current {
     /// Routers.
     pub routers: BTreeMap<String, Owned<RouterRefs>>,
     /// Router ports.
     pub router_ports: BTreeMap<String, Owned<RouterPort>>,
-    /// Switches: the UUIDs of their ports.
-    pub switches: BTreeMap<String, Owned<BTreeSet<String>>>,
+    /// Switches.
+    pub switches: BTreeMap<String, Owned<SwitchRefs>>,
     /// Switch ports.
     pub switch_ports: BTreeMap<String, Owned<SwitchPort>>,
     /// NAT rules.
     pub nats: BTreeMap<String, Owned<Nat>>,
+    /// ACLs.
+    pub acls: BTreeMap<String, Owned<Acl>>,
 }
 
 /// Rows of [`TABLES`]: table -> UUID -> row (as a monitor's first answer gives them).
@@ -101,10 +114,17 @@ fn string(row: &Row, col: &str) -> String {
 
 /// What a row of `table` is known by: its name, a NAT rule's external IP.
 fn key_column(table: &str) -> &'static str {
-    if table == "NAT" {
-        "external_ip"
-    } else {
-        "name"
+    match table {
+        "NAT" => "external_ip",
+        "ACL" => "match",
+        _ => "name",
+    }
+}
+
+fn integer(row: &Row, col: &str) -> i64 {
+    match row.get(col).and_then(|d| d.atoms().first()) {
+        Some(Atom::Integer(i)) => *i,
+        _ => 0,
     }
 }
 
@@ -145,7 +165,16 @@ impl Current {
                 external_ip: string(r, "external_ip"),
                 logical_ip: string(r, "logical_ip"),
             }),
-            switches: owned_rows(tables, "Logical_Switch", |r| uuids(r, "ports")),
+            switches: owned_rows(tables, "Logical_Switch", |r| SwitchRefs {
+                ports: uuids(r, "ports"),
+                acls: uuids(r, "acls"),
+            }),
+            acls: owned_rows(tables, "ACL", |r| Acl {
+                priority: integer(r, "priority"),
+                direction: string(r, "direction"),
+                matches: string(r, "match"),
+                action: string(r, "action"),
+            }),
             router_ports: owned_rows(tables, "Logical_Router_Port", |r| RouterPort {
                 name: string(r, "name"),
                 mac: string(r, "mac"),
@@ -183,6 +212,16 @@ fn nat_row(n: &Nat) -> Row {
         ("type".into(), Datum::string("dnat_and_snat")),
         ("external_ip".into(), Datum::string(&n.external_ip)),
         ("logical_ip".into(), Datum::string(&n.logical_ip)),
+        ("external_ids".into(), owner()),
+    ])
+}
+
+fn acl_row(a: &Acl) -> Row {
+    Row::from([
+        ("priority".into(), Datum::atom(Atom::Integer(a.priority))),
+        ("direction".into(), Datum::string(&a.direction)),
+        ("match".into(), Datum::string(&a.matches)),
+        ("action".into(), Datum::string(&a.action)),
         ("external_ids".into(), owner()),
     ])
 }
@@ -296,26 +335,34 @@ impl Planner {
         }
     }
 
-    /// A switch holding `ports`: inserted, or its port set updated if it changed.
-    fn parent(
-        &mut self,
-        table: &str,
-        name: &str,
-        existing: Option<&Owned<BTreeSet<String>>>,
-        ports: Option<Datum>,
-    ) {
-        match (existing, ports) {
-            (Some(e), Some(ports)) => {
-                self.update(table, &e.uuid, Row::from([("ports".into(), ports)]))
-            }
-            (Some(_), None) => {}
-            (None, ports) => {
-                let row = Row::from([
-                    ("name".into(), Datum::string(name)),
-                    ("ports".into(), ports.unwrap_or(Datum::Set(vec![]))),
-                    ("external_ids".into(), owner()),
-                ]);
-                self.insert(table, row);
+    /// A switch: inserted, or its ports and ACLs updated where they changed.
+    fn switch(&mut self, sw: &Switch, current: &Current) {
+        let existing = current.switches.get(&sw.name);
+        let ports = self.members(
+            "Logical_Switch_Port",
+            &sw.ports,
+            &current.switch_ports,
+            existing.map(|e| &e.value.ports),
+            switch_port_row,
+        );
+        let acls = self.members(
+            "ACL",
+            &sw.acls,
+            &current.acls,
+            existing.map(|e| &e.value.acls),
+            acl_row,
+        );
+        let mut row: Row = [("ports", ports), ("acls", acls)]
+            .into_iter()
+            .filter_map(|(col, d)| Some((col.to_string(), d?)))
+            .collect();
+        match existing {
+            Some(_) if row.is_empty() => {}
+            Some(e) => self.update("Logical_Switch", &e.uuid, row),
+            None => {
+                row.insert("name".into(), Datum::string(&sw.name));
+                row.insert("external_ids".into(), owner());
+                self.insert("Logical_Switch", row);
             }
         }
     }
@@ -327,16 +374,8 @@ pub fn plan(desired: &Desired, current: &Current) -> Vec<Operation> {
     for r in desired.routers.values() {
         p.router(r, current);
     }
-    for (name, s) in &desired.switches {
-        let existing = current.switches.get(name);
-        let ports = p.members(
-            "Logical_Switch_Port",
-            &s.ports,
-            &current.switch_ports,
-            existing.map(|e| &e.value),
-            switch_port_row,
-        );
-        p.parent("Logical_Switch", name, existing, ports);
+    for sw in desired.switches.values() {
+        p.switch(sw, current);
     }
     let routers_gone = current
         .routers
@@ -440,6 +479,18 @@ pub fn after(
                 },
             );
         }
+        let mut acls = BTreeSet::new();
+        for (m, acl) in &s.acls {
+            let u = uuid("ACL", m, before.acls.get(m).map(|o| &o.uuid))?;
+            acls.insert(u.clone());
+            c.acls.insert(
+                m.clone(),
+                Owned {
+                    uuid: u,
+                    value: acl.clone(),
+                },
+            );
+        }
         let u = uuid(
             "Logical_Switch",
             name,
@@ -449,7 +500,7 @@ pub fn after(
             name.clone(),
             Owned {
                 uuid: u,
-                value: ports,
+                value: SwitchRefs { ports, acls },
             },
         );
     }
