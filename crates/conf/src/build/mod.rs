@@ -3,6 +3,7 @@
 pub mod auth_hmac;
 mod instance;
 mod lists;
+mod status;
 pub mod values;
 
 use crate::diag::{Diagnostic, Severity};
@@ -17,6 +18,9 @@ pub fn build(nodes: &[Node], diags: &mut Vec<Diagnostic>) -> Config {
     let mut instance_names = std::collections::HashSet::new();
     let mut unsupported: Vec<&Node> = Vec::new();
     for node in nodes {
+        if let Some(row) = keywords::TOP.row(node.key()) {
+            status::report(row, node, diags);
+        }
         match node.key() {
             "global_defs" => global(node, &mut cfg.global, diags),
             "vrrp_script" => {
@@ -69,14 +73,14 @@ pub fn build(nodes: &[Node], diags: &mut Vec<Diagnostic>) -> Config {
                 }
             }
             "track_file" | "vrrp_track_file" => {
-                if let Some(s) = section(node, &keywords::TRACK_FILE, diags) {
+                if let Some(s) = section(node, &keywords::TRACK_FILE, true, diags) {
                     check_weight(&s.settings, model::FILE_WEIGHT_MAX, diags);
                     duplicate(cfg.track_files.contains_key(&s.name), node, diags);
                     cfg.track_files.insert(s.name.clone(), s);
                 }
             }
             "vrrp_track_process" => {
-                if let Some(s) = section(node, &keywords::TRACK_PROCESS, diags) {
+                if let Some(s) = section(node, &keywords::TRACK_PROCESS, false, diags) {
                     check_weight(&s.settings, model::PROCESS_WEIGHT_MAX, diags);
                     duplicate(cfg.track_processes.contains_key(&s.name), node, diags);
                     cfg.track_processes.insert(s.name.clone(), s);
@@ -104,8 +108,16 @@ pub fn build(nodes: &[Node], diags: &mut Vec<Diagnostic>) -> Config {
             "static_ipaddress" => cfg.static_addresses.extend(lists::addresses(node, diags)),
             "static_routes" => cfg.static_routes.extend(lists::entries(node)),
             "static_rules" => cfg.static_rules.extend(lists::entries(node)),
+            "bfd_instance" => not_done_section(node, &keywords::BFD, diags),
+            "track_group" => not_done_section(node, &keywords::TRACK_GROUP, diags),
             key if keywords::UNSUPPORTED_TOP.contains(&key) => unsupported.push(node),
-            _ => diags.push(values::unknown("the top level", node, &TOP)),
+            key => match keywords::TOP.get(key) {
+                Some(Kind::Block) => {}
+                Some(kind) => {
+                    values::read_value(node, kind, diags);
+                }
+                None => diags.push(values::unknown("the top level", node, &keywords::TOP)),
+            },
         }
     }
     if let Some(first) = unsupported.first() {
@@ -115,7 +127,7 @@ pub fn build(nodes: &[Node], diags: &mut Vec<Diagnostic>) -> Config {
             k
         };
         diags.push(
-            Diagnostic::new(Severity::Warning, "not-supported", first.name.loc.clone(), first.text(), format!("{} section(s) of keepalived's load balancer / BFD ({}) are not supported by havip and are skipped", unsupported.len(), kinds.join(", ")))
+            Diagnostic::new(Severity::Warning, "not-supported", first.name.loc.clone(), first.text(), format!("{} section(s) of keepalived's IPVS load balancer ({}) are not supported by havip and are skipped", unsupported.len(), kinds.join(", ")))
                 .until(first.last_line())
                 .hint("run keepalived's checker (or IPVS) separately; havip handles the VRRP side only"),
         );
@@ -123,20 +135,11 @@ pub fn build(nodes: &[Node], diags: &mut Vec<Diagnostic>) -> Config {
     cfg
 }
 
-static TOP: Table = Table::new(&[
-    ("global_defs", Kind::Block),
-    ("vrrp_script", Kind::Block),
-    ("vrrp_instance", Kind::Block),
-    ("vrrp_sync_group", Kind::Block),
-    ("track_file", Kind::Block),
-    ("vrrp_track_file", Kind::Block),
-    ("vrrp_track_process", Kind::Block),
-    ("garp_group", Kind::Block),
-    ("static_ipaddress", Kind::Block),
-    ("static_routes", Kind::Block),
-    ("static_rules", Kind::Block),
-    ("virtual_server", Kind::Block),
-]);
+/// A section havipd does not run (its line said so): its lines are still checked.
+fn not_done_section(node: &Node, table: &Table, diags: &mut Vec<Diagnostic>) {
+    let mut settings = Settings::default();
+    values::walk_quietly(node.key(), node, table, &mut settings, diags);
+}
 
 fn global(node: &Node, g: &mut Global, diags: &mut Vec<Diagnostic>) {
     g.loc.get_or_insert_with(|| node.name.loc.clone());
@@ -193,10 +196,21 @@ fn check_weight(settings: &Settings, max: i64, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-fn section(node: &Node, table: &Table, diags: &mut Vec<Diagnostic>) -> Option<Section> {
+/// A named section of `table`'s keywords; `statuses`: whether each line reports its status
+/// (not when the section's own line already said it is not done).
+fn section(
+    node: &Node,
+    table: &Table,
+    statuses: bool,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Section> {
     let name = section_name(node, diags)?;
     let mut settings = Settings::default();
-    walk(node.key(), node, table, &mut settings, diags, |_, _| {});
+    if statuses {
+        walk(node.key(), node, table, &mut settings, diags, |_, _| {});
+    } else {
+        values::walk_quietly(node.key(), node, table, &mut settings, diags);
+    }
     Some(Section {
         name,
         settings,

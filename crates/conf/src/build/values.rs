@@ -6,19 +6,48 @@ use crate::keywords::{self, Kind, Table};
 use crate::model::{ScriptCmd, Setting, Settings, Value};
 use crate::tree::Node;
 
-/// Reads a section's statements into `settings`; block keywords go to `on_block`, and any
-/// statement the table does not know is reported (with the nearest known keyword).
+/// Reads a section's statements into `settings`; block keywords go to `on_block`, any
+/// statement the table does not know is reported (with the nearest known keyword), and so is
+/// every keyword havipd does not do (its row's status, on its line).
 pub fn walk(
     section: &str,
     node: &Node,
     table: &Table,
     settings: &mut Settings,
     diags: &mut Vec<Diagnostic>,
+    on_block: impl FnMut(&Node, &mut Vec<Diagnostic>),
+) {
+    walk_with(section, node, table, settings, diags, on_block, true);
+}
+
+/// [`walk`] inside a section whose own line already said it is not done: its keywords are
+/// read and checked, their statuses not repeated.
+pub fn walk_quietly(
+    section: &str,
+    node: &Node,
+    table: &Table,
+    settings: &mut Settings,
+    diags: &mut Vec<Diagnostic>,
+) {
+    walk_with(section, node, table, settings, diags, |_, _| {}, false);
+}
+
+fn walk_with(
+    section: &str,
+    node: &Node,
+    table: &Table,
+    settings: &mut Settings,
+    diags: &mut Vec<Diagnostic>,
     mut on_block: impl FnMut(&Node, &mut Vec<Diagnostic>),
+    statuses: bool,
 ) {
     for child in node.children() {
         let key = child.key();
-        match table.get(key) {
+        let row = table.row(key);
+        if let Some(row) = row.filter(|_| statuses) {
+            super::status::report(row, child, diags);
+        }
+        match row.map(|r| r.kind) {
             Some(Kind::Block) => {
                 if child.block.is_none() {
                     diags.push(Diagnostic::new(
