@@ -1,8 +1,9 @@
 //! What the Debian package carries besides the binaries, generated from the command-line
 //! definitions of `havip` and `havipd`: man pages ([`manuals`]) and shell completions
-//! ([`completions`]). `scripts/build-deb.sh` runs the `havip-dist` binary, then cargo-deb.
+//! ([`completions`]); and havipd.conf(5) from the keyword table ([`conf_manual`]). `scripts/build-deb.sh` runs the `havip-dist` binary, then cargo-deb.
 
 pub mod completions;
+pub mod conf_manual;
 pub mod manuals;
 mod sections;
 

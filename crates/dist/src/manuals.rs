@@ -91,11 +91,15 @@ pub fn gzip(text: &[u8]) -> std::io::Result<Vec<u8>> {
     gz.finish()
 }
 
-/// Writes havip(1), its subcommands' pages and havipd(8) under `dir`, gzipped (`NAME.1.gz`).
+/// Writes havip(1), its subcommands' pages, havipd(8) and havipd.conf(5) under `dir`, gzipped (`NAME.1.gz`).
 pub fn write(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
     let mut all = pages(cli::command(), "1", sections::HAVIP)?;
     all.extend(pages(daemon::command(), "8", sections::HAVIPD)?);
+    all.push((
+        crate::conf_manual::NAME.to_string(),
+        crate::conf_manual::page(),
+    ));
     let mut written = Vec::new();
     for (name, text) in all {
         let path = dir.join(format!("{name}.gz"));

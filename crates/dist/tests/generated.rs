@@ -23,6 +23,30 @@ fn long_options(cmd: &clap::Command) -> Vec<String> {
 }
 
 #[test]
+fn havipd_conf_page_lists_every_keyword_of_the_table_per_section() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    dist::manuals::write(dir.path()).expect("write man pages");
+    let page = gunzip_file(&dir.path().join("havipd.conf.5.gz"));
+    assert!(page.contains(".TH HAVIPD.CONF 5 "), "no title line");
+    let mut rest = page.as_str();
+    for section in conf::keywords::Section::ALL {
+        let heading = section.name().to_uppercase();
+        let at = rest
+            .find(&format!(".SH \"{heading}\"")) // roff quotes headings with spaces
+            .or_else(|| rest.find(&format!(".SH {heading}")))
+            .unwrap_or_else(|| panic!("havipd.conf(5) lacks the section {heading} (in order)"));
+        rest = &rest[at..];
+        let end = rest[4..].find(".SH ").map_or(rest.len(), |e| e + 4);
+        let body = &rest[..end];
+        for r in conf::keywords::ROWS.iter().filter(|r| r.section == section) {
+            let term = format!("\\fB{}\\fR", r.keyword);
+            assert!(body.contains(&term), "{heading} lacks {}", r.keyword);
+            assert!(body.contains(r.status.label()), "{heading}: no status");
+        }
+    }
+}
+
+#[test]
 fn havipd_page_has_every_option_and_the_operator_sections() {
     let dir = tempfile::tempdir().expect("tempdir");
     dist::manuals::write(dir.path()).expect("write man pages");

@@ -16,7 +16,8 @@ pub fn markdown() -> String {
          *not done*: `havip check` and havipd report a `not-done` diagnostic on the line using\n\
          it, a warning when it changes what goes on the wire or when a failover happens, else\n\
          an info. keepalived's IPVS sections (`virtual_server`, `virtual_server_group`) are\n\
-         reported once as `not-supported`.\n\n",
+         reported once as `not-supported`. *since*: the keepalived version that introduced the\n\
+         keyword (2.2.7: Debian bookworm's version has it).\n\n",
     );
     let (done, refused, warn, info) = counts();
     let _ = writeln!(
