@@ -20,6 +20,7 @@ pub fn build(nodes: &[Node], diags: &mut Vec<Diagnostic>) -> Config {
     for node in nodes {
         if let Some(row) = keywords::TOP.row(node.key()) {
             status::report(row, node, diags);
+            values::deprecated(node, diags);
         }
         match node.key() {
             "global_defs" => global(node, &mut cfg.global, diags),

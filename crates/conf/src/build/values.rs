@@ -74,18 +74,7 @@ fn walk_with(
                         .until(b.close_line),
                     );
                 }
-                if let Some((_, instead)) = keywords::DEPRECATED.iter().find(|(k, _)| *k == key) {
-                    diags.push(
-                        Diagnostic::new(
-                            Severity::Warning,
-                            "deprecated",
-                            child.name.loc.clone(),
-                            child.text(),
-                            format!("`{key}` is deprecated; keepalived still reads it"),
-                        )
-                        .hint(*instead),
-                    );
-                }
+                deprecated(child, diags);
                 if let Some(value) = read_value(child, kind, diags) {
                     settings.0.insert(
                         key.to_string(),
@@ -99,6 +88,23 @@ fn walk_with(
             }
             None => diags.push(unknown(section, child, table)),
         }
+    }
+}
+
+/// Reports `node` if its keyword is one keepalived has replaced.
+pub fn deprecated(node: &Node, diags: &mut Vec<Diagnostic>) {
+    let key = node.key();
+    if let Some((_, instead)) = keywords::DEPRECATED.iter().find(|(k, _)| *k == key) {
+        diags.push(
+            Diagnostic::new(
+                Severity::Warning,
+                "deprecated",
+                node.name.loc.clone(),
+                node.text(),
+                format!("`{key}` is deprecated; keepalived still reads it"),
+            )
+            .hint(*instead),
+        );
     }
 }
 
