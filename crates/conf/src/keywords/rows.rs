@@ -58,6 +58,7 @@ const STRICT: Status = warn(
 );
 const NOT_NOTIFIED: Status = warn("havipd does not run this notify script yet");
 const PRIO_CHANGES: Status = warn("havipd does not yet notify priority changes");
+const UNTESTED: Status = warn("havipd reads it, but no test yet shows it acting as keepalived does");
 const EXTRA_IF: Status = warn("havipd sends no GARPs on extra interfaces yet");
 
 /// Every keyword of keepalived's VRRP side, per section.
@@ -88,7 +89,7 @@ pub static ROWS: &[Row] = &[
     r(Top, "bfd_instance", Block, BFD, "none", "", "a BFD session to a neighbour"),
 
     // global_defs.
-    r(Global, "router_id", Str, DONE, "the host name", "", "names this machine in dumps and notifications"),
+    r(Global, "router_id", Str, info("havipd sends no emails and has no SNMP agent: the router id is not used"), "the host name", "", "names this machine in dumps and notifications"),
     r(Global, "notification_email", Block, MAIL, "none", "", "addresses state changes are mailed to"),
     r(Global, "notification_email_from", Str, MAIL, "keepalived@<host>", "", "sender address of the emails"),
     r(Global, "smtp_server", Words, MAIL, "none", "", "mail server (and port)"),
@@ -234,10 +235,10 @@ pub static ROWS: &[Row] = &[
     r(Instance, "vrf", Str, warn("this kernel/havipd has no VRF support: adverts and VIPs go through the base interface"), "none", "", "VRF the instance runs in"),
     r(Instance, "use_vmac", Words, DONE, "off", "", "a macvlan interface with the virtual router's MAC"),
     r(Instance, "use_vmac_addr", Flag, warn("havipd gives VMAC interfaces the VRRP MAC only"), "off", "", "keep the base interface's address on the VMAC"),
-    r(Instance, "vmac_xmit_base", Flag, warn("havipd sends from the base interface, but no test checks it against keepalived yet"), "off", "", "send adverts from the base interface, not the VMAC"),
+    r(Instance, "vmac_xmit_base", Flag, UNTESTED, "off", "", "send adverts from the base interface, not the VMAC"),
     r(Instance, "use_ipvlan", Words, warn("havipd creates no ipvlan interfaces"), "off", "", "an ipvlan interface instead of a VMAC"),
     r(Instance, "native_ipv6", Flag, warn("havipd runs IPv6 instances only when their VIPs are IPv6"), "off", "", "an IPv6 instance even without IPv6 VIPs"),
-    r(Instance, "dont_track_primary", Flag, DONE, "off", "", "a fault of the instance's own interface does not fault it"),
+    r(Instance, "dont_track_primary", Flag, UNTESTED, "off", "", "a fault of the instance's own interface does not fault it"),
     r(Instance, "track_interface", Block, DONE, "none", "", "interfaces whose link state changes the priority or faults the instance"),
     r(Instance, "track_script", Block, DONE, "none", "", "vrrp_scripts changing the priority"),
     r(Instance, "track_file", Block, DONE, "none", "", "track_files changing the priority"),
@@ -273,7 +274,7 @@ pub static ROWS: &[Row] = &[
     r(Instance, "authentication", Block, DONE, "none", "", "VRRPv2 authentication (PASS or AH)"),
     r(Instance, "auth_hmac", Block, DONE, "none", "2.4.0", "HMAC-authenticated adverts, keys and mode"),
     r(Instance, "virtual_ipaddress", Block, DONE, "none", "", "the VIPs carried in adverts and held by the master"),
-    r(Instance, "virtual_ipaddress_excluded", Block, DONE, "none", "", "VIPs held by the master but not carried in adverts"),
+    r(Instance, "virtual_ipaddress_excluded", Block, UNTESTED, "none", "", "VIPs held by the master but not carried in adverts"),
     r(Instance, "no_virtual_ipaddress", Flag, info("havipd runs the instance, and still reports it has no VIP"), "off", "2.2.8", "the instance has no VIPs on purpose"),
     r(Instance, "promote_secondaries", Flag, warn("havipd does not set promote_secondaries on the interface"), "off", "", "removing one address keeps the others of its subnet"),
     r(Instance, "virtual_routes", Block, DONE, "none", "", "routes the master adds"),
@@ -335,7 +336,7 @@ pub static ROWS: &[Row] = &[
     r(SyncGroup, "notify", Script, NOT_NOTIFIED, "none", "", "script run on every group state change"),
     r(SyncGroup, "smtp_alert", BoolOpt, MAIL, "smtp_alert_vrrp", "", "email the group's state changes"),
     r(SyncGroup, "global_tracking", Flag, warn("havipd keeps each member's own tracking"), "off", "", "old: members share their tracking"),
-    r(SyncGroup, "sync_group_tracking_weight", Flag, DONE, "off", "", "members' tracking weights apply within the group"),
+    r(SyncGroup, "sync_group_tracking_weight", Flag, UNTESTED, "off", "", "members' tracking weights apply within the group"),
     r(SyncGroup, "notify_priority_changes", BoolOpt, PRIO_CHANGES, "vrrp_notify_priority_changes", "", "run notify scripts on priority changes"),
 
     // track_file.
