@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Captures real VRRP adverts from Debian's keepalived into crates/vrrp/tests/data/keepalived/.
 # Needs root, keepalived, tcpdump, python3. Everything runs in two namespaces it creates and
-# removes; no packet leaves them.
+# removes; no packet leaves them. ONLY=REGEX captures only the vectors whose name matches.
 set -euo pipefail
 out=${1:-"$(dirname "$0")/../crates/vrrp/tests/data/keepalived"}
 mkdir -p "$out"
@@ -34,8 +34,9 @@ sleep 1
 # capture NAME CONFIG-BODY: runs keepalived in ns_a with the config, captures in ns_b.
 capture() {
   local name=$1 body=$2
+  if [ -n "${ONLY:-}" ] && ! [[ $name =~ $ONLY ]]; then return; fi
   printf 'global_defs {\n  router_id cap\n}\n%s\n' "$body" > "$work/$name.conf"
-  ip netns exec "$ns_b" tcpdump -i eth0 -U -w "$work/$name.pcap" 'ip proto 112 or ip6 proto 112' \
+  ip netns exec "$ns_b" tcpdump -i eth0 -U -w "$work/$name.pcap" 'ip proto 112 or ip proto 51 or ip6 proto 112' \
     >/dev/null 2>&1 & echo $! > "$work/$name.tcpdump.pid"
   sleep 1
   ip netns exec "$ns_a" keepalived -n -l -P -f "$work/$name.conf" \
@@ -106,5 +107,24 @@ capture v3-ipv4-unicast "$(inst 3 52 'unicast_src_ip 172.16.16.5
   }')"
 capture v3-ipv6-multicast "$(inst 3 53 'virtual_ipaddress {
     fd00::12
+  }')"
+capture v2-ah-multicast "$(inst 2 54 'authentication {
+    auth_type AH
+    auth_pass secret
+  }
+  virtual_ipaddress {
+    172.16.16.12
+    172.16.16.13
+  }')"
+capture v2-ah-unicast "$(inst 2 54 'authentication {
+    auth_type AH
+    auth_pass longersecret
+  }
+  unicast_src_ip 172.16.16.5
+  unicast_peer {
+    172.16.16.6
+  }
+  virtual_ipaddress {
+    172.16.16.12
   }')"
 ls -l "$out"

@@ -50,6 +50,29 @@ fn clean_config_exits_zero_and_explains() {
     assert!(out.contains("tracks: chk_service"), "{out}");
 }
 
+/// `auth_type AH` is explained as AH, and the MASTER it clears as BACKUP.
+#[test]
+fn ah_is_explained() {
+    let o = havip(&[
+        "check",
+        "-f",
+        "../conf/tests/data/corpus/ah.conf",
+        "--no-host-checks",
+        "--profile",
+        "none",
+        "--explain",
+    ]);
+    let out = stdout(&o);
+    let primary = out
+        .split("\nprimary (")
+        .nth(1)
+        .and_then(|s| s.split("\nv3 (").next())
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(primary.contains("state BACKUP, priority 150, nopreempt"), "{out}");
+    assert!(primary.contains("  auth AH\n"), "{out}");
+    assert!(out.contains("[ah-master-cleared]"), "{out}");
+}
+
 #[test]
 fn json_output_is_documented_shape() {
     let o = havip(&[

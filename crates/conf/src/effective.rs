@@ -1,7 +1,7 @@
 //! What each instance will actually do: keepalived's defaults and global settings applied,
 //! turned into the `vrrp::RouterConfig` the daemon runs.
 
-use crate::model::{Config, InitialState, Instance};
+use crate::model::{AuthType, Config, InitialState, Instance};
 use crate::validate::{is_ipv6, version};
 use serde::Serialize;
 use std::net::IpAddr;
@@ -32,6 +32,9 @@ pub struct Effective {
     pub notify: Vec<(String, crate::model::ScriptCmd)>,
     /// `auth_hmac`, resolved (window from the advert interval when unset).
     pub auth_hmac: Option<HmacConfig>,
+    /// The AH key (`auth_pass`) when the instance runs `auth_type AH`; never printed.
+    #[serde(skip)]
+    pub ah_key: Option<vrrp::ah::Key>,
 }
 
 /// Resolves one instance. `interface_address` stands in for the address keepalived would take
@@ -69,7 +72,7 @@ pub fn resolve(
         ),
     }
     .ok_or_else(|| format!("{}: advert_int out of range", i.name))?;
-    let state = i.state();
+    let state = crate::legacy_auth::initial_state(cfg, i);
     let nopreempt = i.nopreempt() && state == InitialState::Backup;
     let flag = |inst: &str, glob: &str| s.bool(inst).or_else(|| g.bool(glob)).unwrap_or(false);
     let int = |inst: &str, glob: &str, default: i64| {
@@ -113,12 +116,11 @@ pub fn resolve(
             .unwrap_or_else(|| HmacConfig::default_window(interval)),
     });
     // auth_hmac replaces the legacy mechanisms (keepalived drops them).
-    let auth = match (&i.auth, version) {
-        _ if auth_hmac.is_some() => Auth::None,
-        (Some(a), Version::V2) if a.auth_type == "PASS" => {
-            Auth::pass(a.pass.as_deref().unwrap_or(""))
-        }
-        _ => Auth::None,
+    let legacy = crate::legacy_auth::applies(cfg, i);
+    let (auth, ah_key) = match legacy {
+        Some((AuthType::Pass, pass)) => (Auth::pass(&pass), None),
+        Some((AuthType::Ah, pass)) => (Auth::Ah, Some(vrrp::ah::Key::from_pass(&pass))),
+        None => (Auth::None, None),
     };
     let router = RouterConfig {
         vrid,
@@ -184,6 +186,7 @@ pub fn resolve(
             .collect(),
         notify,
         auth_hmac,
+        ah_key,
     })
 }
 

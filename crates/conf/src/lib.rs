@@ -14,6 +14,7 @@ pub mod dump_files;
 pub mod effective;
 pub mod host;
 pub mod keywords;
+pub mod legacy_auth;
 pub mod lexer;
 pub mod model;
 pub mod reader;

@@ -195,11 +195,32 @@ pub struct Located<T> {
     pub loc: Location,
 }
 
+/// `auth_type`: keepalived's two legacy VRRPv2 mechanisms (no block means none).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum AuthType {
+    /// `PASS`: the password in clear in every advert.
+    #[serde(rename = "PASS")]
+    Pass,
+    /// `AH`: the advert inside an IPsec AH header, HMAC-MD5-96 keyed with `auth_pass`.
+    #[serde(rename = "AH")]
+    Ah,
+}
+
+impl AuthType {
+    /// keepalived's word for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthType::Pass => "PASS",
+            AuthType::Ah => "AH",
+        }
+    }
+}
+
 /// VRRPv2 authentication.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Authentication {
     /// `PASS` or `AH`.
-    pub auth_type: String,
+    pub auth_type: AuthType,
     /// `auth_pass`, as written.
     pub pass: Option<String>,
     /// Where the block is.

@@ -133,7 +133,9 @@ fn instance(cfg: &Config, i: &Instance, diags: &mut Vec<Diagnostic>) {
         ));
     }
     advert_int(i, v, diags);
-    if s.has("nopreempt") && i.state() == crate::model::InitialState::Master {
+    if s.has("nopreempt")
+        && crate::legacy_auth::initial_state(cfg, i) == crate::model::InitialState::Master
+    {
         diags.push(
             Diagnostic::new(
                 Severity::Warning,
@@ -153,27 +155,8 @@ fn instance(cfg: &Config, i: &Instance, diags: &mut Vec<Diagnostic>) {
     }
     if let Some(h) = &i.auth_hmac {
         auth_hmac(cfg, i, h, diags);
-    } else if let Some(a) = &i.auth {
-        if v == 3 {
-            diags.push(Diagnostic::new(
-                Severity::Warning,
-                "auth-v3",
-                a.loc.clone(),
-                "authentication",
-                format!(
-                    "({}) VRRPv3 has no authentication; the block is ignored",
-                    i.name
-                ),
-            ));
-        } else if a.auth_type == "PASS" && a.pass.is_none() {
-            diags.push(Diagnostic::new(
-                Severity::Warning,
-                "missing-value",
-                a.loc.clone(),
-                "authentication",
-                "auth_type PASS without auth_pass: an empty password is used",
-            ));
-        }
+    } else {
+        crate::legacy_auth::check(cfg, i, diags);
     }
     // The instance's family is that of its first address; excluded addresses may be of either.
     let fam6 = is_ipv6(i);

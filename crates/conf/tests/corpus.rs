@@ -52,6 +52,42 @@ snap!(clean, "clean.conf");
 snap!(braces, "braces.conf");
 snap!(pasted, "pasted.conf");
 snap!(includes, "includes.conf");
+snap!(ah, "ah.conf");
+
+/// keepalived 2.2.7 on ah.conf: AH clears the non-owner's MASTER (and keeps its nopreempt),
+/// VRRPv3 and a missing auth_pass drop the block, the owner stays MASTER.
+#[test]
+fn ah_resolves_as_keepalived_does() {
+    let report = check(
+        &Disk,
+        Path::new("tests/data/corpus/ah.conf"),
+        None,
+        &Options::default(),
+    );
+    let eff: Vec<_> = report
+        .effective()
+        .into_iter()
+        .map(|e| e.expect("resolves"))
+        .collect();
+    let by = |n: &str| eff.iter().find(|e| e.name == n).expect("instance");
+    let primary = by("primary");
+    assert_eq!(primary.state, conf::model::InitialState::Backup);
+    assert!(!primary.router.start_as_master && !primary.router.preempt);
+    assert_eq!(primary.router.auth, vrrp::Auth::Ah);
+    assert_eq!(primary.ah_key, Some(vrrp::ah::Key::from_pass("secret")));
+    for n in ["v3", "nopass"] {
+        assert_eq!(
+            (by(n).router.auth, by(n).ah_key.is_none()),
+            (vrrp::Auth::None, true),
+            "{n}"
+        );
+    }
+    let owner = by("owner");
+    assert_eq!(
+        (owner.state, owner.router.auth),
+        (conf::model::InitialState::Master, vrrp::Auth::Ah)
+    );
+}
 
 #[test]
 fn includes_with_config_id() {

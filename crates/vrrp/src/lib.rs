@@ -4,6 +4,7 @@
 //! No sockets, no clock, no async: [`Router::handle`] takes an [`Event`] and a [`Timestamp`] and
 //! returns [`Action`]s; [`Advert::decode`] and [`Advert::encode`] turn bytes into adverts and back.
 
+pub mod ah;
 pub mod auth_hmac;
 pub mod checksum;
 pub mod config;

@@ -156,7 +156,8 @@ pub enum Auth {
     None,
     /// Type 1: simple password, the first 8 bytes of `auth_pass`, zero-padded.
     Pass([u8; 8]),
-    /// Type 2: IPsec AH (the advert travels inside AH; the header field alone is decoded here).
+    /// Type 2: IPsec AH: the advert travels inside an AH header ([`crate::ah`]); the 8 data
+    /// bytes are zero.
     Ah,
 }
 

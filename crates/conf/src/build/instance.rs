@@ -4,7 +4,7 @@ use super::lists;
 use super::values::walk;
 use crate::diag::{Diagnostic, Severity};
 use crate::keywords;
-use crate::model::{Authentication, Instance, Settings};
+use crate::model::{AuthType, Authentication, Instance, Settings};
 use crate::tree::Node;
 
 /// Builds one instance (None if it has no name).
@@ -70,7 +70,8 @@ fn authentication(b: &Node, diags: &mut Vec<Diagnostic>) -> Option<Authenticatio
         |_, _| {},
     );
     let auth_type = match s.str("auth_type") {
-        Some(t @ ("PASS" | "AH")) => t.to_string(),
+        Some("PASS") => AuthType::Pass,
+        Some("AH") => AuthType::Ah,
         Some(other) => {
             let loc = s
                 .loc("auth_type")

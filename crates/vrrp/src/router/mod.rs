@@ -475,6 +475,12 @@ impl Router {
         }
     }
 
+    /// An advert failed authentication the driver checks itself (AH): keepalived counts it
+    /// as an authentication failure.
+    pub fn auth_failed(&mut self) {
+        self.stats.auth_failure += 1;
+    }
+
     fn send_advert(&mut self, priority: u8, out: &mut Vec<Action>) {
         self.stats.advert_sent += 1;
         if priority == 0 {
