@@ -15,6 +15,7 @@ pub mod effective;
 pub mod host;
 pub mod keywords;
 pub mod lexer;
+pub mod mcast_group;
 pub mod model;
 pub mod reader;
 pub mod routes;
