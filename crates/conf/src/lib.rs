@@ -17,6 +17,7 @@ pub mod keywords;
 pub mod lexer;
 pub mod mcast_group;
 pub mod model;
+pub mod notify_fifos;
 pub mod reader;
 pub mod routes;
 pub mod tree;

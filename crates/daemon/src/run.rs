@@ -6,7 +6,7 @@ use crate::clock::Clock;
 use crate::dumps::Dump;
 use crate::instance::Instance;
 use crate::netlink::Netlink;
-use crate::notify_fifo::NotifyFifo;
+use crate::notify_fifo::NotifyFifos;
 use crate::observe::{self, Observation};
 use crate::packet_socket::PacketSender;
 use crate::sockets::{Received, RecvBuffer, RecvError, VrrpSocket};
@@ -100,8 +100,8 @@ pub struct Daemon {
     pub backlog: Backlog,
     /// Adverts held while timers fire together, sent at once after them (`None`: send now).
     pub outbox: Option<Vec<crate::outbox::Queued>>,
-    /// `vrrp_notify_fifo`, if configured.
-    pub fifo: Option<NotifyFifo>,
+    /// `notify_fifo` and `vrrp_notify_fifo`, as configured.
+    pub fifo: NotifyFifos,
     /// For reloads.
     pub setup: Setup,
     /// The files of the configuration running, as checked: parsed again to resolve its
