@@ -511,13 +511,6 @@ impl Global {
     pub fn gna_interval_us(&self) -> u64 {
         self.settings.micros("vrrp_gna_interval").unwrap_or(0)
     }
-
-    /// `vrrp_notify_fifo` (or `notify_fifo`): the FIFO path.
-    pub fn notify_fifo(&self) -> Option<&str> {
-        let words = self.settings.words("vrrp_notify_fifo");
-        let words = words.or_else(|| self.settings.words("notify_fifo"))?;
-        words.first().map(String::as_str)
-    }
 }
 
 impl Instance {

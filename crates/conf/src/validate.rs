@@ -28,20 +28,18 @@ pub fn is_ipv6(i: &Instance) -> bool {
 
 /// Runs every check; `host` adds the checks that depend on this machine.
 pub fn validate(cfg: &Config, host: Option<&dyn Host>, diags: &mut Vec<Diagnostic>) {
-    let mut seen_vrids: HashMap<(String, bool, u8), &Instance> = HashMap::new();
+    let mut seen_vrids: HashMap<VridSpace, Vec<&Instance>> = HashMap::new();
     for i in &cfg.instances {
         instance(cfg, i, diags);
-        if let (Some(vrid), Some(ifname)) = (i.vrid(), i.interface())
-            && let Some(first) = seen_vrids.insert((ifname.to_string(), is_ipv6(i), vrid), i)
-        {
-            let loc = i
-                .settings
-                .loc("virtual_router_id")
-                .cloned()
-                .unwrap_or_else(|| i.loc.clone());
-            diags.push(Diagnostic::new(Severity::Error, "duplicate-vrid", loc, format!("virtual_router_id {vrid}"), format!("VRID {vrid} is already used on {ifname} by {} ({}); keepalived refuses to run two", first.name, first.loc)).hint("give every virtual router on a LAN its own virtual_router_id"));
+        if let Some(space) = vrid_space(cfg, i) {
+            let others = seen_vrids.entry(space).or_default();
+            if let Some(first) = others.iter().find(|o| unicast_conflict(o, i)) {
+                diags.push(duplicate_vrid(i, first));
+            }
+            others.push(i);
         }
     }
+    crate::mcast_group::check(cfg, diags);
     for g in &cfg.sync_groups {
         for m in &g.members {
             if !cfg.instances.iter().any(|i| i.name == m.name) {
@@ -65,6 +63,55 @@ pub fn validate(cfg: &Config, host: Option<&dyn Host>, diags: &mut Vec<Diagnosti
     if let Some(h) = host {
         host_checks(cfg, h, diags);
     }
+}
+
+/// Where a VRID must be unique (keepalived's `check_vrid_conflicts`): interface, family and
+/// VRID, and the multicast group for a multicasting instance (`None`: unicast, a space apart).
+type VridSpace = (String, bool, u8, Option<IpAddr>);
+
+fn vrid_space(cfg: &Config, i: &Instance) -> Option<VridSpace> {
+    let group = i
+        .unicast_peers
+        .is_empty()
+        .then(|| crate::mcast_group::group(cfg, i));
+    Some((i.interface()?.to_string(), is_ipv6(i), i.vrid()?, group))
+}
+
+/// Whether two instances of one VRID space conflict: multicasting ones always; unicasting ones
+/// when their source addresses are the same (both configured alike, or both the interface's)
+/// and they share a peer.
+fn unicast_conflict(a: &Instance, b: &Instance) -> bool {
+    let src = |i: &Instance| {
+        i.settings
+            .ip("unicast_src_ip")
+            .or_else(|| i.settings.ip("mcast_src_ip"))
+    };
+    a.unicast_peers.is_empty()
+        || (src(a) == src(b)
+            && a.unicast_peers
+                .iter()
+                .any(|p| b.unicast_peers.iter().any(|q| q.addr == p.addr)))
+}
+
+fn duplicate_vrid(i: &Instance, first: &Instance) -> Diagnostic {
+    let vrid = i.vrid().unwrap_or(0);
+    let ifname = i.interface().unwrap_or("");
+    let loc = i
+        .settings
+        .loc("virtual_router_id")
+        .cloned()
+        .unwrap_or_else(|| i.loc.clone());
+    Diagnostic::new(
+        Severity::Error,
+        "duplicate-vrid",
+        loc,
+        format!("virtual_router_id {vrid}"),
+        format!(
+            "VRID {vrid} is already used on {ifname} by {} ({}); keepalived refuses to run two",
+            first.name, first.loc
+        ),
+    )
+    .hint("give every virtual router on a LAN its own virtual_router_id")
 }
 
 fn instance(cfg: &Config, i: &Instance, diags: &mut Vec<Diagnostic>) {

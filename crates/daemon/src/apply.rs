@@ -57,9 +57,7 @@ impl Daemon {
                     self.events.push(record.clone());
                     self.instances[k].last_transition = Some(record);
                     let inst = &self.instances[k];
-                    if let Some(f) = &mut self.fifo {
-                        f.instance(&inst.name, &to.to_string(), priority);
-                    }
+                    self.fifo.instance(&inst.name, &to.to_string(), priority);
                     if reason != Reason::SyncGroup && matches!(to, State::Master | State::Backup) {
                         for m in self.tracker.group_peers(k) {
                             self.sync_pending.push((m, to));

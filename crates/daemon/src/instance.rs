@@ -136,7 +136,7 @@ pub async fn build(
         let e = conf::effective::resolve(cfg, ci, Some(primary)).map_err(|e| anyhow!(e))?;
         let router = Router::new(e.router.clone()).map_err(|err| anyhow!("({}) {err}", ci.name))?;
         let destinations = if e.router.unicast_peers.is_empty() {
-            vec![family.multicast_group()]
+            vec![conf::mcast_group::group(cfg, ci)]
         } else {
             e.router.unicast_peers.iter().map(|p| p.addr).collect()
         };

@@ -300,13 +300,7 @@ async fn start(
     } else {
         None
     };
-    let fifo = match config.global.notify_fifo() {
-        Some(path) => Some(
-            notify_fifo::NotifyFifo::open(std::path::Path::new(path))
-                .with_context(|| format!("notify FIFO {path}"))?,
-        ),
-        None => None,
-    };
+    let fifo = notify_fifo::NotifyFifos::open(&config.global);
     let (reports, reports_rx) = tokio::sync::mpsc::unbounded_channel();
     let watchers = configure::spawn_watchers(&config, &configured.tracker, &reports)?;
     let pid = std::process::id().to_string();

@@ -199,7 +199,8 @@ async fn run(instance: &str, script: &NotifyScript, args: &[String], timeout: Du
     }
 }
 
-fn shell_quote(s: &str) -> String {
+/// `s` as one shell word.
+pub fn shell_quote(s: &str) -> String {
     if s.chars()
         .all(|c| c.is_ascii_alphanumeric() || "_-./:".contains(c))
     {

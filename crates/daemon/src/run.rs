@@ -6,7 +6,7 @@ use crate::clock::Clock;
 use crate::dumps::Dump;
 use crate::instance::Instance;
 use crate::netlink::Netlink;
-use crate::notify_fifo::NotifyFifo;
+use crate::notify_fifo::NotifyFifos;
 use crate::observe::{self, Observation};
 use crate::packet_socket::PacketSender;
 use crate::sockets::{Received, RecvBuffer, RecvError, VrrpSocket};
@@ -100,8 +100,8 @@ pub struct Daemon {
     pub backlog: Backlog,
     /// Adverts held while timers fire together, sent at once after them (`None`: send now).
     pub outbox: Option<Vec<crate::outbox::Queued>>,
-    /// `vrrp_notify_fifo`, if configured.
-    pub fifo: Option<NotifyFifo>,
+    /// `notify_fifo` and `vrrp_notify_fifo`, as configured.
+    pub fifo: NotifyFifos,
     /// For reloads.
     pub setup: Setup,
     /// The files of the configuration running, as checked: parsed again to resolve its
@@ -377,14 +377,14 @@ impl Daemon {
         } else {
             &self.sock6
         };
-        if let Some(s) = sock
-            && i.destinations.iter().any(|a| a.is_multicast())
-        {
+        if let Some(s) = sock {
             // Adverts sent from a VMAC with our own VMAC's MAC are handed by the kernel to our
             // VMAC, not to its base: listen on both.
-            for index in std::iter::once(i.ifindex).chain(i.vmac.as_ref().map(|v| v.index)) {
-                s.join(i.family.multicast_group(), index)
-                    .with_context(|| format!("({}) joining the VRRP group", i.name))?;
+            for group in i.destinations.iter().filter(|a| a.is_multicast()) {
+                for index in std::iter::once(i.ifindex).chain(i.vmac.as_ref().map(|v| v.index)) {
+                    s.join(*group, index)
+                        .with_context(|| format!("({}) joining the VRRP group {group}", i.name))?;
+                }
             }
         }
         info!(instance = %i.name, interface = %i.ifname, source = %i.primary, vrid = i.router.config().vrid, "starting");
@@ -540,12 +540,14 @@ impl Daemon {
             };
             let multicast = pkt.addrs.dst.is_multicast();
             // By VRID, family and arrival interface: as keepalived's sockets bound to their
-            // interface (SO_BINDTODEVICE), an advert that came in elsewhere is not ours.
+            // interface (SO_BINDTODEVICE), an advert that came in elsewhere is not ours; and
+            // multicast only to the instance's group, as its socket bound to that group.
             let target = self.instances.iter().position(|i| {
                 i.router.config().vrid == advert.vrid
                     && Family::of(&i.primary) == family
                     && (i.ifindex == pkt.ifindex
                         || i.vmac.as_ref().is_some_and(|v| v.index == pkt.ifindex))
+                    && (!multicast || i.destinations.contains(&pkt.addrs.dst))
             });
             let Some(k) = target else {
                 self.dropped.no_instance += 1;

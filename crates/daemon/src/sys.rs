@@ -1,6 +1,6 @@
 //! The daemon's only `unsafe`: registering a socket with tokio, which tokio made unsafe,
 //! sending a signal by its number, signal masks and signalfd by number, forking the worker
-//! and setting its environment, scheduling the loop's thread and trimming the heap (the
+//! and setting its environment, a script's parent-death signal, scheduling the loop's thread and trimming the heap (the
 //! `sockaddr_ll` for frames lives in the `rawlink` crate).
 #![allow(unsafe_code)]
 
@@ -42,6 +42,22 @@ pub fn send_signal(pid: u32, signo: i32) -> io::Result<()> {
         Ok(())
     } else {
         Err(io::Error::last_os_error())
+    }
+}
+
+/// Has the command's process sent SIGTERM when the thread that starts it ends (the worker's
+/// loop thread: when the worker stops or dies), as keepalived's PR_SET_PDEATHSIG.
+pub fn terminate_with_parent(cmd: &mut tokio::process::Command) {
+    // SAFETY: the closure runs in the child between fork and exec and makes one prctl(2)
+    // call, which is async-signal-safe, allocates nothing and touches no memory of ours.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) == 0 {
+                Ok(())
+            } else {
+                Err(io::Error::last_os_error())
+            }
+        });
     }
 }
 

@@ -1,0 +1,44 @@
+//! global_defs' notify FIFOs: `notify_fifo` and `vrrp_notify_fifo` (`PATH [user [group]]`,
+//! the owner keepalived gives a FIFO it creates), each with its reader
+//! (`notify_fifo_script` / `vrrp_notify_fifo_script`), which keepalived starts with the FIFO's
+//! path as its last argument. keepalived writes every line to both; a `vrrp_notify_fifo`
+//! naming the same path as `notify_fifo` is ignored, its script with it.
+
+use crate::model::{Global, ScriptCmd};
+use serde::Serialize;
+
+/// One notify FIFO as configured.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NotifyFifoConf {
+    /// `notify_fifo` or `vrrp_notify_fifo`.
+    pub keyword: &'static str,
+    /// The FIFO's path.
+    pub path: String,
+    /// `user [group]` to own a FIFO keepalived creates (else the default script user).
+    pub owner: Option<Vec<String>>,
+    /// The reader to start, if any.
+    pub script: Option<ScriptCmd>,
+}
+
+impl Global {
+    /// The notify FIFOs to write, the global one first.
+    pub fn notify_fifos(&self) -> Vec<NotifyFifoConf> {
+        let mut out: Vec<NotifyFifoConf> = Vec::new();
+        for keyword in ["notify_fifo", "vrrp_notify_fifo"] {
+            let Some((path, owner)) = self.settings.words(keyword).and_then(|w| w.split_first())
+            else {
+                continue;
+            };
+            if out.iter().any(|f| f.path == *path) {
+                continue;
+            }
+            out.push(NotifyFifoConf {
+                keyword,
+                path: path.clone(),
+                owner: (!owner.is_empty()).then(|| owner.to_vec()),
+                script: self.settings.script(&format!("{keyword}_script")).cloned(),
+            });
+        }
+        out
+    }
+}
