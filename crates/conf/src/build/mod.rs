@@ -3,6 +3,7 @@
 pub mod auth_hmac;
 mod instance;
 mod lists;
+mod top_level;
 pub mod values;
 
 use crate::diag::{Diagnostic, Severity};
@@ -104,6 +105,9 @@ pub fn build(nodes: &[Node], diags: &mut Vec<Diagnostic>) -> Config {
             "static_ipaddress" => cfg.static_addresses.extend(lists::addresses(node, diags)),
             "static_routes" => cfg.static_routes.extend(lists::entries(node)),
             "static_rules" => cfg.static_rules.extend(lists::entries(node)),
+            key if top_level::is_top_level(key) => {
+                top_level::read(node, &mut cfg.global.settings, diags)
+            }
             key if keywords::UNSUPPORTED_TOP.contains(&key) => unsupported.push(node),
             _ => diags.push(values::unknown("the top level", node, &TOP)),
         }
@@ -141,11 +145,12 @@ static TOP: Table = Table::new(&[
 fn global(node: &Node, g: &mut Global, diags: &mut Vec<Diagnostic>) {
     g.loc.get_or_insert_with(|| node.name.loc.clone());
     let mut emails = Vec::new();
+    let mut settings = Settings::default();
     walk(
         "global_defs",
         node,
         &keywords::GLOBAL,
-        &mut g.settings,
+        &mut settings,
         diags,
         |b, _| {
             if b.key() == "notification_email" {
@@ -153,6 +158,8 @@ fn global(node: &Node, g: &mut Global, diags: &mut Vec<Diagnostic>) {
             }
         },
     );
+    top_level::refuse_inside_global_defs(node, &mut settings, diags);
+    g.settings.0.extend(settings.0);
     g.notification_email.extend(emails);
 }
 
