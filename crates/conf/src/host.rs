@@ -3,7 +3,6 @@
 //! the config is for another machine.
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
 
 /// What a script path resolves to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,8 +29,10 @@ pub trait Host {
 pub struct LocalHost;
 
 impl Host for LocalHost {
+    /// Asks the kernel (not `/sys`, which shows the namespace it was mounted in): a havipd
+    /// that entered its `net_namespace` sees that namespace's interfaces.
     fn interface_exists(&self, name: &str) -> bool {
-        !name.contains('/') && Path::new("/sys/class/net").join(name).exists()
+        !name.contains('/') && nix::net::if_::if_nametoindex(name).is_ok()
     }
 
     fn script(&self, path: &str) -> ScriptFile {

@@ -511,6 +511,30 @@ impl Global {
     pub fn gna_interval_us(&self) -> u64 {
         self.settings.micros("vrrp_gna_interval").unwrap_or(0)
     }
+
+    /// `vrrp_notify_fifo` (or `notify_fifo`): the FIFO path.
+    pub fn notify_fifo(&self) -> Option<&str> {
+        let words = self.settings.words("vrrp_notify_fifo");
+        let words = words.or_else(|| self.settings.words("notify_fifo"))?;
+        words.first().map(String::as_str)
+    }
+
+    /// Top-level `net_namespace NAME`: the network namespace (`/run/netns/NAME`) the VRRP
+    /// side runs in.
+    pub fn net_namespace(&self) -> Option<&str> {
+        self.settings.str("net_namespace")
+    }
+
+    /// Top-level `instance NAME`: keepalived's instance name (it names the pid files).
+    pub fn instance_name(&self) -> Option<&str> {
+        self.settings.str("instance")
+    }
+
+    /// Top-level `use_pid_dir`: pid files in keepalived's pid directory (`/run/keepalived/`);
+    /// `net_namespace` and `instance` imply it.
+    pub fn use_pid_dir(&self) -> bool {
+        self.settings.has("use_pid_dir")
+    }
 }
 
 impl Instance {

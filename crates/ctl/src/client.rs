@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 pub enum ClientError {
     /// No daemon listens there, or the caller may not connect.
     #[error(
-        "cannot reach havipd at {path}: {source} (is havipd running with this --state-dir, and are you root?)"
+        "cannot reach havipd at {path}: {source} (is a havipd running with these -f/-p/-s/--instance or --state-dir options, and are you root?)"
     )]
     Connect {
         /// The socket.

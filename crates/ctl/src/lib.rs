@@ -1,6 +1,8 @@
-//! havipd's control socket: what a client may ask and what the daemon answers, and a client.
+//! havipd's control socket: what a client may ask and what the daemon answers, a client, and
+//! where the socket is ([`placement`]).
 
 mod client;
+pub mod placement;
 mod protocol;
 
 pub use client::{Client, ClientError};

@@ -24,6 +24,8 @@ mod observe;
 mod outbox;
 mod pacing;
 mod packet_socket;
+mod pid_file;
+mod placement;
 mod reload;
 mod run;
 mod script_user;
@@ -93,6 +95,16 @@ pub struct Args {
     /// The VRRP worker's pid file.
     #[arg(short = 'r', long = "vrrp_pid")]
     vrrp_pid_file: Option<PathBuf>,
+    /// keepalived's checker pid file (havipd runs no checker; accepted for compatibility).
+    #[arg(short = 'c', long = "checkers_pid", value_name = "FILE")]
+    checkers_pid_file: Option<PathBuf>,
+    /// keepalived's BFD pid file (havipd runs no BFD; accepted for compatibility).
+    #[arg(short = 'b', long = "bfd_pid", value_name = "FILE")]
+    bfd_pid_file: Option<PathBuf>,
+    /// Run the VRRP work in the network namespace NAME (`/run/netns/NAME`), overriding the
+    /// config's `net_namespace`.
+    #[arg(short = 's', long = "namespace", value_name = "NAME")]
+    namespace: Option<String>,
     /// Do not restart a VRRP worker that died: stop havipd instead.
     #[arg(short = 'R', long = "dont-respawn")]
     dont_respawn: bool,
@@ -102,9 +114,11 @@ pub struct Args {
     /// keepalived's config id, selecting `@id` lines.
     #[arg(short = 'i', long = "config-id")]
     config_id: Option<String>,
-    /// Where state files and the transition log go.
-    #[arg(long = "state-dir", default_value = "/run/havip")]
-    state_dir: PathBuf,
+    /// Where state files, the transition log and the control socket go. Default: /run/havip,
+    /// or, when -p, -s or the config's net_namespace, instance or use_pid_dir make keepalived
+    /// use another main pid file, that pid file's path followed by `.havip`.
+    #[arg(long = "state-dir", value_name = "DIR")]
+    state_dir: Option<PathBuf>,
     /// On SIGTERM, hand each master over to a peer make-before-break (as `havip maintenance
     /// on`) and stop once the successor has taken the addresses, instead of resigning and
     /// removing them at once (keepalived's stop). Bounded by Master_Down_Interval.
@@ -175,16 +189,30 @@ pub fn main() -> ExitCode {
     }
     logging::init(args.log_console, args.log_detail, args.log_facility);
     let _ = (args.dont_fork, args.vrrp_only);
+    let _ = (&args.checkers_pid_file, &args.bfd_pid_file);
     if args.config_test {
         held.release();
         return ExitCode::from(config_test_code(&checked(&args).0));
     }
+    let placement = match placement::Placement::resolve(&placement::Flags {
+        file: &args.file,
+        config_id: args.config_id.clone(),
+        state_dir: args.state_dir.as_deref(),
+        pid_file: args.pid_file.as_deref(),
+        vrrp_pid_file: args.vrrp_pid_file.as_deref(),
+        namespace: args.namespace.as_deref(),
+    }) {
+        Ok(p) => p,
+        Err(e) => {
+            error!("{e:#}");
+            return ExitCode::from(1);
+        }
+    };
     let supervision = supervisor::Supervision {
         dont_respawn: args.dont_respawn,
-        state_dir: args.state_dir.clone(),
-        pid_file: args.pid_file.clone(),
+        placement: placement.clone(),
     };
-    let work = |held, supervisor| run_worker(&args, held, supervisor);
+    let work = |held, supervisor| run_worker(&args, &placement, held, supervisor);
     ExitCode::from(
         supervisor::run(supervision, held, &work).unwrap_or_else(|e| {
             error!("{e:#}");
@@ -193,13 +221,31 @@ pub fn main() -> ExitCode {
     )
 }
 
-/// The VRRP worker, in the supervisor's forked child: a runtime of its own, then the work.
-fn run_worker(args: &Args, held: signal_gate::Held, supervisor: u32) -> u8 {
+/// The VRRP worker, in the supervisor's forked child: its network namespace, then a runtime
+/// of its own (whose threads start in that namespace), then the work.
+fn run_worker(
+    args: &Args,
+    placement: &placement::Placement,
+    held: signal_gate::Held,
+    supervisor: u32,
+) -> u8 {
+    if let Some(ns) = placement.keys.namespace_file() {
+        match sys::enter_network_namespace(&ns) {
+            Ok(()) => info!(namespace = %ns.display(), "VRRP worker in its network namespace"),
+            Err(e) => {
+                error!(
+                    "cannot enter the network namespace {}: {e}; not starting",
+                    ns.display()
+                );
+                return 1;
+            }
+        }
+    }
     match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
-        Ok(rt) => rt.block_on(work(args, supervisor, held)),
+        Ok(rt) => rt.block_on(work(args, placement, supervisor, held)),
         Err(e) => {
             error!("cannot start the VRRP worker: {e}");
             1
@@ -225,7 +271,12 @@ fn checked(args: &Args) -> (Report, MemoryFiles) {
 
 /// The VRRP worker: listens for signals first, follows its supervisor's death, then runs the
 /// checked config.
-async fn work(args: &Args, supervisor: u32, held: signal_gate::Held) -> u8 {
+async fn work(
+    args: &Args,
+    placement: &placement::Placement,
+    supervisor: u32,
+    held: signal_gate::Held,
+) -> u8 {
     let signals = match run::Signals::install() {
         Ok(s) => s,
         Err(e) => {
@@ -259,7 +310,7 @@ async fn work(args: &Args, supervisor: u32, held: signal_gate::Held) -> u8 {
             }
         }
     }
-    match start(args.clone(), report, source, signals).await {
+    match start(args.clone(), placement.clone(), report, source, signals).await {
         Ok(()) => 0,
         Err(e) => {
             error!("{e:#}");
@@ -270,12 +321,17 @@ async fn work(args: &Args, supervisor: u32, held: signal_gate::Held) -> u8 {
 
 async fn start(
     args: Args,
+    placement: placement::Placement,
     report: Report,
     source: MemoryFiles,
     signals: run::Signals,
 ) -> Result<()> {
-    let state = state_files::StateFiles::open(&args.state_dir)
-        .with_context(|| format!("state dir {}", args.state_dir.display()))?;
+    let names = placement::Names::of(&report.config, placement.namespace_override.as_deref());
+    if let Some(why) = placement::reload_refusal(&placement.names(), &names) {
+        anyhow::bail!("the configuration changed since havipd started: {why}");
+    }
+    let state = state_files::StateFiles::open(&placement.state_dir)
+        .with_context(|| format!("state dir {}", placement.state_dir.display()))?;
     let (control, calls) = control::listen(state.dir())?;
     let (metrics_server, scrapes) = match args.metrics_listen {
         Some(addr) => {
@@ -303,9 +359,10 @@ async fn start(
     let fifo = notify_fifo::NotifyFifos::open(&config.global);
     let (reports, reports_rx) = tokio::sync::mpsc::unbounded_channel();
     let watchers = configure::spawn_watchers(&config, &configured.tracker, &reports)?;
-    let pid = std::process::id().to_string();
-    if let Some(p) = &args.vrrp_pid_file {
-        std::fs::write(p, &pid).with_context(|| format!("pid file {}", p.display()))?;
+    // The supervisor holds the file locked; the worker writes its pid in it.
+    if let Some(p) = &placement.vrrp_pid_file {
+        let pid = format!("{}\n", std::process::id());
+        std::fs::write(p, pid).with_context(|| format!("pid file {}", p.display()))?;
     }
     info!(instances = configured.instances.len(), config = %args.file.display(), "havipd started");
     let daemon = run::Daemon {
@@ -328,6 +385,8 @@ async fn start(
             file: args.file.clone(),
             config_id: args.config_id.clone(),
             handover_on_stop: args.handover_on_stop,
+            names: placement.names(),
+            namespace_override: placement.namespace_override.clone(),
         },
         watchers,
         notify_tasks: configured.notify_tasks,
@@ -350,9 +409,6 @@ async fn start(
     let result = run::run(daemon, inputs, signals).await;
     drop(control);
     drop(metrics_server);
-    if let Some(p) = &args.vrrp_pid_file {
-        let _ = std::fs::remove_file(p);
-    }
     info!("havipd stopped");
     result
 }

@@ -114,6 +114,11 @@ impl Daemon {
             let e = anyhow!("the new configuration cannot run (see its diagnostics)");
             return (Err(e), diagnostics);
         }
+        let names =
+            crate::placement::Names::of(&report.config, self.setup.namespace_override.as_deref());
+        if let Some(why) = crate::placement::reload_refusal(&self.setup.names, &names) {
+            return (Err(anyhow!("{why}")), diagnostics);
+        }
         let cfg = configure::runnable(&report.config);
         if cfg.instances.is_empty() {
             let e = anyhow!("the new configuration has no runnable vrrp_instance");

@@ -29,6 +29,10 @@ pub struct Setup {
     pub config_id: Option<String>,
     /// `--handover-on-stop`: SIGTERM hands masters over make-before-break before stopping.
     pub handover_on_stop: bool,
+    /// The `net_namespace` and `instance` it started with, which a reload may not change.
+    pub names: crate::placement::Names,
+    /// `-s`, which overrides the config's `net_namespace`.
+    pub namespace_override: Option<String>,
 }
 
 /// Packets that no instance acted on, by why.

@@ -15,6 +15,8 @@
 //! writes (the program's relocated data, the parsed arguments, the libraries' state).
 
 use crate::notify_relay::Relay;
+use crate::pid_file::{LockError, PidFile};
+use crate::placement::Placement;
 use crate::signal_gate::Held;
 use crate::sys::{Forked, SignalSet};
 use anyhow::{Context, Result};
@@ -23,7 +25,6 @@ use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::Pid;
 use std::collections::BTreeSet;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use tracing::{error, info, warn};
 
@@ -31,15 +32,59 @@ use tracing::{error, info, warn};
 const STEADY: Duration = Duration::from_secs(30);
 /// The longest pause before restarting a worker that keeps dying.
 const MAX_PAUSE: Duration = Duration::from_secs(5);
+/// The state directory's lock, holding the supervisor's pid.
+pub const STATE_LOCK: &str = "havipd.pid";
 
 /// What the supervisor needs from the command line.
 pub struct Supervision {
     /// `-R`: a dead worker is not restarted; havipd stops.
     pub dont_respawn: bool,
-    /// Where the relay socket goes.
-    pub state_dir: PathBuf,
-    /// `-p`: the supervisor's pid file.
-    pub pid_file: Option<PathBuf>,
+    /// The state directory (the relay socket goes there) and the pid files.
+    pub placement: Placement,
+}
+
+/// The files that say this havipd runs, each locked: the state directory's lock, `-p` (with
+/// the supervisor's pid) and `-r` (the worker writes its pid there). Removed when dropped.
+struct Claims {
+    _files: Vec<PidFile>,
+}
+
+impl Claims {
+    /// Claims the state directory and the pid files, refusing if another process holds any.
+    fn take(p: &Placement) -> Result<Claims> {
+        let pid = std::process::id();
+        let lock = p.state_dir.join(STATE_LOCK);
+        let mut files = vec![PidFile::lock(&lock, Some(pid), "state directory lock").map_err(
+            |e| refusal(e, &lock, || format!(
+                "another havipd runs with the state directory {}: it was started with the same -p pid file, or without -p with the same net_namespace and instance (or the same --state-dir); keepalived refuses the same. Give this one another -p, instance or --state-dir",
+                p.state_dir.display()
+            )),
+        )?];
+        for (path, what, pid) in [
+            (&p.pid_file, "pid file", Some(pid)),
+            (&p.vrrp_pid_file, "VRRP pid file", None),
+        ] {
+            let Some(path) = path else { continue };
+            files.push(PidFile::lock(path, pid, what).map_err(|e| {
+                refusal(e, path, || format!(
+                    "{what} {} is held by a running havipd or keepalived; keepalived refuses to start on a pid file in use, and so does havipd",
+                    path.display()
+                ))
+            })?);
+        }
+        Ok(Claims { _files: files })
+    }
+}
+
+/// A lock refusal as an error: `held` says why when another process holds `path`.
+fn refusal(e: LockError, path: &std::path::Path, held: impl Fn() -> String) -> anyhow::Error {
+    match e {
+        LockError::Held(holder) if holder.is_empty() => anyhow::anyhow!("{}", held()),
+        LockError::Held(holder) => {
+            anyhow::anyhow!("{} ({} says pid {holder})", held(), path.display())
+        }
+        LockError::Other(e) => e,
+    }
 }
 
 /// The worker's work, run in the forked child with the signals still held; returns its exit
@@ -84,13 +129,11 @@ pub fn run(s: Supervision, gate: Held, work: Work<'_>) -> Result<u8> {
     let listened = SignalSet::of(&listened);
     listened.block().context("holding SIGCHLD")?;
     let signals = listened.signalfd().context("signalfd")?;
-    std::fs::create_dir_all(&s.state_dir)
-        .with_context(|| format!("state dir {}", s.state_dir.display()))?;
-    let relay = Relay::bind(&s.state_dir).context("supervisor socket")?;
-    if let Some(p) = &s.pid_file {
-        std::fs::write(p, std::process::id().to_string())
-            .with_context(|| format!("pid file {}", p.display()))?;
-    }
+    let dir = &s.placement.state_dir;
+    std::fs::create_dir_all(dir).with_context(|| format!("state dir {}", dir.display()))?;
+    let claims = Claims::take(&s.placement)?;
+    info!(state_dir = %dir.display(), "state directory claimed");
+    let relay = Relay::bind(dir).context("supervisor socket")?;
     let mut sup = Supervisor {
         signals,
         relay,
@@ -100,9 +143,8 @@ pub fn run(s: Supervision, gate: Held, work: Work<'_>) -> Result<u8> {
         work,
     };
     let code = sup.supervise(s.dont_respawn);
-    if let Some(p) = &s.pid_file {
-        let _ = std::fs::remove_file(p);
-    }
+    drop(sup);
+    drop(claims);
     code
 }
 

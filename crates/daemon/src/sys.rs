@@ -1,7 +1,8 @@
 //! The daemon's only `unsafe`: registering a socket with tokio, which tokio made unsafe,
 //! sending a signal by its number, signal masks and signalfd by number, forking the worker
-//! and setting its environment, a script's parent-death signal, scheduling the loop's thread and trimming the heap (the
-//! `sockaddr_ll` for frames lives in the `rawlink` crate).
+//! and setting its environment, a script's parent-death signal, entering a network namespace,
+//! scheduling the loop's thread and trimming the heap (the `sockaddr_ll` for frames lives in
+//! the `rawlink` crate).
 #![allow(unsafe_code)]
 
 use socket2::Socket;
@@ -212,4 +213,18 @@ pub fn set_worker_environment(notify_socket: &std::path::Path, watchdog_usec: Op
             None => std::env::remove_var("WATCHDOG_USEC"),
         }
     }
+}
+
+/// Moves the calling thread into the network namespace `file` (`/run/netns/NAME`), as
+/// keepalived's `net_namespace` does. Threads started afterwards by this one inherit it, so the
+/// worker calls it before its runtime starts any.
+pub fn enter_network_namespace(file: &std::path::Path) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let ns = std::fs::File::open(file)?;
+    // SAFETY: setns(2) takes a descriptor, open for the duration of the call, and a flag; it
+    // touches no memory of ours.
+    if unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }

@@ -2,39 +2,19 @@
 //! `reload`, `send-garp`, `maintenance`.
 
 mod render;
+mod target;
 
-use crate::output::{Format, FormatArgs};
+use crate::output::Format;
 use clap::{Args as ClapArgs, ValueEnum};
 use ctl::{Client, Reply, Request};
-use std::path::PathBuf;
 use std::process::ExitCode;
-
-/// Where the daemon is and how to print.
-#[derive(ClapArgs, Debug)]
-pub struct Target {
-    /// havipd's state directory (its `--state-dir`): the control socket is there.
-    #[arg(long, default_value = "/run/havip", global = true)]
-    pub state_dir: PathBuf,
-    /// Output format.
-    #[command(flatten)]
-    pub output: FormatArgs,
-}
-
-impl Target {
-    fn format(&self) -> Format {
-        self.output.get()
-    }
-
-    fn socket(&self) -> PathBuf {
-        self.state_dir.join(ctl::SOCKET_NAME)
-    }
-}
+pub use target::Target;
 
 /// `havip events`.
 #[derive(ClapArgs, Debug)]
 pub struct EventsArgs {
-    /// Keep printing transitions as they happen.
-    #[arg(long, short = 'f')]
+    /// Keep printing transitions as they happen (`-f` is the config file, as for keepalived).
+    #[arg(long)]
     pub follow: bool,
     /// Daemon and format.
     #[command(flatten)]
@@ -74,7 +54,14 @@ pub struct GarpArgs {
 
 /// Sends `request` and prints every reply; the exit code says whether all went well.
 pub fn run(target: &Target, request: Request) -> ExitCode {
-    let mut client = match Client::send(&target.socket(), &request) {
+    let socket = match target.socket() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("havip: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut client = match Client::send(&socket, &request) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("havip: {e}");

@@ -4,6 +4,7 @@ pub mod auth_hmac;
 mod instance;
 mod lists;
 mod status;
+mod top_level;
 pub mod values;
 
 use crate::diag::{Diagnostic, Severity};
@@ -111,6 +112,9 @@ pub fn build(nodes: &[Node], diags: &mut Vec<Diagnostic>) -> Config {
             "static_rules" => cfg.static_rules.extend(lists::entries(node)),
             "bfd_instance" => not_done_section(node, &keywords::BFD, diags),
             "track_group" => not_done_section(node, &keywords::TRACK_GROUP, diags),
+            key if top_level::is_top_level(key) => {
+                top_level::read(node, &mut cfg.global.settings, diags)
+            }
             key if keywords::UNSUPPORTED_TOP.contains(&key) => unsupported.push(node),
             key => match keywords::TOP.get(key) {
                 Some(Kind::Block) => {}
@@ -145,11 +149,12 @@ fn not_done_section(node: &Node, table: &Table, diags: &mut Vec<Diagnostic>) {
 fn global(node: &Node, g: &mut Global, diags: &mut Vec<Diagnostic>) {
     g.loc.get_or_insert_with(|| node.name.loc.clone());
     let mut emails = Vec::new();
+    let mut settings = Settings::default();
     walk(
         "global_defs",
         node,
         &keywords::GLOBAL,
-        &mut g.settings,
+        &mut settings,
         diags,
         |b, _| {
             if b.key() == "notification_email" {
@@ -157,6 +162,7 @@ fn global(node: &Node, g: &mut Global, diags: &mut Vec<Diagnostic>) {
             }
         },
     );
+    g.settings.0.extend(settings.0);
     g.notification_email.extend(emails);
 }
 

@@ -119,6 +119,11 @@ pub fn unknown(section: &str, node: &Node, table: &Table) -> Diagnostic {
         format!("unknown keyword `{key}` in {section}; keepalived ignores the line"),
     )
     .until(node.last_line());
+    if section != "the top level" && crate::keywords::TOP.get(key).is_some() {
+        return d.hint(format!(
+            "keepalived reads `{key}` only at the top level: move it out of {section}"
+        ));
+    }
     match nearest(key, table.names()) {
         Some(k) => d.hint(format!("did you mean `{k}`?")),
         None => d,
