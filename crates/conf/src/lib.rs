@@ -16,6 +16,7 @@ pub mod host;
 pub mod keywords;
 pub mod lexer;
 pub mod model;
+pub mod process;
 pub mod reader;
 pub mod routes;
 pub mod tree;
