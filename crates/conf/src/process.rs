@@ -126,6 +126,20 @@ impl TrackProcess {
     }
 }
 
+impl crate::model::Global {
+    /// `process_monitor_rcv_bufs` (unset or 0: the kernel's default size) and whether
+    /// `process_monitor_rcv_bufs_force` asks to exceed the system's maximum.
+    pub fn process_monitor_rcv_bufs(&self) -> Option<(u32, bool)> {
+        let size = self.settings.int("process_monitor_rcv_bufs")?;
+        let size = u32::try_from(size).ok().filter(|s| *s > 0)?;
+        let force = self
+            .settings
+            .bool("process_monitor_rcv_bufs_force")
+            .unwrap_or(false);
+        Some((size, force))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -286,7 +286,7 @@ async fn start(
     let config = configure::runnable(&report.config);
     // The check's report (its model and diagnostics) is not needed past this point.
     drop(report);
-    let configured = configure::configure(&config, &netlink).await?;
+    let mut configured = configure::configure(&config, &netlink).await?;
     let needs = |f: Family| configured.instances.iter().any(|i| i.family == f);
     let sock4 = if needs(Family::Ipv4) {
         Some(sockets::VrrpSocket::open(Family::Ipv4).context("IPv4 VRRP socket")?)
@@ -306,7 +306,7 @@ async fn start(
         None => None,
     };
     let (reports, reports_rx) = tokio::sync::mpsc::unbounded_channel();
-    let watchers = configure::spawn_watchers(&config, &configured.tracker, &reports)?;
+    let watchers = configure::spawn_watchers(&config, &mut configured.tracker, &reports)?;
     let pid = std::process::id().to_string();
     if let Some(p) = &args.vrrp_pid_file {
         std::fs::write(p, &pid).with_context(|| format!("pid file {}", p.display()))?;

@@ -1,7 +1,8 @@
 //! The daemon's only `unsafe`: registering a socket with tokio, which tokio made unsafe,
 //! sending a signal by its number, signal masks and signalfd by number, forking the worker
-//! and setting its environment, scheduling the loop's thread and trimming the heap (the
-//! `sockaddr_ll` for frames lives in the `rawlink` crate).
+//! and setting its environment, scheduling the loop's thread, moving the process watcher's
+//! thread into another network namespace and trimming the heap (the `sockaddr_ll` for frames
+//! lives in the `rawlink` crate).
 #![allow(unsafe_code)]
 
 use socket2::Socket;
@@ -195,5 +196,19 @@ pub fn set_worker_environment(notify_socket: &std::path::Path, watchdog_usec: Op
             Some(usec) => std::env::set_var("WATCHDOG_USEC", usec.to_string()),
             None => std::env::remove_var("WATCHDOG_USEC"),
         }
+    }
+}
+
+/// Moves the calling thread into the network namespace `ns` refers to (a /proc/PID/ns/net
+/// file). Only the calling thread moves; nix's `setns` is behind a feature the workspace does
+/// not build.
+pub fn enter_net_namespace(ns: std::os::fd::BorrowedFd<'_>) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: setns(2) takes a descriptor, borrowed and so open for the call, and a flag; it
+    // touches no memory of ours.
+    if unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) } == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
     }
 }
