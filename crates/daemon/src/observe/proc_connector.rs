@@ -4,9 +4,13 @@
 //! The kernel sends these events only to sockets of the initial network namespace (the
 //! connector's kernel socket exists only there: in another namespace the subscription fails with
 //! ECONNREFUSED and nothing arrives). keepalived 2.2.7 run in a namespace (`ip netns exec`)
-//! therefore tracks no process changes at all. havipd creates the socket in the namespace of
-//! pid 1 (`/proc/1/ns/net`) when it runs elsewhere: the calling thread enters it, opens and binds
-//! the socket, and returns to its own namespace; the socket keeps the namespace it was made in.
+//! logs "Failed to set/clear process event listen - errno 111", never scans /proc either, and
+//! keeps every instance that tracks a process in FAULT. havipd, when it runs in another
+//! namespace, creates the socket in the initial one: the calling thread enters the namespace of
+//! pid 1 (`/proc/1/ns/net`) or, where pid 1's cannot be opened (a sandbox that hides it, as on
+//! our CI machine), of kthreadd (pid 2, a kernel thread, always in the initial namespace), opens
+//! and binds the socket there, and returns to its own namespace; the socket keeps the namespace
+//! it was made in.
 
 use nix::sys::socket::{MsgFlags, NetlinkAddr, recvfrom, sendto};
 use socket2::{Domain, Protocol, Socket, Type};
@@ -151,12 +155,22 @@ pub enum Received {
     Lost,
 }
 
-/// Whether this thread is in the network namespace of pid 1.
-fn in_initial_namespace() -> io::Result<bool> {
+/// The initial network namespace: pid 1's, else kthreadd's (see the module's doc).
+fn initial_namespace() -> io::Result<std::fs::File> {
+    std::fs::File::open("/proc/1/ns/net").or_else(|first| {
+        let kthreadd = std::fs::read_to_string("/proc/2/comm").unwrap_or_default();
+        if kthreadd.trim() != "kthreadd" {
+            return Err(first);
+        }
+        std::fs::File::open("/proc/2/ns/net")
+    })
+}
+
+/// Whether `a` and `b` are the same namespace.
+fn same_namespace(a: &std::fs::File, b: &std::fs::File) -> io::Result<bool> {
     use std::os::unix::fs::MetadataExt;
-    let ours = std::fs::metadata("/proc/thread-self/ns/net")?;
-    let init = std::fs::metadata("/proc/1/ns/net")?;
-    Ok(ours.ino() == init.ino() && ours.dev() == init.dev())
+    let (a, b) = (a.metadata()?, b.metadata()?);
+    Ok(a.ino() == b.ino() && a.dev() == b.dev())
 }
 
 /// A netlink connector socket bound to the process events group.
@@ -175,11 +189,11 @@ impl Connector {
     /// module's doc), sets its receive buffer and subscribes. Call it from a thread of its own:
     /// the thread enters the other namespace for a moment.
     pub fn open(rcvbuf: Option<(u32, bool)>) -> io::Result<Connector> {
-        let socket = if in_initial_namespace()? {
+        let home = std::fs::File::open("/proc/thread-self/ns/net")?;
+        let init = initial_namespace()?;
+        let socket = if same_namespace(&home, &init)? {
             bound_socket()?
         } else {
-            let home = std::fs::File::open("/proc/thread-self/ns/net")?;
-            let init = std::fs::File::open("/proc/1/ns/net")?;
             crate::sys::enter_net_namespace(init.as_fd())?;
             let made = bound_socket();
             crate::sys::enter_net_namespace(home.as_fd()).map_err(|e| {
