@@ -123,7 +123,7 @@ fn missing_file_and_bad_flags_are_clear_errors() {
 #[test]
 fn explain_lists_tracked_processes() {
     let dir = std::env::temp_dir().join(format!("havip-explain-proc-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::create_dir_all(&dir).expect("scratch dir");
     let file = dir.join("keepalived.conf");
     std::fs::write(
         &file,
@@ -132,16 +132,16 @@ fn explain_lists_tracked_processes() {
          vrrp_instance VI_1 { interface eth0\n virtual_router_id 51\n virtual_ipaddress { 10.0.0.9 }\n\
            track_process { haproxy\n ha_cfg } }\n",
     )
-    .unwrap();
+    .expect("write config");
     let o = havip(&[
         "check",
         "-f",
-        file.to_str().unwrap(),
+        file.to_str().expect("UTF-8 path"),
         "--no-host-checks",
         "--explain",
     ]);
     let out = stdout(&o);
-    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_dir_all(&dir).expect("remove scratch dir");
     assert!(
         out.contains(
             "tracks: process haproxy (command name `haproxy`, at least 1 running, weight -20), \
