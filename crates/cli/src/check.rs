@@ -180,12 +180,18 @@ fn explain_one(e: &Effective, at: &str) -> String {
             )
         }
     );
+    let tracked: Vec<String> = e
+        .track_scripts
+        .iter()
+        .cloned()
+        .chain(e.track_processes.iter().map(process_line))
+        .collect();
     s += &format!(
         "  tracks: {}\n",
-        if e.track_scripts.is_empty() {
+        if tracked.is_empty() {
             "nothing".to_string()
         } else {
-            e.track_scripts.join(", ")
+            tracked.join(", ")
         }
     );
     for (k, cmd) in &e.notify {
@@ -272,4 +278,27 @@ pub fn json(report: &Report, file: &std::path::Path, explain: bool) -> String {
         instances,
     };
     serde_json::to_string_pretty(&r).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}
+
+/// A tracked process for `--explain`: what is matched, how many must run, what failing does.
+fn process_line(p: &conf::effective::TrackedProcess) -> String {
+    let what = if p.full_command {
+        "command line"
+    } else {
+        "command name"
+    };
+    let count = match p.quorum_max {
+        Some(0) => "none running".to_string(),
+        Some(max) => format!("{}-{max} running", p.quorum),
+        None => format!("at least {} running", p.quorum),
+    };
+    let effect = match (p.weight, p.reverse) {
+        (0, false) => "else FAULT".to_string(),
+        (0, true) => "FAULT while it holds (reverse)".to_string(),
+        (w, r) => format!("weight {w}{}", if r { " reverse" } else { "" }),
+    };
+    format!(
+        "process {} ({what} `{}`, {count}, {effect})",
+        p.name, p.process
+    )
 }

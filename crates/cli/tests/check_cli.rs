@@ -142,3 +142,34 @@ fn missing_file_and_bad_flags_are_clear_errors() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("invalid value 'yaml' for '--format"));
 }
+
+#[test]
+fn explain_lists_tracked_processes() {
+    let dir = std::env::temp_dir().join(format!("havip-explain-proc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let file = dir.join("keepalived.conf");
+    std::fs::write(
+        &file,
+        "vrrp_track_process haproxy { process haproxy\n weight -20 }\n\
+         vrrp_track_process ha_cfg { process /usr/sbin/haproxy -f /etc/haproxy.cfg\n quorum 2\n quorum_max 4 }\n\
+         vrrp_instance VI_1 { interface eth0\n virtual_router_id 51\n virtual_ipaddress { 10.0.0.9 }\n\
+           track_process { haproxy\n ha_cfg } }\n",
+    )
+    .expect("write config");
+    let o = havip(&[
+        "check",
+        "-f",
+        file.to_str().expect("UTF-8 path"),
+        "--no-host-checks",
+        "--explain",
+    ]);
+    let out = stdout(&o);
+    std::fs::remove_dir_all(&dir).expect("remove scratch dir");
+    assert!(
+        out.contains(
+            "tracks: process haproxy (command name `haproxy`, at least 1 running, weight -20), \
+             process ha_cfg (command line `/usr/sbin/haproxy -f /etc/haproxy.cfg`, 2-4 running, else FAULT)"
+        ),
+        "{out}"
+    );
+}

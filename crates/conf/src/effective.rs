@@ -28,6 +28,8 @@ pub struct Effective {
     pub skew: Micros,
     /// Tracked script names that exist.
     pub track_scripts: Vec<String>,
+    /// Tracked processes that exist (the instance's and its sync group's).
+    pub track_processes: Vec<TrackedProcess>,
     /// Notify scripts by kind, with the user and group each names.
     pub notify: Vec<(String, crate::model::ScriptCmd)>,
     /// `auth_hmac`, resolved (window from the advert interval when unset).
@@ -184,10 +186,59 @@ pub fn resolve(
             .filter(|t| cfg.scripts.contains_key(&t.name))
             .map(|t| t.name.clone())
             .collect(),
+        track_processes: tracked_processes(cfg, i),
         notify,
         auth_hmac,
         ah_key,
     })
+}
+
+/// A `track_process` entry of an instance, resolved.
+#[derive(Clone, Debug, Serialize)]
+pub struct TrackedProcess {
+    /// The `vrrp_track_process` name.
+    pub name: String,
+    /// What is matched: the command name, or the command line with `full_command`.
+    pub process: String,
+    /// Whether the whole command line is matched.
+    pub full_command: bool,
+    /// `quorum`.
+    pub quorum: u32,
+    /// `quorum_max`, if set.
+    pub quorum_max: Option<u32>,
+    /// The weight that applies (the entry's, else the definition's; 0: FAULT).
+    pub weight: i64,
+    /// `reverse`.
+    pub reverse: bool,
+}
+
+fn tracked_processes(cfg: &Config, i: &Instance) -> Vec<TrackedProcess> {
+    let group = cfg
+        .sync_groups
+        .iter()
+        .find(|g| g.members.iter().any(|m| m.name == i.name));
+    let refs = i
+        .track_processes
+        .iter()
+        .chain(group.iter().flat_map(|g| &g.track_processes));
+    refs.filter_map(|r| {
+        let t = cfg.track_processes.get(&r.name)?;
+        let mut process = t.path.clone();
+        for p in &t.params {
+            process.push(' ');
+            process.push_str(p);
+        }
+        Some(TrackedProcess {
+            name: r.name.clone(),
+            process,
+            full_command: t.full_command,
+            quorum: t.quorum,
+            quorum_max: (t.quorum_max != crate::model::NO_QUORUM_MAX).then_some(t.quorum_max),
+            weight: r.weight.unwrap_or(t.weight.value),
+            reverse: r.reverse || (r.weight.is_none() && t.weight.reverse),
+        })
+    })
+    .collect()
 }
 
 /// How the VRRP process is scheduled (global_defs `vrrp_rt_priority`, `vrrp_priority`).

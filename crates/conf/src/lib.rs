@@ -19,6 +19,7 @@ pub mod lexer;
 pub mod mcast_group;
 pub mod model;
 pub mod notify_fifos;
+pub mod process;
 pub mod reader;
 pub mod routes;
 pub mod tree;

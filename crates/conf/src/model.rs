@@ -2,6 +2,7 @@
 //! views of what the VRRP side acts on, with keepalived 2.2.7's defaults.
 
 use crate::diag::Location;
+pub use crate::process::{NO_QUORUM_MAX, ParamMatch, TrackProcess};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -361,7 +362,7 @@ impl VrrpScript {
     }
 }
 
-/// A named section with plain settings (`track_file`, `vrrp_track_process`, `garp_group`).
+/// A named section with plain settings (`track_file`, `garp_group`).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Section {
     /// Name (empty for `garp_group`).
@@ -427,6 +428,8 @@ pub struct SyncGroup {
     pub track_scripts: Vec<TrackRef>,
     /// Tracked interfaces.
     pub track_interfaces: Vec<TrackRef>,
+    /// Tracked processes.
+    pub track_processes: Vec<TrackRef>,
     /// Where.
     pub loc: Location,
 }
@@ -621,8 +624,8 @@ pub struct Config {
     pub scripts: BTreeMap<String, VrrpScript>,
     /// `track_file`s by name.
     pub track_files: BTreeMap<String, Section>,
-    /// `vrrp_track_process`es by name.
-    pub track_processes: BTreeMap<String, Section>,
+    /// `vrrp_track_process`es by name (those keepalived keeps: with a `process`).
+    pub track_processes: BTreeMap<String, TrackProcess>,
     /// `vrrp_sync_group`s.
     pub sync_groups: Vec<SyncGroup>,
     /// `garp_group`s.

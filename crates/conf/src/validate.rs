@@ -58,6 +58,14 @@ pub fn validate(cfg: &Config, host: Option<&dyn Host>, diags: &mut Vec<Diagnosti
         for s in &g.track_scripts {
             undefined_script(cfg, &s.name, &s.loc, diags);
         }
+        let process_defined = |n: &str| cfg.track_processes.contains_key(n);
+        undefined_refs(
+            "track_process",
+            &g.name,
+            &g.track_processes,
+            &process_defined,
+            diags,
+        );
     }
     script_security(cfg, diags);
     if let Some(h) = host {
@@ -266,23 +274,37 @@ fn instance(cfg: &Config, i: &Instance, diags: &mut Vec<Diagnostic>) {
     for t in &i.track_scripts {
         undefined_script(cfg, &t.name, &t.loc, diags);
     }
-    let named = [
-        ("track_file", &i.track_files, &cfg.track_files),
-        ("track_process", &i.track_processes, &cfg.track_processes),
-    ];
-    for (kind, refs, defined) in named {
-        for t in refs.iter().filter(|t| !defined.contains_key(&t.name)) {
-            diags.push(Diagnostic::new(
-                Severity::Error,
-                "undefined-reference",
-                t.loc.clone(),
-                t.name.clone(),
-                format!(
-                    "({}) {kind} {} is not defined; keepalived ignores it",
-                    i.name, t.name
-                ),
-            ));
-        }
+    let file_defined = |n: &str| cfg.track_files.contains_key(n);
+    let process_defined = |n: &str| cfg.track_processes.contains_key(n);
+    undefined_refs("track_file", &i.name, &i.track_files, &file_defined, diags);
+    undefined_refs(
+        "track_process",
+        &i.name,
+        &i.track_processes,
+        &process_defined,
+        diags,
+    );
+}
+
+/// References of `owner` (an instance or a sync group) to `kind`s that are not defined.
+fn undefined_refs(
+    kind: &str,
+    owner: &str,
+    refs: &[crate::model::TrackRef],
+    defined: &dyn Fn(&str) -> bool,
+    diags: &mut Vec<Diagnostic>,
+) {
+    for t in refs.iter().filter(|t| !defined(&t.name)) {
+        diags.push(Diagnostic::new(
+            Severity::Error,
+            "undefined-reference",
+            t.loc.clone(),
+            t.name.clone(),
+            format!(
+                "({owner}) {kind} {} is not defined; keepalived ignores it",
+                t.name
+            ),
+        ));
     }
 }
 

@@ -152,11 +152,11 @@ impl VipStatus {
 /// A tracked object.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrackerStatus {
-    /// `interface`, `script` or `file`.
+    /// `interface`, `script`, `file` or `process`.
     pub kind: String,
     /// Its name.
     pub name: String,
-    /// Whether it counts as up / passing (for files: value 0).
+    /// Whether it counts as up / passing (for files: value 0; for processes: quorum held).
     pub ok: bool,
     /// Weight (0: a failure faults the instance).
     pub weight: i64,

@@ -65,16 +65,18 @@ pub async fn configure(cfg: &Config, nl: &Netlink) -> Result<Configured> {
     })
 }
 
-/// Starts the watchers: link events, every tracked script on its interval, every tracked file.
+/// Starts the watchers: link events, every tracked script on its interval, every tracked file,
+/// and the tracked processes (whose first scan `tracker` takes in before it returns).
 pub fn spawn_watchers(
     cfg: &Config,
-    tracker: &Tracker,
+    tracker: &mut Tracker,
     reports: &Reports,
 ) -> Result<Vec<tokio::task::JoinHandle<()>>> {
     let mut out = vec![observe::links::spawn(
         tracker.interfaces(),
         reports.clone(),
     )?];
+    out.extend(spawn_process_watcher(cfg, tracker, reports)?);
     let (scripts, files) = tracker.used();
     let security = cfg.global.script_security();
     // Looked up only when a script runs: the lookup loads the system's user databases (NSS
@@ -142,4 +144,37 @@ pub fn spawn_watchers(
         }
     }
     Ok(out)
+}
+
+/// Watchers started so far, to tell a reload's process watcher from the one it replaces.
+static PROCESS_WATCHERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Starts the process watcher if an instance tracks a process, and gives `tracker` its first
+/// scan.
+fn spawn_process_watcher(
+    cfg: &Config,
+    tracker: &mut Tracker,
+    reports: &Reports,
+) -> Result<Option<tokio::task::JoinHandle<()>>> {
+    let used = tracker.processes_used();
+    if used.is_empty() {
+        return Ok(None);
+    }
+    let defs = used
+        .iter()
+        .filter_map(|n| cfg.track_processes.get(n).cloned())
+        .collect();
+    let source = PROCESS_WATCHERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+    let (task, first) = observe::processes::spawn(
+        defs,
+        cfg.global.process_monitor_rcv_bufs(),
+        source,
+        reports.clone(),
+    )?;
+    tracker.set_process_source(source);
+    // The first scan's crossings start no delay: the time does not matter.
+    for c in &first {
+        tracker.process_crossing(vrrp::Timestamp(0), source, c);
+    }
+    Ok(Some(task))
 }

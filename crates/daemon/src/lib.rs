@@ -230,7 +230,9 @@ fn run_worker(
     supervisor: u32,
 ) -> u8 {
     if let Some(ns) = placement.keys.namespace_file() {
-        match sys::enter_network_namespace(&ns) {
+        let entered = std::fs::File::open(&ns)
+            .and_then(|file| sys::enter_net_namespace(std::os::fd::AsFd::as_fd(&file)));
+        match entered {
             Ok(()) => info!(namespace = %ns.display(), "VRRP worker in its network namespace"),
             Err(e) => {
                 error!(
@@ -344,7 +346,7 @@ async fn start(
     let config = configure::runnable(&report.config);
     // The check's report (its model and diagnostics) is not needed past this point.
     drop(report);
-    let configured = configure::configure(&config, &netlink).await?;
+    let mut configured = configure::configure(&config, &netlink).await?;
     let needs = |f: Family| configured.instances.iter().any(|i| i.family == f);
     let sock4 = if needs(Family::Ipv4) {
         Some(sockets::VrrpSocket::open(Family::Ipv4).context("IPv4 VRRP socket")?)
@@ -358,7 +360,7 @@ async fn start(
     };
     let fifo = notify_fifo::NotifyFifos::open(&config.global);
     let (reports, reports_rx) = tokio::sync::mpsc::unbounded_channel();
-    let watchers = configure::spawn_watchers(&config, &configured.tracker, &reports)?;
+    let watchers = configure::spawn_watchers(&config, &mut configured.tracker, &reports)?;
     // The supervisor holds the file locked; the worker writes its pid in it.
     if let Some(p) = &placement.vrrp_pid_file {
         let pid = format!("{}\n", std::process::id());

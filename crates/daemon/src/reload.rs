@@ -47,11 +47,11 @@ impl Daemon {
     }
 
     async fn apply_config(&mut self, cfg: conf::model::Config) -> Result<String> {
-        let new = configure::configure(&cfg, &self.netlink).await?;
+        let mut new = configure::configure(&cfg, &self.netlink).await?;
         self.open_sockets(&new)?;
         // While the instances change over, the sockets take the VRIDs of both.
         self.filter_sockets(&new.instances)?;
-        let watchers = configure::spawn_watchers(&cfg, &new.tracker, &self.reports)?;
+        let watchers = configure::spawn_watchers(&cfg, &mut new.tracker, &self.reports)?;
         let old_pacer = std::mem::replace(&mut self.pacer, crate::pacing::Pacer::new(&cfg));
         self.dumps = conf::dump_files::dump_files(&cfg, &conf::dump_files::tmp_dir());
         self.fifo.reconfigure(&cfg.global);

@@ -229,6 +229,7 @@ impl Daemon {
             .iter()
             .filter_map(|i| i.router.next_deadline())
             .chain(self.pacer.next_deadline())
+            .chain(self.tracker.next_deadline())
             .min();
         // Due timers come first: adverts keep their schedule whatever else is queued.
         if deadline.is_some_and(|t| t <= self.clock.now()) {
@@ -273,6 +274,9 @@ impl Daemon {
     /// Sends the announcements and runs the router timers that are due, all at one instant;
     /// the adverts they send go together at the end.
     async fn fire_due_timers(&mut self) {
+        if self.tracker.expire(self.clock.now()) {
+            self.retrack_all().await;
+        }
         self.send_due_announcements();
         self.outbox = Some(Vec::new());
         let now = self.clock.now();
@@ -455,11 +459,24 @@ impl Daemon {
                 changed
             }
             Observation::File { name, value } => self.tracker.set_file(name, *value),
+            Observation::Process { source, crossing } => {
+                let now = self.clock.now();
+                let changed = self.tracker.process_crossing(now, *source, crossing);
+                if changed {
+                    info!(process = %crossing.name, "tracked process quorum {}", if crossing.in_quorum { "gained" } else { "lost" });
+                }
+                changed
+            }
         };
         if changed {
-            for k in 0..self.instances.len() {
-                self.retrack(k).await;
-            }
+            self.retrack_all().await;
+        }
+    }
+
+    /// Tells every instance what tracking says now.
+    async fn retrack_all(&mut self) {
+        for k in 0..self.instances.len() {
+            self.retrack(k).await;
         }
     }
 

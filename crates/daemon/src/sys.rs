@@ -1,8 +1,9 @@
 //! The daemon's only `unsafe`: registering a socket with tokio, which tokio made unsafe,
 //! sending a signal by its number, signal masks and signalfd by number, forking the worker
-//! and setting its environment, a script's parent-death signal, entering a network namespace,
-//! scheduling the loop's thread and trimming the heap (the `sockaddr_ll` for frames lives in
-//! the `rawlink` crate).
+//! and setting its environment, a script's parent-death signal, moving a thread into another
+//! network namespace (the worker's `net_namespace`, the process watcher's socket), scheduling
+//! the loop's thread and trimming the heap (the `sockaddr_ll` for frames lives in the `rawlink`
+//! crate).
 #![allow(unsafe_code)]
 
 use socket2::Socket;
@@ -215,16 +216,16 @@ pub fn set_worker_environment(notify_socket: &std::path::Path, watchdog_usec: Op
     }
 }
 
-/// Moves the calling thread into the network namespace `file` (`/run/netns/NAME`), as
-/// keepalived's `net_namespace` does. Threads started afterwards by this one inherit it, so the
-/// worker calls it before its runtime starts any.
-pub fn enter_network_namespace(file: &std::path::Path) -> io::Result<()> {
+/// Moves the calling thread into the network namespace `ns` refers to (a /proc/PID/ns/net
+/// file). Only the calling thread moves; nix's `setns` is behind a feature the workspace does
+/// not build.
+pub fn enter_net_namespace(ns: std::os::fd::BorrowedFd<'_>) -> io::Result<()> {
     use std::os::fd::AsRawFd;
-    let ns = std::fs::File::open(file)?;
-    // SAFETY: setns(2) takes a descriptor, open for the duration of the call, and a flag; it
+    // SAFETY: setns(2) takes a descriptor, borrowed and so open for the call, and a flag; it
     // touches no memory of ours.
-    if unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
-        return Err(io::Error::last_os_error());
+    if unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) } == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
     }
-    Ok(())
 }

@@ -1,10 +1,19 @@
 //! Tracked objects and what they mean for each instance, as keepalived computes it: interfaces,
-//! `vrrp_script` results (with rise/fall), `track_file` values, their weights, and sync groups
-//! (a fault of one member is a fault of all). Pure logic: the monitors feed it observations and
-//! the event loop turns its verdicts into router events.
+//! `vrrp_script` results (with rise/fall), `track_file` values, `vrrp_track_process` quorums
+//! (with their fork and terminate delays), their weights, and sync groups (a fault of one member
+//! is a fault of all). Pure logic: the monitors feed it observations and the event loop turns
+//! its verdicts into router events.
+
+#[cfg(test)]
+mod process_tests;
+pub mod processes;
+pub mod quorum;
 
 use conf::model::{Config, Instance, TrackRef, Weight};
+use processes::Crossing;
+use quorum::Quorum;
 use std::collections::BTreeMap;
+use vrrp::Timestamp;
 
 /// What an instance's tracked objects say.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,6 +31,7 @@ enum Object {
     Interface(String),
     Script(String),
     File(String),
+    Process(String),
 }
 
 #[derive(Clone, Debug)]
@@ -56,6 +66,9 @@ pub struct Tracker {
     links: BTreeMap<String, bool>,
     scripts: BTreeMap<String, ScriptHealth>,
     files: BTreeMap<String, i64>,
+    processes: BTreeMap<String, Quorum>,
+    /// The process watcher whose reports count (an older one may still report after a reload).
+    process_source: u64,
 }
 
 impl Tracker {
@@ -76,6 +89,12 @@ impl Tracker {
         }
         for name in cfg.track_files.keys() {
             t.files.insert(name.clone(), 0);
+        }
+        for (name, p) in &cfg.track_processes {
+            t.processes.insert(
+                name.clone(),
+                Quorum::new(p.fork_delay_us, p.terminate_delay_us),
+            );
         }
         let member_of = |name: &str| {
             cfg.sync_groups
@@ -120,6 +139,15 @@ impl Tracker {
             for r in &inst.track_files {
                 if let Some(f) = cfg.track_files.get(&r.name) {
                     push(Object::File(r.name.clone()), r, f.file_weight());
+                }
+            }
+            let processes = inst
+                .track_processes
+                .iter()
+                .chain(group_refs.iter().flat_map(|g| &g.track_processes));
+            for r in processes {
+                if let Some(p) = cfg.track_processes.get(&r.name) {
+                    push(Object::Process(r.name.clone()), r, p.weight);
                 }
             }
             if let Some(g) = group {
@@ -170,6 +198,57 @@ impl Tracker {
             }
         }
         (scripts, files)
+    }
+
+    /// Names of the processes some instance tracks (the others are not watched).
+    pub fn processes_used(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .instances
+            .iter()
+            .flat_map(|t| &t.items)
+            .filter_map(|i| match &i.object {
+                Object::Process(n) => Some(n.clone()),
+                _ => None,
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Makes `source` the process watcher whose reports count.
+    pub fn set_process_source(&mut self, source: u64) {
+        self.process_source = source;
+    }
+
+    /// Takes a process watcher's crossing into account at `now` (from another watcher than the
+    /// current one: ignored). Returns whether the process's quorum, as instances see it, changed.
+    pub fn process_crossing(&mut self, now: Timestamp, source: u64, c: &Crossing) -> bool {
+        if source != self.process_source {
+            return false;
+        }
+        self.processes
+            .get_mut(&c.name)
+            .is_some_and(|q| q.cross(now, c))
+    }
+
+    /// When a process's fork or terminate delay ends next.
+    pub fn next_deadline(&self) -> Option<Timestamp> {
+        self.processes.values().filter_map(Quorum::deadline).min()
+    }
+
+    /// Ends the delays due at `now`. Returns whether a quorum changed.
+    pub fn expire(&mut self, now: Timestamp) -> bool {
+        let mut changed = false;
+        for q in self.processes.values_mut() {
+            changed |= q.expire(now);
+        }
+        changed
+    }
+
+    /// Whether a tracked process has its quorum, as instances see it.
+    pub fn process_ok(&self, name: &str) -> Option<bool> {
+        self.processes.get(name).map(Quorum::have)
     }
 
     /// Keeps what `old` observed (links, script health, file values) for the objects both
@@ -246,6 +325,10 @@ impl Tracker {
                         &mut delta,
                     );
                 }
+                Object::Process(n) => {
+                    let ok = self.process_ok(n).unwrap_or(true);
+                    process_effect(ok, item, &mut fault, &mut delta);
+                }
                 Object::File(n) => {
                     let value = self.files.get(n).copied().unwrap_or(0);
                     if item.weight == 0 {
@@ -311,6 +394,12 @@ impl Tracker {
                         let ok = self.script_ok(n).unwrap_or(true);
                         ("script", n, ok, weighted_effect(ok, item))
                     }
+                    Object::Process(n) => {
+                        let ok = self.process_ok(n).unwrap_or(true);
+                        let (mut fault, mut delta) = (false, 0);
+                        process_effect(ok, item, &mut fault, &mut delta);
+                        ("process", n, ok, delta)
+                    }
                     Object::File(n) => {
                         let value = self.files.get(n).copied().unwrap_or(0);
                         let v = value.saturating_mul(item.weight);
@@ -342,6 +431,19 @@ fn weighted_effect(ok: bool, item: &Item) -> i64 {
     let (mut fault, mut delta) = (false, 0);
     adjust(ok, item, &mut fault, &mut delta);
     delta
+}
+
+/// A tracked process as keepalived weighs it (`process_update_track_process_status`): `reverse`
+/// negates the weight; unweighted, a lost quorum faults (with `reverse`, a quorum held does); a
+/// positive weight counts while the quorum holds, a negative one while it is lost.
+fn process_effect(quorum: bool, item: &Item, fault: &mut bool, delta: &mut i64) {
+    let multiplier = if item.reverse { -1 } else { 1 };
+    match item.weight {
+        0 => *fault |= quorum == item.reverse,
+        w if w > 0 && quorum => *delta += w * multiplier,
+        w if w < 0 && !quorum => *delta += w * multiplier,
+        _ => {}
+    }
 }
 
 /// An OK/failed object: unweighted failures fault the instance; positive weights add when OK,

@@ -5,6 +5,7 @@ mod instance;
 mod lists;
 mod status;
 mod top_level;
+mod track_process;
 pub mod values;
 
 use crate::diag::{Diagnostic, Severity};
@@ -82,10 +83,9 @@ pub fn build(nodes: &[Node], diags: &mut Vec<Diagnostic>) -> Config {
                 }
             }
             "vrrp_track_process" => {
-                if let Some(s) = section(node, &keywords::TRACK_PROCESS, false, diags) {
-                    check_weight(&s.settings, model::PROCESS_WEIGHT_MAX, diags);
-                    duplicate(cfg.track_processes.contains_key(&s.name), node, diags);
-                    cfg.track_processes.insert(s.name.clone(), s);
+                if let Some(t) = track_process::build(node, diags) {
+                    duplicate(cfg.track_processes.contains_key(&t.name), node, diags);
+                    cfg.track_processes.insert(t.name.clone(), t);
                 }
             }
             "garp_group" => {
@@ -234,9 +234,11 @@ fn sync_group(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<SyncGroup> {
         settings: Settings::default(),
         track_scripts: Vec::new(),
         track_interfaces: Vec::new(),
+        track_processes: Vec::new(),
         loc: node.name.loc.clone(),
     };
     let (mut members, mut scripts, mut ifaces) = (Vec::new(), Vec::new(), Vec::new());
+    let mut processes = Vec::new();
     walk(
         "vrrp_sync_group",
         node,
@@ -247,10 +249,12 @@ fn sync_group(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<SyncGroup> {
             "group" => members.extend(lists::track_refs(b, 254, d)),
             "track_script" => scripts.extend(lists::track_refs(b, 253, d)),
             "track_interface" => ifaces.extend(lists::track_refs(b, 254, d)),
+            "track_process" => processes.extend(lists::track_refs(b, 254, d)),
             _ => {}
         },
     );
     (g.members, g.track_scripts, g.track_interfaces) = (members, scripts, ifaces);
+    g.track_processes = processes;
     Some(g)
 }
 

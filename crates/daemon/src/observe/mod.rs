@@ -1,9 +1,12 @@
-//! Watchers of tracked objects: links (netlink events), `vrrp_script`s (run on their interval)
-//! and `track_file`s (read when they change). Each runs in its own task and reports
-//! [`Observation`]s to the event loop, which never waits on them.
+//! Watchers of tracked objects: links (netlink events), `vrrp_script`s (run on their interval),
+//! `track_file`s (read when they change) and `vrrp_track_process`es (the kernel's process
+//! events, in a thread of their own). Each runs in its own task and reports [`Observation`]s to
+//! the event loop, which never waits on them.
 
 pub mod files;
 pub mod links;
+pub mod proc_connector;
+pub mod processes;
 pub mod scripts;
 
 use tokio::sync::mpsc::UnboundedSender;
@@ -41,6 +44,13 @@ pub enum Observation {
         name: String,
         /// Value read (0 when missing or not a number).
         value: i64,
+    },
+    /// A tracked process's count entered or left its quorum.
+    Process {
+        /// The watcher that saw it (reports of a watcher replaced by a reload are ignored).
+        source: u64,
+        /// What crossed.
+        crossing: crate::tracking::processes::Crossing,
     },
 }
 

@@ -14,6 +14,8 @@ pub struct Lab {
     prefix: String,
     hosts: Vec<String>,
     children: Vec<(String, Child)>,
+    /// Interfaces made in the initial network namespace, deleted on drop.
+    root_links: Vec<String>,
     /// Scratch directory for configs, logs and state.
     pub dir: PathBuf,
 }
@@ -36,6 +38,7 @@ impl Lab {
             prefix,
             hosts: Vec::new(),
             children: Vec::new(),
+            root_links: Vec::new(),
             dir,
         };
         lab.sh(&format!("ip netns add {p}sw && ip -n {p}sw link add br0 type bridge && ip -n {p}sw link set br0 up", p = lab.prefix));
@@ -73,6 +76,19 @@ impl Lab {
         self.hosts.push(host.to_string());
     }
 
+    /// Adds a host in the initial network namespace (for a daemon that only works there, as
+    /// keepalived's process tracking): a veth on the switch with `addr`; returns its name.
+    pub fn root_host(&mut self, host: &str, addr: &str) -> String {
+        let p = &self.prefix;
+        let link = format!("{p}{host}x");
+        self.sh(&format!(
+            "ip link add {link} type veth peer name {p}{host}y && ip link set {p}{host}y netns {p}sw && \
+             ip -n {p}sw link set {p}{host}y master br0 up && ip addr add {addr} dev {link} && ip link set {link} up"
+        ));
+        self.root_links.push(link.clone());
+        link
+    }
+
     /// Deletes the host's `eth0` and creates it again (a new index, as a re-created VLAN or a
     /// hot-plugged card gets), on the switch, with `addrs`, after `gap`.
     pub fn replug(&self, host: &str, addrs: &[&str], gap: Duration) {
@@ -103,11 +119,19 @@ impl Lab {
 
     /// Starts a daemon in a host's namespace; stdout and stderr go to `<dir>/<name>.log`.
     pub fn spawn(&mut self, host: &str, name: &str, argv: &[&str]) {
+        let ns = self.ns(host);
+        let mut full = vec!["ip", "netns", "exec", &ns];
+        full.extend_from_slice(argv);
+        self.spawn_here(name, &full);
+    }
+
+    /// Starts a daemon in the test's own (the initial) network namespace; stdout and stderr go
+    /// to `<dir>/<name>.log`.
+    pub fn spawn_here(&mut self, name: &str, argv: &[&str]) {
         let log = std::fs::File::create(self.dir.join(format!("{name}.log"))).expect("log file");
         let err = log.try_clone().expect("log file");
-        let child = Command::new("ip")
-            .args(["netns", "exec", &self.ns(host)])
-            .args(argv)
+        let child = Command::new(argv[0])
+            .args(&argv[1..])
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(err)
@@ -252,16 +276,31 @@ impl Lab {
     /// Starts a keepalived binary (`keepalived` from PATH, or a path such as
     /// [`keepalived_24`]) on `host` with `config`, in the foreground, logging to the console.
     pub fn keepalived(&mut self, host: &str, name: &str, binary: &str, config: &str) {
+        let argv = self.keepalived_argv(name, binary, config);
+        let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+        self.spawn(host, name, &argv);
+    }
+
+    /// As [`Lab::keepalived`], in the initial network namespace (see [`Lab::root_host`]).
+    pub fn keepalived_here(&mut self, name: &str, binary: &str, config: &str) {
+        let argv = self.keepalived_argv(name, binary, config);
+        let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+        self.spawn_here(name, &argv);
+    }
+
+    fn keepalived_argv(&self, name: &str, binary: &str, config: &str) -> Vec<String> {
         let conf = self.write(&format!("{name}.conf"), config);
         let d = self.dir.display().to_string();
         let (pid, vrrp_pid) = (format!("{d}/{name}.pid"), format!("{d}/{name}.vrrp.pid"));
-        let mut argv = vec![binary, "-n", "-l", "-f", &conf, "-p", &pid, "-r", &vrrp_pid];
+        let mut argv: Vec<String> = [binary, "-n", "-l", "-f", &conf, "-p", &pid, "-r", &vrrp_pid]
+            .map(String::from)
+            .to_vec();
         // Debian's build has the load balancer too: -P runs the VRRP half only. The 2.4.3 test
         // build has no load balancer, and no -P.
         if binary == "keepalived" {
-            argv.push("-P");
+            argv.push("-P".into());
         }
-        self.spawn(host, name, &argv);
+        argv
     }
 
     /// Sends a signal to a daemon started with `spawn` and keeps it (SIGHUP, SIGUSR2).
@@ -289,9 +328,17 @@ impl Lab {
             .expect("ip netns exec")
     }
 
-    /// Whether the host has `addr` on eth0.
+    /// Whether the host has `addr` on eth0 (a [`Lab::root_host`]: on its veth).
     pub fn holds(&self, host: &str, addr: &str) -> bool {
-        let out = self.exec(host, &["ip", "-o", "addr", "show", "dev", "eth0"]);
+        let root = format!("{}{host}x", self.prefix);
+        let out = if self.root_links.contains(&root) {
+            Command::new("ip")
+                .args(["-o", "addr", "show", "dev", &root])
+                .output()
+                .expect("ip addr")
+        } else {
+            self.exec(host, &["ip", "-o", "addr", "show", "dev", "eth0"])
+        };
         String::from_utf8_lossy(&out.stdout)
             .split_whitespace()
             .any(|w| w.split('/').next() == Some(addr))
@@ -327,6 +374,9 @@ impl Drop for Lab {
             let ns = format!("{}{h}", self.prefix);
             // Anything still running in the namespace (a daemon's scripts) goes too.
             let _ = Command::new("sh").arg("-c").arg(format!("for p in $(ip netns pids {ns} 2>/dev/null); do kill -9 $p; done; ip netns del {ns}")).status();
+        }
+        for link in &self.root_links {
+            let _ = Command::new("ip").args(["link", "del", link]).status();
         }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
