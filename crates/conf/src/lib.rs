@@ -16,11 +16,13 @@ pub mod host;
 pub mod keywords;
 pub mod lexer;
 pub mod model;
+pub mod params;
 pub mod reader;
 pub mod routes;
 pub mod tree;
 pub mod unicode;
 pub mod validate;
+pub mod verdict;
 
 pub use check::{Options, Report, check, check_text};
 pub use diag::{Diagnostic, Location, Severity};
