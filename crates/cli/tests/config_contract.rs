@@ -5,74 +5,20 @@
 //! config the repository ships (the corpus, the seed guides' configs, the examples), Debian's
 //! samples, and generated configs with the values havipd would otherwise misread.
 
+mod netns;
+
+use netns::{Netns, interfaces};
 use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A network namespace with the interfaces a config names (veth pairs, up), removed on drop.
-struct Netns(String);
-
-impl Netns {
-    fn new(name: String, interfaces: &[String]) -> Netns {
-        sh(&format!(
-            "ip netns add {name} && ip -n {name} link set lo up"
-        ));
-        let ns = Netns(name);
-        for (k, ifname) in interfaces.iter().enumerate() {
-            let n = &ns.0;
-            sh(&format!(
-                "ip -n {n} link add '{ifname}' type veth peer name hvpeer{k} && \
-                 ip -n {n} addr add 192.0.2.{}/24 dev '{ifname}' && \
-                 ip -n {n} link set '{ifname}' up && ip -n {n} link set hvpeer{k} up",
-                k + 1
-            ));
-        }
-        ns
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
-    }
-}
-
-fn sh(cmd: &str) {
-    let out = Command::new("sh").args(["-c", cmd]).output().expect("sh");
-    assert!(
-        out.status.success(),
-        "`{cmd}`: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// The interfaces a config names: instances', tracked ones, and those of addresses and routes.
-fn interfaces(path: &Path) -> Vec<String> {
-    let opts = conf::Options::default();
-    let report = conf::check(&conf::reader::Disk, path, None, &opts);
-    let cfg = &report.config;
-    let mut names: Vec<String> = Vec::new();
-    for i in &cfg.instances {
-        names.extend(i.interface().map(str::to_string));
-        names.extend(i.track_interfaces.iter().map(|t| t.name.clone()));
-        names.extend(i.vips.iter().filter_map(|v| v.dev.clone()));
-        names.extend(i.routes.iter().filter_map(|r| r.value.dev.clone()));
-    }
-    for g in &cfg.sync_groups {
-        names.extend(g.track_interfaces.iter().map(|t| t.name.clone()));
-    }
-    names.retain(|n| !n.is_empty() && n.len() <= 15 && !n.contains(['/', ' ', '\'']));
-    names.sort();
-    names.dedup();
-    names
-}
-
 /// `havip check --profile none`'s verdict (whether havipd runs the config) and report, in the
 /// namespace.
 fn check(ns: &Netns, path: &Path) -> (bool, String) {
-    let out = Command::new("ip")
-        .args(["netns", "exec", &ns.0, env!("CARGO_BIN_EXE_havip"), "check"])
+    let out = ns
+        .command(env!("CARGO_BIN_EXE_havip"))
+        .arg("check")
         .args(["--profile", "none", "--format", "json", "-f"])
         .arg(path)
         .output()
@@ -225,6 +171,7 @@ fn shipped() -> Vec<PathBuf> {
     let mut out = Vec::new();
     for (dir, pick) in [
         ("crates/conf/tests/data/corpus", ".conf"),
+        ("crates/cli/tests/data/verdicts", ".conf"),
         ("crates/conf/tests/data/seeds", ".conf"),
         ("examples/three-node", ".conf"),
     ] {
@@ -269,7 +216,7 @@ fn check_says_cannot_run_exactly_when_havipd_will_not_start() {
     for (k, path) in configs.iter().enumerate() {
         let ns = Netns::new(
             format!("hvcc{}x{k}", std::process::id() % 100_000),
-            &interfaces(path),
+            &interfaces(path, None),
         );
         let work = dir.path().join(format!("run{k}"));
         std::fs::create_dir_all(&work).expect("work dir");

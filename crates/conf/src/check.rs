@@ -56,6 +56,13 @@ impl Report {
             && self.config.instances.iter().any(|i| i.vrid().is_some())
     }
 
+    /// keepalived 2.2.7's `keepalived -t` exit code for this config: 0 nothing to report,
+    /// 4 cannot run, 5 configuration errors, 6 scripts without script security. See
+    /// [`crate::verdict`] for how each diagnostic counts.
+    pub fn config_test_code(&self) -> u8 {
+        crate::verdict::config_test_code(self)
+    }
+
     /// 0 clean, 1 warnings only, 2 errors (`havip check`'s exit status).
     pub fn exit_code(&self) -> i32 {
         if !self.read

@@ -19,12 +19,14 @@ pub mod lexer;
 pub mod mcast_group;
 pub mod model;
 pub mod notify_fifos;
+pub mod params;
 pub mod process;
 pub mod reader;
 pub mod routes;
 pub mod tree;
 pub mod unicode;
 pub mod validate;
+pub mod verdict;
 
 pub use check::{Options, Report, check, check_text};
 pub use diag::{Diagnostic, Location, Severity};

@@ -4,6 +4,7 @@
 //! (`$NAME`, `${NAME}`), and pasted-Unicode normalisation.
 
 use crate::diag::{Diagnostic, Diagnostics, Location, Severity};
+use crate::params::{Params, Why};
 use crate::unicode::{NormalLine, PasteTracker};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -124,7 +125,7 @@ impl Files for Recording<'_> {
 pub struct Reader<'a> {
     files: &'a dyn Files,
     config_id: Option<String>,
-    params: HashMap<String, String>,
+    params: Params,
     stack: Vec<PathBuf>,
     paste: PasteTracker,
     /// Diagnostics found so far.
@@ -137,8 +138,8 @@ impl<'a> Reader<'a> {
     pub fn new(files: &'a dyn Files, config_id: Option<String>) -> Self {
         Reader {
             files,
+            params: Params::new(config_id.clone()),
             config_id,
-            params: HashMap::new(),
             stack: Vec::new(),
             paste: PasteTracker::default(),
             diags: Diagnostics::default(),
@@ -216,30 +217,28 @@ impl<'a> Reader<'a> {
             let trimmed = line.text.trim_start();
             if let Some(def) = trimmed.strip_prefix('$').filter(|d| is_definition(d)) {
                 let (name, value) = def.split_once('=').unwrap_or((def, ""));
-                let mut value = value.to_string();
-                while value.ends_with('\\') && i < raw.len() {
-                    value.pop();
-                    value.push('\n');
-                    value.push_str(&self.paste.normalise(&file, i as u32 + 1, raw[i]).text);
+                let mut lines = vec![value.to_string()];
+                while lines.last().is_some_and(|l| l.trim_end().ends_with('\\')) && i < raw.len() {
+                    let last = lines.last_mut().expect("a line");
+                    last.truncate(last.trim_end().len() - 1);
+                    lines.push(self.paste.normalise(&file, i as u32 + 1, raw[i]).text);
                     i += 1;
                 }
-                self.params
-                    .insert(name.trim().to_string(), value.trim().to_string());
+                self.params.define(name, &lines);
                 continue;
             }
-            if trimmed.contains('$') {
-                self.substitute(&file, number, &mut line);
+            for text in self.substitute(&file, path, number, line) {
+                let src = SourceLine {
+                    file: file.clone(),
+                    line: number,
+                    text,
+                };
+                if let Some(pattern) = include_target(&src.text.text) {
+                    self.include(&src, path, &pattern);
+                    continue;
+                }
+                self.lines.push(src);
             }
-            let src = SourceLine {
-                file: file.clone(),
-                line: number,
-                text: line,
-            };
-            if let Some(pattern) = include_target(&src.text.text) {
-                self.include(&src, path, &pattern);
-                continue;
-            }
-            self.lines.push(src);
         }
         self.stack.pop();
     }
@@ -266,74 +265,67 @@ impl<'a> Reader<'a> {
         true
     }
 
-    fn substitute(&mut self, file: &Arc<str>, number: u32, line: &mut NormalLine) {
-        let text = &line.text;
-        let mut out = String::with_capacity(text.len());
-        let mut chars = text.char_indices().peekable();
-        let mut changed = false;
-        let mut in_quote = false;
-        while let Some((i, c)) = chars.next() {
-            if c == '"' {
-                in_quote = !in_quote;
-            }
-            if c != '$' || in_quote {
-                out.push(c);
-                continue;
-            }
-            let braced = chars.peek().is_some_and(|(_, n)| *n == '{');
-            if braced {
-                chars.next();
-            }
-            let mut name = String::new();
-            while let Some(&(_, n)) = chars.peek() {
-                if n.is_ascii_alphanumeric() || n == '_' {
-                    name.push(n);
-                    chars.next();
-                } else {
-                    break;
-                }
-            }
-            if braced && chars.peek().is_some_and(|(_, n)| *n == '}') {
-                chars.next();
-            }
-            match self.params.get(&name) {
-                Some(v) if !name.is_empty() => {
-                    out.push_str(v);
-                    changed = true;
-                }
-                _ => {
-                    if !name.is_empty() {
-                        self.diags.push(
-                            Diagnostic::new(
-                                Severity::Warning,
-                                "undefined-parameter",
-                                Location {
-                                    file: file.clone(),
-                                    line: number,
-                                    col: line.original_col(text[..i].chars().count()),
-                                },
-                                format!("${name}"),
-                                format!(
-                                    "parameter ${name} is not defined; the text is kept as written"
-                                ),
-                            )
-                            .hint(format!("define it before use: ${name}=VALUE")),
-                        );
-                    }
-                    out.push('$');
-                    if braced {
-                        out.push('{');
-                    }
-                    out.push_str(&name);
-                }
-            }
+    /// The line's parameters substituted: itself, or the lines a multi-line definition
+    /// expands to (each keeps the line's number).
+    fn substitute(
+        &mut self,
+        file: &Arc<str>,
+        path: &Path,
+        number: u32,
+        line: NormalLine,
+    ) -> Vec<NormalLine> {
+        let expansion = self.params.expand(&line.text, path);
+        for u in &expansion.unexpanded {
+            let at = Location {
+                file: file.clone(),
+                line: number,
+                col: line.original_col(line.text[..u.index].chars().count()),
+            };
+            let name = &u.name;
+            let (message, hint) = match u.why {
+                Why::Newer => (
+                    format!(
+                        "${{{name} ...}} is keepalived 2.4's; keepalived 2.2.7 has no such \
+                         parameter and keeps the text as written"
+                    ),
+                    "write the value itself, or define a parameter: $NAME=VALUE".to_string(),
+                ),
+                Why::MultiLineWithin => (
+                    format!(
+                        "${name} is defined over several lines: keepalived expands it only on \
+                         a line of its own, and keeps it as written here"
+                    ),
+                    format!("put ${name} on a line by itself"),
+                ),
+                Why::Undefined => (
+                    format!("parameter ${name} is not defined; the text is kept as written"),
+                    format!("define it before use: ${name}=VALUE"),
+                ),
+            };
+            let d = Diagnostic::new(
+                Severity::Warning,
+                "undefined-parameter",
+                at,
+                format!("${name}"),
+                message,
+            )
+            .hint(hint);
+            self.diags.push(d);
         }
-        if changed {
-            // Columns after a substitution no longer map one to one: keep the line's start.
-            let first = line.original_col(0);
-            line.columns = (0..out.chars().count() as u32).map(|k| first + k).collect();
-            line.text = out;
-        }
+        let Some(lines) = expansion.lines else {
+            return vec![line];
+        };
+        // Columns after a substitution no longer map one to one: keep the line's start.
+        let first = line.original_col(0);
+        lines
+            .into_iter()
+            .map(|text| NormalLine {
+                columns: (0..text.chars().count() as u32)
+                    .map(|k| first + k)
+                    .collect(),
+                text,
+            })
+            .collect()
     }
 
     fn include(&mut self, src: &SourceLine, current: &Path, pattern: &str) {
@@ -519,10 +511,40 @@ mod tests {
         let (lines, diags) = read(&files, Some("node1"));
         assert_eq!(lines[0], "/etc/k/main.conf:4        priority 150");
         assert_eq!(lines.len(), 2);
-        assert!(lines[1].contains("x a \n b $NOPE"));
+        // A multi-line parameter expands only on a line of its own, into its lines.
+        assert_eq!(lines[1], "/etc/k/main.conf:6 x ${LONG} $NOPE");
         assert_eq!(diags[0].code, "undefined-parameter");
+        assert!(
+            diags[0].message.contains("several lines"),
+            "{}",
+            diags[0].message
+        );
         let (lines, _) = read(&files, None);
         assert_eq!(lines[0], "/etc/k/main.conf:5         priority 100");
+    }
+
+    #[test]
+    fn parameters_as_keepalived_reads_them() {
+        let files = mem(&[(
+            "/etc/k/main.conf",
+            "$C=state BACKUP \\\n priority 9\n  $C\n# $NOPE in a comment\nrouter_id x ! $NOPE\n\
+             script \"${_PWD}/s.sh\"\nscript \"${_ENV HOME}/s.sh\"",
+        )]);
+        let (lines, diags) = read(&files, None);
+        assert_eq!(
+            lines,
+            [
+                "/etc/k/main.conf:3   state BACKUP",
+                "/etc/k/main.conf:3   priority 9",
+                "/etc/k/main.conf:4 # $NOPE in a comment",
+                "/etc/k/main.conf:5 router_id x ! $NOPE",
+                "/etc/k/main.conf:6 script \"/etc/k/s.sh\"",
+                "/etc/k/main.conf:7 script \"${_ENV HOME}/s.sh\"",
+            ]
+        );
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!((diags[0].location.line, diags[0].location.col), (7, 9));
+        assert!(diags[0].message.contains("keepalived 2.4's"));
     }
 
     #[test]

@@ -85,8 +85,8 @@ pub struct Args {
     /// takes the log (the default is DAEMON).
     #[arg(short = 'S', long = "log-facility", value_parser = clap::value_parser!(u8).range(0..=7))]
     log_facility: Option<u8>,
-    /// Check the configuration and exit: 0 ok, 3 cannot run, 4 errors but would run,
-    /// 5 scripts without script security (keepalived's codes).
+    /// Check the configuration and exit with keepalived 2.2.7's code: 0 nothing to report,
+    /// 4 cannot run, 5 configuration errors, 6 scripts without script security.
     #[arg(short = 't', long = "config-test")]
     config_test: bool,
     /// Pid file.
@@ -137,32 +137,6 @@ pub struct Args {
     signum: Option<String>,
 }
 
-/// keepalived's `-t` exit code for a check report.
-pub(crate) fn config_test_code(r: &Report) -> u8 {
-    let keepalived_kind = |d: &&conf::Diagnostic| {
-        !d.code.starts_with("cloud-")
-            && d.code != "sample-values"
-            && d.code != "pasted-unicode"
-            && d.code != "script-security"
-            // What havipd does not do yet is not keepalived's complaint.
-            && d.code != "not-done"
-    };
-    if !r.runnable() {
-        3
-    } else if r
-        .diagnostics
-        .iter()
-        .filter(keepalived_kind)
-        .any(|d| d.severity != Severity::Info)
-    {
-        4
-    } else if r.diagnostics.iter().any(|d| d.code == "script-security") {
-        5
-    } else {
-        0
-    }
-}
-
 /// havipd's command line definition, for man pages and completions.
 pub fn command() -> clap::Command {
     <Args as clap::CommandFactory>::command()
@@ -192,7 +166,7 @@ pub fn main() -> ExitCode {
     let _ = (&args.checkers_pid_file, &args.bfd_pid_file);
     if args.config_test {
         held.release();
-        return ExitCode::from(config_test_code(&checked(&args).0));
+        return ExitCode::from(checked(&args).0.config_test_code());
     }
     let placement = match placement::Placement::resolve(&placement::Flags {
         file: &args.file,

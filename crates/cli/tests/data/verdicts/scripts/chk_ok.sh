@@ -1,0 +1,3 @@
+#!/bin/sh
+# a health check that always passes
+exit 0

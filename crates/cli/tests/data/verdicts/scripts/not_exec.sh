@@ -1,0 +1,3 @@
+#!/bin/sh
+# not executable on purpose
+exit 0

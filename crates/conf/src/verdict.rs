@@ -1,0 +1,84 @@
+//! keepalived's `-t` exit code for a checked config (what `havipd -t` exits with).
+//!
+//! keepalived keeps, over everything it reports while reading a config, the greatest of its
+//! levels (`config_err_t`, lib/parser.h) and `-t` exits with it: 4 for the levels that mean it
+//! cannot run (a file not found, a bad interface, a fatal error), 5 for every other
+//! configuration error or warning, 6 for script security. The greatest, not the most severe:
+//! an unknown keyword beside a fatal error exits 5. Measured on keepalived 2.2.7 (Debian) by
+//! `crates/cli/tests/verdicts.rs`; where 2.2.7 differs from its source's intent, it is what
+//! 2.2.7 does that counts:
+//! - a configuration file that cannot be read, or an `include` that matches nothing, only
+//!   prints "Config files missing": 0;
+//! - a missing interface stops the check before scripts are looked at, so a config with both
+//!   exits 5, not 6.
+
+use crate::check::Report;
+use crate::diag::{Diagnostic, Severity};
+
+/// How a diagnostic counts in keepalived's `-t` exit code, from the lowest to the greatest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TestLevel {
+    /// keepalived says nothing, or nothing that counts (havip's own advice and notes).
+    Silent,
+    /// keepalived cannot run the config (`CONFIG_FATAL`, `CONFIG_BAD_IF`): exit 4.
+    CannotRun,
+    /// A configuration error or warning keepalived runs past: exit 5.
+    Error,
+    /// Scripts configured without `enable_script_security`: exit 6.
+    Security,
+}
+
+/// Diagnostics keepalived has no counterpart for, or reports without counting it.
+const SILENT: &[&str] = &[
+    "sample-values",
+    "pasted-unicode",
+    // keepalived leaves `$NAME` as written without a word.
+    "undefined-parameter",
+    // keepalived 2.2.7: "Config files missing", exit 0.
+    "file-unreadable",
+    "include-unreadable",
+    "include-no-match",
+    // keepalived's VRRP process with no instance just waits.
+    "no-vrrp-instance",
+    // keepalived runs IPVS and BFD; havip only says it does not.
+    "not-supported",
+    // What havipd does not do yet (the keyword table's status) is not keepalived's complaint.
+    "not-done",
+];
+
+/// Diagnostics of havipd's own refusals, where keepalived would run unauthenticated.
+const CANNOT_RUN: &[&str] = &["auth-hmac-active-key"];
+
+/// How `d` counts in keepalived's `-t` exit code.
+pub fn test_level(d: &Diagnostic) -> TestLevel {
+    if d.severity == Severity::Info || d.code.starts_with("cloud-") || SILENT.contains(&d.code) {
+        TestLevel::Silent
+    } else if d.code == "script-security" {
+        TestLevel::Security
+    } else if CANNOT_RUN.contains(&d.code) {
+        TestLevel::CannotRun
+    } else {
+        TestLevel::Error
+    }
+}
+
+/// keepalived 2.2.7's `keepalived -t` exit code for `report`.
+pub fn config_test_code(report: &Report) -> u8 {
+    let bad_interface = report
+        .diagnostics
+        .iter()
+        .any(|d| d.code == "no-such-interface" && d.severity == Severity::Error);
+    let level = report
+        .diagnostics
+        .iter()
+        .map(test_level)
+        .filter(|l| !(bad_interface && *l == TestLevel::Security))
+        .max()
+        .unwrap_or(TestLevel::Silent);
+    match level {
+        TestLevel::Silent => 0,
+        TestLevel::CannotRun => 4,
+        TestLevel::Error => 5,
+        TestLevel::Security => 6,
+    }
+}
