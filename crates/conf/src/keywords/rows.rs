@@ -58,7 +58,8 @@ const STRICT: Status = warn(
 );
 const NOT_NOTIFIED: Status = warn("havipd does not run this notify script yet");
 const PRIO_CHANGES: Status = warn("havipd does not yet notify priority changes");
-const UNTESTED: Status = warn("havipd reads it, but no test yet shows it acting as keepalived does");
+const UNTESTED: Status =
+    warn("havipd reads it, but no test yet shows it acting as keepalived does");
 const EXTRA_IF: Status = warn("havipd sends no GARPs on extra interfaces yet");
 
 /// Every keyword of keepalived's VRRP side, per section.
