@@ -273,6 +273,18 @@ fn a_keyword_not_done_is_reported_on_its_line_as_a_warning_or_an_info() {
 }
 
 #[test]
+fn a_keyword_keepalived_refuses_is_an_error() {
+    // Debian's keepalived 2.2.7 (and our 2.4.3 build) has no ipset support: `keepalived -t`
+    // says "(Line 2) Unknown keyword 'vrrp_ipsets'" and fails.
+    let text = format!("global_defs {{\n vrrp_ipsets a b\n}}\n{INSTANCE}}}\n");
+    let got: Vec<_> = diags(&text, "refused")
+        .into_iter()
+        .map(|(l, s, _)| (l, s))
+        .collect();
+    assert_eq!(got, [(2, Severity::Error)]);
+}
+
+#[test]
 fn a_section_not_done_is_reported_once_on_its_line() {
     let text = format!(
         "bfd_instance b {{\n neighbor_ip 10.0.0.2\n min_rx 50\n}}\nvrrp_track_process p {{\n process nginx\n weight 10\n}}\n{INSTANCE} track_process {{\n  p\n }}\n}}\n"

@@ -141,7 +141,7 @@ pub static ROWS: &[Row] = &[
     r(Global, "vrrp_higher_prio_send_advert", BoolOpt, DONE, "off", "", "a master sends an advert before yielding to a higher priority"),
     r(Global, "vrrp_version", Int(2, 3), DONE, "2", "", "VRRP version of instances that set none"),
     r(Global, "vrrp_iptables", Words, FIREWALL, "none", "", "iptables chains for no_accept and VMAC filtering"),
-    r(Global, "vrrp_ipsets", Words, FIREWALL, "none", "", "ipset names for no_accept"),
+    r(Global, "vrrp_ipsets", Words, Status::Refused("keepalived as Debian builds it (without ipset support) does not know it: \"Unknown keyword\", and `keepalived -t` fails"), "none", "", "ipset names for no_accept"),
     r(Global, "nftables", Words, FIREWALL, "none", "", "nftables table for no_accept and VMAC filtering"),
     r(Global, "nftables_priority", Int(-2147483648, 2147483647), FIREWALL, "-1", "", "priority of the nftables chains"),
     r(Global, "nftables_ifindex", Flag, FIREWALL, "off", "", "match interfaces by index in nftables rules"),
