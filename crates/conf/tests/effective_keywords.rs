@@ -58,10 +58,7 @@ fn global_defaults_reach_every_instance() {
     assert!(r.lower_prio_no_advert && r.higher_prio_send_advert);
     assert!(r.check_unicast_src && r.skip_check_adv_addr);
     assert_eq!(r.version, Version::V3);
-    assert_eq!(
-        r.primary_address,
-        "10.0.0.2".parse::<std::net::IpAddr>().unwrap()
-    );
+    assert_eq!(r.primary_address, std::net::IpAddr::from([10, 0, 0, 2]));
     assert_eq!(
         scheduling(&report.config),
         Scheduling {
@@ -99,10 +96,7 @@ fn instance_settings_override_the_globals() {
     assert!(r.skip_check_adv_addr);
     assert_eq!(r.version, Version::V2);
     // unicast_src_ip wins over mcast_src_ip.
-    assert_eq!(
-        r.primary_address,
-        "10.0.0.3".parse::<std::net::IpAddr>().unwrap()
-    );
+    assert_eq!(r.primary_address, std::net::IpAddr::from([10, 0, 0, 3]));
 }
 
 #[test]

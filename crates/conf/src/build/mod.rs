@@ -76,7 +76,7 @@ pub fn build(nodes: &[Node], diags: &mut Vec<Diagnostic>) -> Config {
                 }
             }
             "track_file" | "vrrp_track_file" => {
-                if let Some(s) = section(node, &keywords::TRACK_FILE, true, diags) {
+                if let Some(s) = section(node, &keywords::TRACK_FILE, diags) {
                     check_weight(&s.settings, model::FILE_WEIGHT_MAX, diags);
                     duplicate(cfg.track_files.contains_key(&s.name), node, diags);
                     cfg.track_files.insert(s.name.clone(), s);
@@ -110,8 +110,12 @@ pub fn build(nodes: &[Node], diags: &mut Vec<Diagnostic>) -> Config {
             "static_ipaddress" => cfg.static_addresses.extend(lists::addresses(node, diags)),
             "static_routes" => cfg.static_routes.extend(lists::entries(node)),
             "static_rules" => cfg.static_rules.extend(lists::entries(node)),
-            "bfd_instance" => not_done_section(node, &keywords::BFD, diags),
-            "track_group" => not_done_section(node, &keywords::TRACK_GROUP, diags),
+            "bfd_instance" => {
+                section(node, &keywords::BFD, diags);
+            }
+            "track_group" => {
+                section(node, &keywords::TRACK_GROUP, diags);
+            }
             key if top_level::is_top_level(key) => {
                 top_level::read(node, &mut cfg.global.settings, diags)
             }
@@ -138,12 +142,6 @@ pub fn build(nodes: &[Node], diags: &mut Vec<Diagnostic>) -> Config {
         );
     }
     cfg
-}
-
-/// A section havipd does not run (its line said so): its lines are still checked.
-fn not_done_section(node: &Node, table: &Table, diags: &mut Vec<Diagnostic>) {
-    let mut settings = Settings::default();
-    values::walk_quietly(node.key(), node, table, &mut settings, diags);
 }
 
 fn global(node: &Node, g: &mut Global, diags: &mut Vec<Diagnostic>) {
@@ -203,17 +201,15 @@ fn check_weight(settings: &Settings, max: i64, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-/// A named section of `table`'s keywords; `statuses`: whether each line reports its status
-/// (not when the section's own line already said it is not done).
-fn section(
-    node: &Node,
-    table: &Table,
-    statuses: bool,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<Section> {
+/// A named section of `table`'s keywords. Each line reports its status, unless the
+/// section's own line already said the whole section is not done.
+fn section(node: &Node, table: &Table, diags: &mut Vec<Diagnostic>) -> Option<Section> {
     let name = section_name(node, diags)?;
     let mut settings = Settings::default();
-    if statuses {
+    let section_done = keywords::TOP
+        .row(node.key())
+        .is_none_or(|r| r.status == keywords::Status::Done);
+    if section_done {
         walk(node.key(), node, table, &mut settings, diags, |_, _| {});
     } else {
         values::walk_quietly(node.key(), node, table, &mut settings, diags);

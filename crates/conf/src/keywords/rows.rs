@@ -58,7 +58,8 @@ const STRICT: Status = warn(
 );
 const NOT_NOTIFIED: Status = warn("havipd does not run this notify script yet");
 const PRIO_CHANGES: Status = warn("havipd does not yet notify priority changes");
-const UNTESTED: Status = warn("havipd reads it, but no test yet shows it acting as keepalived does");
+const UNTESTED: Status =
+    warn("havipd reads it, but no test yet shows it acting as keepalived does");
 const EXTRA_IF: Status = warn("havipd sends no GARPs on extra interfaces yet");
 
 /// Every keyword of keepalived's VRRP side, per section.
@@ -116,7 +117,7 @@ pub static ROWS: &[Row] = &[
     r(Global, "dynamic_interfaces", Words, warn("havipd needs the interfaces at start (an interface deleted and created again is followed)"), "off", "", "allow instances on interfaces that do not exist yet"),
     r(Global, "default_interface", Str, warn("havipd needs an `interface` in each instance"), "eth0", "", "interface of instances and static addresses that name none"),
     r(Global, "disable_local_igmp", Flag, warn("havipd does not change IGMP reporting"), "off", "", "do not send IGMP reports for VMAC interfaces"),
-    r(Global, "v3_checksum_as_v2", BoolOpt, warn("havipd computes VRRPv3 checksums per RFC 5798 only"), "off", "2.2.8", "VRRPv3 IPv4 checksums without the pseudo-header, as old peers do"),
+    r(Global, "v3_checksum_as_v2", BoolOpt, warn("havipd always includes the pseudo-header in VRRPv3 IPv4 checksums"), "off", "2.2.8", "VRRPv3 IPv4 checksums without the pseudo-header, as old peers do"),
     r(Global, "lvs_timeouts", Words, IPVS, "kernel's", "", "IPVS connection timeouts"),
     r(Global, "lvs_flush", Flag, IPVS, "off", "", "flush IPVS at start"),
     r(Global, "lvs_flush_on_stop", Words, IPVS, "off", "", "flush IPVS at stop"),
@@ -140,7 +141,7 @@ pub static ROWS: &[Row] = &[
     r(Global, "vrrp_higher_prio_send_advert", BoolOpt, DONE, "off", "", "a master sends an advert before yielding to a higher priority"),
     r(Global, "vrrp_version", Int(2, 3), DONE, "2", "", "VRRP version of instances that set none"),
     r(Global, "vrrp_iptables", Words, FIREWALL, "none", "", "iptables chains for no_accept and VMAC filtering"),
-    r(Global, "vrrp_ipsets", Words, FIREWALL, "none", "", "ipset names for no_accept"),
+    r(Global, "vrrp_ipsets", Words, Status::Refused("keepalived as Debian builds it (without ipset support) does not know it: \"Unknown keyword\", and `keepalived -t` fails"), "none", "", "ipset names for no_accept"),
     r(Global, "nftables", Words, FIREWALL, "none", "", "nftables table for no_accept and VMAC filtering"),
     r(Global, "nftables_priority", Int(-2147483648, 2147483647), FIREWALL, "-1", "", "priority of the nftables chains"),
     r(Global, "nftables_ifindex", Flag, FIREWALL, "off", "", "match interfaces by index in nftables rules"),
@@ -210,8 +211,8 @@ pub static ROWS: &[Row] = &[
     r(Global, "vrrp_delay_after_boot", Secs(0.0, 3600.0), warn("havipd starts its instances at once"), "0", "2.4.0", "like vrrp_startup_delay, only in the first seconds after boot"),
     r(Global, "log_unknown_vrids", Flag, info("havipd counts adverts for unknown VRIDs (stats.json) instead of logging them"), "off", "", "log adverts for VRIDs no instance has"),
     r(Global, "vrrp_owner_ignore_adverts", Flag, warn("havipd's address owner (priority 255) answers adverts as the RFC says"), "off", "2.3.3", "an address owner ignores other routers' adverts"),
-    r(Global, "vmac_prefix", Str, warn("havipd names VMAC interfaces vrrp.<VRID>"), "vrrp.", "", "name prefix of VMAC interfaces"),
-    r(Global, "vmac_addr_prefix", Str, warn("havipd names VMAC interfaces vrrp.<VRID>"), "vrrp.", "", "name prefix of use_vmac_addr interfaces"),
+    r(Global, "vmac_prefix", Str, info("havipd names VMAC interfaces vrrp.<VRID>"), "vrrp.", "", "name prefix of VMAC interfaces"),
+    r(Global, "vmac_addr_prefix", Str, info("havipd names VMAC interfaces vrrp.<VRID>"), "vrrp.", "", "name prefix of use_vmac_addr interfaces"),
     r(Global, "umask", Str, PROC, "0177", "", "umask of files keepalived creates"),
     r(Global, "random_seed", Int(0, 4294967295), info("havipd seeds its own randomness"), "time", "", "seed of keepalived's random numbers"),
     r(Global, "reload_check_config", Words, RELOAD, "off", "", "check the config in a child before reloading"),
@@ -234,10 +235,10 @@ pub static ROWS: &[Row] = &[
     r(Instance, "interface", Str, DONE, "default_interface", "", "interface adverts are sent and received on"),
     r(Instance, "vrf", Str, warn("this kernel/havipd has no VRF support: adverts and VIPs go through the base interface"), "none", "", "VRF the instance runs in"),
     r(Instance, "use_vmac", Words, DONE, "off", "", "a macvlan interface with the virtual router's MAC"),
-    r(Instance, "use_vmac_addr", Flag, warn("havipd gives VMAC interfaces the VRRP MAC only"), "off", "", "keep the base interface's address on the VMAC"),
+    r(Instance, "use_vmac_addr", Flag, warn("havipd creates a VMAC on the instance's interface only"), "off", "", "a VMAC also on each other interface a VIP or eVIP uses"),
     r(Instance, "vmac_xmit_base", Flag, UNTESTED, "off", "", "send adverts from the base interface, not the VMAC"),
     r(Instance, "use_ipvlan", Words, warn("havipd creates no ipvlan interfaces"), "off", "", "an ipvlan interface instead of a VMAC"),
-    r(Instance, "native_ipv6", Flag, warn("havipd runs IPv6 instances only when their VIPs are IPv6"), "off", "", "an IPv6 instance even without IPv6 VIPs"),
+    r(Instance, "native_ipv6", Flag, warn("havipd takes the family from the VIPs only"), "off", "", "deprecated: force an IPv6 instance (the VIPs decide the family)"),
     r(Instance, "dont_track_primary", Flag, UNTESTED, "off", "", "a fault of the instance's own interface does not fault it"),
     r(Instance, "track_interface", Block, DONE, "none", "", "interfaces whose link state changes the priority or faults the instance"),
     r(Instance, "track_script", Block, DONE, "none", "", "vrrp_scripts changing the priority"),
@@ -265,8 +266,8 @@ pub static ROWS: &[Row] = &[
     r(Instance, "down_timer_adverts", Int(1, 100), DONE, "vrrp_down_timer_adverts", "", "adverts missed before a backup takes over"),
     r(Instance, "lower_prio_no_advert", BoolOpt, DONE, "vrrp_lower_prio_no_advert", "", "a master answers no lower-priority advert"),
     r(Instance, "higher_prio_send_advert", BoolOpt, DONE, "vrrp_higher_prio_send_advert", "", "a master sends an advert before yielding to a higher priority"),
-    r(Instance, "timer_expired_backup", Words, warn("havipd does not change its backup timer this way"), "off", "2.2.8", "on a late timer, stay backup if a higher-priority instance may be master"),
-    r(Instance, "thread_timer_expired", Words, warn("havipd does not change its backup timer this way"), "off", "2.3.2", "same as timer_expired_backup"),
+    r(Instance, "timer_expired_backup", Words, warn("havipd does not revert a late master to backup"), "off (254 when given without a value)", "2.2.8", "with nopreempt, a master that ran late reverts to backup when another may have taken over"),
+    r(Instance, "thread_timer_expired", Words, warn("havipd does not revert a late master to backup"), "off", "2.3.2", "same as timer_expired_backup"),
     r(Instance, "owner_ignore_adverts", Flag, warn("havipd's address owner (priority 255) answers adverts as the RFC says"), "vrrp_owner_ignore_adverts", "2.3.3", "an address owner ignores other routers' adverts"),
     r(Instance, "virtual_router_id", Int(1, 255), DONE, "none (required)", "", "the VRID"),
     r(Instance, "priority", Int(1, 255), DONE, "100", "", "priority in elections"),
@@ -275,13 +276,13 @@ pub static ROWS: &[Row] = &[
     r(Instance, "auth_hmac", Block, DONE, "none", "2.4.0", "HMAC-authenticated adverts, keys and mode"),
     r(Instance, "virtual_ipaddress", Block, DONE, "none", "", "the VIPs carried in adverts and held by the master"),
     r(Instance, "virtual_ipaddress_excluded", Block, UNTESTED, "none", "", "VIPs held by the master but not carried in adverts"),
-    r(Instance, "no_virtual_ipaddress", Flag, info("havipd runs the instance, and still reports it has no VIP"), "off", "2.2.8", "the instance has no VIPs on purpose"),
+    r(Instance, "no_virtual_ipaddress", Flag, info("havipd runs the instance, and still reports it has no VIP (no-vip)"), "off", "2.2.8", "the instance has no VIPs on purpose (addresses moved by the cloud)"),
     r(Instance, "promote_secondaries", Flag, warn("havipd does not set promote_secondaries on the interface"), "off", "", "removing one address keeps the others of its subnet"),
     r(Instance, "virtual_routes", Block, DONE, "none", "", "routes the master adds"),
     r(Instance, "virtual_rules", Block, DONE, "none", "", "policy rules the master adds"),
     r(Instance, "accept", Flag, info("havipd never filters traffic to VIPs: accept mode is what it does, but no_accept is not built"), "on (off under strict mode)", "", "a master accepts traffic to its VIPs"),
     r(Instance, "no_accept", Flag, warn("havipd adds no firewall rules: traffic to the VIPs is accepted"), "off (on under strict mode)", "", "a master drops traffic to VIPs it does not own"),
-    r(Instance, "v3_checksum_as_v2", BoolOpt, warn("havipd computes VRRPv3 checksums per RFC 5798 only"), "global v3_checksum_as_v2", "2.2.8", "VRRPv3 IPv4 checksums without the pseudo-header"),
+    r(Instance, "v3_checksum_as_v2", BoolOpt, warn("havipd always includes the pseudo-header in VRRPv3 IPv4 checksums"), "global v3_checksum_as_v2", "2.2.8", "VRRPv3 IPv4 checksums without the pseudo-header"),
     r(Instance, "nopreempt", Flag, DONE, "off", "", "a higher priority does not take over from a master"),
     r(Instance, "preempt", Flag, DONE, "on", "", "a higher priority takes over (the default)"),
     r(Instance, "preempt_delay", Secs(0.0, 1000.0), DONE, "0", "", "seconds after start before preempting"),
