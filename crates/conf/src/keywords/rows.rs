@@ -51,8 +51,7 @@ const RELOAD: Status =
     info("havipd reloads on SIGHUP and checks the config itself; this reload setting is not read");
 const NETLINK: Status = info("havipd sizes its own netlink buffers");
 const FIREWALL: Status = info("havipd adds no firewall rules (no_accept is not done)");
-const TRACK_PROCESS: Status =
-    warn("havipd does not track processes yet: the process's state never changes the priority");
+const TRACK_PROCESS: Status = DONE;
 const STRICT: Status = warn(
     "havipd applies strict mode's checks but not its no_accept firewall rules: traffic to the VIPs is accepted",
 );
@@ -81,11 +80,11 @@ pub static ROWS: &[Row] = &[
     r(Top, "linkbeat_interfaces", Block, info("havipd follows links through netlink only"), "none", "", "interfaces whose link state is polled (MII/ETHTOOL) instead of read from netlink"),
     r(Top, "linkbeat_use_polling", Flag, info("havipd follows links through netlink only"), "off", "", "poll every interface's link state instead of using netlink"),
     r(Top, "interface_up_down_delays", Block, warn("havipd acts on link changes at once"), "none", "", "per interface, how long a link must stay down/up before instances react"),
-    r(Top, "net_namespace", Str, warn("havipd runs in the namespace it is started in"), "none", "", "run keepalived in this network namespace"),
+    r(Top, "net_namespace", Str, DONE, "none", "", "run keepalived in this network namespace"),
     r(Top, "net_namespace_ipvs", Str, IPVS, "none", "", "network namespace of IPVS"),
     r(Top, "namespace_with_ipsets", Flag, info("havipd uses no ipsets"), "off", "", "ipset names are per namespace"),
-    r(Top, "use_pid_dir", Flag, info("havipd's pid files are named by -p and -r"), "off", "", "put pid files in /run/keepalived"),
-    r(Top, "instance", Str, warn("havipd has no instance names: files and pid files are not suffixed"), "none", "", "name of this keepalived instance, used in file names and by @ conditionals"),
+    r(Top, "use_pid_dir", Flag, DONE, "off", "", "put pid files in /run/keepalived"),
+    r(Top, "instance", Str, DONE, "none", "", "name of this keepalived instance, used in file names and by @ conditionals"),
     r(Top, "child_wait_time", Int(0, 2147483647), info("havipd waits for its worker its own way"), "5", "", "seconds to wait for children to stop at shutdown"),
     r(Top, "bfd_instance", Block, BFD, "none", "", "a BFD session to a neighbour"),
 
@@ -123,8 +122,8 @@ pub static ROWS: &[Row] = &[
     r(Global, "lvs_flush_on_stop", Words, IPVS, "off", "", "flush IPVS at stop"),
     r(Global, "lvs_flush_onstop", Words, IPVS, "off", "", "old name of lvs_flush_on_stop"),
     r(Global, "lvs_sync_daemon", Words, IPVS, "none", "", "IPVS connection sync daemon, following an instance"),
-    r(Global, "vrrp_mcast_group4", Ip, warn("havipd sends IPv4 adverts to 224.0.0.18 only"), "224.0.0.18", "", "IPv4 multicast group of adverts"),
-    r(Global, "vrrp_mcast_group6", Ip, warn("havipd sends IPv6 adverts to ff02::12 only"), "ff02::12", "", "IPv6 multicast group of adverts"),
+    r(Global, "vrrp_mcast_group4", Ip, DONE, "224.0.0.18", "", "IPv4 multicast group of adverts"),
+    r(Global, "vrrp_mcast_group6", Ip, DONE, "ff02::12", "", "IPv6 multicast group of adverts"),
     r(Global, "vrrp_garp_master_delay", Int(0, 1000), DONE, "5", "", "seconds after becoming master before the second burst of GARPs"),
     r(Global, "vrrp_garp_master_repeat", Int(0, 255), DONE, "5", "", "GARPs per burst on becoming master"),
     r(Global, "vrrp_garp_master_refresh", Int(0, 86400), DONE, "0 (off)", "", "seconds between GARP refreshes while master"),
@@ -159,9 +158,9 @@ pub static ROWS: &[Row] = &[
     r(Global, "vrrp_rlimit_rttime", Int(2, 2147483647), PROC, "10000", "", "RLIMIT_RTTIME (us) of the real-time VRRP process"),
     r(Global, "vrrp_rlimit_rtime", Int(2, 2147483647), PROC, "10000", "", "old name of vrrp_rlimit_rttime"),
     r(Global, "notify_fifo", Words, DONE, "none", "", "FIFO every state change is written to"),
-    r(Global, "notify_fifo_script", Script, warn("havipd does not start a FIFO reader script yet"), "none", "", "script started to read notify_fifo"),
+    r(Global, "notify_fifo_script", Script, DONE, "none", "", "script started to read notify_fifo"),
     r(Global, "vrrp_notify_fifo", Words, DONE, "none", "", "FIFO every VRRP state change is written to"),
-    r(Global, "vrrp_notify_fifo_script", Script, warn("havipd does not start a FIFO reader script yet"), "none", "", "script started to read vrrp_notify_fifo"),
+    r(Global, "vrrp_notify_fifo_script", Script, DONE, "none", "", "script started to read vrrp_notify_fifo"),
     r(Global, "vrrp_notify_priority_changes", BoolOpt, PRIO_CHANGES, "off", "", "write priority changes to the notify FIFOs"),
     r(Global, "fifo_write_vrrp_states_on_reload", Flag, info("havipd writes no states to the FIFO on reload"), "off", "", "write every instance's state to the FIFOs after a reload"),
     r(Global, "lvs_notify_fifo", Words, IPVS, "none", "", "FIFO of checker events"),
@@ -247,7 +246,7 @@ pub static ROWS: &[Row] = &[
     r(Instance, "track_bfd", Block, BFD, "none", "", "BFD sessions changing the priority"),
     r(Instance, "mcast_src_ip", Ip, DONE, "interface's primary address", "", "source address of multicast adverts"),
     r(Instance, "unicast_src_ip", Ip, DONE, "interface's primary address", "", "source address of unicast adverts"),
-    r(Instance, "mcast_dst_ip", Ip, warn("havipd sends adverts to the standard group only"), "vrrp_mcast_group4/6", "", "multicast group of this instance's adverts"),
+    r(Instance, "mcast_dst_ip", Ip, DONE, "vrrp_mcast_group4/6", "", "multicast group of this instance's adverts"),
     r(Instance, "track_src_ip", Flag, warn("havipd does not fault an instance whose source address goes"), "off", "", "fault when the source address is removed"),
     r(Instance, "version", Int(2, 3), DONE, "vrrp_version", "", "VRRP version"),
     r(Instance, "check_unicast_src", Flag, DONE, "off", "", "drop unicast adverts from addresses that are not peers"),
@@ -387,5 +386,5 @@ pub static ROWS: &[Row] = &[
 #[rustfmt::skip]
 pub static VALUES: &[ValueRow] = &[
     ValueRow { section: Authentication, keyword: "auth_type", value: "PASS", status: DONE, meaning: "a clear-text password of up to 8 characters in VRRPv2 adverts" },
-    ValueRow { section: Authentication, keyword: "auth_type", value: "AH", status: warn("havipd does not do IPsec AH yet: adverts go unauthenticated and AH adverts are not understood"), meaning: "IPsec Authentication Header on VRRPv2 adverts" },
+    ValueRow { section: Authentication, keyword: "auth_type", value: "AH", status: DONE, meaning: "IPsec Authentication Header on VRRPv2 adverts" },
 ];
