@@ -103,11 +103,19 @@ impl Lab {
 
     /// Starts a daemon in a host's namespace; stdout and stderr go to `<dir>/<name>.log`.
     pub fn spawn(&mut self, host: &str, name: &str, argv: &[&str]) {
+        let ns = self.ns(host);
+        let mut line = vec!["ip", "netns", "exec", &ns];
+        line.extend_from_slice(argv);
+        self.spawn_here(name, &line);
+    }
+
+    /// Starts a daemon in the test's own namespace (one that enters a namespace itself);
+    /// stdout and stderr go to `<dir>/<name>.log`.
+    pub fn spawn_here(&mut self, name: &str, argv: &[&str]) {
         let log = std::fs::File::create(self.dir.join(format!("{name}.log"))).expect("log file");
         let err = log.try_clone().expect("log file");
-        let child = Command::new("ip")
-            .args(["netns", "exec", &self.ns(host)])
-            .args(argv)
+        let child = Command::new(argv[0])
+            .args(&argv[1..])
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(err)
