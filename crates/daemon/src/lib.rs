@@ -188,6 +188,15 @@ pub fn main() -> ExitCode {
     logging::init(args.log_console, args.log_detail, args.log_facility);
     let _ = (args.dont_fork, args.vrrp_only);
     let _ = (&args.checkers_pid_file, &args.bfd_pid_file);
+    // `-t` checks the interfaces inside the net_namespace, as keepalived does.
+    if args.config_test {
+        let (file, id, ns) = (
+            &args.file,
+            args.config_id.clone(),
+            args.namespace.as_deref(),
+        );
+        placement::enter_namespace_to_check(file, id, ns);
+    }
     if args.config_test {
         held.release();
         return ExitCode::from(config_test_code(&checked(&args).0));

@@ -112,6 +112,37 @@ impl Placement {
     }
 }
 
+/// For `-t`: enters the network namespace `-s` or the config names, so that its interfaces are
+/// checked where they will be, as `keepalived -t` does. One that cannot be entered is logged
+/// and the check runs where havipd is.
+pub fn enter_namespace_to_check(file: &Path, config_id: Option<String>, namespace: Option<&str>) {
+    let report = conf::check(
+        &conf::reader::Disk,
+        file,
+        None,
+        &conf::Options {
+            config_id,
+            cloud: false,
+        },
+    );
+    let keys = Keys {
+        namespace: Names::of(&report.config, namespace).namespace,
+        ..Keys::default()
+    };
+    if let Err(e) = keys.validate() {
+        warn!("{}: {e}", file.display());
+        return;
+    }
+    if let Some(ns) = keys.namespace_file() {
+        if let Err(e) = crate::sys::enter_network_namespace(&ns) {
+            warn!(
+                "cannot enter the network namespace {}: {e}; checking the interfaces here",
+                ns.display()
+            );
+        }
+    }
+}
+
 /// Why a reload to `new` names cannot be applied, if it cannot (keepalived refuses the same).
 pub fn reload_refusal(running: &Names, new: &Names) -> Option<String> {
     let mut why = Vec::new();

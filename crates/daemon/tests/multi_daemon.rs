@@ -12,6 +12,7 @@ use common::{Lab, wait_until};
 use ctl::placement::Keys;
 use ctl::{Client, Reply, Request, Status};
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::Duration;
 
 /// A pair's instance named after its host, so each daemon's status shows its own.
@@ -183,6 +184,21 @@ fn two_pairs_in_four_namespaces_run_side_by_side_started_as_keepalived_is() {
         1,
         "n1 changed state:\n{n1_log}"
     );
+
+    // A reload may not move a daemon to another instance name (keepalived refuses it too).
+    let (_, name, keys, conf) = &named[1];
+    let text = std::fs::read_to_string(conf).expect("m2's config");
+    let renamed = text.replace(keys.instance.as_deref().expect("instance"), "renamed");
+    std::fs::write(conf, renamed).expect("rewrite");
+    let socket = ctl::placement::socket_in(&keys.state_dir()).expect("socket");
+    match Client::one(&socket, &Request::Reload) {
+        Ok(Reply::Reload(r)) => {
+            assert!(!r.applied, "{r:?}");
+            assert!(r.message.contains("instance would change"), "{r:?}");
+        }
+        other => panic!("reload: {other:?}"),
+    }
+    assert_eq!(instances(keys), vec![name.to_string()]);
 }
 
 /// Invocations keepalived refuses beside the running ones are refused, with a message.
@@ -424,4 +440,40 @@ fn havipd_runs_side_by_side_exactly_where_keepalived_does() {
 
 fn verdict(beside: bool) -> &'static str {
     if beside { "runs" } else { "refuses" }
+}
+
+#[test]
+fn config_test_checks_the_interfaces_inside_net_namespace() {
+    let Some(mut lab) = Lab::new("nstest", &[]) else {
+        return;
+    };
+    lab.host("a", &["10.63.0.1/24"]);
+    let ns = lab.ns("a");
+    // An interface only the namespace has.
+    let ifname = format!("{}t", &ns[ns.len().saturating_sub(12)..]);
+    lab.sh_in(
+        "a",
+        &format!("ip link add {ifname} type veth peer name {ifname}p"),
+    );
+    let body = format!(
+        "vrrp_instance V {{\n interface {ifname}\n virtual_router_id 9\n virtual_ipaddress {{\n  10.63.0.100/24\n }}\n}}\n"
+    );
+    let inside = lab.write("inside.conf", &format!("net_namespace {ns}\n{body}"));
+    let here = lab.write("here.conf", &body);
+    let test = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_havipd"))
+            .args(args)
+            .output()
+            .expect("havipd -t");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = test(&["-t", "-l", "-f", &inside]);
+    assert_eq!(code, Some(0), "{err}");
+    let (code, err) = test(&["-t", "-l", "-f", &here]);
+    assert_ne!(code, Some(0), "{ifname} is not here:\n{err}");
+    let (code, err) = test(&["-t", "-l", "-f", &here, "-s", &ns]);
+    assert_eq!(code, Some(0), "-s enters it too:\n{err}");
 }
