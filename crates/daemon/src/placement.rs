@@ -133,13 +133,14 @@ pub fn enter_namespace_to_check(file: &Path, config_id: Option<String>, namespac
         warn!("{}: {e}", file.display());
         return;
     }
-    if let Some(ns) = keys.namespace_file() {
-        if let Err(e) = crate::sys::enter_network_namespace(&ns) {
-            warn!(
-                "cannot enter the network namespace {}: {e}; checking the interfaces here",
-                ns.display()
-            );
-        }
+    let Some(ns) = keys.namespace_file() else {
+        return;
+    };
+    if let Err(e) = crate::sys::enter_network_namespace(&ns) {
+        warn!(
+            "cannot enter the network namespace {}: {e}; checking the interfaces here",
+            ns.display()
+        );
     }
 }
 
