@@ -94,6 +94,9 @@ impl Placement {
         if let Err(e) = ctl::placement::socket_in(&state_dir) {
             bail!("{e}");
         }
+        // The supervisor keeps nothing of the parse; its pages would be the worker's too.
+        drop(report);
+        crate::sys::release_free_heap();
         Ok(Placement {
             state_dir,
             pid_file: flags.pid_file.map(Path::to_path_buf),
