@@ -87,6 +87,19 @@ impl Placement {
         if let Err(e) = keys.validate() {
             bail!("{}: {e}", flags.file.display());
         }
+        for (what, file) in [
+            ("pid file", flags.pid_file),
+            ("VRRP pid file", flags.vrrp_pid_file),
+        ] {
+            let Some(file) = file else { continue };
+            let dir = file.parent().filter(|d| !d.as_os_str().is_empty());
+            if dir.is_some_and(|d| !d.is_dir()) {
+                bail!(
+                    "{what} {}: its directory does not exist (keepalived cannot create it either)",
+                    file.display()
+                );
+            }
+        }
         let state_dir = match flags.state_dir {
             Some(d) => d.to_path_buf(),
             None => keys.state_dir(),
