@@ -136,3 +136,132 @@ fn the_operator_verbs_read_and_drive_a_running_daemon() {
         text(&gone)
     );
 }
+
+/// A havipd started as keepalived is, without `--state-dir`: Neutron's way (`ip netns exec`,
+/// `-p`), or with `net_namespace` and `instance` at the top of its config, from here.
+struct Started {
+    ns: String,
+    dir: PathBuf,
+    children: Vec<Child>,
+}
+
+impl Drop for Started {
+    fn drop(&mut self) {
+        for c in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        let _ = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "for p in $(ip netns pids {0}); do kill -9 $p; done; ip netns del {0}",
+                self.ns
+            ))
+            .status();
+        let _ = std::fs::remove_dir_all(&self.dir);
+        let _ = std::fs::remove_dir_all(format!("/run/keepalived/{}", self.ns));
+        let _ = std::fs::remove_dir("/run/keepalived");
+    }
+}
+
+#[test]
+fn status_finds_each_daemon_from_the_flags_it_was_started_with() {
+    if hostcheck::skip_reason("daemon verbs by flags", &[]).is_some() {
+        return;
+    }
+    let havipd = lab::daemon::havipd_path().expect("havipd is built next to havip");
+    let ns = format!("hvclf{}", std::process::id());
+    let dir = std::env::temp_dir().join(&ns);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let mut started = Started {
+        ns: ns.clone(),
+        dir: dir.clone(),
+        children: Vec::new(),
+    };
+    sh(&format!(
+        "ip netns add {ns} && ip -n {ns} link add d0 type veth peer name d1 && \
+         ip -n {ns} link set d0 up && ip -n {ns} link set d1 up && \
+         ip -n {ns} addr add 10.8.1.1/24 dev d0 && ip -n {ns} addr add 10.8.2.1/24 dev d1"
+    ));
+    let instance = |name: &str, ifname: &str, vrid: u8| {
+        format!(
+            "vrrp_instance {name} {{\n interface {ifname}\n virtual_router_id {vrid}\n \
+             priority 100\n advert_int 1\n virtual_ipaddress {{\n  10.8.{vrid}.100/24\n }}\n}}\n"
+        )
+    };
+    let by_pid = dir.join("by-pid.conf");
+    std::fs::write(&by_pid, instance("BY_PID", "d0", 1)).expect("config");
+    let pid = dir.join("keepalived.pid");
+    let by_name = dir.join("by-name.conf");
+    let top = format!("net_namespace {ns}\ninstance {ns}i\n");
+    std::fs::write(&by_name, top + &instance("BY_NAME", "d1", 2)).expect("config");
+    let quiet = || std::process::Stdio::null();
+    for cmd in [
+        Command::new("ip")
+            .args(["netns", "exec", &ns])
+            .arg(&havipd)
+            .args(["-P", "-n", "-l", "-f"])
+            .arg(&by_pid)
+            .arg("-p")
+            .arg(&pid)
+            .arg("-r")
+            .arg(dir.join("keepalived.pid-vrrp")),
+        Command::new(&havipd).args(["-n", "-l", "-f"]).arg(&by_name),
+    ] {
+        started
+            .children
+            .push(cmd.stdout(quiet()).stderr(quiet()).spawn().expect("havipd"));
+    }
+    let status = |args: &[&std::ffi::OsStr]| {
+        Command::new(env!("CARGO_BIN_EXE_havip"))
+            .arg("status")
+            .args(args)
+            .output()
+            .expect("havip")
+    };
+    let by_pid_flags = [std::ffi::OsStr::new("-p"), pid.as_os_str()];
+    let by_name_flags = [std::ffi::OsStr::new("-f"), by_name.as_os_str()];
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let answers = |flags: &[&std::ffi::OsStr], name: &str| {
+        let mut out = status(flags);
+        while !text(&out).contains(&format!("{name}  ")) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+            out = status(flags);
+        }
+        out
+    };
+    let a = answers(&by_pid_flags, "BY_PID");
+    assert!(
+        text(&a).contains("BY_PID  ") && !text(&a).contains("BY_NAME"),
+        "{}",
+        text(&a)
+    );
+    let b = answers(&by_name_flags, "BY_NAME");
+    assert!(
+        text(&b).contains("BY_NAME  ") && !text(&b).contains("BY_PID"),
+        "{}",
+        text(&b)
+    );
+    // The same names given as flags instead of the config file.
+    let instance_flag = format!("{ns}i");
+    let as_flags = status(&[
+        "-s".as_ref(),
+        ns.as_ref(),
+        "--instance".as_ref(),
+        instance_flag.as_ref(),
+    ]);
+    assert!(text(&as_flags).contains("BY_NAME  "), "{}", text(&as_flags));
+    // Another instance name is another daemon: none answers there.
+    let other = status(&[
+        "-f".as_ref(),
+        by_name.as_os_str(),
+        "--instance".as_ref(),
+        "other".as_ref(),
+    ]);
+    assert_eq!(other.status.code(), Some(2), "{}", text(&other));
+    assert!(
+        text(&other).contains(&format!("/run/keepalived/{ns}/keepalived_other.pid.havip")),
+        "{}",
+        text(&other)
+    );
+}

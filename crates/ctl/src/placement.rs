@@ -44,12 +44,10 @@ impl Keys {
             ("net_namespace", &self.namespace),
             ("instance", &self.instance),
         ] {
-            if let Some(n) = name {
-                if n.is_empty() || n == "." || n == ".." || n.contains('/') || n.contains('\0') {
-                    return Err(format!(
-                        "{what} `{n}` cannot name a file: it must be a non-empty name without `/`"
-                    ));
-                }
+            if let Some(n) = name.as_deref().filter(|n| !is_file_name(n)) {
+                return Err(format!(
+                    "{what} `{n}` cannot name a file: it must be a non-empty name without `/`"
+                ));
             }
         }
         Ok(())
@@ -95,6 +93,11 @@ impl Keys {
             .as_ref()
             .map(|n| Path::new(NETNS_DIR).join(n))
     }
+}
+
+/// Whether `n` can be one path component.
+fn is_file_name(n: &str) -> bool {
+    !(n.is_empty() || n == "." || n == ".." || n.contains('/') || n.contains('\0'))
 }
 
 /// The control socket in `state_dir`, or why it cannot be bound there.
@@ -225,7 +228,11 @@ mod tests {
     #[test]
     fn over_long_socket_paths_are_refused() {
         let long = PathBuf::from(format!("/{}", "d".repeat(100)));
-        assert!(socket_in(&long).unwrap_err().contains("more than"));
+        assert!(
+            socket_in(&long)
+                .expect_err("too long")
+                .contains("more than")
+        );
         assert!(socket_in(Path::new("/run/havip")).is_ok());
     }
 }

@@ -164,6 +164,15 @@ pub fn main() -> ExitCode {
     logging::init(args.log_console, args.log_detail, args.log_facility);
     let _ = (args.dont_fork, args.vrrp_only);
     let _ = (&args.checkers_pid_file, &args.bfd_pid_file);
+    // `-t` checks the interfaces inside the net_namespace, as keepalived does.
+    if args.config_test {
+        let (file, id, ns) = (
+            &args.file,
+            args.config_id.clone(),
+            args.namespace.as_deref(),
+        );
+        placement::enter_namespace_to_check(file, id, ns);
+    }
     if args.config_test {
         held.release();
         return ExitCode::from(checked(&args).0.config_test_code());
@@ -204,9 +213,7 @@ fn run_worker(
     supervisor: u32,
 ) -> u8 {
     if let Some(ns) = placement.keys.namespace_file() {
-        let entered = std::fs::File::open(&ns)
-            .and_then(|file| sys::enter_net_namespace(std::os::fd::AsFd::as_fd(&file)));
-        match entered {
+        match sys::enter_net_namespace_file(&ns) {
             Ok(()) => info!(namespace = %ns.display(), "VRRP worker in its network namespace"),
             Err(e) => {
                 error!(

@@ -87,6 +87,19 @@ impl Placement {
         if let Err(e) = keys.validate() {
             bail!("{}: {e}", flags.file.display());
         }
+        for (what, file) in [
+            ("pid file", flags.pid_file),
+            ("VRRP pid file", flags.vrrp_pid_file),
+        ] {
+            let Some(file) = file else { continue };
+            let dir = file.parent().filter(|d| !d.as_os_str().is_empty());
+            if dir.is_some_and(|d| !d.is_dir()) {
+                bail!(
+                    "{what} {}: its directory does not exist (keepalived cannot create it either)",
+                    file.display()
+                );
+            }
+        }
         let state_dir = match flags.state_dir {
             Some(d) => d.to_path_buf(),
             None => keys.state_dir(),
@@ -94,6 +107,9 @@ impl Placement {
         if let Err(e) = ctl::placement::socket_in(&state_dir) {
             bail!("{e}");
         }
+        // The supervisor keeps nothing of the parse; its pages would be the worker's too.
+        drop(report);
+        crate::sys::release_free_heap();
         Ok(Placement {
             state_dir,
             pid_file: flags.pid_file.map(Path::to_path_buf),
@@ -109,6 +125,38 @@ impl Placement {
             namespace: self.keys.namespace.clone(),
             instance: self.keys.instance.clone(),
         }
+    }
+}
+
+/// For `-t`: enters the network namespace `-s` or the config names, so that its interfaces are
+/// checked where they will be, as `keepalived -t` does. One that cannot be entered is logged
+/// and the check runs where havipd is.
+pub fn enter_namespace_to_check(file: &Path, config_id: Option<String>, namespace: Option<&str>) {
+    let report = conf::check(
+        &conf::reader::Disk,
+        file,
+        None,
+        &conf::Options {
+            config_id,
+            cloud: false,
+        },
+    );
+    let keys = Keys {
+        namespace: Names::of(&report.config, namespace).namespace,
+        ..Keys::default()
+    };
+    if let Err(e) = keys.validate() {
+        warn!("{}: {e}", file.display());
+        return;
+    }
+    let Some(ns) = keys.namespace_file() else {
+        return;
+    };
+    if let Err(e) = crate::sys::enter_net_namespace_file(&ns) {
+        warn!(
+            "cannot enter the network namespace {}: {e}; checking the interfaces here",
+            ns.display()
+        );
     }
 }
 

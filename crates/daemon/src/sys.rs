@@ -229,3 +229,10 @@ pub fn enter_net_namespace(ns: std::os::fd::BorrowedFd<'_>) -> io::Result<()> {
         Err(io::Error::last_os_error())
     }
 }
+
+/// Moves the calling thread into the network namespace named by `file` (`/run/netns/NAME`), as
+/// keepalived's `net_namespace` does; threads it starts afterwards start there too.
+pub fn enter_net_namespace_file(file: &std::path::Path) -> io::Result<()> {
+    let ns = std::fs::File::open(file)?;
+    enter_net_namespace(std::os::fd::AsFd::as_fd(&ns))
+}

@@ -45,11 +45,20 @@ pub const HAVIPD: &[Section] = &[
     },
     Section {
         heading: "FILES",
-        intro: "",
+        intro: "/run/havip is the state directory of a havipd started the default way. \
+                --state-dir names another; without it, a havipd given -p FILE keeps its state in \
+                FILE.havip, and one whose keepalived would use another pid file (-s or the \
+                config's top-level net_namespace, instance or use_pid_dir) in that pid file's \
+                path followed by .havip, e.g. /run/keepalived/NAMESPACE/keepalived_INSTANCE.pid.havip.",
         entries: &[
             (
                 "/etc/keepalived/keepalived.conf",
                 "The configuration, keepalived's syntax; see keepalived.conf(5).",
+            ),
+            (
+                "/run/havip/havipd.pid",
+                "The supervisor's pid, locked while it runs: a second havipd on the same state \
+                 directory is refused.",
             ),
             (
                 "/etc/default/havipd",
@@ -129,7 +138,8 @@ pub const HAVIP: &[Section] = &[
             ),
             (
                 "/run/havip/havipd.sock",
-                "The running havipd's control socket (--state-dir moves it).",
+                "The running havipd's control socket (--state-dir moves it; -f, -p, -s and \
+                 --instance find it where havipd derived it, see havipd(8)).",
             ),
         ],
     },

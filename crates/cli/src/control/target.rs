@@ -24,9 +24,9 @@ pub struct Target {
     /// The namespace havipd was started with (`-s`), or its config's `net_namespace`.
     #[arg(short = 's', long = "namespace", value_name = "NAME")]
     pub namespace: Option<String>,
-    /// Its config's `instance`.
-    #[arg(long, value_name = "NAME")]
-    pub instance: Option<String>,
+    /// Its config's top-level `instance` (keepalived's instance name, not a vrrp_instance).
+    #[arg(long = "instance", id = "keepalived_instance", value_name = "NAME")]
+    pub keepalived_instance: Option<String>,
     /// The config id havipd was started with (`-i`), selecting `@id` lines of the file.
     #[arg(short = 'i', long = "config-id", value_name = "ID")]
     pub config_id: Option<String>,
@@ -62,7 +62,7 @@ impl Target {
             keys.use_pid_dir = global.use_pid_dir();
         }
         keys.namespace = self.namespace.clone().or(keys.namespace);
-        keys.instance = self.instance.clone().or(keys.instance);
+        keys.instance = self.keepalived_instance.clone().or(keys.instance);
         keys.validate()?;
         Ok(keys)
     }
