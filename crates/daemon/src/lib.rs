@@ -298,6 +298,11 @@ async fn start(
     } else {
         None
     };
+    let sock_ah = if configured.instances.iter().any(|i| i.ah.is_some()) {
+        Some(sockets::VrrpSocket::open_ah().context("AH socket")?)
+    } else {
+        None
+    };
     let fifo = match config.global.notify_fifo() {
         Some(path) => Some(
             notify_fifo::NotifyFifo::open(std::path::Path::new(path))
@@ -321,6 +326,7 @@ async fn start(
         clock: clock::Clock::new(),
         sock4,
         sock6,
+        sock_ah,
         dropped: run::Dropped::default(),
         backlog: run::Backlog::default(),
         outbox: None,
