@@ -9,7 +9,7 @@ use crate::netlink::Netlink;
 use crate::notify_fifo::NotifyFifo;
 use crate::observe::{self, Observation};
 use crate::packet_socket::PacketSender;
-use crate::sockets::{Received, RecvBuffer, RecvError, VrrpSocket};
+use crate::sockets::{Channel, Received, RecvBuffer, RecvError, VrrpSocket};
 use crate::state_files::StateFiles;
 use crate::tracking::Tracker;
 use anyhow::{Context, Result};
@@ -69,27 +69,6 @@ pub struct Backlog {
     v4: bool,
     v6: bool,
     ah: bool,
-}
-
-/// One of the loop's sockets: VRRP of a family, or VRRP in AH.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Channel {
-    /// IPv4 VRRP.
-    V4,
-    /// IPv6 VRRP.
-    V6,
-    /// IPv4 VRRP inside AH (`auth_type AH`).
-    Ah,
-}
-
-impl Channel {
-    /// The address family it carries.
-    pub fn family(self) -> Family {
-        match self {
-            Channel::V6 => Family::Ipv6,
-            Channel::V4 | Channel::Ah => Family::Ipv4,
-        }
-    }
 }
 
 impl Backlog {

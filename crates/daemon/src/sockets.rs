@@ -36,6 +36,27 @@ pub struct Received {
     pub ah_packet: Option<Vec<u8>>,
 }
 
+/// One of the loop's sockets: VRRP of a family, or VRRP in AH.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Channel {
+    /// IPv4 VRRP.
+    V4,
+    /// IPv6 VRRP.
+    V6,
+    /// IPv4 VRRP inside AH (`auth_type AH`).
+    Ah,
+}
+
+impl Channel {
+    /// The address family it carries.
+    pub fn family(self) -> Family {
+        match self {
+            Channel::V6 => Family::Ipv6,
+            Channel::V4 | Channel::Ah => Family::Ipv4,
+        }
+    }
+}
+
 /// Why a packet was not handed on.
 #[derive(Debug)]
 pub enum RecvError {

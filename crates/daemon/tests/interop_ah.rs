@@ -198,3 +198,62 @@ fn a_wrong_auth_pass_is_refused_by_both() {
         lab.log("b")
     );
 }
+
+/// A reload keeps the sequence counter (keepalived keeps `ipsecah_counter`): havipd, master,
+/// reloaded with the same configuration and then with the instance changed (restarted), goes
+/// on numbering above what keepalived accepted, so keepalived never refuses a number as
+/// already processed and never takes the VIP while havipd holds it.
+#[test]
+fn reloads_keep_the_sequence_numbers() {
+    let Some(mut lab) = lab_of("ahr") else { return };
+    let conf = config("BACKUP", 150, "s3cret", None);
+    let state = lab.havipd("a", "a", &conf);
+    lab.keepalived(
+        "b",
+        "b",
+        "keepalived",
+        &config("BACKUP", 100, "s3cret", None),
+    );
+    assert!(
+        wait_until(Duration::from_secs(10), || lab.holds("a", VIP)).is_some(),
+        "havipd never took the VIP:\n{}",
+        lab.log("a")
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    lab.reload("a");
+    assert!(
+        !dual_master(&lab, Duration::from_secs(4)),
+        "keepalived took over after an unchanged reload:\n{}",
+        lab.log("b")
+    );
+    // The instance changed: havipd stops it (priority 0), starts it again as a backup with
+    // its counter, and takes the VIP back after Master_Down_Interval.
+    std::fs::write(
+        lab.dir.join("a.conf"),
+        conf.replace("vrrp_garp_master_delay 1", "vrrp_garp_master_delay 2"),
+    )
+    .expect("config");
+    lab.reload("a");
+    assert!(
+        wait_until(Duration::from_secs(5), || lab.holds("b", VIP)).is_some(),
+        "keepalived did not take over while the changed instance restarted:\n{}",
+        lab.log("a")
+    );
+    assert!(
+        wait_until(Duration::from_secs(10), || lab.holds("a", VIP)
+            && !lab.holds("b", VIP))
+        .is_some(),
+        "havipd did not take the VIP back after the changed instance restarted:\n{}\n{}",
+        lab.log("a"),
+        lab.log("b")
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(lab.holds("a", VIP) && !lab.holds("b", VIP));
+    let log = lab.log("b");
+    assert!(
+        !log.contains("already processed"),
+        "keepalived refused havipd's numbers after a reload:\n{log}"
+    );
+    let s = stats_of(&lab, "a", &state, "VI_AH");
+    assert_eq!(s["auth_failure"].as_u64(), Some(0), "{s}");
+}
