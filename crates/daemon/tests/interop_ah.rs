@@ -7,7 +7,7 @@
 //! the rejections.
 
 mod common;
-use common::{Lab, stats_of, wait_until};
+use common::{Lab, scrape_metrics, stats_of, wait_until};
 use std::time::{Duration, Instant};
 
 const VIP: &str = "172.16.16.12";
@@ -155,7 +155,13 @@ fn keepalived_primary_havipd_secondary_ah_unicast() {
 #[test]
 fn a_wrong_auth_pass_is_refused_by_both() {
     let Some(mut lab) = lab_of("ahw") else { return };
-    let state = lab.havipd("a", "a", &config("BACKUP", 150, "s3cret", None));
+    let state = lab.havipd_with(
+        "a",
+        "a",
+        &config("BACKUP", 150, "s3cret", None),
+        "a",
+        &["--metrics-listen", "127.0.0.1:9650"],
+    );
     lab.keepalived(
         "b",
         "b",
@@ -187,6 +193,12 @@ fn a_wrong_auth_pass_is_refused_by_both() {
         "havipd counted no bad ICV: {s}"
     );
     assert_eq!(n("auth_failure"), n("auth_ah_invalid_icv"), "{s}");
+    let metric = format!(
+        "havip_auth_ah_rejected_total{{iname=\"VI_AH\",reason=\"invalid_icv\"}} {}",
+        n("auth_ah_invalid_icv")
+    );
+    let text = scrape_metrics(&lab, "a", 9650);
+    assert!(text.contains(&metric), "{metric} not in:\n{text}");
     assert_eq!(n("advert_rcvd"), 0, "nothing passed to the router: {s}");
     let refused = lab
         .log("b")
