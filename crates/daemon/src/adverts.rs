@@ -198,7 +198,13 @@ pub fn admit_ah(
     let Some(ah) = &mut inst.ah else {
         return AhVerdict::Refused;
     };
-    if !inst.router.envelope_ok(ttl, multicast, advert.version) || advert.auth != Auth::Ah {
+    // Only a backup or a master reads adverts (keepalived's dispatcher); the router drops
+    // the others, and the counter does not move.
+    let listening = matches!(inst.router.state(), State::Backup | State::Master);
+    if !listening
+        || !inst.router.envelope_ok(ttl, multicast, advert.version)
+        || advert.auth != Auth::Ah
+    {
         return AhVerdict::ToRouter;
     }
     let Ok(opened) = vrrp::ah::open(packet) else {
