@@ -158,7 +158,7 @@ impl Attacker {
         Ok(())
     }
 
-    /// Starts recording the VRRP frames that `server` sends, at its switch port.
+    /// Starts recording the VRRP frames (in AH too) that `server` sends, at its switch port.
     pub fn capture(&mut self, topo: &Topology, server: &Node) -> Result<()> {
         let port_name = topo.port_of(server);
         let from: Ipv4Addr = server.addr.parse()?;
@@ -177,7 +177,9 @@ impl Attacker {
                 let vrrp_from_server = arrival.ifindex == port
                     && f.get(12..14) == Some(&ETH_IPV4.to_be_bytes()[..])
                     && frame::ipv4(f).is_some_and(|ip| {
-                        ip.protocol == vrrp::checksum::IPPROTO_VRRP && ip.src == from
+                        (ip.protocol == vrrp::checksum::IPPROTO_VRRP
+                            || ip.protocol == vrrp::ah::IPPROTO_AH)
+                            && ip.src == from
                     });
                 if vrrp_from_server {
                     let t0 = *first.get_or_insert_with(Instant::now);

@@ -183,6 +183,33 @@ fn replayed_adverts_are_refused_by_keepalived_2_4_with_auth_hmac() {
     replay_refused(Kind::Keepalived24);
 }
 
+/// With `auth_type AH` the replayed adverts' sequence numbers were all accepted before: each
+/// is refused and the secondary takes over on time.
+fn replay_refused_ah(kind: Kind) -> Option<DrillResult> {
+    let r = run("attack-replay-ah", kind)?;
+    let took = r.time_to_new_master.expect("the secondary took over");
+    assert!(took <= MDI_S + 0.5, "{kind}: takeover after {took:.3} s");
+    assert_eq!(r.final_holder.as_deref(), Some("b"), "{kind}");
+    Some(r)
+}
+
+#[test]
+fn replayed_adverts_are_refused_by_havipd_with_ah() {
+    let Some(r) = replay_refused_ah(Kind::Havipd) else {
+        return;
+    };
+    assert!(
+        counter(&r, "b/VI_1", "auth_ah_replay") >= 3,
+        "{:?}",
+        r.auth_rejections
+    );
+}
+
+#[test]
+fn replayed_adverts_are_refused_by_keepalived_with_ah() {
+    replay_refused_ah(Kind::Keepalived);
+}
+
 fn skew_refused(kind: Kind) -> Option<DrillResult> {
     let r = run("attack-skew-hmac", kind)?;
     assert_eq!(r.final_holder.as_deref(), Some("a"), "{kind}");
