@@ -493,9 +493,9 @@ impl Daemon {
         }
     }
 
-    async fn drain(&mut self, family: Channel, batch: &mut RecvBuffer) {
-        *self.backlog.of(family) = true;
-        let sock = match family {
+    async fn drain(&mut self, ch: Channel, batch: &mut RecvBuffer) {
+        *self.backlog.of(ch) = true;
+        let sock = match ch {
             Channel::V4 => &self.sock4,
             Channel::V6 => &self.sock6,
             Channel::Ah => &self.sock_ah,
@@ -504,12 +504,12 @@ impl Daemon {
         let packets = match sock.recv_some(batch) {
             Ok(p) => p,
             Err(RecvError::Empty) => {
-                *self.backlog.of(family) = false;
+                *self.backlog.of(ch) = false;
                 return;
             }
             Err(RecvError::Io(e)) => {
                 warn!(error = %e, "receive error");
-                *self.backlog.of(family) = false;
+                *self.backlog.of(ch) = false;
                 return;
             }
             Err(RecvError::Malformed(why)) => {
@@ -519,10 +519,10 @@ impl Daemon {
         };
         // A batch shorter than the budget emptied the queue.
         if packets.len() < crate::sockets::BATCH {
-            *self.backlog.of(family) = false;
+            *self.backlog.of(ch) = false;
         }
         for pkt in packets {
-            self.receive(family.family(), pkt).await;
+            self.receive(ch.family(), pkt).await;
         }
     }
 
