@@ -68,7 +68,10 @@ fn ah_is_explained() {
         .nth(1)
         .and_then(|s| s.split("\nv3 (").next())
         .unwrap_or_else(|| panic!("{out}"));
-    assert!(primary.contains("state BACKUP, priority 150, nopreempt"), "{out}");
+    assert!(
+        primary.contains("state BACKUP, priority 150, nopreempt"),
+        "{out}"
+    );
     assert!(primary.contains("  auth AH\n"), "{out}");
     assert!(out.contains("[ah-master-cleared]"), "{out}");
 }
