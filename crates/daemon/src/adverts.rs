@@ -1,6 +1,7 @@
 //! Adverts on the wire for one instance: encoded once per destination, signed once per advert
 //! when `auth_hmac` signs (every unicast copy carries the same trailer, as keepalived sends
-//! them), and received ones authenticated before the router sees them.
+//! them) or sealed in AH with one sequence number per advert (`auth_type AH`: whole IPv4
+//! packets, for the AH socket), and received ones authenticated before the router sees them.
 
 use crate::instance::Instance;
 use crate::send_errors;
@@ -10,7 +11,7 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant};
 use tracing::warn;
 use vrrp::auth_hmac::{Rejection, TRAILER_LEN, UnixTime};
-use vrrp::{Advert, ChecksumMode, Family, PacketAddrs};
+use vrrp::{Action, Advert, Auth, ChecksumMode, Family, PacketAddrs, State};
 
 /// How often one instance logs rejections of the same kind.
 const LOG_EVERY: Duration = Duration::from_secs(10);
@@ -21,6 +22,9 @@ pub type Copies = Vec<(Vec<u8>, IpAddr)>;
 /// The copies of `advert` for each of the instance's destinations; `None` if it cannot be
 /// encoded (logged).
 pub fn copies(inst: &mut Instance, advert: &Advert) -> Option<Copies> {
+    if inst.ah.is_some() {
+        return sealed_copies(inst, advert);
+    }
     let mut trailer: Option<[u8; TRAILER_LEN]> = None;
     let mut out = Vec::with_capacity(inst.destinations.len());
     for k in 0..inst.destinations.len() {
@@ -48,6 +52,33 @@ pub fn copies(inst: &mut Instance, advert: &Advert) -> Option<Copies> {
             vrrp::reseal_ipv6_checksum(&mut bytes, &addrs);
         }
         out.push((bytes, dst));
+    }
+    Some(out)
+}
+
+/// The copies of an AH instance's advert: whole IPv4 packets, one IP identification and
+/// sequence number for all of them (keepalived's `vrrp_update_pkt`).
+fn sealed_copies(inst: &mut Instance, advert: &Advert) -> Option<Copies> {
+    let IpAddr::V4(src) = inst.primary else {
+        warn!(instance = %inst.name, "AH needs an IPv4 source");
+        return None;
+    };
+    let ah = inst.ah.as_mut()?;
+    let stamp = ah.stamp();
+    let mut out = Vec::with_capacity(inst.destinations.len());
+    for dst in &inst.destinations {
+        let IpAddr::V4(dst4) = *dst else { continue };
+        let addrs = PacketAddrs {
+            src: inst.primary,
+            dst: *dst,
+        };
+        match advert.encode(&addrs, ChecksumMode::MessageOnly) {
+            Ok(vrrp) => out.push((ah.seal(stamp, src, dst4, &vrrp), *dst)),
+            Err(e) => {
+                warn!(instance = %inst.name, error = %e, "advert not encodable");
+                return None;
+            }
+        }
     }
     Some(out)
 }
@@ -80,12 +111,16 @@ pub fn send(inst: &mut Instance, sock: &VrrpSocket, advert: &Advert) {
 /// Rate limit of rejection logs, per instance and kind.
 #[derive(Debug, Default)]
 pub struct RejectionLog {
-    last: Vec<(std::mem::Discriminant<Rejection>, Instant)>,
+    last: Vec<(u64, Instant)>,
 }
 
 impl RejectionLog {
-    fn due(&mut self, r: &Rejection) -> bool {
-        let kind = std::mem::discriminant(r);
+    fn due<T: 'static>(&mut self, r: &T) -> bool {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        std::any::TypeId::of::<T>().hash(&mut h);
+        std::mem::discriminant(r).hash(&mut h);
+        let kind = h.finish();
         let now = Instant::now();
         match self.last.iter_mut().find(|(k, _)| *k == kind) {
             Some((_, at)) if now.duration_since(*at) < LOG_EVERY => false,
@@ -136,5 +171,123 @@ pub fn admit(
             }
             false
         }
+    }
+}
+
+/// What becomes of an advert that came in AH.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AhVerdict {
+    /// Authenticated, with this sequence number: on to the router.
+    Accepted(u32),
+    /// Not authenticated here: the router drops and counts it itself (TTL, version, or an auth
+    /// type field other than AH), as keepalived checks those first.
+    ToRouter,
+    /// Refused (counted as an authentication failure).
+    Refused,
+}
+
+/// keepalived's checks of an advert that came in AH, for an AH instance: the router's own
+/// checks that come first, then the ICV, the SPI and the sequence number.
+pub fn admit_ah(
+    inst: &mut Instance,
+    packet: &[u8],
+    ttl: u8,
+    multicast: bool,
+    advert: &Advert,
+) -> AhVerdict {
+    let Some(ah) = &mut inst.ah else {
+        return AhVerdict::Refused;
+    };
+    // Only a backup or a master reads adverts (keepalived's dispatcher); the router drops
+    // the others, and the counter does not move.
+    let listening = matches!(inst.router.state(), State::Backup | State::Master);
+    if !listening
+        || !inst.router.envelope_ok(ttl, multicast, advert.version)
+        || advert.auth != Auth::Ah
+    {
+        return AhVerdict::ToRouter;
+    }
+    let Ok(opened) = vrrp::ah::open(packet) else {
+        return AhVerdict::Refused;
+    };
+    let backup = inst.router.state() == State::Backup;
+    match ah.verify(packet, &opened, backup) {
+        Ok(()) => AhVerdict::Accepted(opened.ah.seq),
+        Err(r) => {
+            inst.router.auth_failed();
+            if inst.auth_log.due(&r) {
+                warn!(instance = %inst.name, src = %opened.ip.addrs.src, "advert refused: {r}");
+            }
+            AhVerdict::Refused
+        }
+    }
+}
+
+/// keepalived's sequence counter rules on what the router made of an authenticated AH advert
+/// (`seq`, from `src` at `priority`), before its answer is sealed: a master that heard a lower
+/// one goes one above that number; one that heard a higher one lets a stopped counter go.
+/// `was`: the state and effective priority before the advert.
+pub fn after_ah(
+    inst: &mut Instance,
+    (was, our_priority): (State, u8),
+    (src, priority, seq): (IpAddr, u8, u32),
+    actions: &[Action],
+) {
+    let dropped = actions.iter().any(|a| matches!(a, Action::Dropped { .. }));
+    let primary = inst.primary;
+    let Some(ah) = &mut inst.ah else { return };
+    // A priority 0 advert is answered before these rules, as keepalived does.
+    if was != State::Master || dropped || priority == 0 {
+        return;
+    }
+    match vrrp::ah::outranks(priority, src, our_priority, primary) {
+        std::cmp::Ordering::Less => ah.counter().master_heard_lower(seq),
+        std::cmp::Ordering::Greater => ah.counter().heard_master(),
+        std::cmp::Ordering::Equal => {}
+    }
+}
+
+/// Sorts a received advert for instance `inst` by how it came: in AH for an AH instance, it is
+/// authenticated here (`Some(Some(seq))` when it passed, `None` when refused); in plain VRRP
+/// for an AH instance, its auth type is taken as none, so the router counts the mismatch
+/// (keepalived: "No AH header but auth type is AH"); otherwise `Some(None)`.
+pub fn sort_ah(
+    inst: &mut Instance,
+    pkt: &crate::sockets::Received,
+    multicast: bool,
+    advert: &mut Advert,
+) -> Option<Option<u32>> {
+    match (&pkt.ah_packet, inst.ah.is_some()) {
+        (Some(packet), true) => match admit_ah(inst, packet, pkt.ttl, multicast, advert) {
+            AhVerdict::Accepted(seq) => Some(Some(seq)),
+            AhVerdict::ToRouter => Some(None),
+            AhVerdict::Refused => None,
+        },
+        (None, true) => {
+            advert.auth = Auth::None;
+            Some(None)
+        }
+        (_, false) => Some(None),
+    }
+}
+
+impl crate::run::Daemon {
+    /// As [`crate::run::Daemon::handle`], for an advert authenticated in AH with sequence
+    /// number `seq`: keepalived's counter rules apply between the router's decision and its
+    /// answer being sealed.
+    pub async fn handle_ah_advert(&mut self, k: usize, event: vrrp::Event, seq: u32) {
+        let vrrp::Event::Advert {
+            src, ref advert, ..
+        } = event
+        else {
+            return;
+        };
+        let priority = advert.priority;
+        let now = self.clock.now();
+        let inst = &mut self.instances[k];
+        let was = (inst.router.state(), inst.router.effective_priority());
+        let actions = inst.router.handle(now, event);
+        after_ah(inst, was, (src, priority, seq), &actions);
+        self.carry_out(k, actions).await;
     }
 }

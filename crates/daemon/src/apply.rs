@@ -5,7 +5,7 @@ use crate::pacing::Frame;
 use crate::run::Daemon;
 use std::net::IpAddr;
 use tracing::{debug, info, warn};
-use vrrp::{Action, Family, Notify, Reason, State};
+use vrrp::{Action, Notify, Reason, State};
 
 impl Daemon {
     /// Carries out instance `k`'s actions, in order.
@@ -14,11 +14,8 @@ impl Daemon {
             let inst = &self.instances[k];
             match action {
                 Action::SendAdvert(advert) => {
-                    let sock = if inst.family == Family::Ipv4 {
-                        &self.sock4
-                    } else {
-                        &self.sock6
-                    };
+                    let sock =
+                        crate::outbox::socket_for(inst, [&self.sock4, &self.sock6, &self.sock_ah]);
                     match (&mut self.outbox, sock) {
                         (Some(out), _) => {
                             if let Some(c) = crate::adverts::copies(&mut self.instances[k], &advert)
@@ -34,6 +31,12 @@ impl Daemon {
                 }
                 Action::Transition { from, to, reason } => {
                     info!("({}) {from} -> {to}: {reason}", inst.name);
+                    if to == State::Master
+                        && let Some(ah) = &mut self.instances[k].ah
+                    {
+                        ah.counter().became_master();
+                    }
+                    let inst = &self.instances[k];
                     let priority = inst.router.effective_priority();
                     let record = ctl::EventRecord {
                         time: crate::state_files::unix_now(),

@@ -54,6 +54,9 @@ pub struct Instance {
     pub auth: Option<HmacSession>,
     /// When each kind of rejected advert was last logged.
     pub auth_log: crate::adverts::RejectionLog,
+    /// `auth_type AH`: key, sequence counter, rejections (kept by a reload, as keepalived
+    /// keeps `ipsecah_counter`).
+    pub ah: Option<vrrp::ah::AhSession>,
     /// When the last advert reached the router.
     pub last_advert: Option<tokio::time::Instant>,
     /// The last transition.
@@ -91,6 +94,14 @@ impl Instance {
             }
             (_, new) => new,
         };
+    }
+
+    /// Takes the AH state of the same instance before a reload: its sequence counter and IP
+    /// identification go on (keepalived copies `ipsecah_counter`), with the new key.
+    pub fn adopt_ah(&mut self, old: Option<&vrrp::ah::AhSession>) {
+        if let (Some(new), Some(old)) = (&mut self.ah, old) {
+            new.carry_over(old);
+        }
     }
 
     /// MAC that announcements carry and the interface they leave by.
@@ -227,6 +238,10 @@ pub async fn build(
             identity,
             auth,
             auth_log: Default::default(),
+            ah: e
+                .ah_key
+                .clone()
+                .map(|k| vrrp::ah::AhSession::new(k, !e.router.unicast_peers.is_empty())),
             last_advert: None,
             last_transition: None,
             send_errors: Default::default(),

@@ -339,6 +339,11 @@ async fn start(
     } else {
         None
     };
+    let sock_ah = if configured.instances.iter().any(|i| i.ah.is_some()) {
+        Some(sockets::VrrpSocket::open_ah().context("AH socket")?)
+    } else {
+        None
+    };
     let fifo = notify_fifo::NotifyFifos::open(&config.global);
     let (reports, reports_rx) = tokio::sync::mpsc::unbounded_channel();
     let watchers = configure::spawn_watchers(&config, &mut configured.tracker, &reports)?;
@@ -357,6 +362,7 @@ async fn start(
         clock: clock::Clock::new(),
         sock4,
         sock6,
+        sock_ah,
         dropped: run::Dropped::default(),
         backlog: run::Backlog::default(),
         outbox: None,

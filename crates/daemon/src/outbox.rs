@@ -1,8 +1,11 @@
 //! Adverts of instances whose timers fire at one instant, sent together: one `sendmmsg` per
-//! source address and interface instead of one `sendmsg` per copy.
+//! source address, interface and socket (AH instances' go by the AH socket) instead of one
+//! `sendmsg` per copy.
 
 use crate::adverts::{self, Copies};
+use crate::instance::Instance;
 use crate::run::Daemon;
+use crate::sockets::VrrpSocket;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use vrrp::Family;
@@ -11,22 +14,27 @@ use vrrp::Family;
 pub type Queued = (usize, u8, Copies);
 
 impl Daemon {
+    /// The socket `inst`'s adverts go by (and its multicast group is joined on).
+    pub fn socket_of(&self, inst: &Instance) -> &Option<VrrpSocket> {
+        socket_for(inst, [&self.sock4, &self.sock6, &self.sock_ah])
+    }
+
     /// Sends the adverts queued while timers fired, grouped by source and interface, and
     /// accounts each copy to its instance.
     pub fn flush_outbox(&mut self, queued: Vec<Queued>) {
-        let mut groups: BTreeMap<(IpAddr, u32), Vec<Queued>> = BTreeMap::new();
+        let mut groups: BTreeMap<(IpAddr, u32, bool), Vec<Queued>> = BTreeMap::new();
         for q in queued {
             let inst = &self.instances[q.0];
             groups
-                .entry((inst.primary, inst.xmit_index))
+                .entry((inst.primary, inst.xmit_index, inst.ah.is_some()))
                 .or_default()
                 .push(q);
         }
-        for ((src, ifindex), adverts) in groups {
-            let sock = if Family::of(&src) == Family::Ipv4 {
-                &self.sock4
-            } else {
-                &self.sock6
+        for ((src, ifindex, ah), adverts) in groups {
+            let sock = match (Family::of(&src), ah) {
+                (_, true) => &self.sock_ah,
+                (Family::Ipv4, false) => &self.sock4,
+                (Family::Ipv6, false) => &self.sock6,
             };
             let Some(sock) = sock else { continue };
             let msgs: Copies = adverts
@@ -46,5 +54,17 @@ impl Daemon {
                 at = end;
             }
         }
+    }
+}
+
+/// Of the IPv4, IPv6 and AH sockets, the one `inst`'s adverts go by.
+pub fn socket_for<'a>(
+    inst: &Instance,
+    [v4, v6, ah]: [&'a Option<VrrpSocket>; 3],
+) -> &'a Option<VrrpSocket> {
+    match (inst.family, inst.ah.is_some()) {
+        (_, true) => ah,
+        (Family::Ipv4, false) => v4,
+        (Family::Ipv6, false) => v6,
     }
 }

@@ -130,13 +130,17 @@ impl Daemon {
     /// Lets each VRRP socket take the VRIDs of the running instances and of `also`; the
     /// others go to its stray counter.
     pub fn filter_sockets(&self, also: &[crate::instance::Instance]) -> Result<()> {
-        for (family, sock) in [(Family::Ipv4, &self.sock4), (Family::Ipv6, &self.sock6)] {
+        for (family, ah, sock) in [
+            (Family::Ipv4, false, &self.sock4),
+            (Family::Ipv6, false, &self.sock6),
+            (Family::Ipv4, true, &self.sock_ah),
+        ] {
             let Some(sock) = sock else { continue };
             let ours = self
                 .instances
                 .iter()
                 .chain(also)
-                .filter(|i| i.family == family)
+                .filter(|i| i.family == family && (!ah || i.ah.is_some()))
                 .map(|i| i.router.config().vrid)
                 .collect();
             sock.serve_only(&ours)
@@ -152,6 +156,9 @@ impl Daemon {
         }
         if needs(Family::Ipv6) && self.sock6.is_none() {
             self.sock6 = Some(VrrpSocket::open(Family::Ipv6).context("IPv6 VRRP socket")?);
+        }
+        if new.instances.iter().any(|i| i.ah.is_some()) && self.sock_ah.is_none() {
+            self.sock_ah = Some(VrrpSocket::open_ah().context("AH socket")?);
         }
         Ok(())
     }
@@ -200,9 +207,14 @@ impl Daemon {
             match kept.and_then(Option::take) {
                 Some(mut o) => {
                     o.adopt_auth(n.auth);
+                    let before = std::mem::replace(&mut o.ah, n.ah);
+                    o.adopt_ah(before.as_ref());
                     self.instances.push(o);
                 }
                 None => {
+                    let mut n = n;
+                    let before = old.iter().flatten().find(|o| o.name == n.name);
+                    n.adopt_ah(before.and_then(|o| o.ah.as_ref()));
                     fresh.push(self.instances.len());
                     self.instances.push(n);
                 }

@@ -9,7 +9,7 @@ use crate::netlink::Netlink;
 use crate::notify_fifo::NotifyFifos;
 use crate::observe::{self, Observation};
 use crate::packet_socket::PacketSender;
-use crate::sockets::{Received, RecvBuffer, RecvError, VrrpSocket};
+use crate::sockets::{Channel, Received, RecvBuffer, RecvError, VrrpSocket};
 use crate::state_files::StateFiles;
 use crate::tracking::Tracker;
 use anyhow::{Context, Result};
@@ -53,7 +53,10 @@ impl Daemon {
     /// of the sockets, their full queues).
     pub fn dropped_total(&self) -> Dropped {
         let mut d = self.dropped;
-        for sock in [&self.sock4, &self.sock6].into_iter().flatten() {
+        for sock in [&self.sock4, &self.sock6, &self.sock_ah]
+            .into_iter()
+            .flatten()
+        {
             let t = sock.dropped_elsewhere();
             d.malformed += t.malformed;
             d.invalid += t.invalid;
@@ -69,13 +72,15 @@ impl Daemon {
 pub struct Backlog {
     v4: bool,
     v6: bool,
+    ah: bool,
 }
 
 impl Backlog {
-    fn of(&mut self, family: Family) -> &mut bool {
-        match family {
-            Family::Ipv4 => &mut self.v4,
-            Family::Ipv6 => &mut self.v6,
+    fn of(&mut self, ch: Channel) -> &mut bool {
+        match ch {
+            Channel::V4 => &mut self.v4,
+            Channel::V6 => &mut self.v6,
+            Channel::Ah => &mut self.ah,
         }
     }
 }
@@ -98,6 +103,8 @@ pub struct Daemon {
     pub sock4: Option<VrrpSocket>,
     /// IPv6 VRRP socket, if an instance needs it.
     pub sock6: Option<VrrpSocket>,
+    /// The AH socket, if an instance runs `auth_type AH`.
+    pub sock_ah: Option<VrrpSocket>,
     /// Packets dropped before reaching an instance.
     pub dropped: Dropped,
     /// Sockets with packets still to read.
@@ -252,10 +259,12 @@ impl Daemon {
                 self.dump(Dump::Stats).await;
             }
             _ = sig.json.recv() => self.dump(Dump::Json).await,
-            r = readable(&self.sock4), if !self.backlog.v4 => { r?; self.drain(Family::Ipv4, buf).await; }
-            r = readable(&self.sock6), if !self.backlog.v6 => { r?; self.drain(Family::Ipv6, buf).await; }
-            _ = std::future::ready(()), if self.backlog.v4 => self.drain(Family::Ipv4, buf).await,
-            _ = std::future::ready(()), if self.backlog.v6 => self.drain(Family::Ipv6, buf).await,
+            r = readable(&self.sock4), if !self.backlog.v4 => { r?; self.drain(Channel::V4, buf).await; }
+            r = readable(&self.sock6), if !self.backlog.v6 => { r?; self.drain(Channel::V6, buf).await; }
+            r = readable(&self.sock_ah), if !self.backlog.ah => { r?; self.drain(Channel::Ah, buf).await; }
+            _ = std::future::ready(()), if self.backlog.v4 => self.drain(Channel::V4, buf).await,
+            _ = std::future::ready(()), if self.backlog.v6 => self.drain(Channel::V6, buf).await,
+            _ = std::future::ready(()), if self.backlog.ah => self.drain(Channel::Ah, buf).await,
             Some(obs) = inputs.reports.recv() => self.observe(obs).await,
             Some(call) = inputs.calls.recv() => {
                 let answer = self.answer(call.request).await;
@@ -343,6 +352,8 @@ struct InstanceStats<'a> {
     #[serde(flatten)]
     auth: Option<&'a vrrp::auth_hmac::AuthStats>,
     #[serde(flatten)]
+    ah: Option<&'a vrrp::ah::AhStats>,
+    #[serde(flatten)]
     send_errors: &'a crate::send_errors::SendErrors,
     /// Notify scripts not queued because the same one was waiting.
     notify_coalesced: u64,
@@ -369,6 +380,11 @@ impl Daemon {
     /// in step and the loop wakes once for all of them).
     pub async fn handle_at(&mut self, k: usize, now: vrrp::Timestamp, event: Event) {
         let actions = self.instances[k].router.handle(now, event);
+        self.carry_out(k, actions).await;
+    }
+
+    /// Carries out instance `k`'s actions and lets its sync group follow.
+    pub async fn carry_out(&mut self, k: usize, actions: Vec<vrrp::Action>) {
         self.apply(k, actions).await;
         while let Some((m, to)) = self.sync_pending.pop() {
             let now = self.clock.now();
@@ -380,12 +396,7 @@ impl Daemon {
     /// Joins the multicast group (on the VMAC too), tells the router what tracking says, and starts it.
     pub async fn start_instance(&mut self, k: usize) -> Result<()> {
         let i = &self.instances[k];
-        let sock = if i.family == Family::Ipv4 {
-            &self.sock4
-        } else {
-            &self.sock6
-        };
-        if let Some(s) = sock {
+        if let Some(s) = self.socket_of(i) {
             // Adverts sent from a VMAC with our own VMAC's MAC are handed by the kernel to our
             // VMAC, not to its base: listen on both.
             for group in i.destinations.iter().filter(|a| a.is_multicast()) {
@@ -502,23 +513,23 @@ impl Daemon {
         }
     }
 
-    async fn drain(&mut self, family: Family, batch: &mut RecvBuffer) {
-        *self.backlog.of(family) = true;
-        let sock = if family == Family::Ipv4 {
-            &self.sock4
-        } else {
-            &self.sock6
+    async fn drain(&mut self, ch: Channel, batch: &mut RecvBuffer) {
+        *self.backlog.of(ch) = true;
+        let sock = match ch {
+            Channel::V4 => &self.sock4,
+            Channel::V6 => &self.sock6,
+            Channel::Ah => &self.sock_ah,
         };
         let Some(sock) = sock else { return };
         let packets = match sock.recv_some(batch) {
             Ok(p) => p,
             Err(RecvError::Empty) => {
-                *self.backlog.of(family) = false;
+                *self.backlog.of(ch) = false;
                 return;
             }
             Err(RecvError::Io(e)) => {
                 warn!(error = %e, "receive error");
-                *self.backlog.of(family) = false;
+                *self.backlog.of(ch) = false;
                 return;
             }
             Err(RecvError::Malformed(why)) => {
@@ -528,10 +539,10 @@ impl Daemon {
         };
         // A batch shorter than the budget emptied the queue.
         if packets.len() < crate::sockets::BATCH {
-            *self.backlog.of(family) = false;
+            *self.backlog.of(ch) = false;
         }
         for pkt in packets {
-            self.receive(family, pkt).await;
+            self.receive(ch.family(), pkt).await;
         }
     }
 
@@ -551,7 +562,8 @@ impl Daemon {
                 }
                 Err(RecvError::Empty) => return,
             };
-            let (advert, trailer) = match Advert::decode_with_trailer(&pkt.payload, &pkt.addrs) {
+            let (mut advert, trailer) = match Advert::decode_with_trailer(&pkt.payload, &pkt.addrs)
+            {
                 Ok((d, t)) => (d.advert, t.copied()),
                 Err(e) => {
                     self.dropped.invalid += 1;
@@ -561,11 +573,13 @@ impl Daemon {
             };
             let multicast = pkt.addrs.dst.is_multicast();
             // By VRID, family and arrival interface: as keepalived's sockets bound to their
-            // interface (SO_BINDTODEVICE), an advert that came in elsewhere is not ours; and
+            // interface (SO_BINDTODEVICE), an advert that came in elsewhere is not ours; one in
+            // AH is only for an AH instance (keepalived has no AH socket for the others); and
             // multicast only to the instance's group, as its socket bound to that group.
             let target = self.instances.iter().position(|i| {
                 i.router.config().vrid == advert.vrid
                     && Family::of(&i.primary) == family
+                    && (pkt.ah_packet.is_none() || i.ah.is_some())
                     && (i.ifindex == pkt.ifindex
                         || i.vmac.as_ref().is_some_and(|v| v.index == pkt.ifindex))
                     && (!multicast || i.destinations.contains(&pkt.addrs.dst))
@@ -573,6 +587,11 @@ impl Daemon {
             let Some(k) = target else {
                 self.dropped.no_instance += 1;
                 debug!(src = %pkt.addrs.src, vrid = advert.vrid, "advert for no instance of ours");
+                return;
+            };
+            let Some(ah_seq) =
+                crate::adverts::sort_ah(&mut self.instances[k], &pkt, multicast, &mut advert)
+            else {
                 return;
             };
             let message = &pkt.payload[..pkt.payload.len() - trailer.map_or(0, |t| t.len())];
@@ -607,16 +626,16 @@ impl Daemon {
                 }
             }
             self.instances[k].last_advert = Some(arrived);
-            self.handle(
-                k,
-                Event::Advert {
-                    src: pkt.addrs.src,
-                    ttl: pkt.ttl,
-                    multicast,
-                    advert,
-                },
-            )
-            .await;
+            let event = Event::Advert {
+                src: pkt.addrs.src,
+                ttl: pkt.ttl,
+                multicast,
+                advert,
+            };
+            match ah_seq {
+                Some(seq) => self.handle_ah_advert(k, event, seq).await,
+                None => self.handle(k, event).await,
+            }
         }
     }
 
@@ -635,6 +654,7 @@ impl Daemon {
                             priority: i.router.effective_priority(),
                             counters: i.router.stats(),
                             auth: i.auth.as_ref().map(|a| a.stats()),
+                            ah: i.ah.as_ref().map(|a| a.stats()),
                             send_errors: &i.send_errors,
                             notify_coalesced: i.notifier.counts().0,
                             notify_dropped: i.notifier.counts().1,

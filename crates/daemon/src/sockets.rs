@@ -4,6 +4,10 @@
 //! limit are 255 as RFC 5798 §5.1.1.3 requires; multicast loopback is off. A kernel filter
 //! ([`crate::vrid_filter`]) lets through only the VRIDs run here; the others go to a second
 //! socket, counted off the event loop ([`crate::strays`]).
+//!
+//! Instances with `auth_type AH` use a third one, as keepalived does: IPv4, IP protocol 51
+//! (AH), with `IP_HDRINCL`, since the AH ICV covers the IP header we write (identification,
+//! TTL, addresses); it receives whole packets, AH header included.
 
 use nix::sys::socket::{
     self, ControlMessage, ControlMessageOwned, MsgFlags, SockaddrIn, SockaddrIn6, SockaddrStorage,
@@ -26,8 +30,31 @@ pub struct Received {
     pub ttl: u8,
     /// Interface it arrived on.
     pub ifindex: u32,
-    /// The VRRP message (IPv4 header stripped).
+    /// The VRRP message (IPv4 header, and AH, stripped).
     pub payload: Vec<u8>,
+    /// On the AH socket: the whole IPv4 packet, for the ICV.
+    pub ah_packet: Option<Vec<u8>>,
+}
+
+/// One of the loop's sockets: VRRP of a family, or VRRP in AH.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Channel {
+    /// IPv4 VRRP.
+    V4,
+    /// IPv6 VRRP.
+    V6,
+    /// IPv4 VRRP inside AH (`auth_type AH`).
+    Ah,
+}
+
+impl Channel {
+    /// The address family it carries.
+    pub fn family(self) -> Family {
+        match self {
+            Channel::V6 => Family::Ipv6,
+            Channel::V4 | Channel::Ah => Family::Ipv4,
+        }
+    }
 }
 
 /// Why a packet was not handed on.
@@ -108,29 +135,35 @@ impl Meta {
     }
 }
 
-/// The raw VRRP socket of one address family.
+/// The raw VRRP socket of one address family (or the AH socket).
 pub struct VrrpSocket {
     family: Family,
+    ah: bool,
     fd: AsyncFd<Socket>,
     /// Packets its full queue dropped, as the kernel last said.
     overflow: std::cell::Cell<u32>,
     strays: crate::strays::Strays,
 }
 
-/// A raw VRRP socket of `family`, configured, non-blocking, counting the packets its full
-/// queue drops (needs CAP_NET_RAW).
-pub fn configured(family: Family) -> io::Result<Socket> {
+/// A raw VRRP socket of `family` (`ah`: the IPv4 AH socket, which writes its own IP
+/// headers), configured, non-blocking, counting the packets its full queue drops (needs
+/// CAP_NET_RAW).
+pub fn configured(family: Family, ah: bool) -> io::Result<Socket> {
     let domain = if family == Family::Ipv4 {
         Domain::IPV4
     } else {
         Domain::IPV6
     };
-    let s = Socket::new(
-        domain,
-        Type::RAW,
-        Some(Protocol::from(i32::from(vrrp::checksum::IPPROTO_VRRP))),
-    )?;
+    let protocol = if ah {
+        vrrp::ah::IPPROTO_AH
+    } else {
+        vrrp::checksum::IPPROTO_VRRP
+    };
+    let s = Socket::new(domain, Type::RAW, Some(Protocol::from(i32::from(protocol))))?;
     s.set_nonblocking(true)?;
+    if ah {
+        s.set_header_included_v4(true)?;
+    }
     match family {
         Family::Ipv4 => {
             s.set_multicast_ttl_v4(255)?;
@@ -155,11 +188,21 @@ impl VrrpSocket {
     /// Opens the socket and its stray counter; until [`VrrpSocket::serve_only`] it takes every
     /// VRRP packet of its family.
     pub fn open(family: Family) -> io::Result<Self> {
+        Self::open_for(family, false)
+    }
+
+    /// Opens the AH socket (IPv4, protocol 51, `IP_HDRINCL`) and its stray counter.
+    pub fn open_ah() -> io::Result<Self> {
+        Self::open_for(Family::Ipv4, true)
+    }
+
+    fn open_for(family: Family, ah: bool) -> io::Result<Self> {
         Ok(VrrpSocket {
             family,
-            fd: crate::sys::async_socket(configured(family)?)?,
+            ah,
+            fd: crate::sys::async_socket(configured(family, ah)?)?,
             overflow: std::cell::Cell::new(0),
-            strays: crate::strays::Strays::start(family)?,
+            strays: crate::strays::Strays::start(family, ah)?,
         })
     }
 
@@ -168,7 +211,7 @@ impl VrrpSocket {
     pub fn serve_only(&self, ours: &BTreeSet<u8>) -> io::Result<()> {
         use crate::vrid_filter::{Side, compiled, program};
         self.strays.take_all_but(ours)?;
-        let ours = compiled(&program(self.family, ours, Side::Ours));
+        let ours = compiled(&program(self.family, self.ah, ours, Side::Ours));
         self.fd.get_ref().attach_filter(&ours)
     }
 
@@ -209,7 +252,7 @@ impl VrrpSocket {
         let mut overflow = self.overflow.get();
         let got = recv_batch(
             self.fd.get_ref().as_raw_fd(),
-            self.family,
+            (self.family, self.ah),
             batch,
             &mut overflow,
         );
@@ -218,7 +261,8 @@ impl VrrpSocket {
     }
 
     /// Sends messages, all from `src` out of `ifindex`, with as few system calls as the kernel
-    /// allows (`sendmmsg`, the packet info shared); one result per message, in order.
+    /// allows (`sendmmsg`, the packet info shared); one result per message, in order. On the
+    /// AH socket each message is a whole IPv4 packet.
     pub fn send_batch(
         &self,
         src: IpAddr,
@@ -298,12 +342,12 @@ impl VrrpSocket {
     }
 }
 
-/// Reads the packets queued on `fd` (a VRRP socket of `family`), up to the batch's size, each
-/// parsed; `overflow` gets the kernel's count of packets the socket's full queue dropped.
-/// `Err(Empty)` when none is queued.
+/// Reads the packets queued on `fd` (a VRRP socket of `family`, the AH socket if `.1`), up
+/// to the batch's size, each parsed; `overflow` gets the kernel's count of packets the
+/// socket's full queue dropped. `Err(Empty)` when none is queued.
 pub fn recv_batch(
     fd: RawFd,
-    family: Family,
+    (family, ah): (Family, bool),
     batch: &mut RecvBuffer,
     overflow: &mut u32,
 ) -> Result<Vec<Result<Received, RecvError>>, RecvError> {
@@ -330,7 +374,11 @@ pub fn recv_batch(
         {
             *overflow = *n;
         }
-        out.push(parse(family, envelope, &batch.buf));
+        out.push(if ah {
+            parse_ah(envelope, &batch.buf)
+        } else {
+            parse(family, envelope, &batch.buf)
+        });
     }
     if out.is_empty() {
         return Err(RecvError::Empty);
@@ -351,6 +399,7 @@ fn parse(family: Family, e: Envelope, buf: &[u8]) -> Result<Received, RecvError>
                 ttl: header.ttl,
                 ifindex: e.ifindex,
                 payload: payload.to_vec(),
+                ah_packet: None,
             })
         }
         Family::Ipv6 => {
@@ -367,9 +416,25 @@ fn parse(family: Family, e: Envelope, buf: &[u8]) -> Result<Received, RecvError>
                 ttl: e.hops.unwrap_or(0),
                 ifindex: e.ifindex,
                 payload: data.to_vec(),
+                ah_packet: None,
             })
         }
     }
+}
+
+/// An AH packet: the VRRP message after AH, and the whole packet kept for the ICV. AH around
+/// another protocol is malformed here (keepalived drops it too).
+fn parse_ah(e: Envelope, buf: &[u8]) -> Result<Received, RecvError> {
+    let e = e?;
+    let data = &buf[..e.len.min(buf.len())];
+    let opened = vrrp::ah::open(data).map_err(|e| RecvError::Malformed(e.to_string()))?;
+    Ok(Received {
+        addrs: opened.ip.addrs,
+        ttl: opened.ip.ttl,
+        ifindex: e.ifindex,
+        payload: opened.vrrp.to_vec(),
+        ah_packet: Some(data.to_vec()),
+    })
 }
 
 /// `sendmmsg` until every message went or failed: a message the kernel refuses ends a call;

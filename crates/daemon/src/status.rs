@@ -174,6 +174,9 @@ impl Daemon {
         if let Some(a) = &inst.auth {
             counters.extend(crate::status::counters(a.stats()));
         }
+        if let Some(a) = &inst.ah {
+            counters.extend(crate::status::counters(a.stats()));
+        }
         InstanceStatus {
             name: inst.name.clone(),
             interface: inst.ifname.clone(),

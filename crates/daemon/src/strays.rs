@@ -1,5 +1,5 @@
 //! VRRP packets for VRIDs this daemon does not run, counted off the event loop: a second raw
-//! socket per family takes exactly the packets the loop's socket filters out
+//! socket per family (and one beside the AH socket) takes exactly the packets the loop's socket filters out
 //! ([`crate::vrid_filter`]), and a thread of ordinary priority reads and classifies them as the
 //! loop would (malformed, invalid, no instance). A flood for other VRIDs then costs the loop
 //! nothing, and every packet is still counted: those the counter's full queue dropped too, from
@@ -46,6 +46,7 @@ struct Counts {
 /// The stray counter of one family; its thread ends when this is dropped.
 pub struct Strays {
     family: Family,
+    ah: bool,
     socket: Arc<Socket>,
     counts: Arc<Counts>,
     stop: Arc<AtomicBool>,
@@ -54,23 +55,26 @@ pub struct Strays {
 impl Strays {
     /// Opens the counting socket, taking nothing until [`Strays::take_all_but`], and starts
     /// its thread.
-    pub fn start(family: Family) -> io::Result<Strays> {
-        let socket = configured(family)?;
+    pub fn start(family: Family, ah: bool) -> io::Result<Strays> {
+        let socket = configured(family, ah)?;
         socket.attach_filter(&compiled(&program(
             family,
+            ah,
             &(0..=255u8).collect(),
             Side::Others,
         )))?;
         // What came in before the filter is the loop's socket's to count too.
         let mut scratch = RecvBuffer::sized(STRAY_BUFFER);
         let mut ignored = 0;
-        while recv_batch(socket.as_raw_fd(), family, &mut scratch, &mut ignored).is_ok() {}
+        while recv_batch(socket.as_raw_fd(), (family, ah), &mut scratch, &mut ignored).is_ok() {}
         let strays = Strays {
             family,
+            ah,
             socket: Arc::new(socket),
             counts: Arc::default(),
             stop: Arc::default(),
         };
+        let channel = (family, ah);
         let (socket, counts, stop) = (
             strays.socket.clone(),
             strays.counts.clone(),
@@ -79,13 +83,13 @@ impl Strays {
         std::thread::Builder::new()
             .name("vrrp-strays".into())
             .stack_size(STACK)
-            .spawn(move || count(family, &socket, &counts, &stop))?;
+            .spawn(move || count(channel, &socket, &counts, &stop))?;
         Ok(strays)
     }
 
     /// Takes every packet whose VRID is not in `ours`.
     pub fn take_all_but(&self, ours: &BTreeSet<u8>) -> io::Result<()> {
-        let others = compiled(&program(self.family, ours, Side::Others));
+        let others = compiled(&program(self.family, self.ah, ours, Side::Others));
         self.socket.attach_filter(&others)
     }
 
@@ -108,7 +112,7 @@ impl Drop for Strays {
 }
 
 /// The thread: waits (half a second at most, to see `stop`), reads, classifies.
-fn count(family: Family, socket: &Socket, counts: &Counts, stop: &AtomicBool) {
+fn count(channel: (Family, bool), socket: &Socket, counts: &Counts, stop: &AtomicBool) {
     // Threads may inherit the creator's scheduling; the loop's real-time one is not for this.
     if let Err(e) = crate::sys::schedule_this_thread_normally() {
         tracing::warn!(error = %e, "stray VRRP counter: could not leave real-time scheduling");
@@ -123,7 +127,7 @@ fn count(family: Family, socket: &Socket, counts: &Counts, stop: &AtomicBool) {
         if nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(500u16)).unwrap_or(0) == 0 {
             continue;
         }
-        let Ok(packets) = recv_batch(socket.as_raw_fd(), family, &mut buf, &mut overflow) else {
+        let Ok(packets) = recv_batch(socket.as_raw_fd(), channel, &mut buf, &mut overflow) else {
             continue;
         };
         for p in packets {

@@ -3,8 +3,9 @@
 //! VRIDs never wakes it; a second socket takes exactly the rest, to be counted off the loop.
 //!
 //! An IPv4 raw socket's packet starts at the IP header (the VRID is the VRRP message's second
-//! byte, after `4 * IHL` bytes); an IPv6 raw socket's at the VRRP message. A packet too short
-//! to hold a VRID goes to the counting side (it is malformed there).
+//! byte, after `4 * IHL` bytes, and after the 24-byte AH header too on the AH socket of
+//! `auth_type AH`); an IPv6 raw socket's at the VRRP message. A packet too short to hold a
+//! VRID goes to the counting side (it is malformed there).
 
 use socket2::SockFilter;
 use std::collections::BTreeSet;
@@ -50,21 +51,24 @@ const fn insn(code: u16, jt: u8, jf: u8, k: u32) -> Insn {
     Insn { code, jt, jf, k }
 }
 
-/// The program giving `side` of `family`'s packets, `ours` being the VRIDs run here.
-pub fn program(family: Family, ours: &BTreeSet<u8>, side: Side) -> Vec<Insn> {
+/// The program giving `side` of `family`'s packets, `ours` being the VRIDs run here; `ah`:
+/// the socket carries VRRP inside AH (IPv4 only).
+pub fn program(family: Family, ah: bool, ours: &BTreeSet<u8>, side: Side) -> Vec<Insn> {
     let (mine, theirs) = match side {
         Side::Ours => (KEEP, DROP),
         Side::Others => (DROP, KEEP),
     };
+    // Offset of the VRID after the IPv4 header.
+    let vrid_at = if ah { vrrp::ah::AH_LEN as u32 + 1 } else { 1 };
     // A = the VRID, or `theirs` at once for a packet too short to hold one.
     let mut p = match family {
         Family::Ipv4 => vec![
             insn(LDX_B_MSH, 0, 0, 0),
             insn(LD_W_LEN, 0, 0, 0),
-            insn(ALU_SUB_K, 0, 0, 1),
+            insn(ALU_SUB_K, 0, 0, vrid_at),
             insn(JGT_X, 1, 0, 0),
             insn(RET_K, 0, 0, theirs),
-            insn(LD_B_IND, 0, 0, 1),
+            insn(LD_B_IND, 0, 0, vrid_at),
         ],
         Family::Ipv6 => vec![
             insn(LD_W_LEN, 0, 0, 0),
@@ -141,7 +145,7 @@ mod tests {
     fn each_packet_goes_to_exactly_one_side() {
         let ours: BTreeSet<u8> = [7, 51, 255].into();
         let sides = |family, packet: &[u8]| {
-            [Side::Ours, Side::Others].map(|s| run(&program(family, &ours, s), packet) != 0)
+            [Side::Ours, Side::Others].map(|s| run(&program(family, false, &ours, s), packet) != 0)
         };
         // IPv4, with and without options.
         assert_eq!(sides(Family::Ipv4, &v4(5, 51)), [true, false]);
@@ -157,19 +161,44 @@ mod tests {
         assert_eq!(sides(Family::Ipv6, &[0x31]), [false, true]);
     }
 
+    /// keepalived's AH advert (vrid 54, captured): the VRID is found after AH.
+    #[test]
+    fn on_the_ah_socket_the_vrid_follows_ah() {
+        let advert = "45c0004400010000ff331e9eac101005e000001270040000ac10100500000001\
+                      385ff1fe9488355b17b18f642136ff020201658bac10100cac10100d0000000000000000";
+        let packet: Vec<u8> = (0..advert.len() / 2)
+            .map(|k| u8::from_str_radix(&advert[2 * k..2 * k + 2], 16).expect("hex"))
+            .collect();
+        let side = |vrids: &[u8], s| {
+            let ours: BTreeSet<u8> = vrids.iter().copied().collect();
+            run(&program(Family::Ipv4, true, &ours, s), &packet) != 0
+        };
+        assert!(side(&[54], Side::Ours) && !side(&[54], Side::Others));
+        // 0x70 (112, AH's next header) sits where a plain packet's VRID would: not ours.
+        assert!(!side(&[112, 4], Side::Ours) && side(&[112, 4], Side::Others));
+        // Cut inside AH: counted.
+        let cut = &packet[..30];
+        let ours: BTreeSet<u8> = [54].into();
+        assert_eq!(run(&program(Family::Ipv4, true, &ours, Side::Ours), cut), 0);
+        assert_ne!(
+            run(&program(Family::Ipv4, true, &ours, Side::Others), cut),
+            0
+        );
+    }
+
     #[test]
     fn with_no_vrid_of_ours_everything_is_counted() {
         let none = BTreeSet::new();
-        let p = program(Family::Ipv4, &none, Side::Ours);
+        let p = program(Family::Ipv4, false, &none, Side::Ours);
         assert_eq!(run(&p, &v4(5, 1)), 0);
-        let p = program(Family::Ipv4, &none, Side::Others);
+        let p = program(Family::Ipv4, false, &none, Side::Others);
         assert_ne!(run(&p, &v4(5, 1)), 0);
     }
 
     #[test]
     fn all_256_vrids_fit_in_one_program() {
         let all: BTreeSet<u8> = (0..=255).collect();
-        let p = program(Family::Ipv4, &all, Side::Ours);
+        let p = program(Family::Ipv4, false, &all, Side::Ours);
         assert!(p.len() <= 4096, "{}", p.len());
         assert_ne!(run(&p, &v4(5, 200)), 0);
     }

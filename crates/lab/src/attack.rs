@@ -1,6 +1,7 @@
 //! An attacker on the subnet (host `x`): forges adverts from its own address (priority 255,
 //! with the seed's PASS password sniffed off the wire, optionally signed with a stolen key and
-//! a skewed clock) and takes the VIP; or replays genuine adverts captured at a server's switch
+//! a skewed clock; against `auth_type AH`, without the key, both in AH with an ICV of its own
+//! key and in plain VRRP) and takes the VIP; or replays genuine adverts captured at a server's switch
 //! port (a mirror port) after that server died, to keep the backup from taking over.
 
 use crate::netns;
@@ -116,6 +117,9 @@ impl Attacker {
             HmacSession::new(cfg, forgery.advert.version, forgery.advert.vrid, &[])
         });
         let offset = forgery.signed.as_ref().map_or(0, |s| s.2);
+        // AH without the key: the attacker's own, and numbers far ahead of any counter.
+        let mut ah = (forgery.advert.auth == vrrp::Auth::Ah)
+            .then(|| vrrp::ah::AhSession::new(vrrp::ah::Key::from_pass("guess"), false));
         let interval = Duration::from_micros(forgery.advert.interval.micros());
         let stop = self.stop.clone();
         let thread = netns::spawn_in(&x.ns, move || -> Result<()> {
@@ -138,6 +142,13 @@ impl Attacker {
                     }
                     let ip = vrrp::ip::ipv4_packet(src, *dst, &msg);
                     let _ = sender.send(index, &frame::ethernet(*mac, our_mac, ETH_IPV4, &ip));
+                    if let Some(ah) = ah.as_mut() {
+                        let mut stamp = ah.stamp();
+                        stamp.seq = stamp.seq.wrapping_add(1 << 30);
+                        let msg = forgery.advert.encode(&addrs, ChecksumMode::MessageOnly)?;
+                        let ip = ah.seal(stamp, src, *dst, &msg);
+                        let _ = sender.send(index, &frame::ethernet(*mac, our_mac, ETH_IPV4, &ip));
+                    }
                 }
                 sleep_unless(&stop, interval);
             }
@@ -147,7 +158,7 @@ impl Attacker {
         Ok(())
     }
 
-    /// Starts recording the VRRP frames that `server` sends, at its switch port.
+    /// Starts recording the VRRP frames (in AH too) that `server` sends, at its switch port.
     pub fn capture(&mut self, topo: &Topology, server: &Node) -> Result<()> {
         let port_name = topo.port_of(server);
         let from: Ipv4Addr = server.addr.parse()?;
@@ -166,7 +177,9 @@ impl Attacker {
                 let vrrp_from_server = arrival.ifindex == port
                     && f.get(12..14) == Some(&ETH_IPV4.to_be_bytes()[..])
                     && frame::ipv4(f).is_some_and(|ip| {
-                        ip.protocol == vrrp::checksum::IPPROTO_VRRP && ip.src == from
+                        (ip.protocol == vrrp::checksum::IPPROTO_VRRP
+                            || ip.protocol == vrrp::ah::IPPROTO_AH)
+                            && ip.src == from
                     });
                 if vrrp_from_server {
                     let t0 = *first.get_or_insert_with(Instant::now);

@@ -304,6 +304,20 @@ fn havip_families(e: &mut Exposition, s: &Status, rec: &Recorder) {
             e.sample("havip_auth_hmac_rejected_total", &l, *n as f64);
         }
     }
+    e.family(
+        "havip_auth_ah_rejected_total",
+        "counter",
+        "auth_type AH rejections by reason",
+    );
+    for i in &s.instances {
+        for (k, n) in i.counters.iter().filter(|(k, _)| k.starts_with("auth_ah_")) {
+            let l = [
+                ("iname", i.name.as_str()),
+                ("reason", &k["auth_ah_".len()..]),
+            ];
+            e.sample("havip_auth_ah_rejected_total", &l, *n as f64);
+        }
+    }
 }
 
 #[cfg(test)]

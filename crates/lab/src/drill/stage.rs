@@ -92,7 +92,8 @@ impl Drill<'_> {
         }
     }
 
-    /// havipd's auth_hmac counters, after a SIGUSR2 asks it to write them.
+    /// havipd's authentication counters (auth_hmac's, AH's, and the auth type mismatches),
+    /// after a SIGUSR2 asks it to write them.
     pub(super) fn auth_rejections(&self) -> std::collections::BTreeMap<String, serde_json::Value> {
         let mut out = std::collections::BTreeMap::new();
         for (k, dmn) in self.daemons.iter().enumerate() {
@@ -116,10 +117,15 @@ impl Drill<'_> {
                     .as_object()
                     .into_iter()
                     .flatten()
-                    .filter(|(c, _)| c.starts_with("auth_ext_"))
+                    .filter(|(c, _)| {
+                        c.starts_with("auth_ext_")
+                            || c.starts_with("auth_ah_")
+                            || *c == "authtype_mismatch"
+                    })
                     .map(|(c, v)| (c.clone(), v.clone()))
                     .collect();
-                if !auth.is_empty() {
+                // Instances that authenticate (a mismatch count alone says nothing).
+                if auth.len() > 1 {
                     let server = &self.topo.servers[k].label;
                     out.insert(format!("{server}/{name}"), serde_json::Value::Object(auth));
                 }
