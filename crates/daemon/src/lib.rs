@@ -299,6 +299,10 @@ async fn start(
         None
     };
     let fifo = notify_fifo::NotifyFifos::open(&config.global);
+    let startup_delay = conf::effective::startup_delay(&config, clock::since_boot());
+    if startup_delay > vrrp::Micros::ZERO {
+        info!(seconds = startup_delay.0 as f64 / 1e6, "delaying startup");
+    }
     let (reports, reports_rx) = tokio::sync::mpsc::unbounded_channel();
     let watchers = configure::spawn_watchers(&config, &configured.tracker, &reports)?;
     let pid = std::process::id().to_string();
@@ -326,6 +330,7 @@ async fn start(
             file: args.file.clone(),
             config_id: args.config_id.clone(),
             handover_on_stop: args.handover_on_stop,
+            startup_delay,
         },
         watchers,
         notify_tasks: configured.notify_tasks,

@@ -29,6 +29,9 @@ pub struct Setup {
     pub config_id: Option<String>,
     /// `--handover-on-stop`: SIGTERM hands masters over make-before-break before stopping.
     pub handover_on_stop: bool,
+    /// `vrrp_startup_delay`: until this long after the start, instances started ignore
+    /// adverts and wait (see [`vrrp::Router::delay_start`]).
+    pub startup_delay: vrrp::Micros,
 }
 
 /// Packets that no instance acted on, by why.
@@ -400,6 +403,12 @@ impl Daemon {
             i.router.handle(now, Event::TrackFault(true));
         }
         i.verdict = verdict;
+        // An instance started within the start-up delay (at start or by a reload) waits out
+        // what is left of it.
+        let until = vrrp::Timestamp(self.setup.startup_delay.0);
+        if now < until {
+            i.router.delay_start(until - now);
+        }
         self.handle(k, Event::Startup).await;
         Ok(())
     }
