@@ -298,7 +298,7 @@ async fn start(
     } else {
         None
     };
-    let fifo = notify_fifo::NotifyFifos::open(&config.global);
+    let fifo = notify_fifo::NotifyFifos::open(&config);
     let startup_delay = conf::effective::startup_delay(&config, clock::since_boot());
     if startup_delay > vrrp::Micros::ZERO {
         info!(seconds = startup_delay.0 as f64 / 1e6, "delaying startup");

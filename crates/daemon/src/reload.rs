@@ -54,7 +54,7 @@ impl Daemon {
         let watchers = configure::spawn_watchers(&cfg, &new.tracker, &self.reports)?;
         let old_pacer = std::mem::replace(&mut self.pacer, crate::pacing::Pacer::new(&cfg));
         self.dumps = conf::dump_files::dump_files(&cfg, &conf::dump_files::tmp_dir());
-        self.fifo.reconfigure(&cfg.global);
+        self.fifo.reconfigure(&cfg);
         let (summary, kept) = self.switch_to(new, watchers).await;
         self.filter_sockets(&[])?;
         let vmac_bases = self
