@@ -77,6 +77,8 @@ impl Daemon {
                     for e in added.into_iter().filter_map(Result::err) {
                         warn!(instance = %inst.name, error = %e, "VIP not added");
                     }
+                    let addrs = inst.vips.iter().chain(&inst.excluded).map(|(v, _)| v.addr);
+                    self.accept_mode.master(&inst.name, addrs).await;
                     for (r, index) in &inst.routes {
                         if let Err(e) = self.netlink.add_route(r, *index).await {
                             warn!(instance = %inst.name, error = %format!("{e:#}"), "virtual route not added");
@@ -90,6 +92,8 @@ impl Daemon {
                 }
                 Action::RemoveVips => {
                     self.pacer.forget(&inst.name);
+                    let addrs = inst.vips.iter().chain(&inst.excluded).map(|(v, _)| v.addr);
+                    self.accept_mode.released(&inst.name, addrs).await;
                     for r in &inst.rules {
                         if let Err(e) = self.netlink.del_rule(r).await {
                             warn!(instance = %inst.name, error = %format!("{e:#}"), "virtual rule not removed");

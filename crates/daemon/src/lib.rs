@@ -3,6 +3,7 @@
 //! The binary is `src/main.rs`; this library holds the daemon so that its command line
 //! ([`command`]) can also be read by the packaging tools (man page, completions).
 
+mod accept_mode;
 mod adverts;
 mod apply;
 mod base_sysctls;
@@ -323,6 +324,7 @@ async fn start(
         backlog: run::Backlog::default(),
         outbox: None,
         fifo,
+        accept_mode: accept_mode::AcceptMode::new(&config),
         pacer: pacing::Pacer::new(&config),
         dumps: conf::dump_files::dump_files(&config, &conf::dump_files::tmp_dir()),
         source,

@@ -55,6 +55,7 @@ impl Daemon {
         let old_pacer = std::mem::replace(&mut self.pacer, crate::pacing::Pacer::new(&cfg));
         self.dumps = conf::dump_files::dump_files(&cfg, &conf::dump_files::tmp_dir());
         self.fifo.reconfigure(&cfg);
+        self.accept_mode.reconfigure(&cfg);
         let (summary, kept) = self.switch_to(new, watchers).await;
         self.filter_sockets(&[])?;
         let vmac_bases = self

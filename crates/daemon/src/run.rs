@@ -105,6 +105,8 @@ pub struct Daemon {
     pub outbox: Option<Vec<crate::outbox::Queued>>,
     /// `notify_fifo` and `vrrp_notify_fifo`, as configured.
     pub fifo: NotifyFifos,
+    /// The firewall drop rule of masters without accept mode.
+    pub accept_mode: crate::accept_mode::AcceptMode,
     /// For reloads.
     pub setup: Setup,
     /// The files of the configuration running, as checked: parsed again to resolve its
