@@ -223,3 +223,8 @@ pub fn startup_delay(cfg: &Config, uptime: Micros) -> Micros {
         .saturating_sub(uptime.0);
     Micros(fixed.max(after_boot))
 }
+
+/// `dynamic_interfaces`: an instance whose interface does not exist yet waits for it.
+pub fn dynamic_interfaces(cfg: &Config) -> bool {
+    cfg.global.settings.has("dynamic_interfaces")
+}

@@ -407,7 +407,21 @@ fn host_checks(cfg: &Config, host: &dyn Host, diags: &mut Vec<Diagnostic>) {
                 .loc("interface")
                 .cloned()
                 .unwrap_or_else(|| i.loc.clone());
-            diags.push(Diagnostic::new(Severity::Error, "no-such-interface", loc, format!("interface {ifname}"), format!("({}) interface {ifname} does not exist on this host; keepalived will not start", i.name)).hint("check `ip link`; pass --no-host-checks when checking a config meant for another machine"));
+            let d = if crate::effective::dynamic_interfaces(cfg) {
+                Diagnostic::new(
+                    Severity::Warning,
+                    "no-such-interface",
+                    loc,
+                    format!("interface {ifname}"),
+                    format!(
+                        "({}) interface {ifname} does not exist yet; with dynamic_interfaces the instance waits for it",
+                        i.name
+                    ),
+                )
+            } else {
+                Diagnostic::new(Severity::Error, "no-such-interface", loc, format!("interface {ifname}"), format!("({}) interface {ifname} does not exist on this host; keepalived will not start", i.name)).hint("check `ip link`; pass --no-host-checks when checking a config meant for another machine, or set dynamic_interfaces")
+            };
+            diags.push(d);
         }
         for t in &i.track_interfaces {
             if Some(t.name.as_str()) != i.interface() && !host.interface_exists(&t.name) {

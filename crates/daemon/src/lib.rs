@@ -285,6 +285,7 @@ async fn start(
     };
     let netlink = netlink::Netlink::connect()?;
     let config = configure::runnable(&report.config);
+    let (config, awaited) = configure::without_awaited(config);
     // The check's report (its model and diagnostics) is not needed past this point.
     drop(report);
     let configured = configure::configure(&config, &netlink).await?;
@@ -305,7 +306,7 @@ async fn start(
         info!(seconds = startup_delay.0 as f64 / 1e6, "delaying startup");
     }
     let (reports, reports_rx) = tokio::sync::mpsc::unbounded_channel();
-    let watchers = configure::spawn_watchers(&config, &configured.tracker, &reports)?;
+    let watchers = configure::spawn_watchers(&config, &configured.tracker, &reports, &awaited)?;
     let pid = std::process::id().to_string();
     if let Some(p) = &args.vrrp_pid_file {
         std::fs::write(p, &pid).with_context(|| format!("pid file {}", p.display()))?;
@@ -325,6 +326,7 @@ async fn start(
         outbox: None,
         fifo,
         accept_mode: accept_mode::AcceptMode::new(&config),
+        awaited,
         pacer: pacing::Pacer::new(&config),
         dumps: conf::dump_files::dump_files(&config, &conf::dump_files::tmp_dir()),
         source,

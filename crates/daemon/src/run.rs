@@ -107,6 +107,8 @@ pub struct Daemon {
     pub fifo: NotifyFifos,
     /// The firewall drop rule of masters without accept mode.
     pub accept_mode: crate::accept_mode::AcceptMode,
+    /// Interfaces instances wait for (`dynamic_interfaces`).
+    pub awaited: Vec<String>,
     /// For reloads.
     pub setup: Setup,
     /// The files of the configuration running, as checked: parsed again to resolve its
@@ -430,10 +432,11 @@ impl Daemon {
         let changed = match &obs {
             Observation::Link { name, up, index } => {
                 if let Some(index) = index
-                    && self
-                        .instances
-                        .iter()
-                        .any(|i| i.uses_other_index(name, *index))
+                    && (self.awaited.contains(name)
+                        || self
+                            .instances
+                            .iter()
+                            .any(|i| i.uses_other_index(name, *index)))
                 {
                     self.relink(name, *index).await;
                 }
@@ -444,10 +447,11 @@ impl Daemon {
                 changed
             }
             Observation::Address { name, index } => {
-                if self
-                    .instances
-                    .iter()
-                    .any(|i| i.uses_other_index(name, *index))
+                if self.awaited.contains(name)
+                    || self
+                        .instances
+                        .iter()
+                        .any(|i| i.uses_other_index(name, *index))
                 {
                     self.relink(name, *index).await;
                 }
