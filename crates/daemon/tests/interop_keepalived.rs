@@ -188,8 +188,9 @@ fn pair(tag: &str, primary: &str, secondary: &str, case: Case) {
         wait_until(Duration::from_secs(3), || lab.ping("c", vip)).is_some(),
         "the client cannot reach the VIP on the secondary"
     );
+    // With an IPv6 VIP, an IPv4 one in the list (native_ipv6's case) is never added.
     assert!(
-        !lab.holds("a", "10.9.0.12") && !lab.holds("b", "10.9.0.12"),
+        !vip.contains(':') || !(lab.holds("a", "10.9.0.12") || lab.holds("b", "10.9.0.12")),
         "an address of the other family was added"
     );
     if let Some(group) = case.group {
