@@ -1,29 +1,61 @@
 //! Masters without accept mode (`no_accept`, or strict mode's default) drop traffic to and
-//! from their addresses, as keepalived does with nftables: a table `ip keepalived` (or the
-//! `nftables` name) with a set `vips` and two chains, `out` (`ip saddr @vips drop`) and `in`
-//! (`ip daddr @vips drop`), at priority `nftables_priority` (-1). The table is made on the
-//! first address blocked, an instance's addresses (excluded ones too) join the set while it
-//! is master and leave it when it is not; a table left by an earlier run is replaced when
-//! the table is made, and the table is deleted at exit. `nft` carries the changes out. IPv6 addresses are not
-//! blocked (logged once).
+//! from their addresses, as keepalived does with nftables, in tables of the same shape:
+//! `ip keepalived` (or the `nftables` name) with a set `vips` and two chains, `out`
+//! (`ip saddr @vips drop`) and `in` (`ip daddr @vips drop`), at priority `nftables_priority`
+//! (-1); `ip6 keepalived` likewise, letting neighbour discovery through and matching
+//! link-local addresses with their interface (`vips_link_local`). A table is made on the
+//! first address of its family blocked; an instance's addresses (excluded ones too) join the
+//! sets while it is master and leave them when it is not; a table left by an earlier run is
+//! replaced when the table is made, and the tables are deleted at exit. `nft` carries the
+//! changes out.
 
 use conf::accept_mode::DropTable;
 use conf::model::Config;
 use std::collections::BTreeSet;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 use tokio::io::AsyncWriteExt;
 use tracing::{info, warn};
+
+/// An address in a drop set: its family (`ip`/`ip6`), set and element as nft writes them.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Element {
+    family: &'static str,
+    set: &'static str,
+    text: String,
+}
+
+impl Element {
+    /// The element for `addr` on interface `ifname`.
+    fn of(addr: IpAddr, ifname: &str) -> Element {
+        match addr {
+            IpAddr::V4(a) => Element {
+                family: "ip",
+                set: "vips",
+                text: a.to_string(),
+            },
+            IpAddr::V6(a) if a.segments()[0] & 0xffc0 == 0xfe80 => Element {
+                family: "ip6",
+                set: "vips_link_local",
+                text: format!("{a} . \"{ifname}\""),
+            },
+            IpAddr::V6(a) => Element {
+                family: "ip6",
+                set: "vips",
+                text: a.to_string(),
+            },
+        }
+    }
+}
 
 /// The drop table and what it blocks.
 pub struct AcceptMode {
     table: DropTable,
     /// Instances without accept mode.
     blocking: BTreeSet<String>,
-    /// Addresses in the set now.
-    blocked: BTreeSet<Ipv4Addr>,
-    /// Whether the table exists.
-    made: bool,
-    ipv6_warned: bool,
+    /// Addresses in the sets now.
+    blocked: BTreeSet<Element>,
+    /// The families (`ip`, `ip6`) whose table exists.
+    made: BTreeSet<&'static str>,
 }
 
 impl AcceptMode {
@@ -33,8 +65,7 @@ impl AcceptMode {
             table: conf::accept_mode::drop_table(cfg),
             blocking: BTreeSet::new(),
             blocked: BTreeSet::new(),
-            made: false,
-            ipv6_warned: false,
+            made: BTreeSet::new(),
         };
         a.reconfigure(cfg);
         a
@@ -51,106 +82,134 @@ impl AcceptMode {
             .collect();
         let table = conf::accept_mode::drop_table(cfg);
         if table != self.table {
-            self.delete_table();
+            self.delete_tables();
             self.blocked.clear();
             self.table = table;
         }
     }
 
-    /// Instance `name` became master holding `addrs`: without accept mode they are blocked.
-    pub async fn master(&mut self, name: &str, addrs: impl Iterator<Item = IpAddr>) {
+    /// Instance `name` became master holding `addrs` (each with its interface's name):
+    /// without accept mode they are blocked.
+    pub async fn master(&mut self, name: &str, addrs: impl Iterator<Item = (IpAddr, String)>) {
         if !self.blocking.contains(name) {
             return;
         }
-        let mut new = self.v4(name, addrs);
-        new.retain(|a| !self.blocked.contains(a));
+        let new: BTreeSet<Element> = addrs
+            .map(|(a, ifname)| Element::of(a, &ifname))
+            .filter(|e| !self.blocked.contains(e))
+            .collect();
         if new.is_empty() {
             return;
         }
-        let t = &self.table;
         let mut script = String::new();
-        if !self.made {
-            // A table an earlier run left goes first (added, so deleting it cannot fail).
-            script = format!(
-                "add table ip {n}\ndelete table ip {n}\ntable ip {n} {{\n  set vips {{ type ipv4_addr; }}\n  \
-                 chain out {{ type filter hook output priority {p}; policy accept; ip saddr @vips drop; }}\n  \
-                 chain in {{ type filter hook input priority {p}; policy accept; ip daddr @vips drop; }}\n}}\n",
-                n = t.name,
-                p = t.priority
-            );
+        for family in ["ip", "ip6"] {
+            if !self.made.contains(family) && new.iter().any(|e| e.family == family) {
+                script += &self.declaration(family);
+            }
         }
-        script += &format!("add element ip {} vips {{ {} }}\n", t.name, list(&new));
+        script += &changes("add", &self.table.name, &new);
         if nft(&script).await {
-            self.made = true;
+            self.made.extend(new.iter().map(|e| e.family));
             self.blocked.extend(new);
             info!(instance = name, table = %self.table.name, "firewall drop rule set (no accept mode)");
         }
     }
 
     /// Instance `name` released `addrs`: they are no longer blocked.
-    pub async fn released(&mut self, name: &str, addrs: impl Iterator<Item = IpAddr>) {
+    pub async fn released(&mut self, name: &str, addrs: impl Iterator<Item = (IpAddr, String)>) {
         if !self.blocking.contains(name) {
             return;
         }
-        let mut gone = self.v4(name, addrs);
-        gone.retain(|a| self.blocked.contains(a));
+        let gone: BTreeSet<Element> = addrs
+            .map(|(a, ifname)| Element::of(a, &ifname))
+            .filter(|e| self.blocked.contains(e))
+            .collect();
         if gone.is_empty() {
             return;
         }
-        let script = format!(
-            "delete element ip {} vips {{ {} }}\n",
-            self.table.name,
-            list(&gone)
-        );
-        if nft(&script).await {
-            for a in &gone {
-                self.blocked.remove(a);
+        if nft(&changes("delete", &self.table.name, &gone)).await {
+            for e in &gone {
+                self.blocked.remove(e);
             }
             info!(instance = name, table = %self.table.name, "firewall drop rule removed");
         }
     }
 
-    /// The IPv4 addresses of `addrs`; IPv6 ones are logged once as not blocked.
-    fn v4(&mut self, name: &str, addrs: impl Iterator<Item = IpAddr>) -> Vec<Ipv4Addr> {
-        let mut v4 = Vec::new();
-        for a in addrs {
-            match a {
-                IpAddr::V4(a) => v4.push(a),
-                IpAddr::V6(a) if !self.ipv6_warned => {
-                    self.ipv6_warned = true;
-                    warn!(instance = name, address = %a, "no accept mode for IPv6 addresses: traffic to them is accepted");
-                }
-                IpAddr::V6(_) => {}
+    /// The table of `family` as keepalived makes it, replacing one an earlier run left (added
+    /// first, so deleting it cannot fail).
+    fn declaration(&self, family: &str) -> String {
+        let (n, p) = (&self.table.name, self.table.priority);
+        let mut t =
+            format!("add table {family} {n}\ndelete table {family} {n}\ntable {family} {n} {{\n");
+        if family == "ip" {
+            t += "  set vips { type ipv4_addr; }\n";
+            t += &format!(
+                "  chain out {{ type filter hook output priority {p}; policy accept; ip saddr @vips drop; }}\n"
+            );
+            t += &format!(
+                "  chain in {{ type filter hook input priority {p}; policy accept; ip daddr @vips drop; }}\n"
+            );
+        } else {
+            t += "  set vips { type ipv6_addr; }\n";
+            t += "  set neighbor-discovery { type icmpv6_type; flags constant; elements = { nd-neighbor-solicit, nd-neighbor-advert }; }\n";
+            t += "  set vips_link_local { type ipv6_addr . iface_index; }\n";
+            for (chain, hook, dir) in [("out", "output", "saddr"), ("in", "input", "daddr")] {
+                t += &format!(
+                    "  chain {chain} {{ type filter hook {hook} priority {p}; policy accept; icmpv6 type @neighbor-discovery accept; ip6 {dir} fe80::/10 goto {chain}_link_local; ip6 {dir} @vips drop; }}\n"
+                );
             }
+            t += "  chain in_link_local { ip6 daddr . iif @vips_link_local drop; }\n";
+            t += "  chain out_link_local { ip6 saddr . oif @vips_link_local drop; }\n";
         }
-        v4
+        t + "}\n"
     }
 
-    /// Deletes the drop table, if there is one.
-    fn delete_table(&mut self) {
-        if !self.made {
-            return;
+    /// Deletes the drop tables made.
+    fn delete_tables(&mut self) {
+        for family in std::mem::take(&mut self.made) {
+            let _ = std::process::Command::new("nft")
+                .args(["delete", "table", family, &self.table.name])
+                .stderr(std::process::Stdio::null())
+                .status();
         }
-        let _ = std::process::Command::new("nft")
-            .args(["delete", "table", "ip", &self.table.name])
-            .stderr(std::process::Stdio::null())
-            .status();
-        self.made = false;
     }
 }
 
 impl Drop for AcceptMode {
     fn drop(&mut self) {
-        self.delete_table();
+        self.delete_tables();
     }
 }
 
-fn list(addrs: &[Ipv4Addr]) -> String {
-    addrs
+/// An instance's addresses (excluded ones too), each with the name of its interface: its
+/// `dev`, else the instance's VMAC or interface.
+pub fn addresses(inst: &crate::instance::Instance) -> impl Iterator<Item = (IpAddr, String)> + '_ {
+    let own = inst.vmac.as_ref().map_or(&inst.ifname, |v| &v.name);
+    inst.vips
         .iter()
-        .map(Ipv4Addr::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
+        .chain(&inst.excluded)
+        .map(move |(v, _)| (v.addr, v.dev.clone().unwrap_or_else(|| own.clone())))
+}
+
+/// `add` or `delete` element lines for `elements`, one per family and set.
+fn changes(verb: &str, table: &str, elements: &BTreeSet<Element>) -> String {
+    let mut out = String::new();
+    for family in ["ip", "ip6"] {
+        for set in ["vips", "vips_link_local"] {
+            let these: Vec<&str> = elements
+                .iter()
+                .filter(|e| e.family == family && e.set == set)
+                .map(|e| e.text.as_str())
+                .collect();
+            if !these.is_empty() {
+                out += &format!(
+                    "{verb} element {family} {table} {set} {{ {} }}\n",
+                    these.join(", ")
+                );
+            }
+        }
+    }
+    out
 }
 
 /// Runs an nft script; whether it succeeded (failures logged).

@@ -77,7 +77,7 @@ impl Daemon {
                     for e in added.into_iter().filter_map(Result::err) {
                         warn!(instance = %inst.name, error = %e, "VIP not added");
                     }
-                    let addrs = inst.vips.iter().chain(&inst.excluded).map(|(v, _)| v.addr);
+                    let addrs = crate::accept_mode::addresses(inst);
                     self.accept_mode.master(&inst.name, addrs).await;
                     for (r, index) in &inst.routes {
                         if let Err(e) = self.netlink.add_route(r, *index).await {
@@ -92,7 +92,7 @@ impl Daemon {
                 }
                 Action::RemoveVips => {
                     self.pacer.forget(&inst.name);
-                    let addrs = inst.vips.iter().chain(&inst.excluded).map(|(v, _)| v.addr);
+                    let addrs = crate::accept_mode::addresses(inst);
                     self.accept_mode.released(&inst.name, addrs).await;
                     for r in &inst.rules {
                         if let Err(e) = self.netlink.del_rule(r).await {
