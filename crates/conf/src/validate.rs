@@ -242,6 +242,14 @@ fn instance(cfg: &Config, i: &Instance, diags: &mut Vec<Diagnostic>) {
     {
         diags.push(Diagnostic::new(Severity::Error, "native-ipv6-ignored", loc.clone(), "native_ipv6", format!("({}) native_ipv6 after an IPv4 address: keepalived ignores it and runs the instance over IPv4", i.name)).hint("write native_ipv6 before virtual_ipaddress and unicast_src_ip"));
     }
+    if let Some(loc) = s.loc("accept")
+        && v == 2
+        && !crate::accept_mode::accepts(cfg, i)
+        && i.priority() != vrrp::PRIORITY_OWNER
+        && s.loc("no_accept").is_none_or(|n| n < loc)
+    {
+        diags.push(Diagnostic::new(Severity::Warning, "accept-v2-strict", loc.clone(), "accept", format!("({}) accept mode for VRRPv2 does not comply with RFC 3768 in strict mode; keepalived turns it off", i.name)).hint("use VRRPv3 (`version 3`) for accept mode under vrrp_strict"));
+    }
     for va in i.vips.iter().filter(|va| va.addr.is_ipv6() != fam6) {
         diags.push(Diagnostic::new(Severity::Error, "mixed-family", va.loc.clone(), va.addr.to_string(), format!("({}) {} is not of the instance's address family; keepalived ignores it", i.name, va.addr)).hint("put IPv4 and IPv6 addresses in separate instances, or the other family in virtual_ipaddress_excluded"));
     }

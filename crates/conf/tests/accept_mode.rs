@@ -53,3 +53,25 @@ fn the_drop_table_is_keepalived_at_minus_one_unless_named() {
         table("havip", -5)
     );
 }
+
+#[test]
+fn accept_under_strict_vrrpv2_is_reported_where_it_is_written() {
+    let text = "global_defs {\n  vrrp_strict\n}\nvrrp_instance A {\n  interface eth0\n  \
+                virtual_router_id 5\n  accept\n  virtual_ipaddress {\n    10.0.0.1\n  }\n}\n";
+    let report = check_text(text, &Options::default());
+    let found: Vec<String> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "accept-v2-strict")
+        .map(|d| format!("{}:{}", d.location.line, d.location.col))
+        .collect();
+    assert_eq!(found, ["7:3"]);
+    let v3 = text.replace("vrrp_strict\n", "vrrp_strict\n  vrrp_version 3\n");
+    let report = check_text(&v3, &Options::default());
+    assert!(
+        report
+            .diagnostics
+            .iter()
+            .all(|d| d.code != "accept-v2-strict")
+    );
+}
