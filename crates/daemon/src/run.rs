@@ -483,12 +483,7 @@ impl Daemon {
             info!(instance = %self.instances[k].name, from = old.priority, to = new.priority, "effective priority changed");
             let before = self.instances[k].router.effective_priority();
             self.handle(k, Event::PriorityChange(new.priority)).await;
-            let r = &self.instances[k].router;
-            if r.effective_priority() != before {
-                let master = r.state() == vrrp::State::Master;
-                let (name, after) = (&self.instances[k].name, r.effective_priority());
-                self.fifo.priority_changed(name, master, after);
-            }
+            self.report_priority(k, before);
         }
         if new.link_down != old.link_down {
             let e = if new.link_down {
