@@ -264,3 +264,21 @@ pub fn scheduling(cfg: &Config) -> Scheduling {
             .filter(|n| (-20..=19).contains(n)),
     }
 }
+
+/// How long after havipd starts its instances ignore adverts and wait before they may take
+/// over: `vrrp_startup_delay`, or keepalived 2.4's `vrrp_delay_after_boot` less `uptime` (the
+/// time since the machine booted), the longer of the two.
+pub fn startup_delay(cfg: &Config, uptime: Micros) -> Micros {
+    let g = &cfg.global.settings;
+    let fixed = g.micros("vrrp_startup_delay").unwrap_or(0);
+    let after_boot = g
+        .micros("vrrp_delay_after_boot")
+        .unwrap_or(0)
+        .saturating_sub(uptime.0);
+    Micros(fixed.max(after_boot))
+}
+
+/// `dynamic_interfaces`: an instance whose interface does not exist yet waits for it.
+pub fn dynamic_interfaces(cfg: &Config) -> bool {
+    cfg.global.settings.has("dynamic_interfaces")
+}

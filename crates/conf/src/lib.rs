@@ -6,6 +6,7 @@
 //! (the cloud guide), [`effective`] (what each instance will do, as a `vrrp::RouterConfig`).
 //! [`check::check`] runs them all.
 
+pub mod accept_mode;
 pub mod advice;
 pub mod build;
 pub mod check;

@@ -3,8 +3,12 @@
 //! (`notify_fifo_script` / `vrrp_notify_fifo_script`), which keepalived starts with the FIFO's
 //! path as its last argument. keepalived writes every line to both; a `vrrp_notify_fifo`
 //! naming the same path as `notify_fifo` is ignored, its script with it.
+//!
+//! Which instances also write their effective priority changes there
+//! (`INSTANCE "VI_1" BACKUP_PRIORITY 90`): `notify_priority_changes` of the instance, else of
+//! its sync group, else global_defs' `vrrp_notify_priority_changes`.
 
-use crate::model::{Global, ScriptCmd};
+use crate::model::{Config, Global, ScriptCmd};
 use serde::Serialize;
 
 /// One notify FIFO as configured.
@@ -40,5 +44,26 @@ impl Global {
             });
         }
         out
+    }
+}
+
+impl Config {
+    /// Whether instance `name` reports its effective priority changes to the notify FIFOs.
+    pub fn notify_priority_changes(&self, name: &str) -> bool {
+        let key = "notify_priority_changes";
+        let own = self
+            .instances
+            .iter()
+            .find(|i| i.name == name)
+            .and_then(|i| i.settings.bool(key));
+        let group = || {
+            self.sync_groups
+                .iter()
+                .find(|g| g.members.iter().any(|m| m.name == name))
+                .and_then(|g| g.settings.bool(key))
+        };
+        own.or_else(group)
+            .or_else(|| self.global.settings.bool("vrrp_notify_priority_changes"))
+            .unwrap_or(false)
     }
 }

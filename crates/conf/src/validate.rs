@@ -17,13 +17,26 @@ pub fn version(cfg: &Config, i: &Instance) -> u8 {
     if v == 2 && is_ipv6(i) { 3 } else { v }
 }
 
-/// Whether the instance is IPv6 (by its first address or source).
+/// Whether the instance is IPv6 (by its first address or source, or `native_ipv6` written
+/// before them).
 pub fn is_ipv6(i: &Instance) -> bool {
-    i.vips
-        .first()
-        .map(|v| v.addr.is_ipv6())
-        .or_else(|| i.settings.ip("unicast_src_ip").map(|a| a.is_ipv6()))
-        .unwrap_or(false)
+    native_ipv6_first(i)
+        || i.vips
+            .first()
+            .map(|v| v.addr.is_ipv6())
+            .or_else(|| i.settings.ip("unicast_src_ip").map(|a| a.is_ipv6()))
+            .unwrap_or(false)
+}
+
+/// Whether `native_ipv6` comes before every line that gives the instance its family (its
+/// first virtual address, `unicast_src_ip`): keepalived then makes it IPv6 and VRRPv3, and
+/// skips its IPv4 addresses. Written after an IPv4 one, keepalived ignores it.
+fn native_ipv6_first(i: &Instance) -> bool {
+    let Some(native) = i.settings.loc("native_ipv6") else {
+        return false;
+    };
+    let before = |l: Option<&Location>| l.is_none_or(|l| native < l);
+    before(i.vips.first().map(|v| &v.loc)) && before(i.settings.loc("unicast_src_ip"))
 }
 
 /// Runs every check; `host` adds the checks that depend on this machine.
@@ -215,6 +228,19 @@ fn instance(cfg: &Config, i: &Instance, diags: &mut Vec<Diagnostic>) {
     }
     // The instance's family is that of its first address; excluded addresses may be of either.
     let fam6 = is_ipv6(i);
+    if let Some(loc) = s.loc("native_ipv6")
+        && !fam6
+    {
+        diags.push(Diagnostic::new(Severity::Error, "native-ipv6-ignored", loc.clone(), "native_ipv6", format!("({}) native_ipv6 after an IPv4 address: keepalived ignores it and runs the instance over IPv4", i.name)).hint("write native_ipv6 before virtual_ipaddress and unicast_src_ip"));
+    }
+    if let Some(loc) = s.loc("accept")
+        && v == 2
+        && !crate::accept_mode::accepts(cfg, i)
+        && i.priority() != vrrp::PRIORITY_OWNER
+        && s.loc("no_accept").is_none_or(|n| n < loc)
+    {
+        diags.push(Diagnostic::new(Severity::Warning, "accept-v2-strict", loc.clone(), "accept", format!("({}) accept mode for VRRPv2 does not comply with RFC 3768 in strict mode; keepalived turns it off", i.name)).hint("use VRRPv3 (`version 3`) for accept mode under vrrp_strict"));
+    }
     for va in i.vips.iter().filter(|va| va.addr.is_ipv6() != fam6) {
         diags.push(Diagnostic::new(Severity::Error, "mixed-family", va.loc.clone(), va.addr.to_string(), format!("({}) {} is not of the instance's address family; keepalived ignores it", i.name, va.addr)).hint("put IPv4 and IPv6 addresses in separate instances, or the other family in virtual_ipaddress_excluded"));
     }
@@ -394,7 +420,21 @@ fn host_checks(cfg: &Config, host: &dyn Host, diags: &mut Vec<Diagnostic>) {
                 .loc("interface")
                 .cloned()
                 .unwrap_or_else(|| i.loc.clone());
-            diags.push(Diagnostic::new(Severity::Error, "no-such-interface", loc, format!("interface {ifname}"), format!("({}) interface {ifname} does not exist on this host; keepalived will not start", i.name)).hint("check `ip link`; pass --no-host-checks when checking a config meant for another machine"));
+            let d = if crate::effective::dynamic_interfaces(cfg) {
+                Diagnostic::new(
+                    Severity::Warning,
+                    "no-such-interface",
+                    loc,
+                    format!("interface {ifname}"),
+                    format!(
+                        "({}) interface {ifname} does not exist yet; with dynamic_interfaces the instance waits for it",
+                        i.name
+                    ),
+                )
+            } else {
+                Diagnostic::new(Severity::Error, "no-such-interface", loc, format!("interface {ifname}"), format!("({}) interface {ifname} does not exist on this host; keepalived will not start", i.name)).hint("check `ip link`; pass --no-host-checks when checking a config meant for another machine, or set dynamic_interfaces")
+            };
+            diags.push(d);
         }
         for t in &i.track_interfaces {
             if Some(t.name.as_str()) != i.interface() && !host.interface_exists(&t.name) {

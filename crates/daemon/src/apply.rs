@@ -80,6 +80,8 @@ impl Daemon {
                     for e in added.into_iter().filter_map(Result::err) {
                         warn!(instance = %inst.name, error = %e, "VIP not added");
                     }
+                    let addrs = crate::accept_mode::addresses(inst);
+                    self.accept_mode.master(&inst.name, addrs).await;
                     for (r, index) in &inst.routes {
                         if let Err(e) = self.netlink.add_route(r, *index).await {
                             warn!(instance = %inst.name, error = %format!("{e:#}"), "virtual route not added");
@@ -93,6 +95,8 @@ impl Daemon {
                 }
                 Action::RemoveVips => {
                     self.pacer.forget(&inst.name);
+                    let addrs = crate::accept_mode::addresses(inst);
+                    self.accept_mode.released(&inst.name, addrs).await;
                     for r in &inst.rules {
                         if let Err(e) = self.netlink.del_rule(r).await {
                             warn!(instance = %inst.name, error = %format!("{e:#}"), "virtual rule not removed");

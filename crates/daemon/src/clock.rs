@@ -27,3 +27,12 @@ impl Clock {
         self.start + Duration::from_micros(t.0)
     }
 }
+
+/// The time since the machine booted (`/proc/uptime`), zero if it cannot be read.
+pub fn since_boot() -> vrrp::Micros {
+    let secs = std::fs::read_to_string("/proc/uptime")
+        .ok()
+        .and_then(|t| t.split_whitespace().next()?.parse::<f64>().ok())
+        .unwrap_or(0.0);
+    vrrp::Micros((secs * 1e6) as u64)
+}

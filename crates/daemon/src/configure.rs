@@ -49,6 +49,26 @@ pub fn runnable(cfg: &Config) -> Config {
     c
 }
 
+/// With `dynamic_interfaces`, the instances whose interface does not exist yet are set
+/// aside, each logged, until it appears; returns the rest and the interfaces awaited.
+pub fn without_awaited(mut cfg: Config) -> (Config, Vec<String>) {
+    use conf::host::Host;
+    let mut awaited: Vec<String> = Vec::new();
+    if conf::effective::dynamic_interfaces(&cfg) {
+        cfg.instances.retain(|i| match i.interface() {
+            Some(name) if !conf::host::LocalHost.interface_exists(name) => {
+                warn!(instance = %i.name, interface = name, "the interface does not exist yet: the instance waits for it (dynamic_interfaces)");
+                if !awaited.iter().any(|a| a == name) {
+                    awaited.push(name.to_string());
+                }
+                false
+            }
+            _ => true,
+        });
+    }
+    (cfg, awaited)
+}
+
 /// Builds instances and tracking, reading the tracked interfaces' state.
 pub async fn configure(cfg: &Config, nl: &Netlink) -> Result<Configured> {
     let (instances, notify_tasks) = instance::build(cfg, nl).await?;
@@ -65,17 +85,24 @@ pub async fn configure(cfg: &Config, nl: &Netlink) -> Result<Configured> {
     })
 }
 
-/// Starts the watchers: link events, every tracked script on its interval, every tracked file,
-/// and the tracked processes (whose first scan `tracker` takes in before it returns).
+/// Starts the watchers: link events (of the tracked interfaces and the `awaited` ones), every
+/// tracked script on its interval, every tracked file, and the tracked processes (whose first
+/// scan `tracker` takes in before it returns).
 pub fn spawn_watchers(
     cfg: &Config,
     tracker: &mut Tracker,
     reports: &Reports,
+    awaited: &[String],
 ) -> Result<Vec<tokio::task::JoinHandle<()>>> {
-    let mut out = vec![observe::links::spawn(
-        tracker.interfaces(),
-        reports.clone(),
-    )?];
+    let mut links = tracker.interfaces();
+    links.extend(
+        awaited
+            .iter()
+            .filter(|a| !links.contains(a))
+            .cloned()
+            .collect::<Vec<_>>(),
+    );
+    let mut out = vec![observe::links::spawn(links, reports.clone())?];
     out.extend(spawn_process_watcher(cfg, tracker, reports)?);
     let (scripts, files) = tracker.used();
     let security = cfg.global.script_security();

@@ -3,6 +3,7 @@
 //! The binary is `src/main.rs`; this library holds the daemon so that its command line
 //! ([`command`]) can also be read by the packaging tools (man page, completions).
 
+mod accept_mode;
 mod adverts;
 mod apply;
 mod base_sysctls;
@@ -325,6 +326,7 @@ async fn start(
     };
     let netlink = netlink::Netlink::connect()?;
     let config = configure::runnable(&report.config);
+    let (config, awaited) = configure::without_awaited(config);
     // The check's report (its model and diagnostics) is not needed past this point.
     drop(report);
     let mut configured = configure::configure(&config, &netlink).await?;
@@ -344,9 +346,13 @@ async fn start(
     } else {
         None
     };
-    let fifo = notify_fifo::NotifyFifos::open(&config.global);
+    let fifo = notify_fifo::NotifyFifos::open(&config);
+    let startup_delay = conf::effective::startup_delay(&config, clock::since_boot());
+    if startup_delay > vrrp::Micros::ZERO {
+        info!(seconds = startup_delay.0 as f64 / 1e6, "delaying startup");
+    }
     let (reports, reports_rx) = tokio::sync::mpsc::unbounded_channel();
-    let watchers = configure::spawn_watchers(&config, &mut configured.tracker, &reports)?;
+    let watchers = configure::spawn_watchers(&config, &mut configured.tracker, &reports, &awaited)?;
     // The supervisor holds the file locked; the worker writes its pid in it.
     if let Some(p) = &placement.vrrp_pid_file {
         let pid = format!("{}\n", std::process::id());
@@ -367,6 +373,8 @@ async fn start(
         backlog: run::Backlog::default(),
         outbox: None,
         fifo,
+        accept_mode: accept_mode::AcceptMode::new(&config),
+        awaited,
         pacer: pacing::Pacer::new(&config),
         dumps: conf::dump_files::dump_files(&config, &conf::dump_files::tmp_dir()),
         source,
@@ -376,6 +384,7 @@ async fn start(
             handover_on_stop: args.handover_on_stop,
             names: placement.names(),
             namespace_override: placement.namespace_override.clone(),
+            startup_delay,
         },
         watchers,
         notify_tasks: configured.notify_tasks,

@@ -4,6 +4,10 @@
 //! it) and opened read-write and non-blocking, so a slow or absent reader never stalls the
 //! daemon (lines it misses are lost and logged).
 //!
+//! With `notify_priority_changes` (or the sync group's, or `vrrp_notify_priority_changes`), an
+//! instance's effective priority changes are written too, as keepalived writes them:
+//! `INSTANCE "VI_1" MASTER_PRIORITY 80` as master, `BACKUP_PRIORITY` in any other state.
+//!
 //! Its reader, `notify_fifo_script` / `vrrp_notify_fifo_script`, is started as keepalived
 //! starts it: once the FIFO exists, with the FIFO's path as its last argument, as its own
 //! user (else the default script user), in its own process group, without a time-out, and
@@ -12,11 +16,12 @@
 //! that reopens its path cannot reach a stale one, and ends its reader's process group.
 
 use crate::script_user::RunAs;
-use conf::model::Global;
+use conf::model::{Config, Global};
 use conf::notify_fifos::NotifyFifoConf;
 use nix::fcntl::OFlag;
 use nix::sys::stat::Mode;
 use nix::unistd::{Gid, Uid};
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::Write;
 use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
@@ -132,21 +137,30 @@ impl Drop for NotifyFifo {
 #[derive(Default)]
 pub struct NotifyFifos {
     open: Vec<(NotifyFifoConf, NotifyFifo)>,
+    /// Instances that report their priority changes.
+    priority_changes: BTreeSet<String>,
 }
 
 impl NotifyFifos {
     /// Opens the config's FIFOs and starts their readers. A FIFO that cannot be opened, or a
     /// reader whose user is unknown or unsafe under `enable_script_security`, is left out
     /// with an error logged, and havipd runs on, as keepalived does.
-    pub fn open(global: &Global) -> Self {
+    pub fn open(cfg: &Config) -> Self {
         let mut fifos = NotifyFifos::default();
-        fifos.reconfigure(global);
+        fifos.reconfigure(cfg);
         fifos
     }
 
     /// Takes a (reloaded) config's FIFOs: one whose settings did not change stays open with
     /// its reader; the others are closed (their readers ended) and the new ones opened.
-    pub fn reconfigure(&mut self, global: &Global) {
+    pub fn reconfigure(&mut self, cfg: &Config) {
+        self.priority_changes = cfg
+            .instances
+            .iter()
+            .filter(|i| cfg.notify_priority_changes(&i.name))
+            .map(|i| i.name.clone())
+            .collect();
+        let global = &cfg.global;
         let wanted = global.notify_fifos();
         self.open.retain(|(conf, _)| wanted.contains(conf));
         for conf in wanted {
@@ -163,6 +177,31 @@ impl NotifyFifos {
     pub fn instance(&mut self, name: &str, state: &str, priority: u8) {
         for (_, f) in &mut self.open {
             f.instance(name, state, priority);
+        }
+    }
+
+    /// Writes an instance's new effective priority, if it reports priority changes.
+    pub fn priority_changed(&mut self, name: &str, master: bool, priority: u8) {
+        if self.priority_changes.contains(name) {
+            let kind = if master {
+                "MASTER_PRIORITY"
+            } else {
+                "BACKUP_PRIORITY"
+            };
+            self.instance(name, kind, priority);
+        }
+    }
+}
+
+impl crate::run::Daemon {
+    /// Writes instance `k`'s effective priority to the FIFOs if it is no longer `before` and
+    /// the instance reports its priority changes.
+    pub fn report_priority(&mut self, k: usize, before: u8) {
+        let (name, r) = (&self.instances[k].name, &self.instances[k].router);
+        if r.effective_priority() != before {
+            let master = r.state() == vrrp::State::Master;
+            self.fifo
+                .priority_changed(name, master, r.effective_priority());
         }
     }
 }

@@ -47,14 +47,17 @@ impl Daemon {
     }
 
     async fn apply_config(&mut self, cfg: conf::model::Config) -> Result<String> {
+        let (cfg, awaited) = configure::without_awaited(cfg);
         let mut new = configure::configure(&cfg, &self.netlink).await?;
         self.open_sockets(&new)?;
         // While the instances change over, the sockets take the VRIDs of both.
         self.filter_sockets(&new.instances)?;
-        let watchers = configure::spawn_watchers(&cfg, &mut new.tracker, &self.reports)?;
+        let watchers = configure::spawn_watchers(&cfg, &mut new.tracker, &self.reports, &awaited)?;
+        self.awaited = awaited;
         let old_pacer = std::mem::replace(&mut self.pacer, crate::pacing::Pacer::new(&cfg));
         self.dumps = conf::dump_files::dump_files(&cfg, &conf::dump_files::tmp_dir());
-        self.fifo.reconfigure(&cfg.global);
+        self.fifo.reconfigure(&cfg);
+        self.accept_mode.reconfigure(&cfg);
         let (summary, kept) = self.switch_to(new, watchers).await;
         self.filter_sockets(&[])?;
         let vmac_bases = self

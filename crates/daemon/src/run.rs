@@ -33,6 +33,9 @@ pub struct Setup {
     pub names: crate::placement::Names,
     /// `-s`, which overrides the config's `net_namespace`.
     pub namespace_override: Option<String>,
+    /// `vrrp_startup_delay`: until this long after the start, instances started ignore
+    /// adverts and wait (see [`vrrp::Router::delay_start`]).
+    pub startup_delay: vrrp::Micros,
 }
 
 /// Packets that no instance acted on, by why.
@@ -113,6 +116,10 @@ pub struct Daemon {
     pub outbox: Option<Vec<crate::outbox::Queued>>,
     /// `notify_fifo` and `vrrp_notify_fifo`, as configured.
     pub fifo: NotifyFifos,
+    /// The firewall drop rule of masters without accept mode.
+    pub accept_mode: crate::accept_mode::AcceptMode,
+    /// Interfaces instances wait for (`dynamic_interfaces`).
+    pub awaited: Vec<String>,
     /// For reloads.
     pub setup: Setup,
     /// The files of the configuration running, as checked: parsed again to resolve its
@@ -419,6 +426,12 @@ impl Daemon {
             i.router.handle(now, Event::TrackFault(true));
         }
         i.verdict = verdict;
+        // An instance started within the start-up delay (at start or by a reload) waits out
+        // what is left of it.
+        let until = vrrp::Timestamp(self.setup.startup_delay.0);
+        if now < until {
+            i.router.delay_start(until - now);
+        }
         self.handle(k, Event::Startup).await;
         Ok(())
     }
@@ -438,10 +451,11 @@ impl Daemon {
         let changed = match &obs {
             Observation::Link { name, up, index } => {
                 if let Some(index) = index
-                    && self
-                        .instances
-                        .iter()
-                        .any(|i| i.uses_other_index(name, *index))
+                    && (self.awaited.contains(name)
+                        || self
+                            .instances
+                            .iter()
+                            .any(|i| i.uses_other_index(name, *index)))
                 {
                     self.relink(name, *index).await;
                 }
@@ -452,10 +466,11 @@ impl Daemon {
                 changed
             }
             Observation::Address { name, index } => {
-                if self
-                    .instances
-                    .iter()
-                    .any(|i| i.uses_other_index(name, *index))
+                if self.awaited.contains(name)
+                    || self
+                        .instances
+                        .iter()
+                        .any(|i| i.uses_other_index(name, *index))
                 {
                     self.relink(name, *index).await;
                 }
@@ -498,7 +513,9 @@ impl Daemon {
         self.instances[k].verdict = new;
         if new.priority != old.priority {
             info!(instance = %self.instances[k].name, from = old.priority, to = new.priority, "effective priority changed");
+            let before = self.instances[k].router.effective_priority();
             self.handle(k, Event::PriorityChange(new.priority)).await;
+            self.report_priority(k, before);
         }
         if new.link_down != old.link_down {
             let e = if new.link_down {

@@ -4,7 +4,9 @@
 //! - VRRPv3 over IPv4 multicast;
 //! - VRRPv3 over IPv6 multicast (link-local sources, ff02::12);
 //! - VRRPv3 on the groups of `mcast_dst_ip` (224.0.0.100, ff02::99): every advert on the wire,
-//!   from either daemon, goes to that group.
+//!   from either daemon, goes to that group;
+//! - `native_ipv6` before a mixed address list (IPv4 first): both run VRRPv3 over IPv6 on
+//!   ff02::12 with the IPv6 VIP, the IPv4 one skipped.
 //!
 //! Each case: the primary wins the election, no moment has two holders, the primary stops and
 //! the secondary takes over, the client reaches the VIP throughout.
@@ -95,6 +97,16 @@ fn v3_ipv6_group() -> Case {
     }
 }
 
+fn v3_native_ipv6() -> Case {
+    let vips = "10.9.0.12/24\n        fd00:9::12/64";
+    Case {
+        primary_conf: v3_config_with(150, vips, "native_ipv6"),
+        secondary_conf: v3_config_with(100, vips, "native_ipv6"),
+        group: Some("ff02::12"),
+        ..v3_ipv6()
+    }
+}
+
 /// Asserts that the VRRP adverts tcpdump printed came from both servers, each to `group`.
 fn assert_all_to(group: &str, dump: &str) {
     let adverts: Vec<&str> = dump.lines().filter(|l| l.contains("VRRP")).collect();
@@ -176,6 +188,11 @@ fn pair(tag: &str, primary: &str, secondary: &str, case: Case) {
         wait_until(Duration::from_secs(3), || lab.ping("c", vip)).is_some(),
         "the client cannot reach the VIP on the secondary"
     );
+    // With an IPv6 VIP, an IPv4 one in the list (native_ipv6's case) is never added.
+    assert!(
+        !vip.contains(':') || !(lab.holds("a", "10.9.0.12") || lab.holds("b", "10.9.0.12")),
+        "an address of the other family was added"
+    );
     if let Some(group) = case.group {
         std::thread::sleep(Duration::from_millis(600));
         lab.signal("dump", "INT");
@@ -211,6 +228,16 @@ fn havipd_primary_keepalived_secondary_v3_ipv6() {
 #[test]
 fn keepalived_primary_havipd_secondary_v3_ipv6() {
     pair("i6k", "keepalived", "havipd", v3_ipv6());
+}
+
+#[test]
+fn havipd_primary_keepalived_secondary_native_ipv6() {
+    pair("inh", "havipd", "keepalived", v3_native_ipv6());
+}
+
+#[test]
+fn keepalived_primary_havipd_secondary_native_ipv6() {
+    pair("ink", "keepalived", "havipd", v3_native_ipv6());
 }
 
 #[test]

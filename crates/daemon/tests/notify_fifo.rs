@@ -183,3 +183,76 @@ fn a_reload_keeps_an_unchanged_reader_and_replaces_a_changed_one() {
     });
     assert!(replaced.is_some(), "{:?}\n{}", recorded(&lab), lab.log("d"));
 }
+
+/// The lines a FIFO's reader records while a weighted track_file moves the priority of a
+/// `vrrp_notify_priority_changes` instance: down as backup, then down and up as master.
+fn priority_lines(daemon: &str) -> Option<(String, String)> {
+    let mut lab = Lab::new("nfp", &["keepalived"])?;
+    lab.host("a", &["10.8.0.5/24"]);
+    let dir = lab.dir.display().to_string();
+    lab.write("rec.sh", RECORDER);
+    std::fs::create_dir(lab.dir.join("out")).expect("out");
+    lab.sh_in(
+        "a",
+        &format!("chmod 755 {dir}/rec.sh && chmod 1777 {dir}/out"),
+    );
+    let weight = lab.write("weight", "0\n");
+    let config = format!(
+        "global_defs {{\n    vrrp_notify_priority_changes\n    vrrp_notify_fifo {dir}/vrrp.fifo\n    \
+         vrrp_notify_fifo_script {dir}/rec.sh\n}}\n\
+         track_file tf {{\n    file {weight}\n    weight 1\n}}\n\
+         vrrp_instance VI_1 {{\n    state BACKUP\n    interface eth0\n    virtual_router_id 63\n    \
+         priority 100\n    advert_int 1\n    track_file {{\n        tf\n    }}\n    \
+         virtual_ipaddress {{\n        10.8.0.13/24\n    }}\n}}\n"
+    );
+    if daemon == "havipd" {
+        lab.havipd("a", "d", &config);
+    } else {
+        lab.keepalived("a", "d", "keepalived", &config);
+    }
+    let saw = |lab: &Lab, what: &str| {
+        wait_until(Duration::from_secs(6), || {
+            recorded(lab).iter().any(|t| t.contains(what))
+        })
+        .is_some()
+    };
+    let steps = [
+        ("-10", "BACKUP_PRIORITY 90"),
+        ("", "MASTER 90"),
+        ("-20", "MASTER_PRIORITY 80"),
+        ("5", "MASTER_PRIORITY 105"),
+    ];
+    assert!(saw(&lab, "BACKUP 100"), "{daemon}:\n{}", lab.log("d"));
+    for (value, line) in steps {
+        if !value.is_empty() {
+            std::fs::write(&weight, format!("{value}\n")).expect("weight");
+        }
+        assert!(
+            saw(&lab, line),
+            "{daemon}: no `{line}`: {:?}\n{}",
+            recorded(&lab),
+            lab.log("d")
+        );
+    }
+    let lines = recorded(&lab).concat();
+    Some((lines, lab.log("d")))
+}
+
+/// `vrrp_notify_priority_changes`: each effective priority change of a weighted track_file
+/// is a FIFO line, `BACKUP_PRIORITY` as backup and `MASTER_PRIORITY` as master, the same
+/// lines as keepalived 2.2.7 writes.
+#[test]
+fn priority_changes_are_fifo_lines_as_keepalived_writes_them() {
+    let Some((havipd, log)) = priority_lines("havipd") else {
+        return;
+    };
+    let Some((keepalived, _)) = priority_lines("keepalived") else {
+        return;
+    };
+    let expected = "args=DIR/vrrp.fifo\nINSTANCE \"VI_1\" BACKUP 100\n\
+                    INSTANCE \"VI_1\" BACKUP_PRIORITY 90\nINSTANCE \"VI_1\" MASTER 90\n\
+                    INSTANCE \"VI_1\" MASTER_PRIORITY 80\nINSTANCE \"VI_1\" MASTER_PRIORITY 105\n";
+    let read = havipd.split_once(' ').map_or("", |(_, rest)| rest);
+    assert_eq!(read, expected, "{log}");
+    assert_eq!(havipd, keepalived);
+}

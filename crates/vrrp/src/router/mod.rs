@@ -289,6 +289,10 @@ pub struct Router {
     link_down: bool,
     track_fault: bool,
     stats: Stats,
+    /// Set by [`Router::delay_start`], taken by [`Event::Startup`].
+    start_delay: Micros,
+    /// Adverts received before this instant are ignored (the start-up delay).
+    hold_until: Option<Timestamp>,
 }
 
 impl Router {
@@ -316,7 +320,16 @@ impl Router {
             link_down: false,
             track_fault: false,
             stats: Stats::default(),
+            start_delay: Micros::ZERO,
+            hold_until: None,
         })
+    }
+
+    /// Delays the coming [`Event::Startup`] by `by` as keepalived 2.2.7's `vrrp_startup_delay`
+    /// does: the router enters BACKUP at once, ignores adverts for `by`, and its
+    /// Master_Down_Interval starts only then, whatever its initial state or priority.
+    pub fn delay_start(&mut self, by: Micros) {
+        self.start_delay = by;
     }
 
     /// Processes one event at time `now`, returning what the driver must do.
@@ -324,6 +337,8 @@ impl Router {
         let mut out = Vec::new();
         match event {
             Event::Startup => self.on_startup(now, &mut out),
+            // keepalived reads and discards every advert during its start-up delay.
+            Event::Advert { .. } if self.hold_until.is_some_and(|t| now < t) => {}
             Event::Advert {
                 src,
                 ttl,

@@ -10,6 +10,10 @@ impl Router {
         if self.state != State::Init {
             return;
         }
+        let delay = std::mem::replace(&mut self.start_delay, Micros::ZERO);
+        if delay > Micros::ZERO {
+            self.hold_until = Some(now + delay);
+        }
         if self.link_down || self.track_fault {
             let reason = if self.link_down {
                 Reason::InterfaceDown
@@ -18,6 +22,13 @@ impl Router {
             };
             self.enter(State::Fault, reason, out);
             out.push(Action::Notify(Notify::Fault));
+            return;
+        }
+        if delay > Micros::ZERO {
+            self.master_interval = Micros(self.cfg.advert_interval.micros());
+            self.start_down_timer(now, delay + self.master_down_interval());
+            self.enter(State::Backup, Reason::Startup, out);
+            out.push(Action::Notify(Notify::Backup));
             return;
         }
         if self.cfg.priority == PRIORITY_OWNER {
