@@ -9,6 +9,7 @@
 pub mod advice;
 pub mod build;
 pub mod check;
+pub mod corrections;
 pub mod diag;
 pub mod dump_files;
 pub mod effective;
@@ -16,6 +17,7 @@ pub mod host;
 pub mod keywords;
 pub mod lexer;
 pub mod model;
+pub mod keepalived_227;
 pub mod params;
 pub mod reader;
 pub mod routes;

@@ -43,7 +43,7 @@ const KEY: &str =
 #[test]
 fn no_usable_active_key_cannot_run() {
     let (code, text) = run(&["-t"], &config(KEY));
-    assert_eq!(code, Some(3), "{text}");
+    assert_eq!(code, Some(4), "{text}");
     assert!(
         text.contains("keepalived.conf:6:5") && text.contains("has no active_key"),
         "{text}"
