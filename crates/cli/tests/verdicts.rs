@@ -74,9 +74,8 @@ impl Case {
     fn name(&self) -> String {
         self.path
             .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .into_owned()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
     }
 
     fn id_args(&self) -> Vec<String> {

@@ -48,7 +48,11 @@ pub fn check(cfg: &Config, diags: &mut Vec<Diagnostic>) {
         );
     }
     let sections = std::iter::once((&cfg.global.settings, GLOBAL, "global_defs"))
-        .chain(cfg.instances.iter().map(|i| (&i.settings, INSTANCE, "vrrp_instance")))
+        .chain(
+            cfg.instances
+                .iter()
+                .map(|i| (&i.settings, INSTANCE, "vrrp_instance")),
+        )
         .chain(
             cfg.sync_groups
                 .iter()

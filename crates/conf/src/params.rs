@@ -354,7 +354,10 @@ mod tests {
         assert_eq!(one(&p, "r $_INSTANCE"), Some("r node1".into()));
         // `#` starts a comment once substituted, as keepalived reads it.
         assert_eq!(one(&p, "e_${_HASH}x"), Some("e_".into()));
-        let r: u32 = one(&p, "${_RANDOM 5 7}").unwrap().parse().unwrap();
+        let r: u32 = one(&p, "${_RANDOM 5 7}")
+            .expect("expanded")
+            .parse()
+            .expect("a number");
         assert!((5..=7).contains(&r));
     }
 

@@ -434,9 +434,13 @@ fn host_checks(cfg: &Config, host: &dyn Host, diags: &mut Vec<Diagnostic>) {
 /// start ("Non-existent interface specified in configuration").
 fn absent_devices(cfg: &Config, host: &dyn Host, diags: &mut Vec<Diagnostic>) {
     let vips = cfg.instances.iter().flat_map(|i| {
-        i.vips
-            .iter()
-            .filter_map(move |v| Some((v.dev.clone()?, v.loc.clone(), format!("({}) address {}", i.name, v.addr))))
+        i.vips.iter().filter_map(move |v| {
+            Some((
+                v.dev.clone()?,
+                v.loc.clone(),
+                format!("({}) address {}", i.name, v.addr),
+            ))
+        })
     });
     let groups = cfg.garp_groups.iter().flat_map(|g| {
         g.garp_interfaces()
