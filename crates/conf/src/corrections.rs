@@ -134,3 +134,92 @@ fn rule_preferences(i: &mut Instance, next: &mut [u32; 2], diags: &mut Vec<Diagn
         *counter = counter.saturating_sub(1);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::InitialState;
+    use crate::{Options, check_text};
+
+    fn config(global: &str, body: &str) -> crate::Report {
+        check_text(
+            &format!(
+                "global_defs {{\n{global}\n}}\nvrrp_instance VI_1 {{\n interface eth0\n \
+                 virtual_router_id 5\n{body}\n virtual_ipaddress {{\n  10.0.0.1\n }}\n}}\n"
+            ),
+            &Options::default(),
+        )
+    }
+
+    fn codes(r: &crate::Report) -> Vec<&str> {
+        r.diagnostics.iter().map(|d| d.code).collect()
+    }
+
+    fn effective(r: &crate::Report) -> crate::effective::Effective {
+        r.effective().remove(0).expect("runs")
+    }
+
+    #[test]
+    fn strict_mode_starts_a_non_owner_as_backup_without_authentication() {
+        let body = " state MASTER\n priority 150\n authentication {\n  auth_type PASS\n  \
+                    auth_pass secret\n }";
+        let r = config(" vrrp_strict", body);
+        assert_eq!(effective(&r).state, InitialState::Backup);
+        assert_eq!(effective(&r).router.auth, vrrp::Auth::None);
+        assert!(codes(&r).contains(&"strict-state") && codes(&r).contains(&"strict-auth"));
+        assert_eq!(r.config_test_code(), 5);
+        // Without strict mode, as written.
+        let r = config("", body);
+        assert_eq!(effective(&r).state, InitialState::Master);
+        assert_ne!(effective(&r).router.auth, vrrp::Auth::None);
+        // The owner with state BACKUP starts as MASTER under strict mode.
+        let r = config(" vrrp_strict", " state BACKUP\n priority 255");
+        assert_eq!(effective(&r).state, InitialState::Master);
+    }
+
+    #[test]
+    fn no_state_follows_the_priority() {
+        assert_eq!(
+            effective(&config("", " priority 255")).state,
+            InitialState::Master
+        );
+        assert_eq!(
+            effective(&config("", " priority 254")).state,
+            InitialState::Backup
+        );
+    }
+
+    #[test]
+    fn own_interface_tracks_are_dropped_whatever_their_weight() {
+        let r = config("", " track_interface {\n  eth0 weight -20\n  eth1\n }");
+        let names: Vec<&str> = r.config.instances[0]
+            .track_interfaces
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect();
+        assert_eq!(names, ["eth1"]);
+        assert!(codes(&r).contains(&"track-own-interface"));
+        assert_eq!(r.config_test_code(), 5);
+    }
+
+    #[test]
+    fn rules_without_preference_count_down_from_16384_per_family() {
+        let r = config(
+            "",
+            " virtual_rules {\n  from 10.0.0.1 table 1\n  from 10.0.0.2 table 2 preference 7\n  \
+             from 10.0.0.3 table 3\n  from 2001:db8::1 table 4\n }",
+        );
+        let prios: Vec<Option<u32>> = r.config.instances[0]
+            .rules
+            .iter()
+            .map(|r| r.value.priority)
+            .collect();
+        assert_eq!(prios, [Some(16384), Some(7), Some(16383), Some(16384)]);
+        assert_eq!(
+            codes(&r)
+                .iter()
+                .filter(|c| **c == "rule-no-preference")
+                .count(),
+            3
+        );
+    }
+}

@@ -95,3 +95,72 @@ pub fn config_test_code(report: &Report) -> u8 {
         TestLevel::Security => 6,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::host::FakeHost;
+    use crate::reader::MemoryFiles;
+    use crate::{Options, check};
+    use std::path::Path;
+
+    fn code(text: &str, interfaces: &[&str]) -> u8 {
+        let files = MemoryFiles(
+            [("/k/keepalived.conf".into(), text.as_bytes().to_vec())]
+                .into_iter()
+                .collect(),
+        );
+        let host = FakeHost {
+            interfaces: interfaces.iter().map(|s| s.to_string()).collect(),
+            scripts: vec!["/bin/true".into()],
+            ..Default::default()
+        };
+        check(
+            &files,
+            Path::new("/k/keepalived.conf"),
+            Some(&host),
+            &Options::default(),
+        )
+        .config_test_code()
+    }
+
+    const INSTANCE: &str = "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 5\n \
+                            virtual_ipaddress {\n  10.0.0.1\n }\n EXTRA\n}\n";
+
+    fn with(extra: &str) -> String {
+        INSTANCE.replace("EXTRA", extra)
+    }
+
+    #[test]
+    fn keepalived_s_greatest_level() {
+        assert_eq!(code(&with(""), &["eth0"]), 0);
+        assert_eq!(code(&with("priorty 5"), &["eth0"]), 5);
+        assert_eq!(code(&with("notify_master /bin/true"), &["eth0"]), 6);
+        // Security is the greatest level: an unknown keyword beside it still exits 6.
+        assert_eq!(
+            code(&with("notify_master /bin/true\n priorty 5"), &["eth0"]),
+            6
+        );
+        // A missing interface stops keepalived's check before scripts: 5.
+        assert_eq!(code(&with("notify_master /bin/true"), &[]), 5);
+        // A missing script is dropped before security is looked at.
+        assert_eq!(code(&with("notify_master /nonexistent.sh"), &["eth0"]), 0);
+    }
+
+    #[test]
+    fn what_keepalived_2_2_7_does_not_count() {
+        // No file: "Config files missing", exit 0.
+        let files = MemoryFiles::default();
+        let r = check(&files, Path::new("/none.conf"), None, &Options::default());
+        assert_eq!(r.config_test_code(), 0);
+        assert!(!r.runnable());
+        // No instance, a missing include, an undefined parameter: nothing keepalived counts.
+        assert_eq!(code("global_defs {\n router_id a\n}\n", &[]), 0);
+        let text = format!("include /k/none.conf\n{}", with("priority $P"));
+        assert_eq!(code(&text, &["eth0"]), 5, "the bad priority counts");
+        let text = format!("include /k/none.conf\n{}", with("# $P"));
+        assert_eq!(code(&text, &["eth0"]), 0);
+        // dynamic_interfaces: keepalived waits for the interface without a word.
+        let text = format!("global_defs {{\n dynamic_interfaces\n}}\n{}", with(""));
+        assert_eq!(code(&text, &[]), 0);
+    }
+}
