@@ -49,7 +49,7 @@ fn cases() -> Vec<Case> {
 }
 
 fn case(path: PathBuf) -> Case {
-    let text = std::fs::read_to_string(&path).expect("a corpus config");
+    let text = read_config(&path);
     let header = |key: &str| {
         text.lines()
             .take_while(|l| l.starts_with('#'))
@@ -68,6 +68,14 @@ fn case(path: PathBuf) -> Case {
             .and_then(|c| c.split_whitespace().next().and_then(|n| n.parse().ok())),
         path,
     }
+}
+
+/// A corpus config's text, a leading byte-order mark left out (the header is after it).
+fn read_config(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).expect("a corpus config");
+    text.strip_prefix('\u{feff}')
+        .map(str::to_string)
+        .unwrap_or(text)
 }
 
 impl Case {
@@ -269,7 +277,7 @@ fn every_corpus_config_says_where_it_comes_from_and_what_it_exercises() {
     let cases = cases();
     assert!(cases.len() >= 60, "{} configs", cases.len());
     for case in &cases {
-        let text = std::fs::read_to_string(&case.path).expect("read");
+        let text = read_config(&case.path);
         for key in ["# source:", "# exercises:"] {
             assert!(
                 text.lines()

@@ -21,6 +21,7 @@ pub mod model;
 pub mod params;
 pub mod reader;
 pub mod routes;
+pub mod sequences;
 pub mod tree;
 pub mod unicode;
 pub mod validate;

@@ -192,6 +192,9 @@ fn instance(cfg: &Config, i: &Instance, diags: &mut Vec<Diagnostic>) {
             ),
         ));
     }
+    if let Some(("lo", loc)) = i.interface_at() {
+        diags.push(Diagnostic::new(Severity::Warning, "loopback-interface", loc.clone(), "interface lo", format!("({}) keepalived cannot use a loopback interface for VRRP: it ignores it and will not start; havipd runs on it (for tests on one host)", i.name)).hint("name the interface the peers share"));
+    }
     let src = s.ip("unicast_src_ip");
     for p in &i.unicast_peers {
         if Some(p.addr) == src {

@@ -38,6 +38,9 @@ const SILENT: &[&str] = &[
     "file-unreadable",
     "include-unreadable",
     "include-no-match",
+    // keepalived 2.2.7 opens the file again until it runs out of descriptors, then skips it
+    // with a log line that does not count.
+    "include-cycle",
     // keepalived's VRRP process with no instance just waits.
     "no-vrrp-instance",
     // keepalived runs IPVS and BFD; havip only says it does not.
