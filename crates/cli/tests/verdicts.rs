@@ -48,6 +48,19 @@ fn cases() -> Vec<Case> {
     paths.into_iter().map(case).collect()
 }
 
+/// A case with no header, for a file that may not exist.
+fn case_for(path: PathBuf) -> Case {
+    Case {
+        path,
+        absent: Vec::new(),
+        config_id: None,
+        keepalived_24: false,
+        live: false,
+        crashes: None,
+        runs_differs: false,
+    }
+}
+
 fn case(path: PathBuf) -> Case {
     let text = read_config(&path);
     let header = |key: &str| {
@@ -270,6 +283,25 @@ fn havipd_and_check_give_keepalived_s_verdict_on_the_corpus() {
         cases.len() - broken.len()
     );
     assert!(broken.is_empty(), "{}", broken.join("\n\n"));
+}
+
+#[test]
+fn a_file_that_cannot_be_read_gets_keepalived_s_code() {
+    if hostcheck::skip_reason("verdict on a missing file", &["/usr/sbin/keepalived"]).is_some() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let case = case_for(dir.path().join("absent.conf"));
+    let ns = Netns::new(format!("hvvm{}", std::process::id() % 100_000), &[]);
+    let havipd = lab::daemon::havipd_path().expect("havipd is built next to havip");
+    let (kc, ktext) = test_code(&ns, &case.keepalived(), &["-t", "-l", "-n"], &case);
+    let (hc, htext) = test_code(&ns, &havipd, &["-t", "-l"], &case);
+    // keepalived 2.2.7 prints "Config files missing" and exits 0.
+    assert_eq!((kc, hc), (0, 0), "{ktext}\n{htext}");
+    assert!(
+        !check_runs(&ns, &case).0,
+        "a file that cannot be read cannot run"
+    );
 }
 
 #[test]
