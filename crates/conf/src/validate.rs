@@ -394,6 +394,7 @@ fn host_checks(cfg: &Config, host: &dyn Host, diags: &mut Vec<Diagnostic>) {
         }
     }
     absent_devices(cfg, host, diags);
+    absent_notify_scripts(cfg, host, diags);
     for s in cfg.scripts.values() {
         let Some(cmd) = s.settings.script("script") else {
             continue;
@@ -430,6 +431,32 @@ fn host_checks(cfg: &Config, host: &dyn Host, diags: &mut Vec<Diagnostic>) {
             )
             .hint(format!("install it and `chmod +x {path}`")),
         );
+    }
+}
+
+/// Notify scripts not on this host: a note only, as keepalived's check says nothing of them
+/// (it finds out when it runs one).
+fn absent_notify_scripts(cfg: &Config, host: &dyn Host, diags: &mut Vec<Diagnostic>) {
+    let sections = cfg
+        .instances
+        .iter()
+        .map(|i| (format!("({})", i.name), &i.settings))
+        .chain(
+            cfg.sync_groups
+                .iter()
+                .map(|g| (format!("sync group {}", g.name), &g.settings)),
+        );
+    for (owner, settings) in sections {
+        for key in crate::model::NOTIFY_KEYS {
+            let (Some(cmd), Some(loc)) = (settings.script(key), settings.loc(key)) else {
+                continue;
+            };
+            let path = resolve_command(cmd.command.split_whitespace().next().unwrap_or(""));
+            if path.contains('/') && host.script(&path) == ScriptFile::Executable {
+                continue;
+            }
+            diags.push(Diagnostic::new(Severity::Info, "notify-not-found", loc.clone(), settings.text(key), format!("{owner} {key}: {path} is not an executable file on this host; the notification will fail (keepalived -t does not count it)")).hint(format!("install it and `chmod +x {path}`")));
+        }
     }
 }
 
