@@ -191,6 +191,24 @@ fn keepalived_starts(ns: &Netns, case: &Case, dir: &Path) -> (bool, String) {
     (!exited, std::fs::read_to_string(&log).unwrap_or_default())
 }
 
+/// What keepalived, started on the corpus, leaves in /tmp (FIFOs, `track_file` init files: the
+/// corpus names them all `/tmp/havip-verdicts*`), removed when the test ends, passed or not.
+struct Litter;
+
+impl Drop for Litter {
+    fn drop(&mut self) {
+        for entry in std::fs::read_dir("/tmp").into_iter().flatten().flatten() {
+            if entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with("havip-verdicts")
+            {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
 /// The verdicts on one config, or the disagreement.
 fn compare(k: usize, case: &Case, dir: &Path) -> Result<(), String> {
     let mut names = interfaces(&case.path, case.config_id.as_deref());
@@ -253,6 +271,7 @@ fn havipd_and_check_give_keepalived_s_verdict_on_the_corpus() {
         return;
     }
     let dir = tempfile::tempdir().expect("dir");
+    let _litter = Litter;
     let cases = cases();
     let results: Vec<Result<(), String>> = std::thread::scope(|s| {
         let chunks: Vec<_> = cases
