@@ -222,4 +222,19 @@ mod tests {
             3
         );
     }
+
+    #[test]
+    fn a_tracked_route_is_left_out_as_2_2_7_leaves_it_out() {
+        // keepalived 2.2.7 has no route tracking ("unknown route keyword track") and installs
+        // only the other route (measured in a namespace); 2.4 would say "cannot track route
+        // with no interface".
+        let r = config(
+            "",
+            " virtual_routes {\n  10.120.0.0/16 via 192.0.2.254 track\n  \
+             10.121.0.0/16 via 192.0.2.254\n }",
+        );
+        assert_eq!(r.config.instances[0].routes.len(), 1);
+        assert!(codes(&r).contains(&"bad-value"));
+        assert_eq!(r.config_test_code(), 5);
+    }
 }
