@@ -9,7 +9,8 @@
 //! everything with `-i ID`, `# oracle: 2.4.3` takes keepalived 2.4.3 as the oracle (keywords
 //! 2.2.7 does not have), `# live: no (why)` skips starting keepalived for real, and
 //! `# keepalived-crashes: CODE (why)` expects `keepalived -t` to die by a signal (checked) and
-//! `havipd -t` to exit CODE.
+//! `havipd -t` to exit CODE, and `# differs: runs (why)` expects havipd's verdict on running
+//! to be the opposite of keepalived's (checked, so the line goes when the difference does).
 
 mod netns;
 
@@ -28,6 +29,8 @@ struct Case {
     /// keepalived -t dies by a signal on this config; havipd -t exits with this code (what
     /// keepalived's messages before the crash count for).
     crashes: Option<i32>,
+    /// havipd's verdict on running differs from keepalived's, for the reason given.
+    runs_differs: bool,
 }
 
 fn corpus_dir() -> PathBuf {
@@ -45,8 +48,21 @@ fn cases() -> Vec<Case> {
     paths.into_iter().map(case).collect()
 }
 
+/// A case with no header, for a file that may not exist.
+fn case_for(path: PathBuf) -> Case {
+    Case {
+        path,
+        absent: Vec::new(),
+        config_id: None,
+        keepalived_24: false,
+        live: false,
+        crashes: None,
+        runs_differs: false,
+    }
+}
+
 fn case(path: PathBuf) -> Case {
-    let text = std::fs::read_to_string(&path).expect("a corpus config");
+    let text = read_config(&path);
     let header = |key: &str| {
         text.lines()
             .take_while(|l| l.starts_with('#'))
@@ -60,19 +76,27 @@ fn case(path: PathBuf) -> Case {
         config_id: header("config-id"),
         keepalived_24: header("oracle").as_deref() == Some("2.4.3"),
         live: !header("live").is_some_and(|l| l.starts_with("no")),
+        runs_differs: header("differs").is_some_and(|d| d.starts_with("runs")),
         crashes: header("keepalived-crashes")
             .and_then(|c| c.split_whitespace().next().and_then(|n| n.parse().ok())),
         path,
     }
 }
 
+/// A corpus config's text, a leading byte-order mark left out (the header is after it).
+fn read_config(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).expect("a corpus config");
+    text.strip_prefix('\u{feff}')
+        .map(str::to_string)
+        .unwrap_or(text)
+}
+
 impl Case {
     fn name(&self) -> String {
         self.path
             .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .into_owned()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
     }
 
     fn id_args(&self) -> Vec<String> {
@@ -134,8 +158,12 @@ fn keepalived_starts(ns: &Netns, case: &Case, dir: &Path) -> (bool, String) {
         .arg(dir.join("keepalived.pid"))
         .arg("-r")
         .arg(dir.join("vrrp.pid"))
-        .arg("-c")
-        .arg(dir.join("checkers.pid"))
+        // keepalived 2.4.3 is built without the checker (it refuses `-c`).
+        .args(if case.keepalived_24 {
+            vec![]
+        } else {
+            vec!["-c".into(), dir.join("checkers.pid")]
+        })
         .current_dir("/")
         .stdout(std::fs::File::create(&log).expect("log"))
         .stderr(Stdio::null())
@@ -163,6 +191,24 @@ fn keepalived_starts(ns: &Netns, case: &Case, dir: &Path) -> (bool, String) {
     (!exited, std::fs::read_to_string(&log).unwrap_or_default())
 }
 
+/// What keepalived, started on the corpus, leaves in /tmp (FIFOs, `track_file` init files: the
+/// corpus names them all `/tmp/havip-verdicts*`), removed when the test ends, passed or not.
+struct Litter;
+
+impl Drop for Litter {
+    fn drop(&mut self) {
+        for entry in std::fs::read_dir("/tmp").into_iter().flatten().flatten() {
+            if entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with("havip-verdicts")
+            {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
 /// The verdicts on one config, or the disagreement.
 fn compare(k: usize, case: &Case, dir: &Path) -> Result<(), String> {
     let mut names = interfaces(&case.path, case.config_id.as_deref());
@@ -186,11 +232,16 @@ fn compare(k: usize, case: &Case, dir: &Path) -> Result<(), String> {
     if case.live {
         let (started, log) = keepalived_starts(&ns, case, &work);
         klog = log;
-        if started != runs {
+        if (started != runs) != case.runs_differs {
             problems.push(format!(
-                "keepalived {}, havip check says it {}",
+                "keepalived {}, havip check says it {}{}",
                 if started { "runs" } else { "refuses to run" },
-                if runs { "runs" } else { "cannot run" }
+                if runs { "runs" } else { "cannot run" },
+                if case.runs_differs {
+                    " (the `# differs: runs` line no longer holds)"
+                } else {
+                    ""
+                }
             ));
         }
     }
@@ -220,6 +271,7 @@ fn havipd_and_check_give_keepalived_s_verdict_on_the_corpus() {
         return;
     }
     let dir = tempfile::tempdir().expect("dir");
+    let _litter = Litter;
     let cases = cases();
     let results: Vec<Result<(), String>> = std::thread::scope(|s| {
         let chunks: Vec<_> = cases
@@ -253,11 +305,30 @@ fn havipd_and_check_give_keepalived_s_verdict_on_the_corpus() {
 }
 
 #[test]
+fn a_file_that_cannot_be_read_gets_keepalived_s_code() {
+    if hostcheck::skip_reason("verdict on a missing file", &["/usr/sbin/keepalived"]).is_some() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let case = case_for(dir.path().join("absent.conf"));
+    let ns = Netns::new(format!("hvvm{}", std::process::id() % 100_000), &[]);
+    let havipd = lab::daemon::havipd_path().expect("havipd is built next to havip");
+    let (kc, ktext) = test_code(&ns, &case.keepalived(), &["-t", "-l", "-n"], &case);
+    let (hc, htext) = test_code(&ns, &havipd, &["-t", "-l"], &case);
+    // keepalived 2.2.7 prints "Config files missing" and exits 0.
+    assert_eq!((kc, hc), (0, 0), "{ktext}\n{htext}");
+    assert!(
+        !check_runs(&ns, &case).0,
+        "a file that cannot be read cannot run"
+    );
+}
+
+#[test]
 fn every_corpus_config_says_where_it_comes_from_and_what_it_exercises() {
     let cases = cases();
     assert!(cases.len() >= 60, "{} configs", cases.len());
     for case in &cases {
-        let text = std::fs::read_to_string(&case.path).expect("read");
+        let text = read_config(&case.path);
         for key in ["# source:", "# exercises:"] {
             assert!(
                 text.lines()

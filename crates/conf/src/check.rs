@@ -34,7 +34,6 @@ pub struct Report {
 /// ignored), and it runs the rest.
 pub const FATAL: &[&str] = &[
     "file-unreadable",
-    "include-unreadable",
     "no-such-interface",
     "duplicate-vrid",
     "no-vrrp-instance",
@@ -45,15 +44,16 @@ pub const FATAL: &[&str] = &[
 ];
 
 impl Report {
-    /// Whether havipd starts with this config: it was read, no error is in [`FATAL`], and an
-    /// instance has a `virtual_router_id`.
+    /// Whether havipd starts with this config: it was read, no error is in [`FATAL`], and
+    /// every instance has a `virtual_router_id` (keepalived stops on one without).
     pub fn runnable(&self) -> bool {
         self.read
             && !self
                 .diagnostics
                 .iter()
                 .any(|d| d.severity == Severity::Error && FATAL.contains(&d.code))
-            && self.config.instances.iter().any(|i| i.vrid().is_some())
+            && !self.config.instances.is_empty()
+            && self.config.instances.iter().all(|i| i.vrid().is_some())
     }
 
     /// keepalived 2.2.7's `keepalived -t` exit code for this config: 0 nothing to report,
@@ -114,8 +114,9 @@ pub fn check(files: &dyn Files, path: &Path, host: Option<&dyn Host>, opts: &Opt
     let (lines, diags) = reader.finish();
     let mut diags = diags.0;
     let nodes = parse(&lines, &mut diags);
-    let config = build(&nodes, &mut diags);
+    let mut config = build(&nodes, &mut diags);
     if read {
+        crate::corrections::apply(&mut config, &mut diags);
         if config.instances.is_empty() {
             let loc = crate::diag::Location {
                 file: path.display().to_string().into(),
@@ -136,6 +137,7 @@ pub fn check(files: &dyn Files, path: &Path, host: Option<&dyn Host>, opts: &Opt
             );
         }
         crate::validate::validate(&config, host, &mut diags);
+        crate::keepalived_227::check(&config, &mut diags);
         if opts.cloud {
             crate::advice::advise(&config, &mut diags);
         }

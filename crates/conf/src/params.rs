@@ -101,38 +101,53 @@ impl Params {
         let trimmed = code.trim();
         if let Some(def) = self.multiline_alone(trimmed) {
             let indent = &code[..code.len() - code.trim_start().len()];
+            // Each of its lines is read as a line: substituted again.
             out.lines = Some(
                 def.value
                     .split('\n')
-                    .map(|l| format!("{indent}{l}"))
+                    .map(|l| {
+                        let (text, _) = self.substitute_all(l, file);
+                        format!("{indent}{}", text.as_deref().unwrap_or(l))
+                    })
                     .collect(),
             );
             return out;
         }
+        let (text, unexpanded) = self.substitute_all(code, file);
+        out.unexpanded = unexpanded;
+        out.lines = text.map(|t| vec![format!("{t}{comment}")]);
+        out
+    }
+
+    /// `code` (a line without its comment) substituted until no `$` expands: the new text if
+    /// anything did, and what did not expand on the first pass.
+    fn substitute_all(&self, code: &str, file: &Path) -> (Option<String>, Vec<Unexpanded>) {
         let mut current = code.to_string();
         let mut changed = false;
+        let mut first = Vec::new();
         for pass in 0..MAX_PASSES {
             let (next, unexpanded) = self.pass(&current, file);
             if pass == 0 {
-                out.unexpanded = unexpanded;
+                first = unexpanded;
             }
-            match next {
-                Some(n) => {
-                    changed = true;
-                    // A value holding `#` or `!` starts a comment there, as keepalived reads it.
-                    let cut = comment_start(&n);
-                    current = n[..cut].to_string();
-                    if !current.contains('$') {
-                        break;
-                    }
-                }
-                None => break,
+            let Some(n) = next else {
+                break;
+            };
+            changed = true;
+            // A value holding `#` or `!` starts a comment there, as keepalived reads it.
+            current = n[..comment_start(&n)].to_string();
+            if !current.contains('$') {
+                break;
             }
         }
-        if changed {
-            out.lines = Some(vec![format!("{current}{comment}")]);
-        }
-        out
+        (changed.then_some(current), first)
+    }
+
+    /// `text` with its parameters substituted (one line; as written when nothing expands).
+    pub fn expand_text(&self, text: &str, file: &Path) -> String {
+        self.expand(text, file)
+            .lines
+            .map_or_else(|| text.to_string(), |l| l.join(" "))
     }
 
     /// The multi-line definition a line consisting of `$NAME` or `${NAME}` alone names.
@@ -354,7 +369,10 @@ mod tests {
         assert_eq!(one(&p, "r $_INSTANCE"), Some("r node1".into()));
         // `#` starts a comment once substituted, as keepalived reads it.
         assert_eq!(one(&p, "e_${_HASH}x"), Some("e_".into()));
-        let r: u32 = one(&p, "${_RANDOM 5 7}").unwrap().parse().unwrap();
+        let r: u32 = one(&p, "${_RANDOM 5 7}")
+            .expect("expanded")
+            .parse()
+            .expect("a number");
         assert!((5..=7).contains(&r));
     }
 

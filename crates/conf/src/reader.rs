@@ -1,7 +1,8 @@
 //! Line layer of keepalived's config language, before any parsing: files and `include` (globs,
 //! paths relative to the including file, cycles refused), conditional lines (`@id`, `@^id`),
 //! parameter definitions (`$NAME=value`, continued with a trailing `\`) and their substitution
-//! (`$NAME`, `${NAME}`), and pasted-Unicode normalisation.
+//! (`$NAME`, `${NAME}`, keepalived's built-ins: see [`crate::params`]), `~SEQ`/`~LST`
+//! repetitions ([`crate::sequences`]), and pasted-Unicode normalisation.
 
 use crate::diag::{Diagnostic, Diagnostics, Location, Severity};
 use crate::params::{Params, Why};
@@ -227,20 +228,74 @@ impl<'a> Reader<'a> {
                 self.params.define(name, &lines);
                 continue;
             }
-            for text in self.substitute(&file, path, number, line) {
-                let src = SourceLine {
-                    file: file.clone(),
-                    line: number,
-                    text,
-                };
-                if let Some(pattern) = include_target(&src.text.text) {
-                    self.include(&src, path, &pattern);
-                    continue;
-                }
-                self.lines.push(src);
+            if let Some(seq) =
+                crate::sequences::parse(trimmed, |t| self.params.expand_text(t, path))
+            {
+                self.sequence(&file, path, number, &line, seq);
+                continue;
             }
+            self.emit(&file, path, number, line);
         }
         self.stack.pop();
+    }
+
+    /// A line's parameters substituted, then kept or read as an include.
+    fn emit(&mut self, file: &Arc<str>, path: &Path, number: u32, line: NormalLine) {
+        for text in self.substitute(file, path, number, line) {
+            let src = SourceLine {
+                file: file.clone(),
+                line: number,
+                text,
+            };
+            if let Some(pattern) = include_target(&src.text.text) {
+                self.include(&src, path, &pattern);
+                continue;
+            }
+            self.lines.push(src);
+        }
+    }
+
+    /// `~SEQ`/`~LST`: the text read once per value, with the parameter set to it.
+    fn sequence(
+        &mut self,
+        file: &Arc<str>,
+        path: &Path,
+        number: u32,
+        line: &NormalLine,
+        seq: Result<crate::sequences::Sequence, String>,
+    ) {
+        let indent = line.text.len() - line.text.trim_start().len();
+        let seq = match seq {
+            Ok(s) => s,
+            Err(e) => {
+                let at = Location {
+                    file: file.clone(),
+                    line: number,
+                    col: line.original_col(line.text[..indent].chars().count()),
+                };
+                let d = Diagnostic::new(
+                    Severity::Warning,
+                    "bad-value",
+                    at,
+                    line.text.trim(),
+                    format!("invalid ~SEQ/~LST: {e}; keepalived ignores the line"),
+                )
+                .hint("~SEQ(NAME, [START,] [STEP,] END) TEXT or ~LST(NAME, V1, V2, ...) TEXT");
+                self.diags.push(d);
+                return;
+            }
+        };
+        let first = line.original_col(line.text[..indent + seq.offset].chars().count());
+        for value in &seq.values {
+            self.params.define(&seq.name, std::slice::from_ref(value));
+            let text = NormalLine {
+                columns: (0..seq.text.chars().count() as u32)
+                    .map(|k| first + k)
+                    .collect(),
+                text: seq.text.clone(),
+            };
+            self.emit(file, path, number, text);
+        }
     }
 
     /// Applies `@id` / `@^id`; false if the line is not for this config id.
@@ -419,146 +474,5 @@ fn include_target(text: &str) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn mem(files: &[(&str, &str)]) -> MemoryFiles {
-        MemoryFiles(
-            files
-                .iter()
-                .map(|(p, c)| (PathBuf::from(p), c.as_bytes().to_vec()))
-                .collect(),
-        )
-    }
-
-    fn read(files: &MemoryFiles, id: Option<&str>) -> (Vec<String>, Vec<Diagnostic>) {
-        let mut r = Reader::new(files, id.map(String::from));
-        r.read_top(Path::new("/etc/k/main.conf"));
-        let (lines, diags) = r.finish();
-        (
-            lines
-                .into_iter()
-                .map(|l| format!("{}:{} {}", l.file, l.line, l.text.text))
-                .collect(),
-            diags.0,
-        )
-    }
-
-    #[test]
-    fn a_recording_reads_again_what_was_read_even_after_the_files_change() {
-        let disk = mem(&[
-            ("/etc/k/main.conf", "a\ninclude conf.d/*.conf\nb"),
-            ("/etc/k/conf.d/1.conf", "one"),
-            ("/etc/k/conf.d/2.conf", "two"),
-            ("/etc/k/other.conf", "never included"),
-        ]);
-        let recording = Recording::new(&disk);
-        let (first, _) = read_through(&recording);
-        let kept = recording.into_files();
-        assert_eq!(kept.0.len(), 3, "only the files read are kept");
-        let mut changed = disk;
-        changed.0.remove(Path::new("/etc/k/conf.d/2.conf"));
-        changed
-            .0
-            .insert("/etc/k/conf.d/3.conf".into(), b"three".to_vec());
-        assert_ne!(read_through(&changed).0, first);
-        assert_eq!(read_through(&kept).0, first);
-        assert_eq!(first, ["a", "one", "two", "b"]);
-    }
-
-    fn read_through(files: &dyn Files) -> (Vec<String>, usize) {
-        let mut r = Reader::new(files, None);
-        r.read_top(Path::new("/etc/k/main.conf"));
-        let (lines, diags) = r.finish();
-        (
-            lines.into_iter().map(|l| l.text.text).collect(),
-            diags.0.len(),
-        )
-    }
-
-    #[test]
-    fn include_globs_relative_and_cycles() {
-        let files = mem(&[
-            (
-                "/etc/k/main.conf",
-                "a\ninclude conf.d/*.conf\nb\ninclude main.conf",
-            ),
-            ("/etc/k/conf.d/1.conf", "one"),
-            ("/etc/k/conf.d/2.conf", "two\ninclude ../main.conf"),
-        ]);
-        let (lines, diags) = read(&files, None);
-        assert_eq!(
-            lines,
-            [
-                "/etc/k/main.conf:1 a",
-                "/etc/k/conf.d/1.conf:1 one",
-                "/etc/k/conf.d/2.conf:1 two",
-                "/etc/k/main.conf:3 b"
-            ]
-        );
-        assert_eq!(
-            diags.iter().filter(|d| d.code == "include-cycle").count(),
-            2
-        );
-    }
-
-    #[test]
-    fn conditionals_and_parameters() {
-        let files = mem(&[(
-            "/etc/k/main.conf",
-            "$PRIO=150\n$LONG=a \\\n b\n@node1 priority $PRIO\n@^node1 priority 100\nx ${LONG} $NOPE",
-        )]);
-        let (lines, diags) = read(&files, Some("node1"));
-        assert_eq!(lines[0], "/etc/k/main.conf:4        priority 150");
-        assert_eq!(lines.len(), 2);
-        // A multi-line parameter expands only on a line of its own, into its lines.
-        assert_eq!(lines[1], "/etc/k/main.conf:6 x ${LONG} $NOPE");
-        assert_eq!(diags[0].code, "undefined-parameter");
-        assert!(
-            diags[0].message.contains("several lines"),
-            "{}",
-            diags[0].message
-        );
-        let (lines, _) = read(&files, None);
-        assert_eq!(lines[0], "/etc/k/main.conf:5         priority 100");
-    }
-
-    #[test]
-    fn parameters_as_keepalived_reads_them() {
-        let files = mem(&[(
-            "/etc/k/main.conf",
-            "$C=state BACKUP \\\n priority 9\n  $C\n# $NOPE in a comment\nrouter_id x ! $NOPE\n\
-             script \"${_PWD}/s.sh\"\nscript \"${_ENV HOME}/s.sh\"",
-        )]);
-        let (lines, diags) = read(&files, None);
-        assert_eq!(
-            lines,
-            [
-                "/etc/k/main.conf:3   state BACKUP",
-                "/etc/k/main.conf:3   priority 9",
-                "/etc/k/main.conf:4 # $NOPE in a comment",
-                "/etc/k/main.conf:5 router_id x ! $NOPE",
-                "/etc/k/main.conf:6 script \"/etc/k/s.sh\"",
-                "/etc/k/main.conf:7 script \"${_ENV HOME}/s.sh\"",
-            ]
-        );
-        assert_eq!(diags.len(), 1, "{diags:?}");
-        assert_eq!((diags[0].location.line, diags[0].location.col), (7, 9));
-        assert!(diags[0].message.contains("keepalived 2.4's"));
-    }
-
-    #[test]
-    fn missing_file_and_no_match() {
-        let files = mem(&[(
-            "/etc/k/main.conf",
-            "include /none/*.conf\ninclude /missing.conf",
-        )]);
-        let (_, diags) = read(&files, None);
-        assert_eq!(
-            diags.iter().map(|d| d.code).collect::<Vec<_>>(),
-            ["include-no-match", "include-unreadable"]
-        );
-        let mut r = Reader::new(&files, None);
-        assert!(!r.read_top(Path::new("/nope.conf")));
-    }
-}
+#[path = "reader_tests.rs"]
+mod tests;

@@ -80,7 +80,7 @@ pub fn validate(cfg: &Config, host: Option<&dyn Host>, diags: &mut Vec<Diagnosti
             diags,
         );
     }
-    script_security(cfg, diags);
+    script_security(cfg, host, diags);
     if let Some(h) = host {
         host_checks(cfg, h, diags);
     }
@@ -256,6 +256,9 @@ fn instance(cfg: &Config, i: &Instance, diags: &mut Vec<Diagnostic>) {
             ),
         ));
     }
+    if let Some(("lo", loc)) = i.interface_at() {
+        diags.push(Diagnostic::new(Severity::Warning, "loopback-interface", loc.clone(), "interface lo", format!("({}) keepalived cannot use a loopback interface for VRRP: it ignores it and will not start; havipd runs on it (for tests on one host)", i.name)).hint("name the interface the peers share"));
+    }
     let src = s.ip("unicast_src_ip");
     for p in &i.unicast_peers {
         if Some(p.addr) == src {
@@ -278,23 +281,6 @@ fn instance(cfg: &Config, i: &Instance, diags: &mut Vec<Diagnostic>) {
                 p.addr.to_string(),
                 "unicast peer of the other address family; keepalived ignores it",
             ));
-        }
-    }
-    for t in &i.track_interfaces {
-        if Some(t.name.as_str()) == i.interface() && t.weight.is_none() {
-            diags.push(
-                Diagnostic::new(
-                    Severity::Info,
-                    "track-own-interface",
-                    t.loc.clone(),
-                    t.name.clone(),
-                    format!(
-                        "({}) ignoring track_interface {} since own interface",
-                        i.name, t.name
-                    ),
-                )
-                .hint("the instance's own interface is always tracked; the entry is redundant"),
-            );
         }
     }
     for t in &i.track_scripts {
@@ -390,23 +376,71 @@ fn advert_int(i: &Instance, version: u8, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-fn script_security(cfg: &Config, diags: &mut Vec<Diagnostic>) {
+/// keepalived's script security: scripts (track, notify, FIFO) without
+/// `enable_script_security`. With `host`, only scripts found on it count: keepalived drops a
+/// missing one before it looks at security.
+fn script_security(cfg: &Config, host: Option<&dyn Host>, diags: &mut Vec<Diagnostic>) {
     if cfg.global.settings.has("enable_script_security") {
         return;
     }
-    let first = cfg
-        .scripts
-        .values()
-        .map(|s| s.loc.clone())
-        .chain(cfg.instances.iter().flat_map(|i| {
-            crate::model::NOTIFY_KEYS
-                .iter()
-                .filter_map(|k| i.settings.loc(k).cloned())
-        }))
+    let found = |command: &str| {
+        host.is_none_or(|h| {
+            let path = command.split_whitespace().next().unwrap_or("");
+            h.script(&resolve_command(path)) != ScriptFile::Missing
+        })
+    };
+    let first = scripts_run(cfg)
+        .into_iter()
+        .filter(|(command, _)| found(command))
+        .map(|(_, loc)| loc)
         .min();
     if let Some(loc) = first {
-        diags.push(Diagnostic::new(Severity::Warning, "script-security", loc, "", "scripts are configured but enable_script_security is not set: keepalived runs them as root and `keepalived -t` exits with 5").hint("add `enable_script_security` and `script_user USER` to global_defs, and make the scripts writable by root only"));
+        diags.push(Diagnostic::new(Severity::Warning, "script-security", loc, "", "scripts are configured but enable_script_security is not set: keepalived runs them as root and `keepalived -t` exits with 6").hint("add `enable_script_security` and `script_user USER` to global_defs, and make the scripts writable by root only"));
     }
+}
+
+/// Every script keepalived runs, with where it is set: track scripts, notify scripts of
+/// instances and sync groups, the notify FIFOs' scripts.
+fn scripts_run(cfg: &Config) -> Vec<(String, Location)> {
+    let mut out: Vec<(String, Location)> = cfg
+        .scripts
+        .values()
+        .filter_map(|s| {
+            let cmd = s.settings.script("script")?;
+            Some((cmd.command.clone(), s.loc.clone()))
+        })
+        .collect();
+    let sections = cfg
+        .instances
+        .iter()
+        .map(|i| &i.settings)
+        .chain(cfg.sync_groups.iter().map(|g| &g.settings));
+    for settings in sections {
+        for key in crate::model::NOTIFY_KEYS {
+            if let (Some(cmd), Some(loc)) = (settings.script(key), settings.loc(key)) {
+                out.push((cmd.command.clone(), loc.clone()));
+            }
+        }
+    }
+    let g = &cfg.global.settings;
+    for key in ["notify_fifo_script", "vrrp_notify_fifo_script"] {
+        if let (Some(cmd), Some(loc)) = (g.script(key), g.loc(key)) {
+            out.push((cmd.command.clone(), loc.clone()));
+        }
+    }
+    out
+}
+
+/// A command's path: as written when it has a `/`, else found on PATH as keepalived finds it.
+fn resolve_command(word: &str) -> String {
+    if word.contains('/') {
+        return word.to_string();
+    }
+    let path = std::env::var("PATH").unwrap_or_else(|_| "/usr/sbin:/usr/bin:/sbin:/bin".into());
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(word))
+        .find(|p| p.is_file())
+        .map_or_else(|| word.to_string(), |p| p.display().to_string())
 }
 
 fn host_checks(cfg: &Config, host: &dyn Host, diags: &mut Vec<Diagnostic>) {
@@ -451,16 +485,23 @@ fn host_checks(cfg: &Config, host: &dyn Host, diags: &mut Vec<Diagnostic>) {
             }
         }
     }
+    absent_devices(cfg, host, diags);
+    absent_notify_scripts(cfg, host, diags);
     for s in cfg.scripts.values() {
         let Some(cmd) = s.settings.script("script") else {
             continue;
         };
-        let path = cmd.command.split_whitespace().next().unwrap_or("");
-        if !path.starts_with('/') {
-            continue;
-        }
-        let problem = match host.script(path) {
+        let word = cmd.command.split_whitespace().next().unwrap_or("");
+        // keepalived looks a command without a `/` up on PATH.
+        let path = &resolve_command(word);
+        let found = if path.contains('/') {
+            host.script(path)
+        } else {
+            ScriptFile::Missing
+        };
+        let problem = match found {
             ScriptFile::Executable => continue,
+            ScriptFile::Missing if !path.contains('/') => "is not found on PATH",
             ScriptFile::Missing => "does not exist",
             ScriptFile::NotExecutable => "is not executable",
         };
@@ -482,6 +523,56 @@ fn host_checks(cfg: &Config, host: &dyn Host, diags: &mut Vec<Diagnostic>) {
             )
             .hint(format!("install it and `chmod +x {path}`")),
         );
+    }
+}
+
+/// Notify scripts not on this host: a note only, as keepalived's check says nothing of them
+/// (it finds out when it runs one).
+fn absent_notify_scripts(cfg: &Config, host: &dyn Host, diags: &mut Vec<Diagnostic>) {
+    let sections = cfg
+        .instances
+        .iter()
+        .map(|i| (format!("({})", i.name), &i.settings))
+        .chain(
+            cfg.sync_groups
+                .iter()
+                .map(|g| (format!("sync group {}", g.name), &g.settings)),
+        );
+    for (owner, settings) in sections {
+        for key in crate::model::NOTIFY_KEYS {
+            let (Some(cmd), Some(loc)) = (settings.script(key), settings.loc(key)) else {
+                continue;
+            };
+            let path = resolve_command(cmd.command.split_whitespace().next().unwrap_or(""));
+            if path.contains('/') && host.script(&path) == ScriptFile::Executable {
+                continue;
+            }
+            diags.push(Diagnostic::new(Severity::Info, "notify-not-found", loc.clone(), settings.text(key), format!("{owner} {key}: {path} is not an executable file on this host; the notification will fail (keepalived -t does not count it)")).hint(format!("install it and `chmod +x {path}`")));
+        }
+    }
+}
+
+/// Interfaces of addresses (`dev`) and of `garp_group`s that do not exist: keepalived will not
+/// start ("Non-existent interface specified in configuration").
+fn absent_devices(cfg: &Config, host: &dyn Host, diags: &mut Vec<Diagnostic>) {
+    let vips = cfg.instances.iter().flat_map(|i| {
+        i.vips.iter().filter_map(move |v| {
+            Some((
+                v.dev.clone()?,
+                v.loc.clone(),
+                format!("({}) address {}", i.name, v.addr),
+            ))
+        })
+    });
+    let groups = cfg.garp_groups.iter().flat_map(|g| {
+        g.garp_interfaces()
+            .into_iter()
+            .map(move |ifname| (ifname, g.loc.clone(), "garp_group".to_string()))
+    });
+    for (ifname, loc, what) in vips.chain(groups) {
+        if !host.interface_exists(&ifname) {
+            diags.push(Diagnostic::new(Severity::Error, "no-such-interface", loc, ifname.clone(), format!("{what}: interface {ifname} does not exist on this host; keepalived will not start")).hint("check `ip link`; pass --no-host-checks when checking a config meant for another machine"));
+        }
     }
 }
 

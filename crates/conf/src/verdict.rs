@@ -38,12 +38,17 @@ const SILENT: &[&str] = &[
     "file-unreadable",
     "include-unreadable",
     "include-no-match",
+    // keepalived 2.2.7 opens the file again until it runs out of descriptors, then skips it
+    // with a log line that does not count.
+    "include-cycle",
     // keepalived's VRRP process with no instance just waits.
     "no-vrrp-instance",
     // keepalived runs IPVS and BFD; havip only says it does not.
     "not-supported",
     // What havipd does not do yet (the keyword table's status) is not keepalived's complaint.
     "not-done",
+    // havip's own advice.
+    "peer-is-self",
 ];
 
 /// Diagnostics of havipd's own refusals, where keepalived would run unauthenticated.
@@ -51,6 +56,15 @@ const CANNOT_RUN: &[&str] = &["auth-hmac-active-key"];
 
 /// How `d` counts in keepalived's `-t` exit code.
 pub fn test_level(d: &Diagnostic) -> TestLevel {
+    // keepalived reads pasted characters as part of the words (an unknown keyword, a bad
+    // value); only a CR before the line end is removed without a word.
+    if d.code == "pasted-unicode" {
+        return if d.message.contains("CRLF line ending") {
+            TestLevel::Silent
+        } else {
+            TestLevel::Error
+        };
+    }
     if d.severity == Severity::Info || d.code.starts_with("cloud-") || SILENT.contains(&d.code) {
         TestLevel::Silent
     } else if d.code == "script-security" {
@@ -64,13 +78,17 @@ pub fn test_level(d: &Diagnostic) -> TestLevel {
 
 /// keepalived 2.2.7's `keepalived -t` exit code for `report`.
 pub fn config_test_code(report: &Report) -> u8 {
-    let bad_interface = report
-        .diagnostics
-        .iter()
-        .any(|d| d.code == "no-such-interface" && d.severity == Severity::Error);
+    // Under dynamic_interfaces keepalived waits for a missing interface without a word.
+    let dynamic = report.config.global.settings.has("dynamic_interfaces");
+    let bad_interface = !dynamic
+        && report
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "no-such-interface" && d.severity == Severity::Error);
     let level = report
         .diagnostics
         .iter()
+        .filter(|d| !(dynamic && d.code == "no-such-interface"))
         .map(test_level)
         .filter(|l| !(bad_interface && *l == TestLevel::Security))
         .max()
@@ -80,5 +98,74 @@ pub fn config_test_code(report: &Report) -> u8 {
         TestLevel::CannotRun => 4,
         TestLevel::Error => 5,
         TestLevel::Security => 6,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::host::FakeHost;
+    use crate::reader::MemoryFiles;
+    use crate::{Options, check};
+    use std::path::Path;
+
+    fn code(text: &str, interfaces: &[&str]) -> u8 {
+        let files = MemoryFiles(
+            [("/k/keepalived.conf".into(), text.as_bytes().to_vec())]
+                .into_iter()
+                .collect(),
+        );
+        let host = FakeHost {
+            interfaces: interfaces.iter().map(|s| s.to_string()).collect(),
+            scripts: vec!["/bin/true".into()],
+            ..Default::default()
+        };
+        check(
+            &files,
+            Path::new("/k/keepalived.conf"),
+            Some(&host),
+            &Options::default(),
+        )
+        .config_test_code()
+    }
+
+    const INSTANCE: &str = "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 5\n \
+                            virtual_ipaddress {\n  10.0.0.1\n }\n EXTRA\n}\n";
+
+    fn with(extra: &str) -> String {
+        INSTANCE.replace("EXTRA", extra)
+    }
+
+    #[test]
+    fn keepalived_s_greatest_level() {
+        assert_eq!(code(&with(""), &["eth0"]), 0);
+        assert_eq!(code(&with("priorty 5"), &["eth0"]), 5);
+        assert_eq!(code(&with("notify_master /bin/true"), &["eth0"]), 6);
+        // Security is the greatest level: an unknown keyword beside it still exits 6.
+        assert_eq!(
+            code(&with("notify_master /bin/true\n priorty 5"), &["eth0"]),
+            6
+        );
+        // A missing interface stops keepalived's check before scripts: 5.
+        assert_eq!(code(&with("notify_master /bin/true"), &[]), 5);
+        // A missing script is dropped before security is looked at.
+        assert_eq!(code(&with("notify_master /nonexistent.sh"), &["eth0"]), 0);
+    }
+
+    #[test]
+    fn what_keepalived_2_2_7_does_not_count() {
+        // No file: "Config files missing", exit 0.
+        let files = MemoryFiles::default();
+        let r = check(&files, Path::new("/none.conf"), None, &Options::default());
+        assert_eq!(r.config_test_code(), 0);
+        assert!(!r.runnable());
+        // No instance, a missing include, an undefined parameter: nothing keepalived counts.
+        assert_eq!(code("global_defs {\n router_id a\n}\n", &[]), 0);
+        let text = format!("include /k/none.conf\n{}", with("priority $P"));
+        assert_eq!(code(&text, &["eth0"]), 5, "the bad priority counts");
+        let text = format!("include /k/none.conf\n{}", with("# $P"));
+        assert_eq!(code(&text, &["eth0"]), 0);
+        // dynamic_interfaces: keepalived waits for the interface without a word.
+        let text = format!("global_defs {{\n dynamic_interfaces\n}}\n{}", with(""));
+        assert_eq!(code(&text, &[]), 0);
     }
 }

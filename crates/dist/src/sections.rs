@@ -89,19 +89,29 @@ pub const HAVIPD: &[Section] = &[
     },
     Section {
         heading: "EXIT STATUS",
-        intro: "With -t, the codes are keepalived's: 0, 3, 4 or 5.",
+        intro: "With -t, the codes are keepalived 2.2.7's (keepalived -t on the same file and \
+                host): 0, 4, 5 or 6. keepalived exits with the greatest level it reported, so \
+                a configuration that cannot run usually exits 5, and a configuration file \
+                that cannot be read exits 0 (keepalived prints \"Config files missing\"). \
+                havip check says whether it runs.",
         entries: &[
-            ("0", "The configuration is clean."),
+            ("0", "Nothing keepalived would report."),
             (
                 "1",
                 "Without -t: havipd could not start, or stopped on an error.",
             ),
-            ("3", "The configuration cannot run."),
             (
                 "4",
-                "The configuration has errors; havipd runs the rest, as keepalived would.",
+                "The configuration cannot run, and nothing else was reported.",
             ),
-            ("5", "Scripts are configured without script security."),
+            (
+                "5",
+                "The configuration has errors or warnings keepalived reports.",
+            ),
+            (
+                "6",
+                "Scripts (found on this host) are configured without enable_script_security.",
+            ),
         ],
     },
     Section {
