@@ -317,10 +317,11 @@ mod tests {
         }
         let c = Connector::open(Some((4 << 20, true))).expect("proc connector");
         assert!(c.rcvbuf().expect("SO_RCVBUF") >= 4 << 20);
-        let child = std::process::Command::new("/bin/true")
+        let mut child = std::process::Command::new("/bin/true")
             .spawn()
             .expect("true");
         let pid = child.id() as i32;
+        child.wait().expect("true ends");
         let (mut exec, mut exit) = (false, false);
         let mut buf = [0u8; 1024];
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
