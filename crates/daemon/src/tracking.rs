@@ -145,7 +145,13 @@ impl Tracker {
                 .track_processes
                 .iter()
                 .chain(group_refs.iter().flat_map(|g| &g.track_processes));
+            let mut seen = Vec::new();
             for r in processes {
+                // keepalived ignores a process listed twice.
+                if seen.contains(&&r.name) {
+                    continue;
+                }
+                seen.push(&r.name);
                 if let Some(p) = cfg.track_processes.get(&r.name) {
                     push(Object::Process(r.name.clone()), r, p.weight);
                 }

@@ -327,6 +327,17 @@ mod tests {
     }
 
     #[test]
+    fn a_process_listed_twice_is_reported() {
+        let r = crate::check_text(
+            "vrrp_track_process TP { process x }\n\
+             vrrp_instance VI { interface eth0\n virtual_router_id 1\n virtual_ipaddress { 10.0.0.1 }\n\
+             track_process { TP\n TP weight 5 } }\n",
+            &crate::Options::default(),
+        );
+        assert_eq!(codes(&r), [("duplicate-reference", 6)]);
+    }
+
+    #[test]
     fn without_process_it_is_dropped_and_references_are_undefined() {
         let r = check("weight 10");
         assert!(r.config.track_processes.is_empty());

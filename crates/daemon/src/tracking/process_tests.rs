@@ -100,3 +100,12 @@ fn a_sync_group_s_process_faults_every_member() {
     t.process_crossing(Timestamp(1), 7, &cross("plus", false, Cause::Exit));
     assert!(t.verdict(0).fault && t.verdict(1).fault);
 }
+
+#[test]
+fn a_process_listed_twice_counts_once() {
+    let mut t = tracker(&format!(
+        "{PROCS}vrrp_instance A {{ interface eth0\n virtual_router_id 1\n track_process {{ plus\n plus }} }}\n"
+    ));
+    t.process_crossing(Timestamp(0), 7, &cross("plus", true, Cause::Start));
+    assert_eq!(t.verdict(0).priority, 120);
+}
