@@ -116,7 +116,8 @@ impl Tracker {
                 items.push(Item {
                     object,
                     weight,
-                    reverse: r.reverse || (r.weight.is_none() && default.reverse),
+                    // keepalived: `weight N` alone keeps the definition's `reverse`.
+                    reverse: r.reverse.unwrap_or(default.reverse),
                 });
             };
             let group_refs = group.map(|g| &cfg.sync_groups[g]);
