@@ -1,8 +1,9 @@
 //! `vrrp_track_process` in namespaces, from the kernel's process events: the master tracks a
 //! process (a copy of `sleep` with a name unique to the test); killing it hands the VIP to the
 //! backup, starting it again brings it back (preemption); a weight lowers the priority below the
-//! backup's; a quorum of two full command lines; a reload tracks the new set; a fork storm
-//! neither delays the master's adverts nor wedges the watcher. One test
+//! backup's; a quorum of two full command lines; a reload tracks the new set; terminate_delay
+//! holds the fault back and a quick restart cancels it; a fork storm neither delays the master's
+//! adverts nor wedges the watcher. One test
 //! measures the time from the kill to the backup holding the VIP with havipd and with Debian's
 //! keepalived 2.2.7 as the master, on the same switch.
 //!
@@ -264,4 +265,37 @@ fn a_fork_storm_neither_delays_the_adverts_nor_wedges_the_watcher() {
     // The watcher kept up: the kill is still seen at once.
     procs.kill_one();
     takes(&lab, "b", 5);
+}
+
+#[test]
+fn terminate_delay_waits_and_a_quick_restart_cancels_it() {
+    let Some(mut lab) = Lab::new("ptd", &[]) else {
+        return;
+    };
+    let name = unique("d");
+    let mut procs = Processes::new(&lab, &name);
+    procs.start(None);
+    let definitions =
+        format!("vrrp_track_process tp {{\n    process {name}\n    terminate_delay 1.5\n}}\n");
+    let a_state = pair(&mut lab, 86, &definitions, TRACK);
+    takes(&lab, "a", 8);
+    // Back within the delay: nothing happens.
+    procs.kill_one();
+    std::thread::sleep(Duration::from_millis(500));
+    procs.start(None);
+    assert!(
+        wait_until(Duration::from_millis(2500), || !lab.holds("a", VIP)).is_none(),
+        "a lost the VIP though its process came back within terminate_delay:\n{}",
+        lab.log("a")
+    );
+    // Gone for good: FAULT once the delay has passed, then b takes over after its skew.
+    let killed = procs.kill_one();
+    let took = takes(&lab, "b", 6) - killed;
+    assert!(
+        took >= Duration::from_millis(1500),
+        "b took over {took:?} after the kill, before terminate_delay ended"
+    );
+    assert_eq!(state_of(&a_state, "VI_1"), "FAULT");
+    procs.start(None);
+    takes(&lab, "a", 5);
 }
