@@ -235,7 +235,7 @@ fn tracked_processes(cfg: &Config, i: &Instance) -> Vec<TrackedProcess> {
             quorum: t.quorum,
             quorum_max: (t.quorum_max != crate::model::NO_QUORUM_MAX).then_some(t.quorum_max),
             weight: r.weight.unwrap_or(t.weight.value),
-            reverse: r.reverse || (r.weight.is_none() && t.weight.reverse),
+            reverse: r.reverse.unwrap_or(t.weight.reverse),
         })
     })
     .collect()

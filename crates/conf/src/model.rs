@@ -172,8 +172,9 @@ pub struct TrackRef {
     pub name: String,
     /// `weight`, if given (0 or absent: failure means FAULT).
     pub weight: Option<i64>,
-    /// `reverse`.
-    pub reverse: bool,
+    /// `reverse` (true) or `noreverse` (false) after the weight, if written; unwritten, the
+    /// definition's applies, as in keepalived.
+    pub reverse: Option<bool>,
     /// Where.
     pub loc: Location,
 }

@@ -296,6 +296,20 @@ fn instance(cfg: &Config, i: &Instance, diags: &mut Vec<Diagnostic>) {
         &process_defined,
         diags,
     );
+    for (k, t) in i.track_processes.iter().enumerate() {
+        if i.track_processes[..k].iter().any(|o| o.name == t.name) {
+            diags.push(Diagnostic::new(
+                Severity::Warning,
+                "duplicate-reference",
+                t.loc.clone(),
+                t.name.clone(),
+                format!(
+                    "({}) track_process {} is listed twice; keepalived ignores this one",
+                    i.name, t.name
+                ),
+            ));
+        }
+    }
 }
 
 /// References of `owner` (an instance or a sync group) to `kind`s that are not defined.

@@ -250,7 +250,7 @@ const INSTANCE: &str = "vrrp_instance A {\n interface eth0\n virtual_router_id 5
 #[test]
 fn a_keyword_not_done_is_reported_on_its_line_as_a_warning_or_an_info() {
     let text = format!(
-        "global_defs {{\n enable_snmp_vrrp\n vrrp_startup_delay 5\n}}\n{INSTANCE} vrf blue\n smtp_alert\n authentication {{\n  auth_type AH\n  auth_pass x\n }}\n}}\n"
+        "global_defs {{\n enable_snmp_vrrp\n vrrp_min_garp\n}}\n{INSTANCE} vrf blue\n smtp_alert\n authentication {{\n  auth_type AH\n  auth_pass x\n }}\n}}\n"
     );
     let got: Vec<_> = diags(&text, "not-done")
         .into_iter()

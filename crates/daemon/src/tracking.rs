@@ -116,7 +116,8 @@ impl Tracker {
                 items.push(Item {
                     object,
                     weight,
-                    reverse: r.reverse || (r.weight.is_none() && default.reverse),
+                    // keepalived: `weight N` alone keeps the definition's `reverse`.
+                    reverse: r.reverse.unwrap_or(default.reverse),
                 });
             };
             let group_refs = group.map(|g| &cfg.sync_groups[g]);
@@ -145,7 +146,13 @@ impl Tracker {
                 .track_processes
                 .iter()
                 .chain(group_refs.iter().flat_map(|g| &g.track_processes));
+            let mut seen = Vec::new();
             for r in processes {
+                // keepalived ignores a process listed twice.
+                if seen.contains(&&r.name) {
+                    continue;
+                }
+                seen.push(&r.name);
                 if let Some(p) = cfg.track_processes.get(&r.name) {
                     push(Object::Process(r.name.clone()), r, p.weight);
                 }

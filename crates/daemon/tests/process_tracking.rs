@@ -1,7 +1,9 @@
 //! `vrrp_track_process` in namespaces, from the kernel's process events: the master tracks a
 //! process (a copy of `sleep` with a name unique to the test); killing it hands the VIP to the
 //! backup, starting it again brings it back (preemption); a weight lowers the priority below the
-//! backup's; a quorum of two full command lines; a reload tracks the new set. The last test
+//! backup's; a quorum of two full command lines; a reload tracks the new set; terminate_delay
+//! holds the fault back and a quick restart cancels it; a fork storm neither delays the master's
+//! adverts nor wedges the watcher. One test
 //! measures the time from the kill to the backup holding the VIP with havipd and with Debian's
 //! keepalived 2.2.7 as the master, on the same switch.
 //!
@@ -225,4 +227,75 @@ fn kill_to_takeover_beside_keepalived() {
     // Both detect the exit at once; the backup then waits its skew time (about 0.65 s at 90).
     assert!(median(havipd) < 1500);
     assert!(median(keepalived) < 1500);
+}
+
+#[test]
+fn a_fork_storm_neither_delays_the_adverts_nor_wedges_the_watcher() {
+    let Some(mut lab) = Lab::new("pts", &[]) else {
+        return;
+    };
+    let name = unique("s");
+    let mut procs = Processes::new(&lab, &name);
+    procs.start(None);
+    let definitions = format!("vrrp_track_process tp {{\n    process {name}\n}}\n");
+    pair(&mut lab, 85, &definitions, TRACK);
+    let b_state = lab.dir.join("b");
+    takes(&lab, "a", 8);
+    // Two shells fork and exec as fast as they can for 5 s: every exec is an event the
+    // watcher reads /proc for, off the loop.
+    let storms: Vec<Child> = (0..2)
+        .map(|_| {
+            Command::new("timeout")
+                .args(["5", "sh", "-c", "while :; do /bin/true; done"])
+                .spawn()
+                .expect("storm")
+        })
+        .collect();
+    for mut s in storms {
+        let _ = s.wait();
+    }
+    assert!(lab.holds("a", VIP), "{}", lab.log("a"));
+    assert!(
+        !common::transitions_of(&b_state, "VI_1")
+            .iter()
+            .any(|(_, to, _)| to == "MASTER"),
+        "b took over during the storm:\n{}",
+        lab.log("b")
+    );
+    // The watcher kept up: the kill is still seen at once.
+    procs.kill_one();
+    takes(&lab, "b", 5);
+}
+
+#[test]
+fn terminate_delay_waits_and_a_quick_restart_cancels_it() {
+    let Some(mut lab) = Lab::new("ptd", &[]) else {
+        return;
+    };
+    let name = unique("d");
+    let mut procs = Processes::new(&lab, &name);
+    procs.start(None);
+    let definitions =
+        format!("vrrp_track_process tp {{\n    process {name}\n    terminate_delay 1.5\n}}\n");
+    let a_state = pair(&mut lab, 86, &definitions, TRACK);
+    takes(&lab, "a", 8);
+    // Back within the delay: nothing happens.
+    procs.kill_one();
+    std::thread::sleep(Duration::from_millis(500));
+    procs.start(None);
+    assert!(
+        wait_until(Duration::from_millis(2500), || !lab.holds("a", VIP)).is_none(),
+        "a lost the VIP though its process came back within terminate_delay:\n{}",
+        lab.log("a")
+    );
+    // Gone for good: FAULT once the delay has passed, then b takes over after its skew.
+    let killed = procs.kill_one();
+    let took = takes(&lab, "b", 6) - killed;
+    assert!(
+        took >= Duration::from_millis(1500),
+        "b took over {took:?} after the kill, before terminate_delay ended"
+    );
+    assert_eq!(state_of(&a_state, "VI_1"), "FAULT");
+    procs.start(None);
+    takes(&lab, "a", 5);
 }

@@ -209,19 +209,21 @@ fn check(s: &Scenario, cx: &Context, base: &str, out: &mut Vec<String>) {
             problem(at, format!("{}: {msg}", step.action.label()));
         }
     }
-    for (i, edit) in s.edits.iter().enumerate() {
+    let keepalived_edits = s.keepalived_edits.iter().flatten().enumerate();
+    let edits = s.edits.iter().enumerate().map(|(i, e)| ("edits", i, e));
+    for (field, i, edit) in edits.chain(keepalived_edits.map(|(i, e)| ("keepalived_edits", i, e))) {
         let matches = cx.configs.iter().any(|text| {
             text.lines()
                 .any(|l| l.replace('\u{a0}', " ").trim().starts_with(&edit.line))
         });
         if edit.line.trim().is_empty() {
             problem(
-                format!("/edits/{i}/line"),
+                format!("/{field}/{i}/line"),
                 "empty: it would replace every line".into(),
             );
         } else if !matches {
             problem(
-                format!("/edits/{i}/line"),
+                format!("/{field}/{i}/line"),
                 format!("`{}` starts no line of the configs", edit.line),
             );
         }

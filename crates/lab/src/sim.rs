@@ -154,6 +154,9 @@ fn apply(net: &mut Network, n: NodeId, action: &Action) {
         | Action::Replay { .. }
         | Action::Claim { .. } => {}
         Action::PassCheck { .. } => net.set_track_fault(n, false),
+        // The service's death is a tracked object's failure, as a failing check.
+        Action::KillProcess { .. } => net.set_track_fault(n, true),
+        Action::StartProcess { .. } => net.set_track_fault(n, false),
     }
 }
 

@@ -145,6 +145,19 @@ fn failing_health_check_hands_over_within_skew() {
 }
 
 #[test]
+fn a_killed_tracked_service_hands_over_at_once() {
+    let Some(r) = run("process-dies") else {
+        return;
+    };
+    assert_eq!(r.outages.len(), 1, "{r:?}");
+    // The kernel reports the exit at once: FAULT, the primary resigns, the secondary takes
+    // over after its skew time (no check interval in between).
+    let takeover_ms = r.time_to_new_master.expect("a new master") * 1000.0;
+    assert!(takeover_ms <= SKEW_MS + 150.0, "{takeover_ms} ms: {r:?}");
+    assert_eq!(r.final_holder.as_deref(), Some("b"));
+}
+
+#[test]
 fn returning_primary_does_not_preempt_with_nopreempt() {
     let Some(r) = run("return-nopreempt") else {
         return;

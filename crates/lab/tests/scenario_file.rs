@@ -152,3 +152,16 @@ fn load_prefixes_the_file_name_and_lists_every_problem() {
     let missing = load(&dir.join("absent.json"), &SEED).expect_err("no file");
     assert!(missing.to_string().contains("absent.json"), "{missing}");
 }
+
+#[test]
+fn keepalived_edits_must_match_a_config_line_too() {
+    let with = GOOD.replace(
+        "\"duration\": 8,",
+        "\"duration\": 8,\n  \"keepalived_edits\": [{ \"line\": \"no such line\", \"with\": \"\" }],",
+    );
+    let p = one(&with);
+    assert!(
+        p.contains("/keepalived_edits/0/line") && p.contains("starts no line"),
+        "{p}"
+    );
+}

@@ -208,18 +208,19 @@ pub fn track_refs(block: &Node, max: i64, diags: &mut Vec<Diagnostic>) -> Vec<Tr
         let mut r = TrackRef {
             name: n.key().to_string(),
             weight: None,
-            reverse: false,
+            reverse: None,
             loc: n.name.loc.clone(),
         };
         let args = n.arg_texts();
         let reverse = |rest: &[&str]| match rest {
-            [] | ["noreverse" | "no_reverse"] => Some(false),
-            ["reverse"] => Some(true),
-            _ => None,
+            [] => Ok(None),
+            ["noreverse" | "no_reverse"] => Ok(Some(false)),
+            ["reverse"] => Ok(Some(true)),
+            _ => Err(()),
         };
         match args.as_slice() {
             [] => {}
-            ["weight", w, rest @ ..] if w.parse::<i64>().is_ok() && reverse(rest).is_some() => {
+            ["weight", w, rest @ ..] if w.parse::<i64>().is_ok() && reverse(rest).is_ok() => {
                 let weight: i64 = w.parse().unwrap_or_default();
                 if (-max..=max).contains(&weight) {
                     r.weight = Some(weight);

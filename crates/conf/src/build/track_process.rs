@@ -14,6 +14,7 @@ use crate::tree::Node;
 pub fn build(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<TrackProcess> {
     let name = section_name(node, diags)?;
     // Unknown keywords, value forms and ranges, as for every section.
+    let before = diags.len();
     walk(
         "vrrp_track_process",
         node,
@@ -22,6 +23,16 @@ pub fn build(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<TrackProcess> {
         diags,
         |_, _| {},
     );
+    // `param_match` alone is keepalived's exact match, not a missing value (the keyword table
+    // gives it a required string).
+    let mut k = before;
+    while k < diags.len() {
+        if diags[k].code == "missing-value" && diags[k].text.trim() == "param_match" {
+            diags.remove(k);
+        } else {
+            k += 1;
+        }
+    }
     let mut t = TrackProcess::new(name, node.name.loc.clone());
     for child in node.children() {
         line(&mut t, child, diags);
@@ -281,6 +292,12 @@ mod tests {
             r.config.track_processes["TP"].param_match,
             ParamMatch::Initial
         );
+        let r = check("process x\nparam_match");
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        assert_eq!(
+            r.config.track_processes["TP"].param_match,
+            ParamMatch::Exact
+        );
         let r = check("process x\nparam_match exact");
         assert_eq!(codes(&r), [("bad-value", 3)], "keepalived has no `exact`");
         assert_eq!(r.config.track_processes["TP"].param_match, ParamMatch::None);
@@ -324,6 +341,17 @@ mod tests {
         let r = check("process a\nweight 5 bogus");
         assert_eq!(r.config.track_processes["TP"].weight.value, 5);
         assert_eq!(codes(&r), [("bad-value", 3)]);
+    }
+
+    #[test]
+    fn a_process_listed_twice_is_reported() {
+        let r = crate::check_text(
+            "vrrp_track_process TP { process x }\n\
+             vrrp_instance VI { interface eth0\n virtual_router_id 1\n virtual_ipaddress { 10.0.0.1 }\n\
+             track_process { TP\n TP weight 5 } }\n",
+            &crate::Options::default(),
+        );
+        assert_eq!(codes(&r), [("duplicate-reference", 6)]);
     }
 
     #[test]

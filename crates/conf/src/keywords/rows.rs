@@ -50,13 +50,13 @@ const PROC: Status = info("havipd does not apply this process setting");
 const RELOAD: Status =
     info("havipd reloads on SIGHUP and checks the config itself; this reload setting is not read");
 const NETLINK: Status = info("havipd sizes its own netlink buffers");
-const FIREWALL: Status = info("havipd adds no firewall rules (no_accept is not done)");
-const TRACK_PROCESS: Status = DONE;
-const STRICT: Status = warn(
-    "havipd applies strict mode's checks but not its no_accept firewall rules: traffic to the VIPs is accepted",
+const FIREWALL: Status = info(
+    "havipd makes its no_accept rules with nftables (`nftables`, `nftables_priority`) and does not read this setting",
 );
+const TRACK_PROCESS: Status = DONE;
+const STRICT: Status = DONE;
 const NOT_NOTIFIED: Status = warn("havipd does not run this notify script yet");
-const PRIO_CHANGES: Status = warn("havipd does not yet notify priority changes");
+const PRIO_CHANGES: Status = DONE;
 const UNTESTED: Status =
     warn("havipd reads it, but no test yet shows it acting as keepalived does");
 const EXTRA_IF: Status = warn("havipd sends no GARPs on extra interfaces yet");
@@ -113,7 +113,7 @@ pub static ROWS: &[Row] = &[
     r(Global, "shutdown_script_timeout", Int(1, 1000), info("havipd runs no shutdown script"), "10", "", "seconds the shutdown script may run"),
     r(Global, "max_auto_priority", Int(-1, 99), PROC, "none", "", "highest real-time priority keepalived raises itself to when late"),
     r(Global, "min_auto_priority_delay", Int(0, 2147483647), PROC, "none", "", "lateness (us) that raises the real-time priority"),
-    r(Global, "dynamic_interfaces", Words, warn("havipd needs the interfaces at start (an interface deleted and created again is followed)"), "off", "", "allow instances on interfaces that do not exist yet"),
+    r(Global, "dynamic_interfaces", Words, DONE, "off", "", "allow instances on interfaces that do not exist yet"),
     r(Global, "default_interface", Str, warn("havipd needs an `interface` in each instance"), "eth0", "", "interface of instances and static addresses that name none"),
     r(Global, "disable_local_igmp", Flag, warn("havipd does not change IGMP reporting"), "off", "", "do not send IGMP reports for VMAC interfaces"),
     r(Global, "v3_checksum_as_v2", BoolOpt, warn("havipd always includes the pseudo-header in VRRPv3 IPv4 checksums"), "off", "2.2.8", "VRRPv3 IPv4 checksums without the pseudo-header, as old peers do"),
@@ -141,8 +141,8 @@ pub static ROWS: &[Row] = &[
     r(Global, "vrrp_version", Int(2, 3), DONE, "2", "", "VRRP version of instances that set none"),
     r(Global, "vrrp_iptables", Words, FIREWALL, "none", "", "iptables chains for no_accept and VMAC filtering"),
     r(Global, "vrrp_ipsets", Words, Status::Refused("keepalived as Debian builds it (without ipset support) does not know it: \"Unknown keyword\", and `keepalived -t` fails"), "none", "", "ipset names for no_accept"),
-    r(Global, "nftables", Words, FIREWALL, "none", "", "nftables table for no_accept and VMAC filtering"),
-    r(Global, "nftables_priority", Int(-2147483648, 2147483647), FIREWALL, "-1", "", "priority of the nftables chains"),
+    r(Global, "nftables", Words, DONE, "none", "", "nftables table for no_accept and VMAC filtering"),
+    r(Global, "nftables_priority", Int(-2147483648, 2147483647), DONE, "-1", "", "priority of the nftables chains"),
     r(Global, "nftables_ifindex", Flag, FIREWALL, "off", "", "match interfaces by index in nftables rules"),
     r(Global, "nftables_counters", Flag, FIREWALL, "off", "", "counters on nftables rules"),
     r(Global, "nftables_ipvs", Words, IPVS, "none", "", "nftables table for IPVS"),
@@ -196,8 +196,8 @@ pub static ROWS: &[Row] = &[
     r(Global, "vrrp_netlink_cmd_rcv_bufs_force", BoolOpt, NETLINK, "off", "", "force that size past rmem_max"),
     r(Global, "vrrp_netlink_monitor_rcv_bufs", Int(0, 2147483647), NETLINK, "kernel's", "", "receive buffer of the netlink monitor socket"),
     r(Global, "vrrp_netlink_monitor_rcv_bufs_force", BoolOpt, NETLINK, "off", "", "force that size past rmem_max"),
-    r(Global, "process_monitor_rcv_bufs", Int(0, 2147483647), NETLINK, "kernel's", "", "receive buffer of the process monitor socket"),
-    r(Global, "process_monitor_rcv_bufs_force", BoolOpt, NETLINK, "off", "", "force that size past rmem_max"),
+    r(Global, "process_monitor_rcv_bufs", Int(0, 2147483647), DONE, "kernel's", "", "receive buffer of the process monitor socket"),
+    r(Global, "process_monitor_rcv_bufs_force", BoolOpt, DONE, "off", "", "force that size past rmem_max"),
     r(Global, "lvs_netlink_cmd_rcv_bufs", Int(0, 2147483647), IPVS, "kernel's", "", "receive buffer of the IPVS netlink command socket"),
     r(Global, "lvs_netlink_cmd_rcv_bufs_force", BoolOpt, IPVS, "off", "", "force that size past rmem_max"),
     r(Global, "lvs_netlink_monitor_rcv_bufs", Int(0, 2147483647), IPVS, "kernel's", "", "receive buffer of the IPVS netlink monitor socket"),
@@ -206,8 +206,8 @@ pub static ROWS: &[Row] = &[
     r(Global, "no_checker_emails", Flag, IPVS, "off", "", "no email on checker changes"),
     r(Global, "vrrp_rx_bufs_policy", Str, NETLINK, "kernel's", "", "how the advert sockets' receive buffers are sized"),
     r(Global, "vrrp_rx_bufs_multiplier", Int(1, 2147483647), NETLINK, "3", "", "multiplier of that size"),
-    r(Global, "vrrp_startup_delay", Secs(0.0, 3600.0), warn("havipd starts its instances at once"), "0", "", "seconds to wait after start before instances run"),
-    r(Global, "vrrp_delay_after_boot", Secs(0.0, 3600.0), warn("havipd starts its instances at once"), "0", "2.4.0", "like vrrp_startup_delay, only in the first seconds after boot"),
+    r(Global, "vrrp_startup_delay", Secs(0.0, 3600.0), DONE, "0", "", "seconds to wait after start before instances run"),
+    r(Global, "vrrp_delay_after_boot", Secs(0.0, 3600.0), DONE, "0", "2.4.0", "like vrrp_startup_delay, only in the first seconds after boot"),
     r(Global, "log_unknown_vrids", Flag, info("havipd counts adverts for unknown VRIDs (stats.json) instead of logging them"), "off", "", "log adverts for VRIDs no instance has"),
     r(Global, "vrrp_owner_ignore_adverts", Flag, warn("havipd's address owner (priority 255) answers adverts as the RFC says"), "off", "2.3.3", "an address owner ignores other routers' adverts"),
     r(Global, "vmac_prefix", Str, info("havipd names VMAC interfaces vrrp.<VRID>"), "vrrp.", "", "name prefix of VMAC interfaces"),
@@ -237,7 +237,7 @@ pub static ROWS: &[Row] = &[
     r(Instance, "use_vmac_addr", Flag, warn("havipd creates a VMAC on the instance's interface only"), "off", "", "a VMAC also on each other interface a VIP or eVIP uses"),
     r(Instance, "vmac_xmit_base", Flag, UNTESTED, "off", "", "send adverts from the base interface, not the VMAC"),
     r(Instance, "use_ipvlan", Words, warn("havipd creates no ipvlan interfaces"), "off", "", "an ipvlan interface instead of a VMAC"),
-    r(Instance, "native_ipv6", Flag, warn("havipd takes the family from the VIPs only"), "off", "", "deprecated: force an IPv6 instance (the VIPs decide the family)"),
+    r(Instance, "native_ipv6", Flag, DONE, "off", "", "deprecated: force an IPv6 instance (the VIPs decide the family)"),
     r(Instance, "dont_track_primary", Flag, UNTESTED, "off", "", "a fault of the instance's own interface does not fault it"),
     r(Instance, "track_interface", Block, DONE, "none", "", "interfaces whose link state changes the priority or faults the instance"),
     r(Instance, "track_script", Block, DONE, "none", "", "vrrp_scripts changing the priority"),
@@ -279,8 +279,8 @@ pub static ROWS: &[Row] = &[
     r(Instance, "promote_secondaries", Flag, warn("havipd does not set promote_secondaries on the interface"), "off", "", "removing one address keeps the others of its subnet"),
     r(Instance, "virtual_routes", Block, DONE, "none", "", "routes the master adds"),
     r(Instance, "virtual_rules", Block, DONE, "none", "", "policy rules the master adds"),
-    r(Instance, "accept", Flag, info("havipd never filters traffic to VIPs: accept mode is what it does, but no_accept is not built"), "on (off under strict mode)", "", "a master accepts traffic to its VIPs"),
-    r(Instance, "no_accept", Flag, warn("havipd adds no firewall rules: traffic to the VIPs is accepted"), "off (on under strict mode)", "", "a master drops traffic to VIPs it does not own"),
+    r(Instance, "accept", Flag, DONE, "on (off under strict mode)", "", "a master accepts traffic to its VIPs"),
+    r(Instance, "no_accept", Flag, DONE, "off (on under strict mode)", "", "a master drops traffic to VIPs it does not own"),
     r(Instance, "v3_checksum_as_v2", BoolOpt, warn("havipd always includes the pseudo-header in VRRPv3 IPv4 checksums"), "global v3_checksum_as_v2", "2.2.8", "VRRPv3 IPv4 checksums without the pseudo-header"),
     r(Instance, "nopreempt", Flag, DONE, "off", "", "a higher priority does not take over from a master"),
     r(Instance, "preempt", Flag, DONE, "on", "", "a higher priority takes over (the default)"),
@@ -295,7 +295,7 @@ pub static ROWS: &[Row] = &[
     r(Instance, "notify_deleted", Script, NOT_NOTIFIED, "none", "", "script run when a reload deletes the instance"),
     r(Instance, "notify", Script, DONE, "none", "", "script run on every state change, with the state"),
     r(Instance, "notify_master_rx_lower_pri", Script, DONE, "none", "", "script run when a master receives a lower-priority advert"),
-    r(Instance, "notify_priority_changes", BoolOpt, PRIO_CHANGES, "vrrp_notify_priority_changes", "", "run notify scripts on priority changes"),
+    r(Instance, "notify_priority_changes", BoolOpt, PRIO_CHANGES, "vrrp_notify_priority_changes", "", "write priority changes to the notify FIFOs"),
     r(Instance, "smtp_alert", BoolOpt, MAIL, "smtp_alert_vrrp", "", "email this instance's state changes"),
     r(Instance, "kernel_rx_buf_size", Int(0, 2147483647), NETLINK, "kernel's", "", "receive buffer of the advert socket"),
     r(Instance, "linkbeat_use_polling", Flag, info("havipd follows links through netlink only"), "off", "", "poll the interface's link state"),
@@ -337,7 +337,7 @@ pub static ROWS: &[Row] = &[
     r(SyncGroup, "smtp_alert", BoolOpt, MAIL, "smtp_alert_vrrp", "", "email the group's state changes"),
     r(SyncGroup, "global_tracking", Flag, warn("havipd keeps each member's own tracking"), "off", "", "old: members share their tracking"),
     r(SyncGroup, "sync_group_tracking_weight", Flag, UNTESTED, "off", "", "members' tracking weights apply within the group"),
-    r(SyncGroup, "notify_priority_changes", BoolOpt, PRIO_CHANGES, "vrrp_notify_priority_changes", "", "run notify scripts on priority changes"),
+    r(SyncGroup, "notify_priority_changes", BoolOpt, PRIO_CHANGES, "vrrp_notify_priority_changes", "", "write priority changes to the notify FIFOs"),
 
     // track_file.
     r(TrackFile, "file", Str, DONE, "none (required)", "", "the file holding a number"),

@@ -311,6 +311,34 @@ mod tests {
     }
 
     #[test]
+    fn a_subscribed_socket_hears_a_child_exec_and_exit_with_the_buffer_asked_for() {
+        if hostcheck::skip_reason("proc connector", &[]).is_some() {
+            return;
+        }
+        let c = Connector::open(Some((4 << 20, true))).expect("proc connector");
+        assert!(c.rcvbuf().expect("SO_RCVBUF") >= 4 << 20);
+        let mut child = std::process::Command::new("/bin/true")
+            .spawn()
+            .expect("true");
+        let pid = child.id() as i32;
+        child.wait().expect("true ends");
+        let (mut exec, mut exit) = (false, false);
+        let mut buf = [0u8; 1024];
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while !(exec && exit) && std::time::Instant::now() < deadline {
+            match c.receive(&mut buf).expect("receive") {
+                Received::Event(ProcEvent::Exec { tgid, .. }) if tgid == pid => exec = true,
+                Received::Event(ProcEvent::Exit { pid: p, tgid }) if p == pid && tgid == pid => {
+                    exit = true
+                }
+                Received::Empty => std::thread::sleep(std::time::Duration::from_millis(5)),
+                _ => {}
+            }
+        }
+        assert!(exec && exit, "exec {exec}, exit {exit}");
+    }
+
+    #[test]
     fn other_messages_are_not_events() {
         let mut m = message(2, &[1, 1]);
         m[NLMSG_HDR..NLMSG_HDR + 4].copy_from_slice(&2u32.to_ne_bytes());

@@ -243,7 +243,7 @@ pub fn spawn(
     let (stop_here, stop_there) = UnixStream::pair()?;
     let (first_tx, first_rx) = std::sync::mpsc::sync_channel(1);
     std::thread::Builder::new()
-        .name("havipd-processes".into())
+        .name("havipd-procs".into())
         .stack_size(256 * 1024)
         .spawn(move || {
             if let Err(e) = crate::sys::schedule_this_thread_normally() {

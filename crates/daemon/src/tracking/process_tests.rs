@@ -100,3 +100,28 @@ fn a_sync_group_s_process_faults_every_member() {
     t.process_crossing(Timestamp(1), 7, &cross("plus", false, Cause::Exit));
     assert!(t.verdict(0).fault && t.verdict(1).fault);
 }
+
+#[test]
+fn a_process_listed_twice_counts_once() {
+    let mut t = tracker(&format!(
+        "{PROCS}vrrp_instance A {{ interface eth0\n virtual_router_id 1\n track_process {{ plus\n plus }} }}\n"
+    ));
+    t.process_crossing(Timestamp(0), 7, &cross("plus", true, Cause::Start));
+    assert_eq!(t.verdict(0).priority, 120);
+}
+
+#[test]
+fn a_weight_given_in_the_instance_keeps_the_definition_s_reverse() {
+    // keepalived 2.2.7 dumps `TP, weight 10 reverse` for this (scripts alike).
+    let mut t = tracker(&format!(
+        "{PROCS}vrrp_script s {{ script /bin/true\n weight -20 reverse }}\n\
+         vrrp_instance A {{ interface eth0\n virtual_router_id 1\n priority 100\n\
+         track_process {{ rev weight 30 }}\n track_script {{ s weight 5 }} }}\n\
+         vrrp_instance B {{ interface eth0\n virtual_router_id 2\n priority 100\n\
+         track_process {{ rev weight 30 noreverse }} }}\n"
+    ));
+    t.process_crossing(Timestamp(0), 7, &cross("rev", true, Cause::Start));
+    // rev: 30 reversed while the quorum holds: -30; s passing, 5 reversed: nothing.
+    assert_eq!(t.verdict(0).priority, 70);
+    assert_eq!(t.verdict(1).priority, 130);
+}

@@ -94,6 +94,8 @@ impl Health {
             Action::LinkUp { .. } => self.link_down = false,
             Action::FailCheck { .. } => self.check_failing = true,
             Action::PassCheck { .. } => self.check_failing = false,
+            Action::KillProcess { .. } => self.check_failing = true,
+            Action::StartProcess { .. } => self.check_failing = false,
             Action::Partition { .. } => self.partitioned = true,
             Action::Heal { .. } => {
                 self.partitioned = false;

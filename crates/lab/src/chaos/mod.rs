@@ -169,6 +169,7 @@ pub fn draw(cluster: &Cluster, spec: &Spec) -> Result<Scenario> {
             }
         ),
         edits: Vec::new(),
+        keepalived_edits: None,
         steps,
         duration: spec.duration,
         havipd_args: Vec::new(),

@@ -4,6 +4,7 @@
 
 mod result;
 mod scenario;
+mod service;
 mod stage;
 
 pub use result::{BindingMove, DrillResult, VipResult, VpcOutcome};
@@ -168,7 +169,16 @@ fn prepare<'a>(setup: &Setup, scenario: &'a Scenario, kinds: [Kind; 2]) -> Resul
         services: (0..n).map(|_| None).collect(),
         attacker: crate::attack::Attacker::default(),
         x: None,
+        tracked: Vec::new(),
     };
+    if scenario.steps.iter().any(|s| s.action.is_service()) {
+        for k in 0..n {
+            let name = d.topo.servers[k].name.clone();
+            let mut service = service::Service::new(&d.topo.dir, &name)?;
+            service.start()?;
+            d.tracked.push(service);
+        }
+    }
     if attacked {
         d.x = Some(
             d.topo

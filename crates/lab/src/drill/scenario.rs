@@ -94,6 +94,17 @@ pub enum Action {
         /// Server.
         node: String,
     },
+    /// Kill (SIGKILL) the server's service, the process its config tracks
+    /// (`vrrp_track_process`, `<dir>/<server>.service`).
+    KillProcess {
+        /// Server.
+        node: String,
+    },
+    /// Start the service again.
+    StartProcess {
+        /// Server.
+        node: String,
+    },
     /// The attacker (`x`) forges adverts from its own address at this priority, with the
     /// seed's password, and takes the VIP.
     Forge {
@@ -150,6 +161,8 @@ impl Action {
             | Action::Clear { node }
             | Action::FailCheck { node }
             | Action::PassCheck { node }
+            | Action::KillProcess { node }
+            | Action::StartProcess { node }
             | Action::Forge { node, .. }
             | Action::Claim { node }
             | Action::Capture { node }
@@ -162,6 +175,14 @@ impl Action {
         matches!(
             self,
             Action::Forge { .. } | Action::Capture { .. } | Action::Replay { .. }
+        )
+    }
+
+    /// Whether it acts on a server's tracked service (the drill runs one on each server).
+    pub fn is_service(&self) -> bool {
+        matches!(
+            self,
+            Action::KillProcess { .. } | Action::StartProcess { .. }
         )
     }
 
@@ -190,6 +211,8 @@ impl Action {
             Action::Clear { .. } => format!("clear {n}"),
             Action::FailCheck { .. } => format!("check fails on {n}"),
             Action::PassCheck { .. } => format!("check passes on {n}"),
+            Action::KillProcess { .. } => format!("service killed on {n}"),
+            Action::StartProcess { .. } => format!("service started on {n}"),
             Action::Forge {
                 priority,
                 key,
@@ -242,6 +265,10 @@ pub struct Scenario {
     /// Changes to the seed configs.
     #[serde(default)]
     pub edits: Vec<Edit>,
+    /// Changes for keepalived instead of `edits`, where keepalived cannot run what they ask
+    /// for (the scenario's description says why and what stands in).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keepalived_edits: Option<Vec<Edit>>,
     /// Faults and repairs.
     pub steps: Vec<Step>,
     /// How long to probe, in seconds.

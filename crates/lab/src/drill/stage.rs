@@ -28,6 +28,8 @@ pub(super) struct Drill<'a> {
     pub(super) services: Vec<Option<Worker<()>>>,
     pub(super) attacker: crate::attack::Attacker,
     pub(super) x: Option<crate::topology::Node>,
+    /// The services the configs track, one per server, in a scenario that kills them.
+    pub(super) tracked: Vec<super::service::Service>,
 }
 
 impl Drill<'_> {
@@ -135,9 +137,13 @@ impl Drill<'_> {
     }
     fn config(&self, k: usize) -> String {
         let node = &self.topo.servers[k].name;
+        let edits = match (&self.scenario.keepalived_edits, self.kinds[k.min(1)]) {
+            (Some(e), daemon::Kind::Keepalived | daemon::Kind::Keepalived24) => e,
+            _ => &self.scenario.edits,
+        };
         edited(
             &self.cluster.members[k].config,
-            &self.scenario.edits,
+            edits,
             node,
             &self.topo.dir.display().to_string(),
         )
@@ -191,8 +197,8 @@ impl Drill<'_> {
     }
 
     /// Puts the lab back as it was before a run: daemons killed and their state gone, cables
-    /// in, links up, VRRP let through, loss and delay removed, checks passing, the VIP off
-    /// every host. Best effort: each undo is harmless when there is nothing to undo.
+    /// in, links up, VRRP let through, loss and delay removed, checks passing, services
+    /// running, the VIP off every host. Best effort: each undo is harmless when there is nothing to undo.
     pub(super) fn reset(&mut self) {
         let _ = self.attacker.finish();
         for k in 0..self.daemons.len() {
@@ -215,6 +221,9 @@ impl Drill<'_> {
                 ns,
                 "for l in $(ip -o link show type macvlan | cut -d: -f2 | cut -d@ -f1); do ip link del $l; done",
             );
+        }
+        for service in &mut self.tracked {
+            let _ = service.start();
         }
         for host in self.topo.servers.iter().chain(self.x.as_ref()) {
             for vip in &self.cluster.vips {
@@ -279,6 +288,16 @@ impl Drill<'_> {
             Action::PassCheck { .. } => {
                 let _ = std::fs::remove_file(&check_flag);
                 Ok(())
+            }
+            Action::KillProcess { .. } | Action::StartProcess { .. } => {
+                let Some(service) = self.tracked.get_mut(k) else {
+                    bail!("no service runs on {}", server.name);
+                };
+                if matches!(action, Action::KillProcess { .. }) {
+                    service.kill()
+                } else {
+                    service.start()
+                }
             }
             Action::Claim { .. } => {
                 for vip in &self.cluster.vips {
