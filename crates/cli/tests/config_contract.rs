@@ -7,26 +7,11 @@
 
 mod netns;
 
-use netns::{Netns, interfaces};
+use netns::{Netns, check_runs, interfaces};
 use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// `havip check --profile none`'s verdict (whether havipd runs the config) and report, in the
-/// namespace.
-fn check(ns: &Netns, path: &Path) -> (bool, String) {
-    let out = ns
-        .command(env!("CARGO_BIN_EXE_havip"))
-        .arg("check")
-        .args(["--profile", "none", "--format", "json", "-f"])
-        .arg(path)
-        .output()
-        .expect("havip check runs");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let report: serde_json::Value = serde_json::from_str(&text).expect("a JSON report");
-    (report["runs"].as_bool().expect("runs"), text)
-}
 
 /// Whether havipd reaches READY with the config in the namespace (stopped at once if so), and
 /// what it logged.
@@ -220,7 +205,7 @@ fn check_says_cannot_run_exactly_when_havipd_will_not_start() {
         );
         let work = dir.path().join(format!("run{k}"));
         std::fs::create_dir_all(&work).expect("work dir");
-        let (check_says_runs, report) = check(&ns, path);
+        let (check_says_runs, report) = check_runs(&ns, path, &[]);
         let (started, log) = starts(&ns, path, &work);
         if started {
             runs += 1;

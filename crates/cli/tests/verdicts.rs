@@ -14,7 +14,7 @@
 
 mod netns;
 
-use netns::{Netns, interfaces};
+use netns::{Netns, check_runs, interfaces};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -130,21 +130,6 @@ fn test_code(ns: &Netns, program: &Path, args: &[&str], case: &Case) -> (i32, St
     (out.status.code().unwrap_or(-1), text)
 }
 
-/// `havip check --profile none`'s verdict (does it run) and its report, in the namespace.
-fn check_runs(ns: &Netns, case: &Case) -> (bool, String) {
-    let out = ns
-        .command(env!("CARGO_BIN_EXE_havip"))
-        .args(["check", "--profile", "none", "--format", "json"])
-        .args(case.id_args())
-        .arg("-f")
-        .arg(&case.path)
-        .output()
-        .expect("havip check runs");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let report: serde_json::Value = serde_json::from_str(&text).expect("a JSON report");
-    (report["runs"].as_bool().expect("runs"), text)
-}
-
 /// Whether keepalived, started on the config in the namespace, is still running after a
 /// while (it exits at once on a config it cannot run); stopped either way.
 fn keepalived_starts(ns: &Netns, case: &Case, dir: &Path) -> (bool, String) {
@@ -219,7 +204,7 @@ fn compare(k: usize, case: &Case, dir: &Path) -> Result<(), String> {
     let havipd = lab::daemon::havipd_path().expect("havipd is built next to havip");
     let (kc, ktext) = test_code(&ns, &case.keepalived(), &["-t", "-l", "-n"], case);
     let (hc, htext) = test_code(&ns, &havipd, &["-t", "-l"], case);
-    let (runs, report) = check_runs(&ns, case);
+    let (runs, report) = check_runs(&ns, &case.path, &case.id_args());
     let mut problems = Vec::new();
     match case.crashes {
         Some(code) if kc != -1 || hc != code => problems.push(format!(
@@ -318,7 +303,7 @@ fn a_file_that_cannot_be_read_gets_keepalived_s_code() {
     // keepalived 2.2.7 prints "Config files missing" and exits 0.
     assert_eq!((kc, hc), (0, 0), "{ktext}\n{htext}");
     assert!(
-        !check_runs(&ns, &case).0,
+        !check_runs(&ns, &case.path, &case.id_args()).0,
         "a file that cannot be read cannot run"
     );
 }

@@ -15,9 +15,7 @@ pub fn accepts(cfg: &Config, i: &Instance) -> bool {
         return true;
     }
     let s = &i.settings;
-    let strict = s
-        .bool("strict_mode")
-        .unwrap_or_else(|| cfg.global.settings.has("vrrp_strict"));
+    let strict = i.strict(&cfg.global);
     let explicit = match (s.loc("accept"), s.loc("no_accept")) {
         (Some(yes), Some(no)) => Some(yes > no),
         (Some(_), None) => Some(true),

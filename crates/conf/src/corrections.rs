@@ -18,11 +18,10 @@ pub const FIRST_RULE_PREFERENCE: u32 = 16384;
 
 /// Applies keepalived's corrections to `cfg`, reporting each.
 pub fn apply(cfg: &mut Config, diags: &mut Vec<Diagnostic>) {
-    let strict_everywhere = cfg.global.settings.has("vrrp_strict");
     let mut next_preference = [FIRST_RULE_PREFERENCE; 2];
     for i in &mut cfg.instances {
         own_interface_tracks(i, diags);
-        let strict = i.settings.bool("strict_mode").unwrap_or(strict_everywhere);
+        let strict = i.strict(&cfg.global);
         state(i, strict, diags);
         rule_preferences(i, &mut next_preference, diags);
     }

@@ -107,7 +107,7 @@ pub fn resolve(
         keys: h.keys.clone(),
         active_key: h.active_key.unwrap_or(0),
         // keepalived forces enforce under strict mode (and the check reports it).
-        mode: if s.bool("strict_mode") == Some(true) || g.has("vrrp_strict") {
+        mode: if i.strict(&cfg.global) {
             vrrp::auth_hmac::Mode::Enforce
         } else {
             h.mode

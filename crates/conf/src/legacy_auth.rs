@@ -20,11 +20,7 @@ enum Dropped {
 /// The block, or why it is dropped.
 fn resolve(cfg: &Config, i: &Instance) -> Option<Result<(AuthType, String), Dropped>> {
     let a = i.auth.as_ref()?;
-    // An instance's `strict_mode` overrides the global `vrrp_strict`, as in keepalived.
-    let strict = i
-        .settings
-        .bool("strict_mode")
-        .unwrap_or(cfg.global.settings.has("vrrp_strict"));
+    let strict = i.strict(&cfg.global);
     Some(if strict {
         Err(Dropped::Strict)
     } else if version(cfg, i) == 3 {

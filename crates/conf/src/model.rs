@@ -542,6 +542,14 @@ impl Global {
 }
 
 impl Instance {
+    /// Whether the instance runs in strict mode: its own `strict_mode`, else the global
+    /// `vrrp_strict` (keepalived's `vrrp_complete_instance`).
+    pub fn strict(&self, global: &Global) -> bool {
+        self.settings
+            .bool("strict_mode")
+            .unwrap_or_else(|| global.settings.has("vrrp_strict"))
+    }
+
     /// `use_vmac [NAME]`: the VMAC interface's name (keepalived's default `vrrp.VRID`).
     pub fn vmac(&self) -> Option<String> {
         let words = self.settings.words("use_vmac")?;

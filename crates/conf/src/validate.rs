@@ -543,27 +543,46 @@ fn host_checks(cfg: &Config, host: &dyn Host, diags: &mut Vec<Diagnostic>) {
 /// Notify scripts not on this host: a note only, as keepalived's check says nothing of them
 /// (it finds out when it runs one).
 fn absent_notify_scripts(cfg: &Config, host: &dyn Host, diags: &mut Vec<Diagnostic>) {
-    let sections = cfg
+    for n in notify_scripts(cfg) {
+        let path = resolve_command(n.cmd.command.split_whitespace().next().unwrap_or(""));
+        if path.contains('/') && host.script(&path) == ScriptFile::Executable {
+            continue;
+        }
+        let (owner, key) = (&n.owner, n.key);
+        diags.push(Diagnostic::new(Severity::Info, "notify-not-found", n.loc.clone(), n.text, format!("{owner} {key}: {path} is not an executable file on this host; the notification will fail (keepalived -t does not count it)")).hint(format!("install it and `chmod +x {path}`")));
+    }
+}
+
+/// A notify script of an instance or a sync group, where it is written.
+struct NotifyScript<'a> {
+    owner: String,
+    key: &'static str,
+    cmd: &'a crate::model::ScriptCmd,
+    loc: &'a Location,
+    text: String,
+}
+
+/// Every notify script of the instances and sync groups, in order.
+fn notify_scripts(cfg: &Config) -> impl Iterator<Item = NotifyScript<'_>> {
+    let instances = cfg
         .instances
         .iter()
-        .map(|i| (format!("({})", i.name), &i.settings))
-        .chain(
-            cfg.sync_groups
-                .iter()
-                .map(|g| (format!("sync group {}", g.name), &g.settings)),
-        );
-    for (owner, settings) in sections {
-        for key in crate::model::NOTIFY_KEYS {
-            let (Some(cmd), Some(loc)) = (settings.script(key), settings.loc(key)) else {
-                continue;
-            };
-            let path = resolve_command(cmd.command.split_whitespace().next().unwrap_or(""));
-            if path.contains('/') && host.script(&path) == ScriptFile::Executable {
-                continue;
-            }
-            diags.push(Diagnostic::new(Severity::Info, "notify-not-found", loc.clone(), settings.text(key), format!("{owner} {key}: {path} is not an executable file on this host; the notification will fail (keepalived -t does not count it)")).hint(format!("install it and `chmod +x {path}`")));
-        }
-    }
+        .map(|i| (format!("({})", i.name), &i.settings));
+    let groups = cfg
+        .sync_groups
+        .iter()
+        .map(|g| (format!("sync group {}", g.name), &g.settings));
+    instances.chain(groups).flat_map(|(owner, settings)| {
+        crate::model::NOTIFY_KEYS.iter().filter_map(move |&key| {
+            Some(NotifyScript {
+                owner: owner.clone(),
+                key,
+                cmd: settings.script(key)?,
+                loc: settings.loc(key)?,
+                text: settings.text(key),
+            })
+        })
+    })
 }
 
 /// Interfaces of addresses (`dev`) and of `garp_group`s that do not exist: keepalived will not
@@ -618,23 +637,10 @@ fn script_users(cfg: &Config, host: &dyn Host, diags: &mut Vec<Diagnostic>) {
             unknown(user, words.get(1).map(String::as_str), at, what);
         }
     }
-    let sections = cfg
-        .instances
-        .iter()
-        .map(|i| (format!("({})", i.name), &i.settings))
-        .chain(
-            cfg.sync_groups
-                .iter()
-                .map(|g| (format!("sync group {}", g.name), &g.settings)),
-        );
-    for (owner, settings) in sections {
-        for key in crate::model::NOTIFY_KEYS {
-            if let (Some(cmd), Some(loc)) = (settings.script(key), settings.loc(key))
-                && let Some(user) = &cmd.user
-            {
-                let at = (loc, settings.text(key));
-                unknown(user, cmd.group.as_deref(), at, format!("{owner} {key}"));
-            }
+    for n in notify_scripts(cfg) {
+        if let Some(user) = &n.cmd.user {
+            let what = format!("{} {}", n.owner, n.key);
+            unknown(user, n.cmd.group.as_deref(), (n.loc, n.text), what);
         }
     }
 }
@@ -650,9 +656,7 @@ fn auth_hmac(cfg: &Config, i: &Instance, h: &crate::model::AuthHmac, diags: &mut
         Some(id) if !h.keys.iter().any(|k| k.id == id) => diags.push(Diagnostic::new(Severity::Error, "auth-hmac-active-key", h.loc.clone(), "auth_hmac", format!("({}) auth_hmac active_key {id} is not defined; keepalived disables the extension and runs unauthenticated", i.name)).hint("define `key {id} ...` or point active_key at a defined key")),
         Some(_) => {}
     }
-    let strict =
-        i.settings.bool("strict_mode") == Some(true) || cfg.global.settings.has("vrrp_strict");
-    if strict && h.mode != vrrp::auth_hmac::Mode::Enforce {
+    if i.strict(&cfg.global) && h.mode != vrrp::auth_hmac::Mode::Enforce {
         diags.push(Diagnostic::new(Severity::Error, "auth-hmac-strict", h.loc.clone(), "auth_hmac", format!("({}) strict mode requires auth_hmac mode enforce, not {}; keepalived forces enforce", i.name, h.mode.as_str())).hint("set `mode enforce`, or turn strict mode off while migrating"));
     }
 }

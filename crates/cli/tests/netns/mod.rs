@@ -75,3 +75,19 @@ pub fn interfaces(path: &Path, config_id: Option<&str>) -> Vec<String> {
     names.dedup();
     names
 }
+
+/// `havip check --profile none`'s verdict in the namespace (whether havipd runs the config at
+/// `path`, read with `extra` arguments such as `-i ID`) and its JSON report.
+pub fn check_runs(ns: &Netns, path: &Path, extra: &[String]) -> (bool, String) {
+    let out = ns
+        .command(env!("CARGO_BIN_EXE_havip"))
+        .args(["check", "--profile", "none", "--format", "json"])
+        .args(extra)
+        .arg("-f")
+        .arg(path)
+        .output()
+        .expect("havip check runs");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let report: serde_json::Value = serde_json::from_str(&text).expect("a JSON report");
+    (report["runs"].as_bool().expect("runs"), text)
+}
