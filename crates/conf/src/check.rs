@@ -41,6 +41,8 @@ pub const FATAL: &[&str] = &[
     "no-such-user",
     // keepalived would run such an instance unauthenticated; havipd refuses to.
     "auth-hmac-active-key",
+    // A VRRPv3, IPv6 or strict-mode instance without addresses (as an error): keepalived stops.
+    "no-vip",
 ];
 
 impl Report {

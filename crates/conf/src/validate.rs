@@ -245,16 +245,7 @@ fn instance(cfg: &Config, i: &Instance, diags: &mut Vec<Diagnostic>) {
         diags.push(Diagnostic::new(Severity::Error, "mixed-family", va.loc.clone(), va.addr.to_string(), format!("({}) {} is not of the instance's address family; keepalived ignores it", i.name, va.addr)).hint("put IPv4 and IPv6 addresses in separate instances, or the other family in virtual_ipaddress_excluded"));
     }
     if i.vips.is_empty() {
-        diags.push(Diagnostic::new(
-            Severity::Warning,
-            "no-vip",
-            i.loc.clone(),
-            format!("vrrp_instance {}", i.name),
-            format!(
-                "({}) no virtual_ipaddress: the instance elects a master but moves no address",
-                i.name
-            ),
-        ));
+        diags.push(no_vip(cfg, i));
     }
     if let Some(("lo", loc)) = i.interface_at() {
         diags.push(Diagnostic::new(Severity::Warning, "loopback-interface", loc.clone(), "interface lo", format!("({}) keepalived cannot use a loopback interface for VRRP: it ignores it and will not start; havipd runs on it (for tests on one host)", i.name)).hint("name the interface the peers share"));
@@ -643,6 +634,37 @@ fn script_users(cfg: &Config, host: &dyn Host, diags: &mut Vec<Diagnostic>) {
             unknown(user, n.cmd.group.as_deref(), (n.loc, n.text), what);
         }
     }
+}
+
+/// An instance without addresses: keepalived 2.2.7 runs a VRRPv2 one (and says it is not
+/// sensible), but stops on a VRRPv3, IPv6 or strict-mode one ("No VIP specified; at least one
+/// is required", `vrrp_complete_instance`), and so does havipd.
+fn no_vip(cfg: &Config, i: &Instance) -> Diagnostic {
+    let required = version(cfg, i) == 3 || is_ipv6(i) || i.strict(&cfg.global);
+    let (severity, message) = if required {
+        (
+            Severity::Error,
+            format!(
+                "({}) no virtual_ipaddress: a VRRPv3, IPv6 or strict-mode instance needs one; keepalived will not start",
+                i.name
+            ),
+        )
+    } else {
+        (
+            Severity::Warning,
+            format!(
+                "({}) no virtual_ipaddress: the instance elects a master but moves no address",
+                i.name
+            ),
+        )
+    };
+    Diagnostic::new(
+        severity,
+        "no-vip",
+        i.loc.clone(),
+        format!("vrrp_instance {}", i.name),
+        message,
+    )
 }
 
 /// keepalived 2.4's cross-checks of `auth_hmac`: the legacy block is dropped, the active key

@@ -94,10 +94,16 @@ fn walk_with(
 /// Reports `node` if its keyword is one keepalived has replaced.
 pub fn deprecated(node: &Node, diags: &mut Vec<Diagnostic>) {
     let key = node.key();
-    if let Some((_, instead)) = keywords::DEPRECATED.iter().find(|(k, _)| *k == key) {
+    if let Some((_, instead, said)) = keywords::DEPRECATED.iter().find(|(k, ..)| *k == key) {
+        // A name keepalived reads without a word is a note (its `-t` exits 0 on it).
+        let severity = if *said {
+            Severity::Warning
+        } else {
+            Severity::Info
+        };
         diags.push(
             Diagnostic::new(
-                Severity::Warning,
+                severity,
                 "deprecated",
                 node.name.loc.clone(),
                 node.text(),
