@@ -215,7 +215,13 @@ fn compare(k: usize, case: &Case, dir: &Path) -> Result<(), String> {
     }
     let mut klog = String::new();
     if case.live {
-        let (started, log) = keepalived_starts(&ns, case, &work);
+        let (mut started, mut log) = keepalived_starts(&ns, case, &work);
+        if started != runs {
+            // keepalived started beside three others on a loaded machine now and then stops at
+            // once without a word (its checker child dying young, seen on configs it runs
+            // alone every time): the oracle's verdict is taken on a second start.
+            (started, log) = keepalived_starts(&ns, case, &work);
+        }
         klog = log;
         if (started != runs) != case.runs_differs {
             problems.push(format!(

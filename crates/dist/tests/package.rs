@@ -203,12 +203,14 @@ fn unpacked_binaries_run() {
         "{}",
         String::from_utf8_lossy(&test.stderr)
     );
-    let report = stdout(
-        Command::new(&havip)
-            .args(["check", "--profile", "none", "--format", "json", "-f"])
-            .arg(&conf),
-    );
-    let report: serde_json::Value = serde_json::from_str(&report).expect("JSON report");
+    // `interface lo` is a warning (keepalived refuses it; havipd runs on it): check exits 1.
+    let checked = Command::new(&havip)
+        .args(["check", "--profile", "none", "--format", "json", "-f"])
+        .arg(&conf)
+        .output()
+        .expect("havip check");
+    assert_eq!(checked.status.code(), Some(1), "{checked:?}");
+    let report: serde_json::Value = serde_json::from_slice(&checked.stdout).expect("JSON report");
     assert_eq!(report["summary"]["instances"], 1, "{report}");
     assert_eq!(report["summary"]["errors"], 0, "{report}");
     // A control verb with no daemon behind the socket: exit 2, "unreachable".
