@@ -50,16 +50,7 @@ fn starts(ns: &Netns, path: &Path, dir: &Path) -> (bool, String) {
             break false;
         }
     };
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .stderr(Stdio::null())
-        .status();
-    let stopped = Instant::now() + Duration::from_secs(10);
-    while child.try_wait().expect("wait").is_none() && Instant::now() < stopped {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
+    netns::stop(&mut child);
     (ready, std::fs::read_to_string(&log).unwrap_or_default())
 }
 

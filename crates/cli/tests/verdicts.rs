@@ -16,7 +16,7 @@ mod netns;
 
 use netns::{Netns, check_runs, interfaces};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 /// One corpus config and what its header says.
@@ -170,16 +170,7 @@ fn keepalived_starts(ns: &Netns, case: &Case, dir: &Path) -> (bool, String) {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .stderr(Stdio::null())
-        .status();
-    let stopped = Instant::now() + Duration::from_secs(10);
-    while child.try_wait().expect("wait").is_none() && Instant::now() < stopped {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
+    netns::stop(&mut child);
     (!exited, std::fs::read_to_string(&log).unwrap_or_default())
 }
 

@@ -7,14 +7,9 @@ use std::net::{IpAddr, Ipv4Addr};
 use vrrp::ah::{self, AhSession, Envelope, Key, Rejection, SeqCounter};
 use vrrp::{Advert, AdvertInterval, Auth, ChecksumMode, PacketAddrs, Version};
 
-fn load(name: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/tests/data/keepalived/{name}.hex",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    hex::decode(text.trim()).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
+mod common;
+
+use common::load_vector as load;
 
 fn v4(s: &str) -> Ipv4Addr {
     s.parse().expect("test address")

@@ -5,14 +5,9 @@ use std::net::IpAddr;
 use vrrp::ip;
 use vrrp::{Advert, AdvertInterval, Auth, ChecksumMode, Version};
 
-fn load(name: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/tests/data/keepalived/{name}.hex",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    hex::decode(text.trim()).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
+mod common;
+
+use common::load_vector as load;
 
 fn ip(s: &str) -> IpAddr {
     s.parse().expect("test address")

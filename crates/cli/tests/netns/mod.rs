@@ -91,3 +91,17 @@ pub fn check_runs(ns: &Netns, path: &Path, extra: &[String]) -> (bool, String) {
     let report: serde_json::Value = serde_json::from_str(&text).expect("a JSON report");
     (report["runs"].as_bool().expect("runs"), text)
 }
+
+/// Stops a daemon started by a test: SIGTERM, up to 10 s to exit, then SIGKILL; reaped.
+pub fn stop(child: &mut std::process::Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .stderr(std::process::Stdio::null())
+        .status();
+    let stopped = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while child.try_wait().expect("wait").is_none() && std::time::Instant::now() < stopped {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}

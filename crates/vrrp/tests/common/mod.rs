@@ -4,6 +4,16 @@
 use std::net::IpAddr;
 use vrrp::{Action, Advert, Event, Micros, Router, RouterConfig, State, Timestamp, Version};
 
+/// An advert captured from keepalived (`tests/data/keepalived/NAME.hex`), as bytes.
+pub fn load_vector(name: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/tests/data/keepalived/{name}.hex",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    hex::decode(text.trim()).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
 /// Parses a test address.
 pub fn ip(s: &str) -> IpAddr {
     s.parse().expect("test address")
