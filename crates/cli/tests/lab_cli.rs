@@ -10,26 +10,57 @@ fn root_with(tools: &[&str]) -> Option<String> {
     hostcheck::skip_reason("this lab test", tools)
 }
 
+/// A directory holding links to `tools` (found on `PATH`) and nothing else, to be the `PATH`
+/// of a command that must not need anything more; removed on drop.
+struct OnlyTools(std::path::PathBuf);
+
+impl OnlyTools {
+    fn new(tools: &[&str]) -> OnlyTools {
+        let dir = std::env::temp_dir().join(format!("havip-path-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("scratch dir");
+        let path = std::env::var_os("PATH").expect("PATH");
+        for tool in tools {
+            let found = std::env::split_paths(&path)
+                .map(|d| d.join(tool))
+                .find(|p| p.is_file())
+                .unwrap_or_else(|| panic!("{tool} is not on PATH"));
+            let link = dir.join(tool);
+            let _ = std::fs::remove_file(&link);
+            std::os::unix::fs::symlink(found, link).expect("link");
+        }
+        OnlyTools(dir)
+    }
+}
+
+impl Drop for OnlyTools {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The README's first command: the namespace drill, with nothing on `PATH` but a shell,
+/// iproute2's `ip` and the keepalived it is compared with (no `ping`: the client probe is the
+/// lab's own).
 #[test]
 fn drill_crash_vs_keepalived_prints_both_daemons_and_their_ratio() {
     if root_with(&["keepalived"]).is_some() {
         return;
     }
+    let only = OnlyTools::new(&["sh", "ip", "keepalived"]);
     let svg = std::env::temp_dir().join(format!("havip-cli-{}.svg", std::process::id()));
-    let out = havip(&[
-        "lab",
-        "drill",
-        "crash",
-        "--vs",
-        "keepalived",
-        "--svg",
-        &svg.display().to_string(),
-    ]);
+    let out = Command::new(env!("CARGO_BIN_EXE_havip"))
+        .args(["lab", "drill", "crash", "--vs", "keepalived", "--svg"])
+        .arg(&svg)
+        .current_dir(std::env::temp_dir())
+        .env("PATH", &only.0)
+        .output()
+        .expect("havip runs");
     let text = String::from_utf8_lossy(&out.stdout);
+    let errors = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}\n{errors}");
     assert!(
-        out.status.success(),
-        "{text}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+        !text.contains("simulated") && !errors.contains("simulator"),
+        "not a namespace drill:\n{text}\n{errors}"
     );
     let row = |name: &str| {
         text.lines()
@@ -196,20 +227,11 @@ fn lab_up_with_a_mixed_pair_serves_the_vip_and_lab_down_removes_everything() {
     );
     let pinged = (0..50).any(|_| {
         std::thread::sleep(std::time::Duration::from_millis(200));
-        Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                &ns("c"),
-                "ping",
-                "-c",
-                "1",
-                "-W",
-                "1",
-                "172.16.16.12",
-            ])
-            .output()
-            .is_ok_and(|o| o.status.success())
+        lab::echo::answered(
+            &ns("c"),
+            [172, 16, 16, 12].into(),
+            std::time::Duration::from_secs(1),
+        )
     });
     assert!(pinged, "the client never reached the VIP");
     drop(guard);

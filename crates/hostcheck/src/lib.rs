@@ -30,12 +30,12 @@ fn is_executable(p: &Path) -> bool {
     std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.mode() & 0o111 != 0)
 }
 
-/// Why a job needing root, `ip`, `ping` and `tools` cannot run here, if it cannot.
+/// Why a job needing root, `ip` (iproute2) and `tools` cannot run here, if it cannot.
 pub fn cannot_run(tools: &[&str]) -> Option<String> {
     if !is_root() {
         return Some("not root (network namespaces need it)".into());
     }
-    ["ip", "ping"]
+    ["ip"]
         .iter()
         .chain(tools)
         .find(|t| !has_tool(t))

@@ -10,6 +10,7 @@ pub mod chaos;
 pub mod cluster;
 pub mod daemon;
 pub mod drill;
+pub mod echo;
 pub mod faults;
 pub mod netns;
 pub mod ovn;

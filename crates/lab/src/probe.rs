@@ -1,11 +1,15 @@
-//! The client's probe: ICMP echo to the VIP every 10 ms (iputils `ping -D`, timestamped), and
-//! the outages read from its replies: from the first lost probe to the first answered one.
+//! The client's probe: ICMP echo to the VIP every 10 ms from havip's own raw socket (no `ping`
+//! binary; [`crate::echo`]), each reply timed by the kernel, and the outages read from the
+//! replies: from the first lost probe to the first answered one.
 
+use crate::echo::{self, EchoSocket};
 use anyhow::{Context, Result};
 use serde::Serialize;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 /// Probe interval.
 pub const INTERVAL_S: f64 = 0.01;
@@ -35,27 +39,6 @@ impl Outage {
     pub fn ms(&self) -> f64 {
         (self.end - self.start) * 1000.0
     }
-}
-
-/// A running ping.
-pub struct Pinger {
-    child: Child,
-    replies: Arc<Mutex<Vec<Reply>>>,
-    reader: Option<std::thread::JoinHandle<()>>,
-}
-
-/// Parses one line of `ping -D`: `[1700000000.123456] 64 bytes from ...: icmp_seq=7 ...`.
-pub fn parse_reply(line: &str) -> Option<Reply> {
-    let time = line.strip_prefix('[')?.split(']').next()?.parse().ok()?;
-    if !line.contains(" bytes from ") {
-        return None;
-    }
-    let seq = line
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("icmp_seq="))?
-        .parse()
-        .ok()?;
-    Some(Reply { time, seq })
 }
 
 /// Outages in a run of replies (any order): every gap in the sequence numbers.
@@ -91,33 +74,37 @@ pub fn outages_until(replies: &[Reply], end: f64) -> Vec<Outage> {
     out
 }
 
+/// A running probe: a sender thread putting one echo request on the wire every
+/// [`INTERVAL_S`] (on a fixed schedule, not drifting with the sends) and a reader thread
+/// recording every reply with the kernel's receive time.
+pub struct Pinger {
+    stop: Arc<AtomicBool>,
+    replies: Arc<Mutex<Vec<Reply>>>,
+    threads: Vec<JoinHandle<()>>,
+}
+
 impl Pinger {
-    /// Starts pinging `target` from namespace `ns`.
+    /// Starts probing `target` (an IPv4 or IPv6 address) from namespace `ns`.
     pub fn start(ns: &str, target: &str) -> Result<Self> {
-        let mut child = Command::new("ip")
-            .args(["netns", "exec", ns, "ping", "-D", "-n", "-i"])
-            .arg(INTERVAL_S.to_string())
-            .args(["-W", "1", target])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("starting ping")?;
-        let out = child.stdout.take().context("ping stdout")?;
+        let addr: IpAddr = target
+            .parse()
+            .with_context(|| format!("probe target {target}: not an IP address"))?;
+        let sock = Arc::new(echo::open_in(ns, addr)?);
+        let stop = Arc::new(AtomicBool::new(false));
+        let sent = Arc::new(AtomicU32::new(0));
         let replies = Arc::new(Mutex::new(Vec::new()));
-        let sink = replies.clone();
-        let reader = std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                if let Some(r) = parse_reply(&line)
-                    && let Ok(mut v) = sink.lock()
-                {
-                    v.push(r);
-                }
-            }
-        });
+        let sender = {
+            let (sock, stop, sent) = (sock.clone(), stop.clone(), sent.clone());
+            std::thread::spawn(move || send_every_interval(&sock, &stop, &sent))
+        };
+        let reader = {
+            let (stop, sink) = (stop.clone(), replies.clone());
+            std::thread::spawn(move || read_replies(&sock, &stop, &sent, &sink))
+        };
         Ok(Pinger {
-            child,
+            stop,
             replies,
-            reader: Some(reader),
+            threads: vec![sender, reader],
         })
     }
 
@@ -126,21 +113,62 @@ impl Pinger {
         self.replies.lock().map(|v| v.clone()).unwrap_or_default()
     }
 
-    /// Stops pinging and returns every reply.
+    /// Stops probing and returns every reply.
     pub fn stop(mut self) -> Vec<Reply> {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if let Some(r) = self.reader.take() {
-            let _ = r.join();
-        }
+        self.halt();
         self.replies()
+    }
+
+    fn halt(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
     }
 }
 
 impl Drop for Pinger {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.halt();
+    }
+}
+
+/// Sends request 1, 2, 3, ... at start + k * [`INTERVAL_S`]; `sent` is the last one sent.
+/// A send that fails (no route while the VIP moves) counts as sent and lost, as `ping`'s.
+fn send_every_interval(sock: &EchoSocket, stop: &AtomicBool, sent: &AtomicU32) {
+    let start = Instant::now();
+    let interval = Duration::from_secs_f64(INTERVAL_S);
+    let mut seq: u32 = 0;
+    while !stop.load(Ordering::SeqCst) {
+        seq += 1;
+        sent.store(seq, Ordering::SeqCst);
+        let _ = sock.send(seq as u16);
+        let due = start + interval * seq;
+        if let Some(left) = due.checked_duration_since(Instant::now()) {
+            std::thread::sleep(left);
+        }
+    }
+}
+
+fn read_replies(sock: &EchoSocket, stop: &AtomicBool, sent: &AtomicU32, sink: &Mutex<Vec<Reply>>) {
+    while !stop.load(Ordering::SeqCst) {
+        let Ok(Some(r)) = sock.recv() else { continue };
+        let seq = unwrap_seq(r.seq, sent.load(Ordering::SeqCst));
+        if let Ok(mut v) = sink.lock() {
+            v.push(Reply { time: r.time, seq });
+        }
+    }
+}
+
+/// The full sequence number of a reply carrying `wire` (16 bits on the wire) when `sent`
+/// requests have gone out: the latest request numbered so.
+pub fn unwrap_seq(wire: u16, sent: u32) -> u32 {
+    let base = sent & !0xffff;
+    let seq = base | u32::from(wire);
+    if seq > sent && base > 0 {
+        seq - 0x1_0000
+    } else {
+        seq
     }
 }
 
@@ -149,25 +177,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_timestamped_replies_and_skips_the_rest() {
-        let r = parse_reply(
-            "[1795394070.427381] 64 bytes from 172.16.16.12: icmp_seq=17 ttl=64 time=0.051 ms",
-        );
+    fn sequence_numbers_unwrap_past_16_bits() {
+        assert_eq!(unwrap_seq(7, 9), 7);
+        assert_eq!(unwrap_seq(0, 65_536), 65_536);
         assert_eq!(
-            r,
-            Some(Reply {
-                time: 1795394070.427381,
-                seq: 17
-            })
+            unwrap_seq(65_535, 65_537),
+            65_535,
+            "a late reply from before the wrap"
         );
-        assert_eq!(
-            parse_reply("[1795394070.4] no answer yet for icmp_seq=3"),
-            None
-        );
-        assert_eq!(
-            parse_reply("PING 172.16.16.12 (172.16.16.12) 56(84) bytes of data."),
-            None
-        );
+        assert_eq!(unwrap_seq(1, 65_537), 65_537);
+        assert_eq!(unwrap_seq(5, 200_000), 196_613);
     }
 
     #[test]

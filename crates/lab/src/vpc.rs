@@ -562,22 +562,11 @@ impl VpcLab {
             .unwrap_or(Value::Null)
     }
 
-    /// Whether one ping from `ns` to `addr` is answered within `wait_s` seconds.
+    /// Whether one echo request from `ns` to `addr` is answered within `wait_s` seconds (the
+    /// lab's own ICMP socket, [`crate::echo`]).
     pub fn ping(ns: &str, addr: &str, wait_s: u32) -> bool {
-        Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                ns,
-                "ping",
-                "-c",
-                "1",
-                "-W",
-                &wait_s.to_string(),
-                addr,
-            ])
-            .output()
-            .is_ok_and(|o| o.status.success())
+        addr.parse()
+            .is_ok_and(|a| crate::echo::answered(ns, a, Duration::from_secs(wait_s.into())))
     }
 }
 

@@ -10,7 +10,6 @@ use common::wait;
 use lab::daemon::Kind;
 use lab::seeds::VIP;
 use lab::vpc::{self, Backend, Vip, VpcLab};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn logs(l: &VpcLab) -> String {
@@ -22,12 +21,9 @@ fn logs(l: &VpcLab) -> String {
     text
 }
 
-/// One ping of the VIP from `ns`, waiting 100 ms for the answer.
+/// One echo request to the VIP from `ns`, waiting 100 ms for the answer.
 fn answers(ns: &str) -> bool {
-    Command::new("ip")
-        .args(["netns", "exec", ns, "ping", "-c", "1", "-W", "0.1", VIP])
-        .output()
-        .is_ok_and(|o| o.status.success())
+    lab::echo::answered(ns, VIP.parse().expect("VIP"), Duration::from_millis(100))
 }
 
 /// A VPC lab on `backend` with `kinds`, once the client reaches the VIP on the primary.

@@ -115,8 +115,14 @@ async fn claimed(m: &mut ovsdb::Monitor, parent: &str) -> Instant {
     }
 }
 
+/// Whether `addr` answers one echo request from the client within a second.
+fn answers(prefix: &str, addr: &str) -> bool {
+    let to = addr.parse().expect("an address");
+    lab::echo::answered(&format!("{prefix}c"), to, std::time::Duration::from_secs(1))
+}
+
 fn pings(prefix: &str) -> bool {
-    sh(&format!("ip netns exec {prefix}c ping -c 1 -W 1 {VIP}")).is_ok()
+    answers(prefix, VIP)
 }
 
 #[test]
@@ -155,8 +161,7 @@ fn a_garp_moves_the_virtual_port_between_chassis_and_the_client_follows() {
         (sb, m)
     });
     // Wait for the ports to be bound and the flows installed (the client reaches a).
-    let ready =
-        (0..100).any(|_| sh(&format!("ip netns exec {prefix}c ping -c 1 -W 1 10.0.1.10")).is_ok());
+    let ready = (0..100).any(|_| answers(&prefix, "10.0.1.10"));
     assert!(
         ready,
         "the client never reached a (see {})",

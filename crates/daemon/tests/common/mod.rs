@@ -21,9 +21,13 @@ pub struct Lab {
 }
 
 impl Lab {
-    /// A new lab, or `None` (with the reason printed) where namespaces cannot be made.
+    /// A new lab, or `None` (with the reason printed) where namespaces cannot be made or
+    /// `ping` ([`Lab::ping`]) or one of `tools` is missing.
     pub fn new(tag: &str, tools: &[&str]) -> Option<Lab> {
-        if hostcheck::skip_reason(tag, tools).is_some() {
+        let tools: Vec<&str> = std::iter::once("ping")
+            .chain(tools.iter().copied())
+            .collect();
+        if hostcheck::skip_reason(tag, &tools).is_some() {
             return None;
         }
         let prefix = format!(
