@@ -15,6 +15,7 @@ mod dumps;
 mod events;
 mod identity;
 mod instance;
+mod keepalived_flags;
 mod logging;
 mod metrics;
 mod netlink;
@@ -57,6 +58,8 @@ use vrrp::Family;
 #[command(
     name = "havipd",
     version,
+    disable_version_flag = true,
+    args_override_self = true,
     about = "keepalived-compatible VRRP daemon",
     long_about = "keepalived-compatible VRRP daemon.\n\n\
         havipd runs the vrrp_instance, vrrp_sync_group, vrrp_script and track blocks of an \
@@ -82,14 +85,24 @@ pub struct Args {
     /// Detailed log messages.
     #[arg(short = 'D', long = "log-detail")]
     log_detail: bool,
-    /// Syslog facility LOCAL0-7 as 0-7, used when neither the console (-l) nor the journal
-    /// takes the log (the default is DAEMON).
-    #[arg(short = 'S', long = "log-facility", value_parser = clap::value_parser!(u8).range(0..=7))]
-    log_facility: Option<u8>,
+    /// Syslog facility, 0-7 or local0-local7, user or daemon (the default), used when neither
+    /// the console (-l) nor the journal takes the log.
+    #[arg(short = 'S', long = "log-facility", value_name = "FACILITY", value_parser = keepalived_flags::parse_facility)]
+    log_facility: Option<keepalived_flags::LogFacility>,
+    /// Do not log via syslog (nor the journal): with -l to the console only, else nowhere.
+    #[arg(short = 'G', long = "no-syslog")]
+    no_syslog: bool,
+    /// umask for the files havipd creates (numeric: 022, 0x12, 18).
+    #[arg(short = 'u', long = "umask", value_name = "MASK", value_parser = keepalived_flags::parse_umask)]
+    umask: Option<u32>,
+    /// Lift the core size limit, so that a crash dumps core.
+    #[arg(short = 'm', long = "core-dump")]
+    core_dump: bool,
     /// Check the configuration and exit with keepalived 2.2.7's code: 0 nothing to report,
-    /// 4 cannot run, 5 configuration errors, 6 scripts without script security.
-    #[arg(short = 't', long = "config-test")]
-    config_test: bool,
+    /// 4 cannot run, 5 configuration errors, 6 scripts without script security. With
+    /// =LOG_FILE the report is appended to LOG_FILE instead of standard error.
+    #[arg(short = 't', long = "config-test", value_name = "LOG_FILE", num_args = 0..=1, require_equals = true)]
+    config_test: Option<Option<String>>,
     /// Pid file.
     #[arg(short = 'p', long = "pid")]
     pid_file: Option<PathBuf>,
@@ -112,6 +125,49 @@ pub struct Args {
     /// Run only the VRRP side (havipd has nothing else; accepted for compatibility).
     #[arg(short = 'P', long = "vrrp")]
     vrrp_only: bool,
+    /// Do not run BFD (havipd runs none; accepted for compatibility).
+    #[arg(short = 'B', long = "no_bfd")]
+    no_bfd: bool,
+    /// Run every child even without configuration for it (havipd's one child, the VRRP
+    /// worker, always runs; accepted for compatibility).
+    #[arg(long = "all")]
+    all: bool,
+    /// Leave the IPVS topology on stop (havipd sets up none; accepted for compatibility).
+    #[arg(short = 'I', long = "dont-release-ipvs")]
+    dont_release_ipvs: bool,
+    /// Print the version and exit.
+    #[arg(short = 'v', long = "version", action = clap::ArgAction::Version)]
+    version: Option<bool>,
+    /// keepalived's -C (refused: havipd has no checker).
+    #[arg(short = 'C', long = "check", hide = true)]
+    checker_only: bool,
+    /// keepalived's -x (refused).
+    #[arg(short = 'x', long = "snmp", hide = true)]
+    snmp: bool,
+    /// keepalived's -A (refused).
+    #[arg(short = 'A', long = "snmp-agent-socket", hide = true)]
+    snmp_agent_socket: Option<String>,
+    /// keepalived's -a (refused).
+    #[arg(short = 'a', long = "address-monitoring", hide = true)]
+    address_monitoring: bool,
+    /// keepalived's -d (refused).
+    #[arg(short = 'd', long = "dump-conf", hide = true)]
+    dump_conf: bool,
+    /// keepalived's -V (refused).
+    #[arg(short = 'V', long = "dont-release-vrrp", hide = true)]
+    dont_release_vrrp: bool,
+    /// keepalived's -X (refused).
+    #[arg(short = 'X', long = "release-vips", hide = true)]
+    release_vips: bool,
+    /// keepalived's -M (refused).
+    #[arg(short = 'M', long = "core-dump-pattern", hide = true, num_args = 0..=1)]
+    core_dump_pattern: Option<Option<String>>,
+    /// keepalived's -e (refused).
+    #[arg(short = 'e', long = "all-config", hide = true)]
+    all_config: bool,
+    /// keepalived's --ignore-sigint (refused).
+    #[arg(long = "ignore-sigint", hide = true)]
+    ignore_sigint: bool,
     /// keepalived's config id, selecting `@id` lines.
     #[arg(short = 'i', long = "config-id")]
     config_id: Option<String>,
@@ -146,7 +202,27 @@ pub fn command() -> clap::Command {
 /// Runs havipd with the process's arguments; the exit code is keepalived's.
 pub fn main() -> ExitCode {
     let held = signal_gate::hold();
-    let args = Args::parse();
+    // keepalived's genhash mode takes the rest of the command line as its own.
+    if std::env::args().any(|a| a == "-T" || a == "--genhash") {
+        eprintln!("havipd: {}", keepalived_flags::GENHASH);
+        return ExitCode::from(1);
+    }
+    let args = match Args::try_parse() {
+        Ok(a) => a,
+        Err(e) => {
+            let _ = e.print();
+            // keepalived exits 1 on a bad command line, 0 for --help and --version.
+            return ExitCode::from(if e.use_stderr() { 1 } else { 0 });
+        }
+    };
+    if let Some(why) = keepalived_flags::refusal(&args) {
+        eprintln!("havipd: {why}");
+        return ExitCode::from(1);
+    }
+    if let Err(e) = keepalived_flags::apply_process_flags(&args) {
+        eprintln!("havipd: {e}");
+        return ExitCode::from(1);
+    }
     if let Some(name) = &args.signum {
         return match signum::number(name) {
             Some(n) => {
@@ -162,11 +238,21 @@ pub fn main() -> ExitCode {
             }
         };
     }
-    logging::init(args.log_console, args.log_detail, args.log_facility);
-    let _ = (args.dont_fork, args.vrrp_only);
-    let _ = (&args.checkers_pid_file, &args.bfd_pid_file);
+    // -G without -l: keepalived logs nowhere.
+    // -t reports on standard error (or its LOG_FILE), as keepalived's does.
+    let config_test = args.config_test.is_some();
+    if args.log_console || config_test || !args.no_syslog {
+        let console = args.log_console || config_test;
+        logging::init(console, args.log_detail, args.log_facility);
+    }
+    let _ = (args.dont_fork, args.vrrp_only, args.no_bfd, args.all);
+    let _ = (
+        args.dont_release_ipvs,
+        &args.checkers_pid_file,
+        &args.bfd_pid_file,
+    );
     // `-t` checks the interfaces inside the net_namespace, as keepalived does.
-    if args.config_test {
+    if config_test {
         let (file, id, ns) = (
             &args.file,
             args.config_id.clone(),
@@ -174,7 +260,7 @@ pub fn main() -> ExitCode {
         );
         placement::enter_namespace_to_check(file, id, ns);
     }
-    if args.config_test {
+    if config_test {
         held.release();
         return ExitCode::from(checked(&args).0.config_test_code());
     }

@@ -1,30 +1,32 @@
 //! Where log lines go: the console with `-l` (as keepalived), otherwise the journal when
-//! systemd's is running, otherwise syslog with keepalived's facility (`-S 0-7` is LOCAL0-7,
-//! the default is DAEMON). `HAVIP_LOG` (`LEVEL` or `target=LEVEL,...` directives) overrides the
+//! systemd's is running, otherwise syslog with keepalived's facility (`-S 0-7` or `local0-7`,
+//! `user`, `daemon`: the default). `HAVIP_LOG` (`LEVEL` or `target=LEVEL,...` directives) overrides the
 //! level; a value that does not parse is reported and the default level kept. Target filters
 //! need no regular expressions, so none are linked into the daemon.
 
+use crate::keepalived_flags::LogFacility;
 use syslog_tracing::{Facility, Options, Syslog};
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
-fn facility(n: Option<u8>) -> Facility {
-    match n {
-        Some(0) => Facility::Local0,
-        Some(1) => Facility::Local1,
-        Some(2) => Facility::Local2,
-        Some(3) => Facility::Local3,
-        Some(4) => Facility::Local4,
-        Some(5) => Facility::Local5,
-        Some(6) => Facility::Local6,
-        Some(7) => Facility::Local7,
+fn facility(f: Option<LogFacility>) -> Facility {
+    match f {
+        Some(LogFacility::Local(0)) => Facility::Local0,
+        Some(LogFacility::Local(1)) => Facility::Local1,
+        Some(LogFacility::Local(2)) => Facility::Local2,
+        Some(LogFacility::Local(3)) => Facility::Local3,
+        Some(LogFacility::Local(4)) => Facility::Local4,
+        Some(LogFacility::Local(5)) => Facility::Local5,
+        Some(LogFacility::Local(6)) => Facility::Local6,
+        Some(LogFacility::Local(7)) => Facility::Local7,
+        Some(LogFacility::User) => Facility::User,
         _ => Facility::Daemon,
     }
 }
 
 /// Installs the global subscriber.
-pub fn init(console: bool, detail: bool, syslog_facility: Option<u8>) {
+pub fn init(console: bool, detail: bool, syslog_facility: Option<LogFacility>) {
     let level = if detail { "debug" } else { "info" };
     let filter = || filter_from(std::env::var("HAVIP_LOG").ok().as_deref(), level);
     let console_fmt = || {
