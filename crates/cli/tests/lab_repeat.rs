@@ -12,8 +12,10 @@ const FAST_CRASH: &str = r#"{
   "duration": 1.5
 }"#;
 
+/// Five runs per daemon check what twenty did (one lab, turns, clean starts, ordered
+/// quantiles, CSV, picture) in a quarter of the time (CI spent 103 s here).
 #[test]
-fn twenty_fast_crashes_per_daemon_give_distributions_and_leave_nothing() {
+fn five_fast_crashes_per_daemon_give_distributions_and_leave_nothing() {
     if hostcheck::skip_reason("lab drill --repeat", &["keepalived"]).is_some() {
         return;
     }
@@ -28,7 +30,7 @@ fn twenty_fast_crashes_per_daemon_give_distributions_and_leave_nothing() {
             "drill",
             "fast-crash",
             "--repeat",
-            "20",
+            "5",
             "--vs",
             "keepalived",
             "--json",
@@ -55,7 +57,7 @@ fn twenty_fast_crashes_per_daemon_give_distributions_and_leave_nothing() {
     let id = runs[0]["lab_id"].as_str().expect("lab id").to_string();
     let left = lab::topology::namespaces_of(&id);
     assert!(left.is_empty(), "namespaces left behind: {left:?}");
-    assert_eq!(runs.len(), 40);
+    assert_eq!(runs.len(), 10);
     // One lab for the whole series, the daemons taking turns.
     assert!(runs.iter().all(|r| r["lab_id"] == runs[0]["lab_id"]));
     assert_eq!(runs[0]["daemon"], "havipd");
@@ -73,7 +75,7 @@ fn twenty_fast_crashes_per_daemon_give_distributions_and_leave_nothing() {
     let summary = doc["summary"].as_array().expect("summary");
     assert_eq!(summary.len(), 2);
     for s in summary {
-        assert_eq!(s["runs"], 20);
+        assert_eq!(s["runs"], 5);
         let q = &s["outage_ms"];
         let (p50, p90, p99, max) = (
             q["p50"].as_f64().unwrap_or(-1.0),
@@ -84,7 +86,7 @@ fn twenty_fast_crashes_per_daemon_give_distributions_and_leave_nothing() {
         assert!(0.0 < p50 && p50 <= p90 && p90 <= p99 && p99 <= max, "{s}");
         assert!(p50 < 600.0, "{s}");
     }
-    assert_eq!(rows.lines().count(), 41, "{rows}");
+    assert_eq!(rows.lines().count(), 11, "{rows}");
     assert!(rows.starts_with("run,daemon,scenario,outage_ms"));
     let tree = roxmltree::Document::parse(&picture).expect("SVG parses");
     let lines: Vec<_> = tree
@@ -92,7 +94,7 @@ fn twenty_fast_crashes_per_daemon_give_distributions_and_leave_nothing() {
         .filter(|n| n.attribute("class") == Some("daemon"))
         .collect();
     assert_eq!(lines.len(), 4, "two measures x two daemons");
-    assert!(lines.iter().all(|n| n.attribute("data-runs") == Some("20")));
+    assert!(lines.iter().all(|n| n.attribute("data-runs") == Some("5")));
 }
 
 #[test]
