@@ -4,6 +4,7 @@
 //! keepalived 2.2.7's and 2.4.3's `--help` against havipd.
 
 use crate::Args;
+use std::ffi::OsString;
 
 /// A syslog facility as keepalived's `-S` takes it: `0`-`7` or `local0`-`local7`, `user`,
 /// `daemon`.
@@ -44,6 +45,19 @@ pub fn parse_umask(s: &str) -> Result<u32, String> {
         Ok(m) if m <= 0o777 => Ok(m),
         _ => Err(format!("invalid umask `{s}`: a number up to 0777")),
     }
+}
+
+/// The command line with keepalived's getopt spelling of `-t`'s optional value, `-tLOG_FILE`,
+/// written as `--config-test=LOG_FILE` (the form the parser takes).
+pub fn getopt_spellings(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
+    args.into_iter()
+        .map(|a| match a.to_str().and_then(|t| t.strip_prefix("-t")) {
+            Some(file) if !file.is_empty() && !file.starts_with('=') => {
+                format!("--config-test={file}").into()
+            }
+            _ => a,
+        })
+        .collect()
 }
 
 /// Why `-T` (`--genhash`, keepalived's genhash utility mode) is refused.
@@ -136,6 +150,22 @@ pub fn apply_process_flags(args: &Args) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_attached_config_test_file_is_getopt_s_optional_value() {
+        let line = |v: &[&str]| getopt_spellings(v.iter().map(OsString::from));
+        assert_eq!(
+            line(&["havipd", "-t/tmp/x.log", "-t", "-t=/y", "-f", "-tz"]),
+            [
+                "havipd",
+                "--config-test=/tmp/x.log",
+                "-t",
+                "-t=/y",
+                "-f",
+                "--config-test=z"
+            ]
+        );
+    }
 
     #[test]
     fn facilities_and_umasks_read_as_keepalived_reads_them() {

@@ -128,8 +128,9 @@ pub struct Args {
     /// Do not run BFD (havipd runs none; accepted for compatibility).
     #[arg(short = 'B', long = "no_bfd")]
     no_bfd: bool,
-    /// Run every child even without configuration for it (havipd's one child, the VRRP
-    /// worker, always runs; accepted for compatibility).
+    /// Run every child even without configuration for it. havipd's one child, the VRRP
+    /// worker, runs whenever the config has a vrrp_instance; without one havipd does not start
+    /// (no-vrrp-instance), where keepalived's VRRP child would wait idle for a reload.
     #[arg(long = "all")]
     all: bool,
     /// Leave the IPVS topology on stop (havipd sets up none; accepted for compatibility).
@@ -203,11 +204,12 @@ pub fn command() -> clap::Command {
 pub fn main() -> ExitCode {
     let held = signal_gate::hold();
     // keepalived's genhash mode takes the rest of the command line as its own.
-    if std::env::args().any(|a| a == "-T" || a == "--genhash") {
+    if std::env::args_os().any(|a| a == "-T" || a == "--genhash") {
         eprintln!("havipd: {}", keepalived_flags::GENHASH);
         return ExitCode::from(1);
     }
-    let args = match Args::try_parse() {
+    let argv = keepalived_flags::getopt_spellings(std::env::args_os());
+    let args = match Args::try_parse_from(argv) {
         Ok(a) => a,
         Err(e) => {
             let _ = e.print();

@@ -122,7 +122,7 @@ fn value_for(long: &str, scratch: &Scratch) -> String {
 }
 
 /// The command lines trying `flag`: its short form and its long form, with a value when it
-/// takes one (an optional value only in the long form, `--flag=VALUE`).
+/// takes one (an optional value as getopt takes it: `-fVALUE`, `--flag=VALUE`).
 fn forms(flag: &Flag, scratch: &Scratch) -> Vec<Vec<String>> {
     let value = value_for(&flag.long, scratch);
     let mut forms = Vec::new();
@@ -132,6 +132,10 @@ fn forms(flag: &Flag, scratch: &Scratch) -> Vec<Vec<String>> {
             f.push(value.clone());
         }
         forms.push(f);
+        if flag.value == Value::Optional {
+            // getopt's optional value is attached: `-tLOG_FILE`.
+            forms.push(vec![format!("-{c}{value}")]);
+        }
     }
     forms.push(match flag.value {
         Value::None => vec![format!("--{}", flag.long)],
