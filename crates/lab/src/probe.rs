@@ -152,7 +152,15 @@ fn send_every_interval(sock: &EchoSocket, stop: &AtomicBool, sent: &AtomicU32) {
 
 fn read_replies(sock: &EchoSocket, stop: &AtomicBool, sent: &AtomicU32, sink: &Mutex<Vec<Reply>>) {
     while !stop.load(Ordering::SeqCst) {
-        let Ok(Some(r)) = sock.recv() else { continue };
+        let r = match sock.recv() {
+            Ok(Some(r)) => r,
+            Ok(None) => continue,
+            // An error (the namespace's link going away) is not a reason to spin.
+            Err(_) => {
+                std::thread::sleep(Duration::from_millis(1));
+                continue;
+            }
+        };
         let seq = unwrap_seq(r.seq, sent.load(Ordering::SeqCst));
         if let Ok(mut v) = sink.lock() {
             v.push(Reply { time: r.time, seq });
