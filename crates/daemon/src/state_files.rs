@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -166,18 +166,26 @@ fn write(job: Job) {
     }
 }
 
-/// Replaces `path` atomically: a temporary file beside it, then a rename.
+/// Replaces `path` atomically: a temporary file beside it, then a rename, as keepalived 2.4.3's
+/// `fopen_safe` does (its fix of CVE-2018-19044/19046). The temporary file has a random name
+/// and is created with `O_CREAT|O_EXCL` (`tempfile`), so a symbolic link or a file another user
+/// planted under any name is never opened, truncated or followed; the rename replaces whatever
+/// is at `path` (a planted link or file) rather than writing through it. The file is created
+/// mode 0600 and set to `mode` on its descriptor before anything is written.
 fn replace(path: &Path, text: &str, mode: u32) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
     let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = path.with_file_name(format!(".{name}.tmp"));
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(mode)
-        .open(&tmp)?;
-    f.write_all(text.as_bytes())?;
-    std::fs::rename(&tmp, path)
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(mode))?;
+    tmp.write_all(text.as_bytes())?;
+    tmp.persist(path).map(drop).map_err(|e| e.error)
 }
 
 /// Now, as Unix seconds.

@@ -184,3 +184,63 @@ fn sync_group_members_fault_together() {
     takes(&lab, "a", VIP, 8);
     takes(&lab, "a", VIP2, 3);
 }
+
+/// The peak resident memory of a daemon's processes (supervisor and worker), in KiB.
+fn peak_kib(lab: &Lab, name: &str) -> u64 {
+    let mut pids = lab.children_of(name);
+    pids.push(lab.pid(name));
+    pids.iter()
+        .filter_map(|p| std::fs::read_to_string(format!("/proc/{p}/status")).ok())
+        .filter_map(|s| {
+            let line = s.lines().find(|l| l.starts_with("VmHWM:"))?.to_string();
+            line.split_whitespace().nth(1)?.parse().ok()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// The user who owns a track_file replaces it with a huge sparse file, then with a FIFO: the
+/// first is read in a few bytes (its leading number counts, havipd's memory stays small), the
+/// second reads as 0 (keepalived's value for a FIFO nobody writes) without blocking the loop.
+#[test]
+fn a_huge_or_fifo_track_file_neither_costs_memory_nor_stalls_the_loop() {
+    let Some(mut lab) = Lab::new("tff", &[]) else {
+        return;
+    };
+    let file = path_in(&lab, "weight");
+    std::fs::write(&file, "0\n").expect("write");
+    let a = format!(
+        "track_file w {{\n    file {file}\n    weight 1\n}}\n{}",
+        instance("VI_1", 73, 100, VIP, "    track_file {\n        w\n    }\n")
+    );
+    let b = instance("VI_1", 73, 90, VIP, "");
+    pair(&mut lab, &a, &b);
+    let huge = path_in(&lab, "huge");
+    std::fs::write(&huge, "-20\n").expect("write");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&huge)
+        .and_then(|f| f.set_len(2 << 30))
+        .expect("sparse");
+    std::fs::rename(&huge, &file).expect("rename");
+    // -20 read from its first bytes: a's priority 80 loses to b's 90.
+    takes(&lab, "b", VIP, 8);
+    let peak = peak_kib(&lab, "a");
+    eprintln!("havipd's peak resident memory after a 2 GiB track file: {peak} KiB");
+    assert!(peak < 64 * 1024, "havipd read the huge file: {peak} KiB");
+    let _ = std::fs::remove_file(&file);
+    nix::unistd::mkfifo(
+        std::path::Path::new(&file),
+        nix::sys::stat::Mode::from_bits_truncate(0o644),
+    )
+    .expect("mkfifo");
+    // A FIFO reads as 0: a's priority is 100 again and it preempts, its loop never stuck.
+    takes(&lab, "a", VIP, 8);
+    assert!(
+        lab.log("a").contains("track file read"),
+        "{}",
+        lab.log("a")
+    );
+    std::thread::sleep(Duration::from_secs(4));
+    assert!(lab.holds("a", VIP) && !lab.holds("b", VIP), "a stopped advertising");
+}
