@@ -125,7 +125,11 @@ fn unsafe_part(path: &Path, run_as: &RunAs) -> Option<String> {
         };
         let kind = meta.file_type();
         if (!last && !kind.is_dir()) || (last && !kind.is_file() && !kind.is_symlink()) {
-            return Some(format!("{} is not a {}", p.display(), if last { "file" } else { "directory" }));
+            return Some(format!(
+                "{} is not a {}",
+                p.display(),
+                if last { "file" } else { "directory" }
+            ));
         }
         let trusted = |uid: u32| uid == 0 || uid == run_as.uid;
         if !trusted(meta.uid()) {
@@ -136,7 +140,11 @@ fn unsafe_part(path: &Path, run_as: &RunAs) -> Option<String> {
             return Some(format!("{} is writable by everyone", p.display()));
         }
         if guarded && meta.mode() & 0o020 != 0 && meta.gid() != 0 && meta.gid() != run_as.gid {
-            return Some(format!("{} is writable by group {}", p.display(), meta.gid()));
+            return Some(format!(
+                "{} is writable by group {}",
+                p.display(),
+                meta.gid()
+            ));
         }
     }
     None
@@ -189,7 +197,10 @@ mod tests {
         std::os::unix::fs::symlink(&target, &link).expect("link");
         let root = RunAs::root();
         let why = insecure(&link, &root).expect("a link into a world-writable directory");
-        assert!(why.contains("writable by everyone") && why.contains("leads"), "{why}");
+        assert!(
+            why.contains("writable by everyone") && why.contains("leads"),
+            "{why}"
+        );
         // The same script in a safe directory, reached through a link there, is safe.
         std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o755)).expect("chmod");
         assert_eq!(insecure(&link, &root), None);

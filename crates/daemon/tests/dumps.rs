@@ -161,7 +161,10 @@ fn dumps_never_write_through_planted_links_or_files() {
         return;
     };
     lab.host("h", &["10.7.2.1/24"]);
-    let hconf = lab.write("h.conf", &CONFIG.replace("virtual_router_id 9", "virtual_router_id 11"));
+    let hconf = lab.write(
+        "h.conf",
+        &CONFIG.replace("virtual_router_id 9", "virtual_router_id 11"),
+    );
     let victim = lab.dir.join("precious");
     std::fs::write(&victim, "precious\n").expect("victim");
     let tmp = lab.dir.join("h-tmp");
@@ -220,7 +223,10 @@ fn dumps_never_write_through_planted_links_or_files() {
                 "{name} wrote through a planted {planted}"
             );
             let text = std::fs::read_to_string(dump).expect("dump");
-            assert!(!text.contains("the user's") && !text.is_empty(), "{name}: {text}");
+            assert!(
+                !text.contains("the user's") && !text.is_empty(),
+                "{name}: {text}"
+            );
         }
     }
     assert!(lab.running("h"), "a dump signal must not stop havipd");

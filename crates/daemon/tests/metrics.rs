@@ -370,7 +370,9 @@ fn two_thousand_idle_or_slow_clients_delay_no_advert_and_hold_few_descriptors() 
     let ns = lab.ns("a");
     let clients = std::thread::spawn(move || {
         std::process::Command::new("ip")
-            .args(["netns", "exec", &ns, "python3", &script, "9650", "2000", "12"])
+            .args([
+                "netns", "exec", &ns, "python3", &script, "9650", "2000", "12",
+            ])
             .output()
             .expect("clients")
     });
@@ -380,9 +382,8 @@ fn two_thousand_idle_or_slow_clients_delay_no_advert_and_hold_few_descriptors() 
         std::thread::sleep(Duration::from_millis(200));
     }
     let out = clients.join().expect("clients thread");
-    let counts: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
-        panic!("clients failed: {}", String::from_utf8_lossy(&out.stderr))
-    });
+    let counts: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("clients failed: {}", String::from_utf8_lossy(&out.stderr)));
     let after = common::timer_lateness(&lab, "a", 9650);
     let during: Vec<(String, u64)> = after
         .iter()
@@ -393,7 +394,12 @@ fn two_thousand_idle_or_slow_clients_delay_no_advert_and_hold_few_descriptors() 
         "2,000 clients: {counts}; worker descriptors {before_fds} before, {most_fds} at most; timer lateness during: {during:?}"
     );
     let total = during.last().map_or(0, |(_, n)| *n);
-    let within = |bound: &str| during.iter().find(|(le, _)| le == bound).map_or(0, |(_, n)| *n);
+    let within = |bound: &str| {
+        during
+            .iter()
+            .find(|(le, _)| le == bound)
+            .map_or(0, |(_, n)| *n)
+    };
     assert!(total >= 100, "{during:?}");
     assert_eq!(within("0.001"), total, "timers late: {during:?}");
     assert!(

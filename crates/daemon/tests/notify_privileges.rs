@@ -79,7 +79,10 @@ fn notify_scripts_get_keepalived_s_environment_not_systemd_s() {
     let env_out = lab.dir.join("env");
     let script = lab.write(
         "backup.sh",
-        &format!("#!/bin/sh\nenv > {}.tmp && mv {0}.tmp {0}\n", env_out.display()),
+        &format!(
+            "#!/bin/sh\nenv > {}.tmp && mv {0}.tmp {0}\n",
+            env_out.display()
+        ),
     );
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     let conf = lab.write(
@@ -115,5 +118,8 @@ fn notify_scripts_get_keepalived_s_environment_not_systemd_s() {
     ] {
         assert!(!names.contains(&gone), "{gone} given to a script:\n{env}");
     }
-    assert!(env.contains("HAVIP_KEPT=yes") && names.contains(&"PATH"), "{env}");
+    assert!(
+        env.contains("HAVIP_KEPT=yes") && names.contains(&"PATH"),
+        "{env}"
+    );
 }

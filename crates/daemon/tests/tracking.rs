@@ -236,11 +236,10 @@ fn a_huge_or_fifo_track_file_neither_costs_memory_nor_stalls_the_loop() {
     .expect("mkfifo");
     // A FIFO reads as 0: a's priority is 100 again and it preempts, its loop never stuck.
     takes(&lab, "a", VIP, 8);
-    assert!(
-        lab.log("a").contains("track file read"),
-        "{}",
-        lab.log("a")
-    );
+    assert!(lab.log("a").contains("track file read"), "{}", lab.log("a"));
     std::thread::sleep(Duration::from_secs(4));
-    assert!(lab.holds("a", VIP) && !lab.holds("b", VIP), "a stopped advertising");
+    assert!(
+        lab.holds("a", VIP) && !lab.holds("b", VIP),
+        "a stopped advertising"
+    );
 }

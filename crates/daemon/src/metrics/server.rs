@@ -79,8 +79,8 @@ pub async fn serve(
             "--metrics-listen {addr} is not a loopback address: give --metrics-token-file so that only your Prometheus can read the metrics"
         );
     }
-    let listener = std::net::TcpListener::bind(addr)
-        .with_context(|| format!("--metrics-listen {addr}"))?;
+    let listener =
+        std::net::TcpListener::bind(addr).with_context(|| format!("--metrics-listen {addr}"))?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
     let (tx, rx) = mpsc::channel(MAX_IN_FLIGHT);

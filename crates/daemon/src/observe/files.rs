@@ -47,7 +47,9 @@ pub fn parse_value(bytes: &[u8]) -> Option<i64> {
         let Some(d) = (b as char).to_digit(radix) else {
             break;
         };
-        value = value.saturating_mul(i64::from(radix)).saturating_add(i64::from(d));
+        value = value
+            .saturating_mul(i64::from(radix))
+            .saturating_add(i64::from(d));
     }
     let value = if negative { -value } else { value };
     (i64::from(i32::MIN)..=i64::from(i32::MAX) + 1)
@@ -153,11 +155,15 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("havip-tf-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("dir");
         let fifo = dir.join("fifo");
-        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o644)).expect("mkfifo");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o644))
+            .expect("mkfifo");
         assert_eq!(read_value(&fifo), Some(0));
         let huge = dir.join("huge");
         std::fs::write(&huge, "-20\n").expect("write");
-        let f = std::fs::OpenOptions::new().write(true).open(&huge).expect("open");
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&huge)
+            .expect("open");
         f.set_len(1 << 36).expect("sparse");
         assert_eq!(read_value(&huge), Some(-20));
         assert_eq!(read_value(&dir), Some(0));
