@@ -1,6 +1,7 @@
 //! Tracking in namespaces: a hung vrrp_script is killed at its timeout without stalling the
 //! adverts, weights (track_file) move the election, a tracked interface going down faults the
-//! instance (netlink link events), and a sync group's members fault together.
+//! instance (netlink link events), and a sync group's members fault together. A track_file its
+//! user replaces with a huge sparse file or a FIFO costs no memory and never stalls the loop.
 //!
 //! Two havipd servers: `a` (priority 100, tracks things) and `b` (priority 90).
 
@@ -199,22 +200,34 @@ fn peak_kib(lab: &Lab, name: &str) -> u64 {
         .unwrap_or(0)
 }
 
-/// The user who owns a track_file replaces it with a huge sparse file, then with a FIFO: the
-/// first is read in a few bytes (its leading number counts, havipd's memory stays small), the
-/// second reads as 0 (keepalived's value for a FIFO nobody writes) without blocking the loop.
-#[test]
-fn a_huge_or_fifo_track_file_neither_costs_memory_nor_stalls_the_loop() {
-    let Some(mut lab) = Lab::new("tff", &[]) else {
-        return;
-    };
-    let file = path_in(&lab, "weight");
+/// Starts the pair with `a` tracking a file (weight 1, value 0 at first); returns its path.
+fn pair_tracking_a_file(lab: &mut Lab, vrid: u8) -> String {
+    let file = path_in(lab, "weight");
     std::fs::write(&file, "0\n").expect("write");
     let a = format!(
         "track_file w {{\n    file {file}\n    weight 1\n}}\n{}",
-        instance("VI_1", 73, 100, VIP, "    track_file {\n        w\n    }\n")
+        instance(
+            "VI_1",
+            vrid,
+            100,
+            VIP,
+            "    track_file {\n        w\n    }\n"
+        )
     );
-    let b = instance("VI_1", 73, 90, VIP, "");
-    pair(&mut lab, &a, &b);
+    let b = instance("VI_1", vrid, 90, VIP, "");
+    pair(lab, &a, &b);
+    file
+}
+
+/// The user who owns a track_file replaces it with a 2 GiB sparse file starting `-20`: havipd
+/// reads its first bytes (as keepalived, 127), so the value counts (a's priority 80 loses to
+/// b's 90) and its memory stays small.
+#[test]
+fn a_huge_sparse_track_file_is_read_in_a_few_bytes() {
+    let Some(mut lab) = Lab::new("tfh", &[]) else {
+        return;
+    };
+    let file = pair_tracking_a_file(&mut lab, 73);
     let huge = path_in(&lab, "huge");
     std::fs::write(&huge, "-20\n").expect("write");
     std::fs::OpenOptions::new()
@@ -223,23 +236,38 @@ fn a_huge_or_fifo_track_file_neither_costs_memory_nor_stalls_the_loop() {
         .and_then(|f| f.set_len(2 << 30))
         .expect("sparse");
     std::fs::rename(&huge, &file).expect("rename");
-    // -20 read from its first bytes: a's priority 80 loses to b's 90.
     takes(&lab, "b", VIP, 8);
+    std::thread::sleep(Duration::from_millis(500));
     let peak = peak_kib(&lab, "a");
     eprintln!("havipd's peak resident memory after a 2 GiB track file: {peak} KiB");
     assert!(peak < 64 * 1024, "havipd read the huge file: {peak} KiB");
+}
+
+/// The user who owns a track_file replaces it with a FIFO no one writes: it reads as 0
+/// (keepalived's value: its non-blocking read gets nothing) and the loop never waits on it:
+/// a keeps advertising and b never takes over; a regular file again is read again.
+#[test]
+fn a_fifo_track_file_never_stalls_the_loop() {
+    let Some(mut lab) = Lab::new("tfo", &[]) else {
+        return;
+    };
+    let file = pair_tracking_a_file(&mut lab, 74);
+    let b_state = lab.dir.join("b");
     let _ = std::fs::remove_file(&file);
     nix::unistd::mkfifo(
         std::path::Path::new(&file),
         nix::sys::stat::Mode::from_bits_truncate(0o644),
     )
     .expect("mkfifo");
-    // A FIFO reads as 0: a's priority is 100 again and it preempts, its loop never stuck.
-    takes(&lab, "a", VIP, 8);
-    assert!(lab.log("a").contains("track file read"), "{}", lab.log("a"));
-    std::thread::sleep(Duration::from_secs(4));
-    assert!(
-        lab.holds("a", VIP) && !lab.holds("b", VIP),
-        "a stopped advertising"
-    );
+    // b would take over after 3 s without adverts.
+    std::thread::sleep(Duration::from_secs(5));
+    let b_master = transitions_of(&b_state, "VI_1")
+        .iter()
+        .any(|(_, to, _)| to == "MASTER");
+    assert!(!b_master, "a stopped advertising:\n{}", lab.log("a"));
+    assert!(lab.holds("a", VIP) && !lab.holds("b", VIP));
+    let tmp = path_in(&lab, "next");
+    std::fs::write(&tmp, "-20\n").expect("write");
+    std::fs::rename(&tmp, &file).expect("rename");
+    takes(&lab, "b", VIP, 8);
 }
