@@ -90,52 +90,54 @@ pub fn kill_group(leader: Option<u32>) {
     }
 }
 
-/// Why `program` is unsafe to run as `run_as` under `enable_script_security`, if it is. As
-/// keepalived's `check_script_secure`: both the path as given (each part as it is, a link
-/// not followed) and the path it resolves to (links followed, `realpath`) must be safe, so a
-/// link from a safe directory into one a user can write is not; see [`unsafe_part`].
+/// Why `program` is unsafe to run as `run_as` under `enable_script_security`, if it is. The
+/// path it resolves to (links followed, `realpath`) must be safe, as keepalived 2.2.7's
+/// `check_script_secure` checks it, so a link from a safe directory into one a user can write
+/// is not; and, since the script is run by the path as written, each directory on that path
+/// too (see [`unsafe_part`]). keepalived 2.4.3 also refuses any link on the written path,
+/// `/bin` of a merged-/usr system included; 2.2.7, and havip, do not.
 pub fn insecure(program: &Path, run_as: &RunAs) -> Option<String> {
     let real = match std::fs::canonicalize(program) {
         Ok(p) => p,
         Err(e) => return Some(format!("{} cannot be read: {e}", program.display())),
     };
-    unsafe_part(program, run_as).or_else(|| {
+    unsafe_part(program, run_as, true).or_else(|| {
         (real != program)
-            .then(|| unsafe_part(&real, run_as))
+            .then(|| unsafe_part(&real, run_as, false))
             .flatten()
             .map(|why| format!("{why} (where {} leads)", program.display()))
     })
 }
 
 /// The first part of `path` a user other than root (or `run_as`) could change, keepalived's
-/// `check_security`: each part as it is (`lstat`), every part but the last a directory, the last
-/// a file or a link; owned by root (or `run_as`); a file, or a directory without the sticky bit,
+/// `check_security`: every part but the last a directory, the last a file (links followed
+/// when `follow`); owned by root (or `run_as`); a file, or a directory without the sticky bit,
 /// writable by neither everyone nor a group other than root's (or `run_as`'s).
-fn unsafe_part(path: &Path, run_as: &RunAs) -> Option<String> {
+fn unsafe_part(path: &Path, run_as: &RunAs, follow: bool) -> Option<String> {
     let absolute = if path.is_absolute() {
         path.to_path_buf()
     } else {
         std::env::current_dir().unwrap_or_default().join(path)
     };
-    let parts: Vec<&Path> = absolute.ancestors().collect();
-    for (i, p) in parts.iter().rev().enumerate() {
-        let last = i + 1 == parts.len();
-        let Ok(meta) = std::fs::symlink_metadata(p) else {
+    for (i, p) in absolute.ancestors().enumerate() {
+        let meta = if follow {
+            std::fs::metadata(p)
+        } else {
+            std::fs::symlink_metadata(p)
+        };
+        let Ok(meta) = meta else {
             return Some(format!("{} cannot be read", p.display()));
         };
-        let kind = meta.file_type();
-        if (!last && !kind.is_dir()) || (last && !kind.is_file() && !kind.is_symlink()) {
-            return Some(format!(
-                "{} is not a {}",
-                p.display(),
-                if last { "file" } else { "directory" }
-            ));
+        let (last, kind) = (i == 0, meta.file_type());
+        if (last && !kind.is_file()) || (!last && !kind.is_dir()) {
+            let what = if last { "file" } else { "directory" };
+            return Some(format!("{} is not a {what}", p.display()));
         }
         let trusted = |uid: u32| uid == 0 || uid == run_as.uid;
         if !trusted(meta.uid()) {
             return Some(format!("{} is owned by uid {}", p.display(), meta.uid()));
         }
-        let guarded = kind.is_file() || (kind.is_dir() && meta.mode() & 0o1000 == 0);
+        let guarded = kind.is_file() || meta.mode() & 0o1000 == 0;
         if guarded && meta.mode() & 0o002 != 0 {
             return Some(format!("{} is writable by everyone", p.display()));
         }
@@ -201,13 +203,15 @@ mod tests {
             why.contains("writable by everyone") && why.contains("leads"),
             "{why}"
         );
-        // The same script in a safe directory, reached through a link there, is safe.
+        // The same script in a safe directory, reached through a link there, is safe, as are
+        // the system's (/bin is a link on a merged-/usr system).
         std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o755)).expect("chmod");
         assert_eq!(insecure(&link, &root), None);
-        // A link owned by a user is not.
-        std::os::unix::fs::lchown(&link, Some(65534), None).expect("lchown");
-        let why = insecure(&link, &root).expect("a user's link");
-        assert!(why.contains("owned by uid 65534"), "{why}");
+        assert_eq!(insecure(Path::new("/bin/true"), &root), None);
+        // A safe script reached through a directory a user can write: the link can be swapped.
+        std::fs::set_permissions(&safe, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+        let why = insecure(&link, &root).expect("a link in a world-writable directory");
+        assert!(why.contains("safe is writable by everyone"), "{why}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 
