@@ -303,4 +303,16 @@ fn a_rejected_key_is_never_shown_in_a_diagnostic() {
             key_diags[0].text
         );
     }
+    // A misspelt `key` line: an unknown keyword, shown without its secret.
+    let r = check(&config(
+        "",
+        "",
+        &format!("        kye 1 {KEY1}\n        active_key 1"),
+    ));
+    let typo = r
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "unknown-keyword")
+        .expect("the typo is reported");
+    assert_eq!(typo.text, "kye 1 <secret>");
 }

@@ -61,20 +61,25 @@ pub fn build(b: &Node, diags: &mut Vec<Diagnostic>) -> AuthHmac {
                     "mode must be enforce, permissive or receive-only".into(),
                 )),
             },
-            _ => diags.push(unknown("auth_hmac", c, &keywords::AUTH_HMAC)),
+            // A misspelt `key` line still holds a secret: only its first word is shown.
+            _ => diags.push(Diagnostic {
+                text: shown(c, &args),
+                ..unknown("auth_hmac", c, &keywords::AUTH_HMAC)
+            }),
         }
     }
     out
 }
 
-/// A line of the block as a diagnostic shows it: a `key` line without its secret (a
-/// `file:PATH` is shown, it is not the secret), so that a rejected key reaches neither logs
-/// nor reload replies.
+/// A line of the block as a diagnostic shows it: a `key` line, or a line of an unknown
+/// keyword (a misspelt `key`), without its second word, the secret (a `file:PATH` is shown,
+/// it is not the secret), so that a rejected key reaches neither logs nor reload replies.
 fn shown(c: &Node, args: &[&str]) -> String {
-    if c.key() != "key" {
+    const PLAIN: [&str; 4] = ["active_key", "time_window", "anti_replay", "mode"];
+    if PLAIN.contains(&c.key()) {
         return c.text();
     }
-    let mut out = String::from("key");
+    let mut out = c.key().to_string();
     for (n, a) in args.iter().enumerate() {
         out.push(' ');
         out.push_str(if n == 1 && !a.starts_with("file:") {
