@@ -27,6 +27,7 @@ pub mod process;
 pub mod reader;
 pub mod routes;
 pub mod sequences;
+pub mod state_file;
 pub mod tree;
 pub mod unicode;
 pub mod validate;

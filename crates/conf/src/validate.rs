@@ -114,6 +114,22 @@ fn unicast_conflict(a: &Instance, b: &Instance) -> bool {
                 .any(|p| b.unicast_peers.iter().any(|q| q.addr == p.addr)))
 }
 
+/// An instance name that is not a plain file name (keepalived runs it; havipd too).
+fn unsafe_file_name(i: &Instance) -> Diagnostic {
+    Diagnostic::new(
+        Severity::Warning,
+        "instance-file-name",
+        i.loc.clone(),
+        format!("vrrp_instance {}", i.name),
+        format!(
+            "({}) the instance name is not a plain file name (a `/`, `%`, control character or leading `.`): havipd writes its state as `{}` in its state directory; keepalived runs it as it is",
+            i.name,
+            crate::state_file::state_file_name(&i.name)
+        ),
+    )
+    .hint("name instances with letters, digits, `_`, `-` and `.`")
+}
+
 fn duplicate_vrid(i: &Instance, first: &Instance) -> Diagnostic {
     let vrid = i.vrid().unwrap_or(0);
     let ifname = i.interface().unwrap_or("");
@@ -138,6 +154,9 @@ fn duplicate_vrid(i: &Instance, first: &Instance) -> Diagnostic {
 fn instance(cfg: &Config, i: &Instance, diags: &mut Vec<Diagnostic>) {
     let s = &i.settings;
     let at = |key: &str| s.loc(key).cloned().unwrap_or_else(|| i.loc.clone());
+    if !crate::state_file::is_plain_file_name(&i.name) {
+        diags.push(unsafe_file_name(i));
+    }
     if i.vrid().is_none() {
         diags.push(
             Diagnostic::new(

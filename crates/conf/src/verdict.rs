@@ -49,6 +49,8 @@ const SILENT: &[&str] = &[
     "not-done",
     // havip's own advice.
     "peer-is-self",
+    // keepalived runs an instance whatever its name; havipd too, with a safe state file name.
+    "instance-file-name",
 ];
 
 /// Diagnostics of havipd's own refusals, where keepalived would run unauthenticated.
@@ -167,5 +169,8 @@ mod tests {
         // dynamic_interfaces: keepalived waits for the interface without a word.
         let text = format!("global_defs {{\n dynamic_interfaces\n}}\n{}", with(""));
         assert_eq!(code(&text, &[]), 0);
+        // An instance name that is not a file name: keepalived 2.2.7 runs it (exit 0).
+        let text = with("").replace("VI_1", "../../etc/x");
+        assert_eq!(code(&text, &["eth0"]), 0);
     }
 }

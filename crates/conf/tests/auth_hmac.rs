@@ -267,3 +267,52 @@ fn keys_never_reach_the_explain_output() {
         "{json}"
     );
 }
+
+#[test]
+fn a_rejected_key_is_never_shown_in_a_diagnostic() {
+    // 20 bytes (too short), bad hex digits, an ASCII key too short: each refused, and no
+    // diagnostic (its line, message or hint: what logs and reload replies carry) holds it.
+    let secrets = [
+        "hex:5ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7",
+        "hex:5ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ezz",
+        "s3cret-but-short",
+    ];
+    for secret in secrets {
+        let r = check(&config(
+            "",
+            "",
+            &format!("        key 1 {secret}\n        active_key 1"),
+        ));
+        let key_diags: Vec<_> = r
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "auth-hmac-key")
+            .collect();
+        assert!(!key_diags.is_empty(), "{secret}: {:?}", r.diagnostics);
+        let body = secret.trim_start_matches("hex:");
+        for d in &r.diagnostics {
+            let shown = format!("{} {} {:?}", d.text, d.message, d.hint);
+            assert!(
+                !shown.contains(body) && !shown.contains("5ec7e7") && !shown.contains("ezz"),
+                "{secret} shown: {shown}"
+            );
+        }
+        assert!(
+            key_diags[0].text.starts_with("key 1 <secret>"),
+            "{}",
+            key_diags[0].text
+        );
+    }
+    // A misspelt `key` line: an unknown keyword, shown without its secret.
+    let r = check(&config(
+        "",
+        "",
+        &format!("        kye 1 {KEY1}\n        active_key 1"),
+    ));
+    let typo = r
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "unknown-keyword")
+        .expect("the typo is reported");
+    assert_eq!(typo.text, "kye 1 <secret>");
+}

@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -18,6 +18,9 @@ use tracing::{info, warn};
 /// is slow: tokio's bounded channel allocates its slots as they fill (std's `sync_channel`
 /// allocated all 4,096 at start, a quarter of a MiB of resident memory).
 const QUEUED: usize = 4096;
+/// Size at which an appended file (`transitions.jsonl`) is moved to `<name>.1` (replacing
+/// the previous one) and started again: the two hold 2 MiB at most.
+pub const APPEND_AT_MOST: u64 = 1 << 20;
 /// How long the last writes may take when havipd stops.
 const FLUSH_WITHIN: Duration = Duration::from_secs(5);
 
@@ -107,7 +110,9 @@ impl StateFiles {
     /// Records a transition: `<instance>.state` and a line of `transitions.jsonl`.
     pub fn transition(&mut self, record: &ctl::EventRecord) {
         self.queue(Job::Replace {
-            path: self.dir.join(format!("{}.state", record.instance)),
+            path: self
+                .dir
+                .join(conf::state_file::state_file_name(&record.instance)),
             text: format!("{}\n", record.to),
             mode: 0o644,
             announce: false,
@@ -151,11 +156,7 @@ fn write(job: Job) {
             (path, r, announce)
         }
         Job::Append { path, line } => {
-            let r = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&path)
-                .and_then(|mut f| writeln!(f, "{line}"));
+            let r = append(&path, &line);
             (path, r, false)
         }
     };
@@ -166,18 +167,43 @@ fn write(job: Job) {
     }
 }
 
-/// Replaces `path` atomically: a temporary file beside it, then a rename.
-fn replace(path: &Path, text: &str, mode: u32) -> std::io::Result<()> {
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = path.with_file_name(format!(".{name}.tmp"));
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
+/// Appends `line` to `path`; a file that would grow past [`APPEND_AT_MOST`] is moved to
+/// `<path>.1` first.
+fn append(path: &Path, line: &str) -> std::io::Result<()> {
+    let full = std::fs::symlink_metadata(path)
+        .is_ok_and(|m| m.is_file() && m.len() + line.len() as u64 + 1 > APPEND_AT_MOST);
+    if full {
+        let mut older = path.as_os_str().to_owned();
+        older.push(".1");
+        std::fs::rename(path, older)?;
+    }
+    std::fs::OpenOptions::new()
         .create(true)
-        .truncate(true)
-        .mode(mode)
-        .open(&tmp)?;
-    f.write_all(text.as_bytes())?;
-    std::fs::rename(&tmp, path)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| writeln!(f, "{line}"))
+}
+
+/// Replaces `path` atomically: a temporary file beside it, then a rename, as keepalived 2.4.3's
+/// `fopen_safe` does (its fix of CVE-2018-19044/19046). The temporary file has a random name
+/// and is created with `O_CREAT|O_EXCL` (`tempfile`), so a symbolic link or a file another user
+/// planted under any name is never opened, truncated or followed; the rename replaces whatever
+/// is at `path` (a planted link or file) rather than writing through it. The file is created
+/// mode 0600 and set to `mode` on its descriptor before anything is written.
+fn replace(path: &Path, text: &str, mode: u32) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(mode))?;
+    tmp.write_all(text.as_bytes())?;
+    tmp.persist(path).map(drop).map_err(|e| e.error)
 }
 
 /// Now, as Unix seconds.
@@ -186,4 +212,53 @@ pub fn unix_now() -> f64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs_f64())
         .unwrap_or(0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transitions_are_bounded_by_rotation() {
+        let dir = std::env::temp_dir().join(format!("havip-rot-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("transitions.jsonl");
+        let line = format!("{{\"instance\":\"VI_1\",\"pad\":\"{}\"}}", "x".repeat(200));
+        // Three times what one file holds.
+        let lines = 3 * APPEND_AT_MOST as usize / (line.len() + 1);
+        for _ in 0..lines {
+            write(Job::Append {
+                path: path.clone(),
+                line: line.clone(),
+            });
+        }
+        let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
+        let older = dir.join("transitions.jsonl.1");
+        assert!(size(&path) <= APPEND_AT_MOST, "{}", size(&path));
+        assert!(size(&older) <= APPEND_AT_MOST && size(&older) > APPEND_AT_MOST / 2);
+        let last = std::fs::read_to_string(&path).expect("read");
+        assert!(last.lines().all(|l| l == line));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_replaced_file_is_root_s_and_never_written_through_a_link() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = std::env::temp_dir().join(format!("havip-rep-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let victim = dir.join("victim");
+        std::fs::write(&victim, "precious").expect("victim");
+        let path = dir.join("keepalived.data");
+        std::os::unix::fs::symlink(&victim, dir.join(".keepalived.data.tmp")).expect("link");
+        std::os::unix::fs::symlink(&victim, &path).expect("link");
+        replace(&path, "dump\n", 0o600).expect("replace");
+        assert_eq!(
+            std::fs::read_to_string(&victim).expect("victim"),
+            "precious"
+        );
+        let meta = std::fs::symlink_metadata(&path).expect("dump");
+        assert!(meta.is_file() && meta.mode() & 0o777 == 0o600);
+        assert_eq!(std::fs::read_to_string(&path).expect("dump"), "dump\n");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -148,3 +148,86 @@ fn json_stats_and_data_dumps_match_keepalived_s_shape() {
     }
     assert!(lab.running("h"), "a dump signal must not stop havipd");
 }
+
+/// Plants, at every name a dump goes through (the final file and the fixed temporary name
+/// havipd used before, `.keepalived.X.tmp`), first symbolic links to a file root cares about,
+/// then files a user owns; after each signal, the linked file is untouched and the dump is a
+/// regular file of root's, mode 0600 (keepalived's CVE-2018-19044/19046). The temporary
+/// directory is world-writable and sticky, as /tmp is.
+#[test]
+fn dumps_never_write_through_planted_links_or_files() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
+    let Some(mut lab) = Lab::new("dsl", &[]) else {
+        return;
+    };
+    lab.host("h", &["10.7.2.1/24"]);
+    let hconf = lab.write(
+        "h.conf",
+        &CONFIG.replace("virtual_router_id 9", "virtual_router_id 11"),
+    );
+    let victim = lab.dir.join("precious");
+    std::fs::write(&victim, "precious\n").expect("victim");
+    let tmp = lab.dir.join("h-tmp");
+    std::fs::create_dir_all(&tmp).expect("tmp dir");
+    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o1777)).expect("chmod");
+    let cmd = format!(
+        "{} -n -l -f {hconf} --state-dir {}",
+        env!("CARGO_BIN_EXE_havipd"),
+        lab.dir.join("h-state").display()
+    );
+    start(&mut lab, "h", &cmd);
+    let nobody = 65534;
+    let json = signum(env!("CARGO_BIN_EXE_havipd"), "JSON");
+    let dumps = [
+        ("USR1", "keepalived.data"),
+        ("USR2", "keepalived.stats"),
+        (json.as_str(), "keepalived.json"),
+    ];
+    let state = lab.dir.join("h-state");
+    assert!(
+        wait_until(Duration::from_secs(10), || last_state(&state).is_some()).is_some(),
+        "{}",
+        lab.log("h")
+    );
+    for planted in ["symlink", "user's file"] {
+        for (sig, name) in dumps {
+            let names = [tmp.join(format!(".{name}.tmp")), tmp.join(name)];
+            for n in &names {
+                let _ = std::fs::remove_file(n);
+                if planted == "symlink" {
+                    symlink(&victim, n).expect("plant a link");
+                } else {
+                    std::fs::write(n, "the user's\n").expect("plant a file");
+                    std::fs::set_permissions(n, std::fs::Permissions::from_mode(0o666))
+                        .expect("chmod");
+                }
+                std::os::unix::fs::lchown(n, Some(nobody), Some(nobody)).expect("chown");
+            }
+            let dump = &names[1];
+            lab.kill("h", sig);
+            let written = wait_until(Duration::from_secs(3), || {
+                std::fs::symlink_metadata(dump).is_ok_and(|m| m.is_file() && m.uid() == 0)
+            });
+            let meta = std::fs::symlink_metadata(dump).expect("dump");
+            assert!(
+                written.is_some(),
+                "{name} over a planted {planted}: not root's regular file ({:?}, uid {}):\n{}",
+                meta.file_type(),
+                meta.uid(),
+                lab.log("h")
+            );
+            assert_eq!(meta.mode() & 0o777, 0o600, "{name}");
+            assert_eq!(
+                std::fs::read_to_string(&victim).expect("victim"),
+                "precious\n",
+                "{name} wrote through a planted {planted}"
+            );
+            let text = std::fs::read_to_string(dump).expect("dump");
+            assert!(
+                !text.contains("the user's") && !text.is_empty(),
+                "{name}: {text}"
+            );
+        }
+    }
+    assert!(lab.running("h"), "a dump signal must not stop havipd");
+}

@@ -7,7 +7,7 @@
 //! lateness (its metrics' histogram) shows how late its adverts left. The flood is counted.
 
 mod common;
-use common::{Lab, instance, scrape_metrics, state_of, transitions, wait_until};
+use common::{Lab, instance, scrape_metrics, state_of, timer_lateness, transitions, wait_until};
 use std::time::Duration;
 
 const VIP: &str = "10.3.0.100";
@@ -34,18 +34,6 @@ while time.time() < end:
     n += 200
 print(n)
 "#;
-
-/// The master's timer-lateness histogram: (upper bound in seconds, cumulative count).
-fn lateness(lab: &Lab) -> Vec<(String, u64)> {
-    let text = scrape_metrics(lab, "a", 9650);
-    text.lines()
-        .filter_map(|l| l.strip_prefix("havip_timer_lateness_seconds_bucket{le=\""))
-        .filter_map(|rest| {
-            let (le, n) = rest.split_once("\"} ")?;
-            Some((le.to_string(), n.trim().parse().ok()?))
-        })
-        .collect()
-}
 
 #[test]
 fn a_flood_for_other_vrids_delays_no_advert_and_causes_no_takeover() {
@@ -74,7 +62,7 @@ fn a_flood_for_other_vrids_delays_no_advert_and_causes_no_takeover() {
     assert!(wait_until(Duration::from_secs(3), || lab.holds("a", VIP)).is_some());
     let b_state = lab.havipd("b", "b", &conf(90));
     std::thread::sleep(Duration::from_millis(800));
-    let before = lateness(&lab);
+    let before = timer_lateness(&lab, "a", 9650);
     let script = lab.write("flood.py", FLOOD);
     let floods: Vec<_> = (0..2)
         .map(|_| {
@@ -100,7 +88,7 @@ fn a_flood_for_other_vrids_delays_no_advert_and_causes_no_takeover() {
                 .unwrap_or(0)
         })
         .sum();
-    let after = lateness(&lab);
+    let after = timer_lateness(&lab, "a", 9650);
     let during: Vec<(String, u64)> = after
         .iter()
         .zip(&before)

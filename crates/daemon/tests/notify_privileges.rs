@@ -63,3 +63,63 @@ fn notify_scripts_run_as_their_user_and_unsafe_ones_do_not_run() {
         "{log}"
     );
 }
+
+/// A notify script gets havipd's environment as keepalived's scripts get keepalived's: without
+/// systemd's `NOTIFY_SOCKET` and `WATCHDOG_*` (with them, a script could speak to systemd as
+/// havipd) and without `IFS`, `LD_PRELOAD`, `LD_LIBRARY_PATH` (keepalived 2.4.3); the rest is
+/// inherited.
+#[test]
+fn notify_scripts_get_keepalived_s_environment_not_systemd_s() {
+    let Some(mut lab) = Lab::new("nte", &[]) else {
+        return;
+    };
+    lab.host("a", &["10.5.1.1/24"]);
+    let listener = lab.dir.join("notify.sock");
+    let _systemd = std::os::unix::net::UnixDatagram::bind(&listener).expect("bind");
+    let env_out = lab.dir.join("env");
+    let script = lab.write(
+        "backup.sh",
+        &format!(
+            "#!/bin/sh\nenv > {}.tmp && mv {0}.tmp {0}\n",
+            env_out.display()
+        ),
+    );
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let conf = lab.write(
+        "a.conf",
+        &common::instance(
+            "VI_1",
+            66,
+            100,
+            "10.5.1.100",
+            &format!("    notify_backup {script}\n"),
+        ),
+    );
+    let line = format!(
+        "export NOTIFY_SOCKET={} WATCHDOG_USEC=5000000 WATCHDOG_PID=$$ LD_LIBRARY_PATH=/nonexistent IFS=' ' HAVIP_KEPT=yes; exec {} -n -l -f {conf} --state-dir {}",
+        listener.display(),
+        env!("CARGO_BIN_EXE_havipd"),
+        lab.dir.join("a").display()
+    );
+    lab.spawn("a", "a", &["sh", "-c", &line]);
+    assert!(
+        wait_until(Duration::from_secs(6), || env_out.exists()).is_some(),
+        "notify_backup did not run:\n{}",
+        lab.log("a")
+    );
+    let env = std::fs::read_to_string(&env_out).expect("env");
+    let names: Vec<&str> = env.lines().filter_map(|l| l.split('=').next()).collect();
+    for gone in [
+        "NOTIFY_SOCKET",
+        "WATCHDOG_USEC",
+        "WATCHDOG_PID",
+        "LD_LIBRARY_PATH",
+        "IFS",
+    ] {
+        assert!(!names.contains(&gone), "{gone} given to a script:\n{env}");
+    }
+    assert!(
+        env.contains("HAVIP_KEPT=yes") && names.contains(&"PATH"),
+        "{env}"
+    );
+}

@@ -1,6 +1,7 @@
 //! Tracking in namespaces: a hung vrrp_script is killed at its timeout without stalling the
 //! adverts, weights (track_file) move the election, a tracked interface going down faults the
-//! instance (netlink link events), and a sync group's members fault together.
+//! instance (netlink link events), and a sync group's members fault together. A track_file its
+//! user replaces with a huge sparse file or a FIFO costs no memory and never stalls the loop.
 //!
 //! Two havipd servers: `a` (priority 100, tracks things) and `b` (priority 90).
 
@@ -183,4 +184,90 @@ fn sync_group_members_fault_together() {
     std::fs::write(&file, "0\n").expect("write");
     takes(&lab, "a", VIP, 8);
     takes(&lab, "a", VIP2, 3);
+}
+
+/// The peak resident memory of a daemon's processes (supervisor and worker), in KiB.
+fn peak_kib(lab: &Lab, name: &str) -> u64 {
+    let mut pids = lab.children_of(name);
+    pids.push(lab.pid(name));
+    pids.iter()
+        .filter_map(|p| std::fs::read_to_string(format!("/proc/{p}/status")).ok())
+        .filter_map(|s| {
+            let line = s.lines().find(|l| l.starts_with("VmHWM:"))?.to_string();
+            line.split_whitespace().nth(1)?.parse().ok()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// Starts the pair with `a` tracking a file (weight 1, value 0 at first); returns its path.
+fn pair_tracking_a_file(lab: &mut Lab, vrid: u8) -> String {
+    let file = path_in(lab, "weight");
+    std::fs::write(&file, "0\n").expect("write");
+    let a = format!(
+        "track_file w {{\n    file {file}\n    weight 1\n}}\n{}",
+        instance(
+            "VI_1",
+            vrid,
+            100,
+            VIP,
+            "    track_file {\n        w\n    }\n"
+        )
+    );
+    let b = instance("VI_1", vrid, 90, VIP, "");
+    pair(lab, &a, &b);
+    file
+}
+
+/// The user who owns a track_file replaces it with a 2 GiB sparse file starting `-20`: havipd
+/// reads its first bytes (as keepalived, 127), so the value counts (a's priority 80 loses to
+/// b's 90) and its memory stays small.
+#[test]
+fn a_huge_sparse_track_file_is_read_in_a_few_bytes() {
+    let Some(mut lab) = Lab::new("tfh", &[]) else {
+        return;
+    };
+    let file = pair_tracking_a_file(&mut lab, 73);
+    let huge = path_in(&lab, "huge");
+    std::fs::write(&huge, "-20\n").expect("write");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&huge)
+        .and_then(|f| f.set_len(2 << 30))
+        .expect("sparse");
+    std::fs::rename(&huge, &file).expect("rename");
+    takes(&lab, "b", VIP, 8);
+    std::thread::sleep(Duration::from_millis(500));
+    let peak = peak_kib(&lab, "a");
+    eprintln!("havipd's peak resident memory after a 2 GiB track file: {peak} KiB");
+    assert!(peak < 64 * 1024, "havipd read the huge file: {peak} KiB");
+}
+
+/// The user who owns a track_file replaces it with a FIFO no one writes: it reads as 0
+/// (keepalived's value: its non-blocking read gets nothing) and the loop never waits on it:
+/// a keeps advertising and b never takes over; a regular file again is read again.
+#[test]
+fn a_fifo_track_file_never_stalls_the_loop() {
+    let Some(mut lab) = Lab::new("tfo", &[]) else {
+        return;
+    };
+    let file = pair_tracking_a_file(&mut lab, 74);
+    let b_state = lab.dir.join("b");
+    let _ = std::fs::remove_file(&file);
+    nix::unistd::mkfifo(
+        std::path::Path::new(&file),
+        nix::sys::stat::Mode::from_bits_truncate(0o644),
+    )
+    .expect("mkfifo");
+    // b would take over after 3 s without adverts.
+    std::thread::sleep(Duration::from_secs(5));
+    let b_master = transitions_of(&b_state, "VI_1")
+        .iter()
+        .any(|(_, to, _)| to == "MASTER");
+    assert!(!b_master, "a stopped advertising:\n{}", lab.log("a"));
+    assert!(lab.holds("a", VIP) && !lab.holds("b", VIP));
+    let tmp = path_in(&lab, "next");
+    std::fs::write(&tmp, "-20\n").expect("write");
+    std::fs::rename(&tmp, &file).expect("rename");
+    takes(&lab, "b", VIP, 8);
 }

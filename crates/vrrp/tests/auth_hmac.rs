@@ -483,3 +483,10 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn keys_are_wiped_when_dropped() {
+    // Key's Drop overwrites its bytes (zeroize); the marker says so to the type system.
+    fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+    wiped_on_drop::<vrrp::auth_hmac::Key>();
+}

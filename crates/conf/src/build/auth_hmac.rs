@@ -26,7 +26,7 @@ pub fn build(b: &Node, diags: &mut Vec<Diagnostic>) -> AuthHmac {
         let args = c.arg_texts();
         let at = |n: usize| c.args.get(n).map_or(&c.name.loc, |t| &t.loc).clone();
         let err = |loc: Location, msg: String| {
-            Diagnostic::new(Severity::Error, "auth-hmac", loc, c.text(), msg)
+            Diagnostic::new(Severity::Error, "auth-hmac", loc, shown(c, &args), msg)
         };
         match c.key() {
             "key" => match key(c, &args, diags) {
@@ -61,8 +61,32 @@ pub fn build(b: &Node, diags: &mut Vec<Diagnostic>) -> AuthHmac {
                     "mode must be enforce, permissive or receive-only".into(),
                 )),
             },
-            _ => diags.push(unknown("auth_hmac", c, &keywords::AUTH_HMAC)),
+            // A misspelt `key` line still holds a secret: only its first word is shown.
+            _ => diags.push(Diagnostic {
+                text: shown(c, &args),
+                ..unknown("auth_hmac", c, &keywords::AUTH_HMAC)
+            }),
         }
+    }
+    out
+}
+
+/// A line of the block as a diagnostic shows it: a `key` line, or a line of an unknown
+/// keyword (a misspelt `key`), without its second word, the secret (a `file:PATH` is shown,
+/// it is not the secret), so that a rejected key reaches neither logs nor reload replies.
+fn shown(c: &Node, args: &[&str]) -> String {
+    const PLAIN: [&str; 4] = ["active_key", "time_window", "anti_replay", "mode"];
+    if PLAIN.contains(&c.key()) {
+        return c.text();
+    }
+    let mut out = c.key().to_string();
+    for (n, a) in args.iter().enumerate() {
+        out.push(' ');
+        out.push_str(if n == 1 && !a.starts_with("file:") {
+            "<secret>"
+        } else {
+            a
+        });
     }
     out
 }
@@ -70,7 +94,13 @@ pub fn build(b: &Node, diags: &mut Vec<Diagnostic>) -> AuthHmac {
 /// `key ID VALUE`.
 fn key(c: &Node, args: &[&str], diags: &mut Vec<Diagnostic>) -> Option<Key> {
     let err = |loc: &Location, msg: String| {
-        Diagnostic::new(Severity::Error, "auth-hmac-key", loc.clone(), c.text(), msg)
+        Diagnostic::new(
+            Severity::Error,
+            "auth-hmac-key",
+            loc.clone(),
+            shown(c, args),
+            msg,
+        )
     };
     let (Some(id), Some(value)) = (args.first(), args.get(1)) else {
         diags.push(err(
@@ -99,14 +129,13 @@ fn key(c: &Node, args: &[&str], diags: &mut Vec<Diagnostic>) -> Option<Key> {
     };
     match bytes {
         Ok(bytes) if (KEY_MIN..=KEY_MAX).contains(&bytes.len()) => Some(Key { id, bytes }),
-        Ok(bytes) => {
+        Ok(mut bytes) => {
+            let len = bytes.len();
+            zeroize::Zeroize::zeroize(&mut bytes);
             diags.push(
                 err(
                     loc,
-                    format!(
-                        "key {id} is {} bytes; keys are {KEY_MIN} to {KEY_MAX}",
-                        bytes.len()
-                    ),
+                    format!("key {id} is {len} bytes; keys are {KEY_MIN} to {KEY_MAX}"),
                 )
                 .hint("e.g. `key 1 hex:` and 64 hex digits from `openssl rand -hex 32`"),
             );
@@ -124,27 +153,31 @@ pub fn decode(value: &str) -> Result<Vec<u8>, String> {
     let Some(digits) = value.strip_prefix("hex:") else {
         return Ok(value.as_bytes().to_vec());
     };
-    let digits: Vec<u8> = digits.bytes().filter(|b| !b" \t".contains(b)).collect();
+    let digits: zeroize::Zeroizing<Vec<u8>> =
+        zeroize::Zeroizing::new(digits.bytes().filter(|b| !b" \t".contains(b)).collect());
     if !digits.len().is_multiple_of(2) {
         return Err(format!("{} hex digits; a byte takes two", digits.len()));
     }
+    // The message names the position of a bad pair, never its digits (part of the secret).
     digits
         .chunks(2)
-        .map(|p| {
+        .enumerate()
+        .map(|(n, p)| {
             std::str::from_utf8(p)
                 .ok()
                 .and_then(|s| u8::from_str_radix(s, 16).ok())
-                .ok_or_else(|| format!("`{}` is not a hex byte", String::from_utf8_lossy(p)))
+                .ok_or_else(|| format!("byte {} is not two hex digits", n + 1))
         })
         .collect()
 }
 
-/// The content of a key file, less a trailing line end; warns when others may read it.
+/// The content of a key file, less a trailing line end; warns when others may read it. The
+/// text is wiped when dropped.
 fn read_key_file(
     path: &str,
     loc: &Location,
     diags: &mut Vec<Diagnostic>,
-) -> Result<String, String> {
+) -> Result<zeroize::Zeroizing<String>, String> {
     use std::io::Read;
     use std::os::unix::fs::PermissionsExt;
     let file =
@@ -164,12 +197,14 @@ fn read_key_file(
             .hint(format!("chmod 600 {path}")),
         );
     }
-    let mut text = String::new();
+    let mut text = zeroize::Zeroizing::new(String::with_capacity(KEY_FILE_MAX as usize + 1));
     file.take(KEY_FILE_MAX + 1)
         .read_to_string(&mut text)
         .map_err(|e| format!("key file {path}: {e}"))?;
     if text.len() as u64 > KEY_FILE_MAX {
         return Err(format!("key file {path} is too large for a key"));
     }
-    Ok(text.trim_end_matches(['\n', '\r']).to_string())
+    Ok(zeroize::Zeroizing::new(
+        text.trim_end_matches(['\n', '\r']).to_string(),
+    ))
 }

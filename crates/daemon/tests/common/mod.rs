@@ -446,6 +446,19 @@ pub fn scrape_metrics(lab: &Lab, host: &str, port: u16) -> String {
     )
 }
 
+/// The timer-lateness histogram of a havipd on `host` (metrics at `127.0.0.1:port`): (upper
+/// bound in seconds, cumulative count).
+pub fn timer_lateness(lab: &Lab, host: &str, port: u16) -> Vec<(String, u64)> {
+    let text = scrape_metrics(lab, host, port);
+    text.lines()
+        .filter_map(|l| l.strip_prefix("havip_timer_lateness_seconds_bucket{le=\""))
+        .filter_map(|rest| {
+            let (le, n) = rest.split_once("\"} ")?;
+            Some((le.to_string(), n.trim().parse().ok()?))
+        })
+        .collect()
+}
+
 /// Transitions recorded by havipd in its state directory: (unix time, from, to).
 pub fn transitions(state_dir: &std::path::Path) -> Vec<(f64, String, String)> {
     std::fs::read_to_string(state_dir.join("transitions.jsonl"))

@@ -69,7 +69,8 @@ pub enum AntiReplay {
     Monotonic,
 }
 
-/// A signing key. Its bytes are never printed.
+/// A signing key. Its bytes are never printed, and are overwritten with zeros when it is
+/// dropped (a reload's old keys do not stay in freed memory).
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Key {
     /// Id, 1-255, carried in the trailer.
@@ -78,6 +79,14 @@ pub struct Key {
     #[serde(skip_serializing)]
     pub bytes: Vec<u8>,
 }
+
+impl Drop for Key {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.bytes);
+    }
+}
+
+impl zeroize::ZeroizeOnDrop for Key {}
 
 impl fmt::Debug for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
