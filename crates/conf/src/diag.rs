@@ -48,7 +48,7 @@ impl fmt::Display for Severity {
 pub struct Diagnostic {
     /// Severity.
     pub severity: Severity,
-    /// Stable code, e.g. `unknown-keyword`; see the crate README for the list.
+    /// Stable code, e.g. `unknown-keyword`: a row of [`crate::codes::CODES`].
     pub code: &'static str,
     /// Where it starts.
     pub location: Location,
@@ -71,6 +71,10 @@ impl Diagnostic {
         text: impl Into<String>,
         message: impl Into<String>,
     ) -> Self {
+        debug_assert!(
+            crate::codes::row(code).is_some(),
+            "diagnostic code `{code}` has no row in crates/conf/src/codes/rows.rs"
+        );
         Diagnostic {
             severity,
             code,

@@ -10,6 +10,7 @@ pub mod accept_mode;
 pub mod advice;
 pub mod build;
 pub mod check;
+pub mod codes;
 pub mod corrections;
 pub mod diag;
 pub mod dump_files;

@@ -1,6 +1,7 @@
 //! The protocol: a client connects, writes one JSON [`Request`] and a newline, and reads JSON
 //! [`Reply`] lines until the daemon closes the connection (`events --follow` never closes).
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -8,7 +9,7 @@ use std::collections::BTreeMap;
 pub const MAX_REQUEST: usize = 4096;
 
 /// What a client asks.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "cmd", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Request {
     /// Every instance's state, as the running daemon knows it.
@@ -37,7 +38,7 @@ pub enum Request {
 }
 
 /// What the daemon answers.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "reply", rename_all = "snake_case")]
 pub enum Reply {
     /// Answer to [`Request::Status`].
@@ -59,7 +60,7 @@ pub enum Reply {
 }
 
 /// The daemon as a whole.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Status {
     /// Daemon pid.
     pub pid: u32,
@@ -74,7 +75,7 @@ pub struct Status {
 }
 
 /// One instance.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct InstanceStatus {
     /// `vrrp_instance` name.
     pub name: String,
@@ -121,7 +122,7 @@ pub struct InstanceStatus {
 }
 
 /// The master as seen from a backup.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PeerSeen {
     /// Its address.
     pub address: String,
@@ -130,7 +131,7 @@ pub struct PeerSeen {
 }
 
 /// A virtual address.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct VipStatus {
     /// Address with prefix length.
     pub address: String,
@@ -150,7 +151,7 @@ impl VipStatus {
 }
 
 /// A tracked object.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct TrackerStatus {
     /// `interface`, `script`, `file` or `process`.
     pub kind: String,
@@ -165,7 +166,7 @@ pub struct TrackerStatus {
 }
 
 /// A transition (also a line of `transitions.jsonl`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct EventRecord {
     /// Unix time.
     pub time: f64,
@@ -182,7 +183,7 @@ pub struct EventRecord {
 }
 
 /// What a reload did.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ReloadOutcome {
     /// Whether the new configuration now runs.
     pub applied: bool,

@@ -44,6 +44,9 @@ mod systemd;
 mod tracking;
 mod vrid_filter;
 
+pub use metrics::reference as metrics_reference;
+pub use run::stats_schema;
+
 use anyhow::{Context, Result};
 use clap::Parser;
 use conf::reader::MemoryFiles;

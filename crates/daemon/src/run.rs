@@ -39,7 +39,7 @@ pub struct Setup {
 }
 
 /// Packets that no instance acted on, by why.
-#[derive(Clone, Copy, Debug, Default, Serialize)]
+#[derive(Clone, Copy, Debug, Default, Serialize, schemars::JsonSchema)]
 pub struct Dropped {
     /// Not a well-formed IP packet with a VRRP payload.
     pub malformed: u64,
@@ -350,9 +350,12 @@ async fn readable(sock: &Option<VrrpSocket>) -> std::io::Result<()> {
     }
 }
 
-#[derive(Serialize)]
+/// One instance in `stats.json`.
+#[derive(Serialize, schemars::JsonSchema)]
 struct InstanceStats<'a> {
+    /// Current state (`MASTER`, `BACKUP`, `FAULT`, `INIT`, `STOP`).
     state: String,
+    /// Effective priority (after tracking).
     priority: u8,
     #[serde(flatten)]
     counters: &'a vrrp::Stats,
@@ -368,10 +371,18 @@ struct InstanceStats<'a> {
     notify_dropped: u64,
 }
 
-#[derive(Serialize)]
+/// `stats.json`, written on SIGUSR2 and at exit.
+#[derive(Serialize, schemars::JsonSchema)]
 struct StatsFile<'a> {
+    /// Packets no instance acted on, by why.
     dropped: Dropped,
+    /// Each instance's counters, by name.
     instances: std::collections::BTreeMap<&'a str, InstanceStats<'a>>,
+}
+
+/// The JSON Schema of `stats.json` (`docs/schemas/stats.schema.json`).
+pub fn stats_schema() -> schemars::Schema {
+    schemars::schema_for!(StatsFile<'static>)
 }
 
 impl Daemon {

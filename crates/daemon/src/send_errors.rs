@@ -35,7 +35,7 @@ impl Kind {
 }
 
 /// One instance's send failures.
-#[derive(Clone, Copy, Debug, Default, Serialize)]
+#[derive(Clone, Copy, Debug, Default, Serialize, schemars::JsonSchema)]
 pub struct SendErrors {
     /// Advert copies not sent.
     pub advert_send_errors: u64,

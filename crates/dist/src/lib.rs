@@ -4,6 +4,7 @@
 
 pub mod completions;
 pub mod conf_manual;
+pub mod exit_codes;
 pub mod manuals;
 mod sections;
 

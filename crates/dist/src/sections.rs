@@ -136,6 +136,11 @@ pub const HAVIP: &[Section] = &[
                 "0 havipd did what was asked, \
                  1 it refused (the reason is printed), 2 it cannot be reached.",
             ),
+            (
+                "havip lab",
+                "0 the lab ran (a drill's figures are its result), 1 chaos found an \
+                 invariant violated, 2 the lab could not be built or the arguments are wrong.",
+            ),
         ],
     },
     Section {

@@ -4,6 +4,7 @@
 //! status the control socket gives, plus what the loop records here.
 
 mod histogram;
+pub mod reference;
 mod render;
 mod server;
 

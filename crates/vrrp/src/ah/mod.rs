@@ -138,7 +138,9 @@ impl fmt::Display for Rejection {
 }
 
 /// AH rejections by reason (all three also count as `auth_failure`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct AhStats {
     /// ICVs that did not verify.
     pub auth_ah_invalid_icv: u64,

@@ -171,7 +171,9 @@ pub struct Accepted {
 }
 
 /// Rejections counted by reason, under keepalived's names.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct AuthStats {
     /// Unsigned adverts refused in `enforce` mode.
     pub auth_ext_missing: u64,

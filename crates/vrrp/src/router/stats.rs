@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 /// Counters of one virtual router.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct Stats {
     /// Adverts that passed the header checks.
     pub advert_rcvd: u64,
