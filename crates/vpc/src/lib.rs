@@ -4,6 +4,7 @@
 //! plane reports gratuitous ARPs that move HAVIP bindings.
 
 pub mod actions;
+pub mod api;
 pub mod auth;
 pub mod cidr;
 pub mod cloud;
@@ -16,6 +17,7 @@ pub mod ids;
 pub mod internal;
 pub mod internal_secret;
 pub mod limits;
+pub mod listen;
 pub mod model;
 pub mod ovn;
 pub mod params;

@@ -4,21 +4,19 @@
 //! passes the Host check first and every answer carries the headers of `guard.rs`.
 
 use crate::actions::{self, havip::Refusal};
-use crate::auth::{self, SignedRequest};
 use crate::cloud::{Change, Cloud, Quotas};
 use crate::error::ApiError;
 use crate::feed::{Catchup, Feed};
 use crate::guard::{self, HostPolicy};
 use crate::ids::request_id;
-use crate::limits::{self, RateLimiter};
+use crate::limits::RateLimiter;
+use crate::listen::{self, ConnectionLimits, Transport};
 use crate::session::Sessions;
 use crate::store::Store;
 use anyhow::{Context, Result, bail};
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -65,19 +63,22 @@ pub struct Options {
     pub garp_delay: Duration,
     /// Who may reach what.
     pub access: Access,
+    /// Connections held and how long a request may take to arrive.
+    pub connections: ConnectionLimits,
 }
 
 /// The running service: state, store, keys, and the console's change feed.
 pub struct Service {
     cloud: RwLock<Cloud>,
     store: Mutex<Box<dyn Store>>,
-    keys: BTreeMap<String, String>,
+    pub(crate) keys: BTreeMap<String, String>,
     changes: broadcast::Sender<u64>,
     feed: Mutex<Feed>,
     versions: watch::Sender<u64>,
     epoch: String,
-    limiter: Mutex<RateLimiter>,
-    requests_per_second: u32,
+    pub(crate) limiter: Mutex<RateLimiter>,
+    pub(crate) requests_per_second: u32,
+    pub(crate) connections: ConnectionLimits,
     /// Programmed delay before a GARP moves a binding.
     pub garp_delay: Duration,
     pub(crate) access: Access,
@@ -111,7 +112,7 @@ pub fn read_keys(path: &Path) -> Result<BTreeMap<String, String>> {
     Ok(keys)
 }
 
-fn unix_now() -> i64 {
+pub(crate) fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
@@ -173,6 +174,7 @@ impl Service {
             requests_per_second,
             garp_delay: options.garp_delay,
             access: options.access,
+            connections: options.connections,
             sessions: Mutex::new(sessions),
         }))
     }
@@ -427,106 +429,6 @@ impl IntoResponse for Deny {
     }
 }
 
-fn headers_map(h: &HeaderMap) -> BTreeMap<String, String> {
-    h.iter()
-        .filter_map(|(k, v)| Some((k.as_str().to_lowercase(), v.to_str().ok()?.to_string())))
-        .collect()
-}
-
-/// Checks, authenticates and runs one API request.
-fn api(
-    service: &Service,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: &[u8],
-    request_id: &str,
-) -> Result<Value, ApiError> {
-    let h = headers_map(headers);
-    let req = SignedRequest {
-        method: method.as_str(),
-        path: uri.path(),
-        query: uri.query().unwrap_or(""),
-        headers: &h,
-        body,
-    };
-    let secret_id = auth::verify(&req, unix_now(), |id| service.keys.get(id).cloned())?;
-    let action = h
-        .get("x-tc-action")
-        .ok_or_else(|| ApiError::missing("X-TC-Action"))?;
-    // Unknown actions are refused by dispatch; counting only known ones bounds the limiter.
-    let limit = service.requests_per_second;
-    if let Some(known) = actions::ACTIONS.iter().find(|a| *a == action) {
-        service
-            .limiter
-            .lock()
-            .map_err(|_| ApiError::internal("limiter lock poisoned"))?
-            .admit(&secret_id, known, limit, std::time::Instant::now())?;
-    }
-    match h.get("x-tc-version").map(String::as_str) {
-        Some("2017-03-12") => {}
-        Some(v) => {
-            return Err(ApiError::new(
-                "NoSuchVersion",
-                format!("version `{v}` of vpc does not exist here; use 2017-03-12"),
-            ));
-        }
-        None => return Err(ApiError::missing("X-TC-Version")),
-    }
-    if !h
-        .get("content-type")
-        .is_some_and(|c| c.starts_with("application/json"))
-    {
-        return Err(ApiError::new(
-            "InvalidParameter",
-            "the body must be JSON (Content-Type: application/json)",
-        ));
-    }
-    let value: Value = if body.is_empty() {
-        json!({})
-    } else {
-        serde_json::from_slice(body).map_err(|e| {
-            ApiError::new(
-                "InvalidParameter",
-                format!("the body is not valid JSON: {e}"),
-            )
-        })?
-    };
-    service.call(action, &value, request_id)
-}
-
-async fn api_handler(
-    State(service): State<Arc<Service>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let rid = request_id();
-    let body = match body {
-        Ok(b) => b,
-        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return api_response(Err(limits::body_too_large()), &rid);
-        }
-        Err(e) => {
-            let e = ApiError::new(
-                "InvalidParameter",
-                format!("the body could not be read: {e}"),
-            );
-            return api_response(Err(e), &rid);
-        }
-    };
-    let s = service.clone();
-    let r = rid.clone();
-    let result = tokio::task::spawn_blocking(move || api(&s, &method, &uri, &headers, &body, &r))
-        .await
-        .unwrap_or_else(|e| Err(ApiError::internal(e)));
-    if let Err(e) = &result {
-        info!(code = %e.code, message = %e.message, "API error");
-    }
-    api_response(result, &rid)
-}
-
 /// The whole state as the console and the data plane read it.
 pub fn state_json(c: &Cloud) -> Value {
     json!({
@@ -571,12 +473,7 @@ const SMALL_BODY_BYTES: usize = 64 * 1024;
 /// The HTTP routes.
 pub fn router(service: Arc<Service>) -> Router {
     Router::new()
-        .route(
-            "/",
-            post(api_handler)
-                .layer(DefaultBodyLimit::max(limits::MAX_BODY_BYTES))
-                .get(crate::console::page),
-        )
+        .route("/", post(crate::api::api_handler).get(crate::console::page))
         .merge(crate::console::routes())
         .merge(crate::internal::routes())
         .layer(DefaultBodyLimit::max(SMALL_BODY_BYTES))
@@ -584,18 +481,19 @@ pub fn router(service: Arc<Service>) -> Router {
         .with_state(service)
 }
 
-/// Serves until the listener fails.
+/// Serves until the listener fails, under the service's connection limits.
 pub async fn serve(listener: tokio::net::TcpListener, service: Arc<Service>) -> Result<()> {
     let addr = listener.local_addr()?;
     info!(%addr, "havip vpc serving");
-    if let Err(e) = axum::serve(listener, router(service)).await {
+    let limits = service.connections;
+    if let Err(e) = listen::run(listener, router(service), limits, Transport::Plain).await {
         warn!(error = %e, "server stopped");
         return Err(e.into());
     }
     Ok(())
 }
 
-/// Serves over TLS until the listener fails.
+/// Serves over TLS until the listener fails, under the service's connection limits.
 pub async fn serve_tls(
     listener: std::net::TcpListener,
     service: Arc<Service>,
@@ -604,9 +502,9 @@ pub async fn serve_tls(
     let addr = listener.local_addr()?;
     info!(%addr, "havip vpc serving over TLS");
     listener.set_nonblocking(true)?;
-    let tls = axum_server::tls_rustls::RustlsConfig::from_config(config);
-    axum_server::from_tcp_rustls(listener, tls)?
-        .serve(router(service).into_make_service())
+    let listener = tokio::net::TcpListener::from_std(listener)?;
+    let limits = service.connections;
+    listen::run(listener, router(service), limits, Transport::Tls(config))
         .await
         .context("TLS server stopped")
 }
