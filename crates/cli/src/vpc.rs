@@ -258,6 +258,7 @@ fn serve(a: &ServeArgs) -> anyhow::Result<()> {
             internal_secret,
             ..vpc::server::Access::default()
         },
+        ..vpc::server::Options::default()
     };
     let service = vpc::server::Service::with_options(store, keys, options)?;
     let listener =
