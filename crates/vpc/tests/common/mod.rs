@@ -8,6 +8,7 @@ use vpc::cloud::Quotas;
 use vpc::server::{Options, Service};
 use vpc::store::Store;
 
+pub mod frames;
 pub mod ovn;
 
 pub const ID: &str = "AKIDtest0000000000000000000000000000";
