@@ -55,6 +55,7 @@ fn api(
     let action = h
         .get("x-tc-action")
         .ok_or_else(|| ApiError::missing("X-TC-Action"))?;
+    refuse_replay(service, &h, &secret_id, action)?;
     // Unknown actions are refused by dispatch; counting only known ones bounds the limiter.
     let limit = service.requests_per_second;
     if let Some(known) = actions::ACTIONS.iter().find(|a| *a == action) {
@@ -93,7 +94,50 @@ fn api(
             )
         })?
     };
-    service.call(action, &value, request_id)
+    service.call_as(
+        Some(service.account_of(&secret_id)),
+        action,
+        &value,
+        request_id,
+    )
+}
+
+/// Refuses a signature already used for another action, or for this write.
+fn refuse_replay(
+    service: &Service,
+    h: &BTreeMap<String, String>,
+    secret_id: &str,
+    action: &str,
+) -> Result<(), ApiError> {
+    let signature = h
+        .get("authorization")
+        .map(|a| auth::parse_authorization(a))
+        .transpose()?
+        .map(|a| a.signature)
+        .unwrap_or_default();
+    let timestamp = h
+        .get("x-tc-timestamp")
+        .and_then(|t| t.trim().parse::<i64>().ok())
+        .unwrap_or_default();
+    service
+        .replays
+        .lock()
+        .map_err(|_| ApiError::internal("replay cache lock poisoned"))?
+        .admit(
+            secret_id,
+            &signature.to_ascii_lowercase(),
+            action,
+            actions::is_read_only(action),
+            timestamp,
+            unix_now_ms(),
+        )
+}
+
+fn unix_now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 /// Reads the body within the body deadline and the size limit.

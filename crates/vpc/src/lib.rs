@@ -3,6 +3,7 @@
 //! clients work against it; the state is kept in SQLite; a web console shows it live; the data
 //! plane reports gratuitous ARPs that move HAVIP bindings.
 
+pub mod accounts;
 pub mod actions;
 pub mod api;
 pub mod auth;
@@ -21,6 +22,7 @@ pub mod listen;
 pub mod model;
 pub mod ovn;
 pub mod params;
+pub mod replay;
 pub mod server;
 pub mod session;
 pub mod store;

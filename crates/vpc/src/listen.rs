@@ -7,10 +7,12 @@
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use futures::StreamExt;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -112,12 +114,18 @@ fn refusal(max: usize) -> String {
 }
 
 /// Serves one connection with `app` until it ends, times out or is closed to make room.
-async fn serve_one<I>(io: I, app: Router, limits: ConnectionLimits, busy: Arc<AtomicUsize>)
-where
+async fn serve_one<I>(
+    io: I,
+    peer: SocketAddr,
+    app: Router,
+    limits: ConnectionLimits,
+    busy: Arc<AtomicUsize>,
+) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+    let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
         let guard = Busy::start(&busy);
+        req.extensions_mut().insert(ConnectInfo(peer));
         let app = app.clone();
         async move {
             let response = app.oneshot(req.map(Body::new)).await?;
@@ -159,8 +167,8 @@ pub async fn run(
         Transport::Tls(config) => Some(tokio_rustls::TlsAcceptor::from(config.clone())),
     };
     loop {
-        let mut stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
+        let (mut stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
             Err(e) if is_transient(&e) => {
                 // Out of descriptors or a connection reset before it was taken: wait, go on.
                 warn!(error = %e, "accept failed");
@@ -185,11 +193,11 @@ pub async fn run(
         tokio::spawn(async move {
             let serve = async move {
                 match tls {
-                    None => serve_one(stream, app, limits, busy).await,
+                    None => serve_one(stream, peer, app, limits, busy).await,
                     Some(acceptor) => {
                         let handshake = acceptor.accept(stream);
                         match tokio::time::timeout(limits.header_timeout, handshake).await {
-                            Ok(Ok(tls)) => serve_one(tls, app, limits, busy).await,
+                            Ok(Ok(tls)) => serve_one(tls, peer, app, limits, busy).await,
                             Ok(Err(e)) => info!(error = %e, "TLS handshake failed"),
                             Err(_) => info!("TLS handshake timed out"),
                         }

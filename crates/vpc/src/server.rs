@@ -16,7 +16,7 @@ use crate::store::Store;
 use anyhow::{Context, Result, bail};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -65,6 +65,8 @@ pub struct Options {
     pub access: Access,
     /// Connections held and how long a request may take to arrive.
     pub connections: ConnectionLimits,
+    /// The account (AppId) of each SecretId; a key not named here is the default account's.
+    pub accounts: BTreeMap<String, String>,
 }
 
 /// The running service: state, store, keys, and the console's change feed.
@@ -72,11 +74,13 @@ pub struct Service {
     cloud: RwLock<Cloud>,
     store: Mutex<Box<dyn Store>>,
     pub(crate) keys: BTreeMap<String, String>,
+    accounts: BTreeMap<String, String>,
     changes: broadcast::Sender<u64>,
     feed: Mutex<Feed>,
     versions: watch::Sender<u64>,
     epoch: String,
     pub(crate) limiter: Mutex<RateLimiter>,
+    pub(crate) replays: Mutex<crate::replay::ReplayCache>,
     pub(crate) requests_per_second: u32,
     pub(crate) connections: ConnectionLimits,
     /// Programmed delay before a GARP moves a binding.
@@ -85,31 +89,50 @@ pub struct Service {
     pub(crate) sessions: Mutex<Sessions>,
 }
 
-/// Reads a keys file: one `SecretId SecretKey` per line, `#` comments.
+/// Reads a keys file: one `SecretId SecretKey [AppId]` per line, `#` comments; the keys.
 pub fn read_keys(path: &Path) -> Result<BTreeMap<String, String>> {
+    read_key_file(path).map(|(keys, _)| keys)
+}
+
+/// Reads a keys file: the keys, and the account (AppId, digits) of each key that names one
+/// (the others are [`crate::accounts::DEFAULT_ACCOUNT`]'s).
+pub fn read_key_file(path: &Path) -> Result<(BTreeMap<String, String>, BTreeMap<String, String>)> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading keys {}", path.display()))?;
     let mut keys = BTreeMap::new();
+    let mut accounts = BTreeMap::new();
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
         let words: Vec<&str> = line.split_whitespace().collect();
-        let [id, key] = words.as_slice() else {
-            bail!(
-                "{}:{}: expected `SecretId SecretKey`, found {} words",
+        let (id, key, account) = match words.as_slice() {
+            [id, key] => (id, key, None),
+            [id, key, account] => (id, key, Some(account)),
+            _ => bail!(
+                "{}:{}: expected `SecretId SecretKey [AppId]`, found {} words",
                 path.display(),
                 n + 1,
                 words.len()
-            );
+            ),
         };
+        if let Some(account) = account {
+            if account.is_empty() || !account.bytes().all(|b| b.is_ascii_digit()) {
+                bail!(
+                    "{}:{}: the AppId `{account}` of {id} is not a number",
+                    path.display(),
+                    n + 1
+                );
+            }
+            accounts.insert(id.to_string(), account.to_string());
+        }
         keys.insert(id.to_string(), key.to_string());
     }
     if keys.is_empty() {
         bail!("{} holds no key", path.display());
     }
-    Ok(keys)
+    Ok((keys, accounts))
 }
 
 pub(crate) fn unix_now() -> i64 {
@@ -171,10 +194,12 @@ impl Service {
             versions: watch::channel(0).0,
             epoch: format!("{:016x}", rand::random::<u64>()),
             limiter: Mutex::new(RateLimiter::default()),
+            replays: Mutex::new(crate::replay::ReplayCache::default()),
             requests_per_second,
             garp_delay: options.garp_delay,
             access: options.access,
             connections: options.connections,
+            accounts: options.accounts,
             sessions: Mutex::new(sessions),
         }))
     }
@@ -189,20 +214,50 @@ impl Service {
         &self.access.console_token
     }
 
+    /// The account a console session acts for: its key's, or `None` for the start token
+    /// (the operator, who sees every account).
+    pub fn session_account(&self, who: &str) -> Option<String> {
+        self.keys
+            .contains_key(who)
+            .then(|| self.account_of(who).to_string())
+    }
+
     /// A copy of the state (console, data plane, tests).
     pub fn snapshot(&self) -> Cloud {
         self.cloud.read().map(|c| c.clone()).unwrap_or_default()
     }
 
-    /// Runs an action as the API does (after authentication): compute, store, apply.
+    /// The account (AppId) of a SecretId.
+    pub fn account_of(&self, secret_id: &str) -> &str {
+        self.accounts
+            .get(secret_id)
+            .map_or(crate::accounts::DEFAULT_ACCOUNT, String::as_str)
+    }
+
+    /// Runs an action as the operator (the console's start token): on the whole state; what
+    /// it creates is the default account's.
     pub fn call(&self, action: &str, body: &Value, request_id: &str) -> Result<Value, ApiError> {
+        self.call_as(None, action, body, request_id)
+    }
+
+    /// Runs an action as the API does (after authentication) for `account` (`None`: the
+    /// operator), on its view of the state: compute, store (with the owner of what it
+    /// creates), apply.
+    pub fn call_as(
+        &self,
+        account: Option<&str>,
+        action: &str,
+        body: &Value,
+        request_id: &str,
+    ) -> Result<Value, ApiError> {
         if actions::is_read_only(action) {
             // Readers share the state's read lock and never wait for the store.
             let cloud = self
                 .cloud
                 .read()
                 .map_err(|_| ApiError::internal("state lock poisoned"))?;
-            let outcome = actions::dispatch(&cloud, action, body, request_id)?;
+            let view = account.map_or(std::borrow::Cow::Borrowed(&*cloud), |a| cloud.view(a));
+            let outcome = actions::dispatch(&view, action, body, request_id)?;
             if !outcome.changes.is_empty() {
                 return Err(ApiError::internal(format!("{action} changed the state")));
             }
@@ -219,12 +274,18 @@ impl Service {
                 .cloud
                 .read()
                 .map_err(|_| ApiError::internal("state lock poisoned"))?;
-            actions::dispatch(&cloud, action, body, request_id)?
+            let view = account.map_or(std::borrow::Cow::Borrowed(&*cloud), |a| cloud.view(a));
+            let outcome = actions::dispatch(&view, action, body, request_id)?;
+            let owner = account.unwrap_or(crate::accounts::DEFAULT_ACCOUNT);
+            let changes = crate::accounts::owned_changes(&cloud, owner, outcome.changes)
+                .map_err(ApiError::internal)?;
+            (outcome.response, changes)
         };
-        if !outcome.changes.is_empty() {
-            self.commit(&mut **store, &outcome.changes)?;
+        let (response, changes) = outcome;
+        if !changes.is_empty() {
+            self.commit(&mut **store, &changes)?;
         }
-        Ok(Value::Object(outcome.response))
+        Ok(Value::Object(response))
     }
 
     /// Stores `changes`, applies them and numbers them in the feed (under the state's lock, so
@@ -454,7 +515,14 @@ async fn guard_layer(
         .and_then(|h| h.to_str().ok())
         .map(str::to_string)
         .or_else(|| request.uri().authority().map(|a| a.to_string()));
-    let mut response = match service.access.hosts.check(host.as_deref()) {
+    let is_api = request.method() == Method::POST && request.uri().path() == "/";
+    let hosts = &service.access.hosts;
+    let checked = if is_api {
+        hosts.check_api(host.as_deref())
+    } else {
+        hosts.check(host.as_deref())
+    };
+    let mut response = match checked {
         Ok(()) => next.run(request).await,
         Err(guard::Refused(why)) => Deny::new(
             StatusCode::FORBIDDEN,
