@@ -17,8 +17,8 @@ use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 
 /// How long after its first receipt a write's signature may be seen again (the client's own
-/// requests signed within the same second, with network delay).
-pub const SAME_SIGNATURE_GRACE_MS: i64 = 2_000;
+/// requests signed within the same second, with network and scheduling delay under load).
+pub const SAME_SIGNATURE_GRACE_MS: i64 = 5_000;
 
 /// Signatures remembered at most; beyond that new requests wait (`RequestLimitExceeded`)
 /// rather than forget one that could then be replayed.
