@@ -20,7 +20,7 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tower::ServiceExt;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 /// How many connections, and for how long each may take to send a request's headers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -142,7 +142,7 @@ async fn serve_one<I>(
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout);
     if let Err(e) = http.serve_connection(TokioIo::new(io), service).await {
-        info!(error = %e, "connection ended");
+        debug!(error = %e, "connection ended");
     }
 }
 
