@@ -50,7 +50,8 @@ pub struct ServeArgs {
     /// Without it, EIPs are the API's records only.
     #[arg(long, value_name = "NAME", value_parser = chassis_name)]
     ovn_gateway_chassis: Option<String>,
-    /// Keys file: one `SecretId SecretKey` per line.
+    /// Keys file: one `SecretId SecretKey [AppId]` per line (a key without an AppId is the
+    /// default account's, 1250000000).
     #[arg(long)]
     keys: PathBuf,
     /// The data plane's secret for /internal/* (created, mode 600, if missing).
@@ -232,7 +233,7 @@ fn serve(a: &ServeArgs) -> anyhow::Result<()> {
     }
     let (addr, tls) = listen_plan(a)?;
     let ovn = ovn_endpoints(a)?;
-    let keys = vpc::server::read_keys(&a.keys)?;
+    let (keys, accounts) = vpc::server::read_key_file(&a.keys)?;
     let internal_secret = vpc::internal_secret::read_or_create(&a.internal_secret)
         .map_err(|e| anyhow::anyhow!("--internal-secret: {e:#}"))?;
     let sqlite = vpc::store::Sqlite::open(&a.db)?;
@@ -258,6 +259,8 @@ fn serve(a: &ServeArgs) -> anyhow::Result<()> {
             internal_secret,
             ..vpc::server::Access::default()
         },
+        accounts,
+        ..vpc::server::Options::default()
     };
     let service = vpc::server::Service::with_options(store, keys, options)?;
     let listener =

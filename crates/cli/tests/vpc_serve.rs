@@ -117,7 +117,25 @@ fn a_bad_keys_file_is_named_at_start() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("keys:2: expected `SecretId SecretKey`, found 1 words"),
+        err.contains("keys:2: expected `SecretId SecretKey [AppId]`, found 1 words"),
+        "{err}"
+    );
+    std::fs::write(
+        dir.path().join("keys"),
+        "AKIDa key-a 1300000001\nAKIDb key-b acct-b\n",
+    )
+    .expect("keys");
+    let out = Command::new(env!("CARGO_BIN_EXE_havip"))
+        .args(["vpc", "serve", "--listen", "127.0.0.1:0", "--db"])
+        .arg(dir.path().join("vpc.db"))
+        .arg("--keys")
+        .arg(dir.path().join("keys"))
+        .output()
+        .expect("havip");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("keys:2: the AppId `acct-b` of AKIDb is not a number"),
         "{err}"
     );
 }

@@ -11,6 +11,9 @@ type HmacSha256 = Hmac<Sha256>;
 /// How far a request's timestamp may be from our clock (the cloud allows five minutes).
 pub const MAX_SKEW_SECS: i64 = 300;
 
+/// The headers a signature must cover.
+pub const REQUIRED_SIGNED_HEADERS: [&str; 2] = ["content-type", "host"];
+
 /// What a signature covers.
 #[derive(Clone, Debug)]
 pub struct SignedRequest<'a> {
@@ -211,20 +214,34 @@ fn checked_timestamp(timestamp: &str, now: i64) -> Result<i64, ApiError> {
     Ok(ts)
 }
 
-/// Checks a request's signature; `secret_of` looks a SecretId's key up. Returns the SecretId.
-pub fn verify(
-    req: &SignedRequest<'_>,
+/// A request whose headers passed every check but the signature: its Authorization, the
+/// key of its SecretId and its timestamp.
+#[derive(Clone, Debug)]
+pub struct Prechecked {
+    /// The parsed Authorization header.
+    pub auth: Authorization,
+    /// The SecretKey of its SecretId.
+    pub key: String,
+    /// X-TC-Timestamp as sent.
+    pub timestamp: String,
+}
+
+/// Checks what the headers alone can tell before the body is read: an Authorization header
+/// that parses, a credential scope for this service, the required signed headers, a timestamp
+/// within [`MAX_SKEW_SECS`] and a known SecretId. `headers` by lowercase name.
+pub fn precheck(
+    headers: &BTreeMap<String, String>,
     now: i64,
     secret_of: impl Fn(&str) -> Option<String>,
-) -> Result<String, ApiError> {
-    let header = req.headers.get("authorization").ok_or_else(|| {
+) -> Result<Prechecked, ApiError> {
+    let header = headers.get("authorization").ok_or_else(|| {
         ApiError::new(
             "AuthFailure.SignatureFailure",
             "the request is not signed: no Authorization header",
         )
     })?;
     let auth = parse_authorization(header)?;
-    let host = req.headers.get("host").map(String::as_str);
+    let host = headers.get("host").map(String::as_str);
     if !scope_service_allowed(&auth.service, host) {
         return Err(ApiError::new(
             "AuthFailure.InvalidAuthorization",
@@ -234,7 +251,7 @@ pub fn verify(
             ),
         ));
     }
-    for required in ["content-type", "host"] {
+    for required in REQUIRED_SIGNED_HEADERS {
         if !auth.signed_headers.split(';').any(|h| h == required) {
             return Err(ApiError::new(
                 "AuthFailure.InvalidAuthorization",
@@ -242,7 +259,7 @@ pub fn verify(
             ));
         }
     }
-    let timestamp = req.headers.get("x-tc-timestamp").ok_or_else(|| {
+    let timestamp = headers.get("x-tc-timestamp").ok_or_else(|| {
         ApiError::new("MissingParameter", "the X-TC-Timestamp header is required")
     })?;
     let ts = checked_timestamp(timestamp, now)?;
@@ -262,6 +279,25 @@ pub fn verify(
             format!("SecretId `{}` is not known to this VPC", auth.secret_id),
         )
     })?;
+    Ok(Prechecked {
+        auth,
+        key,
+        timestamp: timestamp.trim().to_string(),
+    })
+}
+
+/// Checks a request's signature; `secret_of` looks a SecretId's key up. Returns the SecretId.
+pub fn verify(
+    req: &SignedRequest<'_>,
+    now: i64,
+    secret_of: impl Fn(&str) -> Option<String>,
+) -> Result<String, ApiError> {
+    let Prechecked {
+        auth,
+        key,
+        timestamp,
+    } = precheck(req.headers, now, secret_of)?;
+    let host = req.headers.get("host").map(String::as_str);
     let matches = host_variants(host.unwrap_or("")).into_iter().any(|h| {
         let mut headers = req.headers.clone();
         headers.insert("host".to_string(), h);
@@ -269,7 +305,7 @@ pub fn verify(
             headers: &headers,
             ..req.clone()
         };
-        signature_matches(&variant, &auth, &key, timestamp.trim())
+        signature_matches(&variant, &auth, &key, &timestamp)
     });
     if !matches {
         return Err(ApiError::new(

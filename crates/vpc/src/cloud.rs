@@ -60,6 +60,13 @@ pub enum Change {
     Task(Task),
     /// Record a binding move.
     History(BindingEvent),
+    /// Record the account (AppId) a new resource belongs to.
+    Owner {
+        /// The resource's id.
+        id: String,
+        /// Its account.
+        account: String,
+    },
 }
 
 /// Everything the VPC knows.
@@ -90,6 +97,13 @@ pub struct Cloud {
     vip_index: BTreeMap<(String, String), String>,
     /// (VPC, private address) -> NetworkInterfaceId, kept by `apply`.
     eni_ip_index: BTreeMap<(String, String), String>,
+    /// Resource id -> account (AppId); a resource without one is the default account's
+    /// (`accounts.rs`).
+    pub owners: BTreeMap<String, String>,
+    /// Resources recorded in `owners`, by account, kept by `apply`.
+    pub(crate) owner_counts: BTreeMap<String, usize>,
+    /// In an account's view: the public addresses other accounts hold (not to be allocated).
+    pub foreign_addresses: std::collections::BTreeSet<String>,
 }
 
 impl Cloud {
@@ -130,7 +144,9 @@ impl Cloud {
                     if let Some(h) = self.havips.remove(&id) {
                         self.vip_index.remove(&(h.subnet_id, h.vip));
                     }
+                    self.disown(&id);
                 }
+                Change::Owner { id, account } => self.own(id, account),
                 Change::Token { token, id } => {
                     if self.tokens.insert(token.clone(), id).is_none() {
                         self.token_order.push_back(token);

@@ -11,13 +11,14 @@ use crate::server::{Deny, Service, api_response, state_json};
 use crate::session::{self, Credentials, LoginError, Session};
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::broadcast;
@@ -120,6 +121,7 @@ fn json_answer(body: String) -> Response {
 
 async fn login(
     State(service): State<Arc<Service>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Deny> {
@@ -140,7 +142,7 @@ async fn login(
                 "poisoned",
             )
         })?
-        .login(&credentials, Instant::now());
+        .login(&credentials, peer.ip(), Instant::now());
     match result {
         Ok((id, s)) => {
             info!(who = %s.who, "console login");
@@ -160,8 +162,9 @@ async fn login(
             StatusCode::TOO_MANY_REQUESTS,
             "RequestLimitExceeded",
             format!(
-                "more than {} failed logins in the last minute; wait",
-                session::FAILURES_PER_MINUTE
+                "more than {} failed logins from {} in the last minute; wait",
+                session::FAILURES_PER_MINUTE,
+                peer.ip()
             ),
         )),
     }
@@ -185,8 +188,13 @@ async fn logout(State(service): State<Arc<Service>>, headers: HeaderMap) -> Resu
 }
 
 async fn state(State(service): State<Arc<Service>>, headers: HeaderMap) -> Result<Response, Deny> {
-    session_of(&service, &headers)?;
-    Ok(json_answer(state_json(&service.snapshot()).to_string()))
+    let (_, session) = session_of(&service, &headers)?;
+    let cloud = service.snapshot();
+    let state = match service.session_account(&session.who) {
+        Some(account) => state_json(&cloud.view(&account)),
+        None => state_json(&cloud),
+    };
+    Ok(json_answer(state.to_string()))
 }
 
 async fn events(State(service): State<Arc<Service>>, headers: HeaderMap) -> Result<Response, Deny> {
@@ -238,9 +246,12 @@ async fn action(
             info!(who = %session.who, action = %c.action, "console action");
             let s = service.clone();
             let r = rid.clone();
-            tokio::task::spawn_blocking(move || s.call(&c.action, &c.params, &r))
-                .await
-                .unwrap_or_else(|e| Err(ApiError::internal(e)))
+            let account = service.session_account(&session.who);
+            tokio::task::spawn_blocking(move || {
+                s.call_as(account.as_deref(), &c.action, &c.params, &r)
+            })
+            .await
+            .unwrap_or_else(|e| Err(ApiError::internal(e)))
         }
     };
     Ok(api_response(result, &rid))

@@ -5,6 +5,23 @@
 
 use axum::http::{HeaderMap, HeaderValue, header};
 
+/// Whether `name` is one of the cloud's names of the vpc API.
+pub fn is_cloud_api_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower
+        .strip_prefix("vpc.")
+        .and_then(|rest| rest.strip_suffix("tencentcloudapi.com"))
+        .is_some_and(|middle| {
+            middle.is_empty()
+                || middle.strip_suffix('.').is_some_and(|region| {
+                    !region.is_empty()
+                        && region
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                })
+        })
+}
+
 /// The names the server answers to besides IP literals and `localhost`.
 #[derive(Clone, Debug, Default)]
 pub struct HostPolicy {
@@ -21,6 +38,17 @@ impl HostPolicy {
         HostPolicy {
             names: names.iter().map(|n| n.to_ascii_lowercase()).collect(),
         }
+    }
+
+    /// As [`HostPolicy::check`], for the signed API (`POST /`): the cloud's own names
+    /// (`vpc.tencentcloudapi.com`, `vpc.REGION.tencentcloudapi.com`) are answered too, for
+    /// clients pointed at the emulator by name. The signature covers Host, so a page cannot
+    /// forge a request there.
+    pub fn check_api(&self, host: Option<&str>) -> Result<(), Refused> {
+        if host.and_then(host_name).is_some_and(is_cloud_api_name) {
+            return Ok(());
+        }
+        self.check(host)
     }
 
     /// Checks a `Host` value (`name`, `name:port`, `1.2.3.4:port`, `[::1]:port`).
@@ -161,6 +189,28 @@ mod tests {
         assert_eq!(host_name("[::1]x"), None);
         assert_eq!(host_name("a b"), None);
         assert_eq!(host_name(""), None);
+    }
+
+    #[test]
+    fn the_signed_api_answers_the_clouds_names_and_the_console_does_not() {
+        let p = HostPolicy::default();
+        for host in [
+            "vpc.tencentcloudapi.com",
+            "vpc.ap-guangzhou.tencentcloudapi.com:443",
+            "VPC.intl.tencentcloudapi.com",
+        ] {
+            assert!(p.check_api(Some(host)).is_ok(), "{host}");
+            assert!(p.check(Some(host)).is_err(), "{host} on the console");
+        }
+        for host in [
+            "cvm.tencentcloudapi.com",
+            "vpc.tencentcloudapi.com.evil.test",
+            "vpc.a.b.tencentcloudapi.com",
+            "vpc..tencentcloudapi.com",
+            "rebind.test",
+        ] {
+            assert!(p.check_api(Some(host)).is_err(), "{host}");
+        }
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! clients work against it; the state is kept in SQLite; a web console shows it live; the data
 //! plane reports gratuitous ARPs that move HAVIP bindings.
 
+pub mod accounts;
 pub mod actions;
+pub mod api;
 pub mod auth;
 pub mod cidr;
 pub mod cloud;
@@ -16,9 +18,11 @@ pub mod ids;
 pub mod internal;
 pub mod internal_secret;
 pub mod limits;
+pub mod listen;
 pub mod model;
 pub mod ovn;
 pub mod params;
+pub mod replay;
 pub mod server;
 pub mod session;
 pub mod store;

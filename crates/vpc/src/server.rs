@@ -4,21 +4,19 @@
 //! passes the Host check first and every answer carries the headers of `guard.rs`.
 
 use crate::actions::{self, havip::Refusal};
-use crate::auth::{self, SignedRequest};
 use crate::cloud::{Change, Cloud, Quotas};
 use crate::error::ApiError;
 use crate::feed::{Catchup, Feed};
 use crate::guard::{self, HostPolicy};
 use crate::ids::request_id;
-use crate::limits::{self, RateLimiter};
+use crate::limits::RateLimiter;
+use crate::listen::{self, ConnectionLimits, Transport};
 use crate::session::Sessions;
 use crate::store::Store;
 use anyhow::{Context, Result, bail};
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -65,53 +63,79 @@ pub struct Options {
     pub garp_delay: Duration,
     /// Who may reach what.
     pub access: Access,
+    /// Connections held and how long a request may take to arrive.
+    pub connections: ConnectionLimits,
+    /// The account (AppId) of each SecretId; a key not named here is the default account's.
+    pub accounts: BTreeMap<String, String>,
 }
 
 /// The running service: state, store, keys, and the console's change feed.
 pub struct Service {
     cloud: RwLock<Cloud>,
     store: Mutex<Box<dyn Store>>,
-    keys: BTreeMap<String, String>,
+    pub(crate) keys: BTreeMap<String, String>,
+    accounts: BTreeMap<String, String>,
     changes: broadcast::Sender<u64>,
     feed: Mutex<Feed>,
     versions: watch::Sender<u64>,
     epoch: String,
-    limiter: Mutex<RateLimiter>,
-    requests_per_second: u32,
+    pub(crate) limiter: Mutex<RateLimiter>,
+    pub(crate) replays: Mutex<crate::replay::ReplayCache>,
+    pub(crate) requests_per_second: u32,
+    pub(crate) connections: ConnectionLimits,
     /// Programmed delay before a GARP moves a binding.
     pub garp_delay: Duration,
     pub(crate) access: Access,
     pub(crate) sessions: Mutex<Sessions>,
 }
 
-/// Reads a keys file: one `SecretId SecretKey` per line, `#` comments.
+/// Reads a keys file: one `SecretId SecretKey [AppId]` per line, `#` comments; the keys.
 pub fn read_keys(path: &Path) -> Result<BTreeMap<String, String>> {
+    read_key_file(path).map(|(keys, _)| keys)
+}
+
+/// Reads a keys file: the keys, and the account (AppId, digits) of each key that names one
+/// (the others are [`crate::accounts::DEFAULT_ACCOUNT`]'s).
+pub fn read_key_file(path: &Path) -> Result<(BTreeMap<String, String>, BTreeMap<String, String>)> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading keys {}", path.display()))?;
     let mut keys = BTreeMap::new();
+    let mut accounts = BTreeMap::new();
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
         let words: Vec<&str> = line.split_whitespace().collect();
-        let [id, key] = words.as_slice() else {
-            bail!(
-                "{}:{}: expected `SecretId SecretKey`, found {} words",
+        let (id, key, account) = match words.as_slice() {
+            [id, key] => (id, key, None),
+            [id, key, account] => (id, key, Some(account)),
+            _ => bail!(
+                "{}:{}: expected `SecretId SecretKey [AppId]`, found {} words",
                 path.display(),
                 n + 1,
                 words.len()
-            );
+            ),
         };
+        if let Some(account) = account {
+            if account.is_empty() || !account.bytes().all(|b| b.is_ascii_digit()) {
+                bail!(
+                    "{}:{}: the AppId `{account}` of {id} is not a number",
+                    path.display(),
+                    n + 1
+                );
+            }
+            accounts.insert(id.to_string(), account.to_string());
+        }
         keys.insert(id.to_string(), key.to_string());
     }
     if keys.is_empty() {
         bail!("{} holds no key", path.display());
     }
-    Ok(keys)
+    Ok((keys, accounts))
 }
 
-fn unix_now() -> i64 {
+pub(crate) fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
@@ -170,9 +194,12 @@ impl Service {
             versions: watch::channel(0).0,
             epoch: format!("{:016x}", rand::random::<u64>()),
             limiter: Mutex::new(RateLimiter::default()),
+            replays: Mutex::new(crate::replay::ReplayCache::default()),
             requests_per_second,
             garp_delay: options.garp_delay,
             access: options.access,
+            connections: options.connections,
+            accounts: options.accounts,
             sessions: Mutex::new(sessions),
         }))
     }
@@ -187,20 +214,50 @@ impl Service {
         &self.access.console_token
     }
 
+    /// The account a console session acts for: its key's, or `None` for the start token
+    /// (the operator, who sees every account).
+    pub fn session_account(&self, who: &str) -> Option<String> {
+        self.keys
+            .contains_key(who)
+            .then(|| self.account_of(who).to_string())
+    }
+
     /// A copy of the state (console, data plane, tests).
     pub fn snapshot(&self) -> Cloud {
         self.cloud.read().map(|c| c.clone()).unwrap_or_default()
     }
 
-    /// Runs an action as the API does (after authentication): compute, store, apply.
+    /// The account (AppId) of a SecretId.
+    pub fn account_of(&self, secret_id: &str) -> &str {
+        self.accounts
+            .get(secret_id)
+            .map_or(crate::accounts::DEFAULT_ACCOUNT, String::as_str)
+    }
+
+    /// Runs an action as the operator (the console's start token): on the whole state; what
+    /// it creates is the default account's.
     pub fn call(&self, action: &str, body: &Value, request_id: &str) -> Result<Value, ApiError> {
+        self.call_as(None, action, body, request_id)
+    }
+
+    /// Runs an action as the API does (after authentication) for `account` (`None`: the
+    /// operator), on its view of the state: compute, store (with the owner of what it
+    /// creates), apply.
+    pub fn call_as(
+        &self,
+        account: Option<&str>,
+        action: &str,
+        body: &Value,
+        request_id: &str,
+    ) -> Result<Value, ApiError> {
         if actions::is_read_only(action) {
             // Readers share the state's read lock and never wait for the store.
             let cloud = self
                 .cloud
                 .read()
                 .map_err(|_| ApiError::internal("state lock poisoned"))?;
-            let outcome = actions::dispatch(&cloud, action, body, request_id)?;
+            let view = account.map_or(std::borrow::Cow::Borrowed(&*cloud), |a| cloud.view(a));
+            let outcome = actions::dispatch(&view, action, body, request_id)?;
             if !outcome.changes.is_empty() {
                 return Err(ApiError::internal(format!("{action} changed the state")));
             }
@@ -217,12 +274,18 @@ impl Service {
                 .cloud
                 .read()
                 .map_err(|_| ApiError::internal("state lock poisoned"))?;
-            actions::dispatch(&cloud, action, body, request_id)?
+            let view = account.map_or(std::borrow::Cow::Borrowed(&*cloud), |a| cloud.view(a));
+            let outcome = actions::dispatch(&view, action, body, request_id)?;
+            let owner = account.unwrap_or(crate::accounts::DEFAULT_ACCOUNT);
+            let changes = crate::accounts::owned_changes(&cloud, owner, outcome.changes)
+                .map_err(ApiError::internal)?;
+            (outcome.response, changes)
         };
-        if !outcome.changes.is_empty() {
-            self.commit(&mut **store, &outcome.changes)?;
+        let (response, changes) = outcome;
+        if !changes.is_empty() {
+            self.commit(&mut **store, &changes)?;
         }
-        Ok(Value::Object(outcome.response))
+        Ok(Value::Object(response))
     }
 
     /// Stores `changes`, applies them and numbers them in the feed (under the state's lock, so
@@ -427,106 +490,6 @@ impl IntoResponse for Deny {
     }
 }
 
-fn headers_map(h: &HeaderMap) -> BTreeMap<String, String> {
-    h.iter()
-        .filter_map(|(k, v)| Some((k.as_str().to_lowercase(), v.to_str().ok()?.to_string())))
-        .collect()
-}
-
-/// Checks, authenticates and runs one API request.
-fn api(
-    service: &Service,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: &[u8],
-    request_id: &str,
-) -> Result<Value, ApiError> {
-    let h = headers_map(headers);
-    let req = SignedRequest {
-        method: method.as_str(),
-        path: uri.path(),
-        query: uri.query().unwrap_or(""),
-        headers: &h,
-        body,
-    };
-    let secret_id = auth::verify(&req, unix_now(), |id| service.keys.get(id).cloned())?;
-    let action = h
-        .get("x-tc-action")
-        .ok_or_else(|| ApiError::missing("X-TC-Action"))?;
-    // Unknown actions are refused by dispatch; counting only known ones bounds the limiter.
-    let limit = service.requests_per_second;
-    if let Some(known) = actions::ACTIONS.iter().find(|a| *a == action) {
-        service
-            .limiter
-            .lock()
-            .map_err(|_| ApiError::internal("limiter lock poisoned"))?
-            .admit(&secret_id, known, limit, std::time::Instant::now())?;
-    }
-    match h.get("x-tc-version").map(String::as_str) {
-        Some("2017-03-12") => {}
-        Some(v) => {
-            return Err(ApiError::new(
-                "NoSuchVersion",
-                format!("version `{v}` of vpc does not exist here; use 2017-03-12"),
-            ));
-        }
-        None => return Err(ApiError::missing("X-TC-Version")),
-    }
-    if !h
-        .get("content-type")
-        .is_some_and(|c| c.starts_with("application/json"))
-    {
-        return Err(ApiError::new(
-            "InvalidParameter",
-            "the body must be JSON (Content-Type: application/json)",
-        ));
-    }
-    let value: Value = if body.is_empty() {
-        json!({})
-    } else {
-        serde_json::from_slice(body).map_err(|e| {
-            ApiError::new(
-                "InvalidParameter",
-                format!("the body is not valid JSON: {e}"),
-            )
-        })?
-    };
-    service.call(action, &value, request_id)
-}
-
-async fn api_handler(
-    State(service): State<Arc<Service>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let rid = request_id();
-    let body = match body {
-        Ok(b) => b,
-        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return api_response(Err(limits::body_too_large()), &rid);
-        }
-        Err(e) => {
-            let e = ApiError::new(
-                "InvalidParameter",
-                format!("the body could not be read: {e}"),
-            );
-            return api_response(Err(e), &rid);
-        }
-    };
-    let s = service.clone();
-    let r = rid.clone();
-    let result = tokio::task::spawn_blocking(move || api(&s, &method, &uri, &headers, &body, &r))
-        .await
-        .unwrap_or_else(|e| Err(ApiError::internal(e)));
-    if let Err(e) = &result {
-        info!(code = %e.code, message = %e.message, "API error");
-    }
-    api_response(result, &rid)
-}
-
 /// The whole state as the console and the data plane read it.
 pub fn state_json(c: &Cloud) -> Value {
     json!({
@@ -552,7 +515,14 @@ async fn guard_layer(
         .and_then(|h| h.to_str().ok())
         .map(str::to_string)
         .or_else(|| request.uri().authority().map(|a| a.to_string()));
-    let mut response = match service.access.hosts.check(host.as_deref()) {
+    let is_api = request.method() == Method::POST && request.uri().path() == "/";
+    let hosts = &service.access.hosts;
+    let checked = if is_api {
+        hosts.check_api(host.as_deref())
+    } else {
+        hosts.check(host.as_deref())
+    };
+    let mut response = match checked {
         Ok(()) => next.run(request).await,
         Err(guard::Refused(why)) => Deny::new(
             StatusCode::FORBIDDEN,
@@ -571,12 +541,7 @@ const SMALL_BODY_BYTES: usize = 64 * 1024;
 /// The HTTP routes.
 pub fn router(service: Arc<Service>) -> Router {
     Router::new()
-        .route(
-            "/",
-            post(api_handler)
-                .layer(DefaultBodyLimit::max(limits::MAX_BODY_BYTES))
-                .get(crate::console::page),
-        )
+        .route("/", post(crate::api::api_handler).get(crate::console::page))
         .merge(crate::console::routes())
         .merge(crate::internal::routes())
         .layer(DefaultBodyLimit::max(SMALL_BODY_BYTES))
@@ -584,18 +549,19 @@ pub fn router(service: Arc<Service>) -> Router {
         .with_state(service)
 }
 
-/// Serves until the listener fails.
+/// Serves until the listener fails, under the service's connection limits.
 pub async fn serve(listener: tokio::net::TcpListener, service: Arc<Service>) -> Result<()> {
     let addr = listener.local_addr()?;
     info!(%addr, "havip vpc serving");
-    if let Err(e) = axum::serve(listener, router(service)).await {
+    let limits = service.connections;
+    if let Err(e) = listen::run(listener, router(service), limits, Transport::Plain).await {
         warn!(error = %e, "server stopped");
         return Err(e.into());
     }
     Ok(())
 }
 
-/// Serves over TLS until the listener fails.
+/// Serves over TLS until the listener fails, under the service's connection limits.
 pub async fn serve_tls(
     listener: std::net::TcpListener,
     service: Arc<Service>,
@@ -604,9 +570,9 @@ pub async fn serve_tls(
     let addr = listener.local_addr()?;
     info!(%addr, "havip vpc serving over TLS");
     listener.set_nonblocking(true)?;
-    let tls = axum_server::tls_rustls::RustlsConfig::from_config(config);
-    axum_server::from_tcp_rustls(listener, tls)?
-        .serve(router(service).into_make_service())
+    let listener = tokio::net::TcpListener::from_std(listener)?;
+    let limits = service.connections;
+    listen::run(listener, router(service), limits, Transport::Tls(config))
         .await
         .context("TLS server stopped")
 }

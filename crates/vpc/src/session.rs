@@ -1,11 +1,13 @@
 //! The console's logins: who may log in (an API key pair from the keys file, or the token
 //! printed when the server started), the sessions they hold (a random id in an HttpOnly,
 //! SameSite=Strict cookie, a CSRF token the page sends with every action), and bounds on both:
-//! sessions expire, their number is capped, failed logins are rate-limited. Pure: the clock is
-//! passed in.
+//! sessions expire, their number is capped, failed logins are rate-limited per source (an
+//! IPv4 address, an IPv6 /64), so one source's guesses lock out only itself. Pure: the clock
+//! and the source are passed in.
 
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 use subtle::ConstantTimeEq;
 
@@ -15,8 +17,10 @@ pub const COOKIE: &str = "havip_session";
 pub const IDLE: Duration = Duration::from_secs(8 * 3600);
 /// Sessions kept at most; a new login beyond that ends the least recently used.
 pub const MAX_SESSIONS: usize = 64;
-/// Failed logins accepted per minute; beyond that every login waits.
+/// Failed logins accepted per minute from one source; beyond that its logins wait.
 pub const FAILURES_PER_MINUTE: usize = 10;
+/// Sources whose failures are remembered at most; beyond that the one idle longest is forgotten.
+pub const MAX_FAILING_SOURCES: usize = 4096;
 
 /// What a login offers.
 #[derive(Clone, Debug, serde::Deserialize)]
@@ -58,7 +62,20 @@ pub struct Sessions {
     keys: BTreeMap<String, String>,
     /// Keyed by the SHA-256 of the cookie's value: a lookup's timing says nothing of the id.
     live: HashMap<[u8; 32], Session>,
-    failures: VecDeque<Instant>,
+    /// Failure times of the last minute, by source.
+    failures: HashMap<IpAddr, VecDeque<Instant>>,
+}
+
+/// The source failures are counted under: an IPv4 address, or the /64 of an IPv6 one (one host
+/// holds a whole /64). IPv4-mapped IPv6 addresses count as their IPv4 address.
+pub fn source_of(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6((u128::from(v6) & !((1u128 << 64) - 1)).into()),
+        },
+    }
 }
 
 /// 32 random bytes, hex.
@@ -82,7 +99,7 @@ impl Sessions {
             token,
             keys,
             live: HashMap::new(),
-            failures: VecDeque::new(),
+            failures: HashMap::new(),
         }
     }
 
@@ -91,26 +108,56 @@ impl Sessions {
         &self.token
     }
 
-    /// Checks `c` and opens a session: returns the cookie's value and the session.
+    /// Forgets failures older than a minute (and sources left with none).
+    fn forget_old_failures(&mut self, now: Instant) {
+        let minute = Duration::from_secs(60);
+        self.failures.retain(|_, times| {
+            while times
+                .front()
+                .is_some_and(|t| now.saturating_duration_since(*t) >= minute)
+            {
+                times.pop_front();
+            }
+            !times.is_empty()
+        });
+    }
+
+    /// Records a failed login from `source`, within [`MAX_FAILING_SOURCES`].
+    fn record_failure(&mut self, source: IpAddr, now: Instant) {
+        if !self.failures.contains_key(&source)
+            && self.failures.len() >= MAX_FAILING_SOURCES
+            && let Some(quietest) = self
+                .failures
+                .iter()
+                .min_by_key(|(_, times)| times.back().copied())
+                .map(|(k, _)| *k)
+        {
+            self.failures.remove(&quietest);
+        }
+        self.failures.entry(source).or_default().push_back(now);
+    }
+
+    /// Checks `c`, sent from `from`, and opens a session: returns the cookie's value and the
+    /// session. A source with [`FAILURES_PER_MINUTE`] failures in the last minute waits.
     pub fn login(
         &mut self,
         c: &Credentials,
+        from: IpAddr,
         now: Instant,
     ) -> Result<(String, Session), LoginError> {
-        while self
+        let source = source_of(from);
+        self.forget_old_failures(now);
+        if self
             .failures
-            .front()
-            .is_some_and(|t| now.saturating_duration_since(*t) >= Duration::from_secs(60))
+            .get(&source)
+            .is_some_and(|t| t.len() >= FAILURES_PER_MINUTE)
         {
-            self.failures.pop_front();
-        }
-        if self.failures.len() >= FAILURES_PER_MINUTE {
             return Err(LoginError::TooMany);
         }
         let who = match self.verify(c) {
             Ok(who) => who,
             Err(why) => {
-                self.failures.push_back(now);
+                self.record_failure(source, now);
                 return Err(LoginError::Denied(why));
             }
         };
@@ -226,9 +273,9 @@ mod tests {
     fn a_key_pair_or_the_token_opens_a_session_with_its_own_csrf_token() {
         let mut s = sessions();
         let now = Instant::now();
-        let (id, a) = s.login(&key("AKIDx", "secret"), now).expect("key");
+        let (id, a) = s.login(&key("AKIDx", "secret"), HERE, now).expect("key");
         assert_eq!(a.who, "AKIDx");
-        let (id2, b) = s.login(&token("t0ken"), now).expect("token");
+        let (id2, b) = s.login(&token("t0ken"), HERE, now).expect("token");
         assert_eq!(b.who, "token");
         assert_ne!(id, id2);
         assert_ne!(a.csrf, b.csrf);
@@ -255,11 +302,36 @@ mod tests {
             },
         ] {
             assert!(
-                matches!(s.login(&c, now), Err(LoginError::Denied(_))),
+                matches!(s.login(&c, HERE, now), Err(LoginError::Denied(_))),
                 "{c:?}"
             );
         }
         assert!(s.is_empty());
+    }
+
+    const HERE: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+
+    #[test]
+    fn one_sources_failures_lock_out_that_source_only() {
+        let mut s = sessions();
+        let now = Instant::now();
+        let attacker: IpAddr = "2001:db8::1".parse().expect("ip");
+        for _ in 0..FAILURES_PER_MINUTE {
+            assert!(s.login(&token("guess"), attacker, now).is_err());
+        }
+        // Another address of the attacker's /64 is the same source.
+        let neighbour: IpAddr = "2001:db8::ffff".parse().expect("ip");
+        assert_eq!(
+            s.login(&token("t0ken"), neighbour, now).map(|_| ()),
+            Err(LoginError::TooMany)
+        );
+        assert!(s.login(&token("t0ken"), HERE, now).is_ok(), "others log in");
+        // Many failing sources: the table stays bounded.
+        for n in 0..(MAX_FAILING_SOURCES as u32 + 100) {
+            let ip = IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + n));
+            let _ = s.login(&token("guess"), ip, now);
+        }
+        assert!(s.failures.len() <= MAX_FAILING_SOURCES);
     }
 
     #[test]
@@ -267,26 +339,26 @@ mod tests {
         let mut s = sessions();
         let now = Instant::now();
         for _ in 0..FAILURES_PER_MINUTE {
-            assert!(s.login(&token("guess"), now).is_err());
+            assert!(s.login(&token("guess"), HERE, now).is_err());
         }
         assert_eq!(
-            s.login(&token("t0ken"), now).map(|_| ()),
+            s.login(&token("t0ken"), HERE, now).map(|_| ()),
             Err(LoginError::TooMany)
         );
         let later = now + Duration::from_secs(61);
-        assert!(s.login(&token("t0ken"), later).is_ok());
+        assert!(s.login(&token("t0ken"), HERE, later).is_ok());
     }
 
     #[test]
     fn sessions_expire_when_idle_and_are_capped() {
         let mut s = sessions();
         let now = Instant::now();
-        let (id, _) = s.login(&token("t0ken"), now).expect("login");
+        let (id, _) = s.login(&token("t0ken"), HERE, now).expect("login");
         assert!(s.get(&id, now + IDLE - Duration::from_secs(1)).is_some());
         assert!(s.get(&id, now + IDLE * 2).is_none(), "idle too long");
-        let first = s.login(&token("t0ken"), now).expect("login").0;
+        let first = s.login(&token("t0ken"), HERE, now).expect("login").0;
         for k in 1..=MAX_SESSIONS as u64 {
-            s.login(&token("t0ken"), now + Duration::from_millis(k))
+            s.login(&token("t0ken"), HERE, now + Duration::from_millis(k))
                 .expect("login");
         }
         assert_eq!(s.len(), MAX_SESSIONS);

@@ -30,6 +30,7 @@ pub struct Sqlite {
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS resources (kind TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,
     PRIMARY KEY (kind, id));
+CREATE TABLE IF NOT EXISTS owners (id TEXT PRIMARY KEY, account TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS client_tokens (token TEXT PRIMARY KEY, havip_id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tasks (id TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS history (seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL);
@@ -97,6 +98,15 @@ impl Store for Sqlite {
                 let (token, id) = row?;
                 changes.push(Change::Token { token, id });
             }
+            // Stores from before accounts have no owners: their resources are the default
+            // account's.
+            let mut stmt = self.conn.prepare("SELECT id, account FROM owners")?;
+            for row in
+                stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+            {
+                let (id, account) = row?;
+                changes.push(Change::Owner { id, account });
+            }
             let mut stmt = self.conn.prepare("SELECT body FROM tasks")?;
             for row in stmt.query_map([], |r| r.get::<_, String>(0))? {
                 changes.push(Change::Task(serde_json::from_str(&row?)?));
@@ -125,9 +135,16 @@ impl Store for Sqlite {
                 Change::Eni(e) => put("eni", &e.network_interface_id, body(e)?)?,
                 Change::Address(a) => put("address", &a.address_id, body(a)?)?,
                 Change::HaVip(h) => put("havip", &h.ha_vip_id, body(h)?)?,
-                Change::DeleteHaVip(id) => tx.execute(
-                    "DELETE FROM resources WHERE kind = 'havip' AND id = ?1",
-                    params![id],
+                Change::DeleteHaVip(id) => {
+                    tx.execute("DELETE FROM owners WHERE id = ?1", params![id])?;
+                    tx.execute(
+                        "DELETE FROM resources WHERE kind = 'havip' AND id = ?1",
+                        params![id],
+                    )?
+                }
+                Change::Owner { id, account } => tx.execute(
+                    "INSERT OR REPLACE INTO owners (id, account) VALUES (?1, ?2)",
+                    params![id, account],
                 )?,
                 Change::Token { token, id } => tx.execute(
                     "INSERT OR REPLACE INTO client_tokens (token, havip_id) VALUES (?1, ?2)",

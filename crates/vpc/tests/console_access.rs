@@ -1,7 +1,8 @@
 //! The console and the data plane's endpoints over real HTTP, attacked: no state and no action
 //! without a login; no action without the session's CSRF token, from another origin, or with
 //! a body a cross-site form can send; no answer to a Host the server does not serve (DNS
-//! rebinding); no `/internal/*` without the data plane's secret; failed logins throttled.
+//! rebinding); no `/internal/*` without the data plane's secret; failed logins throttled per
+//! source.
 
 mod common;
 
@@ -376,4 +377,47 @@ fn failed_logins_are_throttled() {
     let a = try_token(api.service.console_token());
     assert_eq!(a.status, 429);
     assert_eq!(a.code(), "RequestLimitExceeded");
+}
+
+/// A login of `token` sent from the loopback address `source`; returns the HTTP status.
+fn login_from(api: &Api, source: &str, token: &str) -> u16 {
+    use std::io::{Read, Write};
+    let socket =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
+    let from: std::net::SocketAddr = format!("{source}:0").parse().expect("source");
+    socket.bind(&from.into()).expect("bind the source");
+    let to: std::net::SocketAddr = api.host.parse().expect("server");
+    socket.connect(&to.into()).expect("connect");
+    let mut stream: std::net::TcpStream = socket.into();
+    let body = json!({"Token": token}).to_string();
+    let request = format!(
+        "POST /console/login HTTP/1.1\r\nHost: {host}\r\nOrigin: http://{host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len(),
+        host = api.host
+    );
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn failed_logins_lock_out_only_their_source() {
+    let api = Api::memory();
+    for _ in 0..vpc::session::FAILURES_PER_MINUTE {
+        assert_eq!(login_from(&api, "127.0.0.2", "guess"), 401);
+    }
+    assert_eq!(
+        login_from(&api, "127.0.0.2", api.service.console_token()),
+        429
+    );
+    // Another source logs in.
+    assert_eq!(
+        login_from(&api, "127.0.0.3", api.service.console_token()),
+        200
+    );
 }

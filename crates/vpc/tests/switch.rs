@@ -4,11 +4,11 @@
 
 mod common;
 use common::Api;
+use common::frames::{arp, follow, ip, sent, udp};
 use serde_json::json;
-use std::net::Ipv4Addr;
-use vpc::dataplane::frame::{self, Arp, BROADCAST};
+use vpc::dataplane::frame::{self, BROADCAST};
 use vpc::dataplane::switch::{Out, Switch};
-use vpc::server::{GarpOutcome, Update};
+use vpc::server::GarpOutcome;
 
 const MAC_A: [u8; 6] = [2, 0, 0, 0, 0, 0];
 const MAC_B: [u8; 6] = [2, 0, 0, 0, 0, 1];
@@ -16,33 +16,6 @@ const VMAC: [u8; 6] = [0, 0, 0x5e, 0, 1, 51];
 const GW: [u8; 6] = [2, 0xaa, 0, 0, 0, 1];
 const CLIENT_MAC: [u8; 6] = [2, 0, 0, 0, 0, 9];
 const PUBLIC_MAC: [u8; 6] = [2, 0, 0, 0, 0, 0x99];
-
-fn ip(s: &str) -> Ipv4Addr {
-    s.parse().expect("ip")
-}
-
-fn arp(op: u16, sha: [u8; 6], spa: &str, tha: [u8; 6], tpa: &str) -> Vec<u8> {
-    let a = Arp {
-        op,
-        sha,
-        spa: ip(spa),
-        tha,
-        tpa: ip(tpa),
-    };
-    frame::arp_frame(BROADCAST, sha, &a)
-}
-
-fn udp(src_mac: [u8; 6], dst_mac: [u8; 6], src: &str, dst: &str) -> Vec<u8> {
-    let mut f = Vec::new();
-    f.extend_from_slice(&dst_mac);
-    f.extend_from_slice(&src_mac);
-    f.extend_from_slice(&frame::ETH_IPV4.to_be_bytes());
-    f.extend_from_slice(&[0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0]);
-    f.extend_from_slice(&ip(src).octets());
-    f.extend_from_slice(&ip(dst).octets());
-    f.extend_from_slice(&[0x30, 0x39, 0x30, 0x39, 0, 8, 0, 0]);
-    f
-}
 
 /// Ports 1 (ENI a, .5), 2 (ENI b, .6), 3 (client ENI, .100), public 9; HAVIP .12 with an EIP.
 fn setup(multicast: bool) -> (Api, Switch, Vec<String>, String) {
@@ -101,19 +74,6 @@ fn setup(multicast: bool) -> (Api, Switch, Vec<String>, String) {
     (api, sw, enis, eip_ip.as_str().expect("eip").to_string())
 }
 
-/// Brings the switch up to date as the data plane's long poll does.
-fn follow(api: &Api, sw: &mut Switch) {
-    let epoch = if sw.version() == 0 {
-        ""
-    } else {
-        api.service.epoch()
-    };
-    match api.service.catch_up(epoch, sw.version()).expect("catch up") {
-        (v, Update::Changes(c)) => sw.apply(&c, v),
-        (v, Update::State(cloud)) => sw.load(*cloud, v),
-    }
-}
-
 /// The port a client's packet to the VIP goes out of, if any.
 fn vip_port(sw: &mut Switch) -> Option<u32> {
     let out = sent(&sw.handle(
@@ -130,15 +90,6 @@ fn garp(sw: &mut Switch, port: u32, mac: [u8; 6], vip: &str) -> Option<u64> {
         [Out::Report { generation, .. }] => *generation,
         other => panic!("a GARP that is not reported: {other:?}"),
     }
-}
-
-fn sent(outs: &[Out]) -> Vec<(u32, Vec<u8>)> {
-    outs.iter()
-        .filter_map(|o| match o {
-            Out::Send { ifindex, frame } => Some((*ifindex, frame.clone())),
-            Out::Report { .. } => None,
-        })
-        .collect()
 }
 
 #[test]

@@ -98,5 +98,5 @@ pub fn call(host: &str, action: &str, body: &Value) -> Result<Value, String> {
     }
 }
 
-/// The keys file content for [`ID`] / [`KEY`].
-pub const KEYS_FILE: &str = "AKIDburst burst-key\n";
+/// The keys file content for [`ID`] / [`KEY`], in account (AppId) 1300000001.
+pub const KEYS_FILE: &str = "AKIDburst burst-key 1300000001\n";

@@ -93,7 +93,11 @@ pub fn allocate(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
     let free: Vec<String> = pool
         .hosts()
         .map(|a| a.to_string())
-        .filter(|a| a != GATEWAY_PORT_IP && !taken.contains(&a.as_str()))
+        .filter(|a| {
+            a != GATEWAY_PORT_IP
+                && !taken.contains(&a.as_str())
+                && !cloud.foreign_addresses.contains(a)
+        })
         .take(count as usize)
         .collect();
     if free.len() < count as usize {

@@ -3,16 +3,23 @@
 //! owns the destination, drops ARP and IP whose sender the port does not own (anti-spoofing),
 //! drops multicast unless the VPC enables it, and maps EIPs 1:1 to their HAVIPs.
 //!
+//! VPCs are isolated: an address is looked up in the sending port's VPC only (two VPCs may
+//! use the same ranges), multicast is enabled per VPC and floods the sender's subnet only. Every
+//! table learned from the wire is bounded: public hosts ([`MAX_PUBLIC_HOSTS`], learned only from
+//! frames to an EIP), GARP budgets (one per attached ENI); the rest follows the control plane.
+//!
 //! The switch keeps a copy of the control plane's state, brought up to date by its pushes
 //! ([`Switch::load`], [`Switch::apply`]). A GARP that the control plane's rules allow on that
 //! copy moves forwarding at once; the move stays pending until the control plane confirms it
 //! (and its state includes it) or refuses it, which puts forwarding back.
 
 use super::frame::{self, Arp, ETH_ARP, ETH_IPV4};
+pub use super::public::MAX_PUBLIC_HOSTS;
+use super::public::PublicHosts;
 use crate::actions::havip::garp_move;
 use crate::cidr::Cidr;
 use crate::cloud::{Change, Cloud};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::Ipv4Addr;
 
 /// A server port: an interface of the switch and the ENI behind it.
@@ -28,6 +35,8 @@ pub struct Port {
     pub ips: Vec<Ipv4Addr>,
     /// Subnet id.
     pub subnet: String,
+    /// VPC id.
+    pub vpc: String,
 }
 
 #[derive(Clone, Debug)]
@@ -75,6 +84,9 @@ struct Pending {
     confirmed_in: Option<u64>,
 }
 
+/// An address in a VPC: (VPC id, address). VPCs may overlap, so the VPC is part of every key.
+type VpcIp = (String, Ipv4Addr);
+
 /// GARP reports one ENI may make per second.
 pub const GARP_PER_SECOND: u32 = 20;
 
@@ -84,16 +96,19 @@ pub struct Switch {
     cloud: Cloud,
     version: u64,
     attached: Vec<(u32, String)>,
-    pending: HashMap<Ipv4Addr, Pending>,
+    pending: HashMap<VpcIp, Pending>,
     generations: u64,
     ports: Vec<Port>,
-    public: Option<u32>,
-    subnets: HashMap<String, Cidr>,
-    havips: HashMap<Ipv4Addr, HavipView>,
-    eips: HashMap<Ipv4Addr, Ipv4Addr>,
-    multicast: bool,
-    gateway_mac: [u8; 6],
-    public_hosts: HashMap<Ipv4Addr, [u8; 6]>,
+    pub(super) public: Option<u32>,
+    /// Subnet id -> (VPC id, block).
+    subnets: HashMap<String, (String, Cidr)>,
+    havips: HashMap<VpcIp, HavipView>,
+    /// EIP -> the HAVIP it maps to.
+    pub(super) eips: HashMap<Ipv4Addr, VpcIp>,
+    /// VPCs that enable multicast.
+    multicast: HashSet<String>,
+    pub(super) gateway_mac: [u8; 6],
+    pub(super) public_hosts: PublicHosts,
     budget: HashMap<String, (u64, u32)>,
     /// Frames dropped, by reason; frames handled, by outcome.
     pub counters: BTreeMap<&'static str, u64>,
@@ -112,7 +127,7 @@ impl Switch {
         }
     }
 
-    fn count(&mut self, what: &'static str) {
+    pub(super) fn count(&mut self, what: &'static str) {
         *self.counters.entry(what).or_default() += 1;
     }
 
@@ -144,27 +159,33 @@ impl Switch {
 
     /// Whether the local move `generation` of `vip` still waits for the control plane.
     pub fn is_pending(&self, vip: Ipv4Addr, generation: u64) -> bool {
+        self.pending_key(vip, generation).is_some()
+    }
+
+    /// The key of the pending move `generation` of `vip` (generations are unique).
+    fn pending_key(&self, vip: Ipv4Addr, generation: u64) -> Option<VpcIp> {
         self.pending
-            .get(&vip)
-            .is_some_and(|p| p.generation == generation)
+            .iter()
+            .find(|((_, ip), p)| *ip == vip && p.generation == generation)
+            .map(|(k, _)| k.clone())
     }
 
     /// The control plane stored the move `generation` of `vip` in state `version`.
     pub fn confirmed(&mut self, vip: Ipv4Addr, generation: u64, version: u64) {
-        if let Some(p) = self.pending.get_mut(&vip)
-            && p.generation == generation
-        {
+        let Some(key) = self.pending_key(vip, generation) else {
+            return;
+        };
+        if version <= self.version {
+            self.pending.remove(&key);
+        } else if let Some(p) = self.pending.get_mut(&key) {
             p.confirmed_in = Some(version);
-            if version <= self.version {
-                self.pending.remove(&vip);
-            }
         }
     }
 
     /// The control plane refused the move `generation` of `vip`: forwarding goes back.
     pub fn refused(&mut self, vip: Ipv4Addr, generation: u64) {
-        if self.is_pending(vip, generation) {
-            self.pending.remove(&vip);
+        if let Some(key) = self.pending_key(vip, generation) {
+            self.pending.remove(&key);
             self.rebuild();
         }
     }
@@ -184,30 +205,41 @@ impl Switch {
         self.subnets = cloud
             .subnets
             .values()
-            .filter_map(|s| Some((s.subnet_id.clone(), Cidr::parse(&s.cidr_block).ok()?)))
+            .filter_map(|s| {
+                let block = Cidr::parse(&s.cidr_block).ok()?;
+                Some((s.subnet_id.clone(), (s.vpc_id.clone(), block)))
+            })
             .collect();
-        self.multicast = cloud.vpcs.values().any(|v| v.enable_multicast);
+        self.multicast = cloud
+            .vpcs
+            .values()
+            .filter(|v| v.enable_multicast)
+            .map(|v| v.vpc_id.clone())
+            .collect();
+        let attached: HashSet<&str> = self.ports.iter().map(|p| p.eni.as_str()).collect();
+        self.budget.retain(|eni, _| attached.contains(eni.as_str()));
         let mut havips = HashMap::new();
         self.eips.clear();
         for h in cloud.havips.values() {
             let Ok(vip) = h.vip.parse::<Ipv4Addr>() else {
                 continue;
             };
-            let pending = self.pending.get(&vip);
+            let key = (h.vpc_id.clone(), vip);
+            let pending = self.pending.get(&key);
             let bound = pending.map_or(h.network_interface_id.as_str(), |p| p.eni.as_str());
             let holder = self.ports.iter().position(|p| p.eni == bound);
             let old_mac = self
                 .havips
-                .get(&vip)
+                .get(&key)
                 .filter(|o| o.holder == holder)
                 .and_then(|o| o.mac);
             let eip = h.address_ip.parse().ok();
             if let Some(e) = eip {
-                self.eips.insert(e, vip);
+                self.eips.insert(e, key.clone());
             }
             let mac = pending.map(|p| p.mac).or(old_mac);
             havips.insert(
-                vip,
+                key,
                 HavipView {
                     subnet: h.subnet_id.clone(),
                     holder,
@@ -224,8 +256,9 @@ impl Switch {
     fn move_here(&mut self, port: usize, vip: Ipv4Addr, mac: [u8; 6]) -> u64 {
         self.generations += 1;
         let generation = self.generations;
+        let key = (self.ports[port].vpc.clone(), vip);
         self.pending.insert(
-            vip,
+            key.clone(),
             Pending {
                 eni: self.ports[port].eni.clone(),
                 mac,
@@ -233,35 +266,55 @@ impl Switch {
                 confirmed_in: None,
             },
         );
-        if let Some(h) = self.havips.get_mut(&vip) {
+        if let Some(h) = self.havips.get_mut(&key) {
             h.holder = Some(port);
             h.mac = Some(mac);
         }
         generation
     }
 
-    /// Which port (and MAC) an address of the VPC belongs to.
-    fn owner(&self, ip: Ipv4Addr) -> Option<(usize, [u8; 6])> {
-        if let Some(k) = self.ports.iter().position(|p| p.ips.contains(&ip)) {
+    /// Which port (and MAC) address `ip` of VPC `vpc` belongs to.
+    pub(super) fn owner(&self, vpc: &str, ip: Ipv4Addr) -> Option<(usize, [u8; 6])> {
+        if let Some(k) = self
+            .ports
+            .iter()
+            .position(|p| p.vpc == vpc && p.ips.contains(&ip))
+        {
             return Some((k, self.ports[k].mac));
         }
-        let h = self.havips.get(&ip)?;
+        let h = self.havips.get(&(vpc.to_string(), ip))?;
         Some((h.holder?, h.mac?))
     }
 
     fn owns(&self, port: usize, ip: Ipv4Addr) -> bool {
-        self.ports[port].ips.contains(&ip)
-            || self.havips.get(&ip).is_some_and(|h| h.holder == Some(port))
+        let p = &self.ports[port];
+        p.ips.contains(&ip)
+            || self
+                .havips
+                .get(&(p.vpc.clone(), ip))
+                .is_some_and(|h| h.holder == Some(port))
     }
 
-    fn in_vpc(&self, ip: Ipv4Addr) -> bool {
-        self.subnets.values().any(|c| c.contains(ip))
+    fn in_vpc(&self, vpc: &str, ip: Ipv4Addr) -> bool {
+        self.subnets
+            .values()
+            .any(|(v, c)| v == vpc && c.contains(ip))
     }
 
     fn is_gateway(&self, subnet: &str, ip: Ipv4Addr) -> bool {
         self.subnets
             .get(subnet)
-            .is_some_and(|c| c.reserved(ip) == Some("the subnet's gateway"))
+            .is_some_and(|(_, c)| c.reserved(ip) == Some("the subnet's gateway"))
+    }
+
+    /// The port on interface `ifindex`, by index.
+    pub(super) fn port_on(&self, ifindex: u32) -> Option<usize> {
+        self.ports.iter().position(|p| p.ifindex == ifindex)
+    }
+
+    /// The interface of port `k`.
+    pub(super) fn ifindex_of(&self, k: usize) -> u32 {
+        self.ports[k].ifindex
     }
 
     /// Handles one frame that arrived on `ifindex` at `now_ms`.
@@ -273,7 +326,7 @@ impl Switch {
         if Some(ifindex) == self.public {
             return self.arrived_from_public(eth, frame);
         }
-        let Some(port) = self.ports.iter().position(|p| p.ifindex == ifindex) else {
+        let Some(port) = self.port_on(ifindex) else {
             self.count("drop: unknown port");
             return Vec::new();
         };
@@ -313,7 +366,7 @@ impl Switch {
             }
             let havip = self
                 .havips
-                .get(&a.spa)
+                .get(&(p.vpc.clone(), a.spa))
                 .filter(|h| h.subnet == p.subnet)
                 .is_some();
             if !havip {
@@ -362,7 +415,7 @@ impl Switch {
         let answer = if self.is_gateway(&p.subnet, a.tpa) {
             Some(self.gateway_mac)
         } else {
-            self.owner(a.tpa)
+            self.owner(&p.vpc, a.tpa)
                 .filter(|(k, _)| self.ports[*k].subnet == p.subnet)
                 .map(|(_, m)| m)
         };
@@ -393,8 +446,9 @@ impl Switch {
             self.count("drop: IP from an address the port does not own");
             return Vec::new();
         }
+        let vpc = self.ports[port].vpc.clone();
         if ip.dst.is_multicast() || ip.dst.is_broadcast() {
-            if !self.multicast {
+            if !self.multicast.contains(&vpc) {
                 self.count("drop: multicast (disabled in this VPC: use unicast VRRP)");
                 return Vec::new();
             }
@@ -412,7 +466,7 @@ impl Switch {
             self.count("multicast flooded");
             return outs;
         }
-        if let Some((k, mac)) = self.owner(ip.dst) {
+        if let Some((k, mac)) = self.owner(&vpc, ip.dst) {
             let mut f = frame.to_vec();
             let src_mac = f[6..12].try_into().unwrap_or(self.gateway_mac);
             frame::set_macs(&mut f, mac, src_mac);
@@ -422,11 +476,13 @@ impl Switch {
                 frame: f,
             }];
         }
-        if !self.in_vpc(ip.dst)
-            && let (Some(public), Some(eip)) =
-                (self.public, self.havips.get(&ip.src).and_then(|h| h.eip))
+        if !self.in_vpc(&vpc, ip.dst)
+            && let (Some(public), Some(eip)) = (
+                self.public,
+                self.havips.get(&(vpc, ip.src)).and_then(|h| h.eip),
+            )
         {
-            let Some(host) = self.public_hosts.get(&ip.dst).copied() else {
+            let Some(host) = self.public_hosts.get(ip.dst) else {
                 self.count("drop: public host not known yet");
                 return Vec::new();
             };
@@ -445,65 +501,6 @@ impl Switch {
         self.count("drop: no route");
         Vec::new()
     }
-
-    fn arrived_from_public(&mut self, eth: frame::Eth, frame: &[u8]) -> Vec<Out> {
-        let Some(public) = self.public else {
-            return Vec::new();
-        };
-        match eth.ethertype {
-            ETH_ARP => {
-                let Some(a) = frame::arp(frame) else {
-                    self.count("drop: malformed ARP");
-                    return Vec::new();
-                };
-                if !a.spa.is_unspecified() {
-                    self.public_hosts.insert(a.spa, a.sha);
-                }
-                if a.op == 1 && self.eips.contains_key(&a.tpa) {
-                    self.count("ARP for EIP answered");
-                    let reply = Arp {
-                        op: 2,
-                        sha: self.gateway_mac,
-                        spa: a.tpa,
-                        tha: a.sha,
-                        tpa: a.spa,
-                    };
-                    return vec![Out::Send {
-                        ifindex: public,
-                        frame: frame::arp_frame(a.sha, self.gateway_mac, &reply),
-                    }];
-                }
-                Vec::new()
-            }
-            ETH_IPV4 => {
-                let Some(ip) = frame::ipv4(frame) else {
-                    self.count("drop: malformed IPv4");
-                    return Vec::new();
-                };
-                self.public_hosts.entry(ip.src).or_insert(eth.src);
-                let Some(vip) = self.eips.get(&ip.dst).copied() else {
-                    self.count("drop: not an EIP");
-                    return Vec::new();
-                };
-                let Some((k, mac)) = self.owner(vip) else {
-                    self.count("drop: EIP's HAVIP is not bound");
-                    return Vec::new();
-                };
-                let mut f = frame.to_vec();
-                frame::set_macs(&mut f, mac, self.gateway_mac);
-                if frame::rewrite_ipv4(&mut f, false, vip).is_none() {
-                    self.count("drop: malformed IPv4");
-                    return Vec::new();
-                }
-                self.count("DNAT from EIP");
-                vec![Out::Send {
-                    ifindex: self.ports[k].ifindex,
-                    frame: f,
-                }]
-            }
-            _ => Vec::new(),
-        }
-    }
 }
 
 /// The port of `eni` on interface `ifindex`, if the state knows the ENI.
@@ -519,6 +516,7 @@ fn port_of(cloud: &Cloud, ifindex: u32, eni: &str) -> Option<Port> {
             .filter_map(|p| p.private_ip_address.parse().ok())
             .collect(),
         subnet: e.subnet_id.clone(),
+        vpc: e.vpc_id.clone(),
     })
 }
 

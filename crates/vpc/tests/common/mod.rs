@@ -8,6 +8,7 @@ use vpc::cloud::Quotas;
 use vpc::server::{Options, Service};
 use vpc::store::Store;
 
+pub mod frames;
 pub mod ovn;
 
 pub const ID: &str = "AKIDtest0000000000000000000000000000";
@@ -41,6 +42,15 @@ impl Api {
 
     pub fn start_with(store: Box<dyn Store>, options: Options) -> Api {
         let keys = BTreeMap::from([(ID.to_string(), KEY.to_string())]);
+        Self::start_with_keys(store, options, keys)
+    }
+
+    /// With these keys (`SecretId` -> `SecretKey`).
+    pub fn start_with_keys(
+        store: Box<dyn Store>,
+        options: Options,
+        keys: BTreeMap<String, String>,
+    ) -> Api {
         let service = Service::with_options(store, keys, options).expect("service");
         let (host, rt) = vpc::server::serve_in_background(service.clone()).expect("server");
         Api {
