@@ -1,7 +1,7 @@
 //! Carrying out a router's actions: adverts on the wire, VIPs through netlink, GARP / NA
 //! frames, notify scripts and FIFO lines, state files, and the sync group's follow-ups.
 
-use crate::pacing::Frame;
+use node::pacing::Frame;
 use crate::run::Daemon;
 use std::net::IpAddr;
 use tracing::{debug, info, warn};

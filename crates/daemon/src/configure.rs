@@ -5,7 +5,7 @@ use crate::instance::{self, Instance};
 use crate::netlink::Netlink;
 use crate::observe::{self, Reports, scripts::ScriptJob};
 use crate::script_user::{self, RunAs};
-use crate::tracking::Tracker;
+use node::tracking::Tracker;
 use anyhow::{Result, anyhow};
 use conf::model::Config;
 use conf::reader::MemoryFiles;

@@ -3,7 +3,7 @@
 use crate::identity::{self, Identity};
 use crate::netlink::Netlink;
 use crate::notify::Notifier;
-use crate::tracking::Verdict;
+use node::tracking::Verdict;
 use anyhow::{Context, Result, anyhow};
 use conf::model::{Config, VirtualAddress};
 use conf::routes::{RouteSpec, RuleSpec};

@@ -23,7 +23,6 @@ mod notify_fifo;
 mod notify_relay;
 mod observe;
 mod outbox;
-mod pacing;
 mod packet_socket;
 mod pid_file;
 mod placement;
@@ -40,7 +39,6 @@ mod strays;
 mod supervisor;
 mod sys;
 mod systemd;
-mod tracking;
 mod vrid_filter;
 
 use anyhow::{Context, Result};
@@ -375,7 +373,7 @@ async fn start(
         fifo,
         accept_mode: accept_mode::AcceptMode::new(&config),
         awaited,
-        pacer: pacing::Pacer::new(&config),
+        pacer: node::pacing::Pacer::new(&config),
         dumps: conf::dump_files::dump_files(&config, &conf::dump_files::tmp_dir()),
         source,
         setup: run::Setup {

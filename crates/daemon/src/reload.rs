@@ -54,7 +54,7 @@ impl Daemon {
         self.filter_sockets(&new.instances)?;
         let watchers = configure::spawn_watchers(&cfg, &mut new.tracker, &self.reports, &awaited)?;
         self.awaited = awaited;
-        let old_pacer = std::mem::replace(&mut self.pacer, crate::pacing::Pacer::new(&cfg));
+        let old_pacer = std::mem::replace(&mut self.pacer, node::pacing::Pacer::new(&cfg));
         self.dumps = conf::dump_files::dump_files(&cfg, &conf::dump_files::tmp_dir());
         self.fifo.reconfigure(&cfg);
         self.accept_mode.reconfigure(&cfg);

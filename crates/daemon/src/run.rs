@@ -11,7 +11,7 @@ use crate::observe::{self, Observation};
 use crate::packet_socket::PacketSender;
 use crate::sockets::{Channel, Received, RecvBuffer, RecvError, VrrpSocket};
 use crate::state_files::StateFiles;
-use crate::tracking::Tracker;
+use node::tracking::Tracker;
 use anyhow::{Context, Result};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -133,7 +133,7 @@ pub struct Daemon {
     /// Where watchers report.
     pub reports: observe::Reports,
     /// Announcements waiting for their turn (`vrrp_garp_interval`, `garp_group`).
-    pub pacer: crate::pacing::Pacer,
+    pub pacer: node::pacing::Pacer,
     /// Sync group members still to follow a transition.
     pub(crate) sync_pending: Vec<(usize, State)>,
     /// Transitions, for the control socket.

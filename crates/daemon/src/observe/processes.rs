@@ -12,7 +12,7 @@
 
 use super::proc_connector::{Connector, ProcEvent, Received};
 use super::{Observation, Reports};
-use crate::tracking::processes::{Crossing, ProcessTable, Seen};
+use node::tracking::processes::{Crossing, ProcessTable, Seen};
 use conf::model::TrackProcess;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use std::io::Read;
