@@ -5,10 +5,10 @@ use crate::instance::{self, Instance};
 use crate::netlink::Netlink;
 use crate::observe::{self, Reports, scripts::ScriptJob};
 use crate::script_user::{self, RunAs};
-use node::tracking::Tracker;
 use anyhow::{Result, anyhow};
 use conf::model::Config;
 use conf::reader::MemoryFiles;
+use node::tracking::Tracker;
 use std::path::PathBuf;
 use std::time::Duration;
 use tracing::{error, warn};
@@ -17,6 +17,8 @@ use tracing::{error, warn};
 pub struct Configured {
     /// Instances, in config order.
     pub instances: Vec<Instance>,
+    /// Their routers, for the node (same order).
+    pub members: Vec<node::Member>,
     /// Their tracking, with the current state of the tracked interfaces.
     pub tracker: Tracker,
     /// Notify workers of the instances.
@@ -71,7 +73,7 @@ pub fn without_awaited(mut cfg: Config) -> (Config, Vec<String>) {
 
 /// Builds instances and tracking, reading the tracked interfaces' state.
 pub async fn configure(cfg: &Config, nl: &Netlink) -> Result<Configured> {
-    let (instances, notify_tasks) = instance::build(cfg, nl).await?;
+    let built = instance::build(cfg, nl).await?;
     let refs: Vec<_> = cfg.instances.iter().collect();
     let mut tracker = Tracker::new(cfg, &refs);
     for name in tracker.interfaces() {
@@ -79,9 +81,10 @@ pub async fn configure(cfg: &Config, nl: &Netlink) -> Result<Configured> {
         tracker.set_link(&name, up);
     }
     Ok(Configured {
-        instances,
+        instances: built.instances,
+        members: built.members,
         tracker,
-        notify_tasks,
+        notify_tasks: built.tasks,
     })
 }
 

@@ -197,7 +197,7 @@ impl Daemon {
     /// Writes one dump where keepalived would.
     pub async fn dump(&mut self, which: Dump) {
         let status = self.status().await;
-        let scripts = self.tracker.scripts();
+        let scripts = self.node.tracker().scripts();
         let (path, text) = match which {
             Dump::Data => (&self.dumps.data, data_text(&status, &scripts)),
             Dump::Stats => (&self.dumps.stats, stats_text(&status)),
@@ -209,7 +209,7 @@ impl Daemon {
                     .zip(&self.instances)
                     .map(|(s, i)| {
                         let vmac = i.vmac.as_ref().map(|v| v.name.as_str());
-                        instance_json(s, i.router.config(), vmac, &names)
+                        instance_json(s, &i.identity.router, vmac, &names)
                     })
                     .collect();
                 let text = serde_json::to_string_pretty(&all).unwrap_or_default() + "\n";

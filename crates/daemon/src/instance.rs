@@ -1,9 +1,9 @@
-//! One running virtual router: its state machine and what the daemon needs to act for it.
+//! One running virtual router as the daemon carries out its effects: interfaces, addresses,
+//! destinations, sessions, notify queue. Its state machine lives in the [`node::Node`].
 
 use crate::identity::{self, Identity};
 use crate::netlink::Netlink;
 use crate::notify::Notifier;
-use node::tracking::Verdict;
 use anyhow::{Context, Result, anyhow};
 use conf::model::{Config, VirtualAddress};
 use conf::routes::{RouteSpec, RuleSpec};
@@ -15,8 +15,8 @@ use vrrp::{Family, Router};
 pub struct Instance {
     /// Name.
     pub name: String,
-    /// The state machine.
-    pub router: Router,
+    /// Its virtual router id.
+    pub vrid: u8,
     /// Address family.
     pub family: Family,
     /// Interface name and index.
@@ -45,8 +45,6 @@ pub struct Instance {
     pub vmac: Option<Vmac>,
     /// Interface adverts are sent from (the VMAC unless `vmac_xmit_base`).
     pub xmit_index: u32,
-    /// What tracking last told the router.
-    pub verdict: Verdict,
     /// What must stay equal across a reload for the instance to keep running untouched.
     pub identity: Identity,
     /// `auth_hmac` signing and verification (outside the fingerprint: a reload changes keys
@@ -86,7 +84,7 @@ impl Instance {
     /// Takes the `auth_hmac` settings of the same instance from a new configuration, keeping
     /// the sequence sent so far and the replay marks.
     pub fn adopt_auth(&mut self, new: Option<HmacSession>) {
-        let peers = unicast_peers(self.router.config());
+        let peers = unicast_peers(&self.identity.router);
         self.auth = match (self.auth.take(), new) {
             (Some(mut old), Some(new)) => {
                 old.reconfigure(new.config().clone(), &peers);
@@ -121,12 +119,21 @@ impl Instance {
     }
 }
 
+/// What [`build`] makes of a config: the instances as the daemon runs them, their routers as
+/// the node's members (in the same order), and the notify workers.
+pub struct Built {
+    /// The instances.
+    pub instances: Vec<Instance>,
+    /// Their routers.
+    pub members: Vec<node::Member>,
+    /// Their notify workers.
+    pub tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
 /// Builds the runnable instances of a checked config, looking interfaces and addresses up.
-pub async fn build(
-    cfg: &Config,
-    nl: &Netlink,
-) -> Result<(Vec<Instance>, Vec<tokio::task::JoinHandle<()>>)> {
+pub async fn build(cfg: &Config, nl: &Netlink) -> Result<Built> {
     let mut out = Vec::with_capacity(cfg.instances.len());
+    let mut members = Vec::with_capacity(cfg.instances.len());
     let mut tasks = Vec::new();
     for ci in &cfg.instances {
         let first = conf::effective::resolve(cfg, ci, None).map_err(|e| anyhow!(e))?;
@@ -209,9 +216,10 @@ pub async fn build(
             tasks.push(task);
             notifier
         };
+        members.push(node::Member::new(ci.name.clone(), router));
         out.push(Instance {
             name: ci.name.clone(),
-            router,
+            vrid: e.router.vrid,
             family,
             mac: link
                 .mac
@@ -230,11 +238,6 @@ pub async fn build(
             notifier,
             vmac,
             xmit_index,
-            verdict: Verdict {
-                link_down: !link.up,
-                fault: false,
-                priority: e.router.priority,
-            },
             identity,
             auth,
             auth_log: Default::default(),
@@ -247,7 +250,11 @@ pub async fn build(
             send_errors: Default::default(),
         });
     }
-    Ok((out, tasks))
+    Ok(Built {
+        instances: out,
+        members,
+        tasks,
+    })
 }
 
 /// The unicast peers' addresses (empty for multicast).

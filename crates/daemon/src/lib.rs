@@ -11,6 +11,7 @@ mod clock;
 mod configure;
 mod control;
 mod deadline;
+mod drive;
 mod dumps;
 mod events;
 mod identity;
@@ -26,6 +27,7 @@ mod outbox;
 mod packet_socket;
 mod pid_file;
 mod placement;
+mod receive;
 mod reload;
 mod run;
 mod script_user;
@@ -358,8 +360,14 @@ async fn start(
     }
     info!(instances = configured.instances.len(), config = %args.file.display(), "havipd started");
     let daemon = run::Daemon {
-        instances: configured.instances,
-        tracker: configured.tracker,
+        node: node::Node::new(
+            configured.members,
+            configured.tracker,
+            node::pacing::Pacer::new(&config),
+            vrrp::Timestamp(startup_delay.0),
+        ),
+        instances: configured.instances.into(),
+        effects: Vec::new(),
         netlink,
         packets: packet_socket::PacketSender::new().context("packet socket for announcements")?,
         state,
@@ -373,7 +381,6 @@ async fn start(
         fifo,
         accept_mode: accept_mode::AcceptMode::new(&config),
         awaited,
-        pacer: node::pacing::Pacer::new(&config),
         dumps: conf::dump_files::dump_files(&config, &conf::dump_files::tmp_dir()),
         source,
         setup: run::Setup {
@@ -382,12 +389,10 @@ async fn start(
             handover_on_stop: args.handover_on_stop,
             names: placement.names(),
             namespace_override: placement.namespace_override.clone(),
-            startup_delay,
         },
         watchers,
         notify_tasks: configured.notify_tasks,
         reports,
-        sync_pending: Vec::new(),
         events: Default::default(),
         started: state_files::unix_now(),
         systemd: systemd::Systemd::from_env(),

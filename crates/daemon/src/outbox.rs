@@ -11,7 +11,7 @@ use std::net::IpAddr;
 use vrrp::Family;
 
 /// An advert waiting for the batch to go: its instance, its priority and its copies.
-pub type Queued = (usize, u8, Copies);
+pub type Queued = (node::InstanceId, u8, Copies);
 
 impl Daemon {
     /// The socket `inst`'s adverts go by (and its multicast group is joined on).
@@ -47,6 +47,7 @@ impl Daemon {
                 let end = at + copies.len();
                 adverts::account(
                     &mut self.instances[*k],
+                    self.node.router_mut(*k),
                     *priority,
                     copies,
                     &results[at..end],

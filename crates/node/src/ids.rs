@@ -90,3 +90,19 @@ impl<T> IndexMut<InstanceId> for ById<T> {
         &mut self.0[id.index()]
     }
 }
+
+impl<'a, T> IntoIterator for &'a ById<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl<'a, T> IntoIterator for &'a mut ById<T> {
+    type Item = &'a mut T;
+    type IntoIter = std::slice::IterMut<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter_mut()
+    }
+}
