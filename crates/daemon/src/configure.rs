@@ -124,30 +124,19 @@ pub fn spawn_watchers(
         let Some(cmd) = s.command() else {
             continue;
         };
-        let mut argv: Vec<String> = cmd.command.split_whitespace().map(String::from).collect();
         let run_as = match s.user() {
-            Some(w) => RunAs::lookup(w).unwrap_or_else(|| {
-                error!(script = %name, "not run: user {}: no such user or group; it counts as failing", w.join(" "));
-                argv.clear();
-                RunAs::root()
-            }),
-            None => default_user.clone().unwrap_or_else(RunAs::root),
+            Some(w) => RunAs::lookup(w),
+            None => Some(default_user.clone().unwrap_or_else(RunAs::root)),
         };
-        if let Some(program) = argv.first() {
-            let unsafe_why = script_user::insecure(std::path::Path::new(program), &run_as);
-            match (security, unsafe_why) {
-                (true, Some(why)) => {
-                    error!(script = %name, "not run: enable_script_security is set and {why}; it counts as failing");
-                    argv.clear();
-                }
-                (false, _) if run_as.uid == 0 && !warned => {
-                    warn!(
-                        "scripts run as root and enable_script_security is not set (keepalived's SECURITY VIOLATION warning)"
-                    );
-                    warned = true;
-                }
-                _ => {}
-            }
+        let mut argv: Vec<String> = cmd.command.split_whitespace().map(String::from).collect();
+        let run_as = run_as.unwrap_or_else(|| {
+            let user = s.user().map(|w| w.join(" ")).unwrap_or_default();
+            error!(script = %name, "not run: user {user}: no such user or group; it counts as failing");
+            argv.clear();
+            RunAs::root()
+        });
+        if !allowed(&name, &argv, &run_as, security, &mut warned) {
+            argv.clear();
         }
         let interval = Duration::from_secs(s.interval().max(1) as u64);
         let timeout = s
@@ -174,6 +163,29 @@ pub fn spawn_watchers(
         }
     }
     Ok(out)
+}
+
+/// Whether script `name` may run as `run_as` under keepalived's script security (refused:
+/// logged, it counts as failing); warns once (`warned`) about scripts run as root without it.
+fn allowed(name: &str, argv: &[String], run_as: &RunAs, security: bool, warned: &mut bool) -> bool {
+    let Some(program) = argv.first() else {
+        return true;
+    };
+    let unsafe_why = script_user::insecure(std::path::Path::new(program), run_as);
+    match (security, unsafe_why) {
+        (true, Some(why)) => {
+            error!(script = %name, "not run: enable_script_security is set and {why}; it counts as failing");
+            return false;
+        }
+        (false, _) if run_as.uid == 0 && !*warned => {
+            warn!(
+                "scripts run as root and enable_script_security is not set (keepalived's SECURITY VIOLATION warning)"
+            );
+            *warned = true;
+        }
+        _ => {}
+    }
+    true
 }
 
 /// Watchers started so far, to tell a reload's process watcher from the one it replaces.

@@ -5,7 +5,6 @@
 use crate::configure::{self, Configured};
 use crate::instance::Instance;
 use crate::run::Daemon;
-use crate::sockets::VrrpSocket;
 use anyhow::{Context, Result, anyhow};
 use conf::Severity;
 use conf::reader::MemoryFiles;
@@ -154,17 +153,10 @@ impl Daemon {
     }
 
     fn open_sockets(&mut self, new: &Configured) -> Result<()> {
-        let needs = |f: Family| new.instances.iter().any(|i| i.family == f);
-        if needs(Family::Ipv4) && self.sock4.is_none() {
-            self.sock4 = Some(VrrpSocket::open(Family::Ipv4).context("IPv4 VRRP socket")?);
-        }
-        if needs(Family::Ipv6) && self.sock6.is_none() {
-            self.sock6 = Some(VrrpSocket::open(Family::Ipv6).context("IPv6 VRRP socket")?);
-        }
-        if new.instances.iter().any(|i| i.ah.is_some()) && self.sock_ah.is_none() {
-            self.sock_ah = Some(VrrpSocket::open_ah().context("AH socket")?);
-        }
-        Ok(())
+        let mut sockets = [self.sock4.take(), self.sock6.take(), self.sock_ah.take()];
+        let opened = crate::startup::open_needed(&new.instances, &mut sockets);
+        [self.sock4, self.sock6, self.sock_ah] = sockets;
+        opened
     }
 
     /// Switches to the `new` configuration: what it removes or changes stops, the node and the
