@@ -8,16 +8,15 @@ use crate::send_errors;
 use crate::sockets::VrrpSocket;
 use std::io;
 use std::net::IpAddr;
-use std::time::{Duration, Instant};
 use tracing::warn;
 use vrrp::auth_hmac::{Rejection, TRAILER_LEN, UnixTime};
 use vrrp::{Advert, Auth, ChecksumMode, Family, PacketAddrs, Router, State};
 
-/// How often one instance logs rejections of the same kind.
-const LOG_EVERY: Duration = Duration::from_secs(10);
-
 /// One advert's copies, one per destination, encoded (and signed once).
 pub type Copies = Vec<(Vec<u8>, IpAddr)>;
+
+/// An advert waiting for the batch of adverts to go: its instance, its priority and its copies.
+pub type Queued = (node::InstanceId, u8, Copies);
 
 /// The copies of `advert` for each of the instance's destinations; `None` if it cannot be
 /// encoded (logged).
@@ -111,34 +110,6 @@ pub fn send(inst: &mut Instance, router: &mut Router, sock: &VrrpSocket, advert:
     if let Some(c) = copies(inst, advert) {
         let results = sock.send_batch(inst.primary, inst.xmit_index, &c);
         account(inst, router, advert.priority, &c, &results);
-    }
-}
-
-/// Rate limit of rejection logs, per instance and kind.
-#[derive(Debug, Default)]
-pub struct RejectionLog {
-    last: Vec<(u64, Instant)>,
-}
-
-impl RejectionLog {
-    fn due<T: 'static>(&mut self, r: &T) -> bool {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        std::any::TypeId::of::<T>().hash(&mut h);
-        std::mem::discriminant(r).hash(&mut h);
-        let kind = h.finish();
-        let now = Instant::now();
-        match self.last.iter_mut().find(|(k, _)| *k == kind) {
-            Some((_, at)) if now.duration_since(*at) < LOG_EVERY => false,
-            Some((_, at)) => {
-                *at = now;
-                true
-            }
-            None => {
-                self.last.push((kind, now));
-                true
-            }
-        }
     }
 }
 
@@ -288,31 +259,5 @@ pub fn sort_ah(
             Some(None)
         }
         (_, false) => Some(None),
-    }
-}
-
-impl crate::run::Daemon {
-    /// As [`crate::run::Daemon::handle`], for an advert authenticated in AH with sequence
-    /// number `seq`: keepalived's counter rules apply between the router's decision and its
-    /// answer being sealed.
-    pub async fn handle_ah_advert(&mut self, id: node::InstanceId, event: vrrp::Event, seq: u32) {
-        let vrrp::Event::Advert {
-            src, ref advert, ..
-        } = event
-        else {
-            return;
-        };
-        let priority = advert.priority;
-        let r = self.node.router(id);
-        let was = (r.state(), r.effective_priority());
-        let now = self.clock.now();
-        let mut fx = std::mem::take(&mut self.effects);
-        self.node.handle(now, id, event, &mut fx);
-        let dropped = fx
-            .iter()
-            .any(|e| matches!(e, node::Effect::Dropped { id: i, .. } if *i == id));
-        after_ah(&mut self.instances[id], was, (src, priority, seq), dropped);
-        self.execute(&mut fx).await;
-        self.effects = fx;
     }
 }

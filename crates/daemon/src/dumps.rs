@@ -5,6 +5,7 @@
 //! through a temporary file and a rename, so a reader never sees half a file.
 
 use crate::run::Daemon;
+use crate::signum::Dump;
 use ctl::{InstanceStatus, Status};
 use serde_json::{Value, json};
 use std::fmt::Write as _;
@@ -180,17 +181,6 @@ fn data_text(s: &Status, scripts: &[(String, bool)]) -> String {
         );
     }
     out
-}
-
-/// Which dump a signal asked for.
-#[derive(Clone, Copy, Debug)]
-pub enum Dump {
-    /// SIGUSR1: keepalived.data.
-    Data,
-    /// SIGUSR2: keepalived.stats.
-    Stats,
-    /// SIGRTMIN+2: keepalived.json.
-    Json,
 }
 
 impl Daemon {

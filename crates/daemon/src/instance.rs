@@ -1,6 +1,7 @@
 //! One running virtual router as the daemon carries out its effects: interfaces, addresses,
 //! destinations, sessions, notify queue. Its state machine lives in the [`node::Node`].
 
+pub use crate::identity::Vmac;
 use crate::identity::{self, Identity};
 use crate::netlink::Netlink;
 use crate::notify::Notifier;
@@ -51,7 +52,7 @@ pub struct Instance {
     /// and modes in place, without a flap).
     pub auth: Option<HmacSession>,
     /// When each kind of rejected advert was last logged.
-    pub auth_log: crate::adverts::RejectionLog,
+    pub auth_log: crate::rejection_log::RejectionLog,
     /// `auth_type AH`: key, sequence counter, rejections (kept by a reload, as keepalived
     /// keeps `ipsecah_counter`).
     pub ah: Option<vrrp::ah::AhSession>,
@@ -61,17 +62,6 @@ pub struct Instance {
     pub last_transition: Option<ctl::EventRecord>,
     /// Packets the kernel refused to send.
     pub send_errors: crate::send_errors::SendErrors,
-}
-
-/// A VMAC interface: a macvlan with the VRRP virtual MAC, holding the VIPs.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Vmac {
-    /// Its name (`vrrp.<VRID>` unless `use_vmac NAME`).
-    pub name: String,
-    /// Its index.
-    pub index: u32,
-    /// 00:00:5e:00:01:VRID (IPv4) or 00:00:5e:00:02:VRID (IPv6).
-    pub mac: [u8; 6],
 }
 
 /// The VRRP virtual MAC of a VRID (RFC 5798 §7.3).

@@ -28,6 +28,7 @@ mod packet_socket;
 mod pid_file;
 mod placement;
 mod receive;
+mod rejection_log;
 mod reload;
 mod run;
 mod script_user;

@@ -141,3 +141,29 @@ impl Daemon {
         self.instances[id].last_advert = Some(arrived);
     }
 }
+
+impl Daemon {
+    /// As [`Daemon::handle`], for an advert authenticated in AH with sequence
+    /// number `seq`: keepalived's counter rules apply between the router's decision and its
+    /// answer being sealed.
+    pub async fn handle_ah_advert(&mut self, id: node::InstanceId, event: vrrp::Event, seq: u32) {
+        let vrrp::Event::Advert {
+            src, ref advert, ..
+        } = event
+        else {
+            return;
+        };
+        let priority = advert.priority;
+        let r = self.node.router(id);
+        let was = (r.state(), r.effective_priority());
+        let now = self.clock.now();
+        let mut fx = std::mem::take(&mut self.effects);
+        self.node.handle(now, id, event, &mut fx);
+        let dropped = fx
+            .iter()
+            .any(|e| matches!(e, node::Effect::Dropped { id: i, .. } if *i == id));
+        crate::adverts::after_ah(&mut self.instances[id], was, (src, priority, seq), dropped);
+        self.execute(&mut fx).await;
+        self.effects = fx;
+    }
+}

@@ -3,12 +3,12 @@
 //! races another's, and nothing in the loop waits on a script.
 
 use crate::clock::Clock;
-use crate::dumps::Dump;
 use crate::instance::Instance;
 use crate::netlink::Netlink;
 use crate::notify_fifo::NotifyFifos;
 use crate::observe::{self, Observation};
 use crate::packet_socket::PacketSender;
+use crate::signum::Dump;
 use crate::sockets::{Channel, RecvBuffer, VrrpSocket};
 use crate::state_files::StateFiles;
 use anyhow::Result;
@@ -111,7 +111,7 @@ pub struct Daemon {
     /// Sockets with packets still to read.
     pub backlog: Backlog,
     /// Adverts held while timers fire together, sent at once after them (`None`: send now).
-    pub outbox: Option<Vec<crate::outbox::Queued>>,
+    pub outbox: Option<Vec<crate::adverts::Queued>>,
     /// `notify_fifo` and `vrrp_notify_fifo`, as configured.
     pub fifo: NotifyFifos,
     /// The firewall drop rule of masters without accept mode.
