@@ -27,6 +27,7 @@ mod outbox;
 mod packet_socket;
 mod pid_file;
 mod placement;
+mod raw_packets;
 mod receive;
 mod rejection_log;
 mod reload;
