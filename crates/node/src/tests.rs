@@ -207,3 +207,19 @@ fn a_faulty_member_faults_its_group_and_the_group_recovers_with_it() {
     assert_eq!(n.router(A).state(), State::Backup);
     assert_eq!(n.router(B).state(), State::Backup);
 }
+
+#[test]
+fn the_same_inputs_at_the_same_times_give_the_same_effects() {
+    let run = || {
+        let mut n = node(SYNC, Timestamp(0));
+        let mut out = start_all(&mut n);
+        run_until(&mut n, Timestamp(5_000_000), &mut out);
+        let higher = peer_advert(&n, &out, A, 200);
+        n.handle(Timestamp(5_100_000), A, higher, &mut out);
+        run_until(&mut n, Timestamp(20_000_000), &mut out);
+        out
+    };
+    let first = run();
+    assert!(first.len() > 20, "{first:?}");
+    assert_eq!(first, run());
+}
