@@ -8,16 +8,15 @@ use crate::send_errors;
 use crate::sockets::VrrpSocket;
 use std::io;
 use std::net::IpAddr;
-use std::time::{Duration, Instant};
 use tracing::warn;
 use vrrp::auth_hmac::{Rejection, TRAILER_LEN, UnixTime};
-use vrrp::{Action, Advert, Auth, ChecksumMode, Family, PacketAddrs, State};
-
-/// How often one instance logs rejections of the same kind.
-const LOG_EVERY: Duration = Duration::from_secs(10);
+use vrrp::{Advert, Auth, ChecksumMode, Family, PacketAddrs, Router, State};
 
 /// One advert's copies, one per destination, encoded (and signed once).
 pub type Copies = Vec<(Vec<u8>, IpAddr)>;
+
+/// An advert waiting for the batch of adverts to go: its instance, its priority and its copies.
+pub type Queued = (node::InstanceId, u8, Copies);
 
 /// The copies of `advert` for each of the instance's destinations; `None` if it cannot be
 /// encoded (logged).
@@ -85,7 +84,13 @@ fn sealed_copies(inst: &mut Instance, advert: &Advert) -> Option<Copies> {
 
 /// Counts the copies the kernel refused (`results`, in the order of `copies`) and logs them;
 /// an advert no copy of which left is not counted as sent.
-pub fn account(inst: &mut Instance, priority: u8, copies: &Copies, results: &[io::Result<()>]) {
+pub fn account(
+    inst: &mut Instance,
+    router: &mut Router,
+    priority: u8,
+    copies: &Copies,
+    results: &[io::Result<()>],
+) {
     let mut sent_any = copies.is_empty();
     for ((_, dst), result) in copies.iter().zip(results) {
         match result {
@@ -96,43 +101,15 @@ pub fn account(inst: &mut Instance, priority: u8, copies: &Copies, results: &[io
         }
     }
     if !sent_any {
-        inst.router.advert_not_sent(priority);
+        router.advert_not_sent(priority);
     }
 }
 
 /// Sends `advert` to each of the instance's destinations at once (one system call).
-pub fn send(inst: &mut Instance, sock: &VrrpSocket, advert: &Advert) {
+pub fn send(inst: &mut Instance, router: &mut Router, sock: &VrrpSocket, advert: &Advert) {
     if let Some(c) = copies(inst, advert) {
         let results = sock.send_batch(inst.primary, inst.xmit_index, &c);
-        account(inst, advert.priority, &c, &results);
-    }
-}
-
-/// Rate limit of rejection logs, per instance and kind.
-#[derive(Debug, Default)]
-pub struct RejectionLog {
-    last: Vec<(u64, Instant)>,
-}
-
-impl RejectionLog {
-    fn due<T: 'static>(&mut self, r: &T) -> bool {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        std::any::TypeId::of::<T>().hash(&mut h);
-        std::mem::discriminant(r).hash(&mut h);
-        let kind = h.finish();
-        let now = Instant::now();
-        match self.last.iter_mut().find(|(k, _)| *k == kind) {
-            Some((_, at)) if now.duration_since(*at) < LOG_EVERY => false,
-            Some((_, at)) => {
-                *at = now;
-                true
-            }
-            None => {
-                self.last.push((kind, now));
-                true
-            }
-        }
+        account(inst, router, advert.priority, &c, &results);
     }
 }
 
@@ -142,9 +119,12 @@ impl RejectionLog {
 /// authenticated first, so it is counted there.
 pub fn admit(
     inst: &mut Instance,
-    src: IpAddr,
-    ttl: u8,
-    multicast: bool,
+    router: &Router,
+    Wire {
+        src,
+        ttl,
+        multicast,
+    }: Wire,
     advert: &Advert,
     message: &[u8],
     trailer: Option<&[u8; TRAILER_LEN]>,
@@ -152,7 +132,7 @@ pub fn admit(
     let Some(auth) = &mut inst.auth else {
         return trailer.is_none();
     };
-    if !inst.router.envelope_ok(ttl, multicast, advert.version) {
+    if !router.envelope_ok(ttl, multicast, advert.version) {
         return true;
     }
     match auth.verify(UnixTime::now(), src, message, trailer) {
@@ -174,6 +154,17 @@ pub fn admit(
     }
 }
 
+/// How a received advert came: its source, TTL (or hop limit) and whether it was multicast.
+#[derive(Clone, Copy, Debug)]
+pub struct Wire {
+    /// IP source.
+    pub src: IpAddr,
+    /// TTL or hop limit.
+    pub ttl: u8,
+    /// Sent to a multicast group.
+    pub multicast: bool,
+}
+
 /// What becomes of an advert that came in AH.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AhVerdict {
@@ -190,6 +181,7 @@ pub enum AhVerdict {
 /// checks that come first, then the ICV, the SPI and the sequence number.
 pub fn admit_ah(
     inst: &mut Instance,
+    router: &mut Router,
     packet: &[u8],
     ttl: u8,
     multicast: bool,
@@ -200,21 +192,19 @@ pub fn admit_ah(
     };
     // Only a backup or a master reads adverts (keepalived's dispatcher); the router drops
     // the others, and the counter does not move.
-    let listening = matches!(inst.router.state(), State::Backup | State::Master);
-    if !listening
-        || !inst.router.envelope_ok(ttl, multicast, advert.version)
-        || advert.auth != Auth::Ah
+    let listening = matches!(router.state(), State::Backup | State::Master);
+    if !listening || !router.envelope_ok(ttl, multicast, advert.version) || advert.auth != Auth::Ah
     {
         return AhVerdict::ToRouter;
     }
     let Ok(opened) = vrrp::ah::open(packet) else {
         return AhVerdict::Refused;
     };
-    let backup = inst.router.state() == State::Backup;
+    let backup = router.state() == State::Backup;
     match ah.verify(packet, &opened, backup) {
         Ok(()) => AhVerdict::Accepted(opened.ah.seq),
         Err(r) => {
-            inst.router.auth_failed();
+            router.auth_failed();
             if inst.auth_log.due(&r) {
                 warn!(instance = %inst.name, src = %opened.ip.addrs.src, "advert refused: {r}");
             }
@@ -226,14 +216,14 @@ pub fn admit_ah(
 /// keepalived's sequence counter rules on what the router made of an authenticated AH advert
 /// (`seq`, from `src` at `priority`), before its answer is sealed: a master that heard a lower
 /// one goes one above that number; one that heard a higher one lets a stopped counter go.
-/// `was`: the state and effective priority before the advert.
+/// `was`: the state and effective priority before the advert; `dropped`: whether the router
+/// ignored it.
 pub fn after_ah(
     inst: &mut Instance,
     (was, our_priority): (State, u8),
     (src, priority, seq): (IpAddr, u8, u32),
-    actions: &[Action],
+    dropped: bool,
 ) {
-    let dropped = actions.iter().any(|a| matches!(a, Action::Dropped { .. }));
     let primary = inst.primary;
     let Some(ah) = &mut inst.ah else { return };
     // A priority 0 advert is answered before these rules, as keepalived does.
@@ -253,12 +243,13 @@ pub fn after_ah(
 /// (keepalived: "No AH header but auth type is AH"); otherwise `Some(None)`.
 pub fn sort_ah(
     inst: &mut Instance,
+    router: &mut Router,
     pkt: &crate::sockets::Received,
     multicast: bool,
     advert: &mut Advert,
 ) -> Option<Option<u32>> {
     match (&pkt.ah_packet, inst.ah.is_some()) {
-        (Some(packet), true) => match admit_ah(inst, packet, pkt.ttl, multicast, advert) {
+        (Some(packet), true) => match admit_ah(inst, router, packet, pkt.ttl, multicast, advert) {
             AhVerdict::Accepted(seq) => Some(Some(seq)),
             AhVerdict::ToRouter => Some(None),
             AhVerdict::Refused => None,
@@ -268,26 +259,5 @@ pub fn sort_ah(
             Some(None)
         }
         (_, false) => Some(None),
-    }
-}
-
-impl crate::run::Daemon {
-    /// As [`crate::run::Daemon::handle`], for an advert authenticated in AH with sequence
-    /// number `seq`: keepalived's counter rules apply between the router's decision and its
-    /// answer being sealed.
-    pub async fn handle_ah_advert(&mut self, k: usize, event: vrrp::Event, seq: u32) {
-        let vrrp::Event::Advert {
-            src, ref advert, ..
-        } = event
-        else {
-            return;
-        };
-        let priority = advert.priority;
-        let now = self.clock.now();
-        let inst = &mut self.instances[k];
-        let was = (inst.router.state(), inst.router.effective_priority());
-        let actions = inst.router.handle(now, event);
-        after_ah(inst, was, (src, priority, seq), &actions);
-        self.carry_out(k, actions).await;
     }
 }

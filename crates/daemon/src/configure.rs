@@ -5,10 +5,10 @@ use crate::instance::{self, Instance};
 use crate::netlink::Netlink;
 use crate::observe::{self, Reports, scripts::ScriptJob};
 use crate::script_user::{self, RunAs};
-use crate::tracking::Tracker;
 use anyhow::{Result, anyhow};
 use conf::model::Config;
 use conf::reader::MemoryFiles;
+use node::tracking::Tracker;
 use std::path::PathBuf;
 use std::time::Duration;
 use tracing::{error, warn};
@@ -17,6 +17,8 @@ use tracing::{error, warn};
 pub struct Configured {
     /// Instances, in config order.
     pub instances: Vec<Instance>,
+    /// Their routers, for the node (same order).
+    pub members: Vec<node::Member>,
     /// Their tracking, with the current state of the tracked interfaces.
     pub tracker: Tracker,
     /// Notify workers of the instances.
@@ -71,7 +73,7 @@ pub fn without_awaited(mut cfg: Config) -> (Config, Vec<String>) {
 
 /// Builds instances and tracking, reading the tracked interfaces' state.
 pub async fn configure(cfg: &Config, nl: &Netlink) -> Result<Configured> {
-    let (instances, notify_tasks) = instance::build(cfg, nl).await?;
+    let built = instance::build(cfg, nl).await?;
     let refs: Vec<_> = cfg.instances.iter().collect();
     let mut tracker = Tracker::new(cfg, &refs);
     for name in tracker.interfaces() {
@@ -79,9 +81,10 @@ pub async fn configure(cfg: &Config, nl: &Netlink) -> Result<Configured> {
         tracker.set_link(&name, up);
     }
     Ok(Configured {
-        instances,
+        instances: built.instances,
+        members: built.members,
         tracker,
-        notify_tasks,
+        notify_tasks: built.tasks,
     })
 }
 
@@ -121,30 +124,19 @@ pub fn spawn_watchers(
         let Some(cmd) = s.command() else {
             continue;
         };
-        let mut argv: Vec<String> = cmd.command.split_whitespace().map(String::from).collect();
         let run_as = match s.user() {
-            Some(w) => RunAs::lookup(w).unwrap_or_else(|| {
-                error!(script = %name, "not run: user {}: no such user or group; it counts as failing", w.join(" "));
-                argv.clear();
-                RunAs::root()
-            }),
-            None => default_user.clone().unwrap_or_else(RunAs::root),
+            Some(w) => RunAs::lookup(w),
+            None => Some(default_user.clone().unwrap_or_else(RunAs::root)),
         };
-        if let Some(program) = argv.first() {
-            let unsafe_why = script_user::insecure(std::path::Path::new(program), &run_as);
-            match (security, unsafe_why) {
-                (true, Some(why)) => {
-                    error!(script = %name, "not run: enable_script_security is set and {why}; it counts as failing");
-                    argv.clear();
-                }
-                (false, _) if run_as.uid == 0 && !warned => {
-                    warn!(
-                        "scripts run as root and enable_script_security is not set (keepalived's SECURITY VIOLATION warning)"
-                    );
-                    warned = true;
-                }
-                _ => {}
-            }
+        let mut argv: Vec<String> = cmd.command.split_whitespace().map(String::from).collect();
+        let run_as = run_as.unwrap_or_else(|| {
+            let user = s.user().map(|w| w.join(" ")).unwrap_or_default();
+            error!(script = %name, "not run: user {user}: no such user or group; it counts as failing");
+            argv.clear();
+            RunAs::root()
+        });
+        if !allowed(&name, &argv, &run_as, security, &mut warned) {
+            argv.clear();
         }
         let interval = Duration::from_secs(s.interval().max(1) as u64);
         let timeout = s
@@ -171,6 +163,29 @@ pub fn spawn_watchers(
         }
     }
     Ok(out)
+}
+
+/// Whether script `name` may run as `run_as` under keepalived's script security (refused:
+/// logged, it counts as failing); warns once (`warned`) about scripts run as root without it.
+fn allowed(name: &str, argv: &[String], run_as: &RunAs, security: bool, warned: &mut bool) -> bool {
+    let Some(program) = argv.first() else {
+        return true;
+    };
+    let unsafe_why = script_user::insecure(std::path::Path::new(program), run_as);
+    match (security, unsafe_why) {
+        (true, Some(why)) => {
+            error!(script = %name, "not run: enable_script_security is set and {why}; it counts as failing");
+            return false;
+        }
+        (false, _) if run_as.uid == 0 && !*warned => {
+            warn!(
+                "scripts run as root and enable_script_security is not set (keepalived's SECURITY VIOLATION warning)"
+            );
+            *warned = true;
+        }
+        _ => {}
+    }
+    true
 }
 
 /// Watchers started so far, to tell a reload's process watcher from the one it replaces.

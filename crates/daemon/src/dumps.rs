@@ -5,6 +5,7 @@
 //! through a temporary file and a rename, so a reader never sees half a file.
 
 use crate::run::Daemon;
+use crate::signum::Dump;
 use ctl::{InstanceStatus, Status};
 use serde_json::{Value, json};
 use std::fmt::Write as _;
@@ -182,22 +183,11 @@ fn data_text(s: &Status, scripts: &[(String, bool)]) -> String {
     out
 }
 
-/// Which dump a signal asked for.
-#[derive(Clone, Copy, Debug)]
-pub enum Dump {
-    /// SIGUSR1: keepalived.data.
-    Data,
-    /// SIGUSR2: keepalived.stats.
-    Stats,
-    /// SIGRTMIN+2: keepalived.json.
-    Json,
-}
-
 impl Daemon {
     /// Writes one dump where keepalived would.
     pub async fn dump(&mut self, which: Dump) {
         let status = self.status().await;
-        let scripts = self.tracker.scripts();
+        let scripts = self.node.tracker().scripts();
         let (path, text) = match which {
             Dump::Data => (&self.dumps.data, data_text(&status, &scripts)),
             Dump::Stats => (&self.dumps.stats, stats_text(&status)),
@@ -209,7 +199,7 @@ impl Daemon {
                     .zip(&self.instances)
                     .map(|(s, i)| {
                         let vmac = i.vmac.as_ref().map(|v| v.name.as_str());
-                        instance_json(s, i.router.config(), vmac, &names)
+                        instance_json(s, &i.identity.router, vmac, &names)
                     })
                     .collect();
                 let text = serde_json::to_string_pretty(&all).unwrap_or_default() + "\n";

@@ -1,7 +1,6 @@
 //! What makes an instance the same one across a reload: compared as typed values, so a reload
 //! restarts exactly the instances whose effective configuration changed (not where a line moved).
 
-use crate::instance::Vmac;
 use conf::model::{ScriptCmd, VirtualAddress};
 use conf::routes::{RouteSpec, RuleSpec};
 use std::net::IpAddr;
@@ -97,4 +96,15 @@ mod tests {
         assert_eq!(here, installed(&[vip(12, None)]));
         assert_ne!(here, installed(&[vip(10, Some("eth0:vip"))]));
     }
+}
+
+/// A VMAC interface: a macvlan with the VRRP virtual MAC, holding the VIPs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Vmac {
+    /// Its name (`vrrp.<VRID>` unless `use_vmac NAME`).
+    pub name: String,
+    /// Its index.
+    pub index: u32,
+    /// 00:00:5e:00:01:VRID (IPv4) or 00:00:5e:00:02:VRID (IPv6).
+    pub mac: [u8; 6],
 }

@@ -1,9 +1,10 @@
-//! One running virtual router: its state machine and what the daemon needs to act for it.
+//! One running virtual router as the daemon carries out its effects: interfaces, addresses,
+//! destinations, sessions, notify queue. Its state machine lives in the [`node::Node`].
 
+pub use crate::identity::Vmac;
 use crate::identity::{self, Identity};
 use crate::netlink::Netlink;
 use crate::notify::Notifier;
-use crate::tracking::Verdict;
 use anyhow::{Context, Result, anyhow};
 use conf::model::{Config, VirtualAddress};
 use conf::routes::{RouteSpec, RuleSpec};
@@ -15,8 +16,8 @@ use vrrp::{Family, Router};
 pub struct Instance {
     /// Name.
     pub name: String,
-    /// The state machine.
-    pub router: Router,
+    /// Its virtual router id.
+    pub vrid: u8,
     /// Address family.
     pub family: Family,
     /// Interface name and index.
@@ -45,15 +46,13 @@ pub struct Instance {
     pub vmac: Option<Vmac>,
     /// Interface adverts are sent from (the VMAC unless `vmac_xmit_base`).
     pub xmit_index: u32,
-    /// What tracking last told the router.
-    pub verdict: Verdict,
     /// What must stay equal across a reload for the instance to keep running untouched.
     pub identity: Identity,
     /// `auth_hmac` signing and verification (outside the fingerprint: a reload changes keys
     /// and modes in place, without a flap).
     pub auth: Option<HmacSession>,
     /// When each kind of rejected advert was last logged.
-    pub auth_log: crate::adverts::RejectionLog,
+    pub auth_log: crate::rejection_log::RejectionLog,
     /// `auth_type AH`: key, sequence counter, rejections (kept by a reload, as keepalived
     /// keeps `ipsecah_counter`).
     pub ah: Option<vrrp::ah::AhSession>,
@@ -63,17 +62,6 @@ pub struct Instance {
     pub last_transition: Option<ctl::EventRecord>,
     /// Packets the kernel refused to send.
     pub send_errors: crate::send_errors::SendErrors,
-}
-
-/// A VMAC interface: a macvlan with the VRRP virtual MAC, holding the VIPs.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Vmac {
-    /// Its name (`vrrp.<VRID>` unless `use_vmac NAME`).
-    pub name: String,
-    /// Its index.
-    pub index: u32,
-    /// 00:00:5e:00:01:VRID (IPv4) or 00:00:5e:00:02:VRID (IPv6).
-    pub mac: [u8; 6],
 }
 
 /// The VRRP virtual MAC of a VRID (RFC 5798 §7.3).
@@ -86,7 +74,7 @@ impl Instance {
     /// Takes the `auth_hmac` settings of the same instance from a new configuration, keeping
     /// the sequence sent so far and the replay marks.
     pub fn adopt_auth(&mut self, new: Option<HmacSession>) {
-        let peers = unicast_peers(self.router.config());
+        let peers = unicast_peers(&self.identity.router);
         self.auth = match (self.auth.take(), new) {
             (Some(mut old), Some(new)) => {
                 old.reconfigure(new.config().clone(), &peers);
@@ -121,133 +109,195 @@ impl Instance {
     }
 }
 
+/// What [`build`] makes of a config: the instances as the daemon runs them, their routers as
+/// the node's members (in the same order), and the notify workers.
+pub struct Built {
+    /// The instances.
+    pub instances: Vec<Instance>,
+    /// Their routers.
+    pub members: Vec<node::Member>,
+    /// Their notify workers.
+    pub tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
 /// Builds the runnable instances of a checked config, looking interfaces and addresses up.
-pub async fn build(
-    cfg: &Config,
-    nl: &Netlink,
-) -> Result<(Vec<Instance>, Vec<tokio::task::JoinHandle<()>>)> {
-    let mut out = Vec::with_capacity(cfg.instances.len());
-    let mut tasks = Vec::new();
+pub async fn build(cfg: &Config, nl: &Netlink) -> Result<Built> {
+    let mut built = Built {
+        instances: Vec::with_capacity(cfg.instances.len()),
+        members: Vec::with_capacity(cfg.instances.len()),
+        tasks: Vec::new(),
+    };
     for ci in &cfg.instances {
-        let first = conf::effective::resolve(cfg, ci, None).map_err(|e| anyhow!(e))?;
-        let ifname = ci
-            .interface()
-            .ok_or_else(|| anyhow!("({}) no interface", ci.name))?
-            .to_string();
-        let link = nl
-            .link(&ifname)
-            .await
-            .with_context(|| format!("({}) interface", ci.name))?;
-        let family = Family::of(&first.router.primary_address);
-        let primary = if first.router.primary_address.is_unspecified() {
-            interface_address(nl, link.index, family).await?
-        } else {
-            first.router.primary_address
-        };
-        let e = conf::effective::resolve(cfg, ci, Some(primary)).map_err(|e| anyhow!(e))?;
-        let router = Router::new(e.router.clone()).map_err(|err| anyhow!("({}) {err}", ci.name))?;
-        let destinations = if e.router.unicast_peers.is_empty() {
-            vec![conf::mcast_group::group(cfg, ci)]
-        } else {
-            e.router.unicast_peers.iter().map(|p| p.addr).collect()
-        };
-        let vmac = match ci.vmac() {
-            Some(name) => Some(
-                vmac(nl, ci, name, link.index, primary, e.router.vrid)
-                    .await
-                    .with_context(|| format!("({}) use_vmac", ci.name))?,
-            ),
-            None => None,
-        };
-        let vip_index = vmac.as_ref().map_or(link.index, |v| v.index);
-        let xmit_index = match &vmac {
-            Some(v) if !ci.vmac_xmit_base() => v.index,
-            _ => link.index,
-        };
-        let vips = addresses_with_index(nl, &ci.vips, vip_index, Some(family)).await?;
-        let excluded = addresses_with_index(nl, &ci.excluded_vips, vip_index, None).await?;
-        let mut vroutes = Vec::new();
-        for entry in &ci.routes {
-            let r = entry.value.clone();
-            let index = match (&r.dev, &r.kind) {
-                (_, Some(_)) => None,
-                (Some(dev), None) => Some(
-                    nl.link(dev)
-                        .await
-                        .with_context(|| format!("{}: ({}) virtual_routes", entry.loc, ci.name))?
-                        .index,
-                ),
-                (None, None) => Some(vip_index),
-            };
-            vroutes.push((r, index));
-        }
-        let vrules: Vec<RuleSpec> = ci.rules.iter().map(|r| r.value.clone()).collect();
-        let identity = Identity {
-            router: e.router.clone(),
-            ifname: ifname.clone(),
-            addresses: identity::installed(vips.iter().chain(&excluded)),
-            destinations: destinations.clone(),
-            notify: e.notify.clone(),
-            vmac: vmac.clone(),
-            xmit_index,
-            routes: vroutes.clone(),
-            rules: vrules.clone(),
-        };
-        let auth = e.auth_hmac.clone().map(|h| {
-            HmacSession::new(
-                h,
-                e.router.version,
-                e.router.vrid,
-                &unicast_peers(&e.router),
-            )
-        });
-        let scripts = crate::notify::resolve(&ci.name, &e.notify, &cfg.global);
-        let notifier = if scripts.is_empty() {
-            Notifier::idle()
-        } else {
-            let (notifier, task) = Notifier::spawn(ci.name.clone());
-            tasks.push(task);
-            notifier
-        };
-        out.push(Instance {
-            name: ci.name.clone(),
-            router,
-            family,
-            mac: link
-                .mac
-                .get(..6)
-                .and_then(|m| m.try_into().ok())
-                .unwrap_or([0; 6]),
-            ifindex: link.index,
-            ifname,
-            primary,
-            vips,
-            excluded,
-            routes: vroutes,
-            rules: vrules,
-            destinations,
-            scripts,
-            notifier,
-            vmac,
-            xmit_index,
-            verdict: Verdict {
-                link_down: !link.up,
-                fault: false,
-                priority: e.router.priority,
-            },
-            identity,
-            auth,
-            auth_log: Default::default(),
-            ah: e
-                .ah_key
-                .clone()
-                .map(|k| vrrp::ah::AhSession::new(k, !e.router.unicast_peers.is_empty())),
-            last_advert: None,
-            last_transition: None,
-            send_errors: Default::default(),
-        });
+        let (instance, member) = build_one(cfg, ci, nl, &mut built.tasks).await?;
+        built.instances.push(instance);
+        built.members.push(member);
     }
-    Ok((out, tasks))
+    Ok(built)
+}
+
+/// The instance's interface, with its resolved settings and the address it advertises from.
+async fn resolve(
+    cfg: &Config,
+    ci: &conf::model::Instance,
+    nl: &Netlink,
+) -> Result<(conf::effective::Effective, crate::netlink::Link, IpAddr)> {
+    let first = conf::effective::resolve(cfg, ci, None).map_err(|e| anyhow!(e))?;
+    let ifname = ci
+        .interface()
+        .ok_or_else(|| anyhow!("({}) no interface", ci.name))?;
+    let link = nl
+        .link(ifname)
+        .await
+        .with_context(|| format!("({}) interface", ci.name))?;
+    let family = Family::of(&first.router.primary_address);
+    let primary = if first.router.primary_address.is_unspecified() {
+        interface_address(nl, link.index, family).await?
+    } else {
+        first.router.primary_address
+    };
+    let e = conf::effective::resolve(cfg, ci, Some(primary)).map_err(|e| anyhow!(e))?;
+    Ok((e, link, primary))
+}
+
+/// One instance of a checked config, with its router (its notify worker, if it has notify
+/// scripts, joins `tasks`).
+async fn build_one(
+    cfg: &Config,
+    ci: &conf::model::Instance,
+    nl: &Netlink,
+    tasks: &mut Vec<tokio::task::JoinHandle<()>>,
+) -> Result<(Instance, node::Member)> {
+    let (e, link, primary) = resolve(cfg, ci, nl).await?;
+    let ifname = ci.interface().unwrap_or_default().to_string();
+    let family = Family::of(&primary);
+    let router = Router::new(e.router.clone()).map_err(|err| anyhow!("({}) {err}", ci.name))?;
+    let destinations = if e.router.unicast_peers.is_empty() {
+        vec![conf::mcast_group::group(cfg, ci)]
+    } else {
+        e.router.unicast_peers.iter().map(|p| p.addr).collect()
+    };
+    let vmac = vmac_of(nl, ci, link.index, primary, e.router.vrid).await?;
+    let vip_index = vmac.as_ref().map_or(link.index, |v| v.index);
+    let xmit_index = match &vmac {
+        Some(v) if !ci.vmac_xmit_base() => v.index,
+        _ => link.index,
+    };
+    let vips = addresses_with_index(nl, &ci.vips, vip_index, Some(family)).await?;
+    let excluded = addresses_with_index(nl, &ci.excluded_vips, vip_index, None).await?;
+    let vroutes = virtual_routes(nl, ci, vip_index).await?;
+    let vrules: Vec<RuleSpec> = ci.rules.iter().map(|r| r.value.clone()).collect();
+    let identity = Identity {
+        router: e.router.clone(),
+        ifname: ifname.clone(),
+        addresses: identity::installed(vips.iter().chain(&excluded)),
+        destinations: destinations.clone(),
+        notify: e.notify.clone(),
+        vmac: vmac.clone(),
+        xmit_index,
+        routes: vroutes.clone(),
+        rules: vrules.clone(),
+    };
+    let auth = e.auth_hmac.clone().map(|h| {
+        HmacSession::new(
+            h,
+            e.router.version,
+            e.router.vrid,
+            &unicast_peers(&e.router),
+        )
+    });
+    let scripts = crate::notify::resolve(&ci.name, &e.notify, &cfg.global);
+    let notifier = notifier_for(&ci.name, &scripts, tasks);
+    let member = node::Member::new(ci.name.clone(), router);
+    let instance = Instance {
+        name: ci.name.clone(),
+        vrid: e.router.vrid,
+        family,
+        mac: link
+            .mac
+            .get(..6)
+            .and_then(|m| m.try_into().ok())
+            .unwrap_or([0; 6]),
+        ifindex: link.index,
+        ifname,
+        primary,
+        vips,
+        excluded,
+        routes: vroutes,
+        rules: vrules,
+        destinations,
+        scripts,
+        notifier,
+        vmac,
+        xmit_index,
+        identity,
+        auth,
+        auth_log: Default::default(),
+        ah: e
+            .ah_key
+            .clone()
+            .map(|k| vrrp::ah::AhSession::new(k, !e.router.unicast_peers.is_empty())),
+        last_advert: None,
+        last_transition: None,
+        send_errors: Default::default(),
+    };
+    Ok((instance, member))
+}
+
+/// The instance's VMAC (`use_vmac`), found or created on its interface `base`.
+async fn vmac_of(
+    nl: &Netlink,
+    ci: &conf::model::Instance,
+    base: u32,
+    source: IpAddr,
+    vrid: u8,
+) -> Result<Option<Vmac>> {
+    let Some(name) = ci.vmac() else {
+        return Ok(None);
+    };
+    let v = vmac(nl, ci, name, base, source, vrid)
+        .await
+        .with_context(|| format!("({}) use_vmac", ci.name))?;
+    Ok(Some(v))
+}
+
+/// The notify queue of instance `name`: idle without `scripts`, else a worker of its own
+/// (which joins `tasks`).
+fn notifier_for(
+    name: &str,
+    scripts: &[crate::notify::NotifyScript],
+    tasks: &mut Vec<tokio::task::JoinHandle<()>>,
+) -> Notifier {
+    if scripts.is_empty() {
+        return Notifier::idle();
+    }
+    let (notifier, task) = Notifier::spawn(name.to_string());
+    tasks.push(task);
+    notifier
+}
+
+/// The instance's `virtual_routes`, each with the index of its `dev` (the VIPs' interface,
+/// `vip_index`, when it names none; none for blackhole-like routes).
+async fn virtual_routes(
+    nl: &Netlink,
+    ci: &conf::model::Instance,
+    vip_index: u32,
+) -> Result<Vec<(RouteSpec, Option<u32>)>> {
+    let mut out = Vec::with_capacity(ci.routes.len());
+    for entry in &ci.routes {
+        let r = entry.value.clone();
+        let index = match (&r.dev, &r.kind) {
+            (_, Some(_)) => None,
+            (Some(dev), None) => Some(
+                nl.link(dev)
+                    .await
+                    .with_context(|| format!("{}: ({}) virtual_routes", entry.loc, ci.name))?
+                    .index,
+            ),
+            (None, None) => Some(vip_index),
+        };
+        out.push((r, index));
+    }
+    Ok(out)
 }
 
 /// The unicast peers' addresses (empty for multicast).

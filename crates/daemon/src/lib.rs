@@ -11,6 +11,7 @@ mod clock;
 mod configure;
 mod control;
 mod deadline;
+mod drive;
 mod dumps;
 mod events;
 mod identity;
@@ -24,10 +25,12 @@ mod notify_fifo;
 mod notify_relay;
 mod observe;
 mod outbox;
-mod pacing;
 mod packet_socket;
 mod pid_file;
 mod placement;
+mod raw_packets;
+mod receive;
+mod rejection_log;
 mod reload;
 mod run;
 mod script_user;
@@ -35,13 +38,13 @@ mod send_errors;
 mod signal_gate;
 mod signum;
 mod sockets;
+mod startup;
 mod state_files;
 mod status;
 mod strays;
 mod supervisor;
 mod sys;
 mod systemd;
-mod tracking;
 mod vrid_filter;
 
 pub use metrics::reference as metrics_reference;
@@ -54,7 +57,6 @@ use conf::{Report, Severity};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tracing::{error, info, warn};
-use vrrp::Family;
 
 /// Command line, compatible with keepalived's common flags.
 #[derive(Clone, Parser)]
@@ -415,85 +417,30 @@ async fn start(
         }
         None => (None, None),
     };
-    let netlink = netlink::Netlink::connect()?;
     let config = configure::runnable(&report.config);
-    let (config, awaited) = configure::without_awaited(config);
     // The check's report (its model and diagnostics) is not needed past this point.
     drop(report);
-    let mut configured = configure::configure(&config, &netlink).await?;
-    let needs = |f: Family| configured.instances.iter().any(|i| i.family == f);
-    let sock4 = if needs(Family::Ipv4) {
-        Some(sockets::VrrpSocket::open(Family::Ipv4).context("IPv4 VRRP socket")?)
-    } else {
-        None
-    };
-    let sock6 = if needs(Family::Ipv6) {
-        Some(sockets::VrrpSocket::open(Family::Ipv6).context("IPv6 VRRP socket")?)
-    } else {
-        None
-    };
-    let sock_ah = if configured.instances.iter().any(|i| i.ah.is_some()) {
-        Some(sockets::VrrpSocket::open_ah().context("AH socket")?)
-    } else {
-        None
-    };
-    let fifo = notify_fifo::NotifyFifos::open(&config);
-    let startup_delay = conf::effective::startup_delay(&config, clock::since_boot());
-    if startup_delay > vrrp::Micros::ZERO {
-        info!(seconds = startup_delay.0 as f64 / 1e6, "delaying startup");
-    }
     let (reports, reports_rx) = tokio::sync::mpsc::unbounded_channel();
-    let watchers = configure::spawn_watchers(&config, &mut configured.tracker, &reports, &awaited)?;
+    let setup = run::Setup {
+        file: args.file.clone(),
+        config_id: args.config_id.clone(),
+        handover_on_stop: args.handover_on_stop,
+        names: placement.names(),
+        namespace_override: placement.namespace_override.clone(),
+    };
+    let daemon = startup::assemble(config, source, setup, state, reports).await?;
     // The supervisor holds the file locked; the worker writes its pid in it.
     if let Some(p) = &placement.vrrp_pid_file {
         let pid = format!("{}\n", std::process::id());
         std::fs::write(p, pid).with_context(|| format!("pid file {}", p.display()))?;
     }
-    info!(instances = configured.instances.len(), config = %args.file.display(), "havipd started");
-    let daemon = run::Daemon {
-        instances: configured.instances,
-        tracker: configured.tracker,
-        netlink,
-        packets: packet_socket::PacketSender::new().context("packet socket for announcements")?,
-        state,
-        clock: clock::Clock::new(),
-        sock4,
-        sock6,
-        sock_ah,
-        dropped: run::Dropped::default(),
-        backlog: run::Backlog::default(),
-        outbox: None,
-        fifo,
-        accept_mode: accept_mode::AcceptMode::new(&config),
-        awaited,
-        pacer: pacing::Pacer::new(&config),
-        dumps: conf::dump_files::dump_files(&config, &conf::dump_files::tmp_dir()),
-        source,
-        setup: run::Setup {
-            file: args.file.clone(),
-            config_id: args.config_id.clone(),
-            handover_on_stop: args.handover_on_stop,
-            names: placement.names(),
-            namespace_override: placement.namespace_override.clone(),
-            startup_delay,
-        },
-        watchers,
-        notify_tasks: configured.notify_tasks,
-        reports,
-        sync_pending: Vec::new(),
-        events: Default::default(),
-        started: state_files::unix_now(),
-        systemd: systemd::Systemd::from_env(),
-        recorder: Default::default(),
-    };
+    info!(instances = daemon.node.len(), config = %args.file.display(), "havipd started");
     let inputs = run::Inputs {
         reports: reports_rx,
         calls,
         scrapes,
         deadline: deadline::Deadline::new().context("the event loop's timer")?,
     };
-    // The model is rebuilt from `source` when needed; it does not stay resident meanwhile.
-    drop(config);
     daemon.filter_sockets(&[])?;
     let result = run::run(daemon, inputs, signals).await;
     drop(control);

@@ -193,19 +193,6 @@ impl NotifyFifos {
     }
 }
 
-impl crate::run::Daemon {
-    /// Writes instance `k`'s effective priority to the FIFOs if it is no longer `before` and
-    /// the instance reports its priority changes.
-    pub fn report_priority(&mut self, k: usize, before: u8) {
-        let (name, r) = (&self.instances[k].name, &self.instances[k].router);
-        if r.effective_priority() != before {
-            let master = r.state() == vrrp::State::Master;
-            self.fifo
-                .priority_changed(name, master, r.effective_priority());
-        }
-    }
-}
-
 /// Opens one FIFO and starts its reader.
 fn open_one(conf: &NotifyFifoConf, global: &Global) -> Option<NotifyFifo> {
     let owner = match &conf.owner {

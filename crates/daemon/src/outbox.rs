@@ -2,16 +2,13 @@
 //! source address, interface and socket (AH instances' go by the AH socket) instead of one
 //! `sendmsg` per copy.
 
-use crate::adverts::{self, Copies};
+use crate::adverts::{self, Copies, Queued};
 use crate::instance::Instance;
 use crate::run::Daemon;
 use crate::sockets::VrrpSocket;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use vrrp::Family;
-
-/// An advert waiting for the batch to go: its instance, its priority and its copies.
-pub type Queued = (usize, u8, Copies);
 
 impl Daemon {
     /// The socket `inst`'s adverts go by (and its multicast group is joined on).
@@ -47,6 +44,7 @@ impl Daemon {
                 let end = at + copies.len();
                 adverts::account(
                     &mut self.instances[*k],
+                    self.node.router_mut(*k),
                     *priority,
                     copies,
                     &results[at..end],

@@ -3,11 +3,13 @@
 //! and removed ones stop (a master resigns), new and changed ones start.
 
 use crate::configure::{self, Configured};
+use crate::instance::Instance;
 use crate::run::Daemon;
-use crate::sockets::VrrpSocket;
 use anyhow::{Context, Result, anyhow};
 use conf::Severity;
 use conf::reader::MemoryFiles;
+use node::InstanceId;
+use node::reload::Plan;
 use tracing::{error, info};
 use vrrp::Family;
 
@@ -37,7 +39,7 @@ impl Daemon {
                 (false, m)
             }
         };
-        self.systemd.ready(self.instances.len());
+        self.systemd.ready(self.node.len());
         crate::sys::release_free_heap();
         ctl::ReloadOutcome {
             applied,
@@ -54,11 +56,11 @@ impl Daemon {
         self.filter_sockets(&new.instances)?;
         let watchers = configure::spawn_watchers(&cfg, &mut new.tracker, &self.reports, &awaited)?;
         self.awaited = awaited;
-        let old_pacer = std::mem::replace(&mut self.pacer, crate::pacing::Pacer::new(&cfg));
+        let pacer = node::pacing::Pacer::new(&cfg);
         self.dumps = conf::dump_files::dump_files(&cfg, &conf::dump_files::tmp_dir());
         self.fifo.reconfigure(&cfg);
         self.accept_mode.reconfigure(&cfg);
-        let (summary, kept) = self.switch_to(new, watchers).await;
+        let summary = self.switch_to(new, pacer, watchers).await;
         self.filter_sockets(&[])?;
         let vmac_bases = self
             .instances
@@ -67,8 +69,6 @@ impl Daemon {
             .map(|i| i.ifname.clone())
             .collect();
         crate::base_sysctls::restore_except(&vmac_bases);
-        self.pacer
-            .carry_over(old_pacer, |name| kept.iter().any(|k| k == name));
         Ok(summary)
     }
 
@@ -144,7 +144,7 @@ impl Daemon {
                 .iter()
                 .chain(also)
                 .filter(|i| i.family == family && (!ah || i.ah.is_some()))
-                .map(|i| i.router.config().vrid)
+                .map(|i| i.vrid)
                 .collect();
             sock.serve_only(&ours)
                 .with_context(|| format!("{family:?} VRRP socket filter"))?;
@@ -153,107 +153,82 @@ impl Daemon {
     }
 
     fn open_sockets(&mut self, new: &Configured) -> Result<()> {
-        let needs = |f: Family| new.instances.iter().any(|i| i.family == f);
-        if needs(Family::Ipv4) && self.sock4.is_none() {
-            self.sock4 = Some(VrrpSocket::open(Family::Ipv4).context("IPv4 VRRP socket")?);
-        }
-        if needs(Family::Ipv6) && self.sock6.is_none() {
-            self.sock6 = Some(VrrpSocket::open(Family::Ipv6).context("IPv6 VRRP socket")?);
-        }
-        if new.instances.iter().any(|i| i.ah.is_some()) && self.sock_ah.is_none() {
-            self.sock_ah = Some(VrrpSocket::open_ah().context("AH socket")?);
-        }
-        Ok(())
+        let mut sockets = [self.sock4.take(), self.sock6.take(), self.sock_ah.take()];
+        let opened = crate::startup::open_needed(&new.instances, &mut sockets);
+        [self.sock4, self.sock6, self.sock_ah] = sockets;
+        opened
     }
 
+    /// Switches to the `new` configuration: what it removes or changes stops, the node and the
+    /// instances take the new order (kept instances as they ran), what it adds or changes
+    /// starts and the kept instances learn what the new tracking says.
     async fn switch_to(
         &mut self,
         new: Configured,
+        pacer: node::pacing::Pacer,
         watchers: Vec<tokio::task::JoinHandle<()>>,
-    ) -> (String, Vec<String>) {
-        let unchanged = |old: &crate::instance::Instance| {
-            new.instances
-                .iter()
-                .any(|n| n.name == old.name && n.identity == old.identity)
-        };
+    ) -> String {
+        let plan = Plan::new(self.instances.len(), new.instances.len(), |old, n| {
+            let (old, n) = (&self.instances[old], &new.instances[n]);
+            old.name == n.name && old.identity == n.identity
+        });
         // Stop what goes away or changes, while the old tracking still describes it.
-        let mut stopped = 0;
-        for k in 0..self.instances.len() {
-            if !unchanged(&self.instances[k]) {
-                stopped += 1;
-                info!(instance = %self.instances[k].name, "removed or changed by the reload: stopping");
-                let vmac_reused = self.instances[k].vmac.as_ref().is_some_and(|v| {
-                    new.instances
-                        .iter()
-                        .any(|n| n.vmac.as_ref().is_some_and(|w| w.name == v.name))
-                });
-                if vmac_reused {
-                    self.instances[k].vmac = None;
-                }
-                self.stop_instance(k).await;
+        for &id in plan.stopped() {
+            info!(instance = %self.instances[id].name, "removed or changed by the reload: stopping");
+            let vmac_reused = self.instances[id].vmac.as_ref().is_some_and(|v| {
+                new.instances
+                    .iter()
+                    .any(|n| n.vmac.as_ref().is_some_and(|w| w.name == v.name))
+            });
+            if vmac_reused {
+                self.instances[id].vmac = None;
             }
+            self.stop_instance(id).await;
         }
         for w in self.watchers.drain(..) {
             w.abort();
         }
         self.watchers = watchers;
-        let mut old: Vec<Option<crate::instance::Instance>> = std::mem::take(&mut self.instances)
-            .into_iter()
-            .map(Some)
-            .collect();
-        let mut fresh = Vec::new();
-        for n in new.instances {
-            let kept = old.iter_mut().find(|o| {
-                o.as_ref()
-                    .is_some_and(|o| o.name == n.name && o.identity == n.identity)
-            });
-            match kept.and_then(Option::take) {
-                Some(mut o) => {
-                    o.adopt_auth(n.auth);
-                    let before = std::mem::replace(&mut o.ah, n.ah);
-                    o.adopt_ah(before.as_ref());
-                    self.instances.push(o);
-                }
-                None => {
-                    let mut n = n;
-                    let before = old.iter().flatten().find(|o| o.name == n.name);
-                    n.adopt_ah(before.and_then(|o| o.ah.as_ref()));
-                    fresh.push(self.instances.len());
-                    self.instances.push(n);
-                }
-            }
-        }
-        let mut tracker = new.tracker;
-        tracker.carry_over(&self.tracker);
-        self.tracker = tracker;
+        let running = std::mem::take(&mut self.instances).into_vec();
+        self.instances = plan
+            .arrange(running, new.instances, keep_instance, start_instance)
+            .into();
+        self.node.reload(&plan, new.members, new.tracker, pacer);
         // The queues of instances a reload did not keep have ended: forget them.
         self.notify_tasks.retain(|t| !t.is_finished());
         self.notify_tasks.extend(new.notify_tasks);
-        for k in 0..self.instances.len() {
-            if fresh.contains(&k) {
-                if let Err(e) = self.start_instance(k).await {
-                    error!("{e:#}");
-                }
-            } else {
-                self.retrack(k).await;
+        let started: Vec<InstanceId> = plan.started().collect();
+        for id in self.node.ids() {
+            if plan.keeps(id) {
+                self.retrack(id).await;
+            } else if let Err(e) = self.start_instance(id).await {
+                error!("{e:#}");
             }
         }
-        info!(
-            instances = self.instances.len(),
-            started = fresh.len(),
-            "reload done"
-        );
-        let kept = (0..self.instances.len())
-            .filter(|k| !fresh.contains(k))
-            .map(|k| self.instances[k].name.clone())
-            .collect();
-        let summary = format!(
-            "reloaded: {} instance(s) running, {} kept untouched, {} (re)started, {} stopped",
-            self.instances.len(),
-            self.instances.len() - fresh.len(),
-            fresh.len(),
-            stopped
-        );
-        (summary, kept)
+        let running = self.node.len();
+        info!(instances = running, started = started.len(), "reload done");
+        format!(
+            "reloaded: {running} instance(s) running, {} kept untouched, {} (re)started, {} stopped",
+            running - started.len(),
+            started.len(),
+            plan.stopped().len()
+        )
     }
+}
+
+/// A running instance the reload keeps, with the new configuration's `auth_hmac` keys and
+/// modes and AH key (the sequences and replay marks go on).
+fn keep_instance(mut old: Instance, new: Instance) -> Instance {
+    old.adopt_auth(new.auth);
+    let before = std::mem::replace(&mut old.ah, new.ah);
+    old.adopt_ah(before.as_ref());
+    old
+}
+
+/// A new or changed instance; a changed one's AH counter goes on from its running self
+/// (among the running instances not kept).
+fn start_instance(mut new: Instance, running: &[Option<Instance>]) -> Instance {
+    let before = running.iter().flatten().find(|o| o.name == new.name);
+    new.adopt_ah(before.and_then(|o| o.ah.as_ref()));
+    new
 }

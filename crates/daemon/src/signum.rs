@@ -31,3 +31,14 @@ mod tests {
         assert_eq!(super::number("nope"), None);
     }
 }
+
+/// Which dump a signal asked for.
+#[derive(Clone, Copy, Debug)]
+pub enum Dump {
+    /// SIGUSR1: keepalived.data.
+    Data,
+    /// SIGUSR2: keepalived.stats.
+    Stats,
+    /// SIGRTMIN+2: keepalived.json.
+    Json,
+}

@@ -5,10 +5,11 @@ use crate::control::Answer;
 use crate::instance::Instance;
 use crate::run::Daemon;
 use ctl::{InstanceStatus, PeerSeen, Reply, Request, Status, VipStatus};
+use node::InstanceId;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use tracing::info;
-use vrrp::{Action, Event, Family, Micros, State};
+use vrrp::{Event, Family, Micros, State};
 
 fn ms(m: Micros) -> f64 {
     m.0 as f64 / 1000.0
@@ -50,20 +51,17 @@ impl Daemon {
         Answer::Replies(vec![reply])
     }
 
-    fn find(&self, name: &str) -> Result<usize, Reply> {
-        self.instances
-            .iter()
-            .position(|i| i.name == name)
-            .ok_or_else(|| Reply::Error {
-                message: format!(
-                    "no instance `{name}`; the instances are: {}",
-                    self.instances
-                        .iter()
-                        .map(|i| i.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            })
+    fn find(&self, name: &str) -> Result<InstanceId, Reply> {
+        self.node.find(name).ok_or_else(|| Reply::Error {
+            message: format!(
+                "no instance `{name}`; the instances are: {}",
+                self.instances
+                    .iter()
+                    .map(|i| i.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })
     }
 
     async fn send_garp(&mut self, name: &str) -> Reply {
@@ -71,7 +69,7 @@ impl Daemon {
             Ok(k) => k,
             Err(e) => return e,
         };
-        let router = &self.instances[k].router;
+        let router = self.node.router(k);
         if router.state() != State::Master {
             return Reply::Error {
                 message: format!(
@@ -82,7 +80,7 @@ impl Daemon {
         }
         let repeat = router.config().garp.master_repeat.max(1);
         info!(instance = %name, repeat, "announcing on request");
-        self.apply(k, vec![Action::Announce { repeat }]).await;
+        self.announce(k, repeat);
         Reply::Done {
             message: format!(
                 "{name}: {repeat} round(s) of announcements for {} address(es)",
@@ -92,20 +90,20 @@ impl Daemon {
     }
 
     async fn maintenance(&mut self, on: bool, name: Option<String>) -> Reply {
-        let targets: Vec<usize> = match &name {
+        let targets: Vec<InstanceId> = match &name {
             Some(n) => match self.find(n) {
                 Ok(k) => vec![k],
                 Err(e) => return e,
             },
-            None => (0..self.instances.len()).collect(),
+            None => self.node.ids().collect(),
         };
         let mut lines = Vec::new();
         for k in targets {
-            let before = self.instances[k].router.state();
-            let was = self.instances[k].router.in_maintenance();
+            let before = self.node.router(k).state();
+            let was = self.node.router(k).in_maintenance();
             info!(instance = %self.instances[k].name, on, "maintenance requested");
             self.handle(k, Event::Maintenance(on)).await;
-            let i = &self.instances[k];
+            let (i, r) = (&self.instances[k], self.node.router(k));
             let what = match (was == on, on, before) {
                 (true, _, _) => "unchanged",
                 (false, true, State::Master) => {
@@ -119,8 +117,8 @@ impl Daemon {
                 i.name,
                 if on { "on" } else { "off" },
                 what,
-                i.router.state(),
-                i.router.effective_priority()
+                r.state(),
+                r.effective_priority()
             ));
         }
         Reply::Done {
@@ -134,15 +132,14 @@ impl Daemon {
         self.recorder.tasks = tokio::runtime::Handle::current()
             .metrics()
             .num_alive_tasks();
-        crate::metrics::render(&status, &self.recorder, &self.tracker.scripts())
+        crate::metrics::render(&status, &self.recorder, &self.node.tracker().scripts())
     }
 
     /// The whole status, now.
     pub async fn status(&self) -> Status {
         let mut instances = Vec::new();
-        for inst in &self.instances {
-            let k = instances.len();
-            instances.push(self.instance_status(k, inst).await);
+        for (id, inst) in self.instances.enumerate() {
+            instances.push(self.instance_status(id, inst).await);
         }
         Status {
             pid: std::process::id(),
@@ -153,8 +150,8 @@ impl Daemon {
         }
     }
 
-    async fn instance_status(&self, k: usize, inst: &Instance) -> InstanceStatus {
-        let r = &inst.router;
+    async fn instance_status(&self, id: InstanceId, inst: &Instance) -> InstanceStatus {
+        let r = self.node.router(id);
         let cfg = r.config();
         let mi = r.master_interval();
         let p = r.effective_priority();
@@ -215,15 +212,15 @@ impl Daemon {
             )),
             since_last_advert_ms: inst.last_advert.map(|t| t.elapsed().as_secs_f64() * 1000.0),
             last_transition: inst.last_transition.clone(),
-            vips: self.vip_status(inst).await,
-            trackers: self.tracker.objects(k),
+            vips: self.vip_status(inst, r).await,
+            trackers: self.node.tracker().objects(id.index()),
             counters,
         }
     }
 
     /// Each virtual address and whether the kernel has it on its interface now.
-    async fn vip_status(&self, inst: &Instance) -> Vec<VipStatus> {
-        let expected = inst.router.state() == State::Master || inst.router.handing_over();
+    async fn vip_status(&self, inst: &Instance, r: &vrrp::Router) -> Vec<VipStatus> {
+        let expected = r.state() == State::Master || r.handing_over();
         let mut on: BTreeMap<u32, Vec<(IpAddr, u8)>> = BTreeMap::new();
         let mut out = Vec::new();
         for (v, index) in inst.vips.iter().chain(&inst.excluded) {

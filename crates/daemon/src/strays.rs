@@ -5,7 +5,7 @@
 //! nothing, and every packet is still counted: those the counter's full queue dropped too, from
 //! the kernel's own count.
 
-use crate::sockets::{RecvBuffer, RecvError, configured, recv_batch};
+use crate::raw_packets::{RecvBuffer, RecvError, configured, recv_batch};
 use crate::vrid_filter::{Side, compiled, program};
 use socket2::Socket;
 use std::collections::BTreeSet;

@@ -192,6 +192,13 @@ fn keepalived_families(e: &mut Exposition, s: &Status, scripts: &[(String, bool)
 }
 
 fn havip_families(e: &mut Exposition, s: &Status, rec: &Recorder) {
+    havip_loop_families(e, rec);
+    havip_instance_families(e, s);
+    havip_drop_families(e, s);
+}
+
+/// What the event loop records: tasks, transitions, advert gaps, timer lateness.
+fn havip_loop_families(e: &mut Exposition, rec: &Recorder) {
     e.family(
         "havip_tasks",
         "gauge",
@@ -226,6 +233,10 @@ fn havip_families(e: &mut Exposition, s: &Status, rec: &Recorder) {
         "How late the event loop handled due timers",
     );
     e.histogram("havip_timer_lateness_seconds", &[], &rec.timer_lateness);
+}
+
+/// Per instance: addresses present, send errors, priority, maintenance, tracked objects.
+fn havip_instance_families(e: &mut Exposition, s: &Status) {
     e.per_vip(
         s,
         (
@@ -274,6 +285,10 @@ fn havip_families(e: &mut Exposition, s: &Status, rec: &Recorder) {
             e.sample("havip_tracker_up", &l, flag(t.ok));
         }
     }
+}
+
+/// Packets dropped before an instance, and adverts authentication refused.
+fn havip_drop_families(e: &mut Exposition, s: &Status) {
     e.family(
         "havip_dropped_packets_total",
         "counter",

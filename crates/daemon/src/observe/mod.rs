@@ -50,7 +50,7 @@ pub enum Observation {
         /// The watcher that saw it (reports of a watcher replaced by a reload are ignored).
         source: u64,
         /// What crossed.
-        crossing: crate::tracking::processes::Crossing,
+        crossing: node::tracking::processes::Crossing,
     },
 }
 

@@ -12,9 +12,9 @@
 
 use super::proc_connector::{Connector, ProcEvent, Received};
 use super::{Observation, Reports};
-use crate::tracking::processes::{Crossing, ProcessTable, Seen};
 use conf::model::TrackProcess;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use node::tracking::processes::{Crossing, ProcessTable, Seen};
 use std::io::Read;
 use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;

@@ -104,59 +104,7 @@ impl Tracker {
         t.groups = vec![Vec::new(); cfg.sync_groups.len()];
         for (k, inst) in instances.iter().enumerate() {
             let group = member_of(&inst.name);
-            // keepalived zeroes members' weights unless the group says otherwise.
-            let weighted = group.is_none_or(|g| cfg.sync_groups[g].tracking_weight());
-            let mut items = Vec::new();
-            let mut push = |object: Object, r: &TrackRef, default: Weight| {
-                let weight = if weighted {
-                    r.weight.unwrap_or(default.value)
-                } else {
-                    0
-                };
-                items.push(Item {
-                    object,
-                    weight,
-                    // keepalived: `weight N` alone keeps the definition's `reverse`.
-                    reverse: r.reverse.unwrap_or(default.reverse),
-                });
-            };
-            let group_refs = group.map(|g| &cfg.sync_groups[g]);
-            let interfaces = inst
-                .track_interfaces
-                .iter()
-                .chain(group_refs.iter().flat_map(|g| &g.track_interfaces));
-            for r in interfaces {
-                push(Object::Interface(r.name.clone()), r, Weight::default());
-            }
-            let scripts = inst
-                .track_scripts
-                .iter()
-                .chain(group_refs.iter().flat_map(|g| &g.track_scripts));
-            for r in scripts {
-                if let Some(s) = cfg.scripts.get(&r.name) {
-                    push(Object::Script(r.name.clone()), r, s.weight());
-                }
-            }
-            for r in &inst.track_files {
-                if let Some(f) = cfg.track_files.get(&r.name) {
-                    push(Object::File(r.name.clone()), r, f.file_weight());
-                }
-            }
-            let processes = inst
-                .track_processes
-                .iter()
-                .chain(group_refs.iter().flat_map(|g| &g.track_processes));
-            let mut seen = Vec::new();
-            for r in processes {
-                // keepalived ignores a process listed twice.
-                if seen.contains(&&r.name) {
-                    continue;
-                }
-                seen.push(&r.name);
-                if let Some(p) = cfg.track_processes.get(&r.name) {
-                    push(Object::Process(r.name.clone()), r, p.weight);
-                }
-            }
+            let items = items(cfg, inst, group.map(|g| &cfg.sync_groups[g]));
             if let Some(g) = group {
                 t.groups[g].push(k);
             }
@@ -431,6 +379,64 @@ impl Tracker {
             None => Vec::new(),
         }
     }
+}
+
+/// What instance `inst` (a member of `group_refs`, if any) tracks, with the weights and
+/// `reverse` that apply to it.
+fn items(cfg: &Config, inst: &Instance, group_refs: Option<&conf::model::SyncGroup>) -> Vec<Item> {
+    // keepalived zeroes members' weights unless the group says otherwise.
+    let weighted = group_refs.is_none_or(|g| g.tracking_weight());
+    let mut items = Vec::new();
+    let mut push = |object: Object, r: &TrackRef, default: Weight| {
+        let weight = if weighted {
+            r.weight.unwrap_or(default.value)
+        } else {
+            0
+        };
+        items.push(Item {
+            object,
+            weight,
+            // keepalived: `weight N` alone keeps the definition's `reverse`.
+            reverse: r.reverse.unwrap_or(default.reverse),
+        });
+    };
+    let interfaces = inst
+        .track_interfaces
+        .iter()
+        .chain(group_refs.iter().flat_map(|g| &g.track_interfaces));
+    for r in interfaces {
+        push(Object::Interface(r.name.clone()), r, Weight::default());
+    }
+    let scripts = inst
+        .track_scripts
+        .iter()
+        .chain(group_refs.iter().flat_map(|g| &g.track_scripts));
+    for r in scripts {
+        if let Some(s) = cfg.scripts.get(&r.name) {
+            push(Object::Script(r.name.clone()), r, s.weight());
+        }
+    }
+    for r in &inst.track_files {
+        if let Some(f) = cfg.track_files.get(&r.name) {
+            push(Object::File(r.name.clone()), r, f.file_weight());
+        }
+    }
+    let processes = inst
+        .track_processes
+        .iter()
+        .chain(group_refs.iter().flat_map(|g| &g.track_processes));
+    let mut seen = Vec::new();
+    for r in processes {
+        // keepalived ignores a process listed twice.
+        if seen.contains(&&r.name) {
+            continue;
+        }
+        seen.push(&r.name);
+        if let Some(p) = cfg.track_processes.get(&r.name) {
+            push(Object::Process(r.name.clone()), r, p.weight);
+        }
+    }
+    items
 }
 
 /// The priority change a weighted interface or script makes now (0 for unweighted ones).
