@@ -135,6 +135,20 @@ fn with_dont_respawn_a_dead_worker_stops_havipd() {
 }
 
 /// Sends SIGHUP, SIGUSR1 and SIGUSR2 in turn, one every `every`, to `pid` until `stop`.
+/// Whether process `pid` is havipd with SIGHUP blocked on its main thread (`SigBlk` of
+/// /proc/PID/status, a hex mask whose bit n-1 is signal n).
+fn holds_sighup(pid: u32) -> bool {
+    let execd = std::fs::read_link(format!("/proc/{pid}/exe"))
+        .is_ok_and(|p| p.to_string_lossy().contains("havipd"));
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let blocked = status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigBlk:"))
+        .and_then(|m| u64::from_str_radix(m.trim(), 16).ok())
+        .unwrap_or(0);
+    execd && blocked & (1 << (libc::SIGHUP - 1)) != 0
+}
+
 fn pelt(pid: u32, every: Duration, stop: std::sync::Arc<std::sync::atomic::AtomicBool>) {
     let signals = [
         nix::sys::signal::Signal::SIGHUP,
@@ -160,12 +174,11 @@ fn signals_at_any_moment_never_kill_it() {
     lab.host("a", &["10.7.0.1/24"]);
     lab.havipd("a", "a", &instance("VI_1", 62, 100, VIP, ""));
     let pid = lab.pid("a");
-    // From the moment havipd is exec'd (before that, the pid is `ip netns exec`'s).
-    let execd = wait_until(Duration::from_secs(2), || {
-        std::fs::read_link(format!("/proc/{pid}/exe"))
-            .is_ok_and(|p| p.to_string_lossy().contains("havipd"))
-    });
-    assert!(execd.is_some());
+    // From main's first line, which holds the signals (before it, in the exec and the dynamic
+    // loader, a signal's default action ends any program, keepalived as well): the moment the
+    // main thread's blocked set holds SIGHUP.
+    let held = wait_until(Duration::from_secs(2), || holds_sighup(pid));
+    assert!(held.is_some(), "havipd never held its signals");
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let pelter = {
         let stop = stop.clone();
