@@ -1,13 +1,11 @@
-//! Fuzzes the advert decoder, the IP header view and the AH opener and checker: no input may
+//! VRRP packets without a trailer (plain, and inside AH): the advert decoder, the IP header view and the AH opener and checker: no input may
 //! panic, and whatever decodes must re-encode to bytes that decode to the same advert; what an
 //! AH packet carries, sealed again with our key, must open and verify.
-#![no_main]
-
-use libfuzzer_sys::fuzz_target;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use vrrp::{Advert, PacketAddrs};
 
-fuzz_target!(|data: &[u8]| {
+/// Decodes `data` as an IP packet, an AH packet, and a VRRP payload.
+pub fn run(data: &[u8]) {
     if let Ok((header, payload)) = vrrp::ip::parse(data) {
         check(payload, &header.addrs);
     }
@@ -31,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
         _ => return,
     };
     check(payload, &addrs);
-});
+}
 
 fn check(payload: &[u8], addrs: &PacketAddrs) {
     if let Ok(decoded) = Advert::decode(payload, addrs) {
