@@ -8,7 +8,7 @@
 //! removed afterwards.
 
 use lab::ovn::{Fabric, TOOLS};
-use lab::shell::sh;
+use lab::shell::{run, sh};
 use ovsdb::{Client, MonitorRequest};
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
@@ -116,7 +116,7 @@ async fn claimed(m: &mut ovsdb::Monitor, parent: &str) -> Instant {
 }
 
 fn pings(prefix: &str) -> bool {
-    sh(&format!("ip netns exec {prefix}c ping -c 1 -W 1 {VIP}")).is_ok()
+    run(&["ip", "netns", "exec", &format!("{prefix}c"), "ping", "-c", "1", "-W", "1", VIP]).is_ok()
 }
 
 #[test]
@@ -133,11 +133,12 @@ fn a_garp_moves_the_virtual_port_between_chassis_and_the_client_follows() {
         ("c", 0, "02:00:00:00:01:0c", "10.0.1.20"),
     ] {
         let ns = format!("{prefix}{host}");
-        sh(&format!("ip netns add {ns} && ip -n {ns} link set lo up")).expect("ns");
+        run(&["ip", "netns", "add", &ns]).expect("ns");
+        run(&["ip", "-n", &ns, "link", "set", "lo", "up"]).expect("lo");
         fabric
             .plug(k, &ns, m, &format!("eni-{host}"))
             .expect("plug");
-        sh(&format!("ip -n {ns} addr add {ip}/24 dev eth0")).expect("address");
+        run(&["ip", "-n", &ns, "addr", "add", &format!("{ip}/24"), "dev", "eth0"]).expect("address");
     }
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let (_sb, mut m) = rt.block_on(async {
@@ -156,19 +157,21 @@ fn a_garp_moves_the_virtual_port_between_chassis_and_the_client_follows() {
     });
     // Wait for the ports to be bound and the flows installed (the client reaches a).
     let ready =
-        (0..100).any(|_| sh(&format!("ip netns exec {prefix}c ping -c 1 -W 1 10.0.1.10")).is_ok());
+        (0..100).any(|_| {
+            run(&["ip", "netns", "exec", &format!("{prefix}c"), "ping", "-c", "1", "-W", "1", "10.0.1.10"]).is_ok()
+        });
     assert!(
         ready,
         "the client never reached a (see {})",
         fabric.dir.display()
     );
-    sh(&format!("ip -n {prefix}a addr add {VIP}/32 dev eth0")).expect("vip on a");
+    vip(&prefix, "a", "add").expect("vip on a");
     let sent = garp(&format!("{prefix}a"), "02:00:00:00:01:0a");
     let to_a = rt.block_on(claimed(&mut m, "eni-a")) - sent;
     assert!(pings(&prefix), "the client cannot reach the VIP on a");
     // Failover: the VIP moves to b, on the other chassis.
-    sh(&format!("ip -n {prefix}a addr del {VIP}/32 dev eth0")).expect("vip off a");
-    sh(&format!("ip -n {prefix}b addr add {VIP}/32 dev eth0")).expect("vip on b");
+    vip(&prefix, "a", "del").expect("vip off a");
+    vip(&prefix, "b", "add").expect("vip on b");
     let sent = garp(&format!("{prefix}b"), "02:00:00:00:01:0b");
     let to_b = rt.block_on(claimed(&mut m, "eni-b")) - sent;
     let reached = (0..20).any(|_| pings(&prefix));
@@ -185,8 +188,8 @@ fn a_garp_moves_the_virtual_port_between_chassis_and_the_client_follows() {
     // claims nothing (OVN still has b, and so must the API); once the controller is back, the
     // holder's next announcement is claimed.
     fabric.kill("ch0-controller");
-    sh(&format!("ip -n {prefix}b addr del {VIP}/32 dev eth0")).expect("vip off b");
-    sh(&format!("ip -n {prefix}a addr add {VIP}/32 dev eth0")).expect("vip on a");
+    vip(&prefix, "b", "del").expect("vip off b");
+    vip(&prefix, "a", "add").expect("vip on a");
     garp(&format!("{prefix}a"), "02:00:00:00:01:0a");
     let early = rt.block_on(async {
         tokio::time::timeout(Duration::from_secs(1), claimed(&mut m, "eni-a")).await
@@ -208,4 +211,10 @@ fn a_garp_moves_the_virtual_port_between_chassis_and_the_client_follows() {
     drop(fabric);
     let left = sh("ip netns list").expect("netns");
     assert!(!left.contains(&prefix), "namespaces left: {left}");
+}
+
+/// `ip -n <prefix><host> addr add|del VIP/32 dev eth0`.
+fn vip(prefix: &str, host: &str, op: &str) -> anyhow::Result<String> {
+    let ns = format!("{prefix}{host}");
+    run(&["ip", "-n", &ns, "addr", op, &format!("{VIP}/32"), "dev", "eth0"])
 }
