@@ -101,7 +101,7 @@ pub struct Args {
 #[derive(Subcommand)]
 enum VpcCommand {
     /// Serve the cloud-compatible API (POST /), the console (GET /) and /internal/*.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Forward frames between the servers' ports of a switch namespace with the VPC's rules.
     Dataplane(DataplaneArgs),
 }
@@ -334,9 +334,9 @@ fn with_ssl_files(
         _ => None,
     };
     match files {
-        None if nb.is_ssl() || sb.is_ssl() => anyhow::bail!(
-            "an ssl: database needs --private-key, --certificate and --ca-cert"
-        ),
+        None if nb.is_ssl() || sb.is_ssl() => {
+            anyhow::bail!("an ssl: database needs --private-key, --certificate and --ca-cert")
+        }
         None => Ok((nb, sb)),
         Some(_) if !nb.is_ssl() && !sb.is_ssl() => {
             anyhow::bail!("--private-key, --certificate and --ca-cert go with ssl: databases")

@@ -26,7 +26,11 @@ impl Drop for SslDb {
 fn ssl_db(dir: &Path, db: &str, key: &Path, cert: &Path, ca: &Path) -> SslDb {
     let file = dir.join(format!("{db}.db"));
     let schema = format!("/usr/share/ovn/ovn-{db}.ovsschema");
-    let made = Command::new("ovsdb-tool").arg("create").arg(&file).arg(&schema).status();
+    let made = Command::new("ovsdb-tool")
+        .arg("create")
+        .arg(&file)
+        .arg(&schema)
+        .status();
     assert!(made.is_ok_and(|s| s.success()), "ovsdb-tool create {db}");
     let port = common::free_port();
     let child = Command::new("ovsdb-server")
@@ -35,8 +39,14 @@ fn ssl_db(dir: &Path, db: &str, key: &Path, cert: &Path, ca: &Path) -> SslDb {
         .arg(format!("--private-key={}", key.display()))
         .arg(format!("--certificate={}", cert.display()))
         .arg(format!("--ca-cert={}", ca.display()))
-        .arg(format!("--unixctl={}", dir.join(format!("{db}.ctl")).display()))
-        .arg(format!("--log-file={}", dir.join(format!("{db}.log")).display()))
+        .arg(format!(
+            "--unixctl={}",
+            dir.join(format!("{db}.ctl")).display()
+        ))
+        .arg(format!(
+            "--log-file={}",
+            dir.join(format!("{db}.log")).display()
+        ))
         .arg("--no-chdir")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -44,7 +54,10 @@ fn ssl_db(dir: &Path, db: &str, key: &Path, cert: &Path, ca: &Path) -> SslDb {
         .expect("ovsdb-server");
     let deadline = Instant::now() + Duration::from_secs(10);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "ovsdb-server {db} never listened");
+        assert!(
+            Instant::now() < deadline,
+            "ovsdb-server {db} never listened"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     SslDb { child, port }
@@ -61,7 +74,11 @@ fn pki(dir: &Path, names: &[&str]) -> PathBuf {
             .current_dir(dir)
             .output()
             .expect("ovs-pki");
-        assert!(out.status.success(), "ovs-pki {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "ovs-pki {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     };
     run(&["init"]);
     for name in names {
@@ -72,12 +89,21 @@ fn pki(dir: &Path, names: &[&str]) -> PathBuf {
 
 #[test]
 fn serve_drives_ovn_over_ssl_and_refuses_a_database_another_ca_signed() {
-    let tools = ["ovsdb-server", "ovsdb-tool", "ovs-pki", "openssl", "ovn-nbctl"];
+    let tools = [
+        "ovsdb-server",
+        "ovsdb-tool",
+        "ovs-pki",
+        "openssl",
+        "ovn-nbctl",
+    ];
     if hostcheck::skip_reason("vpc serve over ssl:", &tools).is_some() {
         return;
     }
     if !Path::new("/usr/share/ovn/ovn-nb.ovsschema").exists() {
-        hostcheck::skip("vpc serve over ssl:", "OVN's schemas are missing (.ci/run installs ovn-central)");
+        hostcheck::skip(
+            "vpc serve over ssl:",
+            "OVN's schemas are missing (.ci/run installs ovn-central)",
+        );
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
@@ -88,28 +114,58 @@ fn serve_drives_ovn_over_ssl_and_refuses_a_database_another_ca_signed() {
     let file = |n: &str| d.join("ours").join(n);
     let nb = ssl_db(d, "nb", &file("db-privkey.pem"), &file("db-cert.pem"), &ca);
     let sb = ssl_db(d, "sb", &file("db-privkey.pem"), &file("db-cert.pem"), &ca);
-    let (nb_addr, sb_addr) = (format!("ssl:127.0.0.1:{}", nb.port), format!("ssl:127.0.0.1:{}", sb.port));
+    let (nb_addr, sb_addr) = (
+        format!("ssl:127.0.0.1:{}", nb.port),
+        format!("ssl:127.0.0.1:{}", sb.port),
+    );
     let (key, cert) = (file("serve-privkey.pem"), file("serve-cert.pem"));
     let flags = |ca: &Path| -> Vec<String> {
-        ["--backend", "ovn", "--ovn-nb", &nb_addr, "--ovn-sb", &sb_addr]
-            .iter()
-            .map(|s| s.to_string())
-            .chain(["--private-key".into(), key.display().to_string()])
-            .chain(["--certificate".into(), cert.display().to_string()])
-            .chain(["--ca-cert".into(), ca.display().to_string()])
-            .collect()
+        [
+            "--backend",
+            "ovn",
+            "--ovn-nb",
+            &nb_addr,
+            "--ovn-sb",
+            &sb_addr,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .chain(["--private-key".into(), key.display().to_string()])
+        .chain(["--certificate".into(), cert.display().to_string()])
+        .chain(["--ca-cert".into(), ca.display().to_string()])
+        .collect()
     };
     // Without the files, and with another CA: refused at start, naming why.
-    let out = serve_once(d, &["--backend", "ovn", "--ovn-nb", &nb_addr, "--ovn-sb", &sb_addr]);
-    assert!(out.contains("--private-key, --certificate and --ca-cert"), "{out}");
+    let out = serve_once(
+        d,
+        &[
+            "--backend",
+            "ovn",
+            "--ovn-nb",
+            &nb_addr,
+            "--ovn-sb",
+            &sb_addr,
+        ],
+    );
+    assert!(
+        out.contains("--private-key, --certificate and --ca-cert"),
+        "{out}"
+    );
     let wrong = flags(&other_ca);
     let out = serve_once(d, &wrong.iter().map(String::as_str).collect::<Vec<_>>());
-    assert!(out.contains(&nb_addr) && out.contains("UnknownIssuer"), "{out}");
+    assert!(
+        out.contains(&nb_addr) && out.contains("UnknownIssuer"),
+        "{out}"
+    );
     // With them: the API's VPC and subnet become OVN's router and switch.
     let right = flags(&ca);
     let server = start_with(d, &right.iter().map(String::as_str).collect::<Vec<_>>());
-    let vpc = call(&server.host, "CreateVpc", &json!({"VpcName": "v", "CidrBlock": "10.0.0.0/16"}))
-        .expect("CreateVpc")["Vpc"]["VpcId"]
+    let vpc = call(
+        &server.host,
+        "CreateVpc",
+        &json!({"VpcName": "v", "CidrBlock": "10.0.0.0/16"}),
+    )
+    .expect("CreateVpc")["Vpc"]["VpcId"]
         .clone();
     call(
         &server.host,
@@ -126,7 +182,11 @@ fn serve_drives_ovn_over_ssl_and_refuses_a_database_another_ca_signed() {
         .output()
         .expect("ovn-nbctl");
     let shown = String::from_utf8_lossy(&nbctl.stdout);
-    assert!(nbctl.status.success() && shown.contains("switch"), "{shown}{}", String::from_utf8_lossy(&nbctl.stderr));
+    assert!(
+        nbctl.status.success() && shown.contains("switch"),
+        "{shown}{}",
+        String::from_utf8_lossy(&nbctl.stderr)
+    );
     drop(server);
 }
 

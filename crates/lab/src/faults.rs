@@ -56,10 +56,12 @@ pub fn loss(ns: &str, percent: u8) -> Result<()> {
 /// Delays outgoing packets on `iface` (tc netem).
 pub fn delay(ns: &str, iface: &str, ms: u32) -> Result<()> {
     let delay = format!("{ms}ms");
-    let netem = ["tc", "qdisc", "replace", "dev", iface, "root", "netem", "delay", &delay];
+    let netem = [
+        "tc", "qdisc", "replace", "dev", iface, "root", "netem", "delay", &delay,
+    ];
     run_in(ns, &netem)
-    .map(|_| ())
-    .context("tc netem (this kernel may lack sch_netem)")
+        .map(|_| ())
+        .context("tc netem (this kernel may lack sch_netem)")
 }
 
 /// Removes loss and delay.
@@ -94,7 +96,10 @@ pub fn kill_all_in(ns: &str, keep: &[u32]) {
 /// parent's death, so nothing resigns).
 pub fn kill_all_at_once(ns: &str, keep: &[u32]) {
     let pids = others_in(ns, keep);
-    for sig in [nix::sys::signal::Signal::SIGSTOP, nix::sys::signal::Signal::SIGKILL] {
+    for sig in [
+        nix::sys::signal::Signal::SIGSTOP,
+        nix::sys::signal::Signal::SIGKILL,
+    ] {
         for &pid in &pids {
             let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), sig);
         }
@@ -116,7 +121,13 @@ pub fn netem_available() -> bool {
     let ns = format!("hvlnetem{}", std::process::id());
     let ok = run(&["ip", "netns", "add", &ns]).is_ok()
         && run(&["ip", "-n", &ns, "link", "set", "lo", "up"]).is_ok()
-        && run_in(&ns, &["tc", "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms"]).is_ok();
+        && run_in(
+            &ns,
+            &[
+                "tc", "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms",
+            ],
+        )
+        .is_ok();
     let _ = run(&["ip", "netns", "del", &ns]);
     ok
 }

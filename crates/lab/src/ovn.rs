@@ -177,7 +177,10 @@ impl Fabric {
         let ns = self.chassis_ns(k);
         let ul = self.underlay();
         let ip = tunnel_ip(k);
-        let (u, v) = (format!("{}u{k}", self.prefix), format!("{}v{k}", self.prefix));
+        let (u, v) = (
+            format!("{}u{k}", self.prefix),
+            format!("{}v{k}", self.prefix),
+        );
         run(&["ip", "netns", "add", &ns])?;
         run(&["ip", "-n", &ns, "link", "set", "lo", "up"])?;
         run(&["ip", "link", "add", &u, "type", "veth", "peer", "name", &v])?;
@@ -204,8 +207,17 @@ impl Fabric {
         self.vsctl(
             k,
             &[
-                "add-br", "br-phy", "--", "set", "bridge", "br-phy", "datapath_type=netdev", "--",
-                "add-port", "br-phy", "u0",
+                "add-br",
+                "br-phy",
+                "--",
+                "set",
+                "bridge",
+                "br-phy",
+                "datapath_type=netdev",
+                "--",
+                "add-port",
+                "br-phy",
+                "u0",
             ],
         )?;
         let addr = format!("{ip}/16");
@@ -258,11 +270,18 @@ impl Fabric {
     /// Waits until every chassis has registered in the southbound database.
     fn wait_for_chassis(&self) -> Result<()> {
         let db = format!("--db=unix:{}", self.path("sb.sock"));
-        let list = ["ovn-sbctl", "--timeout=5", &db, "--bare", "--columns=name", "list", "Chassis"];
+        let list = [
+            "ovn-sbctl",
+            "--timeout=5",
+            &db,
+            "--bare",
+            "--columns=name",
+            "list",
+            "Chassis",
+        ];
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            let listed =
-                run(&list).unwrap_or_default();
+            let listed = run(&list).unwrap_or_default();
             let missing = (0..self.chassis).find(|k| !listed.contains(&self.chassis_name(*k)));
             match missing {
                 None => return Ok(()),
@@ -306,7 +325,16 @@ impl Fabric {
         let id = format!("external_ids:iface-id={iface_id}");
         self.vsctl(
             k,
-            &["add-port", "br-int", port, "--", "set", "interface", port, &id],
+            &[
+                "add-port",
+                "br-int",
+                port,
+                "--",
+                "set",
+                "interface",
+                port,
+                &id,
+            ],
         )?;
         Ok(())
     }
@@ -322,8 +350,22 @@ impl Fabric {
         self.vsctl(
             k,
             &[
-                "add-br", "br-pub", "--", "set", "bridge", "br-pub", "datapath_type=netdev", "--",
-                "add-port", "br-pub", port, "--", "set", "open", ".", &mapping,
+                "add-br",
+                "br-pub",
+                "--",
+                "set",
+                "bridge",
+                "br-pub",
+                "datapath_type=netdev",
+                "--",
+                "add-port",
+                "br-pub",
+                port,
+                "--",
+                "set",
+                "open",
+                ".",
+                &mapping,
             ],
         )?;
         Ok(())

@@ -307,8 +307,14 @@ fn assemble(read: &[Read], facts: &[Facts], flags: &Path, problems: &mut Vec<Str
             }),
         };
         if let Err(why) = lab_interface_name(&host.iface) {
-            let at = f.iface.as_ref().map_or(r.path.display().to_string(), |(_, l)| l.to_string());
-            problems.push(format!("{at}: interface `{}` {why}", host.iface.escape_debug()));
+            let at = f
+                .iface
+                .as_ref()
+                .map_or(r.path.display().to_string(), |(_, l)| l.to_string());
+            problems.push(format!(
+                "{at}: interface `{}` {why}",
+                host.iface.escape_debug()
+            ));
         }
         let flag = flags.join(format!("{}.fail", host.name));
         let config = lab_scripts(r, &flag, &mut notes);
@@ -489,26 +495,6 @@ pub fn swap_argument(line: &str, col: usize, with: &str) -> Option<String> {
     Some(format!("{head}{with}{tail}"))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_argument_after_a_keyword_is_swapped_quoted_or_not() {
-        let quoted = "    script \"/usr/bin/killall -0 haproxy\"   # check";
-        assert_eq!(
-            swap_argument(quoted, 4, "/bin/true").as_deref(),
-            Some("    script /bin/true   # check")
-        );
-        let bare = "notify_master /x.sh root }";
-        assert_eq!(
-            swap_argument(bare, 0, "/bin/true").as_deref(),
-            Some("notify_master /bin/true root }")
-        );
-        assert_eq!(swap_argument("script", 0, "x"), None);
-    }
-}
-
 /// Whether the lab can make an interface named `name` (the configs' `interface`): 1-15 of
 /// ASCII letters, digits, `_`, `-` and `.`, not starting with `-`, and not `.` or `..`. A name
 /// reaches `ip` as one argument, never a shell; this keeps it from reading as an option too.
@@ -528,5 +514,25 @@ pub fn lab_interface_name(name: &str) -> Result<(), String> {
             c.escape_debug()
         )),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_argument_after_a_keyword_is_swapped_quoted_or_not() {
+        let quoted = "    script \"/usr/bin/killall -0 haproxy\"   # check";
+        assert_eq!(
+            swap_argument(quoted, 4, "/bin/true").as_deref(),
+            Some("    script /bin/true   # check")
+        );
+        let bare = "notify_master /x.sh root }";
+        assert_eq!(
+            swap_argument(bare, 0, "/bin/true").as_deref(),
+            Some("notify_master /bin/true root }")
+        );
+        assert_eq!(swap_argument("script", 0, "x"), None);
     }
 }

@@ -59,7 +59,9 @@ pub fn check_id(id: &str) -> Result<()> {
             .bytes()
             .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase());
     if !ok {
-        bail!("`{id}` is not a lab id (1-8 lowercase letters and digits, as `havip lab up` prints)");
+        bail!(
+            "`{id}` is not a lab id (1-8 lowercase letters and digits, as `havip lab up` prints)"
+        );
     }
     Ok(())
 }

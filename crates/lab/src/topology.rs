@@ -205,7 +205,16 @@ impl Topology {
         run(&["ip", "-n", sw, "link", "set", "lo", "up"])?;
         if bridge {
             run(&[
-                "ip", "-n", sw, "link", "add", "br0", "type", "bridge", "mcast_snooping", "0",
+                "ip",
+                "-n",
+                sw,
+                "link",
+                "add",
+                "br0",
+                "type",
+                "bridge",
+                "mcast_snooping",
+                "0",
             ])?;
             run(&["ip", "-n", sw, "link", "set", "br0", "up"])?;
         }
@@ -244,7 +253,9 @@ impl Topology {
                 .addr
                 .rsplit_once('.')
                 .map_or(String::new(), |(n, _)| format!("{n}.1"));
-            run(&["ip", "-n", ns, "route", "add", "default", "via", &gw, "dev", "eth0"])?;
+            run(&[
+                "ip", "-n", ns, "route", "add", "default", "via", &gw, "dev", "eth0",
+            ])?;
         }
         Ok(())
     }
@@ -256,7 +267,9 @@ impl Topology {
         let (x, y) = (format!("{p}x"), format!("{p}y"));
         run(&["ip", "netns", "add", ns])?;
         run(&["ip", "link", "add", &x, "type", "veth", "peer", "name", &y])?;
-        run(&["ip", "link", "set", &x, "netns", ns, "name", dev, "address", mac])?;
+        run(&[
+            "ip", "link", "set", &x, "netns", ns, "name", dev, "address", mac,
+        ])?;
         run(&["ip", "link", "set", &y, "netns", sw])?;
         let mut set = vec!["ip", "-n", sw, "link", "set", y.as_str()];
         set.extend_from_slice(mode);
@@ -296,7 +309,16 @@ impl Topology {
         let node = self.add_outside(name, addr)?;
         if self.bridge {
             let port = self.port_of(&node);
-            run(&["ip", "-n", &self.switch, "link", "set", &port, "master", "br0"])?;
+            run(&[
+                "ip",
+                "-n",
+                &self.switch,
+                "link",
+                "set",
+                &port,
+                "master",
+                "br0",
+            ])?;
         }
         Ok(node)
     }

@@ -50,7 +50,16 @@ fn a_hostile_interface_name_is_refused_at_its_place_in_the_config() {
     for ok in ["eth0", "bond0.100", "veth_a-1"] {
         assert!(lab::placement::lab_interface_name(ok).is_ok(), "{ok}");
     }
-    for bad in ["", "-n", "..", "a b", "a/b", "a:b", "a$(id)", "sixteen_chars_xx"] {
+    for bad in [
+        "",
+        "-n",
+        "..",
+        "a b",
+        "a/b",
+        "a:b",
+        "a$(id)",
+        "sixteen_chars_xx",
+    ] {
         assert!(lab::placement::lab_interface_name(bad).is_err(), "{bad:?}");
     }
     let _ = std::fs::remove_dir_all(dir);
@@ -72,7 +81,12 @@ fn hostile_names_given_to_the_lab_run_nothing() {
         v6: None,
     };
     let hostile = format!("a;touch {};true", m.display());
-    let made = Topology::up_hosts(&test_id(1), &[spec("a", &hostile, 5)], &spec("c", "eth0", 100), true);
+    let made = Topology::up_hosts(
+        &test_id(1),
+        &[spec("a", &hostile, 5)],
+        &spec("c", "eth0", 100),
+        true,
+    );
     assert!(made.is_err(), "a lab was built with interface {hostile:?}");
     assert!(!m.exists(), "the interface name ran as a command");
     // A built lab's faults take the server's interface the same way.
@@ -99,14 +113,22 @@ fn a_pre_created_scratch_directory_is_refused_not_reused() {
     let e = Topology::up_with(&id, &["172.16.16.5".parse().expect("ip")])
         .expect_err("a lab was built in a pre-created directory");
     assert!(format!("{e:#}").contains("already exists"), "{e:#}");
-    assert_eq!(std::fs::read_to_string(&planted).expect("planted"), "planted");
+    assert_eq!(
+        std::fs::read_to_string(&planted).expect("planted"),
+        "planted"
+    );
     let _ = std::fs::remove_dir_all(&dir);
     // A symbolic link in its place (to a directory the lab would write into) likewise.
-    let elsewhere = std::env::temp_dir().join(format!("havip-hostile-target-{}", std::process::id()));
+    let elsewhere =
+        std::env::temp_dir().join(format!("havip-hostile-target-{}", std::process::id()));
     std::fs::create_dir_all(&elsewhere).expect("target");
     std::os::unix::fs::symlink(&elsewhere, &dir).expect("symlink");
     assert!(Topology::up_with(&id, &["172.16.16.5".parse().expect("ip")]).is_err());
-    assert_eq!(std::fs::read_dir(&elsewhere).expect("target").count(), 0, "written through the link");
+    assert_eq!(
+        std::fs::read_dir(&elsewhere).expect("target").count(),
+        0,
+        "written through the link"
+    );
     let _ = std::fs::remove_file(&dir);
     let _ = std::fs::remove_dir_all(&elsewhere);
 }
@@ -131,5 +153,9 @@ fn lab_down_takes_only_a_lab_id() {
         let e = lab::topology::down_one(bad).expect_err(bad);
         assert!(format!("{e:#}").contains("not a lab id"), "{e:#}");
     }
-    assert!(lab::topology::down_one(&test_id(4)).expect("an id").is_empty());
+    assert!(
+        lab::topology::down_one(&test_id(4))
+            .expect("an id")
+            .is_empty()
+    );
 }

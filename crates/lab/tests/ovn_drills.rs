@@ -159,8 +159,14 @@ fn virtual_parent(sb: &str, port: &str) -> anyhow::Result<String> {
     let db = format!("--db={sb}");
     let find = format!("logical_port={port}");
     lab::shell::run(&[
-        "ovn-sbctl", "--timeout=5", &db, "--bare", "--columns=virtual_parent", "find",
-        "Port_Binding", &find,
+        "ovn-sbctl",
+        "--timeout=5",
+        &db,
+        "--bare",
+        "--columns=virtual_parent",
+        "find",
+        "Port_Binding",
+        &find,
     ])
 }
 
@@ -235,8 +241,17 @@ fn the_public_side_reaches_only_the_eip() {
         logs(&l)
     );
     let via = ::vpc::actions::address::GATEWAY_PORT_IP.to_string();
-    lab::shell::run(&["ip", "-n", &public, "route", "add", "172.16.0.0/16", "via", &via])
-        .expect("route");
+    lab::shell::run(&[
+        "ip",
+        "-n",
+        &public,
+        "route",
+        "add",
+        "172.16.0.0/16",
+        "via",
+        &via,
+    ])
+    .expect("route");
     for private in [l.topo.servers[0].addr.as_str(), VIP] {
         assert!(
             !VpcLab::ping(&public, private, 1) && !VpcLab::ping(&public, private, 1),

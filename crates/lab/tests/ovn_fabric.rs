@@ -116,7 +116,19 @@ async fn claimed(m: &mut ovsdb::Monitor, parent: &str) -> Instant {
 }
 
 fn pings(prefix: &str) -> bool {
-    run(&["ip", "netns", "exec", &format!("{prefix}c"), "ping", "-c", "1", "-W", "1", VIP]).is_ok()
+    run(&[
+        "ip",
+        "netns",
+        "exec",
+        &format!("{prefix}c"),
+        "ping",
+        "-c",
+        "1",
+        "-W",
+        "1",
+        VIP,
+    ])
+    .is_ok()
 }
 
 #[test]
@@ -138,7 +150,17 @@ fn a_garp_moves_the_virtual_port_between_chassis_and_the_client_follows() {
         fabric
             .plug(k, &ns, m, &format!("eni-{host}"))
             .expect("plug");
-        run(&["ip", "-n", &ns, "addr", "add", &format!("{ip}/24"), "dev", "eth0"]).expect("address");
+        run(&[
+            "ip",
+            "-n",
+            &ns,
+            "addr",
+            "add",
+            &format!("{ip}/24"),
+            "dev",
+            "eth0",
+        ])
+        .expect("address");
     }
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let (_sb, mut m) = rt.block_on(async {
@@ -156,10 +178,21 @@ fn a_garp_moves_the_virtual_port_between_chassis_and_the_client_follows() {
         (sb, m)
     });
     // Wait for the ports to be bound and the flows installed (the client reaches a).
-    let ready =
-        (0..100).any(|_| {
-            run(&["ip", "netns", "exec", &format!("{prefix}c"), "ping", "-c", "1", "-W", "1", "10.0.1.10"]).is_ok()
-        });
+    let ready = (0..100).any(|_| {
+        run(&[
+            "ip",
+            "netns",
+            "exec",
+            &format!("{prefix}c"),
+            "ping",
+            "-c",
+            "1",
+            "-W",
+            "1",
+            "10.0.1.10",
+        ])
+        .is_ok()
+    });
     assert!(
         ready,
         "the client never reached a (see {})",
@@ -216,5 +249,14 @@ fn a_garp_moves_the_virtual_port_between_chassis_and_the_client_follows() {
 /// `ip -n <prefix><host> addr add|del VIP/32 dev eth0`.
 fn vip(prefix: &str, host: &str, op: &str) -> anyhow::Result<String> {
     let ns = format!("{prefix}{host}");
-    run(&["ip", "-n", &ns, "addr", op, &format!("{VIP}/32"), "dev", "eth0"])
+    run(&[
+        "ip",
+        "-n",
+        &ns,
+        "addr",
+        op,
+        &format!("{VIP}/32"),
+        "dev",
+        "eth0",
+    ])
 }

@@ -13,7 +13,7 @@ pub enum Endpoint {
     /// `unix:PATH`.
     Unix(PathBuf),
     /// `ssl:IP:PORT`, and the files to connect with (none yet when just parsed).
-    Ssl(SocketAddr, Option<SslFiles>),
+    Ssl(SocketAddr, Option<Box<SslFiles>>),
 }
 
 impl Endpoint {
@@ -26,7 +26,7 @@ impl Endpoint {
     /// returned as they are).
     pub fn with_ssl(self, files: SslFiles) -> Endpoint {
         match self {
-            Endpoint::Ssl(addr, _) => Endpoint::Ssl(addr, Some(files)),
+            Endpoint::Ssl(addr, _) => Endpoint::Ssl(addr, Some(Box::new(files))),
             other => other,
         }
     }

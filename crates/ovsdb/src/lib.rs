@@ -19,6 +19,6 @@ mod tls;
 pub use client::{Client, Error, MESSAGE_LIMIT};
 pub use datum::{Atom, Datum, NotData, Row, row_from_json, row_to_json};
 pub use endpoint::{BadEndpoint, Endpoint};
-pub use tls::SslFiles;
 pub use monitor::{Monitor, MonitorRequest, RowUpdate, TableUpdates, parse_table_updates};
 pub use ops::{Condition, Mutation, Operation};
+pub use tls::SslFiles;

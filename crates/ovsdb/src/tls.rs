@@ -30,7 +30,10 @@ fn certs(flag: &str, path: &std::path::Path) -> Result<Vec<CertificateDer<'stati
         .and_then(|it| it.collect::<Result<Vec<_>, _>>())
         .map_err(|e| format!("{flag} {}: {e}", path.display()))?;
     if chain.is_empty() {
-        return Err(format!("{flag} {}: no PEM certificate in it", path.display()));
+        return Err(format!(
+            "{flag} {}: no PEM certificate in it",
+            path.display()
+        ));
     }
     Ok(chain)
 }
@@ -47,7 +50,10 @@ impl SslFiles {
         }
         let chain = certs("--certificate", &self.certificate)?;
         let key = PrivateKeyDer::from_pem_file(&self.private_key).map_err(|e| {
-            format!("--private-key {}: no PEM private key in it ({e})", self.private_key.display())
+            format!(
+                "--private-key {}: no PEM private key in it ({e})",
+                self.private_key.display()
+            )
         })?;
         let verifier = Arc::new(SignedByCa {
             roots,

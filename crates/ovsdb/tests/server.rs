@@ -10,7 +10,6 @@ use std::time::Duration;
 mod common;
 use common::{DB, Server};
 
-
 fn row(pairs: &[(&str, Datum)]) -> Row {
     pairs
         .iter()

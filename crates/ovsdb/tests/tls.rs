@@ -35,32 +35,55 @@ async fn ssl_reaches_a_server_that_listens_only_on_pssl() {
         return;
     };
     let endpoint = ssl(&server, client_id);
-    assert_eq!(endpoint.to_string(), format!("ssl:127.0.0.1:{}", server.tcp.expect("port")));
+    assert_eq!(
+        endpoint.to_string(),
+        format!("ssl:127.0.0.1:{}", server.tcp.expect("port"))
+    );
     let c = Client::connect(&endpoint).await.expect("TLS connect");
     let dbs = c.list_dbs().await.expect("list_dbs over TLS");
     assert!(dbs.contains(&DB.to_string()), "{dbs:?}");
     c.echo().await.expect("echo over TLS");
     let mut m = c
-        .monitor(DB, &[ovsdb::MonitorRequest::columns("Logical_Switch", &["name"])])
+        .monitor(
+            DB,
+            &[ovsdb::MonitorRequest::columns("Logical_Switch", &["name"])],
+        )
         .await
         .expect("monitor over TLS");
     assert!(m.initial.is_empty() || m.initial.values().all(|t| t.is_empty()));
-    let row = [("name".to_string(), ovsdb::Datum::string("ls-tls"))].into_iter().collect();
-    c.transact(DB, &[ovsdb::Operation::Insert { table: "Logical_Switch".into(), row, uuid_name: None }])
-        .await
-        .expect("insert over TLS");
+    let row = [("name".to_string(), ovsdb::Datum::string("ls-tls"))]
+        .into_iter()
+        .collect();
+    c.transact(
+        DB,
+        &[ovsdb::Operation::Insert {
+            table: "Logical_Switch".into(),
+            row,
+            uuid_name: None,
+        }],
+    )
+    .await
+    .expect("insert over TLS");
     let update = tokio::time::timeout(std::time::Duration::from_secs(5), m.updates.recv())
         .await
         .expect("an update in time")
         .expect("an update");
-    assert!(update["Logical_Switch"].values().any(|u| {
-        u.new.as_ref().and_then(|r| r["name"].as_str()) == Some("ls-tls")
-    }));
+    assert!(
+        update["Logical_Switch"]
+            .values()
+            .any(|u| { u.new.as_ref().and_then(|r| r["name"].as_str()) == Some("ls-tls") })
+    );
     // Plain TCP to the pssl: port gets nowhere.
-    let tcp: Endpoint = format!("tcp:127.0.0.1:{}", server.tcp.expect("port")).parse().expect("tcp");
+    let tcp: Endpoint = format!("tcp:127.0.0.1:{}", server.tcp.expect("port"))
+        .parse()
+        .expect("tcp");
     if let Ok(plain) = Client::connect(&tcp).await {
-        let answer = tokio::time::timeout(std::time::Duration::from_secs(5), plain.list_dbs()).await;
-        assert!(!matches!(answer, Ok(Ok(_))), "plain TCP was answered on pssl:");
+        let answer =
+            tokio::time::timeout(std::time::Duration::from_secs(5), plain.list_dbs()).await;
+        assert!(
+            !matches!(answer, Ok(Ok(_))),
+            "plain TCP was answered on pssl:"
+        );
     }
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -88,14 +111,25 @@ async fn a_server_certificate_from_another_ca_is_refused() {
         "{msg}"
     );
     // The server refuses a client its CA did not sign.
-    let outsider = Client::connect(&ssl(&server, SslFiles { ca_cert: client_id.ca_cert.clone(), ..stranger }))
-        .await;
+    let outsider = Client::connect(&ssl(
+        &server,
+        SslFiles {
+            ca_cert: client_id.ca_cert.clone(),
+            ..stranger
+        },
+    ))
+    .await;
     if let Ok(c) = outsider {
         let answer = tokio::time::timeout(std::time::Duration::from_secs(5), c.list_dbs()).await;
-        assert!(!matches!(answer, Ok(Ok(_))), "a client from another CA was answered");
+        assert!(
+            !matches!(answer, Ok(Ok(_))),
+            "a client from another CA was answered"
+        );
     }
     // The right files still work against the same server.
-    let c = Client::connect(&ssl(&server, client_id)).await.expect("connect");
+    let c = Client::connect(&ssl(&server, client_id))
+        .await
+        .expect("connect");
     c.list_dbs().await.expect("list_dbs");
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -103,7 +137,10 @@ async fn a_server_certificate_from_another_ca_is_refused() {
 #[tokio::test]
 async fn ssl_without_its_files_or_with_bad_ones_is_an_error_that_names_them() {
     let e: Endpoint = "ssl:127.0.0.1:1".parse().expect("ssl");
-    let err = Client::connect(&e).await.err().expect("connected without files");
+    let err = Client::connect(&e)
+        .await
+        .err()
+        .expect("connected without files");
     assert!(
         matches!(err, Error::Tls { .. }) && err.to_string().contains("private key"),
         "{err}"
@@ -116,7 +153,13 @@ async fn ssl_without_its_files_or_with_bad_ones_is_an_error_that_names_them() {
         certificate: junk.clone(),
         ca_cert: dir.join("missing.pem"),
     };
-    let err = Client::connect(&e.clone().with_ssl(files)).await.err().expect("bad files");
-    assert!(err.to_string().contains("--ca-cert") && err.to_string().contains("missing.pem"), "{err}");
+    let err = Client::connect(&e.clone().with_ssl(files))
+        .await
+        .err()
+        .expect("bad files");
+    assert!(
+        err.to_string().contains("--ca-cert") && err.to_string().contains("missing.pem"),
+        "{err}"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }

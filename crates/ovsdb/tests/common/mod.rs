@@ -57,7 +57,14 @@ pub fn scratch(tag: &str) -> PathBuf {
 impl Server {
     /// On a Unix socket, and on loopback TCP too if `tcp`.
     pub fn start(tag: &str, tcp: bool) -> Option<Server> {
-        Self::listening(tag, if tcp { Listen::UnixAndTcp } else { Listen::Unix })
+        Self::listening(
+            tag,
+            if tcp {
+                Listen::UnixAndTcp
+            } else {
+                Listen::Unix
+            },
+        )
     }
 
     /// Listening as `listen` says; `None` (skipped) if the tools are missing.
@@ -102,7 +109,9 @@ impl Server {
             tcp: port,
         };
         let ready = |s: &Server| match &listen {
-            Listen::SslOnly(_) => std::net::TcpStream::connect(("127.0.0.1", port.unwrap_or(0))).is_ok(),
+            Listen::SslOnly(_) => {
+                std::net::TcpStream::connect(("127.0.0.1", port.unwrap_or(0))).is_ok()
+            }
             _ => s.dir.join("db.sock").exists(),
         };
         let up = (0..100).any(|_| {
@@ -153,7 +162,11 @@ pub fn ovs_pki(tag: &str, dir: &Path, names: &[&str]) -> Option<Vec<SslFiles>> {
             .current_dir(dir)
             .output()
             .expect("ovs-pki");
-        assert!(out.status.success(), "ovs-pki {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "ovs-pki {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     };
     run(&["init"]);
     Some(
