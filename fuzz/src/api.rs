@@ -43,15 +43,37 @@ fn signature(data: &[u8]) {
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
         .collect();
     let key_of = |id: &str| (id == SECRET_ID).then(|| SECRET_KEY.to_string());
-    let req = SignedRequest { method: "POST", path: "/", query: "", headers: &headers, body: body.as_bytes() };
+    let req = SignedRequest {
+        method: "POST",
+        path: "/",
+        query: "",
+        headers: &headers,
+        body: body.as_bytes(),
+    };
     let _ = verify(&req, NOW, key_of);
-    let signed = sign_request("vpc.example", "DescribeVpcs", body.as_bytes(), SECRET_ID, SECRET_KEY, NOW);
-    let req = SignedRequest { headers: &signed, ..req };
+    let signed = sign_request(
+        "vpc.example",
+        "DescribeVpcs",
+        body.as_bytes(),
+        SECRET_ID,
+        SECRET_KEY,
+        NOW,
+    );
+    let req = SignedRequest {
+        headers: &signed,
+        ..req
+    };
     verify(&req, NOW, key_of).expect("a signed request verifies");
     let mut other = body.as_bytes().to_vec();
     other.push(b' ');
-    let req = SignedRequest { body: &other, ..req };
-    assert!(verify(&req, NOW, key_of).is_err(), "a changed body is refused");
+    let req = SignedRequest {
+        body: &other,
+        ..req
+    };
+    assert!(
+        verify(&req, NOW, key_of).is_err(),
+        "a changed body is refused"
+    );
 }
 
 /// A VPC with a subnet, two ENIs, a HAVIP and an EIP, made through the actions.
@@ -64,13 +86,30 @@ pub fn base() -> &'static Cloud {
             cloud.apply(&out.changes);
             Value::Object(out.response)
         };
-        let vpc = act("CreateVpc", json!({"VpcName": "v", "CidrBlock": "172.16.0.0/16"}))["Vpc"]["VpcId"].clone();
-        let subnet = act("CreateSubnet", json!({"VpcId": vpc, "SubnetName": "s", "CidrBlock": "172.16.16.0/24", "Zone": "z"}))["Subnet"]["SubnetId"].clone();
-        for (ip, mac) in [("172.16.16.5", "02:00:00:00:00:05"), ("172.16.16.6", "02:00:00:00:00:06")] {
-            act("CreateNetworkInterface", json!({"VpcId": vpc, "SubnetId": subnet, "NetworkInterfaceName": ip,
-                "PrivateIpAddresses": [{"PrivateIpAddress": ip}], "MacAddress": mac}));
+        let vpc = act(
+            "CreateVpc",
+            json!({"VpcName": "v", "CidrBlock": "172.16.0.0/16"}),
+        )["Vpc"]["VpcId"]
+            .clone();
+        let subnet = act(
+            "CreateSubnet",
+            json!({"VpcId": vpc, "SubnetName": "s", "CidrBlock": "172.16.16.0/24", "Zone": "z"}),
+        )["Subnet"]["SubnetId"]
+            .clone();
+        for (ip, mac) in [
+            ("172.16.16.5", "02:00:00:00:00:05"),
+            ("172.16.16.6", "02:00:00:00:00:06"),
+        ] {
+            act(
+                "CreateNetworkInterface",
+                json!({"VpcId": vpc, "SubnetId": subnet, "NetworkInterfaceName": ip,
+                "PrivateIpAddresses": [{"PrivateIpAddress": ip}], "MacAddress": mac}),
+            );
         }
-        act("CreateHaVip", json!({"VpcId": vpc, "SubnetId": subnet, "HaVipName": "h", "Vip": "172.16.16.12"}));
+        act(
+            "CreateHaVip",
+            json!({"VpcId": vpc, "SubnetId": subnet, "HaVipName": "h", "Vip": "172.16.16.12"}),
+        );
         act("AllocateAddresses", json!({}));
         cloud
     })

@@ -24,7 +24,13 @@ pub fn run(data: &[u8]) {
             let mut d = [0u8; 16];
             s.copy_from_slice(&rest[..16]);
             d.copy_from_slice(&rest[16..32]);
-            (PacketAddrs { src: IpAddr::V6(Ipv6Addr::from(s)), dst: IpAddr::V6(Ipv6Addr::from(d)) }, &rest[32..])
+            (
+                PacketAddrs {
+                    src: IpAddr::V6(Ipv6Addr::from(s)),
+                    dst: IpAddr::V6(Ipv6Addr::from(d)),
+                },
+                &rest[32..],
+            )
         }
         _ => return,
     };
@@ -33,7 +39,10 @@ pub fn run(data: &[u8]) {
 
 fn check(payload: &[u8], addrs: &PacketAddrs) {
     if let Ok(decoded) = Advert::decode(payload, addrs) {
-        let bytes = decoded.advert.encode(addrs, decoded.checksum).expect("a decoded advert re-encodes");
+        let bytes = decoded
+            .advert
+            .encode(addrs, decoded.checksum)
+            .expect("a decoded advert re-encodes");
         let again = Advert::decode(&bytes, addrs).expect("re-encoded bytes decode");
         assert_eq!(again.advert, decoded.advert);
     }
@@ -41,18 +50,29 @@ fn check(payload: &[u8], addrs: &PacketAddrs) {
 
 /// AH: open and verify (a fixed key), decode the VRRP message inside, and seal it again.
 fn check_ah(data: &[u8]) {
-    let Ok(opened) = vrrp::ah::open(data) else { return };
+    let Ok(opened) = vrrp::ah::open(data) else {
+        return;
+    };
     let key = vrrp::ah::Key::from_pass("fuzz");
     let unicast = data.len() % 2 == 0;
     let mut session = vrrp::ah::AhSession::new(key.clone(), unicast);
     let _ = session.verify(data, &opened, true);
     check(opened.vrrp, &opened.ip.addrs);
-    let (IpAddr::V4(src), IpAddr::V4(dst)) = (opened.ip.addrs.src, opened.ip.addrs.dst) else { return };
-    let env = vrrp::ah::Envelope { src, dst, id: u16::from_be_bytes([data[4], data[5]]), unicast };
+    let (IpAddr::V4(src), IpAddr::V4(dst)) = (opened.ip.addrs.src, opened.ip.addrs.dst) else {
+        return;
+    };
+    let env = vrrp::ah::Envelope {
+        src,
+        dst,
+        id: u16::from_be_bytes([data[4], data[5]]),
+        unicast,
+    };
     let seq = opened.ah.seq.max(1);
     let sealed = vrrp::ah::seal(&key, &env, seq, opened.vrrp);
     let again = vrrp::ah::open(&sealed).expect("a sealed packet opens");
     assert_eq!((again.ah.seq, again.vrrp), (seq, opened.vrrp));
     let mut fresh = vrrp::ah::AhSession::new(key, unicast);
-    fresh.verify(&sealed, &again, true).expect("a sealed packet verifies");
+    fresh
+        .verify(&sealed, &again, true)
+        .expect("a sealed packet verifies");
 }

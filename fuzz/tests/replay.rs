@@ -21,17 +21,26 @@ fn every_kept_input_runs_through_its_target() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     for (name, run) in havip_fuzz::TARGETS {
         assert!(
-            root.join("fuzz_targets").join(format!("{name}.rs")).is_file(),
+            root.join("fuzz_targets")
+                .join(format!("{name}.rs"))
+                .is_file(),
             "{name}: no cargo-fuzz entry"
         );
         let corpus = inputs(&root.join("corpus").join(name));
-        assert!(!corpus.is_empty(), "{name}: no corpus kept in corpus/{name}");
+        assert!(
+            !corpus.is_empty(),
+            "{name}: no corpus kept in corpus/{name}"
+        );
         let crashes = inputs(&root.join("regressions").join(name));
         for file in corpus.iter().chain(&crashes) {
             let data = std::fs::read(file).expect("read an input");
             let outcome = std::panic::catch_unwind(|| run(&data));
             assert!(outcome.is_ok(), "{name}: {} panics", file.display());
         }
-        eprintln!("{name}: {} corpus inputs, {} regressions", corpus.len(), crashes.len());
+        eprintln!(
+            "{name}: {} corpus inputs, {} regressions",
+            corpus.len(),
+            crashes.len()
+        );
     }
 }
