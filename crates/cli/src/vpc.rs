@@ -38,12 +38,23 @@ pub struct ServeArgs {
     /// --ovn-sb).
     #[arg(long, value_enum, default_value = "sqlite")]
     backend: Backend,
-    /// OVN's northbound database (`tcp:IP:PORT` or `unix:PATH`), with --backend ovn.
+    /// OVN's northbound database (`tcp:IP:PORT`, `ssl:IP:PORT` or `unix:PATH`), with
+    /// --backend ovn.
     #[arg(long, value_name = "ADDR")]
     ovn_nb: Option<ovsdb::Endpoint>,
     /// OVN's southbound database, with --backend ovn.
     #[arg(long, value_name = "ADDR")]
     ovn_sb: Option<ovsdb::Endpoint>,
+    /// `ssl:` databases: this client's private key (PEM), as OVN's --private-key.
+    #[arg(long, value_name = "FILE", requires_all = ["certificate", "ca_cert"])]
+    private_key: Option<PathBuf>,
+    /// `ssl:` databases: this client's certificate (PEM), as OVN's --certificate.
+    #[arg(long, value_name = "FILE", requires_all = ["private_key", "ca_cert"])]
+    certificate: Option<PathBuf>,
+    /// `ssl:` databases: the CA that signed their certificates (PEM), as OVN's --ca-cert; a
+    /// server whose certificate it did not sign is refused.
+    #[arg(long, value_name = "FILE", requires_all = ["private_key", "certificate"])]
+    ca_cert: Option<PathBuf>,
     /// The chassis (its OVS `system-id`) that runs the VPCs' gateway routers, with --backend
     /// ovn: an EIP bound to a HAVIP becomes a `dnat_and_snat` rule there, reaching the
     /// provider network `public` (map it on that chassis: `ovn-bridge-mappings=public:BRIDGE`).
@@ -91,7 +102,7 @@ pub struct Args {
 #[derive(Subcommand)]
 enum VpcCommand {
     /// Serve the cloud-compatible API (POST /), the console (GET /) and /internal/*.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Forward frames between the servers' ports of a switch namespace with the VPC's rules.
     Dataplane(DataplaneArgs),
 }
@@ -302,8 +313,41 @@ fn ovn_endpoints(a: &ServeArgs) -> anyhow::Result<Option<OvnPlace>> {
         (Backend::Sqlite, _, _) => {
             anyhow::bail!("--ovn-nb, --ovn-sb and --ovn-gateway-chassis go with --backend ovn")
         }
-        (Backend::Ovn, Some(nb), Some(sb)) => Ok(Some((nb.clone(), sb.clone(), layout))),
+        (Backend::Ovn, Some(nb), Some(sb)) => {
+            let (nb, sb) = with_ssl_files(a, nb.clone(), sb.clone())?;
+            Ok(Some((nb, sb, layout)))
+        }
         (Backend::Ovn, _, _) => anyhow::bail!("--backend ovn needs --ovn-nb and --ovn-sb"),
+    }
+}
+
+/// Gives `ssl:` databases the --private-key, --certificate and --ca-cert files (read now, so
+/// a bad file stops the start); refuses `ssl:` without them, and them without `ssl:`.
+fn with_ssl_files(
+    a: &ServeArgs,
+    nb: ovsdb::Endpoint,
+    sb: ovsdb::Endpoint,
+) -> anyhow::Result<(ovsdb::Endpoint, ovsdb::Endpoint)> {
+    let files = match (&a.private_key, &a.certificate, &a.ca_cert) {
+        (Some(k), Some(c), Some(ca)) => Some(ovsdb::SslFiles {
+            private_key: k.clone(),
+            certificate: c.clone(),
+            ca_cert: ca.clone(),
+        }),
+        _ => None,
+    };
+    match files {
+        None if nb.is_ssl() || sb.is_ssl() => {
+            anyhow::bail!("an ssl: database needs --private-key, --certificate and --ca-cert")
+        }
+        None => Ok((nb, sb)),
+        Some(_) if !nb.is_ssl() && !sb.is_ssl() => {
+            anyhow::bail!("--private-key, --certificate and --ca-cert go with ssl: databases")
+        }
+        Some(f) => {
+            f.client_config().map_err(|e| anyhow::anyhow!(e))?;
+            Ok((nb.with_ssl(f.clone()), sb.with_ssl(f)))
+        }
     }
 }
 

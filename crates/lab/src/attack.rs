@@ -5,7 +5,7 @@
 //! port (a mirror port) after that server died, to keep the backup from taking over.
 
 use crate::netns;
-use crate::shell::sh_in;
+use crate::shell::{run_in, sh_in};
 use crate::topology::{Node, Topology};
 use anyhow::{Context, Result, anyhow};
 use std::net::{IpAddr, Ipv4Addr};
@@ -91,7 +91,8 @@ impl Attacker {
     /// Sends forged adverts from `x` to every server (unicast) and the VRRP group, once per
     /// advert interval, after taking the VIP `vip` on its own interface.
     pub fn forge(&mut self, topo: &Topology, x: &Node, forgery: Forgery, vip: &str) -> Result<()> {
-        sh_in(&x.ns, &format!("ip addr add {vip}/24 dev eth0"))?;
+        let a = format!("{vip}/24");
+        run_in(&x.ns, &["ip", "addr", "add", &a, "dev", "eth0"])?;
         let src = forgery.source;
         let our_mac = mac_of(&x.ns)?;
         let mut targets: Vec<(Ipv4Addr, [u8; 6])> = Vec::new();

@@ -234,7 +234,8 @@ impl Running {
 
     /// Sends a signal (`TERM`, `KILL`, `HUP`, ...).
     pub fn signal(&self, sig: &str) -> Result<()> {
-        crate::shell::sh(&format!("kill -{sig} {}", self.child.id()))?;
+        let pid = self.child.id().to_string();
+        crate::shell::run(&["kill", &format!("-{sig}"), &pid])?;
         Ok(())
     }
 

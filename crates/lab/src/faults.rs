@@ -2,7 +2,7 @@
 //! only (a partition of the control plane) or a share of all packets (loss), tc netem delay,
 //! and killing every process of a crashed server.
 
-use crate::shell::{sh, sh_in};
+use crate::shell::{run, run_in, run_with_input};
 use anyhow::{Context, Result, bail};
 
 const VRRP_TABLE: &str = "hvlab_vrrp";
@@ -11,16 +11,13 @@ const LOSS_TABLE: &str = "hvlab_loss";
 /// `ip link set IFACE up|down` inside the namespace.
 pub fn link(ns: &str, iface: &str, up: bool) -> Result<()> {
     let state = if up { "up" } else { "down" };
-    sh_in(ns, &format!("ip link set {iface} {state}"))?;
+    run_in(ns, &["ip", "link", "set", iface, state])?;
     Ok(())
 }
 
 fn nft(ns: &str, script: &str) -> Result<()> {
-    let path = std::env::temp_dir().join(format!("hvlab-nft-{}-{ns}.nft", std::process::id()));
-    std::fs::write(&path, script)?;
-    let result = sh(&format!("ip netns exec {ns} nft -f {}", path.display()));
-    let _ = std::fs::remove_file(&path);
-    result
+    // On standard input: a script file in /tmp is one a local user could plant or swap.
+    run_with_input(&["ip", "netns", "exec", ns, "nft", "-f", "-"], script)
         .map(|_| ())
         .context("nftables (is nftables installed?)")
 }
@@ -58,27 +55,25 @@ pub fn loss(ns: &str, percent: u8) -> Result<()> {
 
 /// Delays outgoing packets on `iface` (tc netem).
 pub fn delay(ns: &str, iface: &str, ms: u32) -> Result<()> {
-    sh_in(
-        ns,
-        &format!("tc qdisc replace dev {iface} root netem delay {ms}ms"),
-    )
-    .map(|_| ())
-    .context("tc netem (this kernel may lack sch_netem)")
+    let delay = format!("{ms}ms");
+    let netem = [
+        "tc", "qdisc", "replace", "dev", iface, "root", "netem", "delay", &delay,
+    ];
+    run_in(ns, &netem)
+        .map(|_| ())
+        .context("tc netem (this kernel may lack sch_netem)")
 }
 
 /// Removes loss and delay.
 pub fn clear(ns: &str, iface: &str) -> Result<()> {
     let _ = nft(ns, &format!("delete table inet {LOSS_TABLE}\n"));
-    let _ = sh_in(
-        ns,
-        &format!("tc qdisc del dev {iface} root 2>/dev/null; true"),
-    );
+    let _ = run_in(ns, &["tc", "qdisc", "del", "dev", iface, "root"]);
     Ok(())
 }
 
 /// The processes in the namespace other than `keep`.
 fn others_in(ns: &str, keep: &[u32]) -> Vec<u32> {
-    sh(&format!("ip netns pids {ns}"))
+    run(&["ip", "netns", "pids", ns])
         .unwrap_or_default()
         .split_whitespace()
         .filter_map(|p| p.parse::<u32>().ok())
@@ -89,7 +84,10 @@ fn others_in(ns: &str, keep: &[u32]) -> Vec<u32> {
 /// Kills every process in the namespace except `keep`.
 pub fn kill_all_in(ns: &str, keep: &[u32]) {
     for pid in others_in(ns, keep) {
-        let _ = sh(&format!("kill -9 {pid}"));
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid as i32),
+            nix::sys::signal::Signal::SIGKILL,
+        );
     }
 }
 
@@ -97,10 +95,14 @@ pub fn kill_all_in(ns: &str, keep: &[u32]) {
 /// power cut, none of them runs another instruction (a stopped worker cannot act on its
 /// parent's death, so nothing resigns).
 pub fn kill_all_at_once(ns: &str, keep: &[u32]) {
-    let pids: Vec<String> = others_in(ns, keep).iter().map(u32::to_string).collect();
-    if !pids.is_empty() {
-        let list = pids.join(" ");
-        let _ = sh(&format!("kill -STOP {list}; kill -KILL {list}"));
+    let pids = others_in(ns, keep);
+    for sig in [
+        nix::sys::signal::Signal::SIGSTOP,
+        nix::sys::signal::Signal::SIGKILL,
+    ] {
+        for &pid in &pids {
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), sig);
+        }
     }
 }
 
@@ -117,10 +119,15 @@ pub fn let_the_rest_end(ns: &str, keep: &[u32], within: std::time::Duration) {
 /// Whether this kernel has tc netem (a throwaway namespace tries it).
 pub fn netem_available() -> bool {
     let ns = format!("hvlnetem{}", std::process::id());
-    let ok = sh(&format!(
-        "ip netns add {ns} && ip -n {ns} link set lo up && ip netns exec {ns} tc qdisc add dev lo root netem delay 1ms"
-    ))
-    .is_ok();
-    let _ = sh(&format!("ip netns del {ns}"));
+    let ok = run(&["ip", "netns", "add", &ns]).is_ok()
+        && run(&["ip", "-n", &ns, "link", "set", "lo", "up"]).is_ok()
+        && run_in(
+            &ns,
+            &[
+                "tc", "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms",
+            ],
+        )
+        .is_ok();
+    let _ = run(&["ip", "netns", "del", &ns]);
     ok
 }

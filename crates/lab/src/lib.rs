@@ -17,6 +17,7 @@ pub mod ovn;
 pub mod placement;
 pub mod probe;
 pub mod scenario_file;
+pub mod scratch;
 pub mod seeds;
 pub mod shell;
 pub mod sim;

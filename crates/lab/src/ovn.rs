@@ -6,7 +6,7 @@
 //! packages under one directory and one name prefix; [`Fabric::down`] (also on drop) and
 //! [`down_prefix`] (after a crash) remove it all.
 
-use crate::shell::sh;
+use crate::shell::run;
 use anyhow::{Context, Result, bail};
 use ovsdb::Endpoint;
 use std::path::{Path, PathBuf};
@@ -52,7 +52,7 @@ impl Fabric {
         }
         down_prefix(prefix);
         let dir = dir_of(prefix);
-        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        crate::scratch::make_private(&dir)?;
         let mut f = Fabric {
             prefix: prefix.to_string(),
             dir,
@@ -61,10 +61,10 @@ impl Fabric {
             kept: false,
         };
         f.start_central()?;
-        sh(&format!(
-            "ip netns add {0} && ip -n {0} link add br0 type bridge && ip -n {0} link set br0 up",
-            f.underlay()
-        ))?;
+        let ul = f.underlay();
+        run(&["ip", "netns", "add", &ul])?;
+        run(&["ip", "-n", &ul, "link", "add", "br0", "type", "bridge"])?;
+        run(&["ip", "-n", &ul, "link", "set", "br0", "up"])?;
         for k in 0..chassis {
             f.start_chassis(k)?;
         }
@@ -142,7 +142,7 @@ impl Fabric {
     fn db_server(&mut self, name: &str, ns: Option<&str>, schema: &str) -> Result<()> {
         let db = self.path(&format!("{name}.db"));
         if !Path::new(&db).exists() {
-            sh(&format!("ovsdb-tool create {db} {schema}"))?;
+            run(&["ovsdb-tool", "create", &db, schema])?;
         }
         let args = vec![
             db,
@@ -177,18 +177,21 @@ impl Fabric {
         let ns = self.chassis_ns(k);
         let ul = self.underlay();
         let ip = tunnel_ip(k);
-        sh(&format!(
-            "ip netns add {ns} && ip -n {ns} link set lo up && \
-             ip link add {p}u{k} type veth peer name {p}v{k} && \
-             ip link set {p}u{k} netns {ns} name u0 && ip link set {p}v{k} netns {ul} && \
-             ip -n {ul} link set {p}v{k} master br0 up && ip -n {ns} link set u0 up",
-            p = self.prefix
-        ))?;
+        let (u, v) = (
+            format!("{}u{k}", self.prefix),
+            format!("{}v{k}", self.prefix),
+        );
+        run(&["ip", "netns", "add", &ns])?;
+        run(&["ip", "-n", &ns, "link", "set", "lo", "up"])?;
+        run(&["ip", "link", "add", &u, "type", "veth", "peer", "name", &v])?;
+        run(&["ip", "link", "set", &u, "netns", &ns, "name", "u0"])?;
+        run(&["ip", "link", "set", &v, "netns", &ul])?;
+        run(&["ip", "-n", &ul, "link", "set", &v, "master", "br0", "up"])?;
+        run(&["ip", "-n", &ns, "link", "set", "u0", "up"])?;
         let name = format!("ch{k}");
         std::fs::create_dir_all(self.rundir(&name))?;
         self.db_server(&name, Some(&ns), "/usr/share/openvswitch/vswitch.ovsschema")?;
-        let vsctl = self.vsctl(k);
-        sh(&format!("{vsctl} --no-wait init"))?;
+        self.vsctl(k, &["--no-wait", "init"])?;
         let args = vec![
             format!("unix:{}", self.path(&format!("{name}.sock"))),
             format!("--unixctl={}", self.path(&format!("{name}-vswitchd.ctl"))),
@@ -201,19 +204,38 @@ impl Fabric {
             "ovs-vswitchd",
             &args,
         )?;
-        sh(&format!(
-            "{vsctl} add-br br-phy -- set bridge br-phy datapath_type=netdev -- add-port br-phy u0"
-        ))?;
-        sh(&format!(
-            "ip -n {ns} addr add {ip}/16 dev br-phy && ip -n {ns} link set br-phy up"
-        ))?;
-        sh(&format!(
-            "{vsctl} set open . external_ids:system-id={} external_ids:ovn-remote=unix:{} \
-             external_ids:ovn-encap-type=geneve external_ids:ovn-encap-ip={ip} \
-             external_ids:ovn-bridge-datapath-type=netdev",
-            self.chassis_name(k),
-            self.path("sb.sock")
-        ))?;
+        self.vsctl(
+            k,
+            &[
+                "add-br",
+                "br-phy",
+                "--",
+                "set",
+                "bridge",
+                "br-phy",
+                "datapath_type=netdev",
+                "--",
+                "add-port",
+                "br-phy",
+                "u0",
+            ],
+        )?;
+        let addr = format!("{ip}/16");
+        run(&["ip", "-n", &ns, "addr", "add", &addr, "dev", "br-phy"])?;
+        run(&["ip", "-n", &ns, "link", "set", "br-phy", "up"])?;
+        self.vsctl(
+            k,
+            &[
+                "set",
+                "open",
+                ".",
+                &format!("external_ids:system-id={}", self.chassis_name(k)),
+                &format!("external_ids:ovn-remote=unix:{}", self.path("sb.sock")),
+                "external_ids:ovn-encap-type=geneve",
+                &format!("external_ids:ovn-encap-ip={ip}"),
+                "external_ids:ovn-bridge-datapath-type=netdev",
+            ],
+        )?;
         self.start_controller(k)
     }
 
@@ -237,20 +259,29 @@ impl Fabric {
         )
     }
 
-    fn vsctl(&self, k: usize) -> String {
-        format!(
-            "ovs-vsctl --timeout=10 --db=unix:{}",
-            self.path(&format!("ch{k}.sock"))
-        )
+    /// Runs `ovs-vsctl` on chassis `k`'s database with `args`.
+    fn vsctl(&self, k: usize, args: &[&str]) -> Result<String> {
+        let db = format!("--db=unix:{}", self.path(&format!("ch{k}.sock")));
+        let mut argv = vec!["ovs-vsctl", "--timeout=10", &db];
+        argv.extend_from_slice(args);
+        run(&argv)
     }
 
     /// Waits until every chassis has registered in the southbound database.
     fn wait_for_chassis(&self) -> Result<()> {
-        let sbctl = format!("ovn-sbctl --timeout=5 --db=unix:{}", self.path("sb.sock"));
+        let db = format!("--db=unix:{}", self.path("sb.sock"));
+        let list = [
+            "ovn-sbctl",
+            "--timeout=5",
+            &db,
+            "--bare",
+            "--columns=name",
+            "list",
+            "Chassis",
+        ];
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            let listed =
-                sh(&format!("{sbctl} --bare --columns=name list Chassis")).unwrap_or_default();
+            let listed = run(&list).unwrap_or_default();
             let missing = (0..self.chassis).find(|k| !listed.contains(&self.chassis_name(*k)));
             match missing {
                 None => return Ok(()),
@@ -268,16 +299,14 @@ impl Fabric {
         let ns = self.chassis_ns(k);
         let skip = port.chars().count().saturating_sub(12);
         let tap = format!("t{}", port.chars().skip(skip).collect::<String>());
-        sh(&format!(
-            "ip link add {p}h type veth peer name {p}c && ip link set {p}h netns {host_ns} name eth0 && \
-             ip link set {p}c netns {ns} name {tap} && ip -n {host_ns} link set eth0 address {mac} && \
-             ip -n {host_ns} link set eth0 up && ip -n {ns} link set {tap} up",
-            p = self.prefix
-        ))?;
-        sh(&format!(
-            "{} add-port br-int {tap} -- set interface {tap} external_ids:iface-id={port}",
-            self.vsctl(k)
-        ))?;
+        let (h, c) = (format!("{}h", self.prefix), format!("{}c", self.prefix));
+        run(&["ip", "link", "add", &h, "type", "veth", "peer", "name", &c])?;
+        run(&["ip", "link", "set", &h, "netns", host_ns, "name", "eth0"])?;
+        run(&["ip", "link", "set", &c, "netns", &ns, "name", &tap])?;
+        run(&["ip", "-n", host_ns, "link", "set", "eth0", "address", mac])?;
+        run(&["ip", "-n", host_ns, "link", "set", "eth0", "up"])?;
+        run(&["ip", "-n", &ns, "link", "set", &tap, "up"])?;
+        self.add_port(k, &tap, port)?;
         Ok(())
     }
 
@@ -285,13 +314,28 @@ impl Fabric {
     /// makes it logical port `iface_id`.
     pub fn adopt(&self, k: usize, from: &str, port: &str, iface_id: &str) -> Result<()> {
         let ns = self.chassis_ns(k);
-        sh(&format!(
-            "ip -n {from} link set {port} netns {ns} && ip -n {ns} link set {port} up"
-        ))?;
-        sh(&format!(
-            "{} add-port br-int {port} -- set interface {port} external_ids:iface-id={iface_id}",
-            self.vsctl(k)
-        ))?;
+        run(&["ip", "-n", from, "link", "set", port, "netns", &ns])?;
+        run(&["ip", "-n", &ns, "link", "set", port, "up"])?;
+        self.add_port(k, port, iface_id)?;
+        Ok(())
+    }
+
+    /// Adds interface `port` to chassis `k`'s integration bridge as logical port `iface_id`.
+    fn add_port(&self, k: usize, port: &str, iface_id: &str) -> Result<()> {
+        let id = format!("external_ids:iface-id={iface_id}");
+        self.vsctl(
+            k,
+            &[
+                "add-port",
+                "br-int",
+                port,
+                "--",
+                "set",
+                "interface",
+                port,
+                &id,
+            ],
+        )?;
         Ok(())
     }
 
@@ -300,13 +344,30 @@ impl Fabric {
     /// public side's cable end) as a plain port.
     pub fn provide_network(&self, k: usize, network: &str, from: &str, port: &str) -> Result<()> {
         let ns = self.chassis_ns(k);
-        sh(&format!(
-            "ip -n {from} link set {port} netns {ns} && ip -n {ns} link set {port} up"
-        ))?;
-        sh(&format!(
-            "{vsctl} add-br br-pub -- set bridge br-pub datapath_type=netdev -- add-port br-pub {port}              -- set open . external_ids:ovn-bridge-mappings={network}:br-pub",
-            vsctl = self.vsctl(k)
-        ))?;
+        run(&["ip", "-n", from, "link", "set", port, "netns", &ns])?;
+        run(&["ip", "-n", &ns, "link", "set", port, "up"])?;
+        let mapping = format!("external_ids:ovn-bridge-mappings={network}:br-pub");
+        self.vsctl(
+            k,
+            &[
+                "add-br",
+                "br-pub",
+                "--",
+                "set",
+                "bridge",
+                "br-pub",
+                "datapath_type=netdev",
+                "--",
+                "add-port",
+                "br-pub",
+                port,
+                "--",
+                "set",
+                "open",
+                ".",
+                &mapping,
+            ],
+        )?;
         Ok(())
     }
 
@@ -376,13 +437,13 @@ fn wait_for_file(p: &Path) -> Result<()> {
 pub fn down_prefix(prefix: &str) {
     let dir = dir_of(prefix);
     crate::shell::kill_recorded(&dir);
-    if let Ok(list) = sh("ip netns list") {
+    if let Ok(list) = run(&["ip", "netns", "list"]) {
         for ns in list
             .lines()
             .filter_map(|l| l.split_whitespace().next())
             .filter(|n| n.starts_with(prefix))
         {
-            let _ = sh(&format!("ip netns del {ns}"));
+            let _ = run(&["ip", "netns", "del", ns]);
         }
     }
     let _ = std::fs::remove_dir_all(&dir);

@@ -306,11 +306,14 @@ fn assemble(read: &[Read], facts: &[Facts], flags: &Path, problems: &mut Vec<Str
                 IpAddr::V4(_) => None,
             }),
         };
-        if host.iface.len() > 15 {
+        if let Err(why) = lab_interface_name(&host.iface) {
+            let at = f
+                .iface
+                .as_ref()
+                .map_or(r.path.display().to_string(), |(_, l)| l.to_string());
             problems.push(format!(
-                "{}: interface name {} is longer than Linux allows (15)",
-                r.path.display(),
-                host.iface
+                "{at}: interface `{}` {why}",
+                host.iface.escape_debug()
             ));
         }
         let flag = flags.join(format!("{}.fail", host.name));
@@ -490,6 +493,28 @@ pub fn swap_argument(line: &str, col: usize, with: &str) -> Option<String> {
     let head: String = chars[..start].iter().collect();
     let tail: String = chars[i..].iter().collect();
     Some(format!("{head}{with}{tail}"))
+}
+
+/// Whether the lab can make an interface named `name` (the configs' `interface`): 1-15 of
+/// ASCII letters, digits, `_`, `-` and `.`, not starting with `-`, and not `.` or `..`. A name
+/// reaches `ip` as one argument, never a shell; this keeps it from reading as an option too.
+pub fn lab_interface_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || name.len() > 15 {
+        return Err(format!("is {} bytes long: Linux allows 1-15", name.len()));
+    }
+    if name.starts_with('-') || name == "." || name == ".." {
+        return Err("cannot name an interface".into());
+    }
+    match name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+    {
+        Some(c) => Err(format!(
+            "has `{}`: the lab makes interfaces of letters, digits, `_`, `-` and `.` only",
+            c.escape_debug()
+        )),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]

@@ -1,32 +1,84 @@
 //! Running commands, in the host or in a namespace, with errors that say what failed.
+//!
+//! Commands are argument vectors: a value (an interface named by a config, a lab id from the
+//! command line, an address) is one argument and never reaches a shell, so `a;id>/tmp/p` is an
+//! interface name `ip` refuses, not a second command run as root. [`sh`] takes only text fixed
+//! in the source (`&'static str`), for the few pipelines that need a shell and no value.
 
-use anyhow::{Result, bail};
-use std::process::Command;
+use anyhow::{Context, Result, bail};
+use std::io::Write;
+use std::process::{Command, Stdio};
 
-/// Runs `sh -c cmd`; fails with its stderr.
-pub fn sh(cmd: &str) -> Result<String> {
-    let out = Command::new("sh").arg("-c").arg(cmd).output()?;
+fn shown(argv: &[&str]) -> String {
+    argv.join(" ")
+}
+
+fn finish(argv: &[&str], out: std::process::Output) -> Result<String> {
     if !out.status.success() {
         bail!(
-            "`{cmd}` failed: {}",
+            "`{}` failed: {}",
+            shown(argv),
             String::from_utf8_lossy(&out.stderr).trim()
         );
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// Runs `sh -c cmd` inside namespace `ns`.
-pub fn sh_in(ns: &str, cmd: &str) -> Result<String> {
-    sh(&format!(
-        "ip netns exec {ns} sh -c '{}'",
-        cmd.replace('\'', "'\\''")
-    ))
+/// Runs `argv[0]` with the rest as its arguments; fails with its stderr.
+pub fn run(argv: &[&str]) -> Result<String> {
+    let Some((program, args)) = argv.split_first() else {
+        bail!("no command to run");
+    };
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .with_context(|| format!("running `{}`", shown(argv)))?;
+    finish(argv, out)
+}
+
+/// Runs `argv` inside namespace `ns` (`ip netns exec NS ARGV...`).
+pub fn run_in(ns: &str, argv: &[&str]) -> Result<String> {
+    let mut all = vec!["ip", "netns", "exec", ns];
+    all.extend_from_slice(argv);
+    run(&all)
+}
+
+/// Runs `argv` with `input` on its standard input (`nft -f -`: no script file to plant).
+pub fn run_with_input(argv: &[&str], input: &str) -> Result<String> {
+    let Some((program, args)) = argv.split_first() else {
+        bail!("no command to run");
+    };
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("running `{}`", shown(argv)))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(input.as_bytes())?;
+    }
+    finish(argv, child.wait_with_output()?)
+}
+
+/// Runs `sh -c cmd` for a command fixed in the source; fails with its stderr.
+pub fn sh(cmd: &'static str) -> Result<String> {
+    run(&["sh", "-c", cmd])
+}
+
+/// Runs `sh -c cmd` (fixed in the source) inside namespace `ns`.
+pub fn sh_in(ns: &str, cmd: &'static str) -> Result<String> {
+    run_in(ns, &["sh", "-c", cmd])
 }
 
 /// Kills (SIGKILL) the processes a lab recorded in `dir/*.pid`, each only if its command line
 /// still names `dir` (a pid file left long ago may name a process that has nothing to do with
-/// the lab).
+/// the lab). A directory that is not the lab user's own and private is not read: its pid
+/// files could be anyone's.
 pub fn kill_recorded(dir: &std::path::Path) {
+    if crate::scratch::check_private(dir).is_err() {
+        return;
+    }
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };

@@ -2,7 +2,7 @@
 //! (172.16.16.5, .6, ...) and a client (172.16.16.100), each with its own `eth0`. Every name
 //! starts with `hvl` and the lab id, so `down --all` finds what a crashed lab left behind.
 
-use crate::shell::{sh, sh_in};
+use crate::shell::{run, run_in, sh_in};
 use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
 
@@ -94,13 +94,10 @@ pub struct Topology {
     keep: bool,
 }
 
-/// A fresh lab id: short, so interface names stay under 15 characters.
+/// A fresh lab id: short, so interface names stay under 15 characters, and random (its
+/// scratch directory is made exclusively, so a guessed one can only be refused, not reused).
 pub fn new_id() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!("{:05x}", (std::process::id() ^ nanos) & 0xfffff)
+    format!("{:05x}", rand::random::<u32>() & 0xfffff)
 }
 
 impl Topology {
@@ -184,8 +181,9 @@ impl Topology {
             bail!("at most 9 servers, not {}", servers.len());
         }
         let switch = format!("{PREFIX}{id}sw");
+        crate::scratch::check_id(id)?;
         let dir = Self::dir_for(id);
-        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        crate::scratch::make_private(&dir)?;
         let t = Topology {
             id: id.to_string(),
             servers: servers
@@ -202,15 +200,23 @@ impl Topology {
             keep: false,
         };
         // From here on, a failure tears down what was made (Drop).
-        sh(&format!(
-            "ip netns add {sw} && ip -n {sw} link set lo up",
-            sw = t.switch
-        ))?;
+        let sw = t.switch.as_str();
+        run(&["ip", "netns", "add", sw])?;
+        run(&["ip", "-n", sw, "link", "set", "lo", "up"])?;
         if bridge {
-            sh(&format!(
-                "ip -n {sw} link add br0 type bridge mcast_snooping 0 && ip -n {sw} link set br0 up",
-                sw = t.switch
-            ))?;
+            run(&[
+                "ip",
+                "-n",
+                sw,
+                "link",
+                "add",
+                "br0",
+                "type",
+                "bridge",
+                "mcast_snooping",
+                "0",
+            ])?;
+            run(&["ip", "-n", sw, "link", "set", "br0", "up"])?;
         }
         let hosts: Vec<Node> = t.servers.iter().chain([&t.client]).cloned().collect();
         for h in &hosts {
@@ -220,44 +226,56 @@ impl Topology {
     }
 
     fn attach(&self, h: &Node) -> Result<()> {
-        let (sw, ns, p) = (
-            &self.switch,
-            &h.ns,
-            format!("{PREFIX}{}{}", self.id, h.name),
-        );
+        let p = format!("{PREFIX}{}{}", self.id, h.name);
         // A fixed MAC per host (locally administered, from its address): a rebooted server
         // comes back with the same one, as a real NIC does.
-        let mac = &h.mac;
-        let port = if self.bridge {
-            format!("ip -n {sw} link set {p}y master br0 up")
+        let mode: &[&str] = if self.bridge {
+            &["master", "br0", "up"]
         } else {
-            format!("ip -n {sw} link set {p}y promisc on up")
+            &["promisc", "on", "up"]
         };
-        let dev = &h.iface;
-        sh(&format!(
-            "ip netns add {ns} && ip link add {p}x type veth peer name {p}y && \
-             ip link set {p}x netns {ns} name {dev} address {mac} && ip link set {p}y netns {sw} && \
-             {port} && ip -n {ns} link set lo up && ip -n {ns} link set {dev} up"
-        ))?;
+        self.cable_in(&h.ns, &p, &h.iface, &h.mac, mode)?;
+        let (ns, dev) = (h.ns.as_str(), h.iface.as_str());
         if !h.addr.is_empty() {
-            sh(&format!("ip -n {ns} addr add {}/24 dev {dev}", h.addr))?;
+            let a = format!("{}/24", h.addr);
+            run(&["ip", "-n", ns, "addr", "add", &a, "dev", dev])?;
         }
         if let Some(v6) = &h.addr6 {
-            sh(&format!("ip -n {ns} -6 addr add {v6}/64 dev {dev} nodad"))?;
+            let a = format!("{v6}/64");
+            run(&["ip", "-n", ns, "-6", "addr", "add", &a, "dev", dev, "nodad"])?;
         }
         if !self.bridge {
             // The data plane moves frames through packet sockets: a checksum left to the NIC
             // (veth's offload) would reach the other host unfinished.
-            sh(&format!(
-                "ip netns exec {ns} ethtool -K {dev} tx off >/dev/null"
-            ))
-            .context("ethtool (to turn checksum offload off for the VPC's data plane)")?;
+            run_in(ns, &["ethtool", "-K", dev, "tx", "off"])
+                .context("ethtool (to turn checksum offload off for the VPC's data plane)")?;
             let gw = h
                 .addr
                 .rsplit_once('.')
                 .map_or(String::new(), |(n, _)| format!("{n}.1"));
-            sh(&format!("ip -n {ns} route add default via {gw} dev eth0"))?;
+            run(&[
+                "ip", "-n", ns, "route", "add", "default", "via", &gw, "dev", "eth0",
+            ])?;
         }
+        Ok(())
+    }
+
+    /// Makes namespace `ns` and a veth `<p>x`/`<p>y`: `<p>x` goes into `ns` as `dev` with
+    /// `mac`, `<p>y` into the switch with `mode` (`master br0 up`, `promisc on up`).
+    fn cable_in(&self, ns: &str, p: &str, dev: &str, mac: &str, mode: &[&str]) -> Result<()> {
+        let sw = self.switch.as_str();
+        let (x, y) = (format!("{p}x"), format!("{p}y"));
+        run(&["ip", "netns", "add", ns])?;
+        run(&["ip", "link", "add", &x, "type", "veth", "peer", "name", &y])?;
+        run(&[
+            "ip", "link", "set", &x, "netns", ns, "name", dev, "address", mac,
+        ])?;
+        run(&["ip", "link", "set", &y, "netns", sw])?;
+        let mut set = vec!["ip", "-n", sw, "link", "set", y.as_str()];
+        set.extend_from_slice(mode);
+        run(&set)?;
+        run(&["ip", "-n", ns, "link", "set", "lo", "up"])?;
+        run(&["ip", "-n", ns, "link", "set", dev, "up"])?;
         Ok(())
     }
 
@@ -273,19 +291,14 @@ impl Topology {
         };
         let node = Node::new(&self.id, &spec, 0xe0 + self.extra.len() as u8);
         self.extra.push(node.clone());
-        let (sw, ns, p) = (&self.switch, &node.ns, format!("{PREFIX}{}{name}", self.id));
-        let mac = &node.mac;
-        sh(&format!(
-            "ip netns add {ns} && ip link add {p}x type veth peer name {p}y && \
-             ip link set {p}x netns {ns} name eth0 address {mac} && ip link set {p}y netns {sw} && \
-             ip -n {sw} link set {p}y promisc on up && ip -n {ns} link set lo up && \
-             ip -n {ns} link set eth0 up && ip -n {ns} addr add {addr}/24 dev eth0"
-        ))?;
+        let p = format!("{PREFIX}{}{name}", self.id);
+        let ns = node.ns.as_str();
+        self.cable_in(ns, &p, "eth0", &node.mac, &["promisc", "on", "up"])?;
+        let a = format!("{addr}/24");
+        run(&["ip", "-n", ns, "addr", "add", &a, "dev", "eth0"])?;
         if !self.bridge {
-            sh(&format!(
-                "ip netns exec {ns} ethtool -K eth0 tx off >/dev/null"
-            ))
-            .context("ethtool (to turn checksum offload off for the VPC's data plane)")?;
+            run_in(ns, &["ethtool", "-K", "eth0", "tx", "off"])
+                .context("ethtool (to turn checksum offload off for the VPC's data plane)")?;
         }
         Ok(node)
     }
@@ -295,11 +308,17 @@ impl Topology {
     pub fn add_on_subnet(&mut self, name: &str, addr: &str) -> Result<Node> {
         let node = self.add_outside(name, addr)?;
         if self.bridge {
-            sh(&format!(
-                "ip -n {} link set {} master br0",
-                self.switch,
-                self.port_of(&node)
-            ))?;
+            let port = self.port_of(&node);
+            run(&[
+                "ip",
+                "-n",
+                &self.switch,
+                "link",
+                "set",
+                &port,
+                "master",
+                "br0",
+            ])?;
         }
         Ok(node)
     }
@@ -320,11 +339,7 @@ impl Topology {
         }
         // The switch's end first, synchronously: a veth left behind by the namespace's
         // deletion (the kernel tears it down later) would clash with the new one's name.
-        let _ = sh(&format!(
-            "ip -n {} link del {} 2>/dev/null; true",
-            self.switch,
-            self.port_of(node)
-        ));
+        let _ = run(&["ip", "-n", &self.switch, "link", "del", &self.port_of(node)]);
         remove_namespace(&node.ns);
         self.attach(node)
     }
@@ -334,7 +349,7 @@ impl Topology {
         let state = if connected { "up" } else { "down" };
         let port = self.port_of(node);
         let ns = self.moved.get(&port).unwrap_or(&self.switch);
-        sh(&format!("ip -n {ns} link set {port} {state}"))?;
+        run(&["ip", "-n", ns, "link", "set", &port, state])?;
         Ok(())
     }
 
@@ -398,14 +413,13 @@ pub fn holds_in(ip_addr_output: &str, addr: &str) -> bool {
 }
 
 fn remove_namespace(ns: &str) {
-    let _ = sh(&format!(
-        "for p in $(ip netns pids {ns} 2>/dev/null); do kill -9 $p; done; ip netns del {ns} 2>/dev/null; true"
-    ));
+    crate::faults::kill_all_in(ns, &[]);
+    let _ = run(&["ip", "netns", "del", ns]);
 }
 
 /// Namespaces left by labs (this one's or crashed ones).
 pub fn leftovers() -> Vec<String> {
-    sh("ip netns list")
+    run(&["ip", "netns", "list"])
         .unwrap_or_default()
         .lines()
         .filter_map(|l| l.split_whitespace().next())
@@ -425,8 +439,9 @@ pub fn namespaces_of(id: &str) -> Vec<String> {
 
 /// `lab down ID`: removes lab `id`'s namespaces (and their processes), the processes it
 /// started outside them (the VPC's control plane, an OVN fabric's central node) and its
-/// scratch directory; returns the namespaces that went.
-pub fn down_one(id: &str) -> Vec<String> {
+/// scratch directory; returns the namespaces that went. An id that is not one is refused.
+pub fn down_one(id: &str) -> Result<Vec<String>> {
+    crate::scratch::check_id(id)?;
     let gone = namespaces_of(id);
     crate::shell::kill_recorded(&Topology::dir_for(id));
     crate::ovn::down_prefix(&crate::ovn::prefix_of_lab(id));
@@ -434,7 +449,7 @@ pub fn down_one(id: &str) -> Vec<String> {
         remove_namespace(ns);
     }
     let _ = std::fs::remove_dir_all(Topology::dir_for(id));
-    gone
+    Ok(gone)
 }
 
 /// `lab down --all`: removes every lab namespace, the processes labs recorded in their scratch

@@ -133,12 +133,7 @@ fn a_garp_from_an_unassociated_instance_claims_nothing_on_ovn() {
         logs(&l)
     );
     let fabric = l.fabric.as_ref().expect("fabric");
-    let sbctl = format!(
-        "ovn-sbctl --timeout=5 --db={} --bare --columns=virtual_parent find Port_Binding logical_port={}",
-        fabric.sb(),
-        l.plane.havips[0]
-    );
-    let parent = lab::shell::sh(&sbctl).expect("ovn-sbctl");
+    let parent = virtual_parent(&fabric.sb().to_string(), &l.plane.havips[0]).expect("ovn-sbctl");
     assert_eq!(parent.trim(), l.plane.enis[0], "OVN's binding moved");
     assert!(
         VpcLab::ping(&client.ns, VIP, 1),
@@ -149,14 +144,26 @@ fn a_garp_from_an_unassociated_instance_claims_nothing_on_ovn() {
 /// The southbound `virtual_parent` of the lab's HAVIP, as OVN has it now.
 fn ovn_parent(l: &VpcLab) -> String {
     let fabric = l.fabric.as_ref().expect("fabric");
-    lab::shell::sh(&format!(
-        "ovn-sbctl --timeout=5 --db={} --bare --columns=virtual_parent find Port_Binding logical_port={}",
-        fabric.sb(),
-        l.plane.havips[0]
-    ))
-    .unwrap_or_default()
-    .trim()
-    .to_string()
+    virtual_parent(&fabric.sb().to_string(), &l.plane.havips[0])
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
+/// `ovn-sbctl ... find Port_Binding logical_port=PORT`'s `virtual_parent`.
+fn virtual_parent(sb: &str, port: &str) -> anyhow::Result<String> {
+    let db = format!("--db={sb}");
+    let find = format!("logical_port={port}");
+    lab::shell::run(&[
+        "ovn-sbctl",
+        "--timeout=5",
+        &db,
+        "--bare",
+        "--columns=virtual_parent",
+        "find",
+        "Port_Binding",
+        &find,
+    ])
 }
 
 /// Engine faults in the middle of a failover: the secondary's ovn-controller and ovn-northd
@@ -229,10 +236,17 @@ fn the_public_side_reaches_only_the_eip() {
         "the EIP never answered:\n{}",
         logs(&l)
     );
-    lab::shell::sh(&format!(
-        "ip -n {public} route add 172.16.0.0/16 via {}",
-        ::vpc::actions::address::GATEWAY_PORT_IP
-    ))
+    let via = ::vpc::actions::address::GATEWAY_PORT_IP.to_string();
+    lab::shell::run(&[
+        "ip",
+        "-n",
+        &public,
+        "route",
+        "add",
+        "172.16.0.0/16",
+        "via",
+        &via,
+    ])
     .expect("route");
     for private in [l.topo.servers[0].addr.as_str(), VIP] {
         assert!(

@@ -8,7 +8,7 @@
 //! removed afterwards.
 
 use lab::ovn::{Fabric, TOOLS};
-use lab::shell::sh;
+use lab::shell::{run, sh};
 use ovsdb::{Client, MonitorRequest};
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
@@ -139,11 +139,22 @@ fn a_garp_moves_the_virtual_port_between_chassis_and_the_client_follows() {
         ("c", 0, "02:00:00:00:01:0c", "10.0.1.20"),
     ] {
         let ns = format!("{prefix}{host}");
-        sh(&format!("ip netns add {ns} && ip -n {ns} link set lo up")).expect("ns");
+        run(&["ip", "netns", "add", &ns]).expect("ns");
+        run(&["ip", "-n", &ns, "link", "set", "lo", "up"]).expect("lo");
         fabric
             .plug(k, &ns, m, &format!("eni-{host}"))
             .expect("plug");
-        sh(&format!("ip -n {ns} addr add {ip}/24 dev eth0")).expect("address");
+        run(&[
+            "ip",
+            "-n",
+            &ns,
+            "addr",
+            "add",
+            &format!("{ip}/24"),
+            "dev",
+            "eth0",
+        ])
+        .expect("address");
     }
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let (_sb, mut m) = rt.block_on(async {
@@ -167,13 +178,13 @@ fn a_garp_moves_the_virtual_port_between_chassis_and_the_client_follows() {
         "the client never reached a (see {})",
         fabric.dir.display()
     );
-    sh(&format!("ip -n {prefix}a addr add {VIP}/32 dev eth0")).expect("vip on a");
+    vip(&prefix, "a", "add").expect("vip on a");
     let sent = garp(&format!("{prefix}a"), "02:00:00:00:01:0a");
     let to_a = rt.block_on(claimed(&mut m, "eni-a")) - sent;
     assert!(pings(&prefix), "the client cannot reach the VIP on a");
     // Failover: the VIP moves to b, on the other chassis.
-    sh(&format!("ip -n {prefix}a addr del {VIP}/32 dev eth0")).expect("vip off a");
-    sh(&format!("ip -n {prefix}b addr add {VIP}/32 dev eth0")).expect("vip on b");
+    vip(&prefix, "a", "del").expect("vip off a");
+    vip(&prefix, "b", "add").expect("vip on b");
     let sent = garp(&format!("{prefix}b"), "02:00:00:00:01:0b");
     let to_b = rt.block_on(claimed(&mut m, "eni-b")) - sent;
     let reached = (0..20).any(|_| pings(&prefix));
@@ -190,8 +201,8 @@ fn a_garp_moves_the_virtual_port_between_chassis_and_the_client_follows() {
     // claims nothing (OVN still has b, and so must the API); once the controller is back, the
     // holder's next announcement is claimed.
     fabric.kill("ch0-controller");
-    sh(&format!("ip -n {prefix}b addr del {VIP}/32 dev eth0")).expect("vip off b");
-    sh(&format!("ip -n {prefix}a addr add {VIP}/32 dev eth0")).expect("vip on a");
+    vip(&prefix, "b", "del").expect("vip off b");
+    vip(&prefix, "a", "add").expect("vip on a");
     garp(&format!("{prefix}a"), "02:00:00:00:01:0a");
     let early = rt.block_on(async {
         tokio::time::timeout(Duration::from_secs(1), claimed(&mut m, "eni-a")).await
@@ -213,4 +224,19 @@ fn a_garp_moves_the_virtual_port_between_chassis_and_the_client_follows() {
     drop(fabric);
     let left = sh("ip netns list").expect("netns");
     assert!(!left.contains(&prefix), "namespaces left: {left}");
+}
+
+/// `ip -n <prefix><host> addr add|del VIP/32 dev eth0`.
+fn vip(prefix: &str, host: &str, op: &str) -> anyhow::Result<String> {
+    let ns = format!("{prefix}{host}");
+    run(&[
+        "ip",
+        "-n",
+        &ns,
+        "addr",
+        op,
+        &format!("{VIP}/32"),
+        "dev",
+        "eth0",
+    ])
 }

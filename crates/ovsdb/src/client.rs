@@ -54,6 +54,14 @@ pub enum Error {
     /// The server sent something this client cannot read.
     #[error("protocol error: {0}")]
     Protocol(String),
+    /// An `ssl:` address without its files, or files that do not make a TLS client.
+    #[error("{endpoint}: {why}")]
+    Tls {
+        /// The server.
+        endpoint: String,
+        /// What is wrong.
+        why: String,
+    },
 }
 
 /// Calls waiting for their answers; `None` once the connection has ended.
@@ -84,6 +92,25 @@ impl Client {
                 let s = tokio::net::TcpStream::connect(addr).await.map_err(io)?;
                 s.set_nodelay(true).map_err(io)?;
                 let (r, w) = s.into_split();
+                (Box::new(r), Box::new(w))
+            }
+            Endpoint::Ssl(addr, files) => {
+                let tls = |why: String| Error::Tls {
+                    endpoint: endpoint.to_string(),
+                    why,
+                };
+                let files = files.as_ref().ok_or_else(|| {
+                    tls("ssl: needs a private key, a certificate and a CA certificate".into())
+                })?;
+                let config = files.client_config().map_err(tls)?;
+                let s = tokio::net::TcpStream::connect(addr).await.map_err(io)?;
+                s.set_nodelay(true).map_err(io)?;
+                let name = rustls::pki_types::ServerName::IpAddress(addr.ip().into());
+                let s = tokio_rustls::TlsConnector::from(config)
+                    .connect(name, s)
+                    .await
+                    .map_err(io)?;
+                let (r, w) = tokio::io::split(s);
                 (Box::new(r), Box::new(w))
             }
             Endpoint::Unix(path) => {

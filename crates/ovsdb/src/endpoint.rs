@@ -1,5 +1,7 @@
-//! Where an OVSDB server listens, in OVN's notation: `tcp:IP:PORT` or `unix:PATH`.
+//! Where an OVSDB server listens, in OVN's notation: `tcp:IP:PORT`, `ssl:IP:PORT` or
+//! `unix:PATH`. An `ssl:` address takes its key, certificate and CA with [`Endpoint::with_ssl`].
 
+use crate::tls::SslFiles;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -10,11 +12,29 @@ pub enum Endpoint {
     Tcp(SocketAddr),
     /// `unix:PATH`.
     Unix(PathBuf),
+    /// `ssl:IP:PORT`, and the files to connect with (none yet when just parsed).
+    Ssl(SocketAddr, Option<Box<SslFiles>>),
+}
+
+impl Endpoint {
+    /// Whether this is an `ssl:` address.
+    pub fn is_ssl(&self) -> bool {
+        matches!(self, Endpoint::Ssl(..))
+    }
+
+    /// The same address with `files` to connect with, if it is an `ssl:` one (others are
+    /// returned as they are).
+    pub fn with_ssl(self, files: SslFiles) -> Endpoint {
+        match self {
+            Endpoint::Ssl(addr, _) => Endpoint::Ssl(addr, Some(Box::new(files))),
+            other => other,
+        }
+    }
 }
 
 /// Why an address is not one.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("`{given}` is not an OVSDB address: {why} (write tcp:IP:PORT or unix:PATH)")]
+#[error("`{given}` is not an OVSDB address: {why} (write tcp:IP:PORT, ssl:IP:PORT or unix:PATH)")]
 pub struct BadEndpoint {
     given: String,
     why: &'static str,
@@ -35,7 +55,10 @@ impl std::str::FromStr for Endpoint {
                 .map_err(|_| bad("not IP:PORT after tcp:")),
             Some(("unix", path)) if !path.is_empty() => Ok(Endpoint::Unix(path.into())),
             Some(("unix", _)) => Err(bad("no path after unix:")),
-            Some(("ssl", _)) => Err(bad("ssl: is not supported")),
+            Some(("ssl", rest)) => rest
+                .parse()
+                .map(|a| Endpoint::Ssl(a, None))
+                .map_err(|_| bad("not IP:PORT after ssl:")),
             _ => Err(bad("unknown method")),
         }
     }
@@ -46,6 +69,7 @@ impl std::fmt::Display for Endpoint {
         match self {
             Endpoint::Tcp(a) => write!(f, "tcp:{a}"),
             Endpoint::Unix(p) => write!(f, "unix:{}", p.display()),
+            Endpoint::Ssl(a, _) => write!(f, "ssl:{a}"),
         }
     }
 }
@@ -59,6 +83,7 @@ mod tests {
         for s in [
             "tcp:127.0.0.1:6641",
             "tcp:[::1]:6642",
+            "ssl:192.0.2.7:6641",
             "unix:/run/ovn/ovnnb_db.sock",
         ] {
             let e: Endpoint = s.parse().expect(s);
@@ -68,7 +93,7 @@ mod tests {
             "127.0.0.1:6641",
             "tcp:localhost:6641",
             "unix:",
-            "ssl:1.2.3.4:6641",
+            "ssl:ovn.example:6641",
             "tcp:1.2.3.4",
         ] {
             let e = bad.parse::<Endpoint>().expect_err(bad);

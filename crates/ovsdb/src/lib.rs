@@ -1,4 +1,4 @@
-//! A small OVSDB client (RFC 7047, JSON-RPC over TCP or a Unix socket), made for driving
+//! A small OVSDB client (RFC 7047, JSON-RPC over TCP, TLS or a Unix socket), made for driving
 //! OVN's northbound database and following its southbound one:
 //! - [`Client::transact`]: typed [`Operation`]s, all or nothing, the failing operation named;
 //! - [`Client::monitor`]: the current rows of chosen tables, then every change, in order;
@@ -14,9 +14,11 @@ mod endpoint;
 pub mod framing;
 mod monitor;
 mod ops;
+mod tls;
 
 pub use client::{Client, Error, MESSAGE_LIMIT};
 pub use datum::{Atom, Datum, NotData, Row, row_from_json, row_to_json};
 pub use endpoint::{BadEndpoint, Endpoint};
 pub use monitor::{Monitor, MonitorRequest, RowUpdate, TableUpdates, parse_table_updates};
 pub use ops::{Condition, Mutation, Operation};
+pub use tls::SslFiles;

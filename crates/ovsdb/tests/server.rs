@@ -1,99 +1,14 @@
 //! The client against a real `ovsdb-server` holding OVN's northbound schema, on a Unix socket
-//! in a directory of the test's own (and, for the inactivity probe, on loopback TCP).
+//! in a directory of the test's own (and, for the inactivity probe, on loopback TCP); `ssl:`
+//! is in `tests/tls.rs`.
 
 use ovsdb::{
     Atom, Client, Condition, Datum, Endpoint, Error, MonitorRequest, Mutation, Operation, Row,
 };
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-const NB_SCHEMA: &str = "/usr/share/ovn/ovn-nb.ovsschema";
-const DB: &str = "OVN_Northbound";
-
-/// An ovsdb-server in a temporary directory, stopped and removed on drop.
-struct Server {
-    dir: PathBuf,
-    child: Child,
-    tcp: Option<u16>,
-}
-
-impl Server {
-    fn start(tag: &str, tcp: bool) -> Option<Server> {
-        let tools = ["ovsdb-server", "ovsdb-tool"];
-        if let Some(t) = tools.iter().find(|t| !hostcheck::has_tool(t)) {
-            hostcheck::skip(
-                tag,
-                format!("{t} is not installed (.ci/run installs openvswitch-switch)"),
-            );
-            return None;
-        }
-        if !Path::new(NB_SCHEMA).exists() {
-            hostcheck::skip(
-                tag,
-                format!("{NB_SCHEMA} is missing (.ci/run installs ovn-central)"),
-            );
-            return None;
-        }
-        let dir = std::env::temp_dir().join(format!("ovsdb-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let db = dir.join("nb.db");
-        let created = Command::new("ovsdb-tool")
-            .arg("create")
-            .arg(&db)
-            .arg(NB_SCHEMA)
-            .status();
-        assert!(created.is_ok_and(|s| s.success()), "ovsdb-tool create");
-        let port = tcp.then(free_port);
-        let mut cmd = Command::new("ovsdb-server");
-        cmd.arg(&db)
-            .arg(format!("--remote=punix:{}", dir.join("db.sock").display()))
-            .arg(format!("--unixctl={}", dir.join("ctl").display()))
-            .arg(format!("--log-file={}", dir.join("log").display()))
-            .arg("--no-chdir")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        if let Some(p) = port {
-            cmd.arg(format!("--remote=ptcp:{p}:127.0.0.1"));
-        }
-        let child = cmd.spawn().expect("ovsdb-server");
-        let server = Server {
-            dir,
-            child,
-            tcp: port,
-        };
-        let up = (0..100).any(|_| {
-            std::thread::sleep(Duration::from_millis(50));
-            server.dir.join("db.sock").exists()
-        });
-        assert!(up, "ovsdb-server did not start: {}", server.log());
-        Some(server)
-    }
-
-    fn unix(&self) -> Endpoint {
-        format!("unix:{}", self.dir.join("db.sock").display())
-            .parse()
-            .expect("endpoint")
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("log")).unwrap_or_default()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
-    l.local_addr().expect("addr").port()
-}
+mod common;
+use common::{DB, Server};
 
 fn row(pairs: &[(&str, Datum)]) -> Row {
     pairs

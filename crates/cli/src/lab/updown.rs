@@ -111,7 +111,13 @@ pub fn down(id: Option<&str>, all: bool, out: &FormatArgs) -> ExitCode {
     let gone: Vec<String> = match (id, all) {
         (_, true) => lab::topology::down_all(),
         (Some(id), false) => {
-            let mine = lab::topology::down_one(id);
+            let mine = match lab::topology::down_one(id) {
+                Ok(gone) => gone,
+                Err(e) => {
+                    eprintln!("havip lab down: {e:#}");
+                    return ExitCode::from(2);
+                }
+            };
             if mine.is_empty() {
                 eprintln!("havip lab: no lab {id} (try `havip lab down --all`)");
                 return ExitCode::from(2);

@@ -227,11 +227,7 @@ impl Drill<'_> {
         }
         for host in self.topo.servers.iter().chain(self.x.as_ref()) {
             for vip in &self.cluster.vips {
-                let remove = format!(
-                    "ip -o addr show to {} | while read n dev fam addr rest; do ip addr del $addr dev $dev; done",
-                    vip.addr
-                );
-                let _ = crate::shell::sh_in(&host.ns, &remove);
+                remove_address(&host.ns, &vip.addr.to_string());
             }
         }
     }
@@ -301,24 +297,34 @@ impl Drill<'_> {
             }
             Action::Claim { .. } => {
                 for vip in &self.cluster.vips {
-                    let (len, dad) = if vip.addr.is_ipv4() {
-                        (32, "")
+                    let (len, dad): (u8, &[&str]) = if vip.addr.is_ipv4() {
+                        (32, &[])
                     } else {
-                        (128, " nodad")
+                        (128, &["nodad"])
                     };
-                    crate::shell::sh_in(
-                        ns,
-                        &format!(
-                            "ip addr replace {}/{len} dev {}{dad}",
-                            vip.addr, server.iface
-                        ),
-                    )?;
+                    let a = format!("{}/{len}", vip.addr);
+                    let mut argv = vec!["ip", "addr", "replace", &a, "dev", &server.iface];
+                    argv.extend_from_slice(dad);
+                    crate::shell::run_in(ns, &argv)?;
                 }
                 Ok(())
             }
             Action::Forge { .. } | Action::Capture { .. } | Action::Replay { .. } => {
                 self.apply_attack(action)
             }
+        }
+    }
+}
+
+/// Removes `addr` from every interface of namespace `ns` that holds it.
+fn remove_address(ns: &str, addr: &str) {
+    let listed = crate::shell::run_in(ns, &["ip", "-o", "addr", "show", "to", addr]);
+    for line in listed.unwrap_or_default().lines() {
+        // `2: eth0    inet 172.16.16.12/32 scope global eth0 ...`
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if let (Some(dev), Some(cidr)) = (words.get(1), words.get(3)) {
+            let dev = dev.split('@').next().unwrap_or(dev);
+            let _ = crate::shell::run_in(ns, &["ip", "addr", "del", cidr, "dev", dev]);
         }
     }
 }

@@ -1,0 +1,5 @@
+//! cargo-fuzz entry for [`havip_fuzz::vrrp_decode`] (the body lives in the library, where
+//! `tests/replay.rs` replays the kept corpus on stable Rust).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| havip_fuzz::vrrp_decode::run(data));
