@@ -67,11 +67,7 @@ impl Daemon {
                 self.relink_if_recreated(&name, index).await;
                 return;
             }
-            Observation::Script { name, success } => node::Observation::Script { name, success },
-            Observation::File { name, value } => node::Observation::File { name, value },
-            Observation::Process { source, crossing } => {
-                node::Observation::Process { source, crossing }
-            }
+            Observation::Tracked(tracked) => tracked,
         };
         self.drive(|n, now, fx| n.observe(now, &observed, fx)).await;
     }

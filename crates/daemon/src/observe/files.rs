@@ -110,10 +110,10 @@ pub fn spawn(name: String, path: PathBuf, reports: Reports) -> tokio::task::Join
                 }
                 Some(Some(value)) => {
                     info!(track_file = %name, file = %path.display(), value, "track file read");
-                    let report = Observation::File {
+                    let report = Observation::Tracked(node::Observation::File {
                         name: name.clone(),
                         value,
-                    };
+                    });
                     if reports.send(report).is_err() {
                         return;
                     }

@@ -31,27 +31,8 @@ pub enum Observation {
         /// Its index.
         index: u32,
     },
-    /// One run of a `vrrp_script`.
-    Script {
-        /// Script name.
-        name: String,
-        /// Exit status 0 within the time-out.
-        success: bool,
-    },
-    /// A `track_file`'s value.
-    File {
-        /// Track file name.
-        name: String,
-        /// Value read (0 when missing or not a number).
-        value: i64,
-    },
-    /// A tracked process's count entered or left its quorum.
-    Process {
-        /// The watcher that saw it (reports of a watcher replaced by a reload are ignored).
-        source: u64,
-        /// What crossed.
-        crossing: node::tracking::processes::Crossing,
-    },
+    /// What a script, `track_file` or process watcher saw, as the node takes it.
+    Tracked(node::Observation),
 }
 
 /// Where watchers report.

@@ -145,10 +145,10 @@ impl Watch {
         crossings.into_iter().all(|crossing| {
             info!(process = %crossing.name, in_quorum = crossing.in_quorum, cause = ?crossing.cause, "tracked process count crossed its quorum");
             self.reports
-                .send(Observation::Process {
+                .send(Observation::Tracked(node::Observation::Process {
                     source: self.source,
                     crossing,
-                })
+                }))
                 .is_ok()
         })
     }

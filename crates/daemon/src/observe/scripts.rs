@@ -71,10 +71,10 @@ pub fn spawn(job: ScriptJob, reports: Reports) -> tokio::task::JoinHandle<()> {
             tick.tick().await;
             let success = run_once(&job).await;
             if reports
-                .send(Observation::Script {
+                .send(Observation::Tracked(node::Observation::Script {
                     name: job.name.clone(),
                     success,
-                })
+                }))
                 .is_err()
             {
                 return;
