@@ -44,7 +44,18 @@ impl Processes {
         if let Some(a) = argv0 {
             cmd.arg0(a);
         }
-        let child = cmd.arg("1000").stdin(Stdio::null()).spawn().expect("start");
+        cmd.arg("1000").stdin(Stdio::null());
+        // The copy was written by this process: a fork of a test running beside this one may
+        // still hold it open for writing (ETXTBSY) for a moment.
+        let deadline = Instant::now() + Duration::from_secs(2);
+        let child = loop {
+            match cmd.spawn() {
+                Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) && Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                other => break other.expect("start"),
+            }
+        };
         self.running.push(child);
     }
 
