@@ -5,7 +5,7 @@
 
 mod common;
 use common::Api;
-use common::frames::{arp, follow, sent, udp};
+use common::frames::{arp, attached, follow, sent, udp};
 use serde_json::json;
 use std::collections::BTreeMap;
 use vpc::dataplane::frame::{self, BROADCAST};
@@ -75,14 +75,7 @@ fn two_vpcs_on_one_switch() -> (Api, Switch, BTreeMap<u32, char>) {
             json!({"VpcId": v, "SubnetId": s, "HaVipName": "h", "Vip": "172.16.16.12"}),
         );
     }
-    let mut sw = Switch::new(GW);
-    let ports: Vec<(u32, String)> = enis
-        .iter()
-        .enumerate()
-        .map(|(k, e)| (k as u32 + 1, e.clone()))
-        .collect();
-    sw.attach(&ports, Some(9));
-    follow(&api, &mut sw);
+    let sw = attached(&api, GW, &enis);
     let vpc_of = BTreeMap::from([(1, 'A'), (2, 'A'), (3, 'B'), (4, 'B'), (5, 'C')]);
     (api, sw, vpc_of)
 }

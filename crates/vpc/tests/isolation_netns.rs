@@ -59,32 +59,14 @@ fn ping(ns: &str, to: &str) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-fn vpc_with_subnet(api: &Api, name: &str) -> (String, String) {
-    let v = api.ok(
-        "CreateVpc",
-        json!({"VpcName": name, "CidrBlock": "172.16.0.0/16"}),
-    )["Vpc"]["VpcId"]
-        .as_str()
-        .expect("vpc")
-        .to_string();
-    let s = api.ok(
-        "CreateSubnet",
-        json!({"VpcId": v, "SubnetName": name, "CidrBlock": "172.16.16.0/24", "Zone": "z"}),
-    )["Subnet"]["SubnetId"]
-        .as_str()
-        .expect("subnet")
-        .to_string();
-    (v, s)
-}
-
 #[test]
 fn two_vpcs_with_the_same_ranges_on_one_switch_exchange_no_frame() {
     if hostcheck::skip_reason("VPC isolation in namespaces", &[]).is_some() {
         return;
     }
     let api = Api::memory();
-    let a = vpc_with_subnet(&api, "A");
-    let b = vpc_with_subnet(&api, "B");
+    let a = api.vpc_and_subnet("A");
+    let b = api.vpc_and_subnet("B");
     let tag = std::process::id();
     let switch_ns = format!("hvsw{tag}");
     let servers = [

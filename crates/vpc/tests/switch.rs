@@ -4,7 +4,7 @@
 
 mod common;
 use common::Api;
-use common::frames::{arp, follow, ip, sent, udp};
+use common::frames::{arp, attached, follow, ip, sent, udp};
 use serde_json::json;
 use vpc::dataplane::frame::{self, BROADCAST};
 use vpc::dataplane::switch::{Out, Switch};
@@ -63,14 +63,7 @@ fn setup(multicast: bool) -> (Api, Switch, Vec<String>, String) {
         "HaVipAssociateAddressIp",
         json!({"HaVipId": havip, "AddressIp": eip_ip}),
     );
-    let mut sw = Switch::new(GW);
-    let ports: Vec<(u32, String)> = enis
-        .iter()
-        .enumerate()
-        .map(|(k, e)| (k as u32 + 1, e.clone()))
-        .collect();
-    sw.attach(&ports, Some(9));
-    follow(&api, &mut sw);
+    let sw = attached(&api, GW, &enis);
     (api, sw, enis, eip_ip.as_str().expect("eip").to_string())
 }
 

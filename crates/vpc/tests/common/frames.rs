@@ -33,6 +33,20 @@ pub fn udp(src_mac: [u8; 6], dst_mac: [u8; 6], src: &str, dst: &str) -> Vec<u8> 
     f
 }
 
+/// A switch with gateway MAC `gw`, `enis` attached to ports 1, 2, ... in order and the public
+/// port on 9, brought up to date with the API's state.
+pub fn attached(api: &Api, gw: [u8; 6], enis: &[String]) -> Switch {
+    let mut sw = Switch::new(gw);
+    let ports: Vec<(u32, String)> = enis
+        .iter()
+        .enumerate()
+        .map(|(k, e)| (k as u32 + 1, e.clone()))
+        .collect();
+    sw.attach(&ports, Some(9));
+    follow(api, &mut sw);
+    sw
+}
+
 /// Brings the switch up to date as the data plane's long poll does.
 pub fn follow(api: &Api, sw: &mut Switch) {
     let epoch = if sw.version() == 0 {
