@@ -514,3 +514,76 @@ pub fn stats_of(
         .unwrap_or_default();
     v["instances"][instance].clone()
 }
+
+/// Asserts that a master's timers, as the lateness histogram `during` counts them, were on time
+/// under load: 97% within 1 ms, and none later than `floor` (how late the kernel woke a bare
+/// real-time thread meanwhile, [`RealtimeReference`]) plus half a millisecond of handling.
+pub fn assert_timers_on_time(during: &[(String, u64)], floor: Duration) {
+    let within = |bound: &str| {
+        during
+            .iter()
+            .find(|(le, _)| le == bound)
+            .map_or(0, |(_, n)| *n)
+    };
+    let total = within("+Inf");
+    assert!(total >= 90, "too few timers: {during:?}");
+    assert!(
+        100 * within("0.001") >= 97 * total,
+        "more than 3% of timers over 1 ms late: {during:?}"
+    );
+    let bound = bucket_at_least(during, floor + Duration::from_micros(500));
+    eprintln!("a real-time thread beside havipd was woken {floor:?} late at worst");
+    assert_eq!(
+        within(&bound),
+        total,
+        "later than the kernel woke a bare real-time thread ({floor:?}) + 0.5 ms: {during:?}"
+    );
+}
+
+/// The smallest histogram bound (`le`) of `buckets` at or above both 1 ms and `late`.
+fn bucket_at_least(buckets: &[(String, u64)], late: Duration) -> String {
+    let late = late.max(Duration::from_millis(1)).as_secs_f64();
+    buckets
+        .iter()
+        .map(|(le, _)| le)
+        .find(|le| le.parse::<f64>().is_ok_and(|b| b >= late))
+        .cloned()
+        .unwrap_or_else(|| "+Inf".to_string())
+}
+
+/// A thread at havipd's real-time class (`vrrp_rt_priority 50`, SCHED_RR) that sleeps to a deadline every 10 ms
+/// and records how late the kernel woke it: the floor no daemon's timers can beat.
+pub struct RealtimeReference {
+    sampler: std::thread::JoinHandle<Duration>,
+}
+
+impl RealtimeReference {
+    pub fn start(length: Duration) -> Self {
+        let (tid_tx, tid_rx) = std::sync::mpsc::channel();
+        let sampler = std::thread::spawn(move || {
+            tid_tx.send(nix::unistd::gettid()).expect("tid");
+            std::thread::sleep(Duration::from_millis(50)); // until chrt has run
+            let start = std::time::Instant::now();
+            let mut worst = Duration::ZERO;
+            let mut due = start;
+            while due - start < length {
+                due += Duration::from_millis(10);
+                std::thread::sleep(due.saturating_duration_since(std::time::Instant::now()));
+                worst = worst.max(std::time::Instant::now() - due);
+            }
+            worst
+        });
+        let tid = tid_rx.recv().expect("the sampler's tid");
+        let chrt = std::process::Command::new("chrt")
+            .args(["-r", "-p", "50", &tid.to_string()])
+            .status()
+            .expect("chrt (util-linux)");
+        assert!(chrt.success(), "chrt -r -p 50 {tid}");
+        Self { sampler }
+    }
+
+    /// The latest wake-up seen (waits for the sampler's end).
+    pub fn worst(self) -> Duration {
+        self.sampler.join().expect("sampler")
+    }
+}
