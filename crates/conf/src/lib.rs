@@ -20,6 +20,7 @@ pub mod keepalived_227;
 pub mod keywords;
 pub mod legacy_auth;
 pub mod lexer;
+pub mod mail;
 pub mod mcast_group;
 pub mod model;
 pub mod notify_fifos;

@@ -198,6 +198,9 @@ impl Daemon {
             Notify::Stop => ("notify_stop", "STOP"),
             Notify::MasterRxLowerPri => ("notify_master_rx_lower_pri", ""),
         };
+        if !state.is_empty() {
+            self.mail.instance_changed(&inst.name, state);
+        }
         for script in &inst.scripts {
             if script.kind == kind {
                 inst.notifier.queue(script, Vec::new());

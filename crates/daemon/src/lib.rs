@@ -18,6 +18,7 @@ mod identity;
 mod instance;
 mod keepalived_flags;
 mod logging;
+mod mail;
 mod metrics;
 mod netlink;
 mod notify;

@@ -59,6 +59,7 @@ impl Daemon {
         let pacer = node::pacing::Pacer::new(&cfg);
         self.dumps = conf::dump_files::dump_files(&cfg, &conf::dump_files::tmp_dir());
         self.fifo.reconfigure(&cfg);
+        self.mail.reconfigure(&cfg);
         self.accept_mode.reconfigure(&cfg);
         let summary = self.switch_to(new, pacer, watchers).await;
         self.filter_sockets(&[])?;

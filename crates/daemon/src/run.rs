@@ -114,6 +114,8 @@ pub struct Daemon {
     pub outbox: Option<Vec<crate::adverts::Queued>>,
     /// `notify_fifo` and `vrrp_notify_fifo`, as configured.
     pub fifo: NotifyFifos,
+    /// E-mail alerts (`smtp_alert`), queued for the mail thread.
+    pub mail: crate::mail::Mailer,
     /// The firewall drop rule of masters without accept mode.
     pub accept_mode: crate::accept_mode::AcceptMode,
     /// Interfaces instances wait for (`dynamic_interfaces`).
@@ -198,14 +200,16 @@ pub async fn run(mut d: Daemon, mut inputs: Inputs, mut signals: Signals) -> Res
     crate::base_sysctls::restore_except(&Default::default());
     d.write_stats();
     let tasks = std::mem::take(&mut d.notify_tasks);
+    let mail = std::mem::take(&mut d.mail);
     drop(d);
-    // Let queued notify scripts (notify_stop) finish, within their time-out. The daemon (and
-    // with it every queue's sender) is gone: each worker ends after its queue.
-    let _ = tokio::time::timeout(
+    // Let queued notify scripts (notify_stop) finish, within their time-out, and the last
+    // e-mail alerts (`Stopping`) go out, within theirs. The daemon (and with it every queue's
+    // sender) is gone: each worker ends after its queue.
+    let scripts = tokio::time::timeout(
         crate::notify::SCRIPT_TIMEOUT,
         futures::future::join_all(tasks),
-    )
-    .await;
+    );
+    let _ = futures::join!(scripts, mail.finish());
     Ok(())
 }
 
@@ -266,10 +270,7 @@ impl Daemon {
                 // The client may have gone; nothing to do then.
                 let _ = call.answer.send(answer);
             }
-            Some(scrape) = next_of(&mut inputs.scrapes) => {
-                let text = self.metrics_text().await;
-                let _ = scrape.reply.send(text);
-            }
+            Some(scrape) = next_of(&mut inputs.scrapes) => self.answer_scrape(scrape).await,
             r = timer => { r?; self.fire_due_timers().await }
         }
         Ok(true)

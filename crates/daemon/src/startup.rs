@@ -57,6 +57,7 @@ pub async fn assemble(
         backlog: Default::default(),
         outbox: None,
         fifo,
+        mail: crate::mail::Mailer::new(&config),
         accept_mode: crate::accept_mode::AcceptMode::new(&config),
         awaited,
         dumps: conf::dump_files::dump_files(&config, &conf::dump_files::tmp_dir()),

@@ -132,6 +132,7 @@ impl Daemon {
         self.recorder.tasks = tokio::runtime::Handle::current()
             .metrics()
             .num_alive_tasks();
+        self.recorder.mail = self.mail.counts();
         crate::metrics::render(&status, &self.recorder, &self.node.tracker().scripts())
     }
 

@@ -4,6 +4,7 @@
 //! status the control socket gives, plus what the loop records here.
 
 mod histogram;
+mod probes;
 pub mod reference;
 mod render;
 mod server;
@@ -25,4 +26,6 @@ pub struct Recorder {
     pub advert_gaps: BTreeMap<String, Histogram>,
     /// Tasks alive in the daemon's runtime when last scraped.
     pub tasks: usize,
+    /// E-mail alerts (sent, failed, dropped) when last scraped.
+    pub mail: (u64, u64, u64),
 }

@@ -31,6 +31,10 @@ const LABELS: &[(&str, &str)] = &[
         "what was refused (`advert`, `garp`, `na`) or tracked (`interface`, `script`, `file`, `process`)",
     ),
     ("le", "a histogram bucket's upper bound, in seconds"),
+    (
+        "result",
+        "what became of an e-mail alert: `sent`, `failed`, `dropped`",
+    ),
 ];
 
 fn fixture() -> (Status, Recorder, Vec<(String, bool)>) {

@@ -233,6 +233,15 @@ fn havip_loop_families(e: &mut Exposition, rec: &Recorder) {
         "How late the event loop handled due timers",
     );
     e.histogram("havip_timer_lateness_seconds", &[], &rec.timer_lateness);
+    e.family(
+        "havip_mail_alerts_total",
+        "counter",
+        "E-mail alerts (smtp_alert) sent, failed (no server, time-out, refusal) or dropped (queue full)",
+    );
+    let (sent, failed, dropped) = rec.mail;
+    for (result, n) in [("sent", sent), ("failed", failed), ("dropped", dropped)] {
+        e.sample("havip_mail_alerts_total", &[("result", result)], n as f64);
+    }
 }
 
 /// Per instance: addresses present, send errors, priority, maintenance, tracked objects.

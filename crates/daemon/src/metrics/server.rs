@@ -1,4 +1,5 @@
-//! The metrics listener: `GET /metrics` only, answered from a snapshot the event loop renders.
+//! The metrics listener: `GET /metrics`, answered from a snapshot the event loop renders, and
+//! the probes `GET /healthz` and `GET /ready` ([`super::probes`]), answered by the loop too.
 //!
 //! Guards: a non-loopback address needs a bearer token (`--metrics-token-file`), compared in
 //! constant time; requests naming a host that is not an IP address or `localhost` (DNS
@@ -32,10 +33,19 @@ pub const HEADER_WITHIN: Duration = Duration::from_secs(5);
 /// How long a connection may stay open (keep-alive included).
 pub const CONNECTION_AT_MOST: Duration = Duration::from_secs(30);
 
-/// A scrape waiting for the event loop's rendering.
-pub struct Scrape {
-    /// Where the exposition goes.
-    pub reply: oneshot::Sender<String>,
+/// A request waiting for the event loop's answer.
+pub enum Scrape {
+    /// `/metrics`: the exposition.
+    Metrics(oneshot::Sender<String>),
+    /// `/healthz`: the loop answers when it turns.
+    Health(oneshot::Sender<()>),
+    /// `/ready`: the instances' (or one's) readiness.
+    Ready {
+        /// `?instance=NAME`, if given.
+        instance: Option<String>,
+        /// Where the answer goes.
+        reply: oneshot::Sender<super::probes::Readiness>,
+    },
 }
 
 /// The running listener, on its own thread; stops when dropped.
@@ -52,9 +62,9 @@ impl Drop for MetricsServer {
 }
 
 #[derive(Clone)]
-struct Guard {
+pub(super) struct Guard {
     token: Option<String>,
-    scrapes: mpsc::Sender<Scrape>,
+    pub(super) scrapes: mpsc::Sender<Scrape>,
 }
 
 /// Reads the token file: one line, not empty.
@@ -86,6 +96,8 @@ pub async fn serve(
     let (tx, rx) = mpsc::channel(MAX_IN_FLIGHT);
     let app = Router::new()
         .route("/metrics", get(metrics))
+        .route("/healthz", get(super::probes::healthz))
+        .route("/ready", get(super::probes::ready))
         .with_state(Guard { token, scrapes: tx })
         .layer(tower::limit::ConcurrencyLimitLayer::new(MAX_IN_FLIGHT));
     let (stop, stopped) = oneshot::channel();
@@ -172,12 +184,12 @@ fn host_allowed(host: &str) -> bool {
     name == "localhost" || name.parse::<std::net::Ipv4Addr>().is_ok()
 }
 
-fn refuse(status: StatusCode, why: &str) -> Response {
+pub(super) fn refuse(status: StatusCode, why: &str) -> Response {
     (status, format!("{why}\n")).into_response()
 }
 
 /// Checks a request's headers; the refusal if any.
-fn check(guard: &Guard, headers: &HeaderMap) -> Option<Response> {
+pub(super) fn check(guard: &Guard, headers: &HeaderMap) -> Option<Response> {
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     if !host.is_some_and(host_allowed) {
         return Some(refuse(
@@ -214,7 +226,7 @@ async fn metrics(State(guard): State<Guard>, headers: HeaderMap) -> Response {
         return refused;
     }
     let (tx, rx) = oneshot::channel();
-    if guard.scrapes.try_send(Scrape { reply: tx }).is_err() {
+    if guard.scrapes.try_send(Scrape::Metrics(tx)).is_err() {
         return refuse(StatusCode::SERVICE_UNAVAILABLE, "busy; scrape again");
     }
     match tokio::time::timeout(Duration::from_secs(10), rx).await {

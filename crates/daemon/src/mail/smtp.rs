@@ -1,0 +1,132 @@
+//! The SMTP conversation keepalived 2.2.7 holds (`core/smtp.c`): greeting 220, `HELO` 250,
+//! `MAIL FROM:<...>` 250, `RCPT TO:<...>` 250 for each recipient, `DATA` 354, the message 250,
+//! `QUIT` 221. A wrong code ends the mail with `QUIT`, as keepalived does.
+//!
+//! Bounded: connecting and each reply wait `smtp_connect_timeout` at most, the whole
+//! conversation [`STEPS`] times that, and a reply longer than [`MAX_REPLY`] bytes (keepalived's
+//! buffer) ends it. It runs on the mail thread, never on the VRRP loop.
+
+use super::message::Mail;
+use std::io::{Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::time::{Duration, Instant, SystemTime};
+
+/// keepalived's reply buffer: a longer reply is refused.
+pub const MAX_REPLY: usize = 1024;
+/// The whole conversation's bound, in `smtp_connect_timeout`s.
+pub const STEPS: u32 = 8;
+
+/// A conversation with the server, within its deadline.
+struct Conversation {
+    stream: TcpStream,
+    timeout: Duration,
+    deadline: Instant,
+    pending: Vec<u8>,
+}
+
+impl Conversation {
+    /// Waits for the reply's last line and returns its code.
+    fn reply(&mut self) -> Result<u16, String> {
+        loop {
+            if let Some(code) = self.take_last_line()? {
+                return Ok(code);
+            }
+            let left = self.deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err("the server took too long over the conversation".into());
+            }
+            self.stream
+                .set_read_timeout(Some(self.timeout.min(left)))
+                .map_err(|e| e.to_string())?;
+            let mut buf = [0u8; 512];
+            match self.stream.read(&mut buf) {
+                Ok(0) => return Err("the server closed the connection".into()),
+                Ok(n) => self.pending.extend_from_slice(&buf[..n]),
+                Err(e) => return Err(format!("no reply: {e}")),
+            }
+            if self.pending.len() >= MAX_REPLY {
+                return Err(format!("a reply over {MAX_REPLY} bytes"));
+            }
+        }
+    }
+
+    /// The code of the reply's last line (`250 ok`, after any `250-...`), if it has come.
+    fn take_last_line(&mut self) -> Result<Option<u16>, String> {
+        while let Some(end) = self.pending.windows(2).position(|w| w == b"\r\n") {
+            let line: Vec<u8> = self.pending.drain(..end + 2).collect();
+            if line.get(3) == Some(&b'-') {
+                continue;
+            }
+            let code = std::str::from_utf8(line.get(..3).unwrap_or_default())
+                .ok()
+                .and_then(|c| c.parse::<u16>().ok())
+                .ok_or_else(|| {
+                    format!("not an SMTP reply: {:?}", String::from_utf8_lossy(&line))
+                })?;
+            return Ok(Some(code));
+        }
+        Ok(None)
+    }
+
+    fn send(&mut self, text: &str) -> Result<(), String> {
+        self.stream
+            .set_write_timeout(Some(self.timeout))
+            .map_err(|e| e.to_string())?;
+        self.stream
+            .write_all(text.as_bytes())
+            .map_err(|e| format!("cannot send: {e}"))
+    }
+
+    /// Sends `text` (nothing for the greeting) and expects `code`.
+    fn step(&mut self, text: &str, code: u16, name: &str) -> Result<(), String> {
+        if !text.is_empty() {
+            self.send(text)?;
+        }
+        match self.reply()? {
+            c if c == code => Ok(()),
+            c => {
+                let _ = self.send("QUIT\r\n");
+                Err(format!("{name}: the server answered {c}"))
+            }
+        }
+    }
+}
+
+/// Connects to the first of the server's addresses that answers within the time-out.
+fn connect(host: &str, port: u16, timeout: Duration) -> Result<TcpStream, String> {
+    let addrs = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| format!("{host}: {e}"))?;
+    let mut last = format!("{host}: no address");
+    for a in addrs {
+        match TcpStream::connect_timeout(&a, timeout) {
+            Ok(s) => return Ok(s),
+            Err(e) => last = format!("{a}: {e}"),
+        }
+    }
+    Err(last)
+}
+
+/// Mails `mail`, as keepalived's conversation does.
+pub fn send(mail: &Mail) -> Result<(), String> {
+    let e = &mail.envelope;
+    let started = Instant::now();
+    let stream = connect(&e.server.0, e.server.1, e.timeout)?;
+    let mut c = Conversation {
+        stream,
+        timeout: e.timeout,
+        deadline: started + e.timeout * STEPS,
+        pending: Vec::new(),
+    };
+    c.step("", 220, "(E)SMTP")?;
+    c.step(&format!("HELO {}\r\n", e.helo), 250, "HELO")?;
+    c.step(&format!("MAIL FROM:<{}>\r\n", e.from), 250, "MAIL")?;
+    for to in &e.to {
+        c.step(&format!("RCPT TO:<{to}>\r\n"), 250, "RCPT")?;
+    }
+    c.step("DATA\r\n", 354, "DATA")?;
+    c.step(&mail.data(SystemTime::now()), 250, "BODY")?;
+    // The mail is sent; a server that does not say goodbye changes nothing.
+    let _ = c.step("QUIT\r\n", 221, "QUIT");
+    Ok(())
+}
