@@ -2,7 +2,9 @@
 //! keepalived.data, SIGUSR2 keepalived.stats, SIGRTMIN+2 keepalived.json (keepalived's
 //! version-1 JSON: an array of `{"data": {...}, "stats": {...}}`), in keepalived's places
 //! (`conf::dump_files`). Built from the same status the control socket gives. Written mode 0600
-//! through a temporary file and a rename, so a reader never sees half a file.
+//! through a temporary file and a rename, so a reader never sees half a file. keepalived.json's
+//! `data` also lists every tracked object with its state and weight (`trackers`, havipd's
+//! own key: keepalived's readers ignore it).
 
 use crate::run::Daemon;
 use crate::signum::Dump;
@@ -114,6 +116,9 @@ fn instance_json(
             "vips": vips,
             "track_script": scripts.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>(),
             "auth_type": match cfg.auth { vrrp::Auth::None => 0, vrrp::Auth::Pass(_) => 1, vrrp::Auth::Ah => 2 },
+            // havipd's own: every tracked object (interface, script, file, process), whether
+            // it is up or passing, its weight and the priority change it makes now.
+            "trackers": i.trackers,
         },
         "stats": stats,
     })

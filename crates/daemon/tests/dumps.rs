@@ -1,7 +1,8 @@
 //! keepalived-compatible dumps: for the same config, Debian's keepalived 2.2.7 and havipd,
 //! each asked by the signal keepalived's `--signum` names, write keepalived.json with the same
 //! keys and value types, and keepalived.stats with the same lines; SIGUSR1 writes
-//! keepalived.data; files land in `$TMPDIR`, mode 0600.
+//! keepalived.data; files land in `$TMPDIR`, mode 0600. keepalived.json and the status
+//! (`havip status --json`) list every tracked object with its state and weight.
 
 mod common;
 use common::{Lab, last_state, wait_until};
@@ -113,6 +114,12 @@ fn json_stats_and_data_dumps_match_keepalived_s_shape() {
     .expect("keepalived's JSON");
     let text = read_after_signal(&lab, "h", &json, &htmp.join("keepalived.json"));
     let ours: Value = serde_json::from_str(&text).expect("havipd's JSON");
+    assert_eq!(ours[0]["data"]["trackers"][0]["name"], "chk", "{text}");
+    // havipd's own key, which keepalived's readers ignore.
+    let mut ours = ours;
+    for e in ours.as_array_mut().into_iter().flatten() {
+        e["data"].as_object_mut().map(|d| d.remove("trackers"));
+    }
     assert_eq!(
         shape(&ours),
         shape(&ka),
@@ -230,4 +237,88 @@ fn dumps_never_write_through_planted_links_or_files() {
         }
     }
     assert!(lab.running("h"), "a dump signal must not stop havipd");
+}
+
+/// An instance tracking one of each kind (an interface, a script, a file, a process): the
+/// status (what `havip status --json` prints) and keepalived.json list each with its state,
+/// weight and effect.
+#[test]
+fn status_and_json_dump_list_every_tracked_object() {
+    let Some(mut lab) = Lab::new("dtr", &[]) else {
+        return;
+    };
+    lab.host("h", &["10.7.2.1/24"]);
+    lab.sh_in(
+        "h",
+        "ip link add t0 type veth peer name t1 && ip link set t1 up && ip link set t0 up",
+    );
+    let file = lab.write("w", "3\n");
+    let missing = format!("nosuch{}", std::process::id());
+    let conf = format!(
+        "vrrp_script ok {{\n    script /bin/true\n    interval 1\n    weight 10\n}}\n\
+         track_file w {{\n    file {file}\n    weight 2\n}}\n\
+         vrrp_track_process p {{\n    process {missing}\n    weight -20\n}}\n\
+         vrrp_instance VI_1 {{\n    state BACKUP\n    interface eth0\n    virtual_router_id 11\n    priority 100\n    \
+         advert_int 1\n    virtual_ipaddress {{\n        10.7.2.100/24\n    }}\n    \
+         track_interface {{\n        t0 weight 5\n    }}\n    track_script {{\n        ok\n    }}\n    \
+         track_file {{\n        w\n    }}\n    track_process {{\n        p\n    }}\n}}\n"
+    );
+    let tmp = lab.dir.join("h-tmp");
+    std::fs::create_dir_all(&tmp).expect("tmp dir");
+    let conf_path = lab.write("h.conf", &conf);
+    let state = lab.dir.join("h-state");
+    let cmd = format!(
+        "export TMPDIR={}; exec {} -n -l -f {conf_path} --state-dir {}",
+        tmp.display(),
+        env!("CARGO_BIN_EXE_havipd"),
+        state.display()
+    );
+    lab.spawn("h", "h", &["sh", "-c", &cmd]);
+    let socket = state.join(ctl::SOCKET_NAME);
+    let status = || match ctl::Client::one(&socket, &ctl::Request::Status) {
+        Ok(ctl::Reply::Status(s)) => Some(s),
+        _ => None,
+    };
+    // The script has run once: all four are known.
+    let settled = wait_until(Duration::from_secs(10), || {
+        status().is_some_and(|s| {
+            s.instances[0].trackers.len() == 4
+                && s.instances[0].effective_priority == 100 + 5 + 10 + 6 - 20
+        })
+    });
+    let s = status().expect("status");
+    assert!(
+        settled.is_some(),
+        "{:#?}\n{}",
+        s.instances[0].trackers,
+        lab.log("h")
+    );
+    let rows: Vec<(String, String, bool, i64, i64)> = s.instances[0]
+        .trackers
+        .iter()
+        .map(|t| (t.kind.clone(), t.name.clone(), t.ok, t.weight, t.effect))
+        .collect();
+    let row = |k: &str, n: &str, ok, w, e| (k.to_string(), n.to_string(), ok, w, e);
+    assert_eq!(
+        rows,
+        [
+            row("interface", "t0", true, 5, 5),
+            row("script", "ok", true, 10, 10),
+            row("file", "w", false, 2, 6),
+            row("process", "p", false, -20, -20),
+        ]
+    );
+    let json_sig = std::process::Command::new(env!("CARGO_BIN_EXE_havipd"))
+        .arg("--signum=JSON")
+        .output()
+        .expect("--signum");
+    let sig = String::from_utf8_lossy(&json_sig.stdout).trim().to_string();
+    let text = read_after_signal(&lab, "h", &sig, &tmp.join("keepalived.json"));
+    let dump: Value = serde_json::from_str(&text).expect("JSON");
+    let listed = &dump[0]["data"]["trackers"];
+    assert_eq!(
+        listed,
+        &serde_json::to_value(&s.instances[0].trackers).expect("json"),
+        "{text}"
+    );
 }
