@@ -1,0 +1,332 @@
+//! E-mail alerts (`smtp_alert`) in namespaces, against an SMTP receiver the test starts on
+//! each host's loopback (python3 asyncio: it answers as a mail server and records each
+//! conversation's commands and DATA):
+//!
+//! - a failover mails what keepalived 2.2.7 mails on the same configuration: the same
+//!   commands (HELO, MAIL FROM, RCPT TO each, DATA, QUIT) and the same DATA (From, Subject,
+//!   X-Mailer, To, body), but for the Date and the host name, for the same role: the test runs
+//!   the failover twice, keepalived as the first master then as the backup, havipd beside it.
+//!   One difference, on purpose: keepalived's `Stopping` alert connects and is abandoned at
+//!   exit, before its HELO; havipd delivers it (in the form of the others);
+//! - a server that accepts connections and never answers delays no advert: the VRRP loop only
+//!   queues mails, the queue fills and the rest are dropped and counted.
+
+mod common;
+use common::{
+    Lab, RealtimeReference, assert_timers_on_time, instance, scrape_metrics, timer_lateness,
+    wait_until,
+};
+use std::time::Duration;
+
+const VIP: &str = "10.4.0.100";
+
+/// `python3 - PORT OUT MODE`: an SMTP server on 127.0.0.1:PORT. MODE `record` answers as a
+/// mail server and appends each conversation, as a JSON line, to OUT; `blackhole` accepts,
+/// appends `connected` and never answers.
+const RECEIVER: &str = r#"
+import asyncio, json, sys
+port, out, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+def save(line):
+    with open(out, "a") as f:
+        f.write(line + "\n")
+async def handle(r, w):
+    if mode == "blackhole":
+        save("connected")
+        await asyncio.sleep(3600)
+        return
+    cmds, data = [], ""
+    w.write(b"220 test ESMTP\r\n")
+    await w.drain()
+    while True:
+        line = await r.readline()
+        if not line:
+            break
+        cmd = line.decode().rstrip("\r\n")
+        cmds.append(cmd)
+        if cmd.upper() == "DATA":
+            w.write(b"354 go ahead\r\n")
+            await w.drain()
+            while True:
+                l = await r.readline()
+                if not l or l == b".\r\n":
+                    break
+                data += l.decode()
+            w.write(b"250 queued\r\n")
+        elif cmd.upper() == "QUIT":
+            w.write(b"221 bye\r\n")
+            await w.drain()
+            break
+        else:
+            w.write(b"250 ok\r\n")
+        await w.drain()
+    save(json.dumps({"cmds": cmds, "data": data}))
+    w.close()
+async def main():
+    s = await asyncio.start_server(handle, "127.0.0.1", port)
+    async with s:
+        await s.serve_forever()
+asyncio.run(main())
+"#;
+
+/// Starts the receiver on `host`; returns the file it records in.
+fn receiver(lab: &mut Lab, host: &str, mode: &str) -> std::path::PathBuf {
+    let script = lab.write("smtp.py", RECEIVER);
+    let out = lab.dir.join(format!("{host}.mails"));
+    let out_arg = out.display().to_string();
+    lab.spawn(
+        host,
+        &format!("{host}-smtp"),
+        &["python3", &script, "2525", &out_arg, mode],
+    );
+    let ready = wait_until(Duration::from_secs(5), || {
+        lab.sh_in(host, "ss -Hltn 'sport = :2525'").contains("2525")
+    });
+    assert!(ready.is_some(), "the SMTP receiver did not start");
+    out
+}
+
+fn global(extra: &str) -> String {
+    format!(
+        "global_defs {{\n    notification_email {{\n        ops@example.com\n        noc@example.com\n    }}\n    \
+         notification_email_from vrrp@example.com\n    smtp_server 127.0.0.1 2525\n    smtp_connect_timeout 5\n{extra}}}\n"
+    )
+}
+
+fn config(priority: u8) -> String {
+    format!(
+        "{}{}",
+        global(""),
+        instance("VI_1", 74, priority, VIP, "    smtp_alert\n")
+    )
+}
+
+/// The host's names, longest first: keepalived names itself by the canonical one, havipd by
+/// the kernel's.
+fn host_names() -> Vec<String> {
+    let mut names: Vec<String> = ["-f", "-s", ""]
+        .iter()
+        .filter_map(|flag| {
+            let mut c = std::process::Command::new("hostname");
+            if !flag.is_empty() {
+                c.arg(flag);
+            }
+            let out = c.output().ok()?;
+            Some(String::from_utf8_lossy(&out.stdout).trim().to_string())
+        })
+        .filter(|n| !n.is_empty())
+        .collect();
+    names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    names
+}
+
+/// The recorded conversations, the Date line left out and host names replaced by `HOST`.
+fn mails(file: &std::path::Path) -> Vec<String> {
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    let names = host_names();
+    let mut out: Vec<String> = text
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("a recorded mail");
+            let data: Vec<&str> = v["data"]
+                .as_str()
+                .unwrap_or_default()
+                .split("\r\n")
+                .filter(|l| !l.starts_with("Date: "))
+                .collect();
+            let mut m = format!("{}\n{}", v["cmds"], data.join("\n"));
+            for n in &names {
+                m = m.replace(n.as_str(), "HOST");
+            }
+            m
+        })
+        .collect();
+    // keepalived mails each alert on a connection of its own, at once: they may arrive in
+    // any order.
+    out.sort();
+    out
+}
+
+fn start(lab: &mut Lab, host: &str, daemon: &str, config: &str) {
+    match daemon {
+        "havipd" => {
+            lab.havipd(host, host, config);
+        }
+        _ => lab.keepalived(host, host, "keepalived", config),
+    }
+}
+
+/// a (priority 100) becomes master, b (50) backup; a stops and b takes over; b stops. The
+/// mails each host's receiver got.
+fn failover(first: &str, second: &str) -> (Vec<String>, Vec<String>) {
+    let lab = Lab::new("mal", &["keepalived", "python3", "ss"]);
+    let Some(mut lab) = lab else {
+        return (Vec::new(), Vec::new());
+    };
+    lab.host("a", &["10.4.0.1/24"]);
+    lab.host("b", &["10.4.0.2/24"]);
+    let a_mails = receiver(&mut lab, "a", "record");
+    let b_mails = receiver(&mut lab, "b", "record");
+    start(&mut lab, "a", first, &config(100));
+    let took = wait_until(Duration::from_secs(10), || lab.holds("a", VIP));
+    assert!(took.is_some(), "a never became master:\n{}", lab.log("a"));
+    start(&mut lab, "b", second, &config(50));
+    std::thread::sleep(Duration::from_secs(2));
+    lab.signal("a", "TERM");
+    let took = wait_until(Duration::from_secs(10), || lab.holds("b", VIP));
+    assert!(took.is_some(), "b never took over:\n{}", lab.log("b"));
+    std::thread::sleep(Duration::from_secs(1));
+    lab.signal("b", "TERM");
+    std::thread::sleep(Duration::from_millis(500));
+    (mails(&a_mails), mails(&b_mails))
+}
+
+/// keepalived's `Stopping` alert: it connects, then exits before its HELO. havipd mails it,
+/// waiting for it at exit (5 s at most): the mail keepalived's code means to send, in the
+/// form of its others.
+fn with_keepalived_s_stopping(ka: &[String]) -> Vec<String> {
+    let abandoned = ka.iter().filter(|m| m.starts_with("[]")).count();
+    assert_eq!(
+        abandoned, 1,
+        "keepalived's Stopping mail was not the one abandoned: {ka:?}"
+    );
+    let backup = ka
+        .iter()
+        .find(|m| m.contains("Entering BACKUP state"))
+        .expect("keepalived mailed its BACKUP state");
+    let stopping = backup.replace("Entering BACKUP state", "Stopping").replace(
+        "=> VRRP Instance is no longer owning VRRP VIPs <=",
+        "=> VRRP Instance stopping <=",
+    );
+    let mut all: Vec<String> = ka
+        .iter()
+        .filter(|m| !m.starts_with("[]"))
+        .cloned()
+        .collect();
+    all.push(stopping);
+    all.sort();
+    all
+}
+
+#[test]
+fn a_failover_mails_what_keepalived_mails() {
+    let (ka_a, our_b) = failover("keepalived", "havipd");
+    let (our_a, ka_b) = failover("havipd", "keepalived");
+    if ka_a.is_empty() && our_a.is_empty() {
+        return; // skipped
+    }
+    eprintln!(
+        "keepalived as master, then stopped:\n{}",
+        ka_a.join("\n---\n")
+    );
+    for (role, ours, ka) in [
+        ("the first master", &our_a, &ka_a),
+        ("the backup that takes over", &our_b, &ka_b),
+    ] {
+        assert_eq!(ours.len(), 3, "{role}: BACKUP, MASTER, Stopping: {ours:?}");
+        assert_eq!(ours, &with_keepalived_s_stopping(ka), "as {role}");
+    }
+    for m in &our_a {
+        assert!(
+            m.contains("X-Mailer: Keepalived\nTo: ops@example.com, noc@example.com"),
+            "{m}"
+        );
+    }
+}
+
+/// Eight masters (advert_int 0.1) beside an instance whose `track_file` (weight 0) flips it
+/// between FAULT and BACKUP every 300 ms for 12 s, all mailing to a server that never answers: the
+/// mail thread waits on the first alert, [`QUEUE`] wait behind it, the others are dropped and
+/// counted; meanwhile every advert leaves on time.
+#[test]
+fn a_blackholed_smtp_server_delays_no_advert() {
+    let Some(mut lab) = Lab::new("mbh", &["python3", "ss", "chrt"]) else {
+        return;
+    };
+    lab.host("a", &["10.4.1.1/24"]);
+    let hole = receiver(&mut lab, "a", "blackhole");
+    let flag = lab.write("flag", "0\n");
+    let mut conf = global("    smtp_alert\n    vrrp_rt_priority 50\n")
+        .replace("smtp_connect_timeout 5", "smtp_connect_timeout 60");
+    conf += &format!("track_file flag {{\n    file {flag}\n    weight 0\n}}\n");
+    conf += &instance(
+        "FLAP",
+        99,
+        100,
+        "10.4.1.99",
+        "    track_file {\n        flag\n    }\n",
+    );
+    for k in 0..MASTERS {
+        let vip = format!("10.4.1.{}", 100 + k);
+        conf += &instance(
+            &format!("VI_{k}"),
+            100 + k,
+            100,
+            &vip,
+            "    advert_int 0.1\n",
+        );
+    }
+    let state = lab.havipd_with(
+        "a",
+        "a",
+        &conf,
+        "a",
+        &["--metrics-listen", "127.0.0.1:9651"],
+    );
+    let all_master = wait_until(Duration::from_secs(8), || {
+        (0..MASTERS).all(|k| lab.holds("a", &format!("10.4.1.{}", 100 + k)))
+    });
+    assert!(
+        all_master.is_some(),
+        "not every instance became master:\n{}",
+        lab.log("a")
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    let before = timer_lateness(&lab, "a", 9651);
+    let reference = RealtimeReference::start(Duration::from_secs(12));
+    for k in 0..40 {
+        std::fs::write(&flag, if k % 2 == 0 { "1\n" } else { "0\n" }).expect("flag");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let floor = reference.worst();
+    let after = timer_lateness(&lab, "a", 9651);
+    let during: Vec<(String, u64)> = after
+        .iter()
+        .zip(&before)
+        .map(|((le, n), (_, m))| (le.clone(), n - m))
+        .collect();
+    eprintln!("timer lateness while the SMTP server hung: {during:?}");
+    assert_timers_on_time(&during, floor);
+    std::thread::sleep(Duration::from_secs(1));
+    // Every transition mails (each enters a state other than the last mailed).
+    let alerts = common::transitions(&state).len() as u64;
+    let metrics = scrape_metrics(&lab, "a", 9651);
+    let count = |result: &str| -> u64 {
+        let key = format!("havip_mail_alerts_total{{result=\"{result}\"}} ");
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(key.as_str())?.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    eprintln!("{alerts} alerts to a blackholed server");
+    assert!(
+        alerts > 40,
+        "too few transitions to fill the queue: {alerts}"
+    );
+    // One in the mail thread's hands, QUEUE waiting.
+    assert_eq!(count("dropped"), alerts - 1 - 32, "{metrics}");
+    assert_eq!((count("sent"), count("failed")), (0, 0));
+    let connected = std::fs::read_to_string(&hole).unwrap_or_default();
+    assert_eq!(
+        connected.lines().count(),
+        1,
+        "havipd never reached the server, or left it"
+    );
+    assert!(
+        lab.log("a").contains("e-mail alert dropped"),
+        "{}",
+        lab.log("a")
+    );
+}
+
+/// The masters of [`a_blackholed_smtp_server_delays_no_advert`].
+const MASTERS: u8 = 8;
