@@ -4,7 +4,7 @@
 //!
 //! Bounded: connecting and each reply wait `smtp_connect_timeout` at most, the whole
 //! conversation [`STEPS`] times that, and a reply longer than [`MAX_REPLY`] bytes (keepalived's
-//! buffer) ends it. It runs on the mail thread, never on the VRRP loop.
+//! buffer), continuation lines included, ends it. It runs on the mail thread, never on the VRRP loop.
 
 use super::message::Mail;
 use std::io::{Read, Write};
@@ -22,6 +22,8 @@ struct Conversation {
     timeout: Duration,
     deadline: Instant,
     pending: Vec<u8>,
+    /// Bytes of the reply being read, its continuation lines included.
+    reply_len: usize,
 }
 
 impl Conversation {
@@ -44,7 +46,7 @@ impl Conversation {
                 Ok(n) => self.pending.extend_from_slice(&buf[..n]),
                 Err(e) => return Err(format!("no reply: {e}")),
             }
-            if self.pending.len() >= MAX_REPLY {
+            if self.reply_len + self.pending.len() >= MAX_REPLY {
                 return Err(format!("a reply over {MAX_REPLY} bytes"));
             }
         }
@@ -55,8 +57,10 @@ impl Conversation {
         while let Some(end) = self.pending.windows(2).position(|w| w == b"\r\n") {
             let line: Vec<u8> = self.pending.drain(..end + 2).collect();
             if line.get(3) == Some(&b'-') {
+                self.reply_len += line.len();
                 continue;
             }
+            self.reply_len = 0;
             let code = std::str::from_utf8(line.get(..3).unwrap_or_default())
                 .ok()
                 .and_then(|c| c.parse::<u16>().ok())
@@ -117,6 +121,7 @@ pub fn send(mail: &Mail) -> Result<(), String> {
         timeout: e.timeout,
         deadline: started + e.timeout * STEPS,
         pending: Vec::new(),
+        reply_len: 0,
     };
     c.step("", 220, "(E)SMTP")?;
     c.step(&format!("HELO {}\r\n", e.helo), 250, "HELO")?;
@@ -129,4 +134,105 @@ pub fn send(mail: &Mail) -> Result<(), String> {
     // The mail is sent; a server that does not say goodbye changes nothing.
     let _ = c.step("QUIT\r\n", 221, "QUIT");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mail::message::Envelope;
+    use std::io::{BufRead, BufReader};
+    use std::net::TcpListener;
+    use std::sync::Arc;
+
+    /// A server on loopback answering each line it reads with `answer(line)`; returns the
+    /// mail to send to it and the lines it got.
+    fn server(
+        answer: impl Fn(&str) -> Option<String> + Send + 'static,
+    ) -> (Mail, std::thread::JoinHandle<Vec<String>>) {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let got = std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().expect("accept");
+            s.write_all(b"220-hello\r\n220 there\r\n").expect("greet");
+            let mut lines = Vec::new();
+            let mut r = BufReader::new(s.try_clone().expect("clone"));
+            let mut line = String::new();
+            while r.read_line(&mut line).is_ok_and(|n| n > 0) {
+                let l = line.trim_end().to_string();
+                line.clear();
+                match answer(&l) {
+                    Some(a) => s.write_all(a.as_bytes()).expect("answer"),
+                    None => continue,
+                }
+                lines.push(l);
+            }
+            lines
+        });
+        let envelope = Envelope {
+            to: vec!["a@b".into(), "c@d".into()],
+            from: "k@h".into(),
+            helo: "box".into(),
+            router_id: "R".into(),
+            server: ("127.0.0.1".into(), port),
+            timeout: Duration::from_secs(2),
+            no_faults: false,
+        };
+        let mail = Mail::instance(Arc::new(envelope), "VI_1", "MASTER").expect("mail");
+        (mail, got)
+    }
+
+    fn ok(line: &str) -> Option<String> {
+        Some(match line {
+            "DATA" => "354 go\r\n".into(),
+            "QUIT" => "221 bye\r\n".into(),
+            l if l.starts_with("HELO") || l.starts_with("MAIL") || l.starts_with("RCPT") => {
+                "250 ok\r\n".into()
+            }
+            "." => "250-queued\r\n250 as 1\r\n".into(),
+            _ => return None, // the message's lines
+        })
+    }
+
+    #[test]
+    fn the_conversation_is_keepalived_s() {
+        let (mail, got) = server(ok);
+        send(&mail).expect("sent");
+        let lines = got.join().expect("server");
+        assert_eq!(
+            lines,
+            [
+                "HELO box",
+                "MAIL FROM:<k@h>",
+                "RCPT TO:<a@b>",
+                "RCPT TO:<c@d>",
+                "DATA",
+                ".",
+                "QUIT"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_refused_recipient_ends_the_mail_with_quit() {
+        let (mail, got) = server(|l| {
+            if l.starts_with("RCPT") {
+                Some("550 no such user\r\n".into())
+            } else {
+                ok(l)
+            }
+        });
+        let e = send(&mail).expect_err("refused");
+        assert!(e.contains("RCPT") && e.contains("550"), "{e}");
+        assert_eq!(
+            got.join().expect("server").last().map(String::as_str),
+            Some("QUIT")
+        );
+    }
+
+    #[test]
+    fn an_endless_reply_is_cut_at_keepalived_s_buffer() {
+        let (mail, _got) = server(|l| l.starts_with("HELO").then(|| "250-x\r\n".repeat(400)));
+        let e = send(&mail).expect_err("too long");
+        assert!(e.contains("1024"), "{e}");
+    }
 }
