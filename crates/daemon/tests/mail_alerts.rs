@@ -100,6 +100,18 @@ fn config(priority: u8) -> String {
     )
 }
 
+/// Two instances in a sync group that mails too.
+fn group_config(priority: u8) -> String {
+    format!(
+        "{}vrrp_sync_group G {{\n    group {{\n        VI_1\n        VI_2\n    }}\n    smtp_alert\n}}\n{}{}",
+        global(""),
+        instance("VI_1", 74, priority, VIP, "    smtp_alert\n"),
+        instance("VI_2", 75, priority, VIP2, "    smtp_alert\n")
+    )
+}
+
+const VIP2: &str = "10.4.0.101";
+
 /// The host's names, longest first: keepalived names itself by the canonical one, havipd by
 /// the kernel's.
 fn host_names() -> Vec<String> {
@@ -157,7 +169,7 @@ fn start(lab: &mut Lab, host: &str, daemon: &str, config: &str) {
 
 /// a (priority 100) becomes master, b (50) backup; a stops and b takes over; b stops. The
 /// mails each host's receiver got.
-fn failover(first: &str, second: &str) -> (Vec<String>, Vec<String>) {
+fn failover(first: &str, second: &str, config: fn(u8) -> String) -> (Vec<String>, Vec<String>) {
     let lab = Lab::new("mal", &["keepalived", "python3", "ss"]);
     let Some(mut lab) = lab else {
         return (Vec::new(), Vec::new());
@@ -180,37 +192,45 @@ fn failover(first: &str, second: &str) -> (Vec<String>, Vec<String>) {
     (mails(&a_mails), mails(&b_mails))
 }
 
-/// keepalived's `Stopping` alert: it connects, then exits before its HELO. havipd mails it,
-/// waiting for it at exit (5 s at most): the mail keepalived's code means to send, in the
-/// form of its others.
+/// keepalived's `Stopping` alerts: it connects, then exits before its HELO. havipd mails
+/// them, waiting for them at exit (5 s at most): the mails keepalived's code means to send,
+/// in the form of its others (one per instance or group that mailed its BACKUP state).
 fn with_keepalived_s_stopping(ka: &[String]) -> Vec<String> {
     let abandoned = ka.iter().filter(|m| m.starts_with("[]")).count();
-    assert_eq!(
-        abandoned, 1,
-        "keepalived's Stopping mail was not the one abandoned: {ka:?}"
-    );
-    let backup = ka
-        .iter()
-        .find(|m| m.contains("Entering BACKUP state"))
-        .expect("keepalived mailed its BACKUP state");
-    let stopping = backup.replace("Entering BACKUP state", "Stopping").replace(
-        "=> VRRP Instance is no longer owning VRRP VIPs <=",
-        "=> VRRP Instance stopping <=",
+    assert!(
+        abandoned >= 1,
+        "keepalived abandoned no Stopping mail: {ka:?}"
     );
     let mut all: Vec<String> = ka
         .iter()
         .filter(|m| !m.starts_with("[]"))
         .cloned()
         .collect();
-    all.push(stopping);
+    let stopping: Vec<String> = all
+        .iter()
+        .filter(|m| m.contains("Entering BACKUP state"))
+        .map(|m| {
+            m.replace("Entering BACKUP state", "Stopping")
+                .replace(
+                    "=> VRRP Instance is no longer owning VRRP VIPs <=",
+                    "=> VRRP Instance stopping <=",
+                )
+                .replace(
+                    "=> All VRRP group instances are now in BACKUP state <=",
+                    "=> All VRRP group instances are now stopping <=",
+                )
+        })
+        .collect();
+    assert!(abandoned <= stopping.len(), "{ka:?}");
+    all.extend(stopping);
     all.sort();
     all
 }
 
 #[test]
 fn a_failover_mails_what_keepalived_mails() {
-    let (ka_a, our_b) = failover("keepalived", "havipd");
-    let (our_a, ka_b) = failover("havipd", "keepalived");
+    let (ka_a, our_b) = failover("keepalived", "havipd", config);
+    let (our_a, ka_b) = failover("havipd", "keepalived", config);
     if ka_a.is_empty() && our_a.is_empty() {
         return; // skipped
     }
@@ -330,3 +350,29 @@ fn a_blackholed_smtp_server_delays_no_advert() {
 
 /// The masters of [`a_blackholed_smtp_server_delays_no_advert`].
 const MASTERS: u8 = 8;
+
+/// The same failover with two instances in a sync group that mails its own alerts.
+#[test]
+fn a_sync_group_s_failover_mails_what_keepalived_mails() {
+    let (ka_a, our_b) = failover("keepalived", "havipd", group_config);
+    let (our_a, ka_b) = failover("havipd", "keepalived", group_config);
+    if ka_a.is_empty() && our_a.is_empty() {
+        return; // skipped
+    }
+    assert!(
+        ka_a.iter()
+            .any(|m| m.contains("VRRP Group G - Entering MASTER state")),
+        "keepalived mailed no group alert: {ka_a:?}"
+    );
+    for (role, ours, ka) in [
+        ("the first master", &our_a, &ka_a),
+        ("the backup that takes over", &our_b, &ka_b),
+    ] {
+        assert_eq!(
+            ours.len(),
+            9,
+            "{role}: BACKUP, MASTER, Stopping x VI_1, VI_2, G: {ours:?}"
+        );
+        assert_eq!(ours, &with_keepalived_s_stopping(ka), "as {role}");
+    }
+}

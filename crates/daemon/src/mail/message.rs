@@ -103,6 +103,29 @@ pub fn instance_words(state: &str) -> Option<(&'static str, &'static str)> {
     })
 }
 
+/// The subject's end and the body keepalived mails when a sync group enters `state`, if any.
+pub fn group_words(state: &str) -> Option<(&'static str, &'static str)> {
+    Some(match state {
+        "MASTER" => (
+            "Entering MASTER state",
+            "=> All VRRP group instances are now in MASTER state <=",
+        ),
+        "BACKUP" => (
+            "Entering BACKUP state",
+            "=> All VRRP group instances are now in BACKUP state <=",
+        ),
+        "FAULT" => (
+            "Entering FAULT state",
+            "=> All VRRP group instances are now in FAULT state <=",
+        ),
+        "STOP" => (
+            "Stopping",
+            "=> All VRRP group instances are now stopping <=",
+        ),
+        _ => return None,
+    })
+}
+
 fn cut(mut s: String, max: usize) -> String {
     if s.len() > max {
         let mut end = max;
@@ -120,6 +143,21 @@ impl Mail {
         let (what, body) = instance_words(state)?;
         let subject = format!(
             "[{}] VRRP Instance {} - {what}",
+            envelope.router_id,
+            one_line(name)
+        );
+        Some(Mail {
+            envelope,
+            subject: cut(subject, MAX_SUBJECT),
+            body,
+        })
+    }
+
+    /// The alert of sync group `name` entering `state`, if keepalived mails one.
+    pub fn group(envelope: Arc<Envelope>, name: &str, state: &str) -> Option<Mail> {
+        let (what, body) = group_words(state)?;
+        let subject = format!(
+            "[{}] VRRP Group {} - {what}",
             envelope.router_id,
             one_line(name)
         );

@@ -1,12 +1,14 @@
-//! E-mail alerts (`smtp_alert`), as keepalived 2.2.7 mails them: an instance entering MASTER,
-//! BACKUP, FAULT (unless `no_email_faults`) or stopping is mailed once per state
-//! (keepalived's `last_email_state`), to every `notification_email`, through `smtp_server`.
+//! E-mail alerts (`smtp_alert`), as keepalived 2.2.7 mails them: an instance or a sync group
+//! ([`groups`]) entering MASTER, BACKUP, FAULT (unless `no_email_faults`) or stopping is
+//! mailed once per state (keepalived's `last_email_state`), to every `notification_email`,
+//! through `smtp_server`.
 //!
 //! The VRRP loop only queues: mails go out from a thread of their own (ordinary scheduling),
 //! one at a time, each bounded by `smtp_connect_timeout` ([`smtp`]). The queue holds
 //! [`QUEUE`] mails; when a dead or slow server lets it fill, new alerts are dropped, counted
 //! and logged, and the loop never waits.
 
+mod groups;
 pub mod message;
 mod smtp;
 
@@ -40,6 +42,7 @@ pub struct Counts {
 pub struct Mailer {
     envelope: Option<Arc<Envelope>>,
     alerting: BTreeSet<String>,
+    groups: groups::SyncGroups,
     last: BTreeMap<String, String>,
     queue: Option<SyncSender<Mail>>,
     done: Option<tokio::sync::oneshot::Receiver<()>>,
@@ -70,8 +73,9 @@ impl Mailer {
             .filter(|i| config.instance_smtp_alert(&i.name))
             .map(|i| i.name.clone())
             .collect();
+        self.groups = groups::SyncGroups::new(config, |g| config.group_smtp_alert(g));
         if let Some(e) = &self.envelope
-            && !self.alerting.is_empty()
+            && !(self.alerting.is_empty() && self.groups.is_empty())
         {
             info!(server = %format!("{}:{}", e.server.0, e.server.1), recipients = e.to.len(), instances = self.alerting.len(), "e-mail alerts on");
             if self.queue.is_none() {
@@ -106,21 +110,41 @@ impl Mailer {
     }
 
     /// Instance `name` entered `state` (`MASTER`, `BACKUP`, `FAULT`, `STOP`): queues its alert
-    /// if it mails them and has not mailed this state last.
+    /// if it mails them and has not mailed this state last, then its sync group's if the group
+    /// enters a state with it.
     pub fn instance_changed(&mut self, name: &str, state: &str) {
-        let Some(envelope) = &self.envelope else {
+        let Some(envelope) = self.envelope.clone() else {
             return;
         };
-        if !self.alerting.contains(name)
-            || (envelope.no_faults && state == "FAULT")
-            || self.last.get(name).is_some_and(|s| s == state)
+        if self.alerting.contains(name) {
+            self.alert(&envelope, name, state, Mail::instance);
+        }
+        for (group, group_state) in self.groups.changed(name, state) {
+            // Groups and instances are named apart in `last`: "G" and " G".
+            self.alert(&envelope, &format!(" {group}"), &group_state, |e, n, s| {
+                Mail::group(e, &n[1..], s)
+            });
+        }
+    }
+
+    /// Queues the alert `mail` makes for `key` entering `state`, unless it mailed that state
+    /// last or it is a FAULT and `no_email_faults` is set.
+    fn alert(
+        &mut self,
+        envelope: &Arc<Envelope>,
+        key: &str,
+        state: &str,
+        mail: impl Fn(Arc<Envelope>, &str, &str) -> Option<Mail>,
+    ) {
+        if (envelope.no_faults && state == "FAULT")
+            || self.last.get(key).is_some_and(|s| s == state)
         {
             return;
         }
-        let Some(mail) = Mail::instance(envelope.clone(), name, state) else {
+        let Some(mail) = mail(envelope.clone(), key, state) else {
             return;
         };
-        self.last.insert(name.to_string(), state.to_string());
+        self.last.insert(key.to_string(), state.to_string());
         self.queue_mail(mail);
     }
 
