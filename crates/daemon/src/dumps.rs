@@ -73,6 +73,7 @@ fn instance_json(
     cfg: &RouterConfig,
     vmac: Option<&str>,
     scripts: &[String],
+    smtp_alert: bool,
 ) -> Value {
     let g = cfg.garp;
     let vips: Vec<String> = i.vips.iter().map(vip_line).collect();
@@ -111,7 +112,7 @@ fn instance_json(
             "state": state_code(&i.state),
             "wantstate": state_code(&i.wanted_state),
             "version": i.version,
-            "smtp_alert": false,
+            "smtp_alert": smtp_alert,
             "notify_deleted": false,
             "vips": vips,
             "track_script": scripts.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>(),
@@ -204,7 +205,8 @@ impl Daemon {
                     .zip(&self.instances)
                     .map(|(s, i)| {
                         let vmac = i.vmac.as_ref().map(|v| v.name.as_str());
-                        instance_json(s, &i.identity.router, vmac, &names)
+                        let alert = self.mail.alerts(&i.name);
+                        instance_json(s, &i.identity.router, vmac, &names, alert)
                     })
                     .collect();
                 let text = serde_json::to_string_pretty(&all).unwrap_or_default() + "\n";

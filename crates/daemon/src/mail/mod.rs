@@ -165,6 +165,11 @@ impl Mailer {
         }
     }
 
+    /// Whether instance `name` mails its state changes (its `smtp_alert` as resolved).
+    pub fn alerts(&self, name: &str) -> bool {
+        self.alerting.contains(name)
+    }
+
     /// (sent, failed, dropped) so far.
     pub fn counts(&self) -> (u64, u64, u64) {
         let c = &self.counts;
