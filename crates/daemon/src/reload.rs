@@ -62,6 +62,7 @@ impl Daemon {
         self.mail.reconfigure(&cfg);
         self.accept_mode.reconfigure(&cfg);
         let summary = self.switch_to(new, pacer, watchers).await;
+        self.mail.reloaded();
         self.filter_sockets(&[])?;
         let vmac_bases = self
             .instances

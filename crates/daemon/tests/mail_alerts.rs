@@ -202,8 +202,9 @@ fn failover(first: &str, second: &str, config: fn(u8) -> String) -> (Vec<String>
 
 /// keepalived's `Stopping` alerts: it connects, then exits before its HELO. havipd mails
 /// them, waiting for them at exit (5 s at most): the mails keepalived's code means to send,
-/// in the form of its others (one per instance or group that mailed a BACKUP state).
-fn with_keepalived_s_stopping(ka: &[String]) -> Vec<String> {
+/// in the form of its others (one per instance or group of `running`, as `Instance VI_1` or
+/// `Group G`, built from its BACKUP alert).
+fn with_keepalived_s_stopping(ka: &[String], running: &[&str]) -> Vec<String> {
     // Some it does not even start before it exits.
     let abandoned = ka.iter().filter(|m| m.starts_with("[]")).count();
     let mut all: Vec<String> = ka
@@ -214,6 +215,7 @@ fn with_keepalived_s_stopping(ka: &[String]) -> Vec<String> {
     let stopping: std::collections::BTreeSet<String> = all
         .iter()
         .filter(|m| m.contains("Entering BACKUP state"))
+        .filter(|m| running.iter().any(|r| m.contains(&format!("VRRP {r} - "))))
         .map(|m| {
             m.replace("Entering BACKUP state", "Stopping")
                 .replace(
@@ -249,7 +251,11 @@ fn a_failover_mails_what_keepalived_mails() {
         ("the backup that takes over", &our_b, &ka_b),
     ] {
         assert_eq!(ours.len(), 3, "{role}: BACKUP, MASTER, Stopping: {ours:?}");
-        assert_eq!(ours, &with_keepalived_s_stopping(ka), "as {role}");
+        assert_eq!(
+            ours,
+            &with_keepalived_s_stopping(ka, &["Instance VI_1"]),
+            "as {role}"
+        );
     }
     for m in &our_a {
         assert!(
@@ -381,7 +387,8 @@ fn a_sync_group_s_failover_mails_what_keepalived_mails() {
             9,
             "{role}: BACKUP, MASTER, Stopping x VI_1, VI_2, G: {ours:?}"
         );
-        assert_eq!(ours, &with_keepalived_s_stopping(ka), "as {role}");
+        let running = ["Instance VI_1", "Instance VI_2", "Group G"];
+        assert_eq!(ours, &with_keepalived_s_stopping(ka, &running), "as {role}");
     }
 }
 
@@ -478,10 +485,86 @@ fn faults_are_mailed_unless_no_email_faults_as_keepalived_does() {
         "keepalived mailed a FAULT despite no_email_faults: {:?}",
         got[2]
     );
-    assert_eq!(got[1], with_keepalived_s_stopping(&got[0]), "faults mailed");
+    assert_eq!(
+        got[1],
+        with_keepalived_s_stopping(&got[0], &["Instance VI_1"]),
+        "faults mailed"
+    );
     assert_eq!(
         got[3],
-        with_keepalived_s_stopping(&got[2]),
+        with_keepalived_s_stopping(&got[2], &["Instance VI_1"]),
         "no_email_faults"
     );
+}
+
+/// A reload that removes VI_2 (of VI_1 and VI_2, both master): keepalived mails VI_2 as
+/// entering FAULT (its way without `notify_deleted`) and nothing for VI_1, which it keeps;
+/// havipd mails the same.
+#[test]
+fn a_reload_that_removes_an_instance_mails_what_keepalived_mails() {
+    let _one = one_at_a_time();
+    let Some(mut lab) = Lab::new("mrl", &["keepalived", "python3", "ss"]) else {
+        return;
+    };
+    let hosts = [("k", "keepalived"), ("h", "havipd")];
+    let both = |k: usize| {
+        let one = instance(
+            "VI_1",
+            90 + 2 * k as u8,
+            100,
+            &format!("10.4.3.{}", 100 + k),
+            "    smtp_alert\n",
+        );
+        let two = instance(
+            "VI_2",
+            91 + 2 * k as u8,
+            100,
+            &format!("10.4.3.{}", 110 + k),
+            "    smtp_alert\n",
+        );
+        (
+            format!("{}{one}{two}", global("")),
+            format!("{}{one}", global("")),
+        )
+    };
+    let mut files = Vec::new();
+    for (k, (host, _)) in hosts.iter().enumerate() {
+        lab.host(host, &[&format!("10.4.3.{}/24", k + 1)]);
+        files.push(receiver(&mut lab, host, "record"));
+    }
+    for (k, (host, daemon)) in hosts.iter().enumerate() {
+        start(&mut lab, host, daemon, &both(k).0);
+    }
+    for (k, (host, _)) in hosts.iter().enumerate() {
+        let vip = format!("10.4.3.{}", 110 + k);
+        let took = wait_until(Duration::from_secs(10), || lab.holds(host, &vip));
+        assert!(
+            took.is_some(),
+            "{host} never became master:\n{}",
+            lab.log(host)
+        );
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    for (k, (host, _)) in hosts.iter().enumerate() {
+        lab.write(&format!("{host}.conf"), &both(k).1);
+        lab.reload(host);
+    }
+    for (k, (host, _)) in hosts.iter().enumerate() {
+        let vip = format!("10.4.3.{}", 110 + k);
+        let gone = wait_until(Duration::from_secs(5), || !lab.holds(host, &vip));
+        assert!(gone.is_some(), "{host} kept VI_2:\n{}", lab.log(host));
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    for (host, _) in &hosts {
+        lab.signal(host, "TERM");
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let ka = mails(&files[0]);
+    let ours = mails(&files[1]);
+    assert!(
+        ka.iter()
+            .any(|m| m.contains("VRRP Instance VI_2 - Entering FAULT state")),
+        "keepalived mailed no FAULT for the removed instance: {ka:?}"
+    );
+    assert_eq!(ours, with_keepalived_s_stopping(&ka, &["Instance VI_1"]));
 }

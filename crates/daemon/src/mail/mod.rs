@@ -42,6 +42,8 @@ pub struct Counts {
 pub struct Mailer {
     envelope: Option<Arc<Envelope>>,
     alerting: BTreeSet<String>,
+    /// During a reload: instances it removes that mailed, and those it keeps (by name).
+    reloading: Option<(BTreeSet<String>, BTreeSet<String>)>,
     groups: groups::SyncGroups,
     last: BTreeMap<String, String>,
     queue: Option<SyncSender<Mail>>,
@@ -54,10 +56,12 @@ impl Mailer {
     pub fn new(config: &Config) -> Self {
         let mut m = Mailer::default();
         m.reconfigure(config);
+        m.reloaded();
         m
     }
 
-    /// Takes a new configuration: its settings and its instances' `smtp_alert`.
+    /// Takes a new configuration: its settings and its instances' `smtp_alert`; until
+    /// [`Mailer::reloaded`], instances stopping are those the reload removes or restarts.
     pub fn reconfigure(&mut self, config: &Config) {
         let conf = match config.global.mail() {
             Ok(c) => c,
@@ -67,6 +71,9 @@ impl Mailer {
             }
         };
         self.envelope = conf.map(|c| Arc::new(Envelope::new(&c, &message::host_name())));
+        let names: BTreeSet<String> = config.instances.iter().map(|i| i.name.clone()).collect();
+        let removed = self.alerting.difference(&names).cloned().collect();
+        self.reloading = Some((removed, names));
         self.alerting = config
             .instances
             .iter()
@@ -116,6 +123,16 @@ impl Mailer {
         let Some(envelope) = self.envelope.clone() else {
             return;
         };
+        match (&self.reloading, state) {
+            // keepalived mails an instance a reload deletes as entering FAULT (its old way,
+            // without `notify_deleted`), and never stops one the new file keeps.
+            (Some((removed, _)), "STOP") if removed.contains(name) => {
+                self.alert(&envelope, name, "FAULT", Mail::instance);
+                return;
+            }
+            (Some((_, kept)), "STOP") if kept.contains(name) => return,
+            _ => {}
+        }
         if self.alerting.contains(name) {
             self.alert(&envelope, name, state, Mail::instance);
         }
@@ -163,6 +180,11 @@ impl Mailer {
                 warn!(subject = %mail.subject, "e-mail alert dropped: the mail thread is gone");
             }
         }
+    }
+
+    /// The reload is over: instances stopping from now on are stopping for good.
+    pub fn reloaded(&mut self) {
+        self.reloading = None;
     }
 
     /// Whether instance `name` mails its state changes (its `smtp_alert` as resolved).
