@@ -140,6 +140,7 @@ pub fn check(files: &dyn Files, path: &Path, host: Option<&dyn Host>, opts: &Opt
         }
         crate::validate::validate(&config, host, &mut diags);
         crate::keepalived_227::check(&config, &mut diags);
+        crate::mail::check(&config, &mut diags);
         if opts.cloud {
             crate::advice::advise(&config, &mut diags);
         }

@@ -7,6 +7,7 @@
 //!
 //! keepalived sends nothing without both recipients and a server; so does [`Config::mail`].
 
+use crate::diag::{Diagnostic, Severity};
 use crate::model::{Config, Global, Settings};
 use serde::Serialize;
 use std::time::Duration;
@@ -83,6 +84,29 @@ impl Global {
             .or_else(|| s.bool("smtp_alert"))
             .unwrap_or(false)
     }
+}
+
+/// keepalived's `Invalid smtp server`: a port that is not one (`bad-value`; keepalived, and
+/// havipd, then mail nothing).
+pub fn check(cfg: &Config, diags: &mut Vec<Diagnostic>) {
+    let s = &cfg.global.settings;
+    let (Err(message), Some(loc)) = (cfg.global.mail(), s.loc("smtp_server")) else {
+        return;
+    };
+    let message = message
+        .split_once(": ")
+        .map_or(message.as_str(), |(_, m)| m)
+        .to_string();
+    diags.push(
+        Diagnostic::new(
+            Severity::Error,
+            "bad-value",
+            loc.clone(),
+            s.text("smtp_server"),
+            message,
+        )
+        .hint("write `smtp_server HOST [PORT]` with a port in 1-65535 (25 when left out)"),
+    );
 }
 
 fn smtp_alert(own: &Settings, global: &Global) -> bool {
