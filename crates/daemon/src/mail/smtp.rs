@@ -235,4 +235,34 @@ mod tests {
         let e = send(&mail).expect_err("too long");
         assert!(e.contains("1024"), "{e}");
     }
+
+    #[test]
+    fn a_silent_server_fails_the_mail_at_smtp_connect_timeout() {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let held = std::thread::spawn(move || {
+            let (s, _) = listener.accept().expect("accept");
+            std::thread::sleep(Duration::from_secs(3));
+            drop(s);
+        });
+        let envelope = Envelope {
+            to: vec!["a@b".into()],
+            from: "k@h".into(),
+            helo: "box".into(),
+            router_id: "R".into(),
+            server: ("127.0.0.1".into(), port),
+            timeout: Duration::from_secs(1),
+            no_faults: false,
+        };
+        let mail = Mail::instance(Arc::new(envelope), "VI_1", "MASTER").expect("mail");
+        let started = Instant::now();
+        let e = send(&mail).expect_err("no greeting");
+        let took = started.elapsed();
+        assert!(e.contains("no reply"), "{e}");
+        assert!(
+            took >= Duration::from_millis(900) && took < Duration::from_secs(2),
+            "{took:?}"
+        );
+        held.join().expect("server");
+    }
 }
