@@ -285,6 +285,18 @@ fn the_listener_refuses_rebinding_cross_origin_other_methods_and_missing_tokens(
         assert_eq!(got, want, "{method} {headers}: {body}");
         assert!(!body.contains("keepalived_vrrp_state"), "{body}");
     }
+    // The probes are behind the same guards.
+    for probe in ["healthz", "ready"] {
+        let url = format!("172.16.16.5:9650/{probe}");
+        let (got, body) = fetch(&lab, &py, "a", &url, serde_json::json!({}), "GET");
+        assert_eq!(got, 401, "/{probe} without the token: {body}");
+        assert!(!body.contains("VI_1"), "{body}");
+        let (got, body) = fetch(&lab, &py, "a", &url, ok.clone(), "GET");
+        assert!(
+            got == 200 || got == 503,
+            "/{probe} with the token: {got} {body}"
+        );
+    }
     let (got, _) = fetch(&lab, &py, "a", "172.16.16.5:9650/other", ok, "GET");
     assert_eq!(got, 404);
 }
