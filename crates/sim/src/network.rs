@@ -33,6 +33,8 @@ pub(crate) struct Server {
     /// Bumped at each start and reload: older script runs are dropped.
     pub life: u64,
     pub unsynced_groups: bool,
+    /// Stopping once its masters have handed over (`--handover-on-stop`).
+    pub stop_after_handover: bool,
 }
 
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
@@ -178,6 +180,7 @@ impl Network {
             timer_at: None,
             life: 0,
             unsynced_groups: false,
+            stop_after_handover: false,
         });
         self.install_slots(id, &ifaces)?;
         Ok(NodeId(id))
@@ -272,9 +275,34 @@ impl Network {
         }
     }
 
+    /// Stop with havipd's `--handover-on-stop`: every master hands over make-before-break
+    /// (maintenance), and once none is still handing over, the daemon stops gracefully.
+    pub fn stop_after_handover(&mut self, node: NodeId) {
+        let s = node.0;
+        if !self.servers[s].running {
+            return;
+        }
+        let masters: Vec<InstanceId> = self.servers[s]
+            .node
+            .ids()
+            .filter(|id| self.servers[s].node.router(*id).state() == vrrp::State::Master)
+            .collect();
+        for id in masters {
+            let now = self.now;
+            let mut out = std::mem::take(&mut self.effects);
+            self.servers[s]
+                .node
+                .handle(now, id, Event::Maintenance(true), &mut out);
+            self.carry_out(s, out);
+        }
+        self.servers[s].stop_after_handover = true;
+        self.rearm(s);
+    }
+
     /// Graceful stop: every instance handles `Shutdown` (a master resigns), then the daemon
     /// exits.
     pub fn stop(&mut self, node: NodeId) {
+        self.servers[node.0].stop_after_handover = false;
         if self.servers[node.0].running {
             for id in self.servers[node.0].node.ids() {
                 let now = self.now;
@@ -380,8 +408,14 @@ impl Network {
         self.effects = out;
     }
 
-    /// Schedules the server's next timer if its node's deadline moved.
+    /// Schedules the server's next timer if its node's deadline moved (or stops it, its
+    /// handover done).
     pub(crate) fn rearm(&mut self, s: usize) {
+        let n = &self.servers[s];
+        if n.running && n.stop_after_handover && !n.node.handing_over() {
+            self.stop(NodeId(s));
+            return;
+        }
         let n = &mut self.servers[s];
         if !n.running {
             return;
