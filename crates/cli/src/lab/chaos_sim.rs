@@ -75,7 +75,9 @@ fn one(
         );
     } else {
         println!("chaos in the simulator (virtual time), seed {seed}");
-        print(&report, &saved);
+        // The saved replay is for namespaces; here the seed itself replays the run.
+        print(&report, &saved[..1]);
+        println!("rerun: {}", rerun(a, seed));
     }
     if report.violations.is_empty() {
         ExitCode::SUCCESS
