@@ -108,22 +108,20 @@ pub fn run_on(cluster: &Cluster, scenario: &Scenario, opts: Options) -> Result<D
     }
     let (mut net, nodes) = settled(cluster, scenario, opts)?;
     let labels = cluster.labels();
+    let roles = roles(&net, &nodes, cluster);
     let start = net.now();
     let mut steps = scenario.steps.clone();
     steps.sort_by(|x, y| x.at.total_cmp(&y.at));
     let mut marks = Vec::new();
     for step in &steps {
         net.run_until(start + Micros((step.at * 1e6) as u64));
-        let k = labels
-            .iter()
-            .position(|l| l == step.action.node())
-            .ok_or_else(|| {
-                anyhow!(
-                    "step `{}`: no server {}",
-                    step.action.label(),
-                    step.action.node()
-                )
-            })?;
+        let k = server_index(&labels, roles, step.action.node()).ok_or_else(|| {
+            anyhow!(
+                "step `{}`: no server {}",
+                step.action.label(),
+                step.action.node()
+            )
+        })?;
         marks.push(Mark {
             time: secs(net.now()),
             label: step.action.label(),
@@ -148,7 +146,7 @@ pub fn run_on(cluster: &Cluster, scenario: &Scenario, opts: Options) -> Result<D
     let time_to_new_master = first_fault.and_then(|t0| {
         net.vip_records()
             .iter()
-            .find(|r| r.node != nodes[0] && r.holds && secs(r.at) >= t0)
+            .find(|r| r.node != nodes[roles.0] && r.holds && secs(r.at) >= t0)
             .map(|r| secs(r.at) - t0)
     });
     Ok(DrillResult {
@@ -162,6 +160,27 @@ pub fn run_on(cluster: &Cluster, scenario: &Scenario, opts: Options) -> Result<D
         time_to_new_master,
         faults: marks,
         ..DrillResult::from_vips(vips)
+    })
+}
+
+/// The built-in scenarios' roles, as the namespace drill finds them once elected: `a` holds
+/// the first VIP, `b` is another server.
+fn roles(net: &Network, nodes: &[NodeId], cluster: &Cluster) -> (usize, usize) {
+    let first = cluster
+        .vips
+        .first()
+        .and_then(|v| nodes.iter().position(|n| net.holds(*n, &v.instance)))
+        .unwrap_or(0);
+    let second = (0..nodes.len()).find(|k| *k != first).unwrap_or(first);
+    (first, second)
+}
+
+/// The server a step names: by label, or by role (`a`, `b`).
+fn server_index(labels: &[String], (a, b): (usize, usize), node: &str) -> Option<usize> {
+    labels.iter().position(|l| l == node).or(match node {
+        "a" => Some(a),
+        "b" => Some(b),
+        _ => None,
     })
 }
 
