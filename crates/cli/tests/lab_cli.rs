@@ -95,6 +95,40 @@ fn drill_in_the_simulator_says_so() {
 }
 
 #[test]
+fn a_config_dir_drills_in_the_simulator_with_every_server() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/three-node");
+    let out = havip(&[
+        "lab",
+        "drill",
+        "crash",
+        "--sim",
+        "--config-dir",
+        &dir.display().to_string(),
+        "--format",
+        "json",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    let results: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let r = results
+        .as_array()
+        .and_then(|a| a.first())
+        .unwrap_or(&results);
+    assert_eq!(r["backend"], "simulator", "{text}");
+    let servers: std::collections::BTreeSet<&str> = r["transitions"]
+        .as_array()
+        .expect("transitions")
+        .iter()
+        .filter_map(|t| t["server"].as_str())
+        .collect();
+    assert_eq!(
+        servers.len(),
+        3,
+        "every server of the directory ran: {servers:?}"
+    );
+}
+
+#[test]
 fn bad_lab_arguments_are_named() {
     let out = havip(&["lab", "drill", "no-such-drill", "--sim"]);
     assert_eq!(out.status.code(), Some(2));
@@ -122,8 +156,7 @@ fn bad_lab_arguments_are_named() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("reading /nonexistent/havip")
-            || err.contains("--config-dir and --vpc need namespaces"),
+        err.contains("reading /nonexistent/havip") || err.contains("--vpc needs namespaces"),
         "{err}"
     );
     let out = havip(&["lab", "drill", "crash", "--sim", "--vpc"]);

@@ -169,7 +169,7 @@ fn drills_that_need_the_lab_s_own_switch_are_refused_on_ovn() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(
             err.contains("it does not run with --vpc ovn")
-                || err.contains("--config-dir and --vpc need namespaces"),
+                || err.contains("--vpc needs namespaces"),
             "{scenario}: {err}"
         );
     }

@@ -45,6 +45,9 @@ pub struct Node {
     startup_until: Timestamp,
     /// Sync group members still to follow a transition.
     pub(crate) following: Vec<(InstanceId, State)>,
+    /// A planted bug for the simulator's chaos campaigns: sync groups do not follow their
+    /// members' transitions. Off unless [`Node::plant_unsynced_groups`] turns it on.
+    unsynced_groups: bool,
 }
 
 impl Node {
@@ -62,7 +65,16 @@ impl Node {
             pacer,
             startup_until,
             following: Vec::new(),
+            unsynced_groups: false,
         }
+    }
+
+    /// Fault injection for the simulator's chaos campaigns, never called by havipd: with
+    /// `on`, a member's transition no longer takes its sync group along (a planted bug the
+    /// campaign's invariants must catch). A reload keeps the setting.
+    #[doc(hidden)]
+    pub fn plant_unsynced_groups(&mut self, on: bool) {
+        self.unsynced_groups = on;
     }
 
     /// Its instances, tracking and pacer, to hand to [`Node::reload`] of a running node.
@@ -280,7 +292,10 @@ impl Node {
             out.push(match action {
                 Action::SendAdvert(advert) => Effect::Advert { id, advert },
                 Action::Transition { from, to, reason } => {
-                    if reason != Reason::SyncGroup && matches!(to, State::Master | State::Backup) {
+                    if reason != Reason::SyncGroup
+                        && !self.unsynced_groups
+                        && matches!(to, State::Master | State::Backup)
+                    {
                         for m in self.tracker.group_peers(id.index()) {
                             self.following.push((InstanceId::new(m), to));
                         }

@@ -121,6 +121,23 @@ impl Tracker {
         t
     }
 
+    /// Tracking of bare routers (a simulator's single-router hosts): each instance, at its
+    /// configured priority, tracks only its own interface and belongs to no sync group.
+    pub fn own_interfaces_only(instances: &[(u8, &str)]) -> Self {
+        Tracker {
+            instances: instances
+                .iter()
+                .map(|&(priority, interface)| Tracks {
+                    priority,
+                    own_interface: Some(interface.to_string()),
+                    items: Vec::new(),
+                    group: None,
+                })
+                .collect(),
+            ..Tracker::default()
+        }
+    }
+
     /// Interface names any instance tracks (its own included).
     pub fn interfaces(&self) -> Vec<String> {
         let mut out: Vec<String> = self

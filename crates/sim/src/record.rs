@@ -8,13 +8,15 @@ use vrrp::{Micros, Reason, State, Timestamp};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct NodeId(pub usize);
 
-/// A state change of one node's router.
+/// A state change of one instance of a node.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct TransitionRecord {
     /// When.
     pub at: Timestamp,
     /// Which node.
     pub node: NodeId,
+    /// Which of its instances, by network-wide key ([`crate::Network::instance_name`]).
+    pub instance: u32,
     /// Old state.
     pub from: State,
     /// New state.
@@ -23,13 +25,15 @@ pub struct TransitionRecord {
     pub reason: Reason,
 }
 
-/// A node started or stopped holding its virtual addresses.
+/// A node's instance started or stopped holding its virtual addresses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct VipRecord {
     /// When.
     pub at: Timestamp,
     /// Which node.
     pub node: NodeId,
+    /// Which of its instances, by network-wide key ([`crate::Network::instance_name`]).
+    pub instance: u32,
     /// Holds them from now on (true) or not (false).
     pub holds: bool,
 }
@@ -112,6 +116,15 @@ pub fn holder_intervals(
     out
 }
 
+/// The records of one instance (by key), for the questions below on a multi-instance run.
+pub fn of_instance(records: &[VipRecord], instance: u32) -> Vec<VipRecord> {
+    records
+        .iter()
+        .filter(|r| r.instance == instance)
+        .copied()
+        .collect()
+}
+
 /// Intervals when two or more of `nodes` held the addresses at once.
 pub fn split_brain(vips: &[VipRecord], nodes: &[NodeId]) -> Vec<Interval> {
     holder_intervals(vips, nodes, Timestamp(0), |n| n >= 2)
@@ -131,6 +144,7 @@ mod tests {
         VipRecord {
             at: Timestamp(at),
             node: NodeId(node),
+            instance: 0,
             holds,
         }
     }

@@ -1,5 +1,5 @@
 //! `havip lab chaos`: faults drawn by seed, invariants checked, a violation saved as a scenario
-//! that replays it.
+//! that replays it; with `--sim`, campaigns of many seeds in the simulator.
 
 use super::drill_cmd::setup;
 use super::{end_tick, fail, progress};
@@ -30,10 +30,17 @@ pub struct ChaosArgs {
     /// Daemon on every server.
     #[arg(long, default_value = "havipd")]
     pub daemon: Kind,
-    /// Plant a violation (every VIP added by hand on every server, mid-run) to see the
-    /// checker catch it.
+    /// Plant a violation (every VIP added by hand on every server, mid-run; with `--sim`, a
+    /// sync-group bug in every node) to see the checker catch it.
     #[arg(long)]
     pub plant: bool,
+    /// In the simulator (virtual time, no root): a campaign of `--seeds` seeds on the
+    /// simulator's sync pair (or `--config-dir`), or the one `--seed`.
+    #[arg(long)]
+    pub sim: bool,
+    /// With `--sim` and no `--seed`: how many seeds the campaign runs (from 1).
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub seeds: u64,
 }
 
 fn duration(s: &str) -> Result<f64, String> {
@@ -49,6 +56,9 @@ fn duration(s: &str) -> Result<f64, String> {
 
 /// `havip lab chaos`: exit 0 when every invariant held, 1 when one broke, 2 on errors.
 pub fn run(a: &ChaosArgs, out: &FormatArgs, files: &ResultsArgs) -> ExitCode {
+    if a.sim {
+        return super::chaos_sim::run(a, out, files);
+    }
     let seed = a.seed.unwrap_or_else(|| {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -90,7 +100,7 @@ pub fn run(a: &ChaosArgs, out: &FormatArgs, files: &ResultsArgs) -> ExitCode {
 }
 
 /// Writes the report, and the replay of a violation; returns their paths.
-fn save(report: &Report, files: &ResultsArgs) -> anyhow::Result<Vec<PathBuf>> {
+pub(super) fn save(report: &Report, files: &ResultsArgs) -> anyhow::Result<Vec<PathBuf>> {
     let mut saved = Vec::new();
     let path = files.file(&format!("chaos-{}.json", report.seed))?;
     std::fs::write(&path, serde_json::to_string_pretty(report)?)?;
@@ -103,7 +113,7 @@ fn save(report: &Report, files: &ResultsArgs) -> anyhow::Result<Vec<PathBuf>> {
     Ok(saved)
 }
 
-fn print(report: &Report, saved: &[PathBuf]) {
+pub(super) fn print(report: &Report, saved: &[PathBuf]) {
     let r = &report.result;
     println!(
         "{} faults and repairs in {:.0} s; worst outage {:.1} ms over {} VIP(s)",

@@ -91,10 +91,8 @@ pub fn scenarios_in(setup: &Setup, file: &Path) -> anyhow::Result<Vec<drill::Sce
 
 /// `havip lab drill`, in namespaces or (`simulated`) in the simulator.
 pub fn run(a: &DrillArgs, simulated: bool, out: &FormatArgs, files: &ResultsArgs) -> ExitCode {
-    if simulated && (a.config_dir.is_some() || a.vpc.is_some()) {
-        eprintln!(
-            "havip lab: --config-dir and --vpc need namespaces: the simulator runs the seed pair on a bridge"
-        );
+    if simulated && a.vpc.is_some() {
+        eprintln!("havip lab: --vpc needs namespaces: the simulator runs the servers on a bridge");
         return ExitCode::from(2);
     }
     let setup = match setup(a.config_dir.as_deref(), a.vpc) {
@@ -142,7 +140,7 @@ pub fn run(a: &DrillArgs, simulated: bool, out: &FormatArgs, files: &ResultsArgs
         if a.vs.is_some() {
             eprintln!("  (--vs needs namespaces: the simulator runs havipd's state machine only)");
         }
-        lab::sim::run(&sc).map(|r| vec![r])
+        lab::sim::run_on(&setup.cluster, &sc, lab::sim::Options::default()).map(|r| vec![r])
     } else {
         once_each(&setup, &sc, &pairs)
     };

@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 mod bench;
 mod chaos;
+mod chaos_sim;
 mod drill_cmd;
 mod repeat;
 mod updown;
@@ -154,7 +155,8 @@ fn parse_pair(s: &str) -> Result<[Kind; 2], String> {
 
 /// Runs `havip lab`.
 pub fn run(args: &Args) -> ExitCode {
-    let simulated = matches!(&args.command, LabCommand::Drill(d) if d.sim);
+    let simulated = matches!(&args.command, LabCommand::Drill(d) if d.sim)
+        || matches!(&args.command, LabCommand::Chaos(c) if c.sim);
     if !matches!(args.command, LabCommand::Scenarios { .. })
         && !simulated
         && let Some(why) = hostcheck::cannot_run(&[])

@@ -10,6 +10,8 @@
 //!   for longer than the takeover bound while a server has been healthy for that long.
 //! - **heal**: after a heal, dual holding ends within the grace (reported as one-holder when
 //!   it outlives it, with the heal named).
+//! - **sync-group**: the VIPs of one sync group are served by the same servers, apart no
+//!   longer than the takeover bound.
 
 use crate::drill::Action;
 use crate::timeline::Span;
@@ -50,7 +52,7 @@ pub struct Event {
 /// A broken invariant.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Violation {
-    /// `one-holder`, `takeover` or `reachable`.
+    /// `one-holder`, `takeover`, `reachable` or `sync-group`.
     pub invariant: &'static str,
     /// The VIP.
     pub vip: String,
@@ -285,6 +287,69 @@ impl Watch {
     }
 }
 
+/// One VIP of a sync group, as seen.
+#[derive(Clone, Copy, Debug)]
+pub struct Member<'a> {
+    /// The VIP.
+    pub vip: &'a str,
+    /// Its holders (servers by name).
+    pub spans: &'a [Span],
+}
+
+/// **sync-group**: the VIPs of one sync group's instances are served by the same servers;
+/// a difference may last no longer than the takeover bound (a member's takeover, its group
+/// following). Checked every 10 ms from `start` to `end`, like [`check`].
+pub fn check_group(
+    group: &[Member],
+    servers: &[String],
+    events: &[Event],
+    timing: Timing,
+    (start, end): (f64, f64),
+) -> Vec<Violation> {
+    let mut health: Vec<Health> = servers.iter().map(|_| Health::default()).collect();
+    let mut apart = Stretch::new();
+    let mut out = Vec::new();
+    let mut next = 0;
+    let steps = ((end - start) / 0.01).ceil() as usize;
+    for k in 0..=steps {
+        let t = (start + k as f64 * 0.01).min(end);
+        while next < events.len() && events[next].time <= t {
+            let e = &events[next];
+            if let Some(i) = servers.iter().position(|s| s == e.action.node()) {
+                health[i].apply(&e.action, e.time);
+            }
+            next += 1;
+        }
+        let serving = |m: &Member| -> Vec<String> {
+            let mut v: Vec<String> = holders_at(m.spans, t)
+                .iter()
+                .filter(|h| {
+                    servers
+                        .iter()
+                        .position(|s| s == *h)
+                        .is_some_and(|i| health[i].serving())
+                })
+                .cloned()
+                .collect();
+            v.sort();
+            v
+        };
+        let sets: Vec<Vec<String>> = group.iter().map(serving).collect();
+        let differ = sets.windows(2).any(|w| w[0] != w[1]) && k != steps;
+        if let Some((from, seconds, detail)) = apart.step(differ, t, timing.takeover, || {
+            let parts: Vec<String> = group
+                .iter()
+                .zip(&sets)
+                .map(|(m, s)| format!("{} by [{}]", m.vip, s.join(", ")))
+                .collect();
+            format!("the sync group is split: {}", parts.join(", "))
+        }) {
+            out.push(violation("sync-group", group[0].vip, from, seconds, detail));
+        }
+    }
+    out
+}
+
 fn violation(
     invariant: &'static str,
     vip: &str,
@@ -458,5 +523,49 @@ mod tests {
             "{}",
             got[0].detail
         );
+    }
+
+    #[test]
+    fn a_split_sync_group_is_caught_and_a_group_that_moves_together_is_not() {
+        let together = [span(0.0, 10.0, &["a"]), span(10.0, 20.0, &["b"])];
+        let split = [span(0.0, 10.0, &["a"]), span(10.0, 20.0, &["a"])];
+        let alone = [
+            Member {
+                vip: "v1",
+                spans: &together,
+            },
+            Member {
+                vip: "v2",
+                spans: &[],
+            },
+        ];
+        let got = check_group(&alone, &servers(), &[], timing(), (0.0, 20.0));
+        assert_eq!(got.len(), 1, "a member held by nobody is a split: {got:?}");
+        let same = together.clone();
+        let both = [
+            Member {
+                vip: "v1",
+                spans: &together,
+            },
+            Member {
+                vip: "v2",
+                spans: &same,
+            },
+        ];
+        assert!(check_group(&both, &servers(), &[], timing(), (0.0, 20.0)).is_empty());
+        let apart = [
+            Member {
+                vip: "v1",
+                spans: &together,
+            },
+            Member {
+                vip: "v2",
+                spans: &split,
+            },
+        ];
+        let got = check_group(&apart, &servers(), &[], timing(), (0.0, 20.0));
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].invariant, "sync-group");
+        assert!((got[0].from - 10.0).abs() < 0.02, "{got:?}");
     }
 }

@@ -4,6 +4,7 @@
 //! saved as a scenario file that replays the run up to it.
 
 pub mod invariants;
+pub mod sim;
 
 use crate::cluster::Cluster;
 use crate::daemon::Kind;
@@ -189,7 +190,32 @@ pub fn run(setup: &Setup, spec: &Spec, kind: Kind, progress: &dyn Fn(&str)) -> R
 
 /// Checks a played chaos scenario.
 pub fn checked(setup: &Setup, seed: u64, scenario: Scenario, result: DrillResult) -> Report {
-    let servers = setup.cluster.labels();
+    checked_on(&setup.cluster, seed, scenario, result)
+}
+
+/// The VIPs of each sync group of the cluster's configs that has two or more of them.
+pub fn sync_groups(cluster: &Cluster) -> Vec<Vec<String>> {
+    let mut groups: Vec<Vec<String>> = Vec::new();
+    for m in &cluster.members {
+        let report = conf::check_text(&m.config, &conf::Options::default());
+        for g in &report.config.sync_groups {
+            let vips: Vec<String> = cluster
+                .vips
+                .iter()
+                .filter(|v| g.members.iter().any(|i| i.name == v.instance))
+                .map(|v| v.addr.to_string())
+                .collect();
+            if vips.len() >= 2 && !groups.contains(&vips) {
+                groups.push(vips);
+            }
+        }
+    }
+    groups
+}
+
+/// Checks a chaos scenario played on `cluster` (in namespaces or in the simulator).
+pub fn checked_on(cluster: &Cluster, seed: u64, scenario: Scenario, result: DrillResult) -> Report {
+    let servers = cluster.labels();
     let mut sorted = scenario.steps.clone();
     sorted.sort_by(|x, y| x.at.total_cmp(&y.at));
     let events: Vec<Event> = sorted
@@ -200,7 +226,7 @@ pub fn checked(setup: &Setup, seed: u64, scenario: Scenario, result: DrillResult
             action: s.action.clone(),
         })
         .collect();
-    let timing = timing(&setup.cluster);
+    let timing = timing(cluster);
     let mut violations: Vec<Violation> = result
         .vips
         .iter()
@@ -215,6 +241,30 @@ pub fn checked(setup: &Setup, seed: u64, scenario: Scenario, result: DrillResult
             invariants::check(seen, &servers, &events, *t, (result.start, result.end))
         })
         .collect();
+    for group in sync_groups(cluster) {
+        let members: Vec<invariants::Member> = group
+            .iter()
+            .filter_map(|addr| result.vips.iter().find(|v| v.vip == *addr))
+            .map(|v| invariants::Member {
+                vip: &v.vip,
+                spans: &v.holders,
+            })
+            .collect();
+        let t = timing
+            .iter()
+            .filter(|(addr, _)| group.contains(addr))
+            .map(|(_, t)| *t)
+            .max_by(|x, y| x.takeover.total_cmp(&y.takeover));
+        if let Some(t) = t {
+            violations.extend(invariants::check_group(
+                &members,
+                &servers,
+                &events,
+                t,
+                (result.start, result.end),
+            ));
+        }
+    }
     violations.sort_by(|a, b| a.from.total_cmp(&b.from));
     Report {
         seed,
