@@ -7,6 +7,10 @@
 //! 255 by default for IPv4). A session that is not Up a while after the driver starts (its idle
 //! interval times its multiplier) is reported down, so a reload that restarts the sessions does
 //! not keep a session Up that never comes back.
+//!
+//! A reload that leaves every `bfd_instance` as it was keeps the driver and its sessions (the
+//! neighbours see nothing, as with keepalived's BFD process); the driver tells the new node
+//! what each session is. Any change restarts them all.
 
 use crate::bfd_sockets::{self, Datagram};
 use crate::clock::Clock;
@@ -17,7 +21,9 @@ use conf::bfd::BfdInstance;
 use conf::model::Config;
 use socket2::Socket;
 use std::net::IpAddr;
+use std::sync::Mutex;
 use tokio::io::unix::AsyncFd;
+use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
 /// One running session and what the node was last told about it.
@@ -31,11 +37,60 @@ struct Running {
     settle_at: Option<Timestamp>,
 }
 
-/// Starts the driver of `cfg`'s `bfd_instance`s (none: no task).
-pub fn spawn(cfg: &Config, reports: &Reports) -> Result<Option<tokio::task::JoinHandle<()>>> {
-    if cfg.bfd_instances.is_empty() {
-        return Ok(None);
+/// The running driver of this process, kept across reloads that do not change its sessions.
+struct Kept {
+    defs: Vec<BfdInstance>,
+    task: tokio::task::JoinHandle<()>,
+    /// Gives the driver the reports channel of a new configuration, and asks it to report.
+    rebind: mpsc::UnboundedSender<Reports>,
+}
+
+static RUNNING: Mutex<Option<Kept>> = Mutex::new(None);
+
+/// The sessions of `cfg`, their places in the file aside.
+fn sessions_of(cfg: &Config) -> Vec<BfdInstance> {
+    let mut defs: Vec<BfdInstance> = cfg.bfd_instances.values().cloned().collect();
+    for d in &mut defs {
+        d.loc = conf::Location {
+            file: "".into(),
+            line: 0,
+            col: 0,
+        };
     }
+    defs
+}
+
+/// Runs the sessions of `cfg`'s `bfd_instance`s: keeps the running driver when they are those
+/// it runs, else stops it and starts another (none without sessions). The driver is not one
+/// of the reload's watchers: it outlives the reloads that keep it.
+pub fn spawn(cfg: &Config, reports: &Reports) -> Result<()> {
+    let defs = sessions_of(cfg);
+    let mut running = RUNNING.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(k) = running.as_ref()
+        && k.defs == defs
+        && !k.task.is_finished()
+        && k.rebind.send(reports.clone()).is_ok()
+    {
+        info!(sessions = defs.len(), "BFD sessions kept");
+        return Ok(());
+    }
+    if let Some(k) = running.take() {
+        k.task.abort();
+    }
+    if defs.is_empty() {
+        return Ok(());
+    }
+    let (rebind, rebound) = mpsc::unbounded_channel();
+    let task = start(cfg, reports, rebound)?;
+    *running = Some(Kept { defs, task, rebind });
+    Ok(())
+}
+
+fn start(
+    cfg: &Config,
+    reports: &Reports,
+    rebound: mpsc::UnboundedReceiver<Reports>,
+) -> Result<tokio::task::JoinHandle<()>> {
     let clock = Clock::new();
     let now = clock.now();
     let mut sessions = Vec::new();
@@ -72,7 +127,7 @@ pub fn spawn(cfg: &Config, reports: &Reports) -> Result<Option<tokio::task::Join
         sessions,
         reports: reports.clone(),
     };
-    Ok(Some(tokio::spawn(driver.run(v4, v6))))
+    Ok(tokio::spawn(driver.run(v4, v6, rebound)))
 }
 
 fn receiver(wanted: bool, ipv6: bool) -> Result<Option<AsyncFd<Socket>>> {
@@ -99,7 +154,12 @@ struct Driver {
 }
 
 impl Driver {
-    async fn run(mut self, v4: Option<AsyncFd<Socket>>, v6: Option<AsyncFd<Socket>>) {
+    async fn run(
+        mut self,
+        v4: Option<AsyncFd<Socket>>,
+        v6: Option<AsyncFd<Socket>>,
+        mut rebound: mpsc::UnboundedReceiver<Reports>,
+    ) {
         let mut buf = [0u8; 512];
         loop {
             let deadline = self.next_deadline();
@@ -113,6 +173,18 @@ impl Driver {
                 r = readable(&v4) => self.drain(r, &mut buf),
                 r = readable(&v6) => self.drain(r, &mut buf),
                 () = sleep => self.fire(),
+                Some(reports) = rebound.recv() => self.rebind(reports),
+            }
+        }
+    }
+
+    /// A reload kept the sessions: the new node hears what each one is.
+    fn rebind(&mut self, reports: Reports) {
+        self.reports = reports;
+        for k in 0..self.sessions.len() {
+            if self.sessions[k].reported.is_some() {
+                let up = self.sessions[k].session.state() == State::Up;
+                self.report(k, up);
             }
         }
     }
