@@ -32,8 +32,11 @@ pub struct BfdInstance {
     pub multiplier: u8,
     /// `passive`.
     pub passive: bool,
-    /// `ttl`/`hoplimit` sent (default 255 for IPv4, 64 for IPv6, as in keepalived).
+    /// `ttl`/`hoplimit` as keepalived takes it (default 255 for IPv4, 64 for IPv6): what
+    /// received packets are checked against; see [`BfdInstance::sent_ttl`] for what is sent.
     pub ttl: u8,
+    /// Whether `ttl`/`hoplimit` is written.
+    pub ttl_written: bool,
     /// `max_hops`: a packet is accepted if it arrives with at least `ttl - max_hops` (default
     /// 0; 255 turns the check off; -1 as keepalived allows it).
     pub max_hops: i16,
@@ -46,6 +49,12 @@ pub struct BfdInstance {
 }
 
 impl BfdInstance {
+    /// The TTL / hop limit packets are sent with: the one written, else RFC 5881 §5's 255, for
+    /// IPv6 too (keepalived sends 64 there, which FRR's bfdd and other RFC 5881 peers discard).
+    pub fn sent_ttl(&self) -> u8 {
+        if self.ttl_written { self.ttl } else { 255 }
+    }
+
     /// Whether a packet that arrived with `ttl` passes keepalived's GTSM check.
     pub fn accepts_ttl(&self, ttl: u8) -> bool {
         self.max_hops == 255 || i16::from(ttl) + self.max_hops >= i16::from(self.ttl)
@@ -122,6 +131,7 @@ pub fn build(node: &Node, cfg: &mut Config, diags: &mut Vec<Diagnostic>) {
             multiplier: b.multiplier.unwrap_or(5),
             passive: b.passive,
             ttl,
+            ttl_written: b.ttl.is_some(),
             max_hops,
             weight: b.weight,
             reverse: b.reverse,

@@ -65,6 +65,9 @@ fn ipv6_defaults_to_keepalived_hoplimit_64() {
         "bfd_instance nb1 {{\n neighbor_ip fd00::2\n}}\nbfd_instance nb2 {{\n neighbor_ip fd00::3\n max_hops 100\n}}\n{INSTANCE}"
     ));
     assert_eq!(r.config.bfd_instances["nb1"].ttl, 64);
+    // Received packets are checked as keepalived checks them; sent ones carry RFC 5881's 255.
+    assert!(r.config.bfd_instances["nb1"].accepts_ttl(64));
+    assert_eq!(r.config.bfd_instances["nb1"].sent_ttl(), 255);
     // max_hops above the TTL is cut down to it.
     assert_eq!(r.config.bfd_instances["nb2"].max_hops, 64);
 }

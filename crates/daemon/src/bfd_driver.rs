@@ -3,8 +3,9 @@
 //! as an [`node::Observation::Bfd`], as keepalived's BFD process tells its VRRP process.
 //!
 //! Received packets pass [`bfd::ControlPacket::decode`] (RFC 5880 §6.8.6), must come from the
-//! session's neighbour and pass keepalived's TTL check (at least `ttl - max_hops`, RFC 5881's
-//! 255 by default for IPv4). A session that is not Up a while after the driver starts (its idle
+//! session's neighbour and pass keepalived's TTL check (at least `ttl - max_hops`: 255 for IPv4
+//! and 64 for IPv6 by default); packets leave with `BfdInstance::sent_ttl` (255 unless written).
+//! A session that is not Up a while after the driver starts (its idle
 //! interval times its multiplier) is reported down, so a reload that restarts the sessions does
 //! not keep a session Up that never comes back.
 //!
@@ -96,7 +97,7 @@ fn start(
     let mut sessions = Vec::new();
     let mut used = Vec::new();
     for def in cfg.bfd_instances.values() {
-        let sender = bfd_sockets::sender(def.neighbor, def.source, def.ttl)
+        let sender = bfd_sockets::sender(def.neighbor, def.source, def.sent_ttl())
             .with_context(|| format!("bfd_instance {}: socket to {}", def.name, def.neighbor))?;
         let local_discr = unique_discriminator(&used)?;
         used.push(local_discr);
