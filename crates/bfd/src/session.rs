@@ -136,6 +136,11 @@ impl Session {
         self.remote_discr
     }
 
+    /// The state the neighbour last said it is in (Down until heard).
+    pub fn remote_state(&self) -> State {
+        self.remote_state
+    }
+
     /// Whether a Poll Sequence is in progress.
     pub fn polling(&self) -> bool {
         self.poll

@@ -199,6 +199,7 @@ fn admin_down_takes_the_neighbour_down_with_its_diagnostic() {
     p.at(3_010);
     assert_eq!(p.states(), [State::AdminDown, State::Down]);
     assert_eq!(p.s[1].diag(), Diag::NeighborSignaledDown);
+    assert_eq!(p.s[1].remote_state(), State::AdminDown);
     assert_eq!(p.s[0].next_deadline(), None, "AdminDown is silent");
     // And it stays so: the neighbour's packets are discarded.
     p.at(6_000);

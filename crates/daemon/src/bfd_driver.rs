@@ -287,9 +287,14 @@ impl Driver {
                 Action::StateChange { from, to, diag } => {
                     let name = &self.sessions[k].def.name;
                     info!(bfd = %name, %from, %to, ?diag, "BFD session {from} -> {to}");
+                    // keepalived (`bfd_state_fall`) and RFC 5880 §6.8.16: a neighbour taken
+                    // down administratively is no path failure; its clients are not told.
+                    let admin = self.sessions[k].session.remote_state() == State::AdminDown;
                     if to == State::Up {
                         self.report(k, true);
-                    } else if from == State::Up || self.sessions[k].reported == Some(true) {
+                    } else if !admin
+                        && (from == State::Up || self.sessions[k].reported == Some(true))
+                    {
                         self.report(k, false);
                     }
                 }

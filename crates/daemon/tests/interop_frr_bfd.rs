@@ -1,7 +1,8 @@
 //! BFD between havipd and FRR's bfdd (8.4, Debian's `frr`), an RFC 5881 implementation stricter
 //! than keepalived's (it takes single-hop packets with TTL / hop limit 255 only), over IPv4
 //! and IPv6: both sessions reach Up (`vtysh -c "show bfd peers"`, havipd's `track_bfd` instance
-//! leaves FAULT), cutting the link takes both down, healing brings both back.
+//! leaves FAULT), cutting the link takes both down, healing brings both back; FRR's
+//! administrative `shutdown` takes havipd's session down without faulting its instance.
 
 mod common;
 use common::{Lab, state_of, wait_until};
@@ -101,6 +102,40 @@ fn interop(tag: &str, havipd_addr: &str, frr_addr: &str) {
         back.is_some(),
         "both back after the heal: FRR:\n{}",
         frr_status(&lab)
+    );
+
+    // FRR shuts its session down administratively: havipd's session goes Down on the
+    // neighbour's AdminDown, and, as keepalived, does not take it for a path failure.
+    let peer = format!("peer {havipd_addr} local-address {frr_addr}");
+    let vty = |cmds: &[&str]| {
+        let mut argv = vec![
+            "vtysh",
+            "--vty_socket",
+            &d,
+            "-c",
+            "configure terminal",
+            "-c",
+            "bfd",
+            "-c",
+            &peer,
+        ];
+        for c in cmds {
+            argv.extend(["-c", c]);
+        }
+        assert!(lab.exec("k", &argv).status.success());
+    };
+    vty(&["shutdown"]);
+    let signalled = wait_until(Duration::from_secs(3), || {
+        lab.log("havipd").contains("diag=NeighborSignaledDown")
+    });
+    assert!(signalled.is_some(), "havipd log:\n{}", lab.log("havipd"));
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(state_of(&state, "VB"), "MASTER");
+    vty(&["no shutdown"]);
+    assert!(
+        wait_until(Duration::from_secs(10), || frr_status(&lab)
+            .contains("Status: up"))
+        .is_some()
     );
 }
 
