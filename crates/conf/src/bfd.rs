@@ -268,9 +268,34 @@ fn int(n: &Node, min: i64, max: i64, diags: &mut Vec<Diagnostic>) -> Option<i64>
     }
 }
 
-/// `track_bfd` references to sessions that do not exist (keepalived ignores them) and
-/// duplicates within one instance or group (keepalived ignores the second).
+/// `track_bfd` references to sessions that do not exist (keepalived ignores them), duplicates
+/// within one instance or group (keepalived ignores the second), and weighted references of
+/// sync group members (keepalived drops them unless the group has `sync_group_tracking_weight`).
 pub fn validate(cfg: &Config, diags: &mut Vec<Diagnostic>) {
+    for i in &cfg.instances {
+        let group = cfg
+            .sync_groups
+            .iter()
+            .find(|g| g.members.iter().any(|m| m.name == i.name));
+        let Some(g) = group.filter(|g| !g.tracking_weight()) else {
+            continue;
+        };
+        for r in &i.track_bfds {
+            let weight = r
+                .weight
+                .or_else(|| cfg.bfd_instances.get(&r.name).map(|b| b.weight))
+                .unwrap_or(0);
+            if weight != 0 {
+                diags.push(Diagnostic::new(
+                    Severity::Warning,
+                    "sync-group-weight-dropped",
+                    r.loc.clone(),
+                    r.name.clone(),
+                    format!("({}) ignoring tracked bfd {} with weight {weight} due to SYNC group {}", i.name, r.name, g.name),
+                ).hint("put the weight on the sync group's track_bfd, or add sync_group_tracking_weight to the group"));
+            }
+        }
+    }
     let owners = cfg
         .instances
         .iter()

@@ -140,7 +140,7 @@ fn track_bfd_in_a_sync_group_and_duplicates() {
     let text = "bfd_instance nb1 {\n neighbor_ip 10.0.0.2\n}\n\
         vrrp_sync_group G {\n group {\n  VI_1\n }\n track_bfd {\n  nb1 weight 10\n  nbx\n }\n}\n\
         vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n virtual_ipaddress {\n  \
-        10.0.0.100\n }\n track_bfd {\n  nb1\n  nb1\n  nb1 weight 300\n }\n}\n";
+        10.0.0.100\n }\n track_bfd {\n  nb1\n  nb1\n  nb1 weight 300\n  nb1 weight -5\n }\n}\n";
     let r = check(text);
     assert_eq!(r.config.sync_groups[0].track_bfds[0].weight, Some(10));
     assert_eq!(
@@ -151,6 +151,8 @@ fn track_bfd_in_a_sync_group_and_duplicates() {
             ("duplicate-reference", 21, 3),
             ("duplicate-reference", 22, 3),
             ("bad-value", 22, 14),
+            ("duplicate-reference", 23, 3),
+            ("sync-group-weight-dropped", 23, 3),
         ]
     );
 }

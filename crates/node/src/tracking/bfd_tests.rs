@@ -66,18 +66,23 @@ fn the_reference_weight_overrides_the_sessions() {
 }
 
 #[test]
-fn a_sync_group_session_faults_every_member_and_state_survives_a_reload() {
+fn in_a_sync_group_the_groups_weights_count_and_the_members_weighted_ones_are_dropped() {
     let text = format!(
-        "{SESSIONS}vrrp_sync_group G {{ group {{ A\n B }}\n track_bfd {{ plus }} }}\n\
-         vrrp_instance A {{ interface eth0\n virtual_router_id 1 }}\n\
+        "{SESSIONS}vrrp_sync_group G {{ group {{ A\n B }}\n track_bfd {{ plus\n plain }} }}\n\
+         vrrp_instance A {{ interface eth0\n virtual_router_id 1\n track_bfd {{ minus }} }}\n\
          vrrp_instance B {{ interface eth0\n virtual_router_id 2 }}\n"
     );
     let mut t = tracker(&text);
-    // Members' weights are zeroed without sync_group_tracking_weight: down is a fault.
+    // plain (unweighted) is down: every member faults; A's weighted `minus` is dropped, as
+    // keepalived drops it (no -30 while it is down).
     assert!(t.verdict(0).fault && t.verdict(1).fault);
-    t.set_bfd("plus", true);
+    t.set_bfd("plain", true);
     assert!(!t.verdict(0).fault && !t.verdict(1).fault);
+    assert_eq!(t.verdict(0).priority, 100);
+    // The group's `plus` keeps its weight: +20 on both while Up.
+    t.set_bfd("plus", true);
+    assert_eq!((t.verdict(0).priority, t.verdict(1).priority), (120, 120));
     let mut reloaded = tracker(&text);
     reloaded.carry_over(&t);
-    assert!(!reloaded.verdict(0).fault);
+    assert_eq!(reloaded.verdict(1).priority, 120, "kept across a reload");
 }
