@@ -48,6 +48,9 @@ struct Kept {
 
 static RUNNING: Mutex<Option<Kept>> = Mutex::new(None);
 
+/// Packets read per socket per wake-up.
+const BATCH: usize = 64;
+
 /// The sessions of `cfg`, their places in the file aside.
 fn sessions_of(cfg: &Config) -> Vec<BfdInstance> {
     let mut defs: Vec<BfdInstance> = cfg.bfd_instances.values().cloned().collect();
@@ -170,10 +173,17 @@ impl Driver {
                     None => std::future::pending().await,
                 }
             };
+            // When timers fall due, queued packets go first: after a stall, a packet that
+            // arrived in time must not lose to the detection timer.
             tokio::select! {
                 r = readable(&v4) => self.drain(r, &mut buf),
                 r = readable(&v6) => self.drain(r, &mut buf),
-                () = sleep => self.fire(),
+                () = sleep => {
+                    for s in v4.iter().chain(&v6) {
+                        self.receive_queued(s.get_ref(), &mut buf);
+                    }
+                    self.fire();
+                }
                 Some(reports) = rebound.recv() => self.rebind(reports),
             }
         }
@@ -220,6 +230,16 @@ impl Driver {
         }
     }
 
+    /// Reads the packets queued on `s` (at most [`BATCH`]), readiness aside.
+    fn receive_queued(&mut self, s: &Socket, buf: &mut [u8]) {
+        for _ in 0..BATCH {
+            let Ok(Some(d)) = bfd_sockets::recv(s, buf) else {
+                return;
+            };
+            self.receive(&d, &buf[..d.len]);
+        }
+    }
+
     /// Reads every queued packet of a readable socket.
     fn drain(
         &mut self,
@@ -229,7 +249,8 @@ impl Driver {
         let Some(mut guard) = guard else {
             return;
         };
-        loop {
+        // At most a batch per wake-up: a flood does not starve the timers.
+        for _ in 0..BATCH {
             match bfd_sockets::recv(guard.get_inner(), buf) {
                 Ok(Some(d)) => self.receive(&d, &buf[..d.len]),
                 Ok(None) => {

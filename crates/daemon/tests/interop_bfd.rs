@@ -75,11 +75,14 @@ fn interop(tag: &str, v6: bool, havipd_passive: bool) {
     assert!(!lab.log("keepalived").contains("Entering Down state"));
     assert_eq!(state_of(&state, "VB"), "MASTER");
 
-    // Cut k's cable: each side's detection time (3 x 50 ms) passes without packets.
-    lab.cable("k", false);
+    // Cut the path (routes to nowhere on both sides; the links stay up): each side's
+    // detection time (3 x 50 ms) passes without packets.
+    lab.sh_in("a", &format!("ip route add blackhole {to_k}"));
+    lab.sh_in("k", &format!("ip route add blackhole {to_a}"));
     let both_down = wait_until(Duration::from_secs(3), || {
         state_of(&state, "VB") == "FAULT"
             && lab.log("keepalived").contains("(VB) Entering FAULT STATE")
+            && lab.log("keepalived").contains("Entering Down state")
     });
     assert!(
         both_down.is_some(),
@@ -88,11 +91,16 @@ fn interop(tag: &str, v6: bool, havipd_passive: bool) {
         lab.log("keepalived")
     );
     assert!(!lab.holds("a", "10.9.0.100"));
-    assert!(lab.log("keepalived").contains("Entering Down state"));
+    assert!(
+        lab.log("keepalived").contains("Entering Down state"),
+        "keepalived log:\n{}",
+        lab.log("keepalived")
+    );
     assert!(lab.log("havipd").contains("Up -> Down"));
 
     // Heal: both sessions and both instances come back.
-    lab.cable("k", true);
+    lab.sh_in("a", &format!("ip route del blackhole {to_k}"));
+    lab.sh_in("k", &format!("ip route del blackhole {to_a}"));
     assert!(
         wait_until(Duration::from_secs(15), || lab.holds("a", "10.9.0.100")
             && lab.holds("k", "10.9.0.200"))
