@@ -8,6 +8,7 @@
 
 pub mod accept_mode;
 pub mod advice;
+pub mod bfd;
 pub mod build;
 pub mod check;
 pub mod codes;

@@ -431,6 +431,8 @@ pub struct SyncGroup {
     pub track_interfaces: Vec<TrackRef>,
     /// Tracked processes.
     pub track_processes: Vec<TrackRef>,
+    /// `track_bfd`.
+    pub track_bfds: Vec<TrackRef>,
     /// Where.
     pub loc: Location,
 }
@@ -466,6 +468,8 @@ pub struct Instance {
     pub track_files: Vec<TrackRef>,
     /// `track_process`.
     pub track_processes: Vec<TrackRef>,
+    /// `track_bfd`.
+    pub track_bfds: Vec<TrackRef>,
 }
 
 /// The `notify*` keywords of an instance, in the order they are listed in `--explain`.
@@ -635,6 +639,8 @@ pub struct Config {
     pub track_files: BTreeMap<String, Section>,
     /// `vrrp_track_process`es by name (those keepalived keeps: with a `process`).
     pub track_processes: BTreeMap<String, TrackProcess>,
+    /// `bfd_instance`s the VRRP side hears of, by name.
+    pub bfd_instances: BTreeMap<String, crate::bfd::BfdInstance>,
     /// `vrrp_sync_group`s.
     pub sync_groups: Vec<SyncGroup>,
     /// `garp_group`s.

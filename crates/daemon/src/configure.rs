@@ -107,6 +107,7 @@ pub fn spawn_watchers(
     );
     let mut out = vec![observe::links::spawn(links, reports.clone())?];
     out.extend(spawn_process_watcher(cfg, tracker, reports)?);
+    crate::bfd_driver::spawn(cfg, reports)?;
     let (scripts, files) = tracker.used();
     let security = cfg.global.script_security();
     // Looked up only when a script runs: the lookup loads the system's user databases (NSS

@@ -7,6 +7,8 @@ mod accept_mode;
 mod adverts;
 mod apply;
 mod base_sysctls;
+mod bfd_driver;
+mod bfd_sockets;
 mod clock;
 mod configure;
 mod control;

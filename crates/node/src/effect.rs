@@ -29,6 +29,13 @@ pub enum Observation {
         /// The number it holds.
         value: i64,
     },
+    /// A `bfd_instance`'s session went Up (`up`) or left Up.
+    Bfd {
+        /// The bfd_instance's name.
+        name: String,
+        /// Whether the session is Up.
+        up: bool,
+    },
     /// A tracked process's count crossed its quorum's bounds.
     Process {
         /// The process watcher that saw it (one of an earlier configuration is ignored).

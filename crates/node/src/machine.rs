@@ -216,6 +216,13 @@ impl Node {
                 changed
             }
             Observation::File { name, value } => self.tracker.set_file(name, *value),
+            Observation::Bfd { name, up } => {
+                let changed = self.tracker.set_bfd(name, *up);
+                if changed {
+                    info!(bfd = %name, up, "BFD session state changed");
+                }
+                changed
+            }
             Observation::Process { source, crossing } => {
                 let changed = self.tracker.process_crossing(now, *source, crossing);
                 if changed {

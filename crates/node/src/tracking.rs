@@ -1,9 +1,12 @@
 //! Tracked objects and what they mean for each instance, as keepalived computes it: interfaces,
 //! `vrrp_script` results (with rise/fall), `track_file` values, `vrrp_track_process` quorums
-//! (with their fork and terminate delays), their weights, and sync groups (a fault of one member
+//! (with their fork and terminate delays), `track_bfd` sessions, their weights, and sync groups (a fault of one member
 //! is a fault of all). Pure logic: the monitors feed it observations and the event loop turns
 //! its verdicts into router events.
 
+mod bfd;
+#[cfg(test)]
+mod bfd_tests;
 #[cfg(test)]
 mod process_tests;
 pub mod processes;
@@ -32,6 +35,7 @@ enum Object {
     Script(String),
     File(String),
     Process(String),
+    Bfd(String),
 }
 
 #[derive(Clone, Debug)]
@@ -67,6 +71,8 @@ pub struct Tracker {
     scripts: BTreeMap<String, ScriptHealth>,
     files: BTreeMap<String, i64>,
     processes: BTreeMap<String, Quorum>,
+    /// Whether each `bfd_instance`'s session is Up (keepalived starts them down).
+    bfds: BTreeMap<String, bool>,
     /// The process watcher whose reports count (an older one may still report after a reload).
     process_source: u64,
 }
@@ -96,6 +102,11 @@ impl Tracker {
                 Quorum::new(p.fork_delay_us, p.terminate_delay_us),
             );
         }
+        t.bfds = cfg
+            .bfd_instances
+            .keys()
+            .map(|n| (n.clone(), false))
+            .collect();
         let member_of = |name: &str| {
             cfg.sync_groups
                 .iter()
@@ -227,6 +238,9 @@ impl Tracker {
     /// track, so a reload does not reset them.
     pub fn carry_over(&mut self, old: &Tracker) {
         self.links.extend(old.links.clone());
+        for (name, up) in &mut self.bfds {
+            *up = old.bfds.get(name).copied().unwrap_or(*up);
+        }
         for (name, h) in &mut self.scripts {
             if let Some(o) = old.scripts.get(name) {
                 h.ok = o.ok;
@@ -269,6 +283,13 @@ impl Tracker {
         self.scripts.get(name).map(|h| h.ok)
     }
 
+    /// Records whether a BFD session is Up. Returns whether it changed.
+    pub fn set_bfd(&mut self, name: &str, up: bool) -> bool {
+        self.bfds
+            .get_mut(name)
+            .is_some_and(|b| std::mem::replace(b, up) != up)
+    }
+
     /// Records a tracked file's value. Returns whether it changed.
     pub fn set_file(&mut self, name: &str, value: i64) -> bool {
         self.files.insert(name.to_string(), value) != Some(value)
@@ -300,6 +321,10 @@ impl Tracker {
                 Object::Process(n) => {
                     let ok = self.process_ok(n).unwrap_or(true);
                     process_effect(ok, item, &mut fault, &mut delta);
+                }
+                Object::Bfd(n) => {
+                    let up = self.bfds.get(n).copied().unwrap_or(false);
+                    process_effect(up, item, &mut fault, &mut delta);
                 }
                 Object::File(n) => {
                     let value = self.files.get(n).copied().unwrap_or(0);
@@ -371,6 +396,12 @@ impl Tracker {
                         let (mut fault, mut delta) = (false, 0);
                         process_effect(ok, item, &mut fault, &mut delta);
                         ("process", n, ok, delta)
+                    }
+                    Object::Bfd(n) => {
+                        let up = self.bfds.get(n).copied().unwrap_or(false);
+                        let (mut fault, mut delta) = (false, 0);
+                        process_effect(up, item, &mut fault, &mut delta);
+                        ("bfd", n, up, delta)
                     }
                     Object::File(n) => {
                         let value = self.files.get(n).copied().unwrap_or(0);
@@ -453,6 +484,7 @@ fn items(cfg: &Config, inst: &Instance, group_refs: Option<&conf::model::SyncGro
             push(Object::Process(r.name.clone()), r, p.weight);
         }
     }
+    items.extend(bfd::items(cfg, inst, group_refs));
     items
 }
 
@@ -463,7 +495,8 @@ fn weighted_effect(ok: bool, item: &Item) -> i64 {
     delta
 }
 
-/// A tracked process as keepalived weighs it (`process_update_track_process_status`): `reverse`
+/// A tracked process (or BFD session: `initialise_track_bfd_state`, quorum = Up) as keepalived
+/// weighs it (`process_update_track_process_status`): `reverse`
 /// negates the weight; unweighted, a lost quorum faults (with `reverse`, a quorum held does); a
 /// positive weight counts while the quorum holds, a negative one while it is lost.
 fn process_effect(quorum: bool, item: &Item, fault: &mut bool, delta: &mut i64) {

@@ -25,6 +25,7 @@ pub fn build(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Instance> {
         track_scripts: Vec::new(),
         track_files: Vec::new(),
         track_processes: Vec::new(),
+        track_bfds: Vec::new(),
     };
     let mut settings = Settings::default();
     walk(
@@ -52,6 +53,7 @@ pub fn build(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Instance> {
             "track_script" => i.track_scripts.extend(lists::track_refs(b, 253, d)),
             "track_file" => i.track_files.extend(lists::track_refs(b, 254, d)),
             "track_process" => i.track_processes.extend(lists::track_refs(b, 254, d)),
+            "track_bfd" => i.track_bfds.extend(lists::track_refs(b, 253, d)),
             _ => {}
         },
     );

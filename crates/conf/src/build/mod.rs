@@ -110,9 +110,7 @@ pub fn build(nodes: &[Node], diags: &mut Vec<Diagnostic>) -> Config {
             "static_ipaddress" => cfg.static_addresses.extend(lists::addresses(node, diags)),
             "static_routes" => cfg.static_routes.extend(lists::entries(node)),
             "static_rules" => cfg.static_rules.extend(lists::entries(node)),
-            "bfd_instance" => {
-                section(node, &keywords::BFD, diags);
-            }
+            "bfd_instance" => crate::bfd::build(node, &mut cfg, diags),
             "track_group" => {
                 section(node, &keywords::TRACK_GROUP, diags);
             }
@@ -231,10 +229,11 @@ fn sync_group(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<SyncGroup> {
         track_scripts: Vec::new(),
         track_interfaces: Vec::new(),
         track_processes: Vec::new(),
+        track_bfds: Vec::new(),
         loc: node.name.loc.clone(),
     };
     let (mut members, mut scripts, mut ifaces) = (Vec::new(), Vec::new(), Vec::new());
-    let mut processes = Vec::new();
+    let (mut processes, mut bfds) = (Vec::new(), Vec::new());
     walk(
         "vrrp_sync_group",
         node,
@@ -246,9 +245,11 @@ fn sync_group(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<SyncGroup> {
             "track_script" => scripts.extend(lists::track_refs(b, 253, d)),
             "track_interface" => ifaces.extend(lists::track_refs(b, 254, d)),
             "track_process" => processes.extend(lists::track_refs(b, 254, d)),
+            "track_bfd" => bfds.extend(lists::track_refs(b, 253, d)),
             _ => {}
         },
     );
+    g.track_bfds = bfds;
     (g.members, g.track_scripts, g.track_interfaces) = (members, scripts, ifaces);
     g.track_processes = processes;
     Some(g)

@@ -427,6 +427,12 @@ pub const CODES: &[Code] = &[
         "Write `state MASTER` only with priority 255.",
     ),
     c(
+        "sync-group-weight-dropped",
+        "warning",
+        "A weighted `track_bfd` of an instance in a `vrrp_sync_group` without `sync_group_tracking_weight`: keepalived stops tracking it.",
+        "Put the weight on the sync group's `track_bfd`, add `sync_group_tracking_weight` to the group, or use weight 0.",
+    ),
+    c(
         "sync-group-size",
         "warning",
         "A `vrrp_sync_group` of fewer than two instances does nothing.",

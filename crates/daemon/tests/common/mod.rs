@@ -303,6 +303,8 @@ impl Lab {
         // build has no load balancer, and no -P.
         if binary == "keepalived" {
             argv.push("-P".into());
+            // Its BFD process (run when the config has a bfd_instance) has a pid file too.
+            argv.extend(["-b".into(), format!("{d}/{name}.bfd.pid")]);
         }
         argv
     }
