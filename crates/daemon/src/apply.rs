@@ -53,7 +53,7 @@ impl Daemon {
     /// Sends instance `id`'s advert now, or holds it for the batch while timers fire.
     fn send_advert(&mut self, id: InstanceId, advert: Advert) {
         let inst = &mut self.instances[id];
-        let sock = crate::outbox::socket_for(inst, [&self.sock4, &self.sock6, &self.sock_ah]);
+        let sock = inst.channel().socket([&self.sock4, &self.sock6, &self.sock_ah]);
         match (&mut self.outbox, sock) {
             (Some(out), _) => {
                 if let Some(c) = crate::adverts::copies(inst, &advert) {

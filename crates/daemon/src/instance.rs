@@ -71,6 +71,11 @@ pub fn virtual_mac(family: Family, vrid: u8) -> [u8; 6] {
 }
 
 impl Instance {
+    /// The channel (and so the socket) its adverts go and come by.
+    pub fn channel(&self) -> crate::sockets::Channel {
+        crate::sockets::Channel::of(self.family, self.ah.is_some())
+    }
+
     /// Takes the `auth_hmac` settings of the same instance from a new configuration, keeping
     /// the sequence sent so far and the replay marks.
     pub fn adopt_auth(&mut self, new: Option<HmacSession>) {
