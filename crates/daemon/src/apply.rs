@@ -53,7 +53,9 @@ impl Daemon {
     /// Sends instance `id`'s advert now, or holds it for the batch while timers fire.
     fn send_advert(&mut self, id: InstanceId, advert: Advert) {
         let inst = &mut self.instances[id];
-        let sock = inst.channel().socket([&self.sock4, &self.sock6, &self.sock_ah]);
+        let sock = inst
+            .channel()
+            .socket([&self.sock4, &self.sock6, &self.sock_ah]);
         match (&mut self.outbox, sock) {
             (Some(out), _) => {
                 if let Some(c) = crate::adverts::copies(inst, &advert) {
@@ -82,7 +84,7 @@ impl Daemon {
             ah.counter().became_master();
         }
         let record = ctl::EventRecord {
-            time: crate::state_files::unix_now(),
+            time: hostsys::clock::unix_secs(),
             instance: inst.name.clone(),
             from: from.to_string(),
             to: to.to_string(),

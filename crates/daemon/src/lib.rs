@@ -53,9 +53,9 @@ pub use run::stats_schema;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-pub use daemon_cli::{Args, command};
 use conf::reader::MemoryFiles;
 use conf::{Report, Severity};
+pub use daemon_cli::{Args, command};
 use std::process::ExitCode;
 use tracing::{error, info, warn};
 

@@ -5,13 +5,13 @@
 use crate::configure::{self, Configured};
 use crate::instance::Instance;
 use crate::run::Daemon;
+use crate::sockets::Channel;
 use anyhow::{Context, Result, anyhow};
 use conf::Severity;
 use conf::reader::MemoryFiles;
 use node::InstanceId;
 use node::reload::Plan;
 use tracing::{error, info};
-use crate::sockets::Channel;
 
 impl Daemon {
     /// Reloads the configuration; on any error the running configuration stays as it was.

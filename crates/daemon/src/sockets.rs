@@ -46,7 +46,7 @@ impl Channel {
     }
 
     /// This channel's socket among the loop's IPv4, IPv6 and AH sockets.
-    pub fn socket<'a>(self, [v4, v6, ah]: [&'a Option<VrrpSocket>; 3]) -> &'a Option<VrrpSocket> {
+    pub fn socket(self, [v4, v6, ah]: [&Option<VrrpSocket>; 3]) -> &Option<VrrpSocket> {
         match self {
             Channel::V4 => v4,
             Channel::V6 => v6,

@@ -49,11 +49,9 @@ fn duration(s: &str) -> Result<f64, String> {
 
 /// `havip lab chaos`: exit 0 when every invariant held, 1 when one broke, 2 on errors.
 pub fn run(a: &ChaosArgs, out: &FormatArgs, files: &ResultsArgs) -> ExitCode {
-    let seed = a.seed.unwrap_or_else(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(1, |d| d.as_secs())
-    });
+    let seed = a
+        .seed
+        .unwrap_or_else(|| hostsys::clock::since_epoch().as_secs());
     let spec = Spec {
         duration: a.duration,
         seed,
