@@ -2,6 +2,7 @@
 //! frames, notify scripts and FIFO lines, state files, events and metrics.
 
 use crate::run::Daemon;
+use conf::model::NotifyKind;
 use node::pacing::Frame;
 use node::{Effect, InstanceId};
 use std::net::IpAddr;
@@ -193,17 +194,11 @@ impl Daemon {
     /// Queues instance `id`'s notify scripts of kind `n` (and its generic `notify` script).
     fn run_notify(&mut self, id: InstanceId, n: Notify, priority: u8) {
         let inst = &self.instances[id];
-        let (kind, state) = match n {
-            Notify::Master => ("notify_master", "MASTER"),
-            Notify::Backup => ("notify_backup", "BACKUP"),
-            Notify::Fault => ("notify_fault", "FAULT"),
-            Notify::Stop => ("notify_stop", "STOP"),
-            Notify::MasterRxLowerPri => ("notify_master_rx_lower_pri", ""),
-        };
+        let (kind, state) = NotifyKind::on(n);
         for script in &inst.scripts {
             if script.kind == kind {
                 inst.notifier.queue(script, Vec::new());
-            } else if script.kind == "notify" && !state.is_empty() {
+            } else if let (NotifyKind::Any, Some(state)) = (script.kind, state) {
                 let args = vec![
                     "INSTANCE".into(),
                     inst.name.clone(),

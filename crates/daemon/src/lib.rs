@@ -62,43 +62,10 @@ use tracing::{error, info, warn};
 /// Runs havipd with the process's arguments; the exit code is keepalived's.
 pub fn main() -> ExitCode {
     let held = signal_gate::hold();
-    // keepalived's genhash mode takes the rest of the command line as its own.
-    if std::env::args_os().any(|a| a == "-T" || a == "--genhash") {
-        eprintln!("havipd: {}", keepalived_flags::GENHASH);
-        return ExitCode::from(1);
-    }
-    let argv = keepalived_flags::getopt_spellings(std::env::args_os());
-    let args = match Args::try_parse_from(argv) {
-        Ok(a) => a,
-        Err(e) => {
-            let _ = e.print();
-            // keepalived exits 1 on a bad command line, 0 for --help and --version.
-            return ExitCode::from(if e.use_stderr() { 1 } else { 0 });
-        }
+    let args = match command_line() {
+        Ok(args) => args,
+        Err(code) => return code,
     };
-    if let Some(why) = keepalived_flags::refusal(&args) {
-        eprintln!("havipd: {why}");
-        return ExitCode::from(1);
-    }
-    if let Err(e) = keepalived_flags::apply_process_flags(&args) {
-        eprintln!("havipd: {e}");
-        return ExitCode::from(1);
-    }
-    if let Some(name) = &args.signum {
-        return match signum::number(name) {
-            Some(n) => {
-                println!("{n}");
-                ExitCode::SUCCESS
-            }
-            None => {
-                eprintln!(
-                    "havipd: unknown signal name `{name}`: {}",
-                    signum::NAMES.join(", ")
-                );
-                ExitCode::from(1)
-            }
-        };
-    }
     // -G without -l: keepalived logs nowhere.
     // -t reports on standard error (or its LOG_FILE), as keepalived's does.
     let config_test = args.config_test.is_some();
@@ -150,6 +117,50 @@ pub fn main() -> ExitCode {
             1
         }),
     )
+}
+
+/// The command line, with what `-u`, `-m` and `-t=LOG_FILE` ask done; or the exit code when
+/// it ends havipd at once (a bad or refused flag, `--help`, `--version`, `--signum`), as
+/// keepalived's would.
+fn command_line() -> Result<Args, ExitCode> {
+    // keepalived's genhash mode takes the rest of the command line as its own.
+    if std::env::args_os().any(|a| a == "-T" || a == "--genhash") {
+        eprintln!("havipd: {}", keepalived_flags::GENHASH);
+        return Err(ExitCode::from(1));
+    }
+    let argv = keepalived_flags::getopt_spellings(std::env::args_os());
+    let args = match Args::try_parse_from(argv) {
+        Ok(a) => a,
+        Err(e) => {
+            let _ = e.print();
+            // keepalived exits 1 on a bad command line, 0 for --help and --version.
+            return Err(ExitCode::from(if e.use_stderr() { 1 } else { 0 }));
+        }
+    };
+    if let Some(why) = keepalived_flags::refusal(&args) {
+        eprintln!("havipd: {why}");
+        return Err(ExitCode::from(1));
+    }
+    if let Err(e) = keepalived_flags::apply_process_flags(&args) {
+        eprintln!("havipd: {e}");
+        return Err(ExitCode::from(1));
+    }
+    if let Some(name) = &args.signum {
+        return Err(match signum::number(name) {
+            Some(n) => {
+                println!("{n}");
+                ExitCode::SUCCESS
+            }
+            None => {
+                eprintln!(
+                    "havipd: unknown signal name `{name}`: {}",
+                    signum::NAMES.join(", ")
+                );
+                ExitCode::from(1)
+            }
+        });
+    }
+    Ok(args)
 }
 
 /// The VRRP worker, in the supervisor's forked child: its network namespace, then a runtime

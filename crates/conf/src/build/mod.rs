@@ -10,7 +10,7 @@ pub mod values;
 
 use crate::diag::{Diagnostic, Severity};
 use crate::keywords::{self, Kind, Table};
-use crate::model::{self, Config, Global, Section, Settings, SyncGroup, VrrpScript, Weight};
+use crate::model::{self, Config, Global, Section, Settings, SyncGroup, Value, VrrpScript, Weight};
 use crate::tree::Node;
 use values::walk;
 
@@ -37,7 +37,7 @@ pub fn build(nodes: &[Node], diags: &mut Vec<Diagnostic>) -> Config {
                         diags,
                         |_, _| {},
                     );
-                    check_weight(&settings, model::SCRIPT_WEIGHT_MAX, diags);
+                    type_weight(&mut settings, model::SCRIPT_WEIGHT_MAX, diags);
                     if !settings.has("script") {
                         diags.push(
                             Diagnostic::new(
@@ -76,8 +76,8 @@ pub fn build(nodes: &[Node], diags: &mut Vec<Diagnostic>) -> Config {
                 }
             }
             "track_file" | "vrrp_track_file" => {
-                if let Some(s) = section(node, &keywords::TRACK_FILE, diags) {
-                    check_weight(&s.settings, model::FILE_WEIGHT_MAX, diags);
+                if let Some(mut s) = section(node, &keywords::TRACK_FILE, diags) {
+                    type_weight(&mut s.settings, model::FILE_WEIGHT_MAX, diags);
                     duplicate(cfg.track_files.contains_key(&s.name), node, diags);
                     cfg.track_files.insert(s.name.clone(), s);
                 }
@@ -184,20 +184,25 @@ pub(crate) fn section_name(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<S
     }
 }
 
-/// A section's `weight` is a number within -`max`..`max`, optionally reversed: anything else
-/// is an error (havipd would otherwise apply another weight than the one written).
-fn check_weight(settings: &Settings, max: i64, diags: &mut Vec<Diagnostic>) {
-    let (Some(words), Some(loc)) = (settings.words("weight"), settings.loc("weight")) else {
+/// A section's `weight`, typed once: a number within -`max`..`max`, optionally reversed;
+/// anything else is an error (havipd would otherwise apply another weight than the one
+/// written) and leaves no weight.
+fn type_weight(settings: &mut Settings, max: i64, diags: &mut Vec<Diagnostic>) {
+    let Some(setting) = settings.0.get_mut("weight") else {
         return;
     };
-    if let Err(why) = Weight::parse(words, max) {
-        diags.push(Diagnostic::new(
+    let Value::Words(words) = &setting.value else {
+        return;
+    };
+    match Weight::parse(words, max) {
+        Ok(w) => setting.value = Value::Weight(w),
+        Err(why) => diags.push(Diagnostic::new(
             Severity::Error,
             "bad-value",
-            loc.clone(),
-            settings.text("weight"),
+            setting.loc.clone(),
+            setting.text.clone(),
             why,
-        ));
+        )),
     }
 }
 
