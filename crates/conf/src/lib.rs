@@ -29,6 +29,7 @@ pub mod params;
 pub mod process;
 pub mod reader;
 pub mod routes;
+pub mod run_user;
 pub mod sequences;
 pub mod state_file;
 pub mod tree;

@@ -4,6 +4,7 @@
 use crate::diag::Location;
 pub use crate::notify_kind::NotifyKind;
 pub use crate::process::{NO_QUORUM_MAX, ParamMatch, TrackProcess};
+pub use crate::run_user::RunUser;
 pub use crate::weight::{FILE_WEIGHT_MAX, PROCESS_WEIGHT_MAX, SCRIPT_WEIGHT_MAX, Weight};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -63,35 +64,6 @@ impl ScriptCmd {
             user: self.user.clone()?,
             group: self.group.clone(),
         })
-    }
-}
-
-/// A user and optional group a script runs as, or a FIFO belongs to (`user USER [GROUP]`,
-/// `script_user`, the words after a notify script or a FIFO's path).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct RunUser {
-    /// User name.
-    pub user: String,
-    /// Group name (else the user's own group).
-    pub group: Option<String>,
-}
-
-impl RunUser {
-    /// `USER [GROUP]`, from the words that follow a keyword.
-    pub fn from_words(words: &[String]) -> Option<RunUser> {
-        Some(RunUser {
-            user: words.first()?.clone(),
-            group: words.get(1).cloned(),
-        })
-    }
-}
-
-impl std::fmt::Display for RunUser {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.group {
-            Some(g) => write!(f, "{} {g}", self.user),
-            None => f.write_str(&self.user),
-        }
     }
 }
 

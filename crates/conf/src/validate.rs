@@ -502,6 +502,11 @@ fn host_checks(cfg: &Config, host: &dyn Host, diags: &mut Vec<Diagnostic>) {
     }
     absent_devices(cfg, host, diags);
     absent_notify_scripts(cfg, host, diags);
+    absent_track_scripts(cfg, host, diags);
+}
+
+/// `vrrp_script` commands not on this host (keepalived disables them).
+fn absent_track_scripts(cfg: &Config, host: &dyn Host, diags: &mut Vec<Diagnostic>) {
     for s in cfg.scripts.values() {
         let Some(cmd) = s.settings.script("script") else {
             continue;

@@ -26,44 +26,7 @@ pub fn build(nodes: &[Node], diags: &mut Vec<Diagnostic>) -> Config {
         }
         match node.key() {
             "global_defs" => global(node, &mut cfg.global, diags),
-            "vrrp_script" => {
-                if let Some(name) = section_name(node, diags) {
-                    let mut settings = Settings::default();
-                    walk(
-                        "vrrp_script",
-                        node,
-                        &keywords::SCRIPT,
-                        &mut settings,
-                        diags,
-                        |_, _| {},
-                    );
-                    type_weight(&mut settings, model::SCRIPT_WEIGHT_MAX, diags);
-                    if !settings.has("script") {
-                        diags.push(
-                            Diagnostic::new(
-                                Severity::Error,
-                                "script-missing",
-                                node.name.loc.clone(),
-                                node.text(),
-                                format!(
-                                    "vrrp_script {name} has no `script`; keepalived removes it"
-                                ),
-                            )
-                            .until(node.last_line()),
-                        );
-                        continue;
-                    }
-                    duplicate(cfg.scripts.contains_key(&name), node, diags);
-                    cfg.scripts.insert(
-                        name.clone(),
-                        VrrpScript {
-                            name,
-                            settings,
-                            loc: node.name.loc.clone(),
-                        },
-                    );
-                }
-            }
+            "vrrp_script" => vrrp_script(node, &mut cfg, diags),
             "vrrp_instance" => {
                 if let Some(i) = instance::build(node, diags) {
                     duplicate(!instance_names.insert(i.name.clone()), node, diags);
@@ -88,25 +51,7 @@ pub fn build(nodes: &[Node], diags: &mut Vec<Diagnostic>) -> Config {
                     cfg.track_processes.insert(t.name.clone(), t);
                 }
             }
-            "garp_group" => {
-                let mut s = Section {
-                    name: String::new(),
-                    settings: Settings::default(),
-                    entries: Vec::new(),
-                    loc: node.name.loc.clone(),
-                };
-                let mut entries = Vec::new();
-                walk(
-                    "garp_group",
-                    node,
-                    &keywords::GARP_GROUP,
-                    &mut s.settings,
-                    diags,
-                    |b, _| entries.extend(lists::entries(b)),
-                );
-                s.entries = entries;
-                cfg.garp_groups.push(s);
-            }
+            "garp_group" => cfg.garp_groups.push(garp_group(node, diags)),
             "static_ipaddress" => cfg.static_addresses.extend(lists::addresses(node, diags)),
             "static_routes" => cfg.static_routes.extend(lists::entries(node)),
             "static_rules" => cfg.static_rules.extend(lists::entries(node)),
@@ -129,6 +74,71 @@ pub fn build(nodes: &[Node], diags: &mut Vec<Diagnostic>) -> Config {
             },
         }
     }
+    report_unsupported(&unsupported, diags);
+    cfg
+}
+
+/// A `vrrp_script NAME` block, into `cfg.scripts` (keepalived removes one without `script`).
+fn vrrp_script(node: &Node, cfg: &mut Config, diags: &mut Vec<Diagnostic>) {
+    if let Some(name) = section_name(node, diags) {
+        let mut settings = Settings::default();
+        walk(
+            "vrrp_script",
+            node,
+            &keywords::SCRIPT,
+            &mut settings,
+            diags,
+            |_, _| {},
+        );
+        type_weight(&mut settings, model::SCRIPT_WEIGHT_MAX, diags);
+        if !settings.has("script") {
+            diags.push(
+                Diagnostic::new(
+                    Severity::Error,
+                    "script-missing",
+                    node.name.loc.clone(),
+                    node.text(),
+                    format!("vrrp_script {name} has no `script`; keepalived removes it"),
+                )
+                .until(node.last_line()),
+            );
+            return;
+        }
+        duplicate(cfg.scripts.contains_key(&name), node, diags);
+        cfg.scripts.insert(
+            name.clone(),
+            VrrpScript {
+                name,
+                settings,
+                loc: node.name.loc.clone(),
+            },
+        );
+    }
+}
+
+/// A `garp_group` block.
+fn garp_group(node: &Node, diags: &mut Vec<Diagnostic>) -> Section {
+    let mut s = Section {
+        name: String::new(),
+        settings: Settings::default(),
+        entries: Vec::new(),
+        loc: node.name.loc.clone(),
+    };
+    let mut entries = Vec::new();
+    walk(
+        "garp_group",
+        node,
+        &keywords::GARP_GROUP,
+        &mut s.settings,
+        diags,
+        |b, _| entries.extend(lists::entries(b)),
+    );
+    s.entries = entries;
+    s
+}
+
+/// One warning for the IPVS sections havip skips, at the first of them.
+fn report_unsupported(unsupported: &[&Node], diags: &mut Vec<Diagnostic>) {
     if let Some(first) = unsupported.first() {
         let kinds: Vec<&str> = {
             let mut k: Vec<&str> = unsupported.iter().map(|n| n.key()).collect();
@@ -141,7 +151,6 @@ pub fn build(nodes: &[Node], diags: &mut Vec<Diagnostic>) -> Config {
                 .hint("run keepalived's checker (or IPVS) separately; havip handles the VRRP side only"),
         );
     }
-    cfg
 }
 
 fn global(node: &Node, g: &mut Global, diags: &mut Vec<Diagnostic>) {
