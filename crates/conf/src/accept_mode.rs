@@ -6,8 +6,8 @@
 //! and from the addresses while master with an nftables table (`nftables [TABLE]`, default
 //! `keepalived`, hooked at `nftables_priority`, default -1).
 
+use crate::family::version;
 use crate::model::{Config, Instance};
-use crate::validate::version;
 
 /// Whether the instance runs in accept mode.
 pub fn accepts(cfg: &Config, i: &Instance) -> bool {

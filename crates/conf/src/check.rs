@@ -29,21 +29,7 @@ pub struct Report {
     pub read: bool,
 }
 
-/// Errors that keep havipd from starting with a config (and a reload from applying it).
-/// Other errors name what it leaves out, as keepalived does (an entry skipped, a weight
-/// ignored), and it runs the rest.
-pub const FATAL: &[&str] = &[
-    "file-unreadable",
-    "no-such-interface",
-    "duplicate-vrid",
-    "no-vrrp-instance",
-    // `script_user` names no user: no script could run as keepalived would run it.
-    "no-such-user",
-    // keepalived would run such an instance unauthenticated; havipd refuses to.
-    "auth-hmac-active-key",
-    // A VRRPv3, IPv6 or strict-mode instance without addresses (as an error): keepalived stops.
-    "no-vip",
-];
+pub use crate::codes::FATAL;
 
 impl Report {
     /// Whether havipd starts with this config: it was read, no error is in [`FATAL`], and
@@ -62,7 +48,7 @@ impl Report {
     /// 4 cannot run, 5 configuration errors, 6 scripts without script security. See
     /// [`crate::verdict`] for how each diagnostic counts.
     pub fn config_test_code(&self) -> u8 {
-        crate::verdict::config_test_code(self)
+        crate::verdict::config_test_code(&self.config, &self.diagnostics)
     }
 
     /// 0 clean, 1 warnings only, 2 errors (`havip check`'s exit status).

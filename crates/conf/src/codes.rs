@@ -6,6 +6,22 @@ mod rows;
 
 pub use rows::CODES;
 
+/// Errors that keep havipd from starting with a config (and a reload from applying it).
+/// Other errors name what it leaves out, as keepalived does (an entry skipped, a weight
+/// ignored), and it runs the rest.
+pub const FATAL: &[&str] = &[
+    "file-unreadable",
+    "no-such-interface",
+    "duplicate-vrid",
+    "no-vrrp-instance",
+    // `script_user` names no user: no script could run as keepalived would run it.
+    "no-such-user",
+    // keepalived would run such an instance unauthenticated; havipd refuses to.
+    "auth-hmac-active-key",
+    // A VRRPv3, IPv6 or strict-mode instance without addresses (as an error): keepalived stops.
+    "no-vip",
+];
+
 /// One diagnostic code.
 #[derive(Clone, Copy, Debug)]
 pub struct Code {
@@ -49,11 +65,7 @@ pub fn markdown() -> String {
             "| `{}` | {} | {} | {} | {} |\n",
             c.code,
             c.severity,
-            if crate::check::FATAL.contains(&c.code) {
-                "yes"
-            } else {
-                ""
-            },
+            if FATAL.contains(&c.code) { "yes" } else { "" },
             cell(c.reason),
             cell(c.fix)
         ));

@@ -1,10 +1,10 @@
 //! What each instance will actually do: keepalived's defaults and global settings applied,
 //! turned into the `vrrp::RouterConfig` the daemon runs.
 
-use crate::model::{AuthType, Config, InitialState, Instance};
-use crate::validate::{is_ipv6, version};
+use crate::family::{is_ipv6, version};
+use crate::model::{AuthType, Config, InitialState, Instance, NotifyKind};
 use serde::Serialize;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use vrrp::auth_hmac::HmacConfig;
 use vrrp::{
     AdvertInterval, Auth, GarpSchedule, Micros, RouterConfig, UnicastPeer, Version, timing,
@@ -31,7 +31,7 @@ pub struct Effective {
     /// Tracked processes that exist (the instance's and its sync group's).
     pub track_processes: Vec<TrackedProcess>,
     /// Notify scripts by kind, with the user and group each names.
-    pub notify: Vec<(String, crate::model::ScriptCmd)>,
+    pub notify: Vec<(NotifyKind, crate::model::ScriptCmd)>,
     /// `auth_hmac`, resolved (window from the advert interval when unset).
     pub auth_hmac: Option<HmacConfig>,
     /// The AH key (`auth_pass`) when the instance runs `auth_type AH`; never printed.
@@ -39,8 +39,38 @@ pub struct Effective {
     pub ah_key: Option<vrrp::ah::Key>,
 }
 
-/// Resolves one instance. `interface_address` stands in for the address keepalived would take
-/// from the interface when neither `unicast_src_ip` nor `mcast_src_ip` is set.
+/// Where an instance advertises from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// `unicast_src_ip` or `mcast_src_ip`.
+    Configured(IpAddr),
+    /// Neither: the address of this family its interface has (see [`interface_source`]).
+    Interface(vrrp::Family),
+}
+
+/// Where `i` advertises from: the address it names, or its interface's of its family.
+pub fn advertises_from(i: &Instance) -> Source {
+    let s = &i.settings;
+    match s.ip("unicast_src_ip").or_else(|| s.ip("mcast_src_ip")) {
+        Some(a) if !a.is_unspecified() => Source::Configured(a),
+        _ if is_ipv6(i) => Source::Interface(vrrp::Family::Ipv6),
+        _ => Source::Interface(vrrp::Family::Ipv4),
+    }
+}
+
+/// The address keepalived advertises from when the config names none, among an interface's
+/// addresses in the order it holds them: the first IPv4 one, or the first IPv6 link-local one.
+pub fn interface_source(family: vrrp::Family, addresses: &[IpAddr]) -> Option<IpAddr> {
+    addresses.iter().copied().find(|a| match (family, a) {
+        (vrrp::Family::Ipv4, IpAddr::V4(_)) => true,
+        (vrrp::Family::Ipv6, IpAddr::V6(v)) => v.segments()[0] & 0xffc0 == 0xfe80,
+        _ => false,
+    })
+}
+
+/// Resolves one instance, once. `interface_address` is the host's: the address keepalived takes
+/// from the interface when neither `unicast_src_ip` nor `mcast_src_ip` is set (the caller finds
+/// it with [`advertises_from`] and [`interface_source`]; without it, the unspecified address).
 pub fn resolve(
     cfg: &Config,
     i: &Instance,
@@ -52,38 +82,125 @@ pub fn resolve(
         .vrid()
         .ok_or_else(|| format!("{}: no virtual_router_id", i.name))?;
     let ipv6 = is_ipv6(i);
-    let fallback = interface_address.unwrap_or(if ipv6 {
-        IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED)
-    } else {
-        IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)
-    });
-    let primary = s
-        .ip("unicast_src_ip")
-        .or_else(|| s.ip("mcast_src_ip"))
-        .unwrap_or(fallback);
+    let primary = match advertises_from(i) {
+        Source::Configured(a) => a,
+        Source::Interface(_) if ipv6 => interface_address.unwrap_or(Ipv6Addr::UNSPECIFIED.into()),
+        Source::Interface(_) => interface_address.unwrap_or(Ipv4Addr::UNSPECIFIED.into()),
+    };
     let version = if version(cfg, i) == 3 {
         Version::V3
     } else {
         Version::V2
     };
-    let us = i.advert_int_us();
-    let interval = match version {
-        Version::V2 => AdvertInterval::from_secs(((us as f64 / 1e6).round() as u16).clamp(1, 255)),
-        Version::V3 => AdvertInterval::from_centis(
-            ((us / 10_000) as u16).clamp(1, AdvertInterval::V3_MAX_CENTIS),
-        ),
-    }
-    .ok_or_else(|| format!("{}: advert_int out of range", i.name))?;
+    let interval = advert_interval(i, version)?;
     let state = crate::legacy_auth::initial_state(cfg, i);
     let nopreempt = i.nopreempt() && state == InitialState::Backup;
     let flag = |inst: &str, glob: &str| s.bool(inst).or_else(|| g.bool(glob)).unwrap_or(false);
     let int = |inst: &str, glob: &str, default: i64| {
         s.int(inst).or_else(|| g.int(glob)).unwrap_or(default)
     };
+    let auth_hmac = hmac_config(cfg, i, interval);
+    let (auth, ah_key) = legacy_auth(cfg, i);
+    let router = RouterConfig {
+        vrid,
+        version,
+        priority: i.priority(),
+        advert_interval: interval,
+        start_as_master: state == InitialState::Master,
+        preempt: !nopreempt,
+        preempt_delay: if nopreempt {
+            Micros::ZERO
+        } else {
+            Micros(s.micros("preempt_delay").unwrap_or(0))
+        },
+        primary_address: primary,
+        virtual_addresses: (i.vips.iter().map(|v| v.addr))
+            .filter(|a| a.is_ipv6() == ipv6)
+            .collect(),
+        auth,
+        unicast_peers: unicast_peers(i, ipv6),
+        check_unicast_src: s.has("check_unicast_src") || g.has("vrrp_check_unicast_src"),
+        skip_check_adv_addr: s.bool("skip_check_adv_addr").unwrap_or(false)
+            || g.has("vrrp_skip_check_adv_addr"),
+        down_timer_adverts: int("down_timer_adverts", "vrrp_down_timer_adverts", 3) as u8,
+        lower_prio_no_advert: flag("lower_prio_no_advert", "vrrp_lower_prio_no_advert"),
+        higher_prio_send_advert: flag("higher_prio_send_advert", "vrrp_higher_prio_send_advert"),
+        garp: garp_schedule(cfg, i),
+    };
+    router.validate().map_err(|e| format!("{}: {e}", i.name))?;
+    let (master_down, skew) = takeover_delays(&router);
+    Ok(Effective {
+        name: i.name.clone(),
+        state,
+        interface: i.interface().map(String::from),
+        master_down,
+        skew,
+        router,
+        track_scripts: (i.track_scripts.iter())
+            .filter(|t| cfg.scripts.contains_key(&t.name))
+            .map(|t| t.name.clone())
+            .collect(),
+        track_processes: tracked_processes(cfg, i),
+        notify: (NotifyKind::ALL.iter())
+            .filter_map(|&k| s.script(k.keyword()).map(|c| (k, c.clone())))
+            .collect(),
+        auth_hmac,
+        ah_key,
+    })
+}
+
+/// The instance's unicast peers of its family.
+fn unicast_peers(i: &Instance, ipv6: bool) -> Vec<UnicastPeer> {
+    (i.unicast_peers.iter())
+        .filter(|p| p.addr.is_ipv6() == ipv6)
+        .map(|p| UnicastPeer {
+            addr: p.addr,
+            min_ttl: p.min_ttl,
+            max_ttl: p.max_ttl,
+        })
+        .collect()
+}
+
+/// Master_Down_Interval and the skew time of a backup at the router's priority.
+fn takeover_delays(r: &RouterConfig) -> (Micros, Micros) {
+    let m = Micros(r.advert_interval.micros());
+    let down = timing::master_down_interval(r.version, r.down_timer_adverts, r.priority, m);
+    (down, timing::skew(r.version, r.priority, m))
+}
+
+/// The legacy VRRPv2 authentication and, for AH, its key (`auth_hmac` replaces them: keepalived
+/// drops them).
+fn legacy_auth(cfg: &Config, i: &Instance) -> (Auth, Option<vrrp::ah::Key>) {
+    match crate::legacy_auth::applies(cfg, i) {
+        Some((AuthType::Pass, pass)) => (Auth::pass(&pass), None),
+        Some((AuthType::Ah, pass)) => (Auth::Ah, Some(vrrp::ah::Key::from_pass(&pass))),
+        None => (Auth::None, None),
+    }
+}
+
+/// The advert interval `advert_int` gives under `version` (whole seconds in VRRPv2,
+/// centiseconds in VRRPv3).
+fn advert_interval(i: &Instance, version: Version) -> Result<AdvertInterval, String> {
+    let us = i.advert_int_us();
+    match version {
+        Version::V2 => AdvertInterval::from_secs(((us as f64 / 1e6).round() as u16).clamp(1, 255)),
+        Version::V3 => AdvertInterval::from_centis(
+            ((us / 10_000) as u16).clamp(1, AdvertInterval::V3_MAX_CENTIS),
+        ),
+    }
+    .ok_or_else(|| format!("{}: advert_int out of range", i.name))
+}
+
+/// The gratuitous ARP / NA schedule: the instance's `garp_*`, else the global `vrrp_garp_*`.
+fn garp_schedule(cfg: &Config, i: &Instance) -> GarpSchedule {
+    let (g, s) = (&cfg.global.settings, &i.settings);
+    let int = |inst: &str, glob: &str, default: i64| {
+        s.int(inst).or_else(|| g.int(glob)).unwrap_or(default)
+    };
     let secs = |v: i64| Micros::from_secs(v.max(0) as u64);
     let master_delay = int("garp_master_delay", "vrrp_garp_master_delay", 5);
     let master_repeat = int("garp_master_repeat", "vrrp_garp_master_repeat", 5);
-    let garp = GarpSchedule {
+    GarpSchedule {
         master_delay: secs(master_delay),
         master_repeat: master_repeat as u32,
         master_refresh: secs(int("garp_master_refresh", "vrrp_garp_master_refresh", 0)),
@@ -102,8 +219,12 @@ pub fn resolve(
             "vrrp_garp_lower_prio_repeat",
             master_repeat,
         ) as u32,
-    };
-    let auth_hmac = i.auth_hmac.as_ref().map(|h| HmacConfig {
+    }
+}
+
+/// `auth_hmac`, resolved (window from the advert interval when unset).
+fn hmac_config(cfg: &Config, i: &Instance, interval: AdvertInterval) -> Option<HmacConfig> {
+    i.auth_hmac.as_ref().map(|h| HmacConfig {
         keys: h.keys.clone(),
         active_key: h.active_key.unwrap_or(0),
         // keepalived forces enforce under strict mode (and the check reports it).
@@ -116,80 +237,6 @@ pub fn resolve(
         time_window: h
             .time_window
             .unwrap_or_else(|| HmacConfig::default_window(interval)),
-    });
-    // auth_hmac replaces the legacy mechanisms (keepalived drops them).
-    let legacy = crate::legacy_auth::applies(cfg, i);
-    let (auth, ah_key) = match legacy {
-        Some((AuthType::Pass, pass)) => (Auth::pass(&pass), None),
-        Some((AuthType::Ah, pass)) => (Auth::Ah, Some(vrrp::ah::Key::from_pass(&pass))),
-        None => (Auth::None, None),
-    };
-    let router = RouterConfig {
-        vrid,
-        version,
-        priority: i.priority(),
-        advert_interval: interval,
-        start_as_master: state == InitialState::Master,
-        preempt: !nopreempt,
-        preempt_delay: if nopreempt {
-            Micros::ZERO
-        } else {
-            Micros(s.micros("preempt_delay").unwrap_or(0))
-        },
-        primary_address: primary,
-        virtual_addresses: i
-            .vips
-            .iter()
-            .filter(|v| v.addr.is_ipv6() == ipv6)
-            .map(|v| v.addr)
-            .collect(),
-        auth,
-        unicast_peers: i
-            .unicast_peers
-            .iter()
-            .filter(|p| p.addr.is_ipv6() == ipv6)
-            .map(|p| UnicastPeer {
-                addr: p.addr,
-                min_ttl: p.min_ttl,
-                max_ttl: p.max_ttl,
-            })
-            .collect(),
-        check_unicast_src: s.has("check_unicast_src") || g.has("vrrp_check_unicast_src"),
-        skip_check_adv_addr: s.bool("skip_check_adv_addr").unwrap_or(false)
-            || g.has("vrrp_skip_check_adv_addr"),
-        down_timer_adverts: int("down_timer_adverts", "vrrp_down_timer_adverts", 3) as u8,
-        lower_prio_no_advert: flag("lower_prio_no_advert", "vrrp_lower_prio_no_advert"),
-        higher_prio_send_advert: flag("higher_prio_send_advert", "vrrp_higher_prio_send_advert"),
-        garp,
-    };
-    router.validate().map_err(|e| format!("{}: {e}", i.name))?;
-    let m = Micros(interval.micros());
-    let notify = crate::model::NOTIFY_KEYS
-        .iter()
-        .filter_map(|k| s.script(k).map(|c| (k.to_string(), c.clone())))
-        .collect();
-    Ok(Effective {
-        name: i.name.clone(),
-        state,
-        interface: i.interface().map(String::from),
-        master_down: timing::master_down_interval(
-            version,
-            router.down_timer_adverts,
-            router.priority,
-            m,
-        ),
-        skew: timing::skew(version, router.priority, m),
-        router,
-        track_scripts: i
-            .track_scripts
-            .iter()
-            .filter(|t| cfg.scripts.contains_key(&t.name))
-            .map(|t| t.name.clone())
-            .collect(),
-        track_processes: tracked_processes(cfg, i),
-        notify,
-        auth_hmac,
-        ah_key,
     })
 }
 

@@ -6,8 +6,8 @@
 //! it must hear a master's sequence number before it sends its own).
 
 use crate::diag::{Diagnostic, Severity};
+use crate::family::version;
 use crate::model::{AuthType, Config, InitialState, Instance};
-use crate::validate::version;
 
 /// Why a block that is there does not apply.
 enum Dropped {

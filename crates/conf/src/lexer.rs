@@ -65,40 +65,7 @@ pub fn tokenize(line: &SourceLine, diags: &mut Vec<Diagnostic>) -> (Vec<Token>, 
                     loc,
                 });
             }
-            '"' => {
-                let mut value = String::new();
-                let mut closed = false;
-                while let Some((_, ch)) = chars.next() {
-                    match ch {
-                        '\\' if chars.peek().is_some_and(|(_, n)| *n == '"') => {
-                            value.push('"');
-                            chars.next();
-                        }
-                        '"' => {
-                            closed = true;
-                            break;
-                        }
-                        ch => value.push(ch),
-                    }
-                }
-                if !closed {
-                    diags.push(
-                        Diagnostic::new(
-                            Severity::Error,
-                            "unterminated-quote",
-                            loc.clone(),
-                            format!("\"{value}"),
-                            "quoted string is not closed on this line",
-                        )
-                        .hint("add the closing \""),
-                    );
-                }
-                out.push(Token {
-                    kind: TokenKind::Quoted,
-                    text: value,
-                    loc,
-                });
-            }
+            '"' => out.push(quoted(&mut chars, loc, diags)),
             _ => {
                 let mut end = i + c.len_utf8();
                 while let Some(&(j, n)) = chars.peek() {
@@ -117,6 +84,47 @@ pub fn tokenize(line: &SourceLine, diags: &mut Vec<Diagnostic>) -> (Vec<Token>, 
         }
     }
     (out, comment_only)
+}
+
+/// A quoted string, its opening `"` read: up to the closing `"` (`\"` is a quote inside);
+/// unclosed, it runs to the end of the line, with an error.
+fn quoted(
+    chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>,
+    loc: Location,
+    diags: &mut Vec<Diagnostic>,
+) -> Token {
+    let mut value = String::new();
+    let mut closed = false;
+    while let Some((_, ch)) = chars.next() {
+        match ch {
+            '\\' if chars.peek().is_some_and(|(_, n)| *n == '"') => {
+                value.push('"');
+                chars.next();
+            }
+            '"' => {
+                closed = true;
+                break;
+            }
+            ch => value.push(ch),
+        }
+    }
+    if !closed {
+        diags.push(
+            Diagnostic::new(
+                Severity::Error,
+                "unterminated-quote",
+                loc.clone(),
+                format!("\"{value}"),
+                "quoted string is not closed on this line",
+            )
+            .hint("add the closing \""),
+        );
+    }
+    Token {
+        kind: TokenKind::Quoted,
+        text: value,
+        loc,
+    }
 }
 
 #[cfg(test)]

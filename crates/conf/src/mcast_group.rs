@@ -4,8 +4,8 @@
 //! is skipped here too, with a diagnostic on its line.
 
 use crate::diag::{Diagnostic, Location, Severity};
+use crate::family::is_ipv6;
 use crate::model::{Config, Instance};
-use crate::validate::is_ipv6;
 use std::net::IpAddr;
 
 /// Why keepalived skips `addr` as the instance's `mcast_dst_ip` (`ipv6`: the instance's family).

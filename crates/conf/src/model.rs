@@ -2,7 +2,10 @@
 //! views of what the VRRP side acts on, with keepalived 2.2.7's defaults.
 
 use crate::diag::Location;
+pub use crate::notify_kind::NotifyKind;
 pub use crate::process::{NO_QUORUM_MAX, ParamMatch, TrackProcess};
+pub use crate::run_user::RunUser;
+pub use crate::weight::{FILE_WEIGHT_MAX, PROCESS_WEIGHT_MAX, SCRIPT_WEIGHT_MAX, Weight};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -27,6 +30,20 @@ pub enum Value {
     Ip(IpAddr),
     /// Words.
     Words(Vec<String>),
+    /// A tracked object's `weight`, checked when the config was built (shown as written).
+    #[serde(serialize_with = "weight_words")]
+    Weight(Weight),
+}
+
+/// A weight as the words it is written with.
+fn weight_words<S: serde::Serializer>(w: &Weight, s: S) -> Result<S::Ok, S::Error> {
+    let value = w.value.to_string();
+    let words: &[&str] = if w.reverse {
+        &[&value, "reverse"]
+    } else {
+        &[&value]
+    };
+    serde::Serialize::serialize(words, s)
 }
 
 /// A command with optional user and group (`notify_master "/x.sh MASTER" user group`).
@@ -38,6 +55,16 @@ pub struct ScriptCmd {
     pub user: Option<String>,
     /// `groupname`.
     pub group: Option<String>,
+}
+
+impl ScriptCmd {
+    /// The user (and group) it names, if any.
+    pub fn run_user(&self) -> Option<RunUser> {
+        Some(RunUser {
+            user: self.user.clone()?,
+            group: self.group.clone(),
+        })
+    }
 }
 
 /// A setting and where it was written.
@@ -126,6 +153,15 @@ impl Settings {
             Value::Words(w) => Some(w),
             _ => None,
         }
+    }
+
+    /// Every script this section runs (notify scripts, FIFO readers, a `vrrp_script`'s
+    /// `script`), with the setting that gives it.
+    pub fn scripts(&self) -> impl Iterator<Item = (&ScriptCmd, &Setting)> {
+        self.0.values().filter_map(|set| match &set.value {
+            Value::Script(cmd) => Some((cmd, set)),
+            _ => None,
+        })
     }
 }
 
@@ -268,45 +304,14 @@ pub struct VrrpScript {
     pub loc: Location,
 }
 
-/// A tracked object's `weight N [reverse|noreverse]`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Weight {
-    /// Added to the priority (positive, when OK) or taken from it (negative, when failing).
-    pub value: i64,
-    /// `reverse`: the sense of the object's state is inverted.
-    pub reverse: bool,
-}
-
-impl Weight {
-    /// Parses `N [reverse|noreverse]` with N within -`max`..`max`.
-    pub fn parse(words: &[String], max: i64) -> Result<Weight, String> {
-        let value = match words.first().map(|w| w.parse::<i64>()) {
-            Some(Ok(v)) if (-max..=max).contains(&v) => v,
-            Some(Ok(v)) => return Err(format!("weight {v} is outside -{max}..{max}")),
-            _ => return Err(format!("the weight must be a number in -{max}..{max}")),
-        };
-        let reverse = match words.get(1..).unwrap_or_default() {
-            [] => false,
-            [w] if w == "reverse" => true,
-            [w] if w == "noreverse" || w == "no_reverse" => false,
-            _ => return Err("only `reverse` or `noreverse` may follow the weight".into()),
-        };
-        Ok(Weight { value, reverse })
-    }
-}
-
-/// The weight range keepalived accepts for `vrrp_script`s.
-pub const SCRIPT_WEIGHT_MAX: i64 = 253;
-/// The weight range keepalived accepts for `vrrp_track_process`.
-pub const PROCESS_WEIGHT_MAX: i64 = 254;
-/// The weight range keepalived accepts for `track_file` (the file's value is multiplied by it).
-pub const FILE_WEIGHT_MAX: i64 = 2_147_483_647;
-
 impl Settings {
-    /// `weight`, when given (an invalid one is reported when the config is built and makes
-    /// it unrunnable).
+    /// `weight`, when given and valid (an invalid one is reported when the config is built
+    /// and makes it unrunnable).
     fn weight(&self) -> Option<Weight> {
-        Weight::parse(self.words("weight")?, i64::MAX).ok()
+        match self.0.get("weight")?.value {
+            Value::Weight(w) => Some(w),
+            _ => None,
+        }
     }
 }
 
@@ -317,8 +322,8 @@ impl VrrpScript {
     }
 
     /// `user USER [GROUP]`, if set.
-    pub fn user(&self) -> Option<&[String]> {
-        self.settings.words("user")
+    pub fn user(&self) -> Option<RunUser> {
+        RunUser::from_words(self.settings.words("user")?)
     }
 
     /// Where `script` is written.
@@ -474,13 +479,13 @@ pub struct Instance {
 
 /// The `notify*` keywords of an instance, in the order they are listed in `--explain`.
 pub const NOTIFY_KEYS: &[&str] = &[
-    "notify_master",
-    "notify_backup",
-    "notify_fault",
-    "notify_stop",
-    "notify",
-    "notify_master_rx_lower_pri",
-    "notify_deleted",
+    NotifyKind::Master.keyword(),
+    NotifyKind::Backup.keyword(),
+    NotifyKind::Fault.keyword(),
+    NotifyKind::Stop.keyword(),
+    NotifyKind::Any.keyword(),
+    NotifyKind::MasterRxLowerPri.keyword(),
+    NotifyKind::Deleted.keyword(),
 ];
 
 /// Initial state as configured.
@@ -506,8 +511,8 @@ impl Global {
     }
 
     /// `script_user USER [GROUP]`, if set.
-    pub fn script_user(&self) -> Option<&[String]> {
-        self.settings.words("script_user")
+    pub fn script_user(&self) -> Option<RunUser> {
+        RunUser::from_words(self.settings.words("script_user")?)
     }
 
     /// `vrrp_garp_interval` in microseconds (0: no pacing).
@@ -542,6 +547,20 @@ impl Global {
     /// `net_namespace` and `instance` imply it.
     pub fn use_pid_dir(&self) -> bool {
         self.settings.has("use_pid_dir")
+    }
+}
+
+impl Global {
+    /// `process_monitor_rcv_bufs` (unset or 0: the kernel's default size) and whether
+    /// `process_monitor_rcv_bufs_force` asks to exceed the system's maximum.
+    pub fn process_monitor_rcv_bufs(&self) -> Option<(u32, bool)> {
+        let size = self.settings.int("process_monitor_rcv_bufs")?;
+        let size = u32::try_from(size).ok().filter(|s| *s > 0)?;
+        let force = self
+            .settings
+            .bool("process_monitor_rcv_bufs_force")
+            .unwrap_or(false);
+        Some((size, force))
     }
 }
 

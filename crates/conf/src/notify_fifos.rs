@@ -19,7 +19,7 @@ pub struct NotifyFifoConf {
     /// The FIFO's path.
     pub path: String,
     /// `user [group]` to own a FIFO keepalived creates (else the default script user).
-    pub owner: Option<Vec<String>>,
+    pub owner: Option<crate::model::RunUser>,
     /// The reader to start, if any.
     pub script: Option<ScriptCmd>,
 }
@@ -39,7 +39,7 @@ impl Global {
             out.push(NotifyFifoConf {
                 keyword,
                 path: path.clone(),
-                owner: (!owner.is_empty()).then(|| owner.to_vec()),
+                owner: crate::model::RunUser::from_words(owner),
                 script: self.settings.script(&format!("{keyword}_script")).cloned(),
             });
         }

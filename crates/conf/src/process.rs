@@ -2,7 +2,7 @@
 //! rule for whether a running process is one of it (`core/track_process.c`, `check_params`).
 
 use crate::diag::Location;
-use crate::model::Weight;
+use crate::weight::Weight;
 use serde::Serialize;
 
 /// How the parameters after the process name are compared (`param_match`).
@@ -123,20 +123,6 @@ impl TrackProcess {
                     || (params.len() >= want.len() && params.starts_with(&want[..want.len() - 1]))
             }
         }
-    }
-}
-
-impl crate::model::Global {
-    /// `process_monitor_rcv_bufs` (unset or 0: the kernel's default size) and whether
-    /// `process_monitor_rcv_bufs_force` asks to exceed the system's maximum.
-    pub fn process_monitor_rcv_bufs(&self) -> Option<(u32, bool)> {
-        let size = self.settings.int("process_monitor_rcv_bufs")?;
-        let size = u32::try_from(size).ok().filter(|s| *s > 0)?;
-        let force = self
-            .settings
-            .bool("process_monitor_rcv_bufs_force")
-            .unwrap_or(false);
-        Some((size, force))
     }
 }
 

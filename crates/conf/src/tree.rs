@@ -97,102 +97,132 @@ pub fn parse(lines: &[SourceLine], diags: &mut Vec<Diagnostic>) -> Vec<Node> {
         let mut tokens = tokens.into_iter().peekable();
         while let Some(tok) = tokens.next() {
             if let Some(Frame::Stray { .. }) = stack.last() {
-                match tok.kind {
-                    TokenKind::Open => stray_depth += 1,
-                    TokenKind::Close if stray_depth > 0 => stray_depth -= 1,
-                    TokenKind::Close => {
-                        if let Some(Frame::Stray {
-                            open,
-                            after_comment,
-                        }) = stack.pop()
-                        {
-                            let mut d = Diagnostic::new(Severity::Error, "stray-block", open.clone(), "{", "block without a keyword: keepalived ignores '{' and reads every line inside as an unknown keyword")
-                                .until(tok.loc.line);
-                            d = match after_comment {
-                                Some(c) => d.hint(format!("the line before it is a comment (`{c}`): was its keyword commented out by mistake?")),
-                                None => d.hint("put the keyword (e.g. `vrrp_script NAME`) on the line before '{', or remove the block"),
-                            };
-                            diags.push(d);
-                        }
-                    }
-                    _ => {}
-                }
+                in_stray(&mut stack, &mut stray_depth, &tok, diags);
                 continue;
             }
             match tok.kind {
                 TokenKind::Close => close(&mut stack, &tok, diags),
-                TokenKind::Open => {
-                    let open = tok.loc;
-                    let attach = current(&mut stack)
-                        .last()
-                        .is_some_and(|n| n.block.is_none() && n.name.loc.line < open.line);
-                    if !attach {
-                        stack.push(Frame::Stray {
-                            open,
-                            after_comment: last_comment.clone(),
-                        });
-                    } else if stack.len() > MAX_DEPTH {
-                        stack.push(Frame::Stray {
-                            open,
-                            after_comment: None,
-                        });
-                    } else {
-                        let Some(mut node) = current(&mut stack).pop() else {
-                            unreachable_frame()
-                        };
-                        let close_line = open.line;
-                        node.block = Some(Block {
-                            open,
-                            nodes: Vec::new(),
-                            close_line,
-                        });
-                        stack.push(Frame::Node(node, Vec::new()));
-                    }
-                }
+                TokenKind::Open => open_block(&mut stack, tok.loc, &last_comment),
                 TokenKind::Word | TokenKind::Quoted => {
-                    let mut args = Vec::new();
-                    while let Some(arg) =
-                        tokens.next_if(|t| matches!(t.kind, TokenKind::Word | TokenKind::Quoted))
-                    {
-                        args.push(arg);
-                    }
-                    let mut node = Node {
-                        name: tok,
-                        args,
-                        block: None,
-                    };
-                    match tokens.next_if(|t| t.kind == TokenKind::Open) {
-                        Some(open) if stack.len() > MAX_DEPTH => {
-                            diags.push(Diagnostic::new(
-                                Severity::Error,
-                                "too-deep",
-                                node.name.loc.clone(),
-                                node.text(),
-                                format!(
-                                    "blocks nested more than {MAX_DEPTH} deep; this one is skipped"
-                                ),
-                            ));
-                            stack.push(Frame::Stray {
-                                open: open.loc,
-                                after_comment: None,
-                            });
-                        }
-                        Some(open) => {
-                            let close_line = open.loc.line;
-                            node.block = Some(Block {
-                                open: open.loc,
-                                nodes: Vec::new(),
-                                close_line,
-                            });
-                            stack.push(Frame::Node(node, Vec::new()));
-                        }
-                        None => current(&mut stack).push(node),
-                    }
+                    statement(&mut stack, tok, &mut tokens, diags)
                 }
             }
         }
         last_comment = None;
     }
+    close_unclosed(&mut stack, diags);
+    match stack.pop() {
+        Some(Frame::Root(nodes)) => nodes,
+        _ => Vec::new(),
+    }
+}
+
+/// A token inside a block without a keyword: braces are counted until the block closes,
+/// which is then reported.
+fn in_stray(
+    stack: &mut Vec<Frame>,
+    stray_depth: &mut usize,
+    tok: &Token,
+    diags: &mut Vec<Diagnostic>,
+) {
+    match tok.kind {
+        TokenKind::Open => *stray_depth += 1,
+        TokenKind::Close if *stray_depth > 0 => *stray_depth -= 1,
+        TokenKind::Close => {
+            if let Some(Frame::Stray {
+                open,
+                after_comment,
+            }) = stack.pop()
+            {
+                let mut d = Diagnostic::new(Severity::Error, "stray-block", open.clone(), "{", "block without a keyword: keepalived ignores '{' and reads every line inside as an unknown keyword")
+                    .until(tok.loc.line);
+                d = match after_comment {
+                    Some(c) => d.hint(format!("the line before it is a comment (`{c}`): was its keyword commented out by mistake?")),
+                    None => d.hint("put the keyword (e.g. `vrrp_script NAME`) on the line before '{', or remove the block"),
+                };
+                diags.push(d);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A `{` on a line of its own: it opens the block of the statement before it, or a block
+/// without a keyword.
+fn open_block(stack: &mut Vec<Frame>, open: Location, last_comment: &Option<String>) {
+    let attach = current(stack)
+        .last()
+        .is_some_and(|n| n.block.is_none() && n.name.loc.line < open.line);
+    if !attach {
+        stack.push(Frame::Stray {
+            open,
+            after_comment: last_comment.clone(),
+        });
+    } else if stack.len() > MAX_DEPTH {
+        stack.push(Frame::Stray {
+            open,
+            after_comment: None,
+        });
+    } else {
+        let Some(mut node) = current(stack).pop() else {
+            unreachable_frame()
+        };
+        let close_line = open.line;
+        node.block = Some(Block {
+            open,
+            nodes: Vec::new(),
+            close_line,
+        });
+        stack.push(Frame::Node(node, Vec::new()));
+    }
+}
+
+/// A statement starting at `tok`: its arguments, and its block if `{` follows on the line.
+fn statement(
+    stack: &mut Vec<Frame>,
+    tok: Token,
+    tokens: &mut std::iter::Peekable<std::vec::IntoIter<Token>>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let mut args = Vec::new();
+    while let Some(arg) = tokens.next_if(|t| matches!(t.kind, TokenKind::Word | TokenKind::Quoted))
+    {
+        args.push(arg);
+    }
+    let mut node = Node {
+        name: tok,
+        args,
+        block: None,
+    };
+    match tokens.next_if(|t| t.kind == TokenKind::Open) {
+        Some(open) if stack.len() > MAX_DEPTH => {
+            diags.push(Diagnostic::new(
+                Severity::Error,
+                "too-deep",
+                node.name.loc.clone(),
+                node.text(),
+                format!("blocks nested more than {MAX_DEPTH} deep; this one is skipped"),
+            ));
+            stack.push(Frame::Stray {
+                open: open.loc,
+                after_comment: None,
+            });
+        }
+        Some(open) => {
+            let close_line = open.loc.line;
+            node.block = Some(Block {
+                open: open.loc,
+                nodes: Vec::new(),
+                close_line,
+            });
+            stack.push(Frame::Node(node, Vec::new()));
+        }
+        None => current(stack).push(node),
+    }
+}
+
+/// Reports the blocks still open at the end, and attaches what they hold.
+fn close_unclosed(stack: &mut Vec<Frame>, diags: &mut Vec<Diagnostic>) {
     while stack.len() > 1 {
         match stack.pop() {
             Some(Frame::Node(mut node, children)) => {
@@ -214,7 +244,7 @@ pub fn parse(lines: &[SourceLine], diags: &mut Vec<Diagnostic>) -> Vec<Node> {
                 if let Some(b) = node.block.as_mut() {
                     b.nodes = children;
                 }
-                current(&mut stack).push(node);
+                current(stack).push(node);
             }
             Some(Frame::Stray { open, .. }) => diags.push(Diagnostic::new(
                 Severity::Error,
@@ -225,10 +255,6 @@ pub fn parse(lines: &[SourceLine], diags: &mut Vec<Diagnostic>) -> Vec<Node> {
             )),
             Some(Frame::Root(_)) | None => break,
         }
-    }
-    match stack.pop() {
-        Some(Frame::Root(nodes)) => nodes,
-        _ => Vec::new(),
     }
 }
 

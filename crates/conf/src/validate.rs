@@ -7,37 +7,7 @@ use crate::model::{Config, Instance};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-/// The VRRP version an instance runs (its own `version`, else `vrrp_version`, else 2).
-pub fn version(cfg: &Config, i: &Instance) -> u8 {
-    let v = i
-        .settings
-        .int("version")
-        .or_else(|| cfg.global.settings.int("vrrp_version"))
-        .unwrap_or(2) as u8;
-    if v == 2 && is_ipv6(i) { 3 } else { v }
-}
-
-/// Whether the instance is IPv6 (by its first address or source, or `native_ipv6` written
-/// before them).
-pub fn is_ipv6(i: &Instance) -> bool {
-    native_ipv6_first(i)
-        || i.vips
-            .first()
-            .map(|v| v.addr.is_ipv6())
-            .or_else(|| i.settings.ip("unicast_src_ip").map(|a| a.is_ipv6()))
-            .unwrap_or(false)
-}
-
-/// Whether `native_ipv6` comes before every line that gives the instance its family (its
-/// first virtual address, `unicast_src_ip`): keepalived then makes it IPv6 and VRRPv3, and
-/// skips its IPv4 addresses. Written after an IPv4 one, keepalived ignores it.
-fn native_ipv6_first(i: &Instance) -> bool {
-    let Some(native) = i.settings.loc("native_ipv6") else {
-        return false;
-    };
-    let before = |l: Option<&Location>| l.is_none_or(|l| native < l);
-    before(i.vips.first().map(|v| &v.loc)) && before(i.settings.loc("unicast_src_ip"))
-}
+pub use crate::family::{is_ipv6, version};
 
 /// Runs every check; `host` adds the checks that depend on this machine.
 pub fn validate(cfg: &Config, host: Option<&dyn Host>, diags: &mut Vec<Diagnostic>) {
@@ -221,6 +191,15 @@ fn instance(cfg: &Config, i: &Instance, diags: &mut Vec<Diagnostic>) {
         ));
     }
     advert_int(i, v, diags);
+    instance_preemption(cfg, i, diags);
+    instance_auth_and_addresses(cfg, i, diags);
+    instance_peers_and_tracking(cfg, i, diags);
+}
+
+/// An instance's `nopreempt` and `preempt_delay` against its initial state.
+fn instance_preemption(cfg: &Config, i: &Instance, diags: &mut Vec<Diagnostic>) {
+    let s = &i.settings;
+    let at = |key: &str| s.loc(key).cloned().unwrap_or_else(|| i.loc.clone());
     if s.has("nopreempt")
         && crate::legacy_auth::initial_state(cfg, i) == crate::model::InitialState::Master
     {
@@ -241,6 +220,12 @@ fn instance(cfg: &Config, i: &Instance, diags: &mut Vec<Diagnostic>) {
     if s.has("nopreempt") && s.micros("preempt_delay").is_some_and(|d| d > 0) {
         diags.push(Diagnostic::new(Severity::Warning, "preempt-delay-nopreempt", at("preempt_delay"), "preempt_delay", format!("({}) preempt_delay is incompatible with nopreempt; keepalived resets it to 0", i.name)).hint("remove preempt_delay, or remove nopreempt if the primary should take back its role"));
     }
+}
+
+/// An instance's authentication, address family, accept mode and virtual addresses.
+fn instance_auth_and_addresses(cfg: &Config, i: &Instance, diags: &mut Vec<Diagnostic>) {
+    let s = &i.settings;
+    let v = version(cfg, i);
     if let Some(h) = &i.auth_hmac {
         auth_hmac(cfg, i, h, diags);
     } else {
@@ -270,6 +255,12 @@ fn instance(cfg: &Config, i: &Instance, diags: &mut Vec<Diagnostic>) {
     if let Some(("lo", loc)) = i.interface_at() {
         diags.push(Diagnostic::new(Severity::Warning, "loopback-interface", loc.clone(), "interface lo", format!("({}) keepalived cannot use a loopback interface for VRRP: it ignores it and will not start; havipd runs on it (for tests on one host)", i.name)).hint("name the interface the peers share"));
     }
+}
+
+/// An instance's unicast peers and the objects it tracks.
+fn instance_peers_and_tracking(cfg: &Config, i: &Instance, diags: &mut Vec<Diagnostic>) {
+    let fam6 = is_ipv6(i);
+    let s = &i.settings;
     let src = s.ip("unicast_src_ip");
     for p in &i.unicast_peers {
         if Some(p.addr) == src {
@@ -512,6 +503,11 @@ fn host_checks(cfg: &Config, host: &dyn Host, diags: &mut Vec<Diagnostic>) {
     }
     absent_devices(cfg, host, diags);
     absent_notify_scripts(cfg, host, diags);
+    absent_track_scripts(cfg, host, diags);
+}
+
+/// `vrrp_script` commands not on this host (keepalived disables them).
+fn absent_track_scripts(cfg: &Config, host: &dyn Host, diags: &mut Vec<Diagnostic>) {
     for s in cfg.scripts.values() {
         let Some(cmd) = s.settings.script("script") else {
             continue;

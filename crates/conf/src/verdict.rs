@@ -12,8 +12,8 @@
 //! - a missing interface stops the check before scripts are looked at, so a config with both
 //!   exits 5, not 6.
 
-use crate::check::Report;
 use crate::diag::{Diagnostic, Severity};
+use crate::model::Config;
 
 /// How a diagnostic counts in keepalived's `-t` exit code, from the lowest to the greatest.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -78,17 +78,15 @@ pub fn test_level(d: &Diagnostic) -> TestLevel {
     }
 }
 
-/// keepalived 2.2.7's `keepalived -t` exit code for `report`.
-pub fn config_test_code(report: &Report) -> u8 {
+/// keepalived 2.2.7's `keepalived -t` exit code for `cfg` checked with `diagnostics`.
+pub fn config_test_code(cfg: &Config, diagnostics: &[Diagnostic]) -> u8 {
     // Under dynamic_interfaces keepalived waits for a missing interface without a word.
-    let dynamic = report.config.global.settings.has("dynamic_interfaces");
+    let dynamic = cfg.global.settings.has("dynamic_interfaces");
     let bad_interface = !dynamic
-        && report
-            .diagnostics
+        && diagnostics
             .iter()
             .any(|d| d.code == "no-such-interface" && d.severity == Severity::Error);
-    let level = report
-        .diagnostics
+    let level = diagnostics
         .iter()
         .filter(|d| !(dynamic && d.code == "no-such-interface"))
         .map(test_level)

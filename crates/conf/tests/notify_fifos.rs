@@ -46,7 +46,10 @@ fn both_fifos_with_their_readers_and_owners_the_global_first() {
             (
                 "vrrp_notify_fifo",
                 "/run/v.fifo",
-                Some(vec!["nobody".to_string()]),
+                Some(conf::model::RunUser {
+                    user: "nobody".into(),
+                    group: None
+                }),
                 Some(("/bin/r v".into(), Some("root".into())))
             ),
         ]

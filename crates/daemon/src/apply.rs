@@ -2,6 +2,7 @@
 //! frames, notify scripts and FIFO lines, state files, events and metrics.
 
 use crate::run::Daemon;
+use conf::model::NotifyKind;
 use node::pacing::Frame;
 use node::{Effect, InstanceId};
 use std::net::IpAddr;
@@ -53,7 +54,9 @@ impl Daemon {
     /// Sends instance `id`'s advert now, or holds it for the batch while timers fire.
     fn send_advert(&mut self, id: InstanceId, advert: Advert) {
         let inst = &mut self.instances[id];
-        let sock = crate::outbox::socket_for(inst, [&self.sock4, &self.sock6, &self.sock_ah]);
+        let sock = inst
+            .channel()
+            .socket([&self.sock4, &self.sock6, &self.sock_ah]);
         match (&mut self.outbox, sock) {
             (Some(out), _) => {
                 if let Some(c) = crate::adverts::copies(inst, &advert) {
@@ -82,7 +85,7 @@ impl Daemon {
             ah.counter().became_master();
         }
         let record = ctl::EventRecord {
-            time: crate::state_files::unix_now(),
+            time: hostsys::clock::unix_secs(),
             instance: inst.name.clone(),
             from: from.to_string(),
             to: to.to_string(),
@@ -191,20 +194,14 @@ impl Daemon {
     /// Queues instance `id`'s notify scripts of kind `n` (and its generic `notify` script).
     fn run_notify(&mut self, id: InstanceId, n: Notify, priority: u8) {
         let inst = &self.instances[id];
-        let (kind, state) = match n {
-            Notify::Master => ("notify_master", "MASTER"),
-            Notify::Backup => ("notify_backup", "BACKUP"),
-            Notify::Fault => ("notify_fault", "FAULT"),
-            Notify::Stop => ("notify_stop", "STOP"),
-            Notify::MasterRxLowerPri => ("notify_master_rx_lower_pri", ""),
-        };
-        if !state.is_empty() {
+        let (kind, state) = NotifyKind::on(n);
+        if let Some(state) = state {
             self.mail.instance_changed(&inst.name, state);
         }
         for script in &inst.scripts {
             if script.kind == kind {
                 inst.notifier.queue(script, Vec::new());
-            } else if script.kind == "notify" && !state.is_empty() {
+            } else if let (NotifyKind::Any, Some(state)) = (script.kind, state) {
                 let args = vec![
                     "INSTANCE".into(),
                     inst.name.clone(),

@@ -126,13 +126,12 @@ pub fn spawn_watchers(
             continue;
         };
         let run_as = match s.user() {
-            Some(w) => RunAs::lookup(w),
-            None => Some(default_user.clone().unwrap_or_else(RunAs::root)),
+            Some(who) => RunAs::named(&who),
+            None => Ok(default_user.clone().unwrap_or_else(RunAs::root)),
         };
         let mut argv: Vec<String> = cmd.command.split_whitespace().map(String::from).collect();
-        let run_as = run_as.unwrap_or_else(|| {
-            let user = s.user().map(|w| w.join(" ")).unwrap_or_default();
-            error!(script = %name, "not run: user {user}: no such user or group; it counts as failing");
+        let run_as = run_as.unwrap_or_else(|why| {
+            error!(script = %name, "not run: {why}; it counts as failing");
             argv.clear();
             RunAs::root()
         });

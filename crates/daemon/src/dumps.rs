@@ -11,7 +11,7 @@ use crate::signum::Dump;
 use ctl::{InstanceStatus, Status};
 use serde_json::{Value, json};
 use std::fmt::Write as _;
-use vrrp::RouterConfig;
+use vrrp::{RouterConfig, Stats};
 
 /// keepalived's numbers for its states.
 pub fn state_code(state: &str) -> u8 {
@@ -24,33 +24,26 @@ pub fn state_code(state: &str) -> u8 {
     }
 }
 
-/// The `vrrp.stats` fields keepalived dumps, in its order.
-const STATS: [&str; 14] = [
-    "advert_rcvd",
-    "advert_sent",
-    "become_master",
-    "release_master",
-    "packet_len_err",
-    "advert_interval_err",
-    "ip_ttl_err",
-    "invalid_type_rcvd",
-    "addr_list_err",
-    "invalid_authtype",
-    "authtype_mismatch",
-    "auth_failure",
-    "pri_zero_rcvd",
-    "pri_zero_sent",
-];
-
-/// Our counter for a keepalived stats field (keepalived's `advert_interval_err` is our
-/// `interval_err`; fields we count before dispatch, per daemon, are 0 per instance).
-fn stat(i: &InstanceStatus, field: &str) -> u64 {
-    let ours = if field == "advert_interval_err" {
-        "interval_err"
-    } else {
-        field
-    };
-    i.counters.get(ours).copied().unwrap_or(0)
+/// The `vrrp.stats` fields keepalived dumps, in its order, from the router's counters
+/// (keepalived's `advert_interval_err` is our `interval_err`; the fields we count before
+/// dispatch, per daemon, are 0 per instance).
+fn keepalived_stats(s: &Stats) -> [(&'static str, u64); 14] {
+    [
+        ("advert_rcvd", s.advert_rcvd),
+        ("advert_sent", s.advert_sent),
+        ("become_master", s.become_master),
+        ("release_master", s.release_master),
+        ("packet_len_err", 0),
+        ("advert_interval_err", s.interval_err),
+        ("ip_ttl_err", s.ip_ttl_err),
+        ("invalid_type_rcvd", 0),
+        ("addr_list_err", s.addr_list_err),
+        ("invalid_authtype", 0),
+        ("authtype_mismatch", s.authtype_mismatch),
+        ("auth_failure", s.auth_failure),
+        ("pri_zero_rcvd", s.pri_zero_rcvd),
+        ("pri_zero_sent", s.pri_zero_sent),
+    ]
 }
 
 /// A virtual address as keepalived lists it (`set` when it is on the interface).
@@ -70,6 +63,7 @@ fn secs(m: vrrp::Micros) -> Value {
 
 fn instance_json(
     i: &InstanceStatus,
+    counted: &Stats,
     cfg: &RouterConfig,
     vmac: Option<&str>,
     scripts: &[String],
@@ -77,9 +71,9 @@ fn instance_json(
 ) -> Value {
     let g = cfg.garp;
     let vips: Vec<String> = i.vips.iter().map(vip_line).collect();
-    let stats: serde_json::Map<String, Value> = STATS
+    let stats: serde_json::Map<String, Value> = keepalived_stats(counted)
         .iter()
-        .map(|f| (f.to_string(), json!(stat(i, f))))
+        .map(|(f, n)| (f.to_string(), json!(n)))
         .collect();
     json!({
         "data": {
@@ -125,28 +119,43 @@ fn instance_json(
     })
 }
 
-fn stats_text(s: &Status) -> String {
+fn stats_text(s: &Status, counted: &[&Stats]) -> String {
     let mut out = String::new();
-    for i in &s.instances {
-        let v = |f: &str| stat(i, f);
+    for (i, counted) in s.instances.iter().zip(counted) {
+        let [
+            advert_rcvd,
+            advert_sent,
+            become_master,
+            release_master,
+            packet_len_err,
+            advert_interval_err,
+            ip_ttl_err,
+            invalid_type_rcvd,
+            addr_list_err,
+            invalid_authtype,
+            authtype_mismatch,
+            auth_failure,
+            pri_zero_rcvd,
+            pri_zero_sent,
+        ] = keepalived_stats(counted).map(|(_, n)| n);
         let _ = write!(
             out,
             "VRRP Instance: {}\n  Advertisements:\n    Received: {}\n    Sent: {}\n  Became master: {}\n  Released master: {}\n  Packet Errors:\n    Length: {}\n    TTL: {}\n    Invalid Type: {}\n    Advertisement Interval: {}\n    Address List: {}\n  Authentication Errors:\n    Invalid Type: {}\n    Type Mismatch: {}\n    Failure: {}\n  Priority Zero:\n    Received: {}\n    Sent: {}\n",
             i.name,
-            v("advert_rcvd"),
-            v("advert_sent"),
-            v("become_master"),
-            v("release_master"),
-            v("packet_len_err"),
-            v("ip_ttl_err"),
-            v("invalid_type_rcvd"),
-            v("advert_interval_err"),
-            v("addr_list_err"),
-            v("invalid_authtype"),
-            v("authtype_mismatch"),
-            v("auth_failure"),
-            v("pri_zero_rcvd"),
-            v("pri_zero_sent")
+            advert_rcvd,
+            advert_sent,
+            become_master,
+            release_master,
+            packet_len_err,
+            ip_ttl_err,
+            invalid_type_rcvd,
+            advert_interval_err,
+            addr_list_err,
+            invalid_authtype,
+            authtype_mismatch,
+            auth_failure,
+            pri_zero_rcvd,
+            pri_zero_sent
         );
     }
     out
@@ -194,19 +203,22 @@ impl Daemon {
     pub async fn dump(&mut self, which: Dump) {
         let status = self.status().await;
         let scripts = self.node.tracker().scripts();
+        let counted: Vec<&Stats> = (self.instances.ids())
+            .map(|k| self.node.router(k).stats())
+            .collect();
         let (path, text) = match which {
             Dump::Data => (&self.dumps.data, data_text(&status, &scripts)),
-            Dump::Stats => (&self.dumps.stats, stats_text(&status)),
+            Dump::Stats => (&self.dumps.stats, stats_text(&status, &counted)),
             Dump::Json => {
                 let names: Vec<String> = scripts.iter().map(|(n, _)| n.clone()).collect();
                 let all: Vec<Value> = status
                     .instances
                     .iter()
-                    .zip(&self.instances)
-                    .map(|(s, i)| {
+                    .zip(self.instances.iter().zip(&counted))
+                    .map(|(s, (i, counted))| {
                         let vmac = i.vmac.as_ref().map(|v| v.name.as_str());
                         let alert = self.mail.alerts(&i.name);
-                        instance_json(s, &i.identity.router, vmac, &names, alert)
+                        instance_json(s, counted, &i.identity.router, vmac, &names, alert)
                     })
                     .collect();
                 let text = serde_json::to_string_pretty(&all).unwrap_or_default() + "\n";

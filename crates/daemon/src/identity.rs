@@ -49,7 +49,7 @@ pub struct Identity {
     /// Where adverts go.
     pub destinations: Vec<IpAddr>,
     /// Notify scripts by kind.
-    pub notify: Vec<(String, ScriptCmd)>,
+    pub notify: Vec<(conf::model::NotifyKind, ScriptCmd)>,
     /// Its VMAC.
     pub vmac: Option<Vmac>,
     /// Where adverts leave.

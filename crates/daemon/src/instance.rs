@@ -6,6 +6,7 @@ use crate::identity::{self, Identity};
 use crate::netlink::Netlink;
 use crate::notify::Notifier;
 use anyhow::{Context, Result, anyhow};
+use conf::effective::Source;
 use conf::model::{Config, VirtualAddress};
 use conf::routes::{RouteSpec, RuleSpec};
 use std::net::{IpAddr, Ipv6Addr};
@@ -71,6 +72,11 @@ pub fn virtual_mac(family: Family, vrid: u8) -> [u8; 6] {
 }
 
 impl Instance {
+    /// The channel (and so the socket) its adverts go and come by.
+    pub fn channel(&self) -> crate::sockets::Channel {
+        crate::sockets::Channel::of(self.family, self.ah.is_some())
+    }
+
     /// Takes the `auth_hmac` settings of the same instance from a new configuration, keeping
     /// the sequence sent so far and the replay marks.
     pub fn adopt_auth(&mut self, new: Option<HmacSession>) {
@@ -141,7 +147,6 @@ async fn resolve(
     ci: &conf::model::Instance,
     nl: &Netlink,
 ) -> Result<(conf::effective::Effective, crate::netlink::Link, IpAddr)> {
-    let first = conf::effective::resolve(cfg, ci, None).map_err(|e| anyhow!(e))?;
     let ifname = ci
         .interface()
         .ok_or_else(|| anyhow!("({}) no interface", ci.name))?;
@@ -149,14 +154,28 @@ async fn resolve(
         .link(ifname)
         .await
         .with_context(|| format!("({}) interface", ci.name))?;
-    let family = Family::of(&first.router.primary_address);
-    let primary = if first.router.primary_address.is_unspecified() {
-        interface_address(nl, link.index, family).await?
-    } else {
-        first.router.primary_address
+    let primary = match conf::effective::advertises_from(ci) {
+        Source::Configured(a) => a,
+        Source::Interface(family) => interface_address(nl, link.index, family).await?,
     };
     let e = conf::effective::resolve(cfg, ci, Some(primary)).map_err(|e| anyhow!(e))?;
     Ok((e, link, primary))
+}
+
+/// Where the instance's adverts go: its unicast peers, else its multicast group.
+fn destinations(cfg: &Config, ci: &conf::model::Instance, r: &vrrp::RouterConfig) -> Vec<IpAddr> {
+    if r.unicast_peers.is_empty() {
+        vec![conf::mcast_group::group(cfg, ci)]
+    } else {
+        r.unicast_peers.iter().map(|p| p.addr).collect()
+    }
+}
+
+/// The instance's `auth_hmac` session, if it has one.
+fn hmac_session(e: &conf::effective::Effective) -> Option<HmacSession> {
+    let r = &e.router;
+    let peers = unicast_peers(r);
+    (e.auth_hmac.clone()).map(|h| HmacSession::new(h, r.version, r.vrid, &peers))
 }
 
 /// One instance of a checked config, with its router (its notify worker, if it has notify
@@ -171,11 +190,7 @@ async fn build_one(
     let ifname = ci.interface().unwrap_or_default().to_string();
     let family = Family::of(&primary);
     let router = Router::new(e.router.clone()).map_err(|err| anyhow!("({}) {err}", ci.name))?;
-    let destinations = if e.router.unicast_peers.is_empty() {
-        vec![conf::mcast_group::group(cfg, ci)]
-    } else {
-        e.router.unicast_peers.iter().map(|p| p.addr).collect()
-    };
+    let destinations = destinations(cfg, ci, &e.router);
     let vmac = vmac_of(nl, ci, link.index, primary, e.router.vrid).await?;
     let vip_index = vmac.as_ref().map_or(link.index, |v| v.index);
     let xmit_index = match &vmac {
@@ -197,14 +212,7 @@ async fn build_one(
         routes: vroutes.clone(),
         rules: vrules.clone(),
     };
-    let auth = e.auth_hmac.clone().map(|h| {
-        HmacSession::new(
-            h,
-            e.router.version,
-            e.router.vrid,
-            &unicast_peers(&e.router),
-        )
-    });
+    let auth = hmac_session(&e);
     let scripts = crate::notify::resolve(&ci.name, &e.notify, &cfg.global);
     let notifier = notifier_for(&ci.name, &scripts, tasks);
     let member = node::Member::new(ci.name.clone(), router);
@@ -404,13 +412,7 @@ async fn addresses_with_index(
 /// The address keepalived would advertise from: the interface's first IPv4 address, or its
 /// IPv6 link-local address.
 async fn interface_address(nl: &Netlink, index: u32, family: Family) -> Result<IpAddr> {
-    let addrs = nl.addresses(index).await?;
-    let pick = match family {
-        Family::Ipv4 => addrs.iter().find(|(a, _)| a.is_ipv4()),
-        Family::Ipv6 => addrs
-            .iter()
-            .find(|(a, _)| matches!(a, IpAddr::V6(v) if v.segments()[0] & 0xffc0 == 0xfe80)),
-    };
-    pick.map(|(a, _)| *a)
+    let addrs: Vec<IpAddr> = nl.addresses(index).await?.iter().map(|(a, _)| *a).collect();
+    conf::effective::interface_source(family, &addrs)
         .ok_or_else(|| anyhow!("interface {index} has no {family:?} address to advertise from"))
 }

@@ -1,51 +1,10 @@
-//! keepalived's command-line flags that need more than a field: the values keepalived accepts
-//! (`-S`, `-u`), what havipd does at once for `-u`, `-m` and `-t=LOG_FILE`, and the flags it
+//! keepalived's command-line flags that need more than a field (the values `-S` and `-u` take
+//! are read in `daemon_cli`): what havipd does at once for `-u`, `-m` and `-t=LOG_FILE`, and the flags it
 //! refuses, each with what to use instead. `tests/keepalived_flags.rs` runs every flag of
 //! keepalived 2.2.7's and 2.4.3's `--help` against havipd.
 
-use crate::Args;
+use daemon_cli::Args;
 use std::ffi::OsString;
-
-/// A syslog facility as keepalived's `-S` takes it: `0`-`7` or `local0`-`local7`, `user`,
-/// `daemon`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LogFacility {
-    /// LOG_LOCAL0 to LOG_LOCAL7.
-    Local(u8),
-    /// LOG_USER.
-    User,
-    /// LOG_DAEMON (keepalived's default).
-    Daemon,
-}
-
-/// Parses `-S`'s value as keepalived does.
-pub fn parse_facility(s: &str) -> Result<LogFacility, String> {
-    let n = s.strip_prefix("local").unwrap_or(s);
-    match (n.parse::<u8>(), s) {
-        (Ok(n @ 0..=7), _) => Ok(LogFacility::Local(n)),
-        (_, "user") => Ok(LogFacility::User),
-        (_, "daemon") => Ok(LogFacility::Daemon),
-        _ => Err(format!(
-            "invalid log facility `{s}`: 0-7, local0-local7, user or daemon"
-        )),
-    }
-}
-
-/// Parses `-u`'s value as keepalived does (`strtol` base 0: `022` is octal, `0x12` hex, `18`
-/// decimal), up to 0777.
-pub fn parse_umask(s: &str) -> Result<u32, String> {
-    let parsed = if let Some(hex) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
-        u32::from_str_radix(hex, 16)
-    } else if s.len() > 1 && s.starts_with('0') {
-        u32::from_str_radix(&s[1..], 8)
-    } else {
-        s.parse()
-    };
-    match parsed {
-        Ok(m) if m <= 0o777 => Ok(m),
-        _ => Err(format!("invalid umask `{s}`: a number up to 0777")),
-    }
-}
 
 /// The command line with keepalived's getopt spelling of `-t`'s optional value, `-tLOG_FILE`,
 /// written as `--config-test=LOG_FILE` (the form the parser takes).
@@ -165,22 +124,5 @@ mod tests {
                 "--config-test=z"
             ]
         );
-    }
-
-    #[test]
-    fn facilities_and_umasks_read_as_keepalived_reads_them() {
-        assert_eq!(parse_facility("3"), Ok(LogFacility::Local(3)));
-        assert_eq!(parse_facility("local7"), Ok(LogFacility::Local(7)));
-        assert_eq!(parse_facility("user"), Ok(LogFacility::User));
-        assert_eq!(parse_facility("daemon"), Ok(LogFacility::Daemon));
-        assert!(parse_facility("8").is_err());
-        assert!(parse_facility("local8").is_err());
-        assert_eq!(parse_umask("022"), Ok(0o22));
-        assert_eq!(parse_umask("0x12"), Ok(0x12));
-        assert_eq!(parse_umask("18"), Ok(18));
-        assert_eq!(parse_umask("0"), Ok(0));
-        assert!(parse_umask("0778").is_err());
-        assert!(parse_umask("1000").is_err());
-        assert!(parse_umask("abc").is_err());
     }
 }

@@ -1,7 +1,8 @@
 //! `havipd`: runs an existing keepalived.conf's VRRP instances.
 //!
-//! The binary is `src/main.rs`; this library holds the daemon so that its command line
-//! ([`command`]) can also be read by the packaging tools (man page, completions).
+//! The binary is `src/main.rs`; this library holds the daemon. Its command line ([`Args`],
+//! [`command`]) lives in the `daemon-cli` crate, which the lab and the packaging tools read
+//! without linking the daemon.
 
 mod accept_mode;
 mod adverts;
@@ -57,197 +58,17 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use conf::reader::MemoryFiles;
 use conf::{Report, Severity};
-use std::path::PathBuf;
+pub use daemon_cli::{Args, command};
 use std::process::ExitCode;
 use tracing::{error, info, warn};
-
-/// Command line, compatible with keepalived's common flags.
-#[derive(Clone, Parser)]
-#[command(
-    name = "havipd",
-    version,
-    disable_version_flag = true,
-    args_override_self = true,
-    about = "keepalived-compatible VRRP daemon",
-    long_about = "keepalived-compatible VRRP daemon.\n\n\
-        havipd runs the vrrp_instance, vrrp_sync_group, vrrp_script and track blocks of an \
-        existing keepalived.conf: VRRPv2 and VRRPv3 over IPv4 and IPv6, multicast or unicast, \
-        virtual addresses and routes through netlink, gratuitous ARP and unsolicited neighbour \
-        advertisements, notify scripts and auth_hmac. It stays in the foreground and logs to the \
-        journal under systemd, to syslog otherwise, or to standard error with -l. The process \
-        started runs the VRRP work in a child it restarts if it dies; if the parent dies, even \
-        by SIGKILL, the child resigns its masters and removes its addresses. `havip \
-        status`, `havip events`, `havip reload` and `havip maintenance` talk to it over its \
-        control socket."
-)]
-pub struct Args {
-    /// Configuration file.
-    #[arg(short = 'f', long = "use-file", default_value = conf::DEFAULT_CONFIG)]
-    file: PathBuf,
-    /// Stay in the foreground (havipd never daemonizes; accepted for keepalived compatibility).
-    #[arg(short = 'n', long = "dont-fork")]
-    dont_fork: bool,
-    /// Log to the console (standard error).
-    #[arg(short = 'l', long = "log-console")]
-    log_console: bool,
-    /// Detailed log messages.
-    #[arg(short = 'D', long = "log-detail")]
-    log_detail: bool,
-    /// Syslog facility, 0-7 or local0-local7, user or daemon (the default), used when neither
-    /// the console (-l) nor the journal takes the log.
-    #[arg(short = 'S', long = "log-facility", value_name = "FACILITY", value_parser = keepalived_flags::parse_facility)]
-    log_facility: Option<keepalived_flags::LogFacility>,
-    /// Do not log via syslog (nor the journal): with -l to the console only, else nowhere.
-    #[arg(short = 'G', long = "no-syslog")]
-    no_syslog: bool,
-    /// umask for the files havipd creates (numeric: 022, 0x12, 18).
-    #[arg(short = 'u', long = "umask", value_name = "MASK", value_parser = keepalived_flags::parse_umask)]
-    umask: Option<u32>,
-    /// Lift the core size limit, so that a crash dumps core.
-    #[arg(short = 'm', long = "core-dump")]
-    core_dump: bool,
-    /// Check the configuration and exit with keepalived 2.2.7's code: 0 nothing to report,
-    /// 4 cannot run, 5 configuration errors, 6 scripts without script security. With
-    /// =LOG_FILE the report is appended to LOG_FILE instead of standard error.
-    #[arg(short = 't', long = "config-test", value_name = "LOG_FILE", num_args = 0..=1, require_equals = true)]
-    config_test: Option<Option<String>>,
-    /// Pid file.
-    #[arg(short = 'p', long = "pid")]
-    pid_file: Option<PathBuf>,
-    /// The VRRP worker's pid file.
-    #[arg(short = 'r', long = "vrrp_pid")]
-    vrrp_pid_file: Option<PathBuf>,
-    /// keepalived's checker pid file (havipd runs no checker; accepted for compatibility).
-    #[arg(short = 'c', long = "checkers_pid", value_name = "FILE")]
-    checkers_pid_file: Option<PathBuf>,
-    /// keepalived's BFD pid file (havipd runs no BFD; accepted for compatibility).
-    #[arg(short = 'b', long = "bfd_pid", value_name = "FILE")]
-    bfd_pid_file: Option<PathBuf>,
-    /// Run the VRRP work in the network namespace NAME (`/run/netns/NAME`), overriding the
-    /// config's `net_namespace`.
-    #[arg(short = 's', long = "namespace", value_name = "NAME")]
-    namespace: Option<String>,
-    /// Do not restart a VRRP worker that died: stop havipd instead.
-    #[arg(short = 'R', long = "dont-respawn")]
-    dont_respawn: bool,
-    /// Run only the VRRP side (havipd has nothing else; accepted for compatibility).
-    #[arg(short = 'P', long = "vrrp")]
-    vrrp_only: bool,
-    /// Do not run BFD (havipd runs none; accepted for compatibility).
-    #[arg(short = 'B', long = "no_bfd")]
-    no_bfd: bool,
-    /// Run every child even without configuration for it. havipd's one child, the VRRP
-    /// worker, runs whenever the config has a vrrp_instance; without one havipd does not start
-    /// (no-vrrp-instance), where keepalived's VRRP child would wait idle for a reload.
-    #[arg(long = "all")]
-    all: bool,
-    /// Leave the IPVS topology on stop (havipd sets up none; accepted for compatibility).
-    #[arg(short = 'I', long = "dont-release-ipvs")]
-    dont_release_ipvs: bool,
-    /// Print the version and exit.
-    #[arg(short = 'v', long = "version", action = clap::ArgAction::Version)]
-    version: Option<bool>,
-    /// keepalived's -C (refused: havipd has no checker).
-    #[arg(short = 'C', long = "check", hide = true)]
-    checker_only: bool,
-    /// keepalived's -x (refused).
-    #[arg(short = 'x', long = "snmp", hide = true)]
-    snmp: bool,
-    /// keepalived's -A (refused).
-    #[arg(short = 'A', long = "snmp-agent-socket", hide = true)]
-    snmp_agent_socket: Option<String>,
-    /// keepalived's -a (refused).
-    #[arg(short = 'a', long = "address-monitoring", hide = true)]
-    address_monitoring: bool,
-    /// keepalived's -d (refused).
-    #[arg(short = 'd', long = "dump-conf", hide = true)]
-    dump_conf: bool,
-    /// keepalived's -V (refused).
-    #[arg(short = 'V', long = "dont-release-vrrp", hide = true)]
-    dont_release_vrrp: bool,
-    /// keepalived's -X (refused).
-    #[arg(short = 'X', long = "release-vips", hide = true)]
-    release_vips: bool,
-    /// keepalived's -M (refused).
-    #[arg(short = 'M', long = "core-dump-pattern", hide = true, num_args = 0..=1)]
-    core_dump_pattern: Option<Option<String>>,
-    /// keepalived's -e (refused).
-    #[arg(short = 'e', long = "all-config", hide = true)]
-    all_config: bool,
-    /// keepalived's --ignore-sigint (refused).
-    #[arg(long = "ignore-sigint", hide = true)]
-    ignore_sigint: bool,
-    /// keepalived's config id, selecting `@id` lines.
-    #[arg(short = 'i', long = "config-id")]
-    config_id: Option<String>,
-    /// Where state files, the transition log and the control socket go. Default: /run/havip,
-    /// or, when -p, -s or the config's net_namespace, instance or use_pid_dir make keepalived
-    /// use another main pid file, that pid file's path followed by `.havip`.
-    #[arg(long = "state-dir", value_name = "DIR")]
-    state_dir: Option<PathBuf>,
-    /// On SIGTERM, hand each master over to a peer make-before-break (as `havip maintenance
-    /// on`) and stop once the successor has taken the addresses, instead of resigning and
-    /// removing them at once (keepalived's stop). Bounded by Master_Down_Interval.
-    #[arg(long = "handover-on-stop")]
-    handover_on_stop: bool,
-    /// Serve Prometheus metrics at http://ADDR/metrics (off by default). An address other
-    /// than loopback needs --metrics-token-file.
-    #[arg(long = "metrics-listen", value_name = "ADDR")]
-    metrics_listen: Option<std::net::SocketAddr>,
-    /// A file holding the bearer token scrapers must send (`Authorization: Bearer TOKEN`).
-    #[arg(long = "metrics-token-file", value_name = "FILE")]
-    metrics_token_file: Option<PathBuf>,
-    /// Print the number of the signal that asks for NAME (STOP, RELOAD, DATA, STATS, JSON)
-    /// and exit, as keepalived does.
-    #[arg(long = "signum", value_name = "NAME")]
-    signum: Option<String>,
-}
-
-/// havipd's command line definition, for man pages and completions.
-pub fn command() -> clap::Command {
-    <Args as clap::CommandFactory>::command()
-}
 
 /// Runs havipd with the process's arguments; the exit code is keepalived's.
 pub fn main() -> ExitCode {
     let held = signal_gate::hold();
-    // keepalived's genhash mode takes the rest of the command line as its own.
-    if std::env::args_os().any(|a| a == "-T" || a == "--genhash") {
-        eprintln!("havipd: {}", keepalived_flags::GENHASH);
-        return ExitCode::from(1);
-    }
-    let argv = keepalived_flags::getopt_spellings(std::env::args_os());
-    let args = match Args::try_parse_from(argv) {
-        Ok(a) => a,
-        Err(e) => {
-            let _ = e.print();
-            // keepalived exits 1 on a bad command line, 0 for --help and --version.
-            return ExitCode::from(if e.use_stderr() { 1 } else { 0 });
-        }
+    let args = match command_line() {
+        Ok(args) => args,
+        Err(code) => return code,
     };
-    if let Some(why) = keepalived_flags::refusal(&args) {
-        eprintln!("havipd: {why}");
-        return ExitCode::from(1);
-    }
-    if let Err(e) = keepalived_flags::apply_process_flags(&args) {
-        eprintln!("havipd: {e}");
-        return ExitCode::from(1);
-    }
-    if let Some(name) = &args.signum {
-        return match signum::number(name) {
-            Some(n) => {
-                println!("{n}");
-                ExitCode::SUCCESS
-            }
-            None => {
-                eprintln!(
-                    "havipd: unknown signal name `{name}`: {}",
-                    signum::NAMES.join(", ")
-                );
-                ExitCode::from(1)
-            }
-        };
-    }
     // -G without -l: keepalived logs nowhere.
     // -t reports on standard error (or its LOG_FILE), as keepalived's does.
     let config_test = args.config_test.is_some();
@@ -299,6 +120,50 @@ pub fn main() -> ExitCode {
             1
         }),
     )
+}
+
+/// The command line, with what `-u`, `-m` and `-t=LOG_FILE` ask done; or the exit code when
+/// it ends havipd at once (a bad or refused flag, `--help`, `--version`, `--signum`), as
+/// keepalived's would.
+fn command_line() -> Result<Args, ExitCode> {
+    // keepalived's genhash mode takes the rest of the command line as its own.
+    if std::env::args_os().any(|a| a == "-T" || a == "--genhash") {
+        eprintln!("havipd: {}", keepalived_flags::GENHASH);
+        return Err(ExitCode::from(1));
+    }
+    let argv = keepalived_flags::getopt_spellings(std::env::args_os());
+    let args = match Args::try_parse_from(argv) {
+        Ok(a) => a,
+        Err(e) => {
+            let _ = e.print();
+            // keepalived exits 1 on a bad command line, 0 for --help and --version.
+            return Err(ExitCode::from(if e.use_stderr() { 1 } else { 0 }));
+        }
+    };
+    if let Some(why) = keepalived_flags::refusal(&args) {
+        eprintln!("havipd: {why}");
+        return Err(ExitCode::from(1));
+    }
+    if let Err(e) = keepalived_flags::apply_process_flags(&args) {
+        eprintln!("havipd: {e}");
+        return Err(ExitCode::from(1));
+    }
+    if let Some(name) = &args.signum {
+        return Err(match signum::number(name) {
+            Some(n) => {
+                println!("{n}");
+                ExitCode::SUCCESS
+            }
+            None => {
+                eprintln!(
+                    "havipd: unknown signal name `{name}`: {}",
+                    signum::NAMES.join(", ")
+                );
+                ExitCode::from(1)
+            }
+        });
+    }
+    Ok(args)
 }
 
 /// The VRRP worker, in the supervisor's forked child: its network namespace, then a runtime

@@ -4,7 +4,7 @@
 //! level; a value that does not parse is reported and the default level kept. Target filters
 //! need no regular expressions, so none are linked into the daemon.
 
-use crate::keepalived_flags::LogFacility;
+use daemon_cli::LogFacility;
 use syslog_tracing::{Facility, Options, Syslog};
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt;

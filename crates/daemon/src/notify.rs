@@ -5,7 +5,7 @@
 //! change is not run. Each runs in its own process group, killed whole at its time-out.
 
 use crate::script_user::{self, RunAs};
-use conf::model::{Global, ScriptCmd};
+use conf::model::{Global, NotifyKind, ScriptCmd};
 use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -20,7 +20,7 @@ pub const SCRIPT_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NotifyScript {
     /// `notify_master`, ..., `notify`.
-    pub kind: String,
+    pub kind: NotifyKind,
     /// The command line (run by /bin/sh).
     pub command: String,
     /// Who runs it.
@@ -32,41 +32,42 @@ pub struct NotifyScript {
 /// keepalived disables it); the instance runs without it.
 pub fn resolve(
     instance: &str,
-    scripts: &[(String, ScriptCmd)],
+    scripts: &[(NotifyKind, ScriptCmd)],
     global: &Global,
 ) -> Vec<NotifyScript> {
-    let security = global.script_security();
-    let mut out = Vec::new();
-    for (kind, cmd) in scripts {
-        let run_as = match &cmd.user {
-            Some(user) => {
-                let words: Vec<String> = std::iter::once(user.clone())
-                    .chain(cmd.group.clone())
-                    .collect();
-                RunAs::lookup(&words)
-                    .ok_or_else(|| format!("user {}: no such user or group", words.join(" ")))
-            }
-            None => RunAs::default_for(global),
-        };
-        let run_as = match run_as {
-            Ok(r) => r,
-            Err(why) => {
-                error!(instance, script = %cmd.command, "{kind} not run: {why}");
-                continue;
-            }
-        };
-        let program = cmd.command.split_whitespace().next().unwrap_or_default();
-        if security && let Some(why) = script_user::insecure(Path::new(program), &run_as) {
-            error!(instance, script = %cmd.command, "{kind} not run: enable_script_security is set and {why}");
-            continue;
-        }
-        out.push(NotifyScript {
-            kind: kind.clone(),
+    let runnable = |(kind, cmd): &(NotifyKind, ScriptCmd)| {
+        Some(NotifyScript {
+            kind: *kind,
             command: cmd.command.clone(),
-            run_as,
-        });
+            run_as: run_as(instance, kind.keyword(), cmd, global)?,
+        })
+    };
+    scripts.iter().filter_map(runnable).collect()
+}
+
+/// Who runs `cmd` (given under keyword `kind`): its own user, else the default script user;
+/// `None`, with an error logged, when that user does not exist or `enable_script_security`
+/// finds the script unsafe.
+pub fn run_as(instance: &str, kind: &str, cmd: &ScriptCmd, global: &Global) -> Option<RunAs> {
+    let run_as = match cmd.run_user() {
+        Some(who) => RunAs::named(&who),
+        None => RunAs::default_for(global),
+    };
+    let run_as = match run_as {
+        Ok(r) => r,
+        Err(why) => {
+            error!(instance, script = %cmd.command, "{kind} not run: {why}");
+            return None;
+        }
+    };
+    let program = cmd.command.split_whitespace().next().unwrap_or_default();
+    if global.script_security()
+        && let Some(why) = script_user::insecure(Path::new(program), &run_as)
+    {
+        error!(instance, script = %cmd.command, "{kind} not run: enable_script_security is set and {why}");
+        return None;
     }
-    out
+    Some(run_as)
 }
 
 /// Scripts waiting to run, at most: past it the oldest waiting one is dropped (the newest
@@ -228,12 +229,12 @@ mod tests {
         std::fs::create_dir_all(&dir).expect("dir");
         let log = dir.join("runs");
         let script = NotifyScript {
-            kind: "notify_master_rx_lower_pri".into(),
+            kind: NotifyKind::MasterRxLowerPri,
             command: format!("echo run >> {}; sleep 0.2", log.display()),
             run_as: me(),
         };
         let master = NotifyScript {
-            kind: "notify_master".into(),
+            kind: NotifyKind::Master,
             command: format!("echo master >> {}", log.display()),
             run_as: me(),
         };
@@ -261,7 +262,7 @@ mod tests {
     async fn a_full_queue_drops_its_oldest_script() {
         let (notifier, task) = Notifier::spawn("VI_1".into());
         let slow = NotifyScript {
-            kind: "notify".into(),
+            kind: NotifyKind::Any,
             command: "sleep 0.3".into(),
             run_as: me(),
         };
@@ -285,7 +286,7 @@ mod tests {
         std::fs::create_dir_all(&dir).expect("dir");
         let pid_file = dir.join("child.pid");
         let script = NotifyScript {
-            kind: "notify_master".into(),
+            kind: NotifyKind::Master,
             command: format!("sleep 30 & echo $! > {}; wait", pid_file.display()),
             run_as: me(),
         };
@@ -340,7 +341,7 @@ mod tests {
         assert_eq!(
             scripts,
             [NotifyScript {
-                kind: "notify_master".into(),
+                kind: NotifyKind::Master,
                 command: "/bin/true".into(),
                 run_as: RunAs::root(),
             }]

@@ -196,7 +196,7 @@ impl NotifyFifos {
 /// Opens one FIFO and starts its reader.
 fn open_one(conf: &NotifyFifoConf, global: &Global) -> Option<NotifyFifo> {
     let owner = match &conf.owner {
-        Some(words) => RunAs::lookup(words),
+        Some(who) => RunAs::lookup(who),
         None => RunAs::default_for(global).ok(),
     };
     let mut fifo = match NotifyFifo::open(Path::new(&conf.path), owner.as_ref()) {
@@ -208,9 +208,8 @@ fn open_one(conf: &NotifyFifoConf, global: &Global) -> Option<NotifyFifo> {
     };
     if let Some(script) = &conf.script {
         let kind = format!("{}_script", conf.keyword);
-        let runnable = crate::notify::resolve("", &[(kind, script.clone())], global);
-        if let Some(s) = runnable.first() {
-            fifo.start_reader(&s.command, &s.run_as);
+        if let Some(run_as) = crate::notify::run_as("", &kind, script, global) {
+            fifo.start_reader(&script.command, &run_as);
         }
     }
     Some(fifo)

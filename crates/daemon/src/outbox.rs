@@ -5,15 +5,20 @@
 use crate::adverts::{self, Copies, Queued};
 use crate::instance::Instance;
 use crate::run::Daemon;
-use crate::sockets::VrrpSocket;
+use crate::sockets::{Channel, VrrpSocket};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use vrrp::Family;
 
 impl Daemon {
+    /// The loop's IPv4, IPv6 and AH sockets, for [`Channel::socket`].
+    pub fn sockets(&self) -> [&Option<VrrpSocket>; 3] {
+        [&self.sock4, &self.sock6, &self.sock_ah]
+    }
+
     /// The socket `inst`'s adverts go by (and its multicast group is joined on).
     pub fn socket_of(&self, inst: &Instance) -> &Option<VrrpSocket> {
-        socket_for(inst, [&self.sock4, &self.sock6, &self.sock_ah])
+        inst.channel().socket(self.sockets())
     }
 
     /// Sends the adverts queued while timers fired, grouped by source and interface, and
@@ -28,11 +33,7 @@ impl Daemon {
                 .push(q);
         }
         for ((src, ifindex, ah), adverts) in groups {
-            let sock = match (Family::of(&src), ah) {
-                (_, true) => &self.sock_ah,
-                (Family::Ipv4, false) => &self.sock4,
-                (Family::Ipv6, false) => &self.sock6,
-            };
+            let sock = Channel::of(Family::of(&src), ah).socket(self.sockets());
             let Some(sock) = sock else { continue };
             let msgs: Copies = adverts
                 .iter()
@@ -52,17 +53,5 @@ impl Daemon {
                 at = end;
             }
         }
-    }
-}
-
-/// Of the IPv4, IPv6 and AH sockets, the one `inst`'s adverts go by.
-pub fn socket_for<'a>(
-    inst: &Instance,
-    [v4, v6, ah]: [&'a Option<VrrpSocket>; 3],
-) -> &'a Option<VrrpSocket> {
-    match (inst.family, inst.ah.is_some()) {
-        (_, true) => ah,
-        (Family::Ipv4, false) => v4,
-        (Family::Ipv6, false) => v6,
     }
 }

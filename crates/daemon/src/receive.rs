@@ -11,12 +11,9 @@ impl Daemon {
     /// Reads up to a batch of packets from channel `ch` and hands each on.
     pub(crate) async fn drain(&mut self, ch: Channel, batch: &mut RecvBuffer) {
         *self.backlog.of(ch) = true;
-        let sock = match ch {
-            Channel::V4 => &self.sock4,
-            Channel::V6 => &self.sock6,
-            Channel::Ah => &self.sock_ah,
+        let Some(sock) = ch.socket(self.sockets()) else {
+            return;
         };
-        let Some(sock) = sock else { return };
         let packets = match sock.recv_some(batch) {
             Ok(p) => p,
             Err(RecvError::Empty) => {

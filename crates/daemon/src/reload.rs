@@ -5,13 +5,13 @@
 use crate::configure::{self, Configured};
 use crate::instance::Instance;
 use crate::run::Daemon;
+use crate::sockets::Channel;
 use anyhow::{Context, Result, anyhow};
 use conf::Severity;
 use conf::reader::MemoryFiles;
 use node::InstanceId;
 use node::reload::Plan;
 use tracing::{error, info};
-use vrrp::Family;
 
 impl Daemon {
     /// Reloads the configuration; on any error the running configuration stays as it was.
@@ -135,12 +135,11 @@ impl Daemon {
     /// Lets each VRRP socket take the VRIDs of the running instances and of `also`; the
     /// others go to its stray counter.
     pub fn filter_sockets(&self, also: &[crate::instance::Instance]) -> Result<()> {
-        for (family, ah, sock) in [
-            (Family::Ipv4, false, &self.sock4),
-            (Family::Ipv6, false, &self.sock6),
-            (Family::Ipv4, true, &self.sock_ah),
-        ] {
-            let Some(sock) = sock else { continue };
+        for ch in Channel::ALL {
+            let (family, ah) = (ch.family(), ch == Channel::Ah);
+            let Some(sock) = ch.socket(self.sockets()) else {
+                continue;
+            };
             let ours = self
                 .instances
                 .iter()

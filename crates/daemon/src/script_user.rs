@@ -2,6 +2,7 @@
 //! `user`), the `keepalived_script` user when it exists, otherwise root; with
 //! `enable_script_security`, a script that a non-root user could modify is not run as root.
 
+use conf::model::RunUser;
 use nix::unistd::{Gid, Group, Uid, User};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
@@ -40,10 +41,15 @@ impl RunAs {
         }
     }
 
-    /// Resolves `user [group]` words; `None` when the user or group does not exist.
-    pub fn lookup(words: &[String]) -> Option<Self> {
-        let user = User::from_name(words.first()?).ok()??;
-        let gid = match words.get(1) {
+    /// Resolves `user [group]`, or says that one of them does not exist.
+    pub fn named(who: &RunUser) -> Result<Self, String> {
+        Self::lookup(who).ok_or_else(|| format!("user {who}: no such user or group"))
+    }
+
+    /// Resolves `user [group]`; `None` when the user or group does not exist.
+    pub fn lookup(who: &RunUser) -> Option<Self> {
+        let user = User::from_name(&who.user).ok()??;
+        let gid = match &who.group {
             Some(g) => Group::from_name(g).ok()??.gid,
             None => user.gid,
         };
@@ -57,11 +63,15 @@ impl RunAs {
     /// keepalived's default: `script_user` from global_defs, else `keepalived_script` if that
     /// user exists, else root.
     pub fn default_for(global: &conf::model::Global) -> Result<Self, String> {
-        if let Some(words) = global.script_user() {
-            return RunAs::lookup(words)
-                .ok_or_else(|| format!("script_user {}: no such user or group", words.join(" ")));
+        if let Some(who) = global.script_user() {
+            return RunAs::lookup(&who)
+                .ok_or_else(|| format!("script_user {who}: no such user or group"));
         }
-        Ok(RunAs::lookup(&["keepalived_script".to_string()]).unwrap_or_else(RunAs::root))
+        let keepalived_script = RunUser {
+            user: "keepalived_script".into(),
+            group: None,
+        };
+        Ok(RunAs::lookup(&keepalived_script).unwrap_or_else(RunAs::root))
     }
 
     /// Sets the command's user and group, when not ourselves, and the environment keepalived
@@ -235,6 +245,16 @@ mod tests {
             ..Default::default()
         };
         assert!(RunAs::default_for(&global).is_err());
-        assert_eq!(RunAs::lookup(&["root".into()]).map(|r| r.uid), Some(0));
+        let root = RunUser {
+            user: "root".into(),
+            group: None,
+        };
+        assert_eq!(RunAs::lookup(&root).map(|r| r.uid), Some(0));
+        let nobody = RunUser {
+            user: "no-such-user-xyz".into(),
+            group: None,
+        };
+        let why = RunAs::named(&nobody).expect_err("no such user");
+        assert_eq!(why, "user no-such-user-xyz: no such user or group");
     }
 }

@@ -32,6 +32,28 @@ pub enum Channel {
 }
 
 impl Channel {
+    /// The three channels, in the order of the loop's sockets.
+    pub const ALL: [Channel; 3] = [Channel::V4, Channel::V6, Channel::Ah];
+
+    /// The channel an instance of `family` sends and receives by (`ah`: `auth_type AH`, whose
+    /// adverts go by the AH socket whatever the family).
+    pub fn of(family: Family, ah: bool) -> Channel {
+        match (family, ah) {
+            (_, true) => Channel::Ah,
+            (Family::Ipv4, false) => Channel::V4,
+            (Family::Ipv6, false) => Channel::V6,
+        }
+    }
+
+    /// This channel's socket among the loop's IPv4, IPv6 and AH sockets.
+    pub fn socket(self, [v4, v6, ah]: [&Option<VrrpSocket>; 3]) -> &Option<VrrpSocket> {
+        match self {
+            Channel::V4 => v4,
+            Channel::V6 => v6,
+            Channel::Ah => ah,
+        }
+    }
+
     /// The address family it carries.
     pub fn family(self) -> Family {
         match self {

@@ -67,7 +67,7 @@ pub async fn assemble(
         notify_tasks: configured.notify_tasks,
         reports,
         events: Default::default(),
-        started: crate::state_files::unix_now(),
+        started: hostsys::clock::unix_secs(),
         systemd: crate::systemd::Systemd::from_env(),
         recorder: Default::default(),
     })

@@ -10,7 +10,7 @@ use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, sync_channel};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use tokio::sync::mpsc::{Sender, error::TrySendError};
 use tracing::{info, warn};
 
@@ -204,14 +204,6 @@ fn replace(path: &Path, text: &str, mode: u32) -> std::io::Result<()> {
         .set_permissions(std::fs::Permissions::from_mode(mode))?;
     tmp.write_all(text.as_bytes())?;
     tmp.persist(path).map(drop).map_err(|e| e.error)
-}
-
-/// Now, as Unix seconds.
-pub fn unix_now() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
 }
 
 #[cfg(test)]

@@ -1,11 +1,12 @@
 //! The daemon's only `unsafe`: registering a socket with tokio, which tokio made unsafe,
 //! sending a signal by its number, signal masks and signalfd by number, forking the worker
 //! and setting its environment, a script's parent-death signal, moving a thread into another
-//! network namespace (the worker's `net_namespace`, the process watcher's socket), scheduling
-//! the loop's thread and trimming the heap (the `sockaddr_ll` for frames lives in the `rawlink`
-//! crate).
+//! network namespace (the worker's `net_namespace`, the process watcher's socket) and trimming
+//! the heap (the `sockaddr_ll` for frames lives in the `rawlink` crate, the scheduling calls in
+//! `hostsys`).
 #![allow(unsafe_code)]
 
+use hostsys::sched::{self, Policy};
 use socket2::Socket;
 use std::io;
 use tokio::io::unix::AsyncFd;
@@ -65,25 +66,14 @@ pub fn terminate_with_parent(cmd: &mut tokio::process::Command) {
 
 /// Schedules the calling thread (the event loop) as `vrrp_rt_priority` and `vrrp_priority`
 /// ask: SCHED_RR at a real-time priority (not inherited by the threads and scripts it starts),
-/// and a nice value. nix has neither call.
+/// and a nice value.
 pub fn schedule_this_thread(s: conf::effective::Scheduling) -> io::Result<()> {
     if let Some(nice) = s.nice {
-        // SAFETY: setpriority(2) takes integers; who = 0 is the calling thread on Linux.
-        if unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, libc::c_int::from(nice)) } != 0 {
-            return Err(io::Error::last_os_error());
-        }
+        sched::set_nice(nice)?;
     }
     if let Some(priority) = s.realtime {
-        let param = libc::sched_param {
-            sched_priority: libc::c_int::from(priority),
-        };
-        // SAFETY: `param` is a valid sched_param that outlives the call; pid 0 is the
-        // calling thread.
         // Reset on fork: threads and scripts started later run as normal tasks.
-        let policy = libc::SCHED_RR | libc::SCHED_RESET_ON_FORK;
-        if unsafe { libc::sched_setscheduler(0, policy, &param) } != 0 {
-            return Err(io::Error::last_os_error());
-        }
+        sched::set_calling_thread(Policy::RoundRobin, priority, true)?;
     }
     Ok(())
 }
@@ -91,15 +81,8 @@ pub fn schedule_this_thread(s: conf::effective::Scheduling) -> io::Result<()> {
 /// Schedules the calling thread as an ordinary task (SCHED_OTHER, nice 0), whatever it
 /// inherited from the thread that started it: work that must never compete with the event loop.
 pub fn schedule_this_thread_normally() -> io::Result<()> {
-    let param = libc::sched_param { sched_priority: 0 };
-    // SAFETY: `param` is a valid sched_param that outlives the call; pid 0 is the calling
-    // thread, as is `who` 0 for setpriority(2) on Linux.
-    if unsafe { libc::sched_setscheduler(0, libc::SCHED_OTHER, &param) } != 0
-        || unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 0) } != 0
-    {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
+    sched::set_calling_thread(Policy::Other, 0, false)?;
+    sched::set_nice(0)
 }
 
 /// Hands the heap's free pages back to the kernel. Parsing and checking the config leave

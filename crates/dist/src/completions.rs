@@ -35,7 +35,7 @@ pub fn write(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     for (shell, sub) in SHELLS {
         let shell_dir = dir.join(sub);
         std::fs::create_dir_all(&shell_dir)?;
-        for cmd in [cli::command(), daemon::command()] {
+        for cmd in [cli::command(), daemon_cli::command()] {
             let path = shell_dir.join(file_name(shell, cmd.get_name()));
             std::fs::write(&path, script(shell, cmd))?;
             written.push(path);

@@ -95,7 +95,7 @@ pub fn gzip(text: &[u8]) -> std::io::Result<Vec<u8>> {
 pub fn write(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
     let mut all = pages(cli::command(), "1", sections::HAVIP)?;
-    all.extend(pages(daemon::command(), "8", sections::HAVIPD)?);
+    all.extend(pages(daemon_cli::command(), "8", sections::HAVIPD)?);
     all.push((
         crate::conf_manual::NAME.to_string(),
         crate::conf_manual::page(),

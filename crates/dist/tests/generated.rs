@@ -56,7 +56,7 @@ fn havipd_page_has_every_option_and_the_operator_sections() {
         "no title line: {}",
         &page[..80]
     );
-    for opt in long_options(&daemon::command()) {
+    for opt in long_options(&daemon_cli::command()) {
         assert!(page.contains(&opt), "havipd(8) lacks {opt}");
     }
     for heading in ["SIGNALS", "FILES", "EXIT STATUS", "SEE ALSO"] {

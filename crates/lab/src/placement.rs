@@ -12,7 +12,7 @@ use crate::cluster::{Cluster, Member, Vip};
 use crate::topology::{HostSpec, server_name};
 use anyhow::{Result, anyhow};
 use conf::Location;
-use conf::model::{Config, Value};
+use conf::model::Config;
 use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
@@ -444,10 +444,8 @@ fn lab_scripts(r: &Read, flag: &Path, notes: &mut Vec<String>) -> String {
         .chain(r.config.sync_groups.iter().map(|g| &g.settings))
         .chain([&r.config.global.settings]);
     for settings in notify_settings {
-        for (key, set) in &settings.0 {
-            if key != "script" && matches!(set.value, Value::Script(_)) {
-                swaps.push((set.loc.clone(), "/bin/true".into()));
-            }
+        for (_, set) in settings.scripts() {
+            swaps.push((set.loc.clone(), "/bin/true".into()));
         }
     }
     let mut lines: Vec<String> = r.text.lines().map(str::to_string).collect();

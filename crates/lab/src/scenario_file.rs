@@ -275,7 +275,7 @@ fn check_action(action: &Action, servers: &[&str]) -> std::result::Result<(), St
 
 fn check_havipd_args(args: &[String]) -> std::result::Result<(), String> {
     let argv = std::iter::once("havipd").chain(args.iter().map(String::as_str));
-    let matches = daemon::command()
+    let matches = daemon_cli::command()
         .try_get_matches_from(argv)
         .map_err(|e| first_line(&e.to_string()))?;
     let owned: Vec<&str> = LAB_OWNED_FLAGS

@@ -10,7 +10,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// The service port.
 pub const PORT: u16 = 8080;
@@ -28,12 +28,7 @@ pub struct Request {
     pub answered_by: Option<String>,
 }
 
-fn now() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
-}
+use hostsys::clock::unix_secs as now;
 
 /// A running background thread with a stop flag.
 pub struct Worker<T> {

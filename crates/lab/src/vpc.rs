@@ -96,10 +96,7 @@ pub fn havip_path() -> Result<PathBuf> {
 pub fn call(api: &str, action: &str, body: &Value) -> Result<Value> {
     let host = api.trim_start_matches("http://").trim_end_matches('/');
     let text = body.to_string();
-    let ts = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
+    let ts = hostsys::clock::since_epoch().as_secs() as i64;
     let mut req = ureq::post(&format!("http://{host}/")).timeout(Duration::from_secs(10));
     for (k, v) in vpc::auth::sign_request(host, action, text.as_bytes(), SECRET_ID, SECRET_KEY, ts)
     {
@@ -466,7 +463,7 @@ pub fn send_garp(node: &Node, mac: [u8; 6], vip: std::net::Ipv4Addr) -> Result<f
     crate::netns::spawn_in(&node.ns, move || -> Result<f64> {
         let index = nix::net::if_::if_nametoindex("eth0")?;
         let sender = rawlink::Sender::new()?;
-        let sent = vpc::cloud::unix_now();
+        let sent = hostsys::clock::unix_secs();
         sender.send(index, &frame)?;
         Ok(sent)
     })?
@@ -615,7 +612,7 @@ async fn claim_seen(m: &mut ovsdb::Monitor, port: &str, parent: &str) -> Result<
             .await
             .map_err(|_| anyhow!("no claim of {port} by {parent} within 5 s"))?
             .ok_or_else(|| anyhow!("the southbound connection closed"))?;
-        let seen = vpc::cloud::unix_now();
+        let seen = hostsys::clock::unix_secs();
         let text = |r: &ovsdb::Row, c: &str| {
             r.get(c)
                 .and_then(ovsdb::Datum::as_str)

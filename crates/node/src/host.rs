@@ -4,6 +4,7 @@
 use crate::pacing::Pacer;
 use crate::tracking::Tracker;
 use crate::{Member, Node};
+use conf::effective::Source;
 use conf::model::Config;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -25,12 +26,7 @@ pub struct Interfaces {
 
 impl Host for Interfaces {
     fn source_address(&self, interface: &str, family: Family) -> Option<IpAddr> {
-        let addrs = self.addresses.get(interface)?;
-        addrs.iter().copied().find(|a| match (family, a) {
-            (Family::Ipv4, IpAddr::V4(_)) => true,
-            (Family::Ipv6, IpAddr::V6(v)) => v.segments()[0] & 0xffc0 == 0xfe80,
-            _ => false,
-        })
+        conf::effective::interface_source(family, self.addresses.get(interface)?)
     }
 }
 
@@ -50,18 +46,17 @@ impl Node {
             .collect();
         let mut members = Vec::with_capacity(runnable.len());
         for ci in &runnable {
-            let first = conf::effective::resolve(cfg, ci, None)?;
-            let primary = if first.router.primary_address.is_unspecified() {
-                let family = Family::of(&first.router.primary_address);
-                let ifname = ci.interface().unwrap_or_default();
-                host.source_address(ifname, family).ok_or_else(|| {
-                    format!(
-                        "({}) interface {ifname} has no {family:?} address to advertise from",
-                        ci.name
-                    )
-                })?
-            } else {
-                first.router.primary_address
+            let primary = match conf::effective::advertises_from(ci) {
+                Source::Configured(a) => a,
+                Source::Interface(family) => {
+                    let ifname = ci.interface().unwrap_or_default();
+                    host.source_address(ifname, family).ok_or_else(|| {
+                        format!(
+                            "({}) interface {ifname} has no {family:?} address to advertise from",
+                            ci.name
+                        )
+                    })?
+                }
             };
             let e = conf::effective::resolve(cfg, ci, Some(primary))?;
             let router = Router::new(e.router).map_err(|err| format!("({}) {err}", ci.name))?;

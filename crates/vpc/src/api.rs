@@ -134,10 +134,7 @@ fn refuse_replay(
 }
 
 fn unix_now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    hostsys::clock::since_epoch().as_millis() as i64
 }
 
 /// Reads the body within the body deadline and the size limit.

@@ -197,10 +197,7 @@ fn forget_oldest<V>(order: &mut VecDeque<String>, map: &mut BTreeMap<String, V>,
 
 /// Now in Unix seconds.
 pub fn unix_now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
+    hostsys::clock::unix_secs()
 }
 
 /// Now as the cloud prints times: `YYYY-MM-DD HH:MM:SS` (UTC).

@@ -136,10 +136,7 @@ pub fn read_key_file(path: &Path) -> Result<(BTreeMap<String, String>, BTreeMap<
 }
 
 pub(crate) fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    hostsys::clock::since_epoch().as_secs() as i64
 }
 
 /// What brings a data plane up to date.

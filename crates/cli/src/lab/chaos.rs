@@ -59,11 +59,9 @@ pub fn run(a: &ChaosArgs, out: &FormatArgs, files: &ResultsArgs) -> ExitCode {
     if a.sim {
         return super::chaos_sim::run(a, out, files);
     }
-    let seed = a.seed.unwrap_or_else(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(1, |d| d.as_secs())
-    });
+    let seed = a
+        .seed
+        .unwrap_or_else(|| hostsys::clock::since_epoch().as_secs());
     let spec = Spec {
         duration: a.duration,
         seed,

@@ -57,61 +57,65 @@ pub fn addresses(block: &Node, diags: &mut Vec<Diagnostic>) -> Vec<VirtualAddres
             options: Vec::new(),
             loc: n.name.loc.clone(),
         };
-        let args = n.arg_texts();
-        let mut i = 0;
-        while i < args.len() {
-            let value = args.get(i + 1).map(|s| s.to_string());
-            match args[i] {
-                "brd" | "broadcast" => {
-                    match value.as_deref().map(str::parse::<IpAddr>) {
-                        Some(Ok(b)) => va.broadcast = Some(b),
-                        Some(Err(_))
-                            if value.as_deref() == Some("+") || value.as_deref() == Some("-") =>
-                        {
-                            va.options
-                                .push(format!("brd {}", value.unwrap_or_default()))
-                        }
-                        _ => diags.push(bad(n, i + 1, "a broadcast address after `brd`")),
-                    }
-                    i += 2;
-                }
-                "dev" | "scope" | "label" | "preferred_lft" | "track_group" | "peer" => {
-                    match (args[i], value) {
-                        (_, None) => diags.push(bad(n, i, &format!("a value after `{}`", args[i]))),
-                        ("dev", Some(v)) => va.dev = Some(v),
-                        ("scope", Some(v)) => match scope(&v) {
-                            Ok(s) => va.scope = Some(s),
-                            Err(why) => diags.push(word_error(n, i + 2, why)),
-                        },
-                        ("label", Some(v)) => va.label = Some(v),
-                        (k, Some(v)) => va.options.push(format!("{k} {v}")),
-                    }
-                    i += 2;
-                }
-                "no_track" => {
-                    va.no_track = true;
-                    i += 1;
-                }
-                opt @ ("home" | "-nodad" | "nodad" | "noprefixroute" | "autojoin"
-                | "mngtmpaddr") => {
-                    va.options.push(opt.to_string());
-                    i += 1;
-                }
-                other => {
-                    diags.push(Diagnostic::new(
-                        Severity::Warning,
-                        "unknown-option",
-                        n.args[i].loc.clone(),
-                        n.text(),
-                        format!("unknown address option `{other}`; keepalived rejects this entry"),
-                    ));
-                    i += 1;
-                }
-            }
-        }
+        address_options(n, &mut va, diags);
         out.push(va);
     }
     out
+}
+
+/// The options after an address (`brd`, `dev`, `scope`, `label`, `no_track`, ...), into `va`.
+fn address_options(n: &Node, va: &mut VirtualAddress, diags: &mut Vec<Diagnostic>) {
+    let args = n.arg_texts();
+    let mut i = 0;
+    while i < args.len() {
+        let value = args.get(i + 1).map(|s| s.to_string());
+        match args[i] {
+            "brd" | "broadcast" => {
+                match value.as_deref().map(str::parse::<IpAddr>) {
+                    Some(Ok(b)) => va.broadcast = Some(b),
+                    Some(Err(_))
+                        if value.as_deref() == Some("+") || value.as_deref() == Some("-") =>
+                    {
+                        va.options
+                            .push(format!("brd {}", value.unwrap_or_default()))
+                    }
+                    _ => diags.push(bad(n, i + 1, "a broadcast address after `brd`")),
+                }
+                i += 2;
+            }
+            "dev" | "scope" | "label" | "preferred_lft" | "track_group" | "peer" => {
+                match (args[i], value) {
+                    (_, None) => diags.push(bad(n, i, &format!("a value after `{}`", args[i]))),
+                    ("dev", Some(v)) => va.dev = Some(v),
+                    ("scope", Some(v)) => match scope(&v) {
+                        Ok(s) => va.scope = Some(s),
+                        Err(why) => diags.push(word_error(n, i + 2, why)),
+                    },
+                    ("label", Some(v)) => va.label = Some(v),
+                    (k, Some(v)) => va.options.push(format!("{k} {v}")),
+                }
+                i += 2;
+            }
+            "no_track" => {
+                va.no_track = true;
+                i += 1;
+            }
+            opt @ ("home" | "-nodad" | "nodad" | "noprefixroute" | "autojoin" | "mngtmpaddr") => {
+                va.options.push(opt.to_string());
+                i += 1;
+            }
+            other => {
+                diags.push(Diagnostic::new(
+                    Severity::Warning,
+                    "unknown-option",
+                    n.args[i].loc.clone(),
+                    n.text(),
+                    format!("unknown address option `{other}`; keepalived rejects this entry"),
+                ));
+                i += 1;
+            }
+        }
+    }
 }
 
 /// An error at word `word` of entry `n` (0 is its first word).

@@ -10,7 +10,7 @@ pub mod values;
 
 use crate::diag::{Diagnostic, Severity};
 use crate::keywords::{self, Kind, Table};
-use crate::model::{self, Config, Global, Section, Settings, SyncGroup, VrrpScript, Weight};
+use crate::model::{self, Config, Global, Section, Settings, SyncGroup, Value, VrrpScript, Weight};
 use crate::tree::Node;
 use values::walk;
 
@@ -26,44 +26,7 @@ pub fn build(nodes: &[Node], diags: &mut Vec<Diagnostic>) -> Config {
         }
         match node.key() {
             "global_defs" => global(node, &mut cfg.global, diags),
-            "vrrp_script" => {
-                if let Some(name) = section_name(node, diags) {
-                    let mut settings = Settings::default();
-                    walk(
-                        "vrrp_script",
-                        node,
-                        &keywords::SCRIPT,
-                        &mut settings,
-                        diags,
-                        |_, _| {},
-                    );
-                    check_weight(&settings, model::SCRIPT_WEIGHT_MAX, diags);
-                    if !settings.has("script") {
-                        diags.push(
-                            Diagnostic::new(
-                                Severity::Error,
-                                "script-missing",
-                                node.name.loc.clone(),
-                                node.text(),
-                                format!(
-                                    "vrrp_script {name} has no `script`; keepalived removes it"
-                                ),
-                            )
-                            .until(node.last_line()),
-                        );
-                        continue;
-                    }
-                    duplicate(cfg.scripts.contains_key(&name), node, diags);
-                    cfg.scripts.insert(
-                        name.clone(),
-                        VrrpScript {
-                            name,
-                            settings,
-                            loc: node.name.loc.clone(),
-                        },
-                    );
-                }
-            }
+            "vrrp_script" => vrrp_script(node, &mut cfg, diags),
             "vrrp_instance" => {
                 if let Some(i) = instance::build(node, diags) {
                     duplicate(!instance_names.insert(i.name.clone()), node, diags);
@@ -76,8 +39,8 @@ pub fn build(nodes: &[Node], diags: &mut Vec<Diagnostic>) -> Config {
                 }
             }
             "track_file" | "vrrp_track_file" => {
-                if let Some(s) = section(node, &keywords::TRACK_FILE, diags) {
-                    check_weight(&s.settings, model::FILE_WEIGHT_MAX, diags);
+                if let Some(mut s) = section(node, &keywords::TRACK_FILE, diags) {
+                    type_weight(&mut s.settings, model::FILE_WEIGHT_MAX, diags);
                     duplicate(cfg.track_files.contains_key(&s.name), node, diags);
                     cfg.track_files.insert(s.name.clone(), s);
                 }
@@ -88,25 +51,7 @@ pub fn build(nodes: &[Node], diags: &mut Vec<Diagnostic>) -> Config {
                     cfg.track_processes.insert(t.name.clone(), t);
                 }
             }
-            "garp_group" => {
-                let mut s = Section {
-                    name: String::new(),
-                    settings: Settings::default(),
-                    entries: Vec::new(),
-                    loc: node.name.loc.clone(),
-                };
-                let mut entries = Vec::new();
-                walk(
-                    "garp_group",
-                    node,
-                    &keywords::GARP_GROUP,
-                    &mut s.settings,
-                    diags,
-                    |b, _| entries.extend(lists::entries(b)),
-                );
-                s.entries = entries;
-                cfg.garp_groups.push(s);
-            }
+            "garp_group" => cfg.garp_groups.push(garp_group(node, diags)),
             "static_ipaddress" => cfg.static_addresses.extend(lists::addresses(node, diags)),
             "static_routes" => cfg.static_routes.extend(lists::entries(node)),
             "static_rules" => cfg.static_rules.extend(lists::entries(node)),
@@ -127,6 +72,71 @@ pub fn build(nodes: &[Node], diags: &mut Vec<Diagnostic>) -> Config {
             },
         }
     }
+    report_unsupported(&unsupported, diags);
+    cfg
+}
+
+/// A `vrrp_script NAME` block, into `cfg.scripts` (keepalived removes one without `script`).
+fn vrrp_script(node: &Node, cfg: &mut Config, diags: &mut Vec<Diagnostic>) {
+    if let Some(name) = section_name(node, diags) {
+        let mut settings = Settings::default();
+        walk(
+            "vrrp_script",
+            node,
+            &keywords::SCRIPT,
+            &mut settings,
+            diags,
+            |_, _| {},
+        );
+        type_weight(&mut settings, model::SCRIPT_WEIGHT_MAX, diags);
+        if !settings.has("script") {
+            diags.push(
+                Diagnostic::new(
+                    Severity::Error,
+                    "script-missing",
+                    node.name.loc.clone(),
+                    node.text(),
+                    format!("vrrp_script {name} has no `script`; keepalived removes it"),
+                )
+                .until(node.last_line()),
+            );
+            return;
+        }
+        duplicate(cfg.scripts.contains_key(&name), node, diags);
+        cfg.scripts.insert(
+            name.clone(),
+            VrrpScript {
+                name,
+                settings,
+                loc: node.name.loc.clone(),
+            },
+        );
+    }
+}
+
+/// A `garp_group` block.
+fn garp_group(node: &Node, diags: &mut Vec<Diagnostic>) -> Section {
+    let mut s = Section {
+        name: String::new(),
+        settings: Settings::default(),
+        entries: Vec::new(),
+        loc: node.name.loc.clone(),
+    };
+    let mut entries = Vec::new();
+    walk(
+        "garp_group",
+        node,
+        &keywords::GARP_GROUP,
+        &mut s.settings,
+        diags,
+        |b, _| entries.extend(lists::entries(b)),
+    );
+    s.entries = entries;
+    s
+}
+
+/// One warning for the IPVS sections havip skips, at the first of them.
+fn report_unsupported(unsupported: &[&Node], diags: &mut Vec<Diagnostic>) {
     if let Some(first) = unsupported.first() {
         let kinds: Vec<&str> = {
             let mut k: Vec<&str> = unsupported.iter().map(|n| n.key()).collect();
@@ -139,7 +149,6 @@ pub fn build(nodes: &[Node], diags: &mut Vec<Diagnostic>) -> Config {
                 .hint("run keepalived's checker (or IPVS) separately; havip handles the VRRP side only"),
         );
     }
-    cfg
 }
 
 fn global(node: &Node, g: &mut Global, diags: &mut Vec<Diagnostic>) {
@@ -182,20 +191,25 @@ pub(crate) fn section_name(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<S
     }
 }
 
-/// A section's `weight` is a number within -`max`..`max`, optionally reversed: anything else
-/// is an error (havipd would otherwise apply another weight than the one written).
-fn check_weight(settings: &Settings, max: i64, diags: &mut Vec<Diagnostic>) {
-    let (Some(words), Some(loc)) = (settings.words("weight"), settings.loc("weight")) else {
+/// A section's `weight`, typed once: a number within -`max`..`max`, optionally reversed;
+/// anything else is an error (havipd would otherwise apply another weight than the one
+/// written) and leaves no weight.
+fn type_weight(settings: &mut Settings, max: i64, diags: &mut Vec<Diagnostic>) {
+    let Some(setting) = settings.0.get_mut("weight") else {
         return;
     };
-    if let Err(why) = Weight::parse(words, max) {
-        diags.push(Diagnostic::new(
+    let Value::Words(words) = &setting.value else {
+        return;
+    };
+    match Weight::parse(words, max) {
+        Ok(w) => setting.value = Value::Weight(w),
+        Err(why) => diags.push(Diagnostic::new(
             Severity::Error,
             "bad-value",
-            loc.clone(),
-            settings.text("weight"),
+            setting.loc.clone(),
+            setting.text.clone(),
             why,
-        ));
+        )),
     }
 }
 

@@ -100,6 +100,32 @@ fn line(t: &mut TrackProcess, node: &Node, diags: &mut Vec<Diagnostic>) {
             t.full_command = true;
         }
         "weight" => weight(t, node, &args, diags),
+        "quorum" | "quorum_max" => quorum(t, node, diags),
+        key @ ("delay" | "fork_delay" | "terminate_delay") => {
+            let Some(Value::Micros(us)) = value(node) else {
+                return;
+            };
+            if us == 0 {
+                diags.push(values::out_of_range(node, "0", "[0.000001, 3600] s"));
+                return;
+            }
+            if key != "fork_delay" {
+                t.terminate_delay_us = us;
+            }
+            if key != "terminate_delay" {
+                t.fork_delay_us = us;
+            }
+        }
+        "full_command" => t.full_command = true,
+        _ => {}
+    }
+}
+
+/// `quorum` and `quorum_max`, each checked against the other (keepalived ignores a line that
+/// would make quorum exceed quorum_max).
+fn quorum(t: &mut TrackProcess, node: &Node, diags: &mut Vec<Diagnostic>) {
+    use crate::model::Value;
+    match node.key() {
         "quorum" => {
             let Some(Value::Int(q)) = value(node) else {
                 return;
@@ -140,22 +166,6 @@ fn line(t: &mut TrackProcess, node: &Node, diags: &mut Vec<Diagnostic>) {
                 t.quorum = 1;
             }
         }
-        key @ ("delay" | "fork_delay" | "terminate_delay") => {
-            let Some(Value::Micros(us)) = value(node) else {
-                return;
-            };
-            if us == 0 {
-                diags.push(values::out_of_range(node, "0", "[0.000001, 3600] s"));
-                return;
-            }
-            if key != "fork_delay" {
-                t.terminate_delay_us = us;
-            }
-            if key != "terminate_delay" {
-                t.fork_delay_us = us;
-            }
-        }
-        "full_command" => t.full_command = true,
         _ => {}
     }
 }

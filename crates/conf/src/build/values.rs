@@ -165,101 +165,42 @@ fn distance(a: &str, b: &str) -> usize {
 
 /// Reads the value of `node` as `kind`; `None` (with a diagnostic) if keepalived would ignore it.
 pub fn read_value(node: &Node, kind: Kind, diags: &mut Vec<Diagnostic>) -> Option<Value> {
-    let key = node.key();
     let args = node.arg_texts();
-    let extra = |n: usize, diags: &mut Vec<Diagnostic>| {
-        if args.len() > n {
-            diags.push(Diagnostic::new(
-                Severity::Warning,
-                "extra-arguments",
-                node.args[n].loc.clone(),
-                node.text(),
-                format!(
-                    "`{key}` takes {n} argument{}; the rest is ignored",
-                    if n == 1 { "" } else { "s" }
-                ),
-            ));
-        }
-    };
-    let missing = |diags: &mut Vec<Diagnostic>| {
-        diags.push(Diagnostic::new(
-            Severity::Warning,
-            "missing-value",
-            node.name.loc.clone(),
-            node.text(),
-            format!("`{key}` needs a value; the line is ignored"),
-        ));
-        None
-    };
     match kind {
         Kind::Flag => {
-            extra(0, diags);
+            extra(node, 0, diags);
             Some(Value::Flag)
         }
         Kind::BoolOpt => {
-            extra(1, diags);
-            match args.first().map(|s| s.to_ascii_lowercase()) {
-                None => Some(Value::Bool(true)),
-                Some(v) if ["on", "true", "yes"].contains(&v.as_str()) => Some(Value::Bool(true)),
-                Some(v) if ["off", "false", "no"].contains(&v.as_str()) => Some(Value::Bool(false)),
-                Some(_) => {
-                    diags.push(bad(node, 0, "on, off, true, false, yes or no"));
-                    None
-                }
-            }
+            extra(node, 1, diags);
+            bool_value(node, args.first().copied(), diags)
         }
         Kind::Int(min, max) => {
             let Some(first) = args.first() else {
-                return missing(diags);
+                return missing(node, diags);
             };
-            extra(1, diags);
-            match first.parse::<i64>() {
-                Ok(v) if (min..=max).contains(&v) => Some(Value::Int(v)),
-                Ok(v) => {
-                    diags.push(out_of_range(node, &v.to_string(), &format!("{min}-{max}")));
-                    None
-                }
-                Err(_) => {
-                    diags.push(bad(node, 0, &format!("an integer in {min}-{max}")));
-                    None
-                }
-            }
+            extra(node, 1, diags);
+            int_value(node, first, (min, max), diags)
         }
         Kind::Secs(min, max) => {
             let Some(first) = args.first() else {
-                return missing(diags);
+                return missing(node, diags);
             };
-            extra(1, diags);
-            match first.parse::<f64>() {
-                Ok(v) if v.is_finite() && v >= min && v <= max => {
-                    Some(Value::Micros((v * 1e6).round() as u64))
-                }
-                Ok(_) => {
-                    diags.push(out_of_range(
-                        node,
-                        first,
-                        &format!("[{}, {}] s", fmt_num(min), fmt_num(max)),
-                    ));
-                    None
-                }
-                Err(_) => {
-                    diags.push(bad(node, 0, "a number of seconds"));
-                    None
-                }
-            }
+            extra(node, 1, diags);
+            secs_value(node, first, (min, max), diags)
         }
         Kind::Str => {
             let Some(first) = args.first() else {
-                return missing(diags);
+                return missing(node, diags);
             };
-            extra(1, diags);
+            extra(node, 1, diags);
             Some(Value::Str(first.to_string()))
         }
         Kind::Script => {
             let Some(first) = node.args.first() else {
-                return missing(diags);
+                return missing(node, diags);
             };
-            extra(3, diags);
+            extra(node, 3, diags);
             Some(Value::Script(ScriptCmd {
                 command: first.text.clone(),
                 user: args.get(1).map(|s| s.to_string()),
@@ -268,19 +209,105 @@ pub fn read_value(node: &Node, kind: Kind, diags: &mut Vec<Diagnostic>) -> Optio
         }
         Kind::Ip => {
             let Some(first) = args.first() else {
-                return missing(diags);
+                return missing(node, diags);
             };
-            extra(1, diags);
-            match first.parse() {
-                Ok(a) => Some(Value::Ip(a)),
-                Err(_) => {
-                    diags.push(bad(node, 0, "an IPv4 or IPv6 address"));
-                    None
-                }
-            }
+            extra(node, 1, diags);
+            let ip = first.parse().map(Value::Ip).ok();
+            ip.or_else(|| {
+                diags.push(bad(node, 0, "an IPv4 or IPv6 address"));
+                None
+            })
         }
         Kind::Words => Some(Value::Words(args.iter().map(|s| s.to_string()).collect())),
         Kind::Block => None,
+    }
+}
+
+/// A warning for the words after the `n` a keyword takes.
+fn extra(node: &Node, n: usize, diags: &mut Vec<Diagnostic>) {
+    if node.args.len() > n {
+        diags.push(Diagnostic::new(
+            Severity::Warning,
+            "extra-arguments",
+            node.args[n].loc.clone(),
+            node.text(),
+            format!(
+                "`{}` takes {n} argument{}; the rest is ignored",
+                node.key(),
+                if n == 1 { "" } else { "s" }
+            ),
+        ));
+    }
+}
+
+/// A warning for a keyword without its value; the line is ignored (`None`).
+fn missing(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Value> {
+    diags.push(Diagnostic::new(
+        Severity::Warning,
+        "missing-value",
+        node.name.loc.clone(),
+        node.text(),
+        format!("`{}` needs a value; the line is ignored", node.key()),
+    ));
+    None
+}
+
+/// A `BoolOpt` value: none (true), or on/off, true/false, yes/no in any case.
+fn bool_value(node: &Node, word: Option<&str>, diags: &mut Vec<Diagnostic>) -> Option<Value> {
+    match word.map(|s| s.to_ascii_lowercase()) {
+        None => Some(Value::Bool(true)),
+        Some(v) if ["on", "true", "yes"].contains(&v.as_str()) => Some(Value::Bool(true)),
+        Some(v) if ["off", "false", "no"].contains(&v.as_str()) => Some(Value::Bool(false)),
+        Some(_) => {
+            diags.push(bad(node, 0, "on, off, true, false, yes or no"));
+            None
+        }
+    }
+}
+
+/// An integer within `min..=max`.
+fn int_value(
+    node: &Node,
+    first: &str,
+    (min, max): (i64, i64),
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Value> {
+    match first.parse::<i64>() {
+        Ok(v) if (min..=max).contains(&v) => Some(Value::Int(v)),
+        Ok(v) => {
+            diags.push(out_of_range(node, &v.to_string(), &format!("{min}-{max}")));
+            None
+        }
+        Err(_) => {
+            diags.push(bad(node, 0, &format!("an integer in {min}-{max}")));
+            None
+        }
+    }
+}
+
+/// A number of seconds within `min..=max`, in microseconds.
+fn secs_value(
+    node: &Node,
+    first: &str,
+    (min, max): (f64, f64),
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Value> {
+    match first.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= min && v <= max => {
+            Some(Value::Micros((v * 1e6).round() as u64))
+        }
+        Ok(_) => {
+            diags.push(out_of_range(
+                node,
+                first,
+                &format!("[{}, {}] s", fmt_num(min), fmt_num(max)),
+            ));
+            None
+        }
+        Err(_) => {
+            diags.push(bad(node, 0, "a number of seconds"));
+            None
+        }
     }
 }
 

@@ -20,14 +20,9 @@ use anyhow::{Result, bail};
 use stage::Drill;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-fn now() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
-}
+use hostsys::clock::unix_secs as now;
 
 /// The label of a pair of daemons: one name when both are the same.
 pub fn pair_label(kinds: [Kind; 2]) -> String {

@@ -1,22 +1,12 @@
-//! The data plane's only `unsafe`: putting the forwarding thread in the SCHED_FIFO class, for
-//! which nix has no wrapper.
-#![allow(unsafe_code)]
+//! Putting the forwarding thread in the SCHED_FIFO class (the call itself is `hostsys::sched`'s).
 
 use anyhow::{Result, anyhow};
+use hostsys::sched::{Policy, set_calling_thread};
 
 /// Puts the calling thread in the SCHED_FIFO class at `priority` (1-99; needs CAP_SYS_NICE).
 pub fn set_fifo(priority: u8) -> Result<()> {
-    let param = libc::sched_param {
-        sched_priority: i32::from(priority),
-    };
-    // SAFETY: `param` is a valid, initialised `sched_param` that outlives the call; pid 0 is
-    // the calling thread; the call only reads `param`.
-    let rc = unsafe { libc::sched_setscheduler(0, libc::SCHED_FIFO, &param) };
-    if rc != 0 {
-        let e = std::io::Error::last_os_error();
-        return Err(anyhow!("realtime priority {priority} (SCHED_FIFO): {e}"));
-    }
-    Ok(())
+    set_calling_thread(Policy::Fifo, priority, false)
+        .map_err(|e| anyhow!("realtime priority {priority} (SCHED_FIFO): {e}"))
 }
 
 #[cfg(test)]

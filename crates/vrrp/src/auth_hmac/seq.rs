@@ -16,9 +16,7 @@ pub struct UnixTime {
 impl UnixTime {
     /// Now, from the system's real-time clock (for the I/O edge; tests pass fixed values).
     pub fn now() -> UnixTime {
-        let d = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
+        let d = hostsys::clock::since_epoch();
         UnixTime {
             secs: d.as_secs(),
             nanos: d.subsec_nanos(),
