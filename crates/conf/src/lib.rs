@@ -9,6 +9,7 @@
 pub mod accept_mode;
 pub mod advice;
 pub mod bfd;
+mod bfd_refs;
 pub mod build;
 pub mod check;
 pub mod codes;

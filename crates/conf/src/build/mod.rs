@@ -1,6 +1,7 @@
 //! From the block tree to the typed model, reporting what keepalived would ignore or reject.
 
 pub mod auth_hmac;
+mod bfd;
 mod instance;
 mod lists;
 mod status;
@@ -55,7 +56,7 @@ pub fn build(nodes: &[Node], diags: &mut Vec<Diagnostic>) -> Config {
             "static_ipaddress" => cfg.static_addresses.extend(lists::addresses(node, diags)),
             "static_routes" => cfg.static_routes.extend(lists::entries(node)),
             "static_rules" => cfg.static_rules.extend(lists::entries(node)),
-            "bfd_instance" => crate::bfd::build(node, &mut cfg, diags),
+            "bfd_instance" => bfd::build(node, &mut cfg, diags),
             "track_group" => {
                 section(node, &keywords::TRACK_GROUP, diags);
             }

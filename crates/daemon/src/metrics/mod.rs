@@ -3,15 +3,18 @@
 //! dashboards work unchanged, plus havip's own (`havip_*`). Rendered per scrape from the same
 //! status the control socket gives, plus what the loop records here.
 
+mod guard;
 mod histogram;
 mod probes;
 pub mod reference;
 mod render;
+mod requests;
 mod server;
 
 pub use histogram::Histogram;
 pub use render::render;
-pub use server::{Scrape, serve};
+pub use requests::Scrape;
+pub use server::serve;
 
 use std::collections::BTreeMap;
 

@@ -7,7 +7,8 @@
 //! - `/ready`: 200 when every instance is out of INIT and FAULT (and not stopped), else 503, with one line per
 //!   instance (`VI_1 MASTER`); `?instance=NAME` asks about one, 404 for an unknown name.
 
-use super::server::{Guard, Scrape, check, refuse};
+use super::guard::{Guard, check, refuse};
+use super::requests::{Readiness, Scrape};
 use crate::run::Daemon;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -18,17 +19,6 @@ use tokio::sync::oneshot;
 
 /// How soon the loop must answer `/healthz` (and `/ready`).
 pub const HEALTH_WITHIN: Duration = Duration::from_secs(2);
-
-/// The loop's answer to `/ready`.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Readiness {
-    /// Every instance asked about is out of INIT and FAULT; one `NAME STATE` line each.
-    Ready(String),
-    /// One is not.
-    NotReady(String),
-    /// `?instance=` names no instance; the instances there are.
-    Unknown(String),
-}
 
 /// Queues `scrape` for the loop; the refusal if the queue is full.
 fn ask(guard: &Guard, scrape: Scrape) -> Option<Response> {

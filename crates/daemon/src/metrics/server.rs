@@ -11,6 +11,8 @@
 //! open at once (the others wait in the kernel's listen queue, unaccepted), a request's headers must arrive within [`HEADER_WITHIN`] and a connection
 //! lasts [`CONNECTION_AT_MOST`] at most, so idle or byte-a-second clients cannot hold them.
 
+use super::guard::{Guard, check, read_token, refuse};
+use super::requests::Scrape;
 use anyhow::{Context, Result, bail};
 use axum::Router;
 use axum::extract::State;
@@ -20,7 +22,6 @@ use axum::routing::get;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
-use subtle::ConstantTimeEq;
 use tokio::sync::{mpsc, oneshot};
 use tracing::{info, warn};
 
@@ -33,21 +34,6 @@ pub const HEADER_WITHIN: Duration = Duration::from_secs(5);
 /// How long a connection may stay open (keep-alive included).
 pub const CONNECTION_AT_MOST: Duration = Duration::from_secs(30);
 
-/// A request waiting for the event loop's answer.
-pub enum Scrape {
-    /// `/metrics`: the exposition.
-    Metrics(oneshot::Sender<String>),
-    /// `/healthz`: the loop answers when it turns.
-    Health(oneshot::Sender<()>),
-    /// `/ready`: the instances' (or one's) readiness.
-    Ready {
-        /// `?instance=NAME`, if given.
-        instance: Option<String>,
-        /// Where the answer goes.
-        reply: oneshot::Sender<super::probes::Readiness>,
-    },
-}
-
 /// The running listener, on its own thread; stops when dropped.
 pub struct MetricsServer {
     stop: Option<oneshot::Sender<()>>,
@@ -59,23 +45,6 @@ impl Drop for MetricsServer {
             let _ = stop.send(());
         }
     }
-}
-
-#[derive(Clone)]
-pub(super) struct Guard {
-    token: Option<String>,
-    pub(super) scrapes: mpsc::Sender<Scrape>,
-}
-
-/// Reads the token file: one line, not empty.
-fn read_token(path: &Path) -> Result<String> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("--metrics-token-file {}", path.display()))?;
-    let token = text.trim().to_string();
-    if token.is_empty() {
-        bail!("--metrics-token-file {} is empty", path.display());
-    }
-    Ok(token)
 }
 
 /// Starts listening on `addr`; scrapes arrive on the returned receiver.
@@ -171,56 +140,6 @@ async fn accept(listener: tokio::net::TcpListener, app: Router) {
     }
 }
 
-/// A host name a DNS-rebinding page cannot use: an IP literal or `localhost`, with any port.
-fn host_allowed(host: &str) -> bool {
-    let name = if let Some(rest) = host.strip_prefix('[') {
-        return rest
-            .split(']')
-            .next()
-            .is_some_and(|ip| ip.parse::<std::net::Ipv6Addr>().is_ok());
-    } else {
-        host.rsplit_once(':').map_or(host, |(h, _)| h)
-    };
-    name == "localhost" || name.parse::<std::net::Ipv4Addr>().is_ok()
-}
-
-pub(super) fn refuse(status: StatusCode, why: &str) -> Response {
-    (status, format!("{why}\n")).into_response()
-}
-
-/// Checks a request's headers; the refusal if any.
-pub(super) fn check(guard: &Guard, headers: &HeaderMap) -> Option<Response> {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-    if !host.is_some_and(host_allowed) {
-        return Some(refuse(
-            StatusCode::FORBIDDEN,
-            "host not allowed: use an IP address or localhost",
-        ));
-    }
-    if headers.contains_key(header::ORIGIN) {
-        return Some(refuse(
-            StatusCode::FORBIDDEN,
-            "cross-origin requests are refused",
-        ));
-    }
-    if let Some(token) = &guard.token {
-        let given = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|h| h.to_str().ok())
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .unwrap_or("");
-        if !bool::from(given.as_bytes().ct_eq(token.as_bytes())) {
-            let mut r = refuse(StatusCode::UNAUTHORIZED, "a bearer token is required");
-            r.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                header::HeaderValue::from_static("Bearer"),
-            );
-            return Some(r);
-        }
-    }
-    None
-}
-
 async fn metrics(State(guard): State<Guard>, headers: HeaderMap) -> Response {
     if let Some(refused) = check(&guard, &headers) {
         return refused;
@@ -239,32 +158,5 @@ async fn metrics(State(guard): State<Guard>, headers: HeaderMap) -> Response {
         )
             .into_response(),
         _ => refuse(StatusCode::SERVICE_UNAVAILABLE, "havipd did not answer"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_ip_literals_and_localhost_are_hosts() {
-        for ok in [
-            "127.0.0.1:9650",
-            "10.0.0.1",
-            "localhost:9650",
-            "[::1]:9650",
-            "[fe80::1]",
-        ] {
-            assert!(host_allowed(ok), "{ok}");
-        }
-        for bad in [
-            "evil.example:9650",
-            "evil.example",
-            "127.0.0.1.nip.io:80",
-            "[nope]:1",
-            "",
-        ] {
-            assert!(!host_allowed(bad), "{bad}");
-        }
     }
 }
