@@ -6,7 +6,7 @@ use crate::cidr::Cidr;
 use crate::cloud::{Change, Cloud, now_string};
 use crate::error::ApiError;
 use crate::ids::new_id;
-use crate::model::Address;
+use crate::model::{Address, AddressStatus};
 use crate::params::Params;
 use serde_json::json;
 
@@ -112,7 +112,7 @@ pub fn allocate(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
         .map(|ip| Address {
             address_id: new_id("eip"),
             address_ip: ip,
-            address_status: "UNBIND".into(),
+            address_status: AddressStatus::Unbind,
             instance_id: String::new(),
             created_time: now.clone(),
             address_name: name.to_string(),
@@ -150,7 +150,7 @@ pub fn describe(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
                 "address-id" => a.address_id == x,
                 "address-ip" => a.address_ip == x,
                 "address-name" => a.address_name == x,
-                _ => a.address_status == x,
+                _ => a.address_status.as_str() == x,
             },
             token_paging: false,
         },

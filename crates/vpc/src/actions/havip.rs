@@ -7,7 +7,10 @@ use crate::cidr::Cidr;
 use crate::cloud::{Change, Cloud, now_string};
 use crate::error::ApiError;
 use crate::ids::{is_id, new_id};
-use crate::model::{BindingEvent, HaVip, HaVipAssociation, NEVER, Tag, Task};
+use crate::model::{
+    AddressStatus, BindingEvent, HaVip, HaVipAssociation, HavipState, InstanceType, NEVER, Tag,
+    Task, TaskStatus,
+};
 use crate::params::Params;
 use serde_json::json;
 use std::net::Ipv4Addr;
@@ -76,17 +79,17 @@ fn check_associations(
         ));
     }
     for (k, a) in list.iter().enumerate() {
-        let known = match a.instance_type.as_str() {
-            "ENI" => cloud
+        let known = match &a.instance_type {
+            InstanceType::Eni => cloud
                 .enis
                 .get(&a.instance_id)
                 .map(|e| e.vpc_id == havip_vpc),
-            "CVM" => cloud
+            InstanceType::Cvm => cloud
                 .enis
                 .values()
                 .find(|e| e.instance_id() == a.instance_id)
                 .map(|e| e.vpc_id == havip_vpc),
-            other => {
+            InstanceType::Other(other) => {
                 return Err(ApiError::new(
                     "InvalidParameterValue.Range",
                     format!("`InstanceType` = `{other}`: it must be CVM or ENI"),
@@ -94,7 +97,12 @@ fn check_associations(
             }
         };
         match known {
-            None => return Err(ApiError::not_found(&a.instance_type, &a.instance_id)),
+            None => {
+                return Err(ApiError::not_found(
+                    a.instance_type.as_str(),
+                    &a.instance_id,
+                ));
+            }
             Some(false) => {
                 return Err(ApiError::new(
                     "UnsupportedOperation",
@@ -241,9 +249,9 @@ pub fn create(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
         vpc_id: vpc_id.to_string(),
         subnet_id: subnet_id.to_string(),
         state: if eni_id.is_empty() {
-            "UNBIND".into()
+            HavipState::Unbind
         } else {
-            "AVAILABLE".into()
+            HavipState::Available
         },
         network_interface_id: eni_id.clone(),
         instance_id: instance_id.clone(),
@@ -296,7 +304,7 @@ fn matches(h: &HaVip, name: &str, value: &str) -> bool {
         "havip-association.instance-type" => h
             .ha_vip_association_set
             .iter()
-            .any(|a| a.instance_type == value),
+            .any(|a| a.instance_type.as_str() == value),
         "check-associate" => h.check_associate.to_string() == value.to_lowercase(),
         // Every HAVIP here is an ordinary one: in no CDC, of type NORMAL, without deletion or
         // traffic protection.
@@ -340,7 +348,7 @@ pub fn modify(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
 fn task(request_id: &str) -> Change {
     Change::Task(Task {
         task_id: request_id.to_string(),
-        status: "SUCCESS".into(),
+        status: TaskStatus::Success,
         output: String::new(),
     })
 }
@@ -393,7 +401,7 @@ pub fn associate_address(
             ),
         ));
     }
-    if eip.address_status != "UNBIND" {
+    if eip.address_status != AddressStatus::Unbind {
         return Err(ApiError::new(
             "UnsupportedOperation.BindEIP",
             format!("EIP {ip} is already bound to {}", eip.instance_id),
@@ -402,7 +410,7 @@ pub fn associate_address(
     let mut h = h.clone();
     h.address_ip = ip.to_string();
     let mut eip = eip.clone();
-    eip.address_status = "BIND".into();
+    eip.address_status = AddressStatus::Bind;
     eip.instance_id = h.ha_vip_id.clone();
     Ok(Outcome {
         response: Default::default(),
@@ -430,7 +438,7 @@ pub fn disassociate_address(
         .find(|a| a.address_ip == h.address_ip)
     {
         let mut eip = eip.clone();
-        eip.address_status = "UNBIND".into();
+        eip.address_status = AddressStatus::Unbind;
         eip.instance_id = String::new();
         changes.push(Change::Address(eip));
     }
@@ -525,70 +533,4 @@ pub fn task_result(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
         "Output": t.output,
         "Result": [],
     })))
-}
-
-/// Why a GARP did not move a HAVIP.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Refusal {
-    /// No HAVIP has this address in the sender's subnet: a plain private IP is never moved.
-    NotAHaVip,
-    /// CheckAssociate is on and the sender is not associated.
-    NotAssociated,
-    /// The sender already holds the most HAVIPs an ENI may.
-    EniLimit(usize),
-}
-
-/// A GARP from `eni` announced `vip`: the changes that move the HAVIP there (none if it is
-/// already there), or why not. `form` is `request` or `reply`, for the history.
-pub fn garp_move(
-    cloud: &Cloud,
-    eni: &crate::model::NetworkInterface,
-    vip: &str,
-    form: &str,
-) -> Result<Vec<Change>, Refusal> {
-    let h = cloud
-        .havip_with_vip(&eni.subnet_id, vip)
-        .ok_or(Refusal::NotAHaVip)?;
-    if h.network_interface_id == eni.network_interface_id {
-        return Ok(Vec::new());
-    }
-    if !h.admits(eni) {
-        return Err(Refusal::NotAssociated);
-    }
-    let held = cloud
-        .havips
-        .values()
-        .filter(|x| x.network_interface_id == eni.network_interface_id)
-        .count();
-    if held >= cloud.quotas.havips_per_eni {
-        return Err(Refusal::EniLimit(held));
-    }
-    let reason = format!("GARP ({form}) from {}", eni.network_interface_id);
-    Ok(bind(h, Some(eni), reason))
-}
-
-/// The changes that record `h` as held by `eni` (by nobody: `None`) now, for `reason`: the
-/// HAVIP's binding and flush time, and a line of its history.
-pub fn bind(
-    h: &HaVip,
-    eni: Option<&crate::model::NetworkInterface>,
-    reason: String,
-) -> Vec<Change> {
-    let now = now_string();
-    let mut moved = h.clone();
-    moved.network_interface_id = eni.map_or_else(String::new, |e| e.network_interface_id.clone());
-    moved.instance_id = eni.map_or("", |e| e.instance_id()).to_string();
-    moved.state = "AVAILABLE".into();
-    moved.flushed_time = now.clone();
-    vec![
-        Change::History(BindingEvent {
-            ha_vip_id: moved.ha_vip_id.clone(),
-            time: now,
-            network_interface_id: moved.network_interface_id.clone(),
-            instance_id: moved.instance_id.clone(),
-            reason,
-            unix_time: crate::cloud::unix_now(),
-        }),
-        Change::HaVip(moved),
-    ]
 }

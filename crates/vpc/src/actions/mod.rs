@@ -3,6 +3,7 @@
 
 pub mod address;
 pub mod havip;
+pub mod learn;
 pub mod network;
 
 use crate::cloud::{Change, Cloud};

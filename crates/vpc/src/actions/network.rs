@@ -244,7 +244,7 @@ pub fn create_eni(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
             })
             .collect(),
         attachment: None,
-        state: "AVAILABLE".into(),
+        state: crate::model::EniState::Available,
         created_time: now_string(),
     };
     Ok(Outcome {

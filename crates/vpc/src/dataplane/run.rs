@@ -72,7 +72,7 @@ pub struct Stats {
 struct Report {
     eni: String,
     vip: Ipv4Addr,
-    form: &'static str,
+    form: crate::model::GarpForm,
     generation: Option<u64>,
     timing: GarpTiming,
 }

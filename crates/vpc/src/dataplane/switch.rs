@@ -14,11 +14,12 @@
 //! (and its state includes it) or refuses it, which puts forwarding back.
 
 use super::frame::{self, Arp, ETH_ARP, ETH_IPV4};
-pub use super::public::MAX_PUBLIC_HOSTS;
-use super::public::PublicHosts;
-use crate::actions::havip::garp_move;
+pub use super::public_hosts::MAX_PUBLIC_HOSTS;
+use super::public_hosts::PublicHosts;
+use crate::actions::learn::garp_move;
 use crate::cidr::Cidr;
 use crate::cloud::{Change, Cloud};
+use crate::model::GarpForm;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::Ipv4Addr;
 
@@ -66,7 +67,7 @@ pub enum Out {
         /// The HAVIP's address.
         vip: Ipv4Addr,
         /// `request` or `reply`.
-        form: &'static str,
+        form: GarpForm,
         /// MAC it was announced from.
         mac: [u8; 6],
         /// The local move made on it, if the control plane's rules allowed one here.
@@ -383,7 +384,11 @@ impl Switch {
                 self.count("drop: GARP rate limit");
                 return Vec::new();
             }
-            let form = if a.op == 2 { "reply" } else { "request" };
+            let form = if a.op == 2 {
+                GarpForm::Reply
+            } else {
+                GarpForm::Request
+            };
             let allowed = self
                 .cloud
                 .enis
