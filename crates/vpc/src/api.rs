@@ -59,13 +59,13 @@ fn api(
     refuse_replay(service, &h, &secret_id, action)?;
     // Unknown actions are refused by dispatch; counting only known ones bounds the limiter.
     let limit = service.front.requests_per_second;
-    if let Some(known) = actions::ACTIONS.iter().find(|a| *a == action) {
+    if let Some(known) = actions::Action::from_word(action) {
         service
             .front
             .limiter
             .lock()
             .map_err(|_| ApiError::internal("limiter lock poisoned"))?
-            .admit(&secret_id, known, limit, std::time::Instant::now())?;
+            .admit(&secret_id, known.as_str(), limit, std::time::Instant::now())?;
     }
     match h.get("x-tc-version").map(String::as_str) {
         Some("2017-03-12") => {}

@@ -4,6 +4,7 @@
 //! every action and the logout carry in `X-CSRF-Token`. Requests that change something must
 //! come from the console's own origin with a JSON body.
 
+use crate::actions::Action;
 use crate::error::ApiError;
 use crate::guard::{self, Refused};
 use crate::ids::request_id;
@@ -26,12 +27,12 @@ use tokio::sync::broadcast;
 use tracing::{info, warn};
 
 /// Actions the console may run.
-const CONSOLE_ACTIONS: &[&str] = &[
-    "CreateHaVip",
-    "DeleteHaVip",
-    "HaVipAssociateAddressIp",
-    "HaVipDisassociateAddressIp",
-    "AllocateAddresses",
+const CONSOLE_ACTIONS: &[Action] = &[
+    Action::CreateHaVip,
+    Action::DeleteHaVip,
+    Action::HaVipAssociateAddressIp,
+    Action::HaVipDisassociateAddressIp,
+    Action::AllocateAddresses,
 ];
 
 /// The console's routes.
@@ -240,10 +241,12 @@ async fn action(
             "InvalidParameter",
             format!("bad console call: {e}"),
         )),
-        Ok(c) if !CONSOLE_ACTIONS.contains(&c.action.as_str()) => Err(ApiError::new(
-            "InvalidAction",
-            format!("the console cannot run {}", c.action),
-        )),
+        Ok(c) if !Action::from_word(&c.action).is_some_and(|a| CONSOLE_ACTIONS.contains(&a)) => {
+            Err(ApiError::new(
+                "InvalidAction",
+                format!("the console cannot run {}", c.action),
+            ))
+        }
         Ok(c) => {
             info!(who = %session.who, action = %c.action, "console action");
             let s = service.clone();

@@ -31,3 +31,4 @@ pub mod service;
 pub mod session;
 pub mod store;
 pub mod tls;
+pub mod words;

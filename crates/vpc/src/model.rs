@@ -1,5 +1,6 @@
 //! The resources, with the cloud's field names (PascalCase JSON).
 
+use crate::words::words;
 use serde::{Deserialize, Serialize};
 
 /// A VPC.
@@ -211,33 +212,6 @@ impl HaVip {
                     || (a.instance_type == InstanceType::Cvm && a.instance_id == eni.instance_id())
             })
     }
-}
-
-/// Declares a closed set of words the cloud writes: an enum whose variants serialize as the
-/// words, with `as_str` and `Display` giving the same.
-macro_rules! words {
-    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $word:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        pub enum $name {
-            $($(#[$vdoc])* #[serde(rename = $word)] $variant),+
-        }
-
-        impl $name {
-            /// The word as the cloud writes it.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $word),+
-                }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
 }
 
 words! {

@@ -9,6 +9,7 @@ pub mod network;
 use crate::cloud::{Change, Cloud};
 use crate::error::ApiError;
 use crate::params::Params;
+use crate::words::words;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -31,34 +32,74 @@ impl Outcome {
     }
 }
 
-/// Every action this VPC answers.
-pub const ACTIONS: &[&str] = &[
-    "CreateHaVip",
-    "DescribeHaVips",
-    "ModifyHaVipAttribute",
-    "DeleteHaVip",
-    "HaVipAssociateAddressIp",
-    "HaVipDisassociateAddressIp",
-    "AssociateHaVipInstance",
-    "DisassociateHaVipInstance",
-    "DescribeVpcTaskResult",
-    "CreateVpc",
-    "DescribeVpcs",
-    "CreateSubnet",
-    "DescribeSubnets",
-    "CreateNetworkInterface",
-    "AttachNetworkInterface",
-    "DescribeNetworkInterfaces",
-    "AllocateAddresses",
-    "DescribeAddresses",
-];
-
-/// Whether `action` only reads (it may run beside others and never changes the state).
-pub fn is_read_only(action: &str) -> bool {
-    action.starts_with("Describe")
+words! {
+    /// An action of vpc 2017-03-12 this VPC answers (`X-TC-Action`).
+    Action {
+        /// `CreateHaVip`.
+        CreateHaVip = "CreateHaVip",
+        /// `DescribeHaVips`.
+        DescribeHaVips = "DescribeHaVips",
+        /// `ModifyHaVipAttribute`.
+        ModifyHaVipAttribute = "ModifyHaVipAttribute",
+        /// `DeleteHaVip`.
+        DeleteHaVip = "DeleteHaVip",
+        /// `HaVipAssociateAddressIp`.
+        HaVipAssociateAddressIp = "HaVipAssociateAddressIp",
+        /// `HaVipDisassociateAddressIp`.
+        HaVipDisassociateAddressIp = "HaVipDisassociateAddressIp",
+        /// `AssociateHaVipInstance`.
+        AssociateHaVipInstance = "AssociateHaVipInstance",
+        /// `DisassociateHaVipInstance`.
+        DisassociateHaVipInstance = "DisassociateHaVipInstance",
+        /// `DescribeVpcTaskResult`.
+        DescribeVpcTaskResult = "DescribeVpcTaskResult",
+        /// `CreateVpc`.
+        CreateVpc = "CreateVpc",
+        /// `DescribeVpcs`.
+        DescribeVpcs = "DescribeVpcs",
+        /// `CreateSubnet`.
+        CreateSubnet = "CreateSubnet",
+        /// `DescribeSubnets`.
+        DescribeSubnets = "DescribeSubnets",
+        /// `CreateNetworkInterface`.
+        CreateNetworkInterface = "CreateNetworkInterface",
+        /// `AttachNetworkInterface`.
+        AttachNetworkInterface = "AttachNetworkInterface",
+        /// `DescribeNetworkInterfaces`.
+        DescribeNetworkInterfaces = "DescribeNetworkInterfaces",
+        /// `AllocateAddresses`.
+        AllocateAddresses = "AllocateAddresses",
+        /// `DescribeAddresses`.
+        DescribeAddresses = "DescribeAddresses",
+    }
 }
 
-/// Runs `action` with the JSON `body`.
+/// Every action this VPC answers.
+pub const ACTIONS: &[&str] = Action::WORDS;
+
+impl Action {
+    /// Whether it only reads (it may run beside others and never changes the state).
+    pub fn is_read_only(self) -> bool {
+        matches!(
+            self,
+            Action::DescribeHaVips
+                | Action::DescribeVpcTaskResult
+                | Action::DescribeVpcs
+                | Action::DescribeSubnets
+                | Action::DescribeNetworkInterfaces
+                | Action::DescribeAddresses
+        )
+    }
+}
+
+/// Whether the action named `action` only reads. A name this VPC does not answer is refused
+/// when it runs; until then a `Describe*` name counts as a read (the replay cache lets reads
+/// repeat).
+pub fn is_read_only(action: &str) -> bool {
+    Action::from_word(action).map_or(action.starts_with("Describe"), Action::is_read_only)
+}
+
+/// Runs the action named `action` with the JSON `body`.
 pub fn dispatch(
     cloud: &Cloud,
     action: &str,
@@ -66,34 +107,44 @@ pub fn dispatch(
     request_id: &str,
 ) -> Result<Outcome, ApiError> {
     let p = Params::new(body)?;
-    let out = match action {
-        "CreateHaVip" => havip::create(cloud, &p),
-        "DescribeHaVips" => havip::describe(cloud, &p),
-        "ModifyHaVipAttribute" => havip::modify(cloud, &p),
-        "DeleteHaVip" => havip::delete(cloud, &p, request_id),
-        "HaVipAssociateAddressIp" => havip::associate_address(cloud, &p, request_id),
-        "HaVipDisassociateAddressIp" => havip::disassociate_address(cloud, &p, request_id),
-        "AssociateHaVipInstance" => havip::associate_instances(cloud, &p, true),
-        "DisassociateHaVipInstance" => havip::associate_instances(cloud, &p, false),
-        "DescribeVpcTaskResult" => havip::task_result(cloud, &p),
-        "CreateVpc" => network::create_vpc(cloud, &p),
-        "DescribeVpcs" => network::describe_vpcs(cloud, &p),
-        "CreateSubnet" => network::create_subnet(cloud, &p),
-        "DescribeSubnets" => network::describe_subnets(cloud, &p),
-        "CreateNetworkInterface" => network::create_eni(cloud, &p),
-        "AttachNetworkInterface" => network::attach_eni(cloud, &p),
-        "DescribeNetworkInterfaces" => network::describe_enis(cloud, &p),
-        "AllocateAddresses" => address::allocate(cloud, &p),
-        "DescribeAddresses" => address::describe(cloud, &p),
-        other => {
-            return Err(ApiError::new(
-                "InvalidAction",
-                format!("the action `{other}` does not exist in vpc 2017-03-12 here"),
-            ));
-        }
-    }?;
+    let Some(known) = Action::from_word(action) else {
+        return Err(ApiError::new(
+            "InvalidAction",
+            format!("the action `{action}` does not exist in vpc 2017-03-12 here"),
+        ));
+    };
+    let out = run(cloud, known, &p, request_id)?;
     p.finish()?;
     Ok(out)
+}
+
+/// Runs `action` with its parameters.
+fn run(
+    cloud: &Cloud,
+    action: Action,
+    p: &Params<'_>,
+    request_id: &str,
+) -> Result<Outcome, ApiError> {
+    match action {
+        Action::CreateHaVip => havip::create(cloud, p),
+        Action::DescribeHaVips => havip::describe(cloud, p),
+        Action::ModifyHaVipAttribute => havip::modify(cloud, p),
+        Action::DeleteHaVip => havip::delete(cloud, p, request_id),
+        Action::HaVipAssociateAddressIp => havip::associate_address(cloud, p, request_id),
+        Action::HaVipDisassociateAddressIp => havip::disassociate_address(cloud, p, request_id),
+        Action::AssociateHaVipInstance => havip::associate_instances(cloud, p, true),
+        Action::DisassociateHaVipInstance => havip::associate_instances(cloud, p, false),
+        Action::DescribeVpcTaskResult => havip::task_result(cloud, p),
+        Action::CreateVpc => network::create_vpc(cloud, p),
+        Action::DescribeVpcs => network::describe_vpcs(cloud, p),
+        Action::CreateSubnet => network::create_subnet(cloud, p),
+        Action::DescribeSubnets => network::describe_subnets(cloud, p),
+        Action::CreateNetworkInterface => network::create_eni(cloud, p),
+        Action::AttachNetworkInterface => network::attach_eni(cloud, p),
+        Action::DescribeNetworkInterfaces => network::describe_enis(cloud, p),
+        Action::AllocateAddresses => address::allocate(cloud, p),
+        Action::DescribeAddresses => address::describe(cloud, p),
+    }
 }
 
 /// A `Filters` entry.
