@@ -53,6 +53,33 @@ fn billing_and_network(p: &Params<'_>) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// `count` public addresses of the pool no account holds (never the gateway port's).
+fn free_addresses(cloud: &Cloud, count: usize) -> Result<Vec<String>, ApiError> {
+    let pool = Cidr::parse(POOL).map_err(ApiError::internal)?;
+    let taken: Vec<&str> = cloud
+        .addresses
+        .values()
+        .map(|a| a.address_ip.as_str())
+        .collect();
+    let free: Vec<String> = pool
+        .hosts()
+        .map(|a| a.to_string())
+        .filter(|a| {
+            a != GATEWAY_PORT_IP
+                && !taken.contains(&a.as_str())
+                && !cloud.foreign_addresses.contains(a)
+        })
+        .take(count)
+        .collect();
+    if free.len() < count {
+        return Err(ApiError::new(
+            "AddressQuotaLimitExceeded",
+            format!("only {} public addresses are left in {POOL}", free.len()),
+        ));
+    }
+    Ok(free)
+}
+
 /// `AllocateAddresses`.
 pub fn allocate(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
     billing_and_network(p)?;
@@ -84,28 +111,7 @@ pub fn allocate(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
             format!("`AddressCount` = {count}: it must be 1-100"),
         ));
     }
-    let pool = Cidr::parse(POOL).map_err(ApiError::internal)?;
-    let taken: Vec<&str> = cloud
-        .addresses
-        .values()
-        .map(|a| a.address_ip.as_str())
-        .collect();
-    let free: Vec<String> = pool
-        .hosts()
-        .map(|a| a.to_string())
-        .filter(|a| {
-            a != GATEWAY_PORT_IP
-                && !taken.contains(&a.as_str())
-                && !cloud.foreign_addresses.contains(a)
-        })
-        .take(count as usize)
-        .collect();
-    if free.len() < count as usize {
-        return Err(ApiError::new(
-            "AddressQuotaLimitExceeded",
-            format!("only {} public addresses are left in {POOL}", free.len()),
-        ));
-    }
+    let free = free_addresses(cloud, count as usize)?;
     let now = now_string();
     let created: Vec<Address> = free
         .into_iter()

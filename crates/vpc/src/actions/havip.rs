@@ -8,8 +8,8 @@ use crate::cloud::{Change, Cloud, now_string};
 use crate::error::ApiError;
 use crate::ids::{is_id, new_id};
 use crate::model::{
-    AddressStatus, BindingEvent, HaVip, HaVipAssociation, HavipState, InstanceType, NEVER, Tag,
-    Task, TaskStatus,
+    AddressStatus, BindingEvent, HaVip, HaVipAssociation, HavipState, InstanceType, NEVER, Subnet,
+    Tag, Task, TaskStatus,
 };
 use crate::params::Params;
 use serde_json::json;
@@ -152,86 +152,9 @@ pub fn create(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
         }
     }
     check_name(name)?;
-    let vpc = cloud
-        .vpcs
-        .get(vpc_id)
-        .ok_or_else(|| ApiError::not_found("VPC", vpc_id))?;
-    let subnet = cloud
-        .subnets
-        .get(subnet_id)
-        .ok_or_else(|| ApiError::not_found("subnet", subnet_id))?;
-    if subnet.vpc_id != vpc.vpc_id {
-        return Err(ApiError::new(
-            "InvalidParameterValue.Range",
-            format!("subnet {subnet_id} is not in VPC {vpc_id}"),
-        ));
-    }
-    let block = Cidr::parse(&subnet.cidr_block).map_err(ApiError::internal)?;
-    let in_vpc = cloud.havips.values().filter(|h| h.vpc_id == vpc_id).count();
-    if in_vpc >= cloud.quotas.havips_per_vpc {
-        return Err(ApiError::new(
-            "LimitExceeded",
-            format!(
-                "VPC {vpc_id} has {in_vpc} HAVIPs, its quota is {}",
-                cloud.quotas.havips_per_vpc
-            ),
-        ));
-    }
-    let used = |a: Ipv4Addr| {
-        let s = a.to_string();
-        cloud.eni_with_ip(vpc_id, &s).is_some() || cloud.havip_with_vip(subnet_id, &s).is_some()
-    };
-    let vip = match vip {
-        Some(v) => {
-            let a: Ipv4Addr = v
-                .parse()
-                .map_err(|_| ApiError::malformed("Vip", v, "an IPv4 address"))?;
-            if !block.contains(a) {
-                return Err(ApiError::new(
-                    "InvalidParameterValue.Range",
-                    format!(
-                        "`Vip` {v} is outside subnet {subnet_id} ({})",
-                        subnet.cidr_block
-                    ),
-                ));
-            }
-            if let Some(why) = block.reserved(a) {
-                return Err(ApiError::new(
-                    "InvalidParameterValue.Reserved",
-                    format!("`Vip` {v} is {why}, reserved by the VPC"),
-                ));
-            }
-            if used(a) {
-                return Err(ApiError::new(
-                    "ResourceInUse",
-                    format!("`Vip` {v} is already in use in subnet {subnet_id}"),
-                ));
-            }
-            a
-        }
-        None => block.hosts().find(|a| !used(*a)).ok_or_else(|| {
-            ApiError::new(
-                "ResourceInsufficient",
-                format!("subnet {subnet_id} has no free address left"),
-            )
-        })?,
-    };
-    let (eni_id, instance_id) = match eni {
-        Some(e) => {
-            let n = cloud
-                .enis
-                .get(e)
-                .ok_or_else(|| ApiError::not_found("network interface", e))?;
-            if n.subnet_id != subnet_id {
-                return Err(ApiError::new(
-                    "UnsupportedOperation",
-                    format!("network interface {e} is not in subnet {subnet_id}"),
-                ));
-            }
-            (e.to_string(), n.instance_id().to_string())
-        }
-        None => (String::new(), String::new()),
-    };
+    let subnet = subnet_in_vpc(cloud, vpc_id, subnet_id)?;
+    let vip = choose_vip(cloud, subnet, vip)?;
+    let (eni_id, instance_id) = holder_at_creation(cloud, subnet_id, eni)?;
     let id = new_id("havip");
     let associations: Vec<HaVipAssociation> = associations
         .into_iter()
@@ -253,23 +176,129 @@ pub fn create(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
         } else {
             HavipState::Available
         },
-        network_interface_id: eni_id.clone(),
-        instance_id: instance_id.clone(),
+        network_interface_id: eni_id,
+        instance_id,
         address_ip: String::new(),
-        created_time: now.clone(),
+        created_time: now,
         business: String::new(),
         ha_vip_association_set: associations,
         check_associate,
         flushed_time: NEVER.into(),
         tag_set: tags,
     };
+    Ok(created(h, token))
+}
+
+/// The subnet `subnet_id` of VPC `vpc_id`, if both exist and the VPC has room for a HAVIP.
+fn subnet_in_vpc<'a>(
+    cloud: &'a Cloud,
+    vpc_id: &str,
+    subnet_id: &str,
+) -> Result<&'a Subnet, ApiError> {
+    let vpc = cloud
+        .vpcs
+        .get(vpc_id)
+        .ok_or_else(|| ApiError::not_found("VPC", vpc_id))?;
+    let subnet = cloud
+        .subnets
+        .get(subnet_id)
+        .ok_or_else(|| ApiError::not_found("subnet", subnet_id))?;
+    if subnet.vpc_id != vpc.vpc_id {
+        return Err(ApiError::new(
+            "InvalidParameterValue.Range",
+            format!("subnet {subnet_id} is not in VPC {vpc_id}"),
+        ));
+    }
+    let in_vpc = cloud.havips.values().filter(|h| h.vpc_id == vpc_id).count();
+    if in_vpc >= cloud.quotas.havips_per_vpc {
+        return Err(ApiError::new(
+            "LimitExceeded",
+            format!(
+                "VPC {vpc_id} has {in_vpc} HAVIPs, its quota is {}",
+                cloud.quotas.havips_per_vpc
+            ),
+        ));
+    }
+    Ok(subnet)
+}
+
+/// The HAVIP's address: `vip` if it is a free, unreserved host of the subnet, else (none
+/// given) the subnet's first free host.
+fn choose_vip(cloud: &Cloud, subnet: &Subnet, vip: Option<&str>) -> Result<Ipv4Addr, ApiError> {
+    let block = Cidr::parse(&subnet.cidr_block).map_err(ApiError::internal)?;
+    let subnet_id = &subnet.subnet_id;
+    let used = |a: Ipv4Addr| {
+        let s = a.to_string();
+        cloud.eni_with_ip(&subnet.vpc_id, &s).is_some()
+            || cloud.havip_with_vip(subnet_id, &s).is_some()
+    };
+    let Some(v) = vip else {
+        return block.hosts().find(|a| !used(*a)).ok_or_else(|| {
+            ApiError::new(
+                "ResourceInsufficient",
+                format!("subnet {subnet_id} has no free address left"),
+            )
+        });
+    };
+    let a: Ipv4Addr = v
+        .parse()
+        .map_err(|_| ApiError::malformed("Vip", v, "an IPv4 address"))?;
+    if !block.contains(a) {
+        return Err(ApiError::new(
+            "InvalidParameterValue.Range",
+            format!(
+                "`Vip` {v} is outside subnet {subnet_id} ({})",
+                subnet.cidr_block
+            ),
+        ));
+    }
+    if let Some(why) = block.reserved(a) {
+        return Err(ApiError::new(
+            "InvalidParameterValue.Reserved",
+            format!("`Vip` {v} is {why}, reserved by the VPC"),
+        ));
+    }
+    if used(a) {
+        return Err(ApiError::new(
+            "ResourceInUse",
+            format!("`Vip` {v} is already in use in subnet {subnet_id}"),
+        ));
+    }
+    Ok(a)
+}
+
+/// The ENI (and its instance) a new HAVIP starts bound to: `eni`, which must be in the
+/// subnet, or none.
+fn holder_at_creation(
+    cloud: &Cloud,
+    subnet_id: &str,
+    eni: Option<&str>,
+) -> Result<(String, String), ApiError> {
+    let Some(e) = eni else {
+        return Ok((String::new(), String::new()));
+    };
+    let n = cloud
+        .enis
+        .get(e)
+        .ok_or_else(|| ApiError::not_found("network interface", e))?;
+    if n.subnet_id != subnet_id {
+        return Err(ApiError::new(
+            "UnsupportedOperation",
+            format!("network interface {e} is not in subnet {subnet_id}"),
+        ));
+    }
+    Ok((e.to_string(), n.instance_id().to_string()))
+}
+
+/// The answer and changes of a HAVIP created: it, its first history line, its ClientToken.
+fn created(h: HaVip, token: Option<&str>) -> Outcome {
     let mut changes = vec![
         Change::HaVip(h.clone()),
         Change::History(BindingEvent {
-            ha_vip_id: id.clone(),
-            time: now,
-            network_interface_id: eni_id,
-            instance_id,
+            ha_vip_id: h.ha_vip_id.clone(),
+            time: h.created_time.clone(),
+            network_interface_id: h.network_interface_id.clone(),
+            instance_id: h.instance_id.clone(),
             reason: "created".into(),
             unix_time: crate::cloud::unix_now(),
         }),
@@ -277,16 +306,16 @@ pub fn create(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
     if let Some(t) = token {
         changes.push(Change::Token {
             token: t.to_string(),
-            id,
+            id: h.ha_vip_id.clone(),
         });
     }
-    Ok(Outcome {
+    Outcome {
         response: json!({ "HaVip": h })
             .as_object()
             .cloned()
             .unwrap_or_default(),
         changes,
-    })
+    }
 }
 
 fn matches(h: &HaVip, name: &str, value: &str) -> bool {

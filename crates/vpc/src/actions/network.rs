@@ -176,53 +176,12 @@ pub fn create_eni(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
         .get(subnet_id)
         .filter(|s| s.vpc_id == vpc_id)
         .ok_or_else(|| ApiError::not_found("subnet", subnet_id))?;
-    let block = Cidr::parse(&subnet.cidr_block).map_err(ApiError::internal)?;
     if ips.is_empty() {
         return Err(ApiError::missing("PrivateIpAddresses"));
     }
-    for ip in &ips {
-        let a: Ipv4Addr = ip.private_ip_address.parse().map_err(|_| {
-            ApiError::malformed(
-                "PrivateIpAddress",
-                &ip.private_ip_address,
-                "an IPv4 address",
-            )
-        })?;
-        if !block.contains(a) {
-            return Err(ApiError::new(
-                "InvalidParameterValue.Range",
-                format!("{a} is outside subnet {subnet_id} ({})", subnet.cidr_block),
-            ));
-        }
-        if let Some(why) = block.reserved(a) {
-            return Err(ApiError::new(
-                "InvalidParameterValue.Reserved",
-                format!("{a} is {why}"),
-            ));
-        }
-        let s = a.to_string();
-        if cloud.eni_with_ip(vpc_id, &s).is_some() || cloud.havip_with_vip(subnet_id, &s).is_some()
-        {
-            return Err(ApiError::new(
-                "ResourceInUse",
-                format!("{a} is already in use in subnet {subnet_id}"),
-            ));
-        }
-    }
+    check_eni_addresses(cloud, subnet, &ips)?;
     let mac = match mac {
-        Some(m) => {
-            let ok = m.split(':').count() == 6
-                && m.split(':')
-                    .all(|b| b.len() == 2 && u8::from_str_radix(b, 16).is_ok());
-            if !ok {
-                return Err(ApiError::malformed(
-                    "MacAddress",
-                    m,
-                    "six hex bytes, 52:54:00:12:34:56",
-                ));
-            }
-            m.to_lowercase()
-        }
+        Some(m) => checked_mac(m)?,
         None => {
             let b: [u8; 3] = rand::random();
             format!("52:54:00:{:02x}:{:02x}:{:02x}", b[0], b[1], b[2])
@@ -254,6 +213,63 @@ pub fn create_eni(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
             .unwrap_or_default(),
         changes: vec![Change::Eni(eni)],
     })
+}
+
+/// Checks a new ENI's addresses: IPv4, hosts of its subnet that are neither reserved nor in
+/// use in the VPC.
+fn check_eni_addresses(
+    cloud: &Cloud,
+    subnet: &Subnet,
+    ips: &[PrivateIpSpec],
+) -> Result<(), ApiError> {
+    let block = Cidr::parse(&subnet.cidr_block).map_err(ApiError::internal)?;
+    let subnet_id = &subnet.subnet_id;
+    for ip in ips {
+        let a: Ipv4Addr = ip.private_ip_address.parse().map_err(|_| {
+            ApiError::malformed(
+                "PrivateIpAddress",
+                &ip.private_ip_address,
+                "an IPv4 address",
+            )
+        })?;
+        if !block.contains(a) {
+            return Err(ApiError::new(
+                "InvalidParameterValue.Range",
+                format!("{a} is outside subnet {subnet_id} ({})", subnet.cidr_block),
+            ));
+        }
+        if let Some(why) = block.reserved(a) {
+            return Err(ApiError::new(
+                "InvalidParameterValue.Reserved",
+                format!("{a} is {why}"),
+            ));
+        }
+        let s = a.to_string();
+        if cloud.eni_with_ip(&subnet.vpc_id, &s).is_some()
+            || cloud.havip_with_vip(subnet_id, &s).is_some()
+        {
+            return Err(ApiError::new(
+                "ResourceInUse",
+                format!("{a} is already in use in subnet {subnet_id}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A MAC given as `MacAddress`: six hex bytes with colons, lowercased.
+fn checked_mac(m: &str) -> Result<String, ApiError> {
+    let ok = m.split(':').count() == 6
+        && m.split(':')
+            .all(|b| b.len() == 2 && u8::from_str_radix(b, 16).is_ok());
+    if !ok {
+        return Err(ApiError::malformed(
+            "MacAddress",
+            m,
+            "six hex bytes, 52:54:00:12:34:56",
+        ));
+    }
+    Ok(m.to_lowercase())
 }
 
 /// `AttachNetworkInterface`: the ENI belongs to instance `InstanceId` from now on.

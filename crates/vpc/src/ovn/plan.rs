@@ -405,7 +405,7 @@ pub fn after(
     ops: &[Operation],
     results: &[serde_json::Value],
 ) -> Option<Current> {
-    let mut got: BTreeMap<(String, String), String> = BTreeMap::new();
+    let mut got = Inserted::default();
     for (op, result) in ops.iter().zip(results) {
         if let Operation::Insert { table, row, .. } = op {
             let name = row
@@ -413,96 +413,92 @@ pub fn after(
                 .and_then(Datum::as_str)?
                 .to_string();
             let uuid = result["uuid"][1].as_str()?.to_string();
-            got.insert((table.clone(), name), uuid);
+            got.0.insert((table.clone(), name), uuid);
         }
     }
-    let uuid = |table: &str, name: &str, known: Option<&String>| {
-        known
-            .cloned()
-            .or_else(|| got.get(&(table.to_string(), name.to_string())).cloned())
-    };
     let mut c = Current::default();
     for (name, r) in &desired.routers {
-        let mut ports = BTreeSet::new();
-        for (pname, port) in &r.ports {
-            let known = before.router_ports.get(pname).map(|o| &o.uuid);
-            let u = uuid("Logical_Router_Port", pname, known)?;
-            ports.insert(u.clone());
-            c.router_ports.insert(
-                pname.clone(),
-                Owned {
-                    uuid: u,
-                    value: port.clone(),
-                },
-            );
-        }
-        let mut nat = BTreeSet::new();
-        for (ip, rule) in &r.nat {
-            let u = uuid("NAT", ip, before.nats.get(ip).map(|o| &o.uuid))?;
-            nat.insert(u.clone());
-            c.nats.insert(
-                ip.clone(),
-                Owned {
-                    uuid: u,
-                    value: rule.clone(),
-                },
-            );
-        }
-        let u = uuid(
-            "Logical_Router",
-            name,
-            before.routers.get(name).map(|o| &o.uuid),
-        )?;
-        c.routers.insert(
-            name.clone(),
-            Owned {
-                uuid: u,
-                value: RouterRefs {
-                    ports,
-                    nat,
-                    options: r.options.clone(),
-                },
-            },
-        );
+        router_after(&mut c, before, &got, name, r)?;
     }
     for (name, s) in &desired.switches {
-        let mut ports = BTreeSet::new();
-        for (pname, port) in &s.ports {
-            let known = before.switch_ports.get(pname).map(|o| &o.uuid);
-            let u = uuid("Logical_Switch_Port", pname, known)?;
-            ports.insert(u.clone());
-            c.switch_ports.insert(
-                pname.clone(),
-                Owned {
-                    uuid: u,
-                    value: port.clone(),
-                },
-            );
-        }
-        let mut acls = BTreeSet::new();
-        for (m, acl) in &s.acls {
-            let u = uuid("ACL", m, before.acls.get(m).map(|o| &o.uuid))?;
-            acls.insert(u.clone());
-            c.acls.insert(
-                m.clone(),
-                Owned {
-                    uuid: u,
-                    value: acl.clone(),
-                },
-            );
-        }
-        let u = uuid(
-            "Logical_Switch",
-            name,
-            before.switches.get(name).map(|o| &o.uuid),
-        )?;
-        c.switches.insert(
-            name.clone(),
-            Owned {
-                uuid: u,
-                value: SwitchRefs { ports, acls },
-            },
-        );
+        switch_after(&mut c, before, &got, name, s)?;
     }
     Some(c)
+}
+
+/// The UUIDs a transaction's inserts got, by (table, key).
+#[derive(Default)]
+struct Inserted(BTreeMap<(String, String), String>);
+
+impl Inserted {
+    /// The UUID of `table`'s row `name`: `known` (it was there before), else the one its
+    /// insert got.
+    fn uuid(&self, table: &str, name: &str, known: Option<&Owned<impl Sized>>) -> Option<String> {
+        known
+            .map(|o| o.uuid.clone())
+            .or_else(|| self.0.get(&(table.to_string(), name.to_string())).cloned())
+    }
+}
+
+/// Records in `c` router `name` as `r` wants it, with its ports and NAT rules.
+fn router_after(
+    c: &mut Current,
+    before: &Current,
+    got: &Inserted,
+    name: &str,
+    r: &Router,
+) -> Option<()> {
+    let mut ports = BTreeSet::new();
+    for (pname, port) in &r.ports {
+        let u = got.uuid("Logical_Router_Port", pname, before.router_ports.get(pname))?;
+        ports.insert(u.clone());
+        let value = port.clone();
+        c.router_ports
+            .insert(pname.clone(), Owned { uuid: u, value });
+    }
+    let mut nat = BTreeSet::new();
+    for (ip, rule) in &r.nat {
+        let u = got.uuid("NAT", ip, before.nats.get(ip))?;
+        nat.insert(u.clone());
+        let value = rule.clone();
+        c.nats.insert(ip.clone(), Owned { uuid: u, value });
+    }
+    let uuid = got.uuid("Logical_Router", name, before.routers.get(name))?;
+    let options = r.options.clone();
+    let value = RouterRefs {
+        ports,
+        nat,
+        options,
+    };
+    c.routers.insert(name.to_string(), Owned { uuid, value });
+    Some(())
+}
+
+/// Records in `c` switch `name` as `s` wants it, with its ports and ACLs.
+fn switch_after(
+    c: &mut Current,
+    before: &Current,
+    got: &Inserted,
+    name: &str,
+    s: &Switch,
+) -> Option<()> {
+    let mut ports = BTreeSet::new();
+    for (pname, port) in &s.ports {
+        let u = got.uuid("Logical_Switch_Port", pname, before.switch_ports.get(pname))?;
+        ports.insert(u.clone());
+        let value = port.clone();
+        c.switch_ports
+            .insert(pname.clone(), Owned { uuid: u, value });
+    }
+    let mut acls = BTreeSet::new();
+    for (m, acl) in &s.acls {
+        let u = got.uuid("ACL", m, before.acls.get(m))?;
+        acls.insert(u.clone());
+        let value = acl.clone();
+        c.acls.insert(m.clone(), Owned { uuid: u, value });
+    }
+    let uuid = got.uuid("Logical_Switch", name, before.switches.get(name))?;
+    let value = SwitchRefs { ports, acls };
+    c.switches.insert(name.to_string(), Owned { uuid, value });
+    Some(())
 }
