@@ -34,6 +34,18 @@ macro_rules! words {
             }
         }
 
+        impl $crate::words::Word for $name {
+            const WORDS: &'static [&'static str] = $name::WORDS;
+
+            fn from_word(word: &str) -> Option<Self> {
+                $name::from_word(word)
+            }
+
+            fn as_str(self) -> &'static str {
+                $name::as_str(self)
+            }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
@@ -43,3 +55,13 @@ macro_rules! words {
 }
 
 pub(crate) use words;
+
+/// A closed set of words declared by [`words!`].
+pub trait Word: Copy + 'static {
+    /// The words, in declaration order.
+    const WORDS: &'static [&'static str];
+    /// The member spelled `word` exactly, if any.
+    fn from_word(word: &str) -> Option<Self>;
+    /// The word as the cloud writes it.
+    fn as_str(self) -> &'static str;
+}

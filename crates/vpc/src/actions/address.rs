@@ -8,6 +8,7 @@ use crate::error::ApiError;
 use crate::ids::new_id;
 use crate::model::{Address, AddressStatus};
 use crate::params::Params;
+use crate::words::words;
 use serde_json::json;
 
 /// The public pool.
@@ -141,6 +142,20 @@ pub fn allocate(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
     })
 }
 
+words! {
+    /// The filters DescribeAddresses knows.
+    AddressFilter {
+        /// `address-id`.
+        AddressId = "address-id",
+        /// `address-ip`.
+        AddressIp = "address-ip",
+        /// `address-status`.
+        AddressStatus = "address-status",
+        /// `address-name`.
+        AddressName = "address-name",
+    }
+}
+
 /// `DescribeAddresses`.
 pub fn describe(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
     super::describe(
@@ -149,14 +164,13 @@ pub fn describe(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
         &Listing {
             ids_param: "AddressIds",
             prefix: "eip",
-            filters: &["address-id", "address-ip", "address-status", "address-name"],
             exclusive: false,
             set: "AddressSet",
             matches: |a: &Address, f, x| match f {
-                "address-id" => a.address_id == x,
-                "address-ip" => a.address_ip == x,
-                "address-name" => a.address_name == x,
-                _ => a.address_status.as_str() == x,
+                AddressFilter::AddressId => a.address_id == x,
+                AddressFilter::AddressIp => a.address_ip == x,
+                AddressFilter::AddressName => a.address_name == x,
+                AddressFilter::AddressStatus => a.address_status.as_str() == x,
             },
             token_paging: false,
         },

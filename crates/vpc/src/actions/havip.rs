@@ -12,6 +12,7 @@ use crate::model::{
     Tag, Task, TaskStatus,
 };
 use crate::params::Params;
+use crate::words::words;
 use serde_json::json;
 use std::net::Ipv4Addr;
 
@@ -20,22 +21,40 @@ pub const MAX_NAME: usize = 60;
 /// Most instances a HAVIP may be associated with.
 pub const MAX_ASSOCIATIONS: usize = 10;
 
+words! {
+    /// The filters DescribeHaVips knows.
+    HavipFilter {
+        /// `havip-id`.
+        HavipId = "havip-id",
+        /// `havip-name`.
+        HavipName = "havip-name",
+        /// `vpc-id`.
+        VpcId = "vpc-id",
+        /// `subnet-id`.
+        SubnetId = "subnet-id",
+        /// `vip`.
+        Vip = "vip",
+        /// `address-ip`.
+        AddressIp = "address-ip",
+        /// `havip-association.instance-id`.
+        HavipAssociationInstanceId = "havip-association.instance-id",
+        /// `havip-association.instance-type`.
+        HavipAssociationInstanceType = "havip-association.instance-type",
+        /// `check-associate`.
+        CheckAssociate = "check-associate",
+        /// `cdc-id`.
+        CdcId = "cdc-id",
+        /// `type`.
+        Type = "type",
+        /// `termination-protection`.
+        TerminationProtection = "termination-protection",
+        /// `traffic-protection`.
+        TrafficProtection = "traffic-protection",
+    }
+}
+
 /// The filters DescribeHaVips knows.
-pub const FILTERS: &[&str] = &[
-    "havip-id",
-    "havip-name",
-    "vpc-id",
-    "subnet-id",
-    "vip",
-    "address-ip",
-    "havip-association.instance-id",
-    "havip-association.instance-type",
-    "check-associate",
-    "cdc-id",
-    "type",
-    "termination-protection",
-    "traffic-protection",
-];
+pub const FILTERS: &[&str] = HavipFilter::WORDS;
 
 fn check_name(name: &str) -> Result<(), ApiError> {
     let n = name.chars().count();
@@ -318,29 +337,29 @@ fn created(h: HaVip, token: Option<&str>) -> Outcome {
     }
 }
 
-fn matches(h: &HaVip, name: &str, value: &str) -> bool {
+fn matches(h: &HaVip, name: HavipFilter, value: &str) -> bool {
+    let associations = h.ha_vip_association_set.iter();
     match name {
-        "havip-id" => h.ha_vip_id == value,
-        "havip-name" => h.ha_vip_name == value,
-        "vpc-id" => h.vpc_id == value,
-        "subnet-id" => h.subnet_id == value,
-        "vip" => h.vip == value,
-        "address-ip" => h.address_ip == value,
-        "havip-association.instance-id" => h
-            .ha_vip_association_set
-            .iter()
-            .any(|a| a.instance_id == value),
-        "havip-association.instance-type" => h
-            .ha_vip_association_set
-            .iter()
+        HavipFilter::HavipId => h.ha_vip_id == value,
+        HavipFilter::HavipName => h.ha_vip_name == value,
+        HavipFilter::VpcId => h.vpc_id == value,
+        HavipFilter::SubnetId => h.subnet_id == value,
+        HavipFilter::Vip => h.vip == value,
+        HavipFilter::AddressIp => h.address_ip == value,
+        HavipFilter::HavipAssociationInstanceId => {
+            associations.clone().any(|a| a.instance_id == value)
+        }
+        HavipFilter::HavipAssociationInstanceType => associations
+            .clone()
             .any(|a| a.instance_type.as_str() == value),
-        "check-associate" => h.check_associate.to_string() == value.to_lowercase(),
+        HavipFilter::CheckAssociate => h.check_associate.to_string() == value.to_lowercase(),
         // Every HAVIP here is an ordinary one: in no CDC, of type NORMAL, without deletion or
         // traffic protection.
-        "cdc-id" => false,
-        "type" => value == "NORMAL",
-        "termination-protection" | "traffic-protection" => value.eq_ignore_ascii_case("false"),
-        _ => false,
+        HavipFilter::CdcId => false,
+        HavipFilter::Type => value == "NORMAL",
+        HavipFilter::TerminationProtection | HavipFilter::TrafficProtection => {
+            value.eq_ignore_ascii_case("false")
+        }
     }
 }
 
@@ -352,7 +371,6 @@ pub fn describe(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
         &Listing {
             ids_param: "HaVipIds",
             prefix: "havip",
-            filters: FILTERS,
             exclusive: true,
             set: "HaVipSet",
             matches,

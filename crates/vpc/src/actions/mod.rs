@@ -9,7 +9,7 @@ pub mod network;
 use crate::cloud::{Change, Cloud};
 use crate::error::ApiError;
 use crate::params::Params;
-use crate::words::words;
+use crate::words::{Word, words};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -282,33 +282,35 @@ pub fn check_ids(name: &str, prefix: &str, ids: &[String]) -> Result<(), ApiErro
     Ok(())
 }
 
-/// How a Describe* action lists one kind of resource.
-pub struct Listing<'a, T> {
+/// How a Describe* action lists one kind of resource, filtered by the names of `F`.
+pub struct Listing<'a, T, F> {
     /// The ids parameter (`HaVipIds`, `VpcIds`, ...).
     pub ids_param: &'a str,
     /// The ids' prefix (`havip`, `vpc`, ...).
     pub prefix: &'a str,
-    /// Filter names it knows.
-    pub filters: &'a [&'a str],
     /// Whether ids and filters exclude each other (`InvalidParameter.Coexist`).
     pub exclusive: bool,
     /// The response's set name (`HaVipSet`, ...).
     pub set: &'a str,
     /// Whether a resource matches `filter` = `value`.
-    pub matches: fn(&T, &str, &str) -> bool,
+    pub matches: fn(&T, F, &str) -> bool,
     /// Whether it also pages by `MaxResults` and `NextToken` (instead of Offset and Limit).
     pub token_paging: bool,
 }
 
 /// A Describe* action: ids (looked up, in the order given) or all `items`, narrowed by the
 /// filters, then a page of the matches and their total.
-pub fn describe<'c, T: serde::Serialize + 'c>(
+pub fn describe<'c, T: serde::Serialize + 'c, F: Word>(
     p: &Params<'_>,
     items: &'c std::collections::BTreeMap<String, T>,
-    l: &Listing<'_, T>,
+    l: &Listing<'_, T, F>,
 ) -> Result<Outcome, ApiError> {
     let ids = p.strings(l.ids_param)?;
-    let fs = filters(p, l.filters)?;
+    // `filters` refuses a name that is not one of F's.
+    let fs: Vec<(F, Vec<String>)> = filters(p, F::WORDS)?
+        .into_iter()
+        .filter_map(|f| Some((F::from_word(&f.name)?, f.values)))
+        .collect();
     let tokens = if l.token_paging { token_page(p)? } else { None };
     let (offset, limit) = match tokens {
         Some(page) => {
@@ -338,7 +340,7 @@ pub fn describe<'c, T: serde::Serialize + 'c>(
     let found: Vec<&T> = chosen
         .filter(|x| {
             fs.iter()
-                .all(|f| f.values.iter().any(|v| (l.matches)(x, &f.name, v)))
+                .all(|(name, values)| values.iter().any(|v| (l.matches)(x, *name, v)))
         })
         .collect();
     let (set, total) = paged(found, offset, limit);

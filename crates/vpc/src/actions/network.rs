@@ -8,9 +8,50 @@ use crate::error::ApiError;
 use crate::ids::new_id;
 use crate::model::{Attachment, NetworkInterface, PrivateIpAddress, Subnet, Vpc};
 use crate::params::Params;
+use crate::words::words;
 use serde::Deserialize;
 use serde_json::json;
 use std::net::Ipv4Addr;
+
+words! {
+    /// The filters DescribeVpcs knows.
+    VpcFilter {
+        /// `vpc-id`.
+        VpcId = "vpc-id",
+        /// `vpc-name`.
+        VpcName = "vpc-name",
+        /// `cidr-block`.
+        CidrBlock = "cidr-block",
+    }
+}
+
+words! {
+    /// The filters DescribeSubnets knows.
+    SubnetFilter {
+        /// `subnet-id`.
+        SubnetId = "subnet-id",
+        /// `vpc-id`.
+        VpcId = "vpc-id",
+        /// `subnet-name`.
+        SubnetName = "subnet-name",
+        /// `cidr-block`.
+        CidrBlock = "cidr-block",
+    }
+}
+
+words! {
+    /// The filters DescribeNetworkInterfaces knows.
+    EniFilter {
+        /// `vpc-id`.
+        VpcId = "vpc-id",
+        /// `subnet-id`.
+        SubnetId = "subnet-id",
+        /// `network-interface-id`.
+        NetworkInterfaceId = "network-interface-id",
+        /// `attachment.instance-id`: the ENI's instance.
+        AttachmentInstanceId = "attachment.instance-id",
+    }
+}
 
 fn check_name(field: &str, name: &str) -> Result<(), ApiError> {
     if name.chars().count() > 60 {
@@ -63,13 +104,12 @@ pub fn describe_vpcs(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError>
         &Listing {
             ids_param: "VpcIds",
             prefix: "vpc",
-            filters: &["vpc-id", "vpc-name", "cidr-block"],
             exclusive: false,
             set: "VpcSet",
             matches: |v: &Vpc, f, x| match f {
-                "vpc-id" => v.vpc_id == x,
-                "vpc-name" => v.vpc_name == x,
-                _ => v.cidr_block == x,
+                VpcFilter::VpcId => v.vpc_id == x,
+                VpcFilter::VpcName => v.vpc_name == x,
+                VpcFilter::CidrBlock => v.cidr_block == x,
             },
             token_paging: false,
         },
@@ -136,14 +176,13 @@ pub fn describe_subnets(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiErr
         &Listing {
             ids_param: "SubnetIds",
             prefix: "subnet",
-            filters: &["subnet-id", "vpc-id", "subnet-name", "cidr-block"],
             exclusive: false,
             set: "SubnetSet",
             matches: |s: &Subnet, f, x| match f {
-                "subnet-id" => s.subnet_id == x,
-                "vpc-id" => s.vpc_id == x,
-                "subnet-name" => s.subnet_name == x,
-                _ => s.cidr_block == x,
+                SubnetFilter::SubnetId => s.subnet_id == x,
+                SubnetFilter::VpcId => s.vpc_id == x,
+                SubnetFilter::SubnetName => s.subnet_name == x,
+                SubnetFilter::CidrBlock => s.cidr_block == x,
             },
             token_paging: true,
         },
@@ -311,19 +350,13 @@ pub fn describe_enis(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError>
         &Listing {
             ids_param: "NetworkInterfaceIds",
             prefix: "eni",
-            filters: &[
-                "vpc-id",
-                "subnet-id",
-                "network-interface-id",
-                "attachment.instance-id",
-            ],
             exclusive: false,
             set: "NetworkInterfaceSet",
             matches: |e: &NetworkInterface, f, x| match f {
-                "vpc-id" => e.vpc_id == x,
-                "subnet-id" => e.subnet_id == x,
-                "network-interface-id" => e.network_interface_id == x,
-                _ => e.instance_id() == x,
+                EniFilter::VpcId => e.vpc_id == x,
+                EniFilter::SubnetId => e.subnet_id == x,
+                EniFilter::NetworkInterfaceId => e.network_interface_id == x,
+                EniFilter::AttachmentInstanceId => e.instance_id() == x,
             },
             token_paging: false,
         },
