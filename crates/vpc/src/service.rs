@@ -339,3 +339,148 @@ impl Learner for Service {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    /// A backend that refuses while `refuse` is set and counts the VPCs of each state it
+    /// realizes.
+    #[derive(Clone, Default)]
+    struct Probe {
+        refuse: Arc<AtomicBool>,
+        vpcs_realized: Arc<AtomicUsize>,
+    }
+
+    impl Backend for Probe {
+        fn start(&mut self, _state: &Cloud) -> Result<()> {
+            Ok(())
+        }
+
+        fn realize(&mut self, changes: &Changes<'_>) -> Result<()> {
+            if self.refuse.load(Ordering::SeqCst) {
+                anyhow::bail!("the network refuses");
+            }
+            let vpcs = changes.after().vpcs.len();
+            self.vpcs_realized.store(vpcs, Ordering::SeqCst);
+            Ok(())
+        }
+    }
+
+    fn service(probe: &Probe) -> Arc<Service> {
+        let keys = BTreeMap::from([("AKID".to_string(), "key".to_string())]);
+        let options = Options {
+            quotas: Quotas {
+                requests_per_second: 0,
+                ..Quotas::default()
+            },
+            ..Options::default()
+        };
+        let store = Box::new(crate::store::Memory);
+        Service::with_backend(store, Box::new(probe.clone()), keys, options).expect("service")
+    }
+
+    fn vpc(s: &Service, name: &str) -> Result<Value, ApiError> {
+        let body = json!({"VpcName": name, "CidrBlock": "10.0.0.0/16"});
+        s.call("CreateVpc", &body, "r")
+    }
+
+    fn field(v: &Value, outer: &str, inner: &str) -> String {
+        v[outer][inner].as_str().expect("id").to_string()
+    }
+
+    #[test]
+    fn a_write_the_backend_refuses_is_neither_stored_nor_applied_nor_published() {
+        let probe = Probe::default();
+        let s = service(&probe);
+        vpc(&s, "a").expect("first");
+        assert_eq!(
+            probe.vpcs_realized.load(Ordering::SeqCst),
+            1,
+            "realized before applied"
+        );
+        let version = *s.watch_versions().borrow();
+        probe.refuse.store(true, Ordering::SeqCst);
+        let e = vpc(&s, "b").expect_err("refused");
+        assert_eq!(e.code, "InternalError");
+        assert!(e.message.contains("the network refuses"), "{}", e.message);
+        assert_eq!(s.snapshot().vpcs.len(), 1);
+        assert_eq!(*s.watch_versions().borrow(), version);
+        // Reads never reach the backend.
+        let read = s.call("DescribeVpcs", &json!({}), "r").expect("describe");
+        assert_eq!(read["TotalCount"], 1);
+    }
+
+    #[test]
+    fn both_backends_bindings_go_through_one_door() {
+        let probe = Probe::default();
+        let s = service(&probe);
+        let vpc_id = field(&vpc(&s, "a").expect("vpc"), "Vpc", "VpcId");
+        let subnet =
+            json!({"VpcId": vpc_id, "SubnetName": "s", "CidrBlock": "10.0.1.0/24", "Zone": "z"});
+        let subnet_id = field(
+            &s.call("CreateSubnet", &subnet, "r").expect("subnet"),
+            "Subnet",
+            "SubnetId",
+        );
+        let eni = json!({"VpcId": vpc_id, "SubnetId": subnet_id, "NetworkInterfaceName": "e",
+            "PrivateIpAddresses": [{"PrivateIpAddress": "10.0.1.10", "Primary": true}]});
+        let eni_id = field(
+            &s.call("CreateNetworkInterface", &eni, "r").expect("eni"),
+            "NetworkInterface",
+            "NetworkInterfaceId",
+        );
+        let havip =
+            json!({"VpcId": vpc_id, "SubnetId": subnet_id, "HaVipName": "h", "Vip": "10.0.1.100"});
+        let havip_id = field(
+            &s.call("CreateHaVip", &havip, "r").expect("havip"),
+            "HaVip",
+            "HaVipId",
+        );
+        // OVN says the ENI claimed the virtual port; the switch then reports the holder's GARP
+        // (nothing left to move) and another address's (refused).
+        let batch = [
+            Learned::Claimed {
+                havip: havip_id.clone(),
+                parent: Some(eni_id.clone()),
+            },
+            Learned::Garp {
+                eni: eni_id.clone(),
+                vip: "10.0.1.100".into(),
+                form: GarpForm::Request,
+            },
+            Learned::Garp {
+                eni: eni_id.clone(),
+                vip: "10.0.1.200".into(),
+                form: GarpForm::Reply,
+            },
+        ];
+        let learning = s.learn_binding(&batch).expect("learned");
+        assert_eq!(
+            learning.outcomes[..2],
+            [GarpOutcome::Moved, GarpOutcome::Moved]
+        );
+        assert!(
+            matches!(&learning.outcomes[2], GarpOutcome::Refused(why) if why.contains("not a HAVIP"))
+        );
+        assert_eq!(learning.changes, 2, "the binding and its history line");
+        assert_eq!(learning.version, *s.watch_versions().borrow());
+        assert_eq!(s.snapshot().havips[&havip_id].network_interface_id, eni_id);
+        // A port OVN says nobody holds is released.
+        let released = [Learned::Claimed {
+            havip: havip_id.clone(),
+            parent: None,
+        }];
+        s.learn_binding(&released).expect("released");
+        assert_eq!(s.snapshot().havips[&havip_id].network_interface_id, "");
+        let unknown = Learned::Garp {
+            eni: "eni-00000000".into(),
+            vip: "10.0.1.100".into(),
+            form: GarpForm::Request,
+        };
+        let e = s.learn_binding(&[unknown]).expect_err("no such ENI");
+        assert_eq!(e.code, "ResourceNotFound");
+    }
+}
