@@ -244,7 +244,7 @@ fn serve(a: &ServeArgs) -> anyhow::Result<()> {
     }
     let (addr, tls) = listen_plan(a)?;
     let ovn = ovn_endpoints(a)?;
-    let (keys, accounts) = vpc::server::read_key_file(&a.keys)?;
+    let (keys, accounts) = vpc::front::read_key_file(&a.keys)?;
     let internal_secret = vpc::internal_secret::read_or_create(&a.internal_secret)
         .map_err(|e| anyhow::anyhow!("--internal-secret: {e:#}"))?;
     let sqlite = vpc::store::Sqlite::open(&a.db)?;
@@ -253,27 +253,29 @@ fn serve(a: &ServeArgs) -> anyhow::Result<()> {
         havips_per_eni: a.havips_per_eni,
         requests_per_second: a.requests_per_second,
     };
-    let (store, southbound): (Box<dyn vpc::store::Store>, _) = match ovn {
-        None => (Box::new(sqlite), None),
+    let (backend, southbound): (Box<dyn vpc::backend::Backend>, _) = match ovn {
+        None => (Box::new(vpc::backend::UserspaceSwitch), None),
         Some((nb, sb, layout)) => {
             let engine = vpc::ovn::engine::Engine::start_in(nb, layout)?;
-            let store = vpc::ovn::store::OvnStore::new(Box::new(sqlite), engine, quotas);
-            (Box::new(store), Some(sb))
+            (
+                Box::new(vpc::ovn::backend::OvnBackend::new(engine)),
+                Some(sb),
+            )
         }
     };
-    let options = vpc::server::Options {
+    let options = vpc::service::Options {
         quotas,
         garp_delay: std::time::Duration::from_secs_f64(a.garp_delay),
-        access: vpc::server::Access {
+        access: vpc::front::Access {
             hosts: vpc::guard::HostPolicy::new(&a.host_names),
             tls: tls.is_some(),
             internal_secret,
-            ..vpc::server::Access::default()
+            ..vpc::front::Access::default()
         },
         accounts,
-        ..vpc::server::Options::default()
+        ..vpc::service::Options::default()
     };
-    let service = vpc::server::Service::with_options(store, keys, options)?;
+    let service = vpc::service::Service::with_backend(Box::new(sqlite), backend, keys, options)?;
     let listener =
         std::net::TcpListener::bind(addr).map_err(|e| anyhow::anyhow!("--listen {addr}: {e}"))?;
     let local = listener.local_addr()?;

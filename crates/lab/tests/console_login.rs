@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::sync::Arc;
 use std::time::Duration;
-use vpc::server::{Options, Service};
+use vpc::service::{Options, Service};
 
 const ID: &str = "AKIDbrowser";
 const KEY: &str = "browser-key";

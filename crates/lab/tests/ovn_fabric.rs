@@ -37,7 +37,7 @@ fn vpc_state() -> Cloud {
     let associated = ["eni-a", "eni-b"].map(|e| HaVipAssociation {
         instance_id: e.to_string(),
         ha_vip_id: "havip-1".into(),
-        instance_type: "ENI".into(),
+        instance_type: vpc::model::InstanceType::Eni,
     });
     let mut c = Cloud::default();
     c.apply(&[

@@ -7,7 +7,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::json;
 use std::collections::BTreeMap;
 use vpc::cloud::Quotas;
-use vpc::server::Service;
+use vpc::service::Service;
 
 const N: usize = 10_000;
 

@@ -54,42 +54,7 @@ impl Cloud {
             return Cow::Borrowed(self);
         }
         let mine = |id: &str| self.owner_of(id) == account;
-        let mut changes: Vec<Change> = Vec::new();
-        changes.extend(
-            self.vpcs
-                .values()
-                .filter(|v| mine(&v.vpc_id))
-                .cloned()
-                .map(Change::Vpc),
-        );
-        changes.extend(
-            self.subnets
-                .values()
-                .filter(|s| mine(&s.subnet_id))
-                .cloned()
-                .map(Change::Subnet),
-        );
-        changes.extend(
-            self.enis
-                .values()
-                .filter(|e| mine(&e.network_interface_id))
-                .cloned()
-                .map(Change::Eni),
-        );
-        changes.extend(
-            self.addresses
-                .values()
-                .filter(|a| mine(&a.address_id))
-                .cloned()
-                .map(Change::Address),
-        );
-        changes.extend(
-            self.havips
-                .values()
-                .filter(|h| mine(&h.ha_vip_id))
-                .cloned()
-                .map(Change::HaVip),
-        );
+        let mut changes = self.resources_of(account);
         changes.extend(self.tasks.values().cloned().map(Change::Task));
         changes.extend(
             self.tokens
@@ -130,6 +95,22 @@ impl Cloud {
             .map(|a| a.address_ip.clone())
             .collect();
         Cow::Owned(view)
+    }
+
+    /// `account`'s VPCs, subnets, ENIs, EIPs and HAVIPs, as the changes that create them.
+    fn resources_of(&self, account: &str) -> Vec<Change> {
+        let mine = |id: &str| self.owner_of(id) == account;
+        let vpcs = self.vpcs.values().filter(|v| mine(&v.vpc_id));
+        let subnets = self.subnets.values().filter(|s| mine(&s.subnet_id));
+        let enis = self.enis.values().filter(|e| mine(&e.network_interface_id));
+        let addresses = self.addresses.values().filter(|a| mine(&a.address_id));
+        let havips = self.havips.values().filter(|h| mine(&h.ha_vip_id));
+        (vpcs.cloned().map(Change::Vpc))
+            .chain(subnets.cloned().map(Change::Subnet))
+            .chain(enis.cloned().map(Change::Eni))
+            .chain(addresses.cloned().map(Change::Address))
+            .chain(havips.cloned().map(Change::HaVip))
+            .collect()
     }
 
     /// Whether a resource with this id exists (any kind, any account).

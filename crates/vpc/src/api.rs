@@ -8,7 +8,8 @@ use crate::auth::{self, SignedRequest};
 use crate::error::ApiError;
 use crate::ids::request_id;
 use crate::limits;
-use crate::server::{Service, api_response, unix_now};
+use crate::render::api_response;
+use crate::service::Service;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, Uri, header};
 use axum::response::Response;
@@ -28,8 +29,8 @@ pub(crate) fn headers_map(h: &HeaderMap) -> BTreeMap<String, String> {
 /// Authorization, a stale timestamp, an unknown SecretId). A request with a known SecretId has
 /// its body read, up to the cloud's limit, so its client reads the answer, whatever it is.
 fn refuse_before_body(service: &Service, headers: &HeaderMap) -> Result<(), ApiError> {
-    auth::precheck(&headers_map(headers), unix_now(), |id| {
-        service.keys.get(id).cloned()
+    auth::precheck(&headers_map(headers), unix_now_s(), |id| {
+        service.front.keys.get(id).cloned()
     })
     .map(|_| ())
 }
@@ -51,19 +52,20 @@ fn api(
         headers: &h,
         body,
     };
-    let secret_id = auth::verify(&req, unix_now(), |id| service.keys.get(id).cloned())?;
+    let secret_id = auth::verify(&req, unix_now_s(), |id| service.front.keys.get(id).cloned())?;
     let action = h
         .get("x-tc-action")
         .ok_or_else(|| ApiError::missing("X-TC-Action"))?;
     refuse_replay(service, &h, &secret_id, action)?;
     // Unknown actions are refused by dispatch; counting only known ones bounds the limiter.
-    let limit = service.requests_per_second;
-    if let Some(known) = actions::ACTIONS.iter().find(|a| *a == action) {
+    let limit = service.front.requests_per_second;
+    if let Some(known) = actions::Action::from_word(action) {
         service
+            .front
             .limiter
             .lock()
             .map_err(|_| ApiError::internal("limiter lock poisoned"))?
-            .admit(&secret_id, known, limit, std::time::Instant::now())?;
+            .admit(&secret_id, known.as_str(), limit, std::time::Instant::now())?;
     }
     match h.get("x-tc-version").map(String::as_str) {
         Some("2017-03-12") => {}
@@ -120,6 +122,7 @@ fn refuse_replay(
         .and_then(|t| t.trim().parse::<i64>().ok())
         .unwrap_or_default();
     service
+        .front
         .replays
         .lock()
         .map_err(|_| ApiError::internal("replay cache lock poisoned"))?
@@ -133,6 +136,10 @@ fn refuse_replay(
         )
 }
 
+fn unix_now_s() -> i64 {
+    crate::cloud::unix_now() as i64
+}
+
 fn unix_now_ms() -> i64 {
     hostsys::clock::since_epoch().as_millis() as i64
 }
@@ -140,7 +147,7 @@ fn unix_now_ms() -> i64 {
 /// Reads the body within the body deadline and the size limit.
 async fn read_body(service: &Service, body: axum::body::Body) -> Result<Vec<u8>, ApiError> {
     let limited = http_body_util::Limited::new(body, limits::MAX_BODY_BYTES);
-    let deadline = service.connections.body_timeout;
+    let deadline = service.front.connections.body_timeout;
     match tokio::time::timeout(deadline, http_body_util::BodyExt::collect(limited)).await {
         Ok(Ok(collected)) => Ok(collected.to_bytes().to_vec()),
         Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(limits::body_too_large()),

@@ -4,10 +4,12 @@
 //! every action and the logout carry in `X-CSRF-Token`. Requests that change something must
 //! come from the console's own origin with a JSON body.
 
+use crate::actions::Action;
 use crate::error::ApiError;
 use crate::guard::{self, Refused};
 use crate::ids::request_id;
-use crate::server::{Deny, Service, api_response, state_json};
+use crate::render::{Deny, api_response, state_json};
+use crate::service::Service;
 use crate::session::{self, Credentials, LoginError, Session};
 use axum::Router;
 use axum::body::Bytes;
@@ -25,12 +27,12 @@ use tokio::sync::broadcast;
 use tracing::{info, warn};
 
 /// Actions the console may run.
-const CONSOLE_ACTIONS: &[&str] = &[
-    "CreateHaVip",
-    "DeleteHaVip",
-    "HaVipAssociateAddressIp",
-    "HaVipDisassociateAddressIp",
-    "AllocateAddresses",
+const CONSOLE_ACTIONS: &[Action] = &[
+    Action::CreateHaVip,
+    Action::DeleteHaVip,
+    Action::HaVipAssociateAddressIp,
+    Action::HaVipDisassociateAddressIp,
+    Action::AllocateAddresses,
 ];
 
 /// The console's routes.
@@ -81,7 +83,7 @@ fn session_of(service: &Service, headers: &HeaderMap) -> Result<(String, Session
         .find_map(session::cookie_value)
         .map(str::to_string);
     let live = id.as_deref().and_then(|id| {
-        let mut sessions = service.sessions.lock().ok()?;
+        let mut sessions = service.front.sessions.lock().ok()?;
         sessions.get(id, Instant::now()).cloned()
     });
     match (id, live) {
@@ -96,7 +98,7 @@ fn session_of(service: &Service, headers: &HeaderMap) -> Result<(String, Session
 
 /// A request that changes something: own origin, JSON body, live session, its CSRF token.
 fn acting_session(service: &Service, headers: &HeaderMap) -> Result<(String, Session), Deny> {
-    guard::same_origin(headers, service.access.tls).map_err(forbidden)?;
+    guard::same_origin(headers, service.front.access.tls).map_err(forbidden)?;
     guard::json_body(headers).map_err(forbidden)?;
     let (id, s) = session_of(service, headers)?;
     let given = headers
@@ -125,7 +127,7 @@ async fn login(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Deny> {
-    guard::same_origin(&headers, service.access.tls).map_err(forbidden)?;
+    guard::same_origin(&headers, service.front.access.tls).map_err(forbidden)?;
     guard::json_body(&headers).map_err(forbidden)?;
     let credentials: Credentials = serde_json::from_slice(&body).map_err(|e| {
         let why =
@@ -133,6 +135,7 @@ async fn login(
         Deny::new(StatusCode::BAD_REQUEST, "InvalidParameter", why)
     })?;
     let result = service
+        .front
         .sessions
         .lock()
         .map_err(|_| {
@@ -146,7 +149,7 @@ async fn login(
     match result {
         Ok((id, s)) => {
             info!(who = %s.who, "console login");
-            let cookie = session::set_cookie(&id, service.access.tls);
+            let cookie = session::set_cookie(&id, service.front.access.tls);
             let mut answer = json_answer(session_body(&s));
             if let Ok(v) = header::HeaderValue::from_str(&cookie) {
                 answer.headers_mut().insert(header::SET_COOKIE, v);
@@ -180,7 +183,7 @@ async fn current(
 
 async fn logout(State(service): State<Arc<Service>>, headers: HeaderMap) -> Result<Response, Deny> {
     let (id, _) = acting_session(&service, &headers)?;
-    if let Ok(mut s) = service.sessions.lock() {
+    if let Ok(mut s) = service.front.sessions.lock() {
         s.logout(&id);
     }
     let clear = [(header::SET_COOKIE, session::clear_cookie())];
@@ -238,10 +241,12 @@ async fn action(
             "InvalidParameter",
             format!("bad console call: {e}"),
         )),
-        Ok(c) if !CONSOLE_ACTIONS.contains(&c.action.as_str()) => Err(ApiError::new(
-            "InvalidAction",
-            format!("the console cannot run {}", c.action),
-        )),
+        Ok(c) if !Action::from_word(&c.action).is_some_and(|a| CONSOLE_ACTIONS.contains(&a)) => {
+            Err(ApiError::new(
+                "InvalidAction",
+                format!("the console cannot run {}", c.action),
+            ))
+        }
         Ok(c) => {
             info!(who = %session.who, action = %c.action, "console action");
             let s = service.clone();

@@ -6,9 +6,12 @@
 //! [`MAX_WAIT_MS`]), with the changes since V or, when V is too old or of another epoch, the
 //! whole state.
 
+use crate::backend::GarpOutcome;
 use crate::error::ApiError;
 use crate::internal_secret;
-use crate::server::{Deny, GarpOutcome, Service, Update, state_json};
+use crate::model::GarpForm;
+use crate::render::{Deny, state_json};
+use crate::service::{Service, Update};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
@@ -62,12 +65,8 @@ fn json_answer(body: serde_json::Value) -> Response {
 struct GarpReport {
     network_interface_id: String,
     vip: String,
-    #[serde(default = "request_form")]
-    form: String,
-}
-
-fn request_form() -> String {
-    "request".into()
+    #[serde(default)]
+    form: GarpForm,
 }
 
 async fn garp(
@@ -88,7 +87,7 @@ async fn garp(
     }
     let s = service.clone();
     let result = tokio::task::spawn_blocking(move || {
-        s.garp_versioned(&report.network_interface_id, &report.vip, &report.form)
+        s.garp_versioned(&report.network_interface_id, &report.vip, report.form)
     })
     .await
     .unwrap_or_else(|e| Err(ApiError::internal(e)));

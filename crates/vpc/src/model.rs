@@ -1,5 +1,6 @@
 //! The resources, with the cloud's field names (PascalCase JSON).
 
+use crate::words::words;
 use serde::{Deserialize, Serialize};
 
 /// A VPC.
@@ -73,7 +74,7 @@ pub struct NetworkInterface {
     /// The instance it is attached to.
     pub attachment: Option<Attachment>,
     /// `AVAILABLE`.
-    pub state: String,
+    pub state: EniState,
     /// `YYYY-MM-DD HH:MM:SS`.
     pub created_time: String,
 }
@@ -96,7 +97,7 @@ pub struct Address {
     /// The public address.
     pub address_ip: String,
     /// `UNBIND` or `BIND`.
-    pub address_status: String,
+    pub address_status: AddressStatus,
     /// What it is bound to (a HaVipId here), or "".
     pub instance_id: String,
     /// `YYYY-MM-DD HH:MM:SS`.
@@ -117,7 +118,7 @@ pub struct HaVipAssociation {
     pub ha_vip_id: String,
     /// `CVM` or `ENI`.
     #[serde(default)]
-    pub instance_type: String,
+    pub instance_type: InstanceType,
 }
 
 /// A tag.
@@ -151,7 +152,7 @@ pub struct HaVip {
     /// Its EIP, or "".
     pub address_ip: String,
     /// `AVAILABLE` (bound) or `UNBIND`.
-    pub state: String,
+    pub state: HavipState,
     /// `YYYY-MM-DD HH:MM:SS`.
     pub created_time: String,
     /// Business tag ("").
@@ -176,7 +177,7 @@ pub struct Task {
     /// The RequestId of the call that started it.
     pub task_id: String,
     /// `SUCCESS`, `FAILED` or `RUNNING`.
-    pub status: String,
+    pub status: TaskStatus,
     /// Output.
     pub output: String,
 }
@@ -207,8 +208,149 @@ impl HaVip {
     pub fn admits(&self, eni: &NetworkInterface) -> bool {
         !self.check_associate
             || self.ha_vip_association_set.iter().any(|a| {
-                (a.instance_type == "ENI" && a.instance_id == eni.network_interface_id)
-                    || (a.instance_type == "CVM" && a.instance_id == eni.instance_id())
+                (a.instance_type == InstanceType::Eni && a.instance_id == eni.network_interface_id)
+                    || (a.instance_type == InstanceType::Cvm && a.instance_id == eni.instance_id())
             })
+    }
+}
+
+words! {
+    /// Whether a HAVIP is bound (`AVAILABLE`) or not (`UNBIND`).
+    #[derive(Default)]
+    HavipState {
+        /// Bound to an ENI (or was, by a GARP or an unbind).
+        Available = "AVAILABLE",
+        /// Never bound.
+        #[default]
+        Unbind = "UNBIND",
+    }
+}
+
+words! {
+    /// Whether an EIP is bound.
+    AddressStatus {
+        /// Free.
+        Unbind = "UNBIND",
+        /// Bound to a HAVIP.
+        Bind = "BIND",
+    }
+}
+
+words! {
+    /// An ENI's state (the cloud's ENIs here are always available).
+    #[derive(Default)]
+    EniState {
+        /// Usable.
+        #[default]
+        Available = "AVAILABLE",
+    }
+}
+
+words! {
+    /// An asynchronous task's status.
+    #[derive(Default)]
+    TaskStatus {
+        /// Done.
+        #[default]
+        Success = "SUCCESS",
+        /// Failed.
+        Failed = "FAILED",
+        /// Still running.
+        Running = "RUNNING",
+    }
+}
+
+words! {
+    /// The form of a gratuitous ARP: an ARP request or an ARP reply.
+    #[derive(Default)]
+    GarpForm {
+        /// An ARP request for the sender's own address.
+        #[default]
+        Request = "request",
+        /// An unsolicited ARP reply.
+        Reply = "reply",
+    }
+}
+
+/// What a HAVIP association names: an instance (`CVM`) or an ENI (`ENI`). Any other word a
+/// caller sends is kept as given ([`InstanceType::Other`]) so the action can refuse it by name;
+/// a stored association is always one of the two.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InstanceType {
+    /// An instance: its ENIs may take the HAVIP.
+    #[serde(rename = "CVM")]
+    Cvm,
+    /// An ENI.
+    #[serde(rename = "ENI")]
+    Eni,
+    /// A word that is neither (refused by the actions).
+    #[serde(untagged)]
+    Other(String),
+}
+
+impl Default for InstanceType {
+    /// None given.
+    fn default() -> Self {
+        InstanceType::Other(String::new())
+    }
+}
+
+impl InstanceType {
+    /// The word as given.
+    pub fn as_str(&self) -> &str {
+        match self {
+            InstanceType::Cvm => "CVM",
+            InstanceType::Eni => "ENI",
+            InstanceType::Other(w) => w,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{from_str, to_string};
+
+    #[test]
+    fn closed_words_keep_the_clouds_spelling() {
+        assert_eq!(
+            to_string(&HavipState::Available).expect("json"),
+            "\"AVAILABLE\""
+        );
+        assert_eq!(to_string(&HavipState::Unbind).expect("json"), "\"UNBIND\"");
+        assert_eq!(to_string(&AddressStatus::Bind).expect("json"), "\"BIND\"");
+        assert_eq!(
+            to_string(&EniState::Available).expect("json"),
+            "\"AVAILABLE\""
+        );
+        assert_eq!(
+            to_string(&TaskStatus::Success).expect("json"),
+            "\"SUCCESS\""
+        );
+        assert_eq!(to_string(&GarpForm::Reply).expect("json"), "\"reply\"");
+        assert_eq!(
+            from_str::<AddressStatus>("\"UNBIND\"").expect("json"),
+            AddressStatus::Unbind
+        );
+        assert!(
+            from_str::<HavipState>("\"available\"").is_err(),
+            "the cloud's case only"
+        );
+    }
+
+    #[test]
+    fn an_instance_type_outside_the_set_is_kept_to_be_refused_by_name() {
+        assert_eq!(
+            from_str::<InstanceType>("\"CVM\"").expect("json"),
+            InstanceType::Cvm
+        );
+        assert_eq!(
+            from_str::<InstanceType>("\"ENI\"").expect("json"),
+            InstanceType::Eni
+        );
+        let other = from_str::<InstanceType>("\"VM\"").expect("json");
+        assert_eq!(other, InstanceType::Other("VM".into()));
+        assert_eq!(to_string(&other).expect("json"), "\"VM\"");
+        assert_eq!(InstanceType::Eni.as_str(), "ENI");
     }
 }

@@ -4,9 +4,26 @@
 //! learned from GARPs are soft state, committed without waiting for the disk (`commit_soft`).
 
 use crate::cloud::{Change, Cloud};
+use crate::words::words;
 use anyhow::{Context, Result};
 use rusqlite::{Connection, params};
 use std::path::Path;
+
+words! {
+    /// The kind of a row of `resources`.
+    Kind {
+        /// A VPC.
+        Vpc = "vpc",
+        /// A subnet.
+        Subnet = "subnet",
+        /// An ENI.
+        Eni = "eni",
+        /// An EIP.
+        Address = "address",
+        /// A HAVIP.
+        HaVip = "havip",
+    }
+}
 
 /// Durable storage of changes.
 pub trait Store: Send {
@@ -79,13 +96,13 @@ impl Store for Sqlite {
                 stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
             for row in rows {
                 let (kind, text) = row?;
-                let c = match kind.as_str() {
-                    "vpc" => Change::Vpc(serde_json::from_str(&text)?),
-                    "subnet" => Change::Subnet(serde_json::from_str(&text)?),
-                    "eni" => Change::Eni(serde_json::from_str(&text)?),
-                    "address" => Change::Address(serde_json::from_str(&text)?),
-                    "havip" => Change::HaVip(serde_json::from_str(&text)?),
-                    other => anyhow::bail!("unknown resource kind `{other}` in the store"),
+                let c = match Kind::from_word(&kind) {
+                    Some(Kind::Vpc) => Change::Vpc(serde_json::from_str(&text)?),
+                    Some(Kind::Subnet) => Change::Subnet(serde_json::from_str(&text)?),
+                    Some(Kind::Eni) => Change::Eni(serde_json::from_str(&text)?),
+                    Some(Kind::Address) => Change::Address(serde_json::from_str(&text)?),
+                    Some(Kind::HaVip) => Change::HaVip(serde_json::from_str(&text)?),
+                    None => anyhow::bail!("unknown resource kind `{kind}` in the store"),
                 };
                 changes.push(c);
             }
@@ -123,23 +140,23 @@ impl Store for Sqlite {
     fn commit(&mut self, changes: &[Change]) -> Result<()> {
         let tx = self.conn.transaction()?;
         for c in changes {
-            let put = |kind: &str, id: &str, text: String| {
+            let put = |kind: Kind, id: &str, text: String| {
                 tx.execute(
                     "INSERT OR REPLACE INTO resources (kind, id, body) VALUES (?1, ?2, ?3)",
-                    params![kind, id, text],
+                    params![kind.as_str(), id, text],
                 )
             };
             match c {
-                Change::Vpc(v) => put("vpc", &v.vpc_id, body(v)?)?,
-                Change::Subnet(s) => put("subnet", &s.subnet_id, body(s)?)?,
-                Change::Eni(e) => put("eni", &e.network_interface_id, body(e)?)?,
-                Change::Address(a) => put("address", &a.address_id, body(a)?)?,
-                Change::HaVip(h) => put("havip", &h.ha_vip_id, body(h)?)?,
+                Change::Vpc(v) => put(Kind::Vpc, &v.vpc_id, body(v)?)?,
+                Change::Subnet(s) => put(Kind::Subnet, &s.subnet_id, body(s)?)?,
+                Change::Eni(e) => put(Kind::Eni, &e.network_interface_id, body(e)?)?,
+                Change::Address(a) => put(Kind::Address, &a.address_id, body(a)?)?,
+                Change::HaVip(h) => put(Kind::HaVip, &h.ha_vip_id, body(h)?)?,
                 Change::DeleteHaVip(id) => {
                     tx.execute("DELETE FROM owners WHERE id = ?1", params![id])?;
                     tx.execute(
-                        "DELETE FROM resources WHERE kind = 'havip' AND id = ?1",
-                        params![id],
+                        "DELETE FROM resources WHERE kind = ?1 AND id = ?2",
+                        params![Kind::HaVip.as_str(), id],
                     )?
                 }
                 Change::Owner { id, account } => tx.execute(

@@ -51,7 +51,11 @@ fn a_new_data_plane_gets_the_whole_state_then_only_changes() {
     );
     // A GARP report's answer names the version that includes the move, and the feed has it.
     let verdict = c
-        .report_garp(&s.enis[1], "172.16.16.12".parse().expect("ip"), "reply")
+        .report_garp(
+            &s.enis[1],
+            "172.16.16.12".parse().expect("ip"),
+            vpc::model::GarpForm::Reply,
+        )
         .expect("report");
     let Verdict::Moved(v) = verdict else {
         panic!("{verdict:?}")

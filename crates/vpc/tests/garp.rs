@@ -5,7 +5,8 @@
 mod common;
 use common::Api;
 use serde_json::json;
-use vpc::server::GarpOutcome;
+use vpc::backend::GarpOutcome;
+use vpc::model::GarpForm;
 
 #[test]
 fn garp_moves_the_binding_and_records_it() {
@@ -13,7 +14,8 @@ fn garp_moves_the_binding_and_records_it() {
     let s = api.seed();
     let id = api.havip(&s, "h", json!({"Vip": "172.16.16.12"}));
     assert_eq!(
-        api.service.garp(&s.enis[0], "172.16.16.12", "request"),
+        api.service
+            .garp(&s.enis[0], "172.16.16.12", GarpForm::Request),
         Ok(GarpOutcome::Moved)
     );
     let h = &api.ok("DescribeHaVips", json!({"HaVipIds": [id]}))["HaVipSet"][0];
@@ -22,7 +24,8 @@ fn garp_moves_the_binding_and_records_it() {
     assert_eq!(h["State"], "AVAILABLE");
     assert_ne!(h["FlushedTime"], "0000-00-00 00:00:00");
     assert_eq!(
-        api.service.garp(&s.enis[1], "172.16.16.12", "reply"),
+        api.service
+            .garp(&s.enis[1], "172.16.16.12", GarpForm::Reply),
         Ok(GarpOutcome::Moved)
     );
     let snap = api.service.snapshot();
@@ -41,7 +44,7 @@ fn garps_that_must_not_move_anything() {
     let s = api.seed();
     // A plain private IP (no HAVIP): the seeds' FAQ, the VPC ignores the announcement.
     assert!(matches!(
-        api.service.garp(&s.enis[0], "172.16.16.30", "request"),
+        api.service.garp(&s.enis[0], "172.16.16.30", GarpForm::Request),
         Ok(GarpOutcome::Refused(why)) if why.contains("not a HAVIP")
     ));
     // CheckAssociate: only the associated ENI may take it.
@@ -52,12 +55,13 @@ fn garps_that_must_not_move_anything() {
                "HaVipAssociationSet": [{"InstanceId": s.enis[0], "InstanceType": "ENI"}]}),
     );
     assert!(matches!(
-        api.service.garp(&s.enis[1], "172.16.16.12", "request"),
+        api.service.garp(&s.enis[1], "172.16.16.12", GarpForm::Request),
         Ok(GarpOutcome::Refused(why)) if why.contains("not associated")
     ));
     assert_eq!(api.service.snapshot().havips[&id].network_interface_id, "");
     assert_eq!(
-        api.service.garp(&s.enis[0], "172.16.16.12", "request"),
+        api.service
+            .garp(&s.enis[0], "172.16.16.12", GarpForm::Request),
         Ok(GarpOutcome::Moved)
     );
     // A subnet elsewhere: its ENI cannot take this subnet's HAVIP.
@@ -77,7 +81,7 @@ fn garps_that_must_not_move_anything() {
         .expect("eni")
         .to_string();
     assert!(matches!(
-        api.service.garp(&eni, "172.16.16.12", "request"),
+        api.service.garp(&eni, "172.16.16.12", GarpForm::Request),
         Ok(GarpOutcome::Refused(_))
     ));
     assert_eq!(
@@ -98,13 +102,16 @@ fn an_eni_holds_at_most_five_havips() {
     }
     for k in 0..5 {
         assert_eq!(
-            api.service
-                .garp(&s.enis[0], &format!("172.16.16.{}", 20 + k), "request"),
+            api.service.garp(
+                &s.enis[0],
+                &format!("172.16.16.{}", 20 + k),
+                GarpForm::Request
+            ),
             Ok(GarpOutcome::Moved)
         );
     }
     assert!(matches!(
-        api.service.garp(&s.enis[0], "172.16.16.25", "request"),
+        api.service.garp(&s.enis[0], "172.16.16.25", GarpForm::Request),
         Ok(GarpOutcome::Refused(why)) if why.contains("already holds 5")
     ));
 }

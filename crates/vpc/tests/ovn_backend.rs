@@ -13,8 +13,8 @@ use ovsdb::{Client, Condition, Datum, Operation, Row};
 use serde_json::json;
 use std::time::{Duration, Instant};
 use vpc::cloud::Quotas;
+use vpc::ovn::backend::OvnBackend;
 use vpc::ovn::engine::Engine;
-use vpc::ovn::store::OvnStore;
 
 fn quotas() -> Quotas {
     Quotas {
@@ -27,8 +27,9 @@ fn quotas() -> Quotas {
 fn serve(central: &Central, db: &std::path::Path, rt: &tokio::runtime::Runtime) -> Api {
     let engine = Engine::start(central.endpoint("nb")).expect("engine");
     let sqlite = vpc::store::Sqlite::open(db).expect("sqlite");
-    let api = Api::start(
-        Box::new(OvnStore::new(Box::new(sqlite), engine, quotas())),
+    let api = Api::start_on(
+        Box::new(sqlite),
+        Box::new(OvnBackend::new(engine)),
         quotas(),
     );
     rt.spawn(vpc::ovn::follow::follow_bindings(

@@ -41,7 +41,7 @@ fn havip(check_associate: bool, associated: &[&str]) -> HaVip {
             .map(|a| HaVipAssociation {
                 instance_id: a.to_string(),
                 ha_vip_id: "havip-1".into(),
-                instance_type: "ENI".into(),
+                instance_type: vpc::model::InstanceType::Eni,
             })
             .collect(),
         check_associate,

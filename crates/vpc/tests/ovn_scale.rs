@@ -10,8 +10,8 @@ use ovsdb::{Client, Condition, Datum, Operation, Row};
 use serde_json::json;
 use std::time::{Duration, Instant};
 use vpc::cloud::Quotas;
+use vpc::ovn::backend::OvnBackend;
 use vpc::ovn::engine::Engine;
-use vpc::ovn::store::OvnStore;
 
 const HAVIPS: usize = 1000;
 
@@ -27,10 +27,7 @@ fn a_thousand_havips_are_created_described_and_followed_on_ovn() {
     };
     let engine = Engine::start(central.endpoint("nb")).expect("engine");
     let sqlite = vpc::store::Sqlite::open(&central.dir.join("api.db")).expect("sqlite");
-    let api = Api::start(
-        Box::new(OvnStore::new(Box::new(sqlite), engine, quotas)),
-        quotas,
-    );
+    let api = Api::start_on(Box::new(sqlite), Box::new(OvnBackend::new(engine)), quotas);
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.spawn(vpc::ovn::follow::follow_bindings(
         api.service.clone(),

@@ -10,7 +10,7 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 use vpc::cloud::Quotas;
 use vpc::listen::ConnectionLimits;
-use vpc::server::Options;
+use vpc::service::Options;
 
 fn start(limits: ConnectionLimits) -> Api {
     let options = Options {

@@ -6,9 +6,10 @@ mod common;
 use common::Api;
 use common::frames::{arp, attached, follow, ip, sent, udp};
 use serde_json::json;
+use vpc::backend::GarpOutcome;
 use vpc::dataplane::frame::{self, BROADCAST};
 use vpc::dataplane::switch::{Out, Switch};
-use vpc::server::GarpOutcome;
+use vpc::model::GarpForm;
 
 const MAC_A: [u8; 6] = [2, 0, 0, 0, 0, 0];
 const MAC_B: [u8; 6] = [2, 0, 0, 0, 0, 1];
@@ -108,7 +109,7 @@ fn a_garp_moves_forwarding_at_once_and_the_control_plane_then_confirms_it() {
         Out::Report {
             eni,
             vip,
-            form: "request",
+            form: GarpForm::Request,
             mac: VMAC,
             generation: Some(g),
         },
@@ -131,7 +132,7 @@ fn a_garp_moves_forwarding_at_once_and_the_control_plane_then_confirms_it() {
     // The control plane stores it; its push keeps forwarding where it is.
     let (outcome, version) = api
         .service
-        .garp_versioned(&enis[0], "172.16.16.12", "request")
+        .garp_versioned(&enis[0], "172.16.16.12", GarpForm::Request)
         .expect("garp");
     assert_eq!(outcome, GarpOutcome::Moved);
     sw.confirmed(*vip, *g, version);
@@ -155,7 +156,7 @@ fn a_garp_moves_forwarding_at_once_and_the_control_plane_then_confirms_it() {
     assert!(matches!(
         &outs[..],
         [Out::Report {
-            form: "reply",
+            form: GarpForm::Reply,
             generation: Some(_),
             ..
         }]
@@ -175,7 +176,7 @@ fn a_move_the_control_plane_refuses_is_taken_back() {
     let g = garp(&mut sw, 1, MAC_A, "172.16.16.12").expect("moved here");
     let (_, version) = api
         .service
-        .garp_versioned(&enis[0], "172.16.16.12", "request")
+        .garp_versioned(&enis[0], "172.16.16.12", GarpForm::Request)
         .expect("garp");
     sw.confirmed(vip, g, version);
     follow(&api, &mut sw);
@@ -200,8 +201,12 @@ fn a_move_the_control_plane_refuses_is_taken_back() {
     assert_eq!(vip_port(&mut sw), Some(2));
     let mut ruled = api.service.snapshot();
     ruled.havips.insert(id.clone(), h);
-    let refused =
-        vpc::actions::havip::garp_move(&ruled, &ruled.enis[&enis[1]], "172.16.16.12", "request");
+    let refused = vpc::actions::learn::garp_move(
+        &ruled,
+        &ruled.enis[&enis[1]],
+        "172.16.16.12",
+        GarpForm::Request,
+    );
     assert!(refused.is_err(), "the control plane would refuse b");
     sw.refused(vip, g);
     assert_eq!(vip_port(&mut sw), Some(1), "forwarding back at a");
@@ -220,7 +225,7 @@ fn a_confirmed_move_outlives_an_older_push() {
     let g = garp(&mut sw, 2, MAC_B, "172.16.16.12").expect("moved here");
     let (_, version) = api
         .service
-        .garp_versioned(&enis[1], "172.16.16.12", "request")
+        .garp_versioned(&enis[1], "172.16.16.12", GarpForm::Request)
         .expect("garp");
     assert!(version > before);
     sw.confirmed(vip, g, version);

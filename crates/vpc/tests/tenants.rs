@@ -10,7 +10,7 @@ use common::{Api, ID, KEY};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use vpc::cloud::Quotas;
-use vpc::server::Options;
+use vpc::service::Options;
 
 const OTHER_ID: &str = "AKIDother000000000000000000000000000";
 const OTHER_KEY: &str = "other-secret-key";

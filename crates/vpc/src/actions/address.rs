@@ -6,8 +6,9 @@ use crate::cidr::Cidr;
 use crate::cloud::{Change, Cloud, now_string};
 use crate::error::ApiError;
 use crate::ids::new_id;
-use crate::model::Address;
+use crate::model::{Address, AddressStatus};
 use crate::params::Params;
+use crate::words::words;
 use serde_json::json;
 
 /// The public pool.
@@ -53,6 +54,33 @@ fn billing_and_network(p: &Params<'_>) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// `count` public addresses of the pool no account holds (never the gateway port's).
+fn free_addresses(cloud: &Cloud, count: usize) -> Result<Vec<String>, ApiError> {
+    let pool = Cidr::parse(POOL).map_err(ApiError::internal)?;
+    let taken: Vec<&str> = cloud
+        .addresses
+        .values()
+        .map(|a| a.address_ip.as_str())
+        .collect();
+    let free: Vec<String> = pool
+        .hosts()
+        .map(|a| a.to_string())
+        .filter(|a| {
+            a != GATEWAY_PORT_IP
+                && !taken.contains(&a.as_str())
+                && !cloud.foreign_addresses.contains(a)
+        })
+        .take(count)
+        .collect();
+    if free.len() < count {
+        return Err(ApiError::new(
+            "AddressQuotaLimitExceeded",
+            format!("only {} public addresses are left in {POOL}", free.len()),
+        ));
+    }
+    Ok(free)
+}
+
 /// `AllocateAddresses`.
 pub fn allocate(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
     billing_and_network(p)?;
@@ -84,35 +112,14 @@ pub fn allocate(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
             format!("`AddressCount` = {count}: it must be 1-100"),
         ));
     }
-    let pool = Cidr::parse(POOL).map_err(ApiError::internal)?;
-    let taken: Vec<&str> = cloud
-        .addresses
-        .values()
-        .map(|a| a.address_ip.as_str())
-        .collect();
-    let free: Vec<String> = pool
-        .hosts()
-        .map(|a| a.to_string())
-        .filter(|a| {
-            a != GATEWAY_PORT_IP
-                && !taken.contains(&a.as_str())
-                && !cloud.foreign_addresses.contains(a)
-        })
-        .take(count as usize)
-        .collect();
-    if free.len() < count as usize {
-        return Err(ApiError::new(
-            "AddressQuotaLimitExceeded",
-            format!("only {} public addresses are left in {POOL}", free.len()),
-        ));
-    }
+    let free = free_addresses(cloud, count as usize)?;
     let now = now_string();
     let created: Vec<Address> = free
         .into_iter()
         .map(|ip| Address {
             address_id: new_id("eip"),
             address_ip: ip,
-            address_status: "UNBIND".into(),
+            address_status: AddressStatus::Unbind,
             instance_id: String::new(),
             created_time: now.clone(),
             address_name: name.to_string(),
@@ -135,6 +142,20 @@ pub fn allocate(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
     })
 }
 
+words! {
+    /// The filters DescribeAddresses knows.
+    AddressFilter {
+        /// `address-id`.
+        AddressId = "address-id",
+        /// `address-ip`.
+        AddressIp = "address-ip",
+        /// `address-status`.
+        AddressStatus = "address-status",
+        /// `address-name`.
+        AddressName = "address-name",
+    }
+}
+
 /// `DescribeAddresses`.
 pub fn describe(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
     super::describe(
@@ -143,14 +164,13 @@ pub fn describe(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
         &Listing {
             ids_param: "AddressIds",
             prefix: "eip",
-            filters: &["address-id", "address-ip", "address-status", "address-name"],
             exclusive: false,
             set: "AddressSet",
             matches: |a: &Address, f, x| match f {
-                "address-id" => a.address_id == x,
-                "address-ip" => a.address_ip == x,
-                "address-name" => a.address_name == x,
-                _ => a.address_status == x,
+                AddressFilter::AddressId => a.address_id == x,
+                AddressFilter::AddressIp => a.address_ip == x,
+                AddressFilter::AddressName => a.address_name == x,
+                AddressFilter::AddressStatus => a.address_status.as_str() == x,
             },
             token_paging: false,
         },

@@ -7,8 +7,12 @@ use crate::cidr::Cidr;
 use crate::cloud::{Change, Cloud, now_string};
 use crate::error::ApiError;
 use crate::ids::{is_id, new_id};
-use crate::model::{BindingEvent, HaVip, HaVipAssociation, NEVER, Tag, Task};
+use crate::model::{
+    AddressStatus, BindingEvent, HaVip, HaVipAssociation, HavipState, InstanceType, NEVER, Subnet,
+    Tag, Task, TaskStatus,
+};
 use crate::params::Params;
+use crate::words::words;
 use serde_json::json;
 use std::net::Ipv4Addr;
 
@@ -17,22 +21,40 @@ pub const MAX_NAME: usize = 60;
 /// Most instances a HAVIP may be associated with.
 pub const MAX_ASSOCIATIONS: usize = 10;
 
+words! {
+    /// The filters DescribeHaVips knows.
+    HavipFilter {
+        /// `havip-id`.
+        HavipId = "havip-id",
+        /// `havip-name`.
+        HavipName = "havip-name",
+        /// `vpc-id`.
+        VpcId = "vpc-id",
+        /// `subnet-id`.
+        SubnetId = "subnet-id",
+        /// `vip`.
+        Vip = "vip",
+        /// `address-ip`.
+        AddressIp = "address-ip",
+        /// `havip-association.instance-id`.
+        HavipAssociationInstanceId = "havip-association.instance-id",
+        /// `havip-association.instance-type`.
+        HavipAssociationInstanceType = "havip-association.instance-type",
+        /// `check-associate`.
+        CheckAssociate = "check-associate",
+        /// `cdc-id`.
+        CdcId = "cdc-id",
+        /// `type`.
+        Type = "type",
+        /// `termination-protection`.
+        TerminationProtection = "termination-protection",
+        /// `traffic-protection`.
+        TrafficProtection = "traffic-protection",
+    }
+}
+
 /// The filters DescribeHaVips knows.
-pub const FILTERS: &[&str] = &[
-    "havip-id",
-    "havip-name",
-    "vpc-id",
-    "subnet-id",
-    "vip",
-    "address-ip",
-    "havip-association.instance-id",
-    "havip-association.instance-type",
-    "check-associate",
-    "cdc-id",
-    "type",
-    "termination-protection",
-    "traffic-protection",
-];
+pub const FILTERS: &[&str] = HavipFilter::WORDS;
 
 fn check_name(name: &str) -> Result<(), ApiError> {
     let n = name.chars().count();
@@ -76,17 +98,17 @@ fn check_associations(
         ));
     }
     for (k, a) in list.iter().enumerate() {
-        let known = match a.instance_type.as_str() {
-            "ENI" => cloud
+        let known = match &a.instance_type {
+            InstanceType::Eni => cloud
                 .enis
                 .get(&a.instance_id)
                 .map(|e| e.vpc_id == havip_vpc),
-            "CVM" => cloud
+            InstanceType::Cvm => cloud
                 .enis
                 .values()
                 .find(|e| e.instance_id() == a.instance_id)
                 .map(|e| e.vpc_id == havip_vpc),
-            other => {
+            InstanceType::Other(other) => {
                 return Err(ApiError::new(
                     "InvalidParameterValue.Range",
                     format!("`InstanceType` = `{other}`: it must be CVM or ENI"),
@@ -94,7 +116,12 @@ fn check_associations(
             }
         };
         match known {
-            None => return Err(ApiError::not_found(&a.instance_type, &a.instance_id)),
+            None => {
+                return Err(ApiError::not_found(
+                    a.instance_type.as_str(),
+                    &a.instance_id,
+                ));
+            }
             Some(false) => {
                 return Err(ApiError::new(
                     "UnsupportedOperation",
@@ -144,86 +171,9 @@ pub fn create(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
         }
     }
     check_name(name)?;
-    let vpc = cloud
-        .vpcs
-        .get(vpc_id)
-        .ok_or_else(|| ApiError::not_found("VPC", vpc_id))?;
-    let subnet = cloud
-        .subnets
-        .get(subnet_id)
-        .ok_or_else(|| ApiError::not_found("subnet", subnet_id))?;
-    if subnet.vpc_id != vpc.vpc_id {
-        return Err(ApiError::new(
-            "InvalidParameterValue.Range",
-            format!("subnet {subnet_id} is not in VPC {vpc_id}"),
-        ));
-    }
-    let block = Cidr::parse(&subnet.cidr_block).map_err(ApiError::internal)?;
-    let in_vpc = cloud.havips.values().filter(|h| h.vpc_id == vpc_id).count();
-    if in_vpc >= cloud.quotas.havips_per_vpc {
-        return Err(ApiError::new(
-            "LimitExceeded",
-            format!(
-                "VPC {vpc_id} has {in_vpc} HAVIPs, its quota is {}",
-                cloud.quotas.havips_per_vpc
-            ),
-        ));
-    }
-    let used = |a: Ipv4Addr| {
-        let s = a.to_string();
-        cloud.eni_with_ip(vpc_id, &s).is_some() || cloud.havip_with_vip(subnet_id, &s).is_some()
-    };
-    let vip = match vip {
-        Some(v) => {
-            let a: Ipv4Addr = v
-                .parse()
-                .map_err(|_| ApiError::malformed("Vip", v, "an IPv4 address"))?;
-            if !block.contains(a) {
-                return Err(ApiError::new(
-                    "InvalidParameterValue.Range",
-                    format!(
-                        "`Vip` {v} is outside subnet {subnet_id} ({})",
-                        subnet.cidr_block
-                    ),
-                ));
-            }
-            if let Some(why) = block.reserved(a) {
-                return Err(ApiError::new(
-                    "InvalidParameterValue.Reserved",
-                    format!("`Vip` {v} is {why}, reserved by the VPC"),
-                ));
-            }
-            if used(a) {
-                return Err(ApiError::new(
-                    "ResourceInUse",
-                    format!("`Vip` {v} is already in use in subnet {subnet_id}"),
-                ));
-            }
-            a
-        }
-        None => block.hosts().find(|a| !used(*a)).ok_or_else(|| {
-            ApiError::new(
-                "ResourceInsufficient",
-                format!("subnet {subnet_id} has no free address left"),
-            )
-        })?,
-    };
-    let (eni_id, instance_id) = match eni {
-        Some(e) => {
-            let n = cloud
-                .enis
-                .get(e)
-                .ok_or_else(|| ApiError::not_found("network interface", e))?;
-            if n.subnet_id != subnet_id {
-                return Err(ApiError::new(
-                    "UnsupportedOperation",
-                    format!("network interface {e} is not in subnet {subnet_id}"),
-                ));
-            }
-            (e.to_string(), n.instance_id().to_string())
-        }
-        None => (String::new(), String::new()),
-    };
+    let subnet = subnet_in_vpc(cloud, vpc_id, subnet_id)?;
+    let vip = choose_vip(cloud, subnet, vip)?;
+    let (eni_id, instance_id) = holder_at_creation(cloud, subnet_id, eni)?;
     let id = new_id("havip");
     let associations: Vec<HaVipAssociation> = associations
         .into_iter()
@@ -241,27 +191,133 @@ pub fn create(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
         vpc_id: vpc_id.to_string(),
         subnet_id: subnet_id.to_string(),
         state: if eni_id.is_empty() {
-            "UNBIND".into()
+            HavipState::Unbind
         } else {
-            "AVAILABLE".into()
+            HavipState::Available
         },
-        network_interface_id: eni_id.clone(),
-        instance_id: instance_id.clone(),
+        network_interface_id: eni_id,
+        instance_id,
         address_ip: String::new(),
-        created_time: now.clone(),
+        created_time: now,
         business: String::new(),
         ha_vip_association_set: associations,
         check_associate,
         flushed_time: NEVER.into(),
         tag_set: tags,
     };
+    Ok(created(h, token))
+}
+
+/// The subnet `subnet_id` of VPC `vpc_id`, if both exist and the VPC has room for a HAVIP.
+fn subnet_in_vpc<'a>(
+    cloud: &'a Cloud,
+    vpc_id: &str,
+    subnet_id: &str,
+) -> Result<&'a Subnet, ApiError> {
+    let vpc = cloud
+        .vpcs
+        .get(vpc_id)
+        .ok_or_else(|| ApiError::not_found("VPC", vpc_id))?;
+    let subnet = cloud
+        .subnets
+        .get(subnet_id)
+        .ok_or_else(|| ApiError::not_found("subnet", subnet_id))?;
+    if subnet.vpc_id != vpc.vpc_id {
+        return Err(ApiError::new(
+            "InvalidParameterValue.Range",
+            format!("subnet {subnet_id} is not in VPC {vpc_id}"),
+        ));
+    }
+    let in_vpc = cloud.havips.values().filter(|h| h.vpc_id == vpc_id).count();
+    if in_vpc >= cloud.quotas.havips_per_vpc {
+        return Err(ApiError::new(
+            "LimitExceeded",
+            format!(
+                "VPC {vpc_id} has {in_vpc} HAVIPs, its quota is {}",
+                cloud.quotas.havips_per_vpc
+            ),
+        ));
+    }
+    Ok(subnet)
+}
+
+/// The HAVIP's address: `vip` if it is a free, unreserved host of the subnet, else (none
+/// given) the subnet's first free host.
+fn choose_vip(cloud: &Cloud, subnet: &Subnet, vip: Option<&str>) -> Result<Ipv4Addr, ApiError> {
+    let block = Cidr::parse(&subnet.cidr_block).map_err(ApiError::internal)?;
+    let subnet_id = &subnet.subnet_id;
+    let used = |a: Ipv4Addr| {
+        let s = a.to_string();
+        cloud.eni_with_ip(&subnet.vpc_id, &s).is_some()
+            || cloud.havip_with_vip(subnet_id, &s).is_some()
+    };
+    let Some(v) = vip else {
+        return block.hosts().find(|a| !used(*a)).ok_or_else(|| {
+            ApiError::new(
+                "ResourceInsufficient",
+                format!("subnet {subnet_id} has no free address left"),
+            )
+        });
+    };
+    let a: Ipv4Addr = v
+        .parse()
+        .map_err(|_| ApiError::malformed("Vip", v, "an IPv4 address"))?;
+    if !block.contains(a) {
+        return Err(ApiError::new(
+            "InvalidParameterValue.Range",
+            format!(
+                "`Vip` {v} is outside subnet {subnet_id} ({})",
+                subnet.cidr_block
+            ),
+        ));
+    }
+    if let Some(why) = block.reserved(a) {
+        return Err(ApiError::new(
+            "InvalidParameterValue.Reserved",
+            format!("`Vip` {v} is {why}, reserved by the VPC"),
+        ));
+    }
+    if used(a) {
+        return Err(ApiError::new(
+            "ResourceInUse",
+            format!("`Vip` {v} is already in use in subnet {subnet_id}"),
+        ));
+    }
+    Ok(a)
+}
+
+/// The ENI (and its instance) a new HAVIP starts bound to: `eni`, which must be in the
+/// subnet, or none.
+fn holder_at_creation(
+    cloud: &Cloud,
+    subnet_id: &str,
+    eni: Option<&str>,
+) -> Result<(String, String), ApiError> {
+    let Some(e) = eni else {
+        return Ok((String::new(), String::new()));
+    };
+    let n = cloud
+        .enis
+        .get(e)
+        .ok_or_else(|| ApiError::not_found("network interface", e))?;
+    if n.subnet_id != subnet_id {
+        return Err(ApiError::new(
+            "UnsupportedOperation",
+            format!("network interface {e} is not in subnet {subnet_id}"),
+        ));
+    }
+    Ok((e.to_string(), n.instance_id().to_string()))
+}
+
+/// The answer and changes of a HAVIP created: it, its first history line, its ClientToken.
+fn created(h: HaVip, token: Option<&str>) -> Outcome {
     let mut changes = vec![
         Change::HaVip(h.clone()),
         Change::History(BindingEvent {
-            ha_vip_id: id.clone(),
-            time: now,
-            network_interface_id: eni_id,
-            instance_id,
+            ha_vip_id: h.ha_vip_id.clone(),
+            time: h.created_time.clone(),
+            network_interface_id: h.network_interface_id.clone(),
+            instance_id: h.instance_id.clone(),
             reason: "created".into(),
             unix_time: crate::cloud::unix_now(),
         }),
@@ -269,41 +325,41 @@ pub fn create(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
     if let Some(t) = token {
         changes.push(Change::Token {
             token: t.to_string(),
-            id,
+            id: h.ha_vip_id.clone(),
         });
     }
-    Ok(Outcome {
+    Outcome {
         response: json!({ "HaVip": h })
             .as_object()
             .cloned()
             .unwrap_or_default(),
         changes,
-    })
+    }
 }
 
-fn matches(h: &HaVip, name: &str, value: &str) -> bool {
+fn matches(h: &HaVip, name: HavipFilter, value: &str) -> bool {
+    let associations = h.ha_vip_association_set.iter();
     match name {
-        "havip-id" => h.ha_vip_id == value,
-        "havip-name" => h.ha_vip_name == value,
-        "vpc-id" => h.vpc_id == value,
-        "subnet-id" => h.subnet_id == value,
-        "vip" => h.vip == value,
-        "address-ip" => h.address_ip == value,
-        "havip-association.instance-id" => h
-            .ha_vip_association_set
-            .iter()
-            .any(|a| a.instance_id == value),
-        "havip-association.instance-type" => h
-            .ha_vip_association_set
-            .iter()
-            .any(|a| a.instance_type == value),
-        "check-associate" => h.check_associate.to_string() == value.to_lowercase(),
+        HavipFilter::HavipId => h.ha_vip_id == value,
+        HavipFilter::HavipName => h.ha_vip_name == value,
+        HavipFilter::VpcId => h.vpc_id == value,
+        HavipFilter::SubnetId => h.subnet_id == value,
+        HavipFilter::Vip => h.vip == value,
+        HavipFilter::AddressIp => h.address_ip == value,
+        HavipFilter::HavipAssociationInstanceId => {
+            associations.clone().any(|a| a.instance_id == value)
+        }
+        HavipFilter::HavipAssociationInstanceType => associations
+            .clone()
+            .any(|a| a.instance_type.as_str() == value),
+        HavipFilter::CheckAssociate => h.check_associate.to_string() == value.to_lowercase(),
         // Every HAVIP here is an ordinary one: in no CDC, of type NORMAL, without deletion or
         // traffic protection.
-        "cdc-id" => false,
-        "type" => value == "NORMAL",
-        "termination-protection" | "traffic-protection" => value.eq_ignore_ascii_case("false"),
-        _ => false,
+        HavipFilter::CdcId => false,
+        HavipFilter::Type => value == "NORMAL",
+        HavipFilter::TerminationProtection | HavipFilter::TrafficProtection => {
+            value.eq_ignore_ascii_case("false")
+        }
     }
 }
 
@@ -315,7 +371,6 @@ pub fn describe(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
         &Listing {
             ids_param: "HaVipIds",
             prefix: "havip",
-            filters: FILTERS,
             exclusive: true,
             set: "HaVipSet",
             matches,
@@ -340,7 +395,7 @@ pub fn modify(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
 fn task(request_id: &str) -> Change {
     Change::Task(Task {
         task_id: request_id.to_string(),
-        status: "SUCCESS".into(),
+        status: TaskStatus::Success,
         output: String::new(),
     })
 }
@@ -393,7 +448,7 @@ pub fn associate_address(
             ),
         ));
     }
-    if eip.address_status != "UNBIND" {
+    if eip.address_status != AddressStatus::Unbind {
         return Err(ApiError::new(
             "UnsupportedOperation.BindEIP",
             format!("EIP {ip} is already bound to {}", eip.instance_id),
@@ -402,7 +457,7 @@ pub fn associate_address(
     let mut h = h.clone();
     h.address_ip = ip.to_string();
     let mut eip = eip.clone();
-    eip.address_status = "BIND".into();
+    eip.address_status = AddressStatus::Bind;
     eip.instance_id = h.ha_vip_id.clone();
     Ok(Outcome {
         response: Default::default(),
@@ -430,7 +485,7 @@ pub fn disassociate_address(
         .find(|a| a.address_ip == h.address_ip)
     {
         let mut eip = eip.clone();
-        eip.address_status = "UNBIND".into();
+        eip.address_status = AddressStatus::Unbind;
         eip.instance_id = String::new();
         changes.push(Change::Address(eip));
     }
@@ -525,70 +580,4 @@ pub fn task_result(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
         "Output": t.output,
         "Result": [],
     })))
-}
-
-/// Why a GARP did not move a HAVIP.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Refusal {
-    /// No HAVIP has this address in the sender's subnet: a plain private IP is never moved.
-    NotAHaVip,
-    /// CheckAssociate is on and the sender is not associated.
-    NotAssociated,
-    /// The sender already holds the most HAVIPs an ENI may.
-    EniLimit(usize),
-}
-
-/// A GARP from `eni` announced `vip`: the changes that move the HAVIP there (none if it is
-/// already there), or why not. `form` is `request` or `reply`, for the history.
-pub fn garp_move(
-    cloud: &Cloud,
-    eni: &crate::model::NetworkInterface,
-    vip: &str,
-    form: &str,
-) -> Result<Vec<Change>, Refusal> {
-    let h = cloud
-        .havip_with_vip(&eni.subnet_id, vip)
-        .ok_or(Refusal::NotAHaVip)?;
-    if h.network_interface_id == eni.network_interface_id {
-        return Ok(Vec::new());
-    }
-    if !h.admits(eni) {
-        return Err(Refusal::NotAssociated);
-    }
-    let held = cloud
-        .havips
-        .values()
-        .filter(|x| x.network_interface_id == eni.network_interface_id)
-        .count();
-    if held >= cloud.quotas.havips_per_eni {
-        return Err(Refusal::EniLimit(held));
-    }
-    let reason = format!("GARP ({form}) from {}", eni.network_interface_id);
-    Ok(bind(h, Some(eni), reason))
-}
-
-/// The changes that record `h` as held by `eni` (by nobody: `None`) now, for `reason`: the
-/// HAVIP's binding and flush time, and a line of its history.
-pub fn bind(
-    h: &HaVip,
-    eni: Option<&crate::model::NetworkInterface>,
-    reason: String,
-) -> Vec<Change> {
-    let now = now_string();
-    let mut moved = h.clone();
-    moved.network_interface_id = eni.map_or_else(String::new, |e| e.network_interface_id.clone());
-    moved.instance_id = eni.map_or("", |e| e.instance_id()).to_string();
-    moved.state = "AVAILABLE".into();
-    moved.flushed_time = now.clone();
-    vec![
-        Change::History(BindingEvent {
-            ha_vip_id: moved.ha_vip_id.clone(),
-            time: now,
-            network_interface_id: moved.network_interface_id.clone(),
-            instance_id: moved.instance_id.clone(),
-            reason,
-            unix_time: crate::cloud::unix_now(),
-        }),
-        Change::HaVip(moved),
-    ]
 }

@@ -3,11 +3,13 @@
 
 pub mod address;
 pub mod havip;
+pub mod learn;
 pub mod network;
 
 use crate::cloud::{Change, Cloud};
 use crate::error::ApiError;
 use crate::params::Params;
+use crate::words::{Word, words};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -30,34 +32,74 @@ impl Outcome {
     }
 }
 
-/// Every action this VPC answers.
-pub const ACTIONS: &[&str] = &[
-    "CreateHaVip",
-    "DescribeHaVips",
-    "ModifyHaVipAttribute",
-    "DeleteHaVip",
-    "HaVipAssociateAddressIp",
-    "HaVipDisassociateAddressIp",
-    "AssociateHaVipInstance",
-    "DisassociateHaVipInstance",
-    "DescribeVpcTaskResult",
-    "CreateVpc",
-    "DescribeVpcs",
-    "CreateSubnet",
-    "DescribeSubnets",
-    "CreateNetworkInterface",
-    "AttachNetworkInterface",
-    "DescribeNetworkInterfaces",
-    "AllocateAddresses",
-    "DescribeAddresses",
-];
-
-/// Whether `action` only reads (it may run beside others and never changes the state).
-pub fn is_read_only(action: &str) -> bool {
-    action.starts_with("Describe")
+words! {
+    /// An action of vpc 2017-03-12 this VPC answers (`X-TC-Action`).
+    Action {
+        /// `CreateHaVip`.
+        CreateHaVip = "CreateHaVip",
+        /// `DescribeHaVips`.
+        DescribeHaVips = "DescribeHaVips",
+        /// `ModifyHaVipAttribute`.
+        ModifyHaVipAttribute = "ModifyHaVipAttribute",
+        /// `DeleteHaVip`.
+        DeleteHaVip = "DeleteHaVip",
+        /// `HaVipAssociateAddressIp`.
+        HaVipAssociateAddressIp = "HaVipAssociateAddressIp",
+        /// `HaVipDisassociateAddressIp`.
+        HaVipDisassociateAddressIp = "HaVipDisassociateAddressIp",
+        /// `AssociateHaVipInstance`.
+        AssociateHaVipInstance = "AssociateHaVipInstance",
+        /// `DisassociateHaVipInstance`.
+        DisassociateHaVipInstance = "DisassociateHaVipInstance",
+        /// `DescribeVpcTaskResult`.
+        DescribeVpcTaskResult = "DescribeVpcTaskResult",
+        /// `CreateVpc`.
+        CreateVpc = "CreateVpc",
+        /// `DescribeVpcs`.
+        DescribeVpcs = "DescribeVpcs",
+        /// `CreateSubnet`.
+        CreateSubnet = "CreateSubnet",
+        /// `DescribeSubnets`.
+        DescribeSubnets = "DescribeSubnets",
+        /// `CreateNetworkInterface`.
+        CreateNetworkInterface = "CreateNetworkInterface",
+        /// `AttachNetworkInterface`.
+        AttachNetworkInterface = "AttachNetworkInterface",
+        /// `DescribeNetworkInterfaces`.
+        DescribeNetworkInterfaces = "DescribeNetworkInterfaces",
+        /// `AllocateAddresses`.
+        AllocateAddresses = "AllocateAddresses",
+        /// `DescribeAddresses`.
+        DescribeAddresses = "DescribeAddresses",
+    }
 }
 
-/// Runs `action` with the JSON `body`.
+/// Every action this VPC answers.
+pub const ACTIONS: &[&str] = Action::WORDS;
+
+impl Action {
+    /// Whether it only reads (it may run beside others and never changes the state).
+    pub fn is_read_only(self) -> bool {
+        matches!(
+            self,
+            Action::DescribeHaVips
+                | Action::DescribeVpcTaskResult
+                | Action::DescribeVpcs
+                | Action::DescribeSubnets
+                | Action::DescribeNetworkInterfaces
+                | Action::DescribeAddresses
+        )
+    }
+}
+
+/// Whether the action named `action` only reads. A name this VPC does not answer is refused
+/// when it runs; until then a `Describe*` name counts as a read (the replay cache lets reads
+/// repeat).
+pub fn is_read_only(action: &str) -> bool {
+    Action::from_word(action).map_or(action.starts_with("Describe"), Action::is_read_only)
+}
+
+/// Runs the action named `action` with the JSON `body`.
 pub fn dispatch(
     cloud: &Cloud,
     action: &str,
@@ -65,34 +107,44 @@ pub fn dispatch(
     request_id: &str,
 ) -> Result<Outcome, ApiError> {
     let p = Params::new(body)?;
-    let out = match action {
-        "CreateHaVip" => havip::create(cloud, &p),
-        "DescribeHaVips" => havip::describe(cloud, &p),
-        "ModifyHaVipAttribute" => havip::modify(cloud, &p),
-        "DeleteHaVip" => havip::delete(cloud, &p, request_id),
-        "HaVipAssociateAddressIp" => havip::associate_address(cloud, &p, request_id),
-        "HaVipDisassociateAddressIp" => havip::disassociate_address(cloud, &p, request_id),
-        "AssociateHaVipInstance" => havip::associate_instances(cloud, &p, true),
-        "DisassociateHaVipInstance" => havip::associate_instances(cloud, &p, false),
-        "DescribeVpcTaskResult" => havip::task_result(cloud, &p),
-        "CreateVpc" => network::create_vpc(cloud, &p),
-        "DescribeVpcs" => network::describe_vpcs(cloud, &p),
-        "CreateSubnet" => network::create_subnet(cloud, &p),
-        "DescribeSubnets" => network::describe_subnets(cloud, &p),
-        "CreateNetworkInterface" => network::create_eni(cloud, &p),
-        "AttachNetworkInterface" => network::attach_eni(cloud, &p),
-        "DescribeNetworkInterfaces" => network::describe_enis(cloud, &p),
-        "AllocateAddresses" => address::allocate(cloud, &p),
-        "DescribeAddresses" => address::describe(cloud, &p),
-        other => {
-            return Err(ApiError::new(
-                "InvalidAction",
-                format!("the action `{other}` does not exist in vpc 2017-03-12 here"),
-            ));
-        }
-    }?;
+    let Some(known) = Action::from_word(action) else {
+        return Err(ApiError::new(
+            "InvalidAction",
+            format!("the action `{action}` does not exist in vpc 2017-03-12 here"),
+        ));
+    };
+    let out = run(cloud, known, &p, request_id)?;
     p.finish()?;
     Ok(out)
+}
+
+/// Runs `action` with its parameters.
+fn run(
+    cloud: &Cloud,
+    action: Action,
+    p: &Params<'_>,
+    request_id: &str,
+) -> Result<Outcome, ApiError> {
+    match action {
+        Action::CreateHaVip => havip::create(cloud, p),
+        Action::DescribeHaVips => havip::describe(cloud, p),
+        Action::ModifyHaVipAttribute => havip::modify(cloud, p),
+        Action::DeleteHaVip => havip::delete(cloud, p, request_id),
+        Action::HaVipAssociateAddressIp => havip::associate_address(cloud, p, request_id),
+        Action::HaVipDisassociateAddressIp => havip::disassociate_address(cloud, p, request_id),
+        Action::AssociateHaVipInstance => havip::associate_instances(cloud, p, true),
+        Action::DisassociateHaVipInstance => havip::associate_instances(cloud, p, false),
+        Action::DescribeVpcTaskResult => havip::task_result(cloud, p),
+        Action::CreateVpc => network::create_vpc(cloud, p),
+        Action::DescribeVpcs => network::describe_vpcs(cloud, p),
+        Action::CreateSubnet => network::create_subnet(cloud, p),
+        Action::DescribeSubnets => network::describe_subnets(cloud, p),
+        Action::CreateNetworkInterface => network::create_eni(cloud, p),
+        Action::AttachNetworkInterface => network::attach_eni(cloud, p),
+        Action::DescribeNetworkInterfaces => network::describe_enis(cloud, p),
+        Action::AllocateAddresses => address::allocate(cloud, p),
+        Action::DescribeAddresses => address::describe(cloud, p),
+    }
 }
 
 /// A `Filters` entry.
@@ -230,33 +282,35 @@ pub fn check_ids(name: &str, prefix: &str, ids: &[String]) -> Result<(), ApiErro
     Ok(())
 }
 
-/// How a Describe* action lists one kind of resource.
-pub struct Listing<'a, T> {
+/// How a Describe* action lists one kind of resource, filtered by the names of `F`.
+pub struct Listing<'a, T, F> {
     /// The ids parameter (`HaVipIds`, `VpcIds`, ...).
     pub ids_param: &'a str,
     /// The ids' prefix (`havip`, `vpc`, ...).
     pub prefix: &'a str,
-    /// Filter names it knows.
-    pub filters: &'a [&'a str],
     /// Whether ids and filters exclude each other (`InvalidParameter.Coexist`).
     pub exclusive: bool,
     /// The response's set name (`HaVipSet`, ...).
     pub set: &'a str,
     /// Whether a resource matches `filter` = `value`.
-    pub matches: fn(&T, &str, &str) -> bool,
+    pub matches: fn(&T, F, &str) -> bool,
     /// Whether it also pages by `MaxResults` and `NextToken` (instead of Offset and Limit).
     pub token_paging: bool,
 }
 
 /// A Describe* action: ids (looked up, in the order given) or all `items`, narrowed by the
 /// filters, then a page of the matches and their total.
-pub fn describe<'c, T: serde::Serialize + 'c>(
+pub fn describe<'c, T: serde::Serialize + 'c, F: Word>(
     p: &Params<'_>,
     items: &'c std::collections::BTreeMap<String, T>,
-    l: &Listing<'_, T>,
+    l: &Listing<'_, T, F>,
 ) -> Result<Outcome, ApiError> {
     let ids = p.strings(l.ids_param)?;
-    let fs = filters(p, l.filters)?;
+    // `filters` refuses a name that is not one of F's.
+    let fs: Vec<(F, Vec<String>)> = filters(p, F::WORDS)?
+        .into_iter()
+        .filter_map(|f| Some((F::from_word(&f.name)?, f.values)))
+        .collect();
     let tokens = if l.token_paging { token_page(p)? } else { None };
     let (offset, limit) = match tokens {
         Some(page) => {
@@ -286,7 +340,7 @@ pub fn describe<'c, T: serde::Serialize + 'c>(
     let found: Vec<&T> = chosen
         .filter(|x| {
             fs.iter()
-                .all(|f| f.values.iter().any(|v| (l.matches)(x, &f.name, v)))
+                .all(|(name, values)| values.iter().any(|v| (l.matches)(x, *name, v)))
         })
         .collect();
     let (set, total) = paged(found, offset, limit);

@@ -8,9 +8,50 @@ use crate::error::ApiError;
 use crate::ids::new_id;
 use crate::model::{Attachment, NetworkInterface, PrivateIpAddress, Subnet, Vpc};
 use crate::params::Params;
+use crate::words::words;
 use serde::Deserialize;
 use serde_json::json;
 use std::net::Ipv4Addr;
+
+words! {
+    /// The filters DescribeVpcs knows.
+    VpcFilter {
+        /// `vpc-id`.
+        VpcId = "vpc-id",
+        /// `vpc-name`.
+        VpcName = "vpc-name",
+        /// `cidr-block`.
+        CidrBlock = "cidr-block",
+    }
+}
+
+words! {
+    /// The filters DescribeSubnets knows.
+    SubnetFilter {
+        /// `subnet-id`.
+        SubnetId = "subnet-id",
+        /// `vpc-id`.
+        VpcId = "vpc-id",
+        /// `subnet-name`.
+        SubnetName = "subnet-name",
+        /// `cidr-block`.
+        CidrBlock = "cidr-block",
+    }
+}
+
+words! {
+    /// The filters DescribeNetworkInterfaces knows.
+    EniFilter {
+        /// `vpc-id`.
+        VpcId = "vpc-id",
+        /// `subnet-id`.
+        SubnetId = "subnet-id",
+        /// `network-interface-id`.
+        NetworkInterfaceId = "network-interface-id",
+        /// `attachment.instance-id`: the ENI's instance.
+        AttachmentInstanceId = "attachment.instance-id",
+    }
+}
 
 fn check_name(field: &str, name: &str) -> Result<(), ApiError> {
     if name.chars().count() > 60 {
@@ -63,13 +104,12 @@ pub fn describe_vpcs(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError>
         &Listing {
             ids_param: "VpcIds",
             prefix: "vpc",
-            filters: &["vpc-id", "vpc-name", "cidr-block"],
             exclusive: false,
             set: "VpcSet",
             matches: |v: &Vpc, f, x| match f {
-                "vpc-id" => v.vpc_id == x,
-                "vpc-name" => v.vpc_name == x,
-                _ => v.cidr_block == x,
+                VpcFilter::VpcId => v.vpc_id == x,
+                VpcFilter::VpcName => v.vpc_name == x,
+                VpcFilter::CidrBlock => v.cidr_block == x,
             },
             token_paging: false,
         },
@@ -136,14 +176,13 @@ pub fn describe_subnets(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiErr
         &Listing {
             ids_param: "SubnetIds",
             prefix: "subnet",
-            filters: &["subnet-id", "vpc-id", "subnet-name", "cidr-block"],
             exclusive: false,
             set: "SubnetSet",
             matches: |s: &Subnet, f, x| match f {
-                "subnet-id" => s.subnet_id == x,
-                "vpc-id" => s.vpc_id == x,
-                "subnet-name" => s.subnet_name == x,
-                _ => s.cidr_block == x,
+                SubnetFilter::SubnetId => s.subnet_id == x,
+                SubnetFilter::VpcId => s.vpc_id == x,
+                SubnetFilter::SubnetName => s.subnet_name == x,
+                SubnetFilter::CidrBlock => s.cidr_block == x,
             },
             token_paging: true,
         },
@@ -176,53 +215,12 @@ pub fn create_eni(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
         .get(subnet_id)
         .filter(|s| s.vpc_id == vpc_id)
         .ok_or_else(|| ApiError::not_found("subnet", subnet_id))?;
-    let block = Cidr::parse(&subnet.cidr_block).map_err(ApiError::internal)?;
     if ips.is_empty() {
         return Err(ApiError::missing("PrivateIpAddresses"));
     }
-    for ip in &ips {
-        let a: Ipv4Addr = ip.private_ip_address.parse().map_err(|_| {
-            ApiError::malformed(
-                "PrivateIpAddress",
-                &ip.private_ip_address,
-                "an IPv4 address",
-            )
-        })?;
-        if !block.contains(a) {
-            return Err(ApiError::new(
-                "InvalidParameterValue.Range",
-                format!("{a} is outside subnet {subnet_id} ({})", subnet.cidr_block),
-            ));
-        }
-        if let Some(why) = block.reserved(a) {
-            return Err(ApiError::new(
-                "InvalidParameterValue.Reserved",
-                format!("{a} is {why}"),
-            ));
-        }
-        let s = a.to_string();
-        if cloud.eni_with_ip(vpc_id, &s).is_some() || cloud.havip_with_vip(subnet_id, &s).is_some()
-        {
-            return Err(ApiError::new(
-                "ResourceInUse",
-                format!("{a} is already in use in subnet {subnet_id}"),
-            ));
-        }
-    }
+    check_eni_addresses(cloud, subnet, &ips)?;
     let mac = match mac {
-        Some(m) => {
-            let ok = m.split(':').count() == 6
-                && m.split(':')
-                    .all(|b| b.len() == 2 && u8::from_str_radix(b, 16).is_ok());
-            if !ok {
-                return Err(ApiError::malformed(
-                    "MacAddress",
-                    m,
-                    "six hex bytes, 52:54:00:12:34:56",
-                ));
-            }
-            m.to_lowercase()
-        }
+        Some(m) => checked_mac(m)?,
         None => {
             let b: [u8; 3] = rand::random();
             format!("52:54:00:{:02x}:{:02x}:{:02x}", b[0], b[1], b[2])
@@ -244,7 +242,7 @@ pub fn create_eni(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
             })
             .collect(),
         attachment: None,
-        state: "AVAILABLE".into(),
+        state: crate::model::EniState::Available,
         created_time: now_string(),
     };
     Ok(Outcome {
@@ -254,6 +252,63 @@ pub fn create_eni(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
             .unwrap_or_default(),
         changes: vec![Change::Eni(eni)],
     })
+}
+
+/// Checks a new ENI's addresses: IPv4, hosts of its subnet that are neither reserved nor in
+/// use in the VPC.
+fn check_eni_addresses(
+    cloud: &Cloud,
+    subnet: &Subnet,
+    ips: &[PrivateIpSpec],
+) -> Result<(), ApiError> {
+    let block = Cidr::parse(&subnet.cidr_block).map_err(ApiError::internal)?;
+    let subnet_id = &subnet.subnet_id;
+    for ip in ips {
+        let a: Ipv4Addr = ip.private_ip_address.parse().map_err(|_| {
+            ApiError::malformed(
+                "PrivateIpAddress",
+                &ip.private_ip_address,
+                "an IPv4 address",
+            )
+        })?;
+        if !block.contains(a) {
+            return Err(ApiError::new(
+                "InvalidParameterValue.Range",
+                format!("{a} is outside subnet {subnet_id} ({})", subnet.cidr_block),
+            ));
+        }
+        if let Some(why) = block.reserved(a) {
+            return Err(ApiError::new(
+                "InvalidParameterValue.Reserved",
+                format!("{a} is {why}"),
+            ));
+        }
+        let s = a.to_string();
+        if cloud.eni_with_ip(&subnet.vpc_id, &s).is_some()
+            || cloud.havip_with_vip(subnet_id, &s).is_some()
+        {
+            return Err(ApiError::new(
+                "ResourceInUse",
+                format!("{a} is already in use in subnet {subnet_id}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A MAC given as `MacAddress`: six hex bytes with colons, lowercased.
+fn checked_mac(m: &str) -> Result<String, ApiError> {
+    let ok = m.split(':').count() == 6
+        && m.split(':')
+            .all(|b| b.len() == 2 && u8::from_str_radix(b, 16).is_ok());
+    if !ok {
+        return Err(ApiError::malformed(
+            "MacAddress",
+            m,
+            "six hex bytes, 52:54:00:12:34:56",
+        ));
+    }
+    Ok(m.to_lowercase())
 }
 
 /// `AttachNetworkInterface`: the ENI belongs to instance `InstanceId` from now on.
@@ -295,19 +350,13 @@ pub fn describe_enis(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError>
         &Listing {
             ids_param: "NetworkInterfaceIds",
             prefix: "eni",
-            filters: &[
-                "vpc-id",
-                "subnet-id",
-                "network-interface-id",
-                "attachment.instance-id",
-            ],
             exclusive: false,
             set: "NetworkInterfaceSet",
             matches: |e: &NetworkInterface, f, x| match f {
-                "vpc-id" => e.vpc_id == x,
-                "subnet-id" => e.subnet_id == x,
-                "network-interface-id" => e.network_interface_id == x,
-                _ => e.instance_id() == x,
+                EniFilter::VpcId => e.vpc_id == x,
+                EniFilter::SubnetId => e.subnet_id == x,
+                EniFilter::NetworkInterfaceId => e.network_interface_id == x,
+                EniFilter::AttachmentInstanceId => e.instance_id() == x,
             },
             token_paging: false,
         },

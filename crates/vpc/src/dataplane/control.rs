@@ -2,6 +2,7 @@
 //! (`/internal/changes`) and report GARPs (`/internal/garp`), each over a kept-alive connection.
 
 use crate::cloud::{Change, Cloud, Quotas};
+use crate::model::GarpForm;
 use anyhow::{Result, anyhow};
 use serde_json::{Value, json};
 use std::net::Ipv4Addr;
@@ -97,8 +98,8 @@ impl Control {
         })
     }
 
-    /// Reports a GARP for `vip` from `eni`'s port (`form`: `request` or `reply`).
-    pub fn report_garp(&self, eni: &str, vip: Ipv4Addr, form: &str) -> Result<Verdict> {
+    /// Reports a GARP for `vip` from `eni`'s port.
+    pub fn report_garp(&self, eni: &str, vip: Ipv4Addr, form: GarpForm) -> Result<Verdict> {
         let url = format!("{}/internal/garp", self.api);
         let body = json!({"NetworkInterfaceId": eni, "Vip": vip.to_string(), "Form": form});
         let text = self

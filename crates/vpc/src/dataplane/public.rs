@@ -1,51 +1,12 @@
 //! The switch's public port: answers ARP for the EIPs, maps an EIP to its HAVIP (DNAT), and
-//! learns the MACs of the public hosts that talk to an EIP, in a bounded table.
+//! learns the MACs of the public hosts that talk to an EIP, in a bounded table
+//! (`public_hosts.rs`).
 
 use super::frame::{self, Arp, ETH_ARP, ETH_IPV4};
 use super::switch::{Out, Switch};
-use std::collections::{HashMap, VecDeque};
-use std::net::Ipv4Addr;
-
-/// Public hosts whose MAC the switch remembers at most; the oldest learned goes first.
-pub const MAX_PUBLIC_HOSTS: usize = 4096;
-
-/// Public hosts' MACs, learned from frames sent to an EIP, at most [`MAX_PUBLIC_HOSTS`].
-#[derive(Debug, Default)]
-pub(super) struct PublicHosts {
-    macs: HashMap<Ipv4Addr, [u8; 6]>,
-    /// Learning order, oldest first (each address once).
-    order: VecDeque<Ipv4Addr>,
-}
-
-impl PublicHosts {
-    /// The MAC of `ip`, if learned.
-    pub fn get(&self, ip: Ipv4Addr) -> Option<[u8; 6]> {
-        self.macs.get(&ip).copied()
-    }
-
-    /// Learns (or updates) `ip`'s MAC; forgets the oldest host when full.
-    pub fn learn(&mut self, ip: Ipv4Addr, mac: [u8; 6]) {
-        if ip.is_unspecified() || ip.is_broadcast() || ip.is_multicast() {
-            return;
-        }
-        if self.macs.insert(ip, mac).is_none() {
-            self.order.push_back(ip);
-            while self.order.len() > MAX_PUBLIC_HOSTS {
-                if let Some(old) = self.order.pop_front() {
-                    self.macs.remove(&old);
-                }
-            }
-        }
-    }
-
-    /// How many hosts are remembered.
-    pub fn len(&self) -> usize {
-        self.macs.len()
-    }
-}
 
 impl Switch {
-    /// Public hosts remembered (bounded by [`MAX_PUBLIC_HOSTS`]).
+    /// Public hosts remembered (bounded by `MAX_PUBLIC_HOSTS`).
     pub fn public_hosts_known(&self) -> usize {
         self.public_hosts.len()
     }

@@ -72,7 +72,7 @@ pub struct Stats {
 struct Report {
     eni: String,
     vip: Ipv4Addr,
-    form: &'static str,
+    form: crate::model::GarpForm,
     generation: Option<u64>,
     timing: GarpTiming,
 }
@@ -284,41 +284,7 @@ fn switch_thread(shared: Shared, ready: mpsc::Sender<()>) -> Result<()> {
             Ok(mut s) => s.handle(now_ms, arrival.ifindex, &buf[..arrival.len]),
             Err(_) => return Err(anyhow!("switch state poisoned")),
         };
-        for out in outs {
-            match out {
-                Out::Send { ifindex, frame } => {
-                    if let Err(e) = tx.send(ifindex, &frame) {
-                        warn!(ifindex, error = %e, "frame not sent");
-                    }
-                }
-                Out::Report {
-                    eni,
-                    vip,
-                    form,
-                    generation,
-                    ..
-                } => {
-                    let timing = GarpTiming {
-                        vip: vip.to_string(),
-                        eni: eni.clone(),
-                        received,
-                        switched: generation.map(|_| unix_now()),
-                        ..GarpTiming::default()
-                    };
-                    let report = Report {
-                        eni,
-                        vip,
-                        form,
-                        generation,
-                        timing,
-                    };
-                    // Straight from here: no hop through another thread's wake-up (and at
-                    // this thread's priority).
-                    let shared = shared.clone();
-                    std::thread::spawn(move || settle(&shared, report));
-                }
-            }
-        }
+        perform(&shared, &tx, outs, received);
         if last_copy.elapsed() >= Duration::from_millis(100) {
             last_copy = Instant::now();
             copy_counters(&shared.sw, &shared.stats);
@@ -326,6 +292,46 @@ fn switch_thread(shared: Shared, ready: mpsc::Sender<()>) -> Result<()> {
     }
     copy_counters(&shared.sw, &shared.stats);
     Ok(())
+}
+
+/// Does what the switch asked for a frame received at `received` (Unix seconds): sends
+/// frames, and settles each GARP report on a thread of its own.
+fn perform(shared: &Shared, tx: &rawlink::Sender, outs: Vec<Out>, received: f64) {
+    for out in outs {
+        match out {
+            Out::Send { ifindex, frame } => {
+                if let Err(e) = tx.send(ifindex, &frame) {
+                    warn!(ifindex, error = %e, "frame not sent");
+                }
+            }
+            Out::Report {
+                eni,
+                vip,
+                form,
+                generation,
+                ..
+            } => {
+                let timing = GarpTiming {
+                    vip: vip.to_string(),
+                    eni: eni.clone(),
+                    received,
+                    switched: generation.map(|_| unix_now()),
+                    ..GarpTiming::default()
+                };
+                let report = Report {
+                    eni,
+                    vip,
+                    form,
+                    generation,
+                    timing,
+                };
+                // Straight from here: no hop through another thread's wake-up (and at
+                // this thread's priority).
+                let shared = shared.clone();
+                std::thread::spawn(move || settle(&shared, report));
+            }
+        }
+    }
 }
 
 fn copy_counters(sw: &Mutex<Switch>, stats: &Mutex<Stats>) {

@@ -14,11 +14,12 @@
 //! (and its state includes it) or refuses it, which puts forwarding back.
 
 use super::frame::{self, Arp, ETH_ARP, ETH_IPV4};
-pub use super::public::MAX_PUBLIC_HOSTS;
-use super::public::PublicHosts;
-use crate::actions::havip::garp_move;
+pub use super::public_hosts::MAX_PUBLIC_HOSTS;
+use super::public_hosts::PublicHosts;
+use crate::actions::learn::garp_move;
 use crate::cidr::Cidr;
 use crate::cloud::{Change, Cloud};
+use crate::model::GarpForm;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::Ipv4Addr;
 
@@ -66,7 +67,7 @@ pub enum Out {
         /// The HAVIP's address.
         vip: Ipv4Addr,
         /// `request` or `reply`.
-        form: &'static str,
+        form: GarpForm,
         /// MAC it was announced from.
         mac: [u8; 6],
         /// The local move made on it, if the control plane's rules allowed one here.
@@ -360,49 +361,7 @@ impl Switch {
         }
         let p = self.ports[port].clone();
         if a.is_gratuitous() {
-            if p.ips.contains(&a.spa) {
-                self.count("GARP for own address");
-                return Vec::new();
-            }
-            let havip = self
-                .havips
-                .get(&(p.vpc.clone(), a.spa))
-                .filter(|h| h.subnet == p.subnet)
-                .is_some();
-            if !havip {
-                self.count("drop: GARP for an address the port does not own");
-                return Vec::new();
-            }
-            let second = now_ms / 1000;
-            let budget = self.budget.entry(p.eni.clone()).or_insert((second, 0));
-            if budget.0 != second {
-                *budget = (second, 0);
-            }
-            budget.1 += 1;
-            if budget.1 > GARP_PER_SECOND {
-                self.count("drop: GARP rate limit");
-                return Vec::new();
-            }
-            let form = if a.op == 2 { "reply" } else { "request" };
-            let allowed = self
-                .cloud
-                .enis
-                .get(&p.eni)
-                .is_some_and(|e| garp_move(&self.cloud, e, &a.spa.to_string(), form).is_ok());
-            let generation = if allowed {
-                self.count("GARP moved forwarding");
-                Some(self.move_here(port, a.spa, a.sha))
-            } else {
-                self.count("GARP reported, not allowed here");
-                None
-            };
-            return vec![Out::Report {
-                eni: p.eni.clone(),
-                vip: a.spa,
-                form,
-                mac: a.sha,
-                generation,
-            }];
+            return self.garp_from(port, &p, &a, now_ms);
         }
         if !self.owns(port, a.spa) {
             self.count("drop: ARP from an address the port does not own");
@@ -434,6 +393,59 @@ impl Switch {
         vec![Out::Send {
             ifindex: p.ifindex,
             frame: frame::arp_frame(a.sha, mac, &reply),
+        }]
+    }
+
+    /// A gratuitous ARP from `port` (`p`): for a HAVIP of its subnet, within the port's
+    /// budget, it moves forwarding at once if the control plane's rules allow it on this copy,
+    /// and is reported either way.
+    fn garp_from(&mut self, port: usize, p: &Port, a: &Arp, now_ms: u64) -> Vec<Out> {
+        if p.ips.contains(&a.spa) {
+            self.count("GARP for own address");
+            return Vec::new();
+        }
+        let havip = self
+            .havips
+            .get(&(p.vpc.clone(), a.spa))
+            .filter(|h| h.subnet == p.subnet)
+            .is_some();
+        if !havip {
+            self.count("drop: GARP for an address the port does not own");
+            return Vec::new();
+        }
+        let second = now_ms / 1000;
+        let budget = self.budget.entry(p.eni.clone()).or_insert((second, 0));
+        if budget.0 != second {
+            *budget = (second, 0);
+        }
+        budget.1 += 1;
+        if budget.1 > GARP_PER_SECOND {
+            self.count("drop: GARP rate limit");
+            return Vec::new();
+        }
+        let form = if a.op == 2 {
+            GarpForm::Reply
+        } else {
+            GarpForm::Request
+        };
+        let allowed = self
+            .cloud
+            .enis
+            .get(&p.eni)
+            .is_some_and(|e| garp_move(&self.cloud, e, &a.spa.to_string(), form).is_ok());
+        let generation = if allowed {
+            self.count("GARP moved forwarding");
+            Some(self.move_here(port, a.spa, a.sha))
+        } else {
+            self.count("GARP reported, not allowed here");
+            None
+        };
+        vec![Out::Report {
+            eni: p.eni.clone(),
+            vip: a.spa,
+            form,
+            mac: a.sha,
+            generation,
         }]
     }
 

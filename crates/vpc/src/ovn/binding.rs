@@ -1,39 +1,36 @@
 //! Who holds a HAVIP, as OVN says it: the southbound `Port_Binding` of the HAVIP's virtual
 //! port names, in `virtual_parent`, the ENI port that claimed it with a GARP (ovn-controller
-//! on that ENI's chassis writes it). [`follow`] turns a binding row into the API's changes;
-//! the API reports no binding OVN does not have, so a virtual port without a parent is a HAVIP
-//! held by nobody.
+//! on that ENI's chassis writes it). [`learned`] turns a binding row into the binding the
+//! service learns ([`Learned::Claimed`]); the API reports no binding OVN does not have, so a
+//! virtual port without a parent is a HAVIP held by nobody.
 
-use crate::actions::havip::bind;
+use crate::actions::learn::claimed;
+use crate::backend::Learned;
 use crate::cloud::{Change, Cloud};
 use ovsdb::{Datum, Row};
 
-/// The columns of `Port_Binding` [`follow`] reads.
+/// The columns of `Port_Binding` [`learned`] reads.
 pub const COLUMNS: [&str; 3] = ["logical_port", "type", "virtual_parent"];
+
+/// The binding a southbound `Port_Binding` row tells: none unless it is a virtual port.
+pub fn learned(row: &Row) -> Option<Learned> {
+    let text = |col: &str| row.get(col).and_then(Datum::as_str).unwrap_or_default();
+    if text("type") != "virtual" {
+        return None;
+    }
+    let parent = text("virtual_parent");
+    Some(Learned::Claimed {
+        havip: text("logical_port").to_string(),
+        parent: (!parent.is_empty()).then(|| parent.to_string()),
+    })
+}
 
 /// The changes a southbound `Port_Binding` row calls for: none unless it is the virtual port
 /// of a HAVIP whose holder differs from the one recorded.
 pub fn follow(cloud: &Cloud, row: &Row) -> Vec<Change> {
-    let text = |col: &str| row.get(col).and_then(Datum::as_str).unwrap_or_default();
-    if text("type") != "virtual" {
-        return Vec::new();
-    }
-    let Some(h) = cloud.havips.get(text("logical_port")) else {
-        return Vec::new();
-    };
-    let parent = text("virtual_parent");
-    if parent == h.network_interface_id {
-        return Vec::new();
-    }
-    match cloud.enis.get(parent) {
-        Some(eni) => bind(
-            h,
-            Some(eni),
-            format!("OVN: {parent} claimed the virtual port"),
-        ),
-        None if parent.is_empty() => bind(h, None, "OVN: the virtual port has no parent".into()),
-        // A parent the API does not know (not one of its ENIs): not reported as a holder.
-        None => Vec::new(),
+    match learned(row) {
+        Some(Learned::Claimed { havip, parent }) => claimed(cloud, &havip, parent.as_deref()),
+        _ => Vec::new(),
     }
 }
 

@@ -1,11 +1,11 @@
 //! The southbound side of `--backend ovn`: a monitor of `Port_Binding` feeds every virtual
-//! binding to the service ([`crate::server::Service::follow_bindings`], one commit per
+//! binding to the service as a learned binding ([`Learner::learn_binding`], one commit per
 //! update), which records the HAVIP's holder as OVN has it. When the connection is lost (a
 //! southbound restart) it is made again, and the monitor's first answer, the whole table, is
 //! followed again: the API converges on what OVN holds.
 
-use super::binding::COLUMNS;
-use crate::server::Service;
+use super::binding::{COLUMNS, learned};
+use crate::backend::{Learned, Learner};
 use ovsdb::{Client, Endpoint, MonitorRequest, Row, TableUpdates};
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,7 +17,7 @@ pub const SB: &str = "OVN_Southbound";
 const MAX_PAUSE: Duration = Duration::from_secs(2);
 
 /// Follows the southbound bindings for as long as the service runs.
-pub async fn follow_bindings(service: Arc<Service>, endpoint: Endpoint) {
+pub async fn follow_bindings<L: Learner>(service: Arc<L>, endpoint: Endpoint) {
     let mut pause = Duration::from_millis(100);
     loop {
         match follow_once(&service, &endpoint).await {
@@ -38,7 +38,10 @@ pub async fn follow_bindings(service: Arc<Service>, endpoint: Endpoint) {
 /// binding cannot be recorded (the northbound database or the store refused it): then the
 /// caller connects again and the whole table is followed again, so no binding OVN has stays
 /// unrecorded.
-async fn follow_once(service: &Arc<Service>, endpoint: &Endpoint) -> Result<(), ovsdb::Error> {
+async fn follow_once<L: Learner>(
+    service: &Arc<L>,
+    endpoint: &Endpoint,
+) -> Result<(), ovsdb::Error> {
     let client = Client::connect(endpoint).await?;
     let request = MonitorRequest::columns("Port_Binding", &COLUMNS);
     let mut monitor = client.monitor(SB, &[request]).await?;
@@ -52,16 +55,17 @@ async fn follow_once(service: &Arc<Service>, endpoint: &Endpoint) -> Result<(), 
 
 /// Hands the new version of every changed row to the service, off the async threads (it
 /// takes the store's lock and may write to the northbound database).
-async fn apply(service: &Arc<Service>, update: TableUpdates) -> Result<(), ovsdb::Error> {
-    let rows: Vec<Row> = update
+async fn apply<L: Learner>(service: &Arc<L>, update: TableUpdates) -> Result<(), ovsdb::Error> {
+    let batch: Vec<Learned> = update
         .into_values()
         .flat_map(|rows| rows.into_values().filter_map(|u| u.new))
+        .filter_map(|row: Row| learned(&row))
         .collect();
-    if rows.is_empty() {
+    if batch.is_empty() {
         return Ok(());
     }
     let s = service.clone();
-    let recorded = tokio::task::spawn_blocking(move || s.follow_bindings(&rows)).await;
+    let recorded = tokio::task::spawn_blocking(move || s.learn_binding(&batch)).await;
     match recorded {
         Ok(Ok(_)) => Ok(()),
         Ok(Err(e)) => Err(ovsdb::Error::Protocol(format!(

@@ -1,14 +1,14 @@
 //! `havip vpc` on OVN: the VPC's state as OVN northbound rows ([`desired`]) and the one
 //! transaction that brings the database there ([`plan`]), run by the [`engine`] for the
-//! [`store`] of `--backend ovn`; who holds a HAVIP, from the southbound virtual binding
+//! [`backend`] of `--backend ovn`; who holds a HAVIP, from the southbound virtual binding
 //! ([`binding`]), followed by a monitor ([`follow`]).
 
+pub mod backend;
 pub mod binding;
 pub mod desired;
 pub mod engine;
 pub mod follow;
 pub mod plan;
-pub mod store;
 
 pub use desired::{Desired, desired};
 pub use plan::{Current, plan};

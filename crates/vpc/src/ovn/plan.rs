@@ -6,18 +6,30 @@
 //! same way. Equal states give no operation at all.
 
 use super::desired::{Acl, Desired, Nat, OWNER, OWNER_KEY, Router, RouterPort, Switch, SwitchPort};
+use crate::words::words;
 use ovsdb::{Atom, Condition, Datum, Operation, Row};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The tables the plan reads and writes.
-pub const TABLES: [&str; 6] = [
-    "Logical_Router",
-    "Logical_Router_Port",
-    "Logical_Switch",
-    "Logical_Switch_Port",
-    "NAT",
-    "ACL",
-];
+words! {
+    /// The northbound tables the plan reads and writes.
+    Table {
+        /// Routers (a VPC).
+        LogicalRouter = "Logical_Router",
+        /// Router ports.
+        LogicalRouterPort = "Logical_Router_Port",
+        /// Switches (a subnet, the public network).
+        LogicalSwitch = "Logical_Switch",
+        /// Switch ports (ENIs, HAVIPs' virtual ports, router and localnet ports).
+        LogicalSwitchPort = "Logical_Switch_Port",
+        /// NAT rules (EIPs).
+        Nat = "NAT",
+        /// ACLs.
+        Acl = "ACL",
+    }
+}
+
+/// The tables the plan reads and writes, by name.
+pub const TABLES: &[&str] = Table::WORDS;
 
 /// A row havip owns, by UUID, with what its references point at.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -112,12 +124,15 @@ fn string(row: &Row, col: &str) -> String {
         .to_string()
 }
 
-/// What a row of `table` is known by: its name, a NAT rule's external IP.
-fn key_column(table: &str) -> &'static str {
+/// What a row of `table` is known by: its name, a NAT rule's external IP, an ACL's match.
+fn key_column(table: Table) -> &'static str {
     match table {
-        "NAT" => "external_ip",
-        "ACL" => "match",
-        _ => "name",
+        Table::Nat => "external_ip",
+        Table::Acl => "match",
+        Table::LogicalRouter
+        | Table::LogicalRouterPort
+        | Table::LogicalSwitch
+        | Table::LogicalSwitchPort => "name",
     }
 }
 
@@ -131,11 +146,11 @@ fn integer(row: &Row, col: &str) -> i64 {
 /// The rows of `table` havip owns, by [`key_column`], read by `read`.
 fn owned_rows<T>(
     tables: &Tables,
-    table: &str,
+    table: Table,
     read: impl Fn(&Row) -> T,
 ) -> BTreeMap<String, Owned<T>> {
     tables
-        .get(table)
+        .get(table.as_str())
         .into_iter()
         .flatten()
         .filter(|(_, r)| owned(r))
@@ -156,31 +171,31 @@ impl Current {
     /// Reads the rows havip owns.
     pub fn from_tables(tables: &Tables) -> Current {
         Current {
-            routers: owned_rows(tables, "Logical_Router", |r| RouterRefs {
+            routers: owned_rows(tables, Table::LogicalRouter, |r| RouterRefs {
                 ports: uuids(r, "ports"),
                 nat: uuids(r, "nat"),
                 options: string_map(r, "options"),
             }),
-            nats: owned_rows(tables, "NAT", |r| Nat {
+            nats: owned_rows(tables, Table::Nat, |r| Nat {
                 external_ip: string(r, "external_ip"),
                 logical_ip: string(r, "logical_ip"),
             }),
-            switches: owned_rows(tables, "Logical_Switch", |r| SwitchRefs {
+            switches: owned_rows(tables, Table::LogicalSwitch, |r| SwitchRefs {
                 ports: uuids(r, "ports"),
                 acls: uuids(r, "acls"),
             }),
-            acls: owned_rows(tables, "ACL", |r| Acl {
+            acls: owned_rows(tables, Table::Acl, |r| Acl {
                 priority: integer(r, "priority"),
                 direction: string(r, "direction"),
                 matches: string(r, "match"),
                 action: string(r, "action"),
             }),
-            router_ports: owned_rows(tables, "Logical_Router_Port", |r| RouterPort {
+            router_ports: owned_rows(tables, Table::LogicalRouterPort, |r| RouterPort {
                 name: string(r, "name"),
                 mac: string(r, "mac"),
                 networks: strings(r, "networks"),
             }),
-            switch_ports: owned_rows(tables, "Logical_Switch_Port", |r| SwitchPort {
+            switch_ports: owned_rows(tables, Table::LogicalSwitchPort, |r| SwitchPort {
                 name: string(r, "name"),
                 kind: string(r, "type"),
                 addresses: strings(r, "addresses"),
@@ -251,20 +266,20 @@ struct Planner {
 }
 
 impl Planner {
-    fn insert(&mut self, table: &str, row: Row) -> Atom {
+    fn insert(&mut self, table: Table, row: Row) -> Atom {
         let name = format!("row{}", self.inserted);
         self.inserted += 1;
         self.ops.push(Operation::Insert {
-            table: table.into(),
+            table: table.as_str().into(),
             row,
             uuid_name: Some(name.clone()),
         });
         Atom::NamedUuid(name)
     }
 
-    fn update(&mut self, table: &str, uuid: &str, row: Row) {
+    fn update(&mut self, table: Table, uuid: &str, row: Row) {
         self.ops.push(Operation::Update {
-            table: table.into(),
+            table: table.as_str().into(),
             conditions: vec![Condition::uuid(uuid)],
             row,
         });
@@ -274,7 +289,7 @@ impl Planner {
     /// differ) and inserted ones. `None` when the set is exactly `had`, unchanged.
     fn members<T: PartialEq>(
         &mut self,
-        table: &str,
+        table: Table,
         wanted: &BTreeMap<String, T>,
         current: &BTreeMap<String, Owned<T>>,
         had: Option<&BTreeSet<String>>,
@@ -305,14 +320,14 @@ impl Planner {
     fn router(&mut self, r: &Router, current: &Current) {
         let existing = current.routers.get(&r.name);
         let ports = self.members(
-            "Logical_Router_Port",
+            Table::LogicalRouterPort,
             &r.ports,
             &current.router_ports,
             existing.map(|e| &e.value.ports),
             router_port_row,
         );
         let nat = self.members(
-            "NAT",
+            Table::Nat,
             &r.nat,
             &current.nats,
             existing.map(|e| &e.value.nat),
@@ -326,11 +341,11 @@ impl Planner {
             .collect();
         match existing {
             Some(_) if row.is_empty() => {}
-            Some(e) => self.update("Logical_Router", &e.uuid, row),
+            Some(e) => self.update(Table::LogicalRouter, &e.uuid, row),
             None => {
                 row.insert("name".into(), Datum::string(&r.name));
                 row.insert("external_ids".into(), owner());
-                self.insert("Logical_Router", row);
+                self.insert(Table::LogicalRouter, row);
             }
         }
     }
@@ -339,14 +354,14 @@ impl Planner {
     fn switch(&mut self, sw: &Switch, current: &Current) {
         let existing = current.switches.get(&sw.name);
         let ports = self.members(
-            "Logical_Switch_Port",
+            Table::LogicalSwitchPort,
             &sw.ports,
             &current.switch_ports,
             existing.map(|e| &e.value.ports),
             switch_port_row,
         );
         let acls = self.members(
-            "ACL",
+            Table::Acl,
             &sw.acls,
             &current.acls,
             existing.map(|e| &e.value.acls),
@@ -358,11 +373,11 @@ impl Planner {
             .collect();
         match existing {
             Some(_) if row.is_empty() => {}
-            Some(e) => self.update("Logical_Switch", &e.uuid, row),
+            Some(e) => self.update(Table::LogicalSwitch, &e.uuid, row),
             None => {
                 row.insert("name".into(), Datum::string(&sw.name));
                 row.insert("external_ids".into(), owner());
-                self.insert("Logical_Switch", row);
+                self.insert(Table::LogicalSwitch, row);
             }
         }
     }
@@ -381,15 +396,15 @@ pub fn plan(desired: &Desired, current: &Current) -> Vec<Operation> {
         .routers
         .iter()
         .filter(|(n, _)| !desired.routers.contains_key(*n))
-        .map(|(_, r)| ("Logical_Router", &r.uuid));
+        .map(|(_, r)| (Table::LogicalRouter, &r.uuid));
     let switches_gone = current
         .switches
         .iter()
         .filter(|(n, _)| !desired.switches.contains_key(*n))
-        .map(|(_, r)| ("Logical_Switch", &r.uuid));
+        .map(|(_, r)| (Table::LogicalSwitch, &r.uuid));
     for (table, uuid) in routers_gone.chain(switches_gone) {
         p.ops.push(Operation::Delete {
-            table: table.into(),
+            table: table.as_str().into(),
             conditions: vec![Condition::uuid(uuid)],
         });
     }
@@ -405,104 +420,109 @@ pub fn after(
     ops: &[Operation],
     results: &[serde_json::Value],
 ) -> Option<Current> {
-    let mut got: BTreeMap<(String, String), String> = BTreeMap::new();
+    let mut got = Inserted::default();
     for (op, result) in ops.iter().zip(results) {
         if let Operation::Insert { table, row, .. } = op {
+            let table = Table::from_word(table)?;
             let name = row
                 .get(key_column(table))
                 .and_then(Datum::as_str)?
                 .to_string();
             let uuid = result["uuid"][1].as_str()?.to_string();
-            got.insert((table.clone(), name), uuid);
+            got.0.insert((table, name), uuid);
         }
     }
-    let uuid = |table: &str, name: &str, known: Option<&String>| {
-        known
-            .cloned()
-            .or_else(|| got.get(&(table.to_string(), name.to_string())).cloned())
-    };
     let mut c = Current::default();
     for (name, r) in &desired.routers {
-        let mut ports = BTreeSet::new();
-        for (pname, port) in &r.ports {
-            let known = before.router_ports.get(pname).map(|o| &o.uuid);
-            let u = uuid("Logical_Router_Port", pname, known)?;
-            ports.insert(u.clone());
-            c.router_ports.insert(
-                pname.clone(),
-                Owned {
-                    uuid: u,
-                    value: port.clone(),
-                },
-            );
-        }
-        let mut nat = BTreeSet::new();
-        for (ip, rule) in &r.nat {
-            let u = uuid("NAT", ip, before.nats.get(ip).map(|o| &o.uuid))?;
-            nat.insert(u.clone());
-            c.nats.insert(
-                ip.clone(),
-                Owned {
-                    uuid: u,
-                    value: rule.clone(),
-                },
-            );
-        }
-        let u = uuid(
-            "Logical_Router",
-            name,
-            before.routers.get(name).map(|o| &o.uuid),
-        )?;
-        c.routers.insert(
-            name.clone(),
-            Owned {
-                uuid: u,
-                value: RouterRefs {
-                    ports,
-                    nat,
-                    options: r.options.clone(),
-                },
-            },
-        );
+        router_after(&mut c, before, &got, name, r)?;
     }
     for (name, s) in &desired.switches {
-        let mut ports = BTreeSet::new();
-        for (pname, port) in &s.ports {
-            let known = before.switch_ports.get(pname).map(|o| &o.uuid);
-            let u = uuid("Logical_Switch_Port", pname, known)?;
-            ports.insert(u.clone());
-            c.switch_ports.insert(
-                pname.clone(),
-                Owned {
-                    uuid: u,
-                    value: port.clone(),
-                },
-            );
-        }
-        let mut acls = BTreeSet::new();
-        for (m, acl) in &s.acls {
-            let u = uuid("ACL", m, before.acls.get(m).map(|o| &o.uuid))?;
-            acls.insert(u.clone());
-            c.acls.insert(
-                m.clone(),
-                Owned {
-                    uuid: u,
-                    value: acl.clone(),
-                },
-            );
-        }
-        let u = uuid(
-            "Logical_Switch",
-            name,
-            before.switches.get(name).map(|o| &o.uuid),
-        )?;
-        c.switches.insert(
-            name.clone(),
-            Owned {
-                uuid: u,
-                value: SwitchRefs { ports, acls },
-            },
-        );
+        switch_after(&mut c, before, &got, name, s)?;
     }
     Some(c)
+}
+
+/// The UUIDs a transaction's inserts got, by (table, key).
+#[derive(Default)]
+struct Inserted(BTreeMap<(Table, String), String>);
+
+impl Inserted {
+    /// The UUID of `table`'s row `name`: `known` (it was there before), else the one its
+    /// insert got.
+    fn uuid(&self, table: Table, name: &str, known: Option<&Owned<impl Sized>>) -> Option<String> {
+        known
+            .map(|o| o.uuid.clone())
+            .or_else(|| self.0.get(&(table, name.to_string())).cloned())
+    }
+}
+
+/// Records in `c` router `name` as `r` wants it, with its ports and NAT rules.
+fn router_after(
+    c: &mut Current,
+    before: &Current,
+    got: &Inserted,
+    name: &str,
+    r: &Router,
+) -> Option<()> {
+    let mut ports = BTreeSet::new();
+    for (pname, port) in &r.ports {
+        let u = got.uuid(
+            Table::LogicalRouterPort,
+            pname,
+            before.router_ports.get(pname),
+        )?;
+        ports.insert(u.clone());
+        let value = port.clone();
+        c.router_ports
+            .insert(pname.clone(), Owned { uuid: u, value });
+    }
+    let mut nat = BTreeSet::new();
+    for (ip, rule) in &r.nat {
+        let u = got.uuid(Table::Nat, ip, before.nats.get(ip))?;
+        nat.insert(u.clone());
+        let value = rule.clone();
+        c.nats.insert(ip.clone(), Owned { uuid: u, value });
+    }
+    let uuid = got.uuid(Table::LogicalRouter, name, before.routers.get(name))?;
+    let options = r.options.clone();
+    let value = RouterRefs {
+        ports,
+        nat,
+        options,
+    };
+    c.routers.insert(name.to_string(), Owned { uuid, value });
+    Some(())
+}
+
+/// Records in `c` switch `name` as `s` wants it, with its ports and ACLs.
+fn switch_after(
+    c: &mut Current,
+    before: &Current,
+    got: &Inserted,
+    name: &str,
+    s: &Switch,
+) -> Option<()> {
+    let mut ports = BTreeSet::new();
+    for (pname, port) in &s.ports {
+        let u = got.uuid(
+            Table::LogicalSwitchPort,
+            pname,
+            before.switch_ports.get(pname),
+        )?;
+        ports.insert(u.clone());
+        let value = port.clone();
+        c.switch_ports
+            .insert(pname.clone(), Owned { uuid: u, value });
+    }
+    let mut acls = BTreeSet::new();
+    for (m, acl) in &s.acls {
+        let u = got.uuid(Table::Acl, m, before.acls.get(m))?;
+        acls.insert(u.clone());
+        let value = acl.clone();
+        c.acls.insert(m.clone(), Owned { uuid: u, value });
+    }
+    let uuid = got.uuid(Table::LogicalSwitch, name, before.switches.get(name))?;
+    let value = SwitchRefs { ports, acls };
+    c.switches.insert(name.to_string(), Owned { uuid, value });
+    Some(())
 }

@@ -4,7 +4,7 @@ use super::Api;
 use std::net::Ipv4Addr;
 use vpc::dataplane::frame::{self, Arp, BROADCAST};
 use vpc::dataplane::switch::{Out, Switch};
-use vpc::server::Update;
+use vpc::service::Update;
 
 pub fn ip(s: &str) -> Ipv4Addr {
     s.parse().expect("ip")

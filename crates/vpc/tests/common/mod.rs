@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use vpc::cloud::Quotas;
-use vpc::server::{Options, Service};
+use vpc::service::{Options, Service};
 use vpc::store::Store;
 
 pub mod frames;
@@ -52,6 +52,27 @@ impl Api {
         keys: BTreeMap<String, String>,
     ) -> Api {
         let service = Service::with_options(store, keys, options).expect("service");
+        let (host, rt) = vpc::server::serve_in_background(service.clone()).expect("server");
+        Api {
+            url: format!("http://{host}/"),
+            host,
+            service,
+            _rt: rt,
+        }
+    }
+
+    /// On `backend` (OVN), storing in `store`, with `quotas`.
+    pub fn start_on(
+        store: Box<dyn Store>,
+        backend: Box<dyn vpc::backend::Backend>,
+        quotas: Quotas,
+    ) -> Api {
+        let keys = BTreeMap::from([(ID.to_string(), KEY.to_string())]);
+        let options = Options {
+            quotas,
+            ..Options::default()
+        };
+        let service = Service::with_backend(store, backend, keys, options).expect("service");
         let (host, rt) = vpc::server::serve_in_background(service.clone()).expect("server");
         Api {
             url: format!("http://{host}/"),
