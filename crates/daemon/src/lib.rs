@@ -10,6 +10,7 @@ mod base_sysctls;
 mod clock;
 mod configure;
 mod control;
+mod dbus;
 mod deadline;
 mod drive;
 mod dumps;
@@ -418,6 +419,7 @@ async fn start(
         None => (None, None),
     };
     let config = configure::runnable(&report.config);
+    let dbus_config = conf::dbus::dbus_service(&report.config);
     // The check's report (its model and diagnostics) is not needed past this point.
     drop(report);
     let (reports, reports_rx) = tokio::sync::mpsc::unbounded_channel();
@@ -435,16 +437,25 @@ async fn start(
         std::fs::write(p, pid).with_context(|| format!("pid file {}", p.display()))?;
     }
     info!(instances = daemon.node.len(), config = %args.file.display(), "havipd started");
+    let (dbus_service, dbus_requests) = match dbus_config {
+        Some(c) => {
+            let (service, rx) = dbus::start(c, daemon.reloads.subscribe())?;
+            (Some(service), Some(rx))
+        }
+        None => (None, None),
+    };
     let inputs = run::Inputs {
         reports: reports_rx,
         calls,
         scrapes,
+        dbus: dbus_requests,
         deadline: deadline::Deadline::new().context("the event loop's timer")?,
     };
     daemon.filter_sockets(&[])?;
     let result = run::run(daemon, inputs, signals).await;
     drop(control);
     drop(metrics_server);
+    drop(dbus_service);
     info!("havipd stopped");
     result
 }

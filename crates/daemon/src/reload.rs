@@ -41,6 +41,7 @@ impl Daemon {
         };
         self.systemd.ready(self.node.len());
         crate::sys::release_free_heap();
+        self.reloads.send_modify(|n| *n += 1);
         ctl::ReloadOutcome {
             applied,
             diagnostics,

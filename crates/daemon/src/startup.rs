@@ -69,6 +69,7 @@ pub async fn assemble(
         started: crate::state_files::unix_now(),
         systemd: crate::systemd::Systemd::from_env(),
         recorder: Default::default(),
+        reloads: tokio::sync::watch::Sender::new(0),
     })
 }
 
