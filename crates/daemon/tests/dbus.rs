@@ -13,15 +13,32 @@ const NAME: &str = "org.keepalived.Vrrp1";
 const VRRP: &str = "/org/keepalived/Vrrp1/Vrrp";
 const INSTANCE: &str = "/org/keepalived/Vrrp1/Instance/eth0/51/IPv4";
 
-/// A bus of the test's own at `<lab>/<name>.bus`: anyone connects, calls and owns names (the
-/// daemons' own checks are under test, not the bus policy).
-fn start_bus(lab: &mut Lab, name: &str) -> String {
+/// A permissive bus policy: anyone connects, calls and owns names (the daemons' own checks are
+/// under test, not the bus policy).
+const OPEN: &str = "<policy context=\"default\">\n  <allow user=\"*\"/>\n  <allow own=\"*\"/>\n  \
+    <allow send_destination=\"*\"/>\n  <allow eavesdrop=\"true\"/>\n </policy>";
+
+/// The system bus's default policy (Debian's `system.conf`: no names owned, no methods called
+/// but the bus's own) and havipd's policy file, as the package installs it.
+fn strict() -> String {
+    format!(
+        "<policy context=\"default\">\n  <allow user=\"*\"/>\n  <deny own=\"*\"/>\n  \
+         <deny send_type=\"method_call\"/>\n  <allow send_type=\"signal\"/>\n  \
+         <allow send_requested_reply=\"true\" send_type=\"method_return\"/>\n  \
+         <allow send_requested_reply=\"true\" send_type=\"error\"/>\n  \
+         <allow receive_type=\"method_call\"/>\n  <allow receive_type=\"method_return\"/>\n  \
+         <allow receive_type=\"error\"/>\n  <allow receive_type=\"signal\"/>\n  \
+         <allow send_destination=\"org.freedesktop.DBus\" send_interface=\"org.freedesktop.DBus\"/>\n \
+         </policy>\n <include>{}/org.keepalived.Vrrp1.conf</include>",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+/// A bus of the test's own at `<lab>/<name>.bus` with `policy`.
+fn start_bus(lab: &mut Lab, name: &str, policy: &str) -> String {
     let socket = lab.dir.join(format!("{name}.bus"));
     let config = format!(
-        "<busconfig>\n <listen>unix:path={}</listen>\n <auth>EXTERNAL</auth>\n \
-         <policy context=\"default\">\n  <allow user=\"*\"/>\n  <allow own=\"*\"/>\n  \
-         <allow send_type=\"method_call\"/>\n  <allow send_destination=\"*\"/>\n  \
-         <allow eavesdrop=\"true\"/>\n </policy>\n</busconfig>\n",
+        "<busconfig>\n <listen>unix:path={}</listen>\n <auth>EXTERNAL</auth>\n {policy}\n</busconfig>\n",
         socket.display()
     );
     let file = lab.write(&format!("{name}.busconf"), &config);
@@ -104,7 +121,7 @@ fn start(lab: &mut Lab, host: &str, name: &str, bus: &str, argv: &[&str]) {
 fn keepalived_introspection(a: &str, b: &str) -> Option<(Vec<String>, Vec<String>)> {
     let mut lab = Lab::new("dbk", &["dbus-daemon", "busctl", "keepalived"])?;
     lab.host("k", &["172.16.16.9/24"]);
-    let bus = start_bus(&mut lab, "kbus");
+    let bus = start_bus(&mut lab, "kbus", OPEN);
     let data = lab.dir.join("k.data").display().to_string();
     let conf = lab.write("k.conf", &config("VI_1", 150, &data));
     let d = lab.dir.display().to_string();
@@ -131,6 +148,41 @@ fn keepalived_introspection(a: &str, b: &str) -> Option<(Vec<String>, Vec<String
     Some((interfaces(&bus, a), interfaces(&bus, b)))
 }
 
+/// Starts havipd on `a` with the D-Bus service on `bus` and waits until it is MASTER; returns
+/// its config file, data file and state directory.
+fn master_a(lab: &mut Lab, bus: &str) -> (String, String, std::path::PathBuf) {
+    let data = lab.dir.join("a.data").display().to_string();
+    let conf = lab.write("a.conf", &config("VI_1", 150, &data));
+    let state = lab.dir.join("a");
+    let state_arg = state.display().to_string();
+    let havipd = env!("CARGO_BIN_EXE_havipd");
+    let argv = [havipd, "-n", "-l", "-f", &conf, "--state-dir", &state_arg];
+    start(lab, "a", "a", bus, &argv);
+    let up = wait_until(Duration::from_secs(10), || on_bus(bus));
+    assert!(up.is_some(), "havipd not on the bus: {}", lab.log("a"));
+    let master = wait_until(Duration::from_secs(10), || {
+        state_of(&state, "VI_1") == "MASTER"
+    });
+    assert!(master.is_some(), "a never MASTER: {}", lab.log("a"));
+    (conf, data, state)
+}
+
+/// `busctl ARGS` as user nobody.
+fn busctl_as_nobody(bus: &str, args: &[&str]) -> Output {
+    Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "busctl"])
+        .arg(format!("--address={bus}"))
+        .args(args)
+        .output()
+        .expect("setpriv")
+}
+
+/// `busctl call` as user nobody.
+fn call_as_nobody(bus: &str, path: &str, iface: &str, method: &str) -> Output {
+    let iface = format!("{NAME}.{iface}");
+    busctl_as_nobody(bus, &["call", NAME, path, &iface, method])
+}
+
 #[test]
 fn dbus_service_as_keepalived() {
     let Some(mut lab) = Lab::new("dbus", &["dbus-daemon", "busctl", "tcpdump", "setpriv"]) else {
@@ -138,24 +190,12 @@ fn dbus_service_as_keepalived() {
     };
     lab.host("a", &["172.16.16.2/24"]);
     lab.host("b", &["172.16.16.3/24"]);
-    let bus = start_bus(&mut lab, "bus");
+    let bus = start_bus(&mut lab, "bus", OPEN);
     lab.spawn_here(
         "monitor",
         &["busctl", &format!("--address={bus}"), "monitor", NAME],
     );
-    let data = lab.dir.join("a.data").display().to_string();
-    let conf = lab.write("a.conf", &config("VI_1", 150, &data));
-    let state = lab.dir.join("a");
-    let state_arg = state.display().to_string();
-    let havipd = env!("CARGO_BIN_EXE_havipd");
-    let argv = [havipd, "-n", "-l", "-f", &conf, "--state-dir", &state_arg];
-    start(&mut lab, "a", "a", &bus, &argv);
-    let up = wait_until(Duration::from_secs(10), || on_bus(&bus));
-    assert!(up.is_some(), "havipd not on the bus: {}", lab.log("a"));
-    let master = wait_until(Duration::from_secs(10), || {
-        state_of(&state, "VI_1") == "MASTER"
-    });
-    assert!(master.is_some(), "a never MASTER: {}", lab.log("a"));
+    let (conf, data, state) = master_a(&mut lab, &bus);
 
     // Introspection: as keepalived 2.2.7's on the same config.
     let ours = (interfaces(&bus, VRRP), interfaces(&bus, INSTANCE));
@@ -199,19 +239,7 @@ fn dbus_service_as_keepalived() {
 
     // A caller that is not root is refused, and nothing is written.
     std::fs::remove_file(&data).expect("remove data file");
-    let addr = format!("--address={bus}");
-    let out = Command::new("setpriv")
-        .args([
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            "busctl",
-            &addr,
-            "call",
-        ])
-        .args([NAME, VRRP, &format!("{NAME}.Vrrp"), "PrintData"])
-        .output()
-        .expect("setpriv");
+    let out = call_as_nobody(&bus, VRRP, "Vrrp", "PrintData");
     assert!(!out.status.success(), "nobody's PrintData was accepted");
     // busctl shows the error's name only; havipd says whom it refused.
     assert!(
@@ -285,4 +313,47 @@ fn dbus_service_as_keepalived() {
         m.contains("Member=VrrpReloaded") && m[last..].contains("UINT32 1;")
     });
     assert!(seen.is_some(), "signals missing:\n{}", lab.log("monitor"));
+
+    // Stopping: VrrpStopped, then the name is gone.
+    lab.signal("a", "TERM");
+    let stopped = wait_until(Duration::from_secs(3), || {
+        lab.log("monitor").contains("Member=VrrpStopped") && !on_bus(&bus)
+    });
+    assert!(stopped.is_some(), "no VrrpStopped:\n{}", lab.log("monitor"));
+}
+
+/// On a bus with the system bus's default policy and havipd's policy file: havipd (root) owns
+/// the name; others may introspect and read properties, but the bus refuses their method
+/// calls before havipd sees them; root's calls go through.
+#[test]
+fn policy_file_lets_only_root_call() {
+    let Some(mut lab) = Lab::new("dbp", &["dbus-daemon", "busctl", "setpriv"]) else {
+        return;
+    };
+    lab.host("a", &["172.16.16.2/24"]);
+    let bus = start_bus(&mut lab, "bus", &strict());
+    let (_, data, _) = master_a(&mut lab, &bus);
+    let nobody = |args: &[&str]| busctl_as_nobody(&bus, args);
+    let intro = nobody(&["introspect", NAME, INSTANCE]);
+    assert!(intro.status.success(), "{intro:?}");
+    let name = nobody(&[
+        "get-property",
+        NAME,
+        INSTANCE,
+        &format!("{NAME}.Instance"),
+        "Name",
+    ]);
+    assert_eq!(String::from_utf8_lossy(&name.stdout).trim(), "s \"VI_1\"");
+    let refused = call_as_nobody(&bus, VRRP, "Vrrp", "PrintData");
+    assert!(!refused.status.success(), "nobody's PrintData went through");
+    assert!(
+        !lab.log("a").contains("caller refused"),
+        "the bus let it through"
+    );
+    assert!(!std::path::Path::new(&data).exists());
+    assert!(call(&bus, VRRP, "Vrrp", "PrintData").status.success());
+    assert!(
+        std::path::Path::new(&data).exists(),
+        "root's PrintData wrote nothing"
+    );
 }
