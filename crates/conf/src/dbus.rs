@@ -2,6 +2,7 @@
 //! the bus name it owns (`org.keepalived.Vrrp1` by default). Its object paths start with
 //! `/org/keepalived/Vrrp1`, then the top-level `net_namespace` and `instance` names when set.
 
+use crate::diag::{Diagnostic, Severity};
 use crate::model::Config;
 
 /// keepalived's default bus name.
@@ -39,6 +40,37 @@ pub fn dbus_service(cfg: &Config) -> Option<DbusService> {
     })
 }
 
+/// Whether `name` is a well-known D-Bus bus name: two or more `.`-separated elements of ASCII
+/// letters, digits, `_` and `-`, none empty or starting with a digit, 255 bytes at most.
+pub fn is_bus_name(name: &str) -> bool {
+    let element = |e: &str| {
+        e.chars().next().is_some_and(|c| !c.is_ascii_digit())
+            && e.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
+    name.len() <= 255 && name.split('.').count() >= 2 && name.split('.').all(element)
+}
+
+/// Warns of a `dbus_service_name` that is not a bus name.
+pub fn check(cfg: &Config, diags: &mut Vec<Diagnostic>) {
+    let g = &cfg.global.settings;
+    let (Some(name), Some(loc)) = (g.str("dbus_service_name"), g.loc("dbus_service_name")) else {
+        return;
+    };
+    if !is_bus_name(name) {
+        diags.push(
+            Diagnostic::new(
+                Severity::Warning,
+                "dbus-service-name",
+                loc.clone(),
+                name,
+                format!("dbus_service_name `{name}` is not a D-Bus bus name: the D-Bus service can own no name"),
+            )
+            .hint("write dot-separated elements such as org.keepalived.Vrrp1"),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,5 +87,23 @@ mod tests {
         assert!(on.path_prefix.is_empty());
         let named = of("global_defs {\n enable_dbus\n dbus_service_name org.example.V\n}\n");
         assert_eq!(named.expect("on").service_name, "org.example.V");
+    }
+
+    #[test]
+    fn a_name_that_is_not_a_bus_name_is_warned_of_at_its_line() {
+        for good in ["org.keepalived.Vrrp1", "a.b", "org.x-y._z"] {
+            assert!(is_bus_name(good), "{good}");
+        }
+        for bad in ["vrrp", "org..x", "org.1x", ":1.5", "org.x/y", ".org.x"] {
+            assert!(!is_bus_name(bad), "{bad}");
+        }
+        let text = "global_defs {\n enable_dbus\n dbus_service_name org.1bad\n}\n";
+        let report = crate::check_text(text, &crate::Options::default());
+        let d = report
+            .diagnostics
+            .iter()
+            .find(|d| d.code == "dbus-service-name")
+            .expect("a warning");
+        assert_eq!(d.location.line, 3, "{d:?}");
     }
 }
