@@ -430,20 +430,15 @@ async fn start(
         names: placement.names(),
         namespace_override: placement.namespace_override.clone(),
     };
-    let daemon = startup::assemble(config, source, setup, state, reports).await?;
+    let mut daemon = startup::assemble(config, source, setup, state, reports).await?;
     // The supervisor holds the file locked; the worker writes its pid in it.
     if let Some(p) = &placement.vrrp_pid_file {
         let pid = format!("{}\n", std::process::id());
         std::fs::write(p, pid).with_context(|| format!("pid file {}", p.display()))?;
     }
     info!(instances = daemon.node.len(), config = %args.file.display(), "havipd started");
-    let (dbus_service, dbus_requests) = match dbus_config {
-        Some(c) => {
-            let (service, rx) = dbus::start(c, daemon.reloads.subscribe())?;
-            (Some(service), Some(rx))
-        }
-        None => (None, None),
-    };
+    let dbus_requests = daemon.dbus.channel();
+    daemon.dbus.reconfigure(dbus_config, &daemon.reloads)?;
     let inputs = run::Inputs {
         reports: reports_rx,
         calls,
@@ -455,7 +450,6 @@ async fn start(
     let result = run::run(daemon, inputs, signals).await;
     drop(control);
     drop(metrics_server);
-    drop(dbus_service);
     info!("havipd stopped");
     result
 }

@@ -62,6 +62,12 @@ impl Daemon {
         self.fifo.reconfigure(&cfg);
         self.accept_mode.reconfigure(&cfg);
         let summary = self.switch_to(new, pacer, watchers).await;
+        if let Err(e) = self
+            .dbus
+            .reconfigure(conf::dbus::dbus_service(&cfg), &self.reloads)
+        {
+            tracing::error!("D-Bus service: {e:#}");
+        }
         self.filter_sockets(&[])?;
         let vmac_bases = self
             .instances

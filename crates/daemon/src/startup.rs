@@ -70,6 +70,7 @@ pub async fn assemble(
         systemd: crate::systemd::Systemd::from_env(),
         recorder: Default::default(),
         reloads: tokio::sync::watch::Sender::new(0),
+        dbus: Default::default(),
     })
 }
 

@@ -1,7 +1,8 @@
 //! keepalived's D-Bus service (`enable_dbus`), on a bus the test starts: havipd's objects
 //! introspect as keepalived 2.2.7's do on the same config, PrintData writes the data file,
 //! SendGarp sends a GARP seen on the wire, ReloadConfig reloads (renaming the instance's
-//! object), a failover emits VrrpStatusChange, and a caller that is not root is refused.
+//! object), a failover emits VrrpStatusChange, a caller that is not root is refused, and
+//! reloads start and stop the service as `enable_dbus` comes and goes.
 
 mod common;
 
@@ -324,7 +325,8 @@ fn dbus_service_as_keepalived() {
 
 /// On a bus with the system bus's default policy and havipd's policy file: havipd (root) owns
 /// the name; others may introspect and read properties, but the bus refuses their method
-/// calls before havipd sees them; root's calls go through.
+/// calls before havipd sees them; root's calls go through. Reloads start and stop the service
+/// as `enable_dbus` comes and goes.
 #[test]
 fn policy_file_lets_only_root_call() {
     let Some(mut lab) = Lab::new("dbp", &["dbus-daemon", "busctl", "setpriv"]) else {
@@ -332,7 +334,7 @@ fn policy_file_lets_only_root_call() {
     };
     lab.host("a", &["172.16.16.2/24"]);
     let bus = start_bus(&mut lab, "bus", &strict());
-    let (_, data, _) = master_a(&mut lab, &bus);
+    let (conf, data, _) = master_a(&mut lab, &bus);
     let nobody = |args: &[&str]| busctl_as_nobody(&bus, args);
     let intro = nobody(&["introspect", NAME, INSTANCE]);
     assert!(intro.status.success(), "{intro:?}");

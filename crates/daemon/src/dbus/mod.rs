@@ -41,40 +41,74 @@ pub struct Request {
     pub answer: oneshot::Sender<Answer>,
 }
 
-/// The running service; stopping it (on drop) emits `VrrpStopped` and leaves the bus.
-pub struct DbusService {
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+/// The service as the configuration asks for it: started, stopped or restarted at each reload
+/// (keepalived starts and stops its own as `enable_dbus` comes and goes).
+#[derive(Default)]
+pub struct Dbus {
+    requests: Option<mpsc::Sender<Request>>,
+    running: Option<Running>,
 }
 
-impl Drop for DbusService {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
+/// A running service's thread.
+struct Running {
+    config: conf::dbus::DbusService,
+    stop: oneshot::Sender<()>,
+    thread: JoinHandle<()>,
+}
+
+impl Dbus {
+    /// The channel of the services' requests to the event loop (one for all services).
+    pub fn channel(&mut self) -> mpsc::Receiver<Request> {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        self.requests = Some(tx);
+        rx
+    }
+
+    /// Starts, stops or restarts the service for `config` (`None`: no `enable_dbus`). Never
+    /// waits: a service told to stop finishes on its own thread, and its successor waits for
+    /// it before it connects (it may hold the same name).
+    pub fn reconfigure(
+        &mut self,
+        config: Option<conf::dbus::DbusService>,
+        reloads: &watch::Sender<u64>,
+    ) -> Result<()> {
+        if self.running.as_ref().map(|r| &r.config) == config.as_ref() {
+            return Ok(());
         }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        let previous = self.running.take().map(|r| {
+            let _ = r.stop.send(());
+            r.thread
+        });
+        let (Some(config), Some(requests)) = (config, self.requests.clone()) else {
+            return Ok(());
+        };
+        let (stop, stopped) = oneshot::channel();
+        let reloads = reloads.subscribe();
+        let running = config.clone();
+        let thread = std::thread::Builder::new()
+            .name("dbus".into())
+            .spawn(move || {
+                if let Some(p) = previous {
+                    let _ = p.join();
+                }
+                service::thread(running, requests, reloads, stopped)
+            })
+            .context("D-Bus service thread")?;
+        self.running = Some(Running {
+            config,
+            stop,
+            thread,
+        });
+        Ok(())
     }
 }
 
-/// Starts the service of `config` on its own thread; `reloads` changes after each reload.
-/// The receiver carries its requests to the event loop.
-pub fn start(
-    config: conf::dbus::DbusService,
-    reloads: watch::Receiver<u64>,
-) -> Result<(DbusService, mpsc::Receiver<Request>)> {
-    let (requests, rx) = mpsc::channel(QUEUE);
-    let (stop, stopped) = oneshot::channel();
-    let thread = std::thread::Builder::new()
-        .name("dbus".into())
-        .spawn(move || service::thread(config, requests, reloads, stopped))
-        .context("D-Bus service thread")?;
-    Ok((
-        DbusService {
-            stop: Some(stop),
-            thread: Some(thread),
-        },
-        rx,
-    ))
+impl Drop for Dbus {
+    /// Stops the service and waits for its goodbye (`VrrpStopped`, bounded).
+    fn drop(&mut self) {
+        if let Some(r) = self.running.take() {
+            let _ = r.stop.send(());
+            let _ = r.thread.join();
+        }
+    }
 }
