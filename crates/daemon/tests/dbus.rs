@@ -358,4 +358,28 @@ fn policy_file_lets_only_root_call() {
         std::path::Path::new(&data).exists(),
         "root's PrintData wrote nothing"
     );
+
+    // A reload without enable_dbus leaves the bus, one with it comes back, as keepalived.
+    let on = config("VI_1", 150, &data);
+    std::fs::write(&conf, on.replace("    enable_dbus\n", "")).expect("rewrite config");
+    lab.reload("a");
+    let gone = wait_until(Duration::from_secs(5), || !on_bus(&bus));
+    assert!(gone.is_some(), "still on the bus: {}", lab.log("a"));
+    std::fs::write(&conf, on).expect("rewrite config");
+    lab.reload("a");
+    let back = wait_until(Duration::from_secs(5), || {
+        busctl(
+            &bus,
+            &[
+                "get-property",
+                NAME,
+                INSTANCE,
+                &format!("{NAME}.Instance"),
+                "Name",
+            ],
+        )
+        .status
+        .success()
+    });
+    assert!(back.is_some(), "not back on the bus: {}", lab.log("a"));
 }
