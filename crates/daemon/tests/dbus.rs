@@ -119,7 +119,17 @@ fn start(lab: &mut Lab, host: &str, name: &str, bus: &str, argv: &[&str]) {
     lab.spawn(host, name, &full);
 }
 
-fn keepalived_introspection(a: &str, b: &str) -> Option<(Vec<String>, Vec<String>)> {
+/// What a daemon's service shows: its object tree, then the interfaces of the Vrrp and the
+/// instance's objects.
+type Shown = (String, Vec<String>, Vec<String>);
+
+fn shown(bus: &str) -> Shown {
+    let tree = busctl_ok(bus, &["tree", NAME]);
+    (tree, interfaces(bus, VRRP), interfaces(bus, INSTANCE))
+}
+
+/// [`shown`] for keepalived 2.2.7 on the same config, on a bus and a subnet of its own.
+fn keepalived_shows() -> Option<Shown> {
     let mut lab = Lab::new("dbk", &["dbus-daemon", "busctl", "keepalived"])?;
     lab.host("k", &["172.16.16.9/24"]);
     let bus = start_bus(&mut lab, "kbus", OPEN);
@@ -146,7 +156,7 @@ fn keepalived_introspection(a: &str, b: &str) -> Option<(Vec<String>, Vec<String
         "keepalived not on the bus: {}",
         lab.log("keepalived")
     );
-    Some((interfaces(&bus, a), interfaces(&bus, b)))
+    Some(shown(&bus))
 }
 
 /// Starts havipd on `a` with the D-Bus service on `bus` and waits until it is MASTER; returns
@@ -199,14 +209,18 @@ fn dbus_service_as_keepalived() {
     let (conf, data, state) = master_a(&mut lab, &bus);
 
     // Introspection: as keepalived 2.2.7's on the same config.
-    let ours = (interfaces(&bus, VRRP), interfaces(&bus, INSTANCE));
-    if let Some(theirs) = keepalived_introspection(VRRP, INSTANCE) {
+    let ours = shown(&bus);
+    if let Some(theirs) = keepalived_shows() {
         assert_eq!(
             ours.0, theirs.0,
-            "the Vrrp object differs from keepalived's"
+            "the object tree differs from keepalived's"
         );
         assert_eq!(
             ours.1, theirs.1,
+            "the Vrrp object differs from keepalived's"
+        );
+        assert_eq!(
+            ours.2, theirs.2,
             "the Instance object differs from keepalived's"
         );
     }
