@@ -102,7 +102,8 @@ fn interfaces(bus: &str, path: &str) -> Vec<String> {
 
 fn config(name: &str, priority: u8, data_file: &str) -> String {
     format!(
-        "global_defs {{\n    enable_dbus\n    state_dump_file {data_file}\n    vrrp_garp_master_delay 0\n}}\n{}",
+        "global_defs {{\n    enable_dbus\n    state_dump_file {data_file}\n    \
+         stats_dump_file {data_file}.stats\n    vrrp_garp_master_delay 0\n}}\n{}",
         instance(name, 51, priority, "172.16.16.100", "")
     )
 }
@@ -251,6 +252,12 @@ fn dbus_service_as_keepalived() {
     assert!(call(&bus, VRRP, "Vrrp", "PrintData").status.success());
     let text = std::fs::read_to_string(&data).expect("PrintData wrote no data file");
     assert!(text.contains("VI_1"), "{text}");
+    // PrintStats the stats file; PrintStatsClear is refused (havipd's counters only grow).
+    assert!(call(&bus, VRRP, "Vrrp", "PrintStats").status.success());
+    let stats = std::fs::read_to_string(format!("{data}.stats")).expect("no stats file");
+    assert!(stats.contains("VRRP Instance: VI_1"), "{stats}");
+    let clear = call(&bus, VRRP, "Vrrp", "PrintStatsClear");
+    assert!(!clear.status.success(), "PrintStatsClear accepted");
 
     // A caller that is not root is refused, and nothing is written.
     std::fs::remove_file(&data).expect("remove data file");
