@@ -14,6 +14,7 @@ pub mod build;
 pub mod check;
 pub mod codes;
 pub mod corrections;
+pub mod dbus;
 pub mod diag;
 pub mod dump_files;
 pub mod effective;

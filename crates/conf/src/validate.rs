@@ -24,6 +24,7 @@ pub fn validate(cfg: &Config, host: Option<&dyn Host>, diags: &mut Vec<Diagnosti
     }
     crate::mcast_group::check(cfg, diags);
     crate::bfd_refs::validate(cfg, diags);
+    crate::dbus::check(cfg, diags);
     for g in &cfg.sync_groups {
         for m in &g.members {
             if !cfg.instances.iter().any(|i| i.name == m.name) {

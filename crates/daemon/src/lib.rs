@@ -13,6 +13,7 @@ mod bfd_sockets;
 mod clock;
 mod configure;
 mod control;
+mod dbus;
 mod deadline;
 mod drive;
 mod dumps;
@@ -286,6 +287,7 @@ async fn start(
         None => (None, None),
     };
     let config = configure::runnable(&report.config);
+    let dbus_config = conf::dbus::dbus_service(&report.config);
     // The check's report (its model and diagnostics) is not needed past this point.
     drop(report);
     let (reports, reports_rx) = tokio::sync::mpsc::unbounded_channel();
@@ -296,17 +298,20 @@ async fn start(
         names: placement.names(),
         namespace_override: placement.namespace_override.clone(),
     };
-    let daemon = startup::assemble(config, source, setup, state, reports).await?;
+    let mut daemon = startup::assemble(config, source, setup, state, reports).await?;
     // The supervisor holds the file locked; the worker writes its pid in it.
     if let Some(p) = &placement.vrrp_pid_file {
         let pid = format!("{}\n", std::process::id());
         std::fs::write(p, pid).with_context(|| format!("pid file {}", p.display()))?;
     }
     info!(instances = daemon.node.len(), config = %args.file.display(), "havipd started");
+    let dbus_requests = daemon.dbus.channel();
+    daemon.dbus.reconfigure(dbus_config, &daemon.reloads)?;
     let inputs = run::Inputs {
         reports: reports_rx,
         calls,
         scrapes,
+        dbus: dbus_requests,
         deadline: deadline::Deadline::new().context("the event loop's timer")?,
     };
     daemon.filter_sockets(&[])?;

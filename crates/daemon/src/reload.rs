@@ -41,6 +41,7 @@ impl Daemon {
         };
         self.systemd.ready(self.node.len());
         crate::sys::release_free_heap();
+        self.reloads.send_modify(|n| *n += 1);
         ctl::ReloadOutcome {
             applied,
             diagnostics,
@@ -63,6 +64,12 @@ impl Daemon {
         self.accept_mode.reconfigure(&cfg);
         let summary = self.switch_to(new, pacer, watchers).await;
         self.mail.reloaded();
+        if let Err(e) = self
+            .dbus
+            .reconfigure(conf::dbus::dbus_service(&cfg), &self.reloads)
+        {
+            tracing::error!("D-Bus service: {e:#}");
+        }
         self.filter_sockets(&[])?;
         let vmac_bases = self
             .instances

@@ -142,6 +142,10 @@ pub struct Daemon {
     pub recorder: crate::metrics::Recorder,
     /// Where keepalived-compatible dumps go.
     pub dumps: conf::dump_files::DumpFiles,
+    /// Counts reloads, for the D-Bus service (a watch: sending never waits).
+    pub reloads: tokio::sync::watch::Sender<u64>,
+    /// keepalived's D-Bus service, if `enable_dbus`.
+    pub dbus: crate::dbus::Dbus,
 }
 
 /// The signals the loop listens to.
@@ -162,6 +166,8 @@ pub struct Inputs {
     pub calls: mpsc::Receiver<crate::control::Call>,
     /// Metrics scrapes, if `--metrics-listen` is on.
     pub scrapes: Option<mpsc::Receiver<crate::metrics::Scrape>>,
+    /// The D-Bus service's requests (none come without `enable_dbus`).
+    pub dbus: mpsc::Receiver<crate::dbus::Request>,
     /// The timer of the routers' and the pacer's deadlines.
     pub deadline: crate::deadline::Deadline,
 }
@@ -271,6 +277,7 @@ impl Daemon {
                 let _ = call.answer.send(answer);
             }
             Some(scrape) = next_of(&mut inputs.scrapes) => self.answer_scrape(scrape).await,
+            Some(request) = inputs.dbus.recv() => self.answer_dbus(request).await,
             r = timer => { r?; self.fire_due_timers().await }
         }
         Ok(true)

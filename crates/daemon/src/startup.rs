@@ -70,6 +70,8 @@ pub async fn assemble(
         started: hostsys::clock::unix_secs(),
         systemd: crate::systemd::Systemd::from_env(),
         recorder: Default::default(),
+        reloads: tokio::sync::watch::Sender::new(0),
+        dbus: Default::default(),
     })
 }
 

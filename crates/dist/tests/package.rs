@@ -124,6 +124,11 @@ fn unpacked_files_are_the_ones_this_tree_generates() {
         read(&r.join("etc/default/havipd")),
         read(&workspace().join("crates/daemon/havipd.default"))
     );
+    // The D-Bus policy (enable_dbus): where the system bus reads packages' policies.
+    assert_eq!(
+        read(&r.join("usr/share/dbus-1/system.d/org.keepalived.Vrrp1.conf")),
+        read(&workspace().join("crates/daemon/org.keepalived.Vrrp1.conf"))
+    );
     // The packaged man pages and completions are exactly what the current command-line
     // definitions give: a package built from an older tree fails here.
     let fresh = tempfile::tempdir().expect("tempdir");

@@ -163,6 +163,12 @@ pub const CODES: &[Code] = &[
         "Delete the `vrrp_strict` line, as the HAVIP guide says.",
     ),
     c(
+        "dbus-service-name",
+        "warning",
+        "`dbus_service_name` is not a D-Bus bus name: keepalived's D-Bus service (GLib) then owns no name, and havipd's cannot either.",
+        "Write two or more dot-separated elements of letters, digits, `_` and `-`, none starting with a digit, 255 characters at most (`org.keepalived.Vrrp1`).",
+    ),
+    c(
         "deprecated",
         "warning/info",
         "A keyword keepalived replaced by another (an info for old names keepalived 2.2.7 reads without a word), or one Debian's 2.2.7 calls deprecated.",
