@@ -1,0 +1,27 @@
+//! AgentX (RFC 2741), sans-IO: the PDUs a subagent exchanges with its master agent
+//! ([`pdu`]), object identifiers in SNMP order ([`oid`]), and a read-only MIB view that answers
+//! Get, GetNext and GetBulk ([`view`]). No sockets here: the daemon moves the bytes.
+
+pub mod oid;
+pub mod pdu;
+mod pdu_read;
+pub mod view;
+mod wire;
+
+pub use oid::Oid;
+pub use pdu::{Header, Payload, Pdu, SearchRange, Value, VarBind};
+pub use view::View;
+
+/// A PDU that could not be read.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum Error {
+    /// Fewer bytes than the header or a field announced.
+    #[error("AgentX PDU truncated: {0}")]
+    Truncated(&'static str),
+    /// A field had a value RFC 2741 does not allow.
+    #[error("AgentX PDU malformed: {0}")]
+    Malformed(String),
+    /// A payload larger than this subagent accepts.
+    #[error("AgentX PDU of {0} bytes is larger than the {max} accepted", max = pdu::MAX_PAYLOAD)]
+    TooLarge(u32),
+}
