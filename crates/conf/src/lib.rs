@@ -28,6 +28,7 @@ pub mod process;
 pub mod reader;
 pub mod routes;
 pub mod sequences;
+pub mod snmp;
 pub mod state_file;
 pub mod tree;
 pub mod unicode;

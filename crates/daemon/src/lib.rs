@@ -37,6 +37,7 @@ mod script_user;
 mod send_errors;
 mod signal_gate;
 mod signum;
+mod snmp;
 mod sockets;
 mod startup;
 mod state_files;
@@ -396,6 +397,13 @@ async fn work(
     }
 }
 
+/// The kernel's host name (keepalived's `router_id` default).
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default()
+}
+
 async fn start(
     args: Args,
     placement: placement::Placement,
@@ -417,6 +425,9 @@ async fn start(
         }
         None => (None, None),
     };
+    let snmp = conf::snmp::snmp(&report.config, &host_name())
+        .map_err(|e| warn!("{e}: no SNMP subagent"))
+        .ok();
     let config = configure::runnable(&report.config);
     // The check's report (its model and diagnostics) is not needed past this point.
     drop(report);
@@ -435,16 +446,19 @@ async fn start(
         std::fs::write(p, pid).with_context(|| format!("pid file {}", p.display()))?;
     }
     info!(instances = daemon.node.len(), config = %args.file.display(), "havipd started");
+    let (snmp_agent, snmp) = snmp::start_if_enabled(snmp, daemon.events.follow());
     let inputs = run::Inputs {
         reports: reports_rx,
         calls,
         scrapes,
+        snmp,
         deadline: deadline::Deadline::new().context("the event loop's timer")?,
     };
     daemon.filter_sockets(&[])?;
     let result = run::run(daemon, inputs, signals).await;
     drop(control);
     drop(metrics_server);
+    drop(snmp_agent);
     info!("havipd stopped");
     result
 }

@@ -160,6 +160,8 @@ pub struct Inputs {
     pub calls: mpsc::Receiver<crate::control::Call>,
     /// Metrics scrapes, if `--metrics-listen` is on.
     pub scrapes: Option<mpsc::Receiver<crate::metrics::Scrape>>,
+    /// The SNMP subagent's row requests, if a MIB is enabled.
+    pub snmp: Option<mpsc::Receiver<crate::snmp::Query>>,
     /// The timer of the routers' and the pacer's deadlines.
     pub deadline: crate::deadline::Deadline,
 }
@@ -270,6 +272,7 @@ impl Daemon {
                 let text = self.metrics_text().await;
                 let _ = scrape.reply.send(text);
             }
+            Some(q) = next_of(&mut inputs.snmp) => { let _ = q.reply.send(self.snmp_rows()); }
             r = timer => { r?; self.fire_due_timers().await }
         }
         Ok(true)

@@ -1,0 +1,117 @@
+//! The SNMP settings of `global_defs`, typed: which MIBs havipd's AgentX subagent serves, where
+//! the master agent listens, whether transitions send traps.
+
+use crate::model::Config;
+
+/// keepalived's default `snmp_socket` (net-snmp's default AgentX address).
+pub const DEFAULT_SOCKET: &str = "unix:/var/agentx/master";
+
+/// Where the AgentX master agent listens.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AgentxAddress {
+    /// `unix:PATH` or a bare `/PATH`.
+    Unix(std::path::PathBuf),
+    /// `tcp:HOST:PORT` (port 705 if not given).
+    Tcp(String, u16),
+}
+
+/// The SNMP part of `global_defs`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snmp {
+    /// `enable_snmp_vrrp` (or `enable_snmp_keepalived`): KEEPALIVED-MIB's VRRP part.
+    pub keepalived_mib: bool,
+    /// `enable_snmp_rfcv2` (or `enable_snmp_rfc`): VRRP-MIB (RFC 2787).
+    pub rfcv2: bool,
+    /// `enable_snmp_rfcv3` (or `enable_snmp_rfc`): VRRPV3-MIB (RFC 6527).
+    pub rfcv3: bool,
+    /// `enable_traps`.
+    pub traps: bool,
+    /// `snmp_socket`.
+    pub socket: AgentxAddress,
+    /// `router_id` (the traps' `routerId`), else the host name.
+    pub router_id: String,
+}
+
+impl Snmp {
+    /// Whether any MIB is served (the subagent runs).
+    pub fn enabled(&self) -> bool {
+        self.keepalived_mib || self.rfcv2 || self.rfcv3
+    }
+}
+
+/// Reads net-snmp's transport address forms keepalived passes on: `unix:PATH`, `/PATH`,
+/// `tcp:HOST:PORT`, `tcp:PORT`.
+pub fn parse_address(text: &str) -> Result<AgentxAddress, String> {
+    if let Some(p) = text.strip_prefix("unix:") {
+        return Ok(AgentxAddress::Unix(p.into()));
+    }
+    if text.starts_with('/') {
+        return Ok(AgentxAddress::Unix(text.into()));
+    }
+    let Some(rest) = text.strip_prefix("tcp:") else {
+        return Err(format!(
+            "snmp_socket `{text}`: havipd reaches the AgentX master over `unix:PATH` or `tcp:HOST:PORT`"
+        ));
+    };
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((h, p)) => (h, p),
+        None if rest.parse::<u16>().is_ok() => ("localhost", rest),
+        None => (rest, "705"),
+    };
+    let port = port
+        .parse::<u16>()
+        .map_err(|_| format!("snmp_socket `{text}`: `{port}` is not a port"))?;
+    Ok(AgentxAddress::Tcp(host.to_string(), port))
+}
+
+/// The SNMP settings of `cfg`; `host_name` stands for an absent `router_id`.
+pub fn snmp(cfg: &Config, host_name: &str) -> Result<Snmp, String> {
+    let g = &cfg.global.settings;
+    let on = |k: &str| g.bool(k).unwrap_or(false);
+    Ok(Snmp {
+        keepalived_mib: on("enable_snmp_vrrp") || on("enable_snmp_keepalived"),
+        rfcv2: on("enable_snmp_rfcv2") || on("enable_snmp_rfc"),
+        rfcv3: on("enable_snmp_rfcv3") || on("enable_snmp_rfc"),
+        traps: on("enable_traps"),
+        socket: parse_address(g.str("snmp_socket").unwrap_or(DEFAULT_SOCKET))?,
+        router_id: g.str("router_id").unwrap_or(host_name).to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn of(text: &str) -> Snmp {
+        let report = crate::check_text(text, &crate::Options::default());
+        snmp(&report.config, "host").expect("valid")
+    }
+
+    #[test]
+    fn defaults_and_aliases() {
+        let s = of("global_defs {\n router_id r1\n}\n");
+        assert!(!s.enabled());
+        assert_eq!(s.socket, AgentxAddress::Unix("/var/agentx/master".into()));
+        let s = of("global_defs {\n enable_snmp_keepalived\n enable_snmp_rfc\n enable_traps\n}\n");
+        assert!(s.keepalived_mib && s.rfcv2 && s.rfcv3 && s.traps);
+        assert_eq!(s.router_id, "host");
+    }
+
+    #[test]
+    fn addresses() {
+        assert_eq!(
+            parse_address("/x/agentx"),
+            Ok(AgentxAddress::Unix("/x/agentx".into()))
+        );
+        assert_eq!(
+            parse_address("tcp:127.0.0.1:7050"),
+            Ok(AgentxAddress::Tcp("127.0.0.1".into(), 7050))
+        );
+        assert_eq!(
+            parse_address("tcp:7050"),
+            Ok(AgentxAddress::Tcp("localhost".into(), 7050))
+        );
+        assert!(parse_address("udp:1.2.3.4:705").is_err());
+        assert!(parse_address("tcp:h:x").is_err());
+    }
+}
