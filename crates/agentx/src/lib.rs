@@ -1,13 +1,15 @@
 //! AgentX (RFC 2741), sans-IO: the PDUs a subagent exchanges with its master agent
 //! ([`pdu`]), object identifiers in SNMP order ([`oid`]), and a read-only MIB view that answers
 //! Get, GetNext and GetBulk ([`view`]); the VRRP MIBs keepalived serves, filled from plain
-//! [`rows`]: [`keepalived_mib`] (KEEPALIVED-MIB's VRRP part) and [`rfc2787`] (VRRP-MIB). No sockets here: the daemon moves the bytes.
+//! [`rows`]: [`keepalived_mib`] (KEEPALIVED-MIB's VRRP part), [`rfc2787`] (VRRP-MIB) and
+//! [`rfc6527`] (VRRPV3-MIB). No sockets here: the daemon moves the bytes.
 
 pub mod keepalived_mib;
 pub mod oid;
 pub mod pdu;
 mod pdu_read;
 pub mod rfc2787;
+pub mod rfc6527;
 pub mod rows;
 pub mod view;
 mod wire;

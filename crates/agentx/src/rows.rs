@@ -70,6 +70,9 @@ pub struct InstanceRow {
     pub tracks_interface: bool,
     /// Virtual addresses, excluded ones after the others.
     pub addresses: Vec<AddressRow>,
+    /// Why it last became master (VRRPV3-MIB's `vrrpv3StatisticsNewMasterReason`: 0 never,
+    /// 1 priority, 2 preempted, 3 no response from the master).
+    pub master_reason: u8,
     /// Counters, keepalived's names (`become_master`, `advert_rcvd` …).
     pub counters: std::collections::BTreeMap<String, u64>,
 }

@@ -1,8 +1,8 @@
 //! SNMP: havipd as an AgentX subagent of net-snmp's `snmpd`, beside keepalived 2.2.7 on the
-//! same config in the same namespace. `snmpwalk` of KEEPALIVED-MIB's VRRP part and of VRRP-MIB
-//! (RFC 2787) gives the same rows and values, but for the differences listed in
+//! same config in the same namespace. `snmpwalk` of KEEPALIVED-MIB's VRRP part, VRRP-MIB
+//! (RFC 2787) and VRRPV3-MIB (RFC 6527) gives the same rows and values, but for the differences listed in
 //! [`comparable`]; on a failover (the peer master stops), `snmptrapd` receives the same traps
-//! (vrrpInstanceStateChange, vrrpTrapNewMaster). The master agent is restarted under havipd,
+//! (vrrpInstanceStateChange, vrrpTrapNewMaster, vrrpv3NewMaster). The master agent is restarted under havipd,
 //! which registers again.
 
 mod common;
@@ -10,13 +10,17 @@ mod common;
 use common::{Lab, state_of, wait_until};
 use std::time::Duration;
 
-const WALKED: [&str; 2] = [".1.3.6.1.4.1.9586.100.5.2", ".1.3.6.1.2.1.68"];
+const WALKED: [&str; 3] = [
+    ".1.3.6.1.4.1.9586.100.5.2",
+    ".1.3.6.1.2.1.68",
+    ".1.3.6.1.2.1.207",
+];
 const INSTANCE_STATE: &str = ".1.3.6.1.4.1.9586.100.5.2.3.1.4.";
 
 /// The node under test: VI_1 (v2) backs up the peer, VI_6 (v3) is master alone.
 fn config(agentx: &str) -> String {
     format!(
-        "global_defs {{\n  router_id r1\n  enable_snmp_vrrp\n  enable_snmp_rfcv2\n  enable_traps\n  snmp_socket unix:{agentx}\n}}\n\
+        "global_defs {{\n  router_id r1\n  enable_snmp_vrrp\n  enable_snmp_rfcv2\n  enable_snmp_rfcv3\n  enable_traps\n  snmp_socket unix:{agentx}\n}}\n\
          vrrp_instance VI_1 {{\n  state BACKUP\n  interface eth0\n  virtual_router_id 51\n  priority 100\n  advert_int 1\n  \
          virtual_ipaddress {{\n    10.77.0.100/24\n  }}\n}}\n\
          vrrp_instance VI_6 {{\n  state MASTER\n  interface eth0\n  virtual_router_id 52\n  version 3\n  priority 150\n  \
@@ -35,8 +39,9 @@ const PEER: &str = "vrrp_instance VI_1 {\n  state MASTER\n  interface eth0\n  vi
 /// - vrrpAddressAdvertising (vrrpAddressTable column 11) past the first instance: keepalived
 ///   2.2.7 says no(2) for every address of every instance but the first (its iterator resets
 ///   the flag only for the first list); havipd says yes for advertised addresses;
-/// - VRRP-MIB vrrpOperVirtualRouterUpTime (column 13): the master agent's sysUpTime when the
-///   instance started, which depends on when each daemon started;
+/// - VRRP-MIB vrrpOperVirtualRouterUpTime (column 13) and VRRPV3-MIB vrrpv3OperationsUpTime
+///   (column 12): the master agent's sysUpTime when the instance started, which depends on
+///   when each daemon started;
 /// - counters (Counter32/64): compared by name only (adverts received depend on timing).
 fn comparable(line: &str) -> Option<String> {
     let (oid, value) = line.split_once(" = ")?;
@@ -53,7 +58,7 @@ fn comparable(line: &str) -> Option<String> {
     if col(".1.3.6.1.4.1.9586.100.5.2.6.1.") == Some(11) && !oid.ends_with(".1.1") {
         return None;
     }
-    if col(".1.3.6.1.2.1.68.1.3.1.") == Some(13) {
+    if col(".1.3.6.1.2.1.68.1.3.1.") == Some(13) || col(".1.3.6.1.2.1.207.1.1.1.1.") == Some(12) {
         return None;
     }
     if value.starts_with("Counter") {
@@ -240,8 +245,10 @@ fn walks_and_failover_traps_match_keepalived() {
         "keepalived sent no vrrpTrapNewMaster: {ka_traps:?}"
     );
     assert_eq!(
-        hv_traps, ka_traps,
-        "havipd's traps differ from keepalived's"
+        hv_traps,
+        ka_traps,
+        "havipd's traps differ from keepalived's; havipd's log:\n{}",
+        lab.log("havipd")
     );
     println!("traps on the failover, from both: {ka_traps:#?}");
 

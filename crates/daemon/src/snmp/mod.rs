@@ -1,5 +1,5 @@
 //! The AgentX subagent (RFC 2741) serving keepalived's VRRP MIBs (`enable_snmp_vrrp`,
-//! `enable_snmp_rfcv2`) and sending its traps (`enable_traps`) through the SNMP master agent at
+//! `enable_snmp_rfcv2`, `enable_snmp_rfcv3`) and sending its traps (`enable_traps`) through the SNMP master agent at
 //! `snmp_socket`.
 //!
 //! It runs on a thread of its own (ordinary scheduling, its own runtime), so a slow or hostile

@@ -2,13 +2,14 @@
 //! requests and send traps until the master closes; then connect again.
 
 use super::Query;
-use super::snapshot::named_state;
+use super::snapshot::{master_reason, named_state};
 use agentx::pdu::{HEADER_LEN, frame_len};
-use agentx::rows::InstanceRow;
-use agentx::{Header, Oid, Payload, Pdu, Value, VarBind, View, keepalived_mib, rfc2787};
+use agentx::rows::{InstanceRow, RowState};
+use agentx::{Header, Oid, Payload, Pdu, Value, VarBind, View, keepalived_mib, rfc2787, rfc6527};
 use anyhow::{Context, Result, bail};
 use conf::snmp::{AgentxAddress, Snmp};
 use ctl::EventRecord;
+use std::collections::HashMap;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::sync::{broadcast, mpsc, oneshot};
@@ -44,6 +45,7 @@ pub async fn run(
     mut transitions: broadcast::Receiver<EventRecord>,
 ) {
     let mut logged_down = false;
+    let mut reasons = HashMap::new();
     loop {
         match connect(&settings.socket).await {
             Ok(stream) => {
@@ -56,6 +58,7 @@ pub async fn run(
                     incoming,
                     settings: &settings,
                     queries: &queries,
+                    reasons: &mut reasons,
                     id: 0,
                     packet: 0,
                 };
@@ -73,7 +76,9 @@ pub async fn run(
             Err(_) => {}
         }
         // Transitions while no master listens send no trap.
-        while transitions.try_recv().is_ok() {}
+        while let Ok(record) = transitions.try_recv() {
+            remember_reason(&mut reasons, &record);
+        }
         tokio::time::sleep(RECONNECT).await;
     }
 }
@@ -83,6 +88,8 @@ struct Session<'a> {
     incoming: mpsc::Receiver<Result<Pdu>>,
     settings: &'a Snmp,
     queries: &'a mpsc::Sender<Query>,
+    /// Why each instance last became master, from the transitions seen.
+    reasons: &'a mut HashMap<String, u8>,
     id: u32,
     packet: u32,
 }
@@ -133,6 +140,9 @@ impl Session<'_> {
         }
         if self.settings.rfcv2 {
             v.push(rfc2787::subtree());
+        }
+        if self.settings.rfcv3 {
+            v.push(rfc6527::subtree());
         }
         v
     }
@@ -206,7 +216,11 @@ impl Session<'_> {
     async fn rows(&self) -> Option<Vec<InstanceRow>> {
         let (reply, rx) = oneshot::channel();
         self.queries.try_send(Query { reply }).ok()?;
-        tokio::time::timeout(ROWS_WITHIN, rx).await.ok()?.ok()
+        let mut rows = tokio::time::timeout(ROWS_WITHIN, rx).await.ok()?.ok()?;
+        for r in &mut rows {
+            r.master_reason = self.reasons.get(&r.name).copied().unwrap_or(0);
+        }
+        Some(rows)
     }
 
     async fn view(&self) -> Option<View> {
@@ -218,12 +232,16 @@ impl Session<'_> {
         if self.settings.rfcv2 {
             rfc2787::view(&rows, self.settings.traps, &mut view);
         }
+        if self.settings.rfcv3 {
+            rfc6527::view(&rows, &mut view);
+        }
         Some(view)
     }
 
     /// keepalived's traps for a transition: vrrpInstanceStateChange, and vrrpTrapNewMaster on
     /// becoming master.
     async fn trap(&mut self, record: &EventRecord) -> Result<()> {
+        remember_reason(self.reasons, record);
         if !self.settings.traps {
             return Ok(());
         }
@@ -240,11 +258,12 @@ impl Session<'_> {
             self.notify(keepalived_mib::state_change_oid(), binds)
                 .await?;
         }
-        if self.settings.rfcv2
-            && row.state == agentx::rows::RowState::Master
-            && rfc2787::covers(&row)
-        {
+        if self.settings.rfcv2 && row.state == RowState::Master && rfc2787::covers(&row) {
             self.notify(rfc2787::new_master_oid(), rfc2787::new_master(&row))
+                .await?;
+        }
+        if self.settings.rfcv3 && row.state == RowState::Master && rfc6527::covers(&row) {
+            self.notify(rfc6527::new_master_oid(), rfc6527::new_master(&row))
                 .await?;
         }
         Ok(())
@@ -262,6 +281,13 @@ impl Session<'_> {
             _ => {}
         }
         Ok(())
+    }
+}
+
+/// Notes why an instance became master.
+fn remember_reason(reasons: &mut HashMap<String, u8>, record: &EventRecord) {
+    if record.to == "MASTER" {
+        reasons.insert(record.instance.clone(), master_reason(&record.reason));
     }
 }
 

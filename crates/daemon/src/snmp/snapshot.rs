@@ -28,6 +28,16 @@ pub fn named_state(s: &str) -> RowState {
     }
 }
 
+/// keepalived's `master_reason` for a transition to MASTER: priority (1) when the master
+/// resigned, else no response from the master (3).
+pub fn master_reason(reason: &str) -> u8 {
+    if reason.starts_with("master resigned") {
+        1
+    } else {
+        3
+    }
+}
+
 fn default_group(ip: &IpAddr) -> IpAddr {
     if ip.is_ipv6() {
         IpAddr::V6(std::net::Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12))
@@ -99,6 +109,7 @@ impl Daemon {
                     .any(|t| t.kind == "interface"),
                 addresses: self
                     .snmp_addresses(inst, r.state() == State::Master || r.handing_over()),
+                master_reason: 0,
                 counters: crate::status::counters(r.stats()),
             });
         }
