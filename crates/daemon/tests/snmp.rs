@@ -8,6 +8,8 @@
 mod common;
 
 use common::{Lab, state_of, wait_until};
+use std::io::{Read, Write};
+use std::os::unix::net::{UnixListener, UnixStream};
 use std::time::Duration;
 
 const WALKED: [&str; 3] = [
@@ -261,4 +263,92 @@ fn walks_and_failover_traps_match_keepalived() {
         "{}",
         again.join("\n")
     );
+}
+
+/// Waits up to `within` for havipd to connect to the fake master; the connection.
+fn accept_within(listener: &UnixListener, within: Duration) -> Option<UnixStream> {
+    let mut got = None;
+    wait_until(within, || match listener.accept() {
+        Ok((s, _)) => {
+            got = Some(s);
+            true
+        }
+        Err(_) => false,
+    })?;
+    let s = got?;
+    s.set_nonblocking(false).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    Some(s)
+}
+
+/// Reads one PDU's bytes (header and payload) as havipd sends them (network byte order).
+fn read_pdu(s: &mut UnixStream) -> Vec<u8> {
+    let mut head = [0u8; 20];
+    s.read_exact(&mut head).expect("a PDU header from havipd");
+    let len = u32::from_be_bytes([head[16], head[17], head[18], head[19]]) as usize;
+    let mut body = vec![0u8; len];
+    s.read_exact(&mut body).expect("a PDU payload from havipd");
+    [head.to_vec(), body].concat()
+}
+
+/// A master agent that lies or stalls: a header announcing 1 GiB gets the session dropped
+/// (havipd connects again), a master that never answers Open is left after 5 s, and through it
+/// all the instance keeps its VRRP schedule: it becomes MASTER on time.
+#[test]
+fn a_hostile_master_agent_neither_stalls_vrrp_nor_holds_the_subagent() {
+    let Some(mut lab) = Lab::new("snmh", &[]) else {
+        return;
+    };
+    lab.host("a", &["10.78.0.1/24"]);
+    let path = lab.dir.join("master");
+    let listener = UnixListener::bind(&path).expect("fake master socket");
+    listener.set_nonblocking(true).expect("non-blocking");
+    let config = format!(
+        "global_defs {{\n  enable_snmp_vrrp\n  snmp_socket unix:{}\n}}\n{}",
+        path.display(),
+        common::instance("VI_1", 61, 100, "10.78.0.100", "")
+    );
+    let state = lab.havipd("a", "havipd", &config);
+
+    // 1: answers Open with a header announcing a 1 GiB payload.
+    let mut s = accept_within(&listener, Duration::from_secs(10)).expect("havipd connects");
+    let open = read_pdu(&mut s);
+    assert_eq!(open[1], 1, "the first PDU is Open");
+    let mut lie = vec![1u8, 18, 0x10, 0];
+    lie.extend_from_slice(&open[4..16]);
+    lie.extend_from_slice(&(1u32 << 30).to_be_bytes());
+    s.write_all(&lie).expect("send the lie");
+    let mut rest = Vec::new();
+    let _ = s.read_to_end(&mut rest);
+    assert!(
+        rest.is_empty(),
+        "havipd closes the session without sending more"
+    );
+
+    // 2: connects again; this master never answers.
+    let mut stalled =
+        accept_within(&listener, Duration::from_secs(5)).expect("havipd connects again");
+    let since = std::time::Instant::now();
+    assert_eq!(read_pdu(&mut stalled)[1], 1, "Open again");
+    // VRRP is not held: Master_Down_Interval (3 s + skew) makes it MASTER.
+    let master = wait_until(Duration::from_secs(6), || {
+        state_of(&state, "VI_1") == "MASTER"
+    });
+    assert!(
+        master.is_some(),
+        "VI_1 did not become MASTER while the master agent stalled"
+    );
+
+    // 3: havipd gives up on the silent master and connects once more.
+    let third = accept_within(&listener, Duration::from_secs(10));
+    assert!(
+        third.is_some(),
+        "havipd kept waiting on a master that never answers"
+    );
+    let waited = since.elapsed();
+    assert!(
+        waited >= Duration::from_secs(5) && waited < Duration::from_secs(9),
+        "left the silent master after {waited:?}"
+    );
+    drop(stalled);
 }
