@@ -64,16 +64,30 @@ pub fn parse_address(text: &str) -> Result<AgentxAddress, String> {
     Ok(AgentxAddress::Tcp(host.to_string(), port))
 }
 
-/// The SNMP settings of `cfg`; `host_name` stands for an absent `router_id`.
-pub fn snmp(cfg: &Config, host_name: &str) -> Result<Snmp, String> {
+/// What keepalived's command line says of SNMP.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CommandLine {
+    /// `-x`: every VRRP MIB, whatever the configuration says.
+    pub all: bool,
+    /// `-A ADDRESS`: the master's address when `snmp_socket` is not given.
+    pub socket: Option<String>,
+}
+
+/// The SNMP settings of `cfg` and the command line; `host_name` stands for an absent
+/// `router_id`.
+pub fn snmp(cfg: &Config, host_name: &str, command_line: &CommandLine) -> Result<Snmp, String> {
     let g = &cfg.global.settings;
-    let on = |k: &str| g.bool(k).unwrap_or(false);
+    let on = |k: &str| command_line.all || g.bool(k).unwrap_or(false);
     Ok(Snmp {
         keepalived_mib: on("enable_snmp_vrrp") || on("enable_snmp_keepalived"),
         rfcv2: on("enable_snmp_rfcv2") || on("enable_snmp_rfc"),
         rfcv3: on("enable_snmp_rfcv3") || on("enable_snmp_rfc"),
-        traps: on("enable_traps"),
-        socket: parse_address(g.str("snmp_socket").unwrap_or(DEFAULT_SOCKET))?,
+        traps: g.bool("enable_traps").unwrap_or(false),
+        socket: parse_address(
+            g.str("snmp_socket")
+                .or(command_line.socket.as_deref())
+                .unwrap_or(DEFAULT_SOCKET),
+        )?,
         router_id: g.str("router_id").unwrap_or(host_name).to_string(),
     })
 }
@@ -84,7 +98,7 @@ mod tests {
 
     fn of(text: &str) -> Snmp {
         let report = crate::check_text(text, &crate::Options::default());
-        snmp(&report.config, "host").expect("valid")
+        snmp(&report.config, "host", &CommandLine::default()).expect("valid")
     }
 
     #[test]
@@ -95,6 +109,31 @@ mod tests {
         let s = of("global_defs {\n enable_snmp_keepalived\n enable_snmp_rfc\n enable_traps\n}\n");
         assert!(s.keepalived_mib && s.rfcv2 && s.rfcv3 && s.traps);
         assert_eq!(s.router_id, "host");
+    }
+
+    #[test]
+    fn command_line_as_keepalived_reads_it() {
+        let report = crate::check_text(
+            "global_defs {\n router_id r1\n}\n",
+            &crate::Options::default(),
+        );
+        let cl = CommandLine {
+            all: true,
+            socket: Some("tcp:7050".into()),
+        };
+        let s = snmp(&report.config, "host", &cl).expect("valid");
+        assert!(s.keepalived_mib && s.rfcv2 && s.rfcv3 && !s.traps);
+        assert_eq!(s.socket, AgentxAddress::Tcp("localhost".into(), 7050));
+        let report = crate::check_text(
+            "global_defs {\n snmp_socket /a\n}\n",
+            &crate::Options::default(),
+        );
+        let s = snmp(&report.config, "host", &cl).expect("valid");
+        assert_eq!(
+            s.socket,
+            AgentxAddress::Unix("/a".into()),
+            "the configuration wins over -A"
+        );
     }
 
     #[test]

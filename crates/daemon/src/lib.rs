@@ -148,10 +148,10 @@ pub struct Args {
     /// keepalived's -C (refused: havipd has no checker).
     #[arg(short = 'C', long = "check", hide = true)]
     checker_only: bool,
-    /// keepalived's -x (refused).
+    /// keepalived's -x: serve every VRRP MIB (enable_snmp_vrrp, _rfcv2, _rfcv3).
     #[arg(short = 'x', long = "snmp", hide = true)]
     snmp: bool,
-    /// keepalived's -A (refused).
+    /// keepalived's -A: the AgentX master's address unless `snmp_socket` names one.
     #[arg(short = 'A', long = "snmp-agent-socket", hide = true)]
     snmp_agent_socket: Option<String>,
     /// keepalived's -a (refused).
@@ -425,7 +425,11 @@ async fn start(
         }
         None => (None, None),
     };
-    let snmp = conf::snmp::snmp(&report.config, &host_name())
+    let command_line = conf::snmp::CommandLine {
+        all: args.snmp,
+        socket: args.snmp_agent_socket.clone(),
+    };
+    let snmp = conf::snmp::snmp(&report.config, &host_name(), &command_line)
         .map_err(|e| warn!("{e}: no SNMP subagent"))
         .ok();
     let config = configure::runnable(&report.config);

@@ -291,7 +291,7 @@ fn read_pdu(s: &mut UnixStream) -> Vec<u8> {
     [head.to_vec(), body].concat()
 }
 
-/// A master agent that lies or stalls: a header announcing 1 GiB gets the session dropped
+/// A master agent (reached through `-x -A`) that lies or stalls: a header announcing 1 GiB gets the session dropped
 /// (havipd connects again), a master that never answers Open is left after 5 s, and through it
 /// all the instance keeps its VRRP schedule: it becomes MASTER on time.
 #[test]
@@ -303,12 +303,10 @@ fn a_hostile_master_agent_neither_stalls_vrrp_nor_holds_the_subagent() {
     let path = lab.dir.join("master");
     let listener = UnixListener::bind(&path).expect("fake master socket");
     listener.set_nonblocking(true).expect("non-blocking");
-    let config = format!(
-        "global_defs {{\n  enable_snmp_vrrp\n  snmp_socket unix:{}\n}}\n{}",
-        path.display(),
-        common::instance("VI_1", 61, 100, "10.78.0.100", "")
-    );
-    let state = lab.havipd("a", "havipd", &config);
+    // keepalived's -x (every VRRP MIB) and -A (the master's address) stand for the keywords.
+    let config = common::instance("VI_1", 61, 100, "10.78.0.100", "");
+    let agentx = format!("unix:{}", path.display());
+    let state = lab.havipd_with("a", "havipd", &config, "havipd", &["-x", "-A", &agentx]);
 
     // 1: answers Open with a header announcing a 1 GiB payload.
     let mut s = accept_within(&listener, Duration::from_secs(10)).expect("havipd connects");
