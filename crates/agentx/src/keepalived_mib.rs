@@ -53,9 +53,13 @@ fn columns(r: &InstanceRow) -> Vec<(u32, Value)> {
         ),
         (16, int(2)),
         (19, Value::Gauge32(r.garp_delay_s)),
+        (20, int(truth(r.smtp_alert))),
         (21, int(truth(r.notify_exec))),
         (27, int(if r.version == 3 { truth(r.accept) } else { 0 })),
+        (28, int(truth(r.promote_secondaries))),
+        (29, int(truth(r.linkbeat_use_polling))),
         (30, int(i32::from(r.version))),
+        (33, int(truth(r.notify_deleted))),
     ];
     if let Some(d) = r.destination {
         c.push((34, int(if d.is_ipv6() { 2 } else { 1 })));

@@ -70,6 +70,14 @@ pub struct InstanceRow {
     pub tracks_interface: bool,
     /// Virtual addresses, excluded ones after the others.
     pub addresses: Vec<AddressRow>,
+    /// `smtp_alert` as resolved.
+    pub smtp_alert: bool,
+    /// `promote_secondaries`.
+    pub promote_secondaries: bool,
+    /// `linkbeat_use_polling`.
+    pub linkbeat_use_polling: bool,
+    /// `notify_deleted` given.
+    pub notify_deleted: bool,
     /// Why it last became master (VRRPV3-MIB's `vrrpv3StatisticsNewMasterReason`: 0 never,
     /// 1 priority, 2 preempted, 3 no response from the master).
     pub master_reason: u8,

@@ -43,6 +43,10 @@ fn backup_v2() -> InstanceRow {
             set: false,
             advertised: true,
         }],
+        smtp_alert: false,
+        promote_secondaries: true,
+        linkbeat_use_polling: false,
+        notify_deleted: false,
         master_reason: 0,
         counters: [
             ("become_master".to_string(), 2),
@@ -74,6 +78,8 @@ fn keepalived_mib_instance_and_address_rows() {
         "accept is shown for VRRPv3 only"
     );
     assert_eq!(col(35), Value::OctetString(vec![224, 0, 0, 18]));
+    assert_eq!(col(28), Value::Integer(1), "promote_secondaries");
+    assert_eq!(col(33), Value::Integer(2), "no notify_deleted");
     let addr = |c: u32| at(&v, &[1, 3, 6, 1, 4, 1, 9586, 100, 5, 2, 6, 1, c, 1, 1]);
     assert_eq!(addr(3), Value::OctetString(vec![10, 0, 0, 100]));
     assert_eq!(addr(5), Value::Gauge32(24));

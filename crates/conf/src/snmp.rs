@@ -92,6 +92,36 @@ pub fn snmp(cfg: &Config, host_name: &str, command_line: &CommandLine) -> Result
     })
 }
 
+/// The options of a `vrrp_instance` KEEPALIVED-MIB's `vrrpInstanceTable` shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InstanceOptions {
+    /// `smtp_alert`, else global_defs' `smtp_alert_vrrp`, else `smtp_alert`.
+    pub smtp_alert: bool,
+    /// `promote_secondaries`.
+    pub promote_secondaries: bool,
+    /// `linkbeat_use_polling` (the instance's own).
+    pub linkbeat_use_polling: bool,
+    /// `notify_deleted` given.
+    pub notify_deleted: bool,
+}
+
+/// An instance's options as keepalived resolves them for its MIB.
+pub fn instance_options(cfg: &Config, i: &crate::model::Instance) -> InstanceOptions {
+    let g = &cfg.global.settings;
+    let smtp_alert = i
+        .settings
+        .bool("smtp_alert")
+        .or_else(|| g.bool("smtp_alert_vrrp"))
+        .or_else(|| g.bool("smtp_alert"))
+        .unwrap_or(false);
+    InstanceOptions {
+        smtp_alert,
+        promote_secondaries: i.settings.has("promote_secondaries"),
+        linkbeat_use_polling: i.settings.has("linkbeat_use_polling"),
+        notify_deleted: i.settings.has("notify_deleted"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,6 +163,34 @@ mod tests {
             s.socket,
             AgentxAddress::Unix("/a".into()),
             "the configuration wins over -A"
+        );
+    }
+
+    #[test]
+    fn instance_options_fall_back_as_keepalived_does() {
+        let text = "global_defs {\n smtp_alert_vrrp\n}\nvrrp_instance A {\n interface lo\n virtual_router_id 1\n \
+                    promote_secondaries\n notify_deleted /bin/true\n}\nvrrp_instance B {\n interface lo\n \
+                    virtual_router_id 2\n smtp_alert false\n linkbeat_use_polling\n}\n";
+        let report = crate::check_text(text, &crate::Options::default());
+        let a = instance_options(&report.config, &report.config.instances[0]);
+        let b = instance_options(&report.config, &report.config.instances[1]);
+        assert_eq!(
+            a,
+            InstanceOptions {
+                smtp_alert: true,
+                promote_secondaries: true,
+                linkbeat_use_polling: false,
+                notify_deleted: true
+            }
+        );
+        assert_eq!(
+            b,
+            InstanceOptions {
+                smtp_alert: false,
+                promote_secondaries: false,
+                linkbeat_use_polling: true,
+                notify_deleted: false
+            }
         );
     }
 

@@ -26,7 +26,7 @@ fn config(agentx: &str) -> String {
          vrrp_instance VI_1 {{\n  state BACKUP\n  interface eth0\n  virtual_router_id 51\n  priority 100\n  advert_int 1\n  \
          virtual_ipaddress {{\n    10.77.0.100/24\n  }}\n}}\n\
          vrrp_instance VI_6 {{\n  state MASTER\n  interface eth0\n  virtual_router_id 52\n  version 3\n  priority 150\n  \
-         advert_int 0.5\n  virtual_ipaddress {{\n    10.77.0.101/24\n  }}\n  virtual_ipaddress_excluded {{\n    10.77.0.102/24\n  }}\n}}\n"
+         advert_int 0.5\n  promote_secondaries\n  smtp_alert\n  virtual_ipaddress {{\n    10.77.0.101/24\n  }}\n  virtual_ipaddress_excluded {{\n    10.77.0.102/24\n  }}\n}}\n"
     )
 }
 
@@ -35,9 +35,6 @@ const PEER: &str = "vrrp_instance VI_1 {\n  state MASTER\n  interface eth0\n  vi
                     advert_int 1\n  virtual_ipaddress {\n    10.77.0.100/24\n  }\n}\n";
 
 /// A walk's line as compared, or None for what differs by design:
-/// - KEEPALIVED-MIB vrrpInstanceTable columns 20 (smtpAlert), 28 (promoteSecondaries), 29
-///   (useLinkbeat), 33 (notifyDeleted): not served yet (they echo options havipd does not keep
-///   past the configuration check);
 /// - vrrpAddressAdvertising (vrrpAddressTable column 11) past the first instance: keepalived
 ///   2.2.7 says no(2) for every address of every instance but the first (its iterator resets
 ///   the flag only for the first list); havipd says yes for advertised addresses;
@@ -51,12 +48,6 @@ fn comparable(line: &str) -> Option<String> {
         oid.strip_prefix(prefix)
             .and_then(|r| r.split('.').next()?.parse::<u32>().ok())
     };
-    if matches!(
-        col(".1.3.6.1.4.1.9586.100.5.2.3.1."),
-        Some(20 | 28 | 29 | 33)
-    ) {
-        return None;
-    }
     if col(".1.3.6.1.4.1.9586.100.5.2.6.1.") == Some(11) && !oid.ends_with(".1.1") {
         return None;
     }

@@ -109,6 +109,10 @@ impl Daemon {
                     .any(|t| t.kind == "interface"),
                 addresses: self
                     .snmp_addresses(inst, r.state() == State::Master || r.handing_over()),
+                smtp_alert: inst.mib_options.smtp_alert,
+                promote_secondaries: inst.mib_options.promote_secondaries,
+                linkbeat_use_polling: inst.mib_options.linkbeat_use_polling,
+                notify_deleted: inst.mib_options.notify_deleted,
                 master_reason: 0,
                 counters: crate::status::counters(r.stats()),
             });
