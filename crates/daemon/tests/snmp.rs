@@ -143,10 +143,14 @@ fn start_master_agent(lab: &mut Lab, agentx: &str) {
         ),
     );
     let log = lab.dir.join("snmpd.out").display().to_string();
+    // Its persistent state goes to the lab, not /var/lib/snmp.
+    let persist = format!("SNMP_PERSISTENT_DIR={}", lab.dir.display());
     lab.spawn(
         "a",
         "snmpd",
-        &["snmpd", "-f", "-C", "-c", &conf, "-Lf", &log, "-m", ""],
+        &[
+            "env", &persist, "snmpd", "-f", "-C", "-c", &conf, "-Lf", &log, "-m", "",
+        ],
     );
     assert!(
         wait_until(Duration::from_secs(10), || std::path::Path::new(agentx)
@@ -192,10 +196,13 @@ fn walks_and_failover_traps_match_keepalived() {
     let agentx = lab.dir.join("agentx").display().to_string();
     let trapd = lab.write("snmptrapd.conf", "disableAuthorization yes\n");
     let trap_log = lab.dir.join("traps.log").display().to_string();
+    let persist = format!("SNMP_PERSISTENT_DIR={}", lab.dir.display());
     lab.spawn(
         "a",
         "snmptrapd",
         &[
+            "env",
+            &persist,
             "snmptrapd",
             "-f",
             "-C",
