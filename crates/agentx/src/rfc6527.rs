@@ -1,7 +1,8 @@
 //! VRRPV3-MIB (RFC 6527, `1.3.6.1.2.1.207`) as keepalived 2.2.7 (Debian's build, which
 //! answers for VRRPv2 instances too) fills it for its instances with addresses:
 //! `vrrpv3OperationsTable`, `vrrpv3AssociatedIpAddrTable` (index: ifIndex, VRID, IP version;
-//! addresses as their bytes, without a length), the statistics and `vrrpv3NewMaster`.
+//! addresses as their bytes, without a length), the statistics, `vrrpv3NewMaster` and
+//! `vrrpv3ProtoError`.
 
 use crate::rows::{InstanceRow, RowState, ip_bytes, ip_subids, truth};
 use crate::{Oid, Value, VarBind, View};
@@ -69,7 +70,7 @@ fn stats_columns(r: &InstanceRow) -> Vec<(u32, Value)> {
         (3, c64("advert_rcvd")),
         (4, c64("interval_err")),
         (5, c64("ip_ttl_err")),
-        (6, Value::Integer(0)),
+        (6, Value::Integer(i32::from(r.proto_err_reason))),
         (7, c64("pri_zero_rcvd")),
         (8, c64("pri_zero_sent")),
         (9, c64("invalid_type_rcvd")),
@@ -124,4 +125,17 @@ pub fn new_master(r: &InstanceRow) -> Vec<VarBind> {
             value: Value::Integer(i32::from(r.master_reason)),
         },
     ]
+}
+
+/// `vrrpv3ProtoError`'s OID.
+pub fn proto_error_oid() -> Oid {
+    subtree().child(&[0, 2])
+}
+
+/// `vrrpv3ProtoError`'s binding, as keepalived sends it: the instance's protoErrReason.
+pub fn proto_error(r: &InstanceRow) -> Vec<VarBind> {
+    vec![VarBind {
+        name: subtree().child(&[1, 2, 5, 1, 6]).child(&index(r)),
+        value: Value::Integer(i32::from(r.proto_err_reason)),
+    }]
 }

@@ -81,6 +81,9 @@ pub struct InstanceRow {
     /// Why it last became master (VRRPV3-MIB's `vrrpv3StatisticsNewMasterReason`: 0 never,
     /// 1 priority, 2 preempted, 3 no response from the master).
     pub master_reason: u8,
+    /// The last protocol error (`vrrpv3StatisticsProtoErrReason`: 0 none, 1 TTL, 2 version,
+    /// 3 checksum, 4 VRID).
+    pub proto_err_reason: u8,
     /// Counters, keepalived's names (`become_master`, `advert_rcvd` …).
     pub counters: std::collections::BTreeMap<String, u64>,
 }

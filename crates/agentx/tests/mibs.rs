@@ -48,6 +48,7 @@ fn backup_v2() -> InstanceRow {
         linkbeat_use_polling: false,
         notify_deleted: false,
         master_reason: 0,
+        proto_err_reason: 0,
         counters: [
             ("become_master".to_string(), 2),
             ("advert_rcvd".to_string(), 9),

@@ -2,7 +2,8 @@
 //! same config in the same namespace. `snmpwalk` of KEEPALIVED-MIB's VRRP part, VRRP-MIB
 //! (RFC 2787) and VRRPV3-MIB (RFC 6527) gives the same rows and values, but for the differences listed in
 //! [`comparable`]; on a failover (the peer master stops), `snmptrapd` receives the same traps
-//! (vrrpInstanceStateChange, vrrpTrapNewMaster, vrrpv3NewMaster). The master agent is restarted under havipd,
+//! (vrrpInstanceStateChange, vrrpTrapNewMaster, vrrpv3NewMaster), and an advert with TTL 64
+//! then brings the same vrrpv3ProtoError. The master agent is restarted under havipd,
 //! which registers again.
 
 mod common;
@@ -112,6 +113,21 @@ fn walk_when(lab: &Lab, vi1: u8, what: &str) -> Vec<String> {
     last
 }
 
+/// From host b, a VRRPv2 advert for VRID 51 sent with TTL 64.
+fn send_low_ttl_advert(lab: &Lab) {
+    let py = "import socket\n\
+p=bytearray([0x21,51,100,1,0,1,0,0])+socket.inet_aton('10.77.0.100')+bytes(8)\n\
+s=sum((p[i]<<8)|p[i+1] for i in range(0,len(p),2))\n\
+while s>>16: s=(s&0xffff)+(s>>16)\n\
+p[6]=(~s&0xffff)>>8\n\
+p[7]=~s&0xff\n\
+k=socket.socket(socket.AF_INET,socket.SOCK_RAW,112)\n\
+k.setsockopt(socket.IPPROTO_IP,socket.IP_MULTICAST_TTL,64)\n\
+k.setsockopt(socket.IPPROTO_IP,socket.IP_MULTICAST_IF,socket.inet_aton('10.77.0.2'))\n\
+k.sendto(bytes(p),('224.0.0.18',0))\n";
+    lab.sh_in("b", &format!("python3 -c \"{py}\""));
+}
+
 /// eth0's index on host a.
 fn ifindex(lab: &Lab) -> String {
     lab.sh_in("a", "cat /sys/class/net/eth0/ifindex")
@@ -182,13 +198,19 @@ fn round(lab: &mut Lab, daemon: &str, agentx: &str) -> (Vec<String>, Vec<String>
     walk_when(lab, 2, daemon);
     // Let the last trap arrive.
     std::thread::sleep(Duration::from_millis(500));
+    // An advert with TTL 64 (RFC 3768 §7.1: 255 or discard): vrrpv3ProtoError (ipTtlError).
+    send_low_ttl_advert(lab);
+    std::thread::sleep(Duration::from_millis(2500));
     let sent = traps(lab, before);
     (walked, sent)
 }
 
 #[test]
 fn walks_and_failover_traps_match_keepalived() {
-    let Some(mut lab) = Lab::new("snmp", &["keepalived", "snmpd", "snmpwalk", "snmptrapd"]) else {
+    let Some(mut lab) = Lab::new(
+        "snmp",
+        &["keepalived", "snmpd", "snmpwalk", "snmptrapd", "python3"],
+    ) else {
         return;
     };
     lab.host("a", &["10.77.0.1/24"]);
@@ -243,6 +265,10 @@ fn walks_and_failover_traps_match_keepalived() {
     assert!(
         ka_traps.iter().any(|t| t.contains(".1.3.6.1.2.1.68.0.1")),
         "keepalived sent no vrrpTrapNewMaster: {ka_traps:?}"
+    );
+    assert!(
+        ka_traps.iter().any(|t| t.contains(".1.3.6.1.2.1.207.0.2")),
+        "keepalived sent no vrrpv3ProtoError: {ka_traps:?}"
     );
     assert_eq!(
         hv_traps,

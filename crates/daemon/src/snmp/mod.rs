@@ -9,6 +9,7 @@
 //! subagent loses traps, never blocks the loop). The master restarting closes the socket: the
 //! subagent connects again every [`session::RECONNECT`] and registers again.
 
+mod memory;
 mod session;
 mod snapshot;
 

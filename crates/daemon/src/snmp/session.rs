@@ -2,14 +2,14 @@
 //! requests and send traps until the master closes; then connect again.
 
 use super::Query;
-use super::snapshot::{master_reason, named_state};
+use super::memory::Memory;
+use super::snapshot::named_state;
 use agentx::pdu::{HEADER_LEN, frame_len};
 use agentx::rows::{InstanceRow, RowState};
 use agentx::{Header, Oid, Payload, Pdu, Value, VarBind, View, keepalived_mib, rfc2787, rfc6527};
 use anyhow::{Context, Result, bail};
 use conf::snmp::{AgentxAddress, Snmp};
 use ctl::EventRecord;
-use std::collections::HashMap;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::sync::{broadcast, mpsc, oneshot};
@@ -21,6 +21,8 @@ pub const RECONNECT: Duration = Duration::from_secs(1);
 const ANSWER_WITHIN: Duration = Duration::from_secs(5);
 /// How long the loop may take to give its rows.
 const ROWS_WITHIN: Duration = Duration::from_secs(1);
+/// How often the TTL error counters are read for protoError notifications.
+const PROTO_ERRORS_EVERY: Duration = Duration::from_secs(1);
 /// PDUs read ahead of the session.
 const INCOMING: usize = 16;
 /// snmpTrapOID.0.
@@ -45,7 +47,7 @@ pub async fn run(
     mut transitions: broadcast::Receiver<EventRecord>,
 ) {
     let mut logged_down = false;
-    let mut reasons = HashMap::new();
+    let mut memory = Memory::default();
     loop {
         match connect(&settings.socket).await {
             Ok(stream) => {
@@ -58,7 +60,7 @@ pub async fn run(
                     incoming,
                     settings: &settings,
                     queries: &queries,
-                    reasons: &mut reasons,
+                    memory: &mut memory,
                     id: 0,
                     packet: 0,
                 };
@@ -77,7 +79,7 @@ pub async fn run(
         }
         // Transitions while no master listens send no trap.
         while let Ok(record) = transitions.try_recv() {
-            remember_reason(&mut reasons, &record);
+            memory.transition(&record);
         }
         tokio::time::sleep(RECONNECT).await;
     }
@@ -88,8 +90,8 @@ struct Session<'a> {
     incoming: mpsc::Receiver<Result<Pdu>>,
     settings: &'a Snmp,
     queries: &'a mpsc::Sender<Query>,
-    /// Why each instance last became master, from the transitions seen.
-    reasons: &'a mut HashMap<String, u8>,
+    /// What is remembered of the instances.
+    memory: &'a mut Memory,
     id: u32,
     packet: u32,
 }
@@ -117,8 +119,11 @@ impl Session<'_> {
             }
         }
         info!(session = self.id, "AgentX session open");
+        let mut check = tokio::time::interval(PROTO_ERRORS_EVERY);
+        let proto_errors = self.settings.traps && self.settings.rfcv3;
         loop {
             tokio::select! {
+                _ = check.tick(), if proto_errors => self.proto_errors().await?,
                 pdu = self.incoming.recv() => {
                     if !self.answer(pdu.context("the SNMP master closed the socket")??).await? {
                         return Ok(());
@@ -217,9 +222,7 @@ impl Session<'_> {
         let (reply, rx) = oneshot::channel();
         self.queries.try_send(Query { reply }).ok()?;
         let mut rows = tokio::time::timeout(ROWS_WITHIN, rx).await.ok()?.ok()?;
-        for r in &mut rows {
-            r.master_reason = self.reasons.get(&r.name).copied().unwrap_or(0);
-        }
+        self.memory.annotate(&mut rows);
         Some(rows)
     }
 
@@ -241,7 +244,7 @@ impl Session<'_> {
     /// keepalived's traps for a transition: vrrpInstanceStateChange, and vrrpTrapNewMaster on
     /// becoming master.
     async fn trap(&mut self, record: &EventRecord) -> Result<()> {
-        remember_reason(self.reasons, record);
+        self.memory.transition(record);
         if !self.settings.traps {
             return Ok(());
         }
@@ -269,6 +272,23 @@ impl Session<'_> {
         Ok(())
     }
 
+    /// vrrpv3ProtoError for each instance whose TTL errors grew (one a check at most).
+    async fn proto_errors(&mut self) -> Result<()> {
+        let Some(rows) = self.rows().await else {
+            return Ok(());
+        };
+        let grew = self.memory.new_ttl_errors(&rows);
+        for mut row in rows
+            .into_iter()
+            .filter(|r| grew.contains(&r.name) && rfc6527::covers(r))
+        {
+            self.memory.annotate(std::slice::from_mut(&mut row));
+            self.notify(rfc6527::proto_error_oid(), rfc6527::proto_error(&row))
+                .await?;
+        }
+        Ok(())
+    }
+
     async fn notify(&mut self, trap: Oid, binds: Vec<VarBind>) -> Result<()> {
         let mut all = vec![VarBind {
             name: Oid::new(&SNMP_TRAP_OID),
@@ -281,13 +301,6 @@ impl Session<'_> {
             _ => {}
         }
         Ok(())
-    }
-}
-
-/// Notes why an instance became master.
-fn remember_reason(reasons: &mut HashMap<String, u8>, record: &EventRecord) {
-    if record.to == "MASTER" {
-        reasons.insert(record.instance.clone(), master_reason(&record.reason));
     }
 }
 

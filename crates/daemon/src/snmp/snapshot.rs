@@ -114,6 +114,7 @@ impl Daemon {
                 linkbeat_use_polling: inst.mib_options.linkbeat_use_polling,
                 notify_deleted: inst.mib_options.notify_deleted,
                 master_reason: 0,
+                proto_err_reason: 0,
                 counters: crate::status::counters(r.stats()),
             });
         }
