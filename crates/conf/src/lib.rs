@@ -35,6 +35,7 @@ pub mod reader;
 pub mod routes;
 pub mod run_user;
 pub mod sequences;
+pub mod snmp;
 pub mod state_file;
 pub mod tree;
 pub mod unicode;

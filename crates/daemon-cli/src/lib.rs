@@ -94,10 +94,10 @@ pub struct Args {
     /// keepalived's -C (refused: havipd has no checker).
     #[arg(short = 'C', long = "check", hide = true)]
     pub checker_only: bool,
-    /// keepalived's -x (refused).
+    /// keepalived's -x: serve every VRRP MIB (enable_snmp_vrrp, _rfcv2, _rfcv3).
     #[arg(short = 'x', long = "snmp", hide = true)]
     pub snmp: bool,
-    /// keepalived's -A (refused).
+    /// keepalived's -A: the AgentX master's address unless `snmp_socket` names one.
     #[arg(short = 'A', long = "snmp-agent-socket", hide = true)]
     pub snmp_agent_socket: Option<String>,
     /// keepalived's -a (refused).

@@ -88,6 +88,11 @@ impl AcceptMode {
         }
     }
 
+    /// Whether instance `name` has accept mode.
+    pub fn accepts(&self, name: &str) -> bool {
+        !self.blocking.contains(name)
+    }
+
     /// Instance `name` became master holding `addrs` (each with its interface's name):
     /// without accept mode they are blocked.
     pub async fn master(&mut self, name: &str, addrs: impl Iterator<Item = (IpAddr, String)>) {

@@ -63,6 +63,8 @@ pub struct Instance {
     pub last_transition: Option<ctl::EventRecord>,
     /// Packets the kernel refused to send.
     pub send_errors: crate::send_errors::SendErrors,
+    /// The options KEEPALIVED-MIB shows.
+    pub mib_options: conf::snmp::InstanceOptions,
 }
 
 /// The VRRP virtual MAC of a VRID (RFC 5798 §7.3).
@@ -246,6 +248,7 @@ async fn build_one(
             .map(|k| vrrp::ah::AhSession::new(k, !e.router.unicast_peers.is_empty())),
         last_advert: None,
         last_transition: None,
+        mib_options: conf::snmp::instance_options(cfg, ci),
         send_errors: Default::default(),
     };
     Ok((instance, member))

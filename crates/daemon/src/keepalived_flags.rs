@@ -24,21 +24,11 @@ pub const GENHASH: &str = "-T (--genhash) is not supported: havipd has no health
 
 /// The first flag given that havipd refuses, with the message naming what to use instead.
 pub fn refusal(args: &Args) -> Option<String> {
-    let refused: [(bool, &str, &str); 10] = [
+    let refused: [(bool, &str, &str); 8] = [
         (
             args.checker_only,
             "-C (--check)",
             "havipd has no health checker (it is keepalived -P, the VRRP side only): run the checker with `keepalived -C`",
-        ),
-        (
-            args.snmp,
-            "-x (--snmp)",
-            "havipd has no SNMP agent: use --metrics-listen ADDR (Prometheus metrics under the keepalived exporter's names)",
-        ),
-        (
-            args.snmp_agent_socket.is_some(),
-            "-A (--snmp-agent-socket)",
-            "havipd has no SNMP agent: use --metrics-listen ADDR (Prometheus metrics under the keepalived exporter's names)",
         ),
         (
             args.address_monitoring,

@@ -42,6 +42,7 @@ mod script_user;
 mod send_errors;
 mod signal_gate;
 mod signum;
+mod snmp;
 mod sockets;
 mod startup;
 mod state_files;
@@ -265,6 +266,13 @@ async fn work(
     }
 }
 
+/// The kernel's host name (keepalived's `router_id` default).
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default()
+}
+
 async fn start(
     args: Args,
     placement: placement::Placement,
@@ -286,6 +294,13 @@ async fn start(
         }
         None => (None, None),
     };
+    let command_line = conf::snmp::CommandLine {
+        all: args.snmp,
+        socket: args.snmp_agent_socket.clone(),
+    };
+    let snmp = conf::snmp::snmp(&report.config, &host_name(), &command_line)
+        .map_err(|e| warn!("{e}: no SNMP subagent"))
+        .ok();
     let config = configure::runnable(&report.config);
     let dbus_config = conf::dbus::dbus_service(&report.config);
     // The check's report (its model and diagnostics) is not needed past this point.
@@ -307,17 +322,20 @@ async fn start(
     info!(instances = daemon.node.len(), config = %args.file.display(), "havipd started");
     let dbus_requests = daemon.dbus.channel();
     daemon.dbus.reconfigure(dbus_config, &daemon.reloads)?;
+    let (snmp_agent, snmp) = snmp::start_if_enabled(snmp, daemon.events.follow());
     let inputs = run::Inputs {
         reports: reports_rx,
         calls,
         scrapes,
         dbus: dbus_requests,
+        snmp,
         deadline: deadline::Deadline::new().context("the event loop's timer")?,
     };
     daemon.filter_sockets(&[])?;
     let result = run::run(daemon, inputs, signals).await;
     drop(control);
     drop(metrics_server);
+    drop(snmp_agent);
     info!("havipd stopped");
     result
 }

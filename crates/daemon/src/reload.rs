@@ -227,6 +227,7 @@ impl Daemon {
 /// A running instance the reload keeps, with the new configuration's `auth_hmac` keys and
 /// modes and AH key (the sequences and replay marks go on).
 fn keep_instance(mut old: Instance, new: Instance) -> Instance {
+    old.mib_options = new.mib_options;
     old.adopt_auth(new.auth);
     let before = std::mem::replace(&mut old.ah, new.ah);
     old.adopt_ah(before.as_ref());

@@ -168,6 +168,8 @@ pub struct Inputs {
     pub scrapes: Option<mpsc::Receiver<crate::metrics::Scrape>>,
     /// The D-Bus service's requests (none come without `enable_dbus`).
     pub dbus: mpsc::Receiver<crate::dbus::Request>,
+    /// The SNMP subagent's row requests, if a MIB is enabled.
+    pub snmp: Option<mpsc::Receiver<crate::snmp::Query>>,
     /// The timer of the routers' and the pacer's deadlines.
     pub deadline: crate::deadline::Deadline,
 }
@@ -278,6 +280,9 @@ impl Daemon {
             }
             Some(scrape) = next_of(&mut inputs.scrapes) => self.answer_scrape(scrape).await,
             Some(request) = inputs.dbus.recv() => self.answer_dbus(request).await,
+            Some(q) = next_of(&mut inputs.snmp) => {
+                let _ = q.reply.send(self.snmp_rows());
+            }
             r = timer => { r?; self.fire_due_timers().await }
         }
         Ok(true)

@@ -88,11 +88,10 @@ fn handling(long: &str) -> Option<Handling> {
         "use-file" | "vrrp" | "no_bfd" | "all" | "log-console" | "log-detail" | "log-facility"
         | "no-syslog" | "umask" | "dont-respawn" | "dont-fork" | "pid" | "vrrp_pid"
         | "checkers_pid" | "bfd_pid" | "namespace" | "core-dump" | "config-id" | "config-test"
-        | "dont-release-ipvs" => Checked,
+        | "dont-release-ipvs" | "snmp" | "snmp-agent-socket" => Checked,
         "version" | "help" | "signum" => Alone,
         "check" => Refused("keepalived -C"),
         "genhash" => Refused("genhash"),
-        "snmp" | "snmp-agent-socket" => Refused("--metrics-listen"),
         "address-monitoring" => Refused("ip monitor address"),
         "dump-conf" => Refused("havip check -f FILE --explain"),
         "dont-release-vrrp" => Refused("--handover-on-stop"),
