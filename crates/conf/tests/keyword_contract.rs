@@ -250,7 +250,7 @@ const INSTANCE: &str = "vrrp_instance A {\n interface eth0\n virtual_router_id 5
 #[test]
 fn a_keyword_not_done_is_reported_on_its_line_as_a_warning_or_an_info() {
     let text = format!(
-        "global_defs {{\n enable_snmp_vrrp\n vrrp_min_garp\n}}\n{INSTANCE} vrf blue\n smtp_alert\n authentication {{\n  auth_type AH\n  auth_pass x\n }}\n}}\n"
+        "global_defs {{\n enable_snmp_checker\n vrrp_min_garp\n}}\n{INSTANCE} vrf blue\n debug 2\n authentication {{\n  auth_type AH\n  auth_pass x\n }}\n}}\n"
     );
     let got: Vec<_> = diags(&text, "not-done")
         .into_iter()
@@ -287,7 +287,7 @@ fn a_keyword_keepalived_refuses_is_an_error() {
 #[test]
 fn a_section_not_done_is_reported_once_on_its_line() {
     let text = format!(
-        "bfd_instance b {{\n neighbor_ip 10.0.0.2\n min_rx 50\n}}\nvrrp_track_process p {{\n process nginx\n weight 10\n}}\n{INSTANCE} track_process {{\n  p\n }}\n}}\n"
+        "static_ipaddress {{\n 10.0.0.7/24 dev eth0\n 10.0.0.8/24 dev eth0\n}}\nvrrp_track_process p {{\n process nginx\n weight 10\n}}\n{INSTANCE} track_process {{\n  p\n }}\n}}\n"
     );
     let got: Vec<_> = diags(&text, "not-done")
         .into_iter()
@@ -295,7 +295,7 @@ fn a_section_not_done_is_reported_once_on_its_line() {
         .collect();
     assert_eq!(
         got,
-        // vrrp_track_process and track_process are done: only the BFD section is reported.
+        // vrrp_track_process and track_process are done: only static_ipaddress is reported.
         [(1, Severity::Warning)]
     );
 }

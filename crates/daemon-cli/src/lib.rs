@@ -64,7 +64,8 @@ pub struct Args {
     /// keepalived's checker pid file (havipd runs no checker; accepted for compatibility).
     #[arg(short = 'c', long = "checkers_pid", value_name = "FILE")]
     pub checkers_pid_file: Option<PathBuf>,
-    /// keepalived's BFD pid file (havipd runs no BFD; accepted for compatibility).
+    /// keepalived's BFD pid file (havipd's BFD sessions run in its VRRP worker, which has no pid
+    /// file of its own for them; accepted for compatibility).
     #[arg(short = 'b', long = "bfd_pid", value_name = "FILE")]
     pub bfd_pid_file: Option<PathBuf>,
     /// Run the VRRP work in the network namespace NAME (`/run/netns/NAME`), overriding the
@@ -77,7 +78,8 @@ pub struct Args {
     /// Run only the VRRP side (havipd has nothing else; accepted for compatibility).
     #[arg(short = 'P', long = "vrrp")]
     pub vrrp_only: bool,
-    /// Do not run BFD (havipd runs none; accepted for compatibility).
+    /// keepalived's -B (accepted; havipd still runs the config's `bfd_instance` sessions, in its
+    /// VRRP worker).
     #[arg(short = 'B', long = "no_bfd")]
     pub no_bfd: bool,
     /// Run every child even without configuration for it. havipd's one child, the VRRP

@@ -40,12 +40,15 @@ const fn r(
 }
 
 const IPVS: Status = info("havipd runs the VRRP side only: run keepalived's checker for IPVS");
-const BFD: Status = warn("havipd has no BFD yet: BFD sessions never change an instance's state");
+const MULTIHOP: Status = warn(
+    "havipd's BFD is single hop (RFC 5881): a multi-hop session (RFC 5883) runs as single hop",
+);
 const BFD_PROC: Status = info("havipd has no BFD process to tune");
-const MAIL: Status = info("havipd sends no email (use a notify script)");
-const SNMP: Status =
-    info("havipd has no SNMP agent (use its Prometheus metrics, --metrics-listen)");
-const DBUS: Status = info("havipd has no D-Bus interface (use `havip status`)");
+const SNMP: Status = info(
+    "havipd serves the VRRP MIBs only: the checker's MIB and statistics are keepalived's checker's",
+);
+const DBUS: Status =
+    info("havipd's D-Bus object paths always name the interface, as keepalived 2.2.7's do");
 const PROC: Status = info("havipd does not apply this process setting");
 const RELOAD: Status =
     info("havipd reloads on SIGHUP and checks the config itself; this reload setting is not read");
@@ -86,20 +89,20 @@ pub static ROWS: &[Row] = &[
     r(Top, "use_pid_dir", Flag, DONE, "off", "", "put pid files in /run/keepalived"),
     r(Top, "instance", Str, DONE, "none", "", "name of this keepalived instance, used in file names and by @ conditionals"),
     r(Top, "child_wait_time", Int(0, 2147483647), info("havipd waits for its worker its own way"), "5", "", "seconds to wait for children to stop at shutdown"),
-    r(Top, "bfd_instance", Block, BFD, "none", "", "a BFD session to a neighbour"),
+    r(Top, "bfd_instance", Block, DONE, "none", "", "a BFD session to a neighbour"),
 
     // global_defs.
-    r(Global, "router_id", Str, info("havipd sends no emails and has no SNMP agent: the router id is not used"), "the host name", "", "names this machine in dumps and notifications"),
-    r(Global, "notification_email", Block, MAIL, "none", "", "addresses state changes are mailed to"),
-    r(Global, "notification_email_from", Str, MAIL, "keepalived@<host>", "", "sender address of the emails"),
-    r(Global, "smtp_server", Words, MAIL, "none", "", "mail server (and port)"),
-    r(Global, "smtp_helo_name", Str, MAIL, "router_id", "", "HELO name given to the mail server"),
-    r(Global, "smtp_connect_timeout", Int(1, 3600), MAIL, "30", "", "seconds to connect to the mail server"),
-    r(Global, "smtp_alert", BoolOpt, MAIL, "off", "", "send emails on state changes"),
-    r(Global, "smtp_alert_vrrp", BoolOpt, MAIL, "off", "", "send emails on VRRP state changes"),
+    r(Global, "router_id", Str, DONE, "the host name", "", "names this machine in dumps and notifications"),
+    r(Global, "notification_email", Block, DONE, "none", "", "addresses state changes are mailed to"),
+    r(Global, "notification_email_from", Str, DONE, "keepalived@<host>", "", "sender address of the emails"),
+    r(Global, "smtp_server", Words, DONE, "none", "", "mail server (and port)"),
+    r(Global, "smtp_helo_name", Str, DONE, "router_id", "", "HELO name given to the mail server"),
+    r(Global, "smtp_connect_timeout", Int(1, 3600), DONE, "30", "", "seconds to connect to the mail server"),
+    r(Global, "smtp_alert", BoolOpt, DONE, "off", "", "send emails on state changes"),
+    r(Global, "smtp_alert_vrrp", BoolOpt, DONE, "off", "", "send emails on VRRP state changes"),
     r(Global, "smtp_alert_checker", BoolOpt, IPVS, "off", "", "send emails on checker changes"),
     r(Global, "checker_log_all_failures", BoolOpt, IPVS, "off", "", "log every checker failure"),
-    r(Global, "no_email_faults", Flag, MAIL, "off", "", "no email on FAULT"),
+    r(Global, "no_email_faults", Flag, DONE, "off", "", "no email on FAULT"),
     r(Global, "process_names", Flag, PROC, "off", "", "name the child processes"),
     r(Global, "process_name", Str, PROC, "keepalived", "", "name of the parent process"),
     r(Global, "vrrp_process_name", Str, PROC, "keepalived_vrrp", "", "name of the VRRP process"),
@@ -177,18 +180,18 @@ pub static ROWS: &[Row] = &[
     r(Global, "bfd_cpu_affinity", Words, BFD_PROC, "none", "", "CPUs the BFD process runs on"),
     r(Global, "bfd_rlimit_rttime", Int(2, 2147483647), BFD_PROC, "10000", "", "RLIMIT_RTTIME of the BFD process"),
     r(Global, "bfd_rlimit_rtime", Int(2, 2147483647), BFD_PROC, "10000", "", "old name of bfd_rlimit_rttime"),
-    r(Global, "snmp_socket", Str, SNMP, "unix:/var/agentx/master", "", "AgentX socket of the SNMP master agent"),
-    r(Global, "enable_traps", Flag, SNMP, "off", "", "send SNMP traps"),
-    r(Global, "enable_snmp_vrrp", Flag, SNMP, "off", "", "keepalived's VRRP SNMP MIB"),
-    r(Global, "enable_snmp_keepalived", Flag, SNMP, "off", "", "old name of enable_snmp_vrrp"),
-    r(Global, "enable_snmp_rfc", Flag, SNMP, "off", "", "the RFC VRRP MIBs (v2 and v3)"),
-    r(Global, "enable_snmp_rfcv2", Flag, SNMP, "off", "", "the RFC 2787 VRRP MIB"),
-    r(Global, "enable_snmp_rfcv3", Flag, SNMP, "off", "", "the RFC 6527 VRRPv3 MIB"),
+    r(Global, "snmp_socket", Str, DONE, "unix:/var/agentx/master", "", "AgentX socket of the SNMP master agent"),
+    r(Global, "enable_traps", Flag, DONE, "off", "", "send SNMP traps"),
+    r(Global, "enable_snmp_vrrp", Flag, DONE, "off", "", "keepalived's VRRP SNMP MIB"),
+    r(Global, "enable_snmp_keepalived", Flag, DONE, "off", "", "old name of enable_snmp_vrrp"),
+    r(Global, "enable_snmp_rfc", Flag, DONE, "off", "", "the RFC VRRP MIBs (v2 and v3)"),
+    r(Global, "enable_snmp_rfcv2", Flag, DONE, "off", "", "the RFC 2787 VRRP MIB"),
+    r(Global, "enable_snmp_rfcv3", Flag, DONE, "off", "", "the RFC 6527 VRRPv3 MIB"),
     r(Global, "enable_snmp_checker", Flag, SNMP, "off", "", "the checker's SNMP MIB"),
     r(Global, "snmp_vs_stats_update_interval", Int(0, 2147483647), SNMP, "0", "2.3.0", "seconds between virtual-server SNMP statistics updates"),
     r(Global, "snmp_rs_stats_update_interval", Int(0, 2147483647), SNMP, "0", "2.3.0", "seconds between real-server SNMP statistics updates"),
-    r(Global, "enable_dbus", Flag, DBUS, "off", "", "keepalived's D-Bus interface"),
-    r(Global, "dbus_service_name", Str, DBUS, "org.keepalived.Vrrp1", "", "D-Bus service name"),
+    r(Global, "enable_dbus", Flag, DONE, "off", "", "keepalived's D-Bus interface"),
+    r(Global, "dbus_service_name", Str, DONE, "org.keepalived.Vrrp1", "", "D-Bus service name"),
     r(Global, "dbus_no_interface_name", Flag, DBUS, "off", "2.3.0", "D-Bus object paths without the interface name"),
     r(Global, "script_user", Words, DONE, "keepalived_script, else root", "", "user (and group) scripts run as"),
     r(Global, "enable_script_security", Flag, DONE, "off", "", "refuse scripts that non-root users could change"),
@@ -243,7 +246,7 @@ pub static ROWS: &[Row] = &[
     r(Instance, "track_script", Block, DONE, "none", "", "vrrp_scripts changing the priority"),
     r(Instance, "track_file", Block, DONE, "none", "", "track_files changing the priority"),
     r(Instance, "track_process", Block, TRACK_PROCESS, "none", "", "vrrp_track_processes changing the priority"),
-    r(Instance, "track_bfd", Block, BFD, "none", "", "BFD sessions changing the priority"),
+    r(Instance, "track_bfd", Block, DONE, "none", "", "BFD sessions changing the priority"),
     r(Instance, "mcast_src_ip", Ip, DONE, "interface's primary address", "", "source address of multicast adverts"),
     r(Instance, "unicast_src_ip", Ip, DONE, "interface's primary address", "", "source address of unicast adverts"),
     r(Instance, "mcast_dst_ip", Ip, DONE, "vrrp_mcast_group4/6", "", "multicast group of this instance's adverts"),
@@ -296,7 +299,7 @@ pub static ROWS: &[Row] = &[
     r(Instance, "notify", Script, DONE, "none", "", "script run on every state change, with the state"),
     r(Instance, "notify_master_rx_lower_pri", Script, DONE, "none", "", "script run when a master receives a lower-priority advert"),
     r(Instance, "notify_priority_changes", BoolOpt, PRIO_CHANGES, "vrrp_notify_priority_changes", "", "write priority changes to the notify FIFOs"),
-    r(Instance, "smtp_alert", BoolOpt, MAIL, "smtp_alert_vrrp", "", "email this instance's state changes"),
+    r(Instance, "smtp_alert", BoolOpt, DONE, "smtp_alert_vrrp", "", "email this instance's state changes"),
     r(Instance, "kernel_rx_buf_size", Int(0, 2147483647), NETLINK, "kernel's", "", "receive buffer of the advert socket"),
     r(Instance, "linkbeat_use_polling", Flag, info("havipd follows links through netlink only"), "off", "", "poll the interface's link state"),
     r(Instance, "lvs_sync_daemon_interface", Str, IPVS, "none", "", "old: IPVS sync daemon interface"),
@@ -328,13 +331,13 @@ pub static ROWS: &[Row] = &[
     r(SyncGroup, "track_script", Block, DONE, "none", "", "vrrp_scripts whose failure faults the group"),
     r(SyncGroup, "track_file", Block, warn("havipd does not track files at the group level yet"), "none", "", "track_files whose value faults the group"),
     r(SyncGroup, "track_process", Block, TRACK_PROCESS, "none", "", "processes whose absence faults the group"),
-    r(SyncGroup, "track_bfd", Block, BFD, "none", "", "BFD sessions whose fault faults the group"),
+    r(SyncGroup, "track_bfd", Block, DONE, "none", "", "BFD sessions whose fault faults the group"),
     r(SyncGroup, "notify_master", Script, NOT_NOTIFIED, "none", "", "script run when the group becomes master"),
     r(SyncGroup, "notify_backup", Script, NOT_NOTIFIED, "none", "", "script run when the group becomes backup"),
     r(SyncGroup, "notify_fault", Script, NOT_NOTIFIED, "none", "", "script run on a group fault"),
     r(SyncGroup, "notify_stop", Script, NOT_NOTIFIED, "none", "", "script run when the group stops"),
     r(SyncGroup, "notify", Script, NOT_NOTIFIED, "none", "", "script run on every group state change"),
-    r(SyncGroup, "smtp_alert", BoolOpt, MAIL, "smtp_alert_vrrp", "", "email the group's state changes"),
+    r(SyncGroup, "smtp_alert", BoolOpt, DONE, "smtp_alert_vrrp", "", "email the group's state changes"),
     r(SyncGroup, "global_tracking", Flag, warn("havipd keeps each member's own tracking"), "off", "", "old: members share their tracking"),
     r(SyncGroup, "sync_group_tracking_weight", Flag, UNTESTED, "off", "", "members' tracking weights apply within the group"),
     r(SyncGroup, "notify_priority_changes", BoolOpt, PRIO_CHANGES, "vrrp_notify_priority_changes", "", "write priority changes to the notify FIFOs"),
@@ -365,21 +368,21 @@ pub static ROWS: &[Row] = &[
     r(TrackGroup, "group", Block, warn("havipd has no static track groups"), "none", "", "instances of the group"),
 
     // bfd_instance (the section reports once).
-    r(Bfd, "source_ip", Ip, BFD, "none", "", "local address of the session"),
-    r(Bfd, "neighbor_ip", Ip, BFD, "none (required)", "", "the neighbour's address"),
-    r(Bfd, "neighbour_ip", Ip, BFD, "none (required)", "", "same as neighbor_ip"),
-    r(Bfd, "min_rx", Words, BFD, "10", "", "required minimum receive interval (ms)"),
-    r(Bfd, "min_tx", Words, BFD, "10", "", "desired minimum transmit interval (ms)"),
-    r(Bfd, "idle_tx", Words, BFD, "1000", "", "transmit interval while down (ms)"),
-    r(Bfd, "multiplier", Words, BFD, "5", "", "missed packets before the session is down"),
-    r(Bfd, "passive", Flag, BFD, "off", "", "wait for the neighbour to start"),
-    r(Bfd, "ttl", Words, BFD, "255", "", "TTL (IPv4) of BFD packets"),
-    r(Bfd, "hoplimit", Words, BFD, "255", "", "hop limit (IPv6) of BFD packets"),
-    r(Bfd, "max_hops", Words, BFD, "0", "", "hops a received packet may have crossed"),
-    r(Bfd, "multihop", Flag, BFD, "off", "2.2.8", "multi-hop BFD (RFC 5883)"),
-    r(Bfd, "weight", Words, BFD, "0 (fault)", "", "priority change while the session is down; reverse"),
-    r(Bfd, "vrrp", Flag, BFD, "on", "", "the session's events go to the VRRP process"),
-    r(Bfd, "checker", Flag, BFD, "on", "", "the session's events go to the checker process"),
+    r(Bfd, "source_ip", Ip, DONE, "none", "", "local address of the session"),
+    r(Bfd, "neighbor_ip", Ip, DONE, "none (required)", "", "the neighbour's address"),
+    r(Bfd, "neighbour_ip", Ip, DONE, "none (required)", "", "same as neighbor_ip"),
+    r(Bfd, "min_rx", Words, DONE, "10", "", "required minimum receive interval (ms)"),
+    r(Bfd, "min_tx", Words, DONE, "10", "", "desired minimum transmit interval (ms)"),
+    r(Bfd, "idle_tx", Words, DONE, "1000", "", "transmit interval while down (ms)"),
+    r(Bfd, "multiplier", Words, DONE, "5", "", "missed packets before the session is down"),
+    r(Bfd, "passive", Flag, DONE, "off", "", "wait for the neighbour to start"),
+    r(Bfd, "ttl", Words, DONE, "255", "", "TTL (IPv4) of BFD packets"),
+    r(Bfd, "hoplimit", Words, DONE, "255", "", "hop limit (IPv6) of BFD packets"),
+    r(Bfd, "max_hops", Words, DONE, "0", "", "hops a received packet may have crossed"),
+    r(Bfd, "multihop", Flag, MULTIHOP, "off", "2.2.8", "multi-hop BFD (RFC 5883)"),
+    r(Bfd, "weight", Words, DONE, "0 (fault)", "", "priority change while the session is down; reverse"),
+    r(Bfd, "vrrp", Flag, DONE, "on", "", "the session's events go to the VRRP process"),
+    r(Bfd, "checker", Flag, DONE, "on", "", "the session's events go to the checker process"),
 ];
 
 /// Statuses that depend on the keyword's value.
