@@ -165,6 +165,27 @@ pub fn spawn_watchers(
     Ok(out)
 }
 
+/// Gives `tracker` the value of every tracked file before the instances start, as keepalived
+/// reads its track files at start: an instance whose file faults it enters FAULT from INIT,
+/// never BACKUP first. Read on the blocking pool like the watcher's later looks; a file not
+/// read within [`FIRST_READ_WITHIN`] (a hung mount) is left to the watcher.
+pub async fn read_track_files(cfg: &Config, tracker: &mut Tracker) {
+    let (_, files) = tracker.used();
+    for name in files {
+        let Some(path) = cfg.track_files.get(&name).and_then(|f| f.file()) else {
+            continue;
+        };
+        let path = PathBuf::from(path);
+        let read = tokio::task::spawn_blocking(move || observe::files::read_value(&path));
+        if let Ok(Ok(Some(value))) = tokio::time::timeout(FIRST_READ_WITHIN, read).await {
+            tracker.set_file(&name, value);
+        }
+    }
+}
+
+/// How long start-up waits for a track file's first value.
+const FIRST_READ_WITHIN: Duration = Duration::from_secs(1);
+
 /// Whether script `name` may run as `run_as` under keepalived's script security (refused:
 /// logged, it counts as failing); warns once (`warned`) about scripts run as root without it.
 fn allowed(name: &str, argv: &[String], run_as: &RunAs, security: bool, warned: &mut bool) -> bool {

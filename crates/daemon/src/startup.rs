@@ -33,6 +33,7 @@ pub async fn assemble(
     if startup_delay > vrrp::Micros::ZERO {
         info!(seconds = startup_delay.0 as f64 / 1e6, "delaying startup");
     }
+    configure::read_track_files(&config, &mut configured.tracker).await;
     let watchers = configure::spawn_watchers(&config, &mut configured.tracker, &reports, &awaited)?;
     let node = node::Node::new(
         configured.members,

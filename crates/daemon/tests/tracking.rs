@@ -1,7 +1,8 @@
 //! Tracking in namespaces: a hung vrrp_script is killed at its timeout without stalling the
 //! adverts, weights (track_file) move the election, a tracked interface going down faults the
 //! instance (netlink link events), and a sync group's members fault together. A track_file its
-//! user replaces with a huge sparse file or a FIFO costs no memory and never stalls the loop.
+//! user replaces with a huge sparse file or a FIFO costs no memory and never stalls the loop; one
+//! failing when havipd starts faults its instance from INIT, as keepalived does.
 //!
 //! Two havipd servers: `a` (priority 100, tracks things) and `b` (priority 90).
 
@@ -270,4 +271,45 @@ fn a_fifo_track_file_never_stalls_the_loop() {
     std::fs::write(&tmp, "-20\n").expect("write");
     std::fs::rename(&tmp, &file).expect("rename");
     takes(&lab, "b", VIP, 8);
+}
+
+/// A track_file of weight 0 that already holds a non-zero number when havipd starts faults the
+/// instance from INIT, as keepalived 2.2.7 does (it reads its track files before its instances
+/// start): no BACKUP first, so no notify_backup or mail for a state it was never meant to be in.
+#[test]
+fn a_track_file_failing_at_start_faults_from_init() {
+    let Some(mut lab) = Lab::new("tfs", &[]) else {
+        return;
+    };
+    lab.host("a", &["10.7.0.5/24"]);
+    let file = path_in(&lab, "bad");
+    std::fs::write(&file, "1\n").expect("write");
+    let a = format!(
+        "track_file bad {{\n    file {file}\n    weight 0\n}}\n{}",
+        instance(
+            "VI_1",
+            76,
+            100,
+            VIP,
+            "    track_file {\n        bad\n    }\n"
+        )
+    );
+    let a_state = lab.havipd("a", "a", &a);
+    wait_until(Duration::from_secs(5), || {
+        state_of(&a_state, "VI_1") == "FAULT"
+    })
+    .expect("VI_1 never entered FAULT");
+    std::thread::sleep(Duration::from_millis(500));
+    let moves: Vec<(String, String)> = transitions_of(&a_state, "VI_1")
+        .into_iter()
+        .map(|(from, to, _)| (from, to))
+        .collect();
+    assert_eq!(
+        moves,
+        [("INIT".to_string(), "FAULT".to_string())],
+        "{}",
+        lab.log("a")
+    );
+    std::fs::write(&file, "0\n").expect("write");
+    takes(&lab, "a", VIP, 8);
 }
