@@ -156,3 +156,16 @@ fn track_bfd_in_a_sync_group_and_duplicates() {
         ]
     );
 }
+
+#[test]
+fn a_link_local_neighbour_is_a_warning_at_its_address() {
+    let text = format!(
+        "bfd_instance nb1 {{\n neighbor_ip 10.0.0.2\n}}\nbfd_instance nb2 {{\n neighbour_ip fe80::254\n}}\n{INSTANCE}"
+    );
+    let r = check(&text);
+    assert_eq!(codes_at(&r), [("not-supported", 5, 2)]);
+    // The session is kept: it stays down, as havipd cannot open it.
+    assert!(r.config.bfd_instances.contains_key("nb2"));
+    let global = text.replace("fe80::254", "fd00::254");
+    assert_eq!(codes_at(&check(&global)), []);
+}

@@ -25,7 +25,7 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use tokio::io::unix::AsyncFd;
 use tokio::sync::mpsc;
-use tracing::{debug, info, warn};
+use tracing::{debug, error, info, warn};
 
 /// One running session and what the node was last told about it.
 struct Running {
@@ -100,8 +100,15 @@ fn start(
     let mut sessions = Vec::new();
     let mut used = Vec::new();
     for def in cfg.bfd_instances.values() {
-        let sender = bfd_sockets::sender(def.neighbor, def.source, def.sent_ttl())
-            .with_context(|| format!("bfd_instance {}: socket to {}", def.name, def.neighbor))?;
+        // A session that cannot have a socket (a link-local neighbour names no interface) is
+        // not run: it stays down for the instances that track it, and havipd runs on.
+        let sender = match bfd_sockets::sender(def.neighbor, def.source, def.sent_ttl()) {
+            Ok(sender) => sender,
+            Err(e) => {
+                error!(bfd_instance = %def.name, neighbor = %def.neighbor, "no socket for the session, which stays down: {e}");
+                continue;
+            }
+        };
         let local_discr = unique_discriminator(&used)?;
         used.push(local_discr);
         let sc = SessionConfig {
@@ -123,8 +130,14 @@ fn start(
         });
     }
     let want = |v6: bool| sessions.iter().any(|s| s.def.neighbor.is_ipv6() == v6);
-    let v4 = receiver(want(false), false)?;
-    let v6 = receiver(want(true), true)?;
+    // Port 3784 taken (another BFD daemon on the host): the sessions stay down, havipd runs on.
+    let (v4, v6) = match (receiver(want(false), false), receiver(want(true), true)) {
+        (Ok(v4), Ok(v6)) => (v4, v6),
+        (Err(e), _) | (_, Err(e)) => {
+            error!("BFD sessions stay down: {e:#}");
+            (None, None)
+        }
+    };
     info!(sessions = sessions.len(), "BFD sessions starting");
     let driver = Driver {
         clock,

@@ -140,7 +140,12 @@ impl Draft {
         let arg = n.args.first().map(|a| a.text.as_str());
         match n.key() {
             "neighbor_ip" | "neighbour_ip" => match arg.and_then(|a| a.parse().ok()) {
-                Some(ip) => self.neighbor = Some(ip),
+                Some(ip) => {
+                    if is_link_local(ip) {
+                        diags.push(link_local(n));
+                    }
+                    self.neighbor = Some(ip);
+                }
                 None => diags.push(bad(n, 0, "an IP address")),
             },
             "source_ip" => match arg.and_then(|a| a.parse().ok()) {
@@ -186,6 +191,23 @@ impl Draft {
             Some(_) => diags.push(bad(n, 1, "`reverse` after the weight")),
         }
     }
+}
+
+/// An IPv6 link-local address (fe80::/10), which names no interface by itself.
+fn is_link_local(ip: IpAddr) -> bool {
+    matches!(ip, IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80)
+}
+
+/// A link-local neighbour: `bfd_instance` cannot name the interface it is reached on.
+fn link_local(n: &Node) -> Diagnostic {
+    Diagnostic::new(
+        Severity::Warning,
+        "not-supported",
+        n.name.loc.clone(),
+        n.text(),
+        "a link-local BFD neighbour needs an interface, which bfd_instance cannot name: the session cannot be opened and stays down",
+    )
+    .hint("use the neighbour's global IPv6 address")
 }
 
 /// An interval in ms with up to three decimals (keepalived's resolution is 1 µs), at least
