@@ -1,7 +1,7 @@
 //! `havip lab bench --find-capacity`: how many instances one daemon, pinned to one core,
 //! runs at an advert interval before its adverts slip past 1 ms of their schedule. The daemon
 //! runs the master side alone; the other server listens to the wire (a raw socket of havip's
-//! own, no daemon there) and times every advert by the kernel's arrival order: an advert that
+//! own, no daemon there) and takes every advert's arrival time from the kernel: an advert that
 //! arrives more than [`SLIP`] after its interval since the instance's previous one slipped. A
 //! count keeps its schedule when at most [`LATE_SHARE`] of its adverts slipped.
 
@@ -14,7 +14,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How late an advert may be and still keep its schedule.
 pub const SLIP: f64 = 0.001;
@@ -68,25 +68,45 @@ pub fn slip(arrivals: &[(u8, f64)], advert_int: f64) -> Slip {
 pub type Arrivals = Vec<(u8, f64)>;
 
 /// Listens to VRRP (IPv4) on `eth0` of namespace `ns`, recording each advert's VRID and
-/// arrival time (seconds since the listener started).
+/// arrival time (seconds since the first, by the kernel's receive timestamps).
 pub fn listen(ns: &str) -> Result<Worker<Result<Arrivals>>> {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     let thread = crate::netns::spawn_in(ns, move || -> Result<Arrivals> {
+        use nix::sys::socket::{self, ControlMessageOwned, MsgFlags, SockaddrStorage, sockopt};
         use socket2::{Domain, InterfaceIndexOrAddress, Protocol, Socket, Type};
+        use std::os::fd::{AsFd, AsRawFd};
         let sock = Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::from(112)))?;
         let index = nix::net::if_::if_nametoindex("eth0").context("eth0's index")?;
         sock.join_multicast_v4_n(
             &std::net::Ipv4Addr::new(224, 0, 0, 18),
             &InterfaceIndexOrAddress::Index(index),
         )?;
+        // Arrival times from the kernel: the listener's own scheduling adds no lateness.
+        socket::setsockopt(&sock.as_fd(), sockopt::ReceiveTimestampns, &true)?;
         sock.set_read_timeout(Some(Duration::from_millis(100)))?;
-        let (start, mut out, mut buf) = (Instant::now(), Vec::new(), [0u8; 2048]);
+        let (mut start, mut out, mut buf) = (None, Vec::new(), [0u8; 2048]);
         while !flag.load(Ordering::Relaxed) {
-            let Ok(n) = std::io::Read::read(&mut &sock, &mut buf) else {
+            let mut cmsg = nix::cmsg_space!(nix::sys::time::TimeSpec);
+            let mut iov = [std::io::IoSliceMut::new(&mut buf)];
+            let Ok(m) = socket::recvmsg::<SockaddrStorage>(
+                sock.as_raw_fd(),
+                &mut iov,
+                Some(&mut cmsg),
+                MsgFlags::empty(),
+            ) else {
                 continue;
             };
-            let at = start.elapsed().as_secs_f64();
+            let stamp = m.cmsgs()?.find_map(|c| match c {
+                ControlMessageOwned::ScmTimestampns(t) => {
+                    Some(t.tv_sec() as f64 + t.tv_nsec() as f64 * 1e-9)
+                }
+                _ => None,
+            });
+            let (n, Some(stamp)) = (m.bytes, stamp) else {
+                continue;
+            };
+            let at = stamp - *start.get_or_insert(stamp);
             let vrid_at = usize::from(buf[0] & 0xf) * 4 + 1;
             if vrid_at < n {
                 out.push((buf[vrid_at], at));
