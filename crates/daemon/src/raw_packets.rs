@@ -1,5 +1,5 @@
-//! Reading VRRP packets from a raw socket: the socket's options, batches of `recvmsg` with
-//! their packet-info control messages, and each packet parsed into its envelope (addresses,
+//! Reading VRRP packets from a raw socket: the socket's options, batches read by one
+//! `recvmmsg` with their packet-info control messages, and each packet parsed into its envelope (addresses,
 //! TTL or hop limit, interface) and VRRP message. Used by the event loop's sockets
 //! (`sockets.rs`) and by the stray counter (`strays.rs`) alike.
 
@@ -39,9 +39,11 @@ pub enum RecvError {
 /// Packets read per socket per wake-up, at most: a flood cannot keep the loop from its timers.
 pub const BATCH: usize = 16;
 
-/// The buffer packets are read into, kept between reads.
+/// The buffers packets are read into (one slot per packet of a batch), kept between reads.
 pub struct RecvBuffer {
+    /// [`BATCH`] slots of `slot` bytes, end to end.
     buf: Vec<u8>,
+    slot: usize,
 }
 
 impl Default for RecvBuffer {
@@ -51,10 +53,13 @@ impl Default for RecvBuffer {
 }
 
 impl RecvBuffer {
-    /// A buffer of `len` bytes: a longer packet is cut there (and then does not parse).
+    /// [`BATCH`] slots of `len` bytes each: a longer packet is cut there (and then does not
+    /// parse). One allocation, zeroed lazily by the kernel when it is that large: only the
+    /// pages packets are read into take memory.
     pub fn sized(len: usize) -> Self {
         RecvBuffer {
-            buf: vec![0u8; len],
+            buf: vec![0u8; len * BATCH],
+            slot: len,
         }
     }
 }
@@ -143,31 +148,20 @@ pub fn configured(family: Family, ah: bool) -> io::Result<Socket> {
 }
 
 /// Reads the packets queued on `fd` (a VRRP socket of `family`, the AH socket if `.1`), up
-/// to the batch's size, each parsed; `overflow` gets the kernel's count of packets the
-/// socket's full queue dropped. `Err(Empty)` when none is queued.
+/// to the batch's size in one `recvmmsg`, each parsed; `overflow` gets the kernel's count of
+/// packets the socket's full queue dropped. `Err(Empty)` when none is queued.
 pub fn recv_batch(
     fd: RawFd,
     (family, ah): (Family, bool),
     batch: &mut RecvBuffer,
     overflow: &mut u32,
 ) -> Result<Vec<Result<Received, RecvError>>, RecvError> {
-    let mut out = Vec::new();
-    for _ in 0..BATCH {
-        let mut cmsg = nix::cmsg_space!(libc::in6_pktinfo, libc::c_int, libc::in_pktinfo, u32);
-        let buf = &mut batch.buf;
-        let envelope = {
-            let mut iov = [IoSliceMut::new(buf)];
-            match socket::recvmsg::<SockaddrStorage>(
-                fd,
-                &mut iov,
-                Some(&mut cmsg),
-                MsgFlags::MSG_DONTWAIT,
-            ) {
-                Ok(m) => Meta::of(&m),
-                Err(nix::errno::Errno::EAGAIN) => break,
-                Err(e) => return Err(RecvError::Io(e.into())),
-            }
-        };
+    let envelopes = receive_many(fd, batch)?;
+    if envelopes.is_empty() {
+        return Err(RecvError::Empty);
+    }
+    let mut out = Vec::with_capacity(envelopes.len());
+    for (envelope, buf) in envelopes.into_iter().zip(batch.buf.chunks(batch.slot)) {
         if let Ok(Meta {
             overflow: Some(n), ..
         }) = &envelope
@@ -175,15 +169,35 @@ pub fn recv_batch(
             *overflow = *n;
         }
         out.push(if ah {
-            parse_ah(envelope, &batch.buf)
+            parse_ah(envelope, buf)
         } else {
-            parse(family, envelope, &batch.buf)
+            parse(family, envelope, buf)
         });
     }
-    if out.is_empty() {
-        return Err(RecvError::Empty);
-    }
     Ok(out)
+}
+
+/// One `recvmmsg` into the batch's slots: each packet's envelope, in the slots' order; none
+/// when nothing is queued.
+fn receive_many(fd: RawFd, batch: &mut RecvBuffer) -> Result<Vec<Envelope>, RecvError> {
+    let cmsg = nix::cmsg_space!(libc::in6_pktinfo, libc::c_int, libc::in_pktinfo, u32);
+    let mut headers = socket::MultiHeaders::<SockaddrStorage>::preallocate(BATCH, Some(cmsg));
+    let mut iovs: Vec<[IoSliceMut<'_>; 1]> = batch
+        .buf
+        .chunks_mut(batch.slot)
+        .map(|s| [IoSliceMut::new(s)])
+        .collect();
+    match socket::recvmmsg(
+        fd,
+        &mut headers,
+        iovs.iter_mut(),
+        MsgFlags::MSG_DONTWAIT,
+        None,
+    ) {
+        Ok(got) => Ok(got.map(|m| Meta::of(&m)).collect()),
+        Err(nix::errno::Errno::EAGAIN) => Ok(Vec::new()),
+        Err(e) => Err(RecvError::Io(e.into())),
+    }
 }
 
 /// The VRRP message of a received packet and its envelope.

@@ -110,14 +110,18 @@ impl Daemon {
         multicast: bool,
         vrid: u8,
     ) -> Option<InstanceId> {
-        self.instances.find(|i| {
-            i.vrid == vrid
-                && Family::of(&i.primary) == family
+        let matches = |i: &crate::instance::Instance| {
+            Family::of(&i.primary) == family
                 && (pkt.ah_packet.is_none() || i.ah.is_some())
                 && (i.ifindex == pkt.ifindex
                     || i.vmac.as_ref().is_some_and(|v| v.index == pkt.ifindex))
                 && (!multicast || i.destinations.contains(&pkt.addrs.dst))
-        })
+        };
+        self.by_vrid
+            .of(vrid)
+            .iter()
+            .copied()
+            .find(|id| matches(&self.instances[*id]))
     }
 
     /// Records the gap since the instance's previous advert (a metric).
@@ -136,6 +140,27 @@ impl Daemon {
             }
         }
         self.instances[id].last_advert = Some(arrived);
+    }
+}
+
+/// The instances of each VRID, in config order: the receive path looks an advert's instance up
+/// among its VRID's only. Built again whenever the instances are (start-up, reload).
+#[derive(Default)]
+pub struct ByVrid(Vec<Vec<InstanceId>>);
+
+impl ByVrid {
+    /// The index of `instances`.
+    pub fn new(instances: &node::ById<crate::instance::Instance>) -> Self {
+        let mut table = vec![Vec::new(); 256];
+        for (id, i) in instances.enumerate() {
+            table[usize::from(i.vrid)].push(id);
+        }
+        ByVrid(table)
+    }
+
+    /// The instances of `vrid`, in config order.
+    pub fn of(&self, vrid: u8) -> &[InstanceId] {
+        self.0.get(usize::from(vrid)).map_or(&[], Vec::as_slice)
     }
 }
 

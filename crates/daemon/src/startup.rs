@@ -42,9 +42,11 @@ pub async fn assemble(
         vrrp::Timestamp(startup_delay.0),
     );
     // The model is rebuilt from `source` when needed; it does not stay resident meanwhile.
+    let instances: node::ById<Instance> = configured.instances.into();
     Ok(Daemon {
         node,
-        instances: configured.instances.into(),
+        by_vrid: crate::receive::ByVrid::new(&instances),
+        instances,
         effects: Vec::new(),
         netlink,
         packets: crate::packet_socket::PacketSender::new()

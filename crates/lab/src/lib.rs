@@ -5,6 +5,7 @@
 pub mod attack;
 pub mod bench;
 pub mod browser;
+pub mod capacity;
 pub mod cdf_svg;
 pub mod chaos;
 pub mod cluster;

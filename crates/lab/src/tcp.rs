@@ -37,6 +37,14 @@ pub struct Worker<T> {
 }
 
 impl<T> Worker<T> {
+    /// A worker for `thread`, which ends once `stop` is set.
+    pub fn running(stop: Arc<AtomicBool>, thread: JoinHandle<Result<T>>) -> Self {
+        Worker {
+            stop,
+            thread: Some(thread),
+        }
+    }
+
     /// Stops the thread and returns what it produced.
     pub fn stop(mut self) -> Option<T> {
         self.stop.store(true, Ordering::Relaxed);

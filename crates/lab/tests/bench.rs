@@ -26,3 +26,22 @@ fn both_daemons_are_measured_in_a_steady_state() {
         );
     }
 }
+
+/// `--find-capacity`'s measure: the listener on the other server hears every instance's
+/// adverts of a daemon pinned to one core, for both daemons.
+#[test]
+fn the_capacity_listener_times_every_instance_s_adverts() {
+    if let Some(why) =
+        hostcheck::skip_reason("lab bench --find-capacity", &["keepalived", "taskset"])
+    {
+        eprintln!("{why}");
+        return;
+    }
+    for kind in [Kind::Havipd, Kind::Keepalived] {
+        let s =
+            lab::capacity::measure(kind, 5, 0.1, 2.0).unwrap_or_else(|e| panic!("{kind}: {e:#}"));
+        // 5 instances x 10 adverts a second x 2 s, less each instance's first.
+        assert!((80..=105).contains(&s.adverts), "{kind}: {s:?}");
+        assert!(s.late <= s.adverts && s.p99_ms >= 0.0, "{kind}: {s:?}");
+    }
+}

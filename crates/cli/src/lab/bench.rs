@@ -100,3 +100,48 @@ fn print_text(report: &Report) {
         m.backup_pss
     );
 }
+
+/// `havip lab bench --find-capacity`: the most instances havipd and the other daemon each run
+/// at `advert_int` on one core with their adverts within 1 ms of schedule.
+pub fn capacity(advert_int: f64, window: f64, vs: Option<Kind>, out: &FormatArgs) -> ExitCode {
+    if !(0.01..=255.0).contains(&advert_int) {
+        return fail(anyhow::anyhow!(
+            "--advert-int must be 0.01-255 seconds, not {advert_int}"
+        ));
+    }
+    let mut found = Vec::new();
+    for kind in [Kind::Havipd, vs.unwrap_or(Kind::Keepalived)] {
+        match lab::capacity::find(kind, advert_int, window, 10, &progress) {
+            Ok(c) => found.push(c),
+            Err(e) => return fail(e),
+        }
+    }
+    if out.is_json() {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&found).unwrap_or_default()
+        );
+        return ExitCode::SUCCESS;
+    }
+    println!(
+        "instances at advert_int {advert_int} s on one core with at most 1% of adverts more than 1 ms late ({window} s windows)"
+    );
+    for c in &found {
+        let most = if c.instances == lab::capacity::MAX_INSTANCES {
+            format!("at least {}", c.instances)
+        } else {
+            c.instances.to_string()
+        };
+        let tried: Vec<String> = c
+            .steps
+            .iter()
+            .map(|s| format!("{}: {}/{} late", s.instances, s.slip.late, s.slip.adverts))
+            .collect();
+        println!(
+            "{:<15} {most:<16} ({})",
+            c.daemon.to_string(),
+            tried.join(", ")
+        );
+    }
+    ExitCode::SUCCESS
+}

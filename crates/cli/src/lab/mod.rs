@@ -100,6 +100,11 @@ enum LabCommand {
         /// Runs of both daemons; the ratios reported are the median of the runs'.
         #[arg(long, default_value_t = 3)]
         runs: u32,
+        /// Instead: find how many instances each daemon runs at --advert-int on one core
+        /// before its adverts slip past 1 ms of their schedule (each count measured for
+        /// --window seconds).
+        #[arg(long, conflicts_with_all = ["instances", "auth_hmac", "runs"])]
+        find_capacity: bool,
     },
 }
 
@@ -191,7 +196,11 @@ pub fn run(args: &Args) -> ExitCode {
             auth_hmac,
             vs,
             runs,
+            find_capacity,
         } => {
+            if *find_capacity {
+                return bench::capacity(*advert_int, *window, *vs, out);
+            }
             let spec = lab::bench::BenchSpec {
                 instances: *instances,
                 advert_int: *advert_int,
