@@ -10,6 +10,7 @@ mod apply;
 mod base_sysctls;
 mod bfd_driver;
 mod bfd_sockets;
+mod by_vrid;
 mod clock;
 mod configure;
 mod control;

@@ -201,7 +201,7 @@ impl Daemon {
         self.instances = plan
             .arrange(running, new.instances, keep_instance, start_instance)
             .into();
-        self.by_vrid = crate::receive::ByVrid::new(&self.instances);
+        self.by_vrid = crate::by_vrid::ByVrid::new(&self.instances);
         self.node.reload(&plan, new.members, new.tracker, pacer);
         // The queues of instances a reload did not keep have ended: forget them.
         self.notify_tasks.retain(|t| !t.is_finished());

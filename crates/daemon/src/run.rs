@@ -91,7 +91,7 @@ pub struct Daemon {
     /// What the daemon needs to carry out each instance's effects (by the node's ids).
     pub instances: node::ById<Instance>,
     /// The instances of each VRID (the receive path's look-up), built with `instances`.
-    pub by_vrid: crate::receive::ByVrid,
+    pub by_vrid: crate::by_vrid::ByVrid,
     /// The effects being carried out (kept between events: no allocation per advert).
     pub effects: Vec<node::Effect>,
     /// Kernel addresses.

@@ -45,7 +45,7 @@ pub async fn assemble(
     let instances: node::ById<Instance> = configured.instances.into();
     Ok(Daemon {
         node,
-        by_vrid: crate::receive::ByVrid::new(&instances),
+        by_vrid: crate::by_vrid::ByVrid::new(&instances),
         instances,
         effects: Vec::new(),
         netlink,
