@@ -55,12 +55,15 @@ pub struct ServeArgs {
     /// server whose certificate it did not sign is refused.
     #[arg(long, value_name = "FILE", requires_all = ["private_key", "certificate"])]
     ca_cert: Option<PathBuf>,
-    /// The chassis (its OVS `system-id`) that runs the VPCs' gateway routers, with --backend
-    /// ovn: an EIP bound to a HAVIP becomes a `dnat_and_snat` rule there, reaching the
-    /// provider network `public` (map it on that chassis: `ovn-bridge-mappings=public:BRIDGE`).
-    /// Without it, EIPs are the API's records only.
-    #[arg(long, value_name = "NAME", value_parser = chassis_name)]
-    ovn_gateway_chassis: Option<String>,
+    /// The chassis (their OVS `system-id`s) the VPCs' EIP gateways may run on, with --backend
+    /// ovn, the preferred first (a comma list, or the flag repeated): an EIP bound to a HAVIP
+    /// becomes a `dnat_and_snat` rule of its VPC's router, whose port on the provider network
+    /// `public` is on an HA chassis group of these chassis. OVN runs the gateway on the first
+    /// one its BFD sessions see alive, the next one taking over when it is lost; map `public`
+    /// on each (`ovn-bridge-mappings=public:BRIDGE`), all on one layer-2 network. Without it,
+    /// EIPs are the API's records only.
+    #[arg(long, value_name = "NAME,...", value_parser = chassis_name, value_delimiter = ',')]
+    ovn_gateway_chassis: Vec<String>,
     /// Keys file: one `SecretId SecretKey [AppId]` per line (a key without an AppId is the
     /// default account's, 1250000000).
     #[arg(long)]
@@ -310,8 +313,19 @@ fn ovn_endpoints(a: &ServeArgs) -> anyhow::Result<Option<OvnPlace>> {
     let layout = vpc::ovn::desired::Layout {
         gateway_chassis: a.ovn_gateway_chassis.clone(),
     };
+    let named = &layout.gateway_chassis;
+    if let Some((k, c)) = named
+        .iter()
+        .enumerate()
+        .find(|(k, c)| named[..*k].contains(c))
+    {
+        anyhow::bail!(
+            "--ovn-gateway-chassis: `{c}` is named twice (again as chassis {})",
+            k + 1
+        );
+    }
     match (a.backend, &a.ovn_nb, &a.ovn_sb) {
-        (Backend::Sqlite, None, None) if layout.gateway_chassis.is_none() => Ok(None),
+        (Backend::Sqlite, None, None) if layout.gateway_chassis.is_empty() => Ok(None),
         (Backend::Sqlite, _, _) => {
             anyhow::bail!("--ovn-nb, --ovn-sb and --ovn-gateway-chassis go with --backend ovn")
         }

@@ -202,6 +202,22 @@ fn the_ovn_backend_s_flags_are_checked_before_anything_is_made() {
         err.contains("--ovn-gateway-chassis") && err.contains("`gw 1;` is not a chassis name"),
         "{err}"
     );
+    let err = serve(&[
+        "--backend",
+        "ovn",
+        "--ovn-nb",
+        "unix:/x",
+        "--ovn-sb",
+        "unix:/x",
+        "--ovn-gateway-chassis",
+        "gw-1,gw-2",
+        "--ovn-gateway-chassis",
+        "gw-1",
+    ]);
+    assert!(
+        err.contains("--ovn-gateway-chassis") && err.contains("`gw-1` is named twice"),
+        "{err}"
+    );
     assert!(
         !dir.path().join("vpc.db").exists(),
         "nothing made before the refusal"

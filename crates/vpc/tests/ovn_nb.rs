@@ -254,69 +254,182 @@ async fn claim_followed(sb: &Client, cloud: &Cloud) {
     assert_eq!(held.as_deref(), Some("eni-a"), "{changes:?}");
 }
 
-/// An EIP bound to the HAVIP, with a gateway chassis: the VPC's router becomes a gateway
-/// router there with a `dnat_and_snat` rule from the EIP to the VIP and a port on a public
-/// switch whose `localnet` port names the provider network; northd accepts it (the gateway
-/// router's port is bound to the chassis); unbinding the EIP removes all of it, and a second
-/// plan of either state does nothing.
+/// An EIP bound to the HAVIP, with two gateway chassis: the VPC's router gets a
+/// `dnat_and_snat` rule from the EIP to the VIP and a port on a public switch whose `localnet`
+/// port names the provider network; that port is a distributed gateway port on havip's HA
+/// chassis group (the first chassis with the highest priority), and the public switch's router
+/// port announces the EIPs. northd accepts it (a `chassisredirect` binding for the port). A
+/// priority changed by hand is put back, a new order of the chassis replaces them, an HA
+/// chassis group havip does not own is never touched; unbinding the EIP removes all of havip's
+/// (the group too), and a second plan of any of these states does nothing.
 #[tokio::test]
-async fn an_eip_is_a_nat_rule_of_a_gateway_router() {
+async fn an_eip_is_a_nat_rule_behind_a_gateway_port_on_an_ha_chassis_group() {
     let Some(central) = Central::start("eip") else {
         return;
     };
     let nb = Client::connect(&central.endpoint("nb")).await.expect("nb");
     let sb = Client::connect(&central.endpoint("sb")).await.expect("sb");
-    let layout = vpc::ovn::desired::Layout {
-        gateway_chassis: Some("gw-1".into()),
+    let foreign = foreign_group(&nb).await;
+    let mut layout = vpc::ovn::desired::Layout {
+        gateway_chassis: vec!["gw-1".into(), "gw-2".into()],
     };
     let mut cloud = seed_vpc();
     let mut bound = havip(false, &[]);
     bound.address_ip = "198.51.100.2".into();
     cloud.apply(&[Change::HaVip(bound)]);
     let want = vpc::ovn::desired::desired_in(&cloud, &layout);
-    nb.transact("OVN_Northbound", &plan(&want, &current(&nb).await))
-        .await
-        .expect("plan with an EIP");
-    let now = current(&nb).await;
-    assert_eq!(plan(&want, &now), vec![], "a second plan of the same state");
+    let now = realized(&nb, &want).await;
     let router = &now.routers["vpc-1"].value;
-    assert_eq!(router.options["chassis"], "gw-1");
+    assert!(!router.options.contains_key("chassis"), "no pinned chassis");
     assert_eq!(router.nat.len(), 1);
     let nat = &now.nats["198.51.100.2"].value;
     assert_eq!(nat.logical_ip, "10.0.1.100");
-    assert_eq!(
-        now.router_ports["lrp-pub-vpc-1"].value.networks,
-        ["198.51.100.254/24"]
-    );
+    let gw_port = &now.router_ports["lrp-pub-vpc-1"].value;
+    assert_eq!(gw_port.networks, ["198.51.100.254/24"]);
+    assert_eq!(gw_port.ha_chassis_group.as_deref(), Some("havip-gateways"));
+    let group = &now.ha_groups["havip-gateways"].value.chassis;
+    assert!(group["gw-1"] > group["gw-2"], "{group:?}");
     let public = &want.switches["pub-vpc-1"].ports;
     assert_eq!(public["ln-vpc-1"].kind, "localnet");
     assert_eq!(public["ln-vpc-1"].options["network_name"], "public");
+    assert_eq!(public["rp-pub-vpc-1"].options["nat-addresses"], "router");
     assert!(now.switch_ports.contains_key("ln-vpc-1"));
     // From the provider network, only the EIPs: any other IPv4 is dropped at the public switch.
     let acl = &now.acls["inport == \"ln-vpc-1\" && ip4 && !(ip4.dst == {198.51.100.2})"].value;
     assert_eq!((acl.action.as_str(), acl.priority), ("drop", 1000));
     assert_eq!(now.switches["pub-vpc-1"].value.acls.len(), 1);
-    // northd made the gateway router's port an l3gateway port of that chassis.
+    // northd made the gateway port a distributed gateway port: its chassisredirect binding.
     let mut kind = None;
     for _ in 0..100 {
-        kind = binding(&sb, "lrp-pub-vpc-1", None).await.map(|b| b.0);
+        kind = binding(&sb, "cr-lrp-pub-vpc-1", None).await.map(|b| b.0);
         if kind.is_some() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(kind.as_deref(), Some("l3gateway"), "northd's binding");
-    // Unbound, the EIP leaves no NAT rule, no public switch and a distributed router.
+    assert_eq!(kind.as_deref(), Some("chassisredirect"), "northd's binding");
+    // Drift: a priority changed by hand is put back.
+    set_priority(&nb, "gw-2", 5).await;
+    let now = realized(&nb, &want).await;
+    assert_eq!(&now.ha_groups["havip-gateways"].value.chassis, group);
+    // Another order of the chassis: gw-2 preferred.
+    layout.gateway_chassis.reverse();
+    let want = vpc::ovn::desired::desired_in(&cloud, &layout);
+    let now = realized(&nb, &want).await;
+    let group = &now.ha_groups["havip-gateways"].value.chassis;
+    assert!(group["gw-2"] > group["gw-1"], "{group:?}");
+    assert_eq!(
+        foreign_chassis(&nb, &foreign).await,
+        1,
+        "the operator's group"
+    );
+    // Unbound, the EIP leaves no NAT rule, no public switch, no group.
     cloud.apply(&[Change::HaVip(havip(false, &[]))]);
     let want = vpc::ovn::desired::desired_in(&cloud, &layout);
-    nb.transact("OVN_Northbound", &plan(&want, &current(&nb).await))
-        .await
-        .expect("plan without the EIP");
-    let now = current(&nb).await;
-    assert_eq!(plan(&want, &now), vec![]);
+    let now = realized(&nb, &want).await;
     assert!(now.nats.is_empty() && now.routers["vpc-1"].value.nat.is_empty());
-    assert!(!now.routers["vpc-1"].value.options.contains_key("chassis"));
     assert!(!now.switches.contains_key("pub-vpc-1"));
     assert!(now.acls.is_empty());
     assert!(!now.router_ports.contains_key("lrp-pub-vpc-1"));
+    assert!(now.ha_groups.is_empty());
+    assert_eq!(
+        rows(&nb, "HA_Chassis_Group").await,
+        1,
+        "only the operator's group is left"
+    );
+    assert_eq!(rows(&nb, "HA_Chassis").await, 1, "and its one chassis");
+    assert_eq!(foreign_chassis(&nb, &foreign).await, 1);
+}
+
+/// Plans `want` against the database, runs the plan, and checks a second plan does nothing;
+/// what the database then holds.
+async fn realized(nb: &Client, want: &vpc::ovn::Desired) -> Current {
+    nb.transact("OVN_Northbound", &plan(want, &current(nb).await))
+        .await
+        .expect("plan");
+    let now = current(nb).await;
+    assert_eq!(plan(want, &now), vec![], "a second plan of the same state");
+    now
+}
+
+/// An HA chassis group of the operator's (no havip owner mark) with one chassis; its UUID.
+async fn foreign_group(nb: &Client) -> String {
+    let chassis = Operation::Insert {
+        table: "HA_Chassis".into(),
+        row: vpc::ovn::ha_group::chassis_row("gw-1", 7)
+            .into_iter()
+            .filter(|(c, _)| c != "external_ids")
+            .collect(),
+        uuid_name: Some("c".into()),
+    };
+    let group = Operation::Insert {
+        table: "HA_Chassis_Group".into(),
+        row: [
+            ("name".to_string(), ovsdb::Datum::string("operator-gw")),
+            (
+                "ha_chassis".to_string(),
+                ovsdb::Datum::atom(ovsdb::Atom::NamedUuid("c".into())),
+            ),
+        ]
+        .into(),
+        uuid_name: None,
+    };
+    let r = nb
+        .transact("OVN_Northbound", &[chassis, group])
+        .await
+        .expect("the operator's group");
+    r[1]["uuid"][1].as_str().expect("uuid").to_string()
+}
+
+/// How many chassis the group `uuid` names (panics if it is gone).
+async fn foreign_chassis(nb: &Client, uuid: &str) -> usize {
+    let select = Operation::Select {
+        table: "HA_Chassis_Group".into(),
+        conditions: vec![ovsdb::Condition::uuid(uuid)],
+        columns: Some(vec!["ha_chassis".into()]),
+    };
+    let r = nb
+        .transact("OVN_Northbound", &[select])
+        .await
+        .expect("select");
+    let row = ovsdb::row_from_json(&r[0]["rows"][0]).expect("the operator's group is there");
+    row["ha_chassis"].atoms().len()
+}
+
+/// The number of rows of `table`.
+async fn rows(nb: &Client, table: &str) -> usize {
+    let select = Operation::Select {
+        table: table.into(),
+        conditions: vec![],
+        columns: Some(vec!["_uuid".into()]),
+    };
+    let r = nb
+        .transact("OVN_Northbound", &[select])
+        .await
+        .expect("select");
+    r[0]["rows"].as_array().map_or(0, Vec::len)
+}
+
+/// Sets by hand the priority of every `HA_Chassis` row of `chassis` havip owns (drift).
+async fn set_priority(nb: &Client, chassis: &str, priority: i64) {
+    let update = Operation::Update {
+        table: "HA_Chassis".into(),
+        conditions: vec![
+            ovsdb::Condition::eq("chassis_name", ovsdb::Datum::string(chassis)),
+            ovsdb::Condition::includes(
+                "external_ids",
+                ovsdb::Datum::string_map([("havip:owner", "havip-vpc")]),
+            ),
+        ],
+        row: [(
+            "priority".to_string(),
+            ovsdb::Datum::atom(ovsdb::Atom::Integer(priority)),
+        )]
+        .into(),
+    };
+    let r = nb
+        .transact("OVN_Northbound", &[update])
+        .await
+        .expect("drift");
+    assert_eq!(r[0]["count"], 1, "{r:?}");
 }

@@ -8,9 +8,13 @@
 //!   the ports that may claim it by a GARP: the associated ENIs under CheckAssociate, else
 //!   every ENI of the subnet, less the ENIs that already hold as many HAVIPs as the quota
 //!   allows (OVN would let them claim one more; the API's `havips_per_eni` says no);
-//! - an EIP bound to a HAVIP is a `dnat_and_snat` NAT of its VPC's router, which is then a
-//!   gateway router on the [`Layout`]'s gateway chassis, with a port on a public switch of
-//!   its own whose `localnet` port reaches the provider network [`PUBLIC_NETWORK`] (without a
+//! - an EIP bound to a HAVIP is a `dnat_and_snat` NAT of its VPC's router, whose port on a
+//!   public switch of its own (its `localnet` port reaches the provider network
+//!   [`PUBLIC_NETWORK`]) is then a distributed gateway port on the HA chassis group
+//!   [`GATEWAY_GROUP`]: the [`Layout`]'s gateway chassis, the first with the highest priority.
+//!   OVN runs the gateway (NAT included) on the highest-priority chassis its BFD sessions say
+//!   is alive, and the next one claims it when that one is lost; the public switch's router
+//!   port announces the EIPs (`nat-addresses=router`) from wherever the gateway runs (without
 //!   gateway chassis, EIPs are the API's records only).
 
 use crate::actions::address::GATEWAY_PORT_IP;
@@ -24,6 +28,11 @@ pub const OWNER_KEY: &str = "havip:owner";
 /// Its value.
 pub const OWNER: &str = "havip-vpc";
 
+/// Whether a northbound row is havip's (its external ids carry the owner mark).
+pub fn owned(row: &ovsdb::Row) -> bool {
+    row.get("external_ids").and_then(|d| d.map_get(OWNER_KEY)) == Some(OWNER)
+}
+
 /// A logical router port.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RouterPort {
@@ -33,7 +42,21 @@ pub struct RouterPort {
     pub mac: String,
     /// `networks` (`a.b.c.d/n`).
     pub networks: Vec<String>,
+    /// `ha_chassis_group`, by name: a distributed gateway port.
+    pub ha_chassis_group: Option<String>,
 }
+
+/// An HA chassis group: where OVN may run a gateway, the highest priority first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HaGroup {
+    /// `name`.
+    pub name: String,
+    /// Its `ha_chassis`: chassis name -> priority.
+    pub chassis: BTreeMap<String, i64>,
+}
+
+/// The HA chassis group every VPC's gateway port is on.
+pub const GATEWAY_GROUP: &str = "havip-gateways";
 
 /// A `dnat_and_snat` NAT rule: an EIP and the HAVIP's VIP behind it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,7 +74,7 @@ pub struct Router {
     pub name: String,
     /// Its ports by name.
     pub ports: BTreeMap<String, RouterPort>,
-    /// `options` (`chassis` makes it a gateway router).
+    /// `options`.
     pub options: BTreeMap<String, String>,
     /// Its NAT rules by external IP.
     pub nat: BTreeMap<String, Nat>,
@@ -60,8 +83,15 @@ pub struct Router {
 /// Where the VPCs meet the provider network.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Layout {
-    /// The chassis (its `system-id`) the gateway routers run on; none: no EIP is realized.
-    pub gateway_chassis: Option<String>,
+    /// The chassis (their `system-id`s) the gateways may run on, the preferred first; none:
+    /// no EIP is realized.
+    pub gateway_chassis: Vec<String>,
+}
+
+/// The priority of the `k`-th gateway chassis of a layout: the first highest, each next one
+/// lower (OVN's range is 0-32767).
+pub fn gateway_priority(k: usize) -> i64 {
+    32767 - i64::try_from(k).unwrap_or(32767).min(32767)
 }
 
 /// The provider network the public switches' `localnet` ports name: a gateway chassis maps it
@@ -114,6 +144,8 @@ pub struct Desired {
     pub routers: BTreeMap<String, Router>,
     /// Switches by name.
     pub switches: BTreeMap<String, Switch>,
+    /// HA chassis groups by name.
+    pub ha_groups: BTreeMap<String, HaGroup>,
 }
 
 /// The router port of a subnet.
@@ -153,8 +185,12 @@ pub fn desired_in(cloud: &Cloud, layout: &Layout) -> Desired {
             },
         );
     }
-    if let Some(chassis) = &layout.gateway_chassis {
-        gateways(cloud, chassis, &mut out);
+    if !layout.gateway_chassis.is_empty() {
+        gateways(cloud, &mut out);
+        if out.routers.values().any(|r| !r.nat.is_empty()) {
+            let group = gateway_group(layout);
+            out.ha_groups.insert(group.name.clone(), group);
+        }
     }
     for subnet in cloud.subnets.values() {
         let Ok(cidr) = Cidr::parse(&subnet.cidr_block) else {
@@ -164,6 +200,7 @@ pub fn desired_in(cloud: &Cloud, layout: &Layout) -> Desired {
             name: router_port_name(&subnet.subnet_id),
             mac: router_mac(&subnet.subnet_id),
             networks: vec![format!("{}/{}", cidr.gateway(), cidr.len)],
+            ha_chassis_group: None,
         };
         if let Some(r) = out.routers.get_mut(&subnet.vpc_id) {
             r.ports.insert(lrp.name.clone(), lrp.clone());
@@ -205,9 +242,22 @@ pub fn public_switch_name(vpc_id: &str) -> String {
     format!("pub-{vpc_id}")
 }
 
-/// Makes each VPC with an EIP bound to one of its HAVIPs a gateway router on `chassis`: its
-/// NAT rules, its port on its public switch, that switch with its `localnet` port.
-fn gateways(cloud: &Cloud, chassis: &str, out: &mut Desired) {
+/// The group of the layout's gateway chassis, by priority.
+fn gateway_group(layout: &Layout) -> HaGroup {
+    HaGroup {
+        name: GATEWAY_GROUP.to_string(),
+        chassis: layout
+            .gateway_chassis
+            .iter()
+            .enumerate()
+            .map(|(k, c)| (c.clone(), gateway_priority(k)))
+            .collect(),
+    }
+}
+
+/// Gives each VPC with an EIP bound to one of its HAVIPs its NAT rules and a gateway port on
+/// [`GATEWAY_GROUP`], on its public switch, that switch with its `localnet` port.
+fn gateways(cloud: &Cloud, out: &mut Desired) {
     for h in cloud.havips.values().filter(|h| !h.address_ip.is_empty()) {
         let Some(router) = out.routers.get_mut(&h.vpc_id) else {
             continue;
@@ -222,17 +272,21 @@ fn gateways(cloud: &Cloud, chassis: &str, out: &mut Desired) {
     }
     for router in out.routers.values_mut().filter(|r| !r.nat.is_empty()) {
         let switch = public_switch_name(&router.name);
-        router.options.insert("chassis".into(), chassis.to_string());
         let lrp = RouterPort {
             name: router_port_name(&switch),
             mac: router_mac(&switch),
             networks: vec![format!("{GATEWAY_PORT_IP}/24")],
+            ha_chassis_group: Some(GATEWAY_GROUP.to_string()),
         };
         let to_router = SwitchPort {
             name: switch_router_port_name(&switch),
             kind: "router".into(),
             addresses: vec!["router".into()],
-            options: [("router-port".to_string(), lrp.name.clone())].into(),
+            options: [
+                ("router-port".to_string(), lrp.name.clone()),
+                ("nat-addresses".to_string(), "router".to_string()),
+            ]
+            .into(),
             ..Default::default()
         };
         let localnet = SwitchPort {

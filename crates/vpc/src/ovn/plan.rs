@@ -3,9 +3,14 @@
 //! differs is updated in place, a missing one inserted, one no longer wanted left out of its
 //! switch or router (OVN then removes it: ports exist only while referenced); routers and
 //! switches no longer wanted are deleted. A router's NAT rules are matched by external IP the
-//! same way. Equal states give no operation at all.
+//! same way. The gateway ports' HA chassis group is inserted before the ports that name it, its
+//! chassis replaced whole when they differ, and the group deleted once no port is to name it.
+//! Equal states give no operation at all.
 
-use super::desired::{Acl, Desired, Nat, OWNER, OWNER_KEY, Router, RouterPort, Switch, SwitchPort};
+use super::desired::{
+    Acl, Desired, HaGroup, Nat, OWNER, OWNER_KEY, Router, RouterPort, Switch, SwitchPort, owned,
+};
+use super::ha_group;
 use crate::words::words;
 use ovsdb::{Atom, Condition, Datum, Operation, Row};
 use std::collections::{BTreeMap, BTreeSet};
@@ -25,6 +30,10 @@ words! {
         Nat = "NAT",
         /// ACLs.
         Acl = "ACL",
+        /// HA chassis groups (where gateways run).
+        HaChassisGroup = "HA_Chassis_Group",
+        /// The chassis of a group, with their priorities.
+        HaChassis = "HA_Chassis",
     }
 }
 
@@ -76,6 +85,8 @@ pub struct Current {
     pub nats: BTreeMap<String, Owned<Nat>>,
     /// ACLs.
     pub acls: BTreeMap<String, Owned<Acl>>,
+    /// HA chassis groups.
+    pub ha_groups: BTreeMap<String, Owned<HaGroup>>,
 }
 
 /// Rows of [`TABLES`]: table -> UUID -> row (as a monitor's first answer gives them).
@@ -113,10 +124,6 @@ fn string_map(row: &Row, col: &str) -> BTreeMap<String, String> {
     }
 }
 
-fn owned(row: &Row) -> bool {
-    row.get("external_ids").and_then(|d| d.map_get(OWNER_KEY)) == Some(OWNER)
-}
-
 fn string(row: &Row, col: &str) -> String {
     row.get(col)
         .and_then(Datum::as_str)
@@ -129,7 +136,9 @@ fn key_column(table: Table) -> &'static str {
     match table {
         Table::Nat => "external_ip",
         Table::Acl => "match",
-        Table::LogicalRouter
+        Table::HaChassis => "chassis_name",
+        Table::HaChassisGroup
+        | Table::LogicalRouter
         | Table::LogicalRouterPort
         | Table::LogicalSwitch
         | Table::LogicalSwitchPort => "name",
@@ -170,7 +179,13 @@ fn owned_rows<T>(
 impl Current {
     /// Reads the rows havip owns.
     pub fn from_tables(tables: &Tables) -> Current {
+        let group_names = ha_group::names(tables.get(Table::HaChassisGroup.as_str()));
+        let chassis = tables.get(Table::HaChassis.as_str());
         Current {
+            ha_groups: owned_rows(tables, Table::HaChassisGroup, |r| HaGroup {
+                name: string(r, "name"),
+                chassis: ha_group::chassis_of(chassis, r),
+            }),
             routers: owned_rows(tables, Table::LogicalRouter, |r| RouterRefs {
                 ports: uuids(r, "ports"),
                 nat: uuids(r, "nat"),
@@ -194,6 +209,11 @@ impl Current {
                 name: string(r, "name"),
                 mac: string(r, "mac"),
                 networks: strings(r, "networks"),
+                // A group havip does not own reads as its UUID: never the one wanted.
+                ha_chassis_group: uuids(r, "ha_chassis_group")
+                    .into_iter()
+                    .next()
+                    .map(|u| group_names.get(&u).cloned().unwrap_or(u)),
             }),
             switch_ports: owned_rows(tables, Table::LogicalSwitchPort, |r| SwitchPort {
                 name: string(r, "name"),
@@ -210,8 +230,13 @@ fn owner() -> Datum {
     Datum::string_map([(OWNER_KEY, OWNER)])
 }
 
-fn router_port_row(p: &RouterPort) -> Row {
+fn router_port_row(p: &RouterPort, groups: &BTreeMap<String, Atom>) -> Row {
+    let group = p.ha_chassis_group.as_ref().and_then(|g| groups.get(g));
     Row::from([
+        (
+            "ha_chassis_group".into(),
+            Datum::Set(group.cloned().into_iter().collect()),
+        ),
         ("name".into(), Datum::string(&p.name)),
         ("mac".into(), Datum::string(&p.mac)),
         (
@@ -263,6 +288,8 @@ fn switch_port_row(p: &SwitchPort) -> Row {
 struct Planner {
     ops: Vec<Operation>,
     inserted: usize,
+    /// The HA chassis groups the gateway ports may name, by name.
+    groups: BTreeMap<String, Atom>,
 }
 
 impl Planner {
@@ -316,15 +343,62 @@ impl Planner {
         (!same).then_some(Datum::Set(refs))
     }
 
+    /// An HA chassis group: inserted, or its chassis replaced if they differ; remembered for
+    /// the ports that name it.
+    fn group(&mut self, g: &HaGroup, current: &Current) {
+        let existing = current.ha_groups.get(&g.name);
+        let atom = match existing {
+            Some(e) if e.value == *g => Atom::Uuid(e.uuid.clone()),
+            _ => {
+                let chassis = g
+                    .chassis
+                    .iter()
+                    .map(|(c, p)| self.insert(Table::HaChassis, ha_group::chassis_row(c, *p)))
+                    .collect();
+                let mut row = Row::from([("ha_chassis".to_string(), Datum::Set(chassis))]);
+                match existing {
+                    Some(e) => {
+                        self.update(Table::HaChassisGroup, &e.uuid, row);
+                        Atom::Uuid(e.uuid.clone())
+                    }
+                    None => {
+                        row.insert("name".into(), Datum::string(&g.name));
+                        row.insert("external_ids".into(), owner());
+                        self.insert(Table::HaChassisGroup, row)
+                    }
+                }
+            }
+        };
+        self.groups.insert(g.name.clone(), atom);
+    }
+
+    /// Router ports no longer wanted still name the groups to be deleted until OVSDB removes
+    /// them at commit, after its check of references: they stop naming them first.
+    fn release_groups(&mut self, desired: &Desired, current: &Current) {
+        let wanted = |port: &str| desired.routers.values().any(|r| r.ports.contains_key(port));
+        for (name, port) in &current.router_ports {
+            let group_gone = port
+                .value
+                .ha_chassis_group
+                .as_ref()
+                .is_some_and(|g| !desired.ha_groups.contains_key(g));
+            if group_gone && !wanted(name) {
+                let row = Row::from([("ha_chassis_group".to_string(), Datum::Set(vec![]))]);
+                self.update(Table::LogicalRouterPort, &port.uuid, row);
+            }
+        }
+    }
+
     /// A router: inserted, or its ports, NAT rules and options updated where they changed.
     fn router(&mut self, r: &Router, current: &Current) {
         let existing = current.routers.get(&r.name);
+        let groups = self.groups.clone();
         let ports = self.members(
             Table::LogicalRouterPort,
             &r.ports,
             &current.router_ports,
             existing.map(|e| &e.value.ports),
-            router_port_row,
+            |p| router_port_row(p, &groups),
         );
         let nat = self.members(
             Table::Nat,
@@ -386,6 +460,9 @@ impl Planner {
 /// The operations that turn `current` into `desired` (none when they are equal).
 pub fn plan(desired: &Desired, current: &Current) -> Vec<Operation> {
     let mut p = Planner::default();
+    for g in desired.ha_groups.values() {
+        p.group(g, current);
+    }
     for r in desired.routers.values() {
         p.router(r, current);
     }
@@ -402,7 +479,13 @@ pub fn plan(desired: &Desired, current: &Current) -> Vec<Operation> {
         .iter()
         .filter(|(n, _)| !desired.switches.contains_key(*n))
         .map(|(_, r)| (Table::LogicalSwitch, &r.uuid));
-    for (table, uuid) in routers_gone.chain(switches_gone) {
+    p.release_groups(desired, current);
+    let groups_gone = current
+        .ha_groups
+        .iter()
+        .filter(|(n, _)| !desired.ha_groups.contains_key(*n))
+        .map(|(_, g)| (Table::HaChassisGroup, &g.uuid));
+    for (table, uuid) in routers_gone.chain(switches_gone).chain(groups_gone) {
         p.ops.push(Operation::Delete {
             table: table.as_str().into(),
             conditions: vec![Condition::uuid(uuid)],
@@ -433,6 +516,12 @@ pub fn after(
         }
     }
     let mut c = Current::default();
+    for (name, g) in &desired.ha_groups {
+        let known = before.ha_groups.get(name);
+        let uuid = got.uuid(Table::HaChassisGroup, name, known)?;
+        let value = g.clone();
+        c.ha_groups.insert(name.clone(), Owned { uuid, value });
+    }
     for (name, r) in &desired.routers {
         router_after(&mut c, before, &got, name, r)?;
     }
