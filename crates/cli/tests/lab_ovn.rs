@@ -210,3 +210,79 @@ fn garp_bench_measures_ovn_beside_the_userspace_vpc() {
         );
     }
 }
+
+/// Gateway HA, the short form of `havip lab drill gateway-down --vpc ovn --repeat 3`: the
+/// chassis running the EIP gateway loses its power (ovn-controller, ovs-vswitchd and its
+/// database SIGKILLed) while the public host pings the EIP; the other gateway chassis of the
+/// HA chassis group takes the gateway over and the EIP answers again. The public side's outage
+/// is printed; the client's VIP, on the other chassis, is not interrupted.
+#[test]
+fn drill_gateway_down_on_ovn_moves_the_eip_gateway_to_the_next_chassis() {
+    if skip("lab drill gateway-down --vpc ovn") {
+        return;
+    }
+    let out = havip(&[
+        "lab",
+        "drill",
+        "gateway-down",
+        "--vpc",
+        "ovn",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let runs: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let r = &runs[0];
+    let vpc = &r["vpc"];
+    let [from, to] = [0, 1].map(|i| vpc["gateway"][i].as_str().unwrap_or_default().to_string());
+    assert!(
+        !from.is_empty() && !to.is_empty() && from != to,
+        "the gateway did not move: {vpc}"
+    );
+    let cut = r["faults"][0]["time"].as_f64().expect("the cut's time");
+    let outages = vpc["eip_outages"].as_array().expect("EIP outages");
+    let after_cut: Vec<&Value> = outages
+        .iter()
+        .filter(|o| o["end"].as_f64().is_some_and(|e| e > cut))
+        .collect();
+    assert_eq!(
+        after_cut.len(),
+        1,
+        "one outage of the EIP, then answers: {vpc}"
+    );
+    let ms = (after_cut[0]["end"].as_f64().unwrap_or_default()
+        - after_cut[0]["start"].as_f64().unwrap_or_default())
+        * 1000.0;
+    let end = r["end"].as_f64().expect("end");
+    assert!(
+        after_cut[0]["end"].as_f64().is_some_and(|e| e < end),
+        "the EIP never answered again: {vpc}"
+    );
+    assert!(
+        r["outages"].as_array().is_some_and(Vec::is_empty),
+        "the client lost the VIP: {}",
+        r["outages"]
+    );
+    eprintln!("gateway-down: EIP outage {ms:.0} ms, gateway {from} -> {to}");
+}
+
+#[test]
+fn a_chassis_power_cut_runs_only_with_vpc_ovn() {
+    for args in [&["--vpc"][..], &["--sim"][..]] {
+        let mut argv = vec!["lab", "drill", "gateway-down"];
+        argv.extend_from_slice(args);
+        let out = havip(&argv);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("runs with --vpc ovn")
+                || err.contains("--vpc ovn, not the simulator")
+                || err.contains("--vpc needs namespaces"),
+            "{args:?}: {err}"
+        );
+    }
+}

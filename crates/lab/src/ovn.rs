@@ -2,7 +2,11 @@
 //! each an ovs-vswitchd with the userspace (`netdev`) datapath (no kernel module) and an
 //! ovn-controller, in a namespace of its own, joined by Geneve tunnels over an underlay switch
 //! (`br-phy` carries each chassis's tunnel address, OVS's userspace tunnelling). Servers plug
-//! into a chassis's `br-int` as logical ports. Everything runs from OVN's and Open vSwitch's
+//! into a chassis's `br-int` as logical ports. The last [`Fabric::gateways`] chassis are
+//! gateway chassis: each reaches the provider network (one Linux bridge in a namespace of its
+//! own, the public host on it) through its `br-pub`, and OVN runs the EIP gateways on one of
+//! them at a time. A chassis can lose its power ([`Fabric::power_cut`]) and come back
+//! ([`Fabric::power_on`]). Everything runs from OVN's and Open vSwitch's
 //! packages under one directory and one name prefix; [`Fabric::down`] (also on drop) and
 //! [`down_prefix`] (after a crash) remove it all.
 
@@ -31,6 +35,8 @@ pub struct Fabric {
     pub dir: PathBuf,
     /// Number of chassis.
     pub chassis: usize,
+    /// How many of them, the last ones, are gateway chassis.
+    pub gateways: usize,
     children: Vec<(String, Child)>,
     kept: bool,
 }
@@ -45,10 +51,19 @@ fn dir_of(prefix: &str) -> PathBuf {
 }
 
 impl Fabric {
-    /// Starts the central node and `chassis` chassis (at least one).
+    /// Starts the central node and `chassis` chassis (at least one), none a gateway.
     pub fn up(prefix: &str, chassis: usize) -> Result<Fabric> {
-        if chassis == 0 || chassis > 200 {
-            bail!("a fabric has 1-200 chassis, not {chassis}");
+        Self::up_with(prefix, chassis, 0)
+    }
+
+    /// Starts the central node, `compute` chassis for the servers and after them `gateways`
+    /// gateway chassis.
+    pub fn up_with(prefix: &str, compute: usize, gateways: usize) -> Result<Fabric> {
+        let chassis = compute + gateways;
+        if compute == 0 || chassis > 200 {
+            bail!(
+                "a fabric has 1-200 chassis, at least one for servers, not {compute} + {gateways}"
+            );
         }
         down_prefix(prefix);
         let dir = dir_of(prefix);
@@ -57,6 +72,7 @@ impl Fabric {
             prefix: prefix.to_string(),
             dir,
             chassis,
+            gateways,
             children: Vec::new(),
             kept: false,
         };
@@ -90,6 +106,21 @@ impl Fabric {
     /// Chassis `k`'s name (its `system-id`).
     pub fn chassis_name(&self, k: usize) -> String {
         format!("{}-ch{k}", self.prefix)
+    }
+
+    /// The chassis for servers.
+    pub fn compute(&self) -> usize {
+        self.chassis - self.gateways
+    }
+
+    /// The gateway chassis, the preferred first.
+    pub fn gateway_chassis(&self) -> std::ops::Range<usize> {
+        self.compute()..self.chassis
+    }
+
+    /// The provider network's namespace (its bridge `br0`).
+    pub fn public_ns(&self) -> String {
+        format!("{}pn", self.prefix)
     }
 
     fn underlay(&self) -> String {
@@ -190,20 +221,7 @@ impl Fabric {
         run(&["ip", "-n", &ns, "link", "set", "u0", "up"])?;
         let name = format!("ch{k}");
         std::fs::create_dir_all(self.rundir(&name))?;
-        self.db_server(&name, Some(&ns), "/usr/share/openvswitch/vswitch.ovsschema")?;
-        self.vsctl(k, &["--no-wait", "init"])?;
-        let args = vec![
-            format!("unix:{}", self.path(&format!("{name}.sock"))),
-            format!("--unixctl={}", self.path(&format!("{name}-vswitchd.ctl"))),
-            format!("--log-file={}", self.path(&format!("{name}-vswitchd.log"))),
-            "--no-chdir".into(),
-        ];
-        self.spawn(
-            &format!("{name}-vswitchd"),
-            Some(&ns),
-            "ovs-vswitchd",
-            &args,
-        )?;
+        self.start_switch(k)?;
         self.vsctl(
             k,
             &[
@@ -220,9 +238,7 @@ impl Fabric {
                 "u0",
             ],
         )?;
-        let addr = format!("{ip}/16");
-        run(&["ip", "-n", &ns, "addr", "add", &addr, "dev", "br-phy"])?;
-        run(&["ip", "-n", &ns, "link", "set", "br-phy", "up"])?;
+        self.tunnel_address(k)?;
         self.vsctl(
             k,
             &[
@@ -237,6 +253,92 @@ impl Fabric {
             ],
         )?;
         self.start_controller(k)
+    }
+
+    /// Starts chassis `k`'s database and ovs-vswitchd (its configuration, kept in the
+    /// database file, is the one it had).
+    fn start_switch(&mut self, k: usize) -> Result<()> {
+        let name = format!("ch{k}");
+        let ns = self.chassis_ns(k);
+        let _ = std::fs::remove_file(self.dir.join(format!("{name}.sock")));
+        self.db_server(&name, Some(&ns), "/usr/share/openvswitch/vswitch.ovsschema")?;
+        self.vsctl(k, &["--no-wait", "init"])?;
+        let args = vec![
+            format!("unix:{}", self.path(&format!("{name}.sock"))),
+            format!("--unixctl={}", self.path(&format!("{name}-vswitchd.ctl"))),
+            format!("--log-file={}", self.path(&format!("{name}-vswitchd.log"))),
+            "--no-chdir".into(),
+        ];
+        self.spawn(
+            &format!("{name}-vswitchd"),
+            Some(&ns),
+            "ovs-vswitchd",
+            &args,
+        )
+    }
+
+    /// Puts chassis `k`'s tunnel address on `br-phy` (a device ovs-vswitchd makes).
+    fn tunnel_address(&self, k: usize) -> Result<()> {
+        let ns = self.chassis_ns(k);
+        let addr = format!("{}/16", tunnel_ip(k));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while run(&["ip", "-n", &ns, "link", "show", "br-phy"]).is_err() {
+            if Instant::now() > deadline {
+                bail!("chassis {k}: ovs-vswitchd never made br-phy");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        run(&["ip", "-n", &ns, "addr", "replace", &addr, "dev", "br-phy"])?;
+        run(&["ip", "-n", &ns, "link", "set", "br-phy", "up"])?;
+        Ok(())
+    }
+
+    /// A power cut of chassis `k`: its ovn-controller, ovs-vswitchd and database killed at
+    /// once (SIGKILL); nothing is told to the other chassis or the central node.
+    pub fn power_cut(&mut self, k: usize) {
+        let names = [
+            format!("ch{k}-controller"),
+            format!("ch{k}-vswitchd"),
+            format!("ch{k}"),
+        ];
+        for (n, c) in &mut self.children {
+            if names.contains(n) {
+                let _ = c.kill();
+            }
+        }
+        for n in &names {
+            self.kill(n);
+        }
+    }
+
+    /// Chassis `k` back after [`Fabric::power_cut`]: its database, ovs-vswitchd (with the
+    /// bridges it had), its tunnel address and ovn-controller.
+    pub fn power_on(&mut self, k: usize) -> Result<()> {
+        self.start_switch(k)?;
+        self.tunnel_address(k)?;
+        self.start_controller(k)
+    }
+
+    /// The chassis the southbound database has running the EIP gateway (the chassis of the
+    /// first `chassisredirect` port binding), if any.
+    pub fn active_gateway(&self) -> Result<Option<usize>> {
+        let db = format!("--db=unix:{}", self.path("sb.sock"));
+        let sb = |args: &[&str]| {
+            let mut argv = vec!["ovn-sbctl", "--timeout=5", &db, "--bare"];
+            argv.extend_from_slice(args);
+            run(&argv)
+        };
+        let bound = sb(&[
+            "--columns=chassis",
+            "find",
+            "Port_Binding",
+            "type=chassisredirect",
+        ])?;
+        let Some(uuid) = bound.split_whitespace().next() else {
+            return Ok(None);
+        };
+        let name = sb(&["--columns=name", "list", "Chassis", uuid])?;
+        Ok((0..self.chassis).find(|k| self.chassis_name(*k) == name.trim()))
     }
 
     /// Starts chassis `k`'s ovn-controller (again, after [`Fabric::kill`]).
@@ -339,35 +441,50 @@ impl Fabric {
         Ok(())
     }
 
-    /// Makes chassis `k` a gateway onto the provider network `network`: a bridge `br-pub`
-    /// mapped to it (`ovn-bridge-mappings`) holding interface `port` of namespace `from` (the
-    /// public side's cable end) as a plain port.
-    pub fn provide_network(&self, k: usize, network: &str, from: &str, port: &str) -> Result<()> {
-        let ns = self.chassis_ns(k);
-        run(&["ip", "-n", from, "link", "set", port, "netns", &ns])?;
-        run(&["ip", "-n", &ns, "link", "set", port, "up"])?;
-        let mapping = format!("external_ids:ovn-bridge-mappings={network}:br-pub");
-        self.vsctl(
-            k,
-            &[
-                "add-br",
-                "br-pub",
-                "--",
-                "set",
-                "bridge",
-                "br-pub",
-                "datapath_type=netdev",
-                "--",
-                "add-port",
-                "br-pub",
-                port,
-                "--",
-                "set",
-                "open",
-                ".",
-                &mapping,
-            ],
-        )?;
+    /// The provider network `network`: a bridge in [`Fabric::public_ns`] holding interface
+    /// `port` of namespace `from` (the public side's cable end) and a cable to each gateway
+    /// chassis, whose bridge `br-pub` is mapped to `network` (`ovn-bridge-mappings`).
+    pub fn public_network(&self, network: &str, from: &str, port: &str) -> Result<()> {
+        let pn = self.public_ns();
+        run(&["ip", "netns", "add", &pn])?;
+        run(&["ip", "-n", &pn, "link", "add", "br0", "type", "bridge"])?;
+        run(&["ip", "-n", &pn, "link", "set", "br0", "up"])?;
+        run(&["ip", "-n", from, "link", "set", port, "netns", &pn])?;
+        run(&["ip", "-n", &pn, "link", "set", port, "master", "br0", "up"])?;
+        for k in self.gateway_chassis() {
+            let ns = self.chassis_ns(k);
+            let (g, q) = (
+                format!("{}g{k}", self.prefix),
+                format!("{}q{k}", self.prefix),
+            );
+            run(&["ip", "link", "add", &g, "type", "veth", "peer", "name", &q])?;
+            run(&["ip", "link", "set", &g, "netns", &ns, "name", "pub0"])?;
+            run(&["ip", "link", "set", &q, "netns", &pn])?;
+            run(&["ip", "-n", &pn, "link", "set", &q, "master", "br0", "up"])?;
+            run(&["ip", "-n", &ns, "link", "set", "pub0", "up"])?;
+            let mapping = format!("external_ids:ovn-bridge-mappings={network}:br-pub");
+            self.vsctl(
+                k,
+                &[
+                    "add-br",
+                    "br-pub",
+                    "--",
+                    "set",
+                    "bridge",
+                    "br-pub",
+                    "datapath_type=netdev",
+                    "--",
+                    "add-port",
+                    "br-pub",
+                    "pub0",
+                    "--",
+                    "set",
+                    "open",
+                    ".",
+                    &mapping,
+                ],
+            )?;
+        }
         Ok(())
     }
 

@@ -100,6 +100,12 @@ fn settled(
 
 /// Runs `scenario` on `cluster`'s servers in the simulator. Times are virtual seconds.
 pub fn run_on(cluster: &Cluster, scenario: &Scenario, opts: Options) -> Result<DrillResult> {
+    if scenario.steps.iter().any(|s| s.action.needs_ovn()) {
+        return Err(anyhow!(
+            "scenario `{}` acts on an OVN chassis: it needs namespaces and --vpc ovn, not the simulator",
+            scenario.name
+        ));
+    }
     if scenario.steps.iter().any(|s| s.action.needs_namespaces()) {
         return Err(anyhow!(
             "scenario `{}` has an attacker on the wire or addresses added by hand: it needs namespaces (run as root), not the simulator",
@@ -288,11 +294,12 @@ fn apply(net: &mut Network, all: &[NodeId], n: NodeId, action: &Action) {
         Action::StartProcess { .. } => {
             net.set_processes(n, true);
         }
-        // Refused before the run: the simulator has no attacker.
+        // Refused before the run: the simulator has no attacker and no OVN.
         Action::Forge { .. }
         | Action::Capture { .. }
         | Action::Replay { .. }
-        | Action::Claim { .. } => {}
+        | Action::Claim { .. }
+        | Action::ChassisPowerCut { .. } => {}
     }
 }
 
@@ -315,8 +322,9 @@ mod tests {
     #[test]
     fn every_scenario_runs_in_the_simulator() {
         for sc in crate::drill::scenarios().expect("scenarios") {
-            if sc.steps.iter().any(|s| s.action.is_attack()) {
-                // The simulator has no attacker: it says so instead of running a harmless drill.
+            if sc.steps.iter().any(|s| s.action.needs_namespaces()) {
+                // The simulator has no attacker and no OVN: it says so instead of running a
+                // harmless drill.
                 let e = run(&sc).expect_err("attack refused");
                 assert!(e.to_string().contains("needs namespaces"), "{e}");
                 continue;

@@ -58,6 +58,8 @@ pub struct Summary {
     pub lost_tcp: Option<Quantiles>,
     /// Split-brain time per run, ms.
     pub split_ms: Option<Quantiles>,
+    /// Worst outage of the EIP from the public side per run, ms (drills in a VPC with an EIP).
+    pub eip_outage_ms: Option<Quantiles>,
 }
 
 /// The daemons (or pairs) of a series, in the order they first appear.
@@ -81,6 +83,11 @@ pub fn summarize(results: &[DrillResult]) -> Vec<Summary> {
                 Quantiles::of(&runs.iter().map(|r| f(r)).collect::<Vec<f64>>())
             };
             let takeovers: Vec<f64> = runs.iter().filter_map(|r| r.time_to_new_master).collect();
+            let eip: Vec<f64> = runs
+                .iter()
+                .filter_map(|r| r.vpc.as_ref().filter(|v| !v.eip.is_empty()))
+                .map(crate::drill::VpcOutcome::worst_eip_outage_ms)
+                .collect();
             Summary {
                 daemon: daemon.to_string(),
                 runs: runs.len(),
@@ -89,6 +96,7 @@ pub fn summarize(results: &[DrillResult]) -> Vec<Summary> {
                 no_takeover: runs.len() - takeovers.len(),
                 lost_tcp: of(&|r| r.lost_requests() as f64),
                 split_ms: of(&DrillResult::dual_master_ms),
+                eip_outage_ms: Quantiles::of(&eip),
             }
         })
         .collect()
@@ -97,11 +105,17 @@ pub fn summarize(results: &[DrillResult]) -> Vec<Summary> {
 /// The runs as CSV, one row each (run numbers from 1).
 pub fn csv(results: &[DrillResult]) -> String {
     let mut out = String::from(
-        "run,daemon,scenario,outage_ms,outages,takeover_s,lost_tcp,requests,split_ms,holder_changes,final_holder\n",
+        "run,daemon,scenario,outage_ms,outages,takeover_s,lost_tcp,requests,split_ms,holder_changes,final_holder,eip_outage_ms,gateway_from,gateway_to\n",
     );
     for (i, r) in results.iter().enumerate() {
+        let eip = r.vpc.as_ref().filter(|v| !v.eip.is_empty());
+        let [from, to] = r
+            .vpc
+            .as_ref()
+            .and_then(|v| v.gateway.clone())
+            .unwrap_or_default();
         out.push_str(&format!(
-            "{},{},{},{:.1},{},{},{},{},{:.1},{},{}\n",
+            "{},{},{},{:.1},{},{},{},{},{:.1},{},{},{},{from},{to}\n",
             i + 1,
             r.daemon,
             r.scenario,
@@ -114,6 +128,7 @@ pub fn csv(results: &[DrillResult]) -> String {
             r.dual_master_ms(),
             r.transitions(),
             r.final_holder.as_deref().unwrap_or(""),
+            eip.map_or(String::new(), |v| format!("{:.1}", v.worst_eip_outage_ms())),
         ));
     }
     out

@@ -48,7 +48,7 @@ pub enum Backend {
     /// `havip vpc dataplane`, the userspace switch in the switch namespace.
     Userspace,
     /// OVN: the servers on two chassis (the seeds' advice: different hosts), the client on
-    /// the first; `havip vpc serve --backend ovn`.
+    /// the first, the EIP gateway on two more; `havip vpc serve --backend ovn`.
     Ovn,
 }
 
@@ -75,14 +75,21 @@ impl std::fmt::Display for Backend {
     }
 }
 
-/// The fabric of a lab on `backend` (none for the userspace switch): two chassis, its names
-/// under the lab's, so `lab down` finds it after a crash.
+/// Chassis for the servers in a VPC lab on OVN.
+pub const COMPUTE_CHASSIS: usize = 2;
+/// Gateway chassis in a VPC lab on OVN (the EIP gateway's HA chassis group).
+pub const GATEWAY_CHASSIS: usize = 2;
+
+/// The fabric of a lab on `backend` (none for the userspace switch): two chassis for the
+/// servers and two gateway chassis, its names under the lab's, so `lab down` finds it after a
+/// crash.
 pub fn fabric_for(lab_id: &str, backend: Backend) -> Result<Option<crate::ovn::Fabric>> {
     match backend {
         Backend::Userspace => Ok(None),
-        Backend::Ovn => Ok(Some(crate::ovn::Fabric::up(
+        Backend::Ovn => Ok(Some(crate::ovn::Fabric::up_with(
             &crate::ovn::prefix_of_lab(lab_id),
-            2,
+            COMPUTE_CHASSIS,
+            GATEWAY_CHASSIS,
         )?)),
     }
 }
@@ -239,6 +246,7 @@ impl Plane {
         let mut serve = Command::new(&havip);
         serve.args(["vpc", "serve", "--listen", &format!("127.0.0.1:{port}")]);
         if let Some(f) = fabric {
+            let gateways: Vec<String> = f.gateway_chassis().map(|k| f.chassis_name(k)).collect();
             serve.args(["--backend", "ovn"]);
             serve.args([
                 "--ovn-nb",
@@ -246,7 +254,7 @@ impl Plane {
                 "--ovn-sb",
                 &f.sb().to_string(),
                 "--ovn-gateway-chassis",
-                &f.chassis_name(0),
+                &gateways.join(","),
             ]);
         }
         let serve = serve
@@ -366,20 +374,20 @@ impl Plane {
     }
 
     /// Moves each host's port from the switch namespace to a chassis, as its ENI's port, and
-    /// the public host's to the gateway chassis (0), as the provider network; waits (30 s at
-    /// most) until the client reaches every server through OVN: the chassis have bound the
-    /// ports and installed their flows.
+    /// the public host's to the provider network of the gateway chassis; waits (30 s at most)
+    /// until the client reaches every server through OVN: the chassis have bound the ports and
+    /// installed their flows.
     fn plug_into(&self, topo: &mut Topology, f: &crate::ovn::Fabric) -> Result<()> {
         let servers = topo.servers.len();
         let hosts: Vec<Node> = topo.servers.iter().chain([&topo.client]).cloned().collect();
         for (k, (h, eni)) in hosts.iter().zip(&self.enis).enumerate() {
-            let chassis = if k < servers { k % f.chassis } else { 0 };
+            let chassis = if k < servers { k % f.compute() } else { 0 };
             f.adopt(chassis, &topo.switch, &topo.port_of(h), eni)?;
             topo.port_moved(h, &f.chassis_ns(chassis));
         }
         let public = vpc::ovn::desired::PUBLIC_NETWORK;
-        f.provide_network(0, public, &topo.switch, &topo.port_of(&self.public))?;
-        topo.port_moved(&self.public, &f.chassis_ns(0));
+        f.public_network(public, &topo.switch, &topo.port_of(&self.public))?;
+        topo.port_moved(&self.public, &f.public_ns());
         for server in &topo.servers {
             let deadline = Instant::now() + Duration::from_secs(30);
             while !VpcLab::ping(&topo.client.ns, &server.addr, 1) {

@@ -234,6 +234,21 @@ pub fn print_drill(results: &[DrillResult]) {
                     .map_or("never".to_string(), |t| format!("{t:.3} s")),
                 v.binding_moves.len()
             );
+            if let Some([from, to]) = &v.gateway {
+                let none = |c: &str| {
+                    if c.is_empty() {
+                        "none".to_string()
+                    } else {
+                        c.to_string()
+                    }
+                };
+                println!(
+                    "{}: EIP gateway on chassis {} at the start, {} at the end",
+                    r.daemon,
+                    none(from),
+                    none(to)
+                );
+            }
         }
         if r.stolen_seconds > 0.0 {
             println!(

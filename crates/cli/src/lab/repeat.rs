@@ -80,8 +80,12 @@ fn progress_line(done: usize, total: usize, started: Instant, r: &DrillResult) {
     let eta = (per_run * (total - done) as f64).round() as u64;
     let width = 30;
     let filled = done * width / total;
+    let eip = match r.vpc.as_ref().filter(|v| !v.eip.is_empty()) {
+        Some(v) => format!(" (EIP {:.0} ms)", v.worst_eip_outage_ms()),
+        None => String::new(),
+    };
     let line = format!(
-        "[{}{}] {done}/{total} {} {:.0} ms, ETA {}m{:02}s",
+        "[{}{}] {done}/{total} {} {:.0} ms{eip}, ETA {}m{:02}s",
         "#".repeat(filled),
         ".".repeat(width - filled),
         r.daemon,
@@ -129,6 +133,15 @@ fn print_summaries(summaries: &[Summary]) {
         ];
         for (name, q, scale) in rows {
             println!("{:<20} {:<14} {}", s.daemon, name, cells(q, scale));
+        }
+        if s.eip_outage_ms.is_some() {
+            let name = "EIP outage ms";
+            println!(
+                "{:<20} {:<14} {}",
+                s.daemon,
+                name,
+                cells(&s.eip_outage_ms, 1.0)
+            );
         }
         if s.no_takeover > 0 {
             println!(

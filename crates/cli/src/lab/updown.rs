@@ -85,10 +85,11 @@ pub fn up(
 fn print_vpc(p: &lab::vpc::Plane, fabric: Option<&lab::ovn::Fabric>) {
     let network = match fabric {
         Some(f) => format!(
-            "OVN (northbound {}, southbound {}, {} chassis)",
+            "OVN (northbound {}, southbound {}, {} chassis, {} of them gateways)",
             f.nb(),
             f.sb(),
-            f.chassis
+            f.chassis,
+            f.gateways
         ),
         None => "havip's userspace switch".to_string(),
     };

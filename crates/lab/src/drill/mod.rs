@@ -8,7 +8,7 @@ mod service;
 mod stage;
 
 pub use result::{BindingMove, DrillResult, VipResult, VpcOutcome};
-pub use scenario::{Action, BUILTIN, Edit, Scenario, Step, edited, scenario, scenarios};
+pub use scenario::{Action, BUILTIN, Edit, GATEWAY, Scenario, Step, edited, scenario, scenarios};
 
 use crate::cluster::Cluster;
 use crate::daemon::{Kind, Running};
@@ -148,6 +148,12 @@ fn prepare<'a>(setup: &Setup, scenario: &'a Scenario, kinds: [Kind; 2]) -> Resul
     }
     if setup.vpc == Some(crate::vpc::Backend::Ovn) {
         refuse_off_switch_steps(scenario)?;
+    } else if let Some(step) = scenario.steps.iter().find(|s| s.action.needs_ovn()) {
+        bail!(
+            "scenario `{}`: `{}` acts on an OVN chassis; it runs with --vpc ovn",
+            scenario.name,
+            step.action.label()
+        );
     }
     let hosts: Vec<_> = cluster.members.iter().map(|m| m.host.clone()).collect();
     let (topo, plane, fabric) = build(setup, &hosts)?;
@@ -155,7 +161,9 @@ fn prepare<'a>(setup: &Setup, scenario: &'a Scenario, kinds: [Kind; 2]) -> Resul
     let mut d = Drill {
         topo,
         plane,
-        _fabric: fabric,
+        fabric,
+        powered_off: Vec::new(),
+        gateway_at_start: String::new(),
         kinds,
         scenario,
         cluster,
@@ -409,6 +417,7 @@ impl Drill<'_> {
             .map(|s| s.ns.clone())
             .collect();
         let sampler = Sampler::start(namespaces, vips);
+        self.gateway_at_start = self.gateway_name();
         let start_time = now();
         let played = self.play(tick);
         let end_time = now();
@@ -550,12 +559,17 @@ impl Drill<'_> {
             None => String::new(),
         };
         let eip_replies = eip_replies.unwrap_or_default();
+        let gateway = self
+            .fabric
+            .as_ref()
+            .map(|_| [self.gateway_at_start.clone(), self.gateway_name()]);
         Ok(VpcOutcome {
             eip,
             eip_outages: probe::outages_until(&eip_replies, r.end),
             eip_answered: eip_replies.len(),
             binding_moves: moves,
             binding_move,
+            gateway,
         })
     }
 }

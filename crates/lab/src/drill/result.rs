@@ -171,6 +171,10 @@ pub struct VpcOutcome {
     pub binding_moves: Vec<BindingMove>,
     /// Seconds from the first fault to the first binding move after it.
     pub binding_move: Option<f64>,
+    /// On OVN: the chassis running the EIP gateway when the probes started and when they
+    /// ended (empty: none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<[String; 2]>,
 }
 
 impl VpcOutcome {

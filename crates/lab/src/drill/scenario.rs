@@ -139,7 +139,16 @@ pub enum Action {
         /// The attacker, `x`.
         node: String,
     },
+    /// A power cut of an OVN chassis (with `--vpc ovn`): its ovn-controller, ovs-vswitchd and
+    /// database killed at once (SIGKILL), nothing told to the others.
+    ChassisPowerCut {
+        /// [`GATEWAY`]: the chassis running the EIP gateway at that moment.
+        node: String,
+    },
 }
+
+/// The chassis a [`Action::ChassisPowerCut`] names by role: the one running the EIP gateway.
+pub const GATEWAY: &str = "gateway";
 
 impl Action {
     /// The server it applies to.
@@ -166,7 +175,8 @@ impl Action {
             | Action::Forge { node, .. }
             | Action::Claim { node }
             | Action::Capture { node }
-            | Action::Replay { node } => node,
+            | Action::Replay { node }
+            | Action::ChassisPowerCut { node } => node,
         }
     }
 
@@ -186,9 +196,14 @@ impl Action {
         )
     }
 
-    /// Whether only namespaces can play it (an attack, or a hand-made address).
+    /// Whether only namespaces can play it (an attack, a hand-made address, an OVN chassis).
     pub fn needs_namespaces(&self) -> bool {
-        self.is_attack() || matches!(self, Action::Claim { .. })
+        self.is_attack() || self.needs_ovn() || matches!(self, Action::Claim { .. })
+    }
+
+    /// Whether it acts on the OVN fabric (a drill with `--vpc ovn`).
+    pub fn needs_ovn(&self) -> bool {
+        matches!(self, Action::ChassisPowerCut { .. })
     }
 
     /// Short label for reports.
@@ -231,6 +246,7 @@ impl Action {
             Action::Claim { .. } => format!("VIPs added by hand on {n}"),
             Action::Capture { .. } => format!("capture {n}'s adverts"),
             Action::Replay { .. } => format!("{n} replays them"),
+            Action::ChassisPowerCut { .. } => format!("power cut of the {n} chassis"),
         }
     }
 }

@@ -17,7 +17,11 @@ pub(super) struct Drill<'a> {
     /// The VPC's control and data planes, in a `--vpc` drill.
     pub(super) plane: Option<crate::vpc::Plane>,
     /// The OVN fabric under the VPC, in a `--vpc ovn` drill (stopped after the planes).
-    pub(super) _fabric: Option<crate::ovn::Fabric>,
+    pub(super) fabric: Option<crate::ovn::Fabric>,
+    /// Its chassis a step cut the power of, to bring back at the reset.
+    pub(super) powered_off: Vec<usize>,
+    /// The chassis running the EIP gateway when the probes started (OVN).
+    pub(super) gateway_at_start: String,
     pub(super) kinds: [Kind; 2],
     pub(super) scenario: &'a Scenario,
     /// What runs where.
@@ -225,6 +229,7 @@ impl Drill<'_> {
         for service in &mut self.tracked {
             let _ = service.start();
         }
+        self.power_on();
         for host in self.topo.servers.iter().chain(self.x.as_ref()) {
             for vip in &self.cluster.vips {
                 remove_address(&host.ns, &vip.addr.to_string());
@@ -235,6 +240,10 @@ impl Drill<'_> {
     pub(super) fn apply(&mut self, action: &Action) -> Result<()> {
         if action.is_attack() {
             return self.apply_attack(action);
+        }
+        if action.needs_ovn() {
+            // Names a chassis by its role, not a server.
+            return self.cut_gateway();
         }
         let k = self.index(action.node())?;
         let server = self.topo.servers[k].clone();
@@ -312,6 +321,64 @@ impl Drill<'_> {
             Action::Forge { .. } | Action::Capture { .. } | Action::Replay { .. } => {
                 self.apply_attack(action)
             }
+            Action::ChassisPowerCut { .. } => self.cut_gateway(),
+        }
+    }
+}
+
+impl Drill<'_> {
+    /// A power cut of the chassis running the EIP gateway.
+    fn cut_gateway(&mut self) -> Result<()> {
+        let Some(f) = self.fabric.as_mut() else {
+            bail!("a chassis power cut needs the OVN fabric (--vpc ovn)");
+        };
+        let k = f
+            .active_gateway()?
+            .ok_or_else(|| anyhow!("no chassis runs the EIP gateway"))?;
+        f.power_cut(k);
+        self.powered_off.push(k);
+        Ok(())
+    }
+
+    /// The name of the chassis running the EIP gateway now (empty: none, or no OVN).
+    pub(super) fn gateway_name(&self) -> String {
+        let Some(f) = self.fabric.as_ref() else {
+            return String::new();
+        };
+        match f.active_gateway() {
+            Ok(Some(k)) => f.chassis_name(k),
+            _ => String::new(),
+        }
+    }
+
+    /// Brings back the chassis whose power was cut and waits (30 s at most) until the gateway
+    /// runs on the preferred gateway chassis again (OVN moves it back there) and the public
+    /// host reaches the EIP: the next run starts as this one did.
+    fn power_on(&mut self) {
+        let Some(f) = self.fabric.as_mut() else {
+            return;
+        };
+        if self.powered_off.is_empty() {
+            return;
+        }
+        for k in std::mem::take(&mut self.powered_off) {
+            let _ = f.power_on(k);
+        }
+        let preferred = f.gateway_chassis().next();
+        let eip = self
+            .plane
+            .as_ref()
+            .and_then(|p| Some((p.public.ns.clone(), p.eip.clone()?)));
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while std::time::Instant::now() < deadline {
+            let home = f.active_gateway().ok().flatten() == preferred;
+            let answers = eip
+                .as_ref()
+                .is_none_or(|(ns, ip)| crate::vpc::VpcLab::ping(ns, ip, 1));
+            if home && answers {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
         }
     }
 }
