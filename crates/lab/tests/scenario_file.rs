@@ -107,6 +107,19 @@ fn attacks_edits_and_names_are_checked_too() {
         "{ \"at\": 1.0, \"action\": \"forge\", \"node\": \"a\", \"priority\": 255 }",
     );
     assert!(one(&forge).contains("forged adverts come from the attacker `x`"));
+    let cut_chassis = |node: &str| {
+        GOOD.replace(
+            "{ \"at\": 1.0, \"action\": \"cut\", \"node\": \"a\" }",
+            &format!("{{ \"at\": 1.0, \"action\": \"chassis_power_cut\", \"node\": \"{node}\" }}"),
+        )
+    };
+    let p = one(&cut_chassis("a"));
+    assert!(
+        p.contains("power cut of the a chassis: a chassis is named by its role: `gateway`"),
+        "{p}"
+    );
+    let good = parse(&cut_chassis("gateway"), &SEED);
+    assert!(good.is_ok(), "{good:?}");
     let key = forge.replace(
         "\"node\": \"a\", \"priority\"",
         "\"node\": \"x\", \"key\": \"hex:zz\", \"priority\"",
