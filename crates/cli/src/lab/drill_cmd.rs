@@ -217,38 +217,7 @@ pub fn print_drill(results: &[DrillResult]) {
     }
     for r in results {
         if let Some(v) = &r.vpc {
-            let eip = if v.eip.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    "through the EIP {}: worst outage {:.1} ms ({} outages); ",
-                    v.eip,
-                    v.worst_eip_outage_ms(),
-                    v.eip_outages.len()
-                )
-            };
-            println!(
-                "{}: {eip}binding moved {} after the first fault ({} moves)",
-                r.daemon,
-                v.binding_move
-                    .map_or("never".to_string(), |t| format!("{t:.3} s")),
-                v.binding_moves.len()
-            );
-            if let Some([from, to]) = &v.gateway {
-                let none = |c: &str| {
-                    if c.is_empty() {
-                        "none".to_string()
-                    } else {
-                        c.to_string()
-                    }
-                };
-                println!(
-                    "{}: EIP gateway on chassis {} at the start, {} at the end",
-                    r.daemon,
-                    none(from),
-                    none(to)
-                );
-            }
+            print_vpc(&r.daemon, v);
         }
         if r.stolen_seconds > 0.0 {
             println!(
@@ -268,6 +237,43 @@ pub fn print_drill(results: &[DrillResult]) {
             a.daemon,
             b.daemon,
             a.worst_outage_ms() / b.worst_outage_ms()
+        );
+    }
+}
+
+/// What a drill in the VPC adds: the EIP from the public side, the binding's moves, the
+/// gateway's chassis (OVN).
+fn print_vpc(daemon: &str, v: &lab::drill::VpcOutcome) {
+    let eip = if v.eip.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "through the EIP {}: worst outage {:.1} ms ({} outages); ",
+            v.eip,
+            v.worst_eip_outage_ms(),
+            v.eip_outages.len()
+        )
+    };
+    println!(
+        "{}: {eip}binding moved {} after the first fault ({} moves)",
+        daemon,
+        v.binding_move
+            .map_or("never".to_string(), |t| format!("{t:.3} s")),
+        v.binding_moves.len()
+    );
+    if let Some([from, to]) = &v.gateway {
+        let none = |c: &str| {
+            if c.is_empty() {
+                "none".to_string()
+            } else {
+                c.to_string()
+            }
+        };
+        println!(
+            "{}: EIP gateway on chassis {} at the start, {} at the end",
+            daemon,
+            none(from),
+            none(to)
         );
     }
 }

@@ -246,6 +246,11 @@ impl Drill<'_> {
             return self.cut_gateway();
         }
         let k = self.index(action.node())?;
+        self.apply_on(k, action)
+    }
+
+    /// Applies `action` to server `k`.
+    fn apply_on(&mut self, k: usize, action: &Action) -> Result<()> {
         let server = self.topo.servers[k].clone();
         let ns = server.ns.as_str();
         let check_flag = self.topo.dir.join(format!("{}.fail", server.name));
