@@ -43,6 +43,9 @@ pub struct Setup {
     /// Inside the HAVIP VPC on this backend (control plane, its network, a HAVIP per VIP, an
     /// EIP), not on a bridge.
     pub vpc: Option<crate::vpc::Backend>,
+    /// On OVN: BFD between the chassis every this many ms ([`crate::ovn::Fabric::set_bfd`]);
+    /// none: OVN's default.
+    pub ovn_bfd_ms: Option<u32>,
 }
 
 impl Setup {
@@ -52,6 +55,7 @@ impl Setup {
             id: new_id(),
             cluster: Cluster::seed(),
             vpc: None,
+            ovn_bfd_ms: None,
         }
     }
 
@@ -63,6 +67,7 @@ impl Setup {
             id,
             cluster,
             vpc: None,
+            ovn_bfd_ms: None,
         })
     }
 
@@ -211,6 +216,11 @@ pub(crate) fn build(setup: &Setup, hosts: &[crate::topology::HostSpec]) -> Resul
     let vips = ipv4_vips(cluster)?;
     let mut topo = Topology::up_hosts(&setup.id, hosts, &cluster.client, false)?;
     let fabric = crate::vpc::fabric_for(&setup.id, backend)?;
+    match (&fabric, setup.ovn_bfd_ms) {
+        (Some(f), Some(ms)) => f.set_bfd(ms)?,
+        (None, Some(_)) => bail!("a BFD timing is OVN's: it goes with --vpc ovn"),
+        _ => {}
+    }
     let plane = crate::vpc::Plane::start_on(
         &mut topo,
         &vips,
