@@ -285,4 +285,16 @@ fn a_chassis_power_cut_runs_only_with_vpc_ovn() {
             "{args:?}: {err}"
         );
     }
+    // OVN's BFD timing goes with --vpc ovn only.
+    let out = havip(&["lab", "drill", "gateway-down", "--ovn-bfd-ms", "100"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--vpc"), "{err}");
+    let out = havip(&["lab", "drill", "crash", "--vpc", "--ovn-bfd-ms", "100"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("it goes with --vpc ovn") || err.contains("--vpc needs namespaces"),
+        "{err}"
+    );
 }

@@ -151,6 +151,9 @@ fn prepare<'a>(setup: &Setup, scenario: &'a Scenario, kinds: [Kind; 2]) -> Resul
             scenario.name
         );
     }
+    if setup.ovn_bfd_ms.is_some() && setup.vpc != Some(crate::vpc::Backend::Ovn) {
+        bail!("a BFD timing is OVN's: it goes with --vpc ovn");
+    }
     if setup.vpc == Some(crate::vpc::Backend::Ovn) {
         refuse_off_switch_steps(scenario)?;
     } else if let Some(step) = scenario.steps.iter().find(|s| s.action.needs_ovn()) {
@@ -216,10 +219,8 @@ pub(crate) fn build(setup: &Setup, hosts: &[crate::topology::HostSpec]) -> Resul
     let vips = ipv4_vips(cluster)?;
     let mut topo = Topology::up_hosts(&setup.id, hosts, &cluster.client, false)?;
     let fabric = crate::vpc::fabric_for(&setup.id, backend)?;
-    match (&fabric, setup.ovn_bfd_ms) {
-        (Some(f), Some(ms)) => f.set_bfd(ms)?,
-        (None, Some(_)) => bail!("a BFD timing is OVN's: it goes with --vpc ovn"),
-        _ => {}
+    if let (Some(f), Some(ms)) = (&fabric, setup.ovn_bfd_ms) {
+        f.set_bfd(ms)?;
     }
     let plane = crate::vpc::Plane::start_on(
         &mut topo,
