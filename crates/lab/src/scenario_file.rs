@@ -263,11 +263,15 @@ fn check_action(action: &Action, servers: &[&str]) -> std::result::Result<(), St
             crate::attack::ATTACKER
         )),
         Action::Replay { .. } => Ok(()),
-        Action::ChassisPowerCut { .. } if node != crate::drill::GATEWAY => Err(format!(
-            "a chassis is named by its role: `{}` (the one running the EIP gateway)",
-            crate::drill::GATEWAY
-        )),
-        Action::ChassisPowerCut { .. } => Ok(()),
+        Action::ChassisPowerCut { .. } | Action::ChassisPowerOn { .. }
+            if node != crate::drill::GATEWAY =>
+        {
+            Err(format!(
+                "a chassis is named by its role: `{}` (the one running the EIP gateway)",
+                crate::drill::GATEWAY
+            ))
+        }
+        Action::ChassisPowerCut { .. } | Action::ChassisPowerOn { .. } => Ok(()),
         Action::Loss { percent, .. } if !(1..=100).contains(percent) => {
             Err("loss is 1 to 100 percent".into())
         }

@@ -299,7 +299,8 @@ fn apply(net: &mut Network, all: &[NodeId], n: NodeId, action: &Action) {
         | Action::Capture { .. }
         | Action::Replay { .. }
         | Action::Claim { .. }
-        | Action::ChassisPowerCut { .. } => {}
+        | Action::ChassisPowerCut { .. }
+        | Action::ChassisPowerOn { .. } => {}
     }
 }
 

@@ -145,6 +145,12 @@ pub enum Action {
         /// [`GATEWAY`]: the chassis running the EIP gateway at that moment.
         node: String,
     },
+    /// The chassis a [`Action::ChassisPowerCut`] cut come back: database, ovs-vswitchd with its
+    /// bridges, ovn-controller.
+    ChassisPowerOn {
+        /// [`GATEWAY`]: the gateway chassis cut earlier.
+        node: String,
+    },
 }
 
 /// The chassis a [`Action::ChassisPowerCut`] names by role: the one running the EIP gateway.
@@ -176,7 +182,8 @@ impl Action {
             | Action::Claim { node }
             | Action::Capture { node }
             | Action::Replay { node }
-            | Action::ChassisPowerCut { node } => node,
+            | Action::ChassisPowerCut { node }
+            | Action::ChassisPowerOn { node } => node,
         }
     }
 
@@ -203,7 +210,10 @@ impl Action {
 
     /// Whether it acts on the OVN fabric (a drill with `--vpc ovn`).
     pub fn needs_ovn(&self) -> bool {
-        matches!(self, Action::ChassisPowerCut { .. })
+        matches!(
+            self,
+            Action::ChassisPowerCut { .. } | Action::ChassisPowerOn { .. }
+        )
     }
 
     /// Short label for reports.
@@ -247,6 +257,7 @@ impl Action {
             Action::Capture { .. } => format!("capture {n}'s adverts"),
             Action::Replay { .. } => format!("{n} replays them"),
             Action::ChassisPowerCut { .. } => format!("power cut of the {n} chassis"),
+            Action::ChassisPowerOn { .. } => format!("the {n} chassis cut comes back"),
         }
     }
 }

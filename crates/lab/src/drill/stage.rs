@@ -243,7 +243,7 @@ impl Drill<'_> {
         }
         if action.needs_ovn() {
             // Names a chassis by its role, not a server.
-            return self.cut_gateway();
+            return self.ovn_step(action);
         }
         let k = self.index(action.node())?;
         self.apply_on(k, action)
@@ -326,12 +326,35 @@ impl Drill<'_> {
             Action::Forge { .. } | Action::Capture { .. } | Action::Replay { .. } => {
                 self.apply_attack(action)
             }
-            Action::ChassisPowerCut { .. } => self.cut_gateway(),
+            Action::ChassisPowerCut { .. } | Action::ChassisPowerOn { .. } => self.ovn_step(action),
         }
     }
 }
 
 impl Drill<'_> {
+    /// A step on the OVN fabric.
+    fn ovn_step(&mut self, action: &Action) -> Result<()> {
+        match action {
+            Action::ChassisPowerCut { .. } => self.cut_gateway(),
+            Action::ChassisPowerOn { .. } => self.power_back(),
+            _ => bail!("`{}` is no step on the OVN fabric", action.label()),
+        }
+    }
+
+    /// The chassis whose power was cut come back (without waiting for anything).
+    fn power_back(&mut self) -> Result<()> {
+        let Some(f) = self.fabric.as_mut() else {
+            bail!("a chassis power cut needs the OVN fabric (--vpc ovn)");
+        };
+        if self.powered_off.is_empty() {
+            bail!("no chassis was cut to come back");
+        }
+        for k in std::mem::take(&mut self.powered_off) {
+            f.power_on(k)?;
+        }
+        Ok(())
+    }
+
     /// A power cut of the chassis running the EIP gateway.
     fn cut_gateway(&mut self) -> Result<()> {
         let Some(f) = self.fabric.as_mut() else {
@@ -363,7 +386,7 @@ impl Drill<'_> {
         let Some(f) = self.fabric.as_mut() else {
             return;
         };
-        if self.powered_off.is_empty() {
+        if !self.scenario.steps.iter().any(|s| s.action.needs_ovn()) {
             return;
         }
         for k in std::mem::take(&mut self.powered_off) {
