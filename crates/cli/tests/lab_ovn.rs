@@ -270,6 +270,65 @@ fn drill_gateway_down_on_ovn_moves_the_eip_gateway_to_the_next_chassis() {
     eprintln!("gateway-down: EIP outage {ms:.0} ms, gateway {from} -> {to}");
 }
 
+/// The cut gateway chassis comes back (`havip lab drill gateway-back --vpc ovn`): OVN moves
+/// the gateway back to it, the preferred chassis, and the EIP answers from there after a second,
+/// shorter outage; both outages are printed.
+#[test]
+fn drill_gateway_back_on_ovn_moves_the_gateway_back_to_the_preferred_chassis() {
+    if skip("lab drill gateway-back --vpc ovn") {
+        return;
+    }
+    let out = havip(&[
+        "lab",
+        "drill",
+        "gateway-back",
+        "--vpc",
+        "ovn",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let runs: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let r = &runs[0];
+    let vpc = &r["vpc"];
+    let [from, to] = [0, 1].map(|i| vpc["gateway"][i].as_str().unwrap_or_default().to_string());
+    assert!(
+        !from.is_empty() && from == to,
+        "not back on the preferred chassis: {vpc}"
+    );
+    let (cut, back) = (
+        r["faults"][0]["time"].as_f64().expect("cut"),
+        r["faults"][1]["time"].as_f64().expect("back"),
+    );
+    let end = r["end"].as_f64().expect("end");
+    let outages: Vec<(f64, f64)> = vpc["eip_outages"]
+        .as_array()
+        .expect("EIP outages")
+        .iter()
+        .filter_map(|o| Some((o["start"].as_f64()?, o["end"].as_f64()?)))
+        .filter(|(_, e)| *e > cut && *e < end)
+        .collect();
+    let after_back: Vec<f64> = outages
+        .iter()
+        .filter(|(s, _)| *s >= back)
+        .map(|(s, e)| (e - s) * 1000.0)
+        .collect();
+    assert!(
+        outages.iter().any(|(s, _)| *s < back) && after_back.len() <= 1,
+        "one outage at the cut, at most one at the move back: {vpc}"
+    );
+    assert!(
+        r["outages"].as_array().is_some_and(Vec::is_empty),
+        "the client lost the VIP: {}",
+        r["outages"]
+    );
+    eprintln!("gateway-back: the move back cost the EIP {after_back:?} ms");
+}
+
 #[test]
 fn a_chassis_power_cut_runs_only_with_vpc_ovn() {
     for args in [&["--vpc"][..], &["--sim"][..]] {
