@@ -13,11 +13,12 @@ use crate::feed::{Catchup, Feed};
 use crate::front::{Access, Front};
 use crate::listen::ConnectionLimits;
 use crate::model::GarpForm;
-use crate::store::Store;
+use crate::store::{Replicated, Replication, Store};
 use anyhow::{Context, Result};
 use serde_json::Value;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 use tokio::sync::{broadcast, watch};
@@ -111,6 +112,7 @@ impl Service {
     ) -> Result<Arc<Self>> {
         let mut cloud = store.load().context("loading the store")?;
         cloud.quotas = options.quotas;
+        let replication = store.replication();
         backend
             .start(&cloud)
             .context("bringing the backend to the stored state")?;
@@ -121,7 +123,7 @@ impl Service {
             options.connections,
             options.quotas.requests_per_second,
         );
-        Ok(Arc::new(Service {
+        let service = Arc::new(Service {
             cloud: RwLock::new(cloud),
             writer: Mutex::new(Writer { store, backend }),
             changes: broadcast::channel(64).0,
@@ -130,7 +132,14 @@ impl Service {
             epoch: format!("{:016x}", rand::random::<u64>()),
             garp_delay: options.garp_delay,
             front,
-        }))
+        });
+        if let Some(r) = replication {
+            let weak = Arc::downgrade(&service);
+            std::thread::Builder::new()
+                .name("replicas".into())
+                .spawn(move || follow_replicas(&weak, r))?;
+        }
+        Ok(service)
     }
 
     /// The secret the data plane shows on `/internal/*`.
@@ -207,6 +216,12 @@ impl Service {
     ) -> Result<(T, u64), ApiError> {
         // One change at a time, computed on the state it will be applied to.
         let mut writer = self.writer.lock().map_err(|_| poisoned("writer"))?;
+        if let Some(fresh) = writer.store.writable()? {
+            // This replica has just become the writer: it writes on the records as they
+            // stand, and brings the backend to them.
+            writer.backend.start(&fresh).map_err(ApiError::internal)?;
+            self.replace(fresh)?;
+        }
         let (value, changes) = {
             let cloud = self.cloud.read().map_err(|_| poisoned("state"))?;
             let (value, changes) = compute(&cloud)?;
@@ -245,6 +260,38 @@ impl Service {
         self.versions.send_replace(version);
         let _ = self.changes.send(crate::cloud::unix_now() as u64);
         Ok(version)
+    }
+
+    /// Replaces the state as a whole (the records another replica wrote): every data plane
+    /// gets the whole state.
+    fn replace(&self, mut fresh: Cloud) -> Result<u64, ApiError> {
+        let version = {
+            let mut cloud = self.cloud.write().map_err(|_| poisoned("state"))?;
+            fresh.quotas = cloud.quotas;
+            *cloud = fresh;
+            self.feed.lock().map_err(|_| poisoned("feed"))?.reset()
+        };
+        self.versions.send_replace(version);
+        let _ = self.changes.send(crate::cloud::unix_now() as u64);
+        Ok(version)
+    }
+
+    /// Applies what another replica wrote, unless this replica has since become the writer
+    /// (checked under the writer's lock, as [`Store::writable`] runs).
+    fn replicated(&self, generation: u64, current: &AtomicU64, event: Replicated) -> Result<()> {
+        let _writer = self
+            .writer
+            .lock()
+            .map_err(|_| anyhow::anyhow!("writer lock poisoned"))?;
+        if generation != current.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        match event {
+            Replicated::State(cloud) => self.replace(*cloud),
+            Replicated::Changes(changes) => self.publish(&changes),
+        }
+        .map(|_| ())
+        .map_err(|e| anyhow::anyhow!("{e}"))
     }
 
     /// This run's epoch: versions from another run of the server mean nothing here.
@@ -305,6 +352,16 @@ impl Service {
     /// A receiver of change notifications (the console's live feed).
     pub fn subscribe(&self) -> broadcast::Receiver<u64> {
         self.changes.subscribe()
+    }
+}
+
+/// Applies others' writes as they come, while the service lives.
+fn follow_replicas(service: &std::sync::Weak<Service>, r: Replication) {
+    while let Ok((generation, event)) = r.events.recv() {
+        let Some(s) = service.upgrade() else { return };
+        if let Err(e) = s.replicated(generation, &r.generation, event) {
+            tracing::warn!(error = %e, "applying another replica's write");
+        }
     }
 }
 
