@@ -33,6 +33,20 @@ pub struct ServeArgs {
     /// The SQLite file (created if missing): the API's records, whichever the backend.
     #[arg(long, default_value = "havip-vpc.db")]
     db: PathBuf,
+    /// Keep the records in a clustered OVSDB database several replicas share instead of
+    /// --db: `ovsdb:ADDR,ADDR,...` (its members, e.g. `ovsdb:tcp:10.0.0.1:6645,tcp:...`; the
+    /// database `Havip_Vpc`, made with `ovsdb-tool create-cluster DB
+    /// crates/vpc/schema/havip-vpc.ovsschema ADDR`). One replica writes at a time (a lease);
+    /// the others answer reads and refuse writes with `RequestLimitExceeded` naming the writer.
+    #[arg(long, value_name = "ovsdb:ADDR,...", conflicts_with = "db")]
+    store: Option<String>,
+    /// This replica's name in the store's write lease (default: its --listen address).
+    #[arg(long, value_name = "NAME", requires = "store")]
+    replica: Option<String>,
+    /// With --store: how long the write lease lasts unrenewed, in seconds (writes wait at
+    /// most this long after the writing replica dies).
+    #[arg(long, default_value_t = 3.0, requires = "store")]
+    lease_ttl: f64,
     /// Where the network lives: `sqlite` (embedded; `havip vpc dataplane` forwards) or
     /// `ovn` (OVN's northbound database, --ovn-nb; bindings followed in its southbound one,
     /// --ovn-sb).
@@ -247,7 +261,7 @@ fn serve(a: &ServeArgs) -> anyhow::Result<()> {
     let (keys, accounts) = vpc::front::read_key_file(&a.keys)?;
     let internal_secret = vpc::internal_secret::read_or_create(&a.internal_secret)
         .map_err(|e| anyhow::anyhow!("--internal-secret: {e:#}"))?;
-    let sqlite = vpc::store::Sqlite::open(&a.db)?;
+    let store = open_store(a)?;
     let quotas = vpc::cloud::Quotas {
         havips_per_vpc: a.havip_quota,
         havips_per_eni: a.havips_per_eni,
@@ -275,14 +289,16 @@ fn serve(a: &ServeArgs) -> anyhow::Result<()> {
         accounts,
         ..vpc::service::Options::default()
     };
-    let service = vpc::service::Service::with_backend(Box::new(sqlite), backend, keys, options)?;
+    let service = vpc::service::Service::with_backend(store, backend, keys, options)?;
     let listener =
         std::net::TcpListener::bind(addr).map_err(|e| anyhow::anyhow!("--listen {addr}: {e}"))?;
     let local = listener.local_addr()?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     eprintln!(
         "havip vpc: API on {scheme}://{local}/ (store {}); console: {scheme}://{local}/console#token={}",
-        a.db.display(),
+        a.store
+            .clone()
+            .unwrap_or_else(|| a.db.display().to_string()),
         service.console_token()
     );
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -302,6 +318,24 @@ fn serve(a: &ServeArgs) -> anyhow::Result<()> {
             }
         }
     })
+}
+
+/// The SQLite file, or the clustered store --store names.
+fn open_store(a: &ServeArgs) -> anyhow::Result<Box<dyn vpc::store::Store>> {
+    let Some(spec) = &a.store else {
+        return Ok(Box::new(vpc::store::Sqlite::open(&a.db)?));
+    };
+    let members =
+        vpc::store_ovsdb::parse_members(spec).map_err(|e| anyhow::anyhow!("--store {e:#}"))?;
+    if !(0.4..=60.0).contains(&a.lease_ttl) {
+        anyhow::bail!("--lease-ttl must be 0.4-60 seconds, not {}", a.lease_ttl);
+    }
+    let options = vpc::store_ovsdb::Options {
+        members,
+        replica: a.replica.clone().unwrap_or_else(|| a.listen.clone()),
+        ttl: std::time::Duration::from_secs_f64(a.lease_ttl),
+    };
+    Ok(Box::new(vpc::store_ovsdb::Clustered::start(options)?))
 }
 
 /// The OVN databases `--backend ovn` uses and where its gateways run (none for `sqlite`),

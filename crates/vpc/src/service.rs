@@ -212,22 +212,33 @@ impl Service {
     fn write<T>(
         &self,
         durability: Durability,
-        compute: impl FnOnce(&Cloud) -> Result<(T, Vec<Change>), ApiError>,
+        mut compute: impl FnMut(&Cloud) -> Result<(T, Vec<Change>), ApiError>,
     ) -> Result<(T, u64), ApiError> {
         // One change at a time, computed on the state it will be applied to.
         let mut writer = self.writer.lock().map_err(|_| poisoned("writer"))?;
+        let computed = |compute: &mut dyn FnMut(&Cloud) -> _| {
+            let cloud = self.cloud.read().map_err(|_| poisoned("state"))?;
+            compute(&cloud)
+        };
+        // A write that changes nothing (a ClientToken replayed) is answered from this
+        // replica's state, writer or not.
+        let (mut value, mut changes) = computed(&mut compute)?;
+        if changes.is_empty() {
+            return Ok((value, *self.versions.borrow()));
+        }
         if let Some(fresh) = writer.store.writable()? {
             // This replica has just become the writer: it writes on the records as they
-            // stand, and brings the backend to them.
+            // stand (computing again), and brings the backend to them.
             writer.backend.start(&fresh).map_err(ApiError::internal)?;
             self.replace(fresh)?;
-        }
-        let (value, changes) = {
-            let cloud = self.cloud.read().map_err(|_| poisoned("state"))?;
-            let (value, changes) = compute(&cloud)?;
+            (value, changes) = computed(&mut compute)?;
             if changes.is_empty() {
                 return Ok((value, *self.versions.borrow()));
             }
+        }
+        {
+            // The state is as computed on: it changes only under the writer's lock.
+            let cloud = self.cloud.read().map_err(|_| poisoned("state"))?;
             let planned = Changes {
                 before: &cloud,
                 list: &changes,
@@ -236,13 +247,12 @@ impl Service {
                 .backend
                 .realize(&planned)
                 .map_err(ApiError::internal)?;
-            (value, changes)
-        };
+        }
         let stored = match durability {
             Durability::Durable => writer.store.commit(&changes),
             Durability::Soft => writer.store.commit_soft(&changes),
         };
-        stored.map_err(ApiError::internal)?;
+        stored.map_err(|e| ApiError::new("InternalError", format!("storing the change: {e:#}")))?;
         Ok((value, self.publish(&changes)?))
     }
 
