@@ -21,7 +21,7 @@ pub struct Cluster {
 
 /// `None` (the skip recorded) when ovsdb-server and ovsdb-tool are not installed.
 pub fn start(tag: &str) -> Option<Cluster> {
-    for tool in ["ovsdb-server", "ovsdb-tool"] {
+    for tool in ["ovsdb-server", "ovsdb-tool", "ovs-appctl"] {
         if !hostcheck::has_tool(tool) {
             hostcheck::skip(
                 tag,
@@ -74,6 +74,7 @@ pub fn start(tag: &str) -> Option<Cluster> {
     }
     let cluster = Cluster { members, root };
     cluster.wait_listening();
+    cluster.wait_joined();
     Some(cluster)
 }
 
@@ -106,6 +107,32 @@ impl Cluster {
         }
     }
 
+    /// Waits until every member is a member of the cluster (a joining one counts for nothing:
+    /// killing another before it is in would leave no majority).
+    fn wait_joined(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        for m in &self.members {
+            loop {
+                let out = Command::new("ovs-appctl")
+                    .arg("-t")
+                    .arg(m.dir.join("ctl"))
+                    .args(["cluster/status", vpc::store_rows::DB])
+                    .output()
+                    .expect("ovs-appctl");
+                let status = String::from_utf8_lossy(&out.stdout);
+                if status.contains("Status: cluster member") {
+                    break;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "{} never joined: {status}",
+                    m.dir.display()
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    }
+
     /// `--store ovsdb:...` naming every member.
     pub fn store_flag(&self) -> String {
         let list: Vec<String> = self
@@ -131,6 +158,18 @@ impl Cluster {
             .map(|m| std::fs::read_to_string(m.dir.join("log")).unwrap_or_default())
             .collect::<Vec<_>>()
             .join("\n----\n")
+    }
+
+    /// The replicas' logs (`names`), for failures.
+    pub fn replica_logs(&self, names: &[&str]) -> String {
+        names
+            .iter()
+            .map(|n| {
+                let log = std::fs::read_to_string(self.dir().join(n).join("serve.log"));
+                format!("== {n}:\n{}", log.unwrap_or_default())
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     /// Where the replicas keep their keys and secrets.

@@ -66,8 +66,13 @@ pub fn serve(dir: &std::path::Path, args: &[std::ffi::OsString]) -> Server {
         .arg("--internal-secret")
         .arg(dir.join("internal.secret"))
         .args(args)
+        .env("RUST_LOG", "info")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(
+            std::fs::File::create(dir.join("serve.log"))
+                .map(Stdio::from)
+                .unwrap_or_else(|_| Stdio::null()),
+        )
         .spawn()
         .expect("havip vpc serve");
     let deadline = Instant::now() + Duration::from_secs(20);
