@@ -6,10 +6,11 @@
 use crate::cloud::{Change, Cloud};
 use crate::error::ApiError;
 use crate::store::Replicated;
-use crate::store_ovsdb::{Followed, Options, Request, replicated_state};
 use crate::store_rows::{self, DB, LEASE, RECORD_TABLES, Seqs};
 use anyhow::{Result, anyhow, bail};
-use ovsdb::{Atom, Client, Condition, Datum, MonitorRequest, Operation, Row, TableUpdates};
+use ovsdb::{
+    Atom, Client, Condition, Datum, Endpoint, MonitorRequest, Operation, Row, TableUpdates,
+};
 use serde_json::Value;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -17,6 +18,29 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
 use tracing::{info, warn};
+
+/// How a replica uses the cluster.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The cluster's members (any order; the store moves to the next when one fails).
+    pub members: Vec<Endpoint>,
+    /// This replica's name, as other replicas' errors show it (its API address).
+    pub replica: String,
+    /// How long a lease lasts without renewal: the longest writes wait after the writer dies.
+    pub ttl: Duration,
+}
+
+pub(crate) type Reply<T> = std::sync::mpsc::Sender<T>;
+
+/// What the store's thread is asked.
+pub(crate) enum Request {
+    Load(Reply<Result<Cloud>>),
+    Writable(Reply<Result<Option<Cloud>, ApiError>>),
+    Commit(Vec<Change>, Reply<Result<()>>),
+}
+
+/// A monitor's update, or its end (`None`), tagged with the monitor it came from.
+type Followed = (u64, Option<TableUpdates>);
 
 /// How long connecting to one member may take.
 const CONNECT_WITHIN: Duration = Duration::from_secs(1);
@@ -303,7 +327,7 @@ impl Replica {
         match self.follow().await {
             Ok(cloud) => {
                 self.generation.fetch_add(1, Ordering::SeqCst);
-                self.send(replicated_state(cloud));
+                self.send(Replicated::State(Box::new(cloud)));
             }
             Err(e) => warn!(error = %format!("{e:#}"), "the store's cluster: not following"),
         }
@@ -392,11 +416,12 @@ impl Replica {
     }
 
     /// Takes the lease (or renews this replica's) and reads every record in one transaction.
-    async fn acquire(&mut self) -> Result<Cloud, ApiError> {
-        let lease = self.read_lease().await?;
+    /// The transaction that takes (or renews) the lease now `lease` and reads every record;
+    /// the term it gives. Refused while another replica's lease has not lapsed.
+    fn takeover(&mut self, lease: Option<&Lease>) -> Result<(i64, Vec<Operation>), ApiError> {
         let ttl_ms = self.options.ttl.as_millis() as i64;
         self.beats += 1;
-        let (guard, term, write) = match &lease {
+        let (guard, term, write) = match lease {
             None => {
                 let row = self.lease_row(1, ttl_ms);
                 let guard = Operation::Count {
@@ -452,6 +477,12 @@ impl Replica {
             conditions: vec![],
             columns: None,
         }));
+        Ok((term, ops))
+    }
+
+    async fn acquire(&mut self) -> Result<Cloud, ApiError> {
+        let lease = self.read_lease().await?;
+        let (term, ops) = self.takeover(lease.as_ref())?;
         let sent = Instant::now();
         let results = match self.transact(&ops, self.options.ttl).await {
             Ok(r) => r,

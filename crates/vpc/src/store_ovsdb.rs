@@ -28,25 +28,15 @@
 
 use crate::cloud::{Change, Cloud};
 use crate::error::ApiError;
-use crate::store::{Replicated, Replication, Store};
-use crate::store_lease::Replica;
+use crate::store::{Replication, Store};
+pub use crate::store_lease::Options;
+use crate::store_lease::{Replica, Reply, Request};
 use anyhow::{Result, anyhow};
-use ovsdb::{Endpoint, TableUpdates};
+use ovsdb::Endpoint;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 use tokio::sync::mpsc;
-
-/// How a replica uses the cluster.
-#[derive(Clone, Debug)]
-pub struct Options {
-    /// The cluster's members (any order; the store moves to the next when one fails).
-    pub members: Vec<Endpoint>,
-    /// This replica's name, as other replicas' errors show it (its API address).
-    pub replica: String,
-    /// How long a lease lasts without renewal: the longest writes wait after the writer dies.
-    pub ttl: Duration,
-}
 
 /// Parses `ovsdb:ADDR,ADDR,...` (each an OVSDB address: `tcp:IP:PORT`, `ssl:IP:PORT`,
 /// `unix:PATH`).
@@ -65,15 +55,6 @@ pub fn parse_members(spec: &str) -> Result<Vec<Endpoint>> {
         anyhow::bail!("`{spec}`: no cluster member named");
     }
     Ok(members)
-}
-
-type Reply<T> = std::sync::mpsc::Sender<T>;
-
-/// What the store's thread is asked.
-pub(crate) enum Request {
-    Load(Reply<Result<Cloud>>),
-    Writable(Reply<Result<Option<Cloud>, ApiError>>),
-    Commit(Vec<Change>, Reply<Result<()>>),
 }
 
 /// The clustered store: a thread of its own holds the connection, the lease and the monitor;
@@ -134,14 +115,6 @@ impl Store for Clustered {
     fn replication(&mut self) -> Option<Replication> {
         self.replication.take()
     }
-}
-
-/// A monitor's update, or its end (`None`), tagged with the monitor it came from.
-pub(crate) type Followed = (u64, Option<TableUpdates>);
-
-/// Sends what `state` holds as the followed state.
-pub(crate) fn replicated_state(state: Cloud) -> Replicated {
-    Replicated::State(Box::new(state))
 }
 
 #[cfg(test)]

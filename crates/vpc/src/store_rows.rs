@@ -110,99 +110,83 @@ fn replace(ops: &mut Vec<Operation>, table: &str, keys: &[(&str, Datum)], new: R
     });
 }
 
+/// A record's kind, id and body, for the changes that are `Resource` rows.
+fn resource(c: &Change) -> Result<Option<(Kind, &str, String)>> {
+    Ok(Some(match c {
+        Change::Vpc(v) => (Kind::Vpc, v.vpc_id.as_str(), body(v)?),
+        Change::Subnet(s) => (Kind::Subnet, s.subnet_id.as_str(), body(s)?),
+        Change::Eni(e) => (Kind::Eni, e.network_interface_id.as_str(), body(e)?),
+        Change::Address(a) => (Kind::Address, a.address_id.as_str(), body(a)?),
+        Change::HaVip(h) => (Kind::HaVip, h.ha_vip_id.as_str(), body(h)?),
+        _ => return Ok(None),
+    }))
+}
+
+/// Appends the operations that store `c`.
+fn change_ops(c: &Change, seqs: &mut Seqs, ops: &mut Vec<Operation>) -> Result<()> {
+    if let Some((kind, id, b)) = resource(c)? {
+        let keys = [("kind", text(kind.as_str())), ("id", text(id))];
+        let new = row(&[keys[0].clone(), keys[1].clone(), ("body", text(&b))]);
+        replace(ops, "Resource", &keys, new);
+        return Ok(());
+    }
+    match c {
+        Change::DeleteHaVip(id) => {
+            let owner = vec![Condition::eq("id", text(id))];
+            let record = vec![
+                Condition::eq("kind", text(Kind::HaVip.as_str())),
+                Condition::eq("id", text(id)),
+            ];
+            for (table, conditions) in [("Owner", owner), ("Resource", record)] {
+                ops.push(Operation::Delete {
+                    table: table.into(),
+                    conditions,
+                });
+            }
+        }
+        Change::Owner { id, account } => {
+            let new = row(&[("id", text(id)), ("account", text(account))]);
+            replace(ops, "Owner", &[("id", text(id))], new);
+        }
+        Change::Token { token, id } => {
+            let seq = int(next(&mut seqs.token));
+            let new = row(&[("token", text(token)), ("havip_id", text(id)), ("seq", seq)]);
+            replace(ops, "Client_Token", &[("token", text(token))], new);
+        }
+        Change::Task(t) => {
+            let seq = int(next(&mut seqs.task));
+            let new = row(&[
+                ("id", text(&t.task_id)),
+                ("body", text(&body(t)?)),
+                ("seq", seq),
+            ]);
+            replace(ops, "Task", &[("id", text(&t.task_id))], new);
+        }
+        Change::History(e) => ops.push(Operation::Insert {
+            table: "History".into(),
+            row: row(&[
+                ("body", text(&body(e)?)),
+                ("seq", int(next(&mut seqs.history))),
+            ]),
+            uuid_name: None,
+        }),
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The next value of a counter.
+fn next(counter: &mut i64) -> i64 {
+    *counter += 1;
+    *counter - 1
+}
+
 /// The operations that store `changes` (numbering ordered rows from `seqs`, which advance),
 /// then delete the oldest ordered rows beyond what [`Cloud`] keeps.
 pub fn store_ops(changes: &[Change], seqs: &mut Seqs) -> Result<Vec<Operation>> {
     let mut ops = Vec::with_capacity(changes.len() * 2 + 3);
     for c in changes {
-        let resource = |kind: Kind, id: &str, b: String| {
-            let keys = [("kind", text(kind.as_str())), ("id", text(id))];
-            let new = row(&[
-                ("kind", keys[0].1.clone()),
-                ("id", text(id)),
-                ("body", text(&b)),
-            ]);
-            (keys, new)
-        };
-        let (table, keys, new): (&str, Vec<(&str, Datum)>, Row) = match c {
-            Change::Vpc(v) => {
-                let (k, n) = resource(Kind::Vpc, &v.vpc_id, body(v)?);
-                ("Resource", k.to_vec(), n)
-            }
-            Change::Subnet(s) => {
-                let (k, n) = resource(Kind::Subnet, &s.subnet_id, body(s)?);
-                ("Resource", k.to_vec(), n)
-            }
-            Change::Eni(e) => {
-                let (k, n) = resource(Kind::Eni, &e.network_interface_id, body(e)?);
-                ("Resource", k.to_vec(), n)
-            }
-            Change::Address(a) => {
-                let (k, n) = resource(Kind::Address, &a.address_id, body(a)?);
-                ("Resource", k.to_vec(), n)
-            }
-            Change::HaVip(h) => {
-                let (k, n) = resource(Kind::HaVip, &h.ha_vip_id, body(h)?);
-                ("Resource", k.to_vec(), n)
-            }
-            Change::DeleteHaVip(id) => {
-                for (table, conditions) in [
-                    ("Owner", vec![Condition::eq("id", text(id))]),
-                    (
-                        "Resource",
-                        vec![
-                            Condition::eq("kind", text(Kind::HaVip.as_str())),
-                            Condition::eq("id", text(id)),
-                        ],
-                    ),
-                ] {
-                    ops.push(Operation::Delete {
-                        table: table.into(),
-                        conditions,
-                    });
-                }
-                continue;
-            }
-            Change::Owner { id, account } => (
-                "Owner",
-                vec![("id", text(id))],
-                row(&[("id", text(id)), ("account", text(account))]),
-            ),
-            Change::Token { token, id } => {
-                seqs.token += 1;
-                (
-                    "Client_Token",
-                    vec![("token", text(token))],
-                    row(&[
-                        ("token", text(token)),
-                        ("havip_id", text(id)),
-                        ("seq", int(seqs.token - 1)),
-                    ]),
-                )
-            }
-            Change::Task(t) => {
-                seqs.task += 1;
-                (
-                    "Task",
-                    vec![("id", text(&t.task_id))],
-                    row(&[
-                        ("id", text(&t.task_id)),
-                        ("body", text(&body(t)?)),
-                        ("seq", int(seqs.task - 1)),
-                    ]),
-                )
-            }
-            Change::History(e) => {
-                seqs.history += 1;
-                ops.push(Operation::Insert {
-                    table: "History".into(),
-                    row: row(&[("body", text(&body(e)?)), ("seq", int(seqs.history - 1))]),
-                    uuid_name: None,
-                });
-                continue;
-            }
-        };
-        replace(&mut ops, table, &keys, new);
+        change_ops(c, seqs, &mut ops)?;
     }
     for (table, next, kept) in [
         ("Client_Token", seqs.token, TOKENS_KEPT),
@@ -344,10 +328,66 @@ pub fn state(snapshot: &TableUpdates) -> Result<Cloud> {
 mod tests {
     use super::*;
 
-    /// Plays `ops` on a table map as ovsdb-server would (deletes by equality, inserts), as
-    /// a monitor's single update.
+    type Tables = BTreeMap<String, BTreeMap<String, Row>>;
+
+    /// Whether `r` meets the conditions of a `where` (`==` and `<=` as the store uses them).
+    fn meets(conds: &[serde_json::Value], r: &Row) -> bool {
+        conds.iter().all(|c| {
+            let column = c[0].as_str().expect("column");
+            let v = ovsdb::Datum::from_json(&c[2]).expect("value");
+            match c[1].as_str() {
+                Some("==") => r.get(column) == Some(&v),
+                Some("<=") => match v.atoms() {
+                    [Atom::Integer(i)] => integer(r, column).is_some_and(|x| x <= *i),
+                    _ => false,
+                },
+                _ => panic!("{c}"),
+            }
+        })
+    }
+
+    /// Plays one operation on `tables` as ovsdb-server would, noting it in `update`.
+    fn play_one(op: &Operation, tables: &mut Tables, update: &mut TableUpdates) {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let json = op.to_json();
+        let table = json["table"].as_str().expect("table").to_string();
+        let rows = tables.entry(table.clone()).or_default();
+        let noted = update.entry(table).or_default();
+        if json["op"] == "insert" {
+            let uuid = format!(
+                "u{}",
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            );
+            let r = ovsdb::row_from_json(&json["row"]).expect("row");
+            rows.insert(uuid.clone(), r.clone());
+            noted.insert(
+                uuid,
+                RowUpdate {
+                    old: None,
+                    new: Some(r),
+                },
+            );
+            return;
+        }
+        assert_eq!(json["op"], "delete", "{json}");
+        let conds = json["where"].as_array().expect("where");
+        let gone: Vec<String> = rows
+            .iter()
+            .filter(|(_, r)| meets(conds, r))
+            .map(|(u, _)| u.clone())
+            .collect();
+        for u in gone {
+            let old = rows.remove(&u);
+            if noted.remove(&u).is_none() {
+                noted.insert(u, RowUpdate { old, new: None });
+            }
+        }
+    }
+
+    /// Plays `ops` on the rows of `before` as one transaction: the monitor's update, and
+    /// every row after.
     fn play(ops: &[Operation], before: &TableUpdates) -> (TableUpdates, TableUpdates) {
-        let mut tables: BTreeMap<String, BTreeMap<String, Row>> = before
+        let mut tables: Tables = before
             .iter()
             .map(|(t, rows)| {
                 let rows = rows
@@ -358,58 +398,8 @@ mod tests {
             })
             .collect();
         let mut update = TableUpdates::new();
-        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         for op in ops {
-            let json = op.to_json();
-            let table = json["table"].as_str().expect("table").to_string();
-            let rows = tables.entry(table.clone()).or_default();
-            match json["op"].as_str() {
-                Some("insert") => {
-                    let next = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let r = ovsdb::row_from_json(&json["row"]).expect("row");
-                    let uuid = format!("u{next}");
-                    rows.insert(uuid.clone(), r.clone());
-                    update.entry(table).or_default().insert(
-                        uuid,
-                        RowUpdate {
-                            old: None,
-                            new: Some(r),
-                        },
-                    );
-                }
-                Some("delete") => {
-                    let conds = json["where"].as_array().expect("where").clone();
-                    let matches = |r: &Row| {
-                        conds.iter().all(|c| {
-                            let v = ovsdb::Datum::from_json(&c[2]).expect("value");
-                            match c[1].as_str() {
-                                Some("==") => r.get(c[0].as_str().expect("col")) == Some(&v),
-                                Some("<=") => {
-                                    integer(r, c[0].as_str().expect("col"))
-                                        <= v.atoms().first().and_then(|a| match a {
-                                            Atom::Integer(i) => Some(*i),
-                                            _ => None,
-                                        })
-                                }
-                                _ => panic!("{c}"),
-                            }
-                        })
-                    };
-                    let gone: Vec<String> = rows
-                        .iter()
-                        .filter(|(_, r)| matches(r))
-                        .map(|(u, _)| u.clone())
-                        .collect();
-                    for u in gone {
-                        let old = rows.remove(&u);
-                        let t = update.entry(table.clone()).or_default();
-                        if t.remove(&u).is_none() {
-                            t.insert(u, RowUpdate { old, new: None });
-                        }
-                    }
-                }
-                other => panic!("{other:?}"),
-            }
+            play_one(op, &mut tables, &mut update);
         }
         let all = tables
             .into_iter()

@@ -69,8 +69,8 @@ pub fn start(tag: &str) -> Option<Cluster> {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    for k in 0..3 {
-        members[k].child = Some(spawn(&members[k]));
+    for m in &mut members {
+        m.child = Some(spawn(m));
     }
     let cluster = Cluster { members, root };
     cluster.wait_listening();
