@@ -113,9 +113,13 @@ impl Service {
         let mut cloud = store.load().context("loading the store")?;
         cloud.quotas = options.quotas;
         let replication = store.replication();
-        backend
-            .start(&cloud)
-            .context("bringing the backend to the stored state")?;
+        // A replica of a shared store brings the backend to the records when it becomes the
+        // writer (`write`), not before: only the writer changes the network.
+        if replication.is_none() {
+            backend
+                .start(&cloud)
+                .context("bringing the backend to the stored state")?;
+        }
         let front = Front::new(
             keys,
             options.accounts,

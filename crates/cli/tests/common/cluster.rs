@@ -189,6 +189,11 @@ impl Drop for Cluster {
 /// Starts replica `name` of the cluster (its keys and internal secret in a directory of its
 /// own), with a lease of `ttl` seconds; its stderr goes to `name.log` there.
 pub fn replica(cluster: &Cluster, name: &str, ttl: &str) -> super::Server {
+    replica_with(cluster, name, ttl, &[])
+}
+
+/// As [`replica`], with extra `havip vpc serve` flags.
+pub fn replica_with(cluster: &Cluster, name: &str, ttl: &str, extra: &[&str]) -> super::Server {
     let dir = cluster.dir().join(name);
     std::fs::create_dir_all(&dir).expect("replica dir");
     std::fs::write(dir.join("keys"), super::KEYS_FILE).expect("keys");
@@ -203,6 +208,7 @@ pub fn replica(cluster: &Cluster, name: &str, ttl: &str) -> super::Server {
         "0",
     ]
     .iter()
+    .chain(extra)
     .map(Into::into)
     .collect();
     super::serve(&dir, &args)
