@@ -209,3 +209,42 @@ fn killing_the_writer_and_a_cluster_member_mid_stream_loses_no_acknowledged_crea
         outages.len()
     );
 }
+
+/// Sends `signal` (`STOP`, `CONT`) to a replica.
+fn signal(server: &Server, signal: &str) {
+    let sent = std::process::Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(server.child.id().to_string())
+        .status();
+    assert!(sent.is_ok_and(|s| s.success()), "kill -{signal}");
+}
+
+#[test]
+fn a_writer_paused_past_its_lease_is_deposed_and_writes_nothing_when_it_wakes() {
+    let Some(cluster) = cluster::start("replicas-pause") else {
+        return;
+    };
+    let replicas: Vec<Server> = ["pa", "pb"]
+        .iter()
+        .map(|n| cluster::replica(&cluster, n, "1"))
+        .collect();
+    let (a, b) = (&replicas[0].host, &replicas[1].host);
+    let (vpc, subnet) = network(a);
+    // pa writes; then it stops (a long pause, as a stalled VM) and pb takes the lease over.
+    signal(&replicas[0], "STOP");
+    let mut from = 1;
+    let hosts = [a.clone(), b.clone()];
+    let taken = create_anywhere(&hosts[1..], &mut from, &havip_body(&vpc, &subnet, "p-1"));
+    let taken = taken.unwrap_or_else(|e| panic!("{e}\n{}", cluster.replica_logs(&["pa", "pb"])));
+    signal(&replicas[0], "CONT");
+    // Woken, pa holds no lease: its writes are refused naming pb, and it reads what pb wrote.
+    let refused = call(a, "CreateHaVip", &havip_body(&vpc, &subnet, "p-2")).expect_err("deposed");
+    assert!(
+        refused.contains("replica pb holds the write lease"),
+        "{refused}"
+    );
+    until_replicated(a, std::slice::from_ref(&taken));
+    let ok = call(b, "CreateHaVip", &havip_body(&vpc, &subnet, "p-2")).expect("pb writes on");
+    until_replicated(a, &[taken, havip_id(&ok)]);
+    assert_eq!(described(a).len(), 2, "pa wrote nothing of its own");
+}
