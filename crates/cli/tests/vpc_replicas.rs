@@ -150,10 +150,12 @@ fn drill_round(round: usize) -> Option<Duration> {
         acked.insert(t, id);
     }
     // The writer (da took the lease with the first write) and a cluster member, at once.
+    // The member that leads the cluster goes too: the harder loss (an election follows).
+    let leader = cluster.leader();
     let killed = Instant::now();
     let _ = replicas[0].child.kill();
     let _ = replicas[0].child.wait();
-    cluster.kill(0);
+    cluster.kill(leader);
     let mut outage = None;
     for n in 100..200 {
         let (t, id) = create(n, &mut from);

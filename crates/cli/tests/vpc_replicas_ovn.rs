@@ -141,10 +141,12 @@ fn a_failover_while_the_writer_and_a_member_are_down_is_what_the_api_reports_aft
         );
     }
     // The writer and a member die; OVN moves the HAVIP while no replica writes.
+    // The member that leads the cluster goes too: the harder loss (an election follows).
+    let leader = cluster.leader();
     let killed = Instant::now();
     let _ = replicas[0].child.kill();
     let _ = replicas[0].child.wait();
-    cluster.kill(0);
+    cluster.kill(leader);
     claim(&central, &id, &enis[1]);
     let mut reported = Vec::new();
     for h in &hosts[1..] {

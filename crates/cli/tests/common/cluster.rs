@@ -133,6 +133,24 @@ impl Cluster {
         }
     }
 
+    /// `ovs-appctl cluster/status` of member `k`.
+    fn status(&self, k: usize) -> String {
+        let out = Command::new("ovs-appctl")
+            .arg("-t")
+            .arg(self.members[k].dir.join("ctl"))
+            .args(["cluster/status", vpc::store_rows::DB])
+            .output()
+            .expect("ovs-appctl");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The member that is the Raft leader now.
+    pub fn leader(&self) -> usize {
+        (0..self.members.len())
+            .find(|&k| self.members[k].child.is_some() && self.status(k).contains("Role: leader"))
+            .expect("a leader")
+    }
+
     /// `--store ovsdb:...` naming every member.
     pub fn store_flag(&self) -> String {
         let list: Vec<String> = self
