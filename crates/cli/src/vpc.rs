@@ -59,7 +59,8 @@ pub struct ServeArgs {
     /// OVN's southbound database, with --backend ovn.
     #[arg(long, value_name = "ADDR")]
     ovn_sb: Option<ovsdb::Endpoint>,
-    /// `ssl:` databases: this client's private key (PEM), as OVN's --private-key.
+    /// `ssl:` databases (OVN's and the --store members): this client's private key (PEM), as
+    /// OVN's --private-key.
     #[arg(long, value_name = "FILE", requires_all = ["certificate", "ca_cert"])]
     private_key: Option<PathBuf>,
     /// `ssl:` databases: this client's certificate (PEM), as OVN's --certificate.
@@ -325,8 +326,12 @@ fn open_store(a: &ServeArgs) -> anyhow::Result<Box<dyn vpc::store::Store>> {
     let Some(spec) = &a.store else {
         return Ok(Box::new(vpc::store::Sqlite::open(&a.db)?));
     };
-    let members =
-        vpc::store_ovsdb::parse_members(spec).map_err(|e| anyhow::anyhow!("--store {e:#}"))?;
+    let files = ssl_files(a)?;
+    let members = vpc::store_ovsdb::parse_members(spec)
+        .map_err(|e| anyhow::anyhow!("--store {e:#}"))?
+        .into_iter()
+        .map(|m| with_ssl_files(&files, m))
+        .collect();
     if !(0.4..=60.0).contains(&a.lease_ttl) {
         anyhow::bail!("--lease-ttl must be 0.4-60 seconds, not {}", a.lease_ttl);
     }
@@ -350,20 +355,33 @@ fn ovn_endpoints(a: &ServeArgs) -> anyhow::Result<Option<OvnPlace>> {
             anyhow::bail!("--ovn-nb, --ovn-sb and --ovn-gateway-chassis go with --backend ovn")
         }
         (Backend::Ovn, Some(nb), Some(sb)) => {
-            let (nb, sb) = with_ssl_files(a, nb.clone(), sb.clone())?;
+            let files = ssl_files(a)?;
+            let (nb, sb) = (
+                with_ssl_files(&files, nb.clone()),
+                with_ssl_files(&files, sb.clone()),
+            );
             Ok(Some((nb, sb, layout)))
         }
         (Backend::Ovn, _, _) => anyhow::bail!("--backend ovn needs --ovn-nb and --ovn-sb"),
     }
 }
 
-/// Gives `ssl:` databases the --private-key, --certificate and --ca-cert files (read now, so
-/// a bad file stops the start); refuses `ssl:` without them, and them without `ssl:`.
-fn with_ssl_files(
-    a: &ServeArgs,
-    nb: ovsdb::Endpoint,
-    sb: ovsdb::Endpoint,
-) -> anyhow::Result<(ovsdb::Endpoint, ovsdb::Endpoint)> {
+/// The --private-key, --certificate and --ca-cert files (read now, so a bad file stops the
+/// start), checked against every database this run uses (OVN's and the --store members): an
+/// `ssl:` one needs them, and they need one.
+fn ssl_files(a: &ServeArgs) -> anyhow::Result<Option<ovsdb::SslFiles>> {
+    let members = match &a.store {
+        Some(spec) => {
+            vpc::store_ovsdb::parse_members(spec).map_err(|e| anyhow::anyhow!("--store {e:#}"))?
+        }
+        None => Vec::new(),
+    };
+    let any_ssl = a
+        .ovn_nb
+        .iter()
+        .chain(&a.ovn_sb)
+        .chain(&members)
+        .any(ovsdb::Endpoint::is_ssl);
     let files = match (&a.private_key, &a.certificate, &a.ca_cert) {
         (Some(k), Some(c), Some(ca)) => Some(ovsdb::SslFiles {
             private_key: k.clone(),
@@ -373,17 +391,25 @@ fn with_ssl_files(
         _ => None,
     };
     match files {
-        None if nb.is_ssl() || sb.is_ssl() => {
+        None if any_ssl => {
             anyhow::bail!("an ssl: database needs --private-key, --certificate and --ca-cert")
         }
-        None => Ok((nb, sb)),
-        Some(_) if !nb.is_ssl() && !sb.is_ssl() => {
+        Some(_) if !any_ssl => {
             anyhow::bail!("--private-key, --certificate and --ca-cert go with ssl: databases")
         }
         Some(f) => {
             f.client_config().map_err(|e| anyhow::anyhow!(e))?;
-            Ok((nb.with_ssl(f.clone()), sb.with_ssl(f)))
+            Ok(Some(f))
         }
+        None => Ok(None),
+    }
+}
+
+/// Gives an `ssl:` database the files.
+fn with_ssl_files(files: &Option<ovsdb::SslFiles>, e: ovsdb::Endpoint) -> ovsdb::Endpoint {
+    match files {
+        Some(f) if e.is_ssl() => e.with_ssl(f.clone()),
+        _ => e,
     }
 }
 

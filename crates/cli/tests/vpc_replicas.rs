@@ -250,3 +250,31 @@ fn a_writer_paused_past_its_lease_is_deposed_and_writes_nothing_when_it_wakes() 
     until_replicated(a, &[taken, havip_id(&ok)]);
     assert_eq!(described(a).len(), 2, "pa wrote nothing of its own");
 }
+
+#[test]
+fn a_bad_store_flag_is_named_before_anything_is_made() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join("keys"), common::KEYS_FILE).expect("keys");
+    let keys = dir.path().join("keys");
+    let refused = |extra: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_havip"))
+            .args(["vpc", "serve", "--listen", "127.0.0.1:0", "--keys"])
+            .arg(&keys)
+            .args(extra)
+            .output()
+            .expect("havip runs");
+        assert!(!out.status.success(), "{extra:?} started");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let e = refused(&["--store", "tcp:127.0.0.1:1"]);
+    assert!(e.contains("expected ovsdb:ADDR"), "{e}");
+    let e = refused(&["--store", "ovsdb:tcp:127.0.0.1:1,tcp:nowhere"]);
+    assert!(e.contains("member `tcp:nowhere`"), "{e}");
+    let e = refused(&["--store", "ovsdb:ssl:127.0.0.1:1"]);
+    assert!(e.contains("needs --private-key"), "{e}");
+    let e = refused(&["--store", "ovsdb:tcp:127.0.0.1:1", "--lease-ttl", "0.1"]);
+    assert!(e.contains("--lease-ttl"), "{e}");
+    let e = refused(&["--store", "ovsdb:tcp:127.0.0.1:1", "--db", "x.db"]);
+    assert!(e.contains("cannot be used with"), "{e}");
+    assert!(!dir.path().join("x.db").exists() && !std::path::Path::new("x.db").exists());
+}
