@@ -1,8 +1,9 @@
 //! Where the VPC's state lives between runs. [`Store`] is the seam: the default is one SQLite
 //! file (one replica); `store_ovsdb.rs` keeps the records in a clustered OVSDB database that
-//! several replicas share, one of them writing at a time. The SQLite store is in WAL mode with `synchronous=FULL`: a change is acknowledged only
-//! after its transaction is durable, so killing the server loses nothing it answered. Bindings
-//! learned from GARPs are soft state, committed without waiting for the disk (`commit_soft`).
+//! several replicas share, one of them writing at a time. The SQLite store is in WAL mode with
+//! `synchronous=FULL`: a change is acknowledged only after its transaction is durable, so
+//! killing the server loses nothing it answered. Bindings learned from GARPs are soft state,
+//! committed without waiting for the disk (`commit_soft`).
 
 use crate::cloud::{Change, Cloud};
 use crate::error::ApiError;
