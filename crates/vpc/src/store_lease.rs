@@ -105,6 +105,8 @@ pub(crate) struct Replica {
     events: std::sync::mpsc::Sender<(u64, Replicated)>,
     /// The monitor whose updates count (`None`: not following).
     monitor: Option<u64>,
+    /// Its id on the connection, to cancel it.
+    server_monitor: Option<String>,
     monitors: u64,
     followed: Option<mpsc::UnboundedSender<Followed>>,
 }
@@ -129,6 +131,7 @@ impl Replica {
             generation,
             events,
             monitor: None,
+            server_monitor: None,
             monitors: 0,
             followed: None,
         }
@@ -193,6 +196,7 @@ impl Replica {
     fn disconnect(&mut self) {
         self.client = None;
         self.monitor = None;
+        self.server_monitor = None;
         self.next_member = (self.next_member + 1) % self.options.members.len();
     }
 
@@ -237,6 +241,7 @@ impl Replica {
 
     /// Starts a monitor of every table; the records it finds.
     async fn follow(&mut self) -> Result<Cloud> {
+        self.unfollow().await;
         let client = self.connected().await?;
         let tables: Vec<MonitorRequest> = RECORD_TABLES
             .iter()
@@ -257,6 +262,7 @@ impl Replica {
         self.monitors += 1;
         let id = self.monitors;
         self.monitor = Some(id);
+        self.server_monitor = Some(m.id.clone());
         self.see_lease(&m.initial);
         if let Some(tx) = self.followed.clone() {
             let mut updates = m.updates;
@@ -309,6 +315,17 @@ impl Replica {
         }
     }
 
+    /// Stops following (the writer needs no echo of its own commits; a new monitor replaces
+    /// the old).
+    async fn unfollow(&mut self) {
+        self.monitor = None;
+        if let (Some(id), Some(c)) = (self.server_monitor.take(), self.client.clone())
+            && let Ok(Err(e)) = timeout(self.options.ttl / 4, c.monitor_cancel(&id)).await
+        {
+            warn!(error = %e, "cancelling the store's monitor");
+        }
+    }
+
     fn send(&self, event: Replicated) {
         let _ = self
             .events
@@ -318,7 +335,6 @@ impl Replica {
     /// Stops writing and follows again from the records as they stand.
     async fn become_follower(&mut self) {
         self.role = Role::Follower;
-        self.monitor = None;
         self.refollow().await;
     }
 
@@ -517,8 +533,8 @@ impl Replica {
             seqs: Seqs::after(&snapshot),
             stale: false,
         };
-        self.monitor = None;
         self.generation.fetch_add(1, Ordering::SeqCst);
+        self.unfollow().await;
         Ok(cloud)
     }
 
