@@ -33,6 +33,20 @@ pub struct ServeArgs {
     /// The SQLite file (created if missing): the API's records, whichever the backend.
     #[arg(long, default_value = "havip-vpc.db")]
     db: PathBuf,
+    /// Keep the records in a clustered OVSDB database several replicas share instead of
+    /// --db: `ovsdb:ADDR,ADDR,...` (its members, e.g. `ovsdb:tcp:10.0.0.1:6645,tcp:...`; the
+    /// database `Havip_Vpc`, made with `ovsdb-tool create-cluster DB
+    /// crates/vpc/schema/havip-vpc.ovsschema ADDR`). One replica writes at a time (a lease);
+    /// the others answer reads and refuse writes with `RequestLimitExceeded` naming the writer.
+    #[arg(long, value_name = "ovsdb:ADDR,...", conflicts_with = "db")]
+    store: Option<String>,
+    /// This replica's name in the store's write lease (default: its --listen address).
+    #[arg(long, value_name = "NAME", requires = "store")]
+    replica: Option<String>,
+    /// With --store: how long the write lease lasts unrenewed, in seconds (writes wait at
+    /// most this long after the writing replica dies).
+    #[arg(long, default_value_t = 3.0, requires = "store")]
+    lease_ttl: f64,
     /// Where the network lives: `sqlite` (embedded; `havip vpc dataplane` forwards) or
     /// `ovn` (OVN's northbound database, --ovn-nb; bindings followed in its southbound one,
     /// --ovn-sb).
@@ -45,7 +59,8 @@ pub struct ServeArgs {
     /// OVN's southbound database, with --backend ovn.
     #[arg(long, value_name = "ADDR")]
     ovn_sb: Option<ovsdb::Endpoint>,
-    /// `ssl:` databases: this client's private key (PEM), as OVN's --private-key.
+    /// `ssl:` databases (OVN's and the --store members): this client's private key (PEM), as
+    /// OVN's --private-key.
     #[arg(long, value_name = "FILE", requires_all = ["certificate", "ca_cert"])]
     private_key: Option<PathBuf>,
     /// `ssl:` databases: this client's certificate (PEM), as OVN's --certificate.
@@ -250,7 +265,7 @@ fn serve(a: &ServeArgs) -> anyhow::Result<()> {
     let (keys, accounts) = vpc::front::read_key_file(&a.keys)?;
     let internal_secret = vpc::internal_secret::read_or_create(&a.internal_secret)
         .map_err(|e| anyhow::anyhow!("--internal-secret: {e:#}"))?;
-    let sqlite = vpc::store::Sqlite::open(&a.db)?;
+    let store = open_store(a)?;
     let quotas = vpc::cloud::Quotas {
         havips_per_vpc: a.havip_quota,
         havips_per_eni: a.havips_per_eni,
@@ -278,14 +293,16 @@ fn serve(a: &ServeArgs) -> anyhow::Result<()> {
         accounts,
         ..vpc::service::Options::default()
     };
-    let service = vpc::service::Service::with_backend(Box::new(sqlite), backend, keys, options)?;
+    let service = vpc::service::Service::with_backend(store, backend, keys, options)?;
     let listener =
         std::net::TcpListener::bind(addr).map_err(|e| anyhow::anyhow!("--listen {addr}: {e}"))?;
     let local = listener.local_addr()?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     eprintln!(
         "havip vpc: API on {scheme}://{local}/ (store {}); console: {scheme}://{local}/console#token={}",
-        a.db.display(),
+        a.store
+            .clone()
+            .unwrap_or_else(|| a.db.display().to_string()),
         service.console_token()
     );
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -305,6 +322,28 @@ fn serve(a: &ServeArgs) -> anyhow::Result<()> {
             }
         }
     })
+}
+
+/// The SQLite file, or the clustered store --store names.
+fn open_store(a: &ServeArgs) -> anyhow::Result<Box<dyn vpc::store::Store>> {
+    let Some(spec) = &a.store else {
+        return Ok(Box::new(vpc::store::Sqlite::open(&a.db)?));
+    };
+    let files = ssl_files(a)?;
+    let members = vpc::store_ovsdb::parse_members(spec)
+        .map_err(|e| anyhow::anyhow!("--store {e:#}"))?
+        .into_iter()
+        .map(|m| with_ssl_files(&files, m))
+        .collect();
+    if !(0.4..=60.0).contains(&a.lease_ttl) {
+        anyhow::bail!("--lease-ttl must be 0.4-60 seconds, not {}", a.lease_ttl);
+    }
+    let options = vpc::store_ovsdb::Options {
+        members,
+        replica: a.replica.clone().unwrap_or_else(|| a.listen.clone()),
+        ttl: std::time::Duration::from_secs_f64(a.lease_ttl),
+    };
+    Ok(Box::new(vpc::store_ovsdb::Clustered::start(options)?))
 }
 
 /// The OVN databases `--backend ovn` uses and where its gateways run (none for `sqlite`),
@@ -330,20 +369,33 @@ fn ovn_endpoints(a: &ServeArgs) -> anyhow::Result<Option<OvnPlace>> {
             anyhow::bail!("--ovn-nb, --ovn-sb and --ovn-gateway-chassis go with --backend ovn")
         }
         (Backend::Ovn, Some(nb), Some(sb)) => {
-            let (nb, sb) = with_ssl_files(a, nb.clone(), sb.clone())?;
+            let files = ssl_files(a)?;
+            let (nb, sb) = (
+                with_ssl_files(&files, nb.clone()),
+                with_ssl_files(&files, sb.clone()),
+            );
             Ok(Some((nb, sb, layout)))
         }
         (Backend::Ovn, _, _) => anyhow::bail!("--backend ovn needs --ovn-nb and --ovn-sb"),
     }
 }
 
-/// Gives `ssl:` databases the --private-key, --certificate and --ca-cert files (read now, so
-/// a bad file stops the start); refuses `ssl:` without them, and them without `ssl:`.
-fn with_ssl_files(
-    a: &ServeArgs,
-    nb: ovsdb::Endpoint,
-    sb: ovsdb::Endpoint,
-) -> anyhow::Result<(ovsdb::Endpoint, ovsdb::Endpoint)> {
+/// The --private-key, --certificate and --ca-cert files (read now, so a bad file stops the
+/// start), checked against every database this run uses (OVN's and the --store members): an
+/// `ssl:` one needs them, and they need one.
+fn ssl_files(a: &ServeArgs) -> anyhow::Result<Option<ovsdb::SslFiles>> {
+    let members = match &a.store {
+        Some(spec) => {
+            vpc::store_ovsdb::parse_members(spec).map_err(|e| anyhow::anyhow!("--store {e:#}"))?
+        }
+        None => Vec::new(),
+    };
+    let any_ssl = a
+        .ovn_nb
+        .iter()
+        .chain(&a.ovn_sb)
+        .chain(&members)
+        .any(ovsdb::Endpoint::is_ssl);
     let files = match (&a.private_key, &a.certificate, &a.ca_cert) {
         (Some(k), Some(c), Some(ca)) => Some(ovsdb::SslFiles {
             private_key: k.clone(),
@@ -353,17 +405,25 @@ fn with_ssl_files(
         _ => None,
     };
     match files {
-        None if nb.is_ssl() || sb.is_ssl() => {
+        None if any_ssl => {
             anyhow::bail!("an ssl: database needs --private-key, --certificate and --ca-cert")
         }
-        None => Ok((nb, sb)),
-        Some(_) if !nb.is_ssl() && !sb.is_ssl() => {
+        Some(_) if !any_ssl => {
             anyhow::bail!("--private-key, --certificate and --ca-cert go with ssl: databases")
         }
         Some(f) => {
             f.client_config().map_err(|e| anyhow::anyhow!(e))?;
-            Ok((nb.with_ssl(f.clone()), sb.with_ssl(f)))
+            Ok(Some(f))
         }
+        None => Ok(None),
+    }
+}
+
+/// Gives an `ssl:` database the files.
+fn with_ssl_files(files: &Option<ovsdb::SslFiles>, e: ovsdb::Endpoint) -> ovsdb::Endpoint {
+    match files {
+        Some(f) if e.is_ssl() => e.with_ssl(f.clone()),
+        _ => e,
     }
 }
 

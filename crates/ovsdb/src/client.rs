@@ -199,12 +199,22 @@ impl Client {
         let answer = self.call("monitor", json!([db, id, spec])).await;
         let initial = answer.and_then(|v| parse_table_updates(&v).map_err(Error::Protocol));
         match initial {
-            Ok(initial) => Ok(Monitor { initial, updates }),
+            Ok(initial) => Ok(Monitor {
+                id,
+                initial,
+                updates,
+            }),
             Err(e) => {
                 lock(&self.monitors).remove(&id);
                 Err(e)
             }
         }
+    }
+
+    /// Ends the monitor `id` (its stream ends): the server stops sending its updates.
+    pub async fn monitor_cancel(&self, id: &str) -> Result<(), Error> {
+        lock(&self.monitors).remove(id);
+        self.call("monitor_cancel", json!([id])).await.map(|_| ())
     }
 }
 

@@ -57,6 +57,8 @@ pub type TableUpdates = BTreeMap<String, BTreeMap<String, RowUpdate>>;
 
 /// A monitor's first answer and its stream of changes (it ends with the connection).
 pub struct Monitor {
+    /// Its id on the connection ([`crate::Client::monitor_cancel`]).
+    pub id: String,
     /// The monitored tables' rows when the monitor started.
     pub initial: TableUpdates,
     /// Every change after that, in the server's order.

@@ -22,6 +22,15 @@ impl Condition {
         }
     }
 
+    /// `column <= value` (integers and reals).
+    pub fn at_most(column: impl Into<String>, value: Datum) -> Self {
+        Condition {
+            column: column.into(),
+            function: "<=",
+            value,
+        }
+    }
+
     /// The row with this UUID.
     pub fn uuid(uuid: &str) -> Self {
         Condition::eq("_uuid", Datum::atom(crate::Atom::Uuid(uuid.to_string())))

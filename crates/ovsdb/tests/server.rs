@@ -162,6 +162,27 @@ async fn a_monitor_sees_the_rows_then_each_change_in_order() {
 }
 
 #[tokio::test]
+async fn a_cancelled_monitor_ends_and_the_connection_goes_on() {
+    let Some(server) = Server::start("cancel", false) else {
+        return;
+    };
+    let c = Client::connect(&server.unix()).await.expect("connect");
+    let req = MonitorRequest::columns("Logical_Switch_Port", &["name"]);
+    let mut m = c.monitor(DB, &[req]).await.expect("monitor");
+    c.monitor_cancel(&m.id).await.expect("cancel");
+    let ended = tokio::time::timeout(Duration::from_secs(5), m.updates.recv()).await;
+    assert!(matches!(ended, Ok(None)), "the stream goes on: {ended:?}");
+    // The server knows it no more (a second cancel is refused), and the connection serves.
+    assert!(matches!(
+        c.monitor_cancel(&m.id).await,
+        Err(Error::Rpc { .. })
+    ));
+    c.transact(DB, &switch_with_virtual_port())
+        .await
+        .expect("insert");
+}
+
+#[tokio::test]
 async fn the_server_s_inactivity_probe_is_answered_and_its_death_ends_everything() {
     let Some(mut server) = Server::start("probe", true) else {
         return;

@@ -63,6 +63,15 @@ impl Feed {
         self.version
     }
 
+    /// Starts again from a state replaced as a whole (another replica's records): every data
+    /// plane gets the whole state. Returns the new version.
+    pub fn reset(&mut self) -> u64 {
+        self.version += 1;
+        self.log.clear();
+        self.dropped_through = self.version;
+        self.version
+    }
+
     /// What a data plane that has applied everything through `after` needs.
     pub fn since(&self, after: u64) -> Catchup {
         if after > self.version || after < self.dropped_through {

@@ -30,5 +30,8 @@ pub mod server;
 pub mod service;
 pub mod session;
 pub mod store;
+mod store_lease;
+pub mod store_ovsdb;
+pub mod store_rows;
 pub mod tls;
 pub mod words;

@@ -13,11 +13,12 @@ use crate::feed::{Catchup, Feed};
 use crate::front::{Access, Front};
 use crate::listen::ConnectionLimits;
 use crate::model::GarpForm;
-use crate::store::Store;
+use crate::store::{Replicated, Replication, Store};
 use anyhow::{Context, Result};
 use serde_json::Value;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 use tokio::sync::{broadcast, watch};
@@ -111,9 +112,14 @@ impl Service {
     ) -> Result<Arc<Self>> {
         let mut cloud = store.load().context("loading the store")?;
         cloud.quotas = options.quotas;
-        backend
-            .start(&cloud)
-            .context("bringing the backend to the stored state")?;
+        let replication = store.replication();
+        // A replica of a shared store brings the backend to the records when it becomes the
+        // writer (`write`), not before: only the writer changes the network.
+        if replication.is_none() {
+            backend
+                .start(&cloud)
+                .context("bringing the backend to the stored state")?;
+        }
         let front = Front::new(
             keys,
             options.accounts,
@@ -121,7 +127,7 @@ impl Service {
             options.connections,
             options.quotas.requests_per_second,
         );
-        Ok(Arc::new(Service {
+        let service = Arc::new(Service {
             cloud: RwLock::new(cloud),
             writer: Mutex::new(Writer { store, backend }),
             changes: broadcast::channel(64).0,
@@ -130,7 +136,14 @@ impl Service {
             epoch: format!("{:016x}", rand::random::<u64>()),
             garp_delay: options.garp_delay,
             front,
-        }))
+        });
+        if let Some(r) = replication {
+            let weak = Arc::downgrade(&service);
+            std::thread::Builder::new()
+                .name("replicas".into())
+                .spawn(move || follow_replicas(&weak, r))?;
+        }
+        Ok(service)
     }
 
     /// The secret the data plane shows on `/internal/*`.
@@ -203,16 +216,33 @@ impl Service {
     fn write<T>(
         &self,
         durability: Durability,
-        compute: impl FnOnce(&Cloud) -> Result<(T, Vec<Change>), ApiError>,
+        mut compute: impl FnMut(&Cloud) -> Result<(T, Vec<Change>), ApiError>,
     ) -> Result<(T, u64), ApiError> {
         // One change at a time, computed on the state it will be applied to.
         let mut writer = self.writer.lock().map_err(|_| poisoned("writer"))?;
-        let (value, changes) = {
+        let computed = |compute: &mut dyn FnMut(&Cloud) -> _| {
             let cloud = self.cloud.read().map_err(|_| poisoned("state"))?;
-            let (value, changes) = compute(&cloud)?;
+            compute(&cloud)
+        };
+        // A write that changes nothing (a ClientToken replayed) is answered from this
+        // replica's state, writer or not.
+        let (mut value, mut changes) = computed(&mut compute)?;
+        if changes.is_empty() {
+            return Ok((value, *self.versions.borrow()));
+        }
+        if let Some(fresh) = writer.store.writable()? {
+            // This replica has just become the writer: it writes on the records as they
+            // stand (computing again), and brings the backend to them.
+            writer.backend.start(&fresh).map_err(ApiError::internal)?;
+            self.replace(fresh)?;
+            (value, changes) = computed(&mut compute)?;
             if changes.is_empty() {
                 return Ok((value, *self.versions.borrow()));
             }
+        }
+        {
+            // The state is as computed on: it changes only under the writer's lock.
+            let cloud = self.cloud.read().map_err(|_| poisoned("state"))?;
             let planned = Changes {
                 before: &cloud,
                 list: &changes,
@@ -221,13 +251,12 @@ impl Service {
                 .backend
                 .realize(&planned)
                 .map_err(ApiError::internal)?;
-            (value, changes)
-        };
+        }
         let stored = match durability {
             Durability::Durable => writer.store.commit(&changes),
             Durability::Soft => writer.store.commit_soft(&changes),
         };
-        stored.map_err(ApiError::internal)?;
+        stored.map_err(|e| ApiError::new("InternalError", format!("storing the change: {e:#}")))?;
         Ok((value, self.publish(&changes)?))
     }
 
@@ -245,6 +274,38 @@ impl Service {
         self.versions.send_replace(version);
         let _ = self.changes.send(crate::cloud::unix_now() as u64);
         Ok(version)
+    }
+
+    /// Replaces the state as a whole (the records another replica wrote): every data plane
+    /// gets the whole state.
+    fn replace(&self, mut fresh: Cloud) -> Result<u64, ApiError> {
+        let version = {
+            let mut cloud = self.cloud.write().map_err(|_| poisoned("state"))?;
+            fresh.quotas = cloud.quotas;
+            *cloud = fresh;
+            self.feed.lock().map_err(|_| poisoned("feed"))?.reset()
+        };
+        self.versions.send_replace(version);
+        let _ = self.changes.send(crate::cloud::unix_now() as u64);
+        Ok(version)
+    }
+
+    /// Applies what another replica wrote, unless this replica has since become the writer
+    /// (checked under the writer's lock, as [`Store::writable`] runs).
+    fn replicated(&self, generation: u64, current: &AtomicU64, event: Replicated) -> Result<()> {
+        let _writer = self
+            .writer
+            .lock()
+            .map_err(|_| anyhow::anyhow!("writer lock poisoned"))?;
+        if generation != current.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        match event {
+            Replicated::State(cloud) => self.replace(*cloud),
+            Replicated::Changes(changes) => self.publish(&changes),
+        }
+        .map(|_| ())
+        .map_err(|e| anyhow::anyhow!("{e}"))
     }
 
     /// This run's epoch: versions from another run of the server mean nothing here.
@@ -305,6 +366,16 @@ impl Service {
     /// A receiver of change notifications (the console's live feed).
     pub fn subscribe(&self) -> broadcast::Receiver<u64> {
         self.changes.subscribe()
+    }
+}
+
+/// Applies others' writes as they come, while the service lives.
+fn follow_replicas(service: &std::sync::Weak<Service>, r: Replication) {
+    while let Ok((generation, event)) = r.events.recv() {
+        let Some(s) = service.upgrade() else { return };
+        if let Err(e) = s.replicated(generation, &r.generation, event) {
+            tracing::warn!(error = %e, "applying another replica's write");
+        }
     }
 }
 

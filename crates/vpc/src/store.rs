@@ -1,13 +1,18 @@
-//! Where the VPC's state lives between runs. [`Store`] is the seam for other backends; the
-//! default is one SQLite file in WAL mode with `synchronous=FULL`: a change is acknowledged only
-//! after its transaction is durable, so killing the server loses nothing it answered. Bindings
-//! learned from GARPs are soft state, committed without waiting for the disk (`commit_soft`).
+//! Where the VPC's state lives between runs. [`Store`] is the seam: the default is one SQLite
+//! file (one replica); `store_ovsdb.rs` keeps the records in a clustered OVSDB database that
+//! several replicas share, one of them writing at a time. The SQLite store is in WAL mode with
+//! `synchronous=FULL`: a change is acknowledged only after its transaction is durable, so
+//! killing the server loses nothing it answered. Bindings learned from GARPs are soft state,
+//! committed without waiting for the disk (`commit_soft`).
 
 use crate::cloud::{Change, Cloud};
+use crate::error::ApiError;
 use crate::words::words;
 use anyhow::{Context, Result};
 use rusqlite::{Connection, params};
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 words! {
     /// The kind of a row of `resources`.
@@ -37,6 +42,36 @@ pub trait Store: Send {
     fn commit_soft(&mut self, changes: &[Change]) -> Result<()> {
         self.commit(changes)
     }
+    /// Before a write: whether this replica may write now. `Some(state)`: it has just become
+    /// the writer (or must catch up), and writes on `state`, the records as they stand. A
+    /// store only this process writes always may (`None`).
+    fn writable(&mut self) -> Result<Option<Cloud>, ApiError> {
+        Ok(None)
+    }
+    /// What other replicas write, for a store several share (taken once, at start).
+    fn replication(&mut self) -> Option<Replication> {
+        None
+    }
+}
+
+/// What another replica wrote, as this one must apply it.
+#[derive(Debug)]
+pub enum Replicated {
+    /// The records as they stand (after following began again).
+    State(Box<Cloud>),
+    /// Changes committed since.
+    Changes(Vec<Change>),
+}
+
+/// The stream of others' writes: each tagged with the store's generation when it was read;
+/// one whose generation is no longer current (this replica has since become the writer, or
+/// followed again from a fresh state) is stale and dropped. Read and compared under the
+/// service's writer lock, as [`Store::writable`] is called, so the two never cross.
+pub struct Replication {
+    /// Others' writes, in order.
+    pub events: std::sync::mpsc::Receiver<(u64, Replicated)>,
+    /// The current generation.
+    pub generation: Arc<AtomicU64>,
 }
 
 /// The SQLite store.

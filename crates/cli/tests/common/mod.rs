@@ -2,6 +2,8 @@
 //! from the temporary directory (where the lab writes its results).
 #![allow(dead_code)]
 
+pub mod cluster;
+
 use serde_json::Value;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -48,29 +50,32 @@ pub fn start(dir: &std::path::Path) -> Server {
 
 /// As [`start`], with extra `havip vpc serve` flags.
 pub fn start_with(dir: &std::path::Path, extra: &[&str]) -> Server {
+    let mut args: Vec<std::ffi::OsString> = vec!["--db".into(), dir.join("vpc.db").into()];
+    args.extend(extra.iter().map(Into::into));
+    serve(dir, &args)
+}
+
+/// `havip vpc serve` on a free port with `dir`'s keys and internal secret and `args`.
+pub fn serve(dir: &std::path::Path, args: &[std::ffi::OsString]) -> Server {
     let port = free_port();
     let host = format!("127.0.0.1:{port}");
     let child = Command::new(env!("CARGO_BIN_EXE_havip"))
-        .args([
-            "vpc",
-            "serve",
-            "--listen",
-            &host,
-            "--havip-quota",
-            "100000",
-            "--db",
-        ])
-        .arg(dir.join("vpc.db"))
+        .args(["vpc", "serve", "--listen", &host, "--havip-quota", "100000"])
         .arg("--keys")
         .arg(dir.join("keys"))
         .arg("--internal-secret")
         .arg(dir.join("internal.secret"))
-        .args(extra)
+        .args(args)
+        .env("RUST_LOG", "info")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(
+            std::fs::File::create(dir.join("serve.log"))
+                .map(Stdio::from)
+                .unwrap_or_else(|_| Stdio::null()),
+        )
         .spawn()
         .expect("havip vpc serve");
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + Duration::from_secs(20);
     while std::net::TcpStream::connect(&host).is_err() {
         assert!(Instant::now() < deadline, "the server never listened");
         std::thread::sleep(Duration::from_millis(20));
