@@ -263,9 +263,9 @@ fn serve(a: &ServeArgs) -> anyhow::Result<()> {
     let (addr, tls) = listen_plan(a)?;
     let ovn = ovn_endpoints(a)?;
     let (keys, accounts) = vpc::front::read_key_file(&a.keys)?;
+    let store = open_store(a)?;
     let internal_secret = vpc::internal_secret::read_or_create(&a.internal_secret)
         .map_err(|e| anyhow::anyhow!("--internal-secret: {e:#}"))?;
-    let store = open_store(a)?;
     let quotas = vpc::cloud::Quotas {
         havips_per_vpc: a.havip_quota,
         havips_per_eni: a.havips_per_eni,

@@ -257,10 +257,13 @@ fn a_bad_store_flag_is_named_before_anything_is_made() {
     let dir = tempfile::tempdir().expect("dir");
     std::fs::write(dir.path().join("keys"), common::KEYS_FILE).expect("keys");
     let keys = dir.path().join("keys");
+    let secret = dir.path().join("internal.secret");
     let refused = |extra: &[&str]| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_havip"))
             .args(["vpc", "serve", "--listen", "127.0.0.1:0", "--keys"])
             .arg(&keys)
+            .arg("--internal-secret")
+            .arg(&secret)
             .args(extra)
             .output()
             .expect("havip runs");
@@ -278,4 +281,5 @@ fn a_bad_store_flag_is_named_before_anything_is_made() {
     let e = refused(&["--store", "ovsdb:tcp:127.0.0.1:1", "--db", "x.db"]);
     assert!(e.contains("cannot be used with"), "{e}");
     assert!(!dir.path().join("x.db").exists() && !std::path::Path::new("x.db").exists());
+    assert!(!secret.exists(), "the internal secret was made for a refused store");
 }
