@@ -27,6 +27,7 @@ pub mod ovn;
 pub mod params;
 pub mod render;
 pub mod replay;
+pub mod route_table;
 pub mod server;
 pub mod service;
 pub mod session;

@@ -115,6 +115,13 @@ impl Service {
         options: Options,
     ) -> Result<Arc<Self>> {
         let mut cloud = store.load().context("loading the store")?;
+        let tables = crate::route_table::missing_main_tables(&cloud);
+        if !tables.is_empty() {
+            store
+                .commit(&tables)
+                .context("adding the VPCs' main route tables to the store")?;
+            cloud.apply(&tables);
+        }
         cloud.quotas = options.quotas;
         backend
             .start(&cloud)
