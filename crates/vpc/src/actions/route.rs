@@ -203,7 +203,7 @@ fn check_next_hop(
                     "a HAVIP next hop is a HAVIP id (havip-xxxxxxxx)",
                 ));
             }
-            if !cloud.havips.get(id).is_some_and(|h| h.vpc_id == t.vpc_id) {
+            if cloud.havips.get(id).is_none_or(|h| h.vpc_id != t.vpc_id) {
                 return Err(next_hop_invalid(
                     k,
                     format!("the HAVIP {id} does not exist in {}", t.vpc_id),
