@@ -4,7 +4,7 @@
 
 use crate::cidr::Cidr;
 use crate::cloud::{Change, Cloud};
-use crate::route_table::{Route, RouteTable, RouteTableAssociation};
+use crate::route_table::{GatewayType, Route, RouteTable, RouteTableAssociation};
 use std::net::Ipv4Addr;
 
 /// The name the cloud gives a VPC's main table.
@@ -97,4 +97,17 @@ pub fn route_for<'c>(
         .filter(|(c, _)| c.contains(dst))
         .max_by_key(|(c, _)| c.len)
         .map(|(_, r)| r)
+}
+
+/// The routes (with their tables' ids) whose next hop is the HAVIP `havip`.
+pub fn routes_via<'c>(
+    cloud: &'c Cloud,
+    havip: &'c str,
+) -> impl Iterator<Item = (&'c str, &'c Route)> {
+    cloud.route_tables.values().flat_map(move |t| {
+        t.route_set
+            .iter()
+            .filter(move |r| r.gateway_type == GatewayType::HaVip && r.gateway_id == havip)
+            .map(move |r| (t.route_table_id.as_str(), r))
+    })
 }

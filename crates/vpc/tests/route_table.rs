@@ -117,6 +117,11 @@ fn create_replace_and_delete_routes() {
     let t = main_table(&api, &s.vpc);
     assert_eq!(t["RouteSet"][0]["GatewayId"], havip.as_str());
     assert_eq!(t["RouteSet"][0]["RouteId"], 1);
+    // A HAVIP that routes point at is not deleted.
+    assert_eq!(
+        api.err("DeleteHaVip", json!({"HaVipId": havip})),
+        "ResourceInUse"
+    );
     let bare = api.ok(
         "DescribeRouteTables",
         json!({"RouteTableIds": [rtb], "NeedRouterInfo": false}),
