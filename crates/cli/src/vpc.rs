@@ -99,6 +99,52 @@ pub struct ServeArgs {
     /// Delay before a GARP moves a binding, in seconds (the cloud's "may take 10 s").
     #[arg(long, default_value_t = 0.0)]
     garp_delay: f64,
+    /// Fault: the percent of signed calls answered `RequestLimitExceeded` (0-100; switchable
+    /// later by `POST /internal/faults`).
+    #[arg(long, default_value_t = 0)]
+    fault_throttle_percent: u8,
+    /// Fault: the percent of signed calls answered `InternalError`, nothing done (0-100).
+    #[arg(long, default_value_t = 0)]
+    fault_fail_percent: u8,
+    /// Fault: milliseconds added before each signed call runs (at most 60000).
+    #[arg(long, default_value_t = 0)]
+    fault_latency_ms: u64,
+    /// Fault: Describe shows the state from before a write for this many ms (at most 600000).
+    #[arg(long, default_value_t = 0)]
+    fault_stale_describe_ms: u64,
+    /// Also serve the instance metadata service (the cloud's 169.254.0.23:80,
+    /// metadata.tencentyun.com) on this address: plain HTTP, GET only, each instance known by
+    /// its source address (an ENI's primary private address).
+    #[arg(long, value_name = "ADDR")]
+    metadata_listen: Option<std::net::SocketAddr>,
+    /// Bind --metadata-listen inside this network namespace (`ip netns` name), e.g. the lab's.
+    #[arg(long, value_name = "NS", requires = "metadata_listen")]
+    metadata_netns: Option<String>,
+    /// The region the metadata service names (`placement/region`).
+    #[arg(long, default_value = "ap-guangzhou")]
+    metadata_region: String,
+    /// The CAM role every instance has: its temporary keys at
+    /// `/latest/meta-data/cam/security-credentials/ROLE`, accepted by the API for the
+    /// instance's account (with `X-TC-Token`). None: no role.
+    #[arg(long, value_name = "ROLE", value_parser = role_name)]
+    metadata_role: Option<String>,
+    /// How long a role's temporary key is valid, in seconds (60-43200).
+    #[arg(long, default_value_t = 7200, value_parser = clap::value_parser!(u64).range(60..=43200))]
+    metadata_credential_ttl: u64,
+}
+
+/// A CAM role name: 1-128 letters, digits, `+=,.@_-`.
+fn role_name(s: &str) -> Result<String, String> {
+    let ok = (1..=128).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "`{s}` is not a role name: 1-128 letters, digits or `+=,.@_-`"
+        ))
+    }
 }
 
 /// Where `havip vpc serve` keeps the network.
@@ -256,10 +302,25 @@ fn listen_plan(
     Ok((addr, tls))
 }
 
+/// The faults `--fault-*` switch on, checked.
+fn faults_of(a: &ServeArgs) -> anyhow::Result<vpc::faults::Faults> {
+    let faults = vpc::faults::Faults {
+        throttle_percent: a.fault_throttle_percent,
+        fail_percent: a.fault_fail_percent,
+        latency_ms: a.fault_latency_ms,
+        stale_describe_ms: a.fault_stale_describe_ms,
+    };
+    faults
+        .check()
+        .map_err(|e| anyhow::anyhow!("--fault-*: {e}"))?;
+    Ok(faults)
+}
+
 fn serve(a: &ServeArgs) -> anyhow::Result<()> {
     if !(0.0..=600.0).contains(&a.garp_delay) {
         anyhow::bail!("--garp-delay must be 0-600 seconds, not {}", a.garp_delay);
     }
+    let faults = faults_of(a)?;
     let (addr, tls) = listen_plan(a)?;
     let ovn = ovn_endpoints(a)?;
     let (keys, accounts) = vpc::front::read_key_file(&a.keys)?;
@@ -291,6 +352,12 @@ fn serve(a: &ServeArgs) -> anyhow::Result<()> {
             ..vpc::front::Access::default()
         },
         accounts,
+        faults,
+        metadata: vpc::front::MetadataSettings {
+            region: a.metadata_region.clone(),
+            role: a.metadata_role.clone(),
+            credential_ttl: std::time::Duration::from_secs(a.metadata_credential_ttl),
+        },
         ..vpc::service::Options::default()
     };
     let service = vpc::service::Service::with_backend(store, backend, keys, options)?;
@@ -311,6 +378,9 @@ fn serve(a: &ServeArgs) -> anyhow::Result<()> {
         .build()?;
     if let Some(sb) = southbound {
         rt.spawn(vpc::ovn::follow::follow_bindings(service.clone(), sb));
+    }
+    if let Some(maddr) = a.metadata_listen {
+        spawn_metadata(&rt, maddr, a.metadata_netns.as_deref(), service.clone())?;
     }
     rt.block_on(async {
         match tls {
@@ -344,6 +414,26 @@ fn open_store(a: &ServeArgs) -> anyhow::Result<Box<dyn vpc::store::Store>> {
         ttl: std::time::Duration::from_secs_f64(a.lease_ttl),
     };
     Ok(Box::new(vpc::store_ovsdb::Clustered::start(options)?))
+}
+
+/// Binds the instance metadata service on `addr` (inside `netns`, if named) and serves it on
+/// `rt`.
+fn spawn_metadata(
+    rt: &tokio::runtime::Runtime,
+    addr: std::net::SocketAddr,
+    netns: Option<&str>,
+    service: Arc<vpc::service::Service>,
+) -> anyhow::Result<()> {
+    let listener = vpc::metadata::bind(addr, netns)
+        .map_err(|e| anyhow::anyhow!("--metadata-listen {addr}: {e:#}"))?;
+    let shown = netns.unwrap_or("this namespace");
+    eprintln!("havip vpc: instance metadata on http://{addr}/ ({shown})");
+    rt.spawn(async move {
+        if let Err(e) = vpc::metadata::serve(listener, service).await {
+            eprintln!("havip vpc: the metadata service stopped: {e:#}");
+        }
+    });
+    Ok(())
 }
 
 /// The OVN databases `--backend ovn` uses and where its gateways run (none for `sqlite`),

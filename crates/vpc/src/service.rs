@@ -9,6 +9,7 @@ use crate::actions;
 use crate::backend::{Backend, Changes, GarpOutcome, Learned, Learner, Learning, UserspaceSwitch};
 use crate::cloud::{Change, Cloud, Quotas};
 use crate::error::ApiError;
+use crate::faults::{Faults, Lag};
 use crate::feed::{Catchup, Feed};
 use crate::front::{Access, Front};
 use crate::listen::ConnectionLimits;
@@ -36,6 +37,10 @@ pub struct Options {
     pub connections: ConnectionLimits,
     /// The account (AppId) of each SecretId; a key not named here is the default account's.
     pub accounts: BTreeMap<String, String>,
+    /// The cloud's bad days switched on at start (`faults.rs`).
+    pub faults: Faults,
+    /// What the instance metadata service tells (`metadata.rs`).
+    pub metadata: crate::front::MetadataSettings,
 }
 
 /// What the write path holds: one write at a time.
@@ -65,6 +70,9 @@ pub struct Service {
     pub garp_delay: Duration,
     /// What the HTTP side keeps between requests.
     pub(crate) front: Front,
+    faults: Mutex<Faults>,
+    lag: Mutex<Lag>,
+    metadata: crate::front::MetadataSettings,
 }
 
 /// What brings a data plane up to date.
@@ -111,6 +119,13 @@ impl Service {
         options: Options,
     ) -> Result<Arc<Self>> {
         let mut cloud = store.load().context("loading the store")?;
+        let tables = crate::routing::missing_main_tables(&cloud);
+        if !tables.is_empty() {
+            store
+                .commit(&tables)
+                .context("adding the VPCs' main route tables to the store")?;
+            cloud.apply(&tables);
+        }
         cloud.quotas = options.quotas;
         let replication = store.replication();
         // A replica of a shared store brings the backend to the records when it becomes the
@@ -136,6 +151,9 @@ impl Service {
             epoch: format!("{:016x}", rand::random::<u64>()),
             garp_delay: options.garp_delay,
             front,
+            faults: Mutex::new(options.faults),
+            lag: Mutex::new(Lag::default()),
+            metadata: options.metadata,
         });
         if let Some(r) = replication {
             let weak = Arc::downgrade(&service);
@@ -144,6 +162,25 @@ impl Service {
                 .spawn(move || follow_replicas(&weak, r))?;
         }
         Ok(service)
+    }
+
+    /// What the instance metadata service tells.
+    pub fn metadata_settings(&self) -> &crate::front::MetadataSettings {
+        &self.metadata
+    }
+
+    /// The temporary key of `role` for `instance` of `account`, valid for `ttl_secs` (the
+    /// metadata service's `cam/security-credentials/ROLE`).
+    pub fn issue_temporary_key(
+        &self,
+        instance: &str,
+        role: &str,
+        account: &str,
+        ttl_secs: i64,
+    ) -> Option<crate::credentials::TemporaryKey> {
+        let now = crate::cloud::unix_now() as i64;
+        let mut keys = self.front.temporary.lock().ok()?;
+        Some(keys.issue(instance, role, account, now, ttl_secs))
     }
 
     /// The secret the data plane shows on `/internal/*`.
@@ -193,8 +230,10 @@ impl Service {
         };
         if actions::is_read_only(action) {
             // Readers share the state's read lock and never wait for the store.
-            let cloud = self.cloud.read().map_err(|_| poisoned("state"))?;
-            let outcome = view(&cloud)?;
+            let outcome = match self.lagging_state()? {
+                Some(old) => view(&old)?,
+                None => view(&*self.cloud.read().map_err(|_| poisoned("state"))?)?,
+            };
             if !outcome.changes.is_empty() {
                 return Err(ApiError::internal(format!("{action} changed the state")));
             }
@@ -251,6 +290,7 @@ impl Service {
                 .backend
                 .realize(&planned)
                 .map_err(ApiError::internal)?;
+            self.remember_for_lag(&cloud)?;
         }
         let stored = match durability {
             Durability::Durable => writer.store.commit(&changes),
@@ -306,6 +346,38 @@ impl Service {
         }
         .map(|_| ())
         .map_err(|e| anyhow::anyhow!("{e}"))
+    }
+
+    /// The faults switched on now.
+    pub fn faults(&self) -> Faults {
+        self.faults.lock().map(|f| *f).unwrap_or_default()
+    }
+
+    /// Switches faults on or off for the rest of the run (bounds checked).
+    pub fn set_faults(&self, faults: Faults) -> Result<(), String> {
+        faults.check()?;
+        *self.faults.lock().map_err(|_| "faults lock poisoned")? = faults;
+        Ok(())
+    }
+
+    /// The state a Describe shows while Describe lags (`StaleDescribeMs`), if it differs.
+    fn lagging_state(&self) -> Result<Option<Arc<Cloud>>, ApiError> {
+        let lag = Duration::from_millis(self.faults().stale_describe_ms);
+        if lag.is_zero() {
+            return Ok(None);
+        }
+        let mut l = self.lag.lock().map_err(|_| poisoned("lag"))?;
+        Ok(l.seen(std::time::Instant::now(), lag))
+    }
+
+    /// Remembers the state before a write while Describe lags.
+    fn remember_for_lag(&self, before: &Cloud) -> Result<(), ApiError> {
+        let lag = Duration::from_millis(self.faults().stale_describe_ms);
+        if !lag.is_zero() {
+            let mut l = self.lag.lock().map_err(|_| poisoned("lag"))?;
+            l.record(std::time::Instant::now(), before, lag);
+        }
+        Ok(())
     }
 
     /// This run's epoch: versions from another run of the server mean nothing here.

@@ -25,12 +25,13 @@ pub const RECORD_TABLES: [&str; 5] = ["Resource", "Owner", "Client_Token", "Task
 pub const LEASE: &str = "Lease";
 
 /// The kinds of `Resource` rows, in the order they are applied.
-const KINDS: [Kind; 5] = [
+const KINDS: [Kind; 6] = [
     Kind::Vpc,
     Kind::Subnet,
     Kind::Eni,
     Kind::Address,
     Kind::HaVip,
+    Kind::RouteTable,
 ];
 
 /// The next `seq` of each ordered table.
@@ -118,6 +119,7 @@ fn resource(c: &Change) -> Result<Option<(Kind, &str, String)>> {
         Change::Eni(e) => (Kind::Eni, e.network_interface_id.as_str(), body(e)?),
         Change::Address(a) => (Kind::Address, a.address_id.as_str(), body(a)?),
         Change::HaVip(h) => (Kind::HaVip, h.ha_vip_id.as_str(), body(h)?),
+        Change::RouteTable(t) => (Kind::RouteTable, t.route_table_id.as_str(), body(t)?),
         _ => return Ok(None),
     }))
 }
@@ -269,6 +271,7 @@ fn resource_changes(updates: &TableUpdates, out: &mut Vec<Change>) -> Result<()>
                 Kind::Eni => Change::Eni(parsed(r, "eni")?),
                 Kind::Address => Change::Address(parsed(r, "address")?),
                 Kind::HaVip => Change::HaVip(parsed(r, "havip")?),
+                Kind::RouteTable => Change::RouteTable(parsed(r, "route table")?),
             });
         }
     }

@@ -5,6 +5,8 @@ pub mod address;
 pub mod havip;
 pub mod learn;
 pub mod network;
+pub mod private_ip;
+pub mod route;
 
 use crate::cloud::{Change, Cloud};
 use crate::error::ApiError;
@@ -67,6 +69,20 @@ words! {
         AttachNetworkInterface = "AttachNetworkInterface",
         /// `DescribeNetworkInterfaces`.
         DescribeNetworkInterfaces = "DescribeNetworkInterfaces",
+        /// `AssignPrivateIpAddresses`.
+        AssignPrivateIpAddresses = "AssignPrivateIpAddresses",
+        /// `UnassignPrivateIpAddresses`.
+        UnassignPrivateIpAddresses = "UnassignPrivateIpAddresses",
+        /// `MigratePrivateIpAddress`.
+        MigratePrivateIpAddress = "MigratePrivateIpAddress",
+        /// `DescribeRouteTables`.
+        DescribeRouteTables = "DescribeRouteTables",
+        /// `CreateRoutes`.
+        CreateRoutes = "CreateRoutes",
+        /// `ReplaceRoutes`.
+        ReplaceRoutes = "ReplaceRoutes",
+        /// `DeleteRoutes`.
+        DeleteRoutes = "DeleteRoutes",
         /// `AllocateAddresses`.
         AllocateAddresses = "AllocateAddresses",
         /// `DescribeAddresses`.
@@ -88,6 +104,7 @@ impl Action {
                 | Action::DescribeSubnets
                 | Action::DescribeNetworkInterfaces
                 | Action::DescribeAddresses
+                | Action::DescribeRouteTables
         )
     }
 }
@@ -142,6 +159,13 @@ fn run(
         Action::CreateNetworkInterface => network::create_eni(cloud, p),
         Action::AttachNetworkInterface => network::attach_eni(cloud, p),
         Action::DescribeNetworkInterfaces => network::describe_enis(cloud, p),
+        Action::AssignPrivateIpAddresses => private_ip::assign(cloud, p, request_id),
+        Action::UnassignPrivateIpAddresses => private_ip::unassign(cloud, p, request_id),
+        Action::MigratePrivateIpAddress => private_ip::migrate(cloud, p, request_id),
+        Action::DescribeRouteTables => route::describe(cloud, p),
+        Action::CreateRoutes => route::create(cloud, p),
+        Action::ReplaceRoutes => route::replace(cloud, p),
+        Action::DeleteRoutes => route::delete(cloud, p),
         Action::AllocateAddresses => address::allocate(cloud, p),
         Action::DescribeAddresses => address::describe(cloud, p),
     }

@@ -87,12 +87,13 @@ pub fn create_vpc(_cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
         enable_multicast: multicast.unwrap_or(false),
         created_time: now_string(),
     };
+    let main = crate::routing::main_table(&vpc.vpc_id);
     Ok(Outcome {
         response: json!({ "Vpc": vpc })
             .as_object()
             .cloned()
             .unwrap_or_default(),
-        changes: vec![Change::Vpc(vpc)],
+        changes: vec![Change::RouteTable(main), Change::Vpc(vpc)],
     })
 }
 
@@ -191,10 +192,12 @@ pub fn describe_subnets(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiErr
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct PrivateIpSpec {
-    private_ip_address: String,
+pub(super) struct PrivateIpSpec {
+    /// The address.
+    pub(super) private_ip_address: String,
+    /// Whether it is to be the primary address.
     #[serde(default)]
-    primary: bool,
+    pub(super) primary: bool,
 }
 
 /// `CreateNetworkInterface` (with `MacAddress`, a local extension: the lab's port MAC).
@@ -256,7 +259,7 @@ pub fn create_eni(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
 
 /// Checks a new ENI's addresses: IPv4, hosts of its subnet that are neither reserved nor in
 /// use in the VPC.
-fn check_eni_addresses(
+pub(super) fn check_eni_addresses(
     cloud: &Cloud,
     subnet: &Subnet,
     ips: &[PrivateIpSpec],
