@@ -16,6 +16,7 @@ pub mod pacing;
 pub mod reload;
 #[cfg(test)]
 mod tests;
+mod timers;
 pub mod tracking;
 
 pub use effect::{Effect, Observation};

@@ -2,6 +2,7 @@
 //! the start-up delay and the announcement lanes; events in, effects out.
 
 use crate::pacing::{Frame, Pacer};
+use crate::timers::Timers;
 use crate::tracking::{Tracker, Verdict};
 use crate::{ById, Effect, InstanceId, Observation};
 use tracing::info;
@@ -39,6 +40,8 @@ impl Member {
 #[derive(Clone, Debug)]
 pub struct Node {
     pub(crate) members: ById<Member>,
+    /// The routers' deadlines, updated after each event a router handles.
+    pub(crate) timers: Timers,
     pub(crate) tracker: Tracker,
     pub(crate) pacer: Pacer,
     /// `vrrp_startup_delay`: instances started before this time wait until it.
@@ -59,8 +62,10 @@ impl Node {
         pacer: Pacer,
         startup_until: Timestamp,
     ) -> Self {
+        let timers = Timers::of(members.iter().map(|m| m.router.next_deadline()));
         Node {
             members: members.into(),
+            timers,
             tracker,
             pacer,
             startup_until,
@@ -126,9 +131,17 @@ impl Node {
     /// The earliest time something is due: a router's timer, an announcement's turn, the end
     /// of a tracked process's delay.
     pub fn next_deadline(&self) -> Option<Timestamp> {
-        self.members
-            .iter()
-            .filter_map(|m| m.router.next_deadline())
+        debug_assert_eq!(
+            self.timers.earliest(),
+            self.members
+                .iter()
+                .filter_map(|m| m.router.next_deadline())
+                .min(),
+            "the deadline index lost a router's change"
+        );
+        self.timers
+            .earliest()
+            .into_iter()
             .chain(self.pacer.next_deadline())
             .chain(self.tracker.next_deadline())
             .min()
@@ -143,9 +156,13 @@ impl Node {
     /// writes what is to be done into `out`.
     pub fn handle(&mut self, now: Timestamp, id: InstanceId, event: Event, out: &mut Vec<Effect>) {
         let actions = self.members[id].router.handle(now, event);
+        self.timers
+            .set(id.index(), self.members[id].router.next_deadline());
         self.decide(id, actions, out);
         while let Some((m, to)) = self.following.pop() {
             let actions = self.members[m].router.handle(now, Event::SyncGroup(to));
+            self.timers
+                .set(m.index(), self.members[m].router.next_deadline());
             self.decide(m, actions, out);
         }
     }
@@ -178,15 +195,16 @@ impl Node {
     /// Runs the routers' timers due at `now`, all at that instant (after tracked processes'
     /// delays that ended). Announcements due are taken with [`Node::due_announcements`].
     pub fn fire_timers(&mut self, now: Timestamp, out: &mut Vec<Effect>) {
-        for id in self.ids() {
-            let due = self.members[id]
-                .router
-                .next_deadline()
-                .filter(|t| *t <= now);
-            if let Some(t) = due {
+        // In config order, each router checked when its turn comes (a sync group's follow-up
+        // may make a later one due), as a scan of every instance would.
+        let mut from = 0;
+        while let Some(k) = self.timers.due_from(now, from) {
+            let id = InstanceId::new(k);
+            if let Some(t) = self.members[id].router.next_deadline() {
                 out.push(Effect::TimerLate { id, by: now - t });
-                self.handle(now, id, Event::Timer, out);
             }
+            self.handle(now, id, Event::Timer, out);
+            from = k + 1;
         }
     }
 

@@ -100,6 +100,8 @@ impl Node {
         self.members = plan
             .arrange(running, members, |old, _| old, |new, _| new)
             .into();
+        self.timers =
+            crate::timers::Timers::of(self.members.iter().map(|m| m.router.next_deadline()));
         let mut tracker = tracker;
         tracker.carry_over(&self.tracker);
         self.tracker = tracker;
