@@ -81,6 +81,19 @@ pub struct ServeArgs {
     /// Delay before a GARP moves a binding, in seconds (the cloud's "may take 10 s").
     #[arg(long, default_value_t = 0.0)]
     garp_delay: f64,
+    /// Fault: the percent of signed calls answered `RequestLimitExceeded` (0-100; switchable
+    /// later by `POST /internal/faults`).
+    #[arg(long, default_value_t = 0)]
+    fault_throttle_percent: u8,
+    /// Fault: the percent of signed calls answered `InternalError`, nothing done (0-100).
+    #[arg(long, default_value_t = 0)]
+    fault_fail_percent: u8,
+    /// Fault: milliseconds added before each signed call runs (at most 60000).
+    #[arg(long, default_value_t = 0)]
+    fault_latency_ms: u64,
+    /// Fault: Describe shows the state from before a write for this many ms (at most 600000).
+    #[arg(long, default_value_t = 0)]
+    fault_stale_describe_ms: u64,
 }
 
 /// Where `havip vpc serve` keeps the network.
@@ -242,6 +255,15 @@ fn serve(a: &ServeArgs) -> anyhow::Result<()> {
     if !(0.0..=600.0).contains(&a.garp_delay) {
         anyhow::bail!("--garp-delay must be 0-600 seconds, not {}", a.garp_delay);
     }
+    let faults = vpc::faults::Faults {
+        throttle_percent: a.fault_throttle_percent,
+        fail_percent: a.fault_fail_percent,
+        latency_ms: a.fault_latency_ms,
+        stale_describe_ms: a.fault_stale_describe_ms,
+    };
+    faults
+        .check()
+        .map_err(|e| anyhow::anyhow!("--fault-*: {e}"))?;
     let (addr, tls) = listen_plan(a)?;
     let ovn = ovn_endpoints(a)?;
     let (keys, accounts) = vpc::front::read_key_file(&a.keys)?;
@@ -273,6 +295,7 @@ fn serve(a: &ServeArgs) -> anyhow::Result<()> {
             ..vpc::front::Access::default()
         },
         accounts,
+        faults,
         ..vpc::service::Options::default()
     };
     let service = vpc::service::Service::with_backend(Box::new(sqlite), backend, keys, options)?;

@@ -96,6 +96,7 @@ fn api(
             )
         })?
     };
+    service.faults().refuse()?;
     service.call_as(
         Some(service.account_of(&secret_id)),
         action,
@@ -182,6 +183,10 @@ pub(crate) async fn api_handler(State(service): State<Arc<Service>>, request: Re
         Ok(b) => b,
         Err(e) => return api_response(Err(e), &rid),
     };
+    let latency = service.faults().latency();
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
     let s = service.clone();
     let r = rid.clone();
     let result = tokio::task::spawn_blocking(move || {

@@ -4,7 +4,8 @@
 //! /internal/changes?epoch=E&after=V&wait_ms=N` is the data plane's push channel: a long poll
 //! that answers as soon as the state is past version V (or after N ms, at most
 //! [`MAX_WAIT_MS`]), with the changes since V or, when V is too old or of another epoch, the
-//! whole state.
+//! whole state. `GET /internal/faults` shows the cloud's bad days switched on (`faults.rs`)
+//! and `POST /internal/faults` (a JSON `Faults`) switches them for the rest of the run.
 
 use crate::backend::GarpOutcome;
 use crate::error::ApiError;
@@ -31,6 +32,7 @@ pub fn routes() -> Router<Arc<Service>> {
         .route("/internal/garp", post(garp))
         .route("/internal/state", get(state))
         .route("/internal/changes", get(changes))
+        .route("/internal/faults", get(faults).post(set_faults))
 }
 
 /// The longest a long poll waits for a change.
@@ -145,4 +147,25 @@ async fn changes(
         Update::State(cloud) => body["State"] = state_json(&cloud),
     }
     Ok(json_answer(body))
+}
+
+async fn faults(State(service): State<Arc<Service>>, headers: HeaderMap) -> Result<Response, Deny> {
+    authorized(&service, &headers)?;
+    Ok(json_answer(json!(service.faults())))
+}
+
+async fn set_faults(
+    State(service): State<Arc<Service>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Deny> {
+    authorized(&service, &headers)?;
+    let faults: crate::faults::Faults = serde_json::from_slice(&body).map_err(|e| {
+        let why = format!("bad faults: {e}");
+        Deny::new(StatusCode::BAD_REQUEST, "InvalidParameter", why)
+    })?;
+    service
+        .set_faults(faults)
+        .map_err(|why| Deny::new(StatusCode::BAD_REQUEST, "InvalidParameterValue", why))?;
+    Ok(json_answer(json!(faults)))
 }

@@ -13,6 +13,7 @@ pub mod cloud;
 pub mod console;
 pub mod dataplane;
 pub mod error;
+pub mod faults;
 pub mod feed;
 pub mod front;
 pub mod guard;

@@ -9,6 +9,7 @@ use crate::actions;
 use crate::backend::{Backend, Changes, GarpOutcome, Learned, Learner, Learning, UserspaceSwitch};
 use crate::cloud::{Change, Cloud, Quotas};
 use crate::error::ApiError;
+use crate::faults::{Faults, Lag};
 use crate::feed::{Catchup, Feed};
 use crate::front::{Access, Front};
 use crate::listen::ConnectionLimits;
@@ -35,6 +36,8 @@ pub struct Options {
     pub connections: ConnectionLimits,
     /// The account (AppId) of each SecretId; a key not named here is the default account's.
     pub accounts: BTreeMap<String, String>,
+    /// The cloud's bad days switched on at start (`faults.rs`).
+    pub faults: Faults,
 }
 
 /// What the write path holds: one write at a time.
@@ -64,6 +67,8 @@ pub struct Service {
     pub garp_delay: Duration,
     /// What the HTTP side keeps between requests.
     pub(crate) front: Front,
+    faults: Mutex<Faults>,
+    lag: Mutex<Lag>,
 }
 
 /// What brings a data plane up to date.
@@ -130,6 +135,8 @@ impl Service {
             epoch: format!("{:016x}", rand::random::<u64>()),
             garp_delay: options.garp_delay,
             front,
+            faults: Mutex::new(options.faults),
+            lag: Mutex::new(Lag::default()),
         }))
     }
 
@@ -180,8 +187,10 @@ impl Service {
         };
         if actions::is_read_only(action) {
             // Readers share the state's read lock and never wait for the store.
-            let cloud = self.cloud.read().map_err(|_| poisoned("state"))?;
-            let outcome = view(&cloud)?;
+            let outcome = match self.lagging_state()? {
+                Some(old) => view(&old)?,
+                None => view(&*self.cloud.read().map_err(|_| poisoned("state"))?)?,
+            };
             if !outcome.changes.is_empty() {
                 return Err(ApiError::internal(format!("{action} changed the state")));
             }
@@ -221,6 +230,7 @@ impl Service {
                 .backend
                 .realize(&planned)
                 .map_err(ApiError::internal)?;
+            self.remember_for_lag(&cloud)?;
             (value, changes)
         };
         let stored = match durability {
@@ -245,6 +255,38 @@ impl Service {
         self.versions.send_replace(version);
         let _ = self.changes.send(crate::cloud::unix_now() as u64);
         Ok(version)
+    }
+
+    /// The faults switched on now.
+    pub fn faults(&self) -> Faults {
+        self.faults.lock().map(|f| *f).unwrap_or_default()
+    }
+
+    /// Switches faults on or off for the rest of the run (bounds checked).
+    pub fn set_faults(&self, faults: Faults) -> Result<(), String> {
+        faults.check()?;
+        *self.faults.lock().map_err(|_| "faults lock poisoned")? = faults;
+        Ok(())
+    }
+
+    /// The state a Describe shows while Describe lags (`StaleDescribeMs`), if it differs.
+    fn lagging_state(&self) -> Result<Option<Arc<Cloud>>, ApiError> {
+        let lag = Duration::from_millis(self.faults().stale_describe_ms);
+        if lag.is_zero() {
+            return Ok(None);
+        }
+        let mut l = self.lag.lock().map_err(|_| poisoned("lag"))?;
+        Ok(l.seen(std::time::Instant::now(), lag))
+    }
+
+    /// Remembers the state before a write while Describe lags.
+    fn remember_for_lag(&self, before: &Cloud) -> Result<(), ApiError> {
+        let lag = Duration::from_millis(self.faults().stale_describe_ms);
+        if !lag.is_zero() {
+            let mut l = self.lag.lock().map_err(|_| poisoned("lag"))?;
+            l.record(std::time::Instant::now(), before, lag);
+        }
+        Ok(())
     }
 
     /// This run's epoch: versions from another run of the server mean nothing here.

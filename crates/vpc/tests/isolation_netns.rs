@@ -5,59 +5,12 @@
 
 mod common;
 use common::Api;
+use common::netns::{Namespaces, ip, ping, received};
 use serde_json::json;
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use vpc::dataplane::run::{self, Config};
-
-fn ip(args: &[&str]) {
-    let out = Command::new("ip").args(args).output().expect("ip");
-    assert!(
-        out.status.success(),
-        "ip {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// The switch's namespace and the servers', removed (with their veths) when dropped.
-struct Namespaces(Vec<String>);
-
-impl Drop for Namespaces {
-    fn drop(&mut self) {
-        for ns in &self.0 {
-            let _ = Command::new("ip").args(["netns", "del", ns]).status();
-        }
-    }
-}
-
-/// Packets `ns`'s eth0 received.
-fn received(ns: &str) -> u64 {
-    let out = Command::new("ip")
-        .args([
-            "netns",
-            "exec",
-            ns,
-            "cat",
-            "/sys/class/net/eth0/statistics/rx_packets",
-        ])
-        .output()
-        .expect("rx_packets");
-    String::from_utf8_lossy(&out.stdout)
-        .trim()
-        .parse()
-        .expect("a count")
-}
-
-fn ping(ns: &str, to: &str) -> bool {
-    Command::new("ip")
-        .args([
-            "netns", "exec", ns, "ping", "-c", "2", "-i", "0.2", "-W", "1", to,
-        ])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
 
 #[test]
 fn two_vpcs_with_the_same_ranges_on_one_switch_exchange_no_frame() {

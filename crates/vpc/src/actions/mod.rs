@@ -5,6 +5,7 @@ pub mod address;
 pub mod havip;
 pub mod learn;
 pub mod network;
+pub mod private_ip;
 
 use crate::cloud::{Change, Cloud};
 use crate::error::ApiError;
@@ -67,6 +68,12 @@ words! {
         AttachNetworkInterface = "AttachNetworkInterface",
         /// `DescribeNetworkInterfaces`.
         DescribeNetworkInterfaces = "DescribeNetworkInterfaces",
+        /// `AssignPrivateIpAddresses`.
+        AssignPrivateIpAddresses = "AssignPrivateIpAddresses",
+        /// `UnassignPrivateIpAddresses`.
+        UnassignPrivateIpAddresses = "UnassignPrivateIpAddresses",
+        /// `MigratePrivateIpAddress`.
+        MigratePrivateIpAddress = "MigratePrivateIpAddress",
         /// `AllocateAddresses`.
         AllocateAddresses = "AllocateAddresses",
         /// `DescribeAddresses`.
@@ -142,6 +149,9 @@ fn run(
         Action::CreateNetworkInterface => network::create_eni(cloud, p),
         Action::AttachNetworkInterface => network::attach_eni(cloud, p),
         Action::DescribeNetworkInterfaces => network::describe_enis(cloud, p),
+        Action::AssignPrivateIpAddresses => private_ip::assign(cloud, p, request_id),
+        Action::UnassignPrivateIpAddresses => private_ip::unassign(cloud, p, request_id),
+        Action::MigratePrivateIpAddress => private_ip::migrate(cloud, p, request_id),
         Action::AllocateAddresses => address::allocate(cloud, p),
         Action::DescribeAddresses => address::describe(cloud, p),
     }

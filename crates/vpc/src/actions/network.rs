@@ -191,10 +191,12 @@ pub fn describe_subnets(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiErr
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct PrivateIpSpec {
-    private_ip_address: String,
+pub(super) struct PrivateIpSpec {
+    /// The address.
+    pub(super) private_ip_address: String,
+    /// Whether it is to be the primary address.
     #[serde(default)]
-    primary: bool,
+    pub(super) primary: bool,
 }
 
 /// `CreateNetworkInterface` (with `MacAddress`, a local extension: the lab's port MAC).
@@ -256,7 +258,7 @@ pub fn create_eni(cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
 
 /// Checks a new ENI's addresses: IPv4, hosts of its subnet that are neither reserved nor in
 /// use in the VPC.
-fn check_eni_addresses(
+pub(super) fn check_eni_addresses(
     cloud: &Cloud,
     subnet: &Subnet,
     ips: &[PrivateIpSpec],

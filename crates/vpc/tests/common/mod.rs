@@ -9,6 +9,7 @@ use vpc::service::{Options, Service};
 use vpc::store::Store;
 
 pub mod frames;
+pub mod netns;
 pub mod ovn;
 
 pub const ID: &str = "AKIDtest0000000000000000000000000000";
