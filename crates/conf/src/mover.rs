@@ -421,20 +421,18 @@ fn credentials(
         }
         [f, path] if f == "file" && path.starts_with('/') => {
             let path = PathBuf::from(path);
-            if host_checks {
-                if let Err(why) = credentials_file_safe(&path) {
-                    diags.push(
-                        Diagnostic::new(
-                            Severity::Error,
-                            "mover-credentials-unsafe",
-                            loc.clone(),
-                            "",
-                            why,
-                        )
-                        .hint("chown root:root FILE; chmod 0600 FILE"),
-                    );
-                    return None;
-                }
+            if host_checks && let Err(why) = credentials_file_safe(&path) {
+                diags.push(
+                    Diagnostic::new(
+                        Severity::Error,
+                        "mover-credentials-unsafe",
+                        loc.clone(),
+                        "",
+                        why,
+                    )
+                    .hint("chown root:root FILE; chmod 0600 FILE"),
+                );
+                return None;
             }
             Some(Credentials::File(path))
         }
