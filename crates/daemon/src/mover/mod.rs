@@ -12,6 +12,7 @@
 mod api;
 mod driver;
 mod keys;
+mod ledger;
 
 use crate::instance::Instance;
 use anyhow::{Result, bail};
