@@ -94,6 +94,39 @@ pub struct ServeArgs {
     /// Fault: Describe shows the state from before a write for this many ms (at most 600000).
     #[arg(long, default_value_t = 0)]
     fault_stale_describe_ms: u64,
+    /// Also serve the instance metadata service (the cloud's 169.254.0.23:80,
+    /// metadata.tencentyun.com) on this address: plain HTTP, GET only, each instance known by
+    /// its source address (an ENI's primary private address).
+    #[arg(long, value_name = "ADDR")]
+    metadata_listen: Option<std::net::SocketAddr>,
+    /// Bind --metadata-listen inside this network namespace (`ip netns` name), e.g. the lab's.
+    #[arg(long, value_name = "NS", requires = "metadata_listen")]
+    metadata_netns: Option<String>,
+    /// The region the metadata service names (`placement/region`).
+    #[arg(long, default_value = "ap-guangzhou")]
+    metadata_region: String,
+    /// The CAM role every instance has: its temporary keys at
+    /// `/latest/meta-data/cam/security-credentials/ROLE`, accepted by the API for the
+    /// instance's account (with `X-TC-Token`). None: no role.
+    #[arg(long, value_name = "ROLE", value_parser = role_name)]
+    metadata_role: Option<String>,
+    /// How long a role's temporary key is valid, in seconds (60-43200).
+    #[arg(long, default_value_t = 7200, value_parser = clap::value_parser!(u64).range(60..=43200))]
+    metadata_credential_ttl: u64,
+}
+
+/// A CAM role name: 1-128 letters, digits, `+=,.@_-`.
+fn role_name(s: &str) -> Result<String, String> {
+    let ok = (1..=128).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "`{s}` is not a role name: 1-128 letters, digits or `+=,.@_-`"
+        ))
+    }
 }
 
 /// Where `havip vpc serve` keeps the network.
@@ -251,10 +284,8 @@ fn listen_plan(
     Ok((addr, tls))
 }
 
-fn serve(a: &ServeArgs) -> anyhow::Result<()> {
-    if !(0.0..=600.0).contains(&a.garp_delay) {
-        anyhow::bail!("--garp-delay must be 0-600 seconds, not {}", a.garp_delay);
-    }
+/// The faults `--fault-*` switch on, checked.
+fn faults_of(a: &ServeArgs) -> anyhow::Result<vpc::faults::Faults> {
     let faults = vpc::faults::Faults {
         throttle_percent: a.fault_throttle_percent,
         fail_percent: a.fault_fail_percent,
@@ -264,6 +295,14 @@ fn serve(a: &ServeArgs) -> anyhow::Result<()> {
     faults
         .check()
         .map_err(|e| anyhow::anyhow!("--fault-*: {e}"))?;
+    Ok(faults)
+}
+
+fn serve(a: &ServeArgs) -> anyhow::Result<()> {
+    if !(0.0..=600.0).contains(&a.garp_delay) {
+        anyhow::bail!("--garp-delay must be 0-600 seconds, not {}", a.garp_delay);
+    }
+    let faults = faults_of(a)?;
     let (addr, tls) = listen_plan(a)?;
     let ovn = ovn_endpoints(a)?;
     let (keys, accounts) = vpc::front::read_key_file(&a.keys)?;
@@ -296,6 +335,11 @@ fn serve(a: &ServeArgs) -> anyhow::Result<()> {
         },
         accounts,
         faults,
+        metadata: vpc::front::MetadataSettings {
+            region: a.metadata_region.clone(),
+            role: a.metadata_role.clone(),
+            credential_ttl: std::time::Duration::from_secs(a.metadata_credential_ttl),
+        },
         ..vpc::service::Options::default()
     };
     let service = vpc::service::Service::with_backend(Box::new(sqlite), backend, keys, options)?;
@@ -315,6 +359,9 @@ fn serve(a: &ServeArgs) -> anyhow::Result<()> {
     if let Some(sb) = southbound {
         rt.spawn(vpc::ovn::follow::follow_bindings(service.clone(), sb));
     }
+    if let Some(maddr) = a.metadata_listen {
+        spawn_metadata(&rt, maddr, a.metadata_netns.as_deref(), service.clone())?;
+    }
     rt.block_on(async {
         match tls {
             Some(config) => vpc::server::serve_tls(listener, service, config).await,
@@ -325,6 +372,26 @@ fn serve(a: &ServeArgs) -> anyhow::Result<()> {
             }
         }
     })
+}
+
+/// Binds the instance metadata service on `addr` (inside `netns`, if named) and serves it on
+/// `rt`.
+fn spawn_metadata(
+    rt: &tokio::runtime::Runtime,
+    addr: std::net::SocketAddr,
+    netns: Option<&str>,
+    service: Arc<vpc::service::Service>,
+) -> anyhow::Result<()> {
+    let listener = vpc::metadata::bind(addr, netns)
+        .map_err(|e| anyhow::anyhow!("--metadata-listen {addr}: {e:#}"))?;
+    let shown = netns.unwrap_or("this namespace");
+    eprintln!("havip vpc: instance metadata on http://{addr}/ ({shown})");
+    rt.spawn(async move {
+        if let Err(e) = vpc::metadata::serve(listener, service).await {
+            eprintln!("havip vpc: the metadata service stopped: {e:#}");
+        }
+    });
+    Ok(())
 }
 
 /// The OVN databases `--backend ovn` uses and where its gateways run (none for `sqlite`),
