@@ -34,6 +34,10 @@ impl Cloud {
                 requests_per_second: 0,
                 ..Default::default()
             },
+            metadata: vpc::front::MetadataSettings {
+                role: Some("havip-mover".to_string()),
+                ..Default::default()
+            },
             ..Default::default()
         };
         let service =
@@ -102,6 +106,12 @@ impl Cloud {
                 .to_string()
         };
         let enis = [eni(0, "172.16.16.5"), eni(1, "172.16.16.6")];
+        for (k, e) in enis.iter().enumerate() {
+            self.ok(
+                "AttachNetworkInterface",
+                json!({"NetworkInterfaceId": e, "InstanceId": format!("ins-0000000{k}")}),
+            );
+        }
         self.ok(
             "AssignPrivateIpAddresses",
             json!({"NetworkInterfaceId": enis[1], "PrivateIpAddresses": [{"PrivateIpAddress": VIP}]}),
@@ -160,12 +170,13 @@ fn config(priority: u8) -> String {
     common::instance("VI_1", 71, priority, VIP, "")
 }
 
-fn mover_file(lab: &Lab, host: &str, eni: &str, keys: &str, api: &str) -> String {
+/// A mover file; `credentials` is `file PATH` or `metadata URL`.
+fn mover_file(lab: &Lab, host: &str, eni: &str, credentials: &str, api: &str) -> String {
     lab.write(
         &format!("{host}-mover.conf"),
         &format!(
             "mover {{\n    provider tencent\n    region ap-guangzhou\n    endpoint http://{api}\n    \
-             credentials file {keys}\n    eni {eni}\n    method migrate\n}}\n"
+             credentials {credentials}\n    eni {eni}\n    method migrate\n}}\n"
         ),
     )
 }
@@ -186,6 +197,7 @@ fn the_master_moves_the_address_retries_when_throttled_and_claims_it_back() {
         .expect("chmod 0600");
     // Every call throttled at first: the master's claim must wait and retry.
     cloud.throttle(100);
+    let keys = format!("file {keys}");
     let ma = mover_file(&lab, "a", &enis[0], &keys, &cloud.host);
     let mb = mover_file(&lab, "b", &enis[1], &keys, &cloud.host);
     // a starts alone (and becomes MASTER), in a TMPDIR of its own for its dumps; b follows.
@@ -329,4 +341,34 @@ fn assert_secret_nowhere(lab: &Lab, a: &Path) {
     for (what, text) in &seen {
         assert!(!text.contains(KEY), "the secret key is in the {what}");
     }
+}
+
+/// With `credentials metadata URL`, the master signs with the role's temporary key from the
+/// instance metadata service (the emulator's, which knows the instance by its source
+/// address) and sends its token: the claim holds.
+#[test]
+fn the_master_claims_with_the_metadata_service_s_role_key() {
+    let Some(mut lab) = Lab::new("mvm", &[]) else {
+        return;
+    };
+    lab.host("a", &["172.16.16.5/24"]);
+    lab.root_host("api", &format!("{API_ADDR}/24"));
+    let cloud = Cloud::start();
+    let enis = cloud.seed();
+    let listener = std::net::TcpListener::bind((API_ADDR, 0)).expect("metadata port");
+    let metadata = listener.local_addr().expect("addr").to_string();
+    cloud
+        ._rt
+        .spawn(vpc::metadata::serve(listener, cloud.service.clone()));
+    let credentials = format!("metadata http://{metadata}");
+    let ma = mover_file(&lab, "a", &enis[0], &credentials, &cloud.host);
+    let a = lab.havipd_with("a", "a", &config(150), "a", &["--mover", &ma]);
+    let held = wait_until(Duration::from_secs(30), || {
+        std::fs::exists(a.join(ctl::SOCKET_NAME)).unwrap_or(false) && mover_of(&a).phase == "held"
+    });
+    assert!(held.is_some(), "never held: {}", lab.log("a"));
+    assert_eq!(cloud.holder().as_deref(), Some(enis[0].as_str()));
+    let m = mover_of(&a);
+    assert!(calls(&m, "metadata", "ok") >= 2, "{m:?}");
+    assert!(calls(&m, "MigratePrivateIpAddress", "ok") >= 1, "{m:?}");
 }
