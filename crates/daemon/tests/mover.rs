@@ -372,3 +372,53 @@ fn the_master_claims_with_the_metadata_service_s_role_key() {
     assert!(calls(&m, "metadata", "ok") >= 2, "{m:?}");
     assert!(calls(&m, "MigratePrivateIpAddress", "ok") >= 1, "{m:?}");
 }
+
+/// Method route: the master points the VIP's route at itself, replacing the route to the other
+/// server (`ReplaceRoutes` by its `RouteId`), and holds it.
+#[test]
+fn the_master_points_the_vip_route_at_itself() {
+    let Some(mut lab) = Lab::new("mvr", &[]) else {
+        return;
+    };
+    lab.host("a", &["172.16.16.5/24"]);
+    lab.root_host("api", &format!("{API_ADDR}/24"));
+    let cloud = Cloud::start();
+    let enis = cloud.seed();
+    let tables = cloud.ok("DescribeRouteTables", json!({}));
+    let rtb = tables["RouteTableSet"][0]["RouteTableId"]
+        .as_str()
+        .expect("the VPC's main table")
+        .to_string();
+    let vip = "10.8.0.1";
+    let route = json!({"DestinationCidrBlock": format!("{vip}/32"), "GatewayType": "NORMAL_CVM", "GatewayId": "172.16.16.6"});
+    cloud.ok(
+        "CreateRoutes",
+        json!({"RouteTableId": rtb, "Routes": [route]}),
+    );
+    let keys = lab.write("keys", &format!("secret_id {ID}\nsecret_key {KEY}\n"));
+    std::fs::set_permissions(&keys, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .expect("chmod 0600");
+    let ma = mover_file(&lab, "a", &enis[0], &format!("file {keys}"), &cloud.host);
+    let ma = std::fs::read_to_string(ma).expect("mover file").replace(
+        "method migrate",
+        &format!("method route\n    route_table {rtb}\n    next_hop NORMAL_CVM 172.16.16.5"),
+    );
+    let ma = lab.write("a-route.conf", &ma);
+    let config = common::instance("VI_1", 72, 150, vip, "");
+    let a = lab.havipd_with("a", "a", &config, "a", &["--mover", &ma]);
+    let gateway = || {
+        let t = cloud.ok("DescribeRouteTables", json!({"RouteTableIds": [rtb]}));
+        t["RouteTableSet"][0]["RouteSet"][0]["GatewayId"]
+            .as_str()
+            .map(str::to_string)
+    };
+    let held = wait_until(Duration::from_secs(30), || {
+        std::fs::exists(a.join(ctl::SOCKET_NAME)).unwrap_or(false) && mover_of(&a).phase == "held"
+    });
+    assert!(held.is_some(), "never held: {}", lab.log("a"));
+    assert_eq!(gateway().as_deref(), Some("172.16.16.5"));
+    let m = mover_of(&a);
+    assert_eq!(m.method, "route");
+    assert_eq!(calls(&m, "ReplaceRoutes", "ok"), 1, "{m:?}");
+    assert_eq!(calls(&m, "CreateRoutes", "ok"), 0, "{m:?}");
+}

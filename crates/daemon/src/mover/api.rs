@@ -7,7 +7,8 @@
 //! says whether ours holds every VIP. `Claim` describes first, then per VIP held elsewhere:
 //! `MigratePrivateIpAddress` from its holder (method migrate), or `UnassignPrivateIpAddresses`
 //! from its holder then `AssignPrivateIpAddresses` to us (method assign); a VIP nobody holds is
-//! assigned to us. The cloud's `RequestLimitExceeded` makes the step `Throttled`.
+//! assigned to us. Method route is in `routes.rs`. The cloud's `RequestLimitExceeded` makes
+//! the step `Throttled`.
 
 use super::keys::KeySource;
 use super::ledger::{Failed, Ledger, url};
@@ -31,8 +32,8 @@ pub struct Client {
     endpoint: Endpoint,
     region: String,
     eni: String,
-    method: Method,
-    vips: Vec<Ipv4Addr>,
+    pub(super) method: Method,
+    pub(super) vips: Vec<Ipv4Addr>,
     keys: KeySource,
     vpc_id: Mutex<Option<String>>,
     /// What status shows.
@@ -57,8 +58,11 @@ impl Client {
 
     /// Makes one step before `deadline`: its outcome, and for a describe who holds the VIPs.
     pub fn step(&self, action: Action, deadline: Instant) -> (Outcome, Option<Holder>) {
+        let route = matches!(self.method, Method::Route { .. });
         let result = match action {
+            Action::Describe if route => self.routes(deadline).map(|r| Some(self.route_holder(&r))),
             Action::Describe => self.holders(deadline).map(|h| Some(self.holder(&h))),
+            Action::Claim(_) if route => self.claim_routes(deadline).map(|()| None),
             Action::Claim(_) => self.claim(deadline).map(|()| None),
         };
         match result {
@@ -76,7 +80,12 @@ impl Client {
     }
 
     /// One API call: signed, sent, its `Response` returned, counted in every case.
-    fn call(&self, action: &'static str, body: Value, deadline: Instant) -> Result<Value, Failed> {
+    pub(super) fn call(
+        &self,
+        action: &'static str,
+        body: Value,
+        deadline: Instant,
+    ) -> Result<Value, Failed> {
         let keys = self.keys.get(&self.ledger, deadline)?;
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
