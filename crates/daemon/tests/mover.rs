@@ -422,3 +422,31 @@ fn the_master_points_the_vip_route_at_itself() {
     assert_eq!(calls(&m, "ReplaceRoutes", "ok"), 1, "{m:?}");
     assert_eq!(calls(&m, "CreateRoutes", "ok"), 0, "{m:?}");
 }
+
+/// Method assign: the address is unassigned from the other server's ENI, then assigned to ours.
+#[test]
+fn method_assign_unassigns_from_the_holder_then_assigns_to_us() {
+    let Some(mut lab) = Lab::new("mva", &[]) else {
+        return;
+    };
+    lab.host("a", &["172.16.16.5/24"]);
+    lab.root_host("api", &format!("{API_ADDR}/24"));
+    let cloud = Cloud::start();
+    let enis = cloud.seed();
+    let keys = lab.write("keys", &format!("secret_id {ID}\nsecret_key {KEY}\n"));
+    std::fs::set_permissions(&keys, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .expect("chmod 0600");
+    let ma = mover_file(&lab, "a", &enis[0], &format!("file {keys}"), &cloud.host);
+    let ma_text = std::fs::read_to_string(&ma).expect("mover file");
+    std::fs::write(&ma, ma_text.replace("method migrate", "method assign")).expect("write");
+    let a = lab.havipd_with("a", "a", &config(150), "a", &["--mover", &ma]);
+    let held = wait_until(Duration::from_secs(30), || {
+        std::fs::exists(a.join(ctl::SOCKET_NAME)).unwrap_or(false) && mover_of(&a).phase == "held"
+    });
+    assert!(held.is_some(), "never held: {}", lab.log("a"));
+    assert_eq!(cloud.holder().as_deref(), Some(enis[0].as_str()));
+    let m = mover_of(&a);
+    assert_eq!(calls(&m, "UnassignPrivateIpAddresses", "ok"), 1, "{m:?}");
+    assert_eq!(calls(&m, "AssignPrivateIpAddresses", "ok"), 1, "{m:?}");
+    assert_eq!(calls(&m, "MigratePrivateIpAddress", "ok"), 0, "{m:?}");
+}
