@@ -450,3 +450,87 @@ fn method_assign_unassigns_from_the_holder_then_assigns_to_us() {
     assert_eq!(calls(&m, "AssignPrivateIpAddresses", "ok"), 1, "{m:?}");
     assert_eq!(calls(&m, "MigratePrivateIpAddress", "ok"), 0, "{m:?}");
 }
+
+/// A partition: the backup, cut off from the master's adverts, becomes MASTER and takes the
+/// address; when the partition heals, the master receives its advert of lower priority and
+/// claims the address back at once (not only at its next recheck), and the other steps down.
+#[test]
+fn after_a_partition_the_master_claims_back_on_the_lower_priority_advert() {
+    let Some(mut lab) = Lab::new("mvp", &["nft"]) else {
+        return;
+    };
+    lab.host("a", &["172.16.16.5/24"]);
+    lab.host("b", &["172.16.16.6/24"]);
+    lab.root_host("api", &format!("{API_ADDR}/24"));
+    let cloud = Cloud::start();
+    let enis = cloud.seed();
+    let keys = lab.write("keys", &format!("secret_id {ID}\nsecret_key {KEY}\n"));
+    std::fs::set_permissions(&keys, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .expect("chmod 0600");
+    let keys = format!("file {keys}");
+    let ma = mover_file(&lab, "a", &enis[0], &keys, &cloud.host);
+    let mb = mover_file(&lab, "b", &enis[1], &keys, &cloud.host);
+    let a = lab.havipd_with("a", "a", &config(150), "a", &["--mover", &ma]);
+    let held = wait_until(Duration::from_secs(30), || {
+        std::fs::exists(a.join(ctl::SOCKET_NAME)).unwrap_or(false) && mover_of(&a).phase == "held"
+    });
+    assert!(held.is_some(), "a never held: {}", lab.log("a"));
+    let b = lab.havipd_with("b", "b", &config(100), "b", &["--mover", &mb]);
+    assert!(
+        wait_until(Duration::from_secs(10), || std::fs::exists(
+            b.join(ctl::SOCKET_NAME)
+        )
+        .unwrap_or(false))
+        .is_some()
+    );
+    // Cut a off from VRRP (its link stays up): b becomes MASTER and moves the address.
+    lab.sh_in(
+        "a",
+        "nft add table inet partin && nft add table inet partout && \
+         nft add chain inet partin in '{ type filter hook input priority 0; }' && \
+         nft add chain inet partout out '{ type filter hook output priority 0; }' && \
+         nft add rule inet partin in ip protocol vrrp drop && \
+         nft add rule inet partout out ip protocol vrrp drop",
+    );
+    let taken = wait_until(Duration::from_secs(20), || {
+        cloud.holder().as_deref() == Some(enis[1].as_str())
+    });
+    assert!(
+        taken.is_some(),
+        "b never took the address: {}",
+        lab.log("b")
+    );
+    assert_eq!(status(&a).instances[0].state, "MASTER", "a left MASTER");
+    // a hears b's adverts again first (b does not hear a's yet): a lower priority.
+    lab.sh_in("a", "nft delete table inet partin");
+    let heard = wait_until(Duration::from_secs(10), || {
+        lab.log("a").contains("advert of lower priority")
+    });
+    assert!(
+        heard.is_some(),
+        "a did not act on b's advert: {}",
+        lab.log("a")
+    );
+    lab.sh_in("a", "nft delete table inet partout");
+    let back = wait_until(Duration::from_secs(20), || {
+        cloud.holder().as_deref() == Some(enis[0].as_str())
+    });
+    assert!(
+        back.is_some(),
+        "a never claimed back: {:?}\n{}",
+        mover_of(&a),
+        lab.log("a")
+    );
+    assert!(
+        wait_until(Duration::from_secs(10), || status(&b).instances[0].state
+            == "BACKUP")
+        .is_some(),
+        "b did not step down:\n{}\n{}",
+        lab.log("b"),
+        lab.log("a")
+    );
+    // The address stays with the master.
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(cloud.holder().as_deref(), Some(enis[0].as_str()));
+    assert_eq!(mover_of(&b).phase, "idle");
+}
