@@ -4,8 +4,8 @@
 //! Per instance, a [`Mover`] takes what VRRP says (MASTER or not), the results of the calls it
 //! asked for (ok, throttled, error, timeout; a describe's owner) and time, and asks for calls
 //! ([`MoverCall`]). As MASTER it claims the VIPs, then describes until the cloud says this
-//! server holds them, then keeps describing every `recheck` and claims again when another
-//! holder shows up. BACKUP and FAULT never claim; a call in flight when MASTER is left is let
+//! server holds them, then keeps describing (soon after the VIPs are held, `settle` doubling,
+//! then every `recheck`) and claims again when another holder shows up. BACKUP and FAULT never claim; a call in flight when MASTER is left is let
 //! finish (its result is counted) but nothing follows it. Failures back off exponentially with
 //! seeded jitter; the cloud's throttling answer waits at least `throttle_backoff`; a call not
 //! answered within `call_timeout` is a timeout and its late answer is ignored.
@@ -108,6 +108,11 @@ pub struct Timing {
     pub throttle_backoff: Micros,
     /// How often a MASTER holding the VIPs asks the cloud whether it still does.
     pub recheck: Micros,
+    /// The first recheck after the VIPs are held; each next one waits twice as long, up to
+    /// `recheck`. A claim another server sent while it was master for a moment may land
+    /// seconds later (up to its `call_timeout`): the new holder finds out soon, not at the
+    /// next `recheck`.
+    pub settle: Micros,
 }
 
 impl Default for Timing {
@@ -118,6 +123,7 @@ impl Default for Timing {
             max_backoff: Micros::from_secs(30),
             throttle_backoff: Micros::from_secs(1),
             recheck: Micros::from_secs(10),
+            settle: Micros::from_secs(1),
         }
     }
 }
@@ -173,6 +179,8 @@ pub struct Mover {
     master: bool,
     phase: Phase,
     failures: u32,
+    /// Rechecks answered "held" since the VIPs were last found held.
+    held_checks: u32,
     next_seq: u64,
     in_flight: Option<MoverCall>,
     next: Option<(Timestamp, Action)>,
@@ -191,6 +199,7 @@ impl Mover {
             master: false,
             phase: Phase::Idle,
             failures: 0,
+            held_checks: 0,
             next_seq: 1,
             in_flight: None,
             next: None,
@@ -303,6 +312,17 @@ impl Mover {
         *self.counts.entry((action, outcome)).or_insert(0) += 1;
     }
 
+    /// The wait before the next recheck of held VIPs: `settle`, doubling per recheck, up to
+    /// `recheck`.
+    fn settling_wait(&self) -> Micros {
+        let doubled = self
+            .timing
+            .settle
+            .0
+            .saturating_mul(1u64 << self.held_checks.min(20));
+        Micros(doubled.min(self.timing.recheck.0))
+    }
+
     fn schedule(&mut self, at: Timestamp, action: Action) {
         self.next = Some((at, action));
     }
@@ -320,9 +340,14 @@ impl Mover {
                 self.schedule(now, Action::Describe);
             }
             (Action::Describe, Outcome::Ok, Some(Holder::Us)) => {
+                if self.phase != Phase::Held {
+                    self.held_checks = 0;
+                }
                 self.phase = Phase::Held;
                 self.failures = 0;
-                self.schedule(now + self.timing.recheck, Action::Describe);
+                let wait = self.settling_wait();
+                self.held_checks = self.held_checks.saturating_add(1);
+                self.schedule(now + wait, Action::Describe);
             }
             (Action::Describe, Outcome::Ok, _) if self.phase == Phase::Held => {
                 // Lost while held: someone else claimed it. Claim again now.

@@ -79,15 +79,41 @@ fn a_master_claims_verifies_holds_and_rechecks() {
     assert_eq!(rig.actions(), [MIGRATE, Action::Describe]);
     rig.answer(Outcome::Ok, Some(Holder::Us));
     assert_eq!(rig.mover.status().phase, Phase::Held);
-    rig.advance(ms(9_999));
-    assert_eq!(rig.calls.len(), 2, "no recheck before 10 s");
-    rig.advance(ms(1));
-    assert_eq!(rig.actions(), [MIGRATE, Action::Describe, Action::Describe]);
+    // Settling: rechecks 1, 2, 4 and 8 s apart, then every 10 s.
+    let mut gaps = Vec::new();
+    for _ in 0..6 {
+        let before = rig.calls.len();
+        let mut waited = 0;
+        while rig.calls.len() == before {
+            rig.advance(ms(1));
+            waited += 1;
+        }
+        gaps.push(waited);
+        rig.answer(Outcome::Ok, Some(Holder::Us));
+    }
+    assert_eq!(gaps, [1_000, 2_000, 4_000, 8_000, 10_000, 10_000]);
     assert_eq!(rig.mover.status().counts[&(MIGRATE, Outcome::Ok)], 1);
     assert_eq!(
         rig.mover.status().counts[&(Action::Describe, Outcome::Ok)],
-        1
+        7
     );
+}
+
+#[test]
+fn a_late_claim_of_a_brief_master_is_found_within_the_settling_rechecks() {
+    let mut rig = Rig::new(9);
+    rig.set_master(true);
+    rig.answer(Outcome::Ok, None);
+    rig.answer(Outcome::Ok, Some(Holder::Us));
+    // Another server's claim, sent while it was master for a moment, lands 3 s later: the
+    // recheck at 3 s (1 + 2) finds it and claims again, long before the 10 s recheck.
+    rig.advance(Micros::from_secs(1));
+    rig.answer(Outcome::Ok, Some(Holder::Us));
+    rig.advance(Micros::from_secs(2));
+    let found_at = rig.now;
+    rig.answer(Outcome::Ok, Some(Holder::Elsewhere));
+    assert_eq!(rig.calls.last().expect("re-claim").0, found_at);
+    assert_eq!(rig.last_call().action, MIGRATE);
 }
 
 #[test]
