@@ -31,6 +31,9 @@ pub struct Args {
     /// keepalived's config id (`-i`), selecting `@id` conditional lines.
     #[arg(short = 'i', long = "config-id")]
     config_id: Option<String>,
+    /// havipd's mover settings file (`havipd --mover FILE`), checked against the instances.
+    #[arg(long = "mover")]
+    mover: Option<PathBuf>,
 }
 
 /// Advice profile.
@@ -49,12 +52,16 @@ pub fn run(args: &Args) -> ExitCode {
         cloud: args.profile == Profile::Cloud,
     };
     let host = LocalHost;
-    let report = conf::check(
+    let mut report = conf::check(
         &Disk,
         &args.file,
         (!args.no_host_checks).then_some(&host as &dyn conf::host::Host),
         &opts,
     );
+    if let Some(mover) = &args.mover {
+        let (_, diags) = conf::mover::read_for(&Disk, mover, &report.config, !args.no_host_checks);
+        report.diagnostics.extend(diags);
+    }
     match args.output.get() {
         Format::Text => print!("{}", text(&report, args.explain)),
         Format::Json => println!("{}", json(&report, &args.file, args.explain)),

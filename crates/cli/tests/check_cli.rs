@@ -176,3 +176,46 @@ fn explain_lists_tracked_processes() {
         "{out}"
     );
 }
+
+/// `--mover FILE`: the mover settings are checked against keepalived.conf's instances and the
+/// credentials file's owner and mode, each problem with its file:line:col; a sound file is clean.
+#[test]
+fn mover_file_problems_are_diagnostics_with_their_place() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = dir.path().join("cloud-credentials");
+    std::fs::write(&key, "secret_id AKIDEXAMPLE\nsecret_key s3cr3t\n").expect("write key");
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let mover = dir.path().join("mover.conf");
+    let bad = format!(
+        "mover VI_9 {{\n    provider tencent\n}}\nmover VI_1 {{\n    provider tencent\n    region ap-guangzhou\n    credentials file {}\n    eni eni-1\n    method route\n    endpoint ftp://x\n}}\n",
+        key.display()
+    );
+    std::fs::write(&mover, bad).expect("write mover");
+    let m = mover.to_str().expect("utf-8 path");
+    let o = havip(&["check", "-f", CLEAN, "--no-host-checks", "--mover", m]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    let out = stdout(&o);
+    for want in [
+        format!("{m}:1:1: error [mover-unknown-instance]"),
+        format!("{m}:4:1: error [mover-missing]"),
+        format!("{m}:10:5: error [mover-bad-value]"),
+    ] {
+        assert!(out.contains(&want), "{want} in {out}");
+    }
+    assert!(!out.contains("mover-credentials-unsafe"), "{out}");
+    let o = havip(&["check", "-f", CLEAN, "--mover", m]);
+    assert!(
+        stdout(&o).contains(&format!("{m}:7:5: error [mover-credentials-unsafe]")),
+        "{}",
+        stdout(&o)
+    );
+    let good = format!(
+        "mover {{\n    provider tencent\n    region ap-guangzhou\n    credentials file {}\n    eni eni-1\n    method migrate\n}}\n",
+        key.display()
+    );
+    std::fs::write(&mover, good).expect("write mover");
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let o = havip(&["check", "-f", CLEAN, "--no-host-checks", "--mover", m]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}

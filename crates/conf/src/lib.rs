@@ -27,6 +27,7 @@ pub mod lexer;
 pub mod mail;
 pub mod mcast_group;
 pub mod model;
+pub mod mover;
 pub mod notify_fifos;
 pub mod notify_kind;
 pub mod params;

@@ -147,6 +147,11 @@ pub struct Args {
     /// and exit, as keepalived does.
     #[arg(long = "signum", value_name = "NAME")]
     pub signum: Option<String>,
+    /// The mover settings (keepalived.conf syntax; see docs/mover.md): which cloud API moves
+    /// each instance's VIPs to this server when it becomes MASTER. Checked at start with
+    /// `havip check --mover FILE`'s checks; havipd does not start with an error in it.
+    #[arg(long = "mover", value_name = "FILE")]
+    pub mover: Option<PathBuf>,
 }
 
 /// havipd's command line definition, for man pages and completions.

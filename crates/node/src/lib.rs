@@ -12,6 +12,7 @@ mod effect;
 mod host;
 mod ids;
 mod machine;
+pub mod mover;
 pub mod pacing;
 pub mod reload;
 #[cfg(test)]

@@ -295,6 +295,42 @@ pub const CODES: &[Code] = &[
         "Put IPv4 and IPv6 in separate instances, or the other family in `virtual_ipaddress_excluded`.",
     ),
     c(
+        "mover-bad-value",
+        "error",
+        "A mover setting (`--mover FILE`) has a value havipd cannot use: an unknown provider or method, an ENI, route table or next hop that is not an id of its kind, an endpoint that is not `http(s)://HOST[:PORT]`.",
+        "Write the value the hint names.",
+    ),
+    c(
+        "mover-credentials-unsafe",
+        "error",
+        "The mover's credentials file is missing, not a regular file, not owned by root, readable by others, or not lines `secret_id ID`, `secret_key KEY` (and `token TOKEN`): the cloud keys in it would move the VIPs of every instance.",
+        "`chown root:root FILE; chmod 0600 FILE`, or use `credentials metadata`.",
+    ),
+    c(
+        "mover-duplicate",
+        "error",
+        "A mover block or setting is given twice; havipd would not know which one to use.",
+        "Write each block and each setting once.",
+    ),
+    c(
+        "mover-missing",
+        "error",
+        "A mover block lacks a setting the call needs (provider, region, credentials, eni, method; route_table and next_hop for `method route`), in itself and in the common `mover` block.",
+        "Add it to the instance's block or to the common `mover { }` block.",
+    ),
+    c(
+        "mover-unknown-instance",
+        "error",
+        "`mover NAME` names no vrrp_instance of keepalived.conf: its settings would move nothing.",
+        "Use the instance's name as written after `vrrp_instance`.",
+    ),
+    c(
+        "mover-unknown-keyword",
+        "error",
+        "A word in the mover file that is neither a `mover` block nor one of its settings.",
+        "Settings: provider, region, endpoint, credentials, eni, method, route_table, next_hop.",
+    ),
+    c(
         "native-ipv6-ignored",
         "error",
         "`native_ipv6` after an IPv4 address: keepalived ignores it and runs the instance over IPv4.",
