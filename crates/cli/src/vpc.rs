@@ -94,6 +94,39 @@ pub struct ServeArgs {
     /// Fault: Describe shows the state from before a write for this many ms (at most 600000).
     #[arg(long, default_value_t = 0)]
     fault_stale_describe_ms: u64,
+    /// Also serve the instance metadata service (the cloud's 169.254.0.23:80,
+    /// metadata.tencentyun.com) on this address: plain HTTP, GET only, each instance known by
+    /// its source address (an ENI's primary private address).
+    #[arg(long, value_name = "ADDR")]
+    metadata_listen: Option<std::net::SocketAddr>,
+    /// Bind --metadata-listen inside this network namespace (`ip netns` name), e.g. the lab's.
+    #[arg(long, value_name = "NS", requires = "metadata_listen")]
+    metadata_netns: Option<String>,
+    /// The region the metadata service names (`placement/region`).
+    #[arg(long, default_value = "ap-guangzhou")]
+    metadata_region: String,
+    /// The CAM role every instance has: its temporary keys at
+    /// `/latest/meta-data/cam/security-credentials/ROLE`, accepted by the API for the
+    /// instance's account (with `X-TC-Token`). None: no role.
+    #[arg(long, value_name = "ROLE", value_parser = role_name)]
+    metadata_role: Option<String>,
+    /// How long a role's temporary key is valid, in seconds (60-43200).
+    #[arg(long, default_value_t = 7200, value_parser = clap::value_parser!(u64).range(60..=43200))]
+    metadata_credential_ttl: u64,
+}
+
+/// A CAM role name: 1-128 letters, digits, `+=,.@_-`.
+fn role_name(s: &str) -> Result<String, String> {
+    let ok = (1..=128).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "`{s}` is not a role name: 1-128 letters, digits or `+=,.@_-`"
+        ))
+    }
 }
 
 /// Where `havip vpc serve` keeps the network.
@@ -296,6 +329,11 @@ fn serve(a: &ServeArgs) -> anyhow::Result<()> {
         },
         accounts,
         faults,
+        metadata: vpc::metadata::Settings {
+            region: a.metadata_region.clone(),
+            role: a.metadata_role.clone(),
+            credential_ttl: std::time::Duration::from_secs(a.metadata_credential_ttl),
+        },
         ..vpc::service::Options::default()
     };
     let service = vpc::service::Service::with_backend(Box::new(sqlite), backend, keys, options)?;
@@ -314,6 +352,18 @@ fn serve(a: &ServeArgs) -> anyhow::Result<()> {
         .build()?;
     if let Some(sb) = southbound {
         rt.spawn(vpc::ovn::follow::follow_bindings(service.clone(), sb));
+    }
+    if let Some(maddr) = a.metadata_listen {
+        let listener = vpc::metadata::bind(maddr, a.metadata_netns.as_deref())
+            .map_err(|e| anyhow::anyhow!("--metadata-listen {maddr}: {e:#}"))?;
+        let shown = a.metadata_netns.as_deref().unwrap_or("this namespace");
+        eprintln!("havip vpc: instance metadata on http://{maddr}/ ({shown})");
+        let s = service.clone();
+        rt.spawn(async move {
+            if let Err(e) = vpc::metadata::serve(listener, s).await {
+                eprintln!("havip vpc: the metadata service stopped: {e:#}");
+            }
+        });
     }
     rt.block_on(async {
         match tls {

@@ -40,7 +40,8 @@ impl Cloud {
             + self.subnets.len()
             + self.enis.len()
             + self.addresses.len()
-            + self.havips.len();
+            + self.havips.len()
+            + self.route_tables.len();
         let recorded = self.owners.len();
         let mine = self.owner_counts.get(account).copied().unwrap_or(0);
         mine == recorded && (recorded >= total || account == DEFAULT_ACCOUNT)
@@ -105,11 +106,16 @@ impl Cloud {
         let enis = self.enis.values().filter(|e| mine(&e.network_interface_id));
         let addresses = self.addresses.values().filter(|a| mine(&a.address_id));
         let havips = self.havips.values().filter(|h| mine(&h.ha_vip_id));
+        let tables = self
+            .route_tables
+            .values()
+            .filter(|t| mine(&t.route_table_id));
         (vpcs.cloned().map(Change::Vpc))
             .chain(subnets.cloned().map(Change::Subnet))
             .chain(enis.cloned().map(Change::Eni))
             .chain(addresses.cloned().map(Change::Address))
             .chain(havips.cloned().map(Change::HaVip))
+            .chain(tables.cloned().map(Change::RouteTable))
             .collect()
     }
 
@@ -120,6 +126,7 @@ impl Cloud {
             || self.enis.contains_key(id)
             || self.addresses.contains_key(id)
             || self.havips.contains_key(id)
+            || self.route_tables.contains_key(id)
     }
 }
 
@@ -131,6 +138,7 @@ pub fn resource_id(c: &Change) -> Option<&str> {
         Change::Eni(e) => Some(&e.network_interface_id),
         Change::Address(a) => Some(&a.address_id),
         Change::HaVip(h) => Some(&h.ha_vip_id),
+        Change::RouteTable(t) => Some(&t.route_table_id),
         _ => None,
     }
 }

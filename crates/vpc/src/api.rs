@@ -5,6 +5,7 @@
 
 use crate::actions;
 use crate::auth::{self, SignedRequest};
+use crate::credentials::TemporaryKey;
 use crate::error::ApiError;
 use crate::ids::request_id;
 use crate::limits;
@@ -29,10 +30,33 @@ pub(crate) fn headers_map(h: &HeaderMap) -> BTreeMap<String, String> {
 /// Authorization, a stale timestamp, an unknown SecretId). A request with a known SecretId has
 /// its body read, up to the cloud's limit, so its client reads the answer, whatever it is.
 fn refuse_before_body(service: &Service, headers: &HeaderMap) -> Result<(), ApiError> {
-    auth::precheck(&headers_map(headers), unix_now_s(), |id| {
-        service.front.keys.get(id).cloned()
-    })
-    .map(|_| ())
+    let h = headers_map(headers);
+    let temporary = temporary_key(service, &h)?;
+    auth::precheck(&h, unix_now_s(), |id| secret_of(service, &temporary, id)).map(|_| ())
+}
+
+/// The temporary key (from the metadata service) the request is signed with, if it is: then
+/// unexpired and with its token in `X-TC-Token`, or refused.
+fn temporary_key(
+    service: &Service,
+    h: &BTreeMap<String, String>,
+) -> Result<Option<TemporaryKey>, ApiError> {
+    let Some(Ok(a)) = h.get("authorization").map(|v| auth::parse_authorization(v)) else {
+        // `precheck` names what is wrong with it.
+        return Ok(None);
+    };
+    let keys = (service.front.temporary.lock())
+        .map_err(|_| ApiError::internal("temporary keys lock poisoned"))?;
+    let token = h.get("x-tc-token").map(String::as_str);
+    Ok(keys.check(&a.secret_id, token, unix_now_s())?.cloned())
+}
+
+/// The SecretKey of `id`: a key of the keys file, or the request's temporary key.
+fn secret_of(service: &Service, temporary: &Option<TemporaryKey>, id: &str) -> Option<String> {
+    match temporary {
+        Some(t) if t.secret_id == id => Some(t.secret_key.clone()),
+        _ => service.front.keys.get(id).cloned(),
+    }
 }
 
 /// Checks, authenticates and runs one API request.
@@ -52,7 +76,12 @@ fn api(
         headers: &h,
         body,
     };
-    let secret_id = auth::verify(&req, unix_now_s(), |id| service.front.keys.get(id).cloned())?;
+    let temporary = temporary_key(service, &h)?;
+    let secret_id = auth::verify(&req, unix_now_s(), |id| secret_of(service, &temporary, id))?;
+    let account = match &temporary {
+        Some(t) => t.account.clone(),
+        None => service.account_of(&secret_id).to_string(),
+    };
     let action = h
         .get("x-tc-action")
         .ok_or_else(|| ApiError::missing("X-TC-Action"))?;
@@ -97,12 +126,7 @@ fn api(
         })?
     };
     service.faults().refuse()?;
-    service.call_as(
-        Some(service.account_of(&secret_id)),
-        action,
-        &value,
-        request_id,
-    )
+    service.call_as(Some(&account), action, &value, request_id)
 }
 
 /// Refuses a signature already used for another action, or for this write.

@@ -47,6 +47,8 @@ pub enum Change {
     Address(Address),
     /// Create or replace a HAVIP.
     HaVip(HaVip),
+    /// Create or replace a route table.
+    RouteTable(crate::route_table::RouteTable),
     /// Delete a HAVIP.
     DeleteHaVip(String),
     /// Remember a ClientToken's HAVIP.
@@ -82,6 +84,8 @@ pub struct Cloud {
     pub addresses: BTreeMap<String, Address>,
     /// HAVIPs by id.
     pub havips: BTreeMap<String, HaVip>,
+    /// Route tables by id.
+    pub route_tables: BTreeMap<String, crate::route_table::RouteTable>,
     /// ClientToken -> HaVipId (the newest [`TOKENS_KEPT`]).
     pub tokens: BTreeMap<String, String>,
     /// Tasks by id (the newest [`TASKS_KEPT`]).
@@ -139,6 +143,9 @@ impl Cloud {
                     self.vip_index
                         .insert((h.subnet_id.clone(), h.vip.clone()), h.ha_vip_id.clone());
                     self.havips.insert(h.ha_vip_id.clone(), h);
+                }
+                Change::RouteTable(t) => {
+                    self.route_tables.insert(t.route_table_id.clone(), t);
                 }
                 Change::DeleteHaVip(id) => {
                     if let Some(h) = self.havips.remove(&id) {

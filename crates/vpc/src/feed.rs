@@ -38,6 +38,7 @@ fn forwards_by(c: &Change) -> bool {
             | Change::Eni(_)
             | Change::Address(_)
             | Change::HaVip(_)
+            | Change::RouteTable(_)
             | Change::DeleteHaVip(_)
     )
 }

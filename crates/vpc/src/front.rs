@@ -49,6 +49,8 @@ pub struct Front {
     pub(crate) connections: ConnectionLimits,
     pub(crate) access: Access,
     pub(crate) sessions: Mutex<Sessions>,
+    /// Temporary keys the metadata service issued (`credentials.rs`).
+    pub(crate) temporary: Mutex<crate::credentials::TemporaryKeys>,
 }
 
 impl Front {
@@ -71,6 +73,7 @@ impl Front {
             connections,
             access,
             sessions: Mutex::new(sessions),
+            temporary: Mutex::new(crate::credentials::TemporaryKeys::default()),
         }
     }
 

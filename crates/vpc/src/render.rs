@@ -73,6 +73,7 @@ pub fn state_json(c: &Cloud) -> Value {
         "NetworkInterfaces": c.enis.values().collect::<Vec<_>>(),
         "Addresses": c.addresses.values().collect::<Vec<_>>(),
         "HaVips": c.havips.values().collect::<Vec<_>>(),
+        "RouteTables": c.route_tables.values().collect::<Vec<_>>(),
         "History": c.history,
         "Quotas": c.quotas,
     })

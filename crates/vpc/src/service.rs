@@ -38,6 +38,8 @@ pub struct Options {
     pub accounts: BTreeMap<String, String>,
     /// The cloud's bad days switched on at start (`faults.rs`).
     pub faults: Faults,
+    /// What the instance metadata service tells (`metadata.rs`).
+    pub metadata: crate::metadata::Settings,
 }
 
 /// What the write path holds: one write at a time.
@@ -69,6 +71,7 @@ pub struct Service {
     pub(crate) front: Front,
     faults: Mutex<Faults>,
     lag: Mutex<Lag>,
+    metadata: crate::metadata::Settings,
 }
 
 /// What brings a data plane up to date.
@@ -115,6 +118,13 @@ impl Service {
         options: Options,
     ) -> Result<Arc<Self>> {
         let mut cloud = store.load().context("loading the store")?;
+        let tables = crate::route_table::missing_main_tables(&cloud);
+        if !tables.is_empty() {
+            store
+                .commit(&tables)
+                .context("adding the VPCs' main route tables to the store")?;
+            cloud.apply(&tables);
+        }
         cloud.quotas = options.quotas;
         backend
             .start(&cloud)
@@ -137,7 +147,27 @@ impl Service {
             front,
             faults: Mutex::new(options.faults),
             lag: Mutex::new(Lag::default()),
+            metadata: options.metadata,
         }))
+    }
+
+    /// What the instance metadata service tells.
+    pub fn metadata_settings(&self) -> &crate::metadata::Settings {
+        &self.metadata
+    }
+
+    /// The temporary key of `role` for `instance` of `account`, valid for `ttl_secs` (the
+    /// metadata service's `cam/security-credentials/ROLE`).
+    pub fn issue_temporary_key(
+        &self,
+        instance: &str,
+        role: &str,
+        account: &str,
+        ttl_secs: i64,
+    ) -> Option<crate::credentials::TemporaryKey> {
+        let now = crate::cloud::unix_now() as i64;
+        let mut keys = self.front.temporary.lock().ok()?;
+        Some(keys.issue(instance, role, account, now, ttl_secs))
     }
 
     /// The secret the data plane shows on `/internal/*`.

@@ -22,6 +22,8 @@ words! {
         Address = "address",
         /// A HAVIP.
         HaVip = "havip",
+        /// A route table.
+        RouteTable = "route_table",
     }
 }
 
@@ -102,6 +104,7 @@ impl Store for Sqlite {
                     Some(Kind::Eni) => Change::Eni(serde_json::from_str(&text)?),
                     Some(Kind::Address) => Change::Address(serde_json::from_str(&text)?),
                     Some(Kind::HaVip) => Change::HaVip(serde_json::from_str(&text)?),
+                    Some(Kind::RouteTable) => Change::RouteTable(serde_json::from_str(&text)?),
                     None => anyhow::bail!("unknown resource kind `{kind}` in the store"),
                 };
                 changes.push(c);
@@ -152,6 +155,7 @@ impl Store for Sqlite {
                 Change::Eni(e) => put(Kind::Eni, &e.network_interface_id, body(e)?)?,
                 Change::Address(a) => put(Kind::Address, &a.address_id, body(a)?)?,
                 Change::HaVip(h) => put(Kind::HaVip, &h.ha_vip_id, body(h)?)?,
+                Change::RouteTable(t) => put(Kind::RouteTable, &t.route_table_id, body(t)?)?,
                 Change::DeleteHaVip(id) => {
                     tx.execute("DELETE FROM owners WHERE id = ?1", params![id])?;
                     tx.execute(

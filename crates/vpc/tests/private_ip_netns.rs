@@ -5,7 +5,7 @@
 
 mod common;
 use common::Api;
-use common::netns::{Namespaces, ip, ping, received};
+use common::netns::{Namespaces, Server, add_namespaces, ip, ping, received, wire_servers};
 use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -41,59 +41,19 @@ fn a_secondary_address_reaches_its_new_owner_after_the_migration_only() {
     let mut names = vec![switch_ns.clone()];
     names.extend(servers.iter().map(|(n, ..)| ns(n)));
     let _cleanup = Namespaces(names.clone());
-    for n in &names {
-        ip(&["netns", "add", n]);
-        for key in ["all", "default"] {
-            let setting = format!("net.ipv6.conf.{key}.disable_ipv6=1");
-            ip(&["netns", "exec", n, "sysctl", "-qw", &setting]);
-        }
-    }
-    let mut ports = Vec::new();
-    let mut enis = Vec::new();
-    for (name, addr, k) in servers {
-        let mac = format!("02:00:00:00:01:{k:02x}");
-        let eni = api.ok(
-            "CreateNetworkInterface",
-            json!({"VpcId": vpc, "SubnetId": subnet, "NetworkInterfaceName": name,
-                   "PrivateIpAddresses": [{"PrivateIpAddress": addr}], "MacAddress": mac}),
-        )["NetworkInterface"]["NetworkInterfaceId"]
-            .as_str()
-            .expect("eni")
-            .to_string();
-        let server = ns(name);
-        let port = format!("m{name}{tag}");
-        ip(&[
-            "link", "add", &port, "netns", &switch_ns, "type", "veth", "peer", "name", "eth0",
-            "netns", &server,
-        ]);
-        ip(&["-n", &server, "link", "set", "eth0", "address", &mac]);
-        let cidr = format!("{addr}/24");
-        ip(&["-n", &server, "addr", "add", &cidr, "dev", "eth0"]);
-        if name != "c" {
+    add_namespaces(&names);
+    let wired: Vec<Server<'_>> = servers
+        .iter()
+        .map(|&(name, addr, k)| Server {
+            name,
+            addr,
+            k,
             // Both a and b hold .20 as a secondary address; the kernel announces each
             // address with gratuitous ARPs when the link comes up (arp_notify).
-            ip(&[
-                "-n",
-                &server,
-                "addr",
-                "add",
-                "172.16.16.20/24",
-                "dev",
-                "eth0",
-            ]);
-            ip(&[
-                "netns",
-                "exec",
-                &server,
-                "sysctl",
-                "-qw",
-                "net.ipv4.conf.eth0.arp_notify=1",
-            ]);
-        }
-        ip(&["-n", &switch_ns, "link", "set", &port, "up"]);
-        ports.push((port, eni.clone()));
-        enis.push(eni);
-    }
+            extra: (name != "c").then_some("172.16.16.20/24"),
+        })
+        .collect();
+    let (ports, enis) = wire_servers(&api, &vpc, &subnet, &switch_ns, &wired, ns, tag);
     api.ok(
         "AssignPrivateIpAddresses",
         json!({"NetworkInterfaceId": enis[0], "PrivateIpAddresses": [{"PrivateIpAddress": "172.16.16.20"}]}),

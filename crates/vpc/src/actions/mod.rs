@@ -6,6 +6,7 @@ pub mod havip;
 pub mod learn;
 pub mod network;
 pub mod private_ip;
+pub mod route;
 
 use crate::cloud::{Change, Cloud};
 use crate::error::ApiError;
@@ -74,6 +75,14 @@ words! {
         UnassignPrivateIpAddresses = "UnassignPrivateIpAddresses",
         /// `MigratePrivateIpAddress`.
         MigratePrivateIpAddress = "MigratePrivateIpAddress",
+        /// `DescribeRouteTables`.
+        DescribeRouteTables = "DescribeRouteTables",
+        /// `CreateRoutes`.
+        CreateRoutes = "CreateRoutes",
+        /// `ReplaceRoutes`.
+        ReplaceRoutes = "ReplaceRoutes",
+        /// `DeleteRoutes`.
+        DeleteRoutes = "DeleteRoutes",
         /// `AllocateAddresses`.
         AllocateAddresses = "AllocateAddresses",
         /// `DescribeAddresses`.
@@ -95,6 +104,7 @@ impl Action {
                 | Action::DescribeSubnets
                 | Action::DescribeNetworkInterfaces
                 | Action::DescribeAddresses
+                | Action::DescribeRouteTables
         )
     }
 }
@@ -152,6 +162,10 @@ fn run(
         Action::AssignPrivateIpAddresses => private_ip::assign(cloud, p, request_id),
         Action::UnassignPrivateIpAddresses => private_ip::unassign(cloud, p, request_id),
         Action::MigratePrivateIpAddress => private_ip::migrate(cloud, p, request_id),
+        Action::DescribeRouteTables => route::describe(cloud, p),
+        Action::CreateRoutes => route::create(cloud, p),
+        Action::ReplaceRoutes => route::replace(cloud, p),
+        Action::DeleteRoutes => route::delete(cloud, p),
         Action::AllocateAddresses => address::allocate(cloud, p),
         Action::DescribeAddresses => address::describe(cloud, p),
     }

@@ -87,12 +87,13 @@ pub fn create_vpc(_cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
         enable_multicast: multicast.unwrap_or(false),
         created_time: now_string(),
     };
+    let main = crate::route_table::main_table(&vpc.vpc_id);
     Ok(Outcome {
         response: json!({ "Vpc": vpc })
             .as_object()
             .cloned()
             .unwrap_or_default(),
-        changes: vec![Change::Vpc(vpc)],
+        changes: vec![Change::RouteTable(main), Change::Vpc(vpc)],
     })
 }
 

@@ -143,6 +143,9 @@ pub fn cloud_from_state(v: &Value) -> Result<Cloud> {
     for x in list("HaVips") {
         changes.push(Change::HaVip(serde_json::from_value(x)?));
     }
+    for x in list("RouteTables") {
+        changes.push(Change::RouteTable(serde_json::from_value(x)?));
+    }
     let mut cloud = Cloud::default();
     cloud.apply(&changes);
     if let Some(q) = v.get("Quotas") {

@@ -20,6 +20,7 @@ use crate::actions::learn::garp_move;
 use crate::cidr::Cidr;
 use crate::cloud::{Change, Cloud};
 use crate::model::GarpForm;
+use crate::route_table::GatewayType;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::Ipv4Addr;
 
@@ -294,6 +295,28 @@ impl Switch {
                 .havips
                 .get(&(p.vpc.clone(), ip))
                 .is_some_and(|h| h.holder == Some(port))
+            || self.routed(port, ip).is_some_and(|(k, _)| k == port)
+    }
+
+    /// Where the route table of port `from`'s subnet sends `dst` (an address outside the
+    /// VPC): the port (and MAC) of its next hop, the ENI with that private address
+    /// (`NORMAL_CVM`) or the HAVIP's holder (`HAVIP`), as the state has them now.
+    fn routed(&self, from: usize, dst: Ipv4Addr) -> Option<(usize, [u8; 6])> {
+        let p = &self.ports[from];
+        let r = crate::route_table::route_for(&self.cloud, &p.vpc, &p.subnet, dst)?;
+        match r.gateway_type {
+            GatewayType::NormalCvm => {
+                let hop: Ipv4Addr = r.gateway_id.parse().ok()?;
+                let k = (self.ports.iter()).position(|q| q.vpc == p.vpc && q.ips.contains(&hop))?;
+                Some((k, self.ports[k].mac))
+            }
+            GatewayType::HaVip => {
+                let h = self.cloud.havips.get(&r.gateway_id)?;
+                let vip: Ipv4Addr = h.vip.parse().ok()?;
+                let view = self.havips.get(&(p.vpc.clone(), vip))?;
+                Some((view.holder?, view.mac?))
+            }
+        }
     }
 
     fn in_vpc(&self, vpc: &str, ip: Ipv4Addr) -> bool {
@@ -483,6 +506,17 @@ impl Switch {
             let src_mac = f[6..12].try_into().unwrap_or(self.gateway_mac);
             frame::set_macs(&mut f, mac, src_mac);
             self.count("delivered");
+            return vec![Out::Send {
+                ifindex: self.ports[k].ifindex,
+                frame: f,
+            }];
+        }
+        if !self.in_vpc(&vpc, ip.dst)
+            && let Some((k, mac)) = self.routed(port, ip.dst)
+        {
+            let mut f = frame.to_vec();
+            frame::set_macs(&mut f, mac, self.gateway_mac);
+            self.count("routed");
             return vec![Out::Send {
                 ifindex: self.ports[k].ifindex,
                 frame: f,
