@@ -12,7 +12,8 @@
 //!     provider tencent
 //!     region ap-guangzhou
 //!     endpoint https://vpc.tencentcloudapi.com   # the default; http://127.0.0.1:PORT for the emulator
-//!     credentials file /etc/havip/cloud-credentials  # mode 0600, owned by root; or: credentials metadata
+//!     credentials file /etc/havip/cloud-credentials  # mode 0600, owned by root; or:
+//!                               # credentials metadata [http://HOST[:PORT]] (the role's keys)
 //!     eni eni-12345678
 //!     method migrate            # or: assign, route
 //! }
@@ -23,6 +24,10 @@
 //! }
 //! ```
 
+mod keys;
+
+pub use keys::{Keys, parse_keys};
+
 use crate::diag::{Diagnostic, Location, Severity};
 use crate::reader::{Files, Reader};
 use crate::tree::{Node, parse};
@@ -31,6 +36,9 @@ use std::path::{Path, PathBuf};
 
 /// The cloud's public VPC endpoint, used when `endpoint` is not given.
 pub const DEFAULT_ENDPOINT: &str = "https://vpc.tencentcloudapi.com";
+
+/// The instance metadata service, used by `credentials metadata` without a URL.
+pub const DEFAULT_METADATA: &str = "http://metadata.tencentyun.com";
 
 /// Where API calls go: scheme and `host[:port]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,8 +54,9 @@ pub struct Endpoint {
 pub enum Credentials {
     /// A file of `secret_id`/`secret_key` lines, mode 0600, owned by root.
     File(PathBuf),
-    /// The instance metadata service (the CVM's role credentials).
-    Metadata,
+    /// The instance metadata service (the CVM's role credentials,
+    /// `/latest/meta-data/cam/security-credentials/ROLE`), at this endpoint.
+    Metadata(Endpoint),
 }
 
 /// What a route's next hop is.
@@ -390,7 +399,8 @@ fn credentials(
     host_checks: bool,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Credentials> {
-    let hint = "write `credentials file /etc/havip/cloud-credentials` or `credentials metadata`";
+    let hint =
+        "write `credentials file /etc/havip/cloud-credentials` or `credentials metadata [URL]`";
     let Some((args, loc)) = v else {
         diags.push(
             Diagnostic::new(
@@ -405,23 +415,24 @@ fn credentials(
         return None;
     };
     match args.as_slice() {
-        [m] if m == "metadata" => Some(Credentials::Metadata),
+        [m] if m == "metadata" => parse_endpoint(DEFAULT_METADATA).map(Credentials::Metadata),
+        [m, url] if m == "metadata" && parse_endpoint(url).is_some() => {
+            parse_endpoint(url).map(Credentials::Metadata)
+        }
         [f, path] if f == "file" && path.starts_with('/') => {
             let path = PathBuf::from(path);
-            if host_checks {
-                if let Err(why) = credentials_file_safe(&path) {
-                    diags.push(
-                        Diagnostic::new(
-                            Severity::Error,
-                            "mover-credentials-unsafe",
-                            loc.clone(),
-                            "",
-                            why,
-                        )
-                        .hint("chown root:root FILE; chmod 0600 FILE"),
-                    );
-                    return None;
-                }
+            if host_checks && let Err(why) = credentials_file_safe(&path) {
+                diags.push(
+                    Diagnostic::new(
+                        Severity::Error,
+                        "mover-credentials-unsafe",
+                        loc.clone(),
+                        "",
+                        why,
+                    )
+                    .hint("chown root:root FILE; chmod 0600 FILE"),
+                );
+                return None;
             }
             Some(Credentials::File(path))
         }
@@ -429,7 +440,7 @@ fn credentials(
             diags.push(bad(
                 loc,
                 format!(
-                    "`credentials {}` is neither `file /PATH` nor `metadata`",
+                    "`credentials {}` is neither `file /PATH` nor `metadata [http://HOST[:PORT]]`",
                     args.join(" ")
                 ),
                 hint,
@@ -439,7 +450,8 @@ fn credentials(
     }
 }
 
-/// Whether the credentials file is a regular file of root's that no one else may read or write.
+/// Whether the credentials file is a regular file of root's that no one else may read or write,
+/// holding keys in the form [`parse_keys`] reads.
 pub fn credentials_file_safe(path: &Path) -> Result<(), String> {
     use std::os::unix::fs::MetadataExt;
     let meta = std::fs::symlink_metadata(path)
@@ -464,7 +476,13 @@ pub fn credentials_file_safe(path: &Path) -> Result<(), String> {
             path.display()
         ));
     }
-    Ok(())
+    let text = zeroize::Zeroizing::new(
+        std::fs::read_to_string(path)
+            .map_err(|e| format!("credentials file {}: {e}", path.display()))?,
+    );
+    parse_keys(&text)
+        .map(|_| ())
+        .map_err(|e| format!("credentials file {}: {e}", path.display()))
 }
 
 /// `method migrate|assign|route` (route with `route_table` and `next_hop`).

@@ -41,7 +41,10 @@ fn the_common_block_covers_every_instance_with_the_default_endpoint() {
     assert_eq!(m.region, "ap-guangzhou");
     assert_eq!(m.eni, "eni-11112222");
     assert_eq!(m.method, Method::Migrate);
-    assert_eq!(m.credentials, Credentials::Metadata);
+    assert_eq!(
+        m.credentials,
+        Credentials::Metadata(parse_endpoint(DEFAULT_METADATA).expect("default"))
+    );
     assert_eq!(
         m.endpoint,
         Endpoint {
@@ -187,7 +190,7 @@ fn the_credentials_file_must_be_roots_and_0600() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().expect("tempdir");
     let key = dir.path().join("cloud-credentials");
-    std::fs::write(&key, "secret_id = AKID\nsecret_key = s\n").expect("write");
+    std::fs::write(&key, "secret_id = AKIDEXAMPLE\nsecret_key = s3cr3t\n").expect("write");
     let text = COMMON.replace(
         "credentials metadata",
         &format!("credentials file {}", key.display()),
@@ -239,4 +242,56 @@ fn endpoints_parse_with_scheme_and_authority_only() {
     ] {
         assert_eq!(parse_endpoint(bad), None, "{bad}");
     }
+}
+
+#[test]
+fn credentials_files_parse_and_their_errors_name_lines_not_values() {
+    let k = parse_keys("# keys\nsecret_id AKIDEXAMPLE\nsecret_key = s3cr3t\ntoken t0k3n\n")
+        .expect("parses");
+    assert_eq!(k.secret_id, "AKIDEXAMPLE");
+    assert_eq!(k.secret_key.as_str(), "s3cr3t");
+    assert_eq!(k.token.as_deref().map(String::as_str), Some("t0k3n"));
+    let shown = format!("{k:?}");
+    assert!(
+        !shown.contains("s3cr3t") && !shown.contains("t0k3n") && !shown.contains("AKIDEXAMPLE"),
+        "{shown}"
+    );
+    for (text, want) in [
+        ("secret_id A\n", "no `secret_key` line"),
+        (
+            "secret_id A\nsecret_key s3cr3t extra\n",
+            "line 2: `secret_key` needs one value",
+        ),
+        (
+            "secret_id A\npassword s3cr3t\n",
+            "line 2: unknown name `password`",
+        ),
+        (
+            "secret_id A\nsecret_id B\nsecret_key k\n",
+            "line 2: `secret_id` is given twice",
+        ),
+    ] {
+        let e = parse_keys(text).expect_err(text);
+        assert!(e.contains(want), "{e}");
+        assert!(!e.contains("s3cr3t"), "{e}");
+    }
+}
+
+#[test]
+fn metadata_credentials_take_an_optional_endpoint() {
+    let (s, diags) = read_text(&COMMON.replace(
+        "credentials metadata",
+        "credentials metadata http://169.254.0.23:8080",
+    ));
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(
+        s.all.map(|m| m.credentials),
+        Some(Credentials::Metadata(Endpoint {
+            tls: false,
+            authority: "169.254.0.23:8080".into()
+        }))
+    );
+    let (_, diags) =
+        read_text(&COMMON.replace("credentials metadata", "credentials metadata ftp://x"));
+    assert_eq!(codes_at(&diags), [("mover-bad-value", 4, 5)]);
 }

@@ -216,6 +216,19 @@ impl Mover {
         }
     }
 
+    /// As MASTER, a sign that the VIPs may be elsewhere (an advert of lower priority: another
+    /// router was master and may have claimed them). A mover that holds them claims again at
+    /// once; one already claiming or verifying goes on as it is (its next step asks the cloud).
+    pub fn elsewhere(&mut self, now: Timestamp, out: &mut Vec<MoverCall>) {
+        if !self.master || self.phase != Phase::Held {
+            return;
+        }
+        self.phase = Phase::Claiming;
+        self.failures = 0;
+        self.schedule(now, Action::Claim(self.method));
+        self.poll(now, out);
+    }
+
     /// The call `seq` ended with `outcome`; `holder` is what a successful describe said.
     pub fn finished(
         &mut self,

@@ -2,11 +2,8 @@
 //! and tests) and verifying a request against the keys we hold. Pure functions.
 
 use crate::error::ApiError;
-use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-
-type HmacSha256 = Hmac<Sha256>;
+pub use tc3::{Authorization, SignedRequest, utc_date};
 
 /// How far a request's timestamp may be from our clock (the cloud allows five minutes).
 pub const MAX_SKEW_SECS: i64 = 300;
@@ -14,160 +11,41 @@ pub const MAX_SKEW_SECS: i64 = 300;
 /// The headers a signature must cover.
 pub const REQUIRED_SIGNED_HEADERS: [&str; 2] = ["content-type", "host"];
 
-/// What a signature covers.
-#[derive(Clone, Debug)]
-pub struct SignedRequest<'a> {
-    /// `POST` or `GET`.
-    pub method: &'a str,
-    /// Path (`/`).
-    pub path: &'a str,
-    /// Query string (GET).
-    pub query: &'a str,
-    /// Headers by lowercase name.
-    pub headers: &'a BTreeMap<String, String>,
-    /// Body.
-    pub body: &'a [u8],
-}
-
-fn hmac(key: &[u8], msg: &[u8]) -> Vec<u8> {
-    // HMAC accepts keys of any length.
-    let mut mac = <HmacSha256 as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
-    mac.update(msg);
-    mac.finalize().into_bytes().to_vec()
-}
-
-fn sha256_hex(data: &[u8]) -> String {
-    hex::encode(Sha256::digest(data))
-}
-
-/// The string a signature covers: the canonical request, hashed, under the credential scope.
-fn string_to_sign(
-    req: &SignedRequest<'_>,
-    signed_headers: &str,
-    scope: &str,
-    timestamp: &str,
-) -> String {
-    let mut canonical_headers = String::new();
-    for name in signed_headers.split(';') {
-        let value = req.headers.get(name).map(|v| v.trim()).unwrap_or("");
-        canonical_headers.push_str(&format!("{name}:{}\n", value.to_lowercase()));
-    }
-    let canonical = format!(
-        "{}\n{}\n{}\n{}\n{}\n{}",
-        req.method,
-        req.path,
-        req.query,
-        canonical_headers,
-        signed_headers,
-        sha256_hex(req.body)
-    );
-    format!(
-        "TC3-HMAC-SHA256\n{timestamp}\n{scope}\n{}",
-        sha256_hex(canonical.as_bytes())
-    )
-}
-
-/// The MAC keyed for `date` and `service`, ready to take the string to sign.
-fn signing_mac(secret_key: &str, date: &str, service: &str) -> HmacSha256 {
-    let k_date = hmac(format!("TC3{secret_key}").as_bytes(), date.as_bytes());
-    let k_service = hmac(&k_date, service.as_bytes());
-    let k_signing = hmac(&k_service, b"tc3_request");
-    <HmacSha256 as Mac>::new_from_slice(&k_signing).unwrap_or_else(|_| unreachable!())
-}
-
-/// The signature for `req` with `secret_key`, for `date` (`YYYY-MM-DD`, UTC), `service` and
-/// `timestamp`, over `signed_headers` (lowercase names, `;`-separated).
-pub fn signature(
-    req: &SignedRequest<'_>,
-    signed_headers: &str,
-    secret_key: &str,
-    date: &str,
-    service: &str,
-    timestamp: &str,
-) -> String {
-    let scope = format!("{date}/{service}/tc3_request");
-    let mut mac = signing_mac(secret_key, date, service);
-    mac.update(string_to_sign(req, signed_headers, &scope, timestamp).as_bytes());
-    hex::encode(mac.finalize().into_bytes())
-}
-
-/// Whether `claimed` (hex) is the signature of `req`, compared in constant time.
+/// Whether the signature `auth` claims is that of `req` with `secret_key` (the `tc3` crate's
+/// canonical request and MAC, compared in constant time).
 fn signature_matches(
     req: &SignedRequest<'_>,
     auth: &Authorization,
     secret_key: &str,
     timestamp: &str,
 ) -> bool {
-    let Ok(claimed) = hex::decode(&auth.signature) else {
-        return false;
+    let scope = tc3::Scope {
+        date: &auth.date,
+        service: &auth.service,
+        timestamp,
     };
-    let scope = format!("{}/{}/tc3_request", auth.date, auth.service);
-    let mut mac = signing_mac(secret_key, &auth.date, &auth.service);
-    mac.update(string_to_sign(req, &auth.signed_headers, &scope, timestamp).as_bytes());
-    mac.verify_slice(&claimed).is_ok()
+    tc3::signature_matches(
+        req,
+        &auth.signed_headers,
+        secret_key,
+        &scope,
+        &auth.signature,
+    )
 }
 
-/// The parts of an `Authorization: TC3-HMAC-SHA256 ...` header.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Authorization {
-    /// SecretId.
-    pub secret_id: String,
-    /// Date of the credential scope.
-    pub date: String,
-    /// Service of the credential scope.
-    pub service: String,
-    /// Signed header names.
-    pub signed_headers: String,
-    /// Hex signature.
-    pub signature: String,
-}
-
-/// Parses the Authorization header.
+/// Parses the Authorization header (`tc3`'s parser), naming what is malformed.
 pub fn parse_authorization(value: &str) -> Result<Authorization, ApiError> {
-    let bad = |why: &str| {
+    tc3::parse_authorization(value).ok_or_else(|| {
+        let why = if value.starts_with(tc3::ALGORITHM) {
+            "expected Credential=SecretId/Date/service/tc3_request, SignedHeaders=..., Signature=..."
+        } else {
+            "it must start with `TC3-HMAC-SHA256 `"
+        };
         ApiError::new(
             "AuthFailure.InvalidAuthorization",
             format!("Authorization header is malformed: {why}"),
         )
-    };
-    let rest = value
-        .strip_prefix("TC3-HMAC-SHA256 ")
-        .ok_or_else(|| bad("it must start with `TC3-HMAC-SHA256 `"))?;
-    let mut fields = BTreeMap::new();
-    for part in rest.split(',') {
-        let (k, v) = part
-            .trim()
-            .split_once('=')
-            .ok_or_else(|| bad("expected Credential=..., SignedHeaders=..., Signature=..."))?;
-        fields.insert(k.trim(), v.trim());
-    }
-    let credential = fields
-        .get("Credential")
-        .ok_or_else(|| bad("no Credential"))?;
-    let parts: Vec<&str> = credential.split('/').collect();
-    let [secret_id, date, service, "tc3_request"] = parts.as_slice() else {
-        return Err(bad("Credential must be SecretId/Date/service/tc3_request"));
-    };
-    Ok(Authorization {
-        secret_id: secret_id.to_string(),
-        date: date.to_string(),
-        service: service.to_string(),
-        signed_headers: fields
-            .get("SignedHeaders")
-            .ok_or_else(|| bad("no SignedHeaders"))?
-            .to_string(),
-        signature: fields
-            .get("Signature")
-            .ok_or_else(|| bad("no Signature"))?
-            .to_string(),
     })
-}
-
-/// The UTC date of a Unix timestamp, `YYYY-MM-DD`.
-pub fn utc_date(timestamp: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(timestamp)
-        .map(|t| format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day()))
-        .unwrap_or_default()
 }
 
 /// The services a request may name in its credential scope: `vpc`, and the first label of the
@@ -316,7 +194,8 @@ pub fn verify(
     Ok(auth.secret_id)
 }
 
-/// Signs a JSON POST to `host` the way the cloud's SDK does; returns the headers to send.
+/// Signs a JSON POST to `host` the way the cloud's SDK does (`tc3::sign_json_post`, region
+/// `ap-guangzhou`, service `vpc`); returns the headers to send.
 pub fn sign_request(
     host: &str,
     action: &str,
@@ -325,36 +204,16 @@ pub fn sign_request(
     secret_key: &str,
     timestamp: i64,
 ) -> BTreeMap<String, String> {
-    let mut headers = BTreeMap::new();
-    headers.insert("content-type".to_string(), "application/json".to_string());
-    headers.insert("host".to_string(), host.to_string());
-    headers.insert("x-tc-action".to_string(), action.to_string());
-    headers.insert("x-tc-version".to_string(), "2017-03-12".to_string());
-    headers.insert("x-tc-timestamp".to_string(), timestamp.to_string());
-    headers.insert("x-tc-region".to_string(), "ap-guangzhou".to_string());
-    let date = utc_date(timestamp);
-    let req = SignedRequest {
-        method: "POST",
-        path: "/",
-        query: "",
-        headers: &headers,
+    let post = tc3::JsonPost {
+        host,
+        service: "vpc",
+        action,
+        version: "2017-03-12",
+        region: "ap-guangzhou",
+        timestamp,
         body,
     };
-    let sig = signature(
-        &req,
-        "content-type;host",
-        secret_key,
-        &date,
-        "vpc",
-        &timestamp.to_string(),
-    );
-    headers.insert(
-        "authorization".to_string(),
-        format!(
-            "TC3-HMAC-SHA256 Credential={secret_id}/{date}/vpc/tc3_request, SignedHeaders=content-type;host, Signature={sig}"
-        ),
-    );
-    headers
+    tc3::sign_json_post(&post, secret_id, secret_key, None)
 }
 
 #[cfg(test)]
@@ -469,13 +328,15 @@ mod tests {
             body: body.as_bytes(),
         };
         assert_eq!(
-            signature(
+            tc3::signature(
                 &req,
                 "content-type;host",
                 "Gu5t9xGARNpq86cd98joQYCN3*******",
-                "2019-02-25",
-                "cvm",
-                "1551113065"
+                &tc3::Scope {
+                    date: "2019-02-25",
+                    service: "cvm",
+                    timestamp: "1551113065"
+                }
             ),
             "2230eefd229f582d8b1b891af7107b91597240707d778ab3738f756258d7652c"
         );
@@ -554,14 +415,13 @@ mod tests {
                 body: b"{}",
             };
             let date = utc_date(ts);
-            let sig = signature(
-                &req,
-                "content-type;host",
-                KEY,
-                &date,
+            let ts_text = ts.to_string();
+            let scope = tc3::Scope {
+                date: &date,
                 service,
-                &ts.to_string(),
-            );
+                timestamp: &ts_text,
+            };
+            let sig = tc3::signature(&req, "content-type;host", KEY, &scope);
             h.insert(
                 "authorization".into(),
                 format!("TC3-HMAC-SHA256 Credential={ID}/{date}/{service}/tc3_request, SignedHeaders=content-type;host, Signature={sig}"),

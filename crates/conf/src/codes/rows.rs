@@ -303,7 +303,7 @@ pub const CODES: &[Code] = &[
     c(
         "mover-credentials-unsafe",
         "error",
-        "The mover's credentials file is missing, not a regular file, not owned by root or readable by others: the cloud keys in it would move the VIPs of every instance.",
+        "The mover's credentials file is missing, not a regular file, not owned by root, readable by others, or not lines `secret_id ID`, `secret_key KEY` (and `token TOKEN`): the cloud keys in it would move the VIPs of every instance.",
         "`chown root:root FILE; chmod 0600 FILE`, or use `credentials metadata`.",
     ),
     c(

@@ -267,3 +267,29 @@ fn seeded_chaos_claims_only_as_master_and_settles() {
         assert_eq!(rig.mover.status().phase, Phase::Held, "seed {seed}");
     }
 }
+
+/// An advert of lower priority while holding: the master claims again at once (after the
+/// recheck in flight, if one is); not holding, or not MASTER, it changes nothing.
+#[test]
+fn a_lower_priority_advert_makes_a_holding_master_claim_again() {
+    let mut rig = Rig::new(3);
+    let mut out = Vec::new();
+    rig.mover.elsewhere(rig.now, &mut out);
+    assert!(out.is_empty(), "not master: {out:?}");
+    rig.set_master(true);
+    rig.mover.elsewhere(rig.now, &mut out);
+    assert!(out.is_empty(), "claim in flight: {out:?}");
+    rig.answer(Outcome::Ok, None);
+    rig.answer(Outcome::Ok, Some(Holder::Us));
+    assert_eq!(rig.mover.status().phase, Phase::Held);
+    rig.advance(ms(100));
+    assert_eq!(rig.actions(), [MIGRATE, Action::Describe]);
+    rig.mover.elsewhere(rig.now, &mut out);
+    rig.take(out);
+    assert_eq!(rig.actions(), [MIGRATE, Action::Describe, MIGRATE]);
+    assert_eq!(rig.mover.status().phase, Phase::Claiming);
+    rig.set_master(false);
+    let mut out = Vec::new();
+    rig.mover.elsewhere(rig.now, &mut out);
+    assert!(out.is_empty());
+}
