@@ -58,6 +58,11 @@ pub struct Summary {
     pub lost_tcp: Option<Quantiles>,
     /// Split-brain time per run, ms.
     pub split_ms: Option<Quantiles>,
+    /// In a VPC: runs whose owner check was made, and those that ended with the VIP on the
+    /// VRRP master's ENI only, forwarded to it.
+    pub owner_checked: usize,
+    /// Of those, the runs that ended right.
+    pub owner_correct: usize,
 }
 
 /// The daemons (or pairs) of a series, in the order they first appear.
@@ -89,6 +94,11 @@ pub fn summarize(results: &[DrillResult]) -> Vec<Summary> {
                 no_takeover: runs.len() - takeovers.len(),
                 lost_tcp: of(&|r| r.lost_requests() as f64),
                 split_ms: of(&DrillResult::dual_master_ms),
+                owner_checked: runs.iter().filter(|r| r.owner.is_some()).count(),
+                owner_correct: runs
+                    .iter()
+                    .filter(|r| r.owner.as_ref().is_some_and(|o| o.correct))
+                    .count(),
             }
         })
         .collect()
@@ -97,11 +107,11 @@ pub fn summarize(results: &[DrillResult]) -> Vec<Summary> {
 /// The runs as CSV, one row each (run numbers from 1).
 pub fn csv(results: &[DrillResult]) -> String {
     let mut out = String::from(
-        "run,daemon,scenario,outage_ms,outages,takeover_s,lost_tcp,requests,split_ms,holder_changes,final_holder\n",
+        "run,daemon,scenario,outage_ms,outages,takeover_s,lost_tcp,requests,split_ms,holder_changes,final_holder,owner_correct,cloud_owner\n",
     );
     for (i, r) in results.iter().enumerate() {
         out.push_str(&format!(
-            "{},{},{},{:.1},{},{},{},{},{:.1},{},{}\n",
+            "{},{},{},{:.1},{},{},{},{},{:.1},{},{},{},{}\n",
             i + 1,
             r.daemon,
             r.scenario,
@@ -114,6 +124,12 @@ pub fn csv(results: &[DrillResult]) -> String {
             r.dual_master_ms(),
             r.transitions(),
             r.final_holder.as_deref().unwrap_or(""),
+            r.owner
+                .as_ref()
+                .map_or(String::new(), |o| o.correct.to_string()),
+            r.owner
+                .as_ref()
+                .map_or(String::new(), |o| o.cloud_owners.join(" ")),
         ));
     }
     out

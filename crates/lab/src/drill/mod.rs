@@ -2,6 +2,7 @@
 //! every VIP (ICMP every 10 ms, TCP every 50 ms), faults injected on a schedule, and what the
 //! client saw.
 
+mod owner;
 mod result;
 mod scenario;
 mod service;
@@ -43,6 +44,12 @@ pub struct Setup {
     /// Inside the HAVIP VPC on this backend (control plane, its network, a HAVIP per VIP, an
     /// EIP), not on a bridge.
     pub vpc: Option<crate::vpc::Backend>,
+    /// In the VPC without a HAVIP: the VIP a secondary private IP of the primary's ENI, moved
+    /// by the cloud's API only (havipd's mover, keepalived's `notify_master` script; see
+    /// [`crate::mover`]).
+    pub mover: bool,
+    /// The cloud's bad days switched on for each run (`POST /internal/faults`).
+    pub api_faults: vpc::faults::Faults,
 }
 
 impl Setup {
@@ -52,6 +59,8 @@ impl Setup {
             id: new_id(),
             cluster: Cluster::seed(),
             vpc: None,
+            mover: false,
+            api_faults: Default::default(),
         }
     }
 
@@ -63,6 +72,8 @@ impl Setup {
             id,
             cluster,
             vpc: None,
+            mover: false,
+            api_faults: Default::default(),
         })
     }
 
@@ -149,10 +160,23 @@ fn prepare<'a>(setup: &Setup, scenario: &'a Scenario, kinds: [Kind; 2]) -> Resul
     if setup.vpc == Some(crate::vpc::Backend::Ovn) {
         refuse_off_switch_steps(scenario)?;
     }
+    if setup.mover && (setup.vpc != Some(crate::vpc::Backend::Userspace) || !cluster.is_seed()) {
+        bail!("--mover runs the seed pair in the VPC on havip's own switch (--vpc userspace)");
+    }
     let hosts: Vec<_> = cluster.members.iter().map(|m| m.host.clone()).collect();
     let (topo, plane, fabric) = build(setup, &hosts)?;
     let n = hosts.len();
+    let movers = match &plane {
+        Some(p) if setup.mover => Some(crate::mover::Movers::set_up(
+            &topo,
+            p,
+            &cluster.vips[0].addr.to_string(),
+        )?),
+        _ => None,
+    };
     let mut d = Drill {
+        movers,
+        api_faults: setup.api_faults,
         topo,
         plane,
         _fabric: fabric,
@@ -165,6 +189,7 @@ fn prepare<'a>(setup: &Setup, scenario: &'a Scenario, kinds: [Kind; 2]) -> Resul
         attacker: crate::attack::Attacker::default(),
         x: None,
         tracked: Vec::new(),
+        offline: vec![false; n],
     };
     if scenario.steps.iter().any(|s| s.action.is_service()) {
         for k in 0..n {
@@ -203,13 +228,12 @@ pub(crate) fn build(setup: &Setup, hosts: &[crate::topology::HostSpec]) -> Resul
     let vips = ipv4_vips(cluster)?;
     let mut topo = Topology::up_hosts(&setup.id, hosts, &cluster.client, false)?;
     let fabric = crate::vpc::fabric_for(&setup.id, backend)?;
-    let plane = crate::vpc::Plane::start_on(
-        &mut topo,
-        &vips,
-        crate::vpc::Vip::HaVip,
-        0.0,
-        fabric.as_ref(),
-    )?;
+    let mode = if setup.mover {
+        crate::vpc::Vip::PlainIp
+    } else {
+        crate::vpc::Vip::HaVip
+    };
+    let plane = crate::vpc::Plane::start_on(&mut topo, &vips, mode, 0.0, fabric.as_ref())?;
     Ok((topo, Some(plane), fabric))
 }
 
@@ -395,6 +419,7 @@ impl Drill<'_> {
 
     /// One run: elect, probe, play the steps, measure.
     fn once(&mut self, progress: &dyn Fn(&str), tick: &dyn Fn(f64, f64)) -> Result<DrillResult> {
+        self.prepare_cloud()?;
         let pingers = self.elect(progress)?;
         let vips = self.vip_texts();
         let tcp_probes = vips
@@ -435,6 +460,7 @@ impl Drill<'_> {
         let mut result = self.measure(probes, marks);
         if self.plane.is_some() {
             result.vpc = Some(self.vpc_outcome(&result, eip_replies)?);
+            result.owner = Some(self.check_owner()?);
         }
         Ok(result)
     }
@@ -497,7 +523,7 @@ impl Drill<'_> {
             lab_id: self.topo.id.clone(),
             backend: "namespaces".into(),
             scenario: self.scenario.name.clone(),
-            daemon: pair_label(self.kinds),
+            daemon: self.label(),
             start: p.start,
             end: p.end,
             time_to_new_master: takeovers.into_iter().reduce(f64::min),

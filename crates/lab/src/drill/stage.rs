@@ -30,6 +30,13 @@ pub(super) struct Drill<'a> {
     pub(super) x: Option<crate::topology::Node>,
     /// The services the configs track, one per server, in a scenario that kills them.
     pub(super) tracked: Vec<super::service::Service>,
+    /// In a VPC without a HAVIP: the servers' movers (files, script, ways to the API).
+    pub(super) movers: Option<crate::mover::Movers>,
+    /// The cloud's bad days for each run.
+    pub(super) api_faults: vpc::faults::Faults,
+    /// Servers cut off now (cable out, link down): neither master for the owner check nor
+    /// reaching the API.
+    pub(super) offline: Vec<bool>,
 }
 
 impl Drill<'_> {
@@ -137,13 +144,20 @@ impl Drill<'_> {
     }
     fn config(&self, k: usize) -> String {
         let node = &self.topo.servers[k].name;
-        let edits = match (&self.scenario.keepalived_edits, self.kinds[k.min(1)]) {
-            (Some(e), daemon::Kind::Keepalived | daemon::Kind::Keepalived24) => e,
-            _ => &self.scenario.edits,
+        let keepalived = matches!(
+            self.kinds[k.min(1)],
+            daemon::Kind::Keepalived | daemon::Kind::Keepalived24
+        );
+        let mut edits = match (&self.scenario.keepalived_edits, keepalived) {
+            (Some(e), true) => e.clone(),
+            _ => self.scenario.edits.clone(),
         };
+        if let Some(m) = self.movers.as_ref().filter(|_| keepalived) {
+            edits.insert(0, m.keepalived_edit(k));
+        }
         edited(
             &self.cluster.members[k].config,
-            edits,
+            &edits,
             node,
             &self.topo.dir.display().to_string(),
         )
@@ -152,14 +166,26 @@ impl Drill<'_> {
     pub(super) fn start_daemon(&mut self, k: usize) -> Result<()> {
         let server = self.topo.servers[k].clone();
         let config = self.config(k);
+        let mut args = self.scenario.havipd_args.clone();
+        if let Some(m) = &self.movers {
+            args.extend(m.havipd_args(k));
+        }
         self.daemons[k] = Some(daemon::start_with(
             self.kinds[k.min(1)],
             &self.topo,
             &server,
             &config,
-            &self.scenario.havipd_args,
+            &args,
         )?);
         Ok(())
+    }
+
+    /// Records whether server `k` is cut off, and cuts (or restores) its way to the API.
+    fn set_offline(&mut self, k: usize, off: bool) {
+        self.offline[k] = off;
+        if let Some(m) = &self.movers {
+            m.set_reachable(k, !off);
+        }
     }
 
     /// havipd: maintenance on through its control socket; keepalived: stopped.
@@ -230,6 +256,22 @@ impl Drill<'_> {
                 remove_address(&host.ns, &vip.addr.to_string());
             }
         }
+        for k in 0..self.offline.len() {
+            self.set_offline(k, false);
+        }
+    }
+
+    /// Before a run in a VPC: the bad days off while the address goes back to the primary's
+    /// ENI, then on for the run.
+    pub(super) fn prepare_cloud(&self) -> Result<()> {
+        let Some(plane) = &self.plane else {
+            return Ok(());
+        };
+        plane.set_faults(&vpc::faults::Faults::default())?;
+        if let Some(m) = &self.movers {
+            m.reset(plane)?;
+        }
+        plane.set_faults(&self.api_faults)
     }
 
     pub(super) fn apply(&mut self, action: &Action) -> Result<()> {
@@ -241,8 +283,14 @@ impl Drill<'_> {
         let ns = server.ns.as_str();
         let check_flag = self.topo.dir.join(format!("{}.fail", server.name));
         match action {
-            Action::Cut { .. } => self.topo.cable(&server, false),
-            Action::Restore { .. } => self.topo.cable(&server, true),
+            Action::Cut { .. } => {
+                self.set_offline(k, true);
+                self.topo.cable(&server, false)
+            }
+            Action::Restore { .. } => {
+                self.set_offline(k, false);
+                self.topo.cable(&server, true)
+            }
             Action::Kill { .. } | Action::Stop { .. } => {
                 let sig = if matches!(action, Action::Kill { .. }) {
                     "KILL"
@@ -270,10 +318,19 @@ impl Drill<'_> {
                 self.daemons[k] = None;
                 self.topo.rebuild(&server)?;
                 self.services[k] = Some(tcp::serve(ns, &server.label)?);
+                if let Some(m) = self.movers.as_mut() {
+                    m.restart_relay(k)?;
+                }
                 Ok(())
             }
-            Action::LinkDown { .. } => faults::link(ns, &server.iface, false),
-            Action::LinkUp { .. } => faults::link(ns, &server.iface, true),
+            Action::LinkDown { .. } => {
+                self.set_offline(k, true);
+                faults::link(ns, &server.iface, false)
+            }
+            Action::LinkUp { .. } => {
+                self.set_offline(k, false);
+                faults::link(ns, &server.iface, true)
+            }
             Action::Partition { .. } => faults::drop_vrrp(ns, true),
             Action::Heal { .. } => faults::drop_vrrp(ns, false),
             Action::Loss { percent, .. } => faults::loss(ns, *percent),
