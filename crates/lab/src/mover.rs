@@ -10,7 +10,6 @@
 //! (DescribeNetworkInterfaces), and whether the data plane forwards the VIP to it.
 
 use crate::api_relay::Relay;
-use crate::drill::Edit;
 use crate::topology::Topology;
 use crate::vpc::{Plane, call_retrying};
 use anyhow::{Context, Result, anyhow, bail};
@@ -48,7 +47,7 @@ pub fn tccli_path() -> Result<PathBuf> {
 pub struct Movers {
     /// havipd's mover file per server.
     pub files: Vec<PathBuf>,
-    /// keepalived's `notify_master` line per server.
+    /// keepalived's `notify_master` line per server (it replaces the config's).
     pub notify: Vec<String>,
     /// The VIP (a secondary private IP).
     pub vip: String,
@@ -135,14 +134,6 @@ impl Movers {
     /// havipd's flags on server `k`.
     pub fn havipd_args(&self, k: usize) -> Vec<String> {
         vec!["--mover".into(), self.files[k].display().to_string()]
-    }
-
-    /// keepalived's config edit on server `k`: its `notify_master` calls the script.
-    pub fn keepalived_edit(&self, k: usize) -> Edit {
-        Edit {
-            line: "notify_master".into(),
-            with: format!("    {}", self.notify[k]),
-        }
     }
 
     /// Whether server `k` reaches the API (its cable and link).

@@ -154,20 +154,15 @@ pub fn scenarios_in(setup: &Setup, file: &Path) -> anyhow::Result<Vec<drill::Sce
 
 /// `havip lab drill`, in namespaces or (`simulated`) in the simulator.
 pub fn run(a: &DrillArgs, simulated: bool, out: &FormatArgs, files: &ResultsArgs) -> ExitCode {
-    if simulated && a.vpc.is_some() {
-        eprintln!("havip lab: --vpc needs namespaces: the simulator runs the servers on a bridge");
-        return ExitCode::from(2);
-    }
-    if simulated && a.mover.is_some() {
-        eprintln!("havip lab: --mover needs namespaces: the simulator has no cloud API");
+    if let Some(why) = needs_namespaces(a, simulated) {
+        eprintln!("havip lab: {why}");
         return ExitCode::from(2);
     }
     let setups = match setups(a) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
-    let setup = &setups[0];
-    let sc = match scenario(setup, &a.scenario, a.scenario_file.as_deref()) {
+    let sc = match scenario(&setups[0], &a.scenario, a.scenario_file.as_deref()) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
@@ -208,7 +203,7 @@ pub fn run(a: &DrillArgs, simulated: bool, out: &FormatArgs, files: &ResultsArgs
         if a.vs.is_some() {
             eprintln!("  (--vs needs namespaces: the simulator runs havipd's state machine only)");
         }
-        lab::sim::run_on(&setup.cluster, &sc, lab::sim::Options::default()).map(|r| vec![r])
+        lab::sim::run_on(&setups[0].cluster, &sc, lab::sim::Options::default()).map(|r| vec![r])
     } else {
         setups
             .iter()
@@ -237,6 +232,17 @@ pub fn run(a: &DrillArgs, simulated: bool, out: &FormatArgs, files: &ResultsArgs
         println!("timeline: {}", svg.display());
     }
     ExitCode::SUCCESS
+}
+
+/// Why the simulator cannot run `a`, if it cannot.
+fn needs_namespaces(a: &DrillArgs, simulated: bool) -> Option<&'static str> {
+    match (simulated, a.vpc.is_some(), a.mover.is_some()) {
+        (true, true, _) => {
+            Some("--vpc needs namespaces: the simulator runs the servers on a bridge")
+        }
+        (true, _, true) => Some("--mover needs namespaces: the simulator has no cloud API"),
+        _ => None,
+    }
 }
 
 /// One run per pair, in namespaces.
@@ -313,26 +319,7 @@ pub fn print_drill(results: &[DrillResult]) {
                 r.daemon, r.stolen_seconds
             );
         }
-        if let Some(o) = &r.owner {
-            println!(
-                "{}: final owner {}: VRRP master {}, the cloud's {} {}, the client answered by {} ({:.1} s after the run)",
-                r.daemon,
-                if o.correct { "right" } else { "WRONG" },
-                o.master.as_deref().unwrap_or("none"),
-                if r.daemon.contains("mover") || r.daemon.contains("script") {
-                    "ENIs with the address:"
-                } else {
-                    "HAVIP bound to"
-                },
-                if o.cloud_owners.is_empty() {
-                    "none".to_string()
-                } else {
-                    o.cloud_owners.join(", ")
-                },
-                o.forwarded_to.as_deref().unwrap_or("nobody"),
-                o.settled_s
-            );
-        }
+        print_owner(r);
         for (instance, counters) in &r.auth_rejections {
             println!("{}: {instance} auth_hmac rejections {counters}", r.daemon);
         }
@@ -347,4 +334,27 @@ pub fn print_drill(results: &[DrillResult]) {
             a.worst_outage_ms() / b.worst_outage_ms()
         );
     }
+}
+
+/// Where the cloud put the VIP by the end of a VPC run, against the VRRP master.
+fn print_owner(r: &DrillResult) {
+    let Some(o) = &r.owner else { return };
+    println!(
+        "{}: final owner {}: VRRP master {}, the cloud's {} {}, the client answered by {} ({:.1} s after the run)",
+        r.daemon,
+        if o.correct { "right" } else { "WRONG" },
+        o.master.as_deref().unwrap_or("none"),
+        if r.daemon.contains("mover") || r.daemon.contains("script") {
+            "ENIs with the address:"
+        } else {
+            "HAVIP bound to"
+        },
+        if o.cloud_owners.is_empty() {
+            "none".to_string()
+        } else {
+            o.cloud_owners.join(", ")
+        },
+        o.forwarded_to.as_deref().unwrap_or("nobody"),
+        o.settled_s
+    );
 }

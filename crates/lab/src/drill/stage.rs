@@ -153,7 +153,13 @@ impl Drill<'_> {
             _ => self.scenario.edits.clone(),
         };
         if let Some(m) = self.movers.as_ref().filter(|_| keepalived) {
-            edits.insert(0, m.keepalived_edit(k));
+            edits.insert(
+                0,
+                super::Edit {
+                    line: "notify_master".into(),
+                    with: format!("    {}", m.notify[k]),
+                },
+            );
         }
         edited(
             &self.cluster.members[k].config,
@@ -177,6 +183,33 @@ impl Drill<'_> {
             &config,
             &args,
         )?);
+        Ok(())
+    }
+
+    /// Cuts or restores server `k`'s cable, or takes its link down or up; it reaches the API
+    /// only while both are in.
+    fn connect(&mut self, k: usize, action: &Action) -> Result<()> {
+        let server = self.topo.servers[k].clone();
+        let on = matches!(action, Action::Restore { .. } | Action::LinkUp { .. });
+        self.set_offline(k, !on);
+        match action {
+            Action::Cut { .. } | Action::Restore { .. } => self.topo.cable(&server, on),
+            _ => faults::link(&server.ns, &server.iface, on),
+        }
+    }
+
+    /// Everything on server `k` dies at once, as in a power cut (no daemon resigns), and its
+    /// namespace is built again with its service (and its way to the API).
+    fn reboot(&mut self, k: usize) -> Result<()> {
+        let server = self.topo.servers[k].clone();
+        faults::kill_all_at_once(&server.ns, &[std::process::id()]);
+        self.services[k] = None;
+        self.daemons[k] = None;
+        self.topo.rebuild(&server)?;
+        self.services[k] = Some(tcp::serve(&server.ns, &server.label)?);
+        if let Some(m) = self.movers.as_mut() {
+            m.restart_relay(k)?;
+        }
         Ok(())
     }
 
@@ -283,14 +316,10 @@ impl Drill<'_> {
         let ns = server.ns.as_str();
         let check_flag = self.topo.dir.join(format!("{}.fail", server.name));
         match action {
-            Action::Cut { .. } => {
-                self.set_offline(k, true);
-                self.topo.cable(&server, false)
-            }
-            Action::Restore { .. } => {
-                self.set_offline(k, false);
-                self.topo.cable(&server, true)
-            }
+            Action::Cut { .. }
+            | Action::Restore { .. }
+            | Action::LinkDown { .. }
+            | Action::LinkUp { .. } => self.connect(k, action),
             Action::Kill { .. } | Action::Stop { .. } => {
                 let sig = if matches!(action, Action::Kill { .. }) {
                     "KILL"
@@ -311,26 +340,7 @@ impl Drill<'_> {
             }
             Action::Start { .. } => self.start_daemon(k),
             Action::Maintenance { .. } => self.maintenance(k),
-            Action::Reboot { .. } => {
-                // Everything dies at once, as in a power cut: no daemon resigns.
-                faults::kill_all_at_once(ns, &[std::process::id()]);
-                self.services[k] = None;
-                self.daemons[k] = None;
-                self.topo.rebuild(&server)?;
-                self.services[k] = Some(tcp::serve(ns, &server.label)?);
-                if let Some(m) = self.movers.as_mut() {
-                    m.restart_relay(k)?;
-                }
-                Ok(())
-            }
-            Action::LinkDown { .. } => {
-                self.set_offline(k, true);
-                faults::link(ns, &server.iface, false)
-            }
-            Action::LinkUp { .. } => {
-                self.set_offline(k, false);
-                faults::link(ns, &server.iface, true)
-            }
+            Action::Reboot { .. } => self.reboot(k),
             Action::Partition { .. } => faults::drop_vrrp(ns, true),
             Action::Heal { .. } => faults::drop_vrrp(ns, false),
             Action::Loss { percent, .. } => faults::loss(ns, *percent),
