@@ -453,6 +453,12 @@ fn credentials(
 /// Whether the credentials file is a regular file of root's that no one else may read or write,
 /// holding keys in the form [`parse_keys`] reads.
 pub fn credentials_file_safe(path: &Path) -> Result<(), String> {
+    read_credentials_file(path).map(|_| ())
+}
+
+/// The keys of a credentials file that is a regular file of root's that no one else may read
+/// or write; errors name the file and the line, never a value.
+pub fn read_credentials_file(path: &Path) -> Result<Keys, String> {
     use std::os::unix::fs::MetadataExt;
     let meta = std::fs::symlink_metadata(path)
         .map_err(|e| format!("credentials file {}: {e}", path.display()))?;
@@ -480,9 +486,7 @@ pub fn credentials_file_safe(path: &Path) -> Result<(), String> {
         std::fs::read_to_string(path)
             .map_err(|e| format!("credentials file {}: {e}", path.display()))?,
     );
-    parse_keys(&text)
-        .map(|_| ())
-        .map_err(|e| format!("credentials file {}: {e}", path.display()))
+    parse_keys(&text).map_err(|e| format!("credentials file {}: {e}", path.display()))
 }
 
 /// `method migrate|assign|route` (route with `route_table` and `next_hop`).

@@ -7,8 +7,8 @@ mod protocol;
 
 pub use client::{Client, ClientError};
 pub use protocol::{
-    EventRecord, InstanceStatus, MAX_REQUEST, PeerSeen, ReloadOutcome, Reply, Request, Status,
-    TrackerStatus, VipStatus,
+    EventRecord, InstanceStatus, MAX_REQUEST, MoverCount, MoverStatus, PeerSeen, ReloadOutcome,
+    Reply, Request, Status, TrackerStatus, VipStatus,
 };
 
 /// The socket's file name inside the state directory.

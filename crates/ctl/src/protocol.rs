@@ -119,6 +119,45 @@ pub struct InstanceStatus {
     pub trackers: Vec<TrackerStatus>,
     /// Counters, keepalived's names.
     pub counters: BTreeMap<String, u64>,
+    /// The VIP mover (`havipd --mover FILE`), if the instance has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mover: Option<MoverStatus>,
+}
+
+/// An instance's VIP mover: where it is and the cloud API calls it made. Never a key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct MoverStatus {
+    /// The cloud (`tencent`).
+    pub provider: String,
+    /// How it moves the VIPs (`migrate`, `assign`, `route`).
+    pub method: String,
+    /// This server's ENI.
+    pub eni: String,
+    /// `idle` (not MASTER), `claiming`, `verifying` or `held` (the cloud says we hold them).
+    pub phase: String,
+    /// Failed steps since the last success.
+    pub failures: u32,
+    /// The step under way (`claim`, `describe`).
+    pub in_flight: Option<String>,
+    /// The last step's `STEP OUTCOME` (`claim ok`, `describe throttled`, ...).
+    pub last: Option<String>,
+    /// The cloud's last error (`Code: message`), if the last API call failed.
+    pub last_error: Option<String>,
+    /// Steps by step and outcome (`claim`/`describe`; `ok`, `throttled`, `error`, `timeout`).
+    pub steps: Vec<MoverCount>,
+    /// API calls by action (`MigratePrivateIpAddress`, ...) and outcome.
+    pub calls: Vec<MoverCount>,
+}
+
+/// A count of a mover's steps or API calls.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct MoverCount {
+    /// The step or the API action.
+    pub action: String,
+    /// `ok`, `throttled`, `error` or `timeout`.
+    pub outcome: String,
+    /// How many.
+    pub count: u64,
 }
 
 /// The master as seen from a backup.

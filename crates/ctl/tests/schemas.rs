@@ -4,7 +4,7 @@
 //! not. `crates/daemon/tests/reference_pages.rs` validates a running havipd's output too.
 
 use ctl::{EventRecord, InstanceStatus, Reply, Request, Status};
-use ctl::{PeerSeen, ReloadOutcome, TrackerStatus, VipStatus};
+use ctl::{MoverCount, MoverStatus, PeerSeen, ReloadOutcome, TrackerStatus, VipStatus};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -110,6 +110,26 @@ fn status() -> Status {
             effect: 0,
         }],
         counters: BTreeMap::from([("advert_rcvd".to_string(), 12)]),
+        mover: Some(MoverStatus {
+            provider: "tencent".into(),
+            method: "migrate".into(),
+            eni: "eni-11112222".into(),
+            phase: "held".into(),
+            failures: 0,
+            in_flight: None,
+            last: Some("describe ok".into()),
+            last_error: None,
+            steps: vec![MoverCount {
+                action: "claim".into(),
+                outcome: "ok".into(),
+                count: 1,
+            }],
+            calls: vec![MoverCount {
+                action: "MigratePrivateIpAddress".into(),
+                outcome: "throttled".into(),
+                count: 2,
+            }],
+        }),
     };
     Status {
         pid: 42,

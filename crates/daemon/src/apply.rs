@@ -29,7 +29,12 @@ impl Daemon {
                     id,
                     notify,
                     priority,
-                } => self.run_notify(id, notify, priority),
+                } => {
+                    if notify == Notify::MasterRxLowerPri {
+                        self.movers.elsewhere(&self.instances[id].name);
+                    }
+                    self.run_notify(id, notify, priority)
+                }
                 Effect::PriorityChanged {
                     id,
                     priority,
@@ -79,6 +84,9 @@ impl Daemon {
     ) {
         let inst = &mut self.instances[id];
         info!("({}) {from} -> {to}: {reason}", inst.name);
+        if (from == State::Master) != (to == State::Master) {
+            self.movers.master(&inst.name, to == State::Master);
+        }
         if to == State::Master
             && let Some(ah) = &mut inst.ah
         {

@@ -25,6 +25,7 @@ mod keepalived_flags;
 mod logging;
 mod mail;
 mod metrics;
+mod mover;
 mod netlink;
 mod notify;
 mod notify_fifo;
@@ -302,6 +303,10 @@ async fn start(
     let snmp = conf::snmp::snmp(&report.config, &host_name(), &command_line)
         .map_err(|e| warn!("{e}: no SNMP subagent"))
         .ok();
+    let movers = match &args.mover {
+        Some(path) => Some(mover::settings(path, &report.config)?),
+        None => None,
+    };
     let config = configure::runnable(&report.config);
     let dbus_config = conf::dbus::dbus_service(&report.config);
     // The check's report (its model and diagnostics) is not needed past this point.
@@ -315,6 +320,9 @@ async fn start(
         namespace_override: placement.namespace_override.clone(),
     };
     let mut daemon = startup::assemble(config, source, setup, state, reports).await?;
+    if let Some(settings) = &movers {
+        daemon.movers = mover::Movers::spawn(settings, &daemon.instances)?;
+    }
     // The supervisor holds the file locked; the worker writes its pid in it.
     if let Some(p) = &placement.vrrp_pid_file {
         let pid = format!("{}\n", std::process::id());

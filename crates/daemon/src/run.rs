@@ -148,6 +148,8 @@ pub struct Daemon {
     pub reloads: tokio::sync::watch::Sender<u64>,
     /// keepalived's D-Bus service, if `enable_dbus`.
     pub dbus: crate::dbus::Dbus,
+    /// The VIP movers (`--mover`), fed the instances' states.
+    pub movers: crate::mover::Movers,
 }
 
 /// The signals the loop listens to.

@@ -75,6 +75,7 @@ pub async fn assemble(
         recorder: Default::default(),
         reloads: tokio::sync::watch::Sender::new(0),
         dbus: Default::default(),
+        movers: Default::default(),
     })
 }
 

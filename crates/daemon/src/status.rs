@@ -216,6 +216,7 @@ impl Daemon {
             vips: self.vip_status(inst, r).await,
             trackers: self.node.tracker().objects(id.index()),
             counters,
+            mover: self.movers.status(&inst.name),
         }
     }
 

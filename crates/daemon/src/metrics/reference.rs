@@ -3,7 +3,7 @@
 //! with a VIP, a tracker, counters of every kind, a transition, histograms).
 
 use super::{Histogram, Recorder, render};
-use ctl::{InstanceStatus, Status, TrackerStatus, VipStatus};
+use ctl::{InstanceStatus, MoverCount, MoverStatus, Status, TrackerStatus, VipStatus};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What each label means; a label [`render`] writes without a row here panics the generator.
@@ -31,6 +31,14 @@ const LABELS: &[(&str, &str)] = &[
         "what was refused (`advert`, `garp`, `na`) or tracked (`interface`, `script`, `file`, `process`)",
     ),
     ("le", "a histogram bucket's upper bound, in seconds"),
+    (
+        "action",
+        "a mover's step (`claim`, `describe`) or cloud API action (`MigratePrivateIpAddress`, ...)",
+    ),
+    (
+        "outcome",
+        "how a mover's step or API call ended: `ok`, `throttled`, `error`, `timeout`",
+    ),
     (
         "result",
         "what became of an e-mail alert: `sent`, `failed`, `dropped`",
@@ -79,6 +87,26 @@ fn fixture() -> (Status, Recorder, Vec<(String, bool)>) {
             effect: 0,
         }],
         counters: counters.iter().map(|c| (c.to_string(), 1)).collect(),
+        mover: Some(MoverStatus {
+            provider: "tencent".into(),
+            method: "migrate".into(),
+            eni: "eni-11112222".into(),
+            phase: "held".into(),
+            failures: 0,
+            in_flight: None,
+            last: Some("describe ok".into()),
+            last_error: None,
+            steps: vec![MoverCount {
+                action: "claim".into(),
+                outcome: "ok".into(),
+                count: 1,
+            }],
+            calls: vec![MoverCount {
+                action: "MigratePrivateIpAddress".into(),
+                outcome: "ok".into(),
+                count: 1,
+            }],
+        }),
     };
     let status = Status {
         pid: 1,

@@ -195,6 +195,49 @@ fn havip_families(e: &mut Exposition, s: &Status, rec: &Recorder) {
     havip_loop_families(e, rec);
     havip_instance_families(e, s);
     havip_drop_families(e, s);
+    havip_mover_families(e, s);
+}
+
+/// The VIP movers (`--mover`): whether the cloud says we hold the VIPs, steps and API calls.
+fn havip_mover_families(e: &mut Exposition, s: &Status) {
+    e.family(
+        "havip_mover_held",
+        "gauge",
+        "A mover's instance: 1 when the cloud says this server holds its VIPs, else 0",
+    );
+    let movers = || {
+        s.instances
+            .iter()
+            .filter_map(|i| Some((i, i.mover.as_ref()?)))
+    };
+    for (i, m) in movers() {
+        let held = flag(m.phase == "held");
+        e.sample("havip_mover_held", &[("iname", i.name.as_str())], held);
+    }
+    for (name, help, pick) in [
+        (
+            "havip_mover_steps_total",
+            "Mover steps (claim, describe) by outcome",
+            (|m: &ctl::MoverStatus| &m.steps) as fn(&ctl::MoverStatus) -> &Vec<ctl::MoverCount>,
+        ),
+        (
+            "havip_mover_api_calls_total",
+            "Cloud API calls the mover made, by action and outcome",
+            |m: &ctl::MoverStatus| &m.calls,
+        ),
+    ] {
+        e.family(name, "counter", help);
+        for (i, m) in movers() {
+            for c in pick(m) {
+                let l = [
+                    ("iname", i.name.as_str()),
+                    ("action", &c.action),
+                    ("outcome", &c.outcome),
+                ];
+                e.sample(name, &l, c.count as f64);
+            }
+        }
+    }
 }
 
 /// What the event loop records: tasks, transitions, advert gaps, timer lateness.

@@ -1,0 +1,332 @@
+//! The VIP mover for real: two havipd in namespaces with a mover file pointing at the VPC
+//! emulator's API (`vpc::server`, on a veth of the test's namespace on the same switch). The
+//! MASTER moves the secondary address to its ENI through MigratePrivateIpAddress; the BACKUP
+//! never claims; with every call throttled the claim is retried until it holds once the
+//! throttling stops; an address moved away behind havipd's back is claimed back. The secret
+//! key never shows in the logs, the dumps, `havip status` or the metrics.
+
+mod common;
+use common::{Lab, wait_until};
+use ctl::{Client, Reply, Request, Status};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+const ID: &str = "AKIDmover0000000000000000000000000000";
+const KEY: &str = "mover-secret-key-never-shown-7f3a9";
+const VIP: &str = "172.16.16.20";
+const API_ADDR: &str = "172.16.16.9";
+
+/// The emulator, serving on `API_ADDR` from a runtime of its own.
+struct Cloud {
+    service: Arc<vpc::service::Service>,
+    host: String,
+    _rt: tokio::runtime::Runtime,
+}
+
+impl Cloud {
+    fn start() -> Cloud {
+        let keys = BTreeMap::from([(ID.to_string(), KEY.to_string())]);
+        let options = vpc::service::Options {
+            quotas: vpc::cloud::Quotas {
+                requests_per_second: 0,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let service =
+            vpc::service::Service::with_options(Box::new(vpc::store::Memory), keys, options)
+                .expect("service");
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let listener = rt
+            .block_on(tokio::net::TcpListener::bind((API_ADDR, 0)))
+            .expect("bind on the lab's veth");
+        let host = listener.local_addr().expect("addr").to_string();
+        rt.spawn(vpc::server::serve(listener, service.clone()));
+        Cloud {
+            service,
+            host,
+            _rt: rt,
+        }
+    }
+
+    fn call(&self, action: &str, body: Value) -> Value {
+        let text = body.to_string();
+        let ts = hostsys::clock::unix_secs() as i64;
+        let headers = vpc::auth::sign_request(&self.host, action, text.as_bytes(), ID, KEY, ts);
+        let mut req = ureq::post(&format!("http://{}/", self.host));
+        for (k, v) in headers.iter().filter(|(k, _)| k.as_str() != "host") {
+            req = req.set(k, v);
+        }
+        let resp = req.send_string(&text).expect("HTTP 200");
+        let v: Value = serde_json::from_str(&resp.into_string().expect("body")).expect("JSON");
+        v["Response"].clone()
+    }
+
+    fn ok(&self, action: &str, body: Value) -> Value {
+        let r = self.call(action, body);
+        assert!(r.get("Error").is_none(), "{action}: {r}");
+        r
+    }
+
+    /// A VPC with two ENIs (.5 for host a, .6 for host b); the VIP starts on b's.
+    fn seed(&self) -> [String; 2] {
+        let vpc = self.ok(
+            "CreateVpc",
+            json!({"VpcName": "mover", "CidrBlock": "172.16.0.0/16"}),
+        )["Vpc"]["VpcId"]
+            .as_str()
+            .expect("vpc")
+            .to_string();
+        let subnet = self.ok(
+            "CreateSubnet",
+            json!({"VpcId": vpc, "SubnetName": "s", "CidrBlock": "172.16.16.0/24", "Zone": "ap-guangzhou-3"}),
+        )["Subnet"]["SubnetId"]
+            .as_str()
+            .expect("subnet")
+            .to_string();
+        let eni = |k: usize, ip: &str| {
+            self.ok(
+                "CreateNetworkInterface",
+                json!({"VpcId": vpc, "SubnetId": subnet, "NetworkInterfaceName": format!("eth0-{k}"),
+                       "PrivateIpAddresses": [{"PrivateIpAddress": ip, "Primary": true}]}),
+            )["NetworkInterface"]["NetworkInterfaceId"]
+                .as_str()
+                .expect("eni")
+                .to_string()
+        };
+        let enis = [eni(0, "172.16.16.5"), eni(1, "172.16.16.6")];
+        self.ok(
+            "AssignPrivateIpAddresses",
+            json!({"NetworkInterfaceId": enis[1], "PrivateIpAddresses": [{"PrivateIpAddress": VIP}]}),
+        );
+        enis
+    }
+
+    /// The ENI holding the VIP, as the cloud's state has it (not through the API, which the
+    /// faults switched on would refuse).
+    fn holder(&self) -> Option<String> {
+        let cloud = self.service.snapshot();
+        cloud
+            .enis
+            .values()
+            .find(|e| {
+                e.private_ip_address_set
+                    .iter()
+                    .any(|a| a.private_ip_address == VIP)
+            })
+            .map(|e| e.network_interface_id.clone())
+    }
+
+    fn throttle(&self, percent: u8) {
+        let faults = vpc::faults::Faults {
+            throttle_percent: percent,
+            ..Default::default()
+        };
+        self.service.set_faults(faults).expect("faults");
+    }
+}
+
+fn status(state: &Path) -> Status {
+    match Client::one(&state.join(ctl::SOCKET_NAME), &Request::Status).expect("status") {
+        Reply::Status(s) => s,
+        other => panic!("not a status: {other:?}"),
+    }
+}
+
+fn mover_of(state: &Path) -> ctl::MoverStatus {
+    status(state).instances[0]
+        .mover
+        .clone()
+        .expect("the instance has a mover")
+}
+
+/// API calls of `action` with `outcome` in a mover's status.
+fn calls(m: &ctl::MoverStatus, action: &str, outcome: &str) -> u64 {
+    m.calls
+        .iter()
+        .filter(|c| c.action == action && c.outcome == outcome)
+        .map(|c| c.count)
+        .sum()
+}
+
+fn config(priority: u8) -> String {
+    common::instance("VI_1", 71, priority, VIP, "")
+}
+
+fn mover_file(lab: &Lab, host: &str, eni: &str, keys: &str, api: &str) -> String {
+    lab.write(
+        &format!("{host}-mover.conf"),
+        &format!(
+            "mover {{\n    provider tencent\n    region ap-guangzhou\n    endpoint http://{api}\n    \
+             credentials file {keys}\n    eni {eni}\n    method migrate\n}}\n"
+        ),
+    )
+}
+
+#[test]
+fn the_master_moves_the_address_retries_when_throttled_and_claims_it_back() {
+    let Some(mut lab) = Lab::new("mov", &["python3"]) else {
+        return;
+    };
+    lab.host("a", &["172.16.16.5/24"]);
+    lab.host("b", &["172.16.16.6/24"]);
+    lab.root_host("api", &format!("{API_ADDR}/24"));
+    let cloud = Cloud::start();
+    let enis = cloud.seed();
+    assert_eq!(cloud.holder().as_deref(), Some(enis[1].as_str()));
+    let keys = lab.write("keys", &format!("secret_id {ID}\nsecret_key {KEY}\n"));
+    std::fs::set_permissions(&keys, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .expect("chmod 0600");
+    // Every call throttled at first: the master's claim must wait and retry.
+    cloud.throttle(100);
+    let ma = mover_file(&lab, "a", &enis[0], &keys, &cloud.host);
+    let mb = mover_file(&lab, "b", &enis[1], &keys, &cloud.host);
+    // a starts alone (and becomes MASTER), in a TMPDIR of its own for its dumps; b follows.
+    let a = lab.dir.join("a");
+    let tmpdir = format!("TMPDIR={}", lab.dir.join("a-tmp").display());
+    std::fs::create_dir_all(lab.dir.join("a-tmp")).expect("tmp dir");
+    let a_conf = lab.write("a.conf", &config(150));
+    let a_state = a.display().to_string();
+    let havipd = env!("CARGO_BIN_EXE_havipd");
+    lab.spawn(
+        "a",
+        "a",
+        &[
+            "env",
+            &tmpdir,
+            havipd,
+            "-n",
+            "-l",
+            "-f",
+            &a_conf,
+            "--state-dir",
+            &a_state,
+            "--mover",
+            &ma,
+            "--metrics-listen",
+            "127.0.0.1:9650",
+        ],
+    );
+    let master = wait_until(Duration::from_secs(20), || {
+        common::last_state(&a).as_deref() == Some("MASTER")
+    });
+    assert!(master.is_some(), "a never became MASTER:\n{}", lab.log("a"));
+    let b = lab.havipd_with("b", "b", &config(100), "b", &["--mover", &mb]);
+    let throttled = wait_until(Duration::from_secs(20), || {
+        std::fs::exists(a.join(ctl::SOCKET_NAME)).unwrap_or(false)
+            && calls(&mover_of(&a), "DescribeNetworkInterfaces", "throttled") >= 2
+    });
+    assert!(
+        throttled.is_some(),
+        "no throttled retries:\n{}",
+        lab.log("a")
+    );
+    assert_eq!(
+        cloud.holder().as_deref(),
+        Some(enis[1].as_str()),
+        "moved while throttled"
+    );
+    let m = mover_of(&a);
+    assert_eq!(m.phase, "claiming", "{m:?}");
+    assert!(
+        m.last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("RequestLimitExceeded")),
+        "{m:?}"
+    );
+    // Throttling off: the retried claim holds.
+    cloud.throttle(0);
+    let held = wait_until(Duration::from_secs(40), || mover_of(&a).phase == "held");
+    assert!(
+        held.is_some(),
+        "never held: {:?}\n{}",
+        mover_of(&a),
+        lab.log("a")
+    );
+    assert_eq!(cloud.holder().as_deref(), Some(enis[0].as_str()));
+    let m = mover_of(&a);
+    assert!(calls(&m, "MigratePrivateIpAddress", "ok") >= 1, "{m:?}");
+    // The backup never claimed.
+    let mb_status = mover_of(&b);
+    assert_eq!(status(&b).instances[0].state, "BACKUP");
+    assert_eq!(mb_status.phase, "idle");
+    assert!(
+        mb_status.calls.is_empty(),
+        "the backup called the API: {mb_status:?}"
+    );
+    // Moved away behind havipd's back: the master's recheck sees it and claims it back.
+    cloud.ok(
+        "MigratePrivateIpAddress",
+        json!({"SourceNetworkInterfaceId": enis[0], "DestinationNetworkInterfaceId": enis[1], "PrivateIpAddress": VIP}),
+    );
+    assert_eq!(cloud.holder().as_deref(), Some(enis[1].as_str()));
+    let back = wait_until(Duration::from_secs(30), || {
+        cloud.holder().as_deref() == Some(enis[0].as_str())
+    });
+    assert!(
+        back.is_some(),
+        "not claimed back: {:?}\n{}",
+        mover_of(&a),
+        lab.log("a")
+    );
+    assert!(calls(&mover_of(&a), "MigratePrivateIpAddress", "ok") >= 2);
+    assert_secret_nowhere(&lab, &a);
+}
+
+/// The secret key shows in no log, dump, status or metrics.
+fn assert_secret_nowhere(lab: &Lab, a: &Path) {
+    let mut seen = vec![
+        ("log a".to_string(), lab.log("a")),
+        ("log b".to_string(), lab.log("b")),
+        (
+            "status".to_string(),
+            serde_json::to_string(&status(a)).expect("json"),
+        ),
+        (
+            "metrics".to_string(),
+            common::scrape_metrics(lab, "a", 9650),
+        ),
+    ];
+    assert!(
+        seen[3].1.contains("havip_mover_api_calls_total"),
+        "{}",
+        seen[3].1
+    );
+    assert!(
+        seen[2].1.contains("MigratePrivateIpAddress"),
+        "{}",
+        seen[2].1
+    );
+    let tmp = lab.dir.join("a-tmp");
+    let json = std::process::Command::new(env!("CARGO_BIN_EXE_havipd"))
+        .args(["--signum", "JSON"])
+        .output()
+        .expect("--signum");
+    let json = String::from_utf8_lossy(&json.stdout).trim().to_string();
+    for (sig, file) in [
+        ("USR1", "keepalived.data"),
+        ("USR2", "keepalived.stats"),
+        (json.as_str(), "keepalived.json"),
+    ] {
+        let path = tmp.join(file);
+        let _ = std::fs::remove_file(&path);
+        lab.kill("a", sig);
+        let written = wait_until(Duration::from_secs(3), || path.exists());
+        assert!(written.is_some(), "no {file} after {sig}");
+        std::thread::sleep(Duration::from_millis(100));
+        seen.push((
+            file.to_string(),
+            std::fs::read_to_string(&path).expect("dump"),
+        ));
+    }
+    for (what, text) in &seen {
+        assert!(!text.contains(KEY), "the secret key is in the {what}");
+    }
+}
