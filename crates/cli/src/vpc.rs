@@ -284,10 +284,8 @@ fn listen_plan(
     Ok((addr, tls))
 }
 
-fn serve(a: &ServeArgs) -> anyhow::Result<()> {
-    if !(0.0..=600.0).contains(&a.garp_delay) {
-        anyhow::bail!("--garp-delay must be 0-600 seconds, not {}", a.garp_delay);
-    }
+/// The faults `--fault-*` switch on, checked.
+fn faults_of(a: &ServeArgs) -> anyhow::Result<vpc::faults::Faults> {
     let faults = vpc::faults::Faults {
         throttle_percent: a.fault_throttle_percent,
         fail_percent: a.fault_fail_percent,
@@ -297,6 +295,14 @@ fn serve(a: &ServeArgs) -> anyhow::Result<()> {
     faults
         .check()
         .map_err(|e| anyhow::anyhow!("--fault-*: {e}"))?;
+    Ok(faults)
+}
+
+fn serve(a: &ServeArgs) -> anyhow::Result<()> {
+    if !(0.0..=600.0).contains(&a.garp_delay) {
+        anyhow::bail!("--garp-delay must be 0-600 seconds, not {}", a.garp_delay);
+    }
+    let faults = faults_of(a)?;
     let (addr, tls) = listen_plan(a)?;
     let ovn = ovn_endpoints(a)?;
     let (keys, accounts) = vpc::front::read_key_file(&a.keys)?;
@@ -329,7 +335,7 @@ fn serve(a: &ServeArgs) -> anyhow::Result<()> {
         },
         accounts,
         faults,
-        metadata: vpc::metadata::Settings {
+        metadata: vpc::front::MetadataSettings {
             region: a.metadata_region.clone(),
             role: a.metadata_role.clone(),
             credential_ttl: std::time::Duration::from_secs(a.metadata_credential_ttl),
@@ -354,16 +360,7 @@ fn serve(a: &ServeArgs) -> anyhow::Result<()> {
         rt.spawn(vpc::ovn::follow::follow_bindings(service.clone(), sb));
     }
     if let Some(maddr) = a.metadata_listen {
-        let listener = vpc::metadata::bind(maddr, a.metadata_netns.as_deref())
-            .map_err(|e| anyhow::anyhow!("--metadata-listen {maddr}: {e:#}"))?;
-        let shown = a.metadata_netns.as_deref().unwrap_or("this namespace");
-        eprintln!("havip vpc: instance metadata on http://{maddr}/ ({shown})");
-        let s = service.clone();
-        rt.spawn(async move {
-            if let Err(e) = vpc::metadata::serve(listener, s).await {
-                eprintln!("havip vpc: the metadata service stopped: {e:#}");
-            }
-        });
+        spawn_metadata(&rt, maddr, a.metadata_netns.as_deref(), service.clone())?;
     }
     rt.block_on(async {
         match tls {
@@ -375,6 +372,26 @@ fn serve(a: &ServeArgs) -> anyhow::Result<()> {
             }
         }
     })
+}
+
+/// Binds the instance metadata service on `addr` (inside `netns`, if named) and serves it on
+/// `rt`.
+fn spawn_metadata(
+    rt: &tokio::runtime::Runtime,
+    addr: std::net::SocketAddr,
+    netns: Option<&str>,
+    service: Arc<vpc::service::Service>,
+) -> anyhow::Result<()> {
+    let listener = vpc::metadata::bind(addr, netns)
+        .map_err(|e| anyhow::anyhow!("--metadata-listen {addr}: {e:#}"))?;
+    let shown = netns.unwrap_or("this namespace");
+    eprintln!("havip vpc: instance metadata on http://{addr}/ ({shown})");
+    rt.spawn(async move {
+        if let Err(e) = vpc::metadata::serve(listener, service).await {
+            eprintln!("havip vpc: the metadata service stopped: {e:#}");
+        }
+    });
+    Ok(())
 }
 
 /// The OVN databases `--backend ovn` uses and where its gateways run (none for `sqlite`),

@@ -95,6 +95,53 @@ fn tencentcloud_sdk_python_drives_the_havip_life_cycle() {
 }
 
 #[test]
+fn tencentcloud_sdk_python_drives_routes_with_a_role_key_from_the_metadata_service() {
+    let py = match python() {
+        Ok(p) => p,
+        Err(why) => {
+            hostcheck::skip("sdk routes", why);
+            return;
+        }
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join("keys"), KEYS_FILE).expect("keys");
+    let metadata = format!("127.0.0.1:{}", common::free_port());
+    let flags = ["--metadata-listen", &metadata, "--metadata-role", "mover"];
+    let server = common::start_with(dir.path(), &flags);
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/sdk_routes.py");
+    let out = Command::new(&py)
+        .arg(&script)
+        .args([&server.host, ID, KEY, &metadata, "mover"])
+        .output()
+        .expect("python");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen: Value = serde_json::from_str(text.trim()).expect("JSON");
+    assert_eq!(seen["tables"], 1, "{seen}");
+    assert_eq!(seen["main"], true);
+    assert_eq!(seen["associated"], serde_json::json!([true]));
+    assert_eq!(seen["route_id"], 1);
+    assert_eq!(
+        seen["inside_vpc_error"],
+        "InvalidParameterValue.VpcCidrConflict"
+    );
+    assert_eq!(seen["instance"], serde_json::json!([200, "ins-00000001"]));
+    assert_eq!(seen["mac"], serde_json::json!([200, "02:00:00:00:02:01"]));
+    assert_eq!(seen["stranger"], 403);
+    assert_eq!(seen["creds_code"], "Success");
+    assert_eq!(
+        (&seen["old_hop"], &seen["new_hop"]),
+        (&"127.0.1.5".into(), &"127.0.1.6".into())
+    );
+    assert_eq!(seen["no_token_error"], "AuthFailure.TokenFailure");
+    assert_eq!(seen["deleted"], 1);
+}
+
+#[test]
 fn tencentcloud_sdk_python_over_its_default_https_trusts_a_self_signed_certificate() {
     let py = match python() {
         Ok(p) => p,

@@ -39,6 +39,28 @@ impl Default for Access {
     }
 }
 
+/// What the instance metadata service (`metadata.rs`) tells beyond the state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MetadataSettings {
+    /// `placement/region`.
+    pub region: String,
+    /// The CAM role every instance has (`cam/security-credentials/`), if any.
+    pub role: Option<String>,
+    /// How long a temporary key is valid.
+    pub credential_ttl: std::time::Duration,
+}
+
+impl Default for MetadataSettings {
+    /// `ap-guangzhou`, no role, keys valid for 2 hours (the cloud's).
+    fn default() -> Self {
+        MetadataSettings {
+            region: "ap-guangzhou".to_string(),
+            role: None,
+            credential_ttl: std::time::Duration::from_secs(7200),
+        }
+    }
+}
+
 /// The HTTP side's keys, limits and sessions.
 pub struct Front {
     pub(crate) keys: BTreeMap<String, String>,

@@ -30,6 +30,7 @@ pub mod params;
 pub mod render;
 pub mod replay;
 pub mod route_table;
+pub mod routing;
 pub mod server;
 pub mod service;
 pub mod session;

@@ -23,32 +23,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// The longest path answered.
 pub const MAX_PATH_BYTES: usize = 512;
-
-/// What the metadata service tells beyond the state.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Settings {
-    /// `placement/region`.
-    pub region: String,
-    /// The CAM role every instance has (`cam/security-credentials/`), if any.
-    pub role: Option<String>,
-    /// How long a temporary key is valid.
-    pub credential_ttl: Duration,
-}
-
-impl Default for Settings {
-    /// `ap-guangzhou`, no role, keys valid for 2 hours (the cloud's).
-    fn default() -> Self {
-        Settings {
-            region: "ap-guangzhou".to_string(),
-            role: None,
-            credential_ttl: Duration::from_secs(7200),
-        }
-    }
-}
 
 /// The routes: one handler for every path.
 pub fn router(service: Arc<Service>) -> Router {

@@ -39,7 +39,7 @@ pub struct Options {
     /// The cloud's bad days switched on at start (`faults.rs`).
     pub faults: Faults,
     /// What the instance metadata service tells (`metadata.rs`).
-    pub metadata: crate::metadata::Settings,
+    pub metadata: crate::front::MetadataSettings,
 }
 
 /// What the write path holds: one write at a time.
@@ -71,7 +71,7 @@ pub struct Service {
     pub(crate) front: Front,
     faults: Mutex<Faults>,
     lag: Mutex<Lag>,
-    metadata: crate::metadata::Settings,
+    metadata: crate::front::MetadataSettings,
 }
 
 /// What brings a data plane up to date.
@@ -118,7 +118,7 @@ impl Service {
         options: Options,
     ) -> Result<Arc<Self>> {
         let mut cloud = store.load().context("loading the store")?;
-        let tables = crate::route_table::missing_main_tables(&cloud);
+        let tables = crate::routing::missing_main_tables(&cloud);
         if !tables.is_empty() {
             store
                 .commit(&tables)
@@ -152,7 +152,7 @@ impl Service {
     }
 
     /// What the instance metadata service tells.
-    pub fn metadata_settings(&self) -> &crate::metadata::Settings {
+    pub fn metadata_settings(&self) -> &crate::front::MetadataSettings {
         &self.metadata
     }
 

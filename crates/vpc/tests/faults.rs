@@ -94,7 +94,7 @@ fn a_failed_call_changes_nothing() {
         "InternalError"
     );
     switch(&api, json!({}));
-    assert_eq!(owner_of_20(&api), [a.clone()]);
+    assert_eq!(owner_of_20(&api), std::slice::from_ref(&a));
     api.ok("MigratePrivateIpAddress", migrate(&a, &b));
     assert_eq!(owner_of_20(&api), [b]);
 }
@@ -139,7 +139,7 @@ fn describe_shows_the_old_owner_for_the_lag_after_a_move() {
     api.ok("MigratePrivateIpAddress", migrate(&a, &b));
     assert_eq!(
         owner_of_20(&api),
-        [a.clone()],
+        std::slice::from_ref(&a),
         "the old owner, within the lag"
     );
     assert!(

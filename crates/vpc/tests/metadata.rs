@@ -13,7 +13,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 use vpc::cloud::Quotas;
-use vpc::metadata::Settings;
+use vpc::front::MetadataSettings;
 use vpc::service::Options;
 
 const METADATA: &str = "169.254.0.23";
@@ -98,7 +98,7 @@ fn instances_get_their_own_metadata_and_role_keys_that_sign_api_calls() {
             ..Quotas::default()
         },
         accounts: BTreeMap::from([(OTHER_ID.to_string(), "1300000002".to_string())]),
-        metadata: Settings {
+        metadata: MetadataSettings {
             region: "ap-shanghai".to_string(),
             role: Some("havip-mover".to_string()),
             credential_ttl: Duration::from_secs(3),

@@ -320,3 +320,120 @@ async fn an_eip_is_a_nat_rule_of_a_gateway_router() {
     assert!(now.acls.is_empty());
     assert!(!now.router_ports.contains_key("lrp-pub-vpc-1"));
 }
+
+/// The main table of vpc-1 with one route to 10.8.0.1/32 via `kind` `hop`.
+fn routed(cloud: &mut Cloud, kind: vpc::route_table::GatewayType, hop: &str) {
+    use vpc::route_table::{Route, RouteTable};
+    cloud.apply(&[Change::RouteTable(RouteTable {
+        vpc_id: "vpc-1".into(),
+        route_table_id: "rtb-1".into(),
+        main: true,
+        route_set: vec![Route {
+            destination_cidr_block: "10.8.0.1/32".into(),
+            gateway_type: kind,
+            gateway_id: hop.into(),
+            route_id: 1,
+            route_item_id: "rti-1".into(),
+            destination_ipv6_cidr_block: String::new(),
+            route_description: String::new(),
+            enabled: true,
+            route_type: Default::default(),
+            route_table_id: "rtb-1".into(),
+            created_time: String::new(),
+        }],
+        ..Default::default()
+    })]);
+}
+
+/// Whether northd has turned the static route to 10.8.0.1/32 via `nexthop` into a logical
+/// flow of the router's routing stage.
+async fn routing_flow(sb: &Client, nexthop: &str) -> bool {
+    for _ in 0..100 {
+        let select = Operation::Select {
+            table: "Logical_Flow".into(),
+            conditions: vec![],
+            columns: Some(vec!["match".into(), "actions".into()]),
+        };
+        let r = sb
+            .transact("OVN_Southbound", &[select])
+            .await
+            .expect("select");
+        let found = r[0]["rows"].as_array().into_iter().flatten().any(|row| {
+            let m = row["match"].as_str().unwrap_or_default();
+            let a = row["actions"].as_str().unwrap_or_default();
+            m.contains("ip4.dst == 10.8.0.1/32") && a.contains(nexthop)
+        });
+        if found {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn a_route_is_a_static_route_to_the_next_hop_that_follows_replace_routes() {
+    use vpc::route_table::GatewayType;
+    let Some(central) = Central::start("routes") else {
+        return;
+    };
+    let nb = Client::connect(&central.endpoint("nb")).await.expect("nb");
+    let sb = Client::connect(&central.endpoint("sb")).await.expect("sb");
+    let mut cloud = seed_vpc();
+    routed(&mut cloud, GatewayType::NormalCvm, "10.0.1.10");
+    let want = desired(&cloud);
+    nb.transact("OVN_Northbound", &plan(&want, &current(&nb).await))
+        .await
+        .expect("plan with a route");
+    let now = current(&nb).await;
+    assert_eq!(plan(&want, &now), vec![], "a second plan of the same state");
+    let route = &now.static_routes["vpc-1 10.8.0.1/32"].value;
+    assert_eq!(
+        (route.ip_prefix.as_str(), route.nexthop.as_str()),
+        ("10.8.0.1/32", "10.0.1.10")
+    );
+    assert_eq!(now.routers["vpc-1"].value.static_routes.len(), 1);
+    // The next hop's port may receive and send the routed block; the other's may not.
+    let security = |now: &Current, eni: &str| now.switch_ports[eni].value.port_security.join(" ");
+    assert!(
+        security(&now, "eni-a").contains("10.8.0.1/32"),
+        "{}",
+        security(&now, "eni-a")
+    );
+    assert!(!security(&now, "eni-b").contains("10.8.0.1/32"));
+    assert!(
+        routing_flow(&sb, "10.0.1.10").await,
+        "northd's routing flow to eni-a"
+    );
+    // ReplaceRoutes: the HAVIP as next hop; its VIP is the static route's next hop, and
+    // every port that may claim it may receive the block.
+    routed(&mut cloud, GatewayType::HaVip, "havip-1");
+    let want = desired(&cloud);
+    let ops = plan(&want, &current(&nb).await);
+    nb.transact("OVN_Northbound", &ops).await.expect("replace");
+    let now = current(&nb).await;
+    assert_eq!(plan(&want, &now), vec![]);
+    assert_eq!(
+        now.static_routes["vpc-1 10.8.0.1/32"].value.nexthop,
+        "10.0.1.100"
+    );
+    assert!(security(&now, "eni-b").contains("10.8.0.1/32"));
+    assert!(
+        routing_flow(&sb, "10.0.1.100").await,
+        "northd's routing flow to the VIP"
+    );
+    // Deleted: no static route left.
+    cloud.apply(&[Change::RouteTable(vpc::route_table::RouteTable {
+        vpc_id: "vpc-1".into(),
+        route_table_id: "rtb-1".into(),
+        main: true,
+        ..Default::default()
+    })]);
+    let want = desired(&cloud);
+    nb.transact("OVN_Northbound", &plan(&want, &current(&nb).await))
+        .await
+        .expect("delete");
+    let now = current(&nb).await;
+    assert!(now.static_routes.is_empty() && now.routers["vpc-1"].value.static_routes.is_empty());
+    assert!(!security(&now, "eni-a").contains("10.8.0.1/32"));
+}

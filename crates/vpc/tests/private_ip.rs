@@ -251,7 +251,7 @@ fn migrate_moves_the_one_owner_and_refuses_a_wrong_source() {
         })
         .map(|e| e["NetworkInterfaceId"].as_str().expect("id").to_string())
         .collect();
-    assert_eq!(owners, [a.clone()]);
+    assert_eq!(owners, std::slice::from_ref(a));
 }
 
 #[test]

@@ -117,6 +117,11 @@ fn create_replace_and_delete_routes() {
     let t = main_table(&api, &s.vpc);
     assert_eq!(t["RouteSet"][0]["GatewayId"], havip.as_str());
     assert_eq!(t["RouteSet"][0]["RouteId"], 1);
+    // A HAVIP that routes point at is not deleted.
+    assert_eq!(
+        api.err("DeleteHaVip", json!({"HaVipId": havip})),
+        "ResourceInUse"
+    );
     let bare = api.ok(
         "DescribeRouteTables",
         json!({"RouteTableIds": [rtb], "NeedRouterInfo": false}),
@@ -469,4 +474,35 @@ fn a_havip_next_hop_follows_the_havips_holder() {
     sw.handle(1_000, 2, &garp);
     let out = sent(&sw.handle(0, 3, &to_vip));
     assert_eq!(out.first().map(|(p, _)| *p), Some(2), "{out:?}");
+}
+
+#[test]
+fn a_store_from_before_route_tables_gets_each_vpcs_main_table_at_start() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("vpc.db");
+    let open = || Box::new(vpc::store::Sqlite::open(&db).expect("store"));
+    let quotas = Quotas {
+        requests_per_second: 0,
+        ..Quotas::default()
+    };
+    let (vpc, old) = {
+        let api = Api::start(open(), quotas);
+        let s = api.seed();
+        (s.vpc.clone(), table_id(&main_table(&api, &s.vpc)))
+    };
+    // As a store written before route tables: no table rows, no owners of tables.
+    let sql = rusqlite::Connection::open(&db).expect("sqlite");
+    sql.execute("DELETE FROM resources WHERE kind = 'route_table'", [])
+        .expect("delete tables");
+    sql.execute("DELETE FROM owners WHERE id LIKE 'rtb-%'", [])
+        .expect("delete owners");
+    drop(sql);
+    let api = Api::start(open(), quotas);
+    let t = main_table(&api, &vpc);
+    assert_ne!(table_id(&t), old, "a new main table");
+    assert_eq!(t["AssociationSet"].as_array().map(Vec::len), Some(1), "{t}");
+    // Stored: the next start finds the same one.
+    drop(api);
+    let api = Api::start(open(), quotas);
+    assert_eq!(main_table(&api, &vpc), t);
 }

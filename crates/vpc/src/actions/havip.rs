@@ -412,6 +412,16 @@ pub fn delete(cloud: &Cloud, p: &Params<'_>, request_id: &str) -> Result<Outcome
             ),
         ));
     }
+    if let Some((table, route)) = crate::routing::routes_via(cloud, &h.ha_vip_id).next() {
+        return Err(ApiError::new(
+            "ResourceInUse",
+            format!(
+                "HAVIP {} is the next hop of route {} of {table}; delete or replace the route \
+                 first (DeleteRoutes, ReplaceRoutes)",
+                h.ha_vip_id, route.route_id
+            ),
+        ));
+    }
     Ok(Outcome {
         response: Default::default(),
         changes: vec![Change::DeleteHaVip(h.ha_vip_id.clone()), task(request_id)],

@@ -87,7 +87,7 @@ pub fn create_vpc(_cloud: &Cloud, p: &Params<'_>) -> Result<Outcome, ApiError> {
         enable_multicast: multicast.unwrap_or(false),
         created_time: now_string(),
     };
-    let main = crate::route_table::main_table(&vpc.vpc_id);
+    let main = crate::routing::main_table(&vpc.vpc_id);
     Ok(Outcome {
         response: json!({ "Vpc": vpc })
             .as_object()

@@ -9,7 +9,7 @@ use super::network::{PrivateIpSpec, check_eni_addresses};
 use crate::cidr::Cidr;
 use crate::cloud::{Change, Cloud};
 use crate::error::ApiError;
-use crate::model::{NetworkInterface, PrivateIpAddress, Task, TaskStatus};
+use crate::model::{NetworkInterface, PrivateIpAddress, Subnet, Task, TaskStatus};
 use crate::params::Params;
 use serde_json::json;
 use std::net::Ipv4Addr;
@@ -112,27 +112,8 @@ pub fn assign(cloud: &Cloud, p: &Params<'_>, request_id: &str) -> Result<Outcome
         .get(&e.subnet_id)
         .ok_or_else(|| ApiError::internal(format!("{id}'s subnet is missing")))?;
     check_eni_addresses(cloud, subnet, &given)?;
-    let mut new: Vec<String> = given.into_iter().map(|s| s.private_ip_address).collect();
-    let wanted = new.len() + count as usize;
-    let block = Cidr::parse(&subnet.cidr_block).map_err(ApiError::internal)?;
-    for a in block.hosts() {
-        if new.len() == wanted {
-            break;
-        }
-        let s = a.to_string();
-        let taken = new.contains(&s)
-            || cloud.eni_with_ip(&e.vpc_id, &s).is_some()
-            || cloud.havip_with_vip(&subnet.subnet_id, &s).is_some();
-        if !taken {
-            new.push(s);
-        }
-    }
-    if new.len() < wanted {
-        return Err(ApiError::new(
-            "ResourceInsufficient",
-            format!("subnet {} has no {count} free addresses", subnet.subnet_id),
-        ));
-    }
+    let given: Vec<String> = given.into_iter().map(|s| s.private_ip_address).collect();
+    let new = with_free(cloud, subnet, given, count as usize)?;
     let mut e = e.clone();
     let set: Vec<PrivateIpAddress> = new
         .into_iter()
@@ -149,6 +130,36 @@ pub fn assign(cloud: &Cloud, p: &Params<'_>, request_id: &str) -> Result<Outcome
             .unwrap_or_default(),
         changes: vec![Change::Eni(e), task(request_id)],
     })
+}
+
+/// `given` and `count` more addresses of `subnet` that nobody holds (lowest first).
+fn with_free(
+    cloud: &Cloud,
+    subnet: &Subnet,
+    mut new: Vec<String>,
+    count: usize,
+) -> Result<Vec<String>, ApiError> {
+    let wanted = new.len() + count;
+    let block = Cidr::parse(&subnet.cidr_block).map_err(ApiError::internal)?;
+    for a in block.hosts() {
+        if new.len() == wanted {
+            break;
+        }
+        let s = a.to_string();
+        let taken = new.contains(&s)
+            || cloud.eni_with_ip(&subnet.vpc_id, &s).is_some()
+            || cloud.havip_with_vip(&subnet.subnet_id, &s).is_some();
+        if !taken {
+            new.push(s);
+        }
+    }
+    if new.len() < wanted {
+        return Err(ApiError::new(
+            "ResourceInsufficient",
+            format!("subnet {} has no {count} free addresses", subnet.subnet_id),
+        ));
+    }
+    Ok(new)
 }
 
 /// `UnassignPrivateIpAddresses`: the ENI gives up the secondary addresses listed.

@@ -9,7 +9,8 @@ use crate::cidr::Cidr;
 use crate::cloud::{Change, Cloud, now_string};
 use crate::error::ApiError;
 use crate::params::Params;
-use crate::route_table::{GatewayType, Route, RouteTable, RouteType, shown};
+use crate::route_table::{GatewayType, Route, RouteTable, RouteType};
+use crate::routing::shown;
 use crate::words::words;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -203,7 +204,7 @@ fn check_next_hop(
                     "a HAVIP next hop is a HAVIP id (havip-xxxxxxxx)",
                 ));
             }
-            if !cloud.havips.get(id).is_some_and(|h| h.vpc_id == t.vpc_id) {
+            if cloud.havips.get(id).is_none_or(|h| h.vpc_id != t.vpc_id) {
                 return Err(next_hop_invalid(
                     k,
                     format!("the HAVIP {id} does not exist in {}", t.vpc_id),

@@ -303,7 +303,7 @@ impl Switch {
     /// (`NORMAL_CVM`) or the HAVIP's holder (`HAVIP`), as the state has them now.
     fn routed(&self, from: usize, dst: Ipv4Addr) -> Option<(usize, [u8; 6])> {
         let p = &self.ports[from];
-        let r = crate::route_table::route_for(&self.cloud, &p.vpc, &p.subnet, dst)?;
+        let r = crate::routing::route_for(&self.cloud, &p.vpc, &p.subnet, dst)?;
         match r.gateway_type {
             GatewayType::NormalCvm => {
                 let hop: Ipv4Addr = r.gateway_id.parse().ok()?;

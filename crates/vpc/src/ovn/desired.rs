@@ -11,7 +11,11 @@
 //! - an EIP bound to a HAVIP is a `dnat_and_snat` NAT of its VPC's router, which is then a
 //!   gateway router on the [`Layout`]'s gateway chassis, with a port on a public switch of
 //!   its own whose `localnet` port reaches the provider network [`PUBLIC_NETWORK`] (without a
-//!   gateway chassis, EIPs are the API's records only).
+//!   gateway chassis, EIPs are the API's records only);
+//! - an enabled route of a VPC's route table is a static route of its router to the next
+//!   hop's address (a `NORMAL_CVM` route's private address, a `HAVIP` route's VIP, which OVN
+//!   resolves to whoever claimed the virtual port), and the routed block joins the port
+//!   security of the ports that may receive it (the next hop's ENI, the HAVIP's parents).
 
 use crate::actions::address::GATEWAY_PORT_IP;
 use crate::cidr::Cidr;
@@ -44,6 +48,20 @@ pub struct Nat {
     pub logical_ip: String,
 }
 
+/// A static route of a router: a route table's route.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StaticRoute {
+    /// What it is known by: `ROUTER PREFIX` (kept in its external ids, [`ROUTE_KEY`]).
+    pub key: String,
+    /// `ip_prefix`: the destination block.
+    pub ip_prefix: String,
+    /// `nexthop`: the next hop's address.
+    pub nexthop: String,
+}
+
+/// External id holding a static route's [`StaticRoute::key`].
+pub const ROUTE_KEY: &str = "havip:route";
+
 /// A logical router: one per VPC.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Router {
@@ -55,6 +73,8 @@ pub struct Router {
     pub options: BTreeMap<String, String>,
     /// Its NAT rules by external IP.
     pub nat: BTreeMap<String, Nat>,
+    /// Its static routes by key.
+    pub static_routes: BTreeMap<String, StaticRoute>,
 }
 
 /// Where the VPCs meet the provider network.
@@ -142,7 +162,7 @@ pub fn desired(cloud: &Cloud) -> Desired {
 
 /// The rows `cloud` calls for in `layout`.
 pub fn desired_in(cloud: &Cloud, layout: &Layout) -> Desired {
-    let claims = Claims::of(cloud);
+    let mut claims = Claims::of(cloud);
     let mut out = Desired::default();
     for vpc in cloud.vpcs.values() {
         out.routers.insert(
@@ -156,6 +176,7 @@ pub fn desired_in(cloud: &Cloud, layout: &Layout) -> Desired {
     if let Some(chassis) = &layout.gateway_chassis {
         gateways(cloud, chassis, &mut out);
     }
+    static_routes(cloud, &mut claims, &mut out);
     for subnet in cloud.subnets.values() {
         let Ok(cidr) = Cidr::parse(&subnet.cidr_block) else {
             continue;
@@ -198,6 +219,48 @@ pub fn desired_in(cloud: &Cloud, layout: &Layout) -> Desired {
         );
     }
     out
+}
+
+/// Each enabled route of each route table as a static route of its VPC's router; the routed
+/// block is allowed through the port security of the ENIs that may receive it.
+fn static_routes<'a>(cloud: &'a Cloud, claims: &mut Claims<'a>, out: &mut Desired) {
+    use crate::route_table::GatewayType;
+    for t in cloud.route_tables.values() {
+        let Some(router) = out.routers.get_mut(&t.vpc_id) else {
+            continue;
+        };
+        for r in t.route_set.iter().filter(|r| r.enabled) {
+            let (nexthop, receivers) = match r.gateway_type {
+                GatewayType::NormalCvm => {
+                    let eni = cloud.eni_with_ip(&t.vpc_id, &r.gateway_id);
+                    let ids = eni.map(|e| e.network_interface_id.as_str());
+                    (Some(r.gateway_id.as_str()), ids.into_iter().collect())
+                }
+                GatewayType::HaVip => {
+                    let h = cloud.havips.get(&r.gateway_id);
+                    let parents = h.and_then(|h| claims.parents.get(h.ha_vip_id.as_str()));
+                    (
+                        h.map(|h| h.vip.as_str()),
+                        parents.cloned().unwrap_or_default(),
+                    )
+                }
+            };
+            let Some(nexthop) = nexthop else { continue };
+            let key = format!("{} {}", t.vpc_id, r.destination_cidr_block);
+            router.static_routes.insert(
+                key.clone(),
+                StaticRoute {
+                    key,
+                    ip_prefix: r.destination_cidr_block.clone(),
+                    nexthop: nexthop.to_string(),
+                },
+            );
+            for eni in receivers {
+                let routed = claims.routed.entry(eni).or_default();
+                routed.push(r.destination_cidr_block.as_str());
+            }
+        }
+    }
 }
 
 /// The public switch of a VPC with EIPs.
@@ -287,6 +350,8 @@ struct Claims<'a> {
     parents: BTreeMap<&'a str, Vec<&'a str>>,
     /// NetworkInterfaceId -> the VIPs it may claim.
     vips: BTreeMap<&'a str, Vec<&'a str>>,
+    /// NetworkInterfaceId -> the blocks routes send to it (directly or by a HAVIP it may claim).
+    routed: BTreeMap<&'a str, Vec<&'a str>>,
 }
 
 impl<'a> Claims<'a> {
@@ -305,6 +370,7 @@ impl<'a> Claims<'a> {
         let mut claims = Claims {
             parents: BTreeMap::new(),
             vips: BTreeMap::new(),
+            routed: BTreeMap::new(),
         };
         for h in cloud.havips.values() {
             let candidates = enis_of_subnet
@@ -345,8 +411,13 @@ impl<'a> Claims<'a> {
             .vips
             .get(eni.network_interface_id.as_str())
             .map_or(&[][..], Vec::as_slice);
+        let routed = self
+            .routed
+            .get(eni.network_interface_id.as_str())
+            .map_or(&[][..], Vec::as_slice);
         let security = std::iter::once(own.as_str())
             .chain(vips.iter().copied())
+            .chain(routed.iter().copied())
             .collect::<Vec<_>>()
             .join(" ");
         SwitchPort {

@@ -3,9 +3,13 @@
 //! differs is updated in place, a missing one inserted, one no longer wanted left out of its
 //! switch or router (OVN then removes it: ports exist only while referenced); routers and
 //! switches no longer wanted are deleted. A router's NAT rules are matched by external IP the
-//! same way. Equal states give no operation at all.
+//! same way, and its static routes by router and prefix (external id `havip:route`). Equal
+//! states give no operation at all.
 
-use super::desired::{Acl, Desired, Nat, OWNER, OWNER_KEY, Router, RouterPort, Switch, SwitchPort};
+use super::desired::{
+    Acl, Desired, Nat, OWNER, OWNER_KEY, ROUTE_KEY, Router, RouterPort, StaticRoute, Switch,
+    SwitchPort,
+};
 use crate::words::words;
 use ovsdb::{Atom, Condition, Datum, Operation, Row};
 use std::collections::{BTreeMap, BTreeSet};
@@ -25,6 +29,8 @@ words! {
         Nat = "NAT",
         /// ACLs.
         Acl = "ACL",
+        /// Static routes (route tables' routes).
+        StaticRoute = "Logical_Router_Static_Route",
     }
 }
 
@@ -47,6 +53,8 @@ pub struct RouterRefs {
     pub ports: BTreeSet<String>,
     /// `nat`.
     pub nat: BTreeSet<String>,
+    /// `static_routes`.
+    pub static_routes: BTreeSet<String>,
     /// `options`.
     pub options: BTreeMap<String, String>,
 }
@@ -76,6 +84,8 @@ pub struct Current {
     pub nats: BTreeMap<String, Owned<Nat>>,
     /// ACLs.
     pub acls: BTreeMap<String, Owned<Acl>>,
+    /// Static routes, by `ROUTER PREFIX`.
+    pub static_routes: BTreeMap<String, Owned<StaticRoute>>,
 }
 
 /// Rows of [`TABLES`]: table -> UUID -> row (as a monitor's first answer gives them).
@@ -124,16 +134,22 @@ fn string(row: &Row, col: &str) -> String {
         .to_string()
 }
 
-/// What a row of `table` is known by: its name, a NAT rule's external IP, an ACL's match.
-fn key_column(table: Table) -> &'static str {
-    match table {
+/// What a row of `table` is known by: its name, a NAT rule's external IP, an ACL's match, a
+/// static route's key (in its external ids: prefixes repeat across routers).
+fn key_of(table: Table, row: &Row) -> Option<String> {
+    let column = match table {
         Table::Nat => "external_ip",
         Table::Acl => "match",
+        Table::StaticRoute => {
+            let key = row.get("external_ids").and_then(|d| d.map_get(ROUTE_KEY));
+            return key.map(str::to_string);
+        }
         Table::LogicalRouter
         | Table::LogicalRouterPort
         | Table::LogicalSwitch
         | Table::LogicalSwitchPort => "name",
-    }
+    };
+    row.get(column).and_then(Datum::as_str).map(str::to_string)
 }
 
 fn integer(row: &Row, col: &str) -> i64 {
@@ -157,7 +173,7 @@ fn owned_rows<T>(
         .map(|(uuid, r)| {
             let value = read(r);
             (
-                string(r, key_column(table)),
+                key_of(table, r).unwrap_or_default(),
                 Owned {
                     uuid: uuid.clone(),
                     value,
@@ -174,7 +190,13 @@ impl Current {
             routers: owned_rows(tables, Table::LogicalRouter, |r| RouterRefs {
                 ports: uuids(r, "ports"),
                 nat: uuids(r, "nat"),
+                static_routes: uuids(r, "static_routes"),
                 options: string_map(r, "options"),
+            }),
+            static_routes: owned_rows(tables, Table::StaticRoute, |r| StaticRoute {
+                key: key_of(Table::StaticRoute, r).unwrap_or_default(),
+                ip_prefix: string(r, "ip_prefix"),
+                nexthop: string(r, "nexthop"),
             }),
             nats: owned_rows(tables, Table::Nat, |r| Nat {
                 external_ip: string(r, "external_ip"),
@@ -228,6 +250,17 @@ fn nat_row(n: &Nat) -> Row {
         ("external_ip".into(), Datum::string(&n.external_ip)),
         ("logical_ip".into(), Datum::string(&n.logical_ip)),
         ("external_ids".into(), owner()),
+    ])
+}
+
+fn static_route_row(r: &StaticRoute) -> Row {
+    Row::from([
+        ("ip_prefix".into(), Datum::string(&r.ip_prefix)),
+        ("nexthop".into(), Datum::string(&r.nexthop)),
+        (
+            "external_ids".into(),
+            Datum::string_map([(OWNER_KEY, OWNER), (ROUTE_KEY, r.key.as_str())]),
+        ),
     ])
 }
 
@@ -333,9 +366,22 @@ impl Planner {
             existing.map(|e| &e.value.nat),
             nat_row,
         );
+        let static_routes = self.members(
+            Table::StaticRoute,
+            &r.static_routes,
+            &current.static_routes,
+            existing.map(|e| &e.value.static_routes),
+            static_route_row,
+        );
         let options = (existing.map(|e| &e.value.options) != Some(&r.options))
             .then(|| Datum::string_map(r.options.clone()));
-        let mut row: Row = [("ports", ports), ("nat", nat), ("options", options)]
+        let columns = [
+            ("ports", ports),
+            ("nat", nat),
+            ("static_routes", static_routes),
+            ("options", options),
+        ];
+        let mut row: Row = columns
             .into_iter()
             .filter_map(|(col, d)| Some((col.to_string(), d?)))
             .collect();
@@ -424,10 +470,7 @@ pub fn after(
     for (op, result) in ops.iter().zip(results) {
         if let Operation::Insert { table, row, .. } = op {
             let table = Table::from_word(table)?;
-            let name = row
-                .get(key_column(table))
-                .and_then(Datum::as_str)?
-                .to_string();
+            let name = key_of(table, row)?;
             let uuid = result["uuid"][1].as_str()?.to_string();
             got.0.insert((table, name), uuid);
         }
@@ -483,11 +526,20 @@ fn router_after(
         let value = rule.clone();
         c.nats.insert(ip.clone(), Owned { uuid: u, value });
     }
+    let mut static_routes = BTreeSet::new();
+    for (key, route) in &r.static_routes {
+        let u = got.uuid(Table::StaticRoute, key, before.static_routes.get(key))?;
+        static_routes.insert(u.clone());
+        let value = route.clone();
+        c.static_routes
+            .insert(key.clone(), Owned { uuid: u, value });
+    }
     let uuid = got.uuid(Table::LogicalRouter, name, before.routers.get(name))?;
     let options = r.options.clone();
     let value = RouterRefs {
         ports,
         nat,
+        static_routes,
         options,
     };
     c.routers.insert(name.to_string(), Owned { uuid, value });
