@@ -149,12 +149,25 @@ impl Movers {
         Ok(())
     }
 
-    /// Every server reaches the API, and the address is back on the primary's ENI (moved by
-    /// the lab's own key if it is elsewhere), as the lab starts.
+    /// Every server reaches the API (calls held while it was cut off dropped), and the
+    /// address is back on the primary's ENI (moved by the lab's own key if it is elsewhere),
+    /// as the lab starts. Tried three times: a call of the last run may land meanwhile.
     pub fn reset(&self, plane: &Plane) -> Result<()> {
         for r in &self.relays {
-            r.set_reachable(true);
+            r.reset();
         }
+        let mut last = Ok(());
+        for _ in 0..3 {
+            last = self.home(plane);
+            if last.is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        last
+    }
+
+    fn home(&self, plane: &Plane) -> Result<()> {
         let owners = eni_owners(plane, &self.enis, &self.vip)?;
         for from in owners.iter().filter(|e| **e != self.enis[0]) {
             call_retrying(
