@@ -50,6 +50,9 @@ pub struct Setup {
     pub mover: bool,
     /// The cloud's bad days switched on for each run (`POST /internal/faults`).
     pub api_faults: vpc::faults::Faults,
+    /// How long after a VPC run the owner check looks for the right owner (by default 5 s
+    /// plus 4 times the API's added latency).
+    pub owner_grace: Option<Duration>,
 }
 
 impl Setup {
@@ -61,6 +64,7 @@ impl Setup {
             vpc: None,
             mover: false,
             api_faults: Default::default(),
+            owner_grace: None,
         }
     }
 
@@ -74,6 +78,7 @@ impl Setup {
             vpc: None,
             mover: false,
             api_faults: Default::default(),
+            owner_grace: None,
         })
     }
 
@@ -177,6 +182,7 @@ fn prepare<'a>(setup: &Setup, scenario: &'a Scenario, kinds: [Kind; 2]) -> Resul
     let mut d = Drill {
         movers,
         api_faults: setup.api_faults,
+        owner_grace: setup.owner_grace,
         topo,
         plane,
         _fabric: fabric,

@@ -11,7 +11,7 @@ use std::time::Duration;
 impl Drill<'_> {
     /// The check after a VPC run: the address (or the HAVIP's binding) on the VRRP master's
     /// ENI only and the client's requests answered by it, given 5 s (and 4 times the API's
-    /// added latency) to get there after the run.
+    /// added latency; or the setup's grace) to get there after the run.
     pub(super) fn check_owner(&self) -> Result<OwnerCheck> {
         let plane = self.plane.as_ref().ok_or_else(|| anyhow!("no VPC"))?;
         let vip = self.cluster.vips[0].addr.to_string();
@@ -50,7 +50,9 @@ impl Drill<'_> {
         let client = self.topo.client.ns.clone();
         let forwarded = || crate::tcp::ask(&client, &vip);
         let faults = &self.api_faults;
-        let grace = Duration::from_secs(5) + 4 * faults.latency();
+        let grace = self
+            .owner_grace
+            .unwrap_or(Duration::from_secs(5) + 4 * faults.latency());
         let lag = Duration::from_millis(faults.stale_describe_ms);
         owner_check(
             &Owners {

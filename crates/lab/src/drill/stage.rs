@@ -34,6 +34,8 @@ pub(super) struct Drill<'a> {
     pub(super) movers: Option<crate::mover::Movers>,
     /// The cloud's bad days for each run.
     pub(super) api_faults: vpc::faults::Faults,
+    /// The owner check's grace, if not the default.
+    pub(super) owner_grace: Option<Duration>,
     /// Servers cut off now (cable out, link down): neither master for the owner check nor
     /// reaching the API.
     pub(super) offline: Vec<bool>,
