@@ -34,6 +34,10 @@ impl Cloud {
                 requests_per_second: 0,
                 ..Default::default()
             },
+            metadata: vpc::front::MetadataSettings {
+                role: Some("havip-mover".to_string()),
+                ..Default::default()
+            },
             ..Default::default()
         };
         let service =
@@ -102,6 +106,12 @@ impl Cloud {
                 .to_string()
         };
         let enis = [eni(0, "172.16.16.5"), eni(1, "172.16.16.6")];
+        for (k, e) in enis.iter().enumerate() {
+            self.ok(
+                "AttachNetworkInterface",
+                json!({"NetworkInterfaceId": e, "InstanceId": format!("ins-0000000{k}")}),
+            );
+        }
         self.ok(
             "AssignPrivateIpAddresses",
             json!({"NetworkInterfaceId": enis[1], "PrivateIpAddresses": [{"PrivateIpAddress": VIP}]}),
@@ -160,12 +170,13 @@ fn config(priority: u8) -> String {
     common::instance("VI_1", 71, priority, VIP, "")
 }
 
-fn mover_file(lab: &Lab, host: &str, eni: &str, keys: &str, api: &str) -> String {
+/// A mover file; `credentials` is `file PATH` or `metadata URL`.
+fn mover_file(lab: &Lab, host: &str, eni: &str, credentials: &str, api: &str) -> String {
     lab.write(
         &format!("{host}-mover.conf"),
         &format!(
             "mover {{\n    provider tencent\n    region ap-guangzhou\n    endpoint http://{api}\n    \
-             credentials file {keys}\n    eni {eni}\n    method migrate\n}}\n"
+             credentials {credentials}\n    eni {eni}\n    method migrate\n}}\n"
         ),
     )
 }
@@ -186,6 +197,7 @@ fn the_master_moves_the_address_retries_when_throttled_and_claims_it_back() {
         .expect("chmod 0600");
     // Every call throttled at first: the master's claim must wait and retry.
     cloud.throttle(100);
+    let keys = format!("file {keys}");
     let ma = mover_file(&lab, "a", &enis[0], &keys, &cloud.host);
     let mb = mover_file(&lab, "b", &enis[1], &keys, &cloud.host);
     // a starts alone (and becomes MASTER), in a TMPDIR of its own for its dumps; b follows.
@@ -329,4 +341,196 @@ fn assert_secret_nowhere(lab: &Lab, a: &Path) {
     for (what, text) in &seen {
         assert!(!text.contains(KEY), "the secret key is in the {what}");
     }
+}
+
+/// With `credentials metadata URL`, the master signs with the role's temporary key from the
+/// instance metadata service (the emulator's, which knows the instance by its source
+/// address) and sends its token: the claim holds.
+#[test]
+fn the_master_claims_with_the_metadata_service_s_role_key() {
+    let Some(mut lab) = Lab::new("mvm", &[]) else {
+        return;
+    };
+    lab.host("a", &["172.16.16.5/24"]);
+    lab.root_host("api", &format!("{API_ADDR}/24"));
+    let cloud = Cloud::start();
+    let enis = cloud.seed();
+    let listener = std::net::TcpListener::bind((API_ADDR, 0)).expect("metadata port");
+    let metadata = listener.local_addr().expect("addr").to_string();
+    cloud
+        ._rt
+        .spawn(vpc::metadata::serve(listener, cloud.service.clone()));
+    let credentials = format!("metadata http://{metadata}");
+    let ma = mover_file(&lab, "a", &enis[0], &credentials, &cloud.host);
+    let a = lab.havipd_with("a", "a", &config(150), "a", &["--mover", &ma]);
+    let held = wait_until(Duration::from_secs(30), || {
+        std::fs::exists(a.join(ctl::SOCKET_NAME)).unwrap_or(false) && mover_of(&a).phase == "held"
+    });
+    assert!(held.is_some(), "never held: {}", lab.log("a"));
+    assert_eq!(cloud.holder().as_deref(), Some(enis[0].as_str()));
+    let m = mover_of(&a);
+    assert!(calls(&m, "metadata", "ok") >= 2, "{m:?}");
+    assert!(calls(&m, "MigratePrivateIpAddress", "ok") >= 1, "{m:?}");
+}
+
+/// Method route: the master points the VIP's route at itself, replacing the route to the other
+/// server (`ReplaceRoutes` by its `RouteId`), and holds it.
+#[test]
+fn the_master_points_the_vip_route_at_itself() {
+    let Some(mut lab) = Lab::new("mvr", &[]) else {
+        return;
+    };
+    lab.host("a", &["172.16.16.5/24"]);
+    lab.root_host("api", &format!("{API_ADDR}/24"));
+    let cloud = Cloud::start();
+    let enis = cloud.seed();
+    let tables = cloud.ok("DescribeRouteTables", json!({}));
+    let rtb = tables["RouteTableSet"][0]["RouteTableId"]
+        .as_str()
+        .expect("the VPC's main table")
+        .to_string();
+    let vip = "10.8.0.1";
+    let route = json!({"DestinationCidrBlock": format!("{vip}/32"), "GatewayType": "NORMAL_CVM", "GatewayId": "172.16.16.6"});
+    cloud.ok(
+        "CreateRoutes",
+        json!({"RouteTableId": rtb, "Routes": [route]}),
+    );
+    let keys = lab.write("keys", &format!("secret_id {ID}\nsecret_key {KEY}\n"));
+    std::fs::set_permissions(&keys, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .expect("chmod 0600");
+    let ma = mover_file(&lab, "a", &enis[0], &format!("file {keys}"), &cloud.host);
+    let ma = std::fs::read_to_string(ma).expect("mover file").replace(
+        "method migrate",
+        &format!("method route\n    route_table {rtb}\n    next_hop NORMAL_CVM 172.16.16.5"),
+    );
+    let ma = lab.write("a-route.conf", &ma);
+    let config = common::instance("VI_1", 72, 150, vip, "");
+    let a = lab.havipd_with("a", "a", &config, "a", &["--mover", &ma]);
+    let gateway = || {
+        let t = cloud.ok("DescribeRouteTables", json!({"RouteTableIds": [rtb]}));
+        t["RouteTableSet"][0]["RouteSet"][0]["GatewayId"]
+            .as_str()
+            .map(str::to_string)
+    };
+    let held = wait_until(Duration::from_secs(30), || {
+        std::fs::exists(a.join(ctl::SOCKET_NAME)).unwrap_or(false) && mover_of(&a).phase == "held"
+    });
+    assert!(held.is_some(), "never held: {}", lab.log("a"));
+    assert_eq!(gateway().as_deref(), Some("172.16.16.5"));
+    let m = mover_of(&a);
+    assert_eq!(m.method, "route");
+    assert_eq!(calls(&m, "ReplaceRoutes", "ok"), 1, "{m:?}");
+    assert_eq!(calls(&m, "CreateRoutes", "ok"), 0, "{m:?}");
+}
+
+/// Method assign: the address is unassigned from the other server's ENI, then assigned to ours.
+#[test]
+fn method_assign_unassigns_from_the_holder_then_assigns_to_us() {
+    let Some(mut lab) = Lab::new("mva", &[]) else {
+        return;
+    };
+    lab.host("a", &["172.16.16.5/24"]);
+    lab.root_host("api", &format!("{API_ADDR}/24"));
+    let cloud = Cloud::start();
+    let enis = cloud.seed();
+    let keys = lab.write("keys", &format!("secret_id {ID}\nsecret_key {KEY}\n"));
+    std::fs::set_permissions(&keys, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .expect("chmod 0600");
+    let ma = mover_file(&lab, "a", &enis[0], &format!("file {keys}"), &cloud.host);
+    let ma_text = std::fs::read_to_string(&ma).expect("mover file");
+    std::fs::write(&ma, ma_text.replace("method migrate", "method assign")).expect("write");
+    let a = lab.havipd_with("a", "a", &config(150), "a", &["--mover", &ma]);
+    let held = wait_until(Duration::from_secs(30), || {
+        std::fs::exists(a.join(ctl::SOCKET_NAME)).unwrap_or(false) && mover_of(&a).phase == "held"
+    });
+    assert!(held.is_some(), "never held: {}", lab.log("a"));
+    assert_eq!(cloud.holder().as_deref(), Some(enis[0].as_str()));
+    let m = mover_of(&a);
+    assert_eq!(calls(&m, "UnassignPrivateIpAddresses", "ok"), 1, "{m:?}");
+    assert_eq!(calls(&m, "AssignPrivateIpAddresses", "ok"), 1, "{m:?}");
+    assert_eq!(calls(&m, "MigratePrivateIpAddress", "ok"), 0, "{m:?}");
+}
+
+/// A partition: the backup, cut off from the master's adverts, becomes MASTER and takes the
+/// address; when the partition heals, the master receives its advert of lower priority and
+/// claims the address back at once (not only at its next recheck), and the other steps down.
+#[test]
+fn after_a_partition_the_master_claims_back_on_the_lower_priority_advert() {
+    let Some(mut lab) = Lab::new("mvp", &["nft"]) else {
+        return;
+    };
+    lab.host("a", &["172.16.16.5/24"]);
+    lab.host("b", &["172.16.16.6/24"]);
+    lab.root_host("api", &format!("{API_ADDR}/24"));
+    let cloud = Cloud::start();
+    let enis = cloud.seed();
+    let keys = lab.write("keys", &format!("secret_id {ID}\nsecret_key {KEY}\n"));
+    std::fs::set_permissions(&keys, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .expect("chmod 0600");
+    let keys = format!("file {keys}");
+    let ma = mover_file(&lab, "a", &enis[0], &keys, &cloud.host);
+    let mb = mover_file(&lab, "b", &enis[1], &keys, &cloud.host);
+    let a = lab.havipd_with("a", "a", &config(150), "a", &["--mover", &ma]);
+    let held = wait_until(Duration::from_secs(30), || {
+        std::fs::exists(a.join(ctl::SOCKET_NAME)).unwrap_or(false) && mover_of(&a).phase == "held"
+    });
+    assert!(held.is_some(), "a never held: {}", lab.log("a"));
+    let b = lab.havipd_with("b", "b", &config(100), "b", &["--mover", &mb]);
+    assert!(
+        wait_until(Duration::from_secs(10), || std::fs::exists(
+            b.join(ctl::SOCKET_NAME)
+        )
+        .unwrap_or(false))
+        .is_some()
+    );
+    // Cut a off from VRRP (its link stays up): b becomes MASTER and moves the address.
+    lab.sh_in(
+        "a",
+        "nft add table inet partin && nft add table inet partout && \
+         nft add chain inet partin in '{ type filter hook input priority 0; }' && \
+         nft add chain inet partout out '{ type filter hook output priority 0; }' && \
+         nft add rule inet partin in ip protocol vrrp drop && \
+         nft add rule inet partout out ip protocol vrrp drop",
+    );
+    let taken = wait_until(Duration::from_secs(20), || {
+        cloud.holder().as_deref() == Some(enis[1].as_str())
+    });
+    assert!(
+        taken.is_some(),
+        "b never took the address: {}",
+        lab.log("b")
+    );
+    assert_eq!(status(&a).instances[0].state, "MASTER", "a left MASTER");
+    // a hears b's adverts again first (b does not hear a's yet): a lower priority.
+    lab.sh_in("a", "nft delete table inet partin");
+    let heard = wait_until(Duration::from_secs(10), || {
+        lab.log("a").contains("advert of lower priority")
+    });
+    assert!(
+        heard.is_some(),
+        "a did not act on b's advert: {}",
+        lab.log("a")
+    );
+    lab.sh_in("a", "nft delete table inet partout");
+    let back = wait_until(Duration::from_secs(20), || {
+        cloud.holder().as_deref() == Some(enis[0].as_str())
+    });
+    assert!(
+        back.is_some(),
+        "a never claimed back: {:?}\n{}",
+        mover_of(&a),
+        lab.log("a")
+    );
+    assert!(
+        wait_until(Duration::from_secs(10), || status(&b).instances[0].state
+            == "BACKUP")
+        .is_some(),
+        "b did not step down:\n{}\n{}",
+        lab.log("b"),
+        lab.log("a")
+    );
+    // The address stays with the master.
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(cloud.holder().as_deref(), Some(enis[0].as_str()));
+    assert_eq!(mover_of(&b).phase, "idle");
 }

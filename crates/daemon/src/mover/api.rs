@@ -7,9 +7,11 @@
 //! says whether ours holds every VIP. `Claim` describes first, then per VIP held elsewhere:
 //! `MigratePrivateIpAddress` from its holder (method migrate), or `UnassignPrivateIpAddresses`
 //! from its holder then `AssignPrivateIpAddresses` to us (method assign); a VIP nobody holds is
-//! assigned to us. The cloud's `RequestLimitExceeded` makes the step `Throttled`.
+//! assigned to us. Method route is in `routes.rs`. The cloud's `RequestLimitExceeded` makes
+//! the step `Throttled`.
 
 use super::keys::KeySource;
+use super::ledger::{Failed, Ledger, url};
 use conf::mover::{Endpoint, Method};
 use node::mover::{Action, Holder, Outcome};
 use serde_json::{Value, json};
@@ -24,31 +26,18 @@ const VERSION: &str = "2017-03-12";
 /// ENIs per DescribeNetworkInterfaces page.
 const PAGE: usize = 100;
 
-/// The calls made, by action and outcome, and the last error: what status and metrics show.
-#[derive(Debug, Default)]
-pub struct Record {
-    /// Calls by API action and outcome.
-    pub calls: BTreeMap<(&'static str, Outcome), u64>,
-    /// The last failed call's error (`Action: Code: message`), cleared by a success.
-    pub last_error: Option<String>,
-}
-
-/// Why a call failed (its outcome; the record has the message).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Failed(pub Outcome);
-
 /// One instance's client: where to call, as whom, for which ENI and VIPs.
 pub struct Client {
     agent: ureq::Agent,
     endpoint: Endpoint,
     region: String,
     eni: String,
-    method: Method,
-    vips: Vec<Ipv4Addr>,
+    pub(super) method: Method,
+    pub(super) vips: Vec<Ipv4Addr>,
     keys: KeySource,
     vpc_id: Mutex<Option<String>>,
     /// What status shows.
-    pub record: Mutex<Record>,
+    pub ledger: Ledger,
 }
 
 impl Client {
@@ -63,14 +52,17 @@ impl Client {
             vips,
             keys: KeySource::new(&settings.credentials),
             vpc_id: Mutex::new(None),
-            record: Mutex::new(Record::default()),
+            ledger: Ledger::default(),
         }
     }
 
     /// Makes one step before `deadline`: its outcome, and for a describe who holds the VIPs.
     pub fn step(&self, action: Action, deadline: Instant) -> (Outcome, Option<Holder>) {
+        let route = matches!(self.method, Method::Route { .. });
         let result = match action {
+            Action::Describe if route => self.routes(deadline).map(|r| Some(self.route_holder(&r))),
             Action::Describe => self.holders(deadline).map(|h| Some(self.holder(&h))),
+            Action::Claim(_) if route => self.claim_routes(deadline).map(|()| None),
             Action::Claim(_) => self.claim(deadline).map(|()| None),
         };
         match result {
@@ -87,19 +79,18 @@ impl Client {
         }
     }
 
-    /// Counts a call and keeps (or clears) its error.
-    pub fn count(&self, action: &'static str, outcome: Outcome, error: Option<String>) {
-        let mut r = self.record.lock().unwrap_or_else(|e| e.into_inner());
-        *r.calls.entry((action, outcome)).or_insert(0) += 1;
-        r.last_error = error.map(|e| format!("{action}: {e}"));
-    }
-
     /// One API call: signed, sent, its `Response` returned, counted in every case.
-    fn call(&self, action: &'static str, body: Value, deadline: Instant) -> Result<Value, Failed> {
-        let keys = self.keys.get(self, deadline)?;
+    pub(super) fn call(
+        &self,
+        action: &'static str,
+        body: Value,
+        deadline: Instant,
+    ) -> Result<Value, Failed> {
+        let keys = self.keys.get(&self.ledger, deadline)?;
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            self.count(action, Outcome::Timeout, Some("no time left".into()));
+            self.ledger
+                .count(action, Outcome::Timeout, Some("no time left".into()));
             return Err(Failed(Outcome::Timeout));
         }
         let body = body.to_string();
@@ -121,37 +112,26 @@ impl Client {
         let text = match req.send_string(&body) {
             Ok(r) | Err(ureq::Error::Status(_, r)) => r.into_string(),
             Err(e) => {
-                return Err(self.transport_failed(action, &e.to_string(), deadline));
+                return Err(self
+                    .ledger
+                    .transport_failed(action, &e.to_string(), deadline));
             }
         };
-        let text = text.map_err(|e| self.transport_failed(action, &e.to_string(), deadline))?;
+        let text = text.map_err(|e| {
+            self.ledger
+                .transport_failed(action, &e.to_string(), deadline)
+        })?;
         self.answer(action, &text)
     }
 
-    /// `scheme://authority` + path.
-    pub fn url(&self, path: &str) -> String {
+    fn url(&self, path: &str) -> String {
         url(&self.endpoint, path)
-    }
-
-    pub(super) fn transport_failed(
-        &self,
-        action: &'static str,
-        why: &str,
-        deadline: Instant,
-    ) -> Failed {
-        let outcome = if Instant::now() >= deadline {
-            Outcome::Timeout
-        } else {
-            Outcome::Error
-        };
-        self.count(action, outcome, Some(why.to_string()));
-        Failed(outcome)
     }
 
     /// The `Response` of an answer, or its error (`RequestLimitExceeded*`: throttled).
     fn answer(&self, action: &'static str, text: &str) -> Result<Value, Failed> {
         let Ok(mut v) = serde_json::from_str::<Value>(text) else {
-            self.count(
+            self.ledger.count(
                 action,
                 Outcome::Error,
                 Some("the answer is not JSON".into()),
@@ -167,14 +147,16 @@ impl Client {
                 Outcome::Error
             };
             let message = err["Message"].as_str().unwrap_or("");
-            self.count(action, outcome, Some(format!("{code}: {message}")));
+            self.ledger
+                .count(action, outcome, Some(format!("{code}: {message}")));
             return Err(Failed(outcome));
         }
         if !response.is_object() {
-            self.count(action, Outcome::Error, Some("no `Response` object".into()));
+            self.ledger
+                .count(action, Outcome::Error, Some("no `Response` object".into()));
             return Err(Failed(Outcome::Error));
         }
-        self.count(action, Outcome::Ok, None);
+        self.ledger.count(action, Outcome::Ok, None);
         Ok(response)
     }
 
@@ -191,7 +173,7 @@ impl Client {
         let body = json!({"NetworkInterfaceIds": [self.eni]});
         let r = self.call("DescribeNetworkInterfaces", body, deadline)?;
         let Some(vpc) = r["NetworkInterfaceSet"][0]["VpcId"].as_str() else {
-            self.count(
+            self.ledger.count(
                 "DescribeNetworkInterfaces",
                 Outcome::Error,
                 Some(format!("{} is not an ENI of this account", self.eni)),
@@ -264,10 +246,4 @@ impl Client {
         }
         Ok(())
     }
-}
-
-/// `scheme://authority` + path.
-pub fn url(e: &Endpoint, path: &str) -> String {
-    let scheme = if e.tls { "https" } else { "http" };
-    format!("{scheme}://{}{path}", e.authority)
 }

@@ -2,11 +2,12 @@
 //! mover asks for out (each on the blocking pool, bounded by its deadline); the board updated
 //! after every change.
 
-use super::api::{Client, Record};
+use super::api::Client;
+use super::ledger::Ledger;
 use super::{Board, Command, Target};
 use crate::clock::Clock;
 use node::mover::{Action, Holder, Mover, MoverCall, Outcome, Timing};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tokio::sync::mpsc;
 use tracing::{info, warn};
 
@@ -125,29 +126,18 @@ fn start_calls(
         let deadline = clock.instant(call.deadline);
         tokio::task::spawn_blocking(move || {
             let (outcome, holder) = client.step(call.action, deadline);
-            log_step(&name, call.action, outcome, holder, &client.record);
+            log_step(&name, call.action, outcome, holder, &client.ledger);
             let _ = done.send((k, call.seq, outcome, holder));
         });
     }
 }
 
-fn log_step(
-    name: &str,
-    action: Action,
-    outcome: Outcome,
-    holder: Option<Holder>,
-    record: &Mutex<Record>,
-) {
+fn log_step(name: &str, action: Action, outcome: Outcome, holder: Option<Holder>, ledger: &Ledger) {
     let step = step_name(action);
     if outcome == Outcome::Ok {
         info!(instance = %name, step, outcome = outcome.name(), holder = ?holder, "mover step");
     } else {
-        let error = record
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .last_error
-            .clone()
-            .unwrap_or_default();
+        let error = ledger.lock().last_error.clone().unwrap_or_default();
         warn!(instance = %name, step, outcome = outcome.name(), %error, "mover step failed");
     }
 }
@@ -172,7 +162,7 @@ fn publish(slots: &[Slot], board: &Board) {
     let mut b = board.lock().unwrap_or_else(|e| e.into_inner());
     for s in slots {
         let st = s.mover.status();
-        let record = s.client.record.lock().unwrap_or_else(|e| e.into_inner());
+        let record = s.client.ledger.lock();
         let count = |(a, o): (&str, Outcome), n: u64| ctl::MoverCount {
             action: a.to_string(),
             outcome: o.name().to_string(),

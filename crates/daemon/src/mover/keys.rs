@@ -3,7 +3,7 @@
 //! service's role credentials (`/latest/meta-data/cam/security-credentials/ROLE`), kept until
 //! a minute before they expire. Errors name the file or the service, never a key.
 
-use super::api::{Client, Failed, url};
+use super::ledger::{Failed, Ledger, url};
 use conf::mover::{Credentials, Endpoint, Keys};
 use node::mover::Outcome;
 use std::path::PathBuf;
@@ -34,13 +34,11 @@ impl KeySource {
         }
     }
 
-    /// The keys to sign with now; failures are counted on `client` under `credentials`.
-    pub fn get(&self, client: &Client, deadline: Instant) -> Result<Keys, Failed> {
+    /// The keys to sign with now; failures are counted in `client` (`credentials`, `metadata`).
+    pub fn get(&self, client: &Ledger, deadline: Instant) -> Result<Keys, Failed> {
         match self {
-            KeySource::File(path) => conf::mover::read_credentials_file(path).map_err(|e| {
-                client.count("credentials", Outcome::Error, Some(e));
-                Failed(Outcome::Error)
-            }),
+            KeySource::File(path) => conf::mover::read_credentials_file(path)
+                .map_err(|e| client.error("credentials", &e)),
             KeySource::Metadata(endpoint, cache) => {
                 let now = hostsys::clock::unix_secs() as i64;
                 let mut cached = cache.lock().unwrap_or_else(|e| e.into_inner());
@@ -58,7 +56,7 @@ impl KeySource {
 }
 
 /// A GET from the metadata service, counted under `metadata`.
-fn get(client: &Client, url: &str, deadline: Instant) -> Result<String, Failed> {
+fn get(client: &Ledger, url: &str, deadline: Instant) -> Result<String, Failed> {
     let left = deadline.saturating_duration_since(Instant::now());
     let answer = ureq::get(url)
         .timeout(left)
@@ -73,16 +71,13 @@ fn get(client: &Client, url: &str, deadline: Instant) -> Result<String, Failed> 
 
 /// The role's temporary keys and their expiry.
 fn from_metadata(
-    client: &Client,
+    client: &Ledger,
     endpoint: &Endpoint,
     deadline: Instant,
 ) -> Result<(Keys, i64), Failed> {
     let base = url(endpoint, ROLE_PATH);
     let roles = get(client, &base, deadline)?;
-    let bad = |why: &str| {
-        client.count("metadata", Outcome::Error, Some(why.to_string()));
-        Failed(Outcome::Error)
-    };
+    let bad = |why: &str| client.error("metadata", why);
     let Some(role) = roles.lines().map(str::trim).find(|l| !l.is_empty()) else {
         return Err(bad(
             "the metadata service names no CAM role for this instance",

@@ -12,6 +12,8 @@
 mod api;
 mod driver;
 mod keys;
+mod ledger;
+mod routes;
 
 use crate::instance::Instance;
 use anyhow::{Result, bail};
@@ -76,12 +78,6 @@ impl Movers {
             let Some(s) = settings.for_instance(&inst.name) else {
                 continue;
             };
-            if matches!(s.method, conf::mover::Method::Route { .. }) {
-                bail!(
-                    "{}: `method route` is not supported by havipd's mover yet (use `migrate` or `assign`)",
-                    s.location
-                );
-            }
             let vips: Vec<Ipv4Addr> = inst
                 .vips
                 .iter()
