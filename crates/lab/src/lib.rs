@@ -2,6 +2,7 @@
 //! namespaces, havipd or keepalived on the servers, failures injected, outages measured from
 //! the client's probes, and the daemons' CPU and memory compared.
 
+pub mod api_relay;
 pub mod attack;
 pub mod bench;
 pub mod browser;
@@ -13,6 +14,7 @@ pub mod daemon;
 pub mod drill;
 pub mod echo;
 pub mod faults;
+pub mod mover;
 pub mod netns;
 pub mod ovn;
 pub mod placement;

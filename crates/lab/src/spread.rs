@@ -60,6 +60,11 @@ pub struct Summary {
     pub split_ms: Option<Quantiles>,
     /// Worst outage of the EIP from the public side per run, ms (drills in a VPC with an EIP).
     pub eip_outage_ms: Option<Quantiles>,
+    /// In a VPC: runs whose owner check was made, and those that ended with the VIP on the
+    /// VRRP master's ENI only, forwarded to it.
+    pub owner_checked: usize,
+    /// Of those, the runs that ended right.
+    pub owner_correct: usize,
 }
 
 /// The daemons (or pairs) of a series, in the order they first appear.
@@ -97,6 +102,11 @@ pub fn summarize(results: &[DrillResult]) -> Vec<Summary> {
                 lost_tcp: of(&|r| r.lost_requests() as f64),
                 split_ms: of(&DrillResult::dual_master_ms),
                 eip_outage_ms: Quantiles::of(&eip),
+                owner_checked: runs.iter().filter(|r| r.owner.is_some()).count(),
+                owner_correct: runs
+                    .iter()
+                    .filter(|r| r.owner.as_ref().is_some_and(|o| o.correct))
+                    .count(),
             }
         })
         .collect()
@@ -105,7 +115,7 @@ pub fn summarize(results: &[DrillResult]) -> Vec<Summary> {
 /// The runs as CSV, one row each (run numbers from 1).
 pub fn csv(results: &[DrillResult]) -> String {
     let mut out = String::from(
-        "run,daemon,scenario,outage_ms,outages,takeover_s,lost_tcp,requests,split_ms,holder_changes,final_holder,eip_outage_ms,gateway_from,gateway_to\n",
+        "run,daemon,scenario,outage_ms,outages,takeover_s,lost_tcp,requests,split_ms,holder_changes,final_holder,eip_outage_ms,gateway_from,gateway_to,owner_correct,cloud_owner\n",
     );
     for (i, r) in results.iter().enumerate() {
         let eip = r.vpc.as_ref().filter(|v| !v.eip.is_empty());
@@ -115,7 +125,7 @@ pub fn csv(results: &[DrillResult]) -> String {
             .and_then(|v| v.gateway.clone())
             .unwrap_or_default();
         out.push_str(&format!(
-            "{},{},{},{:.1},{},{},{},{},{:.1},{},{},{},{from},{to}\n",
+            "{},{},{},{:.1},{},{},{},{},{:.1},{},{},{},{from},{to},{},{}\n",
             i + 1,
             r.daemon,
             r.scenario,
@@ -129,6 +139,12 @@ pub fn csv(results: &[DrillResult]) -> String {
             r.transitions(),
             r.final_holder.as_deref().unwrap_or(""),
             eip.map_or(String::new(), |v| format!("{:.1}", v.worst_eip_outage_ms())),
+            r.owner
+                .as_ref()
+                .map_or(String::new(), |o| o.correct.to_string()),
+            r.owner
+                .as_ref()
+                .map_or(String::new(), |o| o.cloud_owners.join(" ")),
         ));
     }
     out

@@ -92,6 +92,16 @@ pub fn serve(ns: &str, name: &str) -> Result<Worker<()>> {
     })
 }
 
+/// One request to `vip`:8080 from inside `ns`: the name of the server that answered.
+pub fn ask(ns: &str, vip: &str) -> Option<String> {
+    let target = SocketAddr::new(vip.parse().ok()?, PORT);
+    netns::spawn_in(ns, move || request(target))
+        .ok()?
+        .join()
+        .ok()?
+        .ok()?
+}
+
 fn request(target: SocketAddr) -> Option<String> {
     let mut s = TcpStream::connect_timeout(&target, TIMEOUT).ok()?;
     s.set_read_timeout(Some(TIMEOUT)).ok()?;

@@ -116,6 +116,26 @@ pub fn call(api: &str, action: &str, body: &Value) -> Result<Value> {
     Ok(v["Response"].clone())
 }
 
+/// As [`call`], tried again (every 100 ms, for `within`) while the cloud answers that it is
+/// throttled or failed (`RequestLimitExceeded`, `InternalError`: the faults a run may switch
+/// on), so the lab's own reads see through the bad days it makes.
+pub fn call_retrying(api: &str, action: &str, body: &Value, within: Duration) -> Result<Value> {
+    let deadline = Instant::now() + within;
+    loop {
+        match call(api, action, body) {
+            Err(e)
+                if Instant::now() < deadline
+                    && ["RequestLimitExceeded", "InternalError"]
+                        .iter()
+                        .any(|c| e.to_string().contains(c)) =>
+            {
+                std::thread::sleep(Duration::from_millis(100))
+            }
+            other => return other,
+        }
+    }
+}
+
 fn free_port() -> Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
@@ -150,6 +170,9 @@ pub struct Plane {
     pub stats: PathBuf,
     /// The file holding the control plane's secret for `/internal/*`.
     pub secret_file: PathBuf,
+    /// The API key the lab made for the servers' movers (the lab's account, its own key so
+    /// the lab's calls and theirs are limited apart): SecretId, SecretKey.
+    pub mover_key: (String, String),
     secret: String,
     children: Vec<Child>,
 }
@@ -226,7 +249,17 @@ impl Plane {
     ) -> Result<Plane> {
         let public = topo.add_outside("p", "198.51.100.1")?;
         let havip = havip_path()?;
-        std::fs::write(topo.dir.join("keys"), format!("{SECRET_ID} {SECRET_KEY}\n"))?;
+        let mover_key = (
+            format!("AKIDlabmover{:08x}", rand::random::<u32>()),
+            format!("{:032x}", rand::random::<u128>()),
+        );
+        std::fs::write(
+            topo.dir.join("keys"),
+            format!(
+                "{SECRET_ID} {SECRET_KEY}\n{} {}\n",
+                mover_key.0, mover_key.1
+            ),
+        )?;
         let port = free_port()?;
         let api = format!("http://127.0.0.1:{port}");
         let log = std::fs::File::create(topo.dir.join("vpc-serve.log"))?;
@@ -240,6 +273,7 @@ impl Plane {
             eip: None,
             stats: topo.dir.join("dataplane.json"),
             secret_file,
+            mover_key,
             secret,
             children: Vec::new(),
         };
@@ -440,6 +474,16 @@ impl Plane {
             }
             std::thread::sleep(Duration::from_millis(10));
         }
+        Ok(())
+    }
+
+    /// Switches the cloud's bad days for what follows (`POST /internal/faults`).
+    pub fn set_faults(&self, faults: &vpc::faults::Faults) -> Result<()> {
+        ureq::post(&format!("{}/internal/faults", self.api))
+            .set("Authorization", &format!("Bearer {}", self.secret))
+            .timeout(Duration::from_secs(10))
+            .send_string(&serde_json::to_string(faults)?)
+            .context("POST /internal/faults")?;
         Ok(())
     }
 

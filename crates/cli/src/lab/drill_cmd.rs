@@ -57,6 +57,69 @@ pub struct DrillArgs {
     /// With --repeat: write every run as a CSV row to FILE.
     #[arg(long, value_name = "FILE", requires = "repeat")]
     pub csv: Option<PathBuf>,
+    /// Drill the seed pair in the VPC without a HAVIP: the VIP a secondary private IP of the
+    /// primary's ENI that only PROVIDER's API moves (`tencent`): havipd with a mover file
+    /// (`--mover`), keepalived (`--vs keepalived`) with a `notify_master` script that calls
+    /// MigratePrivateIpAddress once. The same drill through a HAVIP (GARP) runs after it, for
+    /// comparison; each run ends with a check that the address is on the VRRP master's ENI
+    /// only and forwarded to it. Implies `--vpc userspace`.
+    #[arg(long, value_name = "PROVIDER", value_parser = ["tencent"])]
+    pub mover: Option<String>,
+    #[command(flatten)]
+    pub faults: ApiFaults,
+}
+
+/// The cloud's bad days for every run of a `--vpc` drill (`havip vpc serve --fault-*`).
+#[derive(Args, Clone, Debug, Default)]
+pub struct ApiFaults {
+    /// Percent of the cloud API's calls answered RequestLimitExceeded.
+    #[arg(long, value_name = "PCT", default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub fault_throttle_percent: u8,
+    /// Percent of the cloud API's calls answered InternalError (nothing done).
+    #[arg(long, value_name = "PCT", default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub fault_fail_percent: u8,
+    /// Milliseconds added to every call of the cloud API.
+    #[arg(long, value_name = "MS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=vpc::faults::MAX_LATENCY_MS))]
+    pub fault_latency_ms: u64,
+    /// Milliseconds the cloud's Describe calls lag behind its writes.
+    #[arg(long, value_name = "MS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=vpc::faults::MAX_STALE_MS))]
+    pub fault_stale_describe_ms: u64,
+}
+
+impl ApiFaults {
+    /// As the control plane takes them.
+    pub fn faults(&self) -> vpc::faults::Faults {
+        vpc::faults::Faults {
+            throttle_percent: self.fault_throttle_percent,
+            fail_percent: self.fault_fail_percent,
+            latency_ms: self.fault_latency_ms,
+            stale_describe_ms: self.fault_stale_describe_ms,
+        }
+    }
+}
+
+/// The labs of a drill: the one asked for, and with `--mover` the HAVIP lab after it.
+fn setups(a: &DrillArgs) -> anyhow::Result<Vec<Setup>> {
+    let faults = a.faults.faults();
+    if faults != vpc::faults::Faults::default() && a.vpc.is_none() && a.mover.is_none() {
+        anyhow::bail!("--fault-* switch the cloud API's bad days: they need --vpc or --mover");
+    }
+    if a.mover.is_none() {
+        let mut s = setup(a.config_dir.as_deref(), a.vpc)?;
+        s.api_faults = faults;
+        return Ok(vec![s]);
+    }
+    if a.config_dir.is_some() || a.vpc == Some(Backend::Ovn) {
+        anyhow::bail!(
+            "--mover drills the seed pair in the VPC on havip's own switch (no --config-dir, no --vpc ovn)"
+        );
+    }
+    let mut moved = setup(None, Some(Backend::Userspace))?;
+    moved.mover = true;
+    moved.api_faults = faults;
+    let mut havip = setup(None, Some(Backend::Userspace))?;
+    havip.api_faults = faults;
+    Ok(vec![moved, havip])
 }
 
 /// The lab of `--config-dir` (or the seed pair), inside the VPC on `vpc`'s backend if given;
@@ -96,18 +159,21 @@ pub fn scenarios_in(setup: &Setup, file: &Path) -> anyhow::Result<Vec<drill::Sce
 
 /// `havip lab drill`, in namespaces or (`simulated`) in the simulator.
 pub fn run(a: &DrillArgs, simulated: bool, out: &FormatArgs, files: &ResultsArgs) -> ExitCode {
-    if simulated && a.vpc.is_some() {
-        eprintln!("havip lab: --vpc needs namespaces: the simulator runs the servers on a bridge");
+    if let Some(why) = needs_namespaces(a, simulated) {
+        eprintln!("havip lab: {why}");
         return ExitCode::from(2);
     }
-    let setup = match setup(a.config_dir.as_deref(), a.vpc) {
-        Ok(s) => drill::Setup {
-            ovn_bfd_ms: a.ovn_bfd_ms,
-            ..s
-        },
+    let setups = match setups(a) {
+        Ok(s) => s
+            .into_iter()
+            .map(|s| drill::Setup {
+                ovn_bfd_ms: a.ovn_bfd_ms,
+                ..s
+            })
+            .collect::<Vec<_>>(),
         Err(e) => return fail(e),
     };
-    let sc = match scenario(&setup, &a.scenario, a.scenario_file.as_deref()) {
+    let sc = match scenario(&setups[0], &a.scenario, a.scenario_file.as_deref()) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
@@ -138,7 +204,7 @@ pub fn run(a: &DrillArgs, simulated: bool, out: &FormatArgs, files: &ResultsArgs
             csv: a.csv.as_deref(),
             json: out.is_json(),
         };
-        return repeat::run(&setup, &sc, &pairs, a.repeat as usize, &outputs);
+        return repeat::run(&setups, &sc, &pairs, a.repeat as usize, &outputs);
     }
     let results = if simulated {
         eprintln!(
@@ -148,9 +214,13 @@ pub fn run(a: &DrillArgs, simulated: bool, out: &FormatArgs, files: &ResultsArgs
         if a.vs.is_some() {
             eprintln!("  (--vs needs namespaces: the simulator runs havipd's state machine only)");
         }
-        lab::sim::run_on(&setup.cluster, &sc, lab::sim::Options::default()).map(|r| vec![r])
+        lab::sim::run_on(&setups[0].cluster, &sc, lab::sim::Options::default()).map(|r| vec![r])
     } else {
-        once_each(&setup, &sc, &pairs)
+        setups
+            .iter()
+            .map(|s| once_each(s, &sc, &pairs))
+            .collect::<anyhow::Result<Vec<_>>>()
+            .map(|v| v.concat())
     };
     let results = match results {
         Ok(r) => r,
@@ -173,6 +243,17 @@ pub fn run(a: &DrillArgs, simulated: bool, out: &FormatArgs, files: &ResultsArgs
         println!("timeline: {}", svg.display());
     }
     ExitCode::SUCCESS
+}
+
+/// Why the simulator cannot run `a`, if it cannot.
+fn needs_namespaces(a: &DrillArgs, simulated: bool) -> Option<&'static str> {
+    match (simulated, a.vpc.is_some(), a.mover.is_some()) {
+        (true, true, _) => {
+            Some("--vpc needs namespaces: the simulator runs the servers on a bridge")
+        }
+        (true, _, true) => Some("--mover needs namespaces: the simulator has no cloud API"),
+        _ => None,
+    }
 }
 
 /// One run per pair, in namespaces.
@@ -224,7 +305,7 @@ pub fn print_drill(results: &[DrillResult]) {
         );
     }
     for r in results {
-        if let Some(v) = &r.vpc {
+        if let Some(v) = r.vpc.as_ref().filter(|v| !v.eip.is_empty()) {
             print_vpc(&r.daemon, v);
         }
         if r.stolen_seconds > 0.0 {
@@ -233,6 +314,7 @@ pub fn print_drill(results: &[DrillResult]) {
                 r.daemon, r.stolen_seconds
             );
         }
+        print_owner(r);
         for (instance, counters) in &r.auth_rejections {
             println!("{}: {instance} auth_hmac rejections {counters}", r.daemon);
         }
@@ -284,4 +366,27 @@ fn print_vpc(daemon: &str, v: &lab::drill::VpcOutcome) {
             none(to)
         );
     }
+}
+
+/// Where the cloud put the VIP by the end of a VPC run, against the VRRP master.
+fn print_owner(r: &DrillResult) {
+    let Some(o) = &r.owner else { return };
+    println!(
+        "{}: final owner {}: VRRP master {}, the cloud's {} {}, the client answered by {} ({:.1} s after the run)",
+        r.daemon,
+        if o.correct { "right" } else { "WRONG" },
+        o.master.as_deref().unwrap_or("none"),
+        if r.daemon.contains("mover") || r.daemon.contains("script") {
+            "ENIs with the address:"
+        } else {
+            "HAVIP bound to"
+        },
+        if o.cloud_owners.is_empty() {
+            "none".to_string()
+        } else {
+            o.cloud_owners.join(", ")
+        },
+        o.forwarded_to.as_deref().unwrap_or("nobody"),
+        o.settled_s
+    );
 }

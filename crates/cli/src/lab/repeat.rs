@@ -17,9 +17,9 @@ pub struct Outputs<'a> {
     pub json: bool,
 }
 
-/// Runs the series and prints it.
+/// Runs the series in each lab of `setups` (one after the other) and prints them together.
 pub fn run(
-    setup: &drill::Setup,
+    setups: &[drill::Setup],
     sc: &Scenario,
     pairs: &[[Kind; 2]],
     times: usize,
@@ -32,17 +32,21 @@ pub fn run(
         labels.join(" and "),
         sc.description
     );
-    let total = times * pairs.len();
+    let total = times * pairs.len() * setups.len();
     let started = Instant::now();
-    let mut each = |i: usize, r: &DrillResult| progress_line(i + 1, total, started, r);
-    let results = match drill::repeat(setup, sc, pairs, times, &|_| {}, &mut each) {
-        Ok(r) => r,
-        Err(e) => {
-            finish_progress();
-            eprintln!("havip lab: {e:#}");
-            return ExitCode::from(2);
+    let mut results = Vec::new();
+    for setup in setups {
+        let done = results.len();
+        let mut each = |i: usize, r: &DrillResult| progress_line(done + i + 1, total, started, r);
+        match drill::repeat(setup, sc, pairs, times, &|_| {}, &mut each) {
+            Ok(r) => results.extend(r),
+            Err(e) => {
+                finish_progress();
+                eprintln!("havip lab: {e:#}");
+                return ExitCode::from(2);
+            }
         }
-    };
+    }
     finish_progress();
     let summaries = lab::spread::summarize(&results);
     if let Err(e) = write_files(&results, out) {
@@ -143,6 +147,12 @@ fn print_summaries(summaries: &[Summary], takeover_due: bool) {
                 s.daemon,
                 name,
                 cells(&s.eip_outage_ms, 1.0)
+            );
+        }
+        if s.owner_checked > 0 {
+            println!(
+                "{}: final owner right (the VRRP master's ENI only, forwarded to it) in {} of {} runs",
+                s.daemon, s.owner_correct, s.owner_checked
             );
         }
         if takeover_due && s.no_takeover > 0 {

@@ -2,6 +2,7 @@
 //! every VIP (ICMP every 10 ms, TCP every 50 ms), faults injected on a schedule, and what the
 //! client saw.
 
+mod owner;
 mod result;
 mod scenario;
 mod service;
@@ -46,6 +47,15 @@ pub struct Setup {
     /// On OVN: BFD between the chassis every this many ms ([`crate::ovn::Fabric::set_bfd`]);
     /// none: OVN's default.
     pub ovn_bfd_ms: Option<u32>,
+    /// In the VPC without a HAVIP: the VIP a secondary private IP of the primary's ENI, moved
+    /// by the cloud's API only (havipd's mover, keepalived's `notify_master` script; see
+    /// [`crate::mover`]).
+    pub mover: bool,
+    /// The cloud's bad days switched on for each run (`POST /internal/faults`).
+    pub api_faults: vpc::faults::Faults,
+    /// How long after a VPC run the owner check looks for the right owner (by default 5 s
+    /// plus 4 times the API's added latency).
+    pub owner_grace: Option<Duration>,
 }
 
 impl Setup {
@@ -56,6 +66,9 @@ impl Setup {
             cluster: Cluster::seed(),
             vpc: None,
             ovn_bfd_ms: None,
+            mover: false,
+            api_faults: Default::default(),
+            owner_grace: None,
         }
     }
 
@@ -68,6 +81,9 @@ impl Setup {
             cluster,
             vpc: None,
             ovn_bfd_ms: None,
+            mover: false,
+            api_faults: Default::default(),
+            owner_grace: None,
         })
     }
 
@@ -163,10 +179,24 @@ fn prepare<'a>(setup: &Setup, scenario: &'a Scenario, kinds: [Kind; 2]) -> Resul
             step.action.label()
         );
     }
+    if setup.mover && (setup.vpc != Some(crate::vpc::Backend::Userspace) || !cluster.is_seed()) {
+        bail!("--mover runs the seed pair in the VPC on havip's own switch (--vpc userspace)");
+    }
     let hosts: Vec<_> = cluster.members.iter().map(|m| m.host.clone()).collect();
     let (topo, plane, fabric) = build(setup, &hosts)?;
     let n = hosts.len();
+    let movers = match &plane {
+        Some(p) if setup.mover => Some(crate::mover::Movers::set_up(
+            &topo,
+            p,
+            &cluster.vips[0].addr.to_string(),
+        )?),
+        _ => None,
+    };
     let mut d = Drill {
+        movers,
+        api_faults: setup.api_faults,
+        owner_grace: setup.owner_grace,
         topo,
         plane,
         fabric,
@@ -181,6 +211,7 @@ fn prepare<'a>(setup: &Setup, scenario: &'a Scenario, kinds: [Kind; 2]) -> Resul
         attacker: crate::attack::Attacker::default(),
         x: None,
         tracked: Vec::new(),
+        offline: vec![false; n],
     };
     if scenario.steps.iter().any(|s| s.action.is_service()) {
         for k in 0..n {
@@ -222,13 +253,12 @@ pub(crate) fn build(setup: &Setup, hosts: &[crate::topology::HostSpec]) -> Resul
     if let (Some(f), Some(ms)) = (&fabric, setup.ovn_bfd_ms) {
         f.set_bfd(ms)?;
     }
-    let plane = crate::vpc::Plane::start_on(
-        &mut topo,
-        &vips,
-        crate::vpc::Vip::HaVip,
-        0.0,
-        fabric.as_ref(),
-    )?;
+    let mode = if setup.mover {
+        crate::vpc::Vip::PlainIp
+    } else {
+        crate::vpc::Vip::HaVip
+    };
+    let plane = crate::vpc::Plane::start_on(&mut topo, &vips, mode, 0.0, fabric.as_ref())?;
     Ok((topo, Some(plane), fabric))
 }
 
@@ -414,6 +444,7 @@ impl Drill<'_> {
 
     /// One run: elect, probe, play the steps, measure.
     fn once(&mut self, progress: &dyn Fn(&str), tick: &dyn Fn(f64, f64)) -> Result<DrillResult> {
+        self.prepare_cloud()?;
         let pingers = self.elect(progress)?;
         let vips = self.vip_texts();
         let tcp_probes = vips
@@ -455,6 +486,7 @@ impl Drill<'_> {
         let mut result = self.measure(probes, marks);
         if self.plane.is_some() {
             result.vpc = Some(self.vpc_outcome(&result, eip_replies)?);
+            result.owner = Some(self.check_owner()?);
         }
         Ok(result)
     }
@@ -517,7 +549,7 @@ impl Drill<'_> {
             lab_id: self.topo.id.clone(),
             backend: "namespaces".into(),
             scenario: self.scenario.name.clone(),
-            daemon: pair_label(self.kinds),
+            daemon: self.label(),
             start: p.start,
             end: p.end,
             time_to_new_master: takeovers.into_iter().reduce(f64::min),

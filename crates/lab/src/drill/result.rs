@@ -43,6 +43,8 @@ pub struct DrillResult {
     pub vips: Vec<VipResult>,
     /// In a VPC: the EIP's probes and the control plane's binding moves.
     pub vpc: Option<VpcOutcome>,
+    /// In a VPC: where the cloud put the VIP by the end, against the VRRP master.
+    pub owner: Option<crate::mover::OwnerCheck>,
     /// Seconds the attacker (`x`) held the VIP while no server did.
     pub stolen_seconds: f64,
     /// havipd's `auth_hmac` rejections at the end, per server (counters by reason).
@@ -127,6 +129,7 @@ impl DrillResult {
             auth_rejections: Default::default(),
             vips,
             vpc: None,
+            owner: None,
         }
     }
 

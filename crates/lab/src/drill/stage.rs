@@ -34,6 +34,15 @@ pub(super) struct Drill<'a> {
     pub(super) x: Option<crate::topology::Node>,
     /// The services the configs track, one per server, in a scenario that kills them.
     pub(super) tracked: Vec<super::service::Service>,
+    /// In a VPC without a HAVIP: the servers' movers (files, script, ways to the API).
+    pub(super) movers: Option<crate::mover::Movers>,
+    /// The cloud's bad days for each run.
+    pub(super) api_faults: vpc::faults::Faults,
+    /// The owner check's grace, if not the default.
+    pub(super) owner_grace: Option<Duration>,
+    /// Servers cut off now (cable out, link down): neither master for the owner check nor
+    /// reaching the API.
+    pub(super) offline: Vec<bool>,
 }
 
 impl Drill<'_> {
@@ -141,13 +150,26 @@ impl Drill<'_> {
     }
     fn config(&self, k: usize) -> String {
         let node = &self.topo.servers[k].name;
-        let edits = match (&self.scenario.keepalived_edits, self.kinds[k.min(1)]) {
-            (Some(e), daemon::Kind::Keepalived | daemon::Kind::Keepalived24) => e,
-            _ => &self.scenario.edits,
+        let keepalived = matches!(
+            self.kinds[k.min(1)],
+            daemon::Kind::Keepalived | daemon::Kind::Keepalived24
+        );
+        let mut edits = match (&self.scenario.keepalived_edits, keepalived) {
+            (Some(e), true) => e.clone(),
+            _ => self.scenario.edits.clone(),
         };
+        if let Some(m) = self.movers.as_ref().filter(|_| keepalived) {
+            edits.insert(
+                0,
+                super::Edit {
+                    line: "notify_master".into(),
+                    with: format!("    {}", m.notify[k]),
+                },
+            );
+        }
         edited(
             &self.cluster.members[k].config,
-            edits,
+            &edits,
             node,
             &self.topo.dir.display().to_string(),
         )
@@ -156,14 +178,53 @@ impl Drill<'_> {
     pub(super) fn start_daemon(&mut self, k: usize) -> Result<()> {
         let server = self.topo.servers[k].clone();
         let config = self.config(k);
+        let mut args = self.scenario.havipd_args.clone();
+        if let Some(m) = &self.movers {
+            args.extend(m.havipd_args(k));
+        }
         self.daemons[k] = Some(daemon::start_with(
             self.kinds[k.min(1)],
             &self.topo,
             &server,
             &config,
-            &self.scenario.havipd_args,
+            &args,
         )?);
         Ok(())
+    }
+
+    /// Cuts or restores server `k`'s cable, or takes its link down or up; it reaches the API
+    /// only while both are in.
+    fn connect(&mut self, k: usize, action: &Action) -> Result<()> {
+        let server = self.topo.servers[k].clone();
+        let on = matches!(action, Action::Restore { .. } | Action::LinkUp { .. });
+        self.set_offline(k, !on);
+        match action {
+            Action::Cut { .. } | Action::Restore { .. } => self.topo.cable(&server, on),
+            _ => faults::link(&server.ns, &server.iface, on),
+        }
+    }
+
+    /// Everything on server `k` dies at once, as in a power cut (no daemon resigns), and its
+    /// namespace is built again with its service (and its way to the API).
+    fn reboot(&mut self, k: usize) -> Result<()> {
+        let server = self.topo.servers[k].clone();
+        faults::kill_all_at_once(&server.ns, &[std::process::id()]);
+        self.services[k] = None;
+        self.daemons[k] = None;
+        self.topo.rebuild(&server)?;
+        self.services[k] = Some(tcp::serve(&server.ns, &server.label)?);
+        if let Some(m) = self.movers.as_mut() {
+            m.restart_relay(k)?;
+        }
+        Ok(())
+    }
+
+    /// Records whether server `k` is cut off, and cuts (or restores) its way to the API.
+    fn set_offline(&mut self, k: usize, off: bool) {
+        self.offline[k] = off;
+        if let Some(m) = &self.movers {
+            m.set_reachable(k, !off);
+        }
     }
 
     /// havipd: maintenance on through its control socket; keepalived: stopped.
@@ -235,6 +296,22 @@ impl Drill<'_> {
                 remove_address(&host.ns, &vip.addr.to_string());
             }
         }
+        for k in 0..self.offline.len() {
+            self.set_offline(k, false);
+        }
+    }
+
+    /// Before a run in a VPC: the bad days off while the address goes back to the primary's
+    /// ENI, then on for the run.
+    pub(super) fn prepare_cloud(&self) -> Result<()> {
+        let Some(plane) = &self.plane else {
+            return Ok(());
+        };
+        plane.set_faults(&vpc::faults::Faults::default())?;
+        if let Some(m) = &self.movers {
+            m.reset(plane)?;
+        }
+        plane.set_faults(&self.api_faults)
     }
 
     pub(super) fn apply(&mut self, action: &Action) -> Result<()> {
@@ -255,8 +332,10 @@ impl Drill<'_> {
         let ns = server.ns.as_str();
         let check_flag = self.topo.dir.join(format!("{}.fail", server.name));
         match action {
-            Action::Cut { .. } => self.topo.cable(&server, false),
-            Action::Restore { .. } => self.topo.cable(&server, true),
+            Action::Cut { .. }
+            | Action::Restore { .. }
+            | Action::LinkDown { .. }
+            | Action::LinkUp { .. } => self.connect(k, action),
             Action::Kill { .. } | Action::Stop { .. } => {
                 let sig = if matches!(action, Action::Kill { .. }) {
                     "KILL"
@@ -277,17 +356,7 @@ impl Drill<'_> {
             }
             Action::Start { .. } => self.start_daemon(k),
             Action::Maintenance { .. } => self.maintenance(k),
-            Action::Reboot { .. } => {
-                // Everything dies at once, as in a power cut: no daemon resigns.
-                faults::kill_all_at_once(ns, &[std::process::id()]);
-                self.services[k] = None;
-                self.daemons[k] = None;
-                self.topo.rebuild(&server)?;
-                self.services[k] = Some(tcp::serve(ns, &server.label)?);
-                Ok(())
-            }
-            Action::LinkDown { .. } => faults::link(ns, &server.iface, false),
-            Action::LinkUp { .. } => faults::link(ns, &server.iface, true),
+            Action::Reboot { .. } => self.reboot(k),
             Action::Partition { .. } => faults::drop_vrrp(ns, true),
             Action::Heal { .. } => faults::drop_vrrp(ns, false),
             Action::Loss { percent, .. } => faults::loss(ns, *percent),
