@@ -4,6 +4,7 @@
 
 pub mod attack;
 pub mod bench;
+pub mod bench_features;
 pub mod browser;
 pub mod capacity;
 pub mod cdf_svg;
