@@ -127,6 +127,7 @@ pub fn measure(kind: Kind, instances: u16, advert_int: f64, window: f64) -> Resu
         window,
         auth_hmac: false,
         features: Default::default(),
+        rt_priority: None,
     };
     let (a, b) = (topo.servers[0].clone(), topo.servers[1].clone());
     let master = daemon::start(kind, &topo, &a, &config(&spec, 150, None))?;

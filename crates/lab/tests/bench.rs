@@ -19,6 +19,7 @@ fn both_daemons_are_measured_in_a_steady_state() {
         auth_hmac: false,
         window: 2.0,
         features: Features::default(),
+        rt_priority: None,
     };
     measured(&spec);
 }
@@ -53,6 +54,7 @@ fn both_daemons_are_measured_with_snmp_dbus_and_bfd_live() {
         auth_hmac: false,
         window: 2.0,
         features: "snmp,dbus,bfd".parse().expect("features"),
+        rt_priority: None,
     };
     measured(&spec);
 }

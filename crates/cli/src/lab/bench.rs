@@ -71,7 +71,7 @@ pub fn run(spec: BenchSpec, runs: u32, vs: Option<Kind>, out: &FormatArgs) -> Ex
 fn print_text(report: &Report) {
     let spec = &report.spec;
     println!(
-        "{} instances, advert_int {} s, {} s window{}{}, {} run(s); memory is PSS summed over each daemon's processes",
+        "{} instances, advert_int {} s, {} s window{}{}{}, {} run(s); memory is PSS summed over each daemon's processes",
         spec.instances,
         spec.advert_int,
         spec.window,
@@ -81,6 +81,9 @@ fn print_text(report: &Report) {
         } else {
             String::new()
         },
+        spec.rt_priority
+            .map(|p| format!(", vrrp_rt_priority {p}"))
+            .unwrap_or_default(),
         report.runs.len()
     );
     println!(
