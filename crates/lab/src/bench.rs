@@ -24,8 +24,9 @@ pub struct BenchSpec {
     pub auth_hmac: bool,
     /// SNMP, D-Bus and BFD enabled for both daemons (none: the VRRP loop alone).
     pub features: Features,
-    /// `vrrp_rt_priority` for both daemons (SCHED_RR), for a machine loaded enough that
-    /// ordinary scheduling makes the backup side miss adverts (no steady state).
+    /// `vrrp_rt_priority` for both daemons (SCHED_RR, with `vrrp_rlimit_rttime` 5 s), for a
+    /// machine loaded enough that ordinary scheduling makes the backup side miss adverts (no
+    /// steady state).
     pub rt_priority: Option<u8>,
 }
 
@@ -100,7 +101,12 @@ pub fn config(spec: &BenchSpec, priority: u8, side: Option<&Side>) -> String {
         c.push_str("    vrrp_version 3\n");
     }
     if let Some(p) = spec.rt_priority {
-        let _ = writeln!(c, "    vrrp_rt_priority {p}");
+        // keepalived's default RLIMIT_RTTIME (10 ms without blocking) kills its VRRP process
+        // while it starts 200 instances; havipd sets no such limit (the keyword is accepted).
+        let _ = writeln!(
+            c,
+            "    vrrp_rt_priority {p}\n    vrrp_rlimit_rttime 5000000"
+        );
     }
     let extra = |f: fn(&Side) -> String| side.map(f).unwrap_or_default();
     c.push_str(&extra(Side::global_defs));

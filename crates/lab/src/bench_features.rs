@@ -288,7 +288,9 @@ pub fn check_live(side: &Side, daemon: &Running, instances: u16, version: u8) ->
 /// The values of a walk of `oid` on the side's master agent; a walk that fails (a timeout or
 /// genErr on a loaded machine) is tried twice more, a second apart.
 fn walk(side: &Side, oid: &str) -> Result<Vec<String>> {
-    let argv = ["snmpwalk", "-v2c", "-c", "public", "-On", "-m", "", SNMP_AT, oid];
+    let argv = [
+        "snmpwalk", "-v2c", "-c", "public", "-On", "-m", "", SNMP_AT, oid,
+    ];
     let mut tries = 0;
     let out = loop {
         tries += 1;
@@ -308,7 +310,10 @@ fn check_snmp(side: &Side, instances: u16, version: u8) -> Result<()> {
     // KEEPALIVED-MIB vrrpInstanceState: backup(1), master(2); VRRP-MIB vrrpOperState and
     // VRRPV3-MIB vrrpv3OperationsStatus: backup(2), master(3).
     let rfc = if version == 3 {
-        ("VRRPV3-MIB vrrpv3OperationsStatus", ".1.3.6.1.2.1.207.1.1.1.1.6")
+        (
+            "VRRPV3-MIB vrrpv3OperationsStatus",
+            ".1.3.6.1.2.1.207.1.1.1.1.6",
+        )
     } else {
         ("VRRP-MIB vrrpOperState", ".1.3.6.1.2.1.68.1.3.1.3")
     };
@@ -382,10 +387,12 @@ mod tests {
 
     #[test]
     fn feature_lists_parse_and_name_what_is_wrong() {
-        let f: Features = "snmp,bfd".parse().unwrap();
+        let f: Features = "snmp,bfd".parse().expect("a valid list");
         assert_eq!((f.snmp, f.dbus, f.bfd), (true, false, true));
         assert_eq!(f.to_string(), "snmp,bfd");
-        let e = "snmp,smtp".parse::<Features>().unwrap_err();
+        let e = "snmp,smtp"
+            .parse::<Features>()
+            .expect_err("smtp is no feature");
         assert!(e.contains("`smtp`"), "{e}");
         assert!("snmp,,dbus".parse::<Features>().is_err());
     }

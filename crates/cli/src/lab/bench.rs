@@ -77,7 +77,10 @@ fn print_text(report: &Report) {
         spec.window,
         if spec.auth_hmac { ", auth_hmac" } else { "" },
         if spec.features.any() {
-            format!(", with {} (live before and after the window)", spec.features)
+            format!(
+                ", with {} (live before and after the window)",
+                spec.features
+            )
         } else {
             String::new()
         },
