@@ -107,6 +107,11 @@ pub fn config(spec: &BenchSpec, priority: u8, side: Option<&Side>) -> String {
             c,
             "    vrrp_rt_priority {p}\n    vrrp_rlimit_rttime 5000000"
         );
+        if spec.features.bfd {
+            // keepalived's BFD process too (havipd's sessions run inside havipd, the
+            // keywords are accepted): at ordinary priority its 150 ms detection flaps.
+            let _ = writeln!(c, "    bfd_rt_priority {p}\n    bfd_rlimit_rttime 5000000");
+        }
     }
     let extra = |f: fn(&Side) -> String| side.map(f).unwrap_or_default();
     c.push_str(&extra(Side::global_defs));
