@@ -3,7 +3,8 @@
 //! same window, havipd then keepalived in fresh labs, repeated; ratios are the median of the
 //! runs' ratios.
 
-use crate::daemon::{self, Kind};
+use crate::bench_features::{self, BfdSeen, Features, Side};
+use crate::daemon::{self, Kind, Running};
 use crate::topology::{Topology, new_id};
 use anyhow::{Result, bail};
 use serde::Serialize;
@@ -21,6 +22,12 @@ pub struct BenchSpec {
     pub window: f64,
     /// Sign and verify every advert with `auth_hmac` (enforce).
     pub auth_hmac: bool,
+    /// SNMP, D-Bus and BFD enabled for both daemons (none: the VRRP loop alone).
+    pub features: Features,
+    /// `vrrp_rt_priority` for both daemons (SCHED_RR, with `vrrp_rlimit_rttime` 5 s), for a
+    /// machine loaded enough that ordinary scheduling makes the backup side miss adverts (no
+    /// steady state).
+    pub rt_priority: Option<u8>,
 }
 
 /// The key of the benches' `auth_hmac` blocks.
@@ -86,18 +93,36 @@ impl Ratios {
     }
 }
 
-/// The keepalived.conf of one side: `instances` instances, VRIDs 1..=N, a /32 VIP each.
-pub fn config(spec: &BenchSpec, priority: u8) -> String {
+/// The keepalived.conf of one side: `instances` instances, VRIDs 1..=N, a /32 VIP each, and
+/// what `side`'s features add.
+pub fn config(spec: &BenchSpec, priority: u8, side: Option<&Side>) -> String {
     let mut c = String::from("global_defs {\n");
     if spec.advert_int < 1.0 {
         c.push_str("    vrrp_version 3\n");
     }
+    if let Some(p) = spec.rt_priority {
+        // keepalived's default RLIMIT_RTTIME (10 ms without blocking) kills its VRRP process
+        // while it starts 200 instances; havipd sets no such limit (the keyword is accepted).
+        let _ = writeln!(
+            c,
+            "    vrrp_rt_priority {p}\n    vrrp_rlimit_rttime 5000000"
+        );
+        if spec.features.bfd {
+            // keepalived's BFD process too (havipd's sessions run inside havipd, the
+            // keywords are accepted): at ordinary priority its 150 ms detection flaps.
+            let _ = writeln!(c, "    bfd_rt_priority {p}\n    bfd_rlimit_rttime 5000000");
+        }
+    }
+    let extra = |f: fn(&Side) -> String| side.map(f).unwrap_or_default();
+    c.push_str(&extra(Side::global_defs));
     c.push_str("}\n");
+    c.push_str(&extra(Side::sections));
+    let tracked = extra(Side::instance_lines);
     for i in 1..=spec.instances {
         let _ = write!(
             c,
             "vrrp_instance VI_{i} {{\n    state BACKUP\n    interface eth0\n    virtual_router_id {i}\n    \
-             priority {priority}\n    advert_int {}\n{}    virtual_ipaddress {{\n        10.200.{}.{}/32\n    }}\n}}\n",
+             priority {priority}\n    advert_int {}\n{}{tracked}    virtual_ipaddress {{\n        10.200.{}.{}/32\n    }}\n}}\n",
             spec.advert_int,
             if spec.auth_hmac {
                 format!(
@@ -129,6 +154,9 @@ pub fn run(spec: &BenchSpec, kind: Kind, progress: &dyn Fn(&str)) -> Result<Benc
             spec.advert_int
         );
     }
+    if let Some(p) = spec.rt_priority.filter(|p| !(1..=99).contains(p)) {
+        bail!("--rt-priority must be 1-99, not {p}");
+    }
     match once(spec, kind, progress)? {
         Ok(r) => Ok(r),
         Err(why) => {
@@ -147,8 +175,10 @@ fn held_on(node: &crate::topology::Node) -> usize {
 }
 
 /// One run: the master side started first and holding every VIP, then the backup side, a
-/// settling pause, the measuring window, and the steady state checked at its end. The inner
-/// error says why the run reached no steady state (with the daemon's log).
+/// settling pause, the measuring window, and the steady state checked at its end; with
+/// features, their services start first and the features are checked live before and after
+/// the window (outside it). The inner error says why the run reached no steady state (with the
+/// daemon's log) or which feature was not live.
 fn once(
     spec: &BenchSpec,
     kind: Kind,
@@ -156,11 +186,25 @@ fn once(
 ) -> Result<std::result::Result<BenchResult, String>> {
     let topo = Topology::up(&new_id(), 2)?;
     progress(&format!(
-        "{kind}: starting {} instances per server",
-        spec.instances
+        "{kind}: starting {} instances per server{}",
+        spec.instances,
+        if spec.features.any() {
+            format!(" with {}", spec.features)
+        } else {
+            String::new()
+        }
     ));
     let (a, b) = (topo.servers[0].clone(), topo.servers[1].clone());
-    let master = daemon::start(kind, &topo, &a, &config(spec, 150))?;
+    let sides = if spec.features.any() {
+        Some((
+            Side::start(spec.features, &topo, &a, &b)?,
+            Side::start(spec.features, &topo, &b, &a)?,
+        ))
+    } else {
+        None
+    };
+    let (side_a, side_b) = (sides.as_ref().map(|s| &s.0), sides.as_ref().map(|s| &s.1));
+    let master = start(kind, &topo, &a, &config(spec, 150, side_a), side_a)?;
     let all_up = Instant::now() + Duration::from_secs(30);
     while held_on(&a) < usize::from(spec.instances) {
         if Instant::now() > all_up {
@@ -173,9 +217,13 @@ fn once(
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    let backup = daemon::start(kind, &topo, &b, &config(spec, 100))?;
-    // Let start-up work (GARP rounds, notify) pass before measuring.
+    let backup = start(kind, &topo, &b, &config(spec, 100, side_b), side_b)?;
+    // Let start-up work (GARP rounds, notify, BFD coming up) pass before measuring.
     std::thread::sleep(Duration::from_secs(6));
+    let before = match live(spec, &sides, &master, &backup) {
+        Ok(seen) => seen,
+        Err(e) => return Ok(Err(format!("before the window: {e:#}"))),
+    };
     progress(&format!("{kind}: measuring for {} s", spec.window));
     let (m0, b0) = (master.cpu_seconds(), backup.cpu_seconds());
     let t0 = Instant::now();
@@ -192,6 +240,15 @@ fn once(
             backup.log_text()
         )));
     }
+    match live(spec, &sides, &master, &backup) {
+        Ok(after) if after == before => {}
+        Ok(after) => {
+            return Ok(Err(format!(
+                "{kind}: the BFD sessions changed state during the window: {before:?} then {after:?}"
+            )));
+        }
+        Err(e) => return Ok(Err(format!("after the window: {e:#}"))),
+    }
     Ok(Ok(BenchResult {
         daemon: kind,
         master_cpu_pct: (m1 - m0) / elapsed * 100.0,
@@ -199,6 +256,36 @@ fn once(
         master_pss_kib: master.pss_kib(),
         backup_pss_kib: backup.pss_kib(),
     }))
+}
+
+/// Starts `kind` on `node`, in `side`'s environment if the run has features.
+fn start(
+    kind: Kind,
+    topo: &Topology,
+    node: &crate::topology::Node,
+    config: &str,
+    side: Option<&Side>,
+) -> Result<Running> {
+    let env = side.map(Side::env).unwrap_or_default();
+    daemon::start_env(kind, topo, node, config, &[], &env)
+}
+
+/// Both sides' features checked live; their BFD sessions' logged transitions, to compare
+/// across the window (none without features).
+fn live(
+    spec: &BenchSpec,
+    sides: &Option<(Side, Side)>,
+    master: &Running,
+    backup: &Running,
+) -> Result<Option<(BfdSeen, BfdSeen)>> {
+    let Some((a, b)) = sides else {
+        return Ok(None);
+    };
+    let version = if spec.advert_int < 1.0 { 3 } else { 2 };
+    Ok(Some((
+        bench_features::check_live(a, master, spec.instances, version)?,
+        bench_features::check_live(b, backup, spec.instances, version)?,
+    )))
 }
 
 #[cfg(test)]
@@ -224,8 +311,10 @@ mod tests {
             advert_int: 0.01,
             auth_hmac: true,
             window: 1.0,
+            features: Features::default(),
+            rt_priority: None,
         };
-        let text = config(&spec, 150);
+        let text = config(&spec, 150, None);
         assert_eq!(text.matches("vrrp_instance").count(), 200);
         assert!(text.contains("vrrp_version 3"));
         assert!(text.contains("10.200.0.2/32") && text.contains("10.200.0.201/32"));

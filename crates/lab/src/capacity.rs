@@ -126,9 +126,11 @@ pub fn measure(kind: Kind, instances: u16, advert_int: f64, window: f64) -> Resu
         advert_int,
         window,
         auth_hmac: false,
+        features: Default::default(),
+        rt_priority: None,
     };
     let (a, b) = (topo.servers[0].clone(), topo.servers[1].clone());
-    let master = daemon::start(kind, &topo, &a, &config(&spec, 150))?;
+    let master = daemon::start(kind, &topo, &a, &config(&spec, 150, None))?;
     // Master_Down_Interval, start-up work (GARP rounds) and the pinning settle first.
     std::thread::sleep(Duration::from_secs(2));
     for pid in master.pids() {

@@ -118,6 +118,19 @@ pub fn start_with(
     config: &str,
     havipd_args: &[String],
 ) -> Result<Running> {
+    start_env(kind, topo, node, config, havipd_args, &[])
+}
+
+/// As [`start_with`], with variables added to the daemon's environment (the bench's D-Bus
+/// system bus).
+pub fn start_env(
+    kind: Kind,
+    topo: &Topology,
+    node: &Node,
+    config: &str,
+    havipd_args: &[String],
+    env: &[(String, String)],
+) -> Result<Running> {
     let tag = format!("{}-{}", node.name, kind);
     let conf = topo.dir.join(format!("{tag}.conf"));
     let text = match kind {
@@ -149,21 +162,27 @@ pub fn start_with(
             // A crashed keepalived's pid files name processes that may linger as zombies
             // here (no init reaps them), and keepalived then refuses to start ("daemon is
             // already running"); a restarted server starts with none, as after a boot.
-            let (pid, vrrp_pid) = (
+            // Its BFD process (run when the config has a bfd_instance) has one too.
+            let (pid, vrrp_pid, bfd_pid) = (
                 topo.dir.join(format!("{tag}.pid")),
                 topo.dir.join(format!("{tag}.vrrp.pid")),
+                topo.dir.join(format!("{tag}.bfd.pid")),
             );
-            let _ = std::fs::remove_file(&pid);
-            let _ = std::fs::remove_file(&vrrp_pid);
+            for p in [&pid, &vrrp_pid, &bfd_pid] {
+                let _ = std::fs::remove_file(p);
+            }
             cmd.args(["-n", "-l", "-f"])
                 .arg(&conf)
                 .arg("-p")
                 .arg(pid)
                 .arg("-r")
-                .arg(vrrp_pid);
+                .arg(vrrp_pid)
+                .arg("-b")
+                .arg(bfd_pid);
         }
     }
     let child = cmd
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(out)
         .stderr(err)

@@ -5,6 +5,7 @@
 pub mod api_relay;
 pub mod attack;
 pub mod bench;
+pub mod bench_features;
 pub mod browser;
 pub mod capacity;
 pub mod cdf_svg;

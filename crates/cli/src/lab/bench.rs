@@ -29,6 +29,11 @@ pub fn run(spec: BenchSpec, runs: u32, vs: Option<Kind>, out: &FormatArgs) -> Ex
             "--auth-hmac needs keepalived 2.4 to compare with: Debian's keepalived 2.2.7 has no auth_hmac (use --vs keepalived-2.4)"
         ));
     }
+    if spec.features.any() && other == Kind::Keepalived24 {
+        return fail(anyhow::anyhow!(
+            "--with needs Debian's keepalived 2.2.7 to compare with: the keepalived 2.4.3 test build has no SNMP or D-Bus"
+        ));
+    }
     if runs == 0 {
         return fail(anyhow::anyhow!("--runs must be at least 1"));
     }
@@ -66,11 +71,22 @@ pub fn run(spec: BenchSpec, runs: u32, vs: Option<Kind>, out: &FormatArgs) -> Ex
 fn print_text(report: &Report) {
     let spec = &report.spec;
     println!(
-        "{} instances, advert_int {} s, {} s window{}, {} run(s); memory is PSS summed over each daemon's processes",
+        "{} instances, advert_int {} s, {} s window{}{}{}, {} run(s); memory is PSS summed over each daemon's processes",
         spec.instances,
         spec.advert_int,
         spec.window,
         if spec.auth_hmac { ", auth_hmac" } else { "" },
+        if spec.features.any() {
+            format!(
+                ", with {} (live before and after the window)",
+                spec.features
+            )
+        } else {
+            String::new()
+        },
+        spec.rt_priority
+            .map(|p| format!(", vrrp_rt_priority {p}"))
+            .unwrap_or_default(),
         report.runs.len()
     );
     println!(

@@ -97,13 +97,23 @@ enum LabCommand {
         /// The daemon to compare with (default keepalived, or keepalived-2.4 with --auth-hmac).
         #[arg(long)]
         vs: Option<Kind>,
+        /// Enable these for both daemons: `snmp` (AgentX subagent of an snmpd the bench
+        /// starts, all three MIBs, traps), `dbus` (on a bus the bench starts), `bfd` (a
+        /// session between the servers, 50 ms, tracked by every instance); checked live
+        /// before and after the window. E.g. `--with snmp,dbus,bfd`.
+        #[arg(long = "with", value_name = "FEATURES")]
+        with: Option<lab::bench_features::Features>,
+        /// `vrrp_rt_priority N` (SCHED_RR, 1-99) for both daemons: on a machine so loaded
+        /// that the backup side misses adverts under ordinary scheduling.
+        #[arg(long, value_name = "N")]
+        rt_priority: Option<u8>,
         /// Runs of both daemons; the ratios reported are the median of the runs'.
         #[arg(long, default_value_t = 3)]
         runs: u32,
         /// Instead: find how many instances each daemon runs at --advert-int on one core
         /// before its adverts slip past 1 ms of their schedule (each count measured for
         /// --window seconds).
-        #[arg(long, conflicts_with_all = ["instances", "auth_hmac", "runs"])]
+        #[arg(long, conflicts_with_all = ["instances", "auth_hmac", "runs", "with", "rt_priority"])]
         find_capacity: bool,
     },
 }
@@ -195,6 +205,8 @@ pub fn run(args: &Args) -> ExitCode {
             window,
             auth_hmac,
             vs,
+            with,
+            rt_priority,
             runs,
             find_capacity,
         } => {
@@ -206,6 +218,8 @@ pub fn run(args: &Args) -> ExitCode {
                 advert_int: *advert_int,
                 window: *window,
                 auth_hmac: *auth_hmac,
+                features: with.unwrap_or_default(),
+                rt_priority: *rt_priority,
             };
             bench::run(spec, *runs, *vs, out)
         }
