@@ -281,5 +281,8 @@ fn a_bad_store_flag_is_named_before_anything_is_made() {
     let e = refused(&["--store", "ovsdb:tcp:127.0.0.1:1", "--db", "x.db"]);
     assert!(e.contains("cannot be used with"), "{e}");
     assert!(!dir.path().join("x.db").exists() && !std::path::Path::new("x.db").exists());
-    assert!(!secret.exists(), "the internal secret was made for a refused store");
+    assert!(
+        !secret.exists(),
+        "the internal secret was made for a refused store"
+    );
 }

@@ -341,6 +341,24 @@ impl Fabric {
         Ok((0..self.chassis).find(|k| self.chassis_name(*k) == name.trim()))
     }
 
+    /// The ENI port OVN has as the claimer of virtual port `port` (its southbound
+    /// `virtual_parent`; empty if unclaimed).
+    pub fn virtual_parent(&self, port: &str) -> Result<String> {
+        let db = format!("--db=unix:{}", self.path("sb.sock"));
+        let find = format!("logical_port={port}");
+        let argv = [
+            "ovn-sbctl",
+            "--timeout=5",
+            &db,
+            "--bare",
+            "--columns=virtual_parent",
+            "find",
+            "Port_Binding",
+            &find,
+        ];
+        Ok(run(&argv)?.trim().to_string())
+    }
+
     /// Sets OVN's BFD timing on the tunnels between chassis (the `NB_Global` options an
     /// operator sets; OVN's default is `min_rx` 1000 ms, `min_tx` 100 ms): `ms` for both,
     /// `mult` 3, so a lost chassis is found in about 3 x `ms`.

@@ -443,6 +443,19 @@ impl Plane {
         Ok(())
     }
 
+    /// The ENI the API reports the `k`-th HAVIP bound to ("" if unbound).
+    pub fn bound_eni(&self, k: usize) -> Result<String> {
+        let id = self
+            .havips
+            .get(k)
+            .ok_or_else(|| anyhow!("no HAVIP {k} in this lab"))?;
+        let r = call(&self.api, "DescribeHaVips", &json!({"HaVipIds": [id]}))?;
+        Ok(r["HaVipSet"][0]["NetworkInterfaceId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
+    }
+
     /// The control plane's binding history (each move with its Unix time).
     pub fn history(&self) -> Result<Vec<vpc::model::BindingEvent>> {
         let url = format!("{}/internal/state", self.api);
@@ -529,20 +542,7 @@ pub fn garp_bench(count: usize) -> Result<GarpLatency> {
 impl VpcLab {
     /// Where the control plane says the HAVIP is bound (ENI id, "" if unbound).
     pub fn bound_eni(&self) -> Result<String> {
-        let id = self
-            .plane
-            .havips
-            .first()
-            .ok_or_else(|| anyhow!("no HAVIP in this lab"))?;
-        let r = call(
-            &self.plane.api,
-            "DescribeHaVips",
-            &json!({"HaVipIds": [id]}),
-        )?;
-        Ok(r["HaVipSet"][0]["NetworkInterfaceId"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string())
+        self.plane.bound_eni(0)
     }
 
     /// The data plane's record of the `k`-th GARP (from 0), waited for up to `wait`.
