@@ -464,6 +464,13 @@ impl Fabric {
         Ok(())
     }
 
+    /// Interface `port` of chassis `k` deleted from the integration bridge and added again as
+    /// logical port `iface_id`, as a re-plug does.
+    pub fn recreate_port(&self, k: usize, port: &str, iface_id: &str) -> Result<()> {
+        self.vsctl(k, &["del-port", "br-int", port])?;
+        self.add_port(k, port, iface_id)
+    }
+
     /// Adds interface `port` to chassis `k`'s integration bridge as logical port `iface_id`.
     fn add_port(&self, k: usize, port: &str, iface_id: &str) -> Result<()> {
         let id = format!("external_ids:iface-id={iface_id}");

@@ -381,7 +381,7 @@ impl Plane {
         let servers = topo.servers.len();
         let hosts: Vec<Node> = topo.servers.iter().chain([&topo.client]).cloned().collect();
         for (k, (h, eni)) in hosts.iter().zip(&self.enis).enumerate() {
-            let chassis = if k < servers { k % f.compute() } else { 0 };
+            let chassis = if k < servers { chassis_of(k, f) } else { 0 };
             f.adopt(chassis, &topo.switch, &topo.port_of(h), eni)?;
             topo.port_moved(h, &f.chassis_ns(chassis));
         }
@@ -468,6 +468,11 @@ impl Plane {
         )?;
         Ok(serde_json::from_value(state["History"].clone())?)
     }
+}
+
+/// The chassis server `k`'s port is plugged into (servers take the compute chassis in turn).
+pub fn chassis_of(k: usize, f: &crate::ovn::Fabric) -> usize {
+    k % f.compute()
 }
 
 /// Sends a gratuitous ARP for `vip` (request form) from `node`'s eth0, with `mac`; returns
