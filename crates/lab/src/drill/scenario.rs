@@ -271,7 +271,9 @@ impl Action {
             Action::Replay { .. } => format!("{n} replays them"),
             Action::ChassisPowerCut { .. } => format!("power cut of the {n} chassis"),
             Action::ChassisPowerOn { .. } => format!("the {n} chassis cut comes back"),
-            Action::PortRecreate { .. } => format!("{n}'s port deleted and re-created on its chassis"),
+            Action::PortRecreate { .. } => {
+                format!("{n}'s port deleted and re-created on its chassis")
+            }
         }
     }
 }

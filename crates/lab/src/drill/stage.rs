@@ -353,7 +353,11 @@ impl Drill<'_> {
             .enis
             .get(k)
             .ok_or_else(|| anyhow!("no ENI for {}", server.label))?;
-        f.recreate_port(crate::vpc::chassis_of(k, f), &self.topo.port_of(server), eni)
+        f.recreate_port(
+            crate::vpc::chassis_of(k, f),
+            &self.topo.port_of(server),
+            eni,
+        )
     }
 
     /// The chassis whose power was cut come back (without waiting for anything).
