@@ -359,8 +359,8 @@ fn a_chassis_power_cut_runs_only_with_vpc_ovn() {
 }
 
 /// The flap, the short form of `havip lab drill flap-preempt --vpc ovn --repeat 3`: the
-/// primary's cable is cut, the secondary takes over, and the primary is back within a second,
-/// preempting. At the end the VIP is on the primary (the VRRP master), and the API and OVN
+/// primary's cable is cut, the secondary takes over, and the primary, back 0.8 s after the cut,
+/// preempts. At the end the VIP is on the primary (the VRRP master), and the API and OVN
 /// both have the HAVIP bound to it. The client's outages (the failover's and the move back's)
 /// are printed, not asserted.
 #[test]
