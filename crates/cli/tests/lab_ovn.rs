@@ -357,3 +357,101 @@ fn a_chassis_power_cut_runs_only_with_vpc_ovn() {
         "{err}"
     );
 }
+
+/// The flap, the short form of `havip lab drill flap-preempt --vpc ovn --repeat 3`: the
+/// primary's cable is cut, the secondary takes over, and the primary, back 0.8 s after the cut,
+/// preempts. At the end the VIP is on the primary (the VRRP master), and the API and OVN
+/// both have the HAVIP bound to it. The client's outages (the failover's and the move back's)
+/// are printed, not asserted.
+#[test]
+fn drill_flap_preempt_on_ovn_ends_with_the_binding_on_the_vrrp_master() {
+    if skip("lab drill flap-preempt --vpc ovn") {
+        return;
+    }
+    let out = havip(&[
+        "lab",
+        "drill",
+        "flap-preempt",
+        "--vpc",
+        "ovn",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let runs: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let r = &runs[0];
+    let vpc = &r["vpc"];
+    let master = r["final_holder"].as_str().expect("final holder");
+    assert_eq!(master, "a", "the primary did not take the VIP back: {r}");
+    assert!(
+        r["time_to_new_master"].as_f64().is_some(),
+        "the secondary never took over: {r}"
+    );
+    assert_eq!(vpc["api_binding"], master, "the API's binding: {vpc}");
+    assert_eq!(vpc["ovn_binding"], master, "OVN's binding: {vpc}");
+    let outages: Vec<f64> = r["outages"]
+        .as_array()
+        .expect("outages")
+        .iter()
+        .filter_map(|o| Some((o["end"].as_f64()? - o["start"].as_f64()?) * 1000.0))
+        .collect();
+    eprintln!("flap-preempt: the client's outages {outages:?} ms");
+}
+
+/// The holder's port re-plugged, the short form of `havip lab drill port-recreate --vpc ovn
+/// --repeat 3`: the VIP holder's port is deleted from its chassis and added again as the same
+/// logical port. OVN releases the virtual port with it and claims it for the holder again:
+/// at the end the VIP is still on the primary and the API and OVN have the HAVIP bound to it.
+/// The client's outage is printed, not asserted.
+#[test]
+fn drill_port_recreate_on_ovn_claims_the_virtual_port_again() {
+    if skip("lab drill port-recreate --vpc ovn") {
+        return;
+    }
+    let out = havip(&[
+        "lab",
+        "drill",
+        "port-recreate",
+        "--vpc",
+        "ovn",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let runs: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let r = &runs[0];
+    let vpc = &r["vpc"];
+    assert_eq!(r["final_holder"], "a", "the VIP left the primary: {r}");
+    let moves = vpc["binding_moves"].as_array().expect("binding moves");
+    assert!(
+        moves.iter().any(|m| m["server"] == ""),
+        "OVN never released the virtual port with its parent's port: {vpc}"
+    );
+    assert_eq!(vpc["api_binding"], "a", "the API's binding: {vpc}");
+    assert_eq!(vpc["ovn_binding"], "a", "OVN's binding: {vpc}");
+    let end = r["end"].as_f64().expect("end");
+    assert!(
+        r["outages"]
+            .as_array()
+            .expect("outages")
+            .iter()
+            .all(|o| o["end"].as_f64().is_some_and(|e| e < end)),
+        "the client never reached the VIP again: {}",
+        r["outages"]
+    );
+    let outages: Vec<f64> = r["outages"]
+        .as_array()
+        .expect("outages")
+        .iter()
+        .filter_map(|o| Some((o["end"].as_f64()? - o["start"].as_f64()?) * 1000.0))
+        .collect();
+    eprintln!("port-recreate: the client's outages {outages:?} ms");
+}

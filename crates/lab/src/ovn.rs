@@ -341,6 +341,24 @@ impl Fabric {
         Ok((0..self.chassis).find(|k| self.chassis_name(*k) == name.trim()))
     }
 
+    /// The ENI port OVN has as the claimer of virtual port `port` (its southbound
+    /// `virtual_parent`; empty if unclaimed).
+    pub fn virtual_parent(&self, port: &str) -> Result<String> {
+        let db = format!("--db=unix:{}", self.path("sb.sock"));
+        let find = format!("logical_port={port}");
+        let argv = [
+            "ovn-sbctl",
+            "--timeout=5",
+            &db,
+            "--bare",
+            "--columns=virtual_parent",
+            "find",
+            "Port_Binding",
+            &find,
+        ];
+        Ok(run(&argv)?.trim().to_string())
+    }
+
     /// Sets OVN's BFD timing on the tunnels between chassis (the `NB_Global` options an
     /// operator sets; OVN's default is `min_rx` 1000 ms, `min_tx` 100 ms): `ms` for both,
     /// `mult` 3, so a lost chassis is found in about 3 x `ms`.
@@ -444,6 +462,13 @@ impl Fabric {
         run(&["ip", "-n", &ns, "link", "set", port, "up"])?;
         self.add_port(k, port, iface_id)?;
         Ok(())
+    }
+
+    /// Interface `port` of chassis `k` deleted from the integration bridge and added again as
+    /// logical port `iface_id`, as a re-plug does.
+    pub fn recreate_port(&self, k: usize, port: &str, iface_id: &str) -> Result<()> {
+        self.vsctl(k, &["del-port", "br-int", port])?;
+        self.add_port(k, port, iface_id)
     }
 
     /// Adds interface `port` to chassis `k`'s integration bridge as logical port `iface_id`.

@@ -300,7 +300,8 @@ fn apply(net: &mut Network, all: &[NodeId], n: NodeId, action: &Action) {
         | Action::Replay { .. }
         | Action::Claim { .. }
         | Action::ChassisPowerCut { .. }
-        | Action::ChassisPowerOn { .. } => {}
+        | Action::ChassisPowerOn { .. }
+        | Action::PortRecreate { .. } => {}
     }
 }
 

@@ -415,7 +415,7 @@ impl Plane {
         let servers = topo.servers.len();
         let hosts: Vec<Node> = topo.servers.iter().chain([&topo.client]).cloned().collect();
         for (k, (h, eni)) in hosts.iter().zip(&self.enis).enumerate() {
-            let chassis = if k < servers { k % f.compute() } else { 0 };
+            let chassis = if k < servers { chassis_of(k, f) } else { 0 };
             f.adopt(chassis, &topo.switch, &topo.port_of(h), eni)?;
             topo.port_moved(h, &f.chassis_ns(chassis));
         }
@@ -487,6 +487,19 @@ impl Plane {
         Ok(())
     }
 
+    /// The ENI the API reports the `k`-th HAVIP bound to ("" if unbound).
+    pub fn bound_eni(&self, k: usize) -> Result<String> {
+        let id = self
+            .havips
+            .get(k)
+            .ok_or_else(|| anyhow!("no HAVIP {k} in this lab"))?;
+        let r = call(&self.api, "DescribeHaVips", &json!({"HaVipIds": [id]}))?;
+        Ok(r["HaVipSet"][0]["NetworkInterfaceId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
+    }
+
     /// The control plane's binding history (each move with its Unix time).
     pub fn history(&self) -> Result<Vec<vpc::model::BindingEvent>> {
         let url = format!("{}/internal/state", self.api);
@@ -499,6 +512,11 @@ impl Plane {
         )?;
         Ok(serde_json::from_value(state["History"].clone())?)
     }
+}
+
+/// The chassis server `k`'s port is plugged into (servers take the compute chassis in turn).
+pub fn chassis_of(k: usize, f: &crate::ovn::Fabric) -> usize {
+    k % f.compute()
 }
 
 /// Sends a gratuitous ARP for `vip` (request form) from `node`'s eth0, with `mac`; returns
@@ -573,20 +591,7 @@ pub fn garp_bench(count: usize) -> Result<GarpLatency> {
 impl VpcLab {
     /// Where the control plane says the HAVIP is bound (ENI id, "" if unbound).
     pub fn bound_eni(&self) -> Result<String> {
-        let id = self
-            .plane
-            .havips
-            .first()
-            .ok_or_else(|| anyhow!("no HAVIP in this lab"))?;
-        let r = call(
-            &self.plane.api,
-            "DescribeHaVips",
-            &json!({"HaVipIds": [id]}),
-        )?;
-        Ok(r["HaVipSet"][0]["NetworkInterfaceId"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string())
+        self.plane.bound_eni(0)
     }
 
     /// The data plane's record of the `k`-th GARP (from 0), waited for up to `wait`.

@@ -351,14 +351,25 @@ fn print_vpc(daemon: &str, v: &lab::drill::VpcOutcome) {
             .map_or("never".to_string(), |t| format!("{t:.3} s")),
         v.binding_moves.len()
     );
+    let none = |c: &str| {
+        if c.is_empty() {
+            "none".to_string()
+        } else {
+            c.to_string()
+        }
+    };
+    match &v.ovn_binding {
+        Some(ovn) => println!(
+            "{daemon}: at the end the API reports the HAVIP bound to {}, OVN to {}",
+            none(&v.api_binding),
+            none(ovn)
+        ),
+        None => println!(
+            "{daemon}: at the end the API reports the HAVIP bound to {}",
+            none(&v.api_binding)
+        ),
+    }
     if let Some([from, to]) = &v.gateway {
-        let none = |c: &str| {
-            if c.is_empty() {
-                "none".to_string()
-            } else {
-                c.to_string()
-            }
-        };
         println!(
             "{}: EIP gateway on chassis {} at the start, {} at the end",
             daemon,

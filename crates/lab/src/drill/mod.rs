@@ -606,7 +606,14 @@ impl Drill<'_> {
             .fabric
             .as_ref()
             .map(|_| [self.gateway_at_start.clone(), self.gateway_name()]);
+        let api_binding = owner(&plane.bound_eni(0)?);
+        let ovn_binding = match (&self.fabric, plane.havips.first()) {
+            (Some(f), Some(port)) => Some(owner(&f.virtual_parent(port)?)),
+            _ => None,
+        };
         Ok(VpcOutcome {
+            api_binding,
+            ovn_binding,
             eip,
             eip_outages: probe::outages_until(&eip_replies, r.end),
             eip_answered: eip_replies.len(),

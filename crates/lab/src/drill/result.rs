@@ -178,6 +178,13 @@ pub struct VpcOutcome {
     /// ended (empty: none).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gateway: Option<[String; 2]>,
+    /// At the end: the server the API reports the first HAVIP bound to (its label; empty if
+    /// unbound or not a server).
+    pub api_binding: String,
+    /// On OVN, at the end: the server whose port OVN has as the first HAVIP's
+    /// `virtual_parent` (the claim the data plane follows).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ovn_binding: Option<String>,
 }
 
 impl VpcOutcome {

@@ -151,6 +151,13 @@ pub enum Action {
         /// [`GATEWAY`]: the gateway chassis cut earlier.
         node: String,
     },
+    /// The server's port on its OVN chassis deleted from the integration bridge and added again
+    /// with the same logical port (an operator's or an orchestrator's re-plug); its cable and
+    /// daemon are left alone.
+    PortRecreate {
+        /// Server.
+        node: String,
+    },
 }
 
 /// The chassis a [`Action::ChassisPowerCut`] names by role: the one running the EIP gateway.
@@ -183,7 +190,8 @@ impl Action {
             | Action::Capture { node }
             | Action::Replay { node }
             | Action::ChassisPowerCut { node }
-            | Action::ChassisPowerOn { node } => node,
+            | Action::ChassisPowerOn { node }
+            | Action::PortRecreate { node } => node,
         }
     }
 
@@ -210,6 +218,11 @@ impl Action {
 
     /// Whether it acts on the OVN fabric (a drill with `--vpc ovn`).
     pub fn needs_ovn(&self) -> bool {
+        self.names_chassis() || matches!(self, Action::PortRecreate { .. })
+    }
+
+    /// Whether it names an OVN chassis by its role ([`GATEWAY`]) rather than a server.
+    pub fn names_chassis(&self) -> bool {
         matches!(
             self,
             Action::ChassisPowerCut { .. } | Action::ChassisPowerOn { .. }
@@ -258,6 +271,9 @@ impl Action {
             Action::Replay { .. } => format!("{n} replays them"),
             Action::ChassisPowerCut { .. } => format!("power cut of the {n} chassis"),
             Action::ChassisPowerOn { .. } => format!("the {n} chassis cut comes back"),
+            Action::PortRecreate { .. } => {
+                format!("{n}'s port deleted and re-created on its chassis")
+            }
         }
     }
 }

@@ -318,7 +318,7 @@ impl Drill<'_> {
         if action.is_attack() {
             return self.apply_attack(action);
         }
-        if action.needs_ovn() {
+        if action.names_chassis() {
             // Names a chassis by its role, not a server.
             return self.ovn_step(action);
         }
@@ -396,6 +396,7 @@ impl Drill<'_> {
                 self.apply_attack(action)
             }
             Action::ChassisPowerCut { .. } | Action::ChassisPowerOn { .. } => self.ovn_step(action),
+            Action::PortRecreate { .. } => self.recreate_port(k),
         }
     }
 }
@@ -408,6 +409,24 @@ impl Drill<'_> {
             Action::ChassisPowerOn { .. } => self.power_back(),
             _ => bail!("`{}` is no step on the OVN fabric", action.label()),
         }
+    }
+
+    /// Server `k`'s port deleted from its chassis's integration bridge and added again as the
+    /// same logical port (its ENI).
+    fn recreate_port(&mut self, k: usize) -> Result<()> {
+        let (Some(f), Some(plane)) = (self.fabric.as_ref(), self.plane.as_ref()) else {
+            bail!("re-creating a port needs the OVN fabric (--vpc ovn)");
+        };
+        let server = &self.topo.servers[k];
+        let eni = plane
+            .enis
+            .get(k)
+            .ok_or_else(|| anyhow!("no ENI for {}", server.label))?;
+        f.recreate_port(
+            crate::vpc::chassis_of(k, f),
+            &self.topo.port_of(server),
+            eni,
+        )
     }
 
     /// The chassis whose power was cut come back (without waiting for anything).
