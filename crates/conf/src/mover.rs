@@ -377,6 +377,16 @@ fn resolve(
     };
     let endpoint = endpoint(value(raw, common, "endpoint"), &default, diags);
     let credentials = credentials(value(raw, common, "credentials"), at, host_checks, diags);
+    if provider == Some(Provider::Ec2)
+        && let (Some(Credentials::Metadata(_)), Some((_, loc))) =
+            (&credentials, value(raw, common, "credentials"))
+    {
+        diags.push(bad(
+            loc,
+            "`credentials metadata` reads Tencent's CAM role; the EC2 mover takes a file".into(),
+            "write `credentials file /etc/havip/aws-credentials` (access_key_id, secret_access_key)",
+        ));
+    }
     let method = match (provider, &eni) {
         (Some(Provider::Ec2), Some((e, _))) => {
             method.and_then(|(m, loc)| ec2_method(&m, &loc, raw, common, e, at, diags))

@@ -345,6 +345,8 @@ fn ec2_refuses_migrate_and_next_hop_with_their_places() {
     assert_eq!(codes_at(&diags), [("mover-bad-value", 8, 5)]);
     let (_, diags) = read_text(&EC2.replace("method assign", "method route"));
     assert_eq!(codes_at(&diags), [("mover-missing", 1, 1)]);
+    let (_, diags) = read_text(&EC2.replace("file /etc/havip/aws-credentials", "metadata"));
+    assert_eq!(codes_at(&diags), [("mover-bad-value", 4, 5)]);
 }
 
 #[test]
