@@ -23,6 +23,13 @@
 //!     next_hop NORMAL_CVM 10.0.0.5   # or: HAVIP havip-12345678
 //! }
 //! ```
+//!
+//! `provider ec2` speaks EC2's query API instead (signed with AWS Signature Version 4): its
+//! `endpoint` defaults to `https://ec2.REGION.amazonaws.com`, its credentials file holds
+//! `access_key_id`/`secret_access_key` (and optionally `session_token`) lines, `eni` is the
+//! ENI's id, and its methods are `assign` (`AssignPrivateIpAddresses` with
+//! `AllowReassignment`) and `route` (`ReplaceRoute` of each VIP's /32 in `route_table` to our
+//! ENI; no `next_hop`). EC2 has no migrate call: `method migrate` is refused.
 
 mod keys;
 
@@ -39,6 +46,25 @@ pub const DEFAULT_ENDPOINT: &str = "https://vpc.tencentcloudapi.com";
 
 /// The instance metadata service, used by `credentials metadata` without a URL.
 pub const DEFAULT_METADATA: &str = "http://metadata.tencentyun.com";
+
+/// Which cloud's API the mover speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Provider {
+    /// Tencent Cloud's VPC API 3.0 (TC3 signatures).
+    Tencent,
+    /// EC2's query API (AWS Signature Version 4).
+    Ec2,
+}
+
+impl Provider {
+    /// The name written in the file.
+    pub fn name(self) -> &'static str {
+        match self {
+            Provider::Tencent => "tencent",
+            Provider::Ec2 => "ec2",
+        }
+    }
+}
 
 /// Where API calls go: scheme and `host[:port]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,6 +92,8 @@ pub enum NextHopType {
     NormalCvm,
     /// A HAVIP, by id.
     Havip,
+    /// EC2: a network interface, by id (always our ENI).
+    NetworkInterface,
 }
 
 impl NextHopType {
@@ -74,6 +102,7 @@ impl NextHopType {
         match self {
             NextHopType::NormalCvm => "NORMAL_CVM",
             NextHopType::Havip => "HAVIP",
+            NextHopType::NetworkInterface => "NetworkInterfaceId",
         }
     }
 }
@@ -99,8 +128,8 @@ pub enum Method {
 /// One instance's resolved mover settings.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mover {
-    /// The cloud (only `tencent`).
-    pub provider: String,
+    /// The cloud.
+    pub provider: Provider,
     /// The region (`ap-guangzhou`).
     pub region: String,
     /// Where calls go.
@@ -308,7 +337,7 @@ fn resolve(
             Some((args, loc)) => Some((args[0].clone(), loc.clone())),
         }
     };
-    let provider = one("provider", "write `provider tencent`");
+    let provider = one("provider", "write `provider tencent` or `provider ec2`");
     let region = one("region", "write the region, e.g. `region ap-guangzhou`");
     let eni = one("eni", "write this server's ENI id, e.g. `eni eni-12345678`");
     let method = one(
@@ -320,14 +349,20 @@ fn resolve(
             diags.push(bad(loc, message, hint));
         }
     };
-    if let Some((p, loc)) = &provider {
+    let provider = provider.and_then(|(p, loc)| {
+        let known = match p.as_str() {
+            "tencent" => Some(Provider::Tencent),
+            "ec2" => Some(Provider::Ec2),
+            _ => None,
+        };
         checked(
-            p == "tencent",
-            loc,
+            known.is_some(),
+            &loc,
             format!("unknown provider `{p}`"),
-            "the mover speaks to `tencent` only",
+            "the mover speaks to `tencent` or `ec2`",
         );
-    }
+        known
+    });
     if let Some((e, loc)) = &eni {
         checked(
             e.starts_with("eni-") && e.len() > 4,
@@ -336,15 +371,34 @@ fn resolve(
             "ENI ids look like `eni-12345678`",
         );
     }
-    let endpoint = endpoint(value(raw, common, "endpoint"), diags);
+    let default = match (provider, &region) {
+        (Some(Provider::Ec2), Some((r, _))) => format!("https://ec2.{r}.amazonaws.com"),
+        _ => DEFAULT_ENDPOINT.to_string(),
+    };
+    let endpoint = endpoint(value(raw, common, "endpoint"), &default, diags);
     let credentials = credentials(value(raw, common, "credentials"), at, host_checks, diags);
-    let method = method.and_then(|(m, loc)| resolve_method(&m, &loc, raw, common, at, diags));
+    if provider == Some(Provider::Ec2)
+        && let (Some(Credentials::Metadata(_)), Some((_, loc))) =
+            (&credentials, value(raw, common, "credentials"))
+    {
+        diags.push(bad(
+            loc,
+            "`credentials metadata` reads Tencent's CAM role; the EC2 mover takes a file".into(),
+            "write `credentials file /etc/havip/aws-credentials` (access_key_id, secret_access_key)",
+        ));
+    }
+    let method = match (provider, &eni) {
+        (Some(Provider::Ec2), Some((e, _))) => {
+            method.and_then(|(m, loc)| ec2_method(&m, &loc, raw, common, e, at, diags))
+        }
+        _ => method.and_then(|(m, loc)| resolve_method(&m, &loc, raw, common, at, diags)),
+    };
     diags[before..].sort_by_key(|d| (d.location.line, d.location.col));
     if diags.len() != before {
         return None;
     }
     Some(Mover {
-        provider: provider?.0,
+        provider: provider?,
         region: region?.0,
         endpoint: endpoint?,
         credentials: credentials?,
@@ -355,10 +409,14 @@ fn resolve(
 }
 
 /// `endpoint URL`: `https://host[:port]` or `http://host[:port]`, no path.
-fn endpoint(v: Option<&(Vec<String>, Location)>, diags: &mut Vec<Diagnostic>) -> Option<Endpoint> {
+fn endpoint(
+    v: Option<&(Vec<String>, Location)>,
+    default: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Endpoint> {
     let hint = "write `endpoint https://HOST[:PORT]` (or `http://` for a local emulator)";
     let Some((args, loc)) = v else {
-        return parse_endpoint(DEFAULT_ENDPOINT);
+        return parse_endpoint(default);
     };
     let parsed = match args.as_slice() {
         [url] => parse_endpoint(url),
@@ -540,6 +598,74 @@ fn resolve_method(
                 format!("unknown method `{other}`"),
                 "write `method migrate`, `method assign` or `method route`",
             ));
+            None
+        }
+    }
+}
+
+/// EC2's `method assign|route` (route with `route_table`; the next hop is our ENI).
+fn ec2_method(
+    m: &str,
+    loc: &Location,
+    raw: &Raw,
+    common: &Raw,
+    eni: &str,
+    at: &Location,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Method> {
+    let hint = "EC2: write `method assign` or `method route`";
+    match m {
+        "assign" => Some(Method::Assign),
+        "migrate" => {
+            diags.push(bad(
+                loc,
+                "EC2 has no migrate call: `method migrate` is for `provider tencent`".into(),
+                "write `method assign` (AssignPrivateIpAddresses with AllowReassignment)",
+            ));
+            None
+        }
+        "route" => {
+            if let Some((_, l)) = value(raw, common, "next_hop") {
+                diags.push(bad(
+                    l,
+                    "EC2 routes point at this server's ENI: `next_hop` is for `provider tencent`"
+                        .into(),
+                    "remove `next_hop`; the route's target is `eni`",
+                ));
+                return None;
+            }
+            let table = match value(raw, common, "route_table") {
+                Some((a, _)) if a.len() == 1 && a[0].starts_with("rtb-") => a[0].clone(),
+                Some((a, l)) => {
+                    diags.push(bad(
+                        l,
+                        format!("`route_table {}` is not a route table id", a.join(" ")),
+                        "route table ids look like `rtb-12345678`",
+                    ));
+                    return None;
+                }
+                None => {
+                    diags.push(
+                        Diagnostic::new(
+                            Severity::Error,
+                            "mover-missing",
+                            at.clone(),
+                            "",
+                            "`method route` needs `route_table`",
+                        )
+                        .hint("write `route_table rtb-ID`"),
+                    );
+                    return None;
+                }
+            };
+            Some(Method::Route {
+                table,
+                hop_type: NextHopType::NetworkInterface,
+                hop: eni.to_string(),
+            })
+        }
+        other => {
+            diags.push(bad(loc, format!("unknown method `{other}`"), hint));
             None
         }
     }

@@ -295,3 +295,81 @@ fn metadata_credentials_take_an_optional_endpoint() {
         read_text(&COMMON.replace("credentials metadata", "credentials metadata ftp://x"));
     assert_eq!(codes_at(&diags), [("mover-bad-value", 4, 5)]);
 }
+
+const EC2: &str = "mover {
+    provider ec2
+    region eu-west-1
+    credentials file /etc/havip/aws-credentials
+    eni eni-0a1b2c3d
+    method assign
+}
+";
+
+#[test]
+fn ec2_defaults_to_the_region_s_endpoint_and_assigns() {
+    let (s, diags) = read_text(EC2);
+    assert!(diags.is_empty(), "{diags:?}");
+    let m = s.all.expect("resolved");
+    assert_eq!(m.provider, Provider::Ec2);
+    assert_eq!(m.method, Method::Assign);
+    assert_eq!(
+        m.endpoint,
+        Endpoint {
+            tls: true,
+            authority: "ec2.eu-west-1.amazonaws.com".into()
+        }
+    );
+}
+
+#[test]
+fn ec2_refuses_migrate_and_next_hop_with_their_places() {
+    let (s, diags) = read_text(&EC2.replace("method assign", "method migrate"));
+    assert_eq!(s.all, None);
+    assert_eq!(codes_at(&diags), [("mover-bad-value", 6, 5)]);
+    let shown = diags[0].to_string();
+    assert!(shown.starts_with(&format!("{PATH}:6:5: error")), "{shown}");
+    assert!(
+        diags[0]
+            .hint
+            .as_deref()
+            .unwrap_or("")
+            .contains("method assign"),
+        "{:?}",
+        diags[0]
+    );
+    let hop = EC2.replace(
+        "method assign",
+        "method route\n    route_table rtb-1\n    next_hop NORMAL_CVM 10.0.0.5",
+    );
+    let (_, diags) = read_text(&hop);
+    assert_eq!(codes_at(&diags), [("mover-bad-value", 8, 5)]);
+    let (_, diags) = read_text(&EC2.replace("method assign", "method route"));
+    assert_eq!(codes_at(&diags), [("mover-missing", 1, 1)]);
+    let (_, diags) = read_text(&EC2.replace("file /etc/havip/aws-credentials", "metadata"));
+    assert_eq!(codes_at(&diags), [("mover-bad-value", 4, 5)]);
+}
+
+#[test]
+fn ec2_routes_point_at_our_eni() {
+    let text = EC2.replace("method assign", "method route\n    route_table rtb-77");
+    let (s, diags) = read_text(&text);
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(
+        s.all.map(|m| m.method),
+        Some(Method::Route {
+            table: "rtb-77".into(),
+            hop_type: NextHopType::NetworkInterface,
+            hop: "eni-0a1b2c3d".into(),
+        })
+    );
+}
+
+#[test]
+fn ec2_credentials_files_use_aws_names() {
+    let k =
+        parse_keys("aws_access_key_id = AKIAEXAMPLE\nsecret_access_key s3cr3t\nsession_token t\n")
+            .expect("parses");
+    assert_eq!(k.secret_id, "AKIAEXAMPLE");
+    assert_eq!(k.secret_key.as_str(), "s3cr3t");
+    assert_eq!(k.token.as_deref().map(String::as_str), Some("t"));
+}

@@ -1,5 +1,8 @@
 //! TC3-HMAC-SHA256, the request signature of Tencent Cloud API 3.0: signing a request and
-//! checking a claimed signature in constant time. Pure functions, no clock, no I/O.
+//! checking a claimed signature in constant time. Pure functions, no clock, no I/O. Module
+//! [`sigv4`] has AWS Signature Version 4, the same family, for the mover's EC2 dialect.
+
+pub mod sigv4;
 
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
@@ -36,7 +39,7 @@ pub struct Scope<'a> {
     pub timestamp: &'a str,
 }
 
-fn hmac(key: &[u8], msg: &[u8]) -> Vec<u8> {
+pub(crate) fn hmac(key: &[u8], msg: &[u8]) -> Vec<u8> {
     let mut mac = new_mac(key);
     mac.update(msg);
     mac.finalize().into_bytes().to_vec()
@@ -50,7 +53,7 @@ fn new_mac(key: &[u8]) -> HmacSha256 {
     }
 }
 
-fn sha256_hex(data: &[u8]) -> String {
+pub(crate) fn sha256_hex(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
 }
 

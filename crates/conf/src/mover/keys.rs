@@ -22,7 +22,8 @@ impl std::fmt::Debug for Keys {
 }
 
 /// Reads a credentials file's text: lines `secret_id VALUE`, `secret_key VALUE` and optionally
-/// `token VALUE` (an `=` between name and value is allowed), `#` comments and blank lines.
+/// `token VALUE` (EC2's names `access_key_id`, `secret_access_key` and `session_token`, also
+/// with an `aws_` prefix, name the same three; an `=` between name and value is allowed), `#` comments and blank lines.
 /// Errors name the line, never a value.
 pub fn parse_keys(text: &str) -> Result<Keys, String> {
     let mut id = None;
@@ -41,12 +42,12 @@ pub fn parse_keys(text: &str) -> Result<Keys, String> {
             return Err(format!("line {}: `{name}` needs one value", n + 1));
         }
         let slot = match name {
-            "secret_id" => &mut id,
-            "secret_key" => &mut key,
-            "token" => &mut token,
+            "secret_id" | "access_key_id" | "aws_access_key_id" => &mut id,
+            "secret_key" | "secret_access_key" | "aws_secret_access_key" => &mut key,
+            "token" | "session_token" | "aws_session_token" => &mut token,
             other => {
                 return Err(format!(
-                    "line {}: unknown name `{other}` (secret_id, secret_key, token)",
+                    "line {}: unknown name `{other}` (secret_id, secret_key, token; EC2: access_key_id, secret_access_key, session_token)",
                     n + 1
                 ));
             }

@@ -12,7 +12,7 @@
 
 use super::keys::KeySource;
 use super::ledger::{Failed, Ledger, url};
-use conf::mover::{Endpoint, Method};
+use conf::mover::{Endpoint, Method, Provider};
 use node::mover::{Action, Holder, Outcome};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -28,13 +28,14 @@ const PAGE: usize = 100;
 
 /// One instance's client: where to call, as whom, for which ENI and VIPs.
 pub struct Client {
-    agent: ureq::Agent,
-    endpoint: Endpoint,
-    region: String,
-    eni: String,
+    pub(super) agent: ureq::Agent,
+    pub(super) endpoint: Endpoint,
+    pub(super) region: String,
+    pub(super) eni: String,
+    provider: Provider,
     pub(super) method: Method,
     pub(super) vips: Vec<Ipv4Addr>,
-    keys: KeySource,
+    pub(super) keys: KeySource,
     vpc_id: Mutex<Option<String>>,
     /// What status shows.
     pub ledger: Ledger,
@@ -47,6 +48,7 @@ impl Client {
             agent: ureq::AgentBuilder::new().redirects(0).build(),
             endpoint: settings.endpoint.clone(),
             region: settings.region.clone(),
+            provider: settings.provider,
             eni: settings.eni.clone(),
             method: settings.method.clone(),
             vips,
@@ -60,6 +62,7 @@ impl Client {
     pub fn step(&self, action: Action, deadline: Instant) -> (Outcome, Option<Holder>) {
         let route = matches!(self.method, Method::Route { .. });
         let result = match action {
+            _ if self.provider == Provider::Ec2 => self.ec2_step(action, deadline),
             Action::Describe if route => self.routes(deadline).map(|r| Some(self.route_holder(&r))),
             Action::Describe => self.holders(deadline).map(|h| Some(self.holder(&h))),
             Action::Claim(_) if route => self.claim_routes(deadline).map(|()| None),
@@ -124,7 +127,7 @@ impl Client {
         self.answer(action, &text)
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(super) fn url(&self, path: &str) -> String {
         url(&self.endpoint, path)
     }
 
@@ -160,14 +163,22 @@ impl Client {
         Ok(response)
     }
 
-    /// Our ENI's VPC (asked once).
-    fn vpc_id(&self, deadline: Instant) -> Result<String, Failed> {
-        if let Some(v) = self
-            .vpc_id
+    /// Our ENI's VPC, if asked before.
+    pub(super) fn cached_vpc(&self) -> Option<String> {
+        self.vpc_id
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
-        {
+    }
+
+    /// Keeps our ENI's VPC.
+    pub(super) fn cache_vpc(&self, vpc: &str) {
+        *self.vpc_id.lock().unwrap_or_else(|e| e.into_inner()) = Some(vpc.to_string());
+    }
+
+    /// Our ENI's VPC (asked once).
+    fn vpc_id(&self, deadline: Instant) -> Result<String, Failed> {
+        if let Some(v) = self.cached_vpc() {
             return Ok(v);
         }
         let body = json!({"NetworkInterfaceIds": [self.eni]});
@@ -180,7 +191,7 @@ impl Client {
             );
             return Err(Failed(Outcome::Error));
         };
-        *self.vpc_id.lock().unwrap_or_else(|e| e.into_inner()) = Some(vpc.to_string());
+        self.cache_vpc(vpc);
         Ok(vpc.to_string())
     }
 

@@ -171,7 +171,7 @@ fn publish(slots: &[Slot], board: &Board) {
         b.insert(
             s.name.clone(),
             ctl::MoverStatus {
-                provider: s.settings.provider.clone(),
+                provider: s.settings.provider.name().to_string(),
                 method: method_name(&s.settings.method).to_string(),
                 eni: s.settings.eni.clone(),
                 phase: st.phase.name().to_string(),

@@ -2,7 +2,8 @@
 //! no HAVIP, each instance named by the mover file has a [`node::mover::Mover`] that decides
 //! which cloud API step to take and when; this module feeds it the instance's VRRP state (from
 //! the loop's transitions) and the adverts of lower priority a master receives, makes the
-//! steps it asks for ([`api`]: signed Tencent Cloud API calls over HTTP(S)) and reports their
+//! steps it asks for ([`api`]: signed Tencent Cloud API calls over HTTP(S); [`ec2`]: EC2's
+//! query API, for `provider ec2`) and reports their
 //! outcomes back. The movers run in a task of their own, so a slow cloud never holds the
 //! VRRP loop; the loop reads their status (for `havip status` and the metrics) from a board
 //! the task updates. Keys are read where a call needs them and never logged or shown.
@@ -11,6 +12,7 @@
 
 mod api;
 mod driver;
+mod ec2;
 mod keys;
 mod ledger;
 mod routes;
