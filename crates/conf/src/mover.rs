@@ -303,6 +303,59 @@ fn bad(loc: &Location, message: String, hint: &str) -> Diagnostic {
     Diagnostic::new(Severity::Error, "mover-bad-value", loc.clone(), "", message).hint(hint)
 }
 
+/// The one value of `key` (the instance's block, else the common block); a diagnostic when it
+/// is missing or not one word.
+fn single(
+    raw: &Raw,
+    common: &Raw,
+    at: &Location,
+    key: &str,
+    hint: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<(String, Location)> {
+    match value(raw, common, key) {
+        None => {
+            diags.push(
+                Diagnostic::new(
+                    Severity::Error,
+                    "mover-missing",
+                    at.clone(),
+                    "",
+                    format!("this mover block has no `{key}` (nor has the common block)"),
+                )
+                .hint(hint.to_string()),
+            );
+            None
+        }
+        Some((args, loc)) if args.len() != 1 => {
+            diags.push(bad(
+                loc,
+                format!("`{key}` takes one value, found {}", args.len()),
+                hint,
+            ));
+            None
+        }
+        Some((args, loc)) => Some((args[0].clone(), loc.clone())),
+    }
+}
+
+/// The provider named at `loc`, if known.
+fn provider_of(p: &str, loc: &Location, diags: &mut Vec<Diagnostic>) -> Option<Provider> {
+    let known = match p {
+        "tencent" => Some(Provider::Tencent),
+        "ec2" => Some(Provider::Ec2),
+        _ => None,
+    };
+    if known.is_none() {
+        diags.push(bad(
+            loc,
+            format!("unknown provider `{p}`"),
+            "the mover speaks to `tencent` or `ec2`",
+        ));
+    }
+    known
+}
+
 fn resolve(
     raw: &Raw,
     common: &Raw,
@@ -311,32 +364,7 @@ fn resolve(
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Mover> {
     let before = diags.len();
-    let mut one = |key: &str, hint: &str| -> Option<(String, Location)> {
-        match value(raw, common, key) {
-            None => {
-                diags.push(
-                    Diagnostic::new(
-                        Severity::Error,
-                        "mover-missing",
-                        at.clone(),
-                        "",
-                        format!("this mover block has no `{key}` (nor has the common block)"),
-                    )
-                    .hint(hint.to_string()),
-                );
-                None
-            }
-            Some((args, loc)) if args.len() != 1 => {
-                diags.push(bad(
-                    loc,
-                    format!("`{key}` takes one value, found {}", args.len()),
-                    hint,
-                ));
-                None
-            }
-            Some((args, loc)) => Some((args[0].clone(), loc.clone())),
-        }
-    };
+    let mut one = |key: &str, hint: &str| single(raw, common, at, key, hint, diags);
     let provider = one("provider", "write `provider tencent` or `provider ec2`");
     let region = one("region", "write the region, e.g. `region ap-guangzhou`");
     let eni = one("eni", "write this server's ENI id, e.g. `eni eni-12345678`");
@@ -344,32 +372,15 @@ fn resolve(
         "method",
         "write `method migrate`, `method assign` or `method route`",
     );
-    let mut checked = |ok: bool, loc: &Location, message: String, hint: &str| {
-        if !ok {
-            diags.push(bad(loc, message, hint));
-        }
-    };
-    let provider = provider.and_then(|(p, loc)| {
-        let known = match p.as_str() {
-            "tencent" => Some(Provider::Tencent),
-            "ec2" => Some(Provider::Ec2),
-            _ => None,
-        };
-        checked(
-            known.is_some(),
-            &loc,
-            format!("unknown provider `{p}`"),
-            "the mover speaks to `tencent` or `ec2`",
-        );
-        known
-    });
-    if let Some((e, loc)) = &eni {
-        checked(
-            e.starts_with("eni-") && e.len() > 4,
+    let provider = provider.and_then(|(p, loc)| provider_of(&p, &loc, diags));
+    if let Some((e, loc)) = &eni
+        && !(e.starts_with("eni-") && e.len() > 4)
+    {
+        diags.push(bad(
             loc,
             format!("`{e}` is not an ENI id"),
             "ENI ids look like `eni-12345678`",
-        );
+        ));
     }
     let default = match (provider, &region) {
         (Some(Provider::Ec2), Some((r, _))) => format!("https://ec2.{r}.amazonaws.com"),

@@ -45,6 +45,30 @@ const LABELS: &[(&str, &str)] = &[
     ),
 ];
 
+/// A mover holding its VIPs after one claim, for the reference page's samples.
+fn fixture_mover() -> MoverStatus {
+    MoverStatus {
+        provider: "tencent".into(),
+        method: "migrate".into(),
+        eni: "eni-11112222".into(),
+        phase: "held".into(),
+        failures: 0,
+        in_flight: None,
+        last: Some("describe ok".into()),
+        last_error: None,
+        steps: vec![MoverCount {
+            action: "claim".into(),
+            outcome: "ok".into(),
+            count: 1,
+        }],
+        calls: vec![MoverCount {
+            action: "MigratePrivateIpAddress".into(),
+            outcome: "ok".into(),
+            count: 1,
+        }],
+    }
+}
+
 fn fixture() -> (Status, Recorder, Vec<(String, bool)>) {
     let counters = [
         "advert_rcvd",
@@ -87,26 +111,7 @@ fn fixture() -> (Status, Recorder, Vec<(String, bool)>) {
             effect: 0,
         }],
         counters: counters.iter().map(|c| (c.to_string(), 1)).collect(),
-        mover: Some(MoverStatus {
-            provider: "tencent".into(),
-            method: "migrate".into(),
-            eni: "eni-11112222".into(),
-            phase: "held".into(),
-            failures: 0,
-            in_flight: None,
-            last: Some("describe ok".into()),
-            last_error: None,
-            steps: vec![MoverCount {
-                action: "claim".into(),
-                outcome: "ok".into(),
-                count: 1,
-            }],
-            calls: vec![MoverCount {
-                action: "MigratePrivateIpAddress".into(),
-                outcome: "ok".into(),
-                count: 1,
-            }],
-        }),
+        mover: Some(fixture_mover()),
     };
     let status = Status {
         pid: 1,
