@@ -176,9 +176,11 @@ pub fn start_env(
                 .arg("-p")
                 .arg(pid)
                 .arg("-r")
-                .arg(vrrp_pid)
-                .arg("-b")
-                .arg(bfd_pid);
+                .arg(vrrp_pid);
+            // The 2.4.3 test build has no BFD (`-b` is an unknown option there).
+            if kind == Kind::Keepalived {
+                cmd.arg("-b").arg(bfd_pid);
+            }
         }
     }
     let child = cmd
