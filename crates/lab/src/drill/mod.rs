@@ -606,7 +606,11 @@ impl Drill<'_> {
             .fabric
             .as_ref()
             .map(|_| [self.gateway_at_start.clone(), self.gateway_name()]);
-        let api_binding = owner(&plane.bound_eni(0)?);
+        // A lab without a HAVIP (the mover's) has no binding for the API to report.
+        let api_binding = match plane.havips.is_empty() {
+            true => String::new(),
+            false => owner(&plane.bound_eni(0)?),
+        };
         let ovn_binding = match (&self.fabric, plane.havips.first()) {
             (Some(f), Some(port)) => Some(owner(&f.virtual_parent(port)?)),
             _ => None,
