@@ -60,10 +60,20 @@ pub(crate) fn sha256_hex(data: &[u8]) -> String {
 /// The canonical request: method, path, query, the signed headers (`name:value\n`, values
 /// trimmed and lowercased), the signed header list and the body's SHA-256.
 pub fn canonical_request(req: &SignedRequest<'_>, signed_headers: &str) -> String {
+    canonical_with(req, signed_headers, |v| v.trim().to_lowercase())
+}
+
+/// The canonical request of the signature family (TC3, SigV4): each signed header's value
+/// as `value` normalizes it.
+pub(crate) fn canonical_with(
+    req: &SignedRequest<'_>,
+    signed_headers: &str,
+    value: impl Fn(&str) -> String,
+) -> String {
     let mut canonical_headers = String::new();
     for name in signed_headers.split(';') {
-        let value = req.headers.get(name).map(|v| v.trim()).unwrap_or("");
-        canonical_headers.push_str(&format!("{name}:{}\n", value.to_lowercase()));
+        let v = req.headers.get(name).map(String::as_str).unwrap_or("");
+        canonical_headers.push_str(&format!("{name}:{}\n", value(v)));
     }
     format!(
         "{}\n{}\n{}\n{}\n{}\n{}",

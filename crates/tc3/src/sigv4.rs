@@ -15,20 +15,9 @@ use std::collections::BTreeMap;
 /// The algorithm's name as it appears in the `Authorization` header.
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 
-/// What a signature covers: method, path, canonical query, headers by lowercase name, payload.
-#[derive(Clone, Debug)]
-pub struct Request<'a> {
-    /// `POST` or `GET`.
-    pub method: &'a str,
-    /// Path (`/`).
-    pub path: &'a str,
-    /// The canonical query string (sorted, encoded; empty for a POST).
-    pub query: &'a str,
-    /// Headers by lowercase name.
-    pub headers: &'a BTreeMap<String, String>,
-    /// The payload.
-    pub payload: &'a [u8],
-}
+/// What a signature covers: the same parts as TC3's (a canonical query for a GET, empty for a
+/// POST).
+pub type Request<'a> = crate::SignedRequest<'a>;
 
 /// The credential scope: `YYYYMMDD/region/service/aws4_request`, and the request's time.
 #[derive(Clone, Copy, Debug)]
@@ -50,19 +39,10 @@ impl Scope<'_> {
 
 /// The canonical request; header values are trimmed and inner runs of spaces made one.
 pub fn canonical_request(req: &Request<'_>, signed_headers: &str) -> String {
-    let mut headers = String::new();
-    for name in signed_headers.split(';') {
-        let value = req.headers.get(name).map(String::as_str).unwrap_or("");
-        let value: Vec<&str> = value.split_whitespace().collect();
-        headers.push_str(&format!("{name}:{}\n", value.join(" ")));
-    }
-    format!(
-        "{}\n{}\n{}\n{headers}\n{signed_headers}\n{}",
-        req.method,
-        req.path,
-        req.query,
-        sha256_hex(req.payload)
-    )
+    // SigV4 keeps a header value's case and folds its runs of spaces into one.
+    crate::canonical_with(req, signed_headers, |v| {
+        v.split_whitespace().collect::<Vec<_>>().join(" ")
+    })
 }
 
 /// The string a signature covers.
@@ -174,7 +154,7 @@ pub fn sign_form_post(
         path: "/",
         query: "",
         headers: &headers,
-        payload: post.body,
+        body: post.body,
     };
     let sig = signature(&req, &signed, secret_key, &scope);
     let auth = format!(

@@ -20,7 +20,7 @@ fn aws_published_example_signs_the_same() {
         path: "/",
         query: "Action=ListUsers&Version=2010-05-08",
         headers: &headers,
-        payload: b"",
+        body: b"",
     };
     let scope = Scope {
         amz_date: "20150830T123600Z",
