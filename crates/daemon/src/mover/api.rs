@@ -108,11 +108,25 @@ impl Client {
         };
         let token = keys.token.as_ref().map(|t| t.as_str());
         let headers = tc3::sign_json_post(&post, &keys.secret_id, &keys.secret_key, token);
+        let text = self.post(action, &headers, &body, left, deadline)?;
+        self.answer(action, &text)
+    }
+
+    /// POSTs `body` with the signed `headers` within `left`; the answer's text whatever its
+    /// HTTP status (the cloud's errors are in it), a transport failure counted.
+    pub(super) fn post(
+        &self,
+        action: &'static str,
+        headers: &std::collections::BTreeMap<String, String>,
+        body: &str,
+        left: std::time::Duration,
+        deadline: Instant,
+    ) -> Result<String, Failed> {
         let mut req = self.agent.post(&self.url("/")).timeout(left);
         for (k, v) in headers.iter().filter(|(k, _)| k.as_str() != "host") {
             req = req.set(k, v);
         }
-        let text = match req.send_string(&body) {
+        let text = match req.send_string(body) {
             Ok(r) | Err(ureq::Error::Status(_, r)) => r.into_string(),
             Err(e) => {
                 return Err(self
@@ -120,11 +134,10 @@ impl Client {
                     .transport_failed(action, &e.to_string(), deadline));
             }
         };
-        let text = text.map_err(|e| {
+        text.map_err(|e| {
             self.ledger
                 .transport_failed(action, &e.to_string(), deadline)
-        })?;
-        self.answer(action, &text)
+        })
     }
 
     pub(super) fn url(&self, path: &str) -> String {

@@ -96,22 +96,7 @@ impl Client {
         };
         let token = keys.token.as_ref().map(|t| t.as_str());
         let headers = tc3::sigv4::sign_form_post(&post, &keys.secret_id, &keys.secret_key, token);
-        let mut req = self.agent.post(&self.url("/")).timeout(left);
-        for (k, v) in headers.iter().filter(|(k, _)| k.as_str() != "host") {
-            req = req.set(k, v);
-        }
-        let text = match req.send_string(&body) {
-            Ok(r) | Err(ureq::Error::Status(_, r)) => r.into_string(),
-            Err(e) => {
-                return Err(self
-                    .ledger
-                    .transport_failed(action, &e.to_string(), deadline));
-            }
-        };
-        let text = text.map_err(|e| {
-            self.ledger
-                .transport_failed(action, &e.to_string(), deadline)
-        })?;
+        let text = self.post(action, &headers, &body, left, deadline)?;
         self.ec2_answer(action, text)
     }
 
