@@ -297,16 +297,27 @@ pub struct Scheduling {
     pub nice: Option<i8>,
 }
 
-/// The config's scheduling settings, already range-checked by validation.
+/// The VRRP loop's scheduling settings (`vrrp_rt_priority`, `vrrp_priority`), already
+/// range-checked by validation.
 pub fn scheduling(cfg: &Config) -> Scheduling {
+    scheduling_of(cfg, "vrrp_rt_priority", "vrrp_priority")
+}
+
+/// The BFD sessions' scheduling settings (`bfd_rt_priority`, `bfd_priority`): keepalived's BFD
+/// process, havipd's BFD thread.
+pub fn bfd_scheduling(cfg: &Config) -> Scheduling {
+    scheduling_of(cfg, "bfd_rt_priority", "bfd_priority")
+}
+
+fn scheduling_of(cfg: &Config, realtime: &str, nice: &str) -> Scheduling {
     let g = &cfg.global.settings;
     Scheduling {
         realtime: g
-            .int("vrrp_rt_priority")
+            .int(realtime)
             .and_then(|p| u8::try_from(p).ok())
             .filter(|p| (1..=99).contains(p)),
         nice: g
-            .int("vrrp_priority")
+            .int(nice)
             .and_then(|n| i8::try_from(n).ok())
             .filter(|n| (-20..=19).contains(n)),
     }

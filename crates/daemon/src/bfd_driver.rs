@@ -19,6 +19,7 @@ use crate::observe::{Observation, Reports};
 use anyhow::{Context, Result};
 use bfd::{Action, ControlPacket, Event, Session, SessionConfig, State, Timestamp};
 use conf::bfd::BfdInstance;
+use conf::effective::Scheduling;
 use conf::model::Config;
 use socket2::Socket;
 use std::net::IpAddr;
@@ -41,8 +42,10 @@ struct Running {
 /// The running driver of this process, kept across reloads that do not change its sessions.
 struct Kept {
     defs: Vec<BfdInstance>,
-    task: tokio::task::JoinHandle<()>,
-    /// Gives the driver the reports channel of a new configuration, and asks it to report.
+    sched: Scheduling,
+    thread: std::thread::JoinHandle<()>,
+    /// Gives the driver the reports channel of a new configuration, and asks it to report;
+    /// dropped, it stops the driver.
     rebind: mpsc::UnboundedSender<Reports>,
 }
 
@@ -67,34 +70,84 @@ fn sessions_of(cfg: &Config) -> Vec<BfdInstance> {
 /// Runs the sessions of `cfg`'s `bfd_instance`s: keeps the running driver when they are those
 /// it runs, else stops it and starts another (none without sessions). The driver is not one
 /// of the reload's watchers: it outlives the reloads that keep it.
+///
+/// The driver has a thread of its own, as keepalived's sessions have a process of their own:
+/// a long turn of the VRRP loop (a reload, a burst of transitions) never delays a BFD packet
+/// past a neighbour's detection time. `bfd_rt_priority` and `bfd_priority` schedule it.
 pub fn spawn(cfg: &Config, reports: &Reports) -> Result<()> {
     let defs = sessions_of(cfg);
+    let sched = conf::effective::bfd_scheduling(cfg);
     let mut running = RUNNING.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(k) = running.as_ref()
         && k.defs == defs
-        && !k.task.is_finished()
+        && k.sched == sched
+        && !k.thread.is_finished()
         && k.rebind.send(reports.clone()).is_ok()
     {
         info!(sessions = defs.len(), "BFD sessions kept");
         return Ok(());
     }
     if let Some(k) = running.take() {
-        k.task.abort();
+        // Closing the channel ends the driver's loop; joined, its sockets are closed before
+        // the next driver binds port 3784.
+        drop(k.rebind);
+        let _ = k.thread.join();
     }
     if defs.is_empty() {
         return Ok(());
     }
     let (rebind, rebound) = mpsc::unbounded_channel();
-    let task = start(cfg, reports, rebound)?;
-    *running = Some(Kept { defs, task, rebind });
+    let driver = prepare(cfg, reports)?;
+    let thread = std::thread::Builder::new()
+        .name("havipd-bfd".into())
+        .spawn(move || run_thread(driver, sched, rebound))
+        .context("BFD: start the sessions' thread")?;
+    *running = Some(Kept {
+        defs,
+        sched,
+        thread,
+        rebind,
+    });
     Ok(())
 }
 
-fn start(
-    cfg: &Config,
-    reports: &Reports,
-    rebound: mpsc::UnboundedReceiver<Reports>,
-) -> Result<tokio::task::JoinHandle<()>> {
+/// The BFD thread: scheduled as the config asks, a runtime of its own, the driver's loop.
+fn run_thread(driver: Driver, sched: Scheduling, rebound: mpsc::UnboundedReceiver<Reports>) {
+    if let Err(e) = crate::sys::schedule_this_thread(sched) {
+        warn!(error = %e, ?sched, "BFD: bfd_rt_priority/bfd_priority not applied");
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            error!("BFD sessions stay down: no runtime for their thread: {e}");
+            return;
+        }
+    };
+    runtime.block_on(async move {
+        let want = |v6: bool| {
+            driver
+                .sessions
+                .iter()
+                .any(|s| s.def.neighbor.is_ipv6() == v6)
+        };
+        // Port 3784 taken (another BFD daemon on the host): the sessions stay down, havipd runs on.
+        let (v4, v6) = match (receiver(want(false), false), receiver(want(true), true)) {
+            (Ok(v4), Ok(v6)) => (v4, v6),
+            (Err(e), _) | (_, Err(e)) => {
+                error!("BFD sessions stay down: {e:#}");
+                (None, None)
+            }
+        };
+        info!(sessions = driver.sessions.len(), "BFD sessions starting");
+        driver.run(v4, v6, rebound).await;
+    });
+}
+
+/// The driver of `cfg`'s sessions, each with its sending socket; not started.
+fn prepare(cfg: &Config, reports: &Reports) -> Result<Driver> {
     let clock = Clock::new();
     let now = clock.now();
     let mut sessions = Vec::new();
@@ -129,22 +182,11 @@ fn start(
             settle_at: Some(now + settle),
         });
     }
-    let want = |v6: bool| sessions.iter().any(|s| s.def.neighbor.is_ipv6() == v6);
-    // Port 3784 taken (another BFD daemon on the host): the sessions stay down, havipd runs on.
-    let (v4, v6) = match (receiver(want(false), false), receiver(want(true), true)) {
-        (Ok(v4), Ok(v6)) => (v4, v6),
-        (Err(e), _) | (_, Err(e)) => {
-            error!("BFD sessions stay down: {e:#}");
-            (None, None)
-        }
-    };
-    info!(sessions = sessions.len(), "BFD sessions starting");
-    let driver = Driver {
+    Ok(Driver {
         clock,
         sessions,
         reports: reports.clone(),
-    };
-    Ok(tokio::spawn(driver.run(v4, v6, rebound)))
+    })
 }
 
 fn receiver(wanted: bool, ipv6: bool) -> Result<Option<AsyncFd<Socket>>> {
@@ -197,7 +239,11 @@ impl Driver {
                     }
                     self.fire();
                 }
-                Some(reports) = rebound.recv() => self.rebind(reports),
+                r = rebound.recv() => match r {
+                    Some(reports) => self.rebind(reports),
+                    // The driver was replaced or havipd is stopping.
+                    None => return,
+                },
             }
         }
     }

@@ -2,7 +2,8 @@
 //! BFD process), over IPv4 and IPv6, with either side passive: each side's session reaches Up
 //! (keepalived logs it; havipd's `track_bfd` instance leaves FAULT), cutting the link takes both
 //! down (keepalived's tracking instance and havipd's fault), and both come back when it heals;
-//! a reload that changes no session keeps them. Forged packets (TTL under 255, or from another
+//! a reload that changes no session keeps them. havipd's sessions run on a thread of their own
+//! under `bfd_rt_priority`. Forged packets (TTL under 255, or from another
 //! host than the neighbour) are discarded.
 
 mod common;
@@ -33,10 +34,13 @@ fn interop(tag: &str, v6: bool, havipd_passive: bool) {
     } else {
         ("10.9.0.2", "10.9.0.1")
     };
+    // havipd's sessions run on a thread of their own, scheduled as keepalived's BFD process
+    // would be.
+    let global = "global_defs {\n    bfd_rt_priority 30\n}\n";
     let state = lab.havipd(
         "a",
         "havipd",
-        &config(to_k, havipd_passive, 61, "10.9.0.100"),
+        &format!("{global}{}", config(to_k, havipd_passive, 61, "10.9.0.100")),
     );
     lab.keepalived(
         "k",
@@ -59,6 +63,7 @@ fn interop(tag: &str, v6: bool, havipd_passive: bool) {
         lab.log("havipd").contains("BFD session Init -> Up")
             || lab.log("havipd").contains("BFD session Down -> Up")
     );
+    assert_bfd_thread_realtime(&lab, 30);
 
     // A reload that changes no session keeps them: keepalived sees no Down, havipd's instance
     // stays MASTER.
@@ -107,6 +112,42 @@ fn interop(tag: &str, v6: bool, havipd_passive: bool) {
         .is_some(),
         "back after the heal: havipd log:\n{}",
         lab.log("havipd")
+    );
+}
+
+/// havipd's worker has a thread named `havipd-bfd` under SCHED_RR at `priority`, and its
+/// other threads (the VRRP loop among them: no `vrrp_rt_priority`) are ordinary.
+fn assert_bfd_thread_realtime(lab: &Lab, priority: u32) {
+    let workers = lab.children_of("havipd");
+    let mut seen = Vec::new();
+    for pid in workers {
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+            continue;
+        };
+        for t in tasks.flatten() {
+            let dir = t.path();
+            let comm = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+            let stat = std::fs::read_to_string(dir.join("stat")).unwrap_or_default();
+            // Fields after the command's closing parenthesis start at field 3 (state);
+            // rt_priority is field 40 and policy field 41 (proc(5)).
+            let rest: Vec<&str> = stat[stat.rfind(')').map_or(0, |i| i + 2)..]
+                .split_whitespace()
+                .collect();
+            let field = |k: usize| rest.get(k).map(|f| f.to_string());
+            seen.push((comm.trim().to_string(), field(37), field(38)));
+        }
+    }
+    let bfd: Vec<_> = seen.iter().filter(|(c, _, _)| c == "havipd-bfd").collect();
+    let expected = priority.to_string();
+    assert!(
+        bfd.len() == 1 && bfd[0].1 == Some(expected) && bfd[0].2.as_deref() == Some("2"),
+        "one havipd-bfd thread under SCHED_RR (policy 2) at {priority}: threads (comm, rt_priority, policy) {seen:?}"
+    );
+    assert!(
+        seen.iter()
+            .filter(|(c, _, _)| c != "havipd-bfd")
+            .all(|(_, _, p)| p.as_deref() == Some("0")),
+        "the other threads are SCHED_OTHER: {seen:?}"
     );
 }
 
