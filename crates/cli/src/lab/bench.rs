@@ -53,6 +53,21 @@ pub fn run(spec: BenchSpec, runs: u32, vs: Option<Kind>, out: &FormatArgs) -> Ex
             Err(e) => return fail(e),
         };
         let ratios = Ratios::of(&ours, &theirs);
+        // Said as each run ends: a later run that reaches no steady state fails the bench,
+        // and the runs before it are not lost.
+        progress(&format!(
+            "run {n}: CPU % master {:.2} / {:.2}, backup {:.2} / {:.2} (ratios {:.3}, {:.3}); PSS KiB master {} / {}, backup {} / {}",
+            ours.master_cpu_pct,
+            theirs.master_cpu_pct,
+            ours.backup_cpu_pct,
+            theirs.backup_cpu_pct,
+            ratios.master_cpu,
+            ratios.backup_cpu,
+            ours.master_pss_kib,
+            theirs.master_pss_kib,
+            ours.backup_pss_kib,
+            theirs.backup_pss_kib
+        ));
         report.runs.push((ours, theirs, ratios));
     }
     let all: Vec<Ratios> = report.runs.iter().map(|(_, _, r)| *r).collect();
