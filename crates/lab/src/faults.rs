@@ -38,19 +38,23 @@ pub fn drop_vrrp(ns: &str, on: bool) -> Result<()> {
     }
 }
 
-/// Drops `percent` of all packets both ways.
-pub fn loss(ns: &str, percent: u8) -> Result<()> {
+/// Drops `percent` of all packets both ways: at random, or `spread` evenly (the places of
+/// [`sim::spread_pattern`], counted apart for VRRP and for other packets in each direction,
+/// as the simulator counts adverts).
+pub fn loss(ns: &str, percent: u8, spread: bool) -> Result<()> {
     if !(1..=100).contains(&percent) {
         bail!("loss must be 1-100 percent, not {percent}");
     }
+    let rule = if spread {
+        let (period, places) = sim::spread_pattern(percent);
+        let places: Vec<String> = places.iter().map(u64::to_string).collect();
+        let drop = format!("numgen inc mod {period} {{ {} }} drop", places.join(", "));
+        format!("meta l4proto 112 {drop}; meta l4proto != 112 {drop};")
+    } else {
+        format!("numgen random mod 100 < {percent} drop;")
+    };
     let _ = nft(ns, &format!("delete table inet {LOSS_TABLE}\n"));
-    nft(
-        ns,
-        &filter_table(
-            LOSS_TABLE,
-            &format!("numgen random mod 100 < {percent} drop;"),
-        ),
-    )
+    nft(ns, &filter_table(LOSS_TABLE, &rule))
 }
 
 /// Delays outgoing packets on `iface` (tc netem).

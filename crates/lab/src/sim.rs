@@ -271,8 +271,11 @@ fn apply(net: &mut Network, all: &[NodeId], n: NodeId, action: &Action) {
             net.partition(&[n], &others);
         }
         Action::Heal { .. } => net.heal(),
-        Action::Loss { percent, .. } => net.set_faults(LinkFaults {
+        Action::Loss {
+            percent, spread, ..
+        } => net.set_faults(LinkFaults {
             loss: f64::from(*percent) / 100.0,
+            spread: *spread,
             ..LinkFaults::default()
         }),
         Action::Delay { ms, .. } => net.set_faults(LinkFaults {

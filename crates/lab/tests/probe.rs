@@ -95,3 +95,35 @@ fn an_unanswered_target_is_one_outage_to_the_end() {
     assert!((400.0..=600.0).contains(&out[0].ms()), "{out:?}");
     assert!(Pinger::start(&ns.0, "not-an-address").is_err());
 }
+
+/// The lab's spread loss (`"spread": true`) drops the same packets every run: on the loopback
+/// each echo passes the output and input hooks twice (request, reply), and the nftables
+/// counters of each hook drop exactly the places `sim::spread_drops` names.
+#[test]
+fn spread_loss_drops_the_same_packets_as_the_simulator() {
+    let Some(ns) = Ns::new("spread") else { return };
+    if hostcheck::skip_reason("probe spread loss", &["nft"]).is_some() {
+        return;
+    }
+    lab::faults::loss(&ns.0, 30, true).expect("loss rules");
+    let pinger = Pinger::start(&ns.0, "127.0.0.1").expect("probe starts");
+    std::thread::sleep(Duration::from_millis(600));
+    let replies = pinger.stop();
+    let answered: Vec<u32> = replies.iter().map(|r| r.seq).collect();
+    let last = *answered.iter().max().expect("some replies");
+    // Echo `seq` crosses output, input (request), output, input (reply); a drop ends it.
+    let mut counted = [0u64; 2]; // output, input
+    let mut expected = Vec::new();
+    for seq in 1..=last {
+        let through = [0, 1, 0, 1].into_iter().all(|hook| {
+            let dropped = sim::spread_drops(counted[hook], 30);
+            counted[hook] += 1;
+            !dropped
+        });
+        if through {
+            expected.push(seq);
+        }
+    }
+    assert_eq!(answered, expected);
+    assert!(expected.len() < last as usize, "some echoes lost");
+}

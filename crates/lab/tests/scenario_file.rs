@@ -37,7 +37,8 @@ fn a_good_file_gives_its_scenarios_one_or_many() {
         s[0].steps[1].action,
         Action::Loss {
             node: "b".into(),
-            percent: 20
+            percent: 20,
+            spread: false,
         }
     );
     let two = format!("[{GOOD}, {}]", GOOD.replace("my-crash", "other"));

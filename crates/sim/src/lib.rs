@@ -16,7 +16,7 @@ mod tracked;
 mod views;
 mod wire;
 
-pub use faults::LinkFaults;
+pub use faults::{LinkFaults, spread_drops, spread_pattern};
 pub use host::Interface;
 pub use network::Network;
 pub use record::{DeliveryRecord, Interval, NodeId, TransitionRecord, VipRecord};

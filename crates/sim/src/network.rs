@@ -74,6 +74,8 @@ pub struct Network {
     pub(crate) segments: Vec<(u32, Vec<(usize, usize)>)>,
     queue: BinaryHeap<Reverse<Scheduled>>,
     pub(crate) faults: LinkFaults,
+    /// Copies sent since the faults were set (the count a spread loss follows).
+    pub(crate) spread_sent: u64,
     pub(crate) blocked: HashSet<(usize, usize)>,
     pub(crate) trace_deliveries: bool,
     pub(crate) instance_names: Vec<String>,
@@ -99,6 +101,7 @@ impl Network {
             segments: Vec::new(),
             queue: BinaryHeap::new(),
             faults: LinkFaults::default(),
+            spread_sent: 0,
             blocked: HashSet::new(),
             trace_deliveries: false,
             instance_names: Vec::new(),
@@ -219,6 +222,7 @@ impl Network {
     /// Sets the impairments applied from now on.
     pub fn set_faults(&mut self, faults: LinkFaults) {
         self.faults = faults;
+        self.spread_sent = 0;
     }
 
     /// Records every delivered advert (costs memory on long runs).

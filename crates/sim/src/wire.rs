@@ -54,6 +54,20 @@ impl Network {
         }
     }
 
+    /// Whether the loss of `f` takes this copy: drawn at random, or by its place in an evenly
+    /// spread loss.
+    fn lost(&mut self, f: crate::LinkFaults) -> bool {
+        if f.loss <= 0.0 {
+            return false;
+        }
+        if !f.spread {
+            return self.rng.random_bool(f.loss);
+        }
+        let k = self.spread_sent;
+        self.spread_sent += 1;
+        crate::faults::spread_drops(k, (f.loss * 100.0).round() as u8)
+    }
+
     fn transmit(&mut self, from: usize, to: usize, addrs: (IpAddr, IpAddr), bytes: Rc<[u8]>) {
         let f = self.faults;
         let copies = if f.duplicate > 0.0 && self.rng.random_bool(f.duplicate) {
@@ -62,8 +76,7 @@ impl Network {
             1
         };
         for _ in 0..copies {
-            if self.blocked.contains(&(from, to)) || (f.loss > 0.0 && self.rng.random_bool(f.loss))
-            {
+            if self.blocked.contains(&(from, to)) || self.lost(f) {
                 self.copies_lost += 1;
                 continue;
             }

@@ -31,6 +31,7 @@ fn run(seed: u64) -> (usize, usize, usize, Micros) {
         delay: Micros(500),
         jitter: Micros(200),
         duplicate: 0.0,
+        spread: false,
     });
     net.trace_deliveries(true);
     let start = net.now();

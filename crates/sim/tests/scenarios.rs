@@ -366,6 +366,7 @@ fn duplicates_and_jitter_cause_no_spurious_transitions() {
         delay: Micros(500),
         jitter: Micros(400),
         duplicate: 0.3,
+        spread: false,
     });
     net.run_until(secs(3600));
     assert_eq!(
@@ -386,6 +387,7 @@ fn same_seed_same_run_other_seed_other_run() {
             delay: Micros(300),
             jitter: Micros(200),
             duplicate: 0.1,
+            spread: false,
         });
         net.run_until(secs(900));
         net.transitions().to_vec()

@@ -359,7 +359,9 @@ impl Drill<'_> {
             Action::Reboot { .. } => self.reboot(k),
             Action::Partition { .. } => faults::drop_vrrp(ns, true),
             Action::Heal { .. } => faults::drop_vrrp(ns, false),
-            Action::Loss { percent, .. } => faults::loss(ns, *percent),
+            Action::Loss {
+                percent, spread, ..
+            } => faults::loss(ns, *percent, *spread),
             Action::Delay { ms, .. } => faults::delay(ns, &server.iface, *ms),
             Action::Clear { .. } => faults::clear(ns, &server.iface),
             Action::FailCheck { .. } => std::fs::write(&check_flag, "")
