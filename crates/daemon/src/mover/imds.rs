@@ -7,8 +7,8 @@
 //! keys are (every few hours: they are kept until shortly before they expire). IMDSv1 (no
 //! token) is not spoken: instances that require IMDSv2 refuse it.
 
-use super::keys::{agent, fetch, role_name};
 use super::ledger::{Failed, Ledger, url};
+use super::metadata::{agent, fetch, role_name};
 use conf::mover::{Endpoint, Keys};
 use std::time::Instant;
 use zeroize::Zeroizing;

@@ -6,7 +6,8 @@
 //! query API, for `provider ec2`) and reports their
 //! outcomes back. The movers run in a task of their own, so a slow cloud never holds the
 //! VRRP loop; the loop reads their status (for `havip status` and the metrics) from a board
-//! the task updates. Keys are read where a call needs them and never logged or shown.
+//! the task updates. Keys are read where a call needs them ([`keys`]; EC2's instance profile:
+//! [`imds`]) and never logged or shown.
 //!
 //! The mover file is read at start and again on every reload (`SIGHUP`, `havip reload`): a
 //! mover whose settings (or instance's VIPs) changed starts over with the new ones, the
@@ -19,6 +20,7 @@ mod ec2;
 mod imds;
 mod keys;
 mod ledger;
+mod metadata;
 mod routes;
 
 use anyhow::{Result, bail};
