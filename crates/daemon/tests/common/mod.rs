@@ -260,10 +260,28 @@ impl Lab {
         state: &str,
         extra: &[&str],
     ) -> PathBuf {
+        self.havipd_env(host, name, config, state, &[], extra)
+    }
+
+    /// As [`Lab::havipd_with`], run by `env` with `env_args` (`VAR=value`) before havipd.
+    fn havipd_env(
+        &mut self,
+        host: &str,
+        name: &str,
+        config: &str,
+        state: &str,
+        env_args: &[&str],
+        extra: &[&str],
+    ) -> PathBuf {
         let conf = self.write(&format!("{name}.conf"), config);
         let state = self.dir.join(state);
         let state_arg = state.display().to_string();
-        let mut argv = vec![
+        let mut argv = Vec::new();
+        if !env_args.is_empty() {
+            argv.push("env");
+            argv.extend_from_slice(env_args);
+        }
+        argv.extend_from_slice(&[
             env!("CARGO_BIN_EXE_havipd"),
             "-n",
             "-l",
@@ -271,7 +289,7 @@ impl Lab {
             &conf,
             "--state-dir",
             &state_arg,
-        ];
+        ]);
         argv.extend_from_slice(extra);
         self.spawn(host, name, &argv);
         state
@@ -287,29 +305,12 @@ impl Lab {
         config: &str,
         extra: &[&str],
     ) -> PathBuf {
-        let conf = self.write(&format!("{name}.conf"), config);
-        let state = self.dir.join(name);
         let tmp = self.dir.join(format!("{name}-tmp"));
         std::fs::create_dir_all(&tmp).expect("tmp dir");
         let tmpdir = format!("TMPDIR={}", tmp.display());
-        let state_arg = state.display().to_string();
-        let havipd = env!("CARGO_BIN_EXE_havipd");
-        let mut argv = vec![
-            "env",
-            &tmpdir,
-            havipd,
-            "-n",
-            "-l",
-            "-f",
-            &conf,
-            "--state-dir",
-            &state_arg,
-            "--metrics-listen",
-            "127.0.0.1:9650",
-        ];
-        argv.extend_from_slice(extra);
-        self.spawn(host, name, &argv);
-        state
+        let mut flags = vec!["--metrics-listen", "127.0.0.1:9650"];
+        flags.extend_from_slice(extra);
+        self.havipd_env(host, name, config, name, &[&tmpdir], &flags)
     }
 
     /// Starts a keepalived binary (`keepalived` from PATH, or a path such as
