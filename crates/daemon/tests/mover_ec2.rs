@@ -64,7 +64,7 @@ elif cmd == "route":
 "#;
 
 /// An instance metadata service speaking IMDSv2 as EC2's does, on `ADDR` (port chosen, printed
-/// first): `PUT /latest/api/token` with `X-aws-ec2-metadata-token-ttl-seconds` gives a session
+/// first; the test runs it on the loopback of havipd's namespace): `PUT /latest/api/token` with `X-aws-ec2-metadata-token-ttl-seconds` gives a session
 /// token; a GET without a live token is 401; `/latest/meta-data/iam/security-credentials/`
 /// names the role and `.../havip-mover` gives keys fresh from moto's STS (`AssumeRole`, signed
 /// with the admin's key) that expire, says `Expiration`, `TTL` seconds later. Each set handed
@@ -214,9 +214,14 @@ impl Drop for Moto {
 }
 
 fn mover_of(state: &Path) -> ctl::MoverStatus {
-    match Client::one(&state.join(ctl::SOCKET_NAME), &Request::Status).expect("status") {
-        Reply::Status(s) => s.instances[0].mover.clone().expect("a mover"),
-        other => panic!("not a status: {other:?}"),
+    try_mover_of(state).expect("a status with a mover")
+}
+
+/// The mover's status, or `None` while havipd does not answer yet.
+fn try_mover_of(state: &Path) -> Option<ctl::MoverStatus> {
+    match Client::one(&state.join(ctl::SOCKET_NAME), &Request::Status).ok()? {
+        Reply::Status(s) => s.instances.first()?.mover.clone(),
+        _ => None,
     }
 }
 
@@ -255,7 +260,7 @@ fn run(tag: &str, method: impl Fn(&Value) -> String) -> Option<(Lab, Moto, Value
     let config = common::instance("VI_1", 72, 150, VIP, "");
     let a = lab.havipd_with("a", "a", &config, "a", &["--mover", &mover]);
     let held = wait_until(Duration::from_secs(40), || {
-        std::fs::exists(a.join(ctl::SOCKET_NAME)).unwrap_or(false) && mover_of(&a).phase == "held"
+        try_mover_of(&a).is_some_and(|m| m.phase == "held")
     });
     assert!(
         held.is_some(),
@@ -392,9 +397,20 @@ fn ec2_signs_with_the_instance_profile_keys_from_imdsv2_and_refreshes_them() {
     let issued_at = lab.dir.join("imds-issued.jsonl");
     let role = iam["role"].as_str().expect("role");
     let issued_arg = issued_at.display().to_string();
-    let mut child = Command::new(&python)
+    // On the loopback of a's namespace, as EC2's is on the instance's own link.
+    let ns = lab.ns("a");
+    let mut child = Command::new("ip")
+        .args(["netns", "exec", &ns])
+        .arg(&python)
         .args([
-            "-c", IMDS, &moto.url, admin.0, admin.1, role, "62", API_ADDR,
+            "-c",
+            IMDS,
+            &moto.url,
+            admin.0,
+            admin.1,
+            role,
+            "62",
+            "127.0.0.1",
         ])
         .arg(&issued_arg)
         .stdout(Stdio::piped())
@@ -411,7 +427,7 @@ fn ec2_signs_with_the_instance_profile_keys_from_imdsv2_and_refreshes_them() {
         "mover.conf",
         &format!(
             "mover {{\n    provider ec2\n    region us-east-1\n    endpoint {}\n    \
-             credentials metadata http://{API_ADDR}:{port}\n    eni {}\n    method assign\n}}\n",
+             credentials metadata http://127.0.0.1:{port}\n    eni {}\n    method assign\n}}\n",
             moto.url,
             seed["b"].as_str().expect("b"),
         ),
@@ -419,14 +435,12 @@ fn ec2_signs_with_the_instance_profile_keys_from_imdsv2_and_refreshes_them() {
     let config = common::instance("VI_1", 72, 150, VIP, "");
     let a = lab.havipd_dumping("a", "a", &config, &["--mover", &mover]);
     let held = wait_until(Duration::from_secs(40), || {
-        std::fs::exists(a.join(ctl::SOCKET_NAME)).unwrap_or(false) && mover_of(&a).phase == "held"
+        try_mover_of(&a).is_some_and(|m| m.phase == "held")
     });
     assert!(
         held.is_some(),
         "never held: {:?}\n{}\n{}",
-        std::fs::exists(a.join(ctl::SOCKET_NAME))
-            .ok()
-            .map(|_| mover_of(&a)),
+        try_mover_of(&a),
         lab.log("a"),
         lab.log("moto")
     );
