@@ -187,6 +187,14 @@ fn mover_of(state: &Path) -> ctl::MoverStatus {
         .expect("the instance has a mover")
 }
 
+/// The mover's status, or `None` while havipd does not answer yet.
+fn try_mover_of(state: &Path) -> Option<ctl::MoverStatus> {
+    match Client::one(&state.join(ctl::SOCKET_NAME), &Request::Status).ok()? {
+        Reply::Status(s) => s.instances.first()?.mover.clone(),
+        _ => None,
+    }
+}
+
 /// API calls of `action` with `outcome` in a mover's status.
 fn calls(m: &ctl::MoverStatus, action: &str, outcome: &str) -> u64 {
     m.calls
@@ -333,7 +341,7 @@ fn the_master_claims_with_the_metadata_service_s_role_key() {
     let ma = mover_file(&lab, "a", &enis[0], &credentials, &cloud.host);
     let a = lab.havipd_with("a", "a", &config(150), "a", &["--mover", &ma]);
     let held = wait_until(Duration::from_secs(30), || {
-        std::fs::exists(a.join(ctl::SOCKET_NAME)).unwrap_or(false) && mover_of(&a).phase == "held"
+        try_mover_of(&a).is_some_and(|m| m.phase == "held")
     });
     assert!(held.is_some(), "never held: {}", lab.log("a"));
     assert_eq!(cloud.holder().as_deref(), Some(enis[0].as_str()));
@@ -382,7 +390,7 @@ fn the_master_points_the_vip_route_at_itself() {
             .map(str::to_string)
     };
     let held = wait_until(Duration::from_secs(30), || {
-        std::fs::exists(a.join(ctl::SOCKET_NAME)).unwrap_or(false) && mover_of(&a).phase == "held"
+        try_mover_of(&a).is_some_and(|m| m.phase == "held")
     });
     assert!(held.is_some(), "never held: {}", lab.log("a"));
     assert_eq!(gateway().as_deref(), Some("172.16.16.5"));
@@ -410,7 +418,7 @@ fn method_assign_unassigns_from_the_holder_then_assigns_to_us() {
     std::fs::write(&ma, ma_text.replace("method migrate", "method assign")).expect("write");
     let a = lab.havipd_with("a", "a", &config(150), "a", &["--mover", &ma]);
     let held = wait_until(Duration::from_secs(30), || {
-        std::fs::exists(a.join(ctl::SOCKET_NAME)).unwrap_or(false) && mover_of(&a).phase == "held"
+        try_mover_of(&a).is_some_and(|m| m.phase == "held")
     });
     assert!(held.is_some(), "never held: {}", lab.log("a"));
     assert_eq!(cloud.holder().as_deref(), Some(enis[0].as_str()));
@@ -441,7 +449,7 @@ fn after_a_partition_the_master_claims_back_on_the_lower_priority_advert() {
     let mb = mover_file(&lab, "b", &enis[1], &keys, &cloud.host);
     let a = lab.havipd_with("a", "a", &config(150), "a", &["--mover", &ma]);
     let held = wait_until(Duration::from_secs(30), || {
-        std::fs::exists(a.join(ctl::SOCKET_NAME)).unwrap_or(false) && mover_of(&a).phase == "held"
+        try_mover_of(&a).is_some_and(|m| m.phase == "held")
     });
     assert!(held.is_some(), "a never held: {}", lab.log("a"));
     let b = lab.havipd_with("b", "b", &config(100), "b", &["--mover", &mb]);
@@ -524,7 +532,7 @@ fn a_reload_takes_a_changed_mover_file_and_refuses_a_broken_one() {
     let ma = mover_file(&lab, "a", &enis[0], &format!("file {keys1}"), &cloud.host);
     let a = lab.havipd_with("a", "a", &config(150), "a", &["--mover", &ma]);
     let held = wait_until(Duration::from_secs(30), || {
-        std::fs::exists(a.join(ctl::SOCKET_NAME)).unwrap_or(false) && mover_of(&a).phase == "held"
+        try_mover_of(&a).is_some_and(|m| m.phase == "held")
     });
     assert!(held.is_some(), "never held: {}", lab.log("a"));
     assert_eq!(cloud.holder().as_deref(), Some(enis[0].as_str()));
