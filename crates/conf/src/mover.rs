@@ -26,7 +26,9 @@
 //!
 //! `provider ec2` speaks EC2's query API instead (signed with AWS Signature Version 4): its
 //! `endpoint` defaults to `https://ec2.REGION.amazonaws.com`, its credentials file holds
-//! `access_key_id`/`secret_access_key` (and optionally `session_token`) lines, `eni` is the
+//! `access_key_id`/`secret_access_key` (and optionally `session_token`) lines, or
+//! `credentials metadata [URL]` takes the instance profile's keys from IMDSv2 (default
+//! `http://169.254.169.254`), `eni` is the
 //! ENI's id, and its methods are `assign` (`AssignPrivateIpAddresses` with
 //! `AllowReassignment`) and `route` (`ReplaceRoute` of each VIP's /32 in `route_table` to our
 //! ENI; no `next_hop`). EC2 has no migrate call: `method migrate` is refused.
@@ -46,6 +48,10 @@ pub const DEFAULT_ENDPOINT: &str = "https://vpc.tencentcloudapi.com";
 
 /// The instance metadata service, used by `credentials metadata` without a URL.
 pub const DEFAULT_METADATA: &str = "http://metadata.tencentyun.com";
+
+/// EC2's instance metadata service (IMDSv2), used by `credentials metadata` without a URL
+/// with `provider ec2`.
+pub const DEFAULT_EC2_METADATA: &str = "http://169.254.169.254";
 
 /// Which cloud's API the mover speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,8 +86,9 @@ pub struct Endpoint {
 pub enum Credentials {
     /// A file of `secret_id`/`secret_key` lines, mode 0600, owned by root.
     File(PathBuf),
-    /// The instance metadata service (the CVM's role credentials,
-    /// `/latest/meta-data/cam/security-credentials/ROLE`), at this endpoint.
+    /// The instance metadata service's role credentials, at this endpoint: the CVM's CAM role
+    /// (`/latest/meta-data/cam/security-credentials/ROLE`), or with `provider ec2` the
+    /// instance profile through IMDSv2 (`/latest/meta-data/iam/security-credentials/ROLE`).
     Metadata(Endpoint),
 }
 
@@ -387,17 +394,12 @@ fn resolve(
         _ => DEFAULT_ENDPOINT.to_string(),
     };
     let endpoint = endpoint(value(raw, common, "endpoint"), &default, diags);
-    let credentials = credentials(value(raw, common, "credentials"), at, host_checks, diags);
-    if provider == Some(Provider::Ec2)
-        && let (Some(Credentials::Metadata(_)), Some((_, loc))) =
-            (&credentials, value(raw, common, "credentials"))
-    {
-        diags.push(bad(
-            loc,
-            "`credentials metadata` reads Tencent's CAM role; the EC2 mover takes a file".into(),
-            "write `credentials file /etc/havip/aws-credentials` (access_key_id, secret_access_key)",
-        ));
-    }
+    let metadata = match provider {
+        Some(Provider::Ec2) => DEFAULT_EC2_METADATA,
+        _ => DEFAULT_METADATA,
+    };
+    let found = value(raw, common, "credentials");
+    let credentials = credentials(found, metadata, at, host_checks, diags);
     let method = match (provider, &eni) {
         (Some(Provider::Ec2), Some((e, _))) => {
             method.and_then(|(m, loc)| ec2_method(&m, &loc, raw, common, e, at, diags))
@@ -461,9 +463,11 @@ pub fn parse_endpoint(url: &str) -> Option<Endpoint> {
     })
 }
 
-/// `credentials file PATH` or `credentials metadata`.
+/// `credentials file PATH` or `credentials metadata [URL]` (`metadata`: the provider's
+/// metadata service by default).
 fn credentials(
     v: Option<&(Vec<String>, Location)>,
+    metadata: &str,
     at: &Location,
     host_checks: bool,
     diags: &mut Vec<Diagnostic>,
@@ -484,7 +488,7 @@ fn credentials(
         return None;
     };
     match args.as_slice() {
-        [m] if m == "metadata" => parse_endpoint(DEFAULT_METADATA).map(Credentials::Metadata),
+        [m] if m == "metadata" => parse_endpoint(metadata).map(Credentials::Metadata),
         [m, url] if m == "metadata" && parse_endpoint(url).is_some() => {
             parse_endpoint(url).map(Credentials::Metadata)
         }

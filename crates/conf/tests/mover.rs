@@ -345,7 +345,37 @@ fn ec2_refuses_migrate_and_next_hop_with_their_places() {
     assert_eq!(codes_at(&diags), [("mover-bad-value", 8, 5)]);
     let (_, diags) = read_text(&EC2.replace("method assign", "method route"));
     assert_eq!(codes_at(&diags), [("mover-missing", 1, 1)]);
-    let (_, diags) = read_text(&EC2.replace("file /etc/havip/aws-credentials", "metadata"));
+}
+
+/// `credentials metadata` with `provider ec2` is the instance profile through IMDSv2, at
+/// 169.254.169.254 unless a URL is given (a test's server); a bad URL is named at its line.
+#[test]
+fn ec2_metadata_credentials_default_to_imds() {
+    let (s, diags) = read_text(&EC2.replace("file /etc/havip/aws-credentials", "metadata"));
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(
+        s.all.map(|m| m.credentials),
+        Some(Credentials::Metadata(Endpoint {
+            tls: false,
+            authority: "169.254.169.254".into()
+        }))
+    );
+    let (s, diags) = read_text(&EC2.replace(
+        "file /etc/havip/aws-credentials",
+        "metadata http://127.0.0.1:8111",
+    ));
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(
+        s.all.map(|m| m.credentials),
+        Some(Credentials::Metadata(Endpoint {
+            tls: false,
+            authority: "127.0.0.1:8111".into()
+        }))
+    );
+    let (_, diags) = read_text(&EC2.replace(
+        "file /etc/havip/aws-credentials",
+        "metadata 169.254.169.254",
+    ));
     assert_eq!(codes_at(&diags), [("mover-bad-value", 4, 5)]);
 }
 

@@ -149,7 +149,8 @@ pub struct Args {
     pub signum: Option<String>,
     /// The mover settings (keepalived.conf syntax; see docs/mover.md): which cloud API moves
     /// each instance's VIPs to this server when it becomes MASTER. Checked at start with
-    /// `havip check --mover FILE`'s checks; havipd does not start with an error in it.
+    /// `havip check --mover FILE`'s checks (havipd does not start with an error in it), and
+    /// read again on every reload (an error in it refuses the reload).
     #[arg(long = "mover", value_name = "FILE")]
     pub mover: Option<PathBuf>,
 }

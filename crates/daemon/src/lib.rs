@@ -308,6 +308,10 @@ async fn start(
         None => None,
     };
     let config = configure::runnable(&report.config);
+    let movers = match &movers {
+        Some(settings) => mover::targets(settings, &config)?,
+        None => Vec::new(),
+    };
     let dbus_config = conf::dbus::dbus_service(&report.config);
     // The check's report (its model and diagnostics) is not needed past this point.
     drop(report);
@@ -318,11 +322,10 @@ async fn start(
         handover_on_stop: args.handover_on_stop,
         names: placement.names(),
         namespace_override: placement.namespace_override.clone(),
+        mover: args.mover.clone(),
     };
     let mut daemon = startup::assemble(config, source, setup, state, reports).await?;
-    if let Some(settings) = &movers {
-        daemon.movers = mover::Movers::spawn(settings, &daemon.instances)?;
-    }
+    daemon.movers = mover::Movers::spawn(movers);
     // The supervisor holds the file locked; the worker writes its pid in it.
     if let Some(p) = &placement.vrrp_pid_file {
         let pid = format!("{}\n", std::process::id());

@@ -1,9 +1,11 @@
 //! SIGHUP: re-read the config. An invalid one is rejected and the running one kept; otherwise
 //! instances whose resolved settings are unchanged keep running untouched (no flap), changed
-//! and removed ones stop (a master resigns), new and changed ones start.
+//! and removed ones stop (a master resigns), new and changed ones start. With `--mover`, the
+//! mover file is read again too: an error in it refuses the reload; changed movers start over.
 
 use crate::configure::{self, Configured};
 use crate::instance::Instance;
+use crate::mover::Target;
 use crate::run::Daemon;
 use crate::sockets::Channel;
 use anyhow::{Context, Result, anyhow};
@@ -12,6 +14,10 @@ use conf::reader::MemoryFiles;
 use node::InstanceId;
 use node::reload::Plan;
 use tracing::{error, info};
+
+/// A configuration that passed the reload's checks: the runnable model, its files as read, and
+/// with `--mover` the movers of the mover file.
+type Checked = (conf::model::Config, MemoryFiles, Option<Vec<Target>>);
 
 impl Daemon {
     /// Reloads the configuration; on any error the running configuration stays as it was.
@@ -22,8 +28,8 @@ impl Daemon {
         self.systemd.reloading();
         let (checked, diagnostics) = self.checked_config();
         let result = match checked {
-            Ok((cfg, source)) => {
-                let applied = self.apply_config(cfg).await;
+            Ok((cfg, source, movers)) => {
+                let applied = self.apply_config(cfg, movers).await;
                 if applied.is_ok() {
                     self.source = source;
                 }
@@ -49,7 +55,12 @@ impl Daemon {
         }
     }
 
-    async fn apply_config(&mut self, cfg: conf::model::Config) -> Result<String> {
+    /// Switches to `cfg` and, with `--mover`, to the `movers` of the mover file read again.
+    async fn apply_config(
+        &mut self,
+        cfg: conf::model::Config,
+        movers: Option<Vec<Target>>,
+    ) -> Result<String> {
         let (cfg, awaited) = configure::without_awaited(cfg);
         let mut new = configure::configure(&cfg, &self.netlink).await?;
         self.open_sockets(&new)?;
@@ -63,6 +74,15 @@ impl Daemon {
         self.mail.reconfigure(&cfg);
         self.accept_mode.reconfigure(&cfg);
         let summary = self.switch_to(new, pacer, watchers).await;
+        if let Some(targets) = movers {
+            // After the switch: each mover learns its instance's state as it is now.
+            let masters: Vec<String> = (self.node.ids())
+                .filter(|&id| self.node.router(id).state() == vrrp::State::Master)
+                .map(|id| self.instances[id].name.clone())
+                .collect();
+            self.movers
+                .reconfigure(targets, |name| masters.iter().any(|m| m == name));
+        }
         self.mail.reloaded();
         if let Err(e) = self
             .dbus
@@ -98,15 +118,15 @@ impl Daemon {
             },
         );
         let cfg = configure::runnable(&report.config);
-        match self.apply_config(cfg).await {
+        match self.apply_config(cfg, None).await {
             Ok(summary) => info!(interface = %name, "{summary}"),
             Err(e) => error!(interface = %name, "instances not restored yet: {e:#}"),
         }
     }
 
-    /// The config file checked again, with its warnings and errors; errors that stop it from
-    /// running are an `Err`.
-    fn checked_config(&self) -> (Result<(conf::model::Config, MemoryFiles)>, Vec<String>) {
+    /// The config file (and with `--mover` the mover file) checked again, with their warnings
+    /// and errors; errors that stop them from running are an `Err`.
+    fn checked_config(&self) -> (Result<Checked>, Vec<String>) {
         let (report, source) =
             configure::check_on_disk(&self.setup.file, self.setup.config_id.clone());
         let diagnostics: Vec<String> = report
@@ -136,7 +156,35 @@ impl Daemon {
             let e = anyhow!("the new configuration has no runnable vrrp_instance");
             return (Err(e), diagnostics);
         }
-        (Ok((cfg, source)), diagnostics)
+        let mut diagnostics = diagnostics;
+        let movers = match &self.setup.mover {
+            Some(path) => match self.checked_movers(path, &report.config, &cfg, &mut diagnostics) {
+                Ok(t) => Some(t),
+                Err(e) => return (Err(e), diagnostics),
+            },
+            None => None,
+        };
+        (Ok((cfg, source, movers)), diagnostics)
+    }
+
+    /// The mover file read again and checked against the new configuration (`havip check
+    /// --mover`'s checks: its diagnostics join the reload's, its errors are logged and refuse
+    /// the reload), and the movers it gives the runnable instances.
+    fn checked_movers(
+        &self,
+        path: &std::path::Path,
+        all: &conf::model::Config,
+        runnable: &conf::model::Config,
+        diagnostics: &mut Vec<String>,
+    ) -> Result<Vec<Target>> {
+        let (settings, diags) = crate::mover::check(path, all);
+        for d in diags.iter().filter(|d| d.severity != Severity::Info) {
+            if d.severity == Severity::Error {
+                error!("{d}");
+            }
+            diagnostics.push(d.to_string());
+        }
+        crate::mover::targets(&settings?, runnable)
     }
 
     /// Lets each VRRP socket take the VRIDs of the running instances and of `also`; the

@@ -32,6 +32,8 @@ pub struct Setup {
     pub names: crate::placement::Names,
     /// `-s`, which overrides the config's `net_namespace`.
     pub namespace_override: Option<String>,
+    /// `--mover FILE`, read again on reload.
+    pub mover: Option<PathBuf>,
 }
 
 /// Packets that no instance acted on, by why.

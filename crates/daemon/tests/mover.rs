@@ -2,8 +2,9 @@
 //! emulator's API (`vpc::server`, on a veth of the test's namespace on the same switch). The
 //! MASTER moves the secondary address to its ENI through MigratePrivateIpAddress; the BACKUP
 //! never claims; with every call throttled the claim is retried until it holds once the
-//! throttling stops; an address moved away behind havipd's back is claimed back. The secret
-//! key never shows in the logs, the dumps, `havip status` or the metrics.
+//! throttling stops; an address moved away behind havipd's back is claimed back; a reload
+//! takes a changed mover file and refuses a broken one. The secret key never shows in the
+//! logs, the dumps, `havip status` or the metrics.
 
 mod common;
 use common::{Lab, wait_until};
@@ -16,6 +17,9 @@ use std::time::Duration;
 
 const ID: &str = "AKIDmover0000000000000000000000000000";
 const KEY: &str = "mover-secret-key-never-shown-7f3a9";
+/// A second key of the same account (a rotation).
+const ID2: &str = "AKIDmover1111111111111111111111111111";
+const KEY2: &str = "mover-second-key-never-shown-2b8e1";
 const VIP: &str = "172.16.16.20";
 const API_ADDR: &str = "172.16.16.9";
 
@@ -28,7 +32,10 @@ struct Cloud {
 
 impl Cloud {
     fn start() -> Cloud {
-        let keys = BTreeMap::from([(ID.to_string(), KEY.to_string())]);
+        let keys = BTreeMap::from([
+            (ID.to_string(), KEY.to_string()),
+            (ID2.to_string(), KEY2.to_string()),
+        ]);
         let options = vpc::service::Options {
             quotas: vpc::cloud::Quotas {
                 requests_per_second: 0,
@@ -119,6 +126,29 @@ impl Cloud {
         enis
     }
 
+    /// One more ENI in the VPC and subnet of `like`, with primary address `ip`, attached to
+    /// `instance`.
+    fn another_eni(&self, like: &str, ip: &str, instance: &str) -> String {
+        let r = self.ok(
+            "DescribeNetworkInterfaces",
+            json!({"NetworkInterfaceIds": [like]}),
+        );
+        let of = &r["NetworkInterfaceSet"][0];
+        let eni = self.ok(
+            "CreateNetworkInterface",
+            json!({"VpcId": of["VpcId"], "SubnetId": of["SubnetId"], "NetworkInterfaceName": "eth1",
+                   "PrivateIpAddresses": [{"PrivateIpAddress": ip, "Primary": true}]}),
+        )["NetworkInterface"]["NetworkInterfaceId"]
+            .as_str()
+            .expect("eni")
+            .to_string();
+        self.ok(
+            "AttachNetworkInterface",
+            json!({"NetworkInterfaceId": eni, "InstanceId": instance}),
+        );
+        eni
+    }
+
     /// The ENI holding the VIP, as the cloud's state has it (not through the API, which the
     /// faults switched on would refuse).
     fn holder(&self) -> Option<String> {
@@ -157,6 +187,14 @@ fn mover_of(state: &Path) -> ctl::MoverStatus {
         .expect("the instance has a mover")
 }
 
+/// The mover's status, or `None` while havipd does not answer yet.
+fn try_mover_of(state: &Path) -> Option<ctl::MoverStatus> {
+    match Client::one(&state.join(ctl::SOCKET_NAME), &Request::Status).ok()? {
+        Reply::Status(s) => s.instances.first()?.mover.clone(),
+        _ => None,
+    }
+}
+
 /// API calls of `action` with `outcome` in a mover's status.
 fn calls(m: &ctl::MoverStatus, action: &str, outcome: &str) -> u64 {
     m.calls
@@ -168,6 +206,14 @@ fn calls(m: &ctl::MoverStatus, action: &str, outcome: &str) -> u64 {
 
 fn config(priority: u8) -> String {
     common::instance("VI_1", 71, priority, VIP, "")
+}
+
+/// A credentials file (mode 0600) named `name` with this key.
+fn keys_file(lab: &Lab, name: &str, id: &str, key: &str) -> String {
+    let keys = lab.write(name, &format!("secret_id {id}\nsecret_key {key}\n"));
+    std::fs::set_permissions(&keys, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .expect("chmod 0600");
+    keys
 }
 
 /// A mover file; `credentials` is `file PATH` or `metadata URL`.
@@ -201,31 +247,7 @@ fn the_master_moves_the_address_retries_when_throttled_and_claims_it_back() {
     let ma = mover_file(&lab, "a", &enis[0], &keys, &cloud.host);
     let mb = mover_file(&lab, "b", &enis[1], &keys, &cloud.host);
     // a starts alone (and becomes MASTER), in a TMPDIR of its own for its dumps; b follows.
-    let a = lab.dir.join("a");
-    let tmpdir = format!("TMPDIR={}", lab.dir.join("a-tmp").display());
-    std::fs::create_dir_all(lab.dir.join("a-tmp")).expect("tmp dir");
-    let a_conf = lab.write("a.conf", &config(150));
-    let a_state = a.display().to_string();
-    let havipd = env!("CARGO_BIN_EXE_havipd");
-    lab.spawn(
-        "a",
-        "a",
-        &[
-            "env",
-            &tmpdir,
-            havipd,
-            "-n",
-            "-l",
-            "-f",
-            &a_conf,
-            "--state-dir",
-            &a_state,
-            "--mover",
-            &ma,
-            "--metrics-listen",
-            "127.0.0.1:9650",
-        ],
-    );
+    let a = lab.havipd_dumping("a", "a", &config(150), &["--mover", &ma]);
     let master = wait_until(Duration::from_secs(20), || {
         common::last_state(&a).as_deref() == Some("MASTER")
     });
@@ -289,58 +311,13 @@ fn the_master_moves_the_address_retries_when_throttled_and_claims_it_back() {
         lab.log("a")
     );
     assert!(calls(&mover_of(&a), "MigratePrivateIpAddress", "ok") >= 2);
-    assert_secret_nowhere(&lab, &a);
-}
-
-/// The secret key shows in no log, dump, status or metrics.
-fn assert_secret_nowhere(lab: &Lab, a: &Path) {
-    let mut seen = vec![
-        ("log a".to_string(), lab.log("a")),
-        ("log b".to_string(), lab.log("b")),
-        (
-            "status".to_string(),
-            serde_json::to_string(&status(a)).expect("json"),
-        ),
-        (
-            "metrics".to_string(),
-            common::scrape_metrics(lab, "a", 9650),
-        ),
-    ];
-    assert!(
-        seen[3].1.contains("havip_mover_api_calls_total"),
-        "{}",
-        seen[3].1
+    common::assert_secrets_nowhere(
+        &lab,
+        ("a", "a"),
+        &["a", "b"],
+        "MigratePrivateIpAddress",
+        &[KEY],
     );
-    assert!(
-        seen[2].1.contains("MigratePrivateIpAddress"),
-        "{}",
-        seen[2].1
-    );
-    let tmp = lab.dir.join("a-tmp");
-    let json = std::process::Command::new(env!("CARGO_BIN_EXE_havipd"))
-        .args(["--signum", "JSON"])
-        .output()
-        .expect("--signum");
-    let json = String::from_utf8_lossy(&json.stdout).trim().to_string();
-    for (sig, file) in [
-        ("USR1", "keepalived.data"),
-        ("USR2", "keepalived.stats"),
-        (json.as_str(), "keepalived.json"),
-    ] {
-        let path = tmp.join(file);
-        let _ = std::fs::remove_file(&path);
-        lab.kill("a", sig);
-        let written = wait_until(Duration::from_secs(3), || path.exists());
-        assert!(written.is_some(), "no {file} after {sig}");
-        std::thread::sleep(Duration::from_millis(100));
-        seen.push((
-            file.to_string(),
-            std::fs::read_to_string(&path).expect("dump"),
-        ));
-    }
-    for (what, text) in &seen {
-        assert!(!text.contains(KEY), "the secret key is in the {what}");
-    }
 }
 
 /// With `credentials metadata URL`, the master signs with the role's temporary key from the
@@ -364,7 +341,7 @@ fn the_master_claims_with_the_metadata_service_s_role_key() {
     let ma = mover_file(&lab, "a", &enis[0], &credentials, &cloud.host);
     let a = lab.havipd_with("a", "a", &config(150), "a", &["--mover", &ma]);
     let held = wait_until(Duration::from_secs(30), || {
-        std::fs::exists(a.join(ctl::SOCKET_NAME)).unwrap_or(false) && mover_of(&a).phase == "held"
+        try_mover_of(&a).is_some_and(|m| m.phase == "held")
     });
     assert!(held.is_some(), "never held: {}", lab.log("a"));
     assert_eq!(cloud.holder().as_deref(), Some(enis[0].as_str()));
@@ -413,7 +390,7 @@ fn the_master_points_the_vip_route_at_itself() {
             .map(str::to_string)
     };
     let held = wait_until(Duration::from_secs(30), || {
-        std::fs::exists(a.join(ctl::SOCKET_NAME)).unwrap_or(false) && mover_of(&a).phase == "held"
+        try_mover_of(&a).is_some_and(|m| m.phase == "held")
     });
     assert!(held.is_some(), "never held: {}", lab.log("a"));
     assert_eq!(gateway().as_deref(), Some("172.16.16.5"));
@@ -441,7 +418,7 @@ fn method_assign_unassigns_from_the_holder_then_assigns_to_us() {
     std::fs::write(&ma, ma_text.replace("method migrate", "method assign")).expect("write");
     let a = lab.havipd_with("a", "a", &config(150), "a", &["--mover", &ma]);
     let held = wait_until(Duration::from_secs(30), || {
-        std::fs::exists(a.join(ctl::SOCKET_NAME)).unwrap_or(false) && mover_of(&a).phase == "held"
+        try_mover_of(&a).is_some_and(|m| m.phase == "held")
     });
     assert!(held.is_some(), "never held: {}", lab.log("a"));
     assert_eq!(cloud.holder().as_deref(), Some(enis[0].as_str()));
@@ -472,7 +449,7 @@ fn after_a_partition_the_master_claims_back_on_the_lower_priority_advert() {
     let mb = mover_file(&lab, "b", &enis[1], &keys, &cloud.host);
     let a = lab.havipd_with("a", "a", &config(150), "a", &["--mover", &ma]);
     let held = wait_until(Duration::from_secs(30), || {
-        std::fs::exists(a.join(ctl::SOCKET_NAME)).unwrap_or(false) && mover_of(&a).phase == "held"
+        try_mover_of(&a).is_some_and(|m| m.phase == "held")
     });
     assert!(held.is_some(), "a never held: {}", lab.log("a"));
     let b = lab.havipd_with("b", "b", &config(100), "b", &["--mover", &mb]);
@@ -533,4 +510,98 @@ fn after_a_partition_the_master_claims_back_on_the_lower_priority_advert() {
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(cloud.holder().as_deref(), Some(enis[0].as_str()));
     assert_eq!(mover_of(&b).phase, "idle");
+}
+
+/// A reload reads the mover file again. Another ENI and another credentials file (the old one
+/// removed, so only the new key can sign): after SIGHUP the master claims the address to the
+/// new ENI with the new key, without a VRRP transition. A file with an error: `havip reload`
+/// answers it refused with the file:line:col diagnostic `havip check --mover` gives, the log
+/// has it, and the old mover runs on (it claims back an address moved behind its back).
+#[test]
+fn a_reload_takes_a_changed_mover_file_and_refuses_a_broken_one() {
+    let Some(mut lab) = Lab::new("mvh", &[]) else {
+        return;
+    };
+    lab.host("a", &["172.16.16.5/24"]);
+    lab.root_host("api", &format!("{API_ADDR}/24"));
+    let cloud = Cloud::start();
+    let enis = cloud.seed();
+    let eni_c = cloud.another_eni(&enis[0], "172.16.16.7", "ins-00000000");
+    let keys1 = keys_file(&lab, "keys1", ID, KEY);
+    let keys2 = keys_file(&lab, "keys2", ID2, KEY2);
+    let ma = mover_file(&lab, "a", &enis[0], &format!("file {keys1}"), &cloud.host);
+    let a = lab.havipd_with("a", "a", &config(150), "a", &["--mover", &ma]);
+    let held = wait_until(Duration::from_secs(30), || {
+        try_mover_of(&a).is_some_and(|m| m.phase == "held")
+    });
+    assert!(held.is_some(), "never held: {}", lab.log("a"));
+    assert_eq!(cloud.holder().as_deref(), Some(enis[0].as_str()));
+    let transitions = common::transitions(&a);
+    // The new ENI and key; the old key file goes away.
+    mover_file(&lab, "a", &eni_c, &format!("file {keys2}"), &cloud.host);
+    std::fs::remove_file(&keys1).expect("remove the old key");
+    lab.reload("a");
+    let moved = wait_until(Duration::from_secs(30), || {
+        let m = mover_of(&a);
+        m.eni == eni_c && m.phase == "held" && cloud.holder().as_deref() == Some(eni_c.as_str())
+    });
+    assert!(
+        moved.is_some(),
+        "not moved to the new ENI: {:?} holder {:?}\n{}",
+        mover_of(&a),
+        cloud.holder(),
+        lab.log("a")
+    );
+    let m = mover_of(&a);
+    assert_eq!(calls(&m, "credentials", "error"), 0, "{m:?}");
+    assert!(calls(&m, "MigratePrivateIpAddress", "ok") >= 2, "{m:?}");
+    assert_eq!(
+        common::transitions(&a),
+        transitions,
+        "the reload flapped VRRP"
+    );
+    assert_eq!(status(&a).instances[0].state, "MASTER");
+    // A broken file: refused and reported, the running mover kept.
+    let text = std::fs::read_to_string(&ma).expect("mover file");
+    std::fs::write(&ma, text.replace("method migrate", "method teleport")).expect("write");
+    let outcome = match Client::one(&a.join(ctl::SOCKET_NAME), &Request::Reload).expect("reload") {
+        Reply::Reload(o) => o,
+        other => panic!("not a reload outcome: {other:?}"),
+    };
+    let at = format!("{ma}:7:5: error [mover-bad-value]");
+    assert!(!outcome.applied, "{outcome:?}");
+    assert!(
+        outcome.diagnostics.iter().any(|d| d.starts_with(&at)),
+        "{outcome:?}"
+    );
+    assert!(outcome.message.contains("reload rejected"), "{outcome:?}");
+    assert!(lab.log("a").contains(&at), "{}", lab.log("a"));
+    let m = mover_of(&a);
+    assert_eq!(
+        (m.eni.as_str(), m.method.as_str()),
+        (eni_c.as_str(), "migrate")
+    );
+    cloud.ok(
+        "MigratePrivateIpAddress",
+        json!({"SourceNetworkInterfaceId": eni_c, "DestinationNetworkInterfaceId": enis[1], "PrivateIpAddress": VIP}),
+    );
+    let back = wait_until(Duration::from_secs(30), || {
+        cloud.holder().as_deref() == Some(eni_c.as_str())
+    });
+    assert!(
+        back.is_some(),
+        "the old mover did not claim back: {:?}\n{}",
+        mover_of(&a),
+        lab.log("a")
+    );
+    assert_eq!(
+        common::transitions(&a),
+        transitions,
+        "the refused reload flapped VRRP"
+    );
+    let log = lab.log("a");
+    assert!(
+        !log.contains(KEY) && !log.contains(KEY2),
+        "a secret key is in the log"
+    );
 }

@@ -11,6 +11,7 @@
 //! answered within `call_timeout` is a timeout and its late answer is ignored.
 
 mod backoff;
+pub mod keys;
 #[cfg(test)]
 mod tests;
 
@@ -222,6 +223,32 @@ impl Mover {
         } else {
             self.phase = Phase::Idle;
             self.next = None;
+        }
+    }
+
+    /// Its settings changed (a reload gave it another ENI, credentials, endpoint or method,
+    /// or its instance other VIPs): what it learnt no longer holds. The call in flight is
+    /// forgotten (its answer, made with the old settings, is ignored and not counted); the
+    /// instance is MASTER or not as `master` says (the loop's state at the reload) and, if
+    /// MASTER, claims again at once with `method`. Failures start from zero; counts go on.
+    pub fn reconfigure(
+        &mut self,
+        now: Timestamp,
+        method: Method,
+        master: bool,
+        out: &mut Vec<MoverCall>,
+    ) {
+        self.method = method;
+        self.in_flight = None;
+        self.next = None;
+        self.failures = 0;
+        self.held_checks = 0;
+        self.master = master;
+        self.phase = Phase::Idle;
+        if master {
+            self.phase = Phase::Claiming;
+            self.schedule(now, Action::Claim(method));
+            self.poll(now, out);
         }
     }
 

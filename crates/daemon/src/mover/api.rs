@@ -17,7 +17,7 @@ use node::mover::{Action, Holder, Outcome};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// The API version of the VPC actions.
@@ -37,13 +37,13 @@ pub struct Client {
     pub(super) vips: Vec<Ipv4Addr>,
     pub(super) keys: KeySource,
     vpc_id: Mutex<Option<String>>,
-    /// What status shows.
-    pub ledger: Ledger,
+    /// What status shows (kept across a reload that changes the settings).
+    pub ledger: Arc<Ledger>,
 }
 
 impl Client {
-    /// A client for `settings`' ENI and these VIPs.
-    pub fn new(settings: &conf::mover::Mover, vips: Vec<Ipv4Addr>) -> Client {
+    /// A client for `settings`' ENI and these VIPs, counting its calls in `ledger`.
+    pub fn new(settings: &conf::mover::Mover, vips: Vec<Ipv4Addr>, ledger: Arc<Ledger>) -> Client {
         Client {
             agent: ureq::AgentBuilder::new().redirects(0).build(),
             endpoint: settings.endpoint.clone(),
@@ -52,9 +52,9 @@ impl Client {
             eni: settings.eni.clone(),
             method: settings.method.clone(),
             vips,
-            keys: KeySource::new(&settings.credentials),
+            keys: KeySource::new(settings.provider, &settings.credentials),
             vpc_id: Mutex::new(None),
-            ledger: Ledger::default(),
+            ledger,
         }
     }
 

@@ -260,10 +260,28 @@ impl Lab {
         state: &str,
         extra: &[&str],
     ) -> PathBuf {
+        self.havipd_env(host, name, config, state, &[], extra)
+    }
+
+    /// As [`Lab::havipd_with`], run by `env` with `env_args` (`VAR=value`) before havipd.
+    fn havipd_env(
+        &mut self,
+        host: &str,
+        name: &str,
+        config: &str,
+        state: &str,
+        env_args: &[&str],
+        extra: &[&str],
+    ) -> PathBuf {
         let conf = self.write(&format!("{name}.conf"), config);
         let state = self.dir.join(state);
         let state_arg = state.display().to_string();
-        let mut argv = vec![
+        let mut argv = Vec::new();
+        if !env_args.is_empty() {
+            argv.push("env");
+            argv.extend_from_slice(env_args);
+        }
+        argv.extend_from_slice(&[
             env!("CARGO_BIN_EXE_havipd"),
             "-n",
             "-l",
@@ -271,10 +289,28 @@ impl Lab {
             &conf,
             "--state-dir",
             &state_arg,
-        ];
+        ]);
         argv.extend_from_slice(extra);
         self.spawn(host, name, &argv);
         state
+    }
+
+    /// As [`Lab::havipd_with`] (state directory `<lab>/<name>`), with its dumps in a `TMPDIR`
+    /// of its own, `<lab>/<name>-tmp`, and metrics at `127.0.0.1:9650` in its namespace: what
+    /// [`assert_secrets_nowhere`] reads.
+    pub fn havipd_dumping(
+        &mut self,
+        host: &str,
+        name: &str,
+        config: &str,
+        extra: &[&str],
+    ) -> PathBuf {
+        let tmp = self.dir.join(format!("{name}-tmp"));
+        std::fs::create_dir_all(&tmp).expect("tmp dir");
+        let tmpdir = format!("TMPDIR={}", tmp.display());
+        let mut flags = vec!["--metrics-listen", "127.0.0.1:9650"];
+        flags.extend_from_slice(extra);
+        self.havipd_env(host, name, config, name, &[&tmpdir], &flags)
     }
 
     /// Starts a keepalived binary (`keepalived` from PATH, or a path such as
@@ -587,5 +623,57 @@ impl RealtimeReference {
     /// The latest wake-up seen (waits for the sampler's end).
     pub fn worst(self) -> Duration {
         self.sampler.join().expect("sampler")
+    }
+}
+
+/// None of `secrets` shows in the logs of `logs`, nor in the status, metrics or dumps (USR1,
+/// USR2, JSON) of the havipd `name` on `host` started with [`Lab::havipd_dumping`], whose
+/// status must show a mover (`action`, an API action it called, proves the status and the
+/// metrics were read with something in them).
+pub fn assert_secrets_nowhere(
+    lab: &Lab,
+    (host, name): (&str, &str),
+    logs: &[&str],
+    action: &str,
+    secrets: &[&str],
+) {
+    let state = lab.dir.join(name);
+    let status = match ctl::Client::one(&state.join(ctl::SOCKET_NAME), &ctl::Request::Status) {
+        Ok(ctl::Reply::Status(s)) => serde_json::to_string(&s).expect("json"),
+        other => panic!("not a status: {other:?}"),
+    };
+    assert!(status.contains(action), "{status}");
+    let metrics = scrape_metrics(lab, host, 9650);
+    assert!(metrics.contains("havip_mover_api_calls_total"), "{metrics}");
+    let mut seen: Vec<(String, String)> = logs
+        .iter()
+        .map(|l| (format!("log {l}"), lab.log(l)))
+        .collect();
+    seen.push(("status".into(), status));
+    seen.push(("metrics".into(), metrics));
+    let tmp = lab.dir.join(format!("{name}-tmp"));
+    let json = Command::new(env!("CARGO_BIN_EXE_havipd"))
+        .args(["--signum", "JSON"])
+        .output()
+        .expect("--signum");
+    let json = String::from_utf8_lossy(&json.stdout).trim().to_string();
+    for (sig, file) in [
+        ("USR1", "keepalived.data"),
+        ("USR2", "keepalived.stats"),
+        (json.as_str(), "keepalived.json"),
+    ] {
+        let path = tmp.join(file);
+        let _ = std::fs::remove_file(&path);
+        lab.kill(name, sig);
+        let written = wait_until(Duration::from_secs(3), || path.exists());
+        assert!(written.is_some(), "no {file} after {sig}");
+        std::thread::sleep(Duration::from_millis(100));
+        let text = std::fs::read_to_string(&path).expect("dump");
+        seen.push((file.to_string(), text));
+    }
+    for (what, text) in &seen {
+        for secret in secrets {
+            assert!(!text.contains(secret), "a secret is in the {what}");
+        }
     }
 }

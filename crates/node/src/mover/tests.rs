@@ -319,3 +319,46 @@ fn a_lower_priority_advert_makes_a_holding_master_claim_again() {
     rig.mover.elsewhere(rig.now, &mut out);
     assert!(out.is_empty());
 }
+
+/// A reload that changes a holding master's settings: its call in flight is forgotten (a late
+/// answer changes nothing), it claims again at once with the new method, and its counts go on;
+/// a backup's reload asks for nothing.
+#[test]
+fn a_reconfigured_master_forgets_its_call_and_claims_with_the_new_method() {
+    let mut rig = Rig::new(7);
+    rig.set_master(true);
+    rig.answer(Outcome::Ok, None);
+    rig.answer(Outcome::Ok, Some(Holder::Us));
+    assert_eq!(rig.mover.status().phase, Phase::Held);
+    rig.advance(ms(1_000));
+    let stale = rig.last_call();
+    assert_eq!(stale.action, Action::Describe);
+    let counted = rig.mover.status().counts.values().sum::<u64>();
+    let mut out = Vec::new();
+    rig.mover
+        .reconfigure(rig.now, Method::Assign, true, &mut out);
+    rig.take(out);
+    let claim = rig.last_call();
+    assert_eq!(claim.action, Action::Claim(Method::Assign));
+    assert_eq!(rig.mover.status().phase, Phase::Claiming);
+    // The old settings' describe answers late: ignored, the claim stays in flight.
+    let mut out = Vec::new();
+    rig.mover
+        .finished(rig.now, stale.seq, Outcome::Ok, Some(Holder::Us), &mut out);
+    assert!(out.is_empty(), "{out:?}");
+    assert_eq!(rig.mover.status().phase, Phase::Claiming);
+    assert_eq!(rig.mover.status().in_flight, Some(claim.action));
+    assert_eq!(rig.mover.status().counts.values().sum::<u64>(), counted);
+    rig.answer(Outcome::Ok, None);
+    assert_eq!(rig.last_call().action, Action::Describe);
+
+    let mut backup = Rig::new(8);
+    let mut out = Vec::new();
+    backup
+        .mover
+        .reconfigure(backup.now, Method::Route, false, &mut out);
+    assert!(out.is_empty(), "{out:?}");
+    backup.advance(ms(60_000));
+    assert!(backup.calls.is_empty());
+    assert_eq!(backup.mover.status().phase, Phase::Idle);
+}
