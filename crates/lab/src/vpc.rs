@@ -225,6 +225,20 @@ pub fn up_on(mode: Vip, kinds: &[Kind], garp_delay: f64, backend: Backend) -> Re
     Ok(lab)
 }
 
+/// With more VIPs than the cloud's 5 HAVIPs an ENI may hold: that many allowed an ENI and the
+/// VPC, and the API's rate limit lifted for the lab's own calls (one create a VIP, back to back).
+fn many_vips_args(vips: usize) -> Vec<String> {
+    if vips <= 5 {
+        return Vec::new();
+    }
+    let n = vips.to_string();
+    let args = ["--havips-per-eni", &n, "--havip-quota", &n];
+    args.into_iter()
+        .chain(["--requests-per-second", "0"])
+        .map(str::to_string)
+        .collect()
+}
+
 impl Plane {
     /// Starts the control plane and the data plane for `topo` (built unswitched) with `vips`
     /// (all in the servers' /24), adds the public host, and creates everything through the API.
@@ -299,6 +313,7 @@ impl Plane {
             .arg("--internal-secret")
             .arg(&plane.secret_file)
             .args(["--garp-delay", &garp_delay.to_string()])
+            .args(many_vips_args(vips.len()))
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
