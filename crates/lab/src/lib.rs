@@ -19,6 +19,7 @@ pub mod mover;
 pub mod netns;
 pub mod ovn;
 pub mod ovn_burst;
+pub mod ovn_garp_forms;
 pub mod placement;
 pub mod probe;
 pub mod scenario_file;

@@ -537,8 +537,31 @@ pub fn chassis_of(k: usize, f: &crate::ovn::Fabric) -> usize {
 /// Sends a gratuitous ARP for `vip` (request form) from `node`'s eth0, with `mac`; returns
 /// the Unix time (seconds) taken just before the frame went to the kernel.
 pub fn send_garp(node: &Node, mac: [u8; 6], vip: std::net::Ipv4Addr) -> Result<f64> {
+    send_garp_form(node, mac, vip, GarpForm::Request)
+}
+
+/// The two forms of a gratuitous ARP: an ARP request for the sender's own address (what
+/// keepalived and havipd send) or an ARP reply, both broadcast.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GarpForm {
+    /// Operation 1, target address the VIP.
+    Request,
+    /// Operation 2.
+    Reply,
+}
+
+/// [`send_garp`] in either form.
+pub fn send_garp_form(
+    node: &Node,
+    mac: [u8; 6],
+    vip: std::net::Ipv4Addr,
+    form: GarpForm,
+) -> Result<f64> {
     let arp = vpc::dataplane::frame::Arp {
-        op: 1,
+        op: match form {
+            GarpForm::Request => 1,
+            GarpForm::Reply => 2,
+        },
         sha: mac,
         spa: vip,
         tha: vpc::dataplane::frame::BROADCAST,
@@ -677,7 +700,7 @@ pub fn ovn_garp_bench(count: usize) -> Result<Vec<f64>> {
 }
 
 /// Waits (5 s at most) for the southbound binding of `port` to name `parent`; the Unix time.
-async fn claim_seen(m: &mut ovsdb::Monitor, port: &str, parent: &str) -> Result<f64> {
+pub(crate) async fn claim_seen(m: &mut ovsdb::Monitor, port: &str, parent: &str) -> Result<f64> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     loop {
         let update = tokio::time::timeout_at(deadline, m.updates.recv())
