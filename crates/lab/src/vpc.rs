@@ -225,18 +225,21 @@ pub fn up_on(mode: Vip, kinds: &[Kind], garp_delay: f64, backend: Backend) -> Re
     Ok(lab)
 }
 
-/// With more VIPs than the cloud's 5 HAVIPs an ENI may hold: that many allowed an ENI and the
-/// VPC, and the API's rate limit lifted for the lab's own calls (one create a VIP, back to back).
-fn many_vips_args(vips: usize) -> Vec<String> {
-    if vips <= 5 {
-        return Vec::new();
+/// `vpc serve`'s GARP delay and, with more VIPs than the cloud's 5 HAVIPs an ENI may hold,
+/// that many allowed an ENI and the VPC and the API's rate limit lifted for the lab's own calls
+/// (one create a VIP, back to back).
+fn tuning_args(vips: usize, garp_delay: f64) -> Vec<String> {
+    let mut args = vec!["--garp-delay".to_string(), garp_delay.to_string()];
+    if vips > 5 {
+        let n = vips.to_string();
+        let many = ["--havips-per-eni", &n, "--havip-quota", &n];
+        args.extend(
+            many.into_iter()
+                .chain(["--requests-per-second", "0"])
+                .map(str::to_string),
+        );
     }
-    let n = vips.to_string();
-    let args = ["--havips-per-eni", &n, "--havip-quota", &n];
-    args.into_iter()
-        .chain(["--requests-per-second", "0"])
-        .map(str::to_string)
-        .collect()
+    args
 }
 
 impl Plane {
@@ -312,8 +315,7 @@ impl Plane {
             .arg(topo.dir.join("keys"))
             .arg("--internal-secret")
             .arg(&plane.secret_file)
-            .args(["--garp-delay", &garp_delay.to_string()])
-            .args(many_vips_args(vips.len()))
+            .args(tuning_args(vips.len(), garp_delay))
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
