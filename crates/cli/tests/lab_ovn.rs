@@ -455,3 +455,41 @@ fn drill_port_recreate_on_ovn_claims_the_virtual_port_again() {
         .collect();
     eprintln!("port-recreate: the client's outages {outages:?} ms");
 }
+
+/// The southbound database loaded during a failover, the short form of `havip lab drill
+/// sb-burst --vpc ovn --repeat 3`: the primary's cable is cut and 1,000 logical switch ports are
+/// created through the northbound database as the secondary takes over. northd writes them
+/// all to the southbound database, the secondary holds the VIP at the end, and the API and OVN
+/// have the HAVIP bound to it. The client's outage and the burst's timing are printed, not
+/// asserted.
+#[test]
+fn drill_sb_burst_on_ovn_moves_the_binding_while_northd_writes_1000_ports() {
+    if skip("lab drill sb-burst --vpc ovn") {
+        return;
+    }
+    let out = havip(&[
+        "lab", "drill", "sb-burst", "--vpc", "ovn", "--format", "json",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("port burst: 1000 ports committed"),
+        "no burst reported: {err}"
+    );
+    let runs: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let r = &runs[0];
+    let vpc = &r["vpc"];
+    assert_eq!(
+        r["final_holder"], "b",
+        "the secondary does not hold the VIP: {r}"
+    );
+    assert_eq!(vpc["api_binding"], "b", "the API's binding: {vpc}");
+    assert_eq!(vpc["ovn_binding"], "b", "OVN's binding: {vpc}");
+    let outages: Vec<f64> = r["outages"]
+        .as_array()
+        .expect("outages")
+        .iter()
+        .filter_map(|o| Some((o["end"].as_f64()? - o["start"].as_f64()?) * 1000.0))
+        .collect();
+    eprintln!("sb-burst: the client's outages {outages:?} ms");
+}

@@ -18,6 +18,8 @@ pub mod faults;
 pub mod mover;
 pub mod netns;
 pub mod ovn;
+pub mod ovn_burst;
+pub mod ovn_garp_forms;
 pub mod placement;
 pub mod probe;
 pub mod scenario_file;

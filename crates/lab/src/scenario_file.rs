@@ -272,6 +272,14 @@ fn check_action(action: &Action, servers: &[&str]) -> std::result::Result<(), St
             ))
         }
         Action::ChassisPowerCut { .. } | Action::ChassisPowerOn { .. } => Ok(()),
+        Action::PortBurst { .. } if node != crate::drill::CENTRAL => Err(format!(
+            "a port burst is named by its node: `{}` (OVN's central node)",
+            crate::drill::CENTRAL
+        )),
+        Action::PortBurst { count, .. } if !(1..=10_000).contains(count) => {
+            Err("a port burst is 1 to 10000 ports".into())
+        }
+        Action::PortBurst { .. } => Ok(()),
         Action::Loss { percent, .. } if !(1..=100).contains(percent) => {
             Err("loss is 1 to 100 percent".into())
         }

@@ -304,7 +304,8 @@ fn apply(net: &mut Network, all: &[NodeId], n: NodeId, action: &Action) {
         | Action::Claim { .. }
         | Action::ChassisPowerCut { .. }
         | Action::ChassisPowerOn { .. }
-        | Action::PortRecreate { .. } => {}
+        | Action::PortRecreate { .. }
+        | Action::PortBurst { .. } => {}
     }
 }
 

@@ -225,6 +225,23 @@ pub fn up_on(mode: Vip, kinds: &[Kind], garp_delay: f64, backend: Backend) -> Re
     Ok(lab)
 }
 
+/// `vpc serve`'s GARP delay and, with more VIPs than the cloud's 5 HAVIPs an ENI may hold,
+/// that many allowed an ENI and the VPC and the API's rate limit lifted for the lab's own calls
+/// (one create a VIP, back to back).
+fn tuning_args(vips: usize, garp_delay: f64) -> Vec<String> {
+    let mut args = vec!["--garp-delay".to_string(), garp_delay.to_string()];
+    if vips > 5 {
+        let n = vips.to_string();
+        let many = ["--havips-per-eni", &n, "--havip-quota", &n];
+        args.extend(
+            many.into_iter()
+                .chain(["--requests-per-second", "0"])
+                .map(str::to_string),
+        );
+    }
+    args
+}
+
 impl Plane {
     /// Starts the control plane and the data plane for `topo` (built unswitched) with `vips`
     /// (all in the servers' /24), adds the public host, and creates everything through the API.
@@ -298,7 +315,7 @@ impl Plane {
             .arg(topo.dir.join("keys"))
             .arg("--internal-secret")
             .arg(&plane.secret_file)
-            .args(["--garp-delay", &garp_delay.to_string()])
+            .args(tuning_args(vips.len(), garp_delay))
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -522,8 +539,31 @@ pub fn chassis_of(k: usize, f: &crate::ovn::Fabric) -> usize {
 /// Sends a gratuitous ARP for `vip` (request form) from `node`'s eth0, with `mac`; returns
 /// the Unix time (seconds) taken just before the frame went to the kernel.
 pub fn send_garp(node: &Node, mac: [u8; 6], vip: std::net::Ipv4Addr) -> Result<f64> {
+    send_garp_form(node, mac, vip, GarpForm::Request)
+}
+
+/// The two forms of a gratuitous ARP: an ARP request for the sender's own address (what
+/// keepalived and havipd send) or an ARP reply, both broadcast.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GarpForm {
+    /// Operation 1, target address the VIP.
+    Request,
+    /// Operation 2.
+    Reply,
+}
+
+/// [`send_garp`] in either form.
+pub fn send_garp_form(
+    node: &Node,
+    mac: [u8; 6],
+    vip: std::net::Ipv4Addr,
+    form: GarpForm,
+) -> Result<f64> {
     let arp = vpc::dataplane::frame::Arp {
-        op: 1,
+        op: match form {
+            GarpForm::Request => 1,
+            GarpForm::Reply => 2,
+        },
         sha: mac,
         spa: vip,
         tha: vpc::dataplane::frame::BROADCAST,
@@ -662,7 +702,7 @@ pub fn ovn_garp_bench(count: usize) -> Result<Vec<f64>> {
 }
 
 /// Waits (5 s at most) for the southbound binding of `port` to name `parent`; the Unix time.
-async fn claim_seen(m: &mut ovsdb::Monitor, port: &str, parent: &str) -> Result<f64> {
+pub(crate) async fn claim_seen(m: &mut ovsdb::Monitor, port: &str, parent: &str) -> Result<f64> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     loop {
         let update = tokio::time::timeout_at(deadline, m.updates.recv())

@@ -28,3 +28,17 @@ fn garp_to_claim_on_ovn_and_on_the_userspace_vpc() {
         percentile(&userspace, 0.99)
     );
 }
+
+/// A GARP the ARP responder could answer (request form) and the reply form both claim the
+/// virtual port: each form, from each server in turn, moves OVN's southbound binding to its
+/// sender (`claims_by_form` fails otherwise).
+#[test]
+fn both_garp_forms_claim_the_virtual_port_on_ovn() {
+    if let Some(why) = hostcheck::skip_reason("ovn garp forms", &lab::ovn::TOOLS) {
+        eprintln!("{why}");
+        return;
+    }
+    let claims = lab::ovn_garp_forms::claims_by_form().expect("every GARP claimed");
+    assert_eq!(claims.len(), 4);
+    eprintln!("GARP to claim by form, ms: {claims:?}");
+}

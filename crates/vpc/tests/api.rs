@@ -195,6 +195,8 @@ fn create_havip_validation_errors() {
             with(json!({"HaVipAssociationSet": [{"InstanceId": "x", "InstanceType": "VM"}]})),
             "InvalidParameterValue.Range",
         ),
+        // No IPv6 subnets, so no IPv6 HAVIPs (on either backend: the action refuses it).
+        (with(json!({"Vip": "2001:db8::12"})), "UnsupportedOperation"),
     ];
     for (body, code) in cases {
         assert_eq!(api.err("CreateHaVip", body.clone()), code, "{body}");

@@ -9,7 +9,9 @@ mod service;
 mod stage;
 
 pub use result::{BindingMove, DrillResult, VipResult, VpcOutcome};
-pub use scenario::{Action, BUILTIN, Edit, GATEWAY, Scenario, Step, edited, scenario, scenarios};
+pub use scenario::{
+    Action, BUILTIN, CENTRAL, Edit, GATEWAY, Scenario, Step, edited, scenario, scenarios,
+};
 
 use crate::cluster::Cluster;
 use crate::daemon::{Kind, Running};

@@ -164,10 +164,22 @@ pub enum Action {
         /// Server.
         node: String,
     },
+    /// A burst of southbound port changes: `count` logical switch ports created through the
+    /// northbound database in one transaction, on a switch of their own, and waited for until
+    /// ovn-northd has written all their southbound bindings (`ovn_burst.rs`).
+    PortBurst {
+        /// [`CENTRAL`]: the central node's databases and northd.
+        node: String,
+        /// Ports created (1-10,000).
+        count: u32,
+    },
 }
 
 /// The chassis a [`Action::ChassisPowerCut`] names by role: the one running the EIP gateway.
 pub const GATEWAY: &str = "gateway";
+
+/// The OVN node a [`Action::PortBurst`] names by role: the central one (NB, SB, northd).
+pub const CENTRAL: &str = "central";
 
 impl Action {
     /// The server it applies to.
@@ -197,7 +209,8 @@ impl Action {
             | Action::Replay { node }
             | Action::ChassisPowerCut { node }
             | Action::ChassisPowerOn { node }
-            | Action::PortRecreate { node } => node,
+            | Action::PortRecreate { node }
+            | Action::PortBurst { node, .. } => node,
         }
     }
 
@@ -227,11 +240,13 @@ impl Action {
         self.names_chassis() || matches!(self, Action::PortRecreate { .. })
     }
 
-    /// Whether it names an OVN chassis by its role ([`GATEWAY`]) rather than a server.
+    /// Whether it names an OVN node by its role ([`GATEWAY`], [`CENTRAL`]) rather than a server.
     pub fn names_chassis(&self) -> bool {
         matches!(
             self,
-            Action::ChassisPowerCut { .. } | Action::ChassisPowerOn { .. }
+            Action::ChassisPowerCut { .. }
+                | Action::ChassisPowerOn { .. }
+                | Action::PortBurst { .. }
         )
     }
 
@@ -285,6 +300,7 @@ impl Action {
             Action::PortRecreate { .. } => {
                 format!("{n}'s port deleted and re-created on its chassis")
             }
+            Action::PortBurst { count, .. } => format!("{count} ports created through OVN's NB"),
         }
     }
 }

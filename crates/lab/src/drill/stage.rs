@@ -397,7 +397,9 @@ impl Drill<'_> {
             Action::Forge { .. } | Action::Capture { .. } | Action::Replay { .. } => {
                 self.apply_attack(action)
             }
-            Action::ChassisPowerCut { .. } | Action::ChassisPowerOn { .. } => self.ovn_step(action),
+            Action::ChassisPowerCut { .. }
+            | Action::ChassisPowerOn { .. }
+            | Action::PortBurst { .. } => self.ovn_step(action),
             Action::PortRecreate { .. } => self.recreate_port(k),
         }
     }
@@ -409,6 +411,7 @@ impl Drill<'_> {
         match action {
             Action::ChassisPowerCut { .. } => self.cut_gateway(),
             Action::ChassisPowerOn { .. } => self.power_back(),
+            Action::PortBurst { count, .. } => self.port_burst(*count),
             _ => bail!("`{}` is no step on the OVN fabric", action.label()),
         }
     }
@@ -429,6 +432,21 @@ impl Drill<'_> {
             &self.topo.port_of(server),
             eni,
         )
+    }
+
+    /// A burst of `count` southbound port changes through the northbound database; returns
+    /// once northd has written them all, and prints what that took.
+    fn port_burst(&mut self, count: u32) -> Result<()> {
+        let Some(f) = self.fabric.as_ref() else {
+            bail!("a port burst needs the OVN fabric (--vpc ovn)");
+        };
+        let b = f.port_burst(count)?;
+        eprintln!(
+            "port burst: {count} ports committed to the northbound database in {:.0} ms, all in \
+             the southbound database {:.0} ms after the burst began",
+            b.nb_ms, b.sb_ms
+        );
+        Ok(())
     }
 
     /// The chassis whose power was cut come back (without waiting for anything).
@@ -482,6 +500,7 @@ impl Drill<'_> {
         for k in std::mem::take(&mut self.powered_off) {
             let _ = f.power_on(k);
         }
+        let _ = f.clear_burst();
         let preferred = f.gateway_chassis().next();
         let eip = self
             .plane

@@ -259,6 +259,16 @@ fn choose_vip(cloud: &Cloud, subnet: &Subnet, vip: Option<&str>) -> Result<Ipv4A
             )
         });
     };
+    if v.parse::<std::net::Ipv6Addr>().is_ok() {
+        return Err(ApiError::new(
+            "UnsupportedOperation",
+            format!(
+                "`Vip` {v} is an IPv6 address: subnet {subnet_id} ({}) is IPv4, and this VPC \
+                 offers no IPv6 subnets, so a HAVIP's address is IPv4",
+                subnet.cidr_block
+            ),
+        ));
+    }
     let a: Ipv4Addr = v
         .parse()
         .map_err(|_| ApiError::malformed("Vip", v, "an IPv4 address"))?;
