@@ -272,6 +272,14 @@ fn check_action(action: &Action, servers: &[&str]) -> std::result::Result<(), St
             ))
         }
         Action::ChassisPowerCut { .. } | Action::ChassisPowerOn { .. } => Ok(()),
+        Action::DbPowerCut { .. } if node != crate::drill::NB && node != crate::drill::SB => {
+            Err(format!(
+                "a database is `{}` or `{}` (its Raft leader loses its power)",
+                crate::drill::NB,
+                crate::drill::SB
+            ))
+        }
+        Action::DbPowerCut { .. } => Ok(()),
         Action::Loss { percent, .. } if !(1..=100).contains(percent) => {
             Err("loss is 1 to 100 percent".into())
         }

@@ -301,6 +301,7 @@ fn apply(net: &mut Network, all: &[NodeId], n: NodeId, action: &Action) {
         | Action::Claim { .. }
         | Action::ChassisPowerCut { .. }
         | Action::ChassisPowerOn { .. }
+        | Action::DbPowerCut { .. }
         | Action::PortRecreate { .. } => {}
     }
 }

@@ -2,14 +2,18 @@
 //! every VIP (ICMP every 10 ms, TCP every 50 ms), faults injected on a schedule, and what the
 //! client saw.
 
+mod db;
 mod owner;
 mod result;
 mod scenario;
 mod service;
 mod stage;
 
+pub use db::{ApiCall, DbOutcome};
 pub use result::{BindingMove, DrillResult, VipResult, VpcOutcome};
-pub use scenario::{Action, BUILTIN, Edit, GATEWAY, Scenario, Step, edited, scenario, scenarios};
+pub use scenario::{
+    Action, BUILTIN, Edit, GATEWAY, NB, SB, Scenario, Step, edited, scenario, scenarios,
+};
 
 use crate::cluster::Cluster;
 use crate::daemon::{Kind, Running};
@@ -47,6 +51,9 @@ pub struct Setup {
     /// On OVN: BFD between the chassis every this many ms ([`crate::ovn::Fabric::set_bfd`]);
     /// none: OVN's default.
     pub ovn_bfd_ms: Option<u32>,
+    /// On OVN: the northbound and southbound databases each a Raft cluster of three members
+    /// (machines of their own), not single servers.
+    pub ovn_db_cluster: bool,
     /// In the VPC without a HAVIP: the VIP a secondary private IP of the primary's ENI, moved
     /// by the cloud's API only (havipd's mover, keepalived's `notify_master` script; see
     /// [`crate::mover`]).
@@ -66,6 +73,7 @@ impl Setup {
             cluster: Cluster::seed(),
             vpc: None,
             ovn_bfd_ms: None,
+            ovn_db_cluster: false,
             mover: false,
             api_faults: Default::default(),
             owner_grace: None,
@@ -81,6 +89,7 @@ impl Setup {
             cluster,
             vpc: None,
             ovn_bfd_ms: None,
+            ovn_db_cluster: false,
             mover: false,
             api_faults: Default::default(),
             owner_grace: None,
@@ -170,6 +179,19 @@ fn prepare<'a>(setup: &Setup, scenario: &'a Scenario, kinds: [Kind; 2]) -> Resul
     if setup.ovn_bfd_ms.is_some() && setup.vpc != Some(crate::vpc::Backend::Ovn) {
         bail!("a BFD timing is OVN's: it goes with --vpc ovn");
     }
+    if setup.ovn_db_cluster && setup.vpc != Some(crate::vpc::Backend::Ovn) {
+        bail!("--ovn-db-cluster clusters OVN's databases: it goes with --vpc ovn");
+    }
+    if let Some(step) = scenario.steps.iter().find(|s| s.action.needs_db_cluster())
+        && !setup.ovn_db_cluster
+    {
+        bail!(
+            "scenario `{}`: `{}` cuts a member of a database cluster; it runs with --vpc ovn \
+             --ovn-db-cluster",
+            scenario.name,
+            step.action.label()
+        );
+    }
     if setup.vpc == Some(crate::vpc::Backend::Ovn) {
         refuse_off_switch_steps(scenario)?;
     } else if let Some(step) = scenario.steps.iter().find(|s| s.action.needs_ovn()) {
@@ -201,6 +223,7 @@ fn prepare<'a>(setup: &Setup, scenario: &'a Scenario, kinds: [Kind; 2]) -> Resul
         plane,
         fabric,
         powered_off: Vec::new(),
+        db_cut: Vec::new(),
         gateway_at_start: String::new(),
         kinds,
         scenario,
@@ -249,7 +272,7 @@ pub(crate) fn build(setup: &Setup, hosts: &[crate::topology::HostSpec]) -> Resul
     };
     let vips = ipv4_vips(cluster)?;
     let mut topo = Topology::up_hosts(&setup.id, hosts, &cluster.client, false)?;
-    let fabric = crate::vpc::fabric_for(&setup.id, backend)?;
+    let fabric = crate::vpc::fabric_for(&setup.id, backend, setup.ovn_db_cluster)?;
     if let (Some(f), Some(ms)) = (&fabric, setup.ovn_bfd_ms) {
         f.set_bfd(ms)?;
     }
@@ -460,6 +483,7 @@ impl Drill<'_> {
             .collect();
         let sampler = Sampler::start(namespaces, vips);
         self.gateway_at_start = self.gateway_name();
+        let db_probes = self.db_probes()?;
         let start_time = now();
         let played = self.play(tick);
         let end_time = now();
@@ -476,6 +500,7 @@ impl Drill<'_> {
             .collect();
         let marks = played?;
         attacked?;
+        let db_marks = marks.clone();
         let probes = Probes {
             start: start_time,
             end: end_time,
@@ -485,7 +510,11 @@ impl Drill<'_> {
         };
         let mut result = self.measure(probes, marks);
         if self.plane.is_some() {
-            result.vpc = Some(self.vpc_outcome(&result, eip_replies)?);
+            let mut vpc = self.vpc_outcome(&result, eip_replies)?;
+            if let Some(probes) = db_probes {
+                probes.finish(self.db_cut.clone(), &db_marks, &mut vpc)?;
+            }
+            result.vpc = Some(vpc);
             result.owner = Some(self.check_owner()?);
         }
         Ok(result)
@@ -587,6 +616,8 @@ impl Drill<'_> {
             .history()?
             .into_iter()
             .filter(|e| e.unix_time >= r.start && e.unix_time <= r.end)
+            // The lab's HAVIPs (not those an API stream makes and deletes).
+            .filter(|e| plane.havips.contains(&e.ha_vip_id))
             .map(|e| BindingMove {
                 time: e.unix_time,
                 havip: e.ha_vip_id,
@@ -624,6 +655,7 @@ impl Drill<'_> {
             binding_moves: moves,
             binding_move,
             gateway,
+            db: None,
         })
     }
 }

@@ -184,7 +184,9 @@ pub struct VpcOutcome {
     /// On OVN, at the end: the server whose port OVN has as the first HAVIP's
     /// `virtual_parent` (the claim the data plane follows).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub ovn_binding: Option<String>,
+    pub ovn_binding: Option<String>,    /// With OVN's database members cut: the API stream and OVN's binding samples.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub db: Option<super::db::DbOutcome>,
 }
 
 impl VpcOutcome {

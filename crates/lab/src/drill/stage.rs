@@ -20,6 +20,8 @@ pub(super) struct Drill<'a> {
     pub(super) fabric: Option<crate::ovn::Fabric>,
     /// Its chassis a step cut the power of, to bring back at the reset.
     pub(super) powered_off: Vec<usize>,
+    /// The database members a step cut the power of (`nb1`, ...), to bring back at the reset.
+    pub(super) db_cut: Vec<String>,
     /// The chassis running the EIP gateway when the probes started (OVN).
     pub(super) gateway_at_start: String,
     pub(super) kinds: [Kind; 2],
@@ -395,7 +397,9 @@ impl Drill<'_> {
             Action::Forge { .. } | Action::Capture { .. } | Action::Replay { .. } => {
                 self.apply_attack(action)
             }
-            Action::ChassisPowerCut { .. } | Action::ChassisPowerOn { .. } => self.ovn_step(action),
+            Action::ChassisPowerCut { .. }
+            | Action::ChassisPowerOn { .. }
+            | Action::DbPowerCut { .. } => self.ovn_step(action),
             Action::PortRecreate { .. } => self.recreate_port(k),
         }
     }
@@ -407,6 +411,7 @@ impl Drill<'_> {
         match action {
             Action::ChassisPowerCut { .. } => self.cut_gateway(),
             Action::ChassisPowerOn { .. } => self.power_back(),
+            Action::DbPowerCut { node } => self.cut_db_leader(node),
             _ => bail!("`{}` is no step on the OVN fabric", action.label()),
         }
     }
@@ -480,6 +485,10 @@ impl Drill<'_> {
         for k in std::mem::take(&mut self.powered_off) {
             let _ = f.power_on(k);
         }
+        self.db_power_on();
+        let Some(f) = self.fabric.as_mut() else {
+            return;
+        };
         let preferred = f.gateway_chassis().next();
         let eip = self
             .plane

@@ -1,0 +1,268 @@
+//! What a drill cutting OVN's database members (`db-member-down`, `--ovn-db-cluster`) adds: the
+//! leaders' power cuts, and while the steps play a stream of API calls (a read, then a write
+//! that reaches OVN's northbound database: a HAVIP created, then deleted, in turns) and the
+//! southbound binding of the first HAVIP sampled, so the report can say when the API answered a
+//! write again and when OVN's binding followed the VRRP failover.
+
+use super::result::VpcOutcome;
+use super::scenario::Action;
+use super::stage::Drill;
+use crate::timeline::Mark;
+use anyhow::{Result, anyhow};
+use hostsys::clock::unix_secs as now;
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// The pause between two rounds of API calls, and between two binding samples.
+const PACE: Duration = Duration::from_millis(50);
+
+/// One API call of the stream.
+#[derive(Clone, Debug, Serialize)]
+pub struct ApiCall {
+    /// The API action.
+    pub action: String,
+    /// Whether it writes.
+    pub write: bool,
+    /// Sent and answered (Unix seconds).
+    pub sent: f64,
+    /// When the answer (or the error) came.
+    pub done: f64,
+    /// Why it failed, if it did.
+    pub error: Option<String>,
+}
+
+/// What the database drill measured.
+#[derive(Clone, Debug, Serialize)]
+pub struct DbOutcome {
+    /// The members whose power was cut (the leaders at that moment).
+    pub cut: Vec<String>,
+    /// Every API call of the stream.
+    pub calls: Vec<ApiCall>,
+    /// Seconds from the first member's cut to the first write sent after it that was
+    /// answered (none: no write was).
+    pub write_back: Option<f64>,
+    /// The same for reads.
+    pub read_back: Option<f64>,
+    /// Seconds from the server's cut (the failover's fault) to OVN's southbound binding naming
+    /// another ENI (none: it did not move while sampled).
+    pub ovn_binding_follow: Option<f64>,
+    /// The southbound binding samples: Unix time and `virtual_parent` (none: no answer).
+    pub ovn_samples: Vec<(f64, Option<String>)>,
+}
+
+impl DbOutcome {
+    /// API calls that failed.
+    pub fn failed(&self) -> usize {
+        self.calls.iter().filter(|c| c.error.is_some()).count()
+    }
+}
+
+/// The stream of API calls and the binding sampler, running.
+pub(super) struct DbProbes {
+    stop: Arc<AtomicBool>,
+    calls: Option<JoinHandle<Vec<ApiCall>>>,
+    samples: Option<JoinHandle<Vec<(f64, Option<String>)>>>,
+}
+
+impl Drop for DbProbes {
+    /// A run that fails stops them too.
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+impl Drill<'_> {
+    /// A power cut of the member of `db` that is its Raft leader now.
+    pub(super) fn cut_db_leader(&mut self, db: &str) -> Result<()> {
+        let f = self
+            .fabric
+            .as_mut()
+            .ok_or_else(|| anyhow!("a database member's power cut needs --vpc ovn"))?;
+        let leader = f
+            .db_leader(db)?
+            .ok_or_else(|| anyhow!("no member of {db} says it is the leader"))?;
+        f.db_power_cut(&leader)?;
+        self.db_cut.push(leader);
+        Ok(())
+    }
+
+    /// The members cut brought back, and each database waited for (every member connected).
+    pub(super) fn db_power_on(&mut self) {
+        let Some(f) = self.fabric.as_mut() else {
+            return;
+        };
+        for m in std::mem::take(&mut self.db_cut) {
+            let _ = f.db_power_on(&m);
+        }
+        for db in [super::NB, super::SB] {
+            let _ = f.wait_db(db);
+        }
+    }
+
+    /// Starts the API stream and the binding sampler, if a step cuts a database member.
+    pub(super) fn db_probes(&self) -> Result<Option<DbProbes>> {
+        if !self.scenario.steps.iter().any(|s| s.action.needs_db_cluster()) {
+            return Ok(None);
+        }
+        let (Some(f), Some(plane)) = (self.fabric.as_ref(), self.plane.as_ref()) else {
+            return Ok(None);
+        };
+        let havip = plane
+            .havips
+            .first()
+            .ok_or_else(|| anyhow!("no HAVIP to follow"))?
+            .clone();
+        let r = crate::vpc::call(&plane.api, "DescribeHaVips", &json!({"HaVipIds": [havip]}))?;
+        let place = json!({"VpcId": r["HaVipSet"][0]["VpcId"], "SubnetId": r["HaVipSet"][0]["SubnetId"]});
+        let stop = Arc::new(AtomicBool::new(false));
+        let (api, s) = (plane.api.clone(), stop.clone());
+        let calls = std::thread::spawn(move || api_stream(&api, &havip, &place, &s));
+        let (db, port, s) = (f.db_arg("sb"), plane.havips[0].clone(), stop.clone());
+        let samples = std::thread::spawn(move || {
+            let mut out = Vec::new();
+            while !s.load(Ordering::Relaxed) {
+                out.push((now(), crate::ovn::virtual_parent_at(&db, &port).ok()));
+                std::thread::sleep(PACE);
+            }
+            out
+        });
+        Ok(Some(DbProbes {
+            stop,
+            calls: Some(calls),
+            samples: Some(samples),
+        }))
+    }
+}
+
+/// Reads and writes in turns until `stop`: DescribeHaVips of `havip`, then CreateHaVip in
+/// `place` or DeleteHaVip of the one created.
+fn api_stream(api: &str, havip: &str, place: &Value, stop: &AtomicBool) -> Vec<ApiCall> {
+    let mut out = Vec::new();
+    let mut made: Option<String> = None;
+    let mut k = 0;
+    while !stop.load(Ordering::Relaxed) {
+        out.push(timed(api, "DescribeHaVips", &json!({"HaVipIds": [havip]}), false).0);
+        let (call, answer) = match &made {
+            None => {
+                k += 1;
+                let mut body = place.clone();
+                body["HaVipName"] = json!(format!("stream{k}"));
+                timed(api, "CreateHaVip", &body, true)
+            }
+            Some(id) => timed(api, "DeleteHaVip", &json!({"HaVipId": id}), true),
+        };
+        if call.error.is_none() {
+            made = match made {
+                None => answer["HaVip"]["HaVipId"].as_str().map(str::to_string),
+                Some(_) => None,
+            };
+        }
+        out.push(call);
+        std::thread::sleep(PACE);
+    }
+    if let Some(id) = made {
+        let _ = crate::vpc::call(api, "DeleteHaVip", &json!({"HaVipId": id}));
+    }
+    out
+}
+
+/// One call, timed.
+fn timed(api: &str, action: &str, body: &Value, write: bool) -> (ApiCall, Value) {
+    let sent = now();
+    let answer = crate::vpc::call(api, action, body);
+    let call = ApiCall {
+        action: action.to_string(),
+        write,
+        sent,
+        done: now(),
+        error: answer.as_ref().err().map(|e| format!("{e:#}")),
+    };
+    (call, answer.unwrap_or_default())
+}
+
+impl DbProbes {
+    /// Stops both and reads what they saw against the run's `faults` (the first member's cut,
+    /// the server's cut), into `vpc`.
+    pub(super) fn finish(
+        mut self,
+        cut: Vec<String>,
+        marks: &[(Mark, Action)],
+        vpc: &mut VpcOutcome,
+    ) -> Result<()> {
+        self.stop.store(true, Ordering::Relaxed);
+        let calls = self
+            .calls
+            .take()
+            .ok_or_else(|| anyhow!("the API stream was read"))?
+            .join()
+            .map_err(|_| anyhow!("the API stream failed"))?;
+        let ovn_samples = self
+            .samples
+            .take()
+            .ok_or_else(|| anyhow!("the binding sampler was read"))?
+            .join()
+            .map_err(|_| anyhow!("the binding sampler failed"))?;
+        let first_cut = marks
+            .iter()
+            .find(|(_, a)| a.needs_db_cluster())
+            .map(|(m, _)| m.time);
+        let server_cut = marks
+            .iter()
+            .find(|(_, a)| !a.names_chassis())
+            .map(|(m, _)| m.time);
+        let back = |write: bool| {
+            let t0 = first_cut?;
+            calls
+                .iter()
+                .filter(|c| c.write == write && c.sent >= t0 && c.error.is_none())
+                .map(|c| c.done - t0)
+                .reduce(f64::min)
+        };
+        vpc.db = Some(DbOutcome {
+            cut,
+            write_back: back(true),
+            read_back: back(false),
+            ovn_binding_follow: server_cut.and_then(|t0| follow(&ovn_samples, t0)),
+            calls,
+            ovn_samples,
+        });
+        Ok(())
+    }
+}
+
+/// Seconds from `t0` to the first sample naming a parent other than the last one named before.
+fn follow(samples: &[(f64, Option<String>)], t0: f64) -> Option<f64> {
+    let before = samples
+        .iter()
+        .filter(|(t, p)| *t < t0 && p.is_some())
+        .last()
+        .and_then(|(_, p)| p.clone());
+    samples
+        .iter()
+        .filter(|(t, _)| *t >= t0)
+        .find(|(_, p)| p.as_ref().is_some_and(|p| !p.is_empty() && Some(p) != before.as_ref()))
+        .map(|(t, _)| t - t0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_binding_follows_at_the_first_other_parent() {
+        let s = |t: f64, p: Option<&str>| (t, p.map(str::to_string));
+        let samples = [
+            s(0.0, Some("eni-a")),
+            s(1.0, None),
+            s(2.0, Some("eni-a")),
+            s(3.0, Some("")),
+            s(4.0, Some("eni-b")),
+        ];
+        assert_eq!(follow(&samples, 1.5), Some(2.5));
+        assert_eq!(follow(&samples[..4], 1.5), None);
+    }
+}
