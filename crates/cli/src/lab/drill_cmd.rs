@@ -393,8 +393,8 @@ fn print_vpc(daemon: &str, v: &lab::drill::VpcOutcome) {
 fn print_db(daemon: &str, db: &lab::drill::DbOutcome) {
     let secs = |t: Option<f64>| t.map_or("never".to_string(), |t| format!("{:.0} ms", t * 1000.0));
     println!(
-        "{daemon}: database members cut: {}; the API answered a write {} and a read {} after the \
-         cut ({} of {} calls failed); OVN's binding followed the failover {} after the server's cut",
+        "{daemon}: database members cut: {}; the API's longest wait from the cut on: a write {}, a \
+         read {} ({} of {} calls failed); OVN's binding followed the failover {} after the server's cut",
         db.cut.join(", "),
         secs(db.write_back),
         secs(db.read_back),

@@ -42,8 +42,9 @@ pub struct DbOutcome {
     pub cut: Vec<String>,
     /// Every API call of the stream.
     pub calls: Vec<ApiCall>,
-    /// Seconds from the first member's cut to the first write sent after it that was
-    /// answered (none: no write was).
+    /// The longest the API went without answering a write, from the first member's cut on
+    /// (to the first write answered, or between two answered writes), in seconds: how long
+    /// after the cut it answered a write again (none: it answered none).
     pub write_back: Option<f64>,
     /// The same for reads.
     pub read_back: Option<f64>,
@@ -215,12 +216,13 @@ impl DbProbes {
             .find(|(_, a)| !a.names_chassis())
             .map(|(m, _)| m.time);
         let back = |write: bool| {
-            let t0 = first_cut?;
-            calls
+            let mut answered: Vec<f64> = calls
                 .iter()
-                .filter(|c| c.write == write && c.sent >= t0 && c.error.is_none())
-                .map(|c| c.done - t0)
-                .reduce(f64::min)
+                .filter(|c| c.write == write && c.error.is_none())
+                .map(|c| c.done)
+                .collect();
+            answered.sort_by(f64::total_cmp);
+            longest_wait(&answered, first_cut?)
         };
         vpc.db = Some(DbOutcome {
             cut,
@@ -232,6 +234,15 @@ impl DbProbes {
         });
         Ok(())
     }
+}
+
+/// The longest stretch from `t0` on without an answer (`answered`: the times of the answers,
+/// sorted): to the first answer after `t0`, or between two answers; none if none came after.
+fn longest_wait(answered: &[f64], t0: f64) -> Option<f64> {
+    let after: Vec<f64> = answered.iter().copied().filter(|t| *t >= t0).collect();
+    let first = *after.first()?;
+    let gaps = after.windows(2).map(|w| w[1] - w[0]);
+    Some(gaps.fold(first - t0, f64::max))
 }
 
 /// Seconds from `t0` to the first sample naming a parent other than the last one named before.
@@ -264,5 +275,12 @@ mod tests {
         ];
         assert_eq!(follow(&samples, 1.5), Some(2.5));
         assert_eq!(follow(&samples[..4], 1.5), None);
+    }
+
+    #[test]
+    fn the_longest_wait_counts_from_the_cut() {
+        assert_eq!(longest_wait(&[0.5, 1.2, 1.4, 3.4, 3.5], 1.0), Some(2.0));
+        assert_eq!(longest_wait(&[0.5, 2.5, 2.6], 1.0), Some(1.5));
+        assert_eq!(longest_wait(&[0.5], 1.0), None);
     }
 }
