@@ -4,13 +4,12 @@
 //! southbound binding of the first HAVIP sampled, so the report can say when the API answered a
 //! write again and when OVN's binding followed the VRRP failover.
 
-use super::result::VpcOutcome;
+use super::result::{ApiCall, DbOutcome, VpcOutcome};
 use super::scenario::Action;
 use super::stage::Drill;
 use crate::timeline::Mark;
 use anyhow::{Result, anyhow};
 use hostsys::clock::unix_secs as now;
-use serde::Serialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,53 +19,14 @@ use std::time::Duration;
 /// The pause between two rounds of API calls, and between two binding samples.
 const PACE: Duration = Duration::from_millis(50);
 
-/// One API call of the stream.
-#[derive(Clone, Debug, Serialize)]
-pub struct ApiCall {
-    /// The API action.
-    pub action: String,
-    /// Whether it writes.
-    pub write: bool,
-    /// Sent and answered (Unix seconds).
-    pub sent: f64,
-    /// When the answer (or the error) came.
-    pub done: f64,
-    /// Why it failed, if it did.
-    pub error: Option<String>,
-}
-
-/// What the database drill measured.
-#[derive(Clone, Debug, Serialize)]
-pub struct DbOutcome {
-    /// The members whose power was cut (the leaders at that moment).
-    pub cut: Vec<String>,
-    /// Every API call of the stream.
-    pub calls: Vec<ApiCall>,
-    /// The longest the API went without answering a write, from the first member's cut on
-    /// (to the first write answered, or between two answered writes), in seconds: how long
-    /// after the cut it answered a write again (none: it answered none).
-    pub write_back: Option<f64>,
-    /// The same for reads.
-    pub read_back: Option<f64>,
-    /// Seconds from the server's cut (the failover's fault) to OVN's southbound binding naming
-    /// another ENI (none: it did not move while sampled).
-    pub ovn_binding_follow: Option<f64>,
-    /// The southbound binding samples: Unix time and `virtual_parent` (none: no answer).
-    pub ovn_samples: Vec<(f64, Option<String>)>,
-}
-
-impl DbOutcome {
-    /// API calls that failed.
-    pub fn failed(&self) -> usize {
-        self.calls.iter().filter(|c| c.error.is_some()).count()
-    }
-}
+/// A binding sample: Unix time and the southbound `virtual_parent` (none: no answer).
+type Sample = (f64, Option<String>);
 
 /// The stream of API calls and the binding sampler, running.
 pub(super) struct DbProbes {
     stop: Arc<AtomicBool>,
     calls: Option<JoinHandle<Vec<ApiCall>>>,
-    samples: Option<JoinHandle<Vec<(f64, Option<String>)>>>,
+    samples: Option<JoinHandle<Vec<Sample>>>,
 }
 
 impl Drop for DbProbes {
@@ -106,7 +66,12 @@ impl Drill<'_> {
 
     /// Starts the API stream and the binding sampler, if a step cuts a database member.
     pub(super) fn db_probes(&self) -> Result<Option<DbProbes>> {
-        if !self.scenario.steps.iter().any(|s| s.action.needs_db_cluster()) {
+        if !self
+            .scenario
+            .steps
+            .iter()
+            .any(|s| s.action.needs_db_cluster())
+        {
             return Ok(None);
         }
         let (Some(f), Some(plane)) = (self.fabric.as_ref(), self.plane.as_ref()) else {
@@ -118,7 +83,8 @@ impl Drill<'_> {
             .ok_or_else(|| anyhow!("no HAVIP to follow"))?
             .clone();
         let r = crate::vpc::call(&plane.api, "DescribeHaVips", &json!({"HaVipIds": [havip]}))?;
-        let place = json!({"VpcId": r["HaVipSet"][0]["VpcId"], "SubnetId": r["HaVipSet"][0]["SubnetId"]});
+        let place =
+            json!({"VpcId": r["HaVipSet"][0]["VpcId"], "SubnetId": r["HaVipSet"][0]["SubnetId"]});
         let stop = Arc::new(AtomicBool::new(false));
         let (api, s) = (plane.api.clone(), stop.clone());
         let calls = std::thread::spawn(move || api_stream(&api, &havip, &place, &s));
@@ -249,13 +215,15 @@ fn longest_wait(answered: &[f64], t0: f64) -> Option<f64> {
 fn follow(samples: &[(f64, Option<String>)], t0: f64) -> Option<f64> {
     let before = samples
         .iter()
-        .filter(|(t, p)| *t < t0 && p.is_some())
-        .last()
+        .rfind(|(t, p)| *t < t0 && p.is_some())
         .and_then(|(_, p)| p.clone());
     samples
         .iter()
         .filter(|(t, _)| *t >= t0)
-        .find(|(_, p)| p.as_ref().is_some_and(|p| !p.is_empty() && Some(p) != before.as_ref()))
+        .find(|(_, p)| {
+            p.as_ref()
+                .is_some_and(|p| !p.is_empty() && Some(p) != before.as_ref())
+        })
         .map(|(t, _)| t - t0)
 }
 

@@ -9,8 +9,7 @@ mod scenario;
 mod service;
 mod stage;
 
-pub use db::{ApiCall, DbOutcome};
-pub use result::{BindingMove, DrillResult, VipResult, VpcOutcome};
+pub use result::{ApiCall, BindingMove, DbOutcome, DrillResult, VipResult, VpcOutcome};
 pub use scenario::{
     Action, BUILTIN, Edit, GATEWAY, NB, SB, Scenario, Step, edited, scenario, scenarios,
 };
@@ -176,22 +175,7 @@ fn prepare<'a>(setup: &Setup, scenario: &'a Scenario, kinds: [Kind; 2]) -> Resul
             scenario.name
         );
     }
-    if setup.ovn_bfd_ms.is_some() && setup.vpc != Some(crate::vpc::Backend::Ovn) {
-        bail!("a BFD timing is OVN's: it goes with --vpc ovn");
-    }
-    if setup.ovn_db_cluster && setup.vpc != Some(crate::vpc::Backend::Ovn) {
-        bail!("--ovn-db-cluster clusters OVN's databases: it goes with --vpc ovn");
-    }
-    if let Some(step) = scenario.steps.iter().find(|s| s.action.needs_db_cluster())
-        && !setup.ovn_db_cluster
-    {
-        bail!(
-            "scenario `{}`: `{}` cuts a member of a database cluster; it runs with --vpc ovn \
-             --ovn-db-cluster",
-            scenario.name,
-            step.action.label()
-        );
-    }
+    refuse_ovn_options(setup, scenario)?;
     if setup.vpc == Some(crate::vpc::Backend::Ovn) {
         refuse_off_switch_steps(scenario)?;
     } else if let Some(step) = scenario.steps.iter().find(|s| s.action.needs_ovn()) {
@@ -283,6 +267,28 @@ pub(crate) fn build(setup: &Setup, hosts: &[crate::topology::HostSpec]) -> Resul
     };
     let plane = crate::vpc::Plane::start_on(&mut topo, &vips, mode, 0.0, fabric.as_ref())?;
     Ok((topo, Some(plane), fabric))
+}
+
+/// OVN's options without `--vpc ovn`, and steps on a database cluster without one.
+fn refuse_ovn_options(setup: &Setup, scenario: &Scenario) -> Result<()> {
+    let on_ovn = setup.vpc == Some(crate::vpc::Backend::Ovn);
+    if setup.ovn_bfd_ms.is_some() && !on_ovn {
+        bail!("a BFD timing is OVN's: it goes with --vpc ovn");
+    }
+    if setup.ovn_db_cluster && !on_ovn {
+        bail!("--ovn-db-cluster clusters OVN's databases: it goes with --vpc ovn");
+    }
+    if let Some(step) = scenario.steps.iter().find(|s| s.action.needs_db_cluster())
+        && !setup.ovn_db_cluster
+    {
+        bail!(
+            "scenario `{}`: `{}` cuts a member of a database cluster; it runs with --vpc ovn \
+             --ovn-db-cluster",
+            scenario.name,
+            step.action.label()
+        );
+    }
+    Ok(())
 }
 
 /// On OVN the servers' ports live in the chassis: steps that need them on the lab's own switch

@@ -18,8 +18,11 @@ use std::time::{Duration, Instant};
 /// Members of a clustered database.
 pub const MEMBERS: usize = 3;
 
-/// The databases: the lab's short name, OVN's name for it, its schema, its Raft port.
-const DBS: [(&str, &str, &str, u16); 2] = [
+/// A database: the lab's short name, OVN's name for it, its schema, its Raft port.
+type Db = (&'static str, &'static str, &'static str, u16);
+
+/// The databases.
+const DBS: [Db; 2] = [
     (
         "nb",
         "OVN_Northbound",
@@ -35,7 +38,7 @@ const DBS: [(&str, &str, &str, u16); 2] = [
 ];
 
 /// `db`'s entry in [`DBS`] and its index there.
-fn entry(db: &str) -> Result<(usize, (&'static str, &'static str, &'static str, u16))> {
+fn entry(db: &str) -> Result<(usize, Db)> {
     DBS.iter()
         .copied()
         .enumerate()
@@ -80,7 +83,7 @@ impl Fabric {
 
     /// Starts both databases: single servers, or clusters whose members all joined.
     pub(super) fn start_dbs(&mut self) -> Result<()> {
-        for (_, (db, _, schema, _)) in DBS.iter().enumerate() {
+        for (db, _, schema, _) in DBS {
             if !self.db_cluster {
                 self.db_server(db, None, schema)?;
                 continue;
@@ -127,7 +130,16 @@ impl Fabric {
         run(&["ip", "link", "set", &u, "netns", &ns, "name", "u0"])?;
         run(&["ip", "link", "set", &v, "netns", &ul])?;
         run(&["ip", "-n", &ul, "link", "set", &v, "master", "br0", "up"])?;
-        run(&["ip", "-n", &ns, "addr", "add", &format!("{ip}/16"), "dev", "u0"])?;
+        run(&[
+            "ip",
+            "-n",
+            &ns,
+            "addr",
+            "add",
+            &format!("{ip}/16"),
+            "dev",
+            "u0",
+        ])?;
         run(&["ip", "-n", &ns, "link", "set", "u0", "up"])?;
         Ok(())
     }
@@ -171,7 +183,15 @@ impl Fabric {
                 continue;
             }
             let sock = format!("unix:{}", self.path(&format!("{member}.sock")));
-            while run(&["ovsdb-client", "--timeout=2", "wait", &sock, name, "connected"]).is_err()
+            while run(&[
+                "ovsdb-client",
+                "--timeout=2",
+                "wait",
+                &sock,
+                name,
+                "connected",
+            ])
+            .is_err()
             {
                 if Instant::now() > deadline {
                     bail!("{member} never joined its cluster (see {member}.log)");
