@@ -53,12 +53,13 @@ pub struct ServeArgs {
     #[arg(long, value_enum, default_value = "sqlite")]
     backend: Backend,
     /// OVN's northbound database (`tcp:IP:PORT`, `ssl:IP:PORT` or `unix:PATH`), with
-    /// --backend ovn.
-    #[arg(long, value_name = "ADDR")]
-    ovn_nb: Option<ovsdb::Endpoint>,
-    /// OVN's southbound database, with --backend ovn.
-    #[arg(long, value_name = "ADDR")]
-    ovn_sb: Option<ovsdb::Endpoint>,
+    /// --backend ovn; a clustered one as OVN's clients name it, its members separated by commas
+    /// (`tcp:A:6641,tcp:B:6641,tcp:C:6641`): one is used at a time, the next when it fails.
+    #[arg(long, value_name = "ADDR[,ADDR...]")]
+    ovn_nb: Option<ovsdb::Remotes>,
+    /// OVN's southbound database (one address, or its cluster's members), with --backend ovn.
+    #[arg(long, value_name = "ADDR[,ADDR...]")]
+    ovn_sb: Option<ovsdb::Remotes>,
     /// `ssl:` databases (OVN's and the --store members): this client's private key (PEM), as
     /// OVN's --private-key.
     #[arg(long, value_name = "FILE", requires_all = ["certificate", "ca_cert"])]
@@ -461,8 +462,8 @@ fn ovn_endpoints(a: &ServeArgs) -> anyhow::Result<Option<OvnPlace>> {
         (Backend::Ovn, Some(nb), Some(sb)) => {
             let files = ssl_files(a)?;
             let (nb, sb) = (
-                with_ssl_files(&files, nb.clone()),
-                with_ssl_files(&files, sb.clone()),
+                remotes_with_ssl_files(&files, nb),
+                remotes_with_ssl_files(&files, sb),
             );
             Ok(Some((nb, sb, layout)))
         }
@@ -484,6 +485,7 @@ fn ssl_files(a: &ServeArgs) -> anyhow::Result<Option<ovsdb::SslFiles>> {
         .ovn_nb
         .iter()
         .chain(&a.ovn_sb)
+        .flat_map(|r| &r.0)
         .chain(&members)
         .any(ovsdb::Endpoint::is_ssl);
     let files = match (&a.private_key, &a.certificate, &a.ca_cert) {
@@ -517,8 +519,17 @@ fn with_ssl_files(files: &Option<ovsdb::SslFiles>, e: ovsdb::Endpoint) -> ovsdb:
     }
 }
 
+/// Gives every `ssl:` member of a database the files.
+fn remotes_with_ssl_files(files: &Option<ovsdb::SslFiles>, r: &ovsdb::Remotes) -> ovsdb::Remotes {
+    ovsdb::Remotes(
+        r.0.iter()
+            .map(|e| with_ssl_files(files, e.clone()))
+            .collect(),
+    )
+}
+
 /// The northbound and southbound databases, and the layout of the VPCs in OVN.
-type OvnPlace = (ovsdb::Endpoint, ovsdb::Endpoint, vpc::ovn::desired::Layout);
+type OvnPlace = (ovsdb::Remotes, ovsdb::Remotes, vpc::ovn::desired::Layout);
 
 /// A chassis name as OVS's `system-id` spells it: 1-64 letters, digits, `.`, `_`, `-`.
 fn chassis_name(s: &str) -> Result<String, String> {

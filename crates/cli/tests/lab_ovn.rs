@@ -270,6 +270,84 @@ fn drill_gateway_down_on_ovn_moves_the_eip_gateway_to_the_next_chassis() {
     eprintln!("gateway-down: EIP outage {ms:.0} ms, gateway {from} -> {to}");
 }
 
+/// OVN's own databases lose a machine each (`havip lab drill db-member-down --vpc ovn
+/// --ovn-db-cluster`, the short form of its `--repeat 3`): the NB and SB databases each a Raft
+/// cluster of three members, the leader of each loses its power, and half a second later the
+/// primary's cable is cut. The EIP and the VIP answer again, the API answers reads and writes
+/// again, and at the end the API, OVN's southbound database and VRRP name the same server.
+#[test]
+fn drill_db_member_down_on_ovn_keeps_the_eip_the_vip_and_the_api() {
+    if skip("lab drill db-member-down --vpc ovn --ovn-db-cluster") {
+        return;
+    }
+    let out = havip(&[
+        "lab",
+        "drill",
+        "db-member-down",
+        "--vpc",
+        "ovn",
+        "--ovn-db-cluster",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let runs: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let r = &runs[0];
+    let (vpc, db) = (&r["vpc"], &r["vpc"]["db"]);
+    let cut: Vec<&str> = db["cut"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    assert!(
+        cut.len() == 2 && cut[0].starts_with("nb") && cut[1].starts_with("sb"),
+        "one member of each database cut: {cut:?}"
+    );
+    let end = r["end"].as_f64().expect("end");
+    let back = |outages: &Value| {
+        outages
+            .as_array()
+            .is_some_and(|a| a.iter().all(|o| o["end"].as_f64().is_some_and(|e| e < end)))
+    };
+    assert!(
+        back(&r["outages"]),
+        "the VIP never answered again: {}",
+        r["outages"]
+    );
+    assert!(
+        back(&vpc["eip_outages"]),
+        "the EIP never answered again: {vpc}"
+    );
+    for key in ["write_back", "read_back", "ovn_binding_follow"] {
+        assert!(db[key].as_f64().is_some(), "{key}: never: {db}");
+    }
+    let holder = r["final_holder"].as_str().unwrap_or_default();
+    assert_eq!(holder, "b", "the secondary holds the VIP at the end");
+    assert_eq!(vpc["api_binding"], holder, "{vpc}");
+    assert_eq!(
+        vpc["ovn_binding"], holder,
+        "the API reports OVN's binding: {vpc}"
+    );
+    let worst = |outages: &Value| {
+        outages.as_array().map_or(0.0, |a| {
+            a.iter()
+                .map(|o| o["end"].as_f64().unwrap_or(0.0) - o["start"].as_f64().unwrap_or(0.0))
+                .fold(0.0, f64::max)
+        })
+    };
+    eprintln!(
+        "db-member-down: cut {cut:?}; client outage {:.3} s, EIP outage {:.3} s; the API's \
+         longest wait for a write {} s; OVN's binding followed {} s after the server's cut",
+        worst(&r["outages"]),
+        worst(&vpc["eip_outages"]),
+        db["write_back"],
+        db["ovn_binding_follow"]
+    );
+}
+
 /// The cut gateway chassis comes back (`havip lab drill gateway-back --vpc ovn`): OVN moves
 /// the gateway back to it, the preferred chassis, and the EIP answers from there after a second,
 /// shorter outage; both outages are printed.

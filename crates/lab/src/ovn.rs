@@ -7,8 +7,11 @@
 //! own, the public host on it) through its `br-pub`, and OVN runs the EIP gateways on one of
 //! them at a time. A chassis can lose its power ([`Fabric::power_cut`]) and come back
 //! ([`Fabric::power_on`]). Everything runs from OVN's and Open vSwitch's
-//! packages under one directory and one name prefix; [`Fabric::down`] (also on drop) and
+//! packages under one directory and one name prefix. The databases are single servers, or
+//! Raft clusters of three members each (`dbs.rs`, [`Fabric::up_clustered`]); [`Fabric::down`] (also on drop) and
 //! [`down_prefix`] (after a crash) remove it all.
+
+mod dbs;
 
 use crate::shell::run;
 use anyhow::{Context, Result, bail};
@@ -18,9 +21,11 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The tools a fabric needs.
-pub const TOOLS: [&str; 6] = [
+pub const TOOLS: [&str; 8] = [
     "ovsdb-server",
     "ovsdb-tool",
+    "ovsdb-client",
+    "ovs-appctl",
     "ovn-northd",
     "ovs-vswitchd",
     "ovs-vsctl",
@@ -39,6 +44,8 @@ pub struct Fabric {
     pub gateways: usize,
     children: Vec<(String, Child)>,
     kept: bool,
+    /// Whether the NB and SB databases are Raft clusters (`dbs.rs`).
+    db_cluster: bool,
 }
 
 /// The prefix of lab `id`'s fabric (its namespaces are the lab's, with an `o`).
@@ -59,6 +66,17 @@ impl Fabric {
     /// Starts the central node, `compute` chassis for the servers and after them `gateways`
     /// gateway chassis.
     pub fn up_with(prefix: &str, compute: usize, gateways: usize) -> Result<Fabric> {
+        Self::up_clustered(prefix, compute, gateways, false)
+    }
+
+    /// As [`Fabric::up_with`], the NB and SB databases each a Raft cluster of
+    /// [`dbs::MEMBERS`] members if `db_cluster`.
+    pub fn up_clustered(
+        prefix: &str,
+        compute: usize,
+        gateways: usize,
+        db_cluster: bool,
+    ) -> Result<Fabric> {
         let chassis = compute + gateways;
         if compute == 0 || chassis > 200 {
             bail!(
@@ -75,12 +93,13 @@ impl Fabric {
             gateways,
             children: Vec::new(),
             kept: false,
+            db_cluster,
         };
-        f.start_central()?;
         let ul = f.underlay();
         run(&["ip", "netns", "add", &ul])?;
         run(&["ip", "-n", &ul, "link", "add", "br0", "type", "bridge"])?;
         run(&["ip", "-n", &ul, "link", "set", "br0", "up"])?;
+        f.start_central()?;
         for k in 0..chassis {
             f.start_chassis(k)?;
         }
@@ -88,14 +107,14 @@ impl Fabric {
         Ok(f)
     }
 
-    /// The northbound database.
+    /// The northbound database (its first member, if clustered: [`Fabric::remotes`] has all).
     pub fn nb(&self) -> Endpoint {
-        Endpoint::Unix(self.dir.join("nb.sock"))
+        self.remotes("nb").0.swap_remove(0)
     }
 
-    /// The southbound database.
+    /// The southbound database (its first member, if clustered).
     pub fn sb(&self) -> Endpoint {
-        Endpoint::Unix(self.dir.join("sb.sock"))
+        self.remotes("sb").0.swap_remove(0)
     }
 
     /// Chassis `k`'s namespace.
@@ -187,16 +206,15 @@ impl Fabric {
     }
 
     fn start_central(&mut self) -> Result<()> {
-        self.db_server("nb", None, "/usr/share/ovn/ovn-nb.ovsschema")?;
-        self.db_server("sb", None, "/usr/share/ovn/ovn-sb.ovsschema")?;
+        self.start_dbs()?;
         self.start_northd()
     }
 
     /// Starts ovn-northd (again, after [`Fabric::kill`]).
     pub fn start_northd(&mut self) -> Result<()> {
         let args = vec![
-            format!("--ovnnb-db=unix:{}", self.path("nb.sock")),
-            format!("--ovnsb-db=unix:{}", self.path("sb.sock")),
+            format!("--ovnnb-db={}", self.remotes("nb")),
+            format!("--ovnsb-db={}", self.remotes("sb")),
             format!("--unixctl={}", self.path("northd.ctl")),
             format!("--log-file={}", self.path("northd.log")),
             "--no-chdir".into(),
@@ -246,7 +264,7 @@ impl Fabric {
                 "open",
                 ".",
                 &format!("external_ids:system-id={}", self.chassis_name(k)),
-                &format!("external_ids:ovn-remote=unix:{}", self.path("sb.sock")),
+                &format!("external_ids:ovn-remote=\"{}\"", self.remotes("sb")),
                 "external_ids:ovn-encap-type=geneve",
                 &format!("external_ids:ovn-encap-ip={ip}"),
                 "external_ids:ovn-bridge-datapath-type=netdev",
@@ -322,7 +340,7 @@ impl Fabric {
     /// The chassis the southbound database has running the EIP gateway (the chassis of the
     /// first `chassisredirect` port binding), if any.
     pub fn active_gateway(&self) -> Result<Option<usize>> {
-        let db = format!("--db=unix:{}", self.path("sb.sock"));
+        let db = self.db_arg("sb");
         let sb = |args: &[&str]| {
             let mut argv = vec!["ovn-sbctl", "--timeout=5", &db, "--bare"];
             argv.extend_from_slice(args);
@@ -344,26 +362,14 @@ impl Fabric {
     /// The ENI port OVN has as the claimer of virtual port `port` (its southbound
     /// `virtual_parent`; empty if unclaimed).
     pub fn virtual_parent(&self, port: &str) -> Result<String> {
-        let db = format!("--db=unix:{}", self.path("sb.sock"));
-        let find = format!("logical_port={port}");
-        let argv = [
-            "ovn-sbctl",
-            "--timeout=5",
-            &db,
-            "--bare",
-            "--columns=virtual_parent",
-            "find",
-            "Port_Binding",
-            &find,
-        ];
-        Ok(run(&argv)?.trim().to_string())
+        virtual_parent_at(&self.db_arg("sb"), port)
     }
 
     /// Sets OVN's BFD timing on the tunnels between chassis (the `NB_Global` options an
     /// operator sets; OVN's default is `min_rx` 1000 ms, `min_tx` 100 ms): `ms` for both,
     /// `mult` 3, so a lost chassis is found in about 3 x `ms`.
     pub fn set_bfd(&self, ms: u32) -> Result<()> {
-        let db = format!("--db=unix:{}", self.path("nb.sock"));
+        let db = self.db_arg("nb");
         let (rx, tx) = (
             format!("options:bfd-min-rx={ms}"),
             format!("options:bfd-min-tx={ms}"),
@@ -413,7 +419,7 @@ impl Fabric {
 
     /// Waits until every chassis has registered in the southbound database.
     fn wait_for_chassis(&self) -> Result<()> {
-        let db = format!("--db=unix:{}", self.path("sb.sock"));
+        let db = self.db_arg("sb");
         let list = [
             "ovn-sbctl",
             "--timeout=5",
@@ -581,6 +587,24 @@ impl Drop for Fabric {
             self.down();
         }
     }
+}
+
+/// The ENI port the southbound database at `db` (`--db=...`, [`Fabric::db_arg`]) has as the
+/// claimer of virtual port `port` (empty if unclaimed); any member answers.
+pub fn virtual_parent_at(db: &str, port: &str) -> Result<String> {
+    let find = format!("logical_port={port}");
+    let argv = [
+        "ovn-sbctl",
+        "--timeout=5",
+        "--no-leader-only",
+        db,
+        "--bare",
+        "--columns=virtual_parent",
+        "find",
+        "Port_Binding",
+        &find,
+    ];
+    Ok(run(&argv)?.trim().to_string())
 }
 
 /// Chassis `k`'s tunnel address on the underlay.

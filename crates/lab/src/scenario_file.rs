@@ -280,6 +280,14 @@ fn check_action(action: &Action, servers: &[&str]) -> std::result::Result<(), St
             Err("a port burst is 1 to 10000 ports".into())
         }
         Action::PortBurst { .. } => Ok(()),
+        Action::DbPowerCut { .. } if node != crate::drill::NB && node != crate::drill::SB => {
+            Err(format!(
+                "a database is `{}` or `{}` (its Raft leader loses its power)",
+                crate::drill::NB,
+                crate::drill::SB
+            ))
+        }
+        Action::DbPowerCut { .. } => Ok(()),
         Action::Loss { percent, .. } if !(1..=100).contains(percent) => {
             Err("loss is 1 to 100 percent".into())
         }

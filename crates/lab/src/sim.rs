@@ -305,6 +305,7 @@ fn apply(net: &mut Network, all: &[NodeId], n: NodeId, action: &Action) {
         | Action::ChassisPowerCut { .. }
         | Action::ChassisPowerOn { .. }
         | Action::PortRecreate { .. }
+        | Action::DbPowerCut { .. }
         | Action::PortBurst { .. } => {}
     }
 }

@@ -83,13 +83,18 @@ pub const GATEWAY_CHASSIS: usize = 2;
 /// The fabric of a lab on `backend` (none for the userspace switch): two chassis for the
 /// servers and two gateway chassis, its names under the lab's, so `lab down` finds it after a
 /// crash.
-pub fn fabric_for(lab_id: &str, backend: Backend) -> Result<Option<crate::ovn::Fabric>> {
+pub fn fabric_for(
+    lab_id: &str,
+    backend: Backend,
+    db_cluster: bool,
+) -> Result<Option<crate::ovn::Fabric>> {
     match backend {
         Backend::Userspace => Ok(None),
-        Backend::Ovn => Ok(Some(crate::ovn::Fabric::up_with(
+        Backend::Ovn => Ok(Some(crate::ovn::Fabric::up_clustered(
             &crate::ovn::prefix_of_lab(lab_id),
             COMPUTE_CHASSIS,
             GATEWAY_CHASSIS,
+            db_cluster,
         )?)),
     }
 }
@@ -201,7 +206,7 @@ pub fn up_on(mode: Vip, kinds: &[Kind], garp_delay: f64, backend: Backend) -> Re
     ];
     let mut topo = Topology::up_unswitched(&id, &addrs)?;
     let vip: std::net::Ipv4Addr = seeds::VIP.parse()?;
-    let fabric = fabric_for(&topo.id, backend)?;
+    let fabric = fabric_for(&topo.id, backend, false)?;
     let plane = Plane::start_on(&mut topo, &[vip], mode, garp_delay, fabric.as_ref())?;
     let mut lab = VpcLab {
         topo,
@@ -301,9 +306,9 @@ impl Plane {
             serve.args(["--backend", "ovn"]);
             serve.args([
                 "--ovn-nb",
-                &f.nb().to_string(),
+                &f.remotes("nb").to_string(),
                 "--ovn-sb",
-                &f.sb().to_string(),
+                &f.remotes("sb").to_string(),
                 "--ovn-gateway-chassis",
                 &gateways.join(","),
             ]);

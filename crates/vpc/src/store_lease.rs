@@ -169,27 +169,15 @@ impl Replica {
         if let Some(c) = &self.client {
             return Ok(c.clone());
         }
-        let n = self.options.members.len();
-        let mut why = Vec::new();
-        for k in 0..n {
-            let at = (self.next_member + k) % n;
-            let member = &self.options.members[at];
-            match timeout(CONNECT_WITHIN, connect_member(member)).await {
-                Ok(Ok(c)) => {
-                    let c = Arc::new(c);
-                    info!(%member, replica = self.me(), "connected to the store's cluster");
-                    self.next_member = at;
-                    self.client = Some(c.clone());
-                    return Ok(c);
-                }
-                Ok(Err(e)) => why.push(format!("{e:#}")),
-                Err(_) => why.push(format!("{member}: no answer within {CONNECT_WITHIN:?}")),
-            }
-        }
-        bail!(
-            "no member of the store's cluster answers: {}",
-            why.join("; ")
-        )
+        let members = &self.options.members;
+        let (c, at) = ovsdb::connect_any(members, self.next_member, DB, CONNECT_WITHIN)
+            .await
+            .map_err(|e| anyhow!("the store's cluster: {e}"))?;
+        let c = Arc::new(c);
+        info!(member = %members[at], replica = self.me(), "connected to the store's cluster");
+        self.next_member = at;
+        self.client = Some(c.clone());
+        Ok(c)
     }
 
     /// Drops the connection (and the monitor on it); the next one starts at the next member.
@@ -598,24 +586,4 @@ impl Replica {
             }
         }
     }
-}
-
-/// Connects to `member` and checks, in its `_Server` database, that it serves [`DB`] and is
-/// connected to its cluster (a member cut off from the others would serve old records).
-async fn connect_member(member: &ovsdb::Endpoint) -> Result<Client> {
-    let c = Client::connect(member).await?;
-    let select = Operation::Select {
-        table: "Database".into(),
-        conditions: vec![Condition::eq("name", Datum::string(DB))],
-        columns: Some(vec!["connected".into(), "model".into()]),
-    };
-    let r = c.transact("_Server", &[select]).await?;
-    let row = &r[0]["rows"][0];
-    if row.is_null() {
-        bail!("{member} serves no {DB} database");
-    }
-    if row["connected"] != Value::Bool(true) {
-        bail!("{member} is not connected to its cluster");
-    }
-    Ok(c)
 }

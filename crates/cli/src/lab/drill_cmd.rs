@@ -36,6 +36,12 @@ pub struct DrillArgs {
     /// received): how fast a lost gateway chassis is found.
     #[arg(long, value_name = "MS", requires = "vpc", value_parser = clap::value_parser!(u32).range(10..=10_000))]
     pub ovn_bfd_ms: Option<u32>,
+    /// With --vpc ovn: OVN's northbound and southbound databases each a Raft cluster of three
+    /// members (`ovsdb-tool create-cluster` / `join-cluster`), each member a namespace of its
+    /// own; northd, the ovn-controllers and `vpc serve` given all three (the `db-member-down`
+    /// drill cuts the leaders).
+    #[arg(long, requires = "vpc")]
+    pub ovn_db_cluster: bool,
     /// Daemon on the servers: one name for all, or `PRIMARY,OTHERS` for a mixed cluster.
     #[arg(long, default_value = "havipd")]
     pub daemon: String,
@@ -168,6 +174,7 @@ pub fn run(a: &DrillArgs, simulated: bool, out: &FormatArgs, files: &ResultsArgs
             .into_iter()
             .map(|s| drill::Setup {
                 ovn_bfd_ms: a.ovn_bfd_ms,
+                ovn_db_cluster: a.ovn_db_cluster,
                 ..s
             })
             .collect::<Vec<_>>(),
@@ -377,6 +384,24 @@ fn print_vpc(daemon: &str, v: &lab::drill::VpcOutcome) {
             none(to)
         );
     }
+    if let Some(db) = &v.db {
+        print_db(daemon, db);
+    }
+}
+
+/// What a drill cutting OVN's database members adds: the API's and OVN's way back.
+fn print_db(daemon: &str, db: &lab::drill::DbOutcome) {
+    let secs = |t: Option<f64>| t.map_or("never".to_string(), |t| format!("{:.0} ms", t * 1000.0));
+    println!(
+        "{daemon}: database members cut: {}; the API's longest wait from the cut on: a write {}, a \
+         read {} ({} of {} calls failed); OVN's binding followed the failover {} after the server's cut",
+        db.cut.join(", "),
+        secs(db.write_back),
+        secs(db.read_back),
+        db.failed(),
+        db.calls.len(),
+        secs(db.ovn_binding_follow)
+    );
 }
 
 /// Where the cloud put the VIP by the end of a VPC run, against the VRRP master.

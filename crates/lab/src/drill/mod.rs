@@ -2,15 +2,16 @@
 //! every VIP (ICMP every 10 ms, TCP every 50 ms), faults injected on a schedule, and what the
 //! client saw.
 
+mod db;
 mod owner;
 mod result;
 mod scenario;
 mod service;
 mod stage;
 
-pub use result::{BindingMove, DrillResult, VipResult, VpcOutcome};
+pub use result::{ApiCall, BindingMove, DbOutcome, DrillResult, VipResult, VpcOutcome};
 pub use scenario::{
-    Action, BUILTIN, CENTRAL, Edit, GATEWAY, Scenario, Step, edited, scenario, scenarios,
+    Action, BUILTIN, CENTRAL, Edit, GATEWAY, NB, SB, Scenario, Step, edited, scenario, scenarios,
 };
 
 use crate::cluster::Cluster;
@@ -49,6 +50,9 @@ pub struct Setup {
     /// On OVN: BFD between the chassis every this many ms ([`crate::ovn::Fabric::set_bfd`]);
     /// none: OVN's default.
     pub ovn_bfd_ms: Option<u32>,
+    /// On OVN: the northbound and southbound databases each a Raft cluster of three members
+    /// (machines of their own), not single servers.
+    pub ovn_db_cluster: bool,
     /// In the VPC without a HAVIP: the VIP a secondary private IP of the primary's ENI, moved
     /// by the cloud's API only (havipd's mover, keepalived's `notify_master` script; see
     /// [`crate::mover`]).
@@ -68,6 +72,7 @@ impl Setup {
             cluster: Cluster::seed(),
             vpc: None,
             ovn_bfd_ms: None,
+            ovn_db_cluster: false,
             mover: false,
             api_faults: Default::default(),
             owner_grace: None,
@@ -83,6 +88,7 @@ impl Setup {
             cluster,
             vpc: None,
             ovn_bfd_ms: None,
+            ovn_db_cluster: false,
             mover: false,
             api_faults: Default::default(),
             owner_grace: None,
@@ -169,9 +175,7 @@ fn prepare<'a>(setup: &Setup, scenario: &'a Scenario, kinds: [Kind; 2]) -> Resul
             scenario.name
         );
     }
-    if setup.ovn_bfd_ms.is_some() && setup.vpc != Some(crate::vpc::Backend::Ovn) {
-        bail!("a BFD timing is OVN's: it goes with --vpc ovn");
-    }
+    refuse_ovn_options(setup, scenario)?;
     if setup.vpc == Some(crate::vpc::Backend::Ovn) {
         refuse_off_switch_steps(scenario)?;
     } else if let Some(step) = scenario.steps.iter().find(|s| s.action.needs_ovn()) {
@@ -203,6 +207,7 @@ fn prepare<'a>(setup: &Setup, scenario: &'a Scenario, kinds: [Kind; 2]) -> Resul
         plane,
         fabric,
         powered_off: Vec::new(),
+        db_cut: Vec::new(),
         gateway_at_start: String::new(),
         kinds,
         scenario,
@@ -251,7 +256,7 @@ pub(crate) fn build(setup: &Setup, hosts: &[crate::topology::HostSpec]) -> Resul
     };
     let vips = ipv4_vips(cluster)?;
     let mut topo = Topology::up_hosts(&setup.id, hosts, &cluster.client, false)?;
-    let fabric = crate::vpc::fabric_for(&setup.id, backend)?;
+    let fabric = crate::vpc::fabric_for(&setup.id, backend, setup.ovn_db_cluster)?;
     if let (Some(f), Some(ms)) = (&fabric, setup.ovn_bfd_ms) {
         f.set_bfd(ms)?;
     }
@@ -262,6 +267,28 @@ pub(crate) fn build(setup: &Setup, hosts: &[crate::topology::HostSpec]) -> Resul
     };
     let plane = crate::vpc::Plane::start_on(&mut topo, &vips, mode, 0.0, fabric.as_ref())?;
     Ok((topo, Some(plane), fabric))
+}
+
+/// OVN's options without `--vpc ovn`, and steps on a database cluster without one.
+fn refuse_ovn_options(setup: &Setup, scenario: &Scenario) -> Result<()> {
+    let on_ovn = setup.vpc == Some(crate::vpc::Backend::Ovn);
+    if setup.ovn_bfd_ms.is_some() && !on_ovn {
+        bail!("a BFD timing is OVN's: it goes with --vpc ovn");
+    }
+    if setup.ovn_db_cluster && !on_ovn {
+        bail!("--ovn-db-cluster clusters OVN's databases: it goes with --vpc ovn");
+    }
+    if let Some(step) = scenario.steps.iter().find(|s| s.action.needs_db_cluster())
+        && !setup.ovn_db_cluster
+    {
+        bail!(
+            "scenario `{}`: `{}` cuts a member of a database cluster; it runs with --vpc ovn \
+             --ovn-db-cluster",
+            scenario.name,
+            step.action.label()
+        );
+    }
+    Ok(())
 }
 
 /// On OVN the servers' ports live in the chassis: steps that need them on the lab's own switch
@@ -462,6 +489,7 @@ impl Drill<'_> {
             .collect();
         let sampler = Sampler::start(namespaces, vips);
         self.gateway_at_start = self.gateway_name();
+        let db_probes = self.db_probes()?;
         let start_time = now();
         let played = self.play(tick);
         let end_time = now();
@@ -478,6 +506,7 @@ impl Drill<'_> {
             .collect();
         let marks = played?;
         attacked?;
+        let db_marks = marks.clone();
         let probes = Probes {
             start: start_time,
             end: end_time,
@@ -487,7 +516,11 @@ impl Drill<'_> {
         };
         let mut result = self.measure(probes, marks);
         if self.plane.is_some() {
-            result.vpc = Some(self.vpc_outcome(&result, eip_replies)?);
+            let mut vpc = self.vpc_outcome(&result, eip_replies)?;
+            if let Some(probes) = db_probes {
+                probes.finish(self.db_cut.clone(), &db_marks, &mut vpc)?;
+            }
+            result.vpc = Some(vpc);
             result.owner = Some(self.check_owner()?);
         }
         Ok(result)
@@ -589,6 +622,8 @@ impl Drill<'_> {
             .history()?
             .into_iter()
             .filter(|e| e.unix_time >= r.start && e.unix_time <= r.end)
+            // The lab's HAVIPs (not those an API stream makes and deletes).
+            .filter(|e| plane.havips.contains(&e.ha_vip_id))
             .map(|e| BindingMove {
                 time: e.unix_time,
                 havip: e.ha_vip_id,
@@ -626,6 +661,7 @@ impl Drill<'_> {
             binding_moves: moves,
             binding_move,
             gateway,
+            db: None,
         })
     }
 }

@@ -185,6 +185,9 @@ pub struct VpcOutcome {
     /// `virtual_parent` (the claim the data plane follows).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ovn_binding: Option<String>,
+    /// With OVN's database members cut: the API stream and OVN's binding samples.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub db: Option<DbOutcome>,
 }
 
 impl VpcOutcome {
@@ -205,4 +208,46 @@ pub struct BindingMove {
     pub server: String,
     /// Why, as the control plane recorded it.
     pub reason: String,
+}
+
+/// One API call of the stream.
+#[derive(Clone, Debug, Serialize)]
+pub struct ApiCall {
+    /// The API action.
+    pub action: String,
+    /// Whether it writes.
+    pub write: bool,
+    /// Sent and answered (Unix seconds).
+    pub sent: f64,
+    /// When the answer (or the error) came.
+    pub done: f64,
+    /// Why it failed, if it did.
+    pub error: Option<String>,
+}
+
+/// What the database drill measured.
+#[derive(Clone, Debug, Serialize)]
+pub struct DbOutcome {
+    /// The members whose power was cut (the leaders at that moment).
+    pub cut: Vec<String>,
+    /// Every API call of the stream.
+    pub calls: Vec<ApiCall>,
+    /// The longest the API went without answering a write, from the first member's cut on
+    /// (to the first write answered, or between two answered writes), in seconds: how long
+    /// after the cut it answered a write again (none: it answered none).
+    pub write_back: Option<f64>,
+    /// The same for reads.
+    pub read_back: Option<f64>,
+    /// Seconds from the server's cut (the failover's fault) to OVN's southbound binding naming
+    /// another ENI (none: it did not move while sampled).
+    pub ovn_binding_follow: Option<f64>,
+    /// The southbound binding samples: Unix time and `virtual_parent` (none: no answer).
+    pub ovn_samples: Vec<(f64, Option<String>)>,
+}
+
+impl DbOutcome {
+    /// API calls that failed.
+    pub fn failed(&self) -> usize {
+        self.calls.iter().filter(|c| c.error.is_some()).count()
+    }
 }

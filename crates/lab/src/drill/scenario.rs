@@ -157,6 +157,12 @@ pub enum Action {
         /// [`GATEWAY`]: the gateway chassis cut earlier.
         node: String,
     },
+    /// A power cut of the machine of an OVN database's Raft leader (with `--vpc ovn
+    /// --ovn-db-cluster`): its cable down, its `ovsdb-server` killed (SIGKILL).
+    DbPowerCut {
+        /// The database, [`NB`] or [`SB`]: the member that is its leader at that moment.
+        node: String,
+    },
     /// The server's port on its OVN chassis deleted from the integration bridge and added again
     /// with the same logical port (an operator's or an orchestrator's re-plug); its cable and
     /// daemon are left alone.
@@ -177,6 +183,10 @@ pub enum Action {
 
 /// The chassis a [`Action::ChassisPowerCut`] names by role: the one running the EIP gateway.
 pub const GATEWAY: &str = "gateway";
+/// OVN's northbound database, as a [`Action::DbPowerCut`] names it.
+pub const NB: &str = "nb";
+/// OVN's southbound database, as a [`Action::DbPowerCut`] names it.
+pub const SB: &str = "sb";
 
 /// The OVN node a [`Action::PortBurst`] names by role: the central one (NB, SB, northd).
 pub const CENTRAL: &str = "central";
@@ -210,6 +220,7 @@ impl Action {
             | Action::ChassisPowerCut { node }
             | Action::ChassisPowerOn { node }
             | Action::PortRecreate { node }
+            | Action::DbPowerCut { node }
             | Action::PortBurst { node, .. } => node,
         }
     }
@@ -240,6 +251,11 @@ impl Action {
         self.names_chassis() || matches!(self, Action::PortRecreate { .. })
     }
 
+    /// Whether it cuts a member of an OVN database cluster (`--ovn-db-cluster`).
+    pub fn needs_db_cluster(&self) -> bool {
+        matches!(self, Action::DbPowerCut { .. })
+    }
+
     /// Whether it names an OVN node by its role ([`GATEWAY`], [`CENTRAL`]) rather than a server.
     pub fn names_chassis(&self) -> bool {
         matches!(
@@ -247,6 +263,7 @@ impl Action {
             Action::ChassisPowerCut { .. }
                 | Action::ChassisPowerOn { .. }
                 | Action::PortBurst { .. }
+                | Action::DbPowerCut { .. }
         )
     }
 
@@ -297,6 +314,7 @@ impl Action {
             Action::Replay { .. } => format!("{n} replays them"),
             Action::ChassisPowerCut { .. } => format!("power cut of the {n} chassis"),
             Action::ChassisPowerOn { .. } => format!("the {n} chassis cut comes back"),
+            Action::DbPowerCut { .. } => format!("power cut of the {n} database's Raft leader"),
             Action::PortRecreate { .. } => {
                 format!("{n}'s port deleted and re-created on its chassis")
             }

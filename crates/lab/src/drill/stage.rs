@@ -20,6 +20,8 @@ pub(super) struct Drill<'a> {
     pub(super) fabric: Option<crate::ovn::Fabric>,
     /// Its chassis a step cut the power of, to bring back at the reset.
     pub(super) powered_off: Vec<usize>,
+    /// The database members a step cut the power of (`nb1`, ...), to bring back at the reset.
+    pub(super) db_cut: Vec<String>,
     /// The chassis running the EIP gateway when the probes started (OVN).
     pub(super) gateway_at_start: String,
     pub(super) kinds: [Kind; 2],
@@ -399,7 +401,8 @@ impl Drill<'_> {
             }
             Action::ChassisPowerCut { .. }
             | Action::ChassisPowerOn { .. }
-            | Action::PortBurst { .. } => self.ovn_step(action),
+            | Action::PortBurst { .. }
+            | Action::DbPowerCut { .. } => self.ovn_step(action),
             Action::PortRecreate { .. } => self.recreate_port(k),
         }
     }
@@ -412,6 +415,7 @@ impl Drill<'_> {
             Action::ChassisPowerCut { .. } => self.cut_gateway(),
             Action::ChassisPowerOn { .. } => self.power_back(),
             Action::PortBurst { count, .. } => self.port_burst(*count),
+            Action::DbPowerCut { node } => self.cut_db_leader(node),
             _ => bail!("`{}` is no step on the OVN fabric", action.label()),
         }
     }
@@ -501,6 +505,10 @@ impl Drill<'_> {
             let _ = f.power_on(k);
         }
         let _ = f.clear_burst();
+        self.db_power_on();
+        let Some(f) = self.fabric.as_mut() else {
+            return;
+        };
         let preferred = f.gateway_chassis().next();
         let eip = self
             .plane

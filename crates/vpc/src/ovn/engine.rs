@@ -1,5 +1,6 @@
 //! The northbound side of `--backend ovn`: a thread of its own keeps a connection to the
-//! northbound database (answering its probes between requests) and, asked to realize a state,
+//! northbound database (one member of its cluster at a time, the next when it fails; answering
+//! its probes between requests) and, asked to realize a state,
 //! reads the rows havip owns, plans and runs the one transaction ([`super::plan`]). A lost
 //! connection is made again on the next request; a request that fails leaves the database as
 //! it was (the transaction is all or nothing).
@@ -8,7 +9,7 @@ use super::desired::Layout;
 use super::plan::{Current, TABLES, Tables, after, plan};
 use crate::cloud::Cloud;
 use anyhow::{Context, Result, anyhow, bail};
-use ovsdb::{Client, Endpoint, Error, Operation};
+use ovsdb::{Client, Error, Operation, Remotes};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -18,24 +19,27 @@ use tracing::{info, warn};
 pub const NB: &str = "OVN_Northbound";
 /// The longest a realization may take (connecting included).
 const WITHIN: Duration = Duration::from_secs(10);
+/// How long connecting to one member may take.
+const CONNECT_WITHIN: Duration = Duration::from_secs(1);
 
 type Request = (Arc<Cloud>, std::sync::mpsc::Sender<Result<usize>>);
 
 /// The engine's handle; dropping it ends the thread.
 pub struct Engine {
     requests: mpsc::UnboundedSender<Request>,
-    endpoint: Endpoint,
+    endpoint: Remotes,
 }
 
 impl Engine {
-    /// Starts the engine's thread for the database at `endpoint` (connecting on first use),
-    /// with no gateway chassis (EIPs are not realized).
-    pub fn start(endpoint: Endpoint) -> Result<Engine> {
+    /// Starts the engine's thread for the database at `endpoint` (a server, or the members of
+    /// its cluster; connecting on first use), with no gateway chassis (EIPs are not realized).
+    pub fn start(endpoint: impl Into<Remotes>) -> Result<Engine> {
         Self::start_in(endpoint, Layout::default())
     }
 
     /// As [`Engine::start`], realizing states in `layout`.
-    pub fn start_in(endpoint: Endpoint, layout: Layout) -> Result<Engine> {
+    pub fn start_in(endpoint: impl Into<Remotes>, layout: Layout) -> Result<Engine> {
+        let endpoint = endpoint.into();
         let (requests, mut rx) = mpsc::unbounded_channel::<Request>();
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -50,7 +54,7 @@ impl Engine {
                         let work = realize(&mut conn, &target, &cloud, &layout);
                         let done = tokio::time::timeout(WITHIN, work).await;
                         let result = done.unwrap_or_else(|_| {
-                            conn = Connection::default();
+                            conn.lost(target.0.len());
                             Err(anyhow!("{target}: no answer within {} s", WITHIN.as_secs()))
                         });
                         let _ = reply.send(result);
@@ -80,29 +84,44 @@ impl Engine {
 struct Connection {
     client: Option<Client>,
     current: Option<Current>,
+    /// The member to try first when connecting (the one after the last that failed).
+    next_member: usize,
+}
+
+impl Connection {
+    /// Forgets the connection and what it read; the next connection starts at the next member.
+    fn lost(&mut self, members: usize) {
+        self.client = None;
+        self.current = None;
+        self.next_member = (self.next_member + 1) % members.max(1);
+    }
 }
 
 /// One realization, reconnecting once if the connection was lost.
 async fn realize(
     conn: &mut Connection,
-    endpoint: &Endpoint,
+    endpoint: &Remotes,
     cloud: &Cloud,
     layout: &Layout,
 ) -> Result<usize> {
     for attempt in 0..2 {
+        let members = &endpoint.0;
         if conn.client.is_none() {
-            conn.client = Some(Client::connect(endpoint).await?);
+            let connected = ovsdb::connect_any(members, conn.next_member, NB, CONNECT_WITHIN).await;
+            let (client, at) = connected.inspect_err(|_| conn.lost(members.len()))?;
+            conn.client = Some(client);
             conn.current = None;
-            info!(%endpoint, "connected to the OVN northbound database");
+            conn.next_member = at;
+            info!(member = %members[at], "connected to the OVN northbound database");
         }
         match once(conn, cloud, layout).await {
             Err(Error::Closed) if attempt == 0 => {
                 warn!(%endpoint, "the northbound connection was lost; connecting again");
-                *conn = Connection::default();
+                conn.lost(members.len());
             }
             Err(e) => {
                 if matches!(e, Error::Closed | Error::Io { .. }) {
-                    conn.client = None;
+                    conn.lost(members.len());
                 }
                 conn.current = None;
                 return Err(e.into());

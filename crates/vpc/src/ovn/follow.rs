@@ -1,12 +1,13 @@
 //! The southbound side of `--backend ovn`: a monitor of `Port_Binding` feeds every virtual
 //! binding to the service as a learned binding ([`Learner::learn_binding`], one commit per
 //! update), which records the HAVIP's holder as OVN has it. When the connection is lost (a
-//! southbound restart) it is made again, and the monitor's first answer, the whole table, is
+//! southbound restart, or the loss of the cluster member it was on) it is made again, to the
+//! next member of a clustered database, and the monitor's first answer, the whole table, is
 //! followed again: the API converges on what OVN holds.
 
 use super::binding::{COLUMNS, learned};
 use crate::backend::{Learned, Learner};
-use ovsdb::{Client, Endpoint, MonitorRequest, Row, TableUpdates};
+use ovsdb::{MonitorRequest, Remotes, Row, TableUpdates};
 use std::sync::Arc;
 use std::time::Duration;
 use tracing::{info, warn};
@@ -15,12 +16,19 @@ use tracing::{info, warn};
 pub const SB: &str = "OVN_Southbound";
 /// The pause before connecting again, at most.
 const MAX_PAUSE: Duration = Duration::from_secs(2);
+/// How long connecting to one member may take.
+const CONNECT_WITHIN: Duration = Duration::from_secs(1);
 
 /// Follows the southbound bindings for as long as the service runs.
-pub async fn follow_bindings<L: Learner>(service: Arc<L>, endpoint: Endpoint) {
+pub async fn follow_bindings<L: Learner>(service: Arc<L>, endpoint: impl Into<Remotes>) {
+    let endpoint = endpoint.into();
     let mut pause = Duration::from_millis(100);
+    let mut next = 0;
     loop {
-        match follow_once(&service, &endpoint).await {
+        let result = follow_once(&service, &endpoint, &mut next).await;
+        // The next connection starts at the next member.
+        next = (next + 1) % endpoint.0.len().max(1);
+        match result {
             Ok(()) => {
                 warn!(%endpoint, "the southbound connection was lost; connecting again");
                 pause = Duration::from_millis(100);
@@ -40,12 +48,14 @@ pub async fn follow_bindings<L: Learner>(service: Arc<L>, endpoint: Endpoint) {
 /// unrecorded.
 async fn follow_once<L: Learner>(
     service: &Arc<L>,
-    endpoint: &Endpoint,
+    endpoint: &Remotes,
+    next: &mut usize,
 ) -> Result<(), ovsdb::Error> {
-    let client = Client::connect(endpoint).await?;
+    let (client, at) = ovsdb::connect_any(&endpoint.0, *next, SB, CONNECT_WITHIN).await?;
+    *next = at;
     let request = MonitorRequest::columns("Port_Binding", &COLUMNS);
     let mut monitor = client.monitor(SB, &[request]).await?;
-    info!(%endpoint, "following the southbound bindings");
+    info!(member = %endpoint.0[at], "following the southbound bindings");
     apply(service, monitor.initial).await?;
     while let Some(update) = monitor.updates.recv().await {
         apply(service, update).await?;
