@@ -12,8 +12,24 @@ use tracing::warn;
 use vrrp::auth_hmac::{Rejection, TRAILER_LEN, UnixTime};
 use vrrp::{Advert, Auth, ChecksumMode, Family, PacketAddrs, Router, State};
 
-/// One advert's copies, one per destination, encoded (and signed once).
-pub type Copies = Vec<(Vec<u8>, IpAddr)>;
+/// One advert's copies, one per destination, encoded (and signed once); shared, so that the
+/// same copies are sent again while the advert stays the same ([`Encoded`]).
+pub type Copies = std::sync::Arc<[(Vec<u8>, IpAddr)]>;
+
+/// The copies of an instance's last advert without authentication (no `auth_hmac`, no AH):
+/// a stable master advertises the same bytes every interval, encoded once.
+#[derive(Debug, Default)]
+pub struct Encoded(Option<(Advert, IpAddr, Vec<IpAddr>, Copies)>);
+
+impl Encoded {
+    /// The copies of `advert` from `src` to `destinations`, if they are the last encoded.
+    fn get(&self, advert: &Advert, src: IpAddr, destinations: &[IpAddr]) -> Option<Copies> {
+        match &self.0 {
+            Some((a, s, d, c)) if a == advert && *s == src && d == destinations => Some(c.clone()),
+            _ => None,
+        }
+    }
+}
 
 /// An advert waiting for the batch of adverts to go: its instance, its priority and its copies.
 pub type Queued = (node::InstanceId, u8, Copies);
@@ -22,7 +38,12 @@ pub type Queued = (node::InstanceId, u8, Copies);
 /// encoded (logged).
 pub fn copies(inst: &mut Instance, advert: &Advert) -> Option<Copies> {
     if inst.ah.is_some() {
-        return sealed_copies(inst, advert);
+        return sealed_copies(inst, advert).map(Copies::from);
+    }
+    if inst.auth.is_none()
+        && let Some(c) = inst.encoded.get(advert, inst.primary, &inst.destinations)
+    {
+        return Some(c);
     }
     let mut trailer: Option<[u8; TRAILER_LEN]> = None;
     let mut out = Vec::with_capacity(inst.destinations.len());
@@ -52,12 +73,17 @@ pub fn copies(inst: &mut Instance, advert: &Advert) -> Option<Copies> {
         }
         out.push((bytes, dst));
     }
+    let out = Copies::from(out);
+    if inst.auth.is_none() {
+        let key = (advert.clone(), inst.primary, inst.destinations.clone());
+        inst.encoded = Encoded(Some((key.0, key.1, key.2, out.clone())));
+    }
     Some(out)
 }
 
 /// The copies of an AH instance's advert: whole IPv4 packets, one IP identification and
 /// sequence number for all of them (keepalived's `vrrp_update_pkt`).
-fn sealed_copies(inst: &mut Instance, advert: &Advert) -> Option<Copies> {
+fn sealed_copies(inst: &mut Instance, advert: &Advert) -> Option<Vec<(Vec<u8>, IpAddr)>> {
     let IpAddr::V4(src) = inst.primary else {
         warn!(instance = %inst.name, "AH needs an IPv4 source");
         return None;
@@ -88,7 +114,7 @@ pub fn account(
     inst: &mut Instance,
     router: &mut Router,
     priority: u8,
-    copies: &Copies,
+    copies: &[(Vec<u8>, IpAddr)],
     results: &[io::Result<()>],
 ) {
     let mut sent_any = copies.is_empty();
