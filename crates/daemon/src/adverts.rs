@@ -12,24 +12,7 @@ use tracing::warn;
 use vrrp::auth_hmac::{Rejection, TRAILER_LEN, UnixTime};
 use vrrp::{Advert, Auth, ChecksumMode, Family, PacketAddrs, Router, State};
 
-/// One advert's copies, one per destination, encoded (and signed once); shared, so that the
-/// same copies are sent again while the advert stays the same ([`Encoded`]).
-pub type Copies = std::sync::Arc<[(Vec<u8>, IpAddr)]>;
-
-/// The copies of an instance's last advert without authentication (no `auth_hmac`, no AH):
-/// a stable master advertises the same bytes every interval, encoded once.
-#[derive(Debug, Default)]
-pub struct Encoded(Option<(Advert, IpAddr, Vec<IpAddr>, Copies)>);
-
-impl Encoded {
-    /// The copies of `advert` from `src` to `destinations`, if they are the last encoded.
-    fn get(&self, advert: &Advert, src: IpAddr, destinations: &[IpAddr]) -> Option<Copies> {
-        match &self.0 {
-            Some((a, s, d, c)) if a == advert && *s == src && d == destinations => Some(c.clone()),
-            _ => None,
-        }
-    }
-}
+pub use crate::encoded::Copies;
 
 /// An advert waiting for the batch of adverts to go: its instance, its priority and its copies.
 pub type Queued = (node::InstanceId, u8, Copies);
@@ -75,8 +58,8 @@ pub fn copies(inst: &mut Instance, advert: &Advert) -> Option<Copies> {
     }
     let out = Copies::from(out);
     if inst.auth.is_none() {
-        let key = (advert.clone(), inst.primary, inst.destinations.clone());
-        inst.encoded = Encoded(Some((key.0, key.1, key.2, out.clone())));
+        inst.encoded
+            .put(advert, inst.primary, &inst.destinations, out.clone());
     }
     Some(out)
 }

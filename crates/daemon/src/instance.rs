@@ -64,7 +64,7 @@ pub struct Instance {
     /// Packets the kernel refused to send.
     pub send_errors: crate::send_errors::SendErrors,
     /// Its last advert's copies, sent again while the advert stays the same.
-    pub encoded: crate::adverts::Encoded,
+    pub encoded: crate::encoded::Encoded,
     /// The options KEEPALIVED-MIB shows.
     pub mib_options: conf::snmp::InstanceOptions,
 }
