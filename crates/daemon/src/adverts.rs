@@ -12,8 +12,7 @@ use tracing::warn;
 use vrrp::auth_hmac::{Rejection, TRAILER_LEN, UnixTime};
 use vrrp::{Advert, Auth, ChecksumMode, Family, PacketAddrs, Router, State};
 
-/// One advert's copies, one per destination, encoded (and signed once).
-pub type Copies = Vec<(Vec<u8>, IpAddr)>;
+pub use crate::encoded::Copies;
 
 /// An advert waiting for the batch of adverts to go: its instance, its priority and its copies.
 pub type Queued = (node::InstanceId, u8, Copies);
@@ -22,7 +21,12 @@ pub type Queued = (node::InstanceId, u8, Copies);
 /// encoded (logged).
 pub fn copies(inst: &mut Instance, advert: &Advert) -> Option<Copies> {
     if inst.ah.is_some() {
-        return sealed_copies(inst, advert);
+        return sealed_copies(inst, advert).map(Copies::from);
+    }
+    if inst.auth.is_none()
+        && let Some(c) = inst.encoded.get(advert, inst.primary, &inst.destinations)
+    {
+        return Some(c);
     }
     let mut trailer: Option<[u8; TRAILER_LEN]> = None;
     let mut out = Vec::with_capacity(inst.destinations.len());
@@ -52,12 +56,17 @@ pub fn copies(inst: &mut Instance, advert: &Advert) -> Option<Copies> {
         }
         out.push((bytes, dst));
     }
+    let out = Copies::from(out);
+    if inst.auth.is_none() {
+        inst.encoded
+            .put(advert, inst.primary, &inst.destinations, out.clone());
+    }
     Some(out)
 }
 
 /// The copies of an AH instance's advert: whole IPv4 packets, one IP identification and
 /// sequence number for all of them (keepalived's `vrrp_update_pkt`).
-fn sealed_copies(inst: &mut Instance, advert: &Advert) -> Option<Copies> {
+fn sealed_copies(inst: &mut Instance, advert: &Advert) -> Option<Vec<(Vec<u8>, IpAddr)>> {
     let IpAddr::V4(src) = inst.primary else {
         warn!(instance = %inst.name, "AH needs an IPv4 source");
         return None;
@@ -88,7 +97,7 @@ pub fn account(
     inst: &mut Instance,
     router: &mut Router,
     priority: u8,
-    copies: &Copies,
+    copies: &[(Vec<u8>, IpAddr)],
     results: &[io::Result<()>],
 ) {
     let mut sent_any = copies.is_empty();

@@ -9,7 +9,6 @@
 use nix::sys::time::TimeSpec;
 use nix::sys::timerfd::{ClockId, Expiration, TimerFd, TimerFlags, TimerSetTimeFlags};
 use std::io;
-use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 use tokio::io::unix::AsyncFd;
 
@@ -55,21 +54,17 @@ impl Deadline {
             )?;
             self.armed.set(Some(at));
         }
+        // The expiry count is not read: arming the timer again clears it, and tokio's
+        // edge-triggered registration reports every expiry. A readiness left from an earlier
+        // arming (whose wait was given up) is told apart by the clock.
         loop {
             let mut ready = self.fd.readable().await?;
-            let read = ready.try_io(|fd| {
-                let mut ticks = [0u8; 8];
-                nix::unistd::read(fd.get_ref().0.as_fd(), &mut ticks).map_err(io::Error::from)
-            });
-            match read {
-                Ok(Ok(_)) => {
-                    self.armed.set(None);
-                    return Ok(());
-                }
-                Ok(Err(e)) => return Err(e),
-                // Readiness left from an earlier arming: wait again.
-                Err(_would_block) => continue,
+            if Instant::now() >= at {
+                ready.clear_ready();
+                self.armed.set(None);
+                return Ok(());
             }
+            ready.clear_ready();
         }
     }
 }

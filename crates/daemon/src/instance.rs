@@ -63,6 +63,8 @@ pub struct Instance {
     pub last_transition: Option<ctl::EventRecord>,
     /// Packets the kernel refused to send.
     pub send_errors: crate::send_errors::SendErrors,
+    /// Its last advert's copies, sent again while the advert stays the same.
+    pub encoded: crate::encoded::Encoded,
     /// The options KEEPALIVED-MIB shows.
     pub mib_options: conf::snmp::InstanceOptions,
 }
@@ -250,6 +252,7 @@ async fn build_one(
         last_transition: None,
         mib_options: conf::snmp::instance_options(cfg, ci),
         send_errors: Default::default(),
+        encoded: Default::default(),
     };
     Ok((instance, member))
 }

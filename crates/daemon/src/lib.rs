@@ -18,6 +18,7 @@ mod dbus;
 mod deadline;
 mod drive;
 mod dumps;
+mod encoded;
 mod events;
 mod identity;
 mod instance;

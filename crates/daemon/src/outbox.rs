@@ -2,11 +2,10 @@
 //! source address, interface and socket (AH instances' go by the AH socket) instead of one
 //! `sendmsg` per copy.
 
-use crate::adverts::{self, Copies, Queued};
+use crate::adverts::{self, Queued};
 use crate::instance::Instance;
 use crate::run::Daemon;
 use crate::sockets::{Channel, VrrpSocket};
-use std::collections::BTreeMap;
 use std::net::IpAddr;
 use vrrp::Family;
 
@@ -21,37 +20,47 @@ impl Daemon {
         inst.channel().socket(self.sockets())
     }
 
-    /// Sends the adverts queued while timers fired, grouped by source and interface, and
-    /// accounts each copy to its instance.
-    pub fn flush_outbox(&mut self, queued: Vec<Queued>) {
-        let mut groups: BTreeMap<(IpAddr, u32, bool), Vec<Queued>> = BTreeMap::new();
-        for q in queued {
-            let inst = &self.instances[q.0];
-            groups
-                .entry((inst.primary, inst.xmit_index, inst.ah.is_some()))
-                .or_default()
-                .push(q);
+    /// Sends the adverts queued while timers fired, grouped by source and interface (in the
+    /// order they were queued within a group), and accounts each copy to its instance.
+    pub fn flush_outbox(&mut self, mut queued: Vec<Queued>) {
+        let group = |d: &Daemon, q: &Queued| {
+            let inst = &d.instances[q.0];
+            (inst.primary, inst.xmit_index, inst.ah.is_some())
+        };
+        if queued.len() > 1 {
+            queued.sort_by_key(|q| group(self, q));
         }
-        for ((src, ifindex, ah), adverts) in groups {
-            let sock = Channel::of(Family::of(&src), ah).socket(self.sockets());
-            let Some(sock) = sock else { continue };
-            let msgs: Copies = adverts
-                .iter()
-                .flat_map(|(_, _, c)| c.iter().cloned())
-                .collect();
-            let results = sock.send_batch(src, ifindex, &msgs);
-            let mut at = 0;
-            for (k, priority, copies) in &adverts {
-                let end = at + copies.len();
-                adverts::account(
-                    &mut self.instances[*k],
-                    self.node.router_mut(*k),
-                    *priority,
-                    copies,
-                    &results[at..end],
-                );
-                at = end;
-            }
+        let mut rest = &queued[..];
+        while let Some(first) = rest.first() {
+            let key = group(self, first);
+            let n = rest.iter().take_while(|q| group(self, q) == key).count();
+            let (adverts, after) = rest.split_at(n);
+            rest = after;
+            self.send_group(key, adverts);
+        }
+    }
+
+    /// Sends the copies of `adverts`, all from source `src` out of `ifindex` (`ah`: by the AH
+    /// socket), in one batch.
+    fn send_group(&mut self, (src, ifindex, ah): (IpAddr, u32, bool), adverts: &[Queued]) {
+        let sock = Channel::of(Family::of(&src), ah).socket(self.sockets());
+        let Some(sock) = sock else { return };
+        let msgs: Vec<(&[u8], IpAddr)> = adverts
+            .iter()
+            .flat_map(|(_, _, c)| c.iter().map(|(b, d)| (b.as_slice(), *d)))
+            .collect();
+        let results = sock.send_batch(src, ifindex, &msgs);
+        let mut at = 0;
+        for (k, priority, copies) in adverts {
+            let end = at + copies.len();
+            adverts::account(
+                &mut self.instances[*k],
+                self.node.router_mut(*k),
+                *priority,
+                copies,
+                &results[at..end],
+            );
+            at = end;
         }
     }
 }

@@ -152,14 +152,17 @@ impl VrrpSocket {
     /// Sends messages, all from `src` out of `ifindex`, with as few system calls as the kernel
     /// allows (`sendmmsg`, the packet info shared); one result per message, in order. On the
     /// AH socket each message is a whole IPv4 packet.
-    pub fn send_batch(
+    pub fn send_batch<B: AsRef<[u8]>>(
         &self,
         src: IpAddr,
         ifindex: u32,
-        msgs: &[(Vec<u8>, IpAddr)],
+        msgs: &[(B, IpAddr)],
     ) -> Vec<io::Result<()>> {
         let fd = self.fd.get_ref().as_raw_fd();
-        let iovs: Vec<[IoSlice; 1]> = msgs.iter().map(|(b, _)| [IoSlice::new(b)]).collect();
+        let iovs: Vec<[IoSlice; 1]> = msgs
+            .iter()
+            .map(|(b, _)| [IoSlice::new(b.as_ref())])
+            .collect();
         let mismatch = || {
             io::Error::new(
                 io::ErrorKind::InvalidInput,

@@ -155,16 +155,29 @@ impl Node {
     /// Runs `event` through instance `id`'s router at `now`, then lets its sync group follow;
     /// writes what is to be done into `out`.
     pub fn handle(&mut self, now: Timestamp, id: InstanceId, event: Event, out: &mut Vec<Effect>) {
+        self.handle_followed(now, id, event, out);
+    }
+
+    /// [`Node::handle`], saying whether other members followed (their timers changed too).
+    fn handle_followed(
+        &mut self,
+        now: Timestamp,
+        id: InstanceId,
+        event: Event,
+        out: &mut Vec<Effect>,
+    ) -> bool {
         let actions = self.members[id].router.handle(now, event);
         self.timers
             .set(id.index(), self.members[id].router.next_deadline());
         self.decide(id, actions, out);
+        let followed = !self.following.is_empty();
         while let Some((m, to)) = self.following.pop() {
             let actions = self.members[m].router.handle(now, Event::SyncGroup(to));
             self.timers
                 .set(m.index(), self.members[m].router.next_deadline());
             self.decide(m, actions, out);
         }
+        followed
     }
 
     /// Starts instance `id`: its router learns what tracking says (silently: it has not
@@ -196,16 +209,27 @@ impl Node {
     /// delays that ended). Announcements due are taken with [`Node::due_announcements`].
     pub fn fire_timers(&mut self, now: Timestamp, out: &mut Vec<Effect>) {
         // In config order, each router checked when its turn comes (a sync group's follow-up
-        // may make a later one due), as a scan of every instance would.
+        // may make a later one due), as a scan of every instance would. Until a follow-up
+        // changes another router's timers, the routers due in turn are those due at the start.
+        let due = self.timers.take_due(now);
+        let mut listed = due.iter().copied();
+        let mut followed = false;
         let mut from = 0;
-        while let Some(k) = self.timers.due_from(now, from) {
+        loop {
+            let next = if followed {
+                self.timers.due_from(now, from)
+            } else {
+                listed.next()
+            };
+            let Some(k) = next else { break };
             let id = InstanceId::new(k);
             if let Some(t) = self.members[id].router.next_deadline() {
                 out.push(Effect::TimerLate { id, by: now - t });
             }
-            self.handle(now, id, Event::Timer, out);
+            followed |= self.handle_followed(now, id, Event::Timer, out);
             from = k + 1;
         }
+        self.timers.give_back(due);
     }
 
     /// Ends the tracked processes' delays due at `now` and tells the instances what changed.

@@ -14,6 +14,8 @@ use vrrp::Timestamp;
 pub(crate) struct Timers {
     by_time: BTreeSet<(Timestamp, usize)>,
     at: Vec<Option<Timestamp>>,
+    /// The list [`Timers::take_due`] hands out, kept between calls (no allocation per wake-up).
+    due: Vec<usize>,
 }
 
 impl Timers {
@@ -46,6 +48,26 @@ impl Timers {
         self.by_time.first().map(|(t, _)| *t)
     }
 
+    /// The instances whose deadline is at or before `now`, by index; give the list back with
+    /// [`Timers::give_back`].
+    pub(crate) fn take_due(&mut self, now: Timestamp) -> Vec<usize> {
+        let mut due = std::mem::take(&mut self.due);
+        due.clear();
+        due.extend(
+            self.by_time
+                .iter()
+                .take_while(|(t, _)| *t <= now)
+                .map(|(_, k)| *k),
+        );
+        due.sort_unstable();
+        due
+    }
+
+    /// Keeps the list [`Timers::take_due`] handed out for the next call.
+    pub(crate) fn give_back(&mut self, due: Vec<usize>) {
+        self.due = due;
+    }
+
     /// The lowest instance index at or after `from` whose deadline is at or before `now`.
     pub(crate) fn due_from(&self, now: Timestamp, from: usize) -> Option<usize> {
         self.by_time
@@ -73,6 +95,11 @@ mod tests {
         assert_eq!(t.due_from(Timestamp(10), 3), Some(3));
         assert_eq!(t.due_from(Timestamp(10), 4), None);
         assert_eq!(t.due_from(Timestamp(30), 0), Some(0));
+        let due = t.take_due(Timestamp(10));
+        assert_eq!(due, [2, 3]);
+        t.give_back(due);
+        assert_eq!(t.take_due(Timestamp(30)), [0, 2, 3]);
+        assert!(t.take_due(Timestamp(9)).is_empty());
         t.set(2, ts(50));
         t.set(3, None);
         assert_eq!(t.earliest(), ts(30));
