@@ -509,13 +509,19 @@ impl Plane {
         Ok(())
     }
 
-    /// The ENI the API reports the `k`-th HAVIP bound to ("" if unbound).
+    /// The ENI the API reports the `k`-th HAVIP bound to ("" if unbound); read through the
+    /// bad days a run may switch on (throttled or failed calls are tried again for 10 s).
     pub fn bound_eni(&self, k: usize) -> Result<String> {
         let id = self
             .havips
             .get(k)
             .ok_or_else(|| anyhow!("no HAVIP {k} in this lab"))?;
-        let r = call(&self.api, "DescribeHaVips", &json!({"HaVipIds": [id]}))?;
+        let r = call_retrying(
+            &self.api,
+            "DescribeHaVips",
+            &json!({"HaVipIds": [id]}),
+            Duration::from_secs(10),
+        )?;
         Ok(r["HaVipSet"][0]["NetworkInterfaceId"]
             .as_str()
             .unwrap_or_default()
