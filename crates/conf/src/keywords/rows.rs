@@ -43,7 +43,9 @@ const IPVS: Status = info("havipd runs the VRRP side only: run keepalived's chec
 const MULTIHOP: Status = warn(
     "havipd's BFD is single hop (RFC 5881): a multi-hop session (RFC 5883) runs as single hop",
 );
-const BFD_PROC: Status = info("havipd has no BFD process to tune");
+const BFD_PROC: Status = info(
+    "havipd runs its BFD sessions on a thread (`havipd-bfd`), not a process: only `bfd_rt_priority` and `bfd_priority` apply to it",
+);
 const SNMP: Status = info(
     "havipd serves the VRRP MIBs only: the checker's MIB and statistics are keepalived's checker's",
 );
