@@ -222,21 +222,28 @@ impl Fabric {
         self.spawn("northd", None, "ovn-northd", &args)
     }
 
+    /// A machine of the fabric: namespace `ns` (its loopback up) with a cable to the underlay
+    /// bridge, a veth whose end `u` is `u0` inside (up) and whose end `v` is on the bridge.
+    fn machine_on_underlay(&self, ns: &str, u: &str, v: &str) -> Result<()> {
+        let ul = self.underlay();
+        run(&["ip", "netns", "add", ns])?;
+        run(&["ip", "-n", ns, "link", "set", "lo", "up"])?;
+        run(&["ip", "link", "add", u, "type", "veth", "peer", "name", v])?;
+        run(&["ip", "link", "set", u, "netns", ns, "name", "u0"])?;
+        run(&["ip", "link", "set", v, "netns", &ul])?;
+        run(&["ip", "-n", &ul, "link", "set", v, "master", "br0", "up"])?;
+        run(&["ip", "-n", ns, "link", "set", "u0", "up"])?;
+        Ok(())
+    }
+
     fn start_chassis(&mut self, k: usize) -> Result<()> {
         let ns = self.chassis_ns(k);
-        let ul = self.underlay();
         let ip = tunnel_ip(k);
         let (u, v) = (
             format!("{}u{k}", self.prefix),
             format!("{}v{k}", self.prefix),
         );
-        run(&["ip", "netns", "add", &ns])?;
-        run(&["ip", "-n", &ns, "link", "set", "lo", "up"])?;
-        run(&["ip", "link", "add", &u, "type", "veth", "peer", "name", &v])?;
-        run(&["ip", "link", "set", &u, "netns", &ns, "name", "u0"])?;
-        run(&["ip", "link", "set", &v, "netns", &ul])?;
-        run(&["ip", "-n", &ul, "link", "set", &v, "master", "br0", "up"])?;
-        run(&["ip", "-n", &ns, "link", "set", "u0", "up"])?;
+        self.machine_on_underlay(&ns, &u, &v)?;
         let name = format!("ch{k}");
         std::fs::create_dir_all(self.rundir(&name))?;
         self.start_switch(k)?;

@@ -115,7 +115,6 @@ impl Fabric {
     /// A namespace for `member` with a cable (`u0`) to the underlay bridge, its Raft address on it.
     fn member_machine(&self, member: &str) -> Result<()> {
         let ns = self.member_ns(member);
-        let ul = self.underlay();
         let (k, (db, ..)) = entry(member)?;
         let j = k * MEMBERS + member[db.len()..].parse::<usize>()?;
         let (u, v) = (
@@ -124,12 +123,7 @@ impl Fabric {
         );
         let raft = Self::raft_addr(member)?;
         let ip = raft.split(':').nth(1).unwrap_or_default();
-        run(&["ip", "netns", "add", &ns])?;
-        run(&["ip", "-n", &ns, "link", "set", "lo", "up"])?;
-        run(&["ip", "link", "add", &u, "type", "veth", "peer", "name", &v])?;
-        run(&["ip", "link", "set", &u, "netns", &ns, "name", "u0"])?;
-        run(&["ip", "link", "set", &v, "netns", &ul])?;
-        run(&["ip", "-n", &ul, "link", "set", &v, "master", "br0", "up"])?;
+        self.machine_on_underlay(&ns, &u, &v)?;
         run(&[
             "ip",
             "-n",
@@ -140,7 +134,6 @@ impl Fabric {
             "dev",
             "u0",
         ])?;
-        run(&["ip", "-n", &ns, "link", "set", "u0", "up"])?;
         Ok(())
     }
 
